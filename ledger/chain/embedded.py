@@ -1,0 +1,510 @@
+"""The embedded chain: a real py-evm (Cancun) chain that lives in a data directory.
+
+Every transaction is mined into its own block as soon as it arrives (automine) and the block
+is on disk before the caller hears "accepted". Our own indexes answer receipt, transaction and
+log look-ups in time independent of chain length.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from eth.abc import BlockHeaderAPI, SignedTransactionAPI
+from eth.chains.base import MiningChain
+from eth.constants import BLANK_ROOT_HASH, ZERO_ADDRESS
+from eth.exceptions import HeaderNotFound, Revert
+from eth_utils import ValidationError as EVMValidationError
+from eth.vm.forks import CancunVM
+from eth.vm.spoof import SpoofTransaction
+from eth_utils import encode_hex, to_canonical_address, to_checksum_address
+
+from ledger.chain.store import ChainStore
+
+EVM_VERSION = "cancun"
+GENESIS_GAS_LIMIT = 60_000_000
+CHAIN_FILE = "chain.sqlite"
+
+
+class ChainError(Exception):
+    """A JSON-RPC level error raised by the embedded chain (mirrors what a node answers)."""
+
+    def __init__(self, message: str, code: int = -32000, data: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data
+
+
+class RevertError(ChainError):
+    """Execution reverted; `data` carries the raw revert bytes as hex, like a node's error."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__("execution reverted", code=3, data=encode_hex(data))
+
+
+class LedgerCancunVM(CancunVM):
+    """Cancun, except that a block may share its parent's timestamp.
+
+    Hardhat allows this too (allowBlocksWithSameTimestamp); it keeps block time on the wall
+    clock when hundreds of blocks are mined a second, so deadlines mean what they say.
+    """
+
+    @classmethod
+    def validate_header(cls, header: BlockHeaderAPI, parent_header: BlockHeaderAPI) -> None:
+        if parent_header is not None and header.timestamp == parent_header.timestamp:
+            parent_header = parent_header.copy(timestamp=parent_header.timestamp - 1)
+        super().validate_header(header, parent_header)
+
+
+def _chain_class(chain_id: int) -> type[MiningChain]:
+    return type(
+        "TenderLedgerChain",
+        (MiningChain,),
+        {"chain_id": chain_id, "vm_configuration": ((0, LedgerCancunVM),)},
+    )
+
+
+def _hex(value: int) -> str:
+    return hex(value)
+
+
+class EmbeddedChain:
+    """A durable, single-writer py-evm chain. All methods are thread-safe."""
+
+    def __init__(self, store: ChainStore, chain_id: int) -> None:
+        self.store = store
+        self.chain_id = chain_id
+        self._lock = threading.RLock()
+        self._chain = _chain_class(chain_id)(store.kv)
+        self._time_offset = int(store.get_meta("time_offset") or 0)
+        self._next_timestamp: int | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(
+        cls, path: Path, *, chain_id: int, alloc: dict[str, int], synchronous: str = "NORMAL"
+    ) -> EmbeddedChain:
+        """Write a new genesis block with `alloc` (address → wei) into a new file at `path`."""
+        store = ChainStore(path, synchronous=synchronous)
+        genesis_state = {
+            to_canonical_address(addr): {"balance": wei, "nonce": 0, "code": b"", "storage": {}}
+            for addr, wei in alloc.items()
+        }
+        params = {
+            "coinbase": ZERO_ADDRESS,
+            "difficulty": 0,
+            "gas_limit": GENESIS_GAS_LIMIT,
+            "extra_data": b"tender-ledger",
+            "nonce": b"\x00" * 8,
+            "mix_hash": b"\x00" * 32,
+            "receipt_root": BLANK_ROOT_HASH,
+            "transaction_root": BLANK_ROOT_HASH,
+            "timestamp": int(time.time()),
+        }
+        chain = _chain_class(chain_id).from_genesis(store.kv, params, genesis_state)
+        genesis = chain.get_canonical_block_header_by_number(0)
+        store.set_meta(
+            {
+                "chain_id": str(chain_id),
+                "genesis_hash": genesis.hash.hex(),
+                "evm_version": EVM_VERSION,
+                "time_offset": "0",
+            }
+        )
+        return cls(store, chain_id)
+
+    @classmethod
+    def open(cls, path: Path, *, synchronous: str = "NORMAL") -> EmbeddedChain:
+        store = ChainStore(path, synchronous=synchronous)
+        chain_id = int(store.get_meta("chain_id") or 0)
+        instance = cls(store, chain_id)
+        genesis = instance._chain.get_canonical_block_header_by_number(0)
+        if genesis.hash.hex() != store.get_meta("genesis_hash"):
+            store.close()
+            raise ChainError("genesis block does not match the recorded genesis hash")
+        return instance
+
+    def close(self) -> None:
+        with self._lock:
+            self.store.close()
+
+    # ------------------------------------------------------------------ clock
+    def now(self) -> int:
+        return int(time.time()) + self._time_offset
+
+    def increase_time(self, seconds: int) -> int:
+        with self._lock:
+            self._time_offset += int(seconds)
+            self.store.set_meta({"time_offset": str(self._time_offset)})
+            return self._time_offset
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        with self._lock:
+            if timestamp < self.head().timestamp:
+                raise ChainError(
+                    f"timestamp {timestamp} is before the head block's {self.head().timestamp}"
+                )
+            self._next_timestamp = timestamp
+
+    def _block_timestamp(self, parent: BlockHeaderAPI) -> int:
+        # Equal timestamps are allowed (as on Hardhat with allowBlocksWithSameTimestamp):
+        # block time then tracks the wall clock even at hundreds of blocks per second.
+        if self._next_timestamp is not None:
+            ts, self._next_timestamp = self._next_timestamp, None
+            if ts > int(time.time()) + self._time_offset:
+                self._time_offset = ts - int(time.time())
+            return max(ts, parent.timestamp)
+        return max(self.now(), parent.timestamp)
+
+    # ------------------------------------------------------------------ reads
+    def head(self) -> BlockHeaderAPI:
+        return self._chain.get_canonical_head()
+
+    def block_number(self) -> int:
+        return int(self.head().block_number)
+
+    def header_at(self, block: Any) -> BlockHeaderAPI:
+        if block in (None, "latest", "pending", "safe", "finalized"):
+            return self.head()
+        if block == "earliest":
+            return self._chain.get_canonical_block_header_by_number(0)
+        number = int(block, 16) if isinstance(block, str) else int(block)
+        try:
+            return self._chain.get_canonical_block_header_by_number(number)
+        except HeaderNotFound as exc:
+            raise ChainError(f"block {number} not found") from exc
+
+    def _state_at(self, block: Any) -> Any:
+        return self._chain.get_vm(self.header_at(block)).state
+
+    def balance(self, address: str, block: Any = "latest") -> int:
+        with self._lock:
+            return int(self._state_at(block).get_balance(to_canonical_address(address)))
+
+    def nonce(self, address: str, block: Any = "latest") -> int:
+        with self._lock:
+            return int(self._state_at(block).get_nonce(to_canonical_address(address)))
+
+    def code(self, address: str, block: Any = "latest") -> bytes:
+        with self._lock:
+            return bytes(self._state_at(block).get_code(to_canonical_address(address)))
+
+    def storage(self, address: str, slot: int, block: Any = "latest") -> int:
+        with self._lock:
+            return int(self._state_at(block).get_storage(to_canonical_address(address), slot))
+
+    def base_fee(self) -> int:
+        parent = self.head()
+        with self._lock:
+            pending = self._chain.create_header_from_parent(parent)
+        return int(pending.base_fee_per_gas)
+
+    # ------------------------------------------------------------------ execution
+    def _unsigned(self, tx: dict[str, Any], header: BlockHeaderAPI, gas: int) -> SpoofTransaction:
+        vm = self._chain.get_vm(header)
+        sender = to_canonical_address(tx["from"]) if tx.get("from") else ZERO_ADDRESS
+        to = to_canonical_address(tx["to"]) if tx.get("to") else b""
+        data = tx.get("data") or tx.get("input") or "0x"
+        unsigned = vm.create_unsigned_transaction(
+            nonce=vm.state.get_nonce(sender),
+            gas_price=0,
+            gas=gas,
+            to=to,
+            value=int(tx.get("value", "0x0"), 16) if isinstance(tx.get("value"), str) else int(tx.get("value") or 0),
+            data=bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data),
+        )
+        return SpoofTransaction(unsigned, from_=sender)
+
+    def _execute(self, tx: dict[str, Any], block: Any, gas: int | None = None) -> Any:
+        parent = self.header_at(block)
+        header = self._chain.create_header_from_parent(parent, timestamp=max(self.now(), parent.timestamp))
+        gas_limit = gas if gas is not None else int(header.gas_limit)
+        spoof = self._unsigned(tx, parent, gas_limit)
+        vm = self._chain.get_vm(header)
+        with vm.in_costless_state() as state:
+            return state.costless_execute_transaction(spoof), spoof
+
+    def call(self, tx: dict[str, Any], block: Any = "latest") -> bytes:
+        with self._lock:
+            gas = int(tx["gas"], 16) if isinstance(tx.get("gas"), str) else tx.get("gas")
+            computation, _ = self._execute(tx, block, gas)
+        if computation.is_error:
+            _raise_computation_error(computation)
+        return bytes(computation.output)
+
+    def estimate_gas(self, tx: dict[str, Any], block: Any = "latest") -> int:
+        """Execute once at the block gas limit, then confirm the estimate executes too."""
+        with self._lock:
+            computation, spoof = self._execute(tx, block)
+            if computation.is_error:
+                _raise_computation_error(computation)
+            used = spoof.intrinsic_gas + computation.get_gas_used()
+            # 63/64 of the remaining gas is passed to sub-calls (EIP-150): leave that headroom.
+            estimate = used * 64 // 63 + 2_000
+            check, _ = self._execute(tx, block, estimate)
+            if check.is_error:
+                estimate = int(self.head().gas_limit)
+        return estimate
+
+    def send_raw_transaction(self, raw: bytes) -> bytes:
+        """Validate, mine and persist one transaction; return its hash once it is on disk."""
+        with self._lock:
+            vm = self._chain.get_vm()
+            try:
+                tx = vm.get_transaction_builder().decode(raw)
+                tx.validate()
+            except Exception as exc:  # malformed RLP, bad signature, …
+                raise ChainError(f"invalid raw transaction: {exc}", code=-32602) from exc
+            if self.store.tx_record(tx.hash) is not None:
+                return bytes(tx.hash)  # already mined: resubmission is idempotent
+            if getattr(tx, "chain_id", self.chain_id) not in (None, self.chain_id):
+                raise ChainError(
+                    f"transaction chain id {tx.chain_id} does not match chain id {self.chain_id}"
+                )
+            self._mine([tx])
+            return bytes(tx.hash)
+
+    def mine_empty(self) -> None:
+        with self._lock:
+            self._mine([])
+
+    def _mine(self, txs: list[SignedTransactionAPI]) -> None:
+        chain = self._chain
+        parent = chain.get_canonical_head()
+        header = chain.create_header_from_parent(
+            parent,
+            timestamp=self._block_timestamp(parent),
+            mix_hash=os.urandom(32),
+            coinbase=ZERO_ADDRESS,
+        )
+        try:
+            vm = chain.get_vm(header)
+            for tx in txs:
+                _precheck(vm, tx, header)
+            new_header, receipts, _ = vm.apply_all_transactions(txs, header)
+            block = vm.set_block_transactions_and_withdrawals(
+                vm.get_block(), new_header, txs, receipts, withdrawals=()
+            )
+            mined = vm.mine_block(block).block
+            chain.chaindb.persist_block(mined)
+            tx_rows, log_rows = _index_rows(mined, txs, receipts, self.chain_id)
+            self.store.commit_block(
+                txs=tx_rows, logs=log_rows, meta={"head": str(mined.number)}
+            )
+        except EVMValidationError as exc:
+            self.store.discard()
+            raise ChainError(str(exc).splitlines()[0]) from exc
+        except BaseException:
+            self.store.discard()
+            raise
+        finally:
+            chain.header = chain.create_header_from_parent(chain.get_canonical_head())
+
+    # ------------------------------------------------------------------ index reads
+    def receipt(self, tx_hash: bytes) -> dict[str, Any] | None:
+        record = self.store.tx_record(tx_hash)
+        return None if record is None else json.loads(record[2])
+
+    def transaction(self, tx_hash: bytes) -> dict[str, Any] | None:
+        record = self.store.tx_record(tx_hash)
+        return None if record is None else json.loads(record[3])
+
+    def logs(self, flt: dict[str, Any]) -> list[dict[str, Any]]:
+        head = self.block_number()
+        from_block = _block_param(flt.get("fromBlock", "latest"), head)
+        to_block = _block_param(flt.get("toBlock", "latest"), head)
+        if flt.get("blockHash"):
+            block = self._chain.get_block_header_by_hash(bytes.fromhex(flt["blockHash"][2:]))
+            from_block = to_block = int(block.block_number)
+        address = flt.get("address") or []
+        addresses = [address] if isinstance(address, str) else list(address)
+        topics: list[list[bytes] | None] = []
+        for t in flt.get("topics") or []:
+            if t is None:
+                topics.append(None)
+            elif isinstance(t, str):
+                topics.append([bytes.fromhex(t[2:])])
+            else:
+                topics.append([bytes.fromhex(x[2:]) for x in t])
+        rows = self.store.logs(
+            from_block, to_block, [to_canonical_address(a) for a in addresses], topics
+        )
+        return [json.loads(r) for r in rows]
+
+    def block(self, block: Any, full: bool) -> dict[str, Any] | None:
+        with self._lock:
+            try:
+                header = (
+                    self._chain.get_block_header_by_hash(block)
+                    if isinstance(block, bytes)
+                    else self.header_at(block)
+                )
+            except (ChainError, HeaderNotFound):
+                return None
+            body = self._chain.get_block_by_header(header)
+        txs: list[Any] = []
+        for tx in body.transactions:
+            txs.append(self.transaction(tx.hash) if full else encode_hex(tx.hash))
+        return {
+            "number": _hex(header.block_number),
+            "hash": encode_hex(header.hash),
+            "parentHash": encode_hex(header.parent_hash),
+            "nonce": encode_hex(header.nonce),
+            "sha3Uncles": encode_hex(header.uncles_hash),
+            "logsBloom": _hex_bytes(header.bloom.to_bytes(256, "big")),
+            "transactionsRoot": encode_hex(header.transaction_root),
+            "stateRoot": encode_hex(header.state_root),
+            "receiptsRoot": encode_hex(header.receipt_root),
+            "miner": to_checksum_address(header.coinbase),
+            "difficulty": "0x0",
+            "totalDifficulty": "0x0",
+            "extraData": encode_hex(header.extra_data),
+            "size": _hex(len(body.transactions)),
+            "gasLimit": _hex(header.gas_limit),
+            "gasUsed": _hex(header.gas_used),
+            "timestamp": _hex(header.timestamp),
+            "mixHash": encode_hex(header.mix_hash),
+            "baseFeePerGas": _hex(header.base_fee_per_gas),
+            "withdrawalsRoot": encode_hex(header.withdrawals_root),
+            "withdrawals": [],
+            "blobGasUsed": _hex(header.blob_gas_used),
+            "excessBlobGas": _hex(header.excess_blob_gas),
+            "parentBeaconBlockRoot": encode_hex(header.parent_beacon_block_root),
+            "transactions": txs,
+            "uncles": [],
+        }
+
+
+def _hex_bytes(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def _block_param(value: Any, head: int) -> int:
+    if value in (None, "latest", "pending", "safe", "finalized"):
+        return head
+    if value == "earliest":
+        return 0
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _raise_computation_error(computation: Any) -> None:
+    error = computation.error
+    if isinstance(error, Revert):
+        raise RevertError(bytes(error.args[0]) if error.args else b"")
+    raise ChainError(f"execution failed: {type(error).__name__} {error}")
+
+
+def _precheck(vm: Any, tx: SignedTransactionAPI, header: BlockHeaderAPI) -> None:
+    """Reject what a node would refuse to include, with a node-like message."""
+    state = vm.state
+    sender = tx.sender
+    nonce = state.get_nonce(sender)
+    if tx.nonce < nonce:
+        raise ChainError(f"nonce too low: next nonce {nonce}, tx nonce {tx.nonce}")
+    if tx.nonce > nonce:
+        raise ChainError(f"nonce too high: next nonce {nonce}, tx nonce {tx.nonce}")
+    max_fee = getattr(tx, "max_fee_per_gas", None) or tx.gas_price
+    if max_fee < header.base_fee_per_gas:
+        raise ChainError(
+            f"max fee per gas less than block base fee: {max_fee} < {header.base_fee_per_gas}"
+        )
+    cost = tx.gas * max_fee + tx.value
+    balance = state.get_balance(sender)
+    if balance < cost:
+        raise ChainError(
+            f"insufficient funds for gas * price + value: address "
+            f"{to_checksum_address(sender)} have {balance} want {cost}"
+        )
+    if tx.gas > header.gas_limit:
+        raise ChainError(f"exceeds block gas limit: {tx.gas} > {header.gas_limit}")
+
+
+def _index_rows(
+    block: Any, txs: list[SignedTransactionAPI], receipts: Any, chain_id: int
+) -> tuple[list[tuple[bytes, int, int, str, str]], list[tuple[Any, ...]]]:
+    tx_rows = []
+    log_rows: list[tuple[Any, ...]] = []
+    header = block.header
+    block_hash = encode_hex(header.hash)
+    base_fee = int(header.base_fee_per_gas)
+    log_index = 0
+    prev_cumulative = 0
+    for index, (tx, receipt) in enumerate(zip(txs, receipts, strict=True)):
+        tx_hash = encode_hex(tx.hash)
+        sender = to_checksum_address(tx.sender)
+        if hasattr(tx, "max_fee_per_gas"):
+            price = min(tx.max_fee_per_gas, base_fee + tx.max_priority_fee_per_gas)
+        else:
+            price = tx.gas_price
+        contract = None
+        if not tx.to:
+            from eth._utils.address import generate_contract_address
+
+            contract = to_checksum_address(generate_contract_address(tx.sender, tx.nonce))
+        logs = []
+        for log in receipt.logs:
+            entry = {
+                "address": to_checksum_address(log.address),
+                "topics": [encode_hex(t.to_bytes(32, "big")) for t in log.topics],
+                "data": encode_hex(log.data),
+                "blockNumber": _hex(header.block_number),
+                "blockHash": block_hash,
+                "transactionHash": tx_hash,
+                "transactionIndex": _hex(index),
+                "logIndex": _hex(log_index),
+                "removed": False,
+            }
+            logs.append(entry)
+            topics = [t.to_bytes(32, "big") for t in log.topics] + [None] * 4
+            log_rows.append(
+                (header.block_number, log_index, bytes(log.address), *topics[:4], json.dumps(entry))
+            )
+            log_index += 1
+        gas_used = receipt.gas_used - prev_cumulative
+        prev_cumulative = receipt.gas_used
+        receipt_json = {
+            "transactionHash": tx_hash,
+            "transactionIndex": _hex(index),
+            "blockHash": block_hash,
+            "blockNumber": _hex(header.block_number),
+            "from": sender,
+            "to": to_checksum_address(tx.to) if tx.to else None,
+            "cumulativeGasUsed": _hex(receipt.gas_used),
+            "gasUsed": _hex(gas_used),
+            "effectiveGasPrice": _hex(price),
+            "contractAddress": contract,
+            "logs": logs,
+            "logsBloom": _hex_bytes(receipt.bloom.to_bytes(256, "big")),
+            "status": "0x1" if receipt.state_root == b"\x01" else "0x0",
+            "type": _hex(getattr(tx, "type_id", None) or 0),
+        }
+        tx_json = {
+            "hash": tx_hash,
+            "nonce": _hex(tx.nonce),
+            "blockHash": block_hash,
+            "blockNumber": _hex(header.block_number),
+            "transactionIndex": _hex(index),
+            "from": sender,
+            "to": to_checksum_address(tx.to) if tx.to else None,
+            "value": _hex(tx.value),
+            "gas": _hex(tx.gas),
+            "gasPrice": _hex(price),
+            "input": encode_hex(tx.data),
+            "type": _hex(getattr(tx, "type_id", None) or 0),
+            "chainId": _hex(chain_id),
+            "v": _hex(tx.y_parity if hasattr(tx, "y_parity") else tx.v),
+            "r": _hex(tx.r),
+            "s": _hex(tx.s),
+        }
+        if hasattr(tx, "max_fee_per_gas"):
+            tx_json["maxFeePerGas"] = _hex(tx.max_fee_per_gas)
+            tx_json["maxPriorityFeePerGas"] = _hex(tx.max_priority_fee_per_gas)
+            tx_json["accessList"] = []
+        tx_rows.append(
+            (bytes(tx.hash), header.block_number, index, json.dumps(receipt_json), json.dumps(tx_json))
+        )
+    return tx_rows, log_rows

@@ -1,0 +1,95 @@
+"""A web3 provider that answers Ethereum JSON-RPC from the embedded chain, in-process.
+
+web3 code cannot tell it from a node: the same calls, results and error objects (a revert is
+error code 3 with the revert data, as anvil and geth answer).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from eth_utils import encode_hex
+from web3.providers.base import BaseProvider
+from web3.types import RPCEndpoint, RPCResponse
+
+from ledger.chain.embedded import ChainError, EmbeddedChain
+
+CLIENT_VERSION = "tender-ledger-embedded/py-evm"
+
+
+def _b(value: str) -> bytes:
+    return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+
+
+class EmbeddedProvider(BaseProvider):
+    """JSON-RPC over the embedded chain with no network in between."""
+
+    def __init__(self, chain: EmbeddedChain) -> None:
+        super().__init__()
+        self.chain = chain
+        self._ids = itertools.count()
+        c = chain
+        self._methods: dict[str, Callable[..., Any]] = {
+            "web3_clientVersion": lambda: CLIENT_VERSION,
+            "net_version": lambda: str(c.chain_id),
+            "net_listening": lambda: True,
+            "eth_chainId": lambda: hex(c.chain_id),
+            "eth_syncing": lambda: False,
+            "eth_accounts": lambda: [],
+            "eth_blockNumber": lambda: hex(c.block_number()),
+            "eth_gasPrice": lambda: hex(2 * c.base_fee() + 1),
+            "eth_maxPriorityFeePerGas": lambda: hex(1),
+            "eth_getBalance": lambda a, b="latest": hex(c.balance(a, b)),
+            "eth_getTransactionCount": lambda a, b="latest": hex(c.nonce(a, b)),
+            "eth_getCode": lambda a, b="latest": encode_hex(c.code(a, b)),
+            "eth_getStorageAt": lambda a, s, b="latest": "0x"
+            + c.storage(a, int(s, 16), b).to_bytes(32, "big").hex(),
+            "eth_call": lambda tx, b="latest", *_: encode_hex(c.call(tx, b)),
+            "eth_estimateGas": lambda tx, b="latest", *_: hex(c.estimate_gas(tx, b)),
+            "eth_sendRawTransaction": lambda raw: encode_hex(c.send_raw_transaction(_b(raw))),
+            "eth_getTransactionReceipt": lambda h: c.receipt(_b(h)),
+            "eth_getTransactionByHash": lambda h: c.transaction(_b(h)),
+            "eth_getBlockByNumber": lambda n, full=False: c.block(n, full),
+            "eth_getBlockByHash": lambda h, full=False: c.block(_b(h), full),
+            "eth_getLogs": lambda flt: c.logs(flt),
+            "eth_feeHistory": self._fee_history,
+            "evm_increaseTime": lambda s: c.increase_time(int(s, 16) if isinstance(s, str) else s),
+            "evm_setNextBlockTimestamp": lambda t: c.set_next_block_timestamp(
+                int(t, 16) if isinstance(t, str) else t
+            ),
+            "evm_mine": lambda *_: (c.mine_empty(), "0x0")[1],
+        }
+
+    def _fee_history(self, count: Any, newest: Any, percentiles: Any = None) -> dict[str, Any]:
+        base = self.chain.base_fee()
+        n = int(count, 16) if isinstance(count, str) else int(count)
+        head = self.chain.block_number()
+        return {
+            "oldestBlock": hex(max(0, head - n + 1)),
+            "baseFeePerGas": [hex(base)] * (n + 1),
+            "gasUsedRatio": [0.0] * n,
+            "reward": [[hex(1)] * len(percentiles or [])] * n,
+        }
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        request_id = next(self._ids)
+        handler = self._methods.get(method)
+        if handler is None:
+            return {
+                "jsonrpc": "2.0",
+                "id": request_id,
+                "error": {"code": -32601, "message": f"the method {method} does not exist"},
+            }
+        try:
+            result = handler(*(params or []))
+        except ChainError as exc:
+            error: dict[str, Any] = {"code": exc.code, "message": str(exc)}
+            if exc.data is not None:
+                error["data"] = exc.data
+            return {"jsonrpc": "2.0", "id": request_id, "error": error}  # type: ignore[typeddict-item]
+        return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+    def is_connected(self, show_traceback: bool = False) -> bool:
+        return True
