@@ -1,0 +1,243 @@
+"""Chain access for the whole ledger: one web3 connection, local signing, nonces, revert translation.
+
+The same class drives the embedded py-evm chain (in-process provider) and any Ethereum
+JSON-RPC node (HTTP provider); callers never see which.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import TimeExhausted, TransactionNotFound, Web3RPCError
+from web3.types import TxReceipt
+
+from ledger.contracts import load_artifact
+from ledger.chain.embedded import EmbeddedChain
+from ledger.chain.provider import EmbeddedProvider
+from ledger.errors import (
+    ContractRevert,
+    LedgerError,
+    NodeUnavailable,
+    TransactionRejected,
+    WrongChain,
+    decode_revert,
+    translate,
+)
+
+T = TypeVar("T")
+PRIORITY_FEE = 1
+
+
+class ChainClient:
+    """A connection to one chain plus the rules for sending transactions on it."""
+
+    def __init__(self, w3: Web3, *, embedded: EmbeddedChain | None = None) -> None:
+        self.w3 = w3
+        self.embedded = embedded
+        self.chain_id = int(self._rpc(lambda: w3.eth.chain_id))
+        self._nonce_lock = threading.Lock()
+        self._nonces: dict[str, int] = {}
+        self._fee_cache: tuple[float, int] = (0.0, 0)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def for_embedded(cls, chain: EmbeddedChain) -> ChainClient:
+        return cls(Web3(EmbeddedProvider(chain), middleware=[]), embedded=chain)
+
+    @classmethod
+    def for_node(cls, url: str, *, expected_chain_id: int | None, timeout: float = 10.0) -> ChainClient:
+        if not url.startswith(("http://", "https://")):
+            raise NodeUnavailable(f"unsupported node URL {url!r}: use http:// or https://")
+        w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}), middleware=[])
+        client = cls(w3)
+        if expected_chain_id is not None and client.chain_id != expected_chain_id:
+            raise WrongChain(
+                f"the node at {url} serves chain id {client.chain_id}, "
+                f"but chain id {expected_chain_id} is configured"
+            )
+        return client
+
+    def _rpc(self, fn: Callable[[], T]) -> T:
+        """Run a read against the node, turning transport failures into NodeUnavailable."""
+        try:
+            return fn()
+        except (requests.exceptions.RequestException, OSError) as exc:
+            uri = getattr(self.w3.provider, "endpoint_uri", "the node")
+            raise NodeUnavailable(f"{uri} does not answer: {type(exc).__name__}") from None
+
+    def close(self) -> None:
+        if self.embedded is not None:
+            self.embedded.close()
+
+    # ------------------------------------------------------------------ contracts
+    def contract(self, name: str, address: str) -> Contract:
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_artifact(name)["abi"])
+
+    def deploy(self, name: str, *args: Any, sender: LocalAccount) -> tuple[Contract, TxReceipt]:
+        art = load_artifact(name)
+        factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
+        data = factory.constructor(*args).data_in_transaction
+        receipt = self.send(sender, {"data": data})
+        address = receipt["contractAddress"]
+        return self.contract(name, address), receipt
+
+    # ------------------------------------------------------------------ reads
+    def call(self, fn: ContractFunction, block: Any = "latest") -> Any:
+        try:
+            return self._rpc(lambda: fn.call(block_identifier=block))
+        except Exception as exc:
+            raise self._translate(exc) from None
+
+    def balance(self, address: str) -> int:
+        return int(self._rpc(lambda: self.w3.eth.get_balance(Web3.to_checksum_address(address))))
+
+    def block_number(self) -> int:
+        return int(self._rpc(lambda: self.w3.eth.block_number))
+
+    def block_timestamp(self, block: Any = "latest") -> int:
+        return int(self._rpc(lambda: self.w3.eth.get_block(block))["timestamp"])
+
+    # ------------------------------------------------------------------ writes
+    def fees(self) -> dict[str, int]:
+        """EIP-1559 fees: twice the latest base fee plus a minimal tip, refreshed every second."""
+        now = time.monotonic()
+        stamp, base = self._fee_cache
+        if now - stamp > 1.0:
+            block = self._rpc(lambda: self.w3.eth.get_block("latest"))
+            base = int(block.get("baseFeePerGas", 0) or 0)
+            self._fee_cache = (now, base)
+        return {"maxFeePerGas": 2 * base + PRIORITY_FEE + 7, "maxPriorityFeePerGas": PRIORITY_FEE}
+
+    def _next_nonce(self, address: str) -> int:
+        with self._nonce_lock:
+            if address not in self._nonces:
+                self._nonces[address] = int(
+                    self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending"))
+                )
+            nonce = self._nonces[address]
+            self._nonces[address] = nonce + 1
+            return nonce
+
+    def _forget_nonce(self, address: str) -> None:
+        with self._nonce_lock:
+            self._nonces.pop(address, None)
+
+    def build(self, account: LocalAccount | str, tx: dict[str, Any] | ContractFunction) -> dict[str, Any]:
+        """A complete, unsigned transaction: to, data, gas (estimated), fees, nonce, chain id."""
+        sender = account if isinstance(account, str) else account.address
+        if isinstance(tx, ContractFunction):
+            tx = {"to": tx.address, "data": tx._encode_transaction_data()}
+        tx = dict(tx)
+        tx["from"] = sender
+        if "gas" not in tx:
+            try:
+                estimate = int(self._rpc(lambda: self.w3.eth.estimate_gas(tx)))  # type: ignore[arg-type]
+            except LedgerError:
+                raise
+            except Exception as exc:
+                raise self._translate(exc) from None
+            tx["gas"] = estimate
+        tx.update(self.fees())
+        tx.setdefault("value", 0)
+        tx["chainId"] = self.chain_id
+        tx["type"] = 2
+        tx["nonce"] = self._next_nonce(sender)
+        return tx
+
+    def send(self, account: LocalAccount, tx: dict[str, Any] | ContractFunction) -> TxReceipt:
+        """Sign `tx` with `account`'s own key, send it and wait for its receipt."""
+        built = self.build(account, tx)
+        signed = account.sign_transaction(built)
+        try:
+            return self.send_raw(bytes(signed.raw_transaction))
+        except TransactionRejected:
+            self._forget_nonce(account.address)
+            raise
+
+    def send_raw(self, raw: bytes, timeout: float = 60.0) -> TxReceipt:
+        """Relay a transaction someone signed; idempotent if it was already mined."""
+        tx_hash = Web3.keccak(raw)
+        try:
+            self._rpc(lambda: self.w3.eth.send_raw_transaction(raw))
+        except Web3RPCError as exc:
+            receipt = self._receipt_or_none(tx_hash)
+            if receipt is None:
+                raise self._translate(exc) from None
+        except LedgerError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc) from None
+        receipt = self.wait(tx_hash, timeout)
+        if receipt["status"] != 1:
+            raise self._revert_of(receipt)
+        return receipt
+
+    def _receipt_or_none(self, tx_hash: bytes) -> TxReceipt | None:
+        try:
+            return self._rpc(lambda: self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+        except TransactionNotFound:
+            return None
+
+    def wait(self, tx_hash: bytes, timeout: float = 60.0) -> TxReceipt:
+        receipt = self._receipt_or_none(tx_hash)
+        if receipt is not None:
+            return receipt
+        try:
+            return self._rpc(
+                lambda: self.w3.eth.wait_for_transaction_receipt(
+                    HexBytes(tx_hash), timeout=timeout, poll_latency=0.02
+                )
+            )
+        except TimeExhausted:
+            raise TransactionRejected(
+                f"transaction {HexBytes(tx_hash).to_0x_hex()} not mined within {timeout:.0f} s"
+            ) from None
+
+    def _revert_of(self, receipt: TxReceipt) -> ContractRevert:
+        """Replay a failed transaction at its parent block to recover the revert reason."""
+        tx = self.w3.eth.get_transaction(receipt["transactionHash"])
+        call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "gas": tx["gas"]}
+        try:
+            self.w3.eth.call(call, receipt["blockNumber"] - 1)  # type: ignore[arg-type]
+        except Exception as exc:
+            translated = self._translate(exc)
+            if isinstance(translated, ContractRevert):
+                return translated
+        return ContractRevert("Reverted", {}, "the transaction reverted (out of gas or no reason)")
+
+    def _translate(self, exc: BaseException) -> LedgerError:
+        if isinstance(exc, LedgerError):
+            return exc
+        translated = translate(exc)
+        if translated is not None:
+            return translated
+        if isinstance(exc, Web3RPCError):
+            return TransactionRejected(f"the chain refused the request: {exc.message or exc}")
+        raise exc
+
+    # ------------------------------------------------------------------ helpers
+    def fund(self, funder: LocalAccount, address: str, wei: int) -> TxReceipt:
+        return self.send(funder, {"to": Web3.to_checksum_address(address), "value": wei, "gas": 21_000})
+
+    def increase_time(self, seconds: int) -> None:
+        """Move the chain clock forward (embedded chain, anvil and Hardhat nodes)."""
+        self.w3.provider.make_request("evm_increaseTime", [int(seconds)])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def decode_revert_hex(data: str) -> ContractRevert:
+    return decode_revert(bytes.fromhex(data[2:] if data.startswith("0x") else data))
+
+
+def new_account() -> LocalAccount:
+    return Account.create()

@@ -1,0 +1,46 @@
+"""Settings, from the environment (prefix TL_) or arguments; nothing set means the embedded chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_CHAIN_ID = 1337
+
+
+class Settings(BaseSettings):
+    """Where the chain and the off-chain store live, and who signs the operator's transactions."""
+
+    model_config = SettingsConfigDict(env_prefix="TL_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("tender-ledger-data"),
+        description="Directory of the embedded chain, the SQLite store and deployment records.",
+    )
+    rpc_url: str | None = Field(
+        default=None, description="Ethereum JSON-RPC URL; unset means the embedded py-evm chain."
+    )
+    chain_id: int | None = Field(
+        default=None, description="Expected chain id; a node serving another chain is refused."
+    )
+    signer_key: SecretStr | None = Field(
+        default=None,
+        description="Operator's private key (hex) for a node; the embedded chain makes its own.",
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the off-chain store; default SQLite in data_dir."
+    )
+    durability: Literal["normal", "full"] = Field(
+        default="normal",
+        description="'normal' survives a process crash; 'full' also survives power loss (slower).",
+    )
+    rpc_timeout_s: float = Field(default=10.0, gt=0)
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def embedded(self) -> bool:
+        return not self.rpc_url

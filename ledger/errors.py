@@ -1,0 +1,217 @@
+"""Every error the ledger raises, and the one place where contract reverts become them.
+
+    LedgerError
+    ├── ConfigurationError          settings, data directory or node cannot be used
+    │   ├── DataDirError
+    │   │   ├── DataDirInUse        another process holds the data directory
+    │   │   ├── ForeignDataDir      the directory holds something that is not ours
+    │   │   ├── CorruptDataDir      our files are there but unreadable or inconsistent
+    │   │   └── NewerDataDir        written by a newer version of tender-ledger
+    │   ├── NodeUnavailable         the JSON-RPC URL does not answer
+    │   ├── WrongChain              the node's chain id (or genesis) is not the expected one
+    │   └── DeploymentMissing       no contract at the recorded address
+    ├── TransactionRejected         the chain refused a transaction before executing it
+    │   └── InsufficientFunds       the signing key cannot pay for gas
+    ├── ValidationFailed            input that breaks a domain rule (bad USCC, dates, …)
+    └── ContractRevert              a contract rejected the call; `.error` names the custom error
+        ├── Unauthorised            the caller lacks the role (NotAdmin, NotAuthorised, NotIssuerOf…)
+        ├── NotFound                the id is unknown (UnknownRoot, NotInBatch…)
+        └── Conflict                the state forbids it (AlreadyAnchored, AlreadyRevoked…)
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import function_signature_to_4byte_selector, to_hex
+
+
+class LedgerError(Exception):
+    """Root of every error the ledger raises on purpose."""
+
+
+class ConfigurationError(LedgerError):
+    """The settings, the data directory or the node cannot be used as configured."""
+
+
+class DataDirError(ConfigurationError):
+    """The data directory cannot be used; nothing in it was changed."""
+
+
+class DataDirInUse(DataDirError):
+    """Another process has the data directory open."""
+
+
+class ForeignDataDir(DataDirError):
+    """The directory is not empty and was not created by tender-ledger."""
+
+
+class CorruptDataDir(DataDirError):
+    """The data directory's files are unreadable or inconsistent."""
+
+
+class NewerDataDir(DataDirError):
+    """The data directory was written by a newer tender-ledger; upgrade to open it."""
+
+
+class NodeUnavailable(ConfigurationError):
+    """The JSON-RPC node at the configured URL does not answer."""
+
+
+class WrongChain(ConfigurationError):
+    """The node serves another chain than the one configured."""
+
+
+class DeploymentMissing(ConfigurationError):
+    """The recorded contract address holds no code on this chain."""
+
+
+class TransactionRejected(LedgerError):
+    """The chain refused the transaction before executing it (nonce, fee, funds, size)."""
+
+
+class InsufficientFunds(TransactionRejected):
+    """The signing account cannot pay for the transaction's gas."""
+
+
+class ValidationFailed(LedgerError):
+    """Input breaks a domain rule; the message says which and why."""
+
+
+class ContractRevert(LedgerError):
+    """A contract rejected the call with a custom error (`error`) and its arguments (`args_`)."""
+
+    def __init__(self, error: str, args: dict[str, Any], message: str | None = None) -> None:
+        self.error = error
+        self.args_ = args
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in args.items())
+        super().__init__(message or f"{error}({shown})")
+
+
+class Unauthorised(ContractRevert):
+    """The caller does not hold the role the action needs."""
+
+
+class NotFound(ContractRevert):
+    """An id named in the call is unknown to the contract."""
+
+
+class Conflict(ContractRevert):
+    """The current state forbids the action (already done, wrong state)."""
+
+
+# Custom error name → exception class. Names not listed map to plain ContractRevert.
+_ERROR_CLASSES: dict[str, type[ContractRevert]] = {
+    "NotAdmin": Unauthorised,
+    "NotPendingAdmin": Unauthorised,
+    "NotAuthorised": Unauthorised,
+    "NotIssuerOf": Unauthorised,
+    "UnknownRoot": NotFound,
+    "NotInBatch": NotFound,
+    "AlreadyAnchored": Conflict,
+    "AlreadyRevoked": Conflict,
+    "AlreadySuspended": Conflict,
+    "NotSuspended": Conflict,
+    "AlreadySuperseded": Conflict,
+    "TooManySuspensions": Conflict,
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return to_hex(value)
+    return str(value)
+
+
+@cache
+def _error_abis() -> dict[bytes, dict[str, Any]]:
+    """Selector → error ABI entry, over every compiled contract shipped with the package."""
+    found: dict[bytes, dict[str, Any]] = {}
+    artifacts = resources.files("ledger") / "artifacts"
+    if not artifacts.is_dir():
+        return found
+    for item in artifacts.iterdir():
+        if not item.name.endswith(".json") or item.name == "provenance.json":
+            continue
+        for entry in json.loads(item.read_text()).get("abi", []):
+            if entry.get("type") != "error":
+                continue
+            types = ",".join(_abi_type(i) for i in entry["inputs"])
+            found[function_signature_to_4byte_selector(f"{entry['name']}({types})")] = entry
+    return found
+
+
+def _abi_type(item: dict[str, Any]) -> str:
+    if item["type"].startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in item["components"])
+        return f"({inner}){item['type'][5:]}"
+    return str(item["type"])
+
+
+def decode_revert(data: bytes) -> ContractRevert:
+    """Turn raw revert bytes (from any backend) into the matching ledger exception."""
+    if len(data) < 4:
+        return ContractRevert("Reverted", {}, "the contract reverted without a reason")
+    selector, body = data[:4], data[4:]
+    if selector == function_signature_to_4byte_selector("Error(string)"):
+        (reason,) = abi_decode(["string"], body)
+        return ContractRevert("Error", {"reason": reason}, f"reverted: {reason}")
+    if selector == function_signature_to_4byte_selector("Panic(uint256)"):
+        (code,) = abi_decode(["uint256"], body)
+        return ContractRevert("Panic", {"code": code}, f"contract panic 0x{code:02x}")
+    entry = _error_abis().get(selector)
+    if entry is None:
+        return ContractRevert("Unknown", {"data": data}, f"unknown revert {to_hex(data)}")
+    values = abi_decode([_abi_type(i) for i in entry["inputs"]], body)
+    args = {i["name"] or f"arg{n}": v for n, (i, v) in enumerate(zip(entry["inputs"], values))}
+    cls = _ERROR_CLASSES.get(entry["name"], ContractRevert)
+    return cls(entry["name"], args)
+
+
+def revert_data_of(exc: BaseException) -> bytes | None:
+    """Extract raw revert bytes from whatever a backend raised, or None if it is no revert."""
+    from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+
+    if isinstance(exc, ContractCustomError | ContractPanicError | ContractLogicError):
+        data = exc.data
+        if isinstance(data, str) and data.startswith("0x"):
+            return bytes.fromhex(data[2:])
+        if isinstance(data, bytes):
+            return data
+        return b""
+    # eth-tester raises TransactionFailed with the raw bytes as its first argument.
+    if type(exc).__name__ == "TransactionFailed" and exc.args:
+        raw = exc.args[0]
+        if isinstance(raw, bytes):
+            return raw
+        if isinstance(raw, str) and raw.startswith("0x"):
+            return bytes.fromhex(raw[2:])
+    return None
+
+
+def translate(exc: BaseException) -> LedgerError | None:
+    """Map a backend exception to a ledger exception; None if it is not one we know."""
+    data = revert_data_of(exc)
+    if data is not None:
+        return decode_revert(data)
+    message = str(exc)
+    if "insufficient funds" in message:
+        return InsufficientFunds(
+            "the signing account has no funds for gas: "
+            + _rpc_message(exc)
+            + " (fund it, or use a funded key)"
+        )
+    if any(s in message for s in ("nonce too", "max fee per gas", "exceeds block gas limit")):
+        return TransactionRejected(_rpc_message(exc))
+    return None
+
+
+def _rpc_message(exc: BaseException) -> str:
+    arg = exc.args[0] if exc.args else str(exc)
+    if isinstance(arg, dict) and "message" in arg:
+        return str(arg["message"])
+    return str(arg)
