@@ -1,0 +1,115 @@
+"""`tender-ledger`: the operator's, issuer's and auditor's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
+
+from ledger.errors import ConfigurationError, LedgerError  # noqa: E402
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_CONFIG = 3
+
+
+def _progress(quiet: bool) -> Callable[[str], None]:
+    def say(msg: str) -> None:
+        if not quiet:
+            print(f"… {msg}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(figures, sort_keys=True))
+        return
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
+        shown = f"{value:,.2f}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from ledger import bench
+
+    areas: dict[str, Callable[..., dict[str, Any]]] = {"chain": bench.bench_chain}
+    runner = areas.get(args.area)
+    if runner is None:
+        print(f"error: unknown bench area {args.area!r}; choose from {', '.join(areas)}", file=sys.stderr)
+        return EXIT_USAGE
+    kwargs: dict[str, Any] = {"progress": _progress(args.quiet or args.json)}
+    if args.blocks is not None:
+        kwargs["blocks"] = args.blocks
+    _print_figures(runner(**kwargs), args.json)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ledger.config import Settings
+    from ledger.runtime import open_runtime
+
+    with open_runtime(Settings()) as rt:
+        figures = {
+            "chain_id": rt.client.chain_id,
+            "backend": "embedded" if rt.client.embedded else rt.settings.rpc_url,
+            "block_number": rt.client.block_number(),
+            "operator": rt.operator.address,
+            **{f"contract_{k}": v for k, v in rt.addresses.items()},
+        }
+    _print_figures(figures, args.json)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tender-ledger",
+        description="Tender credential ledger: anchor, verify and audit firm credentials on chain.",
+        epilog="Configuration comes from TL_* environment variables; see the README.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("status", help="open the data directory (or node) and show the chain")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("bench", help="measure an area's figures (chain, …)")
+    p.add_argument("area", help="chain")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--blocks", type=int, default=None, help="chain: history length to grow to")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except LedgerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

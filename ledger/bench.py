@@ -1,0 +1,121 @@
+"""Benchmarks of the chain layer: write cost as history grows, throughput, log queries, restart."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from ledger.config import Settings
+from ledger.runtime import Runtime, open_runtime
+
+Progress = Callable[[str], None]
+KIND_QUALIFICATION = 1
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "machine_cpus": os.cpu_count(),
+        "machine_platform": platform.platform(),
+        "machine_python": platform.python_version(),
+    }
+
+
+def _anchor_tx(rt: Runtime, account: LocalAccount, gas: int) -> dict[str, Any]:
+    reg = rt.contract("CredentialRegistry")
+    fn = reg.functions.anchor(os.urandom(32), KIND_QUALIFICATION)
+    return rt.client.build(account, {"to": reg.address, "data": fn._encode_transaction_data(), "gas": gas})
+
+
+def _timed_writes(rt: Runtime, n: int, *, estimate: bool = True) -> list[float]:
+    """Send n anchor transactions one after another; each is timed until its receipt."""
+    reg = rt.contract("CredentialRegistry")
+    client, op = rt.client, rt.operator
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        if estimate:
+            client.send(op, reg.functions.anchor(os.urandom(32), KIND_QUALIFICATION))
+        else:
+            client.send_raw(bytes(op.sign_transaction(_anchor_tx(rt, op, 80_000)).raw_transaction))
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def _log_query_ms(rt: Runtime, from_block: int, span: int, repeat: int = 20) -> float:
+    reg = rt.contract("CredentialRegistry")
+    w3 = rt.client.w3
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        logs = w3.eth.get_logs(
+            {"address": reg.address, "fromBlock": from_block, "toBlock": from_block + span - 1}
+        )
+        samples.append(time.perf_counter() - t0)
+    assert logs, "the queried range holds anchor logs"
+    return statistics.median(samples) * 1000
+
+
+def bench_chain(
+    *, blocks: int = 20_000, sample: int = 200, progress: Progress | None = None,
+    data_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Measure write cost at 100 and at `blocks` blocks, throughput, log queries and restart."""
+    say = progress or (lambda _msg: None)
+    tmp = tempfile.TemporaryDirectory(prefix="tl-bench-")
+    path = data_dir or Path(tmp.name) / "data"
+    settings = Settings(data_dir=path)
+    result: dict[str, Any] = {"blocks": blocks}
+    try:
+        rt = open_runtime(settings)
+        reg = rt.contract("CredentialRegistry")
+        rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, KIND_QUALIFICATION))
+        _timed_writes(rt, max(0, 100 - rt.client.block_number()), estimate=False)
+        say(f"at {rt.client.block_number()} blocks: timing {sample} writes")
+        early = _timed_writes(rt, sample)
+        result["tx_ms_at_100_blocks"] = statistics.median(early) * 1000
+        result["log_query_ms_at_100_blocks"] = _log_query_ms(rt, 50, 100)
+        t0 = time.perf_counter()
+        n = 1000
+        _timed_writes(rt, n)
+        result["tx_per_s"] = n / (time.perf_counter() - t0)
+
+        grow_to = blocks - sample
+        step = 1000
+        while rt.client.block_number() < grow_to:
+            todo = min(step, grow_to - rt.client.block_number())
+            _timed_writes(rt, todo, estimate=False)
+            say(f"history: {rt.client.block_number()} / {blocks} blocks")
+        late = _timed_writes(rt, sample)
+        result["tx_ms_at_%d_blocks" % blocks] = statistics.median(late) * 1000
+        result["log_query_ms_at_%d_blocks" % blocks] = _log_query_ms(rt, 50, 100)
+        t0 = time.perf_counter()
+        _timed_writes(rt, n)
+        result["tx_per_s_at_%d_blocks" % blocks] = n / (time.perf_counter() - t0)
+        result["tx_cost_ratio"] = (
+            result["tx_ms_at_%d_blocks" % blocks] / result["tx_ms_at_100_blocks"]
+        )
+        first_tx = rt.client.w3.eth.get_block(60)["transactions"][0]
+        t0 = time.perf_counter()
+        rt.client.w3.eth.get_transaction_receipt(first_tx)
+        result["early_receipt_ms"] = (time.perf_counter() - t0) * 1000
+        head = rt.client.block_number()
+        rt.close()
+        say("restarting")
+        t0 = time.perf_counter()
+        rt = open_runtime(settings)
+        result["restart_s"] = time.perf_counter() - t0
+        assert rt.client.block_number() == head
+        result["chain_file_mb"] = rt.datadir.chain_file.stat().st_size / 1e6
+        rt.close()
+    finally:
+        tmp.cleanup()
+    result.update(machine())
+    return result
