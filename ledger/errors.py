@@ -27,7 +27,7 @@ from importlib import resources
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import function_signature_to_4byte_selector, to_hex
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address, to_hex
 
 
 class LedgerError(Exception):
@@ -167,7 +167,10 @@ def decode_revert(data: bytes) -> ContractRevert:
     if entry is None:
         return ContractRevert("Unknown", {"data": data}, f"unknown revert {to_hex(data)}")
     values = abi_decode([_abi_type(i) for i in entry["inputs"]], body)
-    args = {i["name"] or f"arg{n}": v for n, (i, v) in enumerate(zip(entry["inputs"], values))}
+    args = {
+        i["name"] or f"arg{n}": to_checksum_address(v) if i["type"] == "address" else v
+        for n, (i, v) in enumerate(zip(entry["inputs"], values, strict=True))
+    }
     cls = _ERROR_CLASSES.get(entry["name"], ContractRevert)
     return cls(entry["name"], args)
 
@@ -198,7 +201,7 @@ def translate(exc: BaseException) -> LedgerError | None:
     data = revert_data_of(exc)
     if data is not None:
         return decode_revert(data)
-    message = str(exc)
+    message = str(exc).lower()
     if "insufficient funds" in message:
         return InsufficientFunds(
             "the signing account has no funds for gas: "

@@ -1,81 +1,101 @@
 """Shared fixtures.
 
-`chain` yields a `ChainEnv`: a web3 instance on a real EVM plus funded local accounts that
-sign their own transactions. It is parametrised over every backend the ledger supports.
+`chain` yields a `ChainEnv` (web3 on a real EVM plus funded local accounts that sign their own
+transactions), once on the embedded py-evm chain and once on a real anvil node process: every
+test that uses it runs on both backends.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from web3 import Web3
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
+from eth_account import Account  # noqa: E402
+from eth_account.signers.local import LocalAccount  # noqa: E402
+from web3 import Web3  # noqa: E402
+
+from ledger.chain.embedded import EmbeddedChain  # noqa: E402
+from ledger.client import ChainClient  # noqa: E402
+from tests.nodes import AnvilNode  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "ledger" / "artifacts"
+FUNDS = 10**24
+BACKENDS = ["embedded", "anvil"]
 
 
 @dataclass
 class ChainEnv:
-    """A web3 connection plus funded accounts; `deploy` and `send` sign locally."""
+    """A chain client plus funded accounts; `deploy`, `send` and `transact` sign locally."""
 
-    w3: Web3
+    client: ChainClient
     accounts: list[LocalAccount]
-    _nonces: dict[str, int] = field(default_factory=dict)
+    backend: str
+
+    @property
+    def w3(self) -> Web3:
+        return self.client.w3
 
     def artifact(self, name: str) -> dict[str, Any]:
         return json.loads((ARTIFACTS / f"{name}.json").read_text())
 
     def send(self, account: LocalAccount, tx: dict[str, Any]) -> Any:
         """Sign `tx` with `account`, send it, return the receipt (raises on revert)."""
-        tx = dict(tx)
-        tx.setdefault("from", account.address)
-        tx.setdefault("nonce", self.w3.eth.get_transaction_count(account.address))
-        tx.setdefault("chainId", self.w3.eth.chain_id)
-        tx.setdefault("gasPrice", self.w3.eth.gas_price)
-        if "gas" not in tx:
-            tx["gas"] = self.w3.eth.estimate_gas(tx)
-        signed = account.sign_transaction(tx)
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        return self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
+        return self.client.send(account, tx)
 
     def deploy(self, name: str, *args: Any, sender: LocalAccount | None = None) -> Any:
-        art = self.artifact(name)
-        sender = sender or self.accounts[0]
-        factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-        tx = factory.constructor(*args).build_transaction({"from": sender.address})
-        receipt = self.send(sender, tx)
-        return self.w3.eth.contract(address=receipt["contractAddress"], abi=art["abi"])
+        contract, _ = self.client.deploy(name, *args, sender=sender or self.accounts[0])
+        return contract
 
     def transact(self, fn: Any, account: LocalAccount) -> Any:
         """Build, sign and send a contract function call as `account`."""
-        tx = fn.build_transaction({"from": account.address})
-        return self.send(account, tx)
+        return self.client.send(account, fn)
+
+    def new_account(self, funds: int = FUNDS) -> LocalAccount:
+        account = Account.create()
+        if funds:
+            self.client.fund(self.accounts[0], account.address, funds)
+        return account
+
+    def increase_time(self, seconds: int) -> None:
+        self.client.increase_time(seconds)
 
 
-def _eth_tester_env() -> ChainEnv:
-    # Temporary backend until the ledger's embedded chain lands; same py-evm, Cancun rules.
-    from eth.vm.forks import CancunVM
-    from eth_tester import EthereumTester, PyEVMBackend
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[AnvilNode]:
+    node = AnvilNode()
+    yield node
+    node.stop()
 
-    backend = PyEVMBackend(vm_configuration=((0, CancunVM),))
-    tester = EthereumTester(backend)
-    w3 = Web3(Web3.EthereumTesterProvider(tester))
-    funder = w3.eth.accounts[0]
+
+def _embedded_env(tmp_path: Path) -> ChainEnv:
     accounts = [Account.create() for _ in range(8)]
-    for acct in accounts:
-        w3.eth.send_transaction({"from": funder, "to": acct.address, "value": 10**21})
-    return ChainEnv(w3=w3, accounts=accounts)
+    chain = EmbeddedChain.create(
+        tmp_path / "chain.sqlite", chain_id=1337, alloc={a.address: FUNDS for a in accounts}
+    )
+    return ChainEnv(ChainClient.for_embedded(chain), accounts, "embedded")
 
 
-@pytest.fixture
-def chain() -> ChainEnv:
-    return _eth_tester_env()
+def _anvil_env(node: AnvilNode) -> ChainEnv:
+    accounts = [Account.create() for _ in range(8)]
+    for a in accounts:
+        node.set_balance(a.address, FUNDS)
+    return ChainEnv(ChainClient.for_node(node.url, expected_chain_id=node.chain_id), accounts, "anvil")
+
+
+@pytest.fixture(params=BACKENDS)
+def chain(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChainEnv]:
+    if request.param == "embedded":
+        env = _embedded_env(tmp_path)
+    else:
+        env = _anvil_env(request.getfixturevalue("anvil"))
+    yield env
+    env.client.close()

@@ -326,10 +326,10 @@ class EmbeddedChain:
         for t in flt.get("topics") or []:
             if t is None:
                 topics.append(None)
-            elif isinstance(t, str):
-                topics.append([bytes.fromhex(t[2:])])
+            elif isinstance(t, str | bytes):
+                topics.append([_as_bytes(t)])
             else:
-                topics.append([bytes.fromhex(x[2:]) for x in t])
+                topics.append([_as_bytes(x) for x in t])
         rows = self.store.logs(
             from_block, to_block, [to_canonical_address(a) for a in addresses], topics
         )
@@ -377,6 +377,12 @@ class EmbeddedChain:
             "transactions": txs,
             "uncles": [],
         }
+
+
+def _as_bytes(value: str | bytes) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+    return bytes(value)
 
 
 def _hex_bytes(value: bytes) -> str:

@@ -1,0 +1,117 @@
+"""One behaviour suite for the chain layer, run on the embedded chain and on a real anvil node."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from eth_account import Account
+
+from ledger.errors import (
+    InsufficientFunds,
+    NodeUnavailable,
+    TransactionRejected,
+    Unauthorised,
+    ContractRevert,
+    WrongChain,
+)
+from ledger.client import ChainClient
+from tests.conftest import ChainEnv
+from tests.nodes import free_port
+
+QUALIFICATION = 1
+
+
+def _registry(chain: ChainEnv):  # type: ignore[no-untyped-def]
+    admin = chain.accounts[0]
+    reg = chain.deploy("CredentialRegistry", admin.address, sender=admin)
+    chain.transact(reg.functions.authoriseIssuer(admin.address, QUALIFICATION), admin)
+    return reg, admin
+
+
+def test_a_transfer_is_mined_and_its_receipt_reports_success(chain: ChainEnv) -> None:
+    a, b = chain.accounts[0], Account.create()
+    receipt = chain.client.fund(a, b.address, 12345)
+    assert receipt["status"] == 1
+    assert receipt["gasUsed"] == 21_000
+    assert chain.client.balance(b.address) == 12345
+    tx = chain.w3.eth.get_transaction(receipt["transactionHash"])
+    assert tx["from"] == a.address and tx["to"] == b.address
+
+
+def test_a_custom_error_revert_becomes_the_ledgers_exception_with_its_arguments(chain: ChainEnv) -> None:
+    reg, _ = _registry(chain)
+    outsider = chain.accounts[1]
+    with pytest.raises(Unauthorised) as info:
+        chain.transact(reg.functions.anchor(b"\x01" * 32, QUALIFICATION), outsider)
+    assert info.value.error == "NotAuthorised"
+    assert info.value.args_["issuer"] == outsider.address
+    assert info.value.args_["kind"] == QUALIFICATION
+
+
+def test_a_revert_in_a_read_call_is_translated_too(chain: ChainEnv) -> None:
+    reg, admin = _registry(chain)
+    with pytest.raises(ContractRevert) as info:
+        chain.client.call(reg.functions.anchor(b"\x02" * 32, 9))
+    assert info.value.error == "InvalidKind"
+    assert info.value.args_ == {"kind": 9}
+
+
+def test_logs_are_found_by_address_topic_and_block_range(chain: ChainEnv) -> None:
+    reg, admin = _registry(chain)
+    roots = [os.urandom(32) for _ in range(5)]
+    blocks = [chain.transact(reg.functions.anchor(r, QUALIFICATION), admin)["blockNumber"] for r in roots]
+    events = reg.events.Anchored.get_logs(from_block=blocks[0], to_block=blocks[-1])
+    assert [e["args"]["root"] for e in events] == roots
+    middle = reg.events.Anchored.get_logs(from_block=blocks[1], to_block=blocks[3])
+    assert [e["args"]["root"] for e in middle] == roots[1:4]
+    topic = chain.w3.keccak(text="Anchored(bytes32,address,uint8)")
+    by_root = chain.w3.eth.get_logs(
+        {"fromBlock": 0, "toBlock": "latest", "topics": [topic, roots[2]]}
+    )
+    assert len(by_root) == 1 and by_root[0]["blockNumber"] == blocks[2]
+
+
+def test_resubmitting_a_signed_transaction_is_idempotent(chain: ChainEnv) -> None:
+    reg, admin = _registry(chain)
+    built = chain.client.build(admin, reg.functions.anchor(os.urandom(32), QUALIFICATION))
+    raw = bytes(admin.sign_transaction(built).raw_transaction)
+    first = chain.client.send_raw(raw)
+    again = chain.client.send_raw(raw)
+    assert first["transactionHash"] == again["transactionHash"]
+    assert first["blockNumber"] == again["blockNumber"]
+    assert chain.w3.eth.get_transaction_count(admin.address) == built["nonce"] + 1
+
+
+def test_a_signing_key_with_no_funds_gets_a_clear_error(chain: ChainEnv) -> None:
+    broke = Account.create()
+    with pytest.raises(InsufficientFunds, match="no funds"):
+        chain.client.send(broke, {"to": chain.accounts[0].address, "value": 1, "gas": 21_000})
+
+
+def test_a_stale_nonce_is_rejected_and_the_next_send_recovers(chain: ChainEnv) -> None:
+    a = chain.accounts[2]
+    chain.client.fund(a, chain.accounts[3].address, 1)
+    tx = {
+        "to": chain.accounts[3].address, "value": 2, "gas": 21_000, "nonce": 0, "type": 2,
+        "chainId": chain.client.chain_id, **chain.client.fees(),
+    }
+    with pytest.raises(TransactionRejected, match="nonce"):
+        chain.client.send_raw(bytes(a.sign_transaction(tx).raw_transaction))
+    assert chain.client.fund(a, chain.accounts[3].address, 1)["status"] == 1
+
+
+def test_moving_the_clock_forward_moves_block_time(chain: ChainEnv) -> None:
+    before = chain.client.block_timestamp()
+    chain.increase_time(3600)
+    assert chain.client.block_timestamp() >= before + 3600
+
+
+def test_a_node_url_that_does_not_answer_is_a_clear_error() -> None:
+    with pytest.raises(NodeUnavailable, match="does not answer"):
+        ChainClient.for_node(f"http://127.0.0.1:{free_port()}", expected_chain_id=None, timeout=2)
+
+
+def test_a_node_on_another_chain_id_is_refused(anvil) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(WrongChain, match="31337"):
+        ChainClient.for_node(anvil.url, expected_chain_id=1)
