@@ -9,6 +9,7 @@
     │   │   └── NewerDataDir        written by a newer version of tender-ledger
     │   ├── NodeUnavailable         the JSON-RPC URL does not answer
     │   ├── WrongChain              the node's chain id (or genesis) is not the expected one
+    │   ├── OperatorUnfunded        the operator's key has no funds to deploy or relay
     │   └── DeploymentMissing       no contract at the recorded address
     ├── TransactionRejected         the chain refused a transaction before executing it
     │   └── InsufficientFunds       the signing key cannot pay for gas
@@ -64,6 +65,10 @@ class NodeUnavailable(ConfigurationError):
 
 class WrongChain(ConfigurationError):
     """The node serves another chain than the one configured."""
+
+
+class OperatorUnfunded(ConfigurationError):
+    """The operator's signing key has no funds on this chain."""
 
 
 class DeploymentMissing(ConfigurationError):

@@ -19,7 +19,7 @@ from ledger.errors import (
     ConfigurationError,
     CorruptDataDir,
     DeploymentMissing,
-    InsufficientFunds,
+    OperatorUnfunded,
     WrongChain,
 )
 
@@ -146,7 +146,7 @@ def _ensure_deployed(runtime: Runtime) -> dict[str, str]:
                 )
             continue
         if client.balance(runtime.operator.address) == 0:
-            raise InsufficientFunds(
+            raise OperatorUnfunded(
                 f"the operator account {runtime.operator.address} has no funds on chain "
                 f"{client.chain_id}; fund it before the first start"
             )
