@@ -1,11 +1,11 @@
-"""Canonical JSON (RFC 8785 JCS) and Ethereum Keccak-256: the two primitives every ledger hash uses."""
+"""Canonical JSON (RFC 8785 JCS) and Ethereum Keccak-256, the primitives every ledger hash uses."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import rfc8785
-from eth_utils import keccak as _eth_keccak
+from eth_utils.crypto import keccak as _eth_keccak
 
 
 def canonical_json(value: Any) -> bytes:

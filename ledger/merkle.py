@@ -6,6 +6,7 @@ Proofs verify on chain with OpenZeppelin `MerkleProof.verify(proof, root, leaf)`
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 from ledger.canonical import keccak
 
@@ -67,7 +68,7 @@ class MerkleTree:
         leaf_list.sort()
         if not leaf_list:
             raise MerkleError("a Merkle tree needs at least one leaf")
-        for leaf, following in zip(leaf_list, leaf_list[1:]):
+        for leaf, following in pairwise(leaf_list):
             if leaf == following:
                 raise DuplicateLeaf(f"leaf 0x{leaf.hex()} appears more than once")
 

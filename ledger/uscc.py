@@ -15,7 +15,7 @@ USCC_LENGTH = 18
 _VALUE = {symbol: value for value, symbol in enumerate(ALPHABET)}
 _WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 3^(i-1) mod 31 for i = 1..17
 
-# GB 11714 organisation code (positions 9–17): 8-character body plus a mod-11 check.
+# GB 11714 organisation code (positions 9 to 17): 8-character body plus a mod-11 check.
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 

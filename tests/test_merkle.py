@@ -6,7 +6,7 @@ import random
 import time
 
 import pytest
-from eth_abi import encode
+from eth_abi.abi import encode
 
 from ledger.canonical import keccak
 from ledger.merkle import (
