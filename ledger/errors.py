@@ -145,14 +145,14 @@ def _error_abis() -> dict[bytes, dict[str, Any]]:
         for entry in json.loads(item.read_text()).get("abi", []):
             if entry.get("type") != "error":
                 continue
-            types = ",".join(_abi_type(i) for i in entry["inputs"])
+            types = ",".join(abi_type(i) for i in entry["inputs"])
             found[function_signature_to_4byte_selector(f"{entry['name']}({types})")] = entry
     return found
 
 
-def _abi_type(item: dict[str, Any]) -> str:
+def abi_type(item: dict[str, Any]) -> str:
     if item["type"].startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in item["components"])
+        inner = ",".join(abi_type(c) for c in item["components"])
         return f"({inner}){item['type'][5:]}"
     return str(item["type"])
 
@@ -171,7 +171,7 @@ def decode_revert(data: bytes) -> ContractRevert:
     entry = _error_abis().get(selector)
     if entry is None:
         return ContractRevert("Unknown", {"data": data}, f"unknown revert {to_hex(data)}")
-    values = abi_decode([_abi_type(i) for i in entry["inputs"]], body)
+    values = abi_decode([abi_type(i) for i in entry["inputs"]], body)
     args = {
         i["name"] or f"arg{n}": to_checksum_address(v) if i["type"] == "address" else v
         for n, (i, v) in enumerate(zip(entry["inputs"], values, strict=True))

@@ -99,3 +99,46 @@ def chain(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChainEnv]:
         env = _anvil_env(request.getfixturevalue("anvil"))
     yield env
     env.client.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A PostgreSQL server; required in CI, skipped locally only if no server binaries exist."""
+    from tests.pg import PostgresServer, find_bindir
+
+    url = os.environ.get("TL_TEST_POSTGRES_URL")
+    if url:
+        yield _ExternalPostgres(url)
+        return
+    if find_bindir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries are missing in CI: .ci/run installs them")
+        pytest.skip("PostgreSQL server binaries not installed")
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+class _ExternalPostgres:
+    def __init__(self, url: str) -> None:
+        self.admin_url = url
+
+    def new_database(self, name: str) -> str:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The off-chain store's URL: every test using it runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    import uuid
+
+    server = request.getfixturevalue("postgres")
+    return str(server.new_database(f"t_{uuid.uuid4().hex[:12]}"))

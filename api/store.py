@@ -1,0 +1,219 @@
+"""The off-chain store: SQLModel tables (SQLite by default, PostgreSQL in production).
+
+The chain is the source of truth. Every contract event is journalled here exactly once, keyed
+by (chain, block, log index), and the tables the API reads are projections of that journal.
+`reconcile` brings the store up to the chain head at start-up and after every write, so a crash
+between a transaction and its database write loses nothing and applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+from web3 import Web3
+
+from ledger.errors import ConfigurationError, abi_type
+from ledger.runtime import Runtime
+
+LOG_CHUNK = 2_000
+
+
+class SyncCursor(SQLModel, table=True):
+    """How far the journal has read each contract's events on one chain."""
+
+    chain_key: str = Field(primary_key=True)
+    contract: str = Field(primary_key=True)
+    address: str
+    last_block: int
+
+
+class ChainEvent(SQLModel, table=True):
+    """One contract event, exactly as the chain logged it."""
+
+    chain_key: str = Field(primary_key=True)
+    block_number: int = Field(primary_key=True)
+    log_index: int = Field(primary_key=True)
+    tx_hash: str = Field(index=True)
+    contract: str
+    name: str = Field(index=True)
+    args: str  # JSON
+    block_time: datetime
+
+
+class IssuerKind(SQLModel, table=True):
+    """Projection: which issuer holds which credential kind, and since when."""
+
+    chain_key: str = Field(primary_key=True)
+    issuer: str = Field(primary_key=True)
+    kind: int = Field(primary_key=True)
+    authorised: bool
+    changed_at: datetime
+
+
+class AnchorRecord(SQLModel, table=True):
+    """Projection: one anchored root (a batch or a single credential)."""
+
+    chain_key: str = Field(primary_key=True)
+    root: str = Field(primary_key=True)
+    issuer: str = Field(index=True)
+    kind: int
+    block_number: int
+    tx_hash: str
+    anchored_at: datetime
+
+
+def make_engine(url: str) -> Engine:
+    """Engine for `url`; SQLite gets WAL and a busy timeout so API threads do not collide."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn: Any, _record: Any) -> None:
+            cur = conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    try:
+        SQLModel.metadata.create_all(engine)
+    except OperationalError as exc:
+        raise ConfigurationError(f"the database at {engine.url!r} cannot be used: {exc.orig}") from None
+    return engine
+
+
+def database_url(runtime: Runtime) -> str:
+    return runtime.settings.database_url or f"sqlite:///{runtime.datadir.store_file}"
+
+
+def chain_key(runtime: Runtime) -> str:
+    genesis = runtime.client.w3.eth.get_block(0)["hash"].hex()
+    return f"{runtime.client.chain_id}:{genesis}"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+Projector = Callable[[Session, str, ChainEvent, dict[str, Any]], None]
+
+
+def _project_registry(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
+    if ev.name in ("IssuerAuthorised", "IssuerWithdrawn"):
+        row = session.get(IssuerKind, (key, args["issuer"], args["kind"]))
+        authorised = ev.name == "IssuerAuthorised"
+        if row is None:
+            session.add(
+                IssuerKind(chain_key=key, issuer=args["issuer"], kind=args["kind"],
+                           authorised=authorised, changed_at=ev.block_time)
+            )
+        else:
+            row.authorised, row.changed_at = authorised, ev.block_time
+            session.add(row)
+    elif ev.name == "Anchored":
+        session.add(
+            AnchorRecord(chain_key=key, root=args["root"], issuer=args["issuer"], kind=args["kind"],
+                         block_number=ev.block_number, tx_hash=ev.tx_hash, anchored_at=ev.block_time)
+        )
+
+
+PROJECTORS: dict[str, Projector] = {"CredentialRegistry": _project_registry}
+
+
+class Store:
+    """The off-chain store bound to one runtime (chain + deployed contracts)."""
+
+    def __init__(self, runtime: Runtime, engine: Engine | None = None) -> None:
+        self.runtime = runtime
+        self.engine = engine or make_engine(database_url(runtime))
+        self.chain_key = chain_key(runtime)
+        self._block_times: dict[int, datetime] = {}
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine) as session:
+            yield session
+
+    def reconcile(self) -> int:
+        """Journal and project every event up to the chain head; return how many were new."""
+        head = self.runtime.client.block_number()
+        added = 0
+        for name, address in self.runtime.addresses.items():
+            contract = self.runtime.contract(name)
+            with self.session() as session:
+                cursor = session.get(SyncCursor, (self.chain_key, name))
+                start = 0 if cursor is None or cursor.address != address else cursor.last_block + 1
+            while start <= head:
+                end = min(head, start + LOG_CHUNK - 1)
+                added += self._ingest(name, contract, address, start, end)
+                start = end + 1
+        return added
+
+    def _ingest(self, name: str, contract: Any, address: str, start: int, end: int) -> int:
+        w3 = self.runtime.client.w3
+        logs = w3.eth.get_logs({"address": address, "fromBlock": start, "toBlock": end})
+        by_topic = {
+            Web3.keccak(text=_event_signature(e)): contract.events[e["name"]]
+            for e in contract.abi if e["type"] == "event"
+        }
+        project = PROJECTORS.get(name)
+        added = 0
+        # One DB transaction per chunk: the events, their projections and the cursor together.
+        with self.session() as session:
+            for log in logs:
+                pk = (self.chain_key, log["blockNumber"], log["logIndex"])
+                if session.get(ChainEvent, pk) is not None:
+                    continue
+                decoded = by_topic[log["topics"][0]]().process_log(log)
+                args = {k: _jsonable(v) for k, v in decoded["args"].items()}
+                ev = ChainEvent(
+                    chain_key=self.chain_key, block_number=log["blockNumber"],
+                    log_index=log["logIndex"], tx_hash="0x" + bytes(log["transactionHash"]).hex(),
+                    contract=name, name=decoded["event"], args=json.dumps(args),
+                    block_time=self._block_time(log["blockNumber"]),
+                )
+                session.add(ev)
+                if project is not None:
+                    project(session, self.chain_key, ev, args)
+                added += 1
+            cursor = session.get(SyncCursor, (self.chain_key, name))
+            if cursor is None:
+                cursor = SyncCursor(chain_key=self.chain_key, contract=name, address=address, last_block=end)
+            cursor.address, cursor.last_block = address, end
+            session.add(cursor)
+            session.commit()
+        return added
+
+    def _block_time(self, number: int) -> datetime:
+        cached = self._block_times.get(number)
+        if cached is None:
+            ts = self.runtime.client.block_timestamp(number)
+            cached = datetime.fromtimestamp(ts, UTC)
+            if len(self._block_times) > 10_000:
+                self._block_times.clear()
+            self._block_times[number] = cached
+        return cached
+
+    def events(self, name: str | None = None) -> list[ChainEvent]:
+        with self.session() as session:
+            query = select(ChainEvent).where(ChainEvent.chain_key == self.chain_key)
+            if name:
+                query = query.where(ChainEvent.name == name)
+            return list(session.exec(query.order_by(ChainEvent.block_number, ChainEvent.log_index)))
+
+
+def _event_signature(entry: dict[str, Any]) -> str:
+    return f"{entry['name']}({','.join(abi_type(i) for i in entry['inputs'])})"
