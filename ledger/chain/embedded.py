@@ -60,12 +60,18 @@ class LedgerCancunVM(CancunVM):
         super().validate_header(header, parent_header)
 
 
+class _LedgerChain(MiningChain):
+    vm_configuration = ((0, LedgerCancunVM),)
+
+    def create_header_from_parent(self, parent_header: BlockHeaderAPI, **params: Any) -> BlockHeaderAPI:
+        # py-evm would walk the gas limit down towards its own default block after block;
+        # a private chain keeps the limit it was created with.
+        params.setdefault("gas_limit", parent_header.gas_limit)
+        return super().create_header_from_parent(parent_header, **params)
+
+
 def _chain_class(chain_id: int) -> type[MiningChain]:
-    return type(
-        "TenderLedgerChain",
-        (MiningChain,),
-        {"chain_id": chain_id, "vm_configuration": ((0, LedgerCancunVM),)},
-    )
+    return type("TenderLedgerChain", (_LedgerChain,), {"chain_id": chain_id})
 
 
 def _hex(value: int) -> str:
