@@ -68,6 +68,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from ledger.config import Settings
+
+    settings = Settings()
+    host = args.host or settings.host
+    if host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
+        print(f"error: refusing to bind {host}: pass --allow-remote behind a TLS proxy", file=sys.stderr)
+        return EXIT_USAGE
+    uvicorn.run(create_app(settings), host=host, port=args.port or settings.port, log_level="info")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tender-ledger",
@@ -80,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="open the data directory (or node) and show the chain")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (OpenAPI at /docs)")
+    p.add_argument("--host", default=None, help="default 127.0.0.1 (TL_HOST)")
+    p.add_argument("--port", type=int, default=None, help="default 8000 (TL_PORT)")
+    p.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("bench", help="measure an area's figures (chain, …)")
     p.add_argument("area", help="chain")

@@ -1,0 +1,43 @@
+"""Health, chain status and the audit journal of contract events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.app import RuntimeDep, StoreDep
+
+router = APIRouter(tags=["chain"])
+
+
+@router.get("/health")
+def health(runtime: RuntimeDep) -> dict[str, Any]:
+    """Liveness: the chain answers."""
+    return {"ok": True, "block_number": runtime.client.block_number()}
+
+
+@router.get("/chain")
+def chain_status(runtime: RuntimeDep) -> dict[str, Any]:
+    """Which chain, which contracts, how far it has got."""
+    return {
+        "chain_id": runtime.client.chain_id,
+        "backend": "embedded" if runtime.client.embedded else "json-rpc",
+        "block_number": runtime.client.block_number(),
+        "contracts": runtime.addresses,
+    }
+
+
+@router.get("/events")
+def events(store: StoreDep, name: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """The journal of contract events, oldest first (after reconciling with the chain)."""
+    store.reconcile()
+    return [
+        {
+            "block_number": e.block_number, "log_index": e.log_index, "tx_hash": e.tx_hash,
+            "contract": e.contract, "event": e.name, "args": json.loads(e.args),
+            "block_time": e.block_time.isoformat(),
+        }
+        for e in store.events(name)[: max(0, min(limit, 10_000))]
+    ]
