@@ -105,13 +105,15 @@ def verify_request(
 ) -> SignedRequest:
     """Check the headers of one request; return the signer, or raise RequestAuthError saying why."""
     lower = {k.lower(): v for k, v in headers.items()}
+    names = (HEADER_SIGNER, HEADER_NONCE, HEADER_EXPIRY, HEADER_SIGNATURE)
+    missing = [n for n in names if n.lower() not in lower]
+    if missing:
+        raise RequestAuthError(f"missing header(s) {', '.join(missing)}: sign the request")
     try:
         signer = to_checksum_address(lower[HEADER_SIGNER.lower()])
         nonce = int(lower[HEADER_NONCE.lower()])
         expiry = int(lower[HEADER_EXPIRY.lower()])
         signature = bytes.fromhex(lower[HEADER_SIGNATURE.lower()].removeprefix("0x"))
-    except KeyError as exc:
-        raise RequestAuthError(f"missing header {exc.args[0]}") from None
     except ValueError as exc:
         raise RequestAuthError(f"malformed signature headers: {exc}") from None
     if not 0 <= nonce < 2**256:
