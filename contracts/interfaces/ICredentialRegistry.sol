@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/**
+ * @title ICredentialRegistry
+ * @notice Registry of tender credentials. Issuers authorised per kind by the admin (the trading-centre
+ * consortium) anchor Merkle roots of credential batches; a single credential is a one-leaf batch
+ * (root == leaf). Each credential under a root can later be revoked, suspended and reinstated, or
+ * superseded by a newer version, by the root's issuer only. Every change is stamped with the block
+ * timestamp and kept, so the status of a credential at any past instant can be answered, and every
+ * change is logged with enough data to rebuild the whole state from events alone.
+ */
+interface ICredentialRegistry {
+    /// @notice Kinds of credential. A kind is passed as `uint8`; its value is also its bit in an
+    /// issuer's kind mask.
+    enum Kind {
+        IDENTITY, // 营业执照
+        QUALIFICATION, // 资质
+        PERSONNEL, // 注册人员
+        PERFORMANCE, // 业绩
+        AWARD, // 获奖
+        CREDIT, // 信用 (incl. red and black lists)
+        CONTRACT_PERFORMANCE // 履约评价
+    }
+
+    /// @notice Status of a credential under a root at an instant.
+    enum Status {
+        NOT_ANCHORED, // root unknown, or anchored after the instant
+        VALID,
+        REVOKED,
+        SUSPENDED,
+        SUPERSEDED
+    }
+
+    /// @notice One suspension period; `reinstatedAt` is 0 while the period is open.
+    struct Suspension {
+        uint64 suspendedAt;
+        uint64 reinstatedAt;
+        uint16 reason;
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice `kind` is not one of the seven credential kinds.
+    error InvalidKind(uint8 kind);
+
+    /// @notice The zero address cannot be the admin.
+    error InvalidAdmin(address admin);
+
+    /// @notice `caller` is not the admin.
+    error NotAdmin(address caller);
+
+    /// @notice `caller` is not the pending admin.
+    error NotPendingAdmin(address caller);
+
+    /// @notice `issuer` is not authorised to anchor credentials of `kind`.
+    error NotAuthorised(address issuer, uint8 kind);
+
+    /// @notice `root` has been anchored before.
+    error AlreadyAnchored(bytes32 root);
+
+    /// @notice `root` has never been anchored.
+    error UnknownRoot(bytes32 root);
+
+    /// @notice `caller` did not anchor `root`.
+    error NotIssuerOf(bytes32 root, address caller);
+
+    /// @notice The proof does not show `credentialId` to be a leaf of `root`.
+    error NotInBatch(bytes32 root, bytes32 credentialId);
+
+    /// @notice The credential under `root` has been revoked.
+    error AlreadyRevoked(bytes32 root, bytes32 credentialId);
+
+    /// @notice The credential under `root` is suspended now.
+    error AlreadySuspended(bytes32 root, bytes32 credentialId);
+
+    /// @notice The credential under `root` is not suspended now.
+    error NotSuspended(bytes32 root, bytes32 credentialId);
+
+    /// @notice The credential under `root` has used up its suspension periods.
+    error TooManySuspensions(bytes32 root, bytes32 credentialId);
+
+    /// @notice The credential under `root` has been superseded.
+    error AlreadySuperseded(bytes32 root, bytes32 credentialId);
+
+    /// @notice `root` holds credentials of kind `actual`, not of the kind `expected` of the old version.
+    error KindMismatch(bytes32 root, uint8 expected, uint8 actual);
+
+    /// @notice The credential under `root` cannot be a successor: it is the old version itself, or it
+    /// is revoked or superseded.
+    error InvalidSuccessor(bytes32 root, bytes32 credentialId);
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice Emitted when `previousAdmin` proposes `pendingAdmin` as the next admin
+    /// (`pendingAdmin` == 0 cancels a proposal).
+    event AdminTransferStarted(address indexed previousAdmin, address indexed pendingAdmin);
+
+    /// @notice Emitted when the admin changed from `previousAdmin` to `newAdmin` (in the
+    /// constructor with `previousAdmin` == 0).
+    event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
+
+    /// @notice Emitted when `issuer` was authorised to anchor credentials of `kind`.
+    event IssuerAuthorised(address indexed issuer, uint8 kind);
+
+    /// @notice Emitted when `issuer` lost the authority to anchor credentials of `kind`. Roots it
+    /// anchored before stay valid.
+    event IssuerWithdrawn(address indexed issuer, uint8 kind);
+
+    /// @notice Emitted when `issuer` anchored `root`, a batch of credentials of `kind`.
+    event Anchored(bytes32 indexed root, address indexed issuer, uint8 kind);
+
+    /// @notice Emitted when the credential under `root` was revoked for good with `reason`.
+    event Revoked(bytes32 indexed root, bytes32 indexed credentialId, uint16 reason);
+
+    /// @notice Emitted when the credential under `root` was suspended with `reason`.
+    event Suspended(bytes32 indexed root, bytes32 indexed credentialId, uint16 reason);
+
+    /// @notice Emitted when the suspended credential under `root` was reinstated.
+    event Reinstated(bytes32 indexed root, bytes32 indexed credentialId);
+
+    /// @notice Emitted when the credential under `root` was superseded by `newCredentialId` under
+    /// `newRoot`.
+    event Superseded(
+        bytes32 indexed root, bytes32 indexed credentialId, bytes32 newRoot, bytes32 newCredentialId
+    );
+
+    // ------------------------------------------------------------------ admin
+
+    /// @notice The admin, who authorises and withdraws issuers.
+    function admin() external view returns (address);
+
+    /// @notice The admin proposed by `transferAdmin`, or 0.
+    function pendingAdmin() external view returns (address);
+
+    /// @notice Proposes `newAdmin`; the transfer completes when `newAdmin` calls `acceptAdmin`.
+    /// Only the admin may call it. Passing 0 cancels a proposal.
+    function transferAdmin(address newAdmin) external;
+
+    /// @notice Makes the pending admin the admin. Only the pending admin may call it.
+    function acceptAdmin() external;
+
+    /// @notice Authorises `issuer` to anchor credentials of `kind`. Only the admin may call it;
+    /// authorising again changes nothing and emits nothing.
+    function authoriseIssuer(address issuer, uint8 kind) external;
+
+    /// @notice Withdraws the authority of `issuer` to anchor credentials of `kind`, from now on.
+    /// Roots it anchored before stay valid, and it keeps the power to revoke, suspend, reinstate and
+    /// supersede the credentials under them. Only the admin may call it; withdrawing a kind the
+    /// issuer does not hold changes nothing and emits nothing.
+    function withdrawIssuer(address issuer, uint8 kind) external;
+
+    /// @notice Whether `issuer` may anchor credentials of `kind` now.
+    function isAuthorised(address issuer, uint8 kind) external view returns (bool);
+
+    /// @notice The kinds `issuer` may anchor now, as a mask: bit `k` set means kind `k`.
+    function issuerKinds(address issuer) external view returns (uint8);
+
+    // ------------------------------------------------------------------ anchoring
+
+    /// @notice Anchors `root`, the Merkle root of a batch of credentials of `kind`, issued by the caller.
+    function anchor(bytes32 root, uint8 kind) external;
+
+    /// @notice Who anchored `root`, the kind of its credentials, and when (all 0 if never anchored).
+    function anchorOf(bytes32 root) external view returns (address issuer, uint8 kind, uint64 anchoredAt);
+
+    // ------------------------------------------------------------------ status changes
+
+    /// @notice Revokes, for good, the credential `credentialId` proven by `proof` to be in `root`.
+    /// Only the root's issuer may call it. A suspended or superseded credential may be revoked.
+    function revoke(bytes32 root, bytes32 credentialId, bytes32[] calldata proof, uint16 reason) external;
+
+    /// @notice Suspends the credential `credentialId` proven by `proof` to be in `root` until it is
+    /// reinstated. Only the root's issuer may call it; a credential has at most `MAX_SUSPENSIONS` periods.
+    function suspend(bytes32 root, bytes32 credentialId, bytes32[] calldata proof, uint16 reason) external;
+
+    /// @notice Ends the open suspension of `credentialId` in `root`. Only the root's issuer may call it.
+    function reinstate(bytes32 root, bytes32 credentialId, bytes32[] calldata proof) external;
+
+    /// @notice Marks `oldId` in `oldRoot` as superseded from now by `newId` in `newRoot`, a credential
+    /// of the same kind anchored by the same issuer. Only that issuer may call it.
+    function supersede(
+        bytes32 oldRoot,
+        bytes32 oldId,
+        bytes32[] calldata oldProof,
+        bytes32 newRoot,
+        bytes32 newId,
+        bytes32[] calldata newProof
+    ) external;
+
+    // ------------------------------------------------------------------ status views
+
+    /// @notice The most suspension periods one credential may have.
+    function MAX_SUSPENSIONS() external view returns (uint8);
+
+    /// @notice Status of `credentialId` under `root` at instant `t` (a change made at time x counts
+    /// for every t ≥ x), with the reason of a revocation or suspension (0 otherwise). Membership is
+    /// not checked here: check it with `verifyMembership`.
+    function statusAt(bytes32 root, bytes32 credentialId, uint64 t) external view returns (Status status, uint16 reason);
+
+    /// @notice The credential that superseded `credentialId` under `root` (zeros if none).
+    function successorOf(bytes32 root, bytes32 credentialId) external view returns (bytes32 newRoot, bytes32 newCredentialId);
+
+    /// @notice Every suspension period of `credentialId` under `root`, oldest first.
+    function suspensionsOf(bytes32 root, bytes32 credentialId) external view returns (Suspension[] memory);
+
+    // ------------------------------------------------------------------ hashing rules
+
+    /// @notice Merkle leaf of a credential id: keccak256(keccak256(abi.encode(credentialId))).
+    function leafOf(bytes32 credentialId) external pure returns (bytes32);
+
+    /// @notice Whether `proof` shows `credentialId` to be a leaf of the sorted-pair tree `root`.
+    function verifyMembership(bytes32 root, bytes32 credentialId, bytes32[] calldata proof) external pure returns (bool);
+
+    /// @notice keccak256(salt ‖ keccak256(name) ‖ keccak256(value)), `value` being RFC 8785 canonical JSON.
+    function fieldHash(bytes32 salt, string calldata name, bytes calldata value) external pure returns (bytes32);
+
+    /// @notice keccak256(keccak256("TenderLedger.Credential.v1") ‖ fieldHashes…), field hashes in the
+    /// RFC 8785 order of their field names.
+    function credentialIdOf(bytes32[] calldata fieldHashes) external pure returns (bytes32);
+}
