@@ -69,6 +69,14 @@ class AnchorRecord(SQLModel, table=True):
     anchored_at: datetime
 
 
+class UsedNonce(SQLModel, table=True):
+    """A signed request's (signer, nonce): stored once, so the same request cannot be replayed."""
+
+    signer: str = Field(primary_key=True)
+    nonce: str = Field(primary_key=True)
+    used_at: datetime
+
+
 def make_engine(url: str) -> Engine:
     """Engine for `url`; SQLite gets WAL and a busy timeout so API threads do not collide."""
     if url.startswith("sqlite"):

@@ -1,0 +1,41 @@
+"""Who is calling: EIP-712 signed requests checked once per request, nonces never reused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.exc import IntegrityError
+
+from api.store import UsedNonce
+from ledger.requests import RequestAuthError, SignedRequest, verify_request
+
+
+async def signed_caller(request: Request) -> SignedRequest:
+    """The verified signer of this request; 401 if unsigned, forged, expired or replayed."""
+    runtime, store = request.app.state.runtime, request.app.state.store
+    body = await request.body()
+    try:
+        signed = verify_request(
+            dict(request.headers),
+            chain_id=runtime.client.chain_id,
+            contract=runtime.addresses["CredentialRegistry"],
+            method=request.method,
+            path=request.url.path,
+            body=body,
+        )
+    except RequestAuthError as exc:
+        raise HTTPException(status_code=401, detail=f"unauthenticated: {exc}") from None
+    with store.session() as session:
+        session.add(UsedNonce(signer=signed.signer, nonce=str(signed.nonce), used_at=datetime.now(UTC)))
+        try:
+            session.commit()
+        except IntegrityError:
+            raise HTTPException(
+                status_code=401, detail="unauthenticated: this signed request was already used (replay)"
+            ) from None
+    return signed
+
+
+SignedCallerDep = Annotated[SignedRequest, Depends(signed_caller)]
