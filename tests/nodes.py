@@ -33,9 +33,19 @@ class AnvilNode:
         self.chain_id = chain_id
         self.proc = subprocess.Popen(
             [
-                str(ANVIL), "--host", "127.0.0.1", "--port", str(self.port),
-                "--chain-id", str(chain_id), "--hardfork", "cancun",
-                "--prune-history", "--silent", "--accounts", "2",
+                str(ANVIL),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--chain-id",
+                str(chain_id),
+                "--hardfork",
+                "cancun",
+                "--prune-history",
+                "--silent",
+                "--accounts",
+                "2",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -55,7 +65,8 @@ class AnvilNode:
 
     def rpc(self, method: str, params: list | None = None):  # type: ignore[no-untyped-def]
         r = requests.post(
-            self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
+            self.url,
+            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
             timeout=10,
         )
         body = r.json()

@@ -39,7 +39,9 @@ def test_a_transfer_is_mined_and_its_receipt_reports_success(chain: ChainEnv) ->
     assert tx["from"] == a.address and tx["to"] == b.address
 
 
-def test_a_custom_error_revert_becomes_the_ledgers_exception_with_its_arguments(chain: ChainEnv) -> None:
+def test_a_custom_error_revert_becomes_the_ledgers_exception_with_its_arguments(
+    chain: ChainEnv,
+) -> None:
     reg, _ = _registry(chain)
     outsider = chain.accounts[1]
     with pytest.raises(Unauthorised) as info:
@@ -60,7 +62,9 @@ def test_a_revert_in_a_read_call_is_translated_too(chain: ChainEnv) -> None:
 def test_logs_are_found_by_address_topic_and_block_range(chain: ChainEnv) -> None:
     reg, admin = _registry(chain)
     roots = [os.urandom(32) for _ in range(5)]
-    blocks = [chain.transact(reg.functions.anchor(r, QUALIFICATION), admin)["blockNumber"] for r in roots]
+    blocks = [
+        chain.transact(reg.functions.anchor(r, QUALIFICATION), admin)["blockNumber"] for r in roots
+    ]
     events = reg.events.Anchored.get_logs(from_block=blocks[0], to_block=blocks[-1])
     assert [e["args"]["root"] for e in events] == roots
     middle = reg.events.Anchored.get_logs(from_block=blocks[1], to_block=blocks[3])
@@ -93,8 +97,13 @@ def test_a_stale_nonce_is_rejected_and_the_next_send_recovers(chain: ChainEnv) -
     a = chain.accounts[2]
     chain.client.fund(a, chain.accounts[3].address, 1)
     tx = {
-        "to": chain.accounts[3].address, "value": 2, "gas": 21_000, "nonce": 0, "type": 2,
-        "chainId": chain.client.chain_id, **chain.client.fees(),
+        "to": chain.accounts[3].address,
+        "value": 2,
+        "gas": 21_000,
+        "nonce": 0,
+        "type": 2,
+        "chainId": chain.client.chain_id,
+        **chain.client.fees(),
     }
     with pytest.raises(TransactionRejected, match="nonce"):
         chain.client.send_raw(bytes(a.sign_transaction(tx).raw_transaction))

@@ -24,15 +24,20 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TL_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=full_env,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def _snapshot(path: Path) -> dict[str, str]:
     return {
         str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(path.rglob("*")) if p.is_file()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -65,7 +70,9 @@ def test_a_foreign_directory_is_refused_and_left_untouched(tmp_path: Path) -> No
     foreign.mkdir()
     (foreign / "holiday.jpg").write_bytes(b"\xff\xd8 not ours")
     before = _snapshot(foreign)
-    _assert_refused(_cli("status", env={"TL_DATA_DIR": str(foreign)}), "not a tender-ledger data directory")
+    _assert_refused(
+        _cli("status", env={"TL_DATA_DIR": str(foreign)}), "not a tender-ledger data directory"
+    )
     assert _snapshot(foreign) == before
 
 
@@ -90,7 +97,9 @@ def test_a_foreign_sqlite_file_in_place_of_the_chain_is_refused(ledger_dir: Path
     conn.commit()
     conn.close()
     before = _snapshot(ledger_dir)
-    _assert_refused(_cli("status", env={"TL_DATA_DIR": str(ledger_dir)}), "not a tender-ledger chain database")
+    _assert_refused(
+        _cli("status", env={"TL_DATA_DIR": str(ledger_dir)}), "not a tender-ledger chain database"
+    )
     assert _snapshot(ledger_dir) == before
 
 
@@ -98,7 +107,9 @@ def test_a_directory_written_by_a_newer_version_is_refused(ledger_dir: Path) -> 
     marker = ledger_dir / "tender-ledger.json"
     marker.write_text(json.dumps({"format": 99, "software": "tender-ledger"}))
     before = _snapshot(ledger_dir)
-    _assert_refused(_cli("status", env={"TL_DATA_DIR": str(ledger_dir)}), "newer tender-ledger", "upgrade")
+    _assert_refused(
+        _cli("status", env={"TL_DATA_DIR": str(ledger_dir)}), "newer tender-ledger", "upgrade"
+    )
     assert _snapshot(ledger_dir) == before
 
 
@@ -109,15 +120,19 @@ def test_a_directory_in_use_by_another_process_is_refused(ledger_dir: Path) -> N
 
 def test_a_node_url_that_does_not_answer_exits_with_a_message(tmp_path: Path) -> None:
     env = {
-        "TL_DATA_DIR": str(tmp_path / "d"), "TL_RPC_URL": f"http://127.0.0.1:{free_port()}",
-        "TL_SIGNER_KEY": Account.create().key.hex(), "TL_RPC_TIMEOUT_S": "2",
+        "TL_DATA_DIR": str(tmp_path / "d"),
+        "TL_RPC_URL": f"http://127.0.0.1:{free_port()}",
+        "TL_SIGNER_KEY": Account.create().key.hex(),
+        "TL_RPC_TIMEOUT_S": "2",
     }
     _assert_refused(_cli("status", env=env), "does not answer")
 
 
 def test_a_node_with_the_wrong_chain_id_is_refused(tmp_path: Path, anvil: AnvilNode) -> None:
     env = {
-        "TL_DATA_DIR": str(tmp_path / "d"), "TL_RPC_URL": anvil.url, "TL_CHAIN_ID": "5",
+        "TL_DATA_DIR": str(tmp_path / "d"),
+        "TL_RPC_URL": anvil.url,
+        "TL_CHAIN_ID": "5",
         "TL_SIGNER_KEY": Account.create().key.hex(),
     }
     _assert_refused(_cli("status", env=env), "serves chain id 31337", "chain id 5 is configured")
@@ -127,7 +142,11 @@ def test_a_signing_key_with_no_funds_is_refused_before_anything_is_written(
     tmp_path: Path, anvil: AnvilNode
 ) -> None:
     broke = Account.create()
-    env = {"TL_DATA_DIR": str(tmp_path / "d"), "TL_RPC_URL": anvil.url, "TL_SIGNER_KEY": broke.key.hex()}
+    env = {
+        "TL_DATA_DIR": str(tmp_path / "d"),
+        "TL_RPC_URL": anvil.url,
+        "TL_SIGNER_KEY": broke.key.hex(),
+    }
     _assert_refused(_cli("status", env=env), broke.address, "no funds")
     assert not (tmp_path / "d" / "deployments.json").exists()
 
@@ -137,13 +156,18 @@ def test_a_funded_key_on_a_node_deploys_once_and_reuses_the_deployment(
 ) -> None:
     key = Account.create()
     anvil.set_balance(key.address, 10**21)
-    env = {"TL_DATA_DIR": str(tmp_path / "d"), "TL_RPC_URL": anvil.url, "TL_SIGNER_KEY": key.key.hex()}
+    env = {
+        "TL_DATA_DIR": str(tmp_path / "d"),
+        "TL_RPC_URL": anvil.url,
+        "TL_SIGNER_KEY": key.key.hex(),
+    }
     first = _cli("status", "--json", env=env)
     assert first.returncode == 0, first.stderr
     second = _cli("status", "--json", env=env)
-    assert json.loads(first.stdout)["contract_CredentialRegistry"] == json.loads(second.stdout)[
-        "contract_CredentialRegistry"
-    ]
+    assert (
+        json.loads(first.stdout)["contract_CredentialRegistry"]
+        == json.loads(second.stdout)["contract_CredentialRegistry"]
+    )
 
 
 def test_an_invalid_signer_key_is_a_configuration_error(tmp_path: Path, anvil: AnvilNode) -> None:

@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def _run_writer_and_kill(data_dir: Path, acks_before_kill: int, extra_delay: float) -> list[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.writer_proc", str(data_dir)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     acked: list[str] = []
     assert proc.stdout is not None

@@ -12,7 +12,9 @@ from ledger.config import Settings
 from ledger.runtime import open_runtime
 
 
-def test_reconcile_journals_each_event_once_and_projects_anchors(tmp_path: Path, database_url: str) -> None:
+def test_reconcile_journals_each_event_once_and_projects_anchors(
+    tmp_path: Path, database_url: str
+) -> None:
     with open_runtime(Settings(data_dir=tmp_path / "data", database_url=database_url)) as rt:
         store = Store(rt, make_engine(database_url))
         reg = rt.contract("CredentialRegistry")
@@ -48,4 +50,9 @@ def test_writes_made_while_the_store_was_down_are_picked_up_at_start_up(
             assert s.get(AnchorRecord, (store.chain_key, "0x" + "42" * 32)) is not None
             kind = s.get(IssuerKind, (store.chain_key, rt.operator.address, 1))
             assert kind is not None and kind.authorised is False
-        assert [e.name for e in store.events()] == ["AdminTransferred", "IssuerAuthorised", "Anchored", "IssuerWithdrawn"]
+        assert [e.name for e in store.events()] == [
+            "AdminTransferred",
+            "IssuerAuthorised",
+            "Anchored",
+            "IssuerWithdrawn",
+        ]
