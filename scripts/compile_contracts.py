@@ -90,7 +90,7 @@ def solc(sources: dict[str, bytes]) -> dict[str, Any]:
         "settings": SETTINGS,
         "sources": {name: {"content": text.decode()} for name, text in sources.items()},
     }
-    output = json.loads(_node(stdin=json.dumps(request).encode()))
+    output: dict[str, Any] = json.loads(_node(stdin=json.dumps(request).encode()))
     problems = [e for e in output.get("errors", []) if e.get("severity") != "info"]
     if problems:
         text = "\n".join(e.get("formattedMessage", e.get("message", "")).rstrip() for e in problems)
@@ -99,7 +99,7 @@ def solc(sources: dict[str, bytes]) -> dict[str, Any]:
 
 
 def _deployable(output: dict[str, Any]) -> list[tuple[str, str]]:
-    """(source, contract) for every non-abstract contract: interfaces and libraries get no artifact."""
+    """(source, contract) of every non-abstract contract; interfaces and libraries get none."""
     found = []
     for source, unit in output["sources"].items():
         for node in unit["ast"]["nodes"]:
@@ -187,18 +187,19 @@ def write(files: dict[str, bytes]) -> None:
     staged: list[tuple[str, Path]] = []
     try:
         for fname, data in files.items():
-            fd, tmp = tempfile.mkstemp(dir=ARTIFACTS, prefix=f".{fname}.", suffix=".tmp")
+            fd, name = tempfile.mkstemp(dir=ARTIFACTS, prefix=f".{fname}.", suffix=".tmp")
+            tmp = Path(name)
+            staged.append((fname, tmp))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.chmod(tmp, 0o644)  # mkstemp creates 0600; artifacts are ordinary repository files
-            staged.append((fname, Path(tmp)))
+            tmp.chmod(0o644)  # mkstemp creates 0600; artifacts are ordinary repository files
     except BaseException:
         for _, tmp in staged:
             tmp.unlink(missing_ok=True)
         raise
     # provenance.json last: until it is replaced, a check sees the old, consistent record.
     for fname, tmp in sorted(staged, key=lambda ft: ft[0] == PROVENANCE):
-        os.replace(tmp, ARTIFACTS / fname)
+        tmp.replace(ARTIFACTS / fname)
     for name in obsolete:
         (ARTIFACTS / f"{name}.json").unlink(missing_ok=True)
 
