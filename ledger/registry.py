@@ -1,4 +1,4 @@
-"""Credential registry services: authorise issuers, anchor credentials, change and read their status.
+"""Registry services: authorise issuers, anchor credentials, change and read their status.
 
 Keyword-only functions over a `ChainClient` and the deployed `CredentialRegistry` contract. Every
 input is checked before a transaction is built, so a `ValidationFailed` means nothing was sent.
@@ -9,24 +9,29 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cache
 from typing import Any, TypeVar
 
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
+from hexbytes import HexBytes
 from web3.contract import Contract
 from web3.types import TxReceipt
 
 from ledger.client import ChainClient
+from ledger.contracts import load_artifact
 from ledger.documents import Kind, SealedCredential
-from ledger.errors import ValidationFailed
+from ledger.errors import DeploymentMissing, NodeUnavailable, ValidationFailed, translate
 from ledger.merkle import MerkleTree, verify_proof
 
 MAX_BATCH = 10_000
-"""Most credentials in one anchored batch: keeps proofs short (≤ 14 hashes) and batches reviewable."""
+"""Most credentials in one batch: keeps proofs short (≤ 14 hashes) and batches reviewable."""
 
 _MAX_REPORTED = 5  # problems listed in one ValidationFailed message
 _UINT64 = 2**64
-_ZERO_ADDRESS = "0x" + "00" * 20
 _E = TypeVar("_E", bound=IntEnum)
 
 
@@ -59,7 +64,7 @@ class Status(IntEnum):
 
 @dataclass(frozen=True)
 class Mined:
-    """A mined transaction: its hash, block and the block's timestamp (the instant it took effect)."""
+    """A mined transaction: its hash, its block and that block's timestamp (when it took effect)."""
 
     tx_hash: bytes
     block_number: int
@@ -148,7 +153,7 @@ def anchor_batch(
     credentials: Sequence[SealedCredential],
     kind: Kind | None = None,
 ) -> Batch:
-    """Anchor credentials of one kind, all issued by `issuer`, under one Merkle root in one transaction.
+    """Anchor credentials of one kind issued by `issuer` under one Merkle root, in one transaction.
 
     Raises ValidationFailed (before any transaction) for an empty or oversized batch, mixed kinds,
     a kind other than `kind`, a document naming another issuer, or the same credential twice.
@@ -244,7 +249,7 @@ def supersede(
     new_id: bytes,
     new_proof: Sequence[bytes],
 ) -> Mined:
-    """Mark `old_id` superseded from now by `new_id`, same kind and issuer, both already anchored."""
+    """Mark `old_id` superseded from now by `new_id` (same kind and issuer, already anchored)."""
     old = _member(old_root, old_id, old_proof, "old ")
     new = _member(new_root, new_id, new_proof, "new ")
     if old[:2] == new[:2]:
@@ -257,20 +262,24 @@ def supersede(
 
 def anchor_of(*, client: ChainClient, registry: Contract, root: bytes) -> Anchor | None:
     """Who anchored `root`, of which kind and when; None if it was never anchored."""
-    issuer, kind, anchored_at = client.call(registry.functions.anchorOf(_word(root, "root")))
-    if issuer == _ZERO_ADDRESS:
+    issuer, kind, anchored_at = _view(
+        client, registry, "anchorOf(bytes32)", [_word(root, "root")], ("address", "uint8", "uint64")
+    )
+    if int(issuer, 16) == 0:
         return None
-    return Anchor(issuer=to_checksum_address(issuer), kind=_known(Kind, kind), anchored_at=anchored_at)
+    return Anchor(
+        issuer=to_checksum_address(issuer), kind=_known(Kind, kind), anchored_at=anchored_at
+    )
 
 
 def status_at(
     *, client: ChainClient, registry: Contract, root: bytes, credential_id: bytes, at: int
 ) -> StatusAt:
     """Status of `credential_id` under `root` at unix time `at` (membership is not checked here)."""
-    fn = registry.functions.statusAt(
-        _word(root, "root"), _word(credential_id, "credential_id"), _instant(at)
+    args = [_word(root, "root"), _word(credential_id, "credential_id"), _instant(at)]
+    status, reason = _view(
+        client, registry, "statusAt(bytes32,bytes32,uint64)", args, ("uint8", "uint16")
     )
-    status, reason = client.call(fn)
     return StatusAt(status=Status(status), reason=_known(ReasonCode, reason))
 
 
@@ -426,6 +435,44 @@ def _known(enum: type[_E], value: int) -> _E | int:
         return enum(value)
     except ValueError:
         return value
+
+
+@cache
+def _selector(signature: str) -> bytes:
+    """The 4-byte selector of a registry function, from the shipped ABI (KeyError if it is gone)."""
+    return bytes.fromhex(load_artifact("CredentialRegistry")["methodIdentifiers"][signature])
+
+
+def _view(
+    client: ChainClient,
+    registry: Contract,
+    signature: str,
+    args: Sequence[Any],
+    returns: tuple[str, ...],
+) -> tuple[Any, ...]:
+    """Call a view with calldata encoded by hand.
+
+    Verification reads two views per credential; web3's contract-function machinery costs about
+    as much as the embedded EVM running them, so the hot path skips it.
+    """
+    inputs = signature[signature.index("(") + 1 : -1].split(",")
+    data = _selector(signature) + abi_encode(inputs, list(args))
+    try:
+        output = client.w3.eth.call({"to": registry.address, "data": HexBytes(data)})
+    except OSError as exc:
+        raise NodeUnavailable(f"the node does not answer: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:
+        translated = translate(exc)
+        if translated is None:
+            raise
+        raise translated from None
+    try:
+        return tuple(abi_decode(list(returns), bytes(output)))
+    except DecodingError:
+        raise DeploymentMissing(
+            f"{registry.address} does not answer {signature} like a CredentialRegistry "
+            f"(returned {len(output)} bytes): no contract there, or another one"
+        ) from None
 
 
 def _mined(client: ChainClient, receipt: TxReceipt) -> Mined:

@@ -79,7 +79,11 @@ def make_document(
             "specialty": "市政公用工程",
             "expiry_date": "2027-06-30",
             "registered_employer_uscc": subject,
-            **({"id_number": "44040019800101123X", "seal_no": f"粤1442{n:06d}"} if n % 2 == 0 else {}),
+            **(
+                {"id_number": "44040019800101123X", "seal_no": f"粤1442{n:06d}"}
+                if n % 2 == 0
+                else {}
+            ),
         },
         Kind.PERFORMANCE: {
             "PRJNUM": f"44040221010101{n:02d}",
@@ -198,7 +202,9 @@ def test_every_credential_id_equals_the_contracts_credential_id_of_its_field_has
     assert {s.document.kind for s in SAMPLES} == set(Kind)
     for sealed in SAMPLES:
         hashes = list(sealed.field_hashes().values())
-        assert chain.client.call(registry.functions.credentialIdOf(hashes)) == sealed.credential_id()
+        assert (
+            chain.client.call(registry.functions.credentialIdOf(hashes)) == sealed.credential_id()
+        )
 
 
 def test_partial_disclosures_give_the_same_hashes_and_id_on_chain(
@@ -209,10 +215,14 @@ def test_partial_disclosures_give_the_same_hashes_and_id_on_chain(
             hashes = disclosure.field_hashes()
             for name, revealed in disclosure.revealed.items():
                 on_chain = chain.client.call(
-                    registry.functions.fieldHash(revealed.salt, name, canonical_json(revealed.value))
+                    registry.functions.fieldHash(
+                        revealed.salt, name, canonical_json(revealed.value)
+                    )
                 )
                 assert on_chain == hashes[name]
-            on_chain_id = chain.client.call(registry.functions.credentialIdOf(list(hashes.values())))
+            on_chain_id = chain.client.call(
+                registry.functions.credentialIdOf(list(hashes.values()))
+            )
             assert on_chain_id == disclosure.credential_id() == sealed.credential_id()
 
 
@@ -235,9 +245,11 @@ def test_every_proof_of_a_tree_verifies_on_chain_and_a_wrong_one_does_not(
         assert chain.client.call(verify(tree.root, credential_id, proof)) is True
     outsider = rng.randbytes(32)
     proof = tree.proof(ids[0])
-    assert chain.client.call(verify(tree.root, outsider, proof)) is verify_proof(
-        tree.root, outsider, proof
-    ) is False
+    assert (
+        chain.client.call(verify(tree.root, outsider, proof))
+        is verify_proof(tree.root, outsider, proof)
+        is False
+    )
     if proof:
         bent = [bytes([proof[0][0] ^ 1]) + proof[0][1:], *proof[1:]]
         assert chain.client.call(verify(tree.root, ids[0], bent)) is False

@@ -27,7 +27,7 @@ STEP = 100  # seconds the clock moves between two status changes
 
 @dataclass
 class Ledger:
-    """A fresh registry: `admin` deployed it, `issuer` may anchor qualifications and credit records."""
+    """A fresh registry deployed by `admin`; `issuer` may anchor qualifications and credit."""
 
     chain: ChainEnv
     registry: Contract
@@ -235,7 +235,11 @@ def test_status_before_at_and_after_a_suspension_and_its_reinstatement(ledger: L
     credentials = [ledger.seal(n=n) for n in range(3)]
     batch = reg.anchor_batch(**ledger.kw, issuer=ledger.issuer, credentials=credentials)
     target = credentials[1].credential_id()
-    member = {"root": batch.root, "credential_id": target, "proof": batch.proof(target)}
+    member: dict[str, Any] = {
+        "root": batch.root,
+        "credential_id": target,
+        "proof": batch.proof(target),
+    }
     ledger.tick()
     suspended = reg.suspend(
         **ledger.kw, issuer=ledger.issuer, **member, reason=ReasonCode.UNDER_INVESTIGATION
@@ -260,7 +264,11 @@ def test_status_before_at_and_after_a_suspension_and_its_reinstatement(ledger: L
 def test_a_revocation_counts_from_its_block_time_for_good_with_its_reason(ledger: Ledger) -> None:
     sealed = ledger.seal()
     batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=sealed)
-    member = {"root": batch.root, "credential_id": sealed.credential_id(), "proof": []}
+    member: dict[str, Any] = {
+        "root": batch.root,
+        "credential_id": sealed.credential_id(),
+        "proof": [],
+    }
     ledger.tick()
     reg.suspend(**ledger.kw, issuer=ledger.issuer, **member, reason=ReasonCode.UNDER_INVESTIGATION)
     ledger.tick()
@@ -268,7 +276,9 @@ def test_a_revocation_counts_from_its_block_time_for_good_with_its_reason(ledger
     t = revoked.timestamp
     assert status(ledger, batch.root, sealed.credential_id(), t - 1) is Status.SUSPENDED
     for at in (t, t + 1, t + 10**6):
-        found = reg.status_at(**ledger.kw, root=batch.root, credential_id=member["credential_id"], at=at)
+        found = reg.status_at(
+            **ledger.kw, root=batch.root, credential_id=member["credential_id"], at=at
+        )
         assert found == reg.StatusAt(Status.REVOKED, ReasonCode.COURT_ORDER)
     with pytest.raises(Conflict) as info:
         reg.reinstate(**ledger.kw, issuer=ledger.issuer, **member)
@@ -295,7 +305,9 @@ def test_a_superseded_credential_reads_superseded_from_then_and_names_its_succes
     assert status(ledger, old_batch.root, old.credential_id(), mined.timestamp - 1) is Status.VALID
     assert status(ledger, old_batch.root, old.credential_id(), mined.timestamp) is Status.SUPERSEDED
     assert status(ledger, new_batch.root, new.credential_id(), mined.timestamp) is Status.VALID
-    successor = reg.successor_of(**ledger.kw, root=old_batch.root, credential_id=old.credential_id())
+    successor = reg.successor_of(
+        **ledger.kw, root=old_batch.root, credential_id=old.credential_id()
+    )
     assert successor == (new_batch.root, new.credential_id())
 
 
@@ -385,7 +397,9 @@ def test_something_that_is_not_a_sealed_credential_is_refused_before_any_transac
     _refused(
         ledger,
         lambda: reg.anchor_batch(
-            **ledger.kw, issuer=ledger.issuer, credentials=[disclosure]  # type: ignore[list-item]
+            **ledger.kw,
+            issuer=ledger.issuer,
+            credentials=[disclosure],  # type: ignore[list-item]
         ),
         "item 0 is a Disclosure, not a SealedCredential",
     )
@@ -447,7 +461,10 @@ def test_malformed_ids_and_kinds_are_refused_before_any_transaction(ledger: Ledg
     _refused(
         ledger,
         lambda: reg.authorise_issuer(
-            **ledger.kw, admin=ledger.admin, issuer=ledger.issuer.address, kind=9  # type: ignore[arg-type]
+            **ledger.kw,
+            admin=ledger.admin,
+            issuer=ledger.issuer.address,
+            kind=9,  # type: ignore[arg-type]
         ),
         "unknown credential kind 9",
     )
