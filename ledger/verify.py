@@ -1,0 +1,387 @@
+"""Verification of a credential, full or selectively disclosed, against the registry at an instant.
+
+`verify` never raises for a bad credential or a failing chain: it returns a report with one
+entry per check, in this order:
+
+    integrity          the fields hash to the credential id, and the proof links the id to the root
+    anchoring          the root is anchored, at or before the instant
+    issuer_authorised  the anchoring issuer held the kind (the registry refuses anchors otherwise),
+                       and the document's own `kind` and `issuer` fields match the anchor
+    status_at          statusAt(root, id, at) is VALID, not revoked, suspended or superseded
+    validity_window    validFrom <= at < validUntil
+    subject            the document's subject is the expected one
+
+Each entry is VALID, INVALID (the credential fails it; `reason` says how), ERROR (the chain could
+not be read) or NOT_CHECKED (nothing to check against: no expected subject was given, or a check
+it depends on failed, so its answer would mean nothing). The report is `ok` when no entry is
+INVALID or ERROR. A field the check needs but the holder kept hidden makes the check INVALID:
+a verifier cannot accept what it was not shown.
+
+A verification costs one `anchorOf` and one `statusAt` call (plus `successorOf` for a superseded
+credential); hashing and the Merkle proof are checked in Python, with the same rules as the
+contract (tests/test_hash_agreement.py proves they agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from web3.contract import Contract
+from web3.exceptions import Web3Exception
+
+from ledger.client import ChainClient
+from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
+from ledger.errors import LedgerError, ValidationFailed
+from ledger.merkle import leaf_of, verify_proof
+from ledger.registry import Anchor, Status, anchor_of, status_at, successor_of
+
+INTEGRITY = "integrity"
+ANCHORING = "anchoring"
+ISSUER_AUTHORISED = "issuer_authorised"
+STATUS_AT = "status_at"
+VALIDITY_WINDOW = "validity_window"
+SUBJECT = "subject"
+CHECK_NAMES = (INTEGRITY, ANCHORING, ISSUER_AUTHORISED, STATUS_AT, VALIDITY_WINDOW, SUBJECT)
+
+_CHAIN_ERRORS = (LedgerError, Web3Exception, OSError, ValueError)
+
+
+class CheckStatus(StrEnum):
+    VALID = "VALID"
+    INVALID = "INVALID"
+    ERROR = "ERROR"
+    NOT_CHECKED = "NOT_CHECKED"
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check: name, status, a sentence saying why, and the facts behind it."""
+
+    name: str
+    status: CheckStatus
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """Every check of one credential under `root` at unix time `at`; `ok` when none failed."""
+
+    credential_id: bytes | None
+    root: bytes
+    at: int
+    checks: list[Check]
+    ok: bool
+
+    def check(self, name: str) -> Check:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def failures(self) -> list[Check]:
+        """The checks that are INVALID or ERROR."""
+        return [c for c in self.checks if c.status in (CheckStatus.INVALID, CheckStatus.ERROR)]
+
+
+def verify(
+    client: ChainClient,
+    registry: Contract,
+    credential: SealedCredential | Disclosure,
+    *,
+    root: bytes,
+    proof: Sequence[bytes],
+    at: int,
+    expected_subject: str | None = None,
+    credential_id: bytes | None = None,
+) -> VerificationReport:
+    """Verify a sealed credential or a disclosure of one under `root` at unix time `at`.
+
+    `credential_id`, when given, is the id the holder claims; the fields must hash to it.
+    Raises ValidationFailed only for malformed arguments (`root` not 32 bytes, `at` not a uint64);
+    everything about the credential and the chain is reported in the checks.
+    """
+    if not isinstance(root, bytes) or len(root) != 32:
+        raise ValidationFailed(f"root must be 32 bytes, got {root!r}")
+    if isinstance(at, bool) or not isinstance(at, int) or not 0 <= at < 2**64:
+        raise ValidationFailed(f"at is a unix time in seconds (uint64), got {at!r}")
+    shown, hidden, computed, integrity = _integrity(credential, root, proof, credential_id)
+    proven = integrity.status is CheckStatus.VALID
+    checks = [integrity]
+
+    try:
+        anchor = anchor_of(client=client, registry=registry, root=root)
+    except _CHAIN_ERRORS as exc:
+        checks.append(_error(ANCHORING, "anchorOf", exc))
+        checks.append(_error(ISSUER_AUTHORISED, "anchorOf", exc))
+        checks.append(
+            Check(
+                STATUS_AT, CheckStatus.NOT_CHECKED, "the anchor could not be read (see anchoring)"
+            )
+        )
+    else:
+        checks.append(_anchoring(anchor, root, at))
+        checks.append(_issuer(anchor, shown, hidden))
+        checks.append(_status(client, registry, anchor, root, computed, at, proven))
+    checks.append(_validity(shown, hidden, at))
+    checks.append(_subject(shown, hidden, expected_subject))
+    ok = not any(c.status in (CheckStatus.INVALID, CheckStatus.ERROR) for c in checks)
+    return VerificationReport(credential_id=computed, root=root, at=at, checks=checks, ok=ok)
+
+
+# ---------------------------------------------------------------------- the checks
+
+
+def _integrity(
+    credential: SealedCredential | Disclosure,
+    root: bytes,
+    proof: Sequence[bytes],
+    claimed: bytes | None,
+) -> tuple[Mapping[str, Any], frozenset[str], bytes | None, Check]:
+    """(shown fields, hidden field names, computed id, the integrity check)."""
+    try:
+        if isinstance(credential, SealedCredential):
+            shown: Mapping[str, Any] = credential.fields()
+            hidden: frozenset[str] = frozenset()
+        elif isinstance(credential, Disclosure):
+            shown, hidden = credential.values, frozenset(credential.hidden)
+        else:
+            raise DocumentError(
+                f"expected a SealedCredential or a Disclosure, got {type(credential).__name__}"
+            )
+        computed = credential.credential_id()
+    except (DocumentError, ValueError, TypeError) as exc:
+        check = Check(INTEGRITY, CheckStatus.INVALID, f"the credential cannot be hashed: {exc}")
+        return {}, frozenset(), None, check
+
+    details: dict[str, Any] = {
+        "credential_id": _hex(computed),
+        "leaf": _hex(leaf_of(computed)),
+        "proof_length": len(proof),
+        "revealed": sorted(shown),
+        "hidden": sorted(hidden),
+    }
+    if claimed is not None and claimed != computed:
+        reason = (
+            f"the fields hash to {_hex(computed)}, not to the claimed credential id "
+            f"{_hex(claimed)}: a field was changed"
+        )
+        return shown, hidden, computed, Check(INTEGRITY, CheckStatus.INVALID, reason, details)
+    words = [p for p in proof if isinstance(p, bytes)]
+    if len(words) != len(proof) or not verify_proof(root, computed, words):
+        where = "the batch proof" if proof else "a one-credential root (empty proof)"
+        reason = (
+            f"the fields hash to credential id {_hex(computed)}, which {where} does not link "
+            f"to root {_hex(root)}: a field was changed, or the proof is for another credential"
+        )
+        return shown, hidden, computed, Check(INTEGRITY, CheckStatus.INVALID, reason, details)
+    how = f"a Merkle proof of {len(proof)} hashes" if proof else "the root being its leaf"
+    reason = f"the fields hash to credential id {_hex(computed)}, in root {_hex(root)} by {how}"
+    return shown, hidden, computed, Check(INTEGRITY, CheckStatus.VALID, reason, details)
+
+
+def _anchoring(anchor: Anchor | None, root: bytes, at: int) -> Check:
+    if anchor is None:
+        return Check(
+            ANCHORING,
+            CheckStatus.INVALID,
+            f"unknown credential: root {_hex(root)} has never been anchored",
+            {"root": _hex(root)},
+        )
+    details = {
+        "root": _hex(root),
+        "issuer": anchor.issuer,
+        "kind": _name(anchor.kind),
+        "anchored_at": anchor.anchored_at,
+        "anchored_at_iso": _iso(anchor.anchored_at),
+    }
+    if anchor.anchored_at > at:
+        reason = (
+            f"root {_hex(root)} was anchored at {_iso(anchor.anchored_at)}, after the instant "
+            f"{_iso(at)}: the credential did not exist yet"
+        )
+        return Check(ANCHORING, CheckStatus.INVALID, reason, details)
+    reason = f"root anchored by {anchor.issuer} at {_iso(anchor.anchored_at)}"
+    return Check(ANCHORING, CheckStatus.VALID, reason, details)
+
+
+def _issuer(anchor: Anchor | None, shown: Mapping[str, Any], hidden: frozenset[str]) -> Check:
+    if anchor is None:
+        return Check(
+            ISSUER_AUTHORISED, CheckStatus.NOT_CHECKED, "the root is not anchored: no issuer"
+        )
+    details: dict[str, Any] = {"issuer": anchor.issuer, "kind": _name(anchor.kind)}
+    problems: list[str] = []
+    if "kind" in shown:
+        details["document_kind"] = _kind_name(shown["kind"])
+        if shown["kind"] != anchor.kind:
+            problems.append(
+                f"the document is a {_kind_name(shown['kind'])} credential, but the root holds "
+                f"{_name(anchor.kind)} credentials"
+            )
+    else:
+        problems.append(_undisclosed("kind", hidden, "the anchored kind"))
+    if "issuer" in shown:
+        named = shown["issuer"]
+        details["document_issuer"] = named
+        if not isinstance(named, str) or named.lower() != anchor.issuer.lower():
+            problems.append(
+                f"wrong issuer: the document names issuer {named}, but the root was anchored "
+                f"by {anchor.issuer}"
+            )
+    else:
+        problems.append(_undisclosed("issuer", hidden, "the anchoring issuer"))
+    if problems:
+        return Check(ISSUER_AUTHORISED, CheckStatus.INVALID, "; ".join(problems), details)
+    reason = (
+        f"{anchor.issuer} held kind {_name(anchor.kind)} when it anchored the root (the registry "
+        "refuses anchors from issuers without the kind), and the document names it as issuer"
+    )
+    return Check(ISSUER_AUTHORISED, CheckStatus.VALID, reason, details)
+
+
+def _status(
+    client: ChainClient,
+    registry: Contract,
+    anchor: Anchor | None,
+    root: bytes,
+    credential_id: bytes | None,
+    at: int,
+    proven: bool,
+) -> Check:
+    if not proven or credential_id is None:
+        # Any id reads VALID under any anchored root: without the proof the answer is meaningless.
+        return Check(
+            STATUS_AT,
+            CheckStatus.NOT_CHECKED,
+            "the credential is not proven to be under the root (see integrity)",
+        )
+    if anchor is None:
+        return Check(STATUS_AT, CheckStatus.NOT_CHECKED, "the root is not anchored (see anchoring)")
+    if anchor.anchored_at > at:
+        return Check(
+            STATUS_AT, CheckStatus.NOT_CHECKED, "the root was not anchored yet at the instant"
+        )
+    try:
+        found = status_at(
+            client=client, registry=registry, root=root, credential_id=credential_id, at=at
+        )
+    except _CHAIN_ERRORS as exc:
+        return _error(STATUS_AT, "statusAt", exc)
+    details: dict[str, Any] = {"status": found.status.name, "reason_code": int(found.reason)}
+    if found.status is Status.VALID:
+        return Check(STATUS_AT, CheckStatus.VALID, f"valid at {_iso(at)}", details)
+    if found.status in (Status.REVOKED, Status.SUSPENDED):
+        details["reason"] = _name(found.reason)
+        word = found.status.name.lower()
+        reason = f"{word} at {_iso(at)} (reason {_name(found.reason)}, code {int(found.reason)})"
+        return Check(STATUS_AT, CheckStatus.INVALID, reason, details)
+    if found.status is Status.SUPERSEDED:
+        reason = f"superseded at {_iso(at)} by a newer version"
+        try:
+            successor = successor_of(
+                client=client, registry=registry, root=root, credential_id=credential_id
+            )
+        except _CHAIN_ERRORS:
+            successor = None  # the status is known; the successor is a courtesy
+        if successor is not None:
+            details["successor_root"], details["successor_id"] = map(_hex, successor)
+            reason += f": credential {_hex(successor[1])} under root {_hex(successor[0])}"
+        return Check(STATUS_AT, CheckStatus.INVALID, reason, details)
+    return Check(STATUS_AT, CheckStatus.INVALID, f"not anchored at {_iso(at)}", details)
+
+
+def _validity(shown: Mapping[str, Any], hidden: frozenset[str], at: int) -> Check:
+    if "validFrom" not in shown:
+        reason = _undisclosed("validFrom", hidden, "the instant")
+        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, reason)
+    if "validUntil" in hidden:
+        reason = _undisclosed("validUntil", hidden, "the instant")
+        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, reason)
+    try:
+        start = _timestamp(shown["validFrom"])
+        end = _timestamp(shown["validUntil"]) if "validUntil" in shown else None
+    except (TypeError, ValueError) as exc:
+        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, f"unreadable validity dates: {exc}")
+    details: dict[str, Any] = {
+        "valid_from": shown["validFrom"],
+        "valid_until": shown.get("validUntil"),
+    }
+    if at < start:
+        reason = f"not yet valid at {_iso(at)}: validFrom is {shown['validFrom']}"
+        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, reason, details)
+    if end is not None and at >= end:
+        reason = f"expired at {_iso(at)}: validUntil is {shown['validUntil']}"
+        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, reason, details)
+    until = shown["validUntil"] if end is not None else "open-ended"
+    reason = f"{_iso(at)} is within {shown['validFrom']} .. {until}"
+    return Check(VALIDITY_WINDOW, CheckStatus.VALID, reason, details)
+
+
+def _subject(shown: Mapping[str, Any], hidden: frozenset[str], expected: str | None) -> Check:
+    if expected is None:
+        return Check(SUBJECT, CheckStatus.NOT_CHECKED, "no expected subject given")
+    details: dict[str, Any] = {"expected_subject": expected}
+    if "subject" not in shown:
+        return Check(
+            SUBJECT,
+            CheckStatus.INVALID,
+            _undisclosed("subject", hidden, "the expected one"),
+            details,
+        )
+    subject = shown["subject"]
+    details["subject"] = subject
+    if not isinstance(subject, str) or subject.strip().upper() != expected.strip().upper():
+        reason = f"wrong subject: the credential is about {subject}, not {expected}"
+        return Check(SUBJECT, CheckStatus.INVALID, reason, details)
+    return Check(SUBJECT, CheckStatus.VALID, f"the credential is about {subject}", details)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _error(name: str, call: str, exc: BaseException) -> Check:
+    reason = f"the chain could not be read ({call}): {type(exc).__name__}: {exc}"
+    return Check(name, CheckStatus.ERROR, reason, {"error": type(exc).__name__})
+
+
+def _undisclosed(name: str, hidden: frozenset[str], against: str) -> str:
+    state = "is not disclosed" if name in hidden else "is missing"
+    return f"the document's {name} field {state}, so it cannot be checked against {against}"
+
+
+def _timestamp(value: Any) -> float:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 time, got {value!r}")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    return moment.timestamp()
+
+
+def _iso(t: int) -> str:
+    try:
+        return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return str(t)
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def _name(value: Any) -> str:
+    """An enum member's name, or the bare value when it is a number we have no name for."""
+    return str(getattr(value, "name", value))
+
+
+def _kind_name(value: Any) -> str:
+    try:
+        return Kind(value).name
+    except (ValueError, TypeError):
+        return repr(value)
