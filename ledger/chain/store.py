@@ -7,6 +7,7 @@ leaves either the whole block or none of it on disk.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -66,10 +67,16 @@ class SQLiteKV(BaseAtomicDB):
         if row is None:
             raise KeyError(key)
         value = bytes(row[0])
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[key] = value
+        self._cache_put(key, value)
         return value
+
+    def _cache_put(self, key: bytes, value: bytes) -> None:
+        cache = self._cache
+        if len(cache) >= _CACHE_LIMIT:
+            # Drop the older half (dicts keep insertion order): no cliff where every read misses.
+            for old in list(itertools.islice(cache, _CACHE_LIMIT // 2)):
+                del cache[old]
+        cache[key] = value
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         self._pending[key] = value
@@ -103,8 +110,8 @@ class SQLiteKV(BaseAtomicDB):
         for key, value in pending.items():
             if value is _TOMBSTONE:
                 self._cache.pop(key, None)
-            elif len(self._cache) < _CACHE_LIMIT:
-                self._cache[key] = value
+            else:
+                self._cache_put(key, value)
 
 
 class ChainStore:
