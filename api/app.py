@@ -75,8 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(status_code=status_of(exc), content=body)
 
     from api.routes import chain as chain_routes
+    from api.routes import credentials as credential_routes
 
     app.include_router(chain_routes.router)
+    app.include_router(credential_routes.router)
     return app
 
 

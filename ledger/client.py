@@ -96,7 +96,7 @@ class ChainClient:
         try:
             return self._rpc(lambda: fn.call(block_identifier=block))
         except Exception as exc:
-            raise self._translate(exc) from None
+            raise self.translate_error(exc) from None
 
     def balance(self, address: str) -> int:
         return int(self._rpc(lambda: self.w3.eth.get_balance(Web3.to_checksum_address(address))))
@@ -145,7 +145,7 @@ class ChainClient:
             except LedgerError:
                 raise
             except Exception as exc:
-                raise self._translate(exc) from None
+                raise self.translate_error(exc) from None
             tx["gas"] = estimate
         tx.update(self.fees())
         tx.setdefault("value", 0)
@@ -172,11 +172,11 @@ class ChainClient:
         except Web3RPCError as exc:
             receipt = self._receipt_or_none(tx_hash)
             if receipt is None:
-                raise self._translate(exc) from None
+                raise self.translate_error(exc) from None
         except LedgerError:
             raise
         except Exception as exc:
-            raise self._translate(exc) from None
+            raise self.translate_error(exc) from None
         receipt = self.wait(tx_hash, timeout)
         if receipt["status"] != 1:
             raise self._revert_of(receipt)
@@ -210,12 +210,12 @@ class ChainClient:
         try:
             self.w3.eth.call(call, receipt["blockNumber"] - 1)  # type: ignore[arg-type]
         except Exception as exc:
-            translated = self._translate(exc)
+            translated = self.translate_error(exc)
             if isinstance(translated, ContractRevert):
                 return translated
         return ContractRevert("Reverted", {}, "the transaction reverted (out of gas or no reason)")
 
-    def _translate(self, exc: BaseException) -> LedgerError:
+    def translate_error(self, exc: BaseException) -> LedgerError:
         if isinstance(exc, LedgerError):
             return exc
         translated = translate(exc)

@@ -318,6 +318,13 @@ def find_anchoring(
 # ---------------------------------------------------------------------- checks
 
 
+def check_batch(
+    issuer: str, credentials: Sequence[SealedCredential], kind: Kind | None = None
+) -> tuple[Kind, list[bytes]]:
+    """The batch's kind and credential ids, or ValidationFailed listing what is wrong."""
+    return _check_batch(issuer, credentials, kind)
+
+
 def _check_batch(
     issuer: str, credentials: Sequence[SealedCredential], kind: Kind | None
 ) -> tuple[Kind, list[bytes]]:

@@ -1,0 +1,225 @@
+"""Credentials through the HTTP API: issuers anchor and change them with their own keys,
+anyone verifies; every bad input gets a specific 4xx and leaves chain and store unchanged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger.config import Settings
+from ledger.documents import Kind, SealedCredential
+from ledger.runtime import Runtime
+from tests.api_actor import Actor
+from tests.test_hash_agreement import FIRM, make_document
+
+FUNDS = 10**22
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[tuple[TestClient, Runtime]]:
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    with TestClient(app) as http:
+        yield http, app.state.runtime
+
+
+@pytest.fixture
+def issuer(service: tuple[TestClient, Runtime]) -> Actor:
+    """An issuer authorised for qualifications by the admin, through the API."""
+    http, rt = service
+    account = Account.create()
+    rt.client.fund(rt.operator, account.address, FUNDS)
+    admin = Actor.of(http, rt.operator)
+    r = admin.post("/issuers", {"signed_tx": admin.prepare("authoriseIssuer", account.address, int(Kind.QUALIFICATION))})
+    assert r.status_code == 200, r.text
+    return Actor.of(http, account)
+
+
+def _docs(actor: Actor, n: int, start: int = 0, **kw: Any) -> list[SealedCredential]:
+    return [
+        SealedCredential.seal(make_document(Kind.QUALIFICATION, issuer=actor.account.address, n=start + i, **kw))
+        for i in range(n)
+    ]
+
+
+def _state(http: TestClient, rt: Runtime) -> tuple[int, int]:
+    return rt.client.block_number(), len(http.get("/events").json())
+
+
+def test_an_issuer_anchors_a_batch_and_anyone_verifies_a_credential(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    docs = _docs(issuer, 5)
+    r = issuer.anchor(docs)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert len(body["credentials"]) == 5 and body["issuer"] == issuer.account.address
+    listed = http.get(f"/firms/{FIRM}/credentials").json()
+    assert {c["credential_id"] for c in listed} == {c["credential_id"] for c in body["credentials"]}
+    assert {c["status"] for c in listed} == {"VALID"}
+    report = http.post("/verify", json={"document": docs[2].disclose_public().to_dict(), "expected_subject": FIRM}).json()
+    assert report["ok"] is True
+    assert [c["name"] for c in report["checks"]][:2] == ["integrity", "anchoring"]
+
+
+def test_a_revoked_credential_verifies_invalid_with_the_reason(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    docs = _docs(issuer, 3)
+    batch = issuer.anchor(docs).json()
+    cred = batch["credentials"][1]
+    tx = issuer.prepare("revoke", batch["root"], cred["credential_id"], cred["proof"], 2)
+    r = issuer.post(f"/credentials/{cred['credential_id']}/revoke", {"signed_tx": tx})
+    assert r.status_code == 200, r.text
+    report = http.post("/verify", json={"document": docs[1].to_dict()}).json()
+    status = next(c for c in report["checks"] if c["name"] == "status_at")
+    assert report["ok"] is False and status["status"] == "INVALID" and "revoked" in status["reason"]
+    history = http.get(f"/credentials/{cred['credential_id']}/history").json()
+    assert [h["event"] for h in history] == ["Anchored", "Revoked"]
+
+
+def test_an_unsigned_write_is_refused_with_401_and_changes_nothing(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    before = _state(http, rt)
+    r = issuer.post("/credentials", {"documents": [], "signed_tx": "0x00"}, signed=False)
+    assert r.status_code == 401 and "missing header" in r.json()["detail"]
+    assert _state(http, rt) == before
+
+
+def test_a_replayed_request_is_refused(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    docs = [d.to_dict() for d in _docs(issuer, 1)]
+    prep = http.post("/credentials/prepare-anchor", json={"documents": docs, "sender": issuer.account.address}).json()
+    body = json.dumps({"documents": docs, "signed_tx": issuer.sign_tx(prep["tx"])}).encode()
+    headers = {"content-type": "application/json"} | issuer.headers("POST", "/credentials", body)
+    assert http.post("/credentials", content=body, headers=headers).status_code == 201
+    before = _state(http, rt)
+    again = http.post("/credentials", content=body, headers=headers)
+    assert again.status_code == 401 and "replay" in again.json()["detail"]
+    assert _state(http, rt) == before
+
+
+def test_an_expired_request_is_refused(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    r = issuer.post("/credentials", {"documents": [], "signed_tx": "0x00"}, now=1_000_000)
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+
+
+def test_anchoring_a_kind_the_issuer_does_not_hold_is_403_and_nothing_is_mined(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    award = SealedCredential.seal(make_document(Kind.AWARD, issuer=issuer.account.address))
+    prep = http.post("/credentials/prepare-anchor", json={"documents": [award.to_dict()], "sender": issuer.account.address})
+    assert prep.status_code == 403 and prep.json()["contract_error"] == "NotAuthorised"
+    # Even a transaction built by hand (explicit gas) is refused before it reaches the chain.
+    root = award.credential_id()
+    from eth_utils import keccak
+
+    leaf = keccak(keccak(root))
+    tx = {"to": issuer.registry, "data": "0x" + rt.contract("CredentialRegistry").functions.anchor(leaf, int(Kind.AWARD))._encode_transaction_data()[2:],
+          "gas": 100_000, "nonce": 0, "chainId": issuer.chain_id, "type": 2, **rt.client.fees(), "value": 0}
+    before = _state(http, rt)
+    r = issuer.post("/credentials", {"documents": [award.to_dict()], "signed_tx": issuer.sign_tx(tx)})
+    assert r.status_code == 403, r.text
+    assert _state(http, rt) == before
+
+
+def test_anchoring_the_same_credential_twice_is_409(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    docs = _docs(issuer, 2)
+    assert issuer.anchor(docs).status_code == 201
+    before = _state(http, rt)
+    again = issuer.anchor([docs[1], *_docs(issuer, 1, start=50)])
+    assert again.status_code == 409 and "anchored already" in again.json()["message"]
+    assert _state(http, rt) == before
+
+
+def test_a_transaction_signed_by_another_key_is_403(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    docs = [d.to_dict() for d in _docs(issuer, 1)]
+    prep = http.post("/credentials/prepare-anchor", json={"documents": docs, "sender": issuer.account.address}).json()
+    other = Actor.of(http, Account.create())
+    r = other.post("/credentials", {"documents": docs, "signed_tx": issuer.sign_tx(prep["tx"])})
+    assert r.status_code == 403 and "signed by" in r.json()["message"]
+
+
+def test_documents_that_do_not_match_the_signed_root_are_422(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    docs = [d.to_dict() for d in _docs(issuer, 2)]
+    prep = http.post("/credentials/prepare-anchor", json={"documents": docs[:1], "sender": issuer.account.address}).json()
+    r = issuer.post("/credentials", {"documents": docs, "signed_tx": issuer.sign_tx(prep["tx"])})
+    assert r.status_code == 422 and "hash to" in r.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "phrase"),
+    [
+        (lambda d: d["document"].__setitem__("subject", "911301257502818178"), "check digit"),
+        (lambda d: d["document"].__setitem__("validUntil", "2000-01-01T00:00:00+00:00"), "validUntil"),
+        (lambda d: d["document"].__setitem__("kind", 42), "kind"),
+        (lambda d: d.pop("masterSalt"), "masterSalt"),
+    ],
+    ids=["invalid-uscc", "until-before-from", "unknown-kind", "no-salt"],
+)
+def test_a_bad_document_is_422_naming_the_problem(service, issuer, mutate, phrase) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    doc = _docs(issuer, 1)[0].to_dict()
+    mutate(doc)
+    before = _state(http, rt)
+    r = issuer.post("/credentials", {"documents": [doc], "signed_tx": "0x02"})
+    assert r.status_code == 422, r.text
+    assert phrase in json.dumps(r.json())
+    assert _state(http, rt) == before
+
+
+def test_malformed_json_is_422(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, _ = service
+    body = b'{"documents": [}'
+    headers = {"content-type": "application/json"} | issuer.headers("POST", "/credentials", body)
+    r = http.post("/credentials", content=body, headers=headers)
+    assert r.status_code == 422 and "json" in r.text.lower()
+
+
+def test_an_oversized_batch_is_422(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, _ = service
+    r = issuer.post("/credentials", {"documents": [{}] * 10_001, "signed_tx": "0x"})
+    assert r.status_code == 422 and "10000" in r.text
+
+
+def test_revoking_an_unknown_credential_is_404(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    r = issuer.post("/credentials/0x" + "77" * 32 + "/revoke", {"signed_tx": "0x00"})
+    assert r.status_code == 404 and "no anchored credential" in r.json()["message"]
+
+
+def test_another_issuer_cannot_revoke_a_credential_it_did_not_anchor(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    batch = issuer.anchor(_docs(issuer, 2)).json()
+    cred = batch["credentials"][0]
+    intruder = Account.create()
+    rt.client.fund(rt.operator, intruder.address, FUNDS)
+    # Preparing the transaction already fails: the contract refuses anyone but the root's issuer.
+    r = http.post("/tx/prepare", json={"sender": intruder.address, "function": "revoke",
+                                      "args": [batch["root"], cred["credential_id"], cred["proof"], 2]})
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotIssuerOf"
+
+
+def test_the_service_operator_cannot_anchor_or_revoke_in_an_issuers_name(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    """A compromised service holds the operator key and the database, not the issuers' keys."""
+    from ledger.errors import Unauthorised
+
+    http, rt = service
+    batch = issuer.anchor(_docs(issuer, 2)).json()
+    registry = rt.contract("CredentialRegistry")
+    forged = SealedCredential.seal(make_document(Kind.QUALIFICATION, issuer=issuer.account.address, n=99))
+    with pytest.raises(Unauthorised):
+        rt.client.send(rt.operator, registry.functions.anchor(forged.credential_id(), int(Kind.QUALIFICATION)))
+    cred = batch["credentials"][0]
+    with pytest.raises(Unauthorised) as info:
+        rt.client.send(rt.operator, registry.functions.revoke(
+            bytes.fromhex(batch["root"][2:]), bytes.fromhex(cred["credential_id"][2:]),
+            [bytes.fromhex(p[2:]) for p in cred["proof"]], 2))
+    assert info.value.error == "NotIssuerOf"
