@@ -1,0 +1,157 @@
+"""资格审查 (合格制): is a bid eligible for its section, credential by credential, as of the deadline?
+
+Each ticked credential is verified against the registry as of the bid deadline and must belong
+to the bidder (personnel: registered to the bidder); then the section's requirements must be met
+by the credentials that passed. The report lists every check with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from web3.contract import Contract
+
+from ledger.client import ChainClient
+from ledger.documents import (
+    ContractPerformanceCredential,
+    Disclosure,
+    Kind,
+    PerformanceCredential,
+    PersonnelCredential,
+    QualificationCredential,
+    SealedCredential,
+    parse_document,
+)
+from ledger.tenders import Section, meets_grade
+from ledger.verify import Check, CheckStatus, VerificationReport, verify
+
+
+@dataclass(frozen=True)
+class TickedCredential:
+    """A credential a bidder ticked into a bid, with what is needed to verify it."""
+
+    credential_id: bytes
+    credential: SealedCredential | Disclosure
+    root: bytes
+    proof: Sequence[bytes]
+
+
+@dataclass
+class EligibilityReport:
+    bidder: str
+    bidder_uscc: str
+    section: str
+    deadline: int
+    checks: list[Check] = field(default_factory=list)
+    credentials: dict[str, VerificationReport] = field(default_factory=dict)
+
+    @property
+    def eligible(self) -> bool:
+        return all(c.status in (CheckStatus.VALID, CheckStatus.NOT_CHECKED) for c in self.checks)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.status in (CheckStatus.INVALID, CheckStatus.ERROR)]
+
+
+def _document(item: SealedCredential | Disclosure) -> Any:
+    if isinstance(item, SealedCredential):
+        return item.document
+    values = dict(item.values)
+    try:
+        return parse_document(values)
+    except Exception:
+        return None  # a partial disclosure cannot show the fields a requirement needs
+
+
+def check_bid(
+    client: ChainClient,
+    registry: Contract,
+    *,
+    section: Section,
+    bidder: str,
+    bidder_uscc: str,
+    deadline: int,
+    ticked: Sequence[TickedCredential],
+) -> EligibilityReport:
+    """Eligibility of one bid: every ticked credential, then every requirement of the section."""
+    report = EligibilityReport(bidder=bidder, bidder_uscc=bidder_uscc, section=section.code, deadline=deadline)
+    usable: list[Any] = []
+    seen: set[bytes] = set()
+    for t in ticked:
+        name = f"credential 0x{t.credential_id.hex()}"
+        if t.credential_id in seen:
+            report.checks.append(Check(name, CheckStatus.INVALID, "ticked twice"))
+            continue
+        seen.add(t.credential_id)
+        vr = verify(
+            client, registry, t.credential, root=t.root, proof=list(t.proof), at=deadline,
+            expected_subject=bidder_uscc, credential_id=t.credential_id,
+        )
+        report.credentials["0x" + t.credential_id.hex()] = vr
+        if not vr.ok:
+            reasons = "; ".join(f"{c.name}: {c.reason}" for c in vr.failures)
+            report.checks.append(Check(name, CheckStatus.INVALID, f"not valid at the deadline — {reasons}"))
+            continue
+        doc = _document(t.credential)
+        if isinstance(doc, PersonnelCredential) and doc.registered_employer_uscc != bidder_uscc:
+            report.checks.append(
+                Check(name, CheckStatus.INVALID,
+                      f"{doc.person_name} is registered to {doc.registered_employer_uscc}, not to the bidder")
+            )
+            continue
+        report.checks.append(Check(name, CheckStatus.VALID, "valid at the deadline and the bidder's own"))
+        if doc is not None:
+            usable.append(doc)
+    report.checks.extend(_requirements(section, usable, deadline))
+    return report
+
+
+def _requirements(section: Section, docs: list[Any], deadline: int) -> list[Check]:
+    checks: list[Check] = []
+    at = datetime.fromtimestamp(deadline, UTC)
+    quals = [d for d in docs if isinstance(d, QualificationCredential)]
+    for req in section.qualification:
+        match = [
+            q for q in quals
+            if q.category == req.category and req.name_contains in q.qualification_name
+            and meets_grade(q.grade, req.min_grade) and q.expiry_date >= at.date()
+        ]
+        name = f"qualification {req.category} {req.name_contains} ≥ {req.min_grade.value}".replace("  ", " ")
+        if match:
+            checks.append(Check(name, CheckStatus.VALID, f"met by {match[0].certificate_no} ({match[0].qualification_name})"))
+        else:
+            held = ", ".join(f"{q.qualification_name}" for q in quals) or "none ticked"
+            checks.append(Check(name, CheckStatus.INVALID, f"no valid qualification meets it (ticked: {held})"))
+    if section.performance is not None:
+        req = section.performance
+        since = (at - timedelta(days=365 * req.within_years)).date()
+        records = [
+            d for d in docs
+            if isinstance(d, PerformanceCredential | ContractPerformanceCredential)
+            and Decimal(d.contract_amount_wan) >= req.min_amount_wan and since <= d.completion_date <= at.date()
+        ]
+        name = f"performance ≥ {req.count} × {req.min_amount_wan} 万元 within {req.within_years} years"
+        status = CheckStatus.VALID if len(records) >= req.count else CheckStatus.INVALID
+        checks.append(Check(name, status, f"{len(records)} qualifying record(s) ticked"))
+    people = [d for d in docs if isinstance(d, PersonnelCredential)]
+    for preq in section.personnel:
+        match = [
+            p for p in people
+            if p.registration_type == preq.registration_type and preq.specialty in p.specialty
+            and p.expiry_date >= at.date()
+        ]
+        name = f"personnel {preq.count} × {preq.registration_type} {preq.specialty}".strip()
+        status = CheckStatus.VALID if len(match) >= preq.count else CheckStatus.INVALID
+        checks.append(Check(name, status, f"{len(match)} matching registered person(s) ticked"))
+    if not section.qualification and section.performance is None and not section.personnel:
+        checks.append(Check("requirements", CheckStatus.NOT_CHECKED, "the section sets no requirements"))
+    return checks
+
+
+KINDS_TICKABLE = (Kind.QUALIFICATION, Kind.PERSONNEL, Kind.PERFORMANCE, Kind.AWARD, Kind.CREDIT,
+                  Kind.CONTRACT_PERFORMANCE)

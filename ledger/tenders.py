@@ -1,0 +1,185 @@
+"""Tenders: the parameters a trading centre publishes, checked against the rules, and their hash.
+
+Every parameter that decides the outcome (sections, requirements, guarantee, evaluation and
+selection method, shortlist size, deadline) goes into `params_hash`, which is fixed on chain
+before any bid; an amendment is a new version with a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from eth_utils import keccak
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ledger.canonical import canonical_json
+from ledger.documents import Grade
+
+MIN_BID_PERIOD = timedelta(days=20)  # rule: deadline ≥ 20 days after the documents are issued
+MAX_GUARANTEE_SHARE = Decimal("0.02")  # rule: bid guarantee ≤ 2 % of the estimated price
+MIN_VALID_BIDS = 3  # rule: fewer than 3 bids → no opening (流标), re-tender
+
+GRADE_RANK: dict[Grade, int] = {
+    Grade.SPECIAL: 4, Grade.FIRST: 3, Grade.A: 3, Grade.SECOND: 2, Grade.B: 2, Grade.THIRD: 1,
+}
+
+
+class EvaluationMethod(StrEnum):
+    QUALITATIVE = "定性评审"
+    COMPREHENSIVE_SCORING = "综合评分"
+    LOWEST_PRICE = "最低价"
+
+
+class SelectionMethod(StrEnum):
+    DIRECT_VOTE = "直接票决"
+    ROUND_ELIMINATION = "逐轮票决"
+    VOTE_THEN_LOTTERY = "票决抽签"
+    PRICE_COMPETITION = "价格竞争"
+    DIRECT_LOTTERY = "直接抽签"
+    COLLECTIVE_DELIBERATION = "集体议事"
+
+
+Money = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)]
+
+
+class QualificationRequirement(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    category: str = Field(min_length=1, description="APT_TYPE_NAME, e.g. 建筑业企业资质")
+    name_contains: str = Field(default="", description="text the APT_NAME must contain, e.g. 市政公用工程")
+    min_grade: Grade
+
+
+class PerformanceRequirement(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    count: int = Field(ge=1, le=20)
+    min_amount_wan: Decimal = Field(ge=0)
+    within_years: int = Field(ge=1, le=20, description="completed within this many years of the deadline")
+
+
+class PersonnelRequirement(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    registration_type: str = Field(min_length=1, description="e.g. 一级注册建造师")
+    specialty: str = ""
+    count: int = Field(default=1, ge=1, le=20)
+
+
+class Section(BaseModel):
+    """标段: one lot, with its own requirements, price estimate and guarantee."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str = Field(min_length=1, max_length=64, description="e.g. E3203010319005778001001")
+    name: str = Field(min_length=1)
+    estimated_price: Money = Field(description="元")
+    bid_guarantee: Decimal = Field(ge=0, description="元; 0 = no guarantee required")
+    qualification: list[QualificationRequirement] = Field(default_factory=list)
+    performance: PerformanceRequirement | None = None
+    personnel: list[PersonnelRequirement] = Field(default_factory=list)
+    credit_commitment_allowed: bool = False
+
+    @model_validator(mode="after")
+    def _guarantee_cap(self) -> Section:
+        cap = (self.estimated_price * MAX_GUARANTEE_SHARE).quantize(Decimal("0.01"))
+        if self.bid_guarantee > cap:
+            raise ValueError(
+                f"section {self.code}: bid guarantee {self.bid_guarantee} exceeds 2% of the "
+                f"estimated price {self.estimated_price} (at most {cap})"
+            )
+        return self
+
+
+class Selection(BaseModel):
+    """评定分离: the rule the tenderer's committee uses to pick the winner from the shortlist."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    method: SelectionMethod
+    committee_size: int = Field(default=7, ge=5, le=25)
+    revote_rounds: int = Field(default=2, ge=0, le=5, description="ties: re-votes before a lottery")
+    lottery_among: int | None = Field(default=None, ge=2, description="票决抽签: vote down to k")
+    price_rule: Literal["lowest", "second_lowest", "closest_to_average", "nth_lowest"] | None = None
+    price_n: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Selection:
+        if self.committee_size % 2 == 0:
+            raise ValueError(f"the selection committee has an odd number of members, got {self.committee_size}")
+        if self.method is SelectionMethod.VOTE_THEN_LOTTERY and self.lottery_among is None:
+            raise ValueError("票决抽签 needs lottery_among (how many candidates go to the lottery)")
+        if self.method is SelectionMethod.PRICE_COMPETITION and self.price_rule is None:
+            raise ValueError("价格竞争 needs price_rule")
+        if self.price_rule == "nth_lowest" and self.price_n is None:
+            raise ValueError("price_rule nth_lowest needs price_n")
+        return self
+
+
+class TenderParams(BaseModel):
+    """Everything fixed on chain before the first bid."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    project_code: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1)
+    tenderer: str = Field(description="招标人 name")
+    tenderer_uscc: str
+    sections: list[Section] = Field(min_length=1, max_length=200)
+    issued_at: datetime = Field(description="when the tender documents are issued")
+    deadline: datetime
+    bid_validity_days: int = Field(ge=30, le=365)
+    opening_window_s: int = Field(default=3600, ge=600, le=86_400)
+    evaluation_method: EvaluationMethod
+    shortlist_size: int = Field(default=3, ge=1, le=15)
+    selection: Selection
+    min_valid_bids: int = Field(default=MIN_VALID_BIDS, ge=MIN_VALID_BIDS)
+
+    @field_validator("tenderer_uscc")
+    @classmethod
+    def _uscc(cls, value: str) -> str:
+        from ledger.uscc import validate_uscc
+
+        return validate_uscc(value)
+
+    @field_validator("issued_at", "deadline")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("times need a UTC offset (e.g. 2026-12-01T09:00:00+08:00)")
+        return value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _rules(self) -> TenderParams:
+        if self.deadline - self.issued_at < MIN_BID_PERIOD:
+            raise ValueError(
+                f"the bid deadline must be at least 20 days after the documents are issued "
+                f"({self.issued_at.isoformat()} → {self.deadline.isoformat()})"
+            )
+        codes = [s.code for s in self.sections]
+        if len(set(codes)) != len(codes):
+            raise ValueError("section codes must be unique")
+        return self
+
+    def section_index(self, code: str) -> int:
+        for i, s in enumerate(self.sections):
+            if s.code == code:
+                return i
+        raise KeyError(code)
+
+    def params_hash(self) -> bytes:
+        """Keccak of the canonical JSON (RFC 8785) of every parameter: the on-chain commitment."""
+        return keccak(canonical_json(self.model_dump(mode="json")))
+
+    def tender_id(self) -> bytes:
+        return tender_id(self.project_code)
+
+
+def tender_id(project_code: str) -> bytes:
+    """The on-chain id of a tender: Keccak of its project code (UTF-8)."""
+    return keccak(project_code.encode())
+
+
+def meets_grade(grade: Grade | str, minimum: Grade | str) -> bool:
+    return GRADE_RANK[Grade(grade)] >= GRADE_RANK[Grade(minimum)]
+
+
+def load_params(data: dict[str, Any]) -> TenderParams:
+    return TenderParams.model_validate(data)

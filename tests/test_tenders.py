@@ -1,0 +1,65 @@
+"""Tender parameters: the published rules are enforced and every outcome parameter is hashed."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from ledger.tenders import TenderParams, meets_grade, tender_id
+from tests.tender_fixtures import tender_params
+
+
+def test_a_realistic_tender_is_accepted_and_has_a_stable_hash() -> None:
+    a = TenderParams.model_validate(tender_params())
+    b = TenderParams.model_validate(copy.deepcopy(tender_params()))
+    assert a.params_hash() == b.params_hash() and len(a.params_hash()) == 32
+    assert a.tender_id() == tender_id("E3203010319005778")
+
+
+def test_changing_any_outcome_parameter_changes_the_hash() -> None:
+    base = TenderParams.model_validate(tender_params()).params_hash()
+    changed = [
+        tender_params(shortlist_size=5),
+        tender_params(selection={"method": "直接抽签", "committee_size": 7}),
+        tender_params(evaluation_method="最低价"),
+    ]
+    sections = tender_params()["sections"]
+    sections[0]["qualification"][0]["min_grade"] = "一级"
+    changed.append(tender_params(sections=sections))
+    assert len({TenderParams.model_validate(p).params_hash() for p in changed} | {base}) == 5
+
+
+def test_a_bid_guarantee_above_two_percent_of_the_estimate_is_refused() -> None:
+    params = tender_params()
+    params["sections"][0]["bid_guarantee"] = "240000.01"
+    with pytest.raises(ValidationError, match="exceeds 2% of the estimated price"):
+        TenderParams.model_validate(params)
+
+
+def test_a_deadline_less_than_twenty_days_after_issue_is_refused() -> None:
+    issued = datetime(2026, 12, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="at least 20 days"):
+        TenderParams.model_validate(
+            tender_params(issued_at=issued.isoformat(), deadline=(issued + timedelta(days=19)).isoformat())
+        )
+
+
+def test_an_even_selection_committee_and_missing_method_parameters_are_refused() -> None:
+    with pytest.raises(ValidationError, match="odd number"):
+        TenderParams.model_validate(tender_params(selection={"method": "直接票决", "committee_size": 6}))
+    with pytest.raises(ValidationError, match="price_rule"):
+        TenderParams.model_validate(tender_params(selection={"method": "价格竞争"}))
+
+
+def test_times_without_an_offset_and_an_invalid_tenderer_uscc_are_refused() -> None:
+    with pytest.raises(ValidationError, match="UTC offset"):
+        TenderParams.model_validate(tender_params(issued_at="2026-12-01T09:00:00"))
+    with pytest.raises(ValidationError, match="check digit"):
+        TenderParams.model_validate(tender_params(tenderer_uscc="911301257502818178"))
+
+
+def test_grades_compare_by_rank() -> None:
+    assert meets_grade("一级", "二级") and meets_grade("特级", "一级") and not meets_grade("三级", "二级")
