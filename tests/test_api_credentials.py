@@ -23,8 +23,9 @@ FUNDS = 10**22
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[tuple[TestClient, Runtime]]:
-    app = create_app(Settings(data_dir=tmp_path / "data"))
+def service(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, Runtime]]:
+    """The service on the embedded chain, with its store on SQLite and on PostgreSQL."""
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=database_url))
     with TestClient(app) as http:
         yield http, app.state.runtime
 
