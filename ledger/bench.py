@@ -105,17 +105,17 @@ def bench_chain(
             say(f"history: {rt.client.block_number()} / {blocks} blocks")
         late_cpu: list[float] = []
         late = _timed_writes(rt, sample, cpu=late_cpu)
-        result["tx_ms_at_%d_blocks" % blocks] = statistics.median(late) * 1000
-        result["tx_cpu_ms_at_%d_blocks" % blocks] = statistics.median(late_cpu) * 1000
-        result["log_query_ms_at_%d_blocks" % blocks] = _log_query_ms(rt, 50, 100)
+        result[f"tx_ms_at_{blocks}_blocks"] = statistics.median(late) * 1000
+        result[f"tx_cpu_ms_at_{blocks}_blocks"] = statistics.median(late_cpu) * 1000
+        result[f"log_query_ms_at_{blocks}_blocks"] = _log_query_ms(rt, 50, 100)
         t0 = time.perf_counter()
         _timed_writes(rt, n)
-        result["tx_per_s_at_%d_blocks" % blocks] = n / (time.perf_counter() - t0)
+        result[f"tx_per_s_at_{blocks}_blocks"] = n / (time.perf_counter() - t0)
         result["tx_cost_ratio"] = (
-            result["tx_ms_at_%d_blocks" % blocks] / result["tx_ms_at_100_blocks"]
+            result[f"tx_ms_at_{blocks}_blocks"] / result["tx_ms_at_100_blocks"]
         )
         result["tx_cpu_cost_ratio"] = (
-            result["tx_cpu_ms_at_%d_blocks" % blocks] / result["tx_cpu_ms_at_100_blocks"]
+            result[f"tx_cpu_ms_at_{blocks}_blocks"] / result["tx_cpu_ms_at_100_blocks"]
         )
         first_tx = rt.client.w3.eth.get_block(60)["transactions"][0]
         t0 = time.perf_counter()
