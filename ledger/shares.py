@@ -152,7 +152,10 @@ class Share:
 
 
 def share_hash(share: Share) -> bytes:
-    """keccak256 of the share's 67 bytes: what the contract publishes for each officer."""
+    """keccak256 of the share's 67 bytes: what the contract publishes for each officer.
+
+    In Solidity: keccak256(abi.encodePacked(uint8 index, bytes value)), value 66 bytes.
+    """
     return keccak(share.to_bytes())
 
 
