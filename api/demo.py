@@ -1,0 +1,574 @@
+"""`tender-ledger demo`: a whole synthetic deployment on a new ledger, end to end.
+
+Issuers get their own keys and are authorised by the admin; firms are registered by their
+identity credentials; the dataset is anchored in batches per issuer and kind, each batch signed
+by its issuer's own key and relayed through `api.credentials` exactly as the HTTP API relays it;
+some credentials are revoked or suspended; a sample is verified; a summary is printed.
+
+The demo never writes into an existing ledger: it uses a new temporary directory, or the
+`--data-dir` given if that directory is new or empty, and always the embedded chain and its own
+SQLite store (TL_RPC_URL and TL_DATABASE_URL are ignored, so no real ledger gets synthetic data).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+
+from api import credentials as svc
+from api.store import Store
+from ledger import registry as reg
+from ledger import synthetic
+from ledger.config import Settings
+from ledger.documents import Kind, SealedCredential, parse_document
+from ledger.errors import ConfigurationError, ValidationFailed
+from ledger.merkle import MerkleTree
+from ledger.registry import ReasonCode
+from ledger.runtime import Runtime, open_runtime
+from ledger.verify import ANCHORING, STATUS_AT, VALIDITY_WINDOW, CheckStatus
+
+ISSUER_FUNDS = 10**21  # wei: thousands of anchors at the embedded chain's fees
+DEFAULT_BATCH = 500
+DEFAULT_SAMPLE = 40
+REVOCATIONS = 12  # at scale 1; scaled like the dataset, at least one
+SUSPENSIONS = 8
+
+_STATUS_FUNCTIONS = {"revoke": "revoke", "suspend": "suspend"}
+_PAST = {"revoke": "revoked", "suspend": "suspended"}
+
+
+class Progress:
+    """One progress line on stderr: rewritten in place on a terminal, a line per step otherwise."""
+
+    def __init__(self, enabled: bool = True, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._last = ""
+        self._width = 0
+
+    def step(self, message: str) -> None:
+        """A new stage: always shown."""
+        self._show(message, force=True)
+
+    def update(self, message: str) -> None:
+        """Progress within a stage: shown in place on a terminal only."""
+        self._show(message, force=False)
+
+    def _show(self, message: str, *, force: bool) -> None:
+        if not self.enabled or message == self._last:
+            return
+        self._last = message
+        if self.tty:
+            pad = max(0, self._width - len(message))
+            self.stream.write("\r… " + message + " " * pad)
+            self._width = len(message)
+            self.stream.flush()
+        elif force:
+            print(f"… {message}", file=self.stream, flush=True)
+
+    def done(self) -> None:
+        if self.tty and self._width:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._width = 0
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    data_dir: Path | None = None
+    seed: int = synthetic.DEFAULT_SEED
+    scale: float = 1.0
+    as_of: date = synthetic.DEFAULT_AS_OF
+    batch_size: int = DEFAULT_BATCH
+    sample: int = DEFAULT_SAMPLE
+
+    def check(self) -> None:
+        """ValidationFailed for options that cannot work, before anything is created."""
+        if not 0 < self.scale <= 100:
+            raise ValidationFailed(f"--scale must be above 0 and at most 100, got {self.scale}")
+        if not 1 <= self.batch_size <= reg.MAX_BATCH:
+            raise ValidationFailed(
+                f"--batch-size must be between 1 and {reg.MAX_BATCH:,}, got {self.batch_size}"
+            )
+        if self.sample < 0:
+            raise ValidationFailed(f"--sample must not be negative, got {self.sample}")
+
+
+@dataclass
+class Anchored:
+    """Where one anchored credential sits: its batch root, proof and issuer."""
+
+    root: bytes
+    proof: list[str]  # 0x-hex, as the service returns it
+    issuer: LocalAccount
+    sealed: SealedCredential
+
+
+@dataclass
+class _Tally:
+    batches: int = 0
+    credentials: int = 0
+    gas: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    gas_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def prepare_data_dir(path: Path | None) -> Path:
+    """The directory the demo will use: a new temporary one, or `path` if it is new or empty."""
+    if path is None:
+        return Path(tempfile.mkdtemp(prefix="tender-ledger-demo-")) / "data"
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        what = "a file" if not path.is_dir() else "not empty"
+        raise ConfigurationError(
+            f"{path} is {what}: the demo only writes into a new or empty directory, so that no "
+            "real ledger gets synthetic data (omit --data-dir to use a new temporary directory)"
+        )
+    return path
+
+
+def demo_settings(data_dir: Path) -> Settings:
+    """Embedded chain and SQLite in `data_dir`, whatever TL_* variables say."""
+    return Settings(
+        data_dir=data_dir, rpc_url=None, chain_id=None, signer_key=None, database_url=None
+    )
+
+
+def run_demo(options: DemoOptions, progress: Progress | None = None) -> dict[str, Any]:
+    """Run the whole demo and return its summary; raise LedgerError if a step fails."""
+    options.check()
+    say = progress or Progress(enabled=False)
+    started = time.perf_counter()
+    data_dir = prepare_data_dir(options.data_dir)
+    say.step(f"generating the synthetic dataset (seed {options.seed}, scale {options.scale:g})")
+    dataset = synthetic.generate(seed=options.seed, scale=options.scale, as_of=options.as_of)
+    say.step(f"opening a new ledger in {data_dir}")
+    with open_runtime(demo_settings(data_dir)) as rt:
+        store = Store(rt)
+        store.reconcile()
+        setup_s = register_issuers(rt, store, dataset, say)
+        anchored: dict[bytes, Anchored] = {}
+        firms = anchor_batches(
+            rt,
+            store,
+            dataset.batches(options.batch_size, identities=True),
+            anchored,
+            say,
+            what="registering firms (identity credentials)",
+        )
+        core = anchor_batches(
+            rt,
+            store,
+            dataset.batches(options.batch_size),
+            anchored,
+            say,
+            what="anchoring the dataset",
+        )
+        changes = change_statuses(rt, store, dataset, anchored, options, say)
+        verification = verify_sample(rt, store, dataset, anchored, changes, options, say)
+        extras = write_extras(data_dir, dataset)
+        chain_id, block = rt.client.chain_id, rt.client.block_number()
+    say.done()
+    summary: dict[str, Any] = {
+        "data_dir": str(data_dir),
+        "chain_id": chain_id,
+        "block_number": block,
+        "seed": options.seed,
+        "scale": options.scale,
+        "as_of": options.as_of.isoformat(),
+        "issuers": len(dataset.issuers),
+        "firms": len(dataset.firms),
+        "credentials_by_kind": core.by_kind,
+        "credentials": core.credentials,
+        "identity_credentials": firms.credentials,
+        "batches": core.batches,
+        "batch_size": options.batch_size,
+        "identity_batches": firms.batches,
+        "anchor_gas": core.gas,
+        "gas_per_credential": round(core.gas / core.credentials, 1) if core.credentials else 0,
+        "gas_per_credential_by_kind": {
+            kind: round(core.gas_by_kind[kind] / n, 1) for kind, n in core.by_kind.items()
+        },
+        "dataset_anchor_s": round(core.seconds, 3),
+        "dataset_anchor_cpu_s": round(core.cpu_seconds, 3),
+        "credentials_per_s": round(core.credentials / core.seconds, 1) if core.seconds else 0,
+        "identity_anchor_s": round(firms.seconds, 3),
+        "issuer_setup_s": round(setup_s, 3),
+        "revoked": len(changes["revoke"]),
+        "suspended": len(changes["suspend"]),
+        "verification": verification,
+        "issuer_keys": extras["keys"],
+        "samples": extras["samples"],
+        "total_s": round(time.perf_counter() - started, 3),
+    }
+    return summary
+
+
+# ---------------------------------------------------------------------- steps
+
+
+def register_issuers(rt: Runtime, store: Store, dataset: synthetic.Dataset, say: Progress) -> float:
+    """Fund every issuer's own key and have the admin authorise it for its kinds."""
+    t0 = time.perf_counter()
+    admin = rt.operator
+    registry = rt.contract("CredentialRegistry")
+    say.step(f"registering {len(dataset.issuers)} issuers, each with its own key")
+    for issuer in dataset.issuers:
+        rt.client.fund(admin, issuer.address, ISSUER_FUNDS)
+        for kind in issuer.kinds:
+            tx = rt.client.build(
+                admin, registry.functions.authoriseIssuer(issuer.address, int(kind))
+            )
+            svc.relay_admin(store, signer=admin.address, signed_tx=sign(admin, tx))
+    return time.perf_counter() - t0
+
+
+def anchor_batches(
+    rt: Runtime,
+    store: Store,
+    batches: Any,
+    anchored: dict[bytes, Anchored],
+    say: Progress,
+    *,
+    what: str,
+) -> _Tally:
+    """Anchor each (issuer, kind, credentials) batch with the issuer's own signed transaction."""
+    registry = rt.contract("CredentialRegistry")
+    work = list(batches)
+    total = sum(len(b[2]) for b in work)
+    tally = _Tally()
+    say.step(f"{what}: {total:,} credentials in {len(work)} batches")
+    t0, c0 = time.perf_counter(), time.process_time()
+    for issuer, kind, credentials in work:
+        # The issuer's side: the root of its batch, and its own signature on the anchor.
+        ids = [c.credential_id() for c in credentials]
+        root = MerkleTree.build(ids).root
+        tx = reg.build_anchor_tx(
+            client=rt.client, registry=registry, issuer_address=issuer.address, root=root, kind=kind
+        )
+        batch = svc.relay_anchor(
+            store, signer=issuer.address, documents=credentials, signed_tx=sign(issuer.account, tx)
+        )
+        receipt = rt.client.w3.eth.get_transaction_receipt(HexBytes(batch.tx_hash))
+        by_id = {c["credential_id"]: c["proof"] for c in batch.credentials}
+        batch_root = bytes(HexBytes(batch.root))
+        for cid, sealed in zip(ids, credentials, strict=True):
+            anchored[cid] = Anchored(
+                batch_root,
+                by_id["0x" + cid.hex()],
+                issuer.account,
+                sealed,
+            )
+        tally.batches += 1
+        tally.credentials += len(credentials)
+        tally.gas += int(receipt["gasUsed"])
+        tally.by_kind[kind.name] = tally.by_kind.get(kind.name, 0) + len(credentials)
+        tally.gas_by_kind[kind.name] = tally.gas_by_kind.get(kind.name, 0) + int(receipt["gasUsed"])
+        say.update(
+            f"{what}: {tally.credentials:,} / {total:,} credentials, {tally.batches} / {len(work)} batches"
+        )
+    tally.seconds = time.perf_counter() - t0
+    # The embedded chain runs in this process: CPU time is the cost undisturbed by other load.
+    tally.cpu_seconds = time.process_time() - c0
+    return tally
+
+
+def change_statuses(
+    rt: Runtime,
+    store: Store,
+    dataset: synthetic.Dataset,
+    anchored: dict[bytes, Anchored],
+    options: DemoOptions,
+    say: Progress,
+) -> dict[str, list[bytes]]:
+    """Revoke some credentials and suspend others, each by its issuer's own transaction."""
+    rng = random.Random(f"{options.seed}/status")
+    pool = [c.sealed.credential_id() for c in dataset.credentials]
+    n_revoke = max(1, round(REVOCATIONS * options.scale))
+    n_suspend = max(1, round(SUSPENSIONS * options.scale))
+    chosen = rng.sample(pool, min(len(pool), n_revoke + n_suspend))
+    plan = {"revoke": chosen[:n_revoke], "suspend": chosen[n_revoke:]}
+    registry = rt.contract("CredentialRegistry")
+    say.step(f"revoking {len(plan['revoke'])} and suspending {len(plan['suspend'])} credentials")
+    for action, ids in plan.items():
+        for cid in ids:
+            item = anchored[cid]
+            reason = _reason_for(action, item.sealed.document.kind)
+            fn = getattr(registry.functions, _STATUS_FUNCTIONS[action])(
+                item.root, cid, [bytes(HexBytes(p)) for p in item.proof], int(reason)
+            )
+            tx = rt.client.build(item.issuer.address, fn)
+            svc.relay_status_change(
+                store,
+                signer=item.issuer.address,
+                credential_id="0x" + cid.hex(),
+                action=action,
+                signed_tx=sign(item.issuer, tx),
+            )
+    return plan
+
+
+def _reason_for(action: str, kind: Kind) -> ReasonCode:
+    if action == "suspend":
+        return ReasonCode.UNDER_INVESTIGATION
+    return {
+        Kind.QUALIFICATION: ReasonCode.FRAUD,
+        Kind.PERFORMANCE: ReasonCode.FRAUD,
+        Kind.CREDIT: ReasonCode.COURT_ORDER,
+    }.get(kind, ReasonCode.ISSUED_IN_ERROR)
+
+
+def verify_sample(
+    rt: Runtime,
+    store: Store,
+    dataset: synthetic.Dataset,
+    anchored: dict[bytes, Anchored],
+    changes: dict[str, list[bytes]],
+    options: DemoOptions,
+    say: Progress,
+) -> dict[str, Any]:
+    """Verify untouched, revoked, suspended and tampered credentials; compare with expectations."""
+    now = rt.client.block_timestamp()
+    changed = {cid: action for action, ids in changes.items() for cid in ids}
+    rng = random.Random(f"{options.seed}/verify")
+    untouched = [c.sealed for c in dataset.credentials if c.sealed.credential_id() not in changed]
+    sample = rng.sample(untouched, min(len(untouched), options.sample))
+    cases: list[tuple[str, SealedCredential, str]] = []  # (case, credential, expected)
+    for sealed in sample:
+        cases.append(("untouched", sealed, "VALID" if _in_window(sealed, now) else "INVALID"))
+    for cid, action in changed.items():
+        cases.append((_PAST[action], anchored[cid].sealed, "INVALID"))
+    if sample:
+        cases.append(("tampered", _tampered(sample[0]), "INVALID"))
+    say.step(f"verifying {len(cases)} credentials (integrity, proof, status, issuer, validity)")
+    results: dict[str, dict[str, int]] = {}
+    reasons: dict[str, str] = {}
+    mismatches: list[str] = []
+    durations: list[float] = []
+    for case, sealed, expected in cases:
+        t0 = time.perf_counter()
+        report = svc.verify_document(
+            store, sealed.to_dict(), at=now, expected_subject=sealed.document.subject
+        )
+        durations.append(time.perf_counter() - t0)
+        got = "VALID" if report.ok else "INVALID"
+        tally = results.setdefault(case, {"checked": 0, "VALID": 0, "INVALID": 0, "as_expected": 0})
+        tally["checked"] += 1
+        tally["VALID" if report.ok else "INVALID"] += 1
+        failure = _headline(report)
+        if case in _PAST.values():
+            # Not just invalid: invalid because of the status change, and saying so.
+            status = report.check(STATUS_AT)
+            if status.status is not CheckStatus.INVALID or case not in status.reason:
+                got = f"{got} without a {case} status"
+            failure = status.reason
+        if case != "untouched" or not report.ok:
+            reasons.setdefault(case, failure)
+        if got == expected:
+            tally["as_expected"] += 1
+        else:
+            mismatches.append(
+                f"{case} {sealed.document.kind.name} 0x{sealed.credential_id().hex()}: expected "
+                f"{expected}, got {got} ({failure or 'no failing check'})"
+            )
+    durations.sort()
+    return {
+        "at": datetime.fromtimestamp(now, UTC).isoformat(),
+        "results": results,
+        "reasons": reasons,
+        "mismatches": mismatches,
+        "verify_ms_median": round(durations[len(durations) // 2] * 1000, 2) if durations else 0,
+    }
+
+
+def _headline(report: Any) -> str:
+    """The reason a report is not ok; an unknown root says more than the integrity check."""
+    failures = {c.name: c for c in report.failures}
+    for name in (ANCHORING, STATUS_AT, VALIDITY_WINDOW):
+        if name in failures:
+            return str(failures[name].reason)
+    return str(report.failures[0].reason) if report.failures else ""
+
+
+def _in_window(sealed: SealedCredential, at: int) -> bool:
+    document = sealed.document
+    start = document.valid_from.timestamp()
+    end = document.valid_until.timestamp() if document.valid_until else None
+    return start <= at and (end is None or at < end)
+
+
+def _tampered(sealed: SealedCredential) -> SealedCredential:
+    """The same credential with one claim changed, under the same salt: a forged copy."""
+    data = sealed.document.to_json_dict()
+    name = next(n for n in type(sealed.document).claim_names() if isinstance(data.get(n), str))
+    data[name] = data[name] + "（改）"
+    return SealedCredential(document=parse_document(data), master_salt=sealed.master_salt)
+
+
+def write_extras(data_dir: Path, dataset: synthetic.Dataset) -> dict[str, Any]:
+    """Issuer keys and not-yet-anchored sample files, for trying `tender-ledger anchor` next."""
+    root = data_dir / "demo"
+    keys = root / "keys"
+    samples = root / "samples"
+    keys.mkdir(parents=True, exist_ok=True)
+    samples.mkdir(parents=True, exist_ok=True)
+    key_files = {}
+    for issuer in dataset.issuers:
+        path = keys / f"{issuer.slug}.key"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("0x" + bytes(issuer.account.key).hex() + "\n")
+        key_files[issuer.slug] = str(path)
+    qualifications = synthetic.new_documents(dataset, Kind.QUALIFICATION, 5)
+    awards = synthetic.new_documents(dataset, Kind.AWARD, 3, issuer="award-municipal")
+    csv_path = samples / "qualifications.csv"
+    _write_csv(csv_path, [_without_envelope_extras(d.to_json_dict()) for d in qualifications])
+    json_path = samples / "awards.json"
+    json_path.write_text(
+        json.dumps([d.to_json_dict() for d in awards], ensure_ascii=False, indent=2) + "\n"
+    )
+    return {"keys": key_files, "samples": {"QUALIFICATION": str(csv_path), "AWARD": str(json_path)}}
+
+
+def _without_envelope_extras(row: dict[str, Any]) -> dict[str, Any]:
+    # The CSV form leaves out what the importer fills in: kind (--kind), issuer (the key) and
+    # issued_at (the time of the import); times are shown as Beijing time, as people write them.
+    out = {k: v for k, v in row.items() if k not in ("kind", "issuer", "issued_at")}
+    for name in ("validFrom", "validUntil"):
+        if name in out:
+            out[name] = datetime.fromisoformat(out[name]).astimezone(synthetic.BEIJING).isoformat()
+    return out
+
+
+def _write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    import csv
+
+    names: list[str] = []
+    for row in rows:
+        names.extend(n for n in row if n not in names)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=names)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def sign(account: LocalAccount, tx: dict[str, Any]) -> str:
+    """0x-hex of `tx` signed by `account` (the party's own key; the service only relays it)."""
+    unsigned = {k: v for k, v in tx.items() if k != "from"}
+    return "0x" + bytes(account.sign_transaction(unsigned).raw_transaction).hex()
+
+
+# ---------------------------------------------------------------------- output
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary as the text the command prints."""
+    s, v = summary, summary["verification"]
+    lines = [
+        f"tender-ledger demo: seed {s['seed']}, scale {s['scale']:g}, data as of {s['as_of']}",
+        (
+            f"  ledger            {s['data_dir']} (embedded chain {s['chain_id']}, "
+            f"{s['block_number']:,} blocks)"
+        ),
+        f"  issuers           {s['issuers']}, each with its own key",
+        (
+            f"  firms             {s['firms']} (identity credentials: "
+            f"{s['identity_credentials']:,} in {s['identity_batches']} batches, "
+            f"{s['identity_anchor_s']:.2f} s)"
+        ),
+        "  credentials",
+    ]
+    for kind, n in s["credentials_by_kind"].items():
+        gas = s["gas_per_credential_by_kind"][kind]
+        lines.append(f"    {kind:<16}{n:>7,}   {gas:>8,.1f} gas each")
+    lines += [
+        (
+            f"    {'total':<16}{s['credentials']:>7,}   {s['gas_per_credential']:>8,.1f} gas each "
+            f"({s['anchor_gas']:,} gas in {s['batches']} batches of up to {s['batch_size']})"
+        ),
+        (
+            f"  anchoring         {s['dataset_anchor_s']:.2f} s end to end "
+            f"({s['credentials_per_s']:,.0f} credentials/s: hashing, Merkle trees, "
+            "transactions, store)"
+        ),
+        (
+            f"  status changes    {s['revoked']} revoked, {s['suspended']} suspended "
+            "(by their issuers' own transactions)"
+        ),
+        f"  verification      at {v['at']}, median {v['verify_ms_median']:.1f} ms",
+    ]
+    for case, tally in v["results"].items():
+        lines.append(
+            f"    {case:<11}{tally['checked']:>4} checked: {tally['VALID']} valid, "
+            f"{tally['INVALID']} invalid, {tally['as_expected']} as expected"
+        )
+        if case in v["reasons"]:
+            lines.append(f"      e.g. {v['reasons'][case]}")
+    if v["mismatches"]:
+        lines.append(f"  UNEXPECTED        {len(v['mismatches'])} results differ from expectation:")
+        lines += [f"    {m}" for m in v["mismatches"][:10]]
+    anchor = (
+        f"  TL_DATA_DIR={s['data_dir']} tender-ledger anchor {s['samples']['QUALIFICATION']} "
+        f"--kind qualification --issuer-key {s['issuer_keys']['housing']}"
+    )
+    lines += [
+        f"  total time        {s['total_s']:.2f} s",
+        "",
+        "Explore it:",
+        f"  TL_DATA_DIR={s['data_dir']} tender-ledger serve",
+        anchor,
+    ]
+    return "\n".join(lines)
+
+
+def main(args: Any) -> int:
+    """The `demo` subcommand: run, print the summary, exit 1 if any result was unexpected."""
+    as_of = args.as_of if isinstance(args.as_of, date) else synthetic.DEFAULT_AS_OF
+    options = DemoOptions(
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        seed=args.seed,
+        scale=args.scale,
+        as_of=as_of,
+        batch_size=args.batch_size,
+        sample=args.sample,
+    )
+    try:
+        options.check()
+    except ValidationFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for name in ("TL_RPC_URL", "TL_DATABASE_URL"):
+        if os.environ.get(name) and not args.quiet:
+            print(
+                f"note: {name} is ignored: the demo runs on its own embedded chain", file=sys.stderr
+            )
+    progress = Progress(enabled=not args.quiet)
+    try:
+        summary = run_demo(options, progress)
+    finally:
+        progress.done()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, sort_keys=True))
+    else:
+        print(format_summary(summary))
+    mismatches = summary["verification"]["mismatches"]
+    if mismatches:
+        print(
+            f"error: {len(mismatches)} verification results were not as expected", file=sys.stderr
+        )
+        return 1
+    return 0
