@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
@@ -38,9 +39,13 @@ def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from api import bench_registry
     from ledger import bench
 
-    areas: dict[str, Callable[..., dict[str, Any]]] = {"chain": bench.bench_chain}
+    areas: dict[str, Callable[..., dict[str, Any]]] = {
+        "chain": bench.bench_chain,
+        "registry": bench_registry.bench_registry,
+    }
     runner = areas.get(args.area)
     if runner is None:
         print(f"error: unknown bench area {args.area!r}; choose from {', '.join(areas)}", file=sys.stderr)
@@ -83,6 +88,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from api import demo
+
+    return demo.main(args)
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from api import importer
+
+    return importer.main(args)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tender-ledger",
@@ -102,8 +126,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("bench", help="measure an area's figures (chain, …)")
-    p.add_argument("area", help="chain")
+    p = sub.add_parser(
+        "demo", help="a synthetic deployment end to end on a new ledger (never an existing one)"
+    )
+    p.add_argument(
+        "--data-dir", default=None,
+        help="new or empty directory for the demo ledger (default: a new temporary directory)",
+    )
+    p.add_argument("--scale", type=float, default=1.0, help="dataset size; 1 = reference (3,158)")
+    p.add_argument("--seed", type=int, default=20260731, help="dataset seed")
+    p.add_argument("--as-of", type=_iso_date, default=None, help="dataset's reference date")
+    p.add_argument("--batch-size", type=int, default=500, help="most credentials per batch")
+    p.add_argument("--sample", type=int, default=40, help="untouched credentials to verify")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("anchor", help="anchor a batch of credentials from a JSON or CSV file")
+    p.add_argument("file", help="a .json list of documents or a .csv with field names as header")
+    p.add_argument("--kind", required=True, help="credential kind: qualification, award, credit, …")
+    p.add_argument("--issuer-key", required=True, help="file holding the issuer's private key (hex)")
+    p.add_argument("--out", default=None, help="holder copies (default: FILE.sealed.json next to it)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.set_defaults(func=cmd_anchor)
+
+    p = sub.add_parser("bench", help="measure an area's figures (chain, registry)")
+    p.add_argument("area", help="chain or registry")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--blocks", type=int, default=None, help="chain: history length to grow to")
