@@ -17,7 +17,8 @@
     └── ContractRevert              a contract rejected the call; `.error` names the custom error
         ├── Unauthorised            the caller lacks the role (NotAdmin, NotAuthorised, NotIssuerOf…)
         ├── NotFound                the id is unknown (UnknownRoot, NotInBatch…)
-        └── Conflict                the state forbids it (AlreadyAnchored, AlreadyRevoked…)
+        ├── Conflict                the state forbids it (AlreadyAnchored, AlreadyRevoked, LateBid…)
+        └── InvalidArgument         the call's arguments break a rule (InvalidKind, UnsortedCredentials…)
 """
 
 from __future__ import annotations
@@ -106,23 +107,35 @@ class NotFound(ContractRevert):
 
 
 class Conflict(ContractRevert):
-    """The current state forbids the action (already done, wrong state)."""
+    """The current state forbids the action (already done, wrong state, too late or too early)."""
+
+
+class InvalidArgument(ContractRevert):
+    """The call's arguments break a rule of the contract."""
 
 
 # Custom error name → exception class. Names not listed map to plain ContractRevert.
 _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
-    "NotAdmin": Unauthorised,
-    "NotPendingAdmin": Unauthorised,
-    "NotAuthorised": Unauthorised,
-    "NotIssuerOf": Unauthorised,
-    "UnknownRoot": NotFound,
-    "NotInBatch": NotFound,
-    "AlreadyAnchored": Conflict,
-    "AlreadyRevoked": Conflict,
-    "AlreadySuspended": Conflict,
-    "NotSuspended": Conflict,
-    "AlreadySuperseded": Conflict,
-    "TooManySuspensions": Conflict,
+    **dict.fromkeys(
+        ("NotAdmin", "NotPendingAdmin", "NotAuthorised", "NotIssuerOf", "NotCentre", "NotPublisher",
+         "NotOfficer", "BadSignature"),
+        Unauthorised,
+    ),
+    **dict.fromkeys(("UnknownRoot", "NotInBatch", "UnknownTender", "UnknownSection", "NoBid"), NotFound),
+    **dict.fromkeys(
+        ("AlreadyAnchored", "AlreadyRevoked", "AlreadySuspended", "NotSuspended", "AlreadySuperseded",
+         "TooManySuspensions", "TenderExists", "DeadlinePassed", "LateBid", "TooEarly",
+         "AlreadyReleased", "WrongShare", "SharesMissing", "WrongSectionStatus", "AlreadyOpened",
+         "RevealMismatch", "BidsUnopened", "BadNonce", "SignatureExpired", "TooFewBids"),
+        Conflict,
+    ),
+    **dict.fromkeys(
+        ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidSectionCount",
+         "InvalidMinValidBids", "InvalidDeadline", "InvalidCommittee", "InvalidOfficer",
+         "EmptyCommitment", "BatchTooLarge", "UnsortedCredentials", "TooManyCredentials",
+         "UnexpectedCredentials", "TooManyValidBids"),
+        InvalidArgument,
+    ),
 }
 
 

@@ -23,8 +23,9 @@ from ledger.errors import (
     WrongChain,
 )
 
-# Contracts the ledger deploys, in order, with their constructor arguments (given the operator).
-CONTRACTS: tuple[str, ...] = ("CredentialRegistry",)
+# Contracts the ledger deploys, in order; each takes its admin (the operator) as constructor
+# argument. The operator runs the trading centre, so it is also TenderBook's first centre.
+CONTRACTS: tuple[str, ...] = ("CredentialRegistry", "TenderBook")
 EMBEDDED_OPERATOR_FUNDS = 10**30
 
 
@@ -151,6 +152,8 @@ def _ensure_deployed(runtime: Runtime) -> dict[str, str]:
                 f"{client.chain_id}; fund it before the first start"
             )
         contract, receipt = client.deploy(name, runtime.operator.address, sender=runtime.operator)
+        if name == "TenderBook":
+            client.send(runtime.operator, contract.functions.authoriseCentre(runtime.operator.address))
         mine[name] = {"address": contract.address, "block": receipt["blockNumber"]}
         records[key] = mine
         datadir.write_json(datadir.deployments_file, records)

@@ -16,7 +16,11 @@ def test_the_service_reports_its_chain_and_journal_after_start_up(tmp_path: Path
         chain = http.get("/chain").json()
         assert chain["backend"] == "embedded" and chain["chain_id"] == 1337
         events = http.get("/events").json()
-        assert [e["event"] for e in events] == ["AdminTransferred"]
+        assert [(e["contract"], e["event"]) for e in events] == [
+            ("CredentialRegistry", "AdminTransferred"),
+            ("TenderBook", "AdminTransferred"),
+            ("TenderBook", "CentreAuthorised"),
+        ]
         assert http.get("/openapi.json").status_code == 200
 
 
