@@ -1,0 +1,249 @@
+"""Tenders and sealed bids end to end on the chain (embedded and anvil): publish, bid, replace,
+late bid, release shares, open with every outcome, record credential use, eligibility, 流标."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from ledger import bidding
+from ledger import registry as reg
+from ledger.documents import Kind, SealedCredential
+from ledger.eligibility import TickedCredential, check_bid
+from ledger.errors import Conflict, Unauthorised
+from ledger.sealing import BidPackage, OpeningKey, ciphertext_hash
+from ledger.tenders import TenderParams
+from ledger.uscc import generate_uscc
+from tests.conftest import ChainEnv
+from tests.tender_fixtures import tender_params
+from tests.test_hash_agreement import make_document
+
+
+class World:
+    """A registry with anchored credentials for four firms and a published 3-of-5 tender."""
+
+    def __init__(self, chain: ChainEnv) -> None:
+        import random
+
+        self.chain = chain
+        self.client = chain.client
+        self.centre, self.issuer = chain.accounts[0], chain.accounts[1]
+        self.registry = chain.deploy("CredentialRegistry", self.centre.address, sender=self.centre)
+        self.book = chain.deploy("TenderBook", self.centre.address, sender=self.centre)
+        chain.transact(self.book.functions.authoriseCentre(self.centre.address), self.centre)
+        kw = {"client": self.client, "registry": self.registry}
+        for kind in (Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL):
+            reg.authorise_issuer(**kw, admin=self.centre, issuer=self.issuer.address, kind=kind)
+        now = datetime.fromtimestamp(self.client.block_timestamp(), UTC)
+        rng = random.Random(7)
+        self.firms: list[tuple[LocalAccount, str]] = [
+            (chain.new_account(10**20), generate_uscc(rng)) for _ in range(4)
+        ]
+        self.ticks: dict[str, list[TickedCredential]] = {}
+        for n, (account, uscc) in enumerate(self.firms):
+            docs = [
+                SealedCredential.seal(make_document(
+                    Kind.QUALIFICATION, issuer=self.issuer.address, subject=uscc, n=4 * n,
+                    valid_from=now - timedelta(days=400), valid_until=now + timedelta(days=900),
+                    APT_NAME="市政公用工程施工总承包一级", grade="一级", APT_EDATE="2030-12-31")),
+                SealedCredential.seal(make_document(
+                    Kind.PERFORMANCE, issuer=self.issuer.address, subject=uscc, n=4 * n + 1,
+                    valid_from=now - timedelta(days=300), valid_until=now + timedelta(days=900),
+                    contract_amount_wan="800", EDATE=(now - timedelta(days=200)).date().isoformat())),
+                SealedCredential.seal(make_document(
+                    Kind.PERSONNEL, issuer=self.issuer.address, subject=uscc, n=4 * n + 2,
+                    valid_from=now - timedelta(days=300), valid_until=now + timedelta(days=900),
+                    registration_type="一级注册建造师", specialty="市政公用工程",
+                    registered_employer_uscc=uscc, expiry_date="2030-01-01")),
+            ]
+            ticked = []
+            for d in docs:
+                batch = reg.anchor_one(**kw, issuer=self.issuer, sealed=d)
+                ticked.append(TickedCredential(d.credential_id(), d, batch.root, []))
+            self.ticks[account.address] = ticked
+        self.officers = [chain.new_account(10**20) for _ in range(5)]
+        params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
+        self.params = TenderParams.model_validate(params)
+        self.tender, self.shares = bidding.publish_tender(
+            client=self.client, book=self.book, centre=self.centre, params=self.params,
+            document=b"%PDF tender documents", officers=[o.address for o in self.officers], threshold=3,
+        )
+
+    def seal(self, account: LocalAccount, *, price: str = "11000000", public: bytes | None = None) -> bidding.SealedBid:
+        package = BidPackage.create(
+            price=price, files={"bid.pdf": {"sha256": hashlib.sha256(b"bid").hexdigest(),
+                              "content": base64.b64encode(b"bid").decode()}},
+            credential_ids=["0x" + t.credential_id.hex() for t in self.ticks[account.address]],
+            salt="0x" + os.urandom(32).hex(),
+        )
+        return bidding.seal_bid(
+            chain_id=self.client.chain_id, book_address=self.book.address, tender_id=self.tender.tender_id,
+            section=0, bidder=account.address, opening_public=public or self.tender.opening_public, package=package,
+        )
+
+    def open(self, envelopes: dict[str, bytes], uploaded: dict[str, bytes] | None = None) -> list[bidding.Opening]:
+        shares = bidding.released_shares(client=self.client, book=self.book, tender_id=self.tender.tender_id)
+        key = bidding.rebuild_opening_key(self.tender, shares)
+        out = []
+        for addr, envelope in envelopes.items():
+            bid = bidding.bid_of(client=self.client, book=self.book, tender_id=self.tender.tender_id, section=0, bidder=addr)
+            out.append(bidding.open_bid(
+                key=key, chain_id=self.client.chain_id, book_address=self.book.address,
+                tender_id=self.tender.tender_id, section=0, bidder=addr, envelope=envelope,
+                uploaded_hash=(uploaded or {}).get(addr), commitment=bid["commitment"],
+            ))
+        return out
+
+    def release(self, count: int = 3) -> None:
+        for officer in self.officers[:count]:
+            bidding.release_share(client=self.client, book=self.book, officer=officer,
+                                  tender_id=self.tender.tender_id, share=self.shares[officer.address])
+
+
+@pytest.fixture
+def world(chain: ChainEnv) -> World:
+    return World(chain)
+
+
+def _submit_all(world: World) -> dict[str, bytes]:
+    envelopes = {}
+    for account, _ in world.firms:
+        sealed = world.seal(account)
+        bidding.submit_bid(client=world.client, book=world.book, bidder=account, sealed=sealed)
+        envelopes[account.address] = sealed.envelope
+    return envelopes
+
+
+def test_bids_are_opened_after_three_officers_release_and_every_credential_use_is_recorded(world: World) -> None:
+    envelopes = _submit_all(world)
+    world.chain.increase_time(22 * 86400)
+    world.release()
+    openings = world.open(envelopes)
+    assert [o.outcome for o in openings] == [bidding.Outcome.DECRYPTED] * 4
+    for o in openings:
+        bidding.record_opening(client=world.client, book=world.book, centre=world.centre,
+                               tender_id=world.tender.tender_id, opening=o)
+    used = world.book.events.CredentialUsed.get_logs(from_block=0, to_block="latest")
+    expected = {(a.address, t.credential_id) for a, _ in world.firms for t in world.ticks[a.address]}
+    assert {(u["args"]["bidder"], bytes(u["args"]["credentialId"])) for u in used} == expected
+    status = bidding.close_section(client=world.client, book=world.book, centre=world.centre,
+                                   tender_id=world.tender.tender_id, section=0, valid_bids=4)
+    assert status is bidding.SectionStatus.CLOSED
+
+
+def test_each_decrypted_bid_is_eligible_when_its_credentials_meet_the_section(world: World) -> None:
+    envelopes = _submit_all(world)
+    world.chain.increase_time(22 * 86400)
+    world.release()
+    opening = world.open(envelopes)[0]
+    account, uscc = world.firms[0]
+    report = check_bid(world.client, world.registry, section=world.params.sections[0], bidder=account.address,
+                       bidder_uscc=uscc, deadline=world.tender.deadline, ticked=world.ticks[account.address])
+    assert opening.outcome is bidding.Outcome.DECRYPTED
+    assert report.eligible, [(c.name, c.reason) for c in report.failures]
+    # Another firm's credential ticked into this bid is flagged as not the bidder's own.
+    other = world.ticks[world.firms[1][0].address][0]
+    report = check_bid(world.client, world.registry, section=world.params.sections[0], bidder=account.address,
+                       bidder_uscc=uscc, deadline=world.tender.deadline, ticked=[*world.ticks[account.address], other])
+    assert not report.eligible
+    assert any("subject" in c.reason for c in report.failures)
+
+
+def test_a_late_bid_is_refused_by_the_contract(world: World) -> None:
+    account = world.firms[0][0]
+    sealed = world.seal(account)
+    world.chain.increase_time(22 * 86400)
+    with pytest.raises(Conflict) as info:
+        bidding.submit_bid(client=world.client, book=world.book, bidder=account, sealed=sealed)
+    assert info.value.error == "LateBid"
+
+
+def test_a_second_bid_replaces_the_first_and_only_the_live_one_opens(world: World) -> None:
+    envelopes = _submit_all(world)
+    account = world.firms[0][0]
+    newer = world.seal(account, price="10500000")
+    bidding.submit_bid(client=world.client, book=world.book, bidder=account, sealed=newer)
+    bid = bidding.bid_of(client=world.client, book=world.book, tender_id=world.tender.tender_id, section=0, bidder=account.address)
+    assert bid["version"] == 2 and bid["commitment"] == newer.commitment
+    world.chain.increase_time(22 * 86400)
+    world.release()
+    stale, fresh = world.open({account.address: envelopes[account.address]})[0], world.open({account.address: newer.envelope})[0]
+    assert stale.outcome is bidding.Outcome.FAILED_BIDDER and "commitment" in stale.reason
+    assert fresh.outcome is bidding.Outcome.DECRYPTED and str(fresh.package.price) == "10500000"
+
+
+def test_relayed_bids_signed_by_their_bidders_are_committed_in_one_transaction(world: World) -> None:
+    auths = []
+    for account, _ in world.firms:
+        sealed = world.seal(account)
+        auths.append(bidding.sign_bid(bidder=account, chain_id=world.client.chain_id, book_address=world.book.address,
+                                      sealed=sealed, nonce=0, expiry=world.tender.deadline))
+    relayer = world.chain.accounts[5]
+    mined = bidding.relay_bids(client=world.client, book=world.book, relayer=relayer, auths=auths)
+    assert world.client.call(world.book.functions.bidCount(world.tender.tender_id, 0)) == 4
+    assert mined.block_number > 0
+    forged = dict(auths[0], commitment=os.urandom(32), nonce=1)
+    with pytest.raises(Unauthorised) as info:
+        bidding.relay_bids(client=world.client, book=world.book, relayer=relayer, auths=[forged])
+    assert info.value.error == "BadSignature"
+
+
+def test_a_wrong_share_and_a_non_officers_share_are_refused(world: World) -> None:
+    _submit_all(world)
+    world.chain.increase_time(22 * 86400)
+    officer = world.officers[0]
+    wrong = world.shares[world.officers[1].address]
+    with pytest.raises(Conflict) as info:
+        bidding.release_share(client=world.client, book=world.book, officer=officer,
+                              tender_id=world.tender.tender_id, share=wrong)
+    assert info.value.error == "WrongShare"
+    with pytest.raises(Unauthorised) as info2:
+        bidding.release_share(client=world.client, book=world.book, officer=world.chain.accounts[6],
+                              tender_id=world.tender.tender_id, share=world.shares[officer.address])
+    assert info2.value.error == "NotOfficer"
+
+
+def test_nobody_opens_early_and_two_shares_are_not_enough(world: World) -> None:
+    _submit_all(world)
+    with pytest.raises(Conflict) as info:
+        bidding.release_share(client=world.client, book=world.book, officer=world.officers[0],
+                              tender_id=world.tender.tender_id, share=world.shares[world.officers[0].address])
+    assert info.value.error == "TooEarly"
+    world.chain.increase_time(22 * 86400)
+    world.release(2)
+    from ledger.shares import ShareError
+
+    shares = bidding.released_shares(client=world.client, book=world.book, tender_id=world.tender.tender_id)
+    with pytest.raises(ShareError):
+        bidding.rebuild_opening_key(world.tender, shares)
+
+
+def test_decryption_failures_are_recorded_with_their_cause(world: World) -> None:
+    envelopes = _submit_all(world)
+    wrong_key_bidder = world.firms[1][0]
+    sealed_wrong = world.seal(wrong_key_bidder, public=OpeningKey.generate().public)
+    bidding.submit_bid(client=world.client, book=world.book, bidder=wrong_key_bidder, sealed=sealed_wrong)
+    envelopes[wrong_key_bidder.address] = sealed_wrong.envelope
+    damaged_bidder = world.firms[2][0]
+    uploaded = {a: ciphertext_hash(e) for a, e in envelopes.items()}
+    envelopes[damaged_bidder.address] = envelopes[damaged_bidder.address][:-1] + b"\x00"
+    world.chain.increase_time(22 * 86400)
+    world.release()
+    outcomes = {o.bidder: o for o in world.open(envelopes, uploaded)}
+    assert outcomes[wrong_key_bidder.address].outcome is bidding.Outcome.FAILED_BIDDER  # 撤销
+    assert outcomes[damaged_bidder.address].outcome is bidding.Outcome.FAILED_OTHER  # 撤回
+    for o in outcomes.values():
+        bidding.record_opening(client=world.client, book=world.book, centre=world.centre,
+                               tender_id=world.tender.tender_id, opening=o)
+    failed = world.book.events.DecryptionFailed.get_logs(from_block=0, to_block="latest")
+    assert {(f["args"]["bidder"], f["args"]["outcome"]) for f in failed} == {
+        (wrong_key_bidder.address, 1), (damaged_bidder.address, 2)}
+    status = bidding.close_section(client=world.client, book=world.book, centre=world.centre,
+                                   tender_id=world.tender.tender_id, section=0, valid_bids=2)
+    assert status is bidding.SectionStatus.FAILED  # 流标: fewer than three valid bids
