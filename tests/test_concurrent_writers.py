@@ -1,0 +1,188 @@
+"""Sixteen issuers anchoring at once through a real HTTP server: no 5xx, no acknowledged write
+lost (every 201 is in the store and on chain), no write duplicated (each credential once)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from sqlmodel import select
+
+from api import credentials as svc
+from api.app import create_app
+from api.demo import ISSUER_FUNDS, sign
+from api.store import ChainEvent, Store
+from ledger import registry as reg
+from ledger import synthetic
+from ledger.config import Settings
+from ledger.documents import Kind, SealedCredential, parse_document
+from ledger.merkle import MerkleTree
+from ledger.runtime import open_runtime
+from tests.api_actor import Actor
+
+pytestmark = pytest.mark.slow
+
+WRITERS = 16
+BATCHES = 4
+BATCH_SIZE = 10
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, rpc_url=None, database_url=None, chain_id=None)
+
+
+@pytest.fixture
+def issuers(tmp_path: Path) -> list[LocalAccount]:
+    """Sixteen funded issuers, each authorised for qualifications by the admin's own transaction."""
+    accounts = [Account.create() for _ in range(WRITERS)]
+    with open_runtime(_settings(tmp_path / "data")) as rt:
+        store = Store(rt)
+        store.reconcile()
+        registry = rt.contract("CredentialRegistry")
+        for account in accounts:
+            rt.client.fund(rt.operator, account.address, ISSUER_FUNDS)
+            fn = registry.functions.authoriseIssuer(account.address, int(Kind.QUALIFICATION))
+            tx = rt.client.build(rt.operator, fn)
+            svc.relay_admin(store, signer=rt.operator.address, signed_tx=sign(rt.operator, tx))
+    return accounts
+
+
+@contextmanager
+def _serve(data_dir: Path) -> Iterator[str]:
+    """The HTTP API served by uvicorn on 127.0.0.1 and a free port, in a thread, then stopped."""
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(_settings(data_dir)), host="127.0.0.1", port=port, log_level="warning"
+    )
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uv.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=30)
+    assert not thread.is_alive(), "the server did not stop"
+
+
+def _batches(account: LocalAccount, n: int) -> list[list[SealedCredential]]:
+    dataset = synthetic.generate(scale=0.02)
+    documents = synthetic.new_documents(dataset, Kind.QUALIFICATION, BATCHES * BATCH_SIZE, seed=n)
+    sealed = [
+        SealedCredential.seal(parse_document(d.to_json_dict() | {"issuer": account.address}))
+        for d in documents
+    ]
+    return [sealed[i : i + BATCH_SIZE] for i in range(0, len(sealed), BATCH_SIZE)]
+
+
+def _write(url: str, account: LocalAccount, batches: list[list[SealedCredential]]) -> list[Any]:
+    """Anchor each batch as a real client: prepare, check the root, sign the tx and the request."""
+    outcomes: list[Any] = []
+    with httpx.Client(base_url=url, timeout=120) as http:
+        actor = Actor.of(http, account)  # type: ignore[arg-type]
+        for batch in batches:
+            docs = [s.to_dict() for s in batch]
+            prep = http.post(
+                "/credentials/prepare-anchor", json={"documents": docs, "sender": account.address}
+            )
+            outcomes.append(("prepare", prep.status_code, None, None))
+            if prep.status_code != 200:
+                continue
+            expected_root = MerkleTree.build(s.credential_id() for s in batch).root
+            assert prep.json()["root"] == "0x" + expected_root.hex()
+            r = actor.post(
+                "/credentials", {"documents": docs, "signed_tx": actor.sign_tx(prep.json()["tx"])}
+            )
+            body = r.json() if r.status_code == 201 else r.text
+            outcomes.append(("anchor", r.status_code, body, [s.credential_id() for s in batch]))
+    return outcomes
+
+
+def test_sixteen_concurrent_writers_lose_nothing_and_duplicate_nothing(
+    tmp_path: Path, issuers: list[LocalAccount]
+) -> None:
+    work = {account.address: _batches(account, n) for n, account in enumerate(issuers)}
+    with _serve(tmp_path / "data") as url, ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        futures = {a.address: pool.submit(_write, url, a, work[a.address]) for a in issuers}
+        # .result() re-raises a writer's exception (a failed root check, a broken connection).
+        results = {address: f.result(timeout=300) for address, f in futures.items()}
+    assert len(results) == WRITERS
+
+    statuses = Counter(status for outcomes in results.values() for _, status, _, _ in outcomes)
+    assert not [s for s in statuses if s >= 500], statuses
+    acknowledged: dict[str, tuple[str, str]] = {}  # credential id → (root, issuer)
+    accepted = 0
+    for issuer, outcomes in results.items():
+        for step, status, body, ids in outcomes:
+            if step != "anchor":
+                continue
+            # Nothing here conflicts, so every batch must be accepted.
+            assert status == 201, body
+            accepted += 1
+            assert body["issuer"] == issuer
+            returned = [c["credential_id"] for c in body["credentials"]]
+            assert sorted(returned) == sorted("0x" + i.hex() for i in ids)
+            for cid in returned:
+                assert cid not in acknowledged, f"{cid} acknowledged twice"
+                acknowledged[cid] = (body["root"], issuer)
+    assert accepted == WRITERS * BATCHES
+    assert len(acknowledged) == WRITERS * BATCHES * BATCH_SIZE
+
+    # The server is stopped: open the same ledger and compare it with what the writers were told.
+    with open_runtime(_settings(tmp_path / "data")) as rt:
+        store = Store(rt)
+        store.reconcile()
+        registry = rt.contract("CredentialRegistry")
+        with store.session() as s:
+            records = s.exec(
+                select(svc.CredentialRecord).where(
+                    svc.CredentialRecord.chain_key == store.chain_key
+                )
+            ).all()
+            anchored = [e for e in s.exec(select(ChainEvent)) if e.name == "Anchored"]
+        recorded = Counter(r.credential_id for r in records)
+        assert not [c for c, n in recorded.items() if n > 1], "a credential recorded twice"
+        assert set(recorded) == set(acknowledged), "recorded and acknowledged credentials differ"
+        for r in records:
+            assert (r.root, r.issuer) == acknowledged[r.credential_id]
+        assert len(anchored) == accepted, "a batch anchored twice, or without a 201"
+        roots = {root: issuer for root, issuer in acknowledged.values()}
+        assert len(roots) == accepted
+        now = rt.client.block_timestamp()
+        for root, issuer in roots.items():
+            anchor = reg.anchor_of(client=rt.client, registry=registry, root=bytes(HexBytes(root)))
+            assert (
+                anchor is not None and anchor.issuer == issuer and anchor.kind == Kind.QUALIFICATION
+            )
+        for r in records[:: max(1, len(records) // 40)]:
+            status = reg.status_at(
+                client=rt.client,
+                registry=registry,
+                root=bytes(HexBytes(r.root)),
+                credential_id=bytes(HexBytes(r.credential_id)),
+                at=now,
+            )
+            assert status.status is reg.Status.VALID
