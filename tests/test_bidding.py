@@ -9,7 +9,6 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from ledger import bidding
