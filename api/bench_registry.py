@@ -84,7 +84,22 @@ def bench_registry(
         result[f"{prefix}_s"] = round(outcome.seconds, 3)
         result[f"{prefix}_batches_per_s"] = round(outcome.accepted / outcome.seconds, 1)
     result.update(machine())
+    result["machine_cpu_model"] = cpu_model()
     return result
+
+
+def cpu_model() -> str:
+    """The processor's name from /proc/cpuinfo (Linux), or the platform's answer elsewhere."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown"
 
 
 # ---------------------------------------------------------------------- gas and verification
