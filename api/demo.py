@@ -178,8 +178,8 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> dict[str
             say,
             what="anchoring the dataset",
         )
-        changes = change_statuses(rt, store, dataset, anchored, options, say)
-        verification = verify_sample(rt, store, dataset, anchored, changes, options, say)
+        changes = change_statuses(rt, store, anchored, options, say)
+        verification = verify_sample(rt, store, anchored, changes, options, say)
         extras = write_extras(data_dir, dataset)
         chain_id, block = rt.client.chain_id, rt.client.block_number()
     say.done()
@@ -290,14 +290,13 @@ def anchor_batches(
 def change_statuses(
     rt: Runtime,
     store: Store,
-    dataset: synthetic.Dataset,
     anchored: dict[bytes, Anchored],
     options: DemoOptions,
     say: Progress,
 ) -> dict[str, list[bytes]]:
     """Revoke some credentials and suspend others, each by its issuer's own transaction."""
     rng = random.Random(f"{options.seed}/status")
-    pool = [c.sealed.credential_id() for c in dataset.credentials]
+    pool = [cid for cid, item in anchored.items() if item.sealed.document.kind is not Kind.IDENTITY]
     n_revoke = max(1, round(REVOCATIONS * options.scale))
     n_suspend = max(1, round(SUSPENSIONS * options.scale))
     chosen = rng.sample(pool, min(len(pool), n_revoke + n_suspend))
@@ -335,7 +334,6 @@ def _reason_for(action: str, kind: Kind) -> ReasonCode:
 def verify_sample(
     rt: Runtime,
     store: Store,
-    dataset: synthetic.Dataset,
     anchored: dict[bytes, Anchored],
     changes: dict[str, list[bytes]],
     options: DemoOptions,
@@ -345,7 +343,11 @@ def verify_sample(
     now = rt.client.block_timestamp()
     changed = {cid: action for action, ids in changes.items() for cid in ids}
     rng = random.Random(f"{options.seed}/verify")
-    untouched = [c.sealed for c in dataset.credentials if c.sealed.credential_id() not in changed]
+    untouched = [
+        item.sealed
+        for cid, item in anchored.items()
+        if item.sealed.document.kind is not Kind.IDENTITY and cid not in changed
+    ]
     sample = rng.sample(untouched, min(len(untouched), options.sample))
     cases: list[tuple[str, SealedCredential, str]] = []  # (case, credential, expected)
     for sealed in sample:
