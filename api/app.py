@@ -57,8 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             store = Store(runtime)
             store.reconcile()
-            app.state.runtime, app.state.store = runtime, store
-            yield
+            from api.tenders import BidRelayer
+
+            relayer = BidRelayer(store)
+            app.state.runtime, app.state.store, app.state.bid_relayer = runtime, store, relayer
+            try:
+                yield
+            finally:
+                relayer.stop()
         finally:
             runtime.close()
 
@@ -78,9 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from api.routes import chain as chain_routes
     from api.routes import credentials as credential_routes
+    from api.routes import tenders as tender_routes
 
     app.include_router(chain_routes.router)
     app.include_router(credential_routes.router)
+    app.include_router(tender_routes.router)
     return app
 
 

@@ -40,6 +40,7 @@ class CredentialRecord(SQLModel, table=True):
     kind: int
     issuer: str = Field(index=True)
     subject: str = Field(index=True)
+    signing_address: str | None = Field(default=None, index=True)  # identity credentials: the firm's key
     proof: str  # JSON list of 0x hashes
     sealed: str  # SealedCredential JSON (document + master salt)
     tx_hash: str
@@ -192,6 +193,7 @@ def relay_anchor(
                 CredentialRecord(
                     chain_key=store.chain_key, credential_id=_hex(cid), root=_hex(tree.root),
                     kind=int(kind), issuer=signer, subject=str(sealed.document.subject),
+                    signing_address=getattr(sealed.document, "signing_address", None),
                     proof=json.dumps([_hex(p) for p in tree.proof(cid)]), sealed=sealed.to_json(),
                     tx_hash=_hex(receipt["transactionHash"]), block_number=receipt["blockNumber"],
                     anchored_at=anchored_at,

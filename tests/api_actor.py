@@ -52,6 +52,12 @@ class Actor:
         assert r.status_code == 200, r.text
         return self.sign_tx(r.json()["tx"])
 
+    def prepare_on(self, contract: str, function: str, *args: Any) -> str:
+        r = self.http.post("/tx/prepare", json={"sender": self.account.address, "contract": contract,
+                                                "function": function, "args": list(args)})
+        assert r.status_code == 200, r.text
+        return self.sign_tx(r.json()["tx"])
+
     def anchor(self, sealed: list[Any]) -> Any:
         docs = [s.to_dict() for s in sealed]
         prep = self.http.post("/credentials/prepare-anchor", json={"documents": docs, "sender": self.account.address})

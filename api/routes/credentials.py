@@ -39,11 +39,16 @@ class PrepareAnchor(BaseModel):
     sender: str
 
 
+PREPARABLE = {
+    "CredentialRegistry": {"authoriseIssuer", "withdrawIssuer", "revoke", "suspend", "reinstate", "supersede"},
+    "TenderBook": {"withdrawBid", "releaseShare", "submitBid", "cancelNonces"},
+}
+
+
 class PrepareCall(BaseModel):
     sender: str = Field(description="address that will sign the transaction")
-    function: Literal[
-        "authoriseIssuer", "withdrawIssuer", "revoke", "suspend", "reinstate", "supersede"
-    ]
+    contract: Literal["CredentialRegistry", "TenderBook"] = "CredentialRegistry"
+    function: str
     args: list[Any]
 
 
@@ -71,9 +76,14 @@ def prepare_anchor(body: PrepareAnchor, runtime: RuntimeDep) -> dict[str, Any]:
 @router.post("/tx/prepare")
 def prepare_call(body: PrepareCall, runtime: RuntimeDep) -> dict[str, Any]:
     """An unsigned transaction (nonce, gas, fees filled in) for the sender to sign and submit."""
-    registry = runtime.contract("CredentialRegistry")
+    if body.function not in PREPARABLE[body.contract]:
+        raise ValidationFailed(
+            f"{body.contract}.{body.function} cannot be prepared here; one of "
+            f"{', '.join(sorted(PREPARABLE[body.contract]))}"
+        )
+    contract = runtime.contract(body.contract)
     try:
-        fn = registry.functions[body.function](*_decode_args(body.args))
+        fn = contract.functions[body.function](*_decode_args(body.args))
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(f"arguments do not fit {body.function}: {exc}") from None
     return {"tx": _jsonable_tx(runtime.client.build(body.sender, fn))}
@@ -183,8 +193,12 @@ def _jsonable_tx(tx: dict[str, Any]) -> dict[str, Any]:
 def _decode_args(args: list[Any]) -> list[Any]:
     out: list[Any] = []
     for a in args:
-        if isinstance(a, str) and a.startswith("0x") and len(a) == 66:
-            out.append(bytes.fromhex(a[2:]))
+        if isinstance(a, str) and a.startswith("0x") and len(a) != 42 and len(a) % 2 == 0:
+            # hex that is not an address: bytes32 ids and byte strings (e.g. a share)
+            try:
+                out.append(bytes.fromhex(a[2:]))
+            except ValueError:
+                raise ValidationFailed(f"argument {a[:20]}… is not hex") from None
         elif isinstance(a, list):
             out.append(_decode_args(a))
         else:

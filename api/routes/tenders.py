@@ -1,0 +1,152 @@
+"""Tenders and sealed bids: centres publish and open, bidders submit and withdraw their own
+signed bids, officers release their shares, everyone reads what is published."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from hexbytes import HexBytes
+from pydantic import BaseModel, Field, ValidationError
+
+from api import tenders as svc
+from api.app import RuntimeDep, StoreDep
+from api.auth import SignedCallerDep, signed_caller
+from api.routes.credentials import SignedTx
+from ledger.errors import ValidationFailed
+from ledger.requests import HEADER_SIGNATURE, SignedRequest
+from ledger.tenders import TenderParams
+
+router = APIRouter(tags=["tenders"])
+
+
+def _b64(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(f"{what} must be base64") from None
+
+
+def _word(value: str, what: str) -> bytes:
+    try:
+        raw = bytes(HexBytes(value))
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"{what} must be 0x-hex") from None
+    if len(raw) != 32:
+        raise ValidationFailed(f"{what} must be 32 bytes")
+    return raw
+
+
+class PublishRequest(BaseModel):
+    params: dict[str, Any]
+    document_b64: str = Field(description="the tender documents (PDF/OFD), base64")
+    opening_public_key: str = Field(description="0x X25519 public key of the opening key")
+    share_hashes: list[str] = Field(description="keccak of each officer's share, in officer order")
+    officers: list[str]
+    threshold: int = Field(ge=2)
+
+
+class BidRequest(BaseModel):
+    envelope_b64: str = Field(description="the sealed bid package, base64")
+    commitment: str
+    nonce: int = Field(ge=0)
+    expiry: int = Field(ge=0, description="unix seconds until which the signature may be relayed")
+    signature: str = Field(description="EIP-712 Bid signature (65 bytes, 0x-hex)")
+
+
+class EvaluationRequest(BaseModel):
+    report_b64: str
+
+
+def _relayer(request: Request) -> svc.BidRelayer:
+    return request.app.state.bid_relayer  # type: ignore[no-any-return]
+
+
+async def optional_caller(request: Request) -> SignedRequest | None:
+    if HEADER_SIGNATURE.lower() not in {k.lower() for k in request.headers}:
+        return None
+    return await signed_caller(request)
+
+
+@router.post("/tenders", status_code=201)
+def publish(body: PublishRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """A centre publishes a tender; the opening key was split k-of-n by the caller beforehand."""
+    try:
+        params = TenderParams.model_validate(body.params)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValidationFailed(f"params.{where}: {first['msg']}" if where else f"params: {first['msg']}") from None
+    return svc.publish(
+        store, signer=caller.signer, params=params, document=_b64(body.document_b64, "document_b64"),
+        opening_public=_word(body.opening_public_key, "opening_public_key"),
+        share_hashes=[_word(h, "share hash") for h in body.share_hashes],
+        officers=body.officers, threshold=body.threshold,
+    )
+
+
+@router.get("/tenders/{tender_id}")
+def tender(tender_id: str, store: StoreDep) -> dict[str, Any]:
+    """A tender's published parameters, opening public key, committee and contract."""
+    return svc.tender_view(store, svc._tender(store, tender_id))
+
+
+@router.get("/tenders/{tender_id}/nonces/{bidder}")
+def bid_nonce(tender_id: str, bidder: str, runtime: RuntimeDep) -> dict[str, int]:
+    """The next nonce a bidder's signed bid must carry."""
+    from eth_utils import to_checksum_address
+
+    return {"nonce": int(runtime.client.call(runtime.contract("TenderBook").functions.nonces(to_checksum_address(bidder))))}
+
+
+@router.post("/tenders/{tender_id}/sections/{section}/bids", status_code=201)
+def submit_bid(
+    tender_id: str, section: int, body: BidRequest, caller: SignedCallerDep, store: StoreDep,
+    relayer: Annotated[svc.BidRelayer, Depends(_relayer)],
+) -> dict[str, Any]:
+    """Submit (or replace) a sealed bid: the envelope and the bidder's EIP-712 signed commitment."""
+    auth = {"bidder": caller.signer, "commitment": _word(body.commitment, "commitment"), "nonce": body.nonce,
+            "expiry": body.expiry, "signature": bytes(HexBytes(body.signature))}
+    return svc.submit_bid(store, relayer, signer=caller.signer, tender_id=tender_id, section=section,
+                          envelope=_b64(body.envelope_b64, "envelope_b64"), auth=auth)
+
+
+@router.get("/tenders/{tender_id}/sections/{section}/bids/mine")
+def my_bid(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """The caller's own live bid (commitment on chain and the stored envelope), to re-verify."""
+    return svc.my_bid(store, signer=caller.signer, tender_id=tender_id, section=section)
+
+
+@router.post("/tenders/{tender_id}/sections/{section}/withdraw")
+def withdraw(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Withdraw one's bid before the deadline (the bidder's own signed withdrawBid transaction)."""
+    return svc.relay_signed(store, signer=caller.signer, signed_tx=body.signed_tx, functions=("withdrawBid",))
+
+
+@router.post("/tenders/{tender_id}/shares")
+def release_share(tender_id: str, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """An opening officer releases its share after the deadline (its own releaseShare transaction)."""
+    return svc.relay_signed(store, signer=caller.signer, signed_tx=body.signed_tx, functions=("releaseShare",))
+
+
+@router.post("/tenders/{tender_id}/sections/{section}/open")
+def open_section(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Open every bid of a section (needs k released shares), check eligibility, close the section."""
+    return svc.open_section(store, signer=caller.signer, tender_id=tender_id, section=section)
+
+
+@router.post("/tenders/{tender_id}/sections/{section}/evaluation")
+def evaluation(tender_id: str, section: int, body: EvaluationRequest, caller: SignedCallerDep,
+               store: StoreDep) -> dict[str, Any]:
+    """Anchor the evaluation report; from then on what each bidder used is public."""
+    return svc.publish_evaluation(store, signer=caller.signer, tender_id=tender_id, section=section,
+                                  report=_b64(body.report_b64, "report_b64"))
+
+
+@router.get("/tenders/{tender_id}/sections/{section}/results")
+def results(tender_id: str, section: int, store: StoreDep,
+            caller: Annotated[SignedRequest | None, Depends(optional_caller)]) -> dict[str, Any]:
+    """The credentials each bidder used, with their verification results (public after evaluation)."""
+    return svc.results(store, tender_id=tender_id, section=section, viewer=caller.signer if caller else None)

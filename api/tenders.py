@@ -1,0 +1,447 @@
+"""Tender services behind the API: publish, accept sealed bids (batched relay), open, publish.
+
+The trading centre runs this service and its operator key is the centre on chain. The opening
+key is generated and split on the publishing client; the service only ever sees the public key
+and the share hashes, so it cannot open a bid before k officers release their shares on chain.
+Bids are signed by the bidders (EIP-712) and relayed in batches: the service can delay a bid
+but not forge or alter one.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+from hexbytes import HexBytes
+from sqlalchemy import LargeBinary, Column
+from sqlmodel import Field, SQLModel, col, select
+
+from api.credentials import CredentialRecord, decode_signed_tx, _relay
+from api.store import Store
+from ledger import bidding
+from ledger.documents import Kind, SealedCredential
+from ledger.eligibility import TickedCredential, check_bid
+from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
+from ledger.sealing import ciphertext_hash
+from ledger.shares import Share
+from ledger.tenders import TenderParams
+
+MAX_ENVELOPE = 32 * 1024 * 1024
+
+
+class TenderRecord(SQLModel, table=True):
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    project_code: str = Field(index=True)
+    params: str  # TenderParams JSON
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    doc_hash: str
+    deadline: int
+    opening_public: str
+    officers: str  # JSON list
+    threshold: int
+    share_hashes: str  # JSON list
+    version: int
+    tx_hash: str
+    published_at: datetime
+
+
+class BidEnvelope(SQLModel, table=True):
+    """A sealed bid as the bidder uploaded it; `committed` once its commitment is on chain."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    section: int = Field(primary_key=True)
+    bidder: str = Field(primary_key=True)
+    commitment: str = Field(primary_key=True)
+    envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    envelope_hash: str
+    committed: bool = False
+    uploaded_at: datetime
+
+
+class OpeningRecord(SQLModel, table=True):
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    section: int = Field(primary_key=True)
+    bidder: str = Field(primary_key=True)
+    outcome: str
+    reason: str
+    price: str | None = None
+    credential_ids: str  # JSON list
+    eligibility: str  # JSON report
+    eligible: bool
+    opened_at: datetime
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+def _tender(store: Store, tender_id: str) -> TenderRecord:
+    with store.session() as s:
+        row = s.get(TenderRecord, (store.chain_key, tender_id.lower()))
+    if row is None:
+        raise NotFound("UnknownTender", {"tenderId": tender_id}, f"no tender {tender_id}")
+    return row
+
+
+def published(row: TenderRecord) -> bidding.PublishedTender:
+    params = TenderParams.model_validate_json(row.params)
+    return bidding.PublishedTender(
+        tender_id=bytes(HexBytes(row.tender_id)), params=params, doc_hash=bytes(HexBytes(row.doc_hash)),
+        deadline=row.deadline, opening_public=bytes(HexBytes(row.opening_public)),
+        officers=tuple(json.loads(row.officers)), threshold=row.threshold,
+        share_hashes=tuple(bytes(HexBytes(h)) for h in json.loads(row.share_hashes)),
+        mined=bidding.Mined(bytes(HexBytes(row.tx_hash)), 0),
+    )
+
+
+def require_centre(store: Store, signer: str) -> None:
+    rt = store.runtime
+    if not rt.client.call(rt.contract("TenderBook").functions.isCentre(signer)):
+        raise Unauthorised("NotCentre", {"caller": signer}, f"{signer} is not an authorised trading centre")
+
+
+# ---------------------------------------------------------------------- publish
+
+
+def publish(
+    store: Store, *, signer: str, params: TenderParams, document: bytes, opening_public: bytes,
+    share_hashes: Sequence[bytes], officers: Sequence[str], threshold: int,
+) -> dict[str, Any]:
+    """Publish a tender whose opening key was generated and split by the caller."""
+    require_centre(store, signer)
+    rt = store.runtime
+    book = rt.contract("TenderBook")
+    if len(opening_public) != 32:
+        raise ValidationFailed("opening_public_key must be 32 bytes (X25519)")
+    if len(share_hashes) != len(officers):
+        raise ValidationFailed("one share hash per officer")
+    now = rt.client.block_timestamp()
+    deadline = int(params.deadline.timestamp())
+    if deadline <= now:
+        raise ValidationFailed(f"the deadline {params.deadline.isoformat()} has passed")
+    terms = (keccak(document), params.params_hash(), len(params.sections), deadline, params.opening_window_s,
+             params.min_valid_bids, opening_public, threshold, list(share_hashes),
+             [to_checksum_address(o) for o in officers])
+    receipt = rt.client.send(rt.operator, book.functions.publishTender(params.tender_id(), terms))
+    row = TenderRecord(
+        chain_key=store.chain_key, tender_id=_hex(params.tender_id()), project_code=params.project_code,
+        params=params.model_dump_json(), document=document, doc_hash=_hex(keccak(document)),
+        deadline=deadline, opening_public=_hex(opening_public),
+        officers=json.dumps([to_checksum_address(o) for o in officers]), threshold=threshold,
+        share_hashes=json.dumps([_hex(h) for h in share_hashes]), version=1,
+        tx_hash=_hex(receipt["transactionHash"]), published_at=datetime.now(UTC),
+    )
+    with store.session() as s:
+        s.add(row)
+        s.commit()
+    store.reconcile()
+    return tender_view(store, row)
+
+
+def tender_view(store: Store, row: TenderRecord) -> dict[str, Any]:
+    rt = store.runtime
+    return {
+        "tender_id": row.tender_id, "project_code": row.project_code, "params": json.loads(row.params),
+        "doc_hash": row.doc_hash, "deadline": row.deadline, "opening_public_key": row.opening_public,
+        "officers": json.loads(row.officers), "threshold": row.threshold,
+        "share_hashes": json.loads(row.share_hashes), "version": row.version, "tx_hash": row.tx_hash,
+        "chain_id": rt.client.chain_id, "tender_book": rt.addresses["TenderBook"],
+    }
+
+
+# ---------------------------------------------------------------------- bids
+
+
+class BidRelayer:
+    """Collects bidder-signed bids for a few milliseconds and commits them in one transaction.
+
+    A batch is all or none on chain, so every bid is dry-run alone first; a batch that still
+    fails is retried bid by bid, so one bad bid never sinks the others.
+    """
+
+    def __init__(self, store: Store, window_s: float = 0.01, max_batch: int = 200) -> None:
+        self.store = store
+        self.window_s = window_s
+        self.max_batch = max_batch
+        self._pending: list[tuple[dict[str, Any], Future[bidding.Mined]]] = []
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="bid-relayer", daemon=True)
+        self._thread.start()
+
+    def submit(self, auth: dict[str, Any]) -> bidding.Mined:
+        future: Future[bidding.Mined] = Future()
+        with self._cond:
+            self._pending.append((auth, future))
+            self._cond.notify()
+        return future.result(timeout=120)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._stopped:
+                    self._cond.wait()
+                if self._stopped and not self._pending:
+                    return
+            time.sleep(self.window_s)
+            with self._cond:
+                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
+            self._flush(batch)
+
+    def _flush(self, batch: list[tuple[dict[str, Any], Future[bidding.Mined]]]) -> None:
+        rt = self.store.runtime
+        book = rt.contract("TenderBook")
+        try:
+            mined = bidding.relay_bids(client=rt.client, book=book, relayer=rt.operator, auths=[a for a, _ in batch])
+            for _, f in batch:
+                f.set_result(mined)
+            return
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0][1].set_exception(exc)
+                return
+        for auth, f in batch:  # isolate the bad bid(s)
+            try:
+                f.set_result(bidding.relay_bids(client=rt.client, book=book, relayer=rt.operator, auths=[auth]))
+            except Exception as exc:
+                f.set_exception(exc)
+
+
+def _identity_of(store: Store, bidder: str) -> str:
+    """The USCC whose identity credential (营业执照) binds `bidder`'s signing address, valid now."""
+    from ledger import registry as reg
+
+    rt = store.runtime
+    with store.session() as s:
+        rows = s.exec(
+            select(CredentialRecord).where(
+                CredentialRecord.chain_key == store.chain_key,
+                CredentialRecord.kind == int(Kind.IDENTITY),
+                CredentialRecord.signing_address == bidder,
+            )
+        ).all()
+    now = rt.client.block_timestamp()
+    for r in rows:
+        st = reg.status_at(client=rt.client, registry=rt.contract("CredentialRegistry"),
+                           root=bytes(HexBytes(r.root)), credential_id=bytes(HexBytes(r.credential_id)), at=now)
+        if st.status is reg.Status.VALID:
+            return r.subject
+    raise Unauthorised(
+        "NoIdentity", {"bidder": bidder},
+        f"{bidder} is bound to no firm: it needs a valid identity credential (营业执照) naming this key",
+    )
+
+
+def submit_bid(
+    store: Store, relayer: BidRelayer, *, signer: str, tender_id: str, section: int, envelope: bytes,
+    auth: dict[str, Any],
+) -> dict[str, Any]:
+    """Store a sealed bid and commit the bidder-signed commitment on chain (batched)."""
+    row = _tender(store, tender_id)
+    params = TenderParams.model_validate_json(row.params)
+    if not 0 <= section < len(params.sections):
+        raise NotFound("UnknownSection", {"tenderId": tender_id, "section": section},
+                       f"tender {params.project_code} has sections 0..{len(params.sections) - 1}")
+    if not envelope or len(envelope) > MAX_ENVELOPE:
+        raise ValidationFailed(f"the sealed bid must be 1 byte to {MAX_ENVELOPE} bytes; unencrypted bids are refused")
+    if auth["bidder"] != signer:
+        raise Unauthorised("SignerMismatch", {}, f"the bid is signed for {auth['bidder']}, the request by {signer}")
+    uscc = _identity_of(store, signer)
+    rt = store.runtime
+    book = rt.contract("TenderBook")
+    full = {**auth, "tenderId": bytes(HexBytes(row.tender_id)), "section": section}
+    row_auth = (full["tenderId"], section, full["commitment"], signer, full["nonce"], full["expiry"], full["signature"])
+    try:  # dry run alone: late, replayed or badly signed bids are refused here, never batched
+        rt.client.w3.eth.call({"from": rt.operator.address, "to": book.address,
+                               "data": book.functions.submitBidsBySig([row_auth])._encode_transaction_data()})
+    except Exception as exc:
+        raise rt.client.translate_error(exc) from None
+    record = BidEnvelope(
+        chain_key=store.chain_key, tender_id=row.tender_id, section=section, bidder=signer,
+        commitment=_hex(full["commitment"]), envelope=envelope, envelope_hash=_hex(ciphertext_hash(envelope)),
+        uploaded_at=datetime.now(UTC),
+    )
+    with store.session() as s:
+        s.merge(record)
+        s.commit()
+    try:
+        mined = relayer.submit(full)
+    except BaseException:
+        with store.session() as s:
+            stale = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, signer, record.commitment))
+            if stale is not None and not stale.committed:
+                s.delete(stale)
+                s.commit()
+        raise
+    with store.session() as s:
+        stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, signer, record.commitment))
+        assert stored is not None
+        stored.committed = True
+        s.add(stored)
+        s.commit()
+    return {"tender_id": row.tender_id, "section": section, "bidder": signer, "firm": uscc,
+            "commitment": record.commitment, "envelope_hash": record.envelope_hash,
+            "tx_hash": _hex(mined.tx_hash), "block_number": mined.block_number}
+
+
+def my_bid(store: Store, *, signer: str, tender_id: str, section: int) -> dict[str, Any]:
+    """The bidder's own live bid: on-chain commitment and the stored envelope that matches it."""
+    row = _tender(store, tender_id)
+    rt = store.runtime
+    bid = bidding.bid_of(client=rt.client, book=rt.contract("TenderBook"),
+                         tender_id=bytes(HexBytes(row.tender_id)), section=section, bidder=signer)
+    commitment = _hex(bid["commitment"])
+    with store.session() as s:
+        stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, signer, commitment))
+    if stored is None or bid["commitment"] == b"\x00" * 32:
+        raise NotFound("NoBid", {"bidder": signer}, "no live bid of yours in this section")
+    return {"commitment": commitment, "version": bid["version"], "opened": bid["opened"],
+            "envelope_hash": stored.envelope_hash, "envelope": _hex(stored.envelope),
+            "uploaded_at": stored.uploaded_at.isoformat()}
+
+
+def relay_signed(store: Store, *, signer: str, signed_tx: str, functions: Sequence[str]) -> dict[str, Any]:
+    """Relay a bidder's withdrawBid or an officer's releaseShare, signed by its own key."""
+    relayed = decode_signed_tx(store, signed_tx, contract="TenderBook")
+    if relayed.sender != signer:
+        raise Unauthorised("SignerMismatch", {}, f"the transaction is signed by {relayed.sender}, the request by {signer}")
+    if relayed.function not in functions:
+        raise ValidationFailed(f"signed_tx calls {relayed.function}, expected {' or '.join(functions)}")
+    receipt = _relay(store, relayed)
+    store.reconcile()
+    return {"function": relayed.function, "tx_hash": _hex(receipt["transactionHash"]),
+            "block_number": receipt["blockNumber"]}
+
+
+# ---------------------------------------------------------------------- opening and publication
+
+
+def open_section(store: Store, *, signer: str, tender_id: str, section: int) -> dict[str, Any]:
+    """Rebuild the opening key from released shares, open every live bid, record each attempt
+    and every credential used, check eligibility as of the deadline, close the section."""
+    require_centre(store, signer)
+    row = _tender(store, tender_id)
+    tender = published(row)
+    rt = store.runtime
+    book = rt.contract("TenderBook")
+    shares: list[Share] = bidding.released_shares(client=rt.client, book=book, tender_id=tender.tender_id)
+    key = bidding.rebuild_opening_key(tender, shares)
+    bidders = {
+        e["args"]["bidder"]
+        for e in book.events.BidSubmitted.get_logs(from_block=0, to_block="latest",
+                                                      argument_filters={"tenderId": tender.tender_id})
+        if e["args"]["section"] == section
+    }
+    results = []
+    valid = 0
+    for bidder in sorted(bidders):
+        bid = bidding.bid_of(client=rt.client, book=book, tender_id=tender.tender_id, section=section, bidder=bidder)
+        if bid["commitment"] == b"\x00" * 32 or bid["opened"]:
+            continue
+        with store.session() as s:
+            stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, bidder, _hex(bid["commitment"])))
+        opening = bidding.open_bid(
+            key=key, chain_id=rt.client.chain_id, book_address=book.address, tender_id=tender.tender_id,
+            section=section, bidder=bidder, envelope=stored.envelope if stored else None,
+            uploaded_hash=bytes(HexBytes(stored.envelope_hash)) if stored else None, commitment=bid["commitment"],
+        )
+        bidding.record_opening(client=rt.client, book=book, centre=rt.operator, tender_id=tender.tender_id, opening=opening)
+        report_json: dict[str, Any] = {}
+        eligible = False
+        if opening.outcome is bidding.Outcome.DECRYPTED:
+            eligible, report_json = _eligibility(store, tender, section, bidder, opening.credential_ids)
+            valid += 1 if eligible else 0
+        record = OpeningRecord(
+            chain_key=store.chain_key, tender_id=row.tender_id, section=section, bidder=bidder,
+            outcome=opening.outcome.name, reason=opening.reason,
+            price=str(opening.package.price) if opening.package else None,
+            credential_ids=json.dumps([_hex(c) for c in opening.credential_ids]),
+            eligibility=json.dumps(report_json), eligible=eligible, opened_at=datetime.now(UTC),
+        )
+        with store.session() as s:
+            s.merge(record)
+            s.commit()
+        results.append(_opening_view(record))
+    status = bidding.close_section(client=rt.client, book=book, centre=rt.operator, tender_id=tender.tender_id,
+                                   section=section, valid_bids=valid)
+    store.reconcile()
+    return {"tender_id": row.tender_id, "section": section, "status": status.name, "valid_bids": valid,
+            "bids": results}
+
+
+def _eligibility(store: Store, tender: bidding.PublishedTender, section: int, bidder: str,
+                 ids: list[bytes]) -> tuple[bool, dict[str, Any]]:
+    rt = store.runtime
+    ticked = []
+    with store.session() as s:
+        for cid in ids:
+            r = s.get(CredentialRecord, (store.chain_key, _hex(cid)))
+            if r is None:
+                return False, {"checks": [{"name": f"credential {_hex(cid)}", "status": "INVALID",
+                                           "reason": "not an anchored credential"}]}
+            ticked.append(TickedCredential(cid, SealedCredential.from_json(r.sealed), bytes(HexBytes(r.root)),
+                                           [bytes(HexBytes(p)) for p in json.loads(r.proof)]))
+    try:
+        uscc = _identity_of(store, bidder)
+    except LedgerError as exc:
+        return False, {"checks": [{"name": "identity", "status": "INVALID", "reason": str(exc)}]}
+    report = check_bid(rt.client, rt.contract("CredentialRegistry"), section=tender.params.sections[section],
+                       bidder=bidder, bidder_uscc=uscc, deadline=tender.deadline, ticked=ticked)
+    return report.eligible, {
+        "firm": uscc, "eligible": report.eligible,
+        "checks": [{"name": c.name, "status": c.status.name, "reason": c.reason} for c in report.checks],
+    }
+
+
+def _opening_view(r: OpeningRecord) -> dict[str, Any]:
+    return {"bidder": r.bidder, "outcome": r.outcome, "reason": r.reason, "price": r.price,
+            "credential_ids": json.loads(r.credential_ids), "eligible": r.eligible,
+            "eligibility": json.loads(r.eligibility)}
+
+
+def publish_evaluation(store: Store, *, signer: str, tender_id: str, section: int, report: bytes) -> dict[str, Any]:
+    """Anchor the evaluation report; from then on what each bidder used is public."""
+    require_centre(store, signer)
+    row = _tender(store, tender_id)
+    rt = store.runtime
+    mined = bidding.publish_evaluation(client=rt.client, book=rt.contract("TenderBook"), centre=rt.operator,
+                                       tender_id=bytes(HexBytes(row.tender_id)), section=section, report=report)
+    store.reconcile()
+    return {"tx_hash": _hex(mined.tx_hash), "report_hash": _hex(keccak(report))}
+
+
+def results(store: Store, *, tender_id: str, section: int, viewer: str | None) -> dict[str, Any]:
+    """What each bidder used and how it verified: public after evaluation; before that only a
+    bidder's own entry (to that bidder) and, after opening, everything to the centre."""
+    row = _tender(store, tender_id)
+    rt = store.runtime
+    status = bidding.SectionStatus(
+        rt.client.call(rt.contract("TenderBook").functions.sectionOf(bytes(HexBytes(row.tender_id)), section))[0]
+    )
+    with store.session() as s:
+        rows = s.exec(select(OpeningRecord).where(
+            OpeningRecord.chain_key == store.chain_key, OpeningRecord.tender_id == row.tender_id,
+            OpeningRecord.section == section).order_by(col(OpeningRecord.bidder))).all()
+    public = status is bidding.SectionStatus.EVALUATED
+    is_centre = viewer is not None and bool(
+        rt.client.call(rt.contract("TenderBook").functions.isCentre(viewer)))
+    if not public and viewer is None:
+        raise Unauthorised("NotPublished", {}, "results are published after evaluation; sign the request to see your own")
+    visible = [r for r in rows if public or is_centre or r.bidder == viewer]
+    return {"tender_id": row.tender_id, "section": section, "status": status.name, "public": public,
+            "bids": [_opening_view(r) for r in visible]}

@@ -1,0 +1,179 @@
+"""A tender through the HTTP API: publish, bids by bound firm keys (batched relay), late and
+unbound bids refused, shares released by officers' own transactions, opening, eligibility and
+the visibility of what each bidder used (own only → centre after opening → public after evaluation)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger import bidding
+from ledger.config import Settings
+from ledger.documents import Kind, SealedCredential
+from ledger.runtime import Runtime
+from ledger.sealing import BidPackage, OpeningKey
+from ledger.shares import share_hash, split
+from ledger.tenders import TenderParams
+from ledger.uscc import generate_uscc
+from tests.api_actor import Actor
+from tests.tender_fixtures import tender_params
+from tests.test_hash_agreement import make_document
+
+FUNDS = 10**21
+KINDS = (Kind.IDENTITY, Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL)
+
+
+class Scene:
+    def __init__(self, http: TestClient, rt: Runtime) -> None:
+        import random
+
+        self.http, self.rt = http, rt
+        self.centre = Actor.of(http, rt.operator)
+        issuer = Account.create()
+        rt.client.fund(rt.operator, issuer.address, FUNDS)
+        for kind in KINDS:
+            r = self.centre.post("/issuers", {"signed_tx": self.centre.prepare("authoriseIssuer", issuer.address, int(kind))})
+            assert r.status_code == 200, r.text
+        self.issuer = Actor.of(http, issuer)
+        now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)
+        rng = random.Random(3)
+        self.firms: list[tuple[Actor, str, list[str]]] = []
+        for n in range(4):
+            account, uscc = Account.create(), generate_uscc(rng)
+            window = {"valid_from": now - timedelta(days=400), "valid_until": now + timedelta(days=900)}
+            docs = {
+                Kind.IDENTITY: make_document(Kind.IDENTITY, issuer=issuer.address, subject=uscc, n=n,
+                                             signing_address=account.address, **window),
+                Kind.QUALIFICATION: make_document(Kind.QUALIFICATION, issuer=issuer.address, subject=uscc, n=n,
+                                                  APT_NAME="市政公用工程施工总承包一级", grade="一级",
+                                                  APT_EDATE="2030-12-31", **window),
+                Kind.PERFORMANCE: make_document(Kind.PERFORMANCE, issuer=issuer.address, subject=uscc, n=n,
+                                                contract_amount_wan="900",
+                                                EDATE=(now - timedelta(days=100)).date().isoformat(), **window),
+                Kind.PERSONNEL: make_document(Kind.PERSONNEL, issuer=issuer.address, subject=uscc, n=n,
+                                              registration_type="一级注册建造师", specialty="市政公用工程",
+                                              registered_employer_uscc=uscc, expiry_date="2030-01-01", **window),
+            }
+            ticks = []
+            for kind, doc in docs.items():
+                if n == 3 and kind is Kind.IDENTITY:
+                    continue  # the fourth firm's key is bound to no firm
+                r = self.issuer.anchor([SealedCredential.seal(doc)])
+                assert r.status_code == 201, r.text
+                if kind is not Kind.IDENTITY:
+                    ticks.append(r.json()["credentials"][0]["credential_id"])
+            self.firms.append((Actor.of(http, account), uscc, ticks))
+        self.officers = [Account.create() for _ in range(5)]
+        for o in self.officers:
+            rt.client.fund(rt.operator, o.address, FUNDS)
+        # The centre's client makes and splits the opening key; the service never sees it.
+        key = OpeningKey.generate()
+        self.shares = dict(zip([o.address for o in self.officers], split(key.private, 3, 5), strict=True))
+        params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
+        self.params = TenderParams.model_validate(params)
+        r = self.centre.post("/tenders", {
+            "params": params, "document_b64": base64.b64encode(b"%PDF tender").decode(),
+            "opening_public_key": "0x" + key.public.hex(),
+            "share_hashes": ["0x" + share_hash(s).hex() for s in self.shares.values()],
+            "officers": [o.address for o in self.officers], "threshold": 3,
+        })
+        assert r.status_code == 201, r.text
+        self.tender = r.json()
+        self.tid = self.tender["tender_id"]
+
+    def bid(self, actor: Actor, ticks: list[str], price: str = "11000000", expiry: int | None = None) -> Any:
+        package = BidPackage.create(
+            price=price, files={"bid.pdf": {"sha256": hashlib.sha256(b"x").hexdigest(),
+                                            "content": base64.b64encode(b"x").decode()}},
+            credential_ids=ticks, salt="0x" + os.urandom(32).hex(),
+        )
+        sealed = bidding.seal_bid(
+            chain_id=self.tender["chain_id"], book_address=self.tender["tender_book"],
+            tender_id=bytes.fromhex(self.tid[2:]), section=0, bidder=actor.account.address,
+            opening_public=bytes.fromhex(self.tender["opening_public_key"][2:]), package=package,
+        )
+        nonce = self.http.get(f"/tenders/{self.tid}/nonces/{actor.account.address}").json()["nonce"]
+        auth = bidding.sign_bid(bidder=actor.account, chain_id=self.tender["chain_id"],
+                                book_address=self.tender["tender_book"], sealed=sealed, nonce=nonce,
+                                expiry=expiry or self.tender["deadline"])
+        return actor.post(f"/tenders/{self.tid}/sections/0/bids", {
+            "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
+            "nonce": nonce, "expiry": auth["expiry"], "signature": "0x" + auth["signature"].hex(),
+        })
+
+
+@pytest.fixture
+def scene(tmp_path: Path) -> Iterator[Scene]:
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    with TestClient(app) as http:
+        yield Scene(http, app.state.runtime)
+
+
+def test_a_tender_is_published_with_its_parameters_fixed(scene: Scene) -> None:
+    t = scene.http.get(f"/tenders/{scene.tid}").json()
+    assert t["params"]["project_code"] == "E3203010319005778"
+    assert t["threshold"] == 3 and len(t["officers"]) == 5
+
+
+def test_a_bid_from_a_key_bound_to_no_firm_is_refused(scene: Scene) -> None:
+    actor, _, ticks = scene.firms[3]
+    r = scene.bid(actor, ticks)
+    assert r.status_code == 403 and "identity credential" in r.json()["message"]
+
+
+def test_bids_open_after_three_shares_and_usage_becomes_public_after_evaluation(scene: Scene) -> None:
+    for actor, _, ticks in scene.firms[:3]:
+        r = scene.bid(actor, ticks)
+        assert r.status_code == 201, r.text
+    mine = scene.firms[0][0]
+    own = mine.http.get(f"/tenders/{scene.tid}/sections/0/bids/mine",
+                        headers=mine.headers("GET", f"/tenders/{scene.tid}/sections/0/bids/mine", b""))
+    assert own.status_code == 200 and own.json()["version"] == 1
+    early = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {})
+    assert early.status_code in (409, 422)  # no shares released yet
+    scene.rt.client.increase_time(22 * 86400)
+    # signed to be relayable for longer than the deadline, so it is the deadline that refuses it
+    late = scene.bid(scene.firms[0][0], scene.firms[0][2], expiry=scene.tender["deadline"] + 30 * 86400)
+    assert late.status_code == 409 and late.json()["contract_error"] == "LateBid"
+    for officer in scene.officers[:3]:
+        actor = Actor.of(scene.http, officer)
+        tx = actor.prepare_on("TenderBook", "releaseShare", scene.tid, "0x" + scene.shares[officer.address].to_bytes().hex())
+        r = actor.post(f"/tenders/{scene.tid}/shares", {"signed_tx": tx})
+        assert r.status_code == 200, r.text
+    opened = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {})
+    assert opened.status_code == 200, opened.text
+    body = opened.json()
+    assert body["status"] == "CLOSED" and body["valid_bids"] == 3
+    assert all(b["outcome"] == "DECRYPTED" and b["eligible"] for b in body["bids"]), body["bids"]
+    path = f"/tenders/{scene.tid}/sections/0/results"
+    assert scene.http.get(path).status_code == 403  # not public before evaluation
+    own_view = mine.http.get(path, headers=mine.headers("GET", path, b"")).json()
+    assert [b["bidder"] for b in own_view["bids"]] == [mine.account.address]
+    r = scene.centre.post(f"/tenders/{scene.tid}/sections/0/evaluation", {"report_b64": base64.b64encode(b"report").decode()})
+    assert r.status_code == 200, r.text
+    public = scene.http.get(path).json()
+    assert public["public"] is True and len(public["bids"]) == 3
+    assert {c for b in public["bids"] for c in b["credential_ids"]} == {c for _, _, t in scene.firms[:3] for c in t}
+
+
+def test_a_wrong_share_is_refused_and_nothing_is_recorded(scene: Scene) -> None:
+    for actor, _, ticks in scene.firms[:3]:
+        assert scene.bid(actor, ticks).status_code == 201
+    scene.rt.client.increase_time(22 * 86400)
+    officer = scene.officers[0]
+    wrong = scene.shares[scene.officers[1].address]
+    before = scene.rt.client.block_number()
+    r = scene.http.post("/tx/prepare", json={"sender": officer.address, "contract": "TenderBook",
+                                             "function": "releaseShare", "args": [scene.tid, "0x" + wrong.to_bytes().hex()]})
+    assert r.status_code == 409 and r.json()["contract_error"] == "WrongShare"
+    assert scene.rt.client.block_number() == before
