@@ -20,6 +20,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
 from pydantic import ValidationError
 
 from api import credentials as svc
@@ -280,7 +281,11 @@ def import_file(
                 f"{issuer.address} may not anchor {kind.name.lower()} credentials ({exc}); the "
                 "registry admin authorises issuers per kind",
             ) from None
-        holder = {
+        entries: list[dict[str, Any]] = [
+            {"row": row.where, "credential_id": "0x" + cid.hex(), "sealed": s.to_dict()}
+            for row, cid, s in zip(rows, ids, sealed, strict=True)
+        ]
+        holder: dict[str, Any] = {
             "status": "pending",
             "source": str(path),
             "chain_id": rt.client.chain_id,
@@ -288,10 +293,7 @@ def import_file(
             "root": "0x" + root.hex(),
             "kind": kind.name,
             "issuer": issuer.address,
-            "credentials": [
-                {"row": row.where, "credential_id": "0x" + cid.hex(), "sealed": s.to_dict()}
-                for row, cid, s in zip(rows, ids, sealed, strict=True)
-            ],
+            "credentials": entries,
         }
         # The salts are written before the batch is relayed: a holder copy must never be lost.
         _write_private_json(out, holder)
@@ -300,9 +302,16 @@ def import_file(
                 store, signer=issuer.address, documents=sealed, signed_tx=_sign(issuer, tx)
             )
         except BaseException:
-            out.unlink(missing_ok=True)
+            # Keep the salts if the root reached the chain (or that cannot be told); otherwise
+            # nothing was anchored and nothing should be left behind.
+            try:
+                on_chain = reg.anchor_of(client=rt.client, registry=registry, root=root) is not None
+            except (LedgerError, OSError, ValueError):
+                on_chain = True
+            if not on_chain:
+                out.unlink(missing_ok=True)
             raise
-        receipt = rt.client.w3.eth.get_transaction_receipt(batch.tx_hash)
+        receipt = rt.client.w3.eth.get_transaction_receipt(HexBytes(batch.tx_hash))
         proofs = {c["credential_id"]: c["proof"] for c in batch.credentials}
         holder.update(
             status="anchored",
@@ -311,7 +320,7 @@ def import_file(
             anchored_at=batch.anchored_at.isoformat(),
             gas_used=int(receipt["gasUsed"]),
         )
-        for entry in holder["credentials"]:
+        for entry in entries:
             entry["proof"] = proofs[entry["credential_id"]]
         _write_private_json(out, holder)
     return {

@@ -263,3 +263,43 @@ def test_a_key_file_without_a_key_and_a_file_of_another_type_are_usage_errors(
     other.write_text("")
     assert _anchor(ledger, other) == 2
     assert "expected a .json or .csv file" in capsys.readouterr().err
+
+
+def test_if_recording_fails_after_the_chain_took_the_batch_the_salts_are_kept(
+    ledger, tmp_path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from api import importer
+
+    real = importer.svc.relay_anchor
+
+    def relay_then_crash(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(importer.svc, "relay_anchor", relay_then_crash)
+    path = tmp_path / "quals.json"
+    path.write_text(json.dumps(ledger.documents(Kind.QUALIFICATION, 2), ensure_ascii=False))
+    assert _anchor(ledger, path) == 1
+    assert "the store went away" in capsys.readouterr().err
+    holder = json.loads((tmp_path / "quals.sealed.json").read_text())
+    assert holder["status"] == "pending" and len(holder["credentials"]) == 2
+    assert all("masterSalt" in c["sealed"] for c in holder["credentials"])
+
+
+def test_if_the_relay_refuses_the_batch_no_holder_file_is_left(
+    ledger, tmp_path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from api import importer
+    from ledger.errors import ValidationFailed
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise ValidationFailed("refused before relaying")
+
+    monkeypatch.setattr(importer.svc, "relay_anchor", refuse)
+    path = tmp_path / "quals.json"
+    path.write_text(json.dumps(ledger.documents(Kind.QUALIFICATION, 2), ensure_ascii=False))
+    before = ledger.state()
+    assert _anchor(ledger, path) == 1
+    assert "refused before relaying" in capsys.readouterr().err
+    assert not (tmp_path / "quals.sealed.json").exists()
+    assert ledger.state() == before
