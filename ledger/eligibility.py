@@ -16,6 +16,7 @@ from typing import Any
 from web3.contract import Contract
 
 from ledger.client import ChainClient
+from ledger.credit import CreditStanding
 from ledger.documents import (
     ContractPerformanceCredential,
     Disclosure,
@@ -77,8 +78,10 @@ def check_bid(
     bidder_uscc: str,
     deadline: int,
     ticked: Sequence[TickedCredential],
+    credit: CreditStanding | None = None,
 ) -> EligibilityReport:
-    """Eligibility of one bid: every ticked credential, then every requirement of the section."""
+    """Eligibility of one bid: every ticked credential, then every requirement of the section,
+    then (given the firm's credit standing at the deadline) that it is not black-listed."""
     report = EligibilityReport(bidder=bidder, bidder_uscc=bidder_uscc, section=section.code, deadline=deadline)
     usable: list[Any] = []
     seen: set[bytes] = set()
@@ -108,6 +111,12 @@ def check_bid(
         if doc is not None:
             usable.append(doc)
     report.checks.extend(_requirements(section, usable, deadline))
+    if credit is not None:
+        if credit.is_blacklisted:
+            report.checks.append(Check("credit", CheckStatus.INVALID,
+                                       f"black-listed at the deadline ({', '.join(credit.blacklisted)})"))
+        else:
+            report.checks.append(Check("credit", CheckStatus.VALID, "not black-listed at the deadline"))
     return report
 
 
