@@ -26,6 +26,7 @@ from api.credentials import CredentialRecord, decode_signed_tx, _relay
 from api.store import Store
 from ledger import bidding
 from ledger.documents import Kind, SealedCredential
+from ledger.credit import CreditEntry, CreditStanding, standing
 from ledger.eligibility import TickedCredential, check_bid
 from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
 from ledger.sealing import ciphertext_hash
@@ -400,12 +401,25 @@ def _eligibility(store: Store, tender: bidding.PublishedTender, section: int, bi
         uscc = _identity_of(store, bidder)
     except LedgerError as exc:
         return False, {"checks": [{"name": "identity", "status": "INVALID", "reason": str(exc)}]}
+    credit = credit_standing(store, uscc, at=tender.deadline)
     report = check_bid(rt.client, rt.contract("CredentialRegistry"), section=tender.params.sections[section],
-                       bidder=bidder, bidder_uscc=uscc, deadline=tender.deadline, ticked=ticked)
+                       bidder=bidder, bidder_uscc=uscc, deadline=tender.deadline, ticked=ticked, credit=credit)
     return report.eligible, {
         "firm": uscc, "eligible": report.eligible,
         "checks": [{"name": c.name, "status": c.status.name, "reason": c.reason} for c in report.checks],
     }
+
+
+def credit_standing(store: Store, uscc: str, *, at: int) -> CreditStanding:
+    """A firm's black/red-list standing at `at`, from every credit record anchored about it."""
+    with store.session() as s:
+        rows = s.exec(select(CredentialRecord).where(
+            CredentialRecord.chain_key == store.chain_key, CredentialRecord.subject == uscc,
+            CredentialRecord.kind == int(Kind.CREDIT))).all()
+    entries = [CreditEntry(bytes(HexBytes(r.credential_id)), SealedCredential.from_json(r.sealed),
+                           bytes(HexBytes(r.root))) for r in rows]
+    rt = store.runtime
+    return standing(rt.client, rt.contract("CredentialRegistry"), uscc=uscc, entries=entries, at=at)
 
 
 def _opening_view(r: OpeningRecord) -> dict[str, Any]:
