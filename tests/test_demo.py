@@ -239,3 +239,17 @@ def test_the_whole_dataset_is_anchored_end_to_end_within_three_cpu_seconds(tmp_p
     assert summary["credentials"] == 3_158
     assert summary["verification"]["mismatches"] == []
     assert summary["dataset_anchor_cpu_s"] <= 3.0, summary["dataset_anchor_s"]
+
+
+def test_the_demo_ignores_a_configured_node_and_database_and_says_so(
+    tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TL_RPC_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("TL_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/real")
+    code = main(["demo", "--scale", "0.01", "--sample", "1", "--data-dir", str(tmp_path / "d")])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert "TL_RPC_URL is ignored" in err and "TL_DATABASE_URL is ignored" in err
+    assert (tmp_path / "d" / "chain.sqlite").exists() and (
+        tmp_path / "d" / "ledger.sqlite"
+    ).exists()
