@@ -150,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_anchor)
 
+    from api.tender_cli import add_commands as add_tender_commands
+
+    add_tender_commands(sub)
+
     p = sub.add_parser("bench", help="measure an area's figures (chain, registry)")
     p.add_argument("area", help="chain or registry")
     p.add_argument("--json", action="store_true", help="print one JSON object")
