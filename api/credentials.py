@@ -23,7 +23,7 @@ from api.store import ChainEvent, Store
 from ledger import registry as reg
 from ledger.documents import DocumentError, SealedCredential
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
-from ledger.merkle import MerkleTree
+from ledger.merkle import MerkleTree, leaf_of
 from ledger.verify import VerificationReport, verify
 
 # One relayed write at a time per process: the chain is single-writer anyway, and this keeps
@@ -186,9 +186,8 @@ def relay_anchor(
         block = store.runtime.client.block_timestamp(receipt["blockNumber"])
         anchored_at = datetime.fromtimestamp(block, UTC)
         rows = []
-        by_id = {sealed.credential_id(): sealed for sealed in documents}
-        for cid in ids:
-            sealed = by_id[cid]
+        # check_batch returned the ids in document order (duplicates are refused there)
+        for cid, sealed in zip(ids, documents, strict=True):
             rows.append(
                 CredentialRecord(
                     chain_key=store.chain_key, credential_id=_hex(cid), root=_hex(tree.root),
@@ -338,7 +337,9 @@ def verify_document(
     with store.session() as s:
         record = s.get(CredentialRecord, (store.chain_key, cid))
     when = at if at is not None else rt.client.block_timestamp()
-    root = bytes(HexBytes(record.root)) if record else item.credential_id()
+    # Not in the store: it can still be a one-credential batch anchored directly on chain,
+    # whose root is the credential's leaf.
+    root = bytes(HexBytes(record.root)) if record else leaf_of(item.credential_id())
     proof = [bytes(HexBytes(p)) for p in json.loads(record.proof)] if record else []
     return verify(rt.client, rt.contract("CredentialRegistry"), item, root=root, proof=proof,
                   at=when, expected_subject=expected_subject)

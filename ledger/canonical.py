@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
-from eth_utils.crypto import keccak as _eth_keccak
+
+try:  # pysha3's Keccak directly: eth_utils spends most of a short hash checking its argument
+    from sha3 import keccak_256 as _keccak_256
+
+    def _keccak(data: bytes) -> bytes:
+        return _keccak_256(data).digest()
+
+except ImportError:  # pragma: no cover - safe-pysha3 is a declared dependency
+    from eth_utils.crypto import keccak as _eth_keccak
+
+    def _keccak(data: bytes) -> bytes:
+        return _eth_keccak(data)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -15,7 +27,13 @@ def canonical_json(value: Any) -> bytes:
 
 def keccak(data: bytes) -> bytes:
     """Keccak-256 as in Solidity's keccak256 (not NIST SHA3-256, whose padding differs)."""
-    return _eth_keccak(data)
+    return _keccak(bytes(data))
+
+
+@lru_cache(maxsize=4096)
+def keccak_text(text: str) -> bytes:
+    """Keccak-256 of a UTF-8 string, cached: field names are hashed for every document."""
+    return _keccak(text.encode("utf-8"))
 
 
 def jcs_key_order(name: str) -> bytes:

@@ -151,18 +151,32 @@ class ChainClient:
         tx.setdefault("value", 0)
         tx["chainId"] = self.chain_id
         tx["type"] = 2
-        tx["nonce"] = self._next_nonce(sender)
+        if isinstance(account, str):
+            # Someone else will sign this: read their next nonce, reserve nothing here (a
+            # prepared transaction that is never sent must not block the account's next one).
+            tx["nonce"] = int(self._rpc(lambda: self.w3.eth.get_transaction_count(sender, "pending")))
+        else:
+            tx["nonce"] = self._next_nonce(sender)
         return tx
 
     def send(self, account: LocalAccount, tx: dict[str, Any] | ContractFunction) -> TxReceipt:
         """Sign `tx` with `account`'s own key, send it and wait for its receipt."""
-        built = self.build(account, tx)
-        signed = account.sign_transaction(built)
-        try:
-            return self.send_raw(bytes(signed.raw_transaction))
-        except TransactionRejected:
-            self._forget_nonce(account.address)
-            raise
+        for attempt in (1, 2):
+            built = self.build(account, tx)
+            signed = account.sign_transaction(built)
+            try:
+                return self.send_raw(bytes(signed.raw_transaction))
+            except TransactionRejected as exc:
+                self._forget_nonce(account.address)
+                # The same key also signed elsewhere (e.g. a prepared transaction relayed for
+                # it): re-read the nonce from the chain and try once more.
+                if attempt == 1 and "nonce too low" in str(exc).lower():
+                    continue
+                raise
+            except BaseException:
+                self._forget_nonce(account.address)
+                raise
+        raise AssertionError("unreachable")
 
     def send_raw(self, raw: bytes, timeout: float = 60.0) -> TxReceipt:
         """Relay a transaction someone signed; idempotent if it was already mined."""

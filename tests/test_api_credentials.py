@@ -224,3 +224,22 @@ def test_the_service_operator_cannot_anchor_or_revoke_in_an_issuers_name(service
             bytes.fromhex(batch["root"][2:]), bytes.fromhex(cred["credential_id"][2:]),
             [bytes.fromhex(p[2:]) for p in cred["proof"]], 2))
     assert info.value.error == "NotIssuerOf"
+
+
+def test_a_prepared_transaction_that_is_never_sent_does_not_block_the_next_one(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, rt = service
+    abandoned = http.post("/credentials/prepare-anchor", json={
+        "documents": [d.to_dict() for d in _docs(issuer, 1, start=70)], "sender": issuer.account.address})
+    assert abandoned.status_code == 200
+    r = issuer.anchor(_docs(issuer, 1, start=80))
+    assert r.status_code == 201, r.text
+
+
+def test_a_credential_anchored_directly_on_chain_verifies_through_the_service(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    from ledger import registry as reg
+
+    http, rt = service
+    sealed = _docs(issuer, 1, start=90)[0]
+    reg.anchor_one(client=rt.client, registry=rt.contract("CredentialRegistry"), issuer=issuer.account, sealed=sealed)
+    report = http.post("/verify", json={"document": sealed.to_dict()}).json()
+    assert report["ok"] is True, report

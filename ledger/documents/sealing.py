@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from ledger.canonical import canonical_json, jcs_key_order, keccak
+from ledger.canonical import canonical_json, jcs_key_order, keccak, keccak_text
 from ledger.documents.kinds import Document, DocumentError, parse_document
 
 CREDENTIAL_TAG = keccak(b"TenderLedger.Credential.v1")
@@ -27,13 +27,13 @@ class DisclosureError(DocumentError):
 def field_salt(master_salt: bytes, name: str) -> bytes:
     """keccak(master_salt ‖ keccak(name)): the holder keeps one secret, shows field salts singly."""
     _check_word(master_salt, "master salt")
-    return keccak(master_salt + keccak(name.encode("utf-8")))
+    return keccak(master_salt + keccak_text(name))
 
 
 def field_hash(salt: bytes, name: str, value: JsonValue) -> bytes:
     """keccak(salt ‖ keccak(name) ‖ keccak(canonical_json(value))), as CredentialHash.fieldHash."""
     _check_word(salt, "salt")
-    return keccak(salt + keccak(name.encode("utf-8")) + keccak(canonical_json(value)))
+    return keccak(salt + keccak_text(name) + keccak(canonical_json(value)))
 
 
 def credential_id(field_hashes: Iterable[bytes]) -> bytes:
