@@ -289,7 +289,8 @@ def list_for_subject(store: Store, subject: str, *, at: int | None = None) -> li
 def summary(r: CredentialRecord) -> dict[str, Any]:
     return {
         "credential_id": r.credential_id, "root": r.root, "kind": r.kind, "issuer": r.issuer,
-        "subject": r.subject, "tx_hash": r.tx_hash, "block_number": r.block_number,
+        "subject": r.subject, "signing_address": r.signing_address, "tx_hash": r.tx_hash,
+        "block_number": r.block_number,
         "anchored_at": r.anchored_at.isoformat(), "proof": json.loads(r.proof),
     }
 

@@ -149,12 +149,20 @@ def publish(
 
 
 def tender_view(store: Store, row: TenderRecord) -> dict[str, Any]:
+    """The tender as the chain holds it (the opening key, deadline and hashes come from
+    TenderBook.tenderOf, not from this service's database), plus its published parameters."""
     rt = store.runtime
+    centre, version, issued_at, terms = rt.client.call(
+        rt.contract("TenderBook").functions.tenderOf(bytes(HexBytes(row.tender_id)))
+    )
+    doc_hash, params_hash, _sections, deadline, window, min_valid, opening_public, threshold, hashes, officers = terms
     return {
         "tender_id": row.tender_id, "project_code": row.project_code, "params": json.loads(row.params),
-        "doc_hash": row.doc_hash, "deadline": row.deadline, "opening_public_key": row.opening_public,
-        "officers": json.loads(row.officers), "threshold": row.threshold,
-        "share_hashes": json.loads(row.share_hashes), "version": row.version, "tx_hash": row.tx_hash,
+        "params_hash": _hex(params_hash), "doc_hash": _hex(doc_hash), "deadline": int(deadline),
+        "opening_window_s": int(window), "min_valid_bids": int(min_valid),
+        "opening_public_key": _hex(opening_public), "officers": list(officers), "threshold": int(threshold),
+        "share_hashes": [_hex(h) for h in hashes], "version": int(version), "centre": centre,
+        "issued_at": int(issued_at), "tx_hash": row.tx_hash,
         "chain_id": rt.client.chain_id, "tender_book": rt.addresses["TenderBook"],
     }
 

@@ -294,6 +294,8 @@ class Tender:
             problems.append("its id is not the hash of its project code")
         if int(self.params.deadline.timestamp()) != int(view["deadline"]):
             problems.append("its deadline differs from the one in its parameters")
+        if "params_hash" in view and "0x" + self.params.params_hash().hex() != str(view["params_hash"]).lower():
+            problems.append("its parameters do not hash to the parameters hash fixed on chain")
         if int(view["chain_id"]) != int(chain["chain_id"]):
             problems.append(f"it names chain {view['chain_id']}, the API serves chain {chain['chain_id']}")
         if str(view["tender_book"]).lower() != str(chain["contracts"].get("TenderBook", "")).lower():
