@@ -85,6 +85,7 @@ def check_bid(
     report = EligibilityReport(bidder=bidder, bidder_uscc=bidder_uscc, section=section.code, deadline=deadline)
     usable: list[Any] = []
     seen: set[bytes] = set()
+    anchors: dict[bytes, Any] = {}  # a bid's credentials come from a few batches: read each once
     for t in ticked:
         name = f"credential 0x{t.credential_id.hex()}"
         if t.credential_id in seen:
@@ -93,7 +94,7 @@ def check_bid(
         seen.add(t.credential_id)
         vr = verify(
             client, registry, t.credential, root=t.root, proof=list(t.proof), at=deadline,
-            expected_subject=bidder_uscc, credential_id=t.credential_id,
+            expected_subject=bidder_uscc, credential_id=t.credential_id, anchors=anchors,
         )
         report.credentials["0x" + t.credential_id.hex()] = vr
         if not vr.ok:

@@ -99,6 +99,7 @@ def verify(
     at: int,
     expected_subject: str | None = None,
     credential_id: bytes | None = None,
+    anchors: dict[bytes, Any] | None = None,
 ) -> VerificationReport:
     """Verify a sealed credential or a disclosure of one under `root` at unix time `at`.
 
@@ -115,7 +116,13 @@ def verify(
     checks = [integrity]
 
     try:
-        anchor = anchor_of(client=client, registry=registry, root=root)
+        # `anchors` lets a caller verifying many credentials of few batches read each root once.
+        if anchors is not None and root in anchors:
+            anchor = anchors[root]
+        else:
+            anchor = anchor_of(client=client, registry=registry, root=root)
+            if anchors is not None:
+                anchors[root] = anchor
     except _CHAIN_ERRORS as exc:
         checks.append(_error(ANCHORING, "anchorOf", exc))
         checks.append(_error(ISSUER_AUTHORISED, "anchorOf", exc))
