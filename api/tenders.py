@@ -29,7 +29,8 @@ from ledger.documents import Kind, SealedCredential
 from ledger.credit import CreditEntry, CreditStanding, standing
 from ledger.eligibility import TickedCredential, check_bid
 from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
-from ledger.sealing import ciphertext_hash
+from ledger.sealing import MIN_ENVELOPE_SIZE, ciphertext_hash
+from ledger.sealing import VERSION as SEAL_VERSION
 from ledger.shares import Share
 from ledger.tenders import TenderParams
 
@@ -266,8 +267,13 @@ def submit_bid(
     if not 0 <= section < len(params.sections):
         raise NotFound("UnknownSection", {"tenderId": tender_id, "section": section},
                        f"tender {params.project_code} has sections 0..{len(params.sections) - 1}")
-    if not envelope or len(envelope) > MAX_ENVELOPE:
-        raise ValidationFailed(f"the sealed bid must be 1 byte to {MAX_ENVELOPE} bytes; unencrypted bids are refused")
+    if len(envelope) < MIN_ENVELOPE_SIZE or envelope[0] != SEAL_VERSION:
+        raise ValidationFailed(
+            "the bid is not a sealed envelope (version byte, ephemeral key, nonce, ciphertext and tag); "
+            "unencrypted bids are refused"
+        )
+    if len(envelope) > MAX_ENVELOPE:
+        raise ValidationFailed(f"the sealed bid is over {MAX_ENVELOPE} bytes")
     if auth["bidder"] != signer:
         raise Unauthorised("SignerMismatch", {}, f"the bid is signed for {auth['bidder']}, the request by {signer}")
     uscc = _identity_of(store, signer)

@@ -177,3 +177,46 @@ def test_a_wrong_share_is_refused_and_nothing_is_recorded(scene: Scene) -> None:
                                              "function": "releaseShare", "args": [scene.tid, "0x" + wrong.to_bytes().hex()]})
     assert r.status_code == 409 and r.json()["contract_error"] == "WrongShare"
     assert scene.rt.client.block_number() == before
+
+
+def test_a_bid_for_an_unknown_section_or_tender_is_404(scene: Scene) -> None:
+    actor, _, ticks = scene.firms[0]
+    r = actor.post(f"/tenders/{scene.tid}/sections/7/bids", {
+        "envelope_b64": base64.b64encode(b"x").decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
+        "expiry": scene.tender["deadline"], "signature": "0x" + "22" * 65})
+    assert r.status_code == 404 and "sections 0..0" in r.json()["message"]
+    r = actor.post("/tenders/0x" + "33" * 32 + "/sections/0/bids", {
+        "envelope_b64": base64.b64encode(b"x").decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
+        "expiry": scene.tender["deadline"], "signature": "0x" + "22" * 65})
+    assert r.status_code == 404
+
+
+def test_a_bid_signed_by_another_key_is_refused_and_nothing_is_stored(scene: Scene) -> None:
+    actor, _, ticks = scene.firms[0]
+    other = scene.firms[1][0]
+    package = BidPackage.create(price="1", credential_ids=ticks, salt="0x" + os.urandom(32).hex())
+    sealed = bidding.seal_bid(
+        chain_id=scene.tender["chain_id"], book_address=scene.tender["tender_book"],
+        tender_id=bytes.fromhex(scene.tid[2:]), section=0, bidder=actor.account.address,
+        opening_public=bytes.fromhex(scene.tender["opening_public_key"][2:]), package=package)
+    forged = bidding.sign_bid(bidder=other.account, chain_id=scene.tender["chain_id"],
+                              book_address=scene.tender["tender_book"], sealed=sealed, nonce=0,
+                              expiry=scene.tender["deadline"])
+    before = scene.rt.client.block_number()
+    r = actor.post(f"/tenders/{scene.tid}/sections/0/bids", {
+        "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
+        "nonce": 0, "expiry": forged["expiry"], "signature": "0x" + forged["signature"].hex()})
+    assert r.status_code == 403 and r.json()["contract_error"] == "BadSignature"
+    assert scene.rt.client.block_number() == before
+    own = actor.http.get(f"/tenders/{scene.tid}/sections/0/bids/mine",
+                         headers=actor.headers("GET", f"/tenders/{scene.tid}/sections/0/bids/mine", b""))
+    assert own.status_code == 404
+
+
+@pytest.mark.parametrize("content", [b"", b"price=11000000, plain text bid " * 4])
+def test_an_unencrypted_or_empty_bid_is_refused(scene: Scene, content: bytes) -> None:
+    actor, _, _ = scene.firms[0]
+    r = actor.post(f"/tenders/{scene.tid}/sections/0/bids", {
+        "envelope_b64": base64.b64encode(content).decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
+        "expiry": scene.tender["deadline"], "signature": "0x" + "22" * 65})
+    assert r.status_code == 422 and "unencrypted bids are refused" in r.json()["message"]
