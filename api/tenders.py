@@ -54,6 +54,20 @@ class TenderRecord(SQLModel, table=True):
     published_at: datetime
 
 
+class TenderVersion(SQLModel, table=True):
+    """Every published version of a tender: the first and each amendment, with its reason."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    params: str
+    doc_hash: str
+    deadline: int
+    reason: str
+    tx_hash: str
+    published_at: datetime
+
+
 class BidEnvelope(SQLModel, table=True):
     """A sealed bid as the bidder uploaded it; `committed` once its commitment is on chain."""
 
@@ -144,9 +158,47 @@ def publish(
     )
     with store.session() as s:
         s.add(row)
+        s.add(TenderVersion(chain_key=store.chain_key, tender_id=row.tender_id, version=1, params=row.params,
+                            doc_hash=row.doc_hash, deadline=deadline, reason="published", tx_hash=row.tx_hash,
+                            published_at=row.published_at))
         s.commit()
     store.reconcile()
     return tender_view(store, row)
+
+
+def amend(store: Store, *, signer: str, tender_id: str, params: TenderParams, document: bytes, reason: str) -> dict[str, Any]:
+    """A new, visible version: new documents, parameters and deadline, with the reason on chain."""
+    require_centre(store, signer)
+    row = _tender(store, tender_id)
+    if _hex(params.tender_id()) != row.tender_id:
+        raise ValidationFailed("an amendment cannot change the project code (it names the tender)")
+    rt = store.runtime
+    mined = bidding.amend_tender(client=rt.client, book=rt.contract("TenderBook"), centre=rt.operator,
+                                 params=params, document=document, reason=reason)
+    version = int(rt.client.call(rt.contract("TenderBook").functions.tenderOf(bytes(HexBytes(row.tender_id))))[1])
+    now = datetime.now(UTC)
+    with store.session() as s:
+        current = s.get(TenderRecord, (store.chain_key, row.tender_id))
+        assert current is not None
+        current.params, current.document, current.doc_hash = params.model_dump_json(), document, _hex(keccak(document))
+        current.deadline, current.version = int(params.deadline.timestamp()), version
+        s.add(current)
+        s.add(TenderVersion(chain_key=store.chain_key, tender_id=row.tender_id, version=version,
+                            params=current.params, doc_hash=current.doc_hash, deadline=current.deadline,
+                            reason=reason, tx_hash=_hex(mined.tx_hash), published_at=now))
+        s.commit()
+    store.reconcile()
+    return tender_view(store, _tender(store, tender_id))
+
+
+def versions(store: Store, tender_id: str) -> list[dict[str, Any]]:
+    row = _tender(store, tender_id)
+    with store.session() as s:
+        rows = s.exec(select(TenderVersion).where(
+            TenderVersion.chain_key == store.chain_key, TenderVersion.tender_id == row.tender_id,
+        ).order_by(col(TenderVersion.version))).all()
+    return [{"version": v.version, "reason": v.reason, "params": json.loads(v.params), "doc_hash": v.doc_hash,
+             "deadline": v.deadline, "tx_hash": v.tx_hash, "published_at": v.published_at.isoformat()} for v in rows]
 
 
 def tender_view(store: Store, row: TenderRecord) -> dict[str, Any]:

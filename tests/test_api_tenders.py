@@ -220,3 +220,25 @@ def test_an_unencrypted_or_empty_bid_is_refused(scene: Scene, content: bytes) ->
         "envelope_b64": base64.b64encode(content).decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
         "expiry": scene.tender["deadline"], "signature": "0x" + "22" * 65})
     assert r.status_code == 422 and "unencrypted bids are refused" in r.json()["message"]
+
+
+def test_an_amendment_is_a_new_visible_version_with_its_reason(scene: Scene) -> None:
+    params = dict(scene.tender["params"])
+    deadline = datetime.fromtimestamp(scene.tender["deadline"], UTC) + timedelta(days=7)
+    params["deadline"] = deadline.isoformat()
+    r = scene.centre.post(f"/tenders/{scene.tid}/amendments", {
+        "params": params, "document_b64": base64.b64encode(b"%PDF amended").decode(),
+        "reason": "答疑澄清：延长投标截止时间"})
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] == 2 and r.json()["deadline"] == int(deadline.timestamp())
+    history = scene.http.get(f"/tenders/{scene.tid}/versions").json()
+    assert [(v["version"], v["reason"]) for v in history] == [(1, "published"), (2, "答疑澄清：延长投标截止时间")]
+    changed = scene.http.get("/events").json()
+    assert any(e["event"] == "TenderAmended" for e in changed)
+
+
+def test_only_a_centre_may_publish_or_amend(scene: Scene) -> None:
+    actor = scene.firms[0][0]
+    r = actor.post(f"/tenders/{scene.tid}/amendments", {
+        "params": scene.tender["params"], "document_b64": "", "reason": "x"})
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotCentre"

@@ -73,18 +73,41 @@ async def optional_caller(request: Request) -> SignedRequest | None:
 @router.post("/tenders", status_code=201)
 def publish(body: PublishRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
     """A centre publishes a tender; the opening key was split k-of-n by the caller beforehand."""
-    try:
-        params = TenderParams.model_validate(body.params)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValidationFailed(f"params.{where}: {first['msg']}" if where else f"params: {first['msg']}") from None
+    params = _params(body.params)
     return svc.publish(
         store, signer=caller.signer, params=params, document=_b64(body.document_b64, "document_b64"),
         opening_public=_word(body.opening_public_key, "opening_public_key"),
         share_hashes=[_word(h, "share hash") for h in body.share_hashes],
         officers=body.officers, threshold=body.threshold,
     )
+
+
+class AmendRequest(BaseModel):
+    params: dict[str, Any]
+    document_b64: str
+    reason: str = Field(min_length=1, description="why the tender changes; its hash goes on chain")
+
+
+def _params(data: dict[str, Any]) -> TenderParams:
+    try:
+        return TenderParams.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValidationFailed(f"params.{where}: {first['msg']}" if where else f"params: {first['msg']}") from None
+
+
+@router.post("/tenders/{tender_id}/amendments")
+def amend(tender_id: str, body: AmendRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Amend a tender before its deadline: a new on-chain version with its reason."""
+    return svc.amend(store, signer=caller.signer, tender_id=tender_id, params=_params(body.params),
+                     document=_b64(body.document_b64, "document_b64"), reason=body.reason)
+
+
+@router.get("/tenders/{tender_id}/versions")
+def versions(tender_id: str, store: StoreDep) -> list[dict[str, Any]]:
+    """Every version of a tender, the first and each amendment with its reason."""
+    return svc.versions(store, tender_id)
 
 
 @router.get("/tenders/{tender_id}")
