@@ -103,6 +103,25 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_results(args: argparse.Namespace) -> int:
+    from api import tenders as svc
+    from api.store import Store
+    from ledger.config import Settings
+    from ledger.runtime import open_runtime
+
+    with open_runtime(Settings()) as rt:
+        store = Store(rt)
+        store.reconcile()
+        data = svc.results(store, tender_id=args.tender_id, section=args.section, viewer=rt.operator.address)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out} ({'public' if data['public'] else 'not yet public: evaluation unpublished'})")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("tender", help="publish, show and open tenders (trading centre)")
     tsub = p.add_subparsers(dest="tender_command", required=True)
@@ -122,6 +141,11 @@ def add_commands(sub: Any) -> None:
     q.add_argument("--section", type=int, default=0)
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_open)
+    q = tsub.add_parser("results", help="export what each bidder used and how it verified (JSON)")
+    q.add_argument("tender_id")
+    q.add_argument("--section", type=int, default=0)
+    q.add_argument("--out", default=None, help="file to write (default: stdout)")
+    q.set_defaults(func=cmd_results)
 
 
 if __name__ == "__main__":  # pragma: no cover
