@@ -139,6 +139,22 @@ class LedgerAPI:
         return self._call("POST", f"/tenders/{tender_id}/sections/{section}/withdraw",  # type: ignore[no-any-return]
                           payload={"signed_tx": signed}, signed=True)
 
+    def release_share(self, tender_id: str, share: bytes) -> dict[str, Any]:
+        """An opening officer releases its share by its own releaseShare transaction."""
+        data = function_signature_to_4byte_selector("releaseShare(bytes32,bytes)") + abi_encode(
+            ["bytes32", "bytes"], [bytes(HexBytes(tender_id)), share])
+        tx = self.prepare("TenderBook", "releaseShare", [tender_id, "0x" + share.hex()])
+        signed = self.sign_tx(tx, contract="TenderBook", data=data)
+        return self._call("POST", f"/tenders/{tender_id}/shares",  # type: ignore[no-any-return]
+                          payload={"signed_tx": signed}, signed=True)
+
+    def post(self, path: str, payload: Any, *, signed: bool = True) -> Any:
+        """POST a JSON payload (signed by our key unless `signed` is False)."""
+        return self._call("POST", path, payload=payload, signed=signed)
+
+    def get(self, path: str, *, signed: bool = False) -> Any:
+        return self._call("GET", path, signed=signed)
+
     # ------------------------------------------------------------------ plumbing
 
     def _signer(self) -> LocalAccount:

@@ -1,58 +1,106 @@
-"""The centre's `tender-ledger tender` commands: publish writes one share file per officer and
-never the key; a bad parameter file is refused before anything is sent."""
+"""The centre's and officers' `tender-ledger tender` commands against a running service:
+publish writes one share file per officer and never the key; amend, show, release-share and
+open go through the API, each signed by the caller's own key."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 
+from api.app import create_app
 from api.cli import main
+from ledger.config import Settings
 from ledger.shares import Share, share_hash
+from tests.server import serving
 from tests.tender_fixtures import tender_params
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str, object]]:
     for k in list(os.environ):
         if k.startswith("TL_"):
             monkeypatch.delenv(k)
     monkeypatch.setenv("TL_DATA_DIR", str(tmp_path / "data"))
-    now = datetime.now(UTC)
-    params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
-    (tmp_path / "params.json").write_text(json.dumps(params, ensure_ascii=False))
-    (tmp_path / "tender.pdf").write_bytes(b"%PDF tender")
-    return tmp_path
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    with serving(app) as url:
+        rt = app.state.runtime
+        now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)
+        params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
+        (tmp_path / "params.json").write_text(json.dumps(params, ensure_ascii=False))
+        (tmp_path / "tender.pdf").write_bytes(b"%PDF tender")
+        monkeypatch.setenv("TL_API_URL", url)
+        yield tmp_path, url, rt
 
 
-def test_publish_writes_each_officer_its_share_matching_the_published_hashes(env: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    officers = [Account.create().address for _ in range(5)]
-    args = ["tender", "publish", str(env / "params.json"), "--document", str(env / "tender.pdf"),
-            "--threshold", "3", "--shares-dir", str(env / "shares"), "--json"]
+def _publish(tmp: Path, officers: list[str], capsys) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    args = ["tender", "publish", str(tmp / "params.json"), "--document", str(tmp / "tender.pdf"),
+            "--threshold", "3", "--shares-dir", str(tmp / "shares"), "--json"]
     for o in officers:
         args += ["--officer", o]
-    assert main(args) == 0
-    out = json.loads(capsys.readouterr().out)
+    assert main(args) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def test_publish_writes_each_officer_its_share_matching_the_on_chain_hashes(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    tmp, _, _ = env
+    officers = [Account.create().address for _ in range(5)]
+    out = _publish(tmp, officers, capsys)
     assert main(["tender", "show", out["tender_id"]]) == 0
     view = json.loads(capsys.readouterr().out)
-    files = sorted((env / "shares").iterdir())
+    files = sorted((tmp / "shares").iterdir())
     assert len(files) == 5 and all(f.stat().st_mode & 0o777 == 0o600 for f in files)
     for officer, expected in zip(view["officers"], view["share_hashes"], strict=True):
-        share = json.loads((env / "shares" / f"share-{officer}.json").read_text())["share"]
+        share = json.loads((tmp / "shares" / f"share-{officer}.json").read_text())["share"]
         assert "0x" + share_hash(Share.from_bytes(bytes.fromhex(share[2:]))).hex() == expected
 
 
-def test_a_bad_parameter_file_is_refused_with_the_field_named(env: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    params = json.loads((env / "params.json").read_text())
+def test_officers_release_their_shares_with_their_own_keys(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    tmp, _, rt = env
+    officers = [Account.create() for _ in range(5)]
+    for o in officers:
+        rt.client.fund(rt.operator, o.address, 10**20)
+        (tmp / f"{o.address}.key").write_text(o.key.hex())
+    out = _publish(tmp, [o.address for o in officers], capsys)
+    share = tmp / "shares" / f"share-{officers[0].address}.json"
+    early = main(["tender", "release-share", str(share), "--key-file", str(tmp / f"{officers[0].address}.key")])
+    assert early == 1 and "TooEarly" in capsys.readouterr().err
+    rt.client.increase_time(22 * 86400)
+    wrong_key = main(["tender", "release-share", str(share), "--key-file", str(tmp / f"{officers[1].address}.key")])
+    assert wrong_key == 1 and "belongs to officer" in capsys.readouterr().err
+    for o in officers[:3]:
+        path = tmp / "shares" / f"share-{o.address}.json"
+        assert main(["tender", "release-share", str(path), "--key-file", str(tmp / f"{o.address}.key")]) == 0
+    capsys.readouterr()
+    book = rt.contract("TenderBook")
+    assert rt.client.call(book.functions.sharesReleased(bytes.fromhex(out["tender_id"][2:]))) == 3
+    # No bids were made: opening records that, and the section fails (流标).
+    assert main(["tender", "open", out["tender_id"], "--section", "0"]) == 0
+    assert "FAILED with 0 valid bid(s)" in capsys.readouterr().out
+
+
+def test_a_bad_parameter_file_is_refused_before_anything_is_sent(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    tmp, _, rt = env
+    params = json.loads((tmp / "params.json").read_text())
     params["sections"][0]["bid_guarantee"] = "999999999"
-    (env / "params.json").write_text(json.dumps(params, ensure_ascii=False))
-    code = main(["tender", "publish", str(env / "params.json"), "--document", str(env / "tender.pdf"),
-                 "--threshold", "2", "--shares-dir", str(env / "shares"), "--officer", Account.create().address,
+    (tmp / "params.json").write_text(json.dumps(params, ensure_ascii=False))
+    before = rt.client.block_number()
+    code = main(["tender", "publish", str(tmp / "params.json"), "--document", str(tmp / "tender.pdf"),
+                 "--threshold", "2", "--shares-dir", str(tmp / "shares"), "--officer", Account.create().address,
                  "--officer", Account.create().address])
     err = capsys.readouterr().err
     assert code == 1 and "exceeds 2%" in err and "Traceback" not in err
-    assert not (env / "shares").exists()
+    assert not (tmp / "shares").exists() and rt.client.block_number() == before
+
+
+def test_a_service_that_does_not_answer_is_a_configuration_error(env, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.nodes import free_port
+
+    monkeypatch.setenv("TL_API_URL", f"http://127.0.0.1:{free_port()}")
+    assert main(["tender", "show", "0x" + "11" * 32]) == 3
+    assert "cannot reach the API" in capsys.readouterr().err
