@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {IGuaranteeBook} from "./interfaces/IGuaranteeBook.sol";
+import {ITenderBook} from "./interfaces/ITenderBook.sol";
+import {GuaranteeIssuance} from "./GuaranteeIssuance.sol";
+
+/**
+ * @title GuaranteeBook
+ * @notice Electronic bid guarantees backing TenderBook bids: one bound guarantee per bid, checked
+ * by the publishing centre at opening, released once the section's outcome (and, for the winner,
+ * the contract signing) is recorded, claimed for the causes the chain can check, or expired.
+ * See {IGuaranteeBook}.
+ */
+contract GuaranteeBook is GuaranteeIssuance {
+    /// @inheritdoc IGuaranteeBook
+    uint64 public constant RELEASE_PERIOD = 5 days;
+    /// @inheritdoc IGuaranteeBook
+    uint256 public constant MAX_BATCH = 100;
+
+    /// @dev A section's outcome in one slot; `awardedAt` 0 means not recorded, `signedAt` 0 unsigned.
+    struct AwardRecord {
+        address winner;
+        uint48 awardedAt;
+        uint48 signedAt;
+    }
+
+    mapping(bytes32 tenderId => mapping(uint16 section => mapping(address bidder => bytes32 guaranteeId))) private
+        _bidGuarantees;
+    mapping(bytes32 tenderId => mapping(uint16 section => AwardRecord)) private _awards;
+
+    constructor(address initialAdmin, address tenderBook_) GuaranteeIssuance(initialAdmin, tenderBook_) {}
+
+    // ------------------------------------------------------------------ bidding and opening
+
+    /// @inheritdoc IGuaranteeBook
+    function bind(bytes32 guaranteeId) external {
+        Record storage g = _byApplicant(guaranteeId);
+        (bytes32 tenderId, uint16 section) = (g.tenderId, g.section);
+        _beforeDeadline(tenderId);
+        State state = g.state;
+        if (_isBound(state)) revert AlreadyBound(guaranteeId);
+        if (state != State.ISSUED) revert WrongState(guaranteeId, state);
+        if (block.timestamp > g.end) revert GuaranteeExpired(guaranteeId, g.end);
+        mapping(address => bytes32) storage bids = _bidGuarantees[tenderId][section];
+        bytes32 current = bids[msg.sender];
+        // A bound guarantee that expired before the deadline no longer backs the bid.
+        if (current != 0 && _isBound(_guarantees[current].state)) {
+            revert BidHasGuarantee(tenderId, section, msg.sender);
+        }
+        g.state = State.BOUND;
+        bids[msg.sender] = guaranteeId;
+        emit Bound(guaranteeId, tenderId, section, msg.sender);
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function unbind(bytes32 guaranteeId) external {
+        Record storage g = _byApplicant(guaranteeId);
+        (bytes32 tenderId, uint16 section) = (g.tenderId, g.section);
+        _beforeDeadline(tenderId);
+        if (g.state != State.BOUND) revert WrongState(guaranteeId, g.state);
+        g.state = State.ISSUED;
+        delete _bidGuarantees[tenderId][section][msg.sender];
+        emit Unbound(guaranteeId, tenderId, section, msg.sender);
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function recordVerification(bytes32 guaranteeId, bool valid, bytes32 reasonHash, uint256 revealedAmount)
+        external
+    {
+        Record storage g = _known(guaranteeId);
+        bytes32 tenderId = g.tenderId;
+        (address centre, uint64 deadline,) = _tender(tenderId);
+        if (msg.sender != centre) revert NotPublisher(tenderId, msg.sender);
+        if (block.timestamp < deadline) revert TooEarly(tenderId, deadline);
+        if (g.state != State.BOUND) revert WrongState(guaranteeId, g.state);
+        uint64 amount = g.amount;
+        if (g.form == Form.SEALED) {
+            if (revealedAmount > type(uint64).max) revert InvalidAmount(guaranteeId, revealedAmount);
+            amount = uint64(revealedAmount);
+        } else if (revealedAmount != 0 && revealedAmount != amount) {
+            revert AmountMismatch(guaranteeId, amount, revealedAmount);
+        }
+        (g.state, g.amount) = (valid ? State.VERIFIED : State.INVALID, amount);
+        emit VerificationRecorded(guaranteeId, valid, amount, reasonHash);
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function guaranteeOfBid(bytes32 tenderId, uint16 section, address bidder) external view returns (bytes32) {
+        return _bidGuarantees[tenderId][section][bidder];
+    }
+
+    // ------------------------------------------------------------------ award and release
+
+    /// @inheritdoc IGuaranteeBook
+    function recordAward(bytes32 tenderId, uint16 section, address winner) external {
+        (address centre, uint64 deadline, uint16 sectionCount) = _tender(tenderId);
+        if (msg.sender != centre) revert NotPublisher(tenderId, msg.sender);
+        if (section >= sectionCount) revert UnknownSection(tenderId, section);
+        if (block.timestamp < deadline) revert TooEarly(tenderId, deadline);
+        AwardRecord storage a = _awards[tenderId][section];
+        if (a.awardedAt != 0) revert AlreadyAwarded(tenderId, section);
+        if (winner != address(0)) {
+            ITenderBook.Bid memory b = _tenderBook.bidOf(tenderId, section, winner);
+            if (!b.opened || b.outcome != ITenderBook.Outcome.DECRYPTED) revert InvalidWinner(tenderId, section, winner);
+        }
+        (a.winner, a.awardedAt) = (winner, uint48(block.timestamp));
+        emit AwardRecorded(tenderId, section, winner);
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function recordContractSigned(bytes32 tenderId, uint16 section, uint64 signedAt) external {
+        (address centre,,) = _tender(tenderId);
+        if (msg.sender != centre) revert NotPublisher(tenderId, msg.sender);
+        AwardRecord storage a = _awards[tenderId][section];
+        address winner = a.winner;
+        if (winner == address(0)) revert NotAwarded(tenderId, section);
+        if (a.signedAt != 0) revert AlreadySigned(tenderId, section);
+        if (signedAt < a.awardedAt || signedAt > block.timestamp) revert InvalidSigningTime(tenderId, section, signedAt);
+        a.signedAt = uint48(signedAt);
+        emit ContractSigned(tenderId, section, winner, signedAt);
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function awardOf(bytes32 tenderId, uint16 section) external view returns (Award memory) {
+        AwardRecord storage a = _awards[tenderId][section];
+        return Award({winner: a.winner, awardedAt: a.awardedAt, signedAt: a.signedAt});
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function release(bytes32 guaranteeId) external {
+        _release(guaranteeId, 0, address(0));
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function releaseMany(bytes32[] calldata guaranteeIds) external {
+        uint256 n = guaranteeIds.length;
+        if (n > MAX_BATCH) revert BatchTooLarge(n);
+        // Batches are usually one section's guarantees: look each tender's centre up once in a row.
+        (bytes32 tenderId, address centre) = (0, address(0));
+        for (uint256 i = 0; i < n; ++i) {
+            (tenderId, centre) = _release(guaranteeIds[i], tenderId, centre);
+        }
+    }
+
+    // ------------------------------------------------------------------ claims and expiry
+
+    /// @inheritdoc IGuaranteeBook
+    function claim(bytes32 guaranteeId, ClaimCause cause, bytes32 evidenceHash) external {
+        Record storage g = _known(guaranteeId);
+        bytes32 tenderId = g.tenderId;
+        (address centre, uint64 deadline,) = _tender(tenderId);
+        if (msg.sender != centre) revert NotPublisher(tenderId, msg.sender);
+        State state = g.state;
+        if (state != State.BOUND && state != State.VERIFIED) revert WrongState(guaranteeId, state);
+        uint40 end = g.end;
+        if (block.timestamp > end) revert GuaranteeExpired(guaranteeId, end);
+        if (evidenceHash == 0) revert MissingEvidence(guaranteeId);
+        if (!_claimable(tenderId, g.section, g.applicant, deadline, cause)) revert NotClaimable(guaranteeId, cause);
+        (g.state, g.closedAt) = (State.CLAIMED, uint40(block.timestamp));
+        emit Claimed(guaranteeId, cause, evidenceHash);
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function expire(bytes32 guaranteeId) external {
+        Record storage g = _known(guaranteeId);
+        State state = g.state;
+        if (state != State.ISSUED && !_isBound(state)) revert WrongState(guaranteeId, state);
+        uint40 end = g.end;
+        if (block.timestamp <= end) revert NotExpired(guaranteeId, end);
+        (g.state, g.closedAt) = (State.EXPIRED, uint40(block.timestamp));
+        emit Expired(guaranteeId);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /// @dev Releases `guaranteeId` for the caller. `knownTender`'s publishing centre is
+    /// `knownCentre` (a lookup already made); returns the pair for the next call.
+    function _release(bytes32 guaranteeId, bytes32 knownTender, address knownCentre)
+        private
+        returns (bytes32, address)
+    {
+        Record storage g = _known(guaranteeId);
+        bytes32 tenderId = g.tenderId;
+        if (msg.sender != g.issuer) {
+            if (tenderId != knownTender || knownCentre == address(0)) {
+                (knownCentre,,) = _tender(tenderId);
+                knownTender = tenderId;
+            }
+            if (msg.sender != knownCentre) revert NotReleaser(guaranteeId, msg.sender);
+        }
+        State state = g.state;
+        if (!_isBound(state)) revert WrongState(guaranteeId, state);
+        uint16 section = g.section;
+        AwardRecord memory a = _awards[tenderId][section];
+        if (a.awardedAt == 0) revert NotAwarded(tenderId, section);
+        if (g.applicant == a.winner && a.signedAt == 0) revert ContractNotSigned(tenderId, section);
+        bool late = a.signedAt != 0 && block.timestamp > a.signedAt + RELEASE_PERIOD;
+        (g.state, g.releasedLate) = (State.RELEASED, late);
+        g.closedAt = uint40(block.timestamp);
+        emit Released(guaranteeId, msg.sender);
+        if (late) emit ReleasedLate(guaranteeId, a.signedAt, uint64(block.timestamp));
+        return (knownTender, knownCentre);
+    }
+
+    /// @dev Whether what TenderBook and the recorded award say about the applicant's bid supports
+    /// a claim for `cause`.
+    function _claimable(bytes32 tenderId, uint16 section, address applicant, uint64 deadline, ClaimCause cause)
+        private
+        view
+        returns (bool)
+    {
+        if (cause == ClaimCause.WITHDRAWAL_AFTER_DEADLINE || cause == ClaimCause.DECRYPTION_FAILED_BY_BIDDER) {
+            ITenderBook.Bid memory b = _tenderBook.bidOf(tenderId, section, applicant);
+            if (cause == ClaimCause.DECRYPTION_FAILED_BY_BIDDER) {
+                return b.opened && b.outcome == ITenderBook.Outcome.FAILED_BIDDER;
+            }
+            // Live at the deadline (no bid can be withdrawn after it) and not a 撤回, which carries
+            // no penalty.
+            return block.timestamp >= deadline && b.commitment != 0
+                && !(b.opened && b.outcome == ITenderBook.Outcome.FAILED_OTHER);
+        }
+        AwardRecord storage a = _awards[tenderId][section];
+        if (a.awardedAt == 0 || a.winner != applicant) return false;
+        return cause == ClaimCause.NO_PERFORMANCE_BOND || a.signedAt == 0;
+    }
+
+    /// @dev Reverts with `DeadlinePassed` once tender `tenderId` has reached its deadline.
+    function _beforeDeadline(bytes32 tenderId) private view {
+        (, uint64 deadline,) = _tender(tenderId);
+        if (block.timestamp >= deadline) revert DeadlinePassed(tenderId, deadline, uint64(block.timestamp));
+    }
+
+    /// @dev Whether a guarantee in `state` backs a bid.
+    function _isBound(State state) private pure returns (bool) {
+        return state == State.BOUND || state == State.VERIFIED || state == State.INVALID;
+    }
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/**
+ * @title IGuaranteeBook
+ * @notice Electronic bid guarantees (电子保函) that replace cash bid bonds. Guarantee issuers (banks,
+ * guarantee companies, insurers), authorised per issuer type by the admin, issue guarantees that
+ * bidders applied for; a bidder binds one guarantee to its bid in a TenderBook tender; the tender's
+ * publishing centre verifies it at opening, records the award and the contract signing, and claims
+ * on it (理赔) for the tenderer when the bidder breaks the tender's rules. Every other guarantee is
+ * released, or expires at its end.
+ *
+ * Lifecycle: APPLIED → ISSUED | REJECTED | CANCELLED; ISSUED → BOUND (→ ISSUED again by unbinding
+ * before the deadline) → VERIFIED | INVALID → RELEASED | CLAIMED; ISSUED, BOUND, VERIFIED and INVALID
+ * guarantees expire after their end. The beneficiary is the tenderer; on chain its rights are
+ * exercised by the tender's publishing centre, the only party TenderBook records for a tender.
+ *
+ * Amounts are integers in the smallest currency unit (分) and must fit in 64 bits. Time is block time.
+ */
+interface IGuaranteeBook {
+    /// @notice Issuer types. An issuer type is passed as `uint8`; its value is also its bit in an
+    /// issuer's type mask.
+    enum IssuerType {
+        BANK, // 银行保函
+        GUARANTEE_COMPANY, // 担保公司保函
+        INSURER // 保证保险保单
+    }
+
+    /// @notice Where a guarantee stands.
+    enum State {
+        NONE, // never applied for
+        APPLIED,
+        ISSUED,
+        REJECTED,
+        CANCELLED,
+        BOUND, // backs the applicant's bid in (tenderId, section)
+        VERIFIED, // checked at opening and found valid
+        INVALID, // checked at opening and found invalid
+        RELEASED,
+        CLAIMED,
+        EXPIRED
+    }
+
+    /// @notice How the guarantee's terms are published: in clear, or sealed until opening.
+    enum Form {
+        PLAINTEXT, // 明文
+        SEALED // 密文: amount and fee may stay 0 on chain until the centre reveals them at opening
+    }
+
+    /// @notice The causes for which the beneficiary may claim on a bid guarantee.
+    enum ClaimCause {
+        WITHDRAWAL_AFTER_DEADLINE, // the bidder withdrew a bid that was live at the deadline
+        REFUSED_TO_SIGN, // the winner refused to sign the contract
+        NO_PERFORMANCE_BOND, // the winner did not provide the performance bond
+        DECRYPTION_FAILED_BY_BIDDER // 撤销: TenderBook recorded FAILED_BIDDER for the bid
+    }
+
+    /// @notice The terms an issuer issues a guarantee on. `docHash` is the SHA-256 of the guarantee
+    /// document (PDF or OFD). `issuerType` is the type the guarantee is issued under, which the
+    /// issuer must hold. `beneficiaryUscc` is the tenderer's USCC (18 ASCII characters, left-aligned,
+    /// zero-padded). For `Form.SEALED`, `termsCommitment` is keccak256 of the sealed terms and
+    /// `amount` and `fee` may be 0; for `Form.PLAINTEXT` it must be 0 and `amount` must cover the
+    /// amount applied for.
+    struct IssueTerms {
+        bytes32 docHash;
+        uint256 amount;
+        uint256 fee;
+        uint32 rateBps;
+        uint64 start;
+        uint64 end;
+        uint8 form;
+        bytes32 termsCommitment;
+        uint8 issuerType;
+        bytes32 beneficiaryUscc;
+    }
+
+    /// @notice A guarantee as stored. `amount` is the amount applied for until issue, then the
+    /// issued amount (0 for a sealed guarantee until the centre reveals it at verification).
+    /// `closedAt` is the time of release, claim or expiry (0 before); `releasedLate` says a release
+    /// came more than RELEASE_PERIOD after the contract signing.
+    struct Guarantee {
+        State state;
+        bytes32 tenderId;
+        uint16 section;
+        address applicant;
+        address issuer;
+        uint8 issuerType;
+        Form form;
+        uint256 amount;
+        uint64 end;
+        uint64 closedAt;
+        bool releasedLate;
+        bytes32 docHash;
+        bytes32 termsCommitment;
+    }
+
+    /// @notice The outcome of a section as the publishing centre recorded it: the winner (0 when
+    /// the section has none, e.g. 流标), when the award and the contract signing were recorded.
+    struct Award {
+        address winner;
+        uint64 awardedAt;
+        uint64 signedAt;
+    }
+
+    // ------------------------------------------------------------------ errors: roles
+
+    /// @notice The zero address cannot be the admin.
+    error InvalidAdmin(address admin);
+
+    /// @notice `caller` is not the admin.
+    error NotAdmin(address caller);
+
+    /// @notice `caller` is not the pending admin.
+    error NotPendingAdmin(address caller);
+
+    /// @notice `issuerType` is not one of the three issuer types.
+    error InvalidIssuerType(uint8 issuerType);
+
+    /// @notice `issuer` holds no issuer type: nobody may apply to it.
+    error NotGuarantor(address issuer);
+
+    /// @notice `issuer` is not authorised to issue guarantees of `issuerType`.
+    error IssuerNotAuthorised(address issuer, uint8 issuerType);
+
+    /// @notice `caller` is not the applicant of guarantee `guaranteeId`.
+    error NotApplicant(bytes32 guaranteeId, address caller);
+
+    /// @notice `caller` is not the issuer named in guarantee `guaranteeId`.
+    error NotIssuer(bytes32 guaranteeId, address caller);
+
+    /// @notice `caller` is neither the issuer of guarantee `guaranteeId` nor its tender's publishing
+    /// centre.
+    error NotReleaser(bytes32 guaranteeId, address caller);
+
+    /// @notice `caller` did not publish tender `tenderId`.
+    error NotPublisher(bytes32 tenderId, address caller);
+
+    // ------------------------------------------------------------------ errors: tenders
+
+    /// @notice `tenderBook` holds no code.
+    error InvalidTenderBook(address tenderBook);
+
+    /// @notice No tender `tenderId` has been published.
+    error UnknownTender(bytes32 tenderId);
+
+    /// @notice Tender `tenderId` has no section `section`.
+    error UnknownSection(bytes32 tenderId, uint16 section);
+
+    /// @notice The deadline `deadline` of tender `tenderId` has passed at block time `blockTime`.
+    error DeadlinePassed(bytes32 tenderId, uint64 deadline, uint64 blockTime);
+
+    /// @notice Tender `tenderId` has not reached its deadline `deadline` yet.
+    error TooEarly(bytes32 tenderId, uint64 deadline);
+
+    /// @notice The outcome of the section has been recorded before.
+    error AlreadyAwarded(bytes32 tenderId, uint16 section);
+
+    /// @notice The section has no recorded outcome, or (for a contract signing) no winner.
+    error NotAwarded(bytes32 tenderId, uint16 section);
+
+    /// @notice `winner` has no decrypted bid in the section.
+    error InvalidWinner(bytes32 tenderId, uint16 section, address winner);
+
+    /// @notice The contract signing of the section has been recorded before.
+    error AlreadySigned(bytes32 tenderId, uint16 section);
+
+    /// @notice The winner's contract has not been signed yet.
+    error ContractNotSigned(bytes32 tenderId, uint16 section);
+
+    /// @notice `signedAt` is before the award or after the block time.
+    error InvalidSigningTime(bytes32 tenderId, uint16 section, uint64 signedAt);
+
+    // ------------------------------------------------------------------ errors: guarantees
+
+    /// @notice 0 is not a guarantee id.
+    error InvalidGuaranteeId(bytes32 guaranteeId);
+
+    /// @notice Guarantee `guaranteeId` has been applied for before.
+    error GuaranteeExists(bytes32 guaranteeId);
+
+    /// @notice Nobody has applied for guarantee `guaranteeId`.
+    error UnknownGuarantee(bytes32 guaranteeId);
+
+    /// @notice The state `state` of guarantee `guaranteeId` forbids the action.
+    error WrongState(bytes32 guaranteeId, State state);
+
+    /// @notice `amount` is 0 where an amount is required, or does not fit in 64 bits.
+    error InvalidAmount(bytes32 guaranteeId, uint256 amount);
+
+    /// @notice A plaintext guarantee for `amount` does not cover the `applied` amount.
+    error InsufficientAmount(bytes32 guaranteeId, uint256 amount, uint256 applied);
+
+    /// @notice The terms lack the document hash or the beneficiary's USCC.
+    error IncompleteTerms(bytes32 guaranteeId);
+
+    /// @notice `form` is not a form, a sealed guarantee has no terms commitment, or a plaintext one
+    /// has one.
+    error InvalidForm(bytes32 guaranteeId, uint8 form, bytes32 termsCommitment);
+
+    /// @notice The period does not end after its start and after the block time, or `end` is out of
+    /// range.
+    error InvalidPeriod(bytes32 guaranteeId, uint64 start, uint64 end);
+
+    /// @notice Guarantee `guaranteeId` is bound to a bid already.
+    error AlreadyBound(bytes32 guaranteeId);
+
+    /// @notice The bid of `bidder` in the section is backed by a bound guarantee already.
+    error BidHasGuarantee(bytes32 tenderId, uint16 section, address bidder);
+
+    /// @notice A plaintext guarantee's revealed amount `revealedAmount` differs from its issued
+    /// `amount` (pass 0 or the issued amount).
+    error AmountMismatch(bytes32 guaranteeId, uint256 amount, uint256 revealedAmount);
+
+    /// @notice Guarantee `guaranteeId` ended at `end`.
+    error GuaranteeExpired(bytes32 guaranteeId, uint64 end);
+
+    /// @notice Guarantee `guaranteeId` does not end before `end`.
+    error NotExpired(bytes32 guaranteeId, uint64 end);
+
+    /// @notice The facts recorded for guarantee `guaranteeId` do not support a claim for `cause`.
+    error NotClaimable(bytes32 guaranteeId, ClaimCause cause);
+
+    /// @notice A claim on guarantee `guaranteeId` must carry the hash of its evidence.
+    error MissingEvidence(bytes32 guaranteeId);
+
+    /// @notice A batch holds `size` guarantees, more than MAX_BATCH.
+    error BatchTooLarge(uint256 size);
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice Emitted when `previousAdmin` proposed `pendingAdmin` as the next admin
+    /// (`pendingAdmin` == 0 cancels a proposal).
+    event AdminTransferStarted(address indexed previousAdmin, address indexed pendingAdmin);
+
+    /// @notice Emitted when the admin changed from `previousAdmin` to `newAdmin` (in the
+    /// constructor with `previousAdmin` == 0).
+    event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
+
+    /// @notice Emitted when `issuer` was authorised to issue guarantees of `issuerType`.
+    event IssuerAuthorised(address indexed issuer, uint8 issuerType);
+
+    /// @notice Emitted when `issuer` lost the authority to issue guarantees of `issuerType`.
+    event IssuerWithdrawn(address indexed issuer, uint8 issuerType);
+
+    /// @notice Emitted when `applicant` applied to `issuer` for guarantee `guaranteeId` of `amount`
+    /// backing its bid in `section` of tender `tenderId`; `applicationHash` is the hash of the
+    /// application file.
+    event Applied(
+        bytes32 indexed guaranteeId,
+        bytes32 indexed tenderId,
+        uint16 section,
+        address indexed applicant,
+        address issuer,
+        uint256 amount,
+        bytes32 applicationHash
+    );
+
+    /// @notice Emitted when `issuer` issued guarantee `guaranteeId` on `terms`.
+    event Issued(bytes32 indexed guaranteeId, address indexed issuer, IssueTerms terms);
+
+    /// @notice Emitted when the issuer refused guarantee `guaranteeId` for the reason hashing to
+    /// `reasonHash`.
+    event Rejected(bytes32 indexed guaranteeId, bytes32 reasonHash);
+
+    /// @notice Emitted when the applicant withdrew its application for guarantee `guaranteeId`.
+    event Cancelled(bytes32 indexed guaranteeId);
+
+    /// @notice Emitted when guarantee `guaranteeId` was bound to the bid of `bidder` in a section.
+    event Bound(bytes32 indexed guaranteeId, bytes32 indexed tenderId, uint16 section, address indexed bidder);
+
+    /// @notice Emitted when guarantee `guaranteeId` was unbound from the bid of `bidder`.
+    event Unbound(bytes32 indexed guaranteeId, bytes32 indexed tenderId, uint16 section, address indexed bidder);
+
+    /// @notice Emitted when the centre recorded its check of guarantee `guaranteeId` at opening:
+    /// `valid` or not, the amount on chain afterwards (revealed for a sealed guarantee), and the
+    /// hash of its report.
+    event VerificationRecorded(bytes32 indexed guaranteeId, bool valid, uint256 amount, bytes32 reasonHash);
+
+    /// @notice Emitted when the centre recorded the outcome of a section: `winner`, or 0 for none.
+    event AwardRecorded(bytes32 indexed tenderId, uint16 section, address indexed winner);
+
+    /// @notice Emitted when the centre recorded that the winner signed the contract at `signedAt`.
+    event ContractSigned(bytes32 indexed tenderId, uint16 section, address indexed winner, uint64 signedAt);
+
+    /// @notice Emitted when `by` released guarantee `guaranteeId`.
+    event Released(bytes32 indexed guaranteeId, address indexed by);
+
+    /// @notice Emitted with `Released` when the release came more than RELEASE_PERIOD after the
+    /// contract signing at `signedAt`.
+    event ReleasedLate(bytes32 indexed guaranteeId, uint64 signedAt, uint64 releasedAt);
+
+    /// @notice Emitted when the centre claimed on guarantee `guaranteeId` for `cause`, with the
+    /// evidence hashing to `evidenceHash`.
+    event Claimed(bytes32 indexed guaranteeId, ClaimCause cause, bytes32 evidenceHash);
+
+    /// @notice Emitted when guarantee `guaranteeId` was marked expired after its end.
+    event Expired(bytes32 indexed guaranteeId);
+
+    // ------------------------------------------------------------------ roles
+
+    /// @notice The admin, who authorises and withdraws guarantee issuers.
+    function admin() external view returns (address);
+
+    /// @notice The admin proposed by `transferAdmin`, or 0.
+    function pendingAdmin() external view returns (address);
+
+    /// @notice Proposes `newAdmin`; the transfer completes when `newAdmin` calls `acceptAdmin`.
+    /// Only the admin may call it. Passing 0 cancels a proposal.
+    function transferAdmin(address newAdmin) external;
+
+    /// @notice Makes the pending admin the admin. Only the pending admin may call it.
+    function acceptAdmin() external;
+
+    /// @notice Authorises `issuer` to issue guarantees of `issuerType`. Only the admin may call it;
+    /// granting a held type changes nothing and emits nothing.
+    function authoriseIssuer(address issuer, uint8 issuerType) external;
+
+    /// @notice Stops `issuer` issuing guarantees of `issuerType`. It keeps its power to reject and
+    /// release the guarantees named after it. Only the admin may call it; withdrawing an unheld
+    /// type changes nothing and emits nothing.
+    function withdrawIssuer(address issuer, uint8 issuerType) external;
+
+    /// @notice Whether `issuer` may issue guarantees of `issuerType` now.
+    function isAuthorised(address issuer, uint8 issuerType) external view returns (bool);
+
+    /// @notice The issuer types of `issuer` as a mask: bit `t` set means it holds type `t`.
+    function issuerTypes(address issuer) external view returns (uint8);
+
+    // ------------------------------------------------------------------ issuing
+
+    /// @notice The TenderBook whose tenders the guarantees back.
+    function tenderBook() external view returns (address);
+
+    /// @notice Applies, as the bidder, to `issuer` for guarantee `guaranteeId` of `amount` backing
+    /// the caller's bid in `section` of tender `tenderId`, before its deadline. `issuer` must hold
+    /// an issuer type; the id must be new and not 0. (`apply` is a reserved word in Solidity.)
+    function applyFor(
+        bytes32 guaranteeId,
+        bytes32 tenderId,
+        uint16 section,
+        address issuer,
+        uint256 amount,
+        bytes32 applicationHash
+    ) external;
+
+    /// @notice Issues the guarantee applied for, on terms `t`. Only its issuer may call it, while
+    /// the guarantee is APPLIED and the issuer holds `t.issuerType`.
+    function issue(bytes32 guaranteeId, IssueTerms calldata t) external;
+
+    /// @notice Refuses the application, for the reason hashing to `reasonHash`. Only its issuer may
+    /// call it, while the guarantee is APPLIED.
+    function reject(bytes32 guaranteeId, bytes32 reasonHash) external;
+
+    /// @notice Withdraws the application. Only the applicant may call it, while it is APPLIED.
+    function cancel(bytes32 guaranteeId) external;
+
+    // ------------------------------------------------------------------ bidding and opening
+
+    /// @notice Binds an issued guarantee to the applicant's bid in its tender and section, before
+    /// the deadline and the guarantee's end. Only the applicant may call it. A bid is backed by at
+    /// most one bound guarantee at a time.
+    function bind(bytes32 guaranteeId) external;
+
+    /// @notice Unbinds the guarantee from the applicant's bid before the deadline, making it
+    /// ISSUED again. Only the applicant may call it.
+    function unbind(bytes32 guaranteeId) external;
+
+    /// @notice Records the centre's check of a bound guarantee at opening: VERIFIED when `valid`,
+    /// otherwise INVALID; `reasonHash` is the hash of its report. For a sealed guarantee
+    /// `revealedAmount` is the amount the centre read from the opened terms and is stored; for a
+    /// plaintext one it must be 0 or the issued amount. Only the tender's publishing centre may
+    /// call it, at or after the deadline.
+    function recordVerification(bytes32 guaranteeId, bool valid, bytes32 reasonHash, uint256 revealedAmount)
+        external;
+
+    /// @notice The guarantee bound to the bid of `bidder` in `section` of tender `tenderId`, or 0.
+    /// It stays recorded after the guarantee is released, claimed or expired.
+    function guaranteeOfBid(bytes32 tenderId, uint16 section, address bidder) external view returns (bytes32);
+
+    /// @notice Guarantee `guaranteeId` (state NONE if unknown).
+    function guaranteeOf(bytes32 guaranteeId) external view returns (Guarantee memory);
+
+    // ------------------------------------------------------------------ award and release
+
+    /// @notice The longest a guarantee may stay unreleased after the winner's contract signing.
+    function RELEASE_PERIOD() external view returns (uint64);
+
+    /// @notice The most guarantees one `releaseMany` call may release.
+    function MAX_BATCH() external view returns (uint256);
+
+    /// @notice Records the outcome of a section, once: `winner`, who must have a decrypted bid, or
+    /// 0 when the section has no winner. From then on every other bound guarantee of the section
+    /// may be released. Only the publishing centre may call it, at or after the deadline.
+    function recordAward(bytes32 tenderId, uint16 section, address winner) external;
+
+    /// @notice Records, once, that the winner signed the contract at `signedAt` (not before the
+    /// award, not after now); the winner's guarantee may then be released, and every guarantee of
+    /// the section should be within RELEASE_PERIOD. Only the publishing centre may call it.
+    function recordContractSigned(bytes32 tenderId, uint16 section, uint64 signedAt) external;
+
+    /// @notice The recorded outcome of a section.
+    function awardOf(bytes32 tenderId, uint16 section) external view returns (Award memory);
+
+    /// @notice Releases a BOUND, VERIFIED or INVALID guarantee once its section's outcome is
+    /// recorded; the winner's only after its contract signing. Only the issuer or the tender's
+    /// publishing centre may call it. A release more than RELEASE_PERIOD after the signing is
+    /// recorded as late.
+    function release(bytes32 guaranteeId) external;
+
+    /// @notice Releases every guarantee in `guaranteeIds`, each as by `release`. All or none: one
+    /// guarantee that cannot be released reverts the call. At most MAX_BATCH ids.
+    function releaseMany(bytes32[] calldata guaranteeIds) external;
+
+    // ------------------------------------------------------------------ claims and expiry
+
+    /// @notice Claims on a BOUND or VERIFIED guarantee for `cause`, for the tenderer, with the
+    /// evidence hashing to `evidenceHash`, no later than the guarantee's end. Only the tender's
+    /// publishing centre may call it. The contract checks what the chain knows: for
+    /// WITHDRAWAL_AFTER_DEADLINE, a deadline passed with the applicant's bid live and not recorded as
+    /// FAILED_OTHER (撤回, no penalty); for DECRYPTION_FAILED_BY_BIDDER, TenderBook's FAILED_BIDDER
+    /// outcome (撤销); for REFUSED_TO_SIGN (before any recorded signing) and NO_PERFORMANCE_BOND, the
+    /// section's recorded award to the applicant.
+    function claim(bytes32 guaranteeId, ClaimCause cause, bytes32 evidenceHash) external;
+
+    /// @notice Marks an ISSUED, BOUND, VERIFIED or INVALID guarantee expired after its end. Anyone
+    /// may call it.
+    function expire(bytes32 guaranteeId) external;
+}
