@@ -118,22 +118,33 @@ class InvalidArgument(ContractRevert):
 _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     **dict.fromkeys(
         ("NotAdmin", "NotPendingAdmin", "NotAuthorised", "NotIssuerOf", "NotCentre", "NotPublisher",
-         "NotOfficer", "BadSignature"),
+         "NotOfficer", "BadSignature", "NotGuarantor", "IssuerNotAuthorised", "NotApplicant",
+         "NotIssuer", "NotReleaser"),
         Unauthorised,
     ),
-    **dict.fromkeys(("UnknownRoot", "NotInBatch", "UnknownTender", "UnknownSection", "NoBid"), NotFound),
+    **dict.fromkeys(
+        ("UnknownRoot", "NotInBatch", "UnknownTender", "UnknownSection", "NoBid",
+         "UnknownGuarantee"),
+        NotFound,
+    ),
     **dict.fromkeys(
         ("AlreadyAnchored", "AlreadyRevoked", "AlreadySuspended", "NotSuspended", "AlreadySuperseded",
          "TooManySuspensions", "TenderExists", "DeadlinePassed", "LateBid", "TooEarly",
          "AlreadyReleased", "WrongShare", "SharesMissing", "WrongSectionStatus", "AlreadyOpened",
-         "RevealMismatch", "BidsUnopened", "BadNonce", "SignatureExpired", "TooFewBids"),
+         "RevealMismatch", "BidsUnopened", "BadNonce", "SignatureExpired", "TooFewBids",
+         "GuaranteeExists", "WrongState", "AlreadyBound", "BidHasGuarantee", "AlreadyAwarded",
+         "NotAwarded", "AlreadySigned", "ContractNotSigned", "GuaranteeExpired", "NotExpired",
+         "NotClaimable"),
         Conflict,
     ),
     **dict.fromkeys(
         ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidSectionCount",
          "InvalidMinValidBids", "InvalidDeadline", "InvalidCommittee", "InvalidOfficer",
          "EmptyCommitment", "BatchTooLarge", "UnsortedCredentials", "TooManyCredentials",
-         "UnexpectedCredentials", "TooManyValidBids"),
+         "UnexpectedCredentials", "TooManyValidBids", "InvalidIssuerType", "InvalidTenderBook",
+         "InvalidWinner", "InvalidSigningTime", "InvalidGuaranteeId", "InvalidAmount",
+         "InsufficientAmount", "IncompleteTerms", "InvalidForm", "InvalidPeriod", "AmountMismatch",
+         "MissingEvidence"),
         InvalidArgument,
     ),
 }
