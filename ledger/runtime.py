@@ -23,9 +23,11 @@ from ledger.errors import (
     WrongChain,
 )
 
-# Contracts the ledger deploys, in order; each takes its admin (the operator) as constructor
-# argument. The operator runs the trading centre, so it is also TenderBook's first centre.
-CONTRACTS: tuple[str, ...] = ("CredentialRegistry", "TenderBook")
+# Contracts the ledger deploys, in order; each takes its admin (the operator) as first
+# constructor argument, then the addresses of the contracts it reads. The operator runs the
+# trading centre, so it is also TenderBook's first centre.
+CONTRACTS: tuple[str, ...] = ("CredentialRegistry", "TenderBook", "GuaranteeBook")
+DEPENDS_ON: dict[str, tuple[str, ...]] = {"GuaranteeBook": ("TenderBook",)}
 EMBEDDED_OPERATOR_FUNDS = 10**30
 
 
@@ -151,7 +153,8 @@ def _ensure_deployed(runtime: Runtime) -> dict[str, str]:
                 f"the operator account {runtime.operator.address} has no funds on chain "
                 f"{client.chain_id}; fund it before the first start"
             )
-        contract, receipt = client.deploy(name, runtime.operator.address, sender=runtime.operator)
+        extra = [mine[dep]["address"] for dep in DEPENDS_ON.get(name, ())]
+        contract, receipt = client.deploy(name, runtime.operator.address, *extra, sender=runtime.operator)
         if name == "TenderBook":
             client.send(runtime.operator, contract.functions.authoriseCentre(runtime.operator.address))
         mine[name] = {"address": contract.address, "block": receipt["blockNumber"]}

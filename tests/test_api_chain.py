@@ -20,6 +20,7 @@ def test_the_service_reports_its_chain_and_journal_after_start_up(tmp_path: Path
             ("CredentialRegistry", "AdminTransferred"),
             ("TenderBook", "AdminTransferred"),
             ("TenderBook", "CentreAuthorised"),
+            ("GuaranteeBook", "AdminTransferred"),
         ]
         assert http.get("/openapi.json").status_code == 200
 

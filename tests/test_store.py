@@ -22,8 +22,8 @@ def test_reconcile_journals_each_event_once_and_projects_anchors(
         roots = [os.urandom(32) for _ in range(3)]
         for r in roots:
             rt.client.send(rt.operator, reg.functions.anchor(r, 1))
-        # 2 deployments (AdminTransferred each), CentreAuthorised, IssuerAuthorised, 3 anchors
-        assert store.reconcile() == 7
+        # 3 deployments (AdminTransferred each), CentreAuthorised, IssuerAuthorised, 3 anchors
+        assert store.reconcile() == 8
         assert store.reconcile() == 0  # nothing is applied twice
         with store.session() as s:
             anchored = {a.root for a in s.exec(select(AnchorRecord))}
