@@ -366,6 +366,26 @@ def submit_bid(
             "tx_hash": _hex(mined.tx_hash), "block_number": mined.block_number}
 
 
+def withdraw_by_signature(
+    store: Store, relayer: BidRelayer, *, signer: str, tender_id: str, section: int, auth: dict[str, Any]
+) -> dict[str, Any]:
+    """Relay a bidder's signed zero-commitment Bid, which withdraws its live bid."""
+    row = _tender(store, tender_id)
+    rt = store.runtime
+    book = rt.contract("TenderBook")
+    full = {**auth, "tenderId": bytes(HexBytes(row.tender_id)), "section": section}
+    row_auth = (full["tenderId"], section, full["commitment"], signer, full["nonce"], full["expiry"], full["signature"])
+    try:  # dry run alone: no live bid, too late or a bad signature is refused here
+        rt.client.w3.eth.call({"from": rt.operator.address, "to": book.address,
+                               "data": book.functions.submitBidsBySig([row_auth])._encode_transaction_data()})
+    except Exception as exc:
+        raise rt.client.translate_error(exc) from None
+    mined = relayer.submit(full)
+    store.reconcile()
+    return {"function": "submitBidsBySig (withdrawal)", "tx_hash": _hex(mined.tx_hash),
+            "block_number": mined.block_number}
+
+
 def my_bid(store: Store, *, signer: str, tender_id: str, section: int) -> dict[str, Any]:
     """The bidder's own live bid: on-chain commitment and the stored envelope that matches it."""
     row = _tender(store, tender_id)

@@ -519,13 +519,8 @@ def cmd_withdraw(s: Session, args: argparse.Namespace) -> int:
     api = s.api()
     tender = Tender(api, args.tender)
     section = tender.section(args.section)
-    try:
-        result = api.withdraw(tender.id, section)
-    except APIError as exc:
-        if exc.status == 402:
-            raise Failure(f"{exc.message}. A withdrawal is the firm's own transaction: its key "
-                          f"{key.address} needs funds for gas on this chain") from None
-        raise
+    # Signed like a bid and relayed by the service: the firm's key needs no funds.
+    result = api.withdraw_signed(tender.id, section)
     path = s.receipt_path(tender.id, section)
     if path.exists():
         receipt = json.loads(path.read_text(encoding="utf-8"))

@@ -130,8 +130,29 @@ class LedgerAPI:
         signed = self._signer().sign_transaction(unsigned)
         return "0x" + bytes(signed.raw_transaction).hex()
 
+    def withdraw_signed(self, tender_id: str, section: int) -> dict[str, Any]:
+        """Withdraw our bid by signing a zero-commitment Bid (EIP-712) the service relays: no gas."""
+        from eth_account.messages import encode_typed_data
+
+        view = self.tender(tender_id)
+        nonce = self.nonce(tender_id, self._signer().address)
+        expiry = int(view["deadline"])
+        message = encode_typed_data(
+            domain_data={"name": "TenderBook", "version": "1", "chainId": int(view["chain_id"]),
+                         "verifyingContract": to_checksum_address(view["tender_book"])},
+            message_types={"Bid": [{"name": "tenderId", "type": "bytes32"}, {"name": "section", "type": "uint16"},
+                                   {"name": "commitment", "type": "bytes32"}, {"name": "nonce", "type": "uint256"},
+                                   {"name": "expiry", "type": "uint64"}]},
+            message_data={"tenderId": bytes(HexBytes(tender_id)), "section": section, "commitment": b"\x00" * 32,
+                          "nonce": nonce, "expiry": expiry},
+        )
+        signature = bytes(self._signer().sign_message(message).signature)
+        return self._call("POST", f"/tenders/{tender_id}/sections/{section}/withdraw",  # type: ignore[no-any-return]
+                          payload={"nonce": nonce, "expiry": expiry, "signature": "0x" + signature.hex()},
+                          signed=True)
+
     def withdraw(self, tender_id: str, section: int) -> dict[str, Any]:
-        """Withdraw our bid by our own withdrawBid transaction, relayed by the service."""
+        """Withdraw our bid by our own withdrawBid transaction, relayed by the service (needs gas)."""
         data = function_signature_to_4byte_selector("withdrawBid(bytes32,uint16)") + abi_encode(
             ["bytes32", "uint16"], [bytes(HexBytes(tender_id)), section])
         tx = self.prepare("TenderBook", "withdrawBid", [tender_id, section])

@@ -36,13 +36,17 @@ contract TenderBook is TenderTerms {
 
     /// @inheritdoc ITenderBook
     function withdrawBid(bytes32 tenderId, uint16 section) external {
+        _withdraw(tenderId, section, msg.sender);
+    }
+
+    function _withdraw(bytes32 tenderId, uint16 section, address bidder) private {
         uint64 deadline = _tenderWith(tenderId, section).deadline;
         if (block.timestamp >= deadline) revert DeadlinePassed(tenderId, deadline, uint64(block.timestamp));
-        Bid storage b = _bids[tenderId][section][msg.sender];
-        if (b.commitment == 0) revert NoBid(tenderId, section, msg.sender);
+        Bid storage b = _bids[tenderId][section][bidder];
+        if (b.commitment == 0) revert NoBid(tenderId, section, bidder);
         delete b.commitment;
         _sections[tenderId][section].bids -= 1;
-        emit BidWithdrawn(tenderId, section, msg.sender, b.version);
+        emit BidWithdrawn(tenderId, section, bidder, b.version);
     }
 
     /// @inheritdoc ITenderBook
@@ -58,7 +62,10 @@ contract TenderBook is TenderTerms {
             address signer = ECDSA.tryRecover(digest, a.signature);
             if (signer != a.bidder || signer == address(0)) revert BadSignature(a.bidder, a.nonce);
             _nonces[a.bidder] = expected + 1;
-            _submit(a.tenderId, a.section, a.commitment, a.bidder);
+            // A signed bid whose commitment is zero withdraws the live bid: a bidder whose key
+            // holds no funds can withdraw the way it bid, through a relayer.
+            if (a.commitment == 0) _withdraw(a.tenderId, a.section, a.bidder);
+            else _submit(a.tenderId, a.section, a.commitment, a.bidder);
         }
     }
 

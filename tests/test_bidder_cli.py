@@ -382,8 +382,8 @@ def test_bad_input_is_a_usage_error(world: World, capsys: Any, bidder_files: lis
 
 
 def test_a_withdrawn_bid_is_gone_and_show_says_so(world: World, capsys: Any, bidder_files: list[str]) -> None:
-    firm = world.new_firm(capsys)
-    world.rt.client.fund(world.rt.operator, firm.address, FUNDS)  # withdrawal is the firm's own transaction
+    firm = world.new_firm(capsys)  # its key holds no funds: the withdrawal is signed and relayed
+    assert world.rt.client.balance(firm.address) == 0
     code, _, err = cli(world, capsys, firm, *bid_args(world, bidder_files, "--tick", *firm.ticks))
     assert code == 0, err
     code, out, err = cli(world, capsys, firm, "withdraw", world.tender.tid, "--section", "0")

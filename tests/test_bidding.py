@@ -246,3 +246,22 @@ def test_decryption_failures_are_recorded_with_their_cause(world: World) -> None
     status = bidding.close_section(client=world.client, book=world.book, centre=world.centre,
                                    tender_id=world.tender.tender_id, section=0, valid_bids=2)
     assert status is bidding.SectionStatus.FAILED  # 流标: fewer than three valid bids
+
+
+def test_a_bidder_without_funds_withdraws_through_a_relayer_by_signing_a_zero_commitment(world: World) -> None:
+    firm = world.firms[0][0]
+    balance = world.client.balance(firm.address)
+    sealed = world.seal(firm)
+    auth = bidding.sign_bid(bidder=firm, chain_id=world.client.chain_id, book_address=world.book.address,
+                            sealed=sealed, nonce=0, expiry=world.tender.deadline)
+    relayer = world.chain.accounts[5]
+    bidding.relay_bids(client=world.client, book=world.book, relayer=relayer, auths=[auth])
+    withdrawal = bidding.SealedBid(sealed.tender_id, 0, firm.address, b"", b"\x00" * 32, sealed.package)
+    auth = bidding.sign_bid(bidder=firm, chain_id=world.client.chain_id, book_address=world.book.address,
+                            sealed=withdrawal, nonce=1, expiry=world.tender.deadline)
+    bidding.relay_bids(client=world.client, book=world.book, relayer=relayer, auths=[auth])
+    bid = bidding.bid_of(client=world.client, book=world.book, tender_id=world.tender.tender_id, section=0,
+                         bidder=firm.address)
+    assert bid["commitment"] == b"\x00" * 32
+    assert world.book.events.BidWithdrawn.get_logs(from_block=0, to_block="latest")[0]["args"]["bidder"] == firm.address
+    assert world.client.balance(firm.address) == balance  # the relayer paid for both

@@ -142,10 +142,29 @@ def my_bid(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDe
     return svc.my_bid(store, signer=caller.signer, tender_id=tender_id, section=section)
 
 
+class WithdrawRequest(BaseModel):
+    signed_tx: str | None = Field(default=None, description="the bidder's own withdrawBid transaction, or:")
+    nonce: int | None = Field(default=None, ge=0, description="with expiry and signature: an EIP-712 Bid")
+    expiry: int | None = Field(default=None, ge=0)
+    signature: str | None = Field(default=None, description="EIP-712 Bid signature over a zero commitment")
+
+
 @router.post("/tenders/{tender_id}/sections/{section}/withdraw")
-def withdraw(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
-    """Withdraw one's bid before the deadline (the bidder's own signed withdrawBid transaction)."""
-    return svc.relay_signed(store, signer=caller.signer, signed_tx=body.signed_tx, functions=("withdrawBid",))
+def withdraw(
+    tender_id: str, section: int, body: WithdrawRequest, caller: SignedCallerDep, store: StoreDep,
+    relayer: Annotated[svc.BidRelayer, Depends(_relayer)],
+) -> dict[str, Any]:
+    """Withdraw one's bid before the deadline: the bidder's own withdrawBid transaction, or its
+    EIP-712 signature over a zero commitment, relayed like a bid (no funds needed)."""
+    if body.signed_tx is not None:
+        return svc.relay_signed(store, signer=caller.signer, signed_tx=body.signed_tx, functions=("withdrawBid",))
+    if body.nonce is None or body.expiry is None or body.signature is None:
+        raise ValidationFailed("give signed_tx, or nonce, expiry and signature of a zero-commitment Bid")
+    return svc.withdraw_by_signature(
+        store, relayer, signer=caller.signer, tender_id=tender_id, section=section,
+        auth={"bidder": caller.signer, "commitment": b"\x00" * 32, "nonce": body.nonce, "expiry": body.expiry,
+              "signature": bytes(HexBytes(body.signature))},
+    )
 
 
 @router.post("/tenders/{tender_id}/shares")

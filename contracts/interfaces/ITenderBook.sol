@@ -350,7 +350,8 @@ interface ITenderBook {
 
     /// @notice Submits bids signed by their bidders; anyone may relay them. All or none: any
     /// expired, misnumbered, badly signed or late bid reverts the whole batch. Each bidder's
-    /// nonces are used in order, one per bid.
+    /// nonces are used in order, one per bid. A signed bid with a zero commitment withdraws the
+    /// bidder's live bid in that section (before the deadline), so withdrawing needs no funds.
     function submitBidsBySig(BidAuth[] calldata bids) external;
 
     /// @notice Makes every unused nonce of the caller below `nextNonce` unusable, cancelling
