@@ -7,10 +7,8 @@ relayed by `api.credentials`); the concurrent writers go through a real HTTP ser
 from __future__ import annotations
 
 import json
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -201,36 +199,14 @@ class WriterOutcome:
     seconds: float = 0.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve(settings: Settings) -> Iterator[str]:
     """The HTTP API on 127.0.0.1 and a free port, in a thread; yields its base URL."""
-    import uvicorn
-
     from api.app import create_app
+    from api.serving import serving
 
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="tl-bench-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the HTTP server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serving(create_app(settings), name="tl-bench-server") as url:
+        yield url
 
 
 class _Writer:
