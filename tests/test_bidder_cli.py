@@ -14,8 +14,6 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,12 +22,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
 from api.app import create_app
+from api.serving import serving
 from bidders.cli import main
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential
@@ -174,19 +172,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str, api: str, stdin: str = "
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data = tmp_path_factory.mktemp("server")
     app = create_app(Settings(data_dir=data / "data"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield World(f"http://127.0.0.1:{port}", app.state.runtime, tmp_path_factory.mktemp("firms"))
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serving(app) as url:
+        yield World(url, app.state.runtime, tmp_path_factory.mktemp("firms"))
 
 
 @pytest.fixture(autouse=True)

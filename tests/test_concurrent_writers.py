@@ -4,8 +4,6 @@ lost (every 201 is in the store and on chain), no write duplicated (each credent
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
@@ -23,6 +20,7 @@ from sqlmodel import select
 
 from api import credentials as svc
 from api.app import create_app
+from api.serving import serving
 from api.demo import ISSUER_FUNDS, sign
 from api.store import ChainEvent, Store
 from ledger import registry as reg
@@ -69,23 +67,8 @@ def issuers(tmp_path: Path) -> list[LocalAccount]:
 @contextmanager
 def _serve(data_dir: Path) -> Iterator[str]:
     """The HTTP API served by uvicorn on 127.0.0.1 and a free port, in a thread, then stopped."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(_settings(data_dir)), host="127.0.0.1", port=port, log_level="warning"
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=30)
-    assert not thread.is_alive(), "the server did not stop"
+    with serving(create_app(_settings(data_dir))) as url:
+        yield url
 
 
 def _batches(account: LocalAccount, n: int) -> list[list[SealedCredential]]:
