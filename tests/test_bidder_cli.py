@@ -10,7 +10,6 @@ import io
 import json
 import os
 import random
-import socket
 import stat
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
 from api.app import create_app
-from api.serving import serving
+from api.serving import free_port, serving
 from bidders.cli import main
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential
@@ -42,12 +41,6 @@ from tests.test_hash_agreement import make_document
 PASSWORD = "correct horse battery"
 FUNDS = 10**21
 KINDS = (Kind.IDENTITY, Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -399,7 +392,7 @@ def test_a_wrong_password_or_missing_keystore_is_a_configuration_error(world: Wo
 
 def test_an_unreachable_api_is_a_configuration_error_without_a_traceback(world: World, capsys: Any, tmp_path: Path) -> None:
     firm = world.new_firm(capsys, bound=False)
-    down = f"http://127.0.0.1:{_free_port()}"
+    down = f"http://127.0.0.1:{free_port()}"
     code, _, err = run(capsys, "--keystore", str(firm.keystore), "credentials", api=down)
     assert code == 3 and "connection refused" in err
     env = dict(os.environ, TL_API_URL=down, TL_KEYSTORE=str(firm.keystore))

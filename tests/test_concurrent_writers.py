@@ -3,7 +3,6 @@ lost (every 201 is in the store and on chain), no write duplicated (each credent
 
 from __future__ import annotations
 
-import socket
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,12 +35,6 @@ pytestmark = pytest.mark.slow
 WRITERS = 16
 BATCHES = 4
 BATCH_SIZE = 10
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _settings(data_dir: Path) -> Settings:
