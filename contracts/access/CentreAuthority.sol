@@ -2,51 +2,17 @@
 pragma solidity 0.8.37;
 
 import {ITenderBook} from "../interfaces/ITenderBook.sol";
+import {AdminControl} from "./AdminControl.sol";
 
 /**
  * @title CentreAuthority
- * @notice The admin role (two-step transfer) and the trading-centre role of the tender book.
+ * @notice The trading-centre role of the tender book, granted and withdrawn by the admin of
+ * {AdminControl}.
  */
-abstract contract CentreAuthority is ITenderBook {
-    address private _admin;
-    address private _pendingAdmin;
+abstract contract CentreAuthority is AdminControl, ITenderBook {
     mapping(address centre => bool authorised) private _centres;
 
-    modifier onlyAdmin() {
-        if (msg.sender != _admin) revert NotAdmin(msg.sender);
-        _;
-    }
-
-    constructor(address initialAdmin) {
-        if (initialAdmin == address(0)) revert InvalidAdmin(initialAdmin);
-        _admin = initialAdmin;
-        emit AdminTransferred(address(0), initialAdmin);
-    }
-
-    /// @inheritdoc ITenderBook
-    function admin() external view returns (address) {
-        return _admin;
-    }
-
-    /// @inheritdoc ITenderBook
-    function pendingAdmin() external view returns (address) {
-        return _pendingAdmin;
-    }
-
-    /// @inheritdoc ITenderBook
-    function transferAdmin(address newAdmin) external onlyAdmin {
-        _pendingAdmin = newAdmin;
-        emit AdminTransferStarted(msg.sender, newAdmin);
-    }
-
-    /// @inheritdoc ITenderBook
-    function acceptAdmin() external {
-        if (msg.sender != _pendingAdmin) revert NotPendingAdmin(msg.sender);
-        address previous = _admin;
-        _admin = msg.sender;
-        delete _pendingAdmin;
-        emit AdminTransferred(previous, msg.sender);
-    }
+    constructor(address initialAdmin) AdminControl(initialAdmin) {}
 
     /// @inheritdoc ITenderBook
     function authoriseCentre(address centre) external onlyAdmin {

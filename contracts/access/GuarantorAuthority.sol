@@ -2,54 +2,20 @@
 pragma solidity 0.8.37;
 
 import {IGuaranteeBook} from "../interfaces/IGuaranteeBook.sol";
+import {AdminControl} from "./AdminControl.sol";
 
 /**
  * @title GuarantorAuthority
- * @notice The admin role (two-step transfer) and the per-type guarantee-issuer roles of the
- * guarantee book. An issuer's types are one byte: bit `t` set means it may issue guarantees of type `t`.
+ * @notice The per-type guarantee-issuer roles of the guarantee book, granted and withdrawn by the
+ * admin of {AdminControl}. An issuer's types are one byte: bit `t` set means it may issue guarantees
+ * of type `t`.
  */
-abstract contract GuarantorAuthority is IGuaranteeBook {
+abstract contract GuarantorAuthority is AdminControl, IGuaranteeBook {
     uint8 internal constant ISSUER_TYPE_COUNT = 3;
 
-    address private _admin;
-    address private _pendingAdmin;
     mapping(address issuer => uint8 types) private _issuerTypes;
 
-    modifier onlyAdmin() {
-        if (msg.sender != _admin) revert NotAdmin(msg.sender);
-        _;
-    }
-
-    constructor(address initialAdmin) {
-        if (initialAdmin == address(0)) revert InvalidAdmin(initialAdmin);
-        _admin = initialAdmin;
-        emit AdminTransferred(address(0), initialAdmin);
-    }
-
-    /// @inheritdoc IGuaranteeBook
-    function admin() external view returns (address) {
-        return _admin;
-    }
-
-    /// @inheritdoc IGuaranteeBook
-    function pendingAdmin() external view returns (address) {
-        return _pendingAdmin;
-    }
-
-    /// @inheritdoc IGuaranteeBook
-    function transferAdmin(address newAdmin) external onlyAdmin {
-        _pendingAdmin = newAdmin;
-        emit AdminTransferStarted(msg.sender, newAdmin);
-    }
-
-    /// @inheritdoc IGuaranteeBook
-    function acceptAdmin() external {
-        if (msg.sender != _pendingAdmin) revert NotPendingAdmin(msg.sender);
-        address previous = _admin;
-        _admin = msg.sender;
-        delete _pendingAdmin;
-        emit AdminTransferred(previous, msg.sender);
-    }
+    constructor(address initialAdmin) AdminControl(initialAdmin) {}
 
     /// @inheritdoc IGuaranteeBook
     function authoriseIssuer(address issuer, uint8 issuerType) external onlyAdmin {

@@ -2,54 +2,20 @@
 pragma solidity 0.8.37;
 
 import {ICredentialRegistry} from "../interfaces/ICredentialRegistry.sol";
+import {AdminControl} from "./AdminControl.sol";
 
 /**
  * @title IssuerAuthority
- * @notice The admin role (two-step transfer) and the per-kind issuer roles of the credential
- * registry. An issuer's kinds are one byte: bit `k` set means it may anchor credentials of kind `k`.
+ * @notice The per-kind issuer roles of the credential registry, granted and withdrawn by the admin
+ * of {AdminControl}. An issuer's kinds are one byte: bit `k` set means it may anchor credentials of
+ * kind `k`.
  */
-abstract contract IssuerAuthority is ICredentialRegistry {
+abstract contract IssuerAuthority is AdminControl, ICredentialRegistry {
     uint8 internal constant KIND_COUNT = 7;
 
-    address private _admin;
-    address private _pendingAdmin;
     mapping(address issuer => uint8 kinds) private _issuerKinds;
 
-    modifier onlyAdmin() {
-        if (msg.sender != _admin) revert NotAdmin(msg.sender);
-        _;
-    }
-
-    constructor(address initialAdmin) {
-        if (initialAdmin == address(0)) revert InvalidAdmin(initialAdmin);
-        _admin = initialAdmin;
-        emit AdminTransferred(address(0), initialAdmin);
-    }
-
-    /// @inheritdoc ICredentialRegistry
-    function admin() external view returns (address) {
-        return _admin;
-    }
-
-    /// @inheritdoc ICredentialRegistry
-    function pendingAdmin() external view returns (address) {
-        return _pendingAdmin;
-    }
-
-    /// @inheritdoc ICredentialRegistry
-    function transferAdmin(address newAdmin) external onlyAdmin {
-        _pendingAdmin = newAdmin;
-        emit AdminTransferStarted(msg.sender, newAdmin);
-    }
-
-    /// @inheritdoc ICredentialRegistry
-    function acceptAdmin() external {
-        if (msg.sender != _pendingAdmin) revert NotPendingAdmin(msg.sender);
-        address previous = _admin;
-        _admin = msg.sender;
-        delete _pendingAdmin;
-        emit AdminTransferred(previous, msg.sender);
-    }
+    constructor(address initialAdmin) AdminControl(initialAdmin) {}
 
     /// @inheritdoc ICredentialRegistry
     function authoriseIssuer(address issuer, uint8 kind) external onlyAdmin {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {IAdminControl} from "../access/IAdminControl.sol";
+
 /**
  * @title ICredentialRegistry
  * @notice Registry of tender credentials. Issuers authorised per kind by the admin (the trading-centre
@@ -9,8 +11,10 @@ pragma solidity 0.8.37;
  * superseded by a newer version, by the root's issuer only. Every change is stamped with the block
  * timestamp and kept, so the status of a credential at any past instant can be answered, and every
  * change is logged with enough data to rebuild the whole state from events alone.
+ *
+ * The admin role (two-step transfer, its errors and events) is declared in {IAdminControl}.
  */
-interface ICredentialRegistry {
+interface ICredentialRegistry is IAdminControl {
     /// @notice Kinds of credential. A kind is passed as `uint8`; its value is also its bit in an
     /// issuer's kind mask.
     enum Kind {
@@ -43,15 +47,6 @@ interface ICredentialRegistry {
 
     /// @notice `kind` is not one of the seven credential kinds.
     error InvalidKind(uint8 kind);
-
-    /// @notice The zero address cannot be the admin.
-    error InvalidAdmin(address admin);
-
-    /// @notice `caller` is not the admin.
-    error NotAdmin(address caller);
-
-    /// @notice `caller` is not the pending admin.
-    error NotPendingAdmin(address caller);
 
     /// @notice `issuer` is not authorised to anchor credentials of `kind`.
     error NotAuthorised(address issuer, uint8 kind);
@@ -92,14 +87,6 @@ interface ICredentialRegistry {
 
     // ------------------------------------------------------------------ events
 
-    /// @notice Emitted when `previousAdmin` proposes `pendingAdmin` as the next admin
-    /// (`pendingAdmin` == 0 cancels a proposal).
-    event AdminTransferStarted(address indexed previousAdmin, address indexed pendingAdmin);
-
-    /// @notice Emitted when the admin changed from `previousAdmin` to `newAdmin` (in the
-    /// constructor with `previousAdmin` == 0).
-    event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
-
     /// @notice Emitted when `issuer` was authorised to anchor credentials of `kind`.
     event IssuerAuthorised(address indexed issuer, uint8 kind);
 
@@ -125,20 +112,7 @@ interface ICredentialRegistry {
         bytes32 indexed root, bytes32 indexed credentialId, bytes32 newRoot, bytes32 newCredentialId
     );
 
-    // ------------------------------------------------------------------ admin
-
-    /// @notice The admin, who authorises and withdraws issuers.
-    function admin() external view returns (address);
-
-    /// @notice The admin proposed by `transferAdmin`, or 0.
-    function pendingAdmin() external view returns (address);
-
-    /// @notice Proposes `newAdmin`; the transfer completes when `newAdmin` calls `acceptAdmin`.
-    /// Only the admin may call it. Passing 0 cancels a proposal.
-    function transferAdmin(address newAdmin) external;
-
-    /// @notice Makes the pending admin the admin. Only the pending admin may call it.
-    function acceptAdmin() external;
+    // ------------------------------------------------------------------ roles
 
     /// @notice Authorises `issuer` to anchor credentials of `kind`. Only the admin may call it;
     /// authorising again changes nothing and emits nothing.

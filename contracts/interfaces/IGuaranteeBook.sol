@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {IAdminControl} from "../access/IAdminControl.sol";
+
 /**
  * @title IGuaranteeBook
  * @notice Electronic bid guarantees (电子保函) that replace cash bid bonds. Guarantee issuers (banks,
@@ -16,8 +18,10 @@ pragma solidity 0.8.37;
  * exercised by the tender's publishing centre, the only party TenderBook records for a tender.
  *
  * Amounts are integers in the smallest currency unit (分) and must fit in 64 bits. Time is block time.
+ *
+ * The admin role (two-step transfer, its errors and events) is declared in {IAdminControl}.
  */
-interface IGuaranteeBook {
+interface IGuaranteeBook is IAdminControl {
     /// @notice Issuer types. An issuer type is passed as `uint8`; its value is also its bit in an
     /// issuer's type mask.
     enum IssuerType {
@@ -103,15 +107,6 @@ interface IGuaranteeBook {
     }
 
     // ------------------------------------------------------------------ errors: roles
-
-    /// @notice The zero address cannot be the admin.
-    error InvalidAdmin(address admin);
-
-    /// @notice `caller` is not the admin.
-    error NotAdmin(address caller);
-
-    /// @notice `caller` is not the pending admin.
-    error NotPendingAdmin(address caller);
 
     /// @notice `issuerType` is not one of the three issuer types.
     error InvalidIssuerType(uint8 issuerType);
@@ -228,14 +223,6 @@ interface IGuaranteeBook {
 
     // ------------------------------------------------------------------ events
 
-    /// @notice Emitted when `previousAdmin` proposed `pendingAdmin` as the next admin
-    /// (`pendingAdmin` == 0 cancels a proposal).
-    event AdminTransferStarted(address indexed previousAdmin, address indexed pendingAdmin);
-
-    /// @notice Emitted when the admin changed from `previousAdmin` to `newAdmin` (in the
-    /// constructor with `previousAdmin` == 0).
-    event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
-
     /// @notice Emitted when `issuer` was authorised to issue guarantees of `issuerType`.
     event IssuerAuthorised(address indexed issuer, uint8 issuerType);
 
@@ -297,19 +284,6 @@ interface IGuaranteeBook {
     event Expired(bytes32 indexed guaranteeId);
 
     // ------------------------------------------------------------------ roles
-
-    /// @notice The admin, who authorises and withdraws guarantee issuers.
-    function admin() external view returns (address);
-
-    /// @notice The admin proposed by `transferAdmin`, or 0.
-    function pendingAdmin() external view returns (address);
-
-    /// @notice Proposes `newAdmin`; the transfer completes when `newAdmin` calls `acceptAdmin`.
-    /// Only the admin may call it. Passing 0 cancels a proposal.
-    function transferAdmin(address newAdmin) external;
-
-    /// @notice Makes the pending admin the admin. Only the pending admin may call it.
-    function acceptAdmin() external;
 
     /// @notice Authorises `issuer` to issue guarantees of `issuerType`. Only the admin may call it;
     /// granting a held type changes nothing and emits nothing.

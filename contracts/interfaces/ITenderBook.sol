@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {IAdminControl} from "../access/IAdminControl.sol";
+
 /**
  * @title ITenderBook
  * @notice Sealed-bid tenders. Trading centres, authorised by the admin, publish a tender with every
@@ -13,8 +15,10 @@ pragma solidity 0.8.37;
  * evaluation report is anchored.
  *
  * Sections are numbered 0 … sectionCount − 1. Time is block time; a bid is late at the deadline.
+ *
+ * The admin role (two-step transfer, its errors and events) is declared in {IAdminControl}.
  */
-interface ITenderBook {
+interface ITenderBook is IAdminControl {
     /// @notice Outcome of an opening attempt.
     enum Outcome {
         DECRYPTED, // opened; the revealed ciphertext and credentials match the commitment
@@ -84,15 +88,6 @@ interface ITenderBook {
     }
 
     // ------------------------------------------------------------------ errors: roles
-
-    /// @notice The zero address cannot be the admin.
-    error InvalidAdmin(address admin);
-
-    /// @notice `caller` is not the admin.
-    error NotAdmin(address caller);
-
-    /// @notice `caller` is not the pending admin.
-    error NotPendingAdmin(address caller);
 
     /// @notice `caller` is not an authorised trading centre.
     error NotCentre(address caller);
@@ -200,14 +195,6 @@ interface ITenderBook {
 
     // ------------------------------------------------------------------ events
 
-    /// @notice Emitted when `previousAdmin` proposed `pendingAdmin` as the next admin
-    /// (`pendingAdmin` == 0 cancels a proposal).
-    event AdminTransferStarted(address indexed previousAdmin, address indexed pendingAdmin);
-
-    /// @notice Emitted when the admin changed from `previousAdmin` to `newAdmin` (in the
-    /// constructor with `previousAdmin` == 0).
-    event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
-
     /// @notice Emitted when `centre` was authorised to publish tenders.
     event CentreAuthorised(address indexed centre);
 
@@ -288,19 +275,6 @@ interface ITenderBook {
     event EvaluationPublished(bytes32 indexed tenderId, uint16 section, bytes32 reportHash, uint16 revision);
 
     // ------------------------------------------------------------------ roles
-
-    /// @notice The admin, who authorises and withdraws trading centres.
-    function admin() external view returns (address);
-
-    /// @notice The admin proposed by `transferAdmin`, or 0.
-    function pendingAdmin() external view returns (address);
-
-    /// @notice Proposes `newAdmin`; the transfer completes when `newAdmin` calls `acceptAdmin`.
-    /// Only the admin may call it. Passing 0 cancels a proposal.
-    function transferAdmin(address newAdmin) external;
-
-    /// @notice Makes the pending admin the admin. Only the pending admin may call it.
-    function acceptAdmin() external;
 
     /// @notice Authorises `centre` to publish tenders. Only the admin may call it; authorising
     /// again changes nothing and emits nothing.
