@@ -1,0 +1,750 @@
+"""Guarantee services behind the API: guarantee issuers, applications filled in from the ledger,
+issuing (明文 or 密文), binding, the check at opening, award and release, claims with evidence,
+and credit commitment letters.
+
+As everywhere in the service, each party's write is its own signed transaction, checked to do
+exactly what the request says and dry-run before it is relayed; the trading centre's steps
+(verification, award, signing, claims) are sent with the operator key, the centre on chain.
+A write that fails leaves nothing behind: the chain refuses it before the store is touched.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+from hexbytes import HexBytes
+from pydantic import ValidationError
+from sqlalchemy import Column, LargeBinary
+from sqlmodel import Field, SQLModel, col, select
+
+from api import tenders
+from api.credentials import RelayedTx, _relay, decode_signed_tx
+from api.store import ChainEvent, Store
+from ledger import bidding
+from ledger import guarantees as gt
+from ledger.bidding import PublishedTender
+from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
+from ledger.sealing import MIN_ENVELOPE_SIZE, BidPackage, OpeningKey
+from ledger.sealing import VERSION as SEAL_VERSION
+from ledger.shares import ShareError
+from ledger.uscc import InvalidUSCC, validate_uscc
+from ledger.verify import Check, CheckStatus
+
+# Guarantee writes one at a time: "check the store → relay → record" must not interleave.
+_WRITE_LOCK = threading.Lock()
+TERMS_FIELDS = ("docHash", "amount", "fee", "rateBps", "start", "end", "form", "termsCommitment",
+                "issuerType", "beneficiaryUscc")
+PREPARABLE = frozenset({"authoriseIssuer", "withdrawIssuer", "applyFor", "issue", "reject", "cancel", "bind",
+                        "unbind", "release", "expire"})
+
+
+class GuarantorProfile(SQLModel, table=True):
+    """What a guarantee issuer publishes about itself: name, USCC and its red-list fee discount."""
+
+    chain_key: str = Field(primary_key=True)
+    issuer: str = Field(primary_key=True)
+    name: str
+    uscc: str
+    red_discount: str  # a fraction in [0, 1), e.g. "0.3" = 30 % off for red-listed firms
+    published_at: datetime
+
+
+class GuaranteeRecord(SQLModel, table=True):
+    """A guarantee's off-chain documents: the application, and the terms (明文) or the sealed
+    terms (密文, opened at the bid's opening)."""
+
+    chain_key: str = Field(primary_key=True)
+    guarantee_id: str = Field(primary_key=True)
+    tender_id: str = Field(index=True)
+    section: int
+    applicant: str = Field(index=True)
+    applicant_uscc: str
+    issuer: str = Field(index=True)
+    application: str  # Application JSON
+    application_hash: str
+    form: int | None = None
+    terms: str | None = None  # GuaranteeTerms JSON: 明文 at issue, 密文 once opened
+    sealed_terms: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    fee_fen: int | None = None
+    red_discount: str | None = None
+    rejection: str | None = None
+    verification: str | None = None  # the recorded check as JSON (its keccak is on chain)
+    applied_tx: str
+    issued_tx: str | None = None
+    applied_at: datetime
+
+
+class GuaranteeClaim(SQLModel, table=True):
+    """A claim (理赔) and its evidence; the evidence's keccak is on chain."""
+
+    chain_key: str = Field(primary_key=True)
+    guarantee_id: str = Field(primary_key=True)
+    cause: str
+    evidence: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    evidence_hash: str
+    tx_hash: str
+    claimed_at: datetime
+
+
+class CommitmentLetterRecord(SQLModel, table=True):
+    """A bidder's signed credit commitment letter (信用承诺书), registered before the deadline."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    section: int = Field(primary_key=True)
+    bidder: str = Field(primary_key=True)
+    letter: str  # CommitmentLetter JSON, signature included
+    letter_hash: str
+    stored_at: datetime
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+def word(value: str, what: str) -> bytes:
+    try:
+        raw = bytes(HexBytes(value))
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"{what} must be 0x-prefixed hex, got {value!r}") from None
+    if len(raw) != 32:
+        raise ValidationFailed(f"{what} must be 32 bytes, got {len(raw)}")
+    return raw
+
+
+def _address(value: str, what: str) -> str:
+    try:
+        return to_checksum_address(value)
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"{what} is not an address: {value!r}") from None
+
+
+def _book(store: Store) -> Any:
+    return store.runtime.contract("GuaranteeBook")
+
+
+def _now(store: Store) -> int:
+    return store.runtime.client.block_timestamp()
+
+
+def _tender(store: Store, tender_id: str) -> PublishedTender:
+    return tenders.published(tenders._tender(store, tender_id))
+
+
+def _check_section(tender: PublishedTender, section: int) -> None:
+    count = len(tender.params.sections)
+    if not 0 <= section < count:
+        raise NotFound("UnknownSection", {"tenderId": tender.tender_id, "section": section},
+                       f"tender {tender.params.project_code} has sections 0..{count - 1}")
+
+
+def _own(relayed: RelayedTx, signer: str, functions: tuple[str, ...]) -> None:
+    if relayed.sender != signer:
+        raise Unauthorised("SignerMismatch", {}, f"the transaction is signed by {relayed.sender} but the request by "
+                                                 f"{signer}: each party signs its own transaction")
+    if relayed.function not in functions:
+        raise ValidationFailed(f"signed_tx calls {relayed.function}, expected {' or '.join(functions)}")
+
+
+def _about(relayed: RelayedTx, gid: bytes) -> None:
+    if bytes(relayed.args["guaranteeId"]) != gid:
+        raise ValidationFailed(f"signed_tx {relayed.function}s guarantee {_hex(relayed.args['guaranteeId'])}, "
+                               f"not {_hex(gid)}")
+
+
+def _relayed(store: Store, relayed: RelayedTx) -> dict[str, Any]:
+    receipt = _relay(store, relayed)
+    return {"function": relayed.function, "tx_hash": _hex(receipt["transactionHash"]),
+            "block_number": int(receipt["blockNumber"])}
+
+
+def _record(store: Store, gid: bytes) -> GuaranteeRecord:
+    with store.session() as s:
+        row = s.get(GuaranteeRecord, (store.chain_key, _hex(gid)))
+    if row is None:
+        raise NotFound("UnknownGuarantee", {"guaranteeId": gid}, f"no guarantee application {_hex(gid)} on record")
+    return row
+
+
+def _update(store: Store, gid: bytes, **values: Any) -> None:
+    with store.session() as s:
+        row = s.get(GuaranteeRecord, (store.chain_key, _hex(gid)))
+        assert row is not None
+        for k, v in values.items():
+            setattr(row, k, v)
+        s.add(row)
+        s.commit()
+
+
+def _centre(store: Store, signer: str) -> None:
+    """The centre's request, acted on with the operator key (the publishing centre on chain)."""
+    tenders.require_centre(store, signer)
+
+
+# ---------------------------------------------------------------------- issuers
+
+
+def relay_admin(store: Store, *, signer: str, signed_tx: str) -> dict[str, Any]:
+    """Relay the GuaranteeBook admin's own authoriseIssuer / withdrawIssuer."""
+    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    _own(relayed, signer, ("authoriseIssuer", "withdrawIssuer"))
+    rt = store.runtime
+    admin = rt.client.call(_book(store).functions.admin())
+    if admin != signer:
+        raise Unauthorised("NotAdmin", {"caller": signer}, f"only the GuaranteeBook admin {admin} authorises issuers")
+    with _WRITE_LOCK:
+        out = _relayed(store, relayed)
+        store.reconcile()
+    kind = int(relayed.args["issuerType"])
+    return out | {"issuer": relayed.args["issuer"], "issuer_type": kind,
+                  "issuer_type_name": gt.IssuerType(kind).name if kind in gt.IssuerType._value2member_map_ else None}
+
+
+def _types(store: Store, issuer: str) -> list[str]:
+    mask = int(store.runtime.client.call(_book(store).functions.issuerTypes(issuer)))
+    return [t.name for t in gt.IssuerType if mask >> int(t) & 1]
+
+
+def publish_profile(store: Store, *, signer: str, name: str, uscc: str, red_discount: str) -> dict[str, Any]:
+    """An authorised issuer publishes its name, USCC and the fee discount red-listed firms get."""
+    if not _types(store, signer):
+        raise Unauthorised("NotGuarantor", {"issuer": signer}, f"{signer} is not an authorised guarantee issuer")
+    try:
+        code = validate_uscc(uscc)
+    except InvalidUSCC as exc:
+        raise ValidationFailed(f"uscc: {exc}") from None
+    discount = _discount(red_discount)
+    if not name.strip():
+        raise ValidationFailed("name must not be empty")
+    row = GuarantorProfile(chain_key=store.chain_key, issuer=signer, name=name.strip(), uscc=code,
+                           red_discount=str(discount), published_at=datetime.now(UTC))
+    with store.session() as s:
+        s.merge(row)
+        s.commit()
+    return _profile_view(store, row)
+
+
+def _discount(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError):
+        raise ValidationFailed(f"red_discount must be a decimal fraction such as '0.3', got {text!r}") from None
+    if not Decimal(0) <= value < Decimal(1):
+        raise ValidationFailed(f"red_discount is a fraction in [0, 1), got {value}")
+    return value
+
+
+def red_discount_of(store: Store, issuer: str) -> Decimal:
+    """The discount `issuer` publishes for red-listed firms (0 if it published none)."""
+    with store.session() as s:
+        row = s.get(GuarantorProfile, (store.chain_key, issuer))
+    return Decimal(row.red_discount) if row else Decimal(0)
+
+
+def _profile_view(store: Store, row: GuarantorProfile) -> dict[str, Any]:
+    return {"issuer": row.issuer, "name": row.name, "uscc": row.uscc, "red_discount": row.red_discount,
+            "published_at": row.published_at.isoformat(), "types": _types(store, row.issuer)}
+
+
+def issuers(store: Store) -> list[dict[str, Any]]:
+    """Every address ever authorised as a guarantee issuer, with its types now and its profile."""
+    store.reconcile()
+    with store.session() as s:
+        events = s.exec(select(ChainEvent).where(
+            ChainEvent.chain_key == store.chain_key, ChainEvent.contract == "GuaranteeBook",
+            ChainEvent.name == "IssuerAuthorised")).all()
+        profiles = {p.issuer: p for p in s.exec(select(GuarantorProfile).where(
+            GuarantorProfile.chain_key == store.chain_key)).all()}
+    out = []
+    for issuer in dict.fromkeys(json.loads(e.args)["issuer"] for e in events):
+        p = profiles.get(issuer)
+        out.append({"issuer": issuer, "types": _types(store, issuer), "name": p.name if p else None,
+                    "uscc": p.uscc if p else None, "red_discount": p.red_discount if p else "0"})
+    return out
+
+
+def prepare(store: Store, *, sender: str, function: str, args: list[Any]) -> dict[str, Any]:
+    """An unsigned GuaranteeBook transaction for `sender` to sign (gas estimated: one that would
+    revert is refused here with the contract's error)."""
+    if function not in PREPARABLE:
+        raise ValidationFailed(f"GuaranteeBook.{function} cannot be prepared here; one of {', '.join(sorted(PREPARABLE))}")
+    try:
+        fn = _book(store).functions[function](*args)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(f"arguments do not fit {function}: {exc}") from None
+    return store.runtime.client.build(_address(sender, "sender"), fn)
+
+
+# ---------------------------------------------------------------------- applying
+
+
+def application_template(store: Store, *, signer: str, tender_id: str, section: int, issuer: str) -> dict[str, Any]:
+    """The bidder's application, filled in from the tender, the section and its firm, with the
+    unsigned applyFor transaction: sign it and post both back."""
+    tender = _tender(store, tender_id)
+    _check_section(tender, section)
+    issuer = _address(issuer, "issuer")
+    uscc = tenders._identity_of(store, signer)
+    credit = tenders.credit_standing(store, uscc, at=_now(store))
+    gt.refuse_blacklisted(credit, step="application")
+    if not _types(store, issuer):
+        raise Unauthorised("NotGuarantor", {"issuer": issuer}, f"{issuer} is not an authorised guarantee issuer")
+    rt = store.runtime
+    app = gt.prefill_application(
+        chain_id=rt.client.chain_id, book_address=_book(store).address, tender=tender, section=section,
+        applicant=signer, applicant_uscc=uscc, issuer=issuer, application_no=f"SQ-{secrets.token_hex(8)}",
+    )
+    tx = rt.client.build(signer, gt.apply_call(_book(store), app))
+    return {"application": app.model_dump(mode="json"), "application_hash": _hex(app.hash()),
+            "guarantee_id": _hex(app.guarantee_id()), "tx": jsonable_tx(tx),
+            "credit": {"redlisted": credit.redlisted, "red_discount": str(red_discount_of(store, issuer))
+                       if credit.is_redlisted else "0"}}
+
+
+def apply(store: Store, *, signer: str, application: dict[str, Any], signed_tx: str) -> dict[str, Any]:
+    """Relay the bidder's own applyFor for an application that matches the ledger field by field."""
+    try:
+        app = gt.Application.model_validate(application)
+    except ValidationError as exc:
+        raise ValidationFailed(f"application: {gt._first_error(exc)}") from None
+    if app.applicant != signer:
+        raise Unauthorised("SignerMismatch", {}, f"the application is {app.applicant}'s, the request {signer}'s")
+    tender = _tender(store, _hex(app.tender_id))
+    _check_section(tender, app.section)
+    uscc = tenders._identity_of(store, signer)
+    rt = store.runtime
+    expected = gt.prefill_application(
+        chain_id=rt.client.chain_id, book_address=_book(store).address, tender=tender, section=app.section,
+        applicant=signer, applicant_uscc=uscc, issuer=app.issuer, application_no=app.application_no,
+    )
+    if app != expected:
+        sent, ledger = app.model_dump(mode="json"), expected.model_dump(mode="json")
+        wrong = [k for k in ledger if sent[k] != ledger[k]]
+        raise ValidationFailed(
+            f"application.{wrong[0]} is {sent[wrong[0]]!r} but the ledger says {ledger[wrong[0]]!r}: the application "
+            "is filled in from the tender, the section and the firm (GET …/guarantees/application-template)")
+    credit = tenders.credit_standing(store, uscc, at=_now(store))
+    gt.refuse_blacklisted(credit, step="application")
+    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    _own(relayed, signer, ("applyFor",))
+    want = {"guaranteeId": app.guarantee_id(), "tenderId": app.tender_id, "section": app.section,
+            "issuer": app.issuer, "amount": app.amount_fen, "applicationHash": app.hash()}
+    for name, value in want.items():
+        if relayed.args[name] != value:
+            raise ValidationFailed(f"signed_tx applyFor has {name} {_show(relayed.args[name])}, the application "
+                                   f"{_show(value)}")
+    with _WRITE_LOCK:
+        out = _relayed(store, relayed)
+        row = GuaranteeRecord(
+            chain_key=store.chain_key, guarantee_id=_hex(app.guarantee_id()), tender_id=_hex(app.tender_id),
+            section=app.section, applicant=signer, applicant_uscc=uscc, issuer=app.issuer,
+            application=app.model_dump_json(), application_hash=_hex(app.hash()), applied_tx=out["tx_hash"],
+            applied_at=datetime.now(UTC),
+        )
+        with store.session() as s:
+            s.add(row)
+            s.commit()
+        store.reconcile()
+    return guarantee_view(store, app.guarantee_id())
+
+
+def _show(value: Any) -> str:
+    return _hex(value) if isinstance(value, bytes) else str(value)
+
+
+def _application(row: GuaranteeRecord) -> gt.Application:
+    return gt.Application.model_validate_json(row.application)
+
+
+# ---------------------------------------------------------------------- issuing
+
+
+def issue_template(store: Store, *, signer: str, guarantee_id: str, rate_bps: int) -> dict[str, Any]:
+    """For the named issuer: the terms filled in from the application (amount, beneficiary,
+    period to the bid validity end, fee at `rate_bps` less its published red-list discount),
+    and what a 密文 guarantee is sealed to."""
+    gid = word(guarantee_id, "guarantee id")
+    row, g = _record(store, gid), gt.known_guarantee(store.runtime.client, _book(store), gid)
+    if g.issuer != signer:
+        raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
+                           f"guarantee {_hex(gid)} was applied for to {g.issuer}, not to {signer}")
+    if g.state is not gt.State.APPLIED:
+        raise Conflict("WrongState", {"guaranteeId": gid, "state": g.state.name},
+                       f"guarantee {_hex(gid)} is {g.state.name}, not APPLIED")
+    app = _application(row)
+    credit = tenders.credit_standing(store, app.applicant_uscc, at=_now(store))
+    gt.refuse_blacklisted(credit, step="issue")
+    discount = red_discount_of(store, signer)
+    if not 0 <= rate_bps <= 10_000:
+        raise ValidationFailed("rate_bps is in basis points, 0 to 10,000")
+    fee = gt.quote_fee(app.amount_fen, rate_bps, credit=credit, red_discount=discount)
+    tender = _tender(store, row.tender_id)
+    return {
+        "terms": {"guarantee_id": _hex(gid), "issuer": app.issuer, "applicant": app.applicant,
+                  "applicant_uscc": app.applicant_uscc, "beneficiary": app.tenderer,
+                  "beneficiary_uscc": app.tenderer_uscc, "project_code": app.project_code,
+                  "section_code": app.section_code, "amount_fen": app.amount_fen, "fee_fen": fee,
+                  "rate_bps": rate_bps, "red_discount": str(discount if credit.is_redlisted else Decimal(0)),
+                  "start": _now(store), "end": app.validity_end},
+        "redlisted": credit.redlisted, "validity_end": app.validity_end,
+        "sealing": {"chain_id": store.runtime.client.chain_id, "guarantee_book": _book(store).address,
+                    "opening_public_key": _hex(tender.opening_public)},
+    }
+
+
+def issue(
+    store: Store, *, signer: str, guarantee_id: str, signed_tx: str, terms: dict[str, Any] | None,
+    sealed_terms: bytes | None,
+) -> dict[str, Any]:
+    """Relay the issuer's own issue: 明文 with the terms in clear (checked against the
+    application and the published discount), 密文 with only the sealed terms (their keccak must
+    be the on-chain commitment; the amount is checked at opening)."""
+    gid = word(guarantee_id, "guarantee id")
+    row, g = _record(store, gid), gt.known_guarantee(store.runtime.client, _book(store), gid)
+    if g.issuer != signer:
+        raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
+                           f"guarantee {_hex(gid)} was applied for to {g.issuer}: only it may issue")
+    app = _application(row)
+    credit = tenders.credit_standing(store, app.applicant_uscc, at=_now(store))
+    gt.refuse_blacklisted(credit, step="issue")
+    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    _own(relayed, signer, ("issue",))
+    _about(relayed, gid)
+    sent = relayed.args["t"]
+    onchain = tuple(sent[k] for k in TERMS_FIELDS)
+    form = gt.Form(int(sent["form"])) if int(sent["form"]) in gt.Form._value2member_map_ else None
+    discount = red_discount_of(store, signer)
+    values: dict[str, Any] = {"form": int(sent["form"])}
+    if form is gt.Form.PLAINTEXT:
+        if terms is None or sealed_terms is not None:
+            raise ValidationFailed("a 明文 guarantee is issued with its terms in clear and no sealed terms")
+        try:
+            parsed = gt.GuaranteeTerms.model_validate(terms)
+        except ValidationError as exc:
+            raise ValidationFailed(f"terms: {gt._first_error(exc)}") from None
+        gt.check_terms(app, parsed, credit=credit, red_discount=discount)
+        expected = gt.onchain_terms(parsed, gt.Form.PLAINTEXT)
+        for name, a, b in zip(TERMS_FIELDS, onchain, expected, strict=True):
+            if a != b:
+                raise ValidationFailed(f"signed_tx issues {name} {_show(a)}, the terms say {_show(b)}")
+        values |= {"terms": parsed.model_dump_json(), "fee_fen": parsed.fee_fen, "red_discount": str(parsed.red_discount)}
+    elif form is gt.Form.SEALED:
+        if terms is not None:
+            raise ValidationFailed("a 密文 guarantee's terms stay sealed until opening: send only sealed_terms")
+        if sealed_terms is None:
+            raise ValidationFailed("a 密文 guarantee needs its sealed terms (sealed_terms_b64)")
+        if len(sealed_terms) < MIN_ENVELOPE_SIZE or sealed_terms[0] != SEAL_VERSION:
+            raise ValidationFailed("sealed_terms is not a sealed envelope (ledger.guarantees.seal_terms)")
+        if gt.terms_commitment(sealed_terms) != bytes(sent["termsCommitment"]):
+            raise ValidationFailed("the keccak of sealed_terms is not the termsCommitment the transaction issues")
+        if gt.uscc_of_word(sent["beneficiaryUscc"]) != app.tenderer_uscc:
+            raise ValidationFailed(f"the beneficiary must be the tenderer {app.tenderer_uscc}")
+        if int(sent["end"]) < app.validity_end:
+            raise ValidationFailed("the guarantee must last until the bid validity ends "
+                                   f"({datetime.fromtimestamp(app.validity_end, UTC).isoformat()})")
+        values |= {"sealed_terms": sealed_terms}
+    else:
+        raise ValidationFailed(f"form {sent['form']} is neither 0 (明文) nor 1 (密文)")
+    with _WRITE_LOCK:
+        out = _relayed(store, relayed)
+        _update(store, gid, issued_tx=out["tx_hash"], **values)
+        store.reconcile()
+    return guarantee_view(store, gid)
+
+
+def reject(store: Store, *, signer: str, guarantee_id: str, signed_tx: str, reason: str) -> dict[str, Any]:
+    """Relay the issuer's own reject; the reason is kept, its keccak is on chain."""
+    gid = word(guarantee_id, "guarantee id")
+    _record(store, gid)
+    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    _own(relayed, signer, ("reject",))
+    _about(relayed, gid)
+    if bytes(relayed.args["reasonHash"]) != keccak(reason.encode()):
+        raise ValidationFailed("signed_tx rejects with another reason than the one sent (reasonHash = keccak(reason))")
+    with _WRITE_LOCK:
+        _relayed(store, relayed)
+        _update(store, gid, rejection=reason)
+        store.reconcile()
+    return guarantee_view(store, gid)
+
+
+def relay_own(store: Store, *, signer: str, guarantee_id: str, signed_tx: str, function: str) -> dict[str, Any]:
+    """Relay a party's own cancel (applicant) or release (issuer, or the centre's own key)."""
+    gid = word(guarantee_id, "guarantee id")
+    gt.known_guarantee(store.runtime.client, _book(store), gid)
+    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    _own(relayed, signer, (function,))
+    _about(relayed, gid)
+    with _WRITE_LOCK:
+        _relayed(store, relayed)
+        store.reconcile()
+    return guarantee_view(store, gid)
+
+
+# ---------------------------------------------------------------------- binding and letters
+
+
+def bind(store: Store, *, signer: str, tender_id: str, section: int, signed_tx: str, function: str) -> dict[str, Any]:
+    """Relay the bidder's own bind (or unbind) of its guarantee to its bid in this section."""
+    tender = _tender(store, tender_id)
+    _check_section(tender, section)
+    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    _own(relayed, signer, (function,))
+    gid = bytes(relayed.args["guaranteeId"])
+    g = gt.known_guarantee(store.runtime.client, _book(store), gid)
+    gt.check_backs(g, tender_id=tender.tender_id, section=section, bidder=signer)
+    with _WRITE_LOCK:
+        _relayed(store, relayed)
+        store.reconcile()
+    return guarantee_view(store, gid)
+
+
+def letter_template(store: Store, *, signer: str, tender_id: str, section: int) -> dict[str, Any]:
+    """The bidder's credit commitment letter for this section, filled in, to sign (EIP-712)."""
+    tender = _tender(store, tender_id)
+    _check_section(tender, section)
+    uscc = tenders._identity_of(store, signer)
+    letter = gt.draft_commitment_letter(chain_id=store.runtime.client.chain_id, book_address=_book(store).address,
+                                        tender=tender, section=section, bidder=signer, firm_uscc=uscc,
+                                        signed_at=_now(store))
+    return {"letter": letter.model_dump(mode="json"), "digest": _hex(letter.digest()), "file_name": gt.LETTER_FILE}
+
+
+def submit_letter(store: Store, *, signer: str, tender_id: str, section: int, letter: dict[str, Any]) -> dict[str, Any]:
+    """Register the bidder's signed letter before the deadline (the same letter goes into its
+    sealed bid as `credit-commitment.json`, which the bid's on-chain commitment anchors)."""
+    tender = _tender(store, tender_id)
+    _check_section(tender, section)
+    try:
+        parsed = gt.CommitmentLetter.model_validate(letter)
+    except ValidationError as exc:
+        raise ValidationFailed(f"letter: {gt._first_error(exc)}") from None
+    uscc = tenders._identity_of(store, signer)
+    now = _now(store)
+    if now >= tender.deadline:
+        raise Conflict("DeadlinePassed", {"tenderId": tender.tender_id, "deadline": tender.deadline},
+                       "the deadline has passed: a commitment letter comes with the bid")
+    gt.check_commitment_letter(parsed, chain_id=store.runtime.client.chain_id, book_address=_book(store).address,
+                               tender=tender, section=section, bidder=signer, firm_uscc=uscc)
+    row = CommitmentLetterRecord(chain_key=store.chain_key, tender_id=_hex(tender.tender_id), section=section,
+                                 bidder=signer, letter=parsed.model_dump_json(), letter_hash=_hex(parsed.digest()),
+                                 stored_at=datetime.now(UTC))
+    with store.session() as s:
+        s.merge(row)
+        s.commit()
+    return {"tender_id": row.tender_id, "section": section, "bidder": signer, "letter_hash": row.letter_hash,
+            "file_name": gt.LETTER_FILE}
+
+
+def stored_letter(store: Store, *, tender_id: bytes, section: int, bidder: str) -> gt.CommitmentLetter | None:
+    with store.session() as s:
+        row = s.get(CommitmentLetterRecord, (store.chain_key, _hex(tender_id), section, bidder))
+    return gt.CommitmentLetter.model_validate_json(row.letter) if row else None
+
+
+# ---------------------------------------------------------------------- opening
+
+
+def check_bid_guarantee(
+    store: Store, *, tender: PublishedTender, section: int, bidder: str, opening_key: OpeningKey | None,
+    package: BidPackage | None = None, record: bool = True,
+) -> Check:
+    """`ledger.guarantees.check_guarantee` for one bid with what the service holds (the sealed
+    terms; the letter in the opened `package`, else the registered one), recorded on chain as
+    VERIFIED or INVALID when `record` and the guarantee is still only bound."""
+    rt, book = store.runtime, _book(store)
+    bidder = to_checksum_address(bidder)
+    gid = gt.guarantee_of_bid(rt.client, book, tender_id=tender.tender_id, section=section, bidder=bidder)
+    row = None
+    if gid is not None:
+        with store.session() as s:
+            row = s.get(GuaranteeRecord, (store.chain_key, _hex(gid)))
+    letter = gt.letter_from_package(package) if package is not None else None
+    if letter is None:
+        letter = stored_letter(store, tender_id=tender.tender_id, section=section, bidder=bidder)
+    check = gt.check_guarantee(rt.client, book, tender=tender, section=section, bidder=bidder,
+                               opening_key=opening_key, sealed_terms=row.sealed_terms if row else None,
+                               commitment_letter=letter)
+    if gid is None or check.status not in (CheckStatus.VALID, CheckStatus.INVALID):
+        return check
+    values: dict[str, Any] = {}
+    if row is not None and row.sealed_terms is not None and opening_key is not None and row.terms is None:
+        try:  # keep the opened terms: from opening on they are no secret
+            opened = gt.open_terms(row.sealed_terms, opening_key, chain_id=rt.client.chain_id,
+                                   book_address=book.address, guarantee_id=gid)
+            values |= {"terms": opened.model_dump_json(), "fee_fen": opened.fee_fen}
+        except ValidationFailed:
+            pass  # the check already says why
+    if record and gt.guarantee_of(rt.client, book, gid).state is gt.State.BOUND:
+        with _WRITE_LOCK:
+            mined = gt.record_verification(rt.client, book, centre=rt.operator, check=check)
+            values["verification"] = json.dumps({"status": check.status.value, "reason": check.reason,
+                                                 "details": check.details, "tx_hash": _hex(mined.tx_hash)},
+                                                default=str)
+    if row is not None and values:
+        _update(store, gid, **values)
+    return check
+
+
+def verify_section(store: Store, *, signer: str, tender_id: str, section: int) -> dict[str, Any]:
+    """The centre checks every live bid's guarantee in the section (after the deadline; 密文 ones
+    need k released shares) and records each result on chain."""
+    _centre(store, signer)
+    tender = _tender(store, tender_id)
+    _check_section(tender, section)
+    rt = store.runtime
+    tb = rt.contract("TenderBook")
+    if _now(store) < tender.deadline:
+        raise Conflict("TooEarly", {"tenderId": tender.tender_id, "deadline": tender.deadline},
+                       "guarantees are checked at opening, after the deadline")
+    key: OpeningKey | None
+    try:
+        key = bidding.rebuild_opening_key(tender, bidding.released_shares(client=rt.client, book=tb,
+                                                                          tender_id=tender.tender_id))
+    except ShareError:
+        key = None  # 明文 guarantees can still be checked; 密文 ones report ERROR
+    bidders = {e["args"]["bidder"] for e in tb.events.BidSubmitted.get_logs(
+        from_block=0, to_block="latest", argument_filters={"tenderId": tender.tender_id})
+        if int(e["args"]["section"]) == section}
+    checks = []
+    for bidder in sorted(bidders):
+        bid = bidding.bid_of(client=rt.client, book=tb, tender_id=tender.tender_id, section=section, bidder=bidder)
+        if bid["commitment"] == b"\x00" * 32:
+            continue
+        c = check_bid_guarantee(store, tender=tender, section=section, bidder=bidder, opening_key=key)
+        checks.append({"bidder": bidder, **check_json(c)})
+    store.reconcile()
+    return {"tender_id": _hex(tender.tender_id), "section": section, "checks": checks}
+
+
+def check_json(c: Check) -> dict[str, Any]:
+    return {"name": c.name, "status": c.status.value, "reason": c.reason,
+            "details": json.loads(json.dumps(c.details, default=str))}
+
+
+# ---------------------------------------------------------------------- award, release, claims
+
+
+def award(store: Store, *, signer: str, tender_id: str, section: int, winner: str | None) -> dict[str, Any]:
+    """Record the section's outcome and release every losing guarantee (batches of ≤ 100)."""
+    _centre(store, signer)
+    tender = _tender(store, tender_id)
+    _check_section(tender, section)
+    rt = store.runtime
+    with _WRITE_LOCK:
+        done = gt.record_award(client=rt.client, book=_book(store), centre=rt.operator, tender_id=tender.tender_id,
+                               section=section, winner=_address(winner, "winner") if winner else None)
+        store.reconcile()
+    return {"tender_id": _hex(tender.tender_id), "section": section, "winner": winner,
+            "tx_hash": _hex(done.mined.tx_hash), "released": [_hex(g) for g in done.released],
+            "release_batches": [_hex(b.tx_hash) for b in done.batches]}
+
+
+def contract_signed(store: Store, *, signer: str, tender_id: str, section: int, signed_at: int) -> dict[str, Any]:
+    """Record the winner's contract signing and release the guarantees still held."""
+    _centre(store, signer)
+    tender = _tender(store, tender_id)
+    _check_section(tender, section)
+    rt = store.runtime
+    with _WRITE_LOCK:
+        done = gt.record_contract_signed(client=rt.client, book=_book(store), centre=rt.operator,
+                                         tender_id=tender.tender_id, section=section, signed_at=signed_at)
+        store.reconcile()
+    return {"tender_id": _hex(tender.tender_id), "section": section, "signed_at": signed_at,
+            "tx_hash": _hex(done.mined.tx_hash), "released": [_hex(g) for g in done.released]}
+
+
+def claim(store: Store, *, signer: str, guarantee_id: str, cause: str, evidence: bytes) -> dict[str, Any]:
+    """The centre claims for the tenderer, for a cause the chain's records support, keeping the
+    evidence (its keccak goes on chain)."""
+    _centre(store, signer)
+    gid = word(guarantee_id, "guarantee id")
+    try:
+        reason = gt.ClaimCause[cause]
+    except KeyError:
+        raise ValidationFailed(f"cause must be one of {', '.join(c.name for c in gt.ClaimCause)}") from None
+    rt = store.runtime
+    gt.known_guarantee(rt.client, _book(store), gid)
+    with _WRITE_LOCK:
+        done = gt.claim(client=rt.client, book=_book(store), centre=rt.operator, guarantee_id=gid, cause=reason,
+                        evidence=evidence)
+        with store.session() as s:
+            s.merge(GuaranteeClaim(chain_key=store.chain_key, guarantee_id=_hex(gid), cause=reason.name,
+                                   evidence=evidence, evidence_hash=_hex(done.evidence_hash),
+                                   tx_hash=_hex(done.mined.tx_hash), claimed_at=datetime.now(UTC)))
+            s.commit()
+        store.reconcile()
+    return guarantee_view(store, gid)
+
+
+# ---------------------------------------------------------------------- reads
+
+
+def guarantee_view(store: Store, gid: bytes) -> dict[str, Any]:
+    """A guarantee as the chain holds it, with its application, terms (明文, or 密文 once opened),
+    rejection, verification and claim."""
+    rt = store.runtime
+    g = gt.known_guarantee(rt.client, _book(store), gid)
+    with store.session() as s:
+        row = s.get(GuaranteeRecord, (store.chain_key, _hex(gid)))
+        claimed = s.get(GuaranteeClaim, (store.chain_key, _hex(gid)))
+    out: dict[str, Any] = {
+        "guarantee_id": _hex(gid), "state": g.state.name, "tender_id": _hex(g.tender_id), "section": g.section,
+        "applicant": g.applicant, "issuer": g.issuer, "form": g.form.name if g.doc_hash != gt.ZERO_WORD else None,
+        "amount_fen": g.amount, "end": g.end, "closed_at": g.closed_at, "released_late": g.released_late,
+        "doc_hash": _hex(g.doc_hash), "terms_commitment": _hex(g.terms_commitment),
+    }
+    if row is not None:
+        out |= {"application": json.loads(row.application), "application_hash": row.application_hash,
+                "terms": json.loads(row.terms) if row.terms else None,
+                "sealed": row.sealed_terms is not None and row.terms is None,
+                "fee_fen": row.fee_fen, "rejection": row.rejection,
+                "verification": json.loads(row.verification) if row.verification else None,
+                "applied_tx": row.applied_tx, "issued_tx": row.issued_tx}
+    if claimed is not None:
+        out["claim"] = {"cause": claimed.cause, "evidence_hash": claimed.evidence_hash, "tx_hash": claimed.tx_hash,
+                        "claimed_at": claimed.claimed_at.isoformat()}
+    return out
+
+
+def get(store: Store, guarantee_id: str) -> dict[str, Any]:
+    return guarantee_view(store, word(guarantee_id, "guarantee id"))
+
+
+def bid_guarantee(store: Store, *, tender_id: str, section: int, bidder: str) -> dict[str, Any]:
+    """What backs a bid: the guarantee bound to it, or the registered commitment letter."""
+    tender = _tender(store, tender_id)
+    _check_section(tender, section)
+    bidder = _address(bidder, "bidder")
+    gid = gt.guarantee_of_bid(store.runtime.client, _book(store), tender_id=tender.tender_id, section=section,
+                              bidder=bidder)
+    if gid is not None:
+        return {"kind": "guarantee", "guarantee": guarantee_view(store, gid)}
+    letter = stored_letter(store, tender_id=tender.tender_id, section=section, bidder=bidder)
+    if letter is not None:
+        return {"kind": "commitment_letter", "letter_hash": _hex(letter.digest()),
+                "letter": letter.model_dump(mode="json")}
+    raise NotFound("NoGuarantee", {"bidder": bidder},
+                   f"no guarantee is bound to {bidder}'s bid in section {section}, and no commitment letter")
+
+
+def guarantees_of(store: Store, *, applicant: str | None = None, issuer: str | None = None) -> list[dict[str, Any]]:
+    """Guarantee applications on record, newest first, by applicant or by issuer."""
+    with store.session() as s:
+        q = select(GuaranteeRecord).where(GuaranteeRecord.chain_key == store.chain_key)
+        if applicant:
+            q = q.where(GuaranteeRecord.applicant == _address(applicant, "applicant"))
+        if issuer:
+            q = q.where(GuaranteeRecord.issuer == _address(issuer, "issuer"))
+        rows = s.exec(q.order_by(col(GuaranteeRecord.applied_at).desc())).all()
+    return [guarantee_view(store, bytes(HexBytes(r.guarantee_id))) for r in rows]
+
+
+def jsonable_tx(tx: dict[str, Any]) -> dict[str, Any]:
+    return {k: _hex(v) if isinstance(v, bytes) else v for k, v in tx.items()}

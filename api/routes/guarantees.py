@@ -1,0 +1,239 @@
+"""E-guarantees (电子保函): the admin authorises issuers, bidders apply from a filled-in template
+and bind, issuers issue or reject, the centre checks them at opening, records the award and
+the signing (which release them) and claims with evidence; anyone reads a guarantee."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api import guarantees as svc
+from api.app import StoreDep
+from api.auth import SignedCallerDep
+from api.routes.credentials import SignedTx, _decode_args
+from ledger.errors import ValidationFailed
+
+router = APIRouter(tags=["guarantees"])
+SECTION = "/tenders/{tender_id}/sections/{section}/guarantees"
+
+
+def _b64(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(f"{what} must be base64") from None
+
+
+class ProfileRequest(BaseModel):
+    name: str = Field(description="the issuer's name, e.g. 中国银行珠海分行")
+    uscc: str = Field(description="the issuer's 统一社会信用代码")
+    red_discount: str = Field(description="fee discount for red-listed firms, a fraction in [0, 1), e.g. '0.3'")
+
+
+class PrepareRequest(BaseModel):
+    sender: str = Field(description="address that will sign the transaction")
+    function: str
+    args: list[Any]
+
+
+class ApplyRequest(SignedTx):
+    application: dict[str, Any] = Field(description="the application exactly as the template returned it")
+
+
+class IssueRequest(SignedTx):
+    terms: dict[str, Any] | None = Field(default=None, description="明文: the guarantee terms in clear")
+    sealed_terms_b64: str | None = Field(default=None, description="密文: the terms sealed to the opening key")
+
+
+class RejectRequest(SignedTx):
+    reason: str = Field(min_length=1, description="why the application is refused; its keccak goes on chain")
+
+
+class LetterRequest(BaseModel):
+    letter: dict[str, Any] = Field(description="the signed credit commitment letter (信用承诺书)")
+
+
+class AwardRequest(BaseModel):
+    winner: str | None = Field(description="the winning bidder's address, or null when the section has none")
+
+
+class SigningRequest(BaseModel):
+    signed_at: datetime | int = Field(description="when the contract was signed (ISO 8601 or unix seconds)")
+
+
+class ClaimRequest(BaseModel):
+    cause: str = Field(description="WITHDRAWAL_AFTER_DEADLINE, REFUSED_TO_SIGN, NO_PERFORMANCE_BOND or "
+                                   "DECRYPTION_FAILED_BY_BIDDER")
+    evidence_b64: str = Field(description="the evidence (withdrawal letter, refusal, failure report), base64")
+
+
+# ---------------------------------------------------------------------- issuers
+
+
+@router.post("/guarantee-issuers")
+def authorise(body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """The GuaranteeBook admin authorises or withdraws a guarantee issuer (admin's own transaction)."""
+    return svc.relay_admin(store, signer=caller.signer, signed_tx=body.signed_tx)
+
+
+@router.get("/guarantee-issuers")
+def issuers(store: StoreDep) -> list[dict[str, Any]]:
+    """Every guarantee issuer with its types now, its name and its red-list discount."""
+    return svc.issuers(store)
+
+
+@router.post("/guarantee-issuers/profile")
+def profile(body: ProfileRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """An authorised issuer publishes its name, USCC and the fee discount red-listed firms get."""
+    return svc.publish_profile(store, signer=caller.signer, name=body.name, uscc=body.uscc,
+                               red_discount=body.red_discount)
+
+
+@router.post("/guarantees/tx/prepare")
+def prepare(body: PrepareRequest, store: StoreDep) -> dict[str, Any]:
+    """An unsigned GuaranteeBook transaction (gas, fees, nonce filled in) for the sender to sign."""
+    return {"tx": svc.jsonable_tx(svc.prepare(store, sender=body.sender, function=body.function,
+                                            args=_decode_args(body.args)))}
+
+
+# ---------------------------------------------------------------------- bidders
+
+
+@router.get(SECTION + "/application-template")
+def application_template(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep,
+                         issuer: str = Query(description="the issuer applied to")) -> dict[str, Any]:
+    """The caller's application filled in from the tender, section and firm, with its applyFor to sign."""
+    return svc.application_template(store, signer=caller.signer, tender_id=tender_id, section=section, issuer=issuer)
+
+
+@router.post("/guarantees", status_code=201)
+def apply(body: ApplyRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Apply for a guarantee: the filled-in application and the bidder's own signed applyFor."""
+    return svc.apply(store, signer=caller.signer, application=body.application, signed_tx=body.signed_tx)
+
+
+@router.post("/guarantees/{guarantee_id}/cancel")
+def cancel(guarantee_id: str, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """The applicant withdraws its application (its own cancel transaction)."""
+    return svc.relay_own(store, signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
+                         function="cancel")
+
+
+@router.post(SECTION + "/bind")
+def bind(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Bind one's issued guarantee to one's bid in this section (own bind transaction)."""
+    return svc.bind(store, signer=caller.signer, tender_id=tender_id, section=section, signed_tx=body.signed_tx,
+                    function="bind")
+
+
+@router.post(SECTION + "/unbind")
+def unbind(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Unbind one's guarantee from one's bid before the deadline (own unbind transaction)."""
+    return svc.bind(store, signer=caller.signer, tender_id=tender_id, section=section, signed_tx=body.signed_tx,
+                    function="unbind")
+
+
+@router.get(SECTION + "/commitment-letter-template")
+def letter_template(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """The caller's credit commitment letter for this section, filled in, to sign (EIP-712)."""
+    return svc.letter_template(store, signer=caller.signer, tender_id=tender_id, section=section)
+
+
+@router.post(SECTION + "/commitment-letter", status_code=201)
+def commitment_letter(tender_id: str, section: int, body: LetterRequest, caller: SignedCallerDep,
+                      store: StoreDep) -> dict[str, Any]:
+    """Register one's signed credit commitment letter in place of a guarantee, before the deadline."""
+    return svc.submit_letter(store, signer=caller.signer, tender_id=tender_id, section=section, letter=body.letter)
+
+
+# ---------------------------------------------------------------------- issuers' decisions
+
+
+@router.get("/guarantees/{guarantee_id}/issue-template")
+def issue_template(guarantee_id: str, caller: SignedCallerDep, store: StoreDep,
+                   rate_bps: int = Query(description="the fee rate in basis points")) -> dict[str, Any]:
+    """For the issuer applied to: the terms filled in from the application, the fee with its
+    published red-list discount, and the opening key a 密文 guarantee is sealed to."""
+    return svc.issue_template(store, signer=caller.signer, guarantee_id=guarantee_id, rate_bps=rate_bps)
+
+
+@router.post("/guarantees/{guarantee_id}/issue")
+def issue(guarantee_id: str, body: IssueRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Issue a guarantee: 明文 terms in clear, or 密文 sealed terms, with the issuer's own issue transaction."""
+    sealed = _b64(body.sealed_terms_b64, "sealed_terms_b64") if body.sealed_terms_b64 is not None else None
+    return svc.issue(store, signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
+                     terms=body.terms, sealed_terms=sealed)
+
+
+@router.post("/guarantees/{guarantee_id}/reject")
+def reject(guarantee_id: str, body: RejectRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Refuse an application, with the reason (the issuer's own reject transaction)."""
+    return svc.reject(store, signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
+                      reason=body.reason)
+
+
+@router.post("/guarantees/{guarantee_id}/release")
+def release(guarantee_id: str, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """The issuer releases a guarantee once the chain allows it (its own release transaction)."""
+    return svc.relay_own(store, signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
+                         function="release")
+
+
+# ---------------------------------------------------------------------- the centre
+
+
+@router.post(SECTION + "/verify")
+def verify(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Check every live bid's guarantee at opening and record each result on chain (centre)."""
+    return svc.verify_section(store, signer=caller.signer, tender_id=tender_id, section=section)
+
+
+@router.post(SECTION + "/award")
+def award(tender_id: str, section: int, body: AwardRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Record the section's winner (or none); every losing guarantee is released (centre)."""
+    return svc.award(store, signer=caller.signer, tender_id=tender_id, section=section, winner=body.winner)
+
+
+@router.post(SECTION + "/contract-signed")
+def contract_signed(tender_id: str, section: int, body: SigningRequest, caller: SignedCallerDep,
+                    store: StoreDep) -> dict[str, Any]:
+    """Record the winner's contract signing; the winner's guarantee is released (centre)."""
+    at = body.signed_at
+    if isinstance(at, datetime):
+        if at.tzinfo is None:
+            raise ValidationFailed("signed_at needs a UTC offset (e.g. 2027-01-20T10:00:00+08:00)")
+        at = int(at.timestamp())
+    return svc.contract_signed(store, signer=caller.signer, tender_id=tender_id, section=section, signed_at=at)
+
+
+@router.post("/guarantees/{guarantee_id}/claims", status_code=201)
+def claim(guarantee_id: str, body: ClaimRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Claim on a guarantee for the tenderer, for a cause the chain records, with the evidence (centre)."""
+    return svc.claim(store, signer=caller.signer, guarantee_id=guarantee_id, cause=body.cause,
+                     evidence=_b64(body.evidence_b64, "evidence_b64"))
+
+
+# ---------------------------------------------------------------------- reads
+
+
+@router.get("/guarantees/{guarantee_id}")
+def guarantee(guarantee_id: str, store: StoreDep) -> dict[str, Any]:
+    """A guarantee: its state on chain, application, terms (密文 only after opening) and any claim."""
+    return svc.get(store, guarantee_id)
+
+
+@router.get("/guarantees")
+def guarantees(store: StoreDep, applicant: str | None = None, issuer: str | None = None) -> list[dict[str, Any]]:
+    """Guarantee applications on record, newest first, by applicant or by issuer."""
+    return svc.guarantees_of(store, applicant=applicant, issuer=issuer)
+
+
+@router.get(SECTION + "/bids/{bidder}")
+def bid_guarantee(tender_id: str, section: int, bidder: str, store: StoreDep) -> dict[str, Any]:
+    """What backs a bid: its bound guarantee, or its credit commitment letter."""
+    return svc.bid_guarantee(store, tender_id=tender_id, section=section, bidder=bidder)
