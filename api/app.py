@@ -84,11 +84,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from api.routes import chain as chain_routes
     from api.routes import credentials as credential_routes
+    from api.routes import guarantees as guarantee_routes
     from api.routes import tenders as tender_routes
 
     app.include_router(chain_routes.router)
     app.include_router(credential_routes.router)
     app.include_router(tender_routes.router)
+    app.include_router(guarantee_routes.router)
     return app
 
 
