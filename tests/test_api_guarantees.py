@@ -1,0 +1,412 @@
+"""E-guarantees through the HTTP API: the admin authorises issuers, bidders apply from a template
+filled in from the ledger and bind with their own transactions, issuers issue 明文 or 密文 or
+reject, the centre checks them at opening, records the award and the signing, and claims with
+evidence; credit commitment letters; black- and red-listed firms. Every refusal is a specific
+4xx and leaves nothing behind."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger import bidding
+from ledger import guarantees as gt
+from ledger.config import Settings
+from ledger.documents import Kind, SealedCredential
+from ledger.runtime import Runtime
+from ledger.sealing import BidPackage, OpeningKey
+from ledger.shares import share_hash, split
+from ledger.uscc import generate_uscc
+from tests.api_actor import Actor
+from tests.tender_fixtures import tender_params
+from tests.test_hash_agreement import make_document
+
+FUNDS = 10**21
+DAY = 86_400
+SECTIONS = [
+    {"code": "E3203010319005778001001", "name": "一标段", "estimated_price": "12000000.00",
+     "bid_guarantee": "200000.00"},
+    {"code": "E3203010319005778001002", "name": "二标段", "estimated_price": "6000000.00",
+     "bid_guarantee": "100000.00", "credit_commitment_allowed": True},
+]
+
+
+def get(actor: Actor, path: str, **params: Any) -> Any:
+    """A signed GET by `actor`."""
+    return actor.http.get(path, params=params, headers=actor.headers("GET", path, b""))
+
+
+class Scene:
+    """The operator is the centre and every contract's admin; a regulator anchors the firms'
+    identity credentials (and credit records); four firms; a bank and an insurer; a published
+    3-of-5 tender with a 200,000 元 section and a 100,000 元 section that takes a commitment letter."""
+
+    def __init__(self, http: TestClient, rt: Runtime) -> None:
+        self.http, self.rt = http, rt
+        self.centre = Actor.of(http, rt.operator)
+        regulator = self._funded()
+        for kind in (Kind.IDENTITY, Kind.CREDIT):
+            r = self.centre.post("/issuers", {"signed_tx": self.centre.prepare("authoriseIssuer", regulator.address,
+                                                                                int(kind))})
+            assert r.status_code == 200, r.text
+        self.regulator = Actor.of(http, regulator)
+        self.now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)
+        rng = random.Random(8)
+        self.firms: list[tuple[Actor, str]] = []
+        for n in range(4):
+            account, uscc = self._funded(), generate_uscc(rng)
+            doc = make_document(Kind.IDENTITY, issuer=regulator.address, subject=uscc, n=n,
+                                signing_address=account.address, valid_from=self.now - timedelta(days=400),
+                                valid_until=self.now + timedelta(days=900))
+            assert self.regulator.anchor([SealedCredential.seal(doc)]).status_code == 201
+            self.firms.append((Actor.of(http, account), uscc))
+        self.bank, self.insurer = Actor.of(http, self._funded()), Actor.of(http, self._funded())
+        for actor, kind in ((self.bank, gt.IssuerType.BANK), (self.insurer, gt.IssuerType.INSURER)):
+            r = self.centre.post("/guarantee-issuers", {
+                "signed_tx": self.gb(self.centre, "authoriseIssuer", actor.account.address, int(kind))})
+            assert r.status_code == 200, r.text
+        r = self.bank.post("/guarantee-issuers/profile", {"name": "中国银行珠海分行", "uscc": generate_uscc(rng),
+                                                          "red_discount": "0.5"})
+        assert r.status_code == 200, r.text
+        self.officers = [self._funded() for _ in range(5)]
+        self.key = OpeningKey.generate()
+        self.shares = dict(zip([o.address for o in self.officers], split(self.key.private, 3, 5), strict=True))
+        params = tender_params(issued_at=self.now.isoformat(), deadline=(self.now + timedelta(days=21)).isoformat(),
+                               sections=[{**s, "qualification": [], "personnel": []} for s in SECTIONS])
+        r = self.centre.post("/tenders", {
+            "params": params, "document_b64": base64.b64encode(b"%PDF tender").decode(),
+            "opening_public_key": "0x" + self.key.public.hex(),
+            "share_hashes": ["0x" + share_hash(s).hex() for s in self.shares.values()],
+            "officers": [o.address for o in self.officers], "threshold": 3,
+        })
+        assert r.status_code == 201, r.text
+        self.tender = r.json()
+        self.tid = self.tender["tender_id"]
+
+    def _funded(self) -> LocalAccount:
+        account = Account.create()
+        self.rt.client.fund(self.rt.operator, account.address, FUNDS)
+        return account
+
+    def gb(self, actor: Actor, function: str, *args: Any) -> str:
+        """`actor`'s own signed GuaranteeBook transaction, prepared by the service."""
+        r = self.http.post("/guarantees/tx/prepare", json={"sender": actor.account.address, "function": function,
+                                                           "args": list(args)})
+        assert r.status_code == 200, r.text
+        return actor.sign_tx(r.json()["tx"])
+
+    def section_path(self, section: int, rest: str) -> str:
+        return f"/tenders/{self.tid}/sections/{section}/guarantees/{rest}"
+
+    # ---------------------------------------------------------------- steps
+    def template(self, n: int, section: int = 0, issuer: Actor | None = None) -> Any:
+        return get(self.firms[n][0], self.section_path(section, "application-template"),
+                   issuer=(issuer or self.bank).account.address)
+
+    def apply(self, n: int, section: int = 0, issuer: Actor | None = None) -> str:
+        r = self.template(n, section, issuer)
+        assert r.status_code == 200, r.text
+        actor = self.firms[n][0]
+        r = actor.post("/guarantees", {"application": r.json()["application"],
+                                       "signed_tx": actor.sign_tx(r.json()["tx"])})
+        assert r.status_code == 201, r.text
+        return str(r.json()["guarantee_id"])
+
+    def terms(self, gid: str, issuer: Actor | None = None, kind: gt.IssuerType = gt.IssuerType.BANK,
+              **changes: Any) -> tuple[gt.GuaranteeTerms, dict[str, Any]]:
+        issuer = issuer or self.bank
+        r = get(issuer, f"/guarantees/{gid}/issue-template", rate_bps=30)
+        assert r.status_code == 200, r.text
+        filled = r.json()
+        terms = gt.GuaranteeTerms.model_validate({
+            **filled["terms"], "guarantee_no": "BH" + os.urandom(4).hex(), "issuer_type": int(kind),
+            "doc_hash": "0x" + hashlib.sha256(b"%PDF guarantee " + gid.encode()).hexdigest(), **changes})
+        return terms, filled
+
+    def issue(self, gid: str, form: gt.Form = gt.Form.PLAINTEXT, issuer: Actor | None = None, *,
+              unchecked: bool = False, **changes: Any) -> Any:
+        """Issue through the API; `unchecked` signs a transaction the issuer built itself, with a
+        fixed gas limit, so that the service's own checks are what refuses it."""
+        issuer = issuer or self.bank
+        terms, filled = self.terms(gid, issuer, **changes)
+        if form is gt.Form.PLAINTEXT:
+            onchain, body = gt.onchain_terms(terms, form), {"terms": terms.model_dump(mode="json")}
+        else:
+            seal = filled["sealing"]
+            envelope = gt.seal_terms(terms, chain_id=seal["chain_id"], book_address=seal["guarantee_book"],
+                                     opening_public=bytes.fromhex(seal["opening_public_key"][2:]))
+            onchain = gt.onchain_terms(terms, form, gt.terms_commitment(envelope))
+            body = {"sealed_terms_b64": base64.b64encode(envelope).decode()}
+        if unchecked:
+            fn = self.rt.contract("GuaranteeBook").functions.issue(bytes.fromhex(gid[2:]), onchain)
+            tx = issuer.sign_tx(self.rt.client.build(issuer.account.address, {
+                "to": fn.address, "data": fn._encode_transaction_data(), "gas": 300_000}))
+        else:
+            tx = self.gb(issuer, "issue", gid, ["0x" + v.hex() if isinstance(v, bytes) else v for v in onchain])
+        return issuer.post(f"/guarantees/{gid}/issue", {**body, "signed_tx": tx})
+
+    def bind(self, n: int, gid: str, section: int = 0, function: str = "bind") -> Any:
+        actor = self.firms[n][0]
+        return actor.post(self.section_path(section, function), {"signed_tx": self.gb(actor, function, gid)})
+
+    def guarantee(self, n: int, section: int = 0, form: gt.Form = gt.Form.PLAINTEXT) -> str:
+        gid = self.apply(n, section)
+        assert self.issue(gid, form).status_code == 200
+        assert self.bind(n, gid, section).status_code == 200
+        return gid
+
+    def bid(self, n: int, section: int = 0) -> None:
+        actor = self.firms[n][0]
+        package = BidPackage.create(price="11000000", salt="0x" + os.urandom(32).hex())
+        sealed = bidding.seal_bid(chain_id=self.tender["chain_id"], book_address=self.tender["tender_book"],
+                                  tender_id=bytes.fromhex(self.tid[2:]), section=section,
+                                  bidder=actor.account.address, opening_public=self.key.public, package=package)
+        nonce = self.http.get(f"/tenders/{self.tid}/nonces/{actor.account.address}").json()["nonce"]
+        auth = bidding.sign_bid(bidder=actor.account, chain_id=self.tender["chain_id"],
+                                book_address=self.tender["tender_book"], sealed=sealed, nonce=nonce,
+                                expiry=self.tender["deadline"])
+        r = actor.post(f"/tenders/{self.tid}/sections/{section}/bids", {
+            "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
+            "nonce": nonce, "expiry": auth["expiry"], "signature": "0x" + auth["signature"].hex()})
+        assert r.status_code == 201, r.text
+
+    def pass_deadline(self, shares: int = 3) -> None:
+        self.rt.client.increase_time(self.tender["deadline"] - self.rt.client.block_timestamp() + 1)
+        for officer in self.officers[:shares]:
+            actor = Actor.of(self.http, officer)
+            tx = actor.prepare_on("TenderBook", "releaseShare", self.tid,
+                                  "0x" + self.shares[officer.address].to_bytes().hex())
+            assert actor.post(f"/tenders/{self.tid}/shares", {"signed_tx": tx}).status_code == 200
+
+    def blacklist(self, n: int, record_no: str, record_type: str = "blacklist") -> None:
+        doc = make_document(Kind.CREDIT, issuer=self.regulator.account.address, subject=self.firms[n][1], n=1,
+                            valid_from=self.now - timedelta(days=30), valid_until=self.now + timedelta(days=900),
+                            record_type=record_type, record_no=record_no,
+                            listed_date=(self.now - timedelta(days=1)).date().isoformat(), removal_date=None)
+        assert self.regulator.anchor([SealedCredential.seal(doc)]).status_code == 201
+
+    def view(self, gid: str) -> Any:
+        return self.http.get(f"/guarantees/{gid}").json()
+
+
+@pytest.fixture
+def scene(tmp_path: Path) -> Iterator[Scene]:
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    with TestClient(app) as http:
+        yield Scene(http, app.state.runtime)
+
+
+def test_the_application_comes_filled_in_from_the_ledger_and_an_altered_field_is_refused(scene: Scene) -> None:
+    r = scene.template(0)
+    assert r.status_code == 200, r.text
+    app = r.json()["application"]
+    actor, uscc = scene.firms[0]
+    assert (app["applicant"], app["applicant_uscc"], app["issuer"]) == (actor.account.address, uscc,
+                                                                       scene.bank.account.address)
+    assert (app["tender_id"], app["section_code"], app["amount_fen"]) == (scene.tid, SECTIONS[0]["code"], 200_000_00)
+    assert app["tenderer_uscc"] == scene.tender["params"]["tenderer_uscc"]
+    assert app["validity_end"] == scene.tender["deadline"] + 90 * DAY
+    before = scene.rt.client.block_number()
+    altered = actor.post("/guarantees", {"application": {**app, "amount_fen": 100_000_00},
+                                         "signed_tx": actor.sign_tx(r.json()["tx"])})
+    assert altered.status_code == 422
+    assert altered.json()["message"].startswith("application.amount_fen is 10000000 but the ledger says 20000000")
+    other = scene.firms[1][0]
+    stolen = other.post("/guarantees", {"application": app, "signed_tx": actor.sign_tx(r.json()["tx"])})
+    assert stolen.status_code == 403 and stolen.json()["contract_error"] == "SignerMismatch"
+    assert scene.rt.client.block_number() == before
+    assert scene.http.get("/guarantees", params={"applicant": actor.account.address}).json() == []
+    unbound = Actor.of(scene.http, scene._funded())  # a key bound to no firm gets no template
+    r = get(unbound, scene.section_path(0, "application-template"), issuer=scene.bank.account.address)
+    assert r.status_code == 403 and "identity credential" in r.json()["message"]
+
+
+def test_a_plaintext_guarantee_is_applied_for_issued_bound_and_read_back(scene: Scene) -> None:
+    gid = scene.guarantee(0)
+    view = scene.view(gid)
+    assert (view["state"], view["form"], view["amount_fen"], view["fee_fen"]) == ("BOUND", "PLAINTEXT", 200_000_00,
+                                                                                   600_00)
+    assert view["terms"]["beneficiary_uscc"] == scene.tender["params"]["tenderer_uscc"]
+    mine = scene.http.get(scene.section_path(0, f"bids/{scene.firms[0][0].account.address}")).json()
+    assert mine["kind"] == "guarantee" and mine["guarantee"]["guarantee_id"] == gid
+    r = scene.http.get(scene.section_path(0, f"bids/{scene.firms[1][0].account.address}"))
+    assert r.status_code == 404 and r.json()["contract_error"] == "NoGuarantee"
+    assert [g["guarantee_id"] for g in scene.http.get("/guarantees", params={"issuer": scene.bank.account.address}).json()] == [gid]
+
+
+def test_a_guarantee_backs_one_bid_only_its_bidders_and_only_in_its_section(scene: Scene) -> None:
+    gid = scene.guarantee(0)
+    before = scene.rt.client.block_number()
+    again = scene.firms[0][0].post(scene.section_path(0, "bind"),
+                                   {"signed_tx": scene.gb(scene.firms[0][0], "unbind", gid)})
+    assert again.status_code == 422 and "calls unbind, expected bind" in again.json()["message"]
+    r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.firms[0][0].account.address,
+                                                        "function": "bind", "args": [gid]})
+    assert r.status_code == 409 and r.json()["contract_error"] == "AlreadyBound"
+    second = scene.apply(0)  # a second guarantee for the same bid
+    assert scene.issue(second).status_code == 200
+    r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.firms[0][0].account.address,
+                                                        "function": "bind", "args": [second]})
+    assert r.status_code == 409 and r.json()["contract_error"] == "BidHasGuarantee"
+    # another bidder's bid, with a transaction it signed itself
+    other = scene.firms[1][0]
+    tx = other.sign_tx(scene.rt.client.build(other.account.address, {
+        "to": scene.rt.addresses["GuaranteeBook"],
+        "data": scene.rt.contract("GuaranteeBook").functions.bind(bytes.fromhex(gid[2:]))._encode_transaction_data(),
+        "gas": 200_000}))
+    r = other.post(scene.section_path(0, "bind"), {"signed_tx": tx})
+    assert r.status_code == 403 and "applied for by" in r.json()["message"]
+    # a guarantee for section 1 bound through section 0
+    g1 = scene.apply(1, section=1)
+    assert scene.issue(g1).status_code == 200
+    r = scene.bind(1, g1, section=0)
+    assert r.status_code == 422 and r.json()["message"].endswith("backs section 1, not section 0")
+    assert scene.view(g1)["state"] == "ISSUED"
+    assert scene.rt.client.block_number() > before  # only the wanted steps went through
+
+
+def test_issuing_is_for_the_named_issuer_with_terms_that_answer_the_application(scene: Scene) -> None:
+    r = scene.template(0, issuer=Actor.of(scene.http, Account.create()))
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotGuarantor"
+    gid = scene.apply(0)
+    r = get(scene.insurer, f"/guarantees/{gid}/issue-template", rate_bps=30)
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotIssuer"
+    with pytest.raises(AssertionError, match="InsufficientAmount"):  # the prepared transaction is refused
+        scene.issue(gid, amount_fen=150_000_00, fee_fen=450_00)
+    r = scene.issue(gid, amount_fen=150_000_00, fee_fen=450_00, unchecked=True)  # too small an amount
+    assert r.status_code == 422 and "below the 200000.00 元 applied for" in r.json()["message"]
+    r = scene.issue(gid, end=scene.tender["deadline"] + 30 * DAY)  # ends before the bid validity
+    assert r.status_code == 422 and "before the bid validity ends" in r.json()["message"]
+    r = scene.issue(gid, fee_fen=1)
+    assert r.status_code == 422 and r.json()["message"].startswith("the fee must be 600.00 元 at 30 bp")
+    stranger = Actor.of(scene.http, scene._funded())
+    fn = scene.rt.contract("GuaranteeBook").functions.authoriseIssuer(stranger.account.address, 0)
+    tx = stranger.sign_tx(scene.rt.client.build(stranger.account.address, {
+        "to": fn.address, "data": fn._encode_transaction_data(), "gas": 100_000}))
+    r = stranger.post("/guarantee-issuers", {"signed_tx": tx})
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotAdmin"
+    assert scene.view(gid)["state"] == "APPLIED"
+    reason = "申请人资信审核未通过"
+    r = scene.bank.post(f"/guarantees/{gid}/reject", {"reason": reason, "signed_tx": scene.gb(
+        scene.bank, "reject", gid, "0x" + gt.keccak(reason.encode()).hex())})
+    assert r.status_code == 200 and r.json()["state"] == "REJECTED" and r.json()["rejection"] == reason
+    r = scene.http.post("/guarantees/tx/prepare", json={
+        "sender": scene.bank.account.address, "function": "reject", "args": [gid, "0x" + "11" * 32]})
+    assert r.status_code == 409 and r.json()["contract_error"] == "WrongState"
+
+
+def test_a_blacklisted_firm_is_refused_and_a_redlisted_one_pays_the_published_discount(scene: Scene) -> None:
+    gid = scene.apply(0)
+    red = scene.apply(1)
+    scene.blacklist(0, "HMD-2026-8")
+    scene.blacklist(1, "HONG-3", record_type="redlist")
+    r = scene.template(0)
+    assert r.status_code == 403 and r.json()["contract_error"] == "Blacklisted"
+    assert "HMD-2026-8" in r.json()["message"] and "application refused" in r.json()["message"]
+    r = get(scene.bank, f"/guarantees/{gid}/issue-template", rate_bps=30)
+    assert r.status_code == 403 and "HMD-2026-8" in r.json()["message"]
+    terms, _ = scene.terms(red)
+    assert terms.fee_fen == 300_00 and terms.red_discount == gt.Decimal("0.5")
+    r = scene.issue(red, fee_fen=600_00, red_discount="0")
+    assert r.status_code == 422 and "red-listed: HONG-3" in r.json()["message"]
+    assert scene.issue(red).status_code == 200
+    assert scene.view(red)["fee_fen"] == 300_00
+
+
+def test_the_centre_checks_sealed_and_plaintext_guarantees_at_opening_then_awards_and_releases(scene: Scene) -> None:
+    ids = [scene.guarantee(0, form=gt.Form.SEALED), scene.guarantee(1), scene.guarantee(2)]
+    assert scene.view(ids[0])["amount_fen"] == 0 and scene.view(ids[0])["sealed"] is True
+    for n in range(3):
+        scene.bid(n)
+    r = scene.firms[0][0].post(scene.section_path(0, "verify"), {})
+    assert r.status_code == 403
+    scene.pass_deadline()
+    r = scene.centre.post(scene.section_path(0, "verify"), {})
+    assert r.status_code == 200, r.text
+    checks = {c["bidder"]: c for c in r.json()["checks"]}
+    assert all(c["status"] == "VALID" for c in checks.values()), checks
+    sealed = scene.view(ids[0])
+    assert (sealed["state"], sealed["amount_fen"], sealed["sealed"]) == ("VERIFIED", 200_000_00, False)
+    assert sealed["terms"]["amount_fen"] == 200_000_00 and sealed["verification"]["status"] == "VALID"
+    r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.bank.account.address,
+                                                        "function": "release", "args": [ids[1]]})
+    assert r.status_code == 409 and r.json()["contract_error"] == "NotAwarded"
+    opened = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {})
+    assert opened.status_code == 200, opened.text
+    winner = scene.firms[1][0].account.address
+    r = scene.firms[1][0].post(scene.section_path(0, "award"), {"winner": winner})
+    assert r.status_code == 403
+    r = scene.centre.post(scene.section_path(0, "award"), {"winner": winner})
+    assert r.status_code == 200, r.text
+    assert set(r.json()["released"]) == {ids[0], ids[2]} and len(r.json()["release_batches"]) == 1
+    bidder = scene.firms[1][0]
+    r = scene.http.post("/guarantees/tx/prepare", json={"sender": bidder.account.address, "function": "release",
+                                                        "args": [ids[1]]})
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotReleaser"
+    r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.bank.account.address, "function": "release",
+                                                        "args": [ids[1]]})
+    assert r.status_code == 409 and r.json()["contract_error"] == "ContractNotSigned"
+    r = scene.centre.post(scene.section_path(0, "contract-signed"), {"signed_at": scene.rt.client.block_timestamp()})
+    assert r.status_code == 200 and r.json()["released"] == [ids[1]]
+    assert [scene.view(g)["state"] for g in ids] == ["RELEASED"] * 3
+
+
+def test_the_centre_claims_with_evidence_only_for_a_cause_the_chain_records(scene: Scene) -> None:
+    gid = scene.guarantee(0)
+    scene.bid(0)
+    evidence = base64.b64encode(b"%PDF letter withdrawing the bid after the deadline").decode()
+    r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE", "evidence_b64": evidence})
+    assert r.status_code == 409 and r.json()["contract_error"] == "NotClaimable"  # before the deadline
+    scene.pass_deadline(shares=0)
+    r = scene.bank.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE", "evidence_b64": evidence})
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotCentre"
+    r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "LATE", "evidence_b64": evidence})
+    assert r.status_code == 422 and "cause must be one of" in r.json()["message"]
+    r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "REFUSED_TO_SIGN", "evidence_b64": evidence})
+    assert r.status_code == 409 and r.json()["contract_error"] == "NotClaimable"
+    r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE", "evidence_b64": ""})
+    assert r.status_code == 422 and "needs its evidence" in r.json()["message"]
+    r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE", "evidence_b64": evidence})
+    assert r.status_code == 201, r.text
+    claim = r.json()["claim"]
+    assert r.json()["state"] == "CLAIMED" and claim["cause"] == "WITHDRAWAL_AFTER_DEADLINE"
+    assert claim["evidence_hash"] == "0x" + gt.keccak(base64.b64decode(evidence)).hex()
+    r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE", "evidence_b64": evidence})
+    assert r.status_code == 409 and r.json()["contract_error"] == "WrongState"
+
+
+def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allows_it(scene: Scene) -> None:
+    actor = scene.firms[0][0]
+    r = get(actor, scene.section_path(0, "commitment-letter-template"))
+    assert r.status_code == 422 and "does not allow a credit commitment letter" in r.json()["message"]
+    r = get(actor, scene.section_path(1, "commitment-letter-template"))
+    assert r.status_code == 200, r.text
+    letter = gt.CommitmentLetter.model_validate(r.json()["letter"])
+    forged = gt.sign_commitment_letter(letter, scene.firms[1][0].account)
+    r = actor.post(scene.section_path(1, "commitment-letter"), {"letter": forged.model_dump(mode="json")})
+    assert r.status_code == 422 and "not by the bidder" in r.json()["message"]
+    signed = gt.sign_commitment_letter(letter, actor.account)
+    r = actor.post(scene.section_path(1, "commitment-letter"), {"letter": signed.model_dump(mode="json")})
+    assert r.status_code == 201 and r.json()["letter_hash"] == "0x" + signed.digest().hex()
+    backing = scene.http.get(scene.section_path(1, f"bids/{actor.account.address}")).json()
+    assert backing["kind"] == "commitment_letter" and backing["letter"]["signature"] == signed.signature
+    scene.bid(0, section=1)
+    scene.pass_deadline()
+    r = actor.post(scene.section_path(1, "commitment-letter"), {"letter": signed.model_dump(mode="json")})
+    assert r.status_code == 409 and r.json()["contract_error"] == "DeadlinePassed"
+    r = scene.centre.post(scene.section_path(1, "verify"), {})
+    assert r.status_code == 200, r.text
+    (check,) = r.json()["checks"]
+    assert check["status"] == "VALID" and "信用承诺书" in check["reason"]
