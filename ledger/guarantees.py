@@ -102,6 +102,14 @@ def _mined(receipt: TxReceipt) -> Mined:
     return Mined(bytes(receipt["transactionHash"]), int(receipt["blockNumber"]), int(receipt["gasUsed"]))
 
 
+def _send(client: ChainClient, account: LocalAccount, fn: ContractFunction, gas: int | None) -> Mined:
+    """Send `fn` signed by `account`. With `gas`, no estimate is run first: for callers that have
+    checked the step already; a transaction that reverts is still mined (and reported as its error)."""
+    if gas is None:
+        return _mined(client.send(account, fn))
+    return _mined(client.send(account, {"to": fn.address, "data": fn._encode_transaction_data(), "gas": gas}))
+
+
 # ---------------------------------------------------------------------- amounts
 
 
@@ -235,11 +243,12 @@ class Applied:
 
 def apply_for(
     *, client: ChainClient, book: Contract, applicant: LocalAccount, application: Application,
-    credit: CreditStanding,
+    credit: CreditStanding, gas: int | None = None,
 ) -> Applied:
     """Apply, as the bidder, for the guarantee described by `application` (its own transaction).
 
     `credit` is the firm's standing now; a black-listed firm is refused before anything is sent.
+    `gas` skips the estimate (see `_send`).
     """
     if to_checksum_address(applicant.address) != application.applicant:
         raise Unauthorised("NotApplicant", {"caller": applicant.address},
@@ -247,8 +256,8 @@ def apply_for(
     if credit.uscc != application.applicant_uscc:
         raise ValidationFailed(f"the credit standing is {credit.uscc}'s, the applicant is {application.applicant_uscc}")
     refuse_blacklisted(credit, step="application")
-    receipt = client.send(applicant, apply_call(book, application))
-    return Applied(application.guarantee_id(), application, _mined(receipt))
+    mined = _send(client, applicant, apply_call(book, application), gas)
+    return Applied(application.guarantee_id(), application, mined)
 
 
 def cancel(*, client: ChainClient, book: Contract, applicant: LocalAccount, guarantee_id: bytes) -> Mined:
@@ -402,7 +411,7 @@ class Issued:
 def issue(
     *, client: ChainClient, book: Contract, issuer: LocalAccount, application: Application,
     terms: GuaranteeTerms, form: Form, credit: CreditStanding, red_discount: Decimal,
-    opening_public: bytes | None = None,
+    opening_public: bytes | None = None, gas: int | None = None,
 ) -> Issued:
     """Issue the guarantee applied for (the issuer's own transaction). The applicant must not be
     black-listed now; 密文 terms are sealed to `opening_public` and only their keccak is sent."""
@@ -418,8 +427,8 @@ def issue(
         envelope = seal_terms(terms, chain_id=client.chain_id, book_address=book.address,
                               opening_public=opening_public)
         commitment = terms_commitment(envelope)
-    receipt = client.send(issuer, book.functions.issue(terms.guarantee_id, onchain_terms(terms, form, commitment)))
-    return Issued(terms.guarantee_id, terms, form, envelope, _mined(receipt))
+    fn = book.functions.issue(terms.guarantee_id, onchain_terms(terms, form, commitment))
+    return Issued(terms.guarantee_id, terms, form, envelope, _send(client, issuer, fn, gas))
 
 
 def reject(*, client: ChainClient, book: Contract, issuer: LocalAccount, guarantee_id: bytes, reason: str) -> Mined:
