@@ -40,12 +40,13 @@ def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from api import bench_registry
-    from ledger import bench, bench_bids
+    from ledger import bench, bench_bids, bench_guarantees
 
     areas: dict[str, Callable[..., dict[str, Any]]] = {
         "chain": bench.bench_chain,
         "registry": bench_registry.bench_registry,
         "bids": bench_bids.bench_bids,
+        "guarantees": bench_guarantees.bench_guarantees,
     }
     runner = areas.get(args.area)
     if runner is None:
