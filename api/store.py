@@ -9,7 +9,7 @@ between a transaction and its database write loses nothing and applies nothing t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -109,10 +109,15 @@ def chain_key(runtime: Runtime) -> str:
 
 
 def _jsonable(value: Any) -> Any:
+    """An event argument as JSON: bytes as 0x-hex, structs (decoded as mappings) as objects."""
     if isinstance(value, bytes):
         return "0x" + value.hex()
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
+        return str(value)  # beyond what JSON numbers carry exactly in most readers
     return value
 
 
