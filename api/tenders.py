@@ -28,6 +28,7 @@ from ledger import bidding
 from ledger.documents import Kind, SealedCredential
 from ledger.credit import CreditEntry, CreditStanding, standing
 from ledger.eligibility import TickedCredential, check_bid
+from ledger.verify import CheckStatus
 from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
 from ledger.sealing import MIN_ENVELOPE_SIZE, ciphertext_hash
 from ledger.sealing import VERSION as SEAL_VERSION
@@ -452,6 +453,17 @@ def open_section(store: Store, *, signer: str, tender_id: str, section: int) -> 
         eligible = False
         if opening.outcome is bidding.Outcome.DECRYPTED:
             eligible, report_json = _eligibility(store, tender, section, bidder, opening.credential_ids)
+            # The bid's e-guarantee (or credit commitment letter) joins its eligibility report,
+            # and its verification is recorded on chain.
+            from api.guarantees import check_bid_guarantee
+
+            guarantee = check_bid_guarantee(store, tender=tender, section=section, bidder=bidder,
+                                            opening_key=key, package=opening.package, record=True)
+            report_json.setdefault("checks", []).append(
+                {"name": guarantee.name, "status": guarantee.status.name, "reason": guarantee.reason})
+            if guarantee.status in (CheckStatus.INVALID, CheckStatus.ERROR):
+                eligible = False
+            report_json["eligible"] = eligible
             valid += 1 if eligible else 0
         record = OpeningRecord(
             chain_key=store.chain_key, tender_id=row.tender_id, section=section, bidder=bidder,

@@ -465,8 +465,7 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
         print(f"You already have a live bid (version {live['version']}) in {tender.describe(section)}: "
               "this bid replaces it.")
     if sec.bid_guarantee > 0:
-        print(f"note: the section asks for a bid guarantee of {sec.bid_guarantee} 元; e-guarantees are not "
-              "on the ledger yet, so none is attached to this bid.", file=sys.stderr)
+        _note_guarantee(api, tender.id, section, key.address, sec)
     nonce = api.nonce(tender.id, key.address)
     auth = bidding.sign_bid(bidder=key.account, chain_id=tender.chain_id, book_address=tender.book,
                             sealed=sealed, nonce=nonce, expiry=tender.deadline)
@@ -512,6 +511,25 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- withdraw, show, results
+
+
+def _note_guarantee(api: LedgerAPI, tender_id: str, section: int, bidder: str, sec: Any) -> None:
+    """Say what backs the bid when the section asks for a bid guarantee (电子保函)."""
+    try:
+        backing = api.get(f"/tenders/{tender_id}/sections/{section}/guarantees/bids/{bidder}")
+    except APIError as exc:
+        if exc.status != 404:
+            raise
+        letter = " or register a credit commitment letter (信用承诺书)" if sec.credit_commitment_allowed else ""
+        print(f"warning: the section asks for a bid guarantee of {sec.bid_guarantee} 元 and none is bound to "
+              f"this bid yet: bind an issued e-guarantee before the deadline{letter} (docs/guarantees.md), "
+              "or the bid will be ineligible.", file=sys.stderr)
+        return
+    if backing["kind"] == "guarantee":
+        g = backing["guarantee"]
+        print(f"Backed by e-guarantee {g.get('guarantee_id', '')} ({g.get('state', '')}).")
+    else:
+        print(f"Backed by a credit commitment letter {backing['letter_hash']}.")
 
 
 def cmd_withdraw(s: Session, args: argparse.Namespace) -> int:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
-def tender_params(**overrides: Any) -> dict[str, Any]:
+def tender_params(*, guarantee: str = "200000.00", **overrides: Any) -> dict[str, Any]:
+    """The tender's parameters; `guarantee` is section 0's bid guarantee in 元 ("0": none required)."""
     issued = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     params: dict[str, Any] = {
         "project_code": "E3203010319005778",
@@ -18,7 +19,7 @@ def tender_params(**overrides: Any) -> dict[str, Any]:
                 "code": "E3203010319005778001001",
                 "name": "一标段",
                 "estimated_price": "12000000.00",
-                "bid_guarantee": "200000.00",
+                "bid_guarantee": guarantee,
                 "qualification": [
                     {"category": "建筑业企业资质", "name_contains": "市政公用工程", "min_grade": "二级"}
                 ],

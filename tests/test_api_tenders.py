@@ -34,7 +34,7 @@ KINDS = (Kind.IDENTITY, Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL)
 
 
 class Scene:
-    def __init__(self, http: TestClient, rt: Runtime) -> None:
+    def __init__(self, http: TestClient, rt: Runtime, guarantee: str = "0") -> None:
         import random
 
         self.http, self.rt = http, rt
@@ -79,7 +79,9 @@ class Scene:
         # The centre's client makes and splits the opening key; the service never sees it.
         key = OpeningKey.generate()
         self.shares = dict(zip([o.address for o in self.officers], split(key.private, 3, 5), strict=True))
-        params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
+        # No bid guarantee: the e-guarantee flow has its own tests (test_api_guarantees.py).
+        params = tender_params(guarantee=guarantee, issued_at=now.isoformat(),
+                               deadline=(now + timedelta(days=21)).isoformat())
         self.params = TenderParams.model_validate(params)
         r = self.centre.post("/tenders", {
             "params": params, "document_b64": base64.b64encode(b"%PDF tender").decode(),
@@ -155,6 +157,9 @@ def test_bids_open_after_three_shares_and_usage_becomes_public_after_evaluation(
     body = opened.json()
     assert body["status"] == "CLOSED" and body["valid_bids"] == 3
     assert all(b["outcome"] == "DECRYPTED" and b["eligible"] for b in body["bids"]), body["bids"]
+    guarantee = [c for c in body["bids"][0]["eligibility"]["checks"] if c["name"] == "guarantee"]
+    assert guarantee == [{"name": "guarantee", "status": "NOT_CHECKED",
+                          "reason": "no guarantee required (the section's bid guarantee is 0)"}]
     path = f"/tenders/{scene.tid}/sections/0/results"
     assert scene.http.get(path).status_code == 403  # not public before evaluation
     own_view = mine.http.get(path, headers=mine.headers("GET", path, b"")).json()
@@ -242,3 +247,23 @@ def test_only_a_centre_may_publish_or_amend(scene: Scene) -> None:
     r = actor.post(f"/tenders/{scene.tid}/amendments", {
         "params": scene.tender["params"], "document_b64": "", "reason": "x"})
     assert r.status_code == 403 and r.json()["contract_error"] == "NotCentre"
+
+
+def test_bids_without_the_required_guarantee_are_ineligible_and_the_section_fails(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    with TestClient(app) as http:
+        scene = Scene(http, app.state.runtime, guarantee="200000.00")
+        for actor, _, ticks in scene.firms[:3]:
+            assert scene.bid(actor, ticks).status_code == 201
+        scene.rt.client.increase_time(22 * 86400)
+        for officer in scene.officers[:3]:
+            actor = Actor.of(scene.http, officer)
+            tx = actor.prepare_on("TenderBook", "releaseShare", scene.tid,
+                                  "0x" + scene.shares[officer.address].to_bytes().hex())
+            assert actor.post(f"/tenders/{scene.tid}/shares", {"signed_tx": tx}).status_code == 200
+        body = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {}).json()
+        assert body["status"] == "FAILED" and body["valid_bids"] == 0  # 流标
+        for b in body["bids"]:
+            assert b["outcome"] == "DECRYPTED" and not b["eligible"]
+            g = [c for c in b["eligibility"]["checks"] if c["name"] == "guarantee"]
+            assert g and g[0]["status"] == "INVALID"

@@ -90,7 +90,7 @@ class World:
         key = OpeningKey.generate()
         shares: dict[str, Share] = dict(zip([o.address for o in self.officers], split(key.private, 3, 5), strict=True))
         now = self.now()
-        params = tender_params(project_code=project_code, issued_at=now.isoformat(),
+        params = tender_params(guarantee="0", project_code=project_code, issued_at=now.isoformat(),
                                deadline=(now + timedelta(days=days)).isoformat())
         r = self.centre.post("/tenders", {
             "params": params, "document_b64": base64.b64encode(b"%PDF tender").decode(),
@@ -268,7 +268,7 @@ def test_a_bid_by_ticked_ids_is_sealed_submitted_and_reverifies(world: World, ca
     assert sorted(receipt["credential_ids"]) == sorted(firm.ticks)
     assert receipt["price"] == "11500000.00" and receipt["status"] == "submitted"
     assert set(receipt["files"]) == {"商务标.pdf", "技术标.pdf"} and receipt["tx_hash"].startswith("0x")
-    assert "guarantee" in err  # the section asks for one; none can be attached yet
+    assert "guarantee" not in err  # the section asks for none
 
     code, out, err = cli(world, capsys, firm, "show", world.tender.project_code, "--section", "E3203010319005778001001")
     assert code == 0, err
