@@ -54,6 +54,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     kwargs: dict[str, Any] = {"progress": _progress(args.quiet or args.json)}
     if args.blocks is not None:
+        if args.area != "chain":
+            print("error: --blocks applies to the chain area only", file=sys.stderr)
+            return EXIT_USAGE
+        if args.blocks < 300:
+            print("error: --blocks must be at least 300 (100 blocks of set-up plus the samples)", file=sys.stderr)
+            return EXIT_USAGE
         kwargs["blocks"] = args.blocks
     _print_figures(runner(**kwargs), args.json)
     return EXIT_OK
@@ -156,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_tender_commands(sub)
 
-    p = sub.add_parser("bench", help="measure an area's figures (chain, registry)")
-    p.add_argument("area", help="chain or registry")
+    p = sub.add_parser("bench", help="measure an area's figures (chain, registry, bids, guarantees)")
+    p.add_argument("area", help="chain, registry, bids or guarantees")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--blocks", type=int, default=None, help="chain: history length to grow to")
