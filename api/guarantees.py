@@ -683,6 +683,41 @@ def claim(store: Store, *, signer: str, guarantee_id: str, cause: str, evidence:
     return guarantee_view(store, gid)
 
 
+def expire(store: Store, *, signer: str, guarantee_id: str) -> dict[str, Any]:
+    """Expire a guarantee past its end that was neither released nor claimed (the centre sends it;
+    the contract allows anyone, and refuses one not yet ended)."""
+    _centre(store, signer)
+    gid = word(guarantee_id, "guarantee id")
+    rt = store.runtime
+    gt.known_guarantee(rt.client, _book(store), gid)
+    with _WRITE_LOCK:
+        gt.expire(client=rt.client, book=_book(store), by=rt.operator, guarantee_id=gid)
+        store.reconcile()
+    return guarantee_view(store, gid)
+
+
+def draft_breach(
+    store: Store, *, tender_id: str, section: int, bidder: str, breach: str, evidence: bytes, issuer: str,
+    record_no: str, deciding_body: str, decision_document_no: str,
+) -> dict[str, Any]:
+    """The bad-conduct credit record for a broken commitment letter, sealed and ready for the
+    credit authority (`issuer`) to anchor with its own key through POST /credentials."""
+    tender = _tender(store, tender_id)
+    _check_section(tender, section)
+    letter = stored_letter(store, tender_id=tender.tender_id, section=section, bidder=_address(bidder, "bidder"))
+    if letter is None:
+        raise NotFound("NoCommitmentLetter", {"bidder": bidder},
+                       f"{bidder} registered no credit commitment letter for section {section}")
+    now = datetime.fromtimestamp(store.runtime.client.block_timestamp(), UTC)
+    result = gt.record_commitment_breach(
+        letter=letter, breach=breach, evidence=evidence, record_no=record_no, deciding_body=deciding_body,
+        decision_document_no=decision_document_no, listed_date=now.date(), issued_at=now,
+        issuer_address=_address(issuer, "issuer"),
+    )
+    return {"sealed": result.sealed.to_dict(), "credential_id": _hex(result.sealed.credential_id()),
+            "evidence_hash": _hex(result.evidence_hash), "letter_hash": _hex(letter.digest())}
+
+
 # ---------------------------------------------------------------------- reads
 
 

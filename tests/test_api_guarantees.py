@@ -423,3 +423,37 @@ def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allow
     assert r.status_code == 200, r.text
     (check,) = r.json()["checks"]
     assert check["status"] == "VALID" and "信用承诺书" in check["reason"]
+
+
+def test_a_broken_commitment_letter_becomes_a_bad_conduct_record_the_credit_authority_anchors(scene: Scene) -> None:
+    actor, uscc = scene.firms[0]
+    r = get(actor, scene.section_path(1, "commitment-letter-template"))
+    signed = gt.sign_commitment_letter(gt.CommitmentLetter.model_validate(r.json()["letter"]), actor.account)
+    assert actor.post(scene.section_path(1, "commitment-letter"), {"letter": signed.model_dump(mode="json")}).status_code == 201
+    request = {"bidder": actor.account.address, "breach": "中标后拒绝签订合同",
+               "evidence_b64": base64.b64encode(b"refusal letter").decode(), "issuer": scene.regulator.account.address,
+               "record_no": "XY-2026-0042", "deciding_body": "珠海市公共资源交易中心",
+               "decision_document_no": "珠交〔2026〕42号"}
+    assert actor.post(scene.section_path(1, "commitment-letter/breach"), request).status_code == 403  # not a centre
+    r = scene.centre.post(scene.section_path(1, "commitment-letter/breach"), request)
+    assert r.status_code == 200, r.text
+    draft = r.json()
+    assert draft["sealed"]["document"]["record_type"] == "bad" and draft["sealed"]["document"]["subject"] == uscc
+    assert draft["letter_hash"][2:] in draft["sealed"]["document"]["decision"]
+    # the credit authority anchors it with its own key; the firm's credit history now shows it
+    assert scene.regulator.anchor([SealedCredential.from_dict(draft["sealed"])]).status_code == 201
+    listed = scene.http.get(f"/firms/{uscc}/credentials").json()
+    assert draft["credential_id"] in {c["credential_id"] for c in listed}
+    nobody = scene.centre.post(scene.section_path(0, "commitment-letter/breach"), request)
+    assert nobody.status_code == 404
+
+
+def test_a_guarantee_expires_only_after_its_end_and_only_through_the_centre(scene: Scene) -> None:
+    assert scene.centre.post("/guarantees/0x" + "55" * 32 + "/expire", {}).status_code == 404
+    gid = scene.guarantee(0)
+    r = scene.centre.post(f"/guarantees/{gid}/expire", {})
+    assert r.status_code == 409 and r.json()["contract_error"] == "NotExpired"
+    assert scene.firms[0][0].post(f"/guarantees/{gid}/expire", {}).status_code == 403
+    scene.rt.client.increase_time(400 * 86400)
+    r = scene.centre.post(f"/guarantees/{gid}/expire", {})
+    assert r.status_code == 200 and r.json()["state"] == "EXPIRED"

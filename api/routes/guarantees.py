@@ -218,6 +218,36 @@ def claim(guarantee_id: str, body: ClaimRequest, caller: SignedCallerDep, store:
                      evidence=_b64(body.evidence_b64, "evidence_b64"))
 
 
+@router.post("/guarantees/{guarantee_id}/expire")
+def expire(guarantee_id: str, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+    """Expire a guarantee past its end that was neither released nor claimed (centre)."""
+    return svc.expire(store, signer=caller.signer, guarantee_id=guarantee_id)
+
+
+class BreachRequest(BaseModel):
+    bidder: str
+    breach: str = Field(min_length=1, description="how the commitment was broken")
+    evidence_b64: str
+    issuer: str = Field(description="the credit authority that will anchor the record")
+    record_no: str = Field(min_length=1)
+    deciding_body: str = Field(min_length=1)
+    decision_document_no: str = Field(min_length=1)
+
+
+@router.post(SECTION + "/commitment-letter/breach")
+def breach(tender_id: str, section: int, body: BreachRequest, caller: SignedCallerDep,
+           store: StoreDep) -> dict[str, Any]:
+    """Draft the bad-conduct record for a broken commitment letter (centre); the credit authority
+    anchors the returned sealed credential with its own key (POST /credentials)."""
+    from api.tenders import require_centre
+
+    require_centre(store, caller.signer)
+    return svc.draft_breach(store, tender_id=tender_id, section=section, bidder=body.bidder, breach=body.breach,
+                            evidence=_b64(body.evidence_b64, "evidence_b64"), issuer=body.issuer,
+                            record_no=body.record_no, deciding_body=body.deciding_body,
+                            decision_document_no=body.decision_document_no)
+
+
 # ---------------------------------------------------------------------- reads
 
 
