@@ -12,15 +12,17 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
-from eth.constants import BLANK_ROOT_HASH, ZERO_ADDRESS
+from eth.constants import BLANK_ROOT_HASH, CREATE_CONTRACT_ADDRESS, ZERO_ADDRESS
 from eth.exceptions import HeaderNotFound, Revert
+from eth.typing import AccountState, HeaderParams
 from eth_utils import ValidationError as EVMValidationError
 from eth.vm.forks import CancunVM
 from eth.vm.spoof import SpoofTransaction
+from eth_typing import BlockNumber, Hash32
 from eth_utils import encode_hex, to_canonical_address, to_checksum_address
 
 from ledger.chain.store import ChainStore
@@ -28,6 +30,8 @@ from ledger.chain.store import ChainStore
 EVM_VERSION = "cancun"
 GENESIS_GAS_LIMIT = 60_000_000
 CHAIN_FILE = "chain.sqlite"
+
+T = TypeVar("T")
 
 
 class ChainError(Exception):
@@ -61,7 +65,7 @@ class LedgerCancunVM(CancunVM):
 
 
 class _LedgerChain(MiningChain):
-    vm_configuration = ((0, LedgerCancunVM),)
+    vm_configuration = ((BlockNumber(0), LedgerCancunVM),)
 
     def create_header_from_parent(self, parent_header: BlockHeaderAPI, **params: Any) -> BlockHeaderAPI:
         # py-evm would walk the gas limit down towards its own default block after block;
@@ -96,11 +100,11 @@ class EmbeddedChain:
     ) -> EmbeddedChain:
         """Write a new genesis block with `alloc` (address → wei) into a new file at `path`."""
         store = ChainStore(path, synchronous=synchronous)
-        genesis_state = {
+        genesis_state: AccountState = {
             to_canonical_address(addr): {"balance": wei, "nonce": 0, "code": b"", "storage": {}}
             for addr, wei in alloc.items()
         }
-        params = {
+        params: dict[str, HeaderParams] = {
             "coinbase": ZERO_ADDRESS,
             "difficulty": 0,
             "gas_limit": GENESIS_GAS_LIMIT,
@@ -112,7 +116,7 @@ class EmbeddedChain:
             "timestamp": int(time.time()),
         }
         chain = _chain_class(chain_id).from_genesis(store.kv, params, genesis_state)
-        genesis = chain.get_canonical_block_header_by_number(0)
+        genesis = chain.get_canonical_block_header_by_number(BlockNumber(0))
         store.set_meta(
             {
                 "chain_id": str(chain_id),
@@ -128,7 +132,7 @@ class EmbeddedChain:
         store = ChainStore(path, synchronous=synchronous)
         chain_id = int(store.get_meta("chain_id") or 0)
         instance = cls(store, chain_id)
-        genesis = instance._chain.get_canonical_block_header_by_number(0)
+        genesis = instance._chain.get_canonical_block_header_by_number(BlockNumber(0))
         if genesis.hash.hex() != store.get_meta("genesis_hash"):
             store.close()
             raise ChainError("genesis block does not match the recorded genesis hash")
@@ -177,10 +181,10 @@ class EmbeddedChain:
         if block in (None, "latest", "pending", "safe", "finalized"):
             return self.head()
         if block == "earliest":
-            return self._chain.get_canonical_block_header_by_number(0)
+            return self._chain.get_canonical_block_header_by_number(BlockNumber(0))
         number = int(block, 16) if isinstance(block, str) else int(block)
         try:
-            return self._chain.get_canonical_block_header_by_number(number)
+            return self._chain.get_canonical_block_header_by_number(BlockNumber(number))
         except HeaderNotFound as exc:
             raise ChainError(f"block {number} not found") from exc
 
@@ -207,13 +211,13 @@ class EmbeddedChain:
         parent = self.head()
         with self._lock:
             pending = self._chain.create_header_from_parent(parent)
-        return int(pending.base_fee_per_gas)
+        return _cancun_field(pending.base_fee_per_gas, "base fee")
 
     # ------------------------------------------------------------------ execution
     def _unsigned(self, tx: dict[str, Any], header: BlockHeaderAPI, gas: int) -> SpoofTransaction:
         vm = self._chain.get_vm(header)
         sender = to_canonical_address(tx["from"]) if tx.get("from") else ZERO_ADDRESS
-        to = to_canonical_address(tx["to"]) if tx.get("to") else b""
+        to = to_canonical_address(tx["to"]) if tx.get("to") else CREATE_CONTRACT_ADDRESS
         data = tx.get("data") or tx.get("input") or "0x"
         unsigned = vm.create_unsigned_transaction(
             nonce=vm.state.get_nonce(sender),
@@ -232,7 +236,8 @@ class EmbeddedChain:
         spoof = self._unsigned(tx, parent, gas_limit)
         vm = self._chain.get_vm(header)
         with vm.in_costless_state() as state:
-            return state.costless_execute_transaction(spoof), spoof
+            # SpoofTransaction stands in for a signed one (py-evm's own estimator casts it so).
+            return state.costless_execute_transaction(spoof), spoof  # type: ignore[arg-type]
 
     def call(self, tx: dict[str, Any], block: Any = "latest") -> bytes:
         with self._lock:
@@ -248,7 +253,7 @@ class EmbeddedChain:
             computation, spoof = self._execute(tx, block)
             if computation.is_error:
                 _raise_computation_error(computation)
-            used = spoof.intrinsic_gas + computation.get_gas_used()
+            used: int = spoof.intrinsic_gas + computation.get_gas_used()
             # 63/64 of the remaining gas is passed to sub-calls (EIP-150): leave that headroom.
             estimate = used * 64 // 63 + 5_000
             if any(not _is_precompile(child.msg.code_address) for child in computation.children):
@@ -327,7 +332,7 @@ class EmbeddedChain:
         from_block = _block_param(flt.get("fromBlock", "latest"), head)
         to_block = _block_param(flt.get("toBlock", "latest"), head)
         if flt.get("blockHash"):
-            block = self._chain.get_block_header_by_hash(bytes.fromhex(flt["blockHash"][2:]))
+            block = self._chain.get_block_header_by_hash(Hash32(bytes.fromhex(flt["blockHash"][2:])))
             from_block = to_block = int(block.block_number)
         address = flt.get("address") or []
         addresses = [address] if isinstance(address, str) else list(address)
@@ -348,7 +353,7 @@ class EmbeddedChain:
         with self._lock:
             try:
                 header = (
-                    self._chain.get_block_header_by_hash(block)
+                    self._chain.get_block_header_by_hash(Hash32(block))
                     if isinstance(block, bytes)
                     else self.header_at(block)
                 )
@@ -377,15 +382,24 @@ class EmbeddedChain:
             "gasUsed": _hex(header.gas_used),
             "timestamp": _hex(header.timestamp),
             "mixHash": encode_hex(header.mix_hash),
-            "baseFeePerGas": _hex(header.base_fee_per_gas),
-            "withdrawalsRoot": encode_hex(header.withdrawals_root),
+            "baseFeePerGas": _hex(_cancun_field(header.base_fee_per_gas, "base fee")),
+            "withdrawalsRoot": encode_hex(_cancun_field(header.withdrawals_root, "withdrawals root")),
             "withdrawals": [],
             "blobGasUsed": _hex(header.blob_gas_used),
             "excessBlobGas": _hex(header.excess_blob_gas),
-            "parentBeaconBlockRoot": encode_hex(header.parent_beacon_block_root),
+            "parentBeaconBlockRoot": encode_hex(
+                _cancun_field(header.parent_beacon_block_root, "parent beacon block root")
+            ),
             "transactions": txs,
             "uncles": [],
         }
+
+
+def _cancun_field(value: T | None, name: str) -> T:
+    """A header field py-evm types as optional (older forks lack it) but every block here has."""
+    if value is None:
+        raise ChainError(f"the block header has no {name}: not a Cancun block")
+    return value
 
 
 def _is_precompile(address: bytes) -> bool:
@@ -427,10 +441,9 @@ def _precheck(vm: Any, tx: SignedTransactionAPI, header: BlockHeaderAPI) -> None
     if tx.nonce > nonce:
         raise ChainError(f"nonce too high: next nonce {nonce}, tx nonce {tx.nonce}")
     max_fee = getattr(tx, "max_fee_per_gas", None) or tx.gas_price
-    if max_fee < header.base_fee_per_gas:
-        raise ChainError(
-            f"max fee per gas less than block base fee: {max_fee} < {header.base_fee_per_gas}"
-        )
+    base_fee = _cancun_field(header.base_fee_per_gas, "base fee")
+    if max_fee < base_fee:
+        raise ChainError(f"max fee per gas less than block base fee: {max_fee} < {base_fee}")
     cost = tx.gas * max_fee + tx.value
     balance = state.get_balance(sender)
     if balance < cost:
@@ -501,7 +514,7 @@ def _index_rows(
             "status": "0x1" if receipt.state_root == b"\x01" else "0x0",
             "type": _hex(getattr(tx, "type_id", None) or 0),
         }
-        tx_json = {
+        tx_json: dict[str, Any] = {
             "hash": tx_hash,
             "nonce": _hex(tx.nonce),
             "blockHash": block_hash,
@@ -515,7 +528,7 @@ def _index_rows(
             "input": encode_hex(tx.data),
             "type": _hex(getattr(tx, "type_id", None) or 0),
             "chainId": _hex(chain_id),
-            "v": _hex(tx.y_parity if hasattr(tx, "y_parity") else tx.v),
+            "v": _hex(tx.y_parity),
             "r": _hex(tx.r),
             "s": _hex(tx.s),
         }

@@ -59,8 +59,12 @@ class EmbeddedProvider(BaseProvider):
             "evm_setNextBlockTimestamp": lambda t: c.set_next_block_timestamp(
                 int(t, 16) if isinstance(t, str) else t
             ),
-            "evm_mine": lambda *_: (c.mine_empty(), "0x0")[1],
+            "evm_mine": self._evm_mine,
         }
+
+    def _evm_mine(self, *_: Any) -> str:
+        self.chain.mine_empty()
+        return "0x0"
 
     def _fee_history(self, count: Any, newest: Any, percentiles: Any = None) -> dict[str, Any]:
         base = self.chain.base_fee()
