@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from eth_typing import ChecksumAddress
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Field, Session, SQLModel, create_engine, select
+from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 from web3 import Web3
 
 from ledger.errors import ConfigurationError, abi_type
@@ -175,7 +176,7 @@ class Store:
                 start = end + 1
         return added
 
-    def _ingest(self, name: str, contract: Any, address: str, start: int, end: int) -> int:
+    def _ingest(self, name: str, contract: Any, address: ChecksumAddress, start: int, end: int) -> int:
         w3 = self.runtime.client.w3
         logs = w3.eth.get_logs({"address": address, "fromBlock": start, "toBlock": end})
         by_topic = {
@@ -225,7 +226,7 @@ class Store:
             query = select(ChainEvent).where(ChainEvent.chain_key == self.chain_key)
             if name:
                 query = query.where(ChainEvent.name == name)
-            return list(session.exec(query.order_by(ChainEvent.block_number, ChainEvent.log_index)))
+            return list(session.exec(query.order_by(col(ChainEvent.block_number), col(ChainEvent.log_index))))
 
 
 def _event_signature(entry: dict[str, Any]) -> str:

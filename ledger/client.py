@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
@@ -89,6 +90,8 @@ class ChainClient:
         data = factory.constructor(*args).data_in_transaction
         receipt = self.send(sender, {"data": data})
         address = receipt["contractAddress"]
+        if address is None:  # send() has already raised for a failed deployment
+            raise TransactionRejected(f"the {name} deployment receipt names no contract address")
         return self.contract(name, address), receipt
 
     # ------------------------------------------------------------------ reads
@@ -118,7 +121,7 @@ class ChainClient:
             self._fee_cache = (now, base)
         return {"maxFeePerGas": 2 * base + PRIORITY_FEE + 7, "maxPriorityFeePerGas": PRIORITY_FEE}
 
-    def _next_nonce(self, address: str) -> int:
+    def _next_nonce(self, address: ChecksumAddress) -> int:
         with self._nonce_lock:
             if address not in self._nonces:
                 self._nonces[address] = int(
@@ -134,7 +137,8 @@ class ChainClient:
 
     def build(self, account: LocalAccount | str, tx: dict[str, Any] | ContractFunction) -> dict[str, Any]:
         """A complete, unsigned transaction: to, data, gas (estimated), fees, nonce, chain id."""
-        sender = account if isinstance(account, str) else account.address
+        # web3 itself refuses an address string that is not checksummed.
+        sender = cast(ChecksumAddress, account) if isinstance(account, str) else account.address
         if isinstance(tx, ContractFunction):
             tx = {"to": tx.address, "data": tx._encode_transaction_data()}
         tx = dict(tx)
@@ -255,4 +259,5 @@ def decode_revert_hex(data: str) -> ContractRevert:
 
 
 def new_account() -> LocalAccount:
-    return Account.create()
+    account: LocalAccount = Account.create()
+    return account

@@ -9,6 +9,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 from web3.contract import Contract
 
 from ledger.chain.embedded import ChainError, EmbeddedChain
@@ -39,7 +40,7 @@ class Runtime:
     datadir: DataDir
     client: ChainClient
     operator: LocalAccount
-    addresses: dict[str, str] = field(default_factory=dict)
+    addresses: dict[str, ChecksumAddress] = field(default_factory=dict)
 
     def contract(self, name: str) -> Contract:
         return self.client.contract(name, self.addresses[name])
@@ -92,12 +93,13 @@ def _embedded_operator(datadir: DataDir) -> LocalAccount:
     path = datadir.operator_key_file
     if path.exists():
         try:
-            return Account.from_key(path.read_text().strip())
+            existing: LocalAccount = Account.from_key(path.read_text().strip())
+            return existing
         except (ValueError, TypeError) as exc:
             raise CorruptDataDir(f"{path} does not hold a private key: {exc}") from None
     if datadir.chain_file.exists():
         raise CorruptDataDir(f"{path} is missing but the chain exists; restore it from backup")
-    account = Account.create()
+    account: LocalAccount = Account.create()
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -132,7 +134,7 @@ def _open_embedded(datadir: DataDir, settings: Settings, operator: str) -> Embed
     )
 
 
-def _ensure_deployed(runtime: Runtime) -> dict[str, str]:
+def _ensure_deployed(runtime: Runtime) -> dict[str, ChecksumAddress]:
     """Deploy missing contracts once per chain; check recorded ones still have code."""
     client, datadir = runtime.client, runtime.datadir
     genesis = client.w3.eth.get_block(0)["hash"].hex()
