@@ -139,11 +139,12 @@ def seal_bid(
     opening_public: bytes, package: BidPackage,
 ) -> SealedBid:
     """Encrypt the bid to the tender's opening key, bound to this tender, section and bidder."""
-    context = {"chain_id": chain_id, "contract": book_address, "tender_id": tender_id,
-               "section": section, "bidder": bidder}
-    envelope = package.encrypt(opening_public, bid_aad(**context))
+    aad = bid_aad(chain_id=chain_id, contract=book_address, tender_id=tender_id, section=section,
+                  bidder=bidder)
+    envelope = package.encrypt(opening_public, aad)
     commitment = bid_commitment(
-        **context, ciphertext_hash=ciphertext_hash(envelope),
+        chain_id=chain_id, contract=book_address, tender_id=tender_id, section=section,
+        bidder=bidder, ciphertext_hash=ciphertext_hash(envelope),
         credential_set_commitment=package.credential_set_commitment(),
     )
     return SealedBid(tender_id, section, to_checksum_address(bidder), envelope, commitment, package)

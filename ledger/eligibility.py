@@ -138,26 +138,26 @@ def _requirements(section: Section, docs: list[Any], deadline: int) -> list[Chec
             held = ", ".join(f"{q.qualification_name}" for q in quals) or "none ticked"
             checks.append(Check(name, CheckStatus.INVALID, f"no valid qualification meets it (ticked: {held})"))
     if section.performance is not None:
-        req = section.performance
-        since = (at - timedelta(days=365 * req.within_years)).date()
+        perf = section.performance
+        since = (at - timedelta(days=365 * perf.within_years)).date()
         records = [
             d for d in docs
             if isinstance(d, PerformanceCredential | ContractPerformanceCredential)
-            and Decimal(d.contract_amount_wan) >= req.min_amount_wan and since <= d.completion_date <= at.date()
+            and Decimal(d.contract_amount_wan) >= perf.min_amount_wan and since <= d.completion_date <= at.date()
         ]
-        name = f"performance ≥ {req.count} × {req.min_amount_wan} 万元 within {req.within_years} years"
-        status = CheckStatus.VALID if len(records) >= req.count else CheckStatus.INVALID
+        name = f"performance ≥ {perf.count} × {perf.min_amount_wan} 万元 within {perf.within_years} years"
+        status = CheckStatus.VALID if len(records) >= perf.count else CheckStatus.INVALID
         checks.append(Check(name, status, f"{len(records)} qualifying record(s) ticked"))
     people = [d for d in docs if isinstance(d, PersonnelCredential)]
     for preq in section.personnel:
-        match = [
+        staff = [
             p for p in people
             if p.registration_type == preq.registration_type and preq.specialty in p.specialty
             and p.expiry_date >= at.date()
         ]
         name = f"personnel {preq.count} × {preq.registration_type} {preq.specialty}".strip()
-        status = CheckStatus.VALID if len(match) >= preq.count else CheckStatus.INVALID
-        checks.append(Check(name, status, f"{len(match)} matching registered person(s) ticked"))
+        status = CheckStatus.VALID if len(staff) >= preq.count else CheckStatus.INVALID
+        checks.append(Check(name, status, f"{len(staff)} matching registered person(s) ticked"))
     if not section.qualification and section.performance is None and not section.personnel:
         checks.append(Check("requirements", CheckStatus.NOT_CHECKED, "the section sets no requirements"))
     return checks

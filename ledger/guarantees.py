@@ -520,7 +520,10 @@ def issued_terms(client: ChainClient, book: Contract, guarantee_id: bytes, *, fr
     if not logs:
         return None
     t = logs[-1]["args"]["terms"]
-    get = (lambda k, i: t[k]) if isinstance(t, dict) else (lambda k, i: t[i])
+
+    def get(key: str, index: int) -> Any:  # the terms decode as a dict or as a tuple
+        return t[key] if isinstance(t, dict) else t[index]
+
     return PublicTerms(
         doc_hash=bytes(get("docHash", 0)), amount=int(get("amount", 1)), fee=int(get("fee", 2)),
         rate_bps=int(get("rateBps", 3)), start=int(get("start", 4)), end=int(get("end", 5)),
