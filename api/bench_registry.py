@@ -284,7 +284,7 @@ def concurrent_writers(
         )
     outcome = WriterOutcome()
     with serve(settings) as url:
-        team = [_Writer(url, account, batches) for account, batches in zip(accounts, work)]
+        team = [_Writer(url, account, batches) for account, batches in zip(accounts, work, strict=True)]
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=writers) as pool:
             for future in [pool.submit(w.run) for w in team]:

@@ -444,7 +444,7 @@ def run_section(
         raise AssertionError(f"{len(failed)} bids did not open: {failed[0].reason}")
 
     say("section: eligibility")
-    by_bidder = {f.account.address: f for f in firms}
+    by_bidder: dict[str, Firm] = {f.account.address: f for f in firms}
     timings: list[float] = []
     eligible = 0
     t0 = time.perf_counter()

@@ -152,14 +152,15 @@ def bench_guarantees(
         for form in (gt.Form.PLAINTEXT, gt.Form.SEALED):
             label = "plaintext" if form is gt.Form.PLAINTEXT else "sealed"
             say(f"timing {latency_samples} {label} guarantees one by one")
-            times, gas = [], []
+            times: list[float] = []
+            gas_used: list[int] = []
             for _ in range(latency_samples):
                 t0 = time.perf_counter()
-                gas.append(_issue_one(s, form)[1])
+                gas_used.append(_issue_one(s, form)[1])
                 times.append(time.perf_counter() - t0)
             result[f"issue_{label}_median_ms"] = statistics.median(times) * 1000
             result[f"issue_{label}_p95_ms"] = _p95(times) * 1000
-            result[f"gas_per_guarantee_{label}"] = round(statistics.mean(gas))
+            result[f"gas_per_guarantee_{label}"] = round(statistics.mean(gas_used))
             result[f"guarantees_per_s_{label}_gas_estimated"] = latency_samples / sum(times)
         say(f"issuing {guarantees} guarantees back to back")
         gas_total, ids = 0, []
