@@ -92,7 +92,7 @@ def _relay(store: Store, relayed: RelayedTx) -> Any:
     """Dry-run the transaction first: one that would revert is refused, never mined."""
     client = store.runtime.client
     try:
-        client.w3.eth.call({"from": relayed.sender, "to": relayed.to, "data": relayed.data})  # type: ignore[typeddict-item]
+        client.w3.eth.call({"from": relayed.sender, "to": relayed.to, "data": relayed.data})
     except Exception as exc:
         raise client.translate_error(exc) from None
     return client.send_raw(relayed.raw)

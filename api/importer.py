@@ -84,7 +84,8 @@ def load_key(path: Path) -> LocalAccount:
     except OSError as exc:
         raise UsageProblem(f"cannot read the issuer key {path}: {exc.strerror or exc}") from None
     try:
-        return Account.from_key(text if text.startswith("0x") else "0x" + text)
+        account: LocalAccount = Account.from_key(text if text.startswith("0x") else "0x" + text)
+        return account
     except (ValueError, TypeError):
         raise UsageProblem(f"{path} does not hold a private key (64 hex digits)") from None
 

@@ -40,7 +40,8 @@ def _key(path: str | None) -> LocalAccount:
 
         path = str(Settings().data_dir / "operator.key")
     try:
-        return Account.from_key(Path(path).read_text().strip())
+        account: LocalAccount = Account.from_key(Path(path).read_text().strip())
+        return account
     except OSError as exc:
         raise ConfigurationError(f"cannot read the key file {path}: {exc.strerror}") from None
     except ValueError as exc:

@@ -11,7 +11,8 @@ try:  # pysha3's Keccak directly: eth_utils spends most of a short hash checking
     from sha3 import keccak_256 as _keccak_256
 
     def _keccak(data: bytes) -> bytes:
-        return _keccak_256(data).digest()
+        digest: bytes = _keccak_256(data).digest()
+        return digest
 
 except ImportError:  # pragma: no cover - safe-pysha3 is a declared dependency
     from eth_utils.crypto import keccak as _eth_keccak

@@ -421,7 +421,8 @@ def scaled_counts(scale: float) -> dict[Kind, int]:
 
 def derived_account(seed: int, label: str) -> LocalAccount:
     """A key derived from the seed and a label: reproducible, and therefore public."""
-    return Account.from_key(keccak(f"tender-ledger synthetic {seed} {label}".encode()))
+    account: LocalAccount = Account.from_key(keccak(f"tender-ledger synthetic {seed} {label}".encode()))
+    return account
 
 
 def generate(
