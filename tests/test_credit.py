@@ -41,7 +41,9 @@ def test_a_firm_is_blacklisted_between_listing_and_removal_only(chain: ChainEnv,
     entry = _entry(chain, registry, issuer, record_type="blacklist",
                    listed_date=(now - timedelta(days=10)).date().isoformat(),
                    removal_date=(now + timedelta(days=10)).date().isoformat())
-    at = lambda d: int((now + timedelta(days=d)).timestamp())  # noqa: E731
+    # "now" for the checks is once the entry is on chain (a node may stamp its block later)
+    anchored = datetime.fromtimestamp(chain.client.block_timestamp(), UTC)
+    at = lambda d: int((anchored + timedelta(days=d)).timestamp())  # noqa: E731
     assert standing(chain.client, registry, uscc=FIRM, entries=[entry], at=at(0)).is_blacklisted
     assert not standing(chain.client, registry, uscc=FIRM, entries=[entry], at=at(-20)).is_blacklisted
     assert not standing(chain.client, registry, uscc=FIRM, entries=[entry], at=at(11)).is_blacklisted

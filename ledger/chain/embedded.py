@@ -528,7 +528,8 @@ def _index_rows(
             "input": encode_hex(tx.data),
             "type": _hex(getattr(tx, "type_id", None) or 0),
             "chainId": _hex(chain_id),
-            "v": _hex(tx.y_parity),
+            # legacy transactions report v as signed (27/28 or EIP-155), typed ones y-parity
+            "v": _hex(getattr(tx, "v") if not getattr(tx, "type_id", None) else tx.y_parity),  # noqa: B009
             "r": _hex(tx.r),
             "s": _hex(tx.s),
         }
