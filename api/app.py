@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from api.store import Store
 from ledger.config import Settings
 from ledger.errors import (
-    Conflict,
     ConfigurationError,
+    Conflict,
     ContractRevert,
     InsufficientFunds,
     InvalidArgument,

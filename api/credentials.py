@@ -19,6 +19,7 @@ from eth_account.typed_transactions import TypedTransaction
 from hexbytes import HexBytes
 from sqlmodel import Field, SQLModel, col, select
 
+from api.encoding import to_hex, word
 from api.store import ChainEvent, Store
 from ledger import registry as reg
 from ledger.documents import DocumentError, SealedCredential
@@ -111,20 +112,6 @@ def _require(relayed: RelayedTx, signer: str, functions: Sequence[str]) -> None:
         )
 
 
-def _hex(b: bytes) -> str:
-    return "0x" + bytes(b).hex()
-
-
-def _word(value: str, what: str) -> bytes:
-    try:
-        raw = bytes(HexBytes(value))
-    except (ValueError, TypeError):
-        raise ValidationFailed(f"{what} must be 0x-prefixed hex, got {value!r}") from None
-    if len(raw) != 32:
-        raise ValidationFailed(f"{what} must be 32 bytes, got {len(raw)}")
-    return raw
-
-
 def parse_sealed(items: Sequence[Any]) -> list[SealedCredential]:
     """Sealed credentials from JSON objects; ValidationFailed names each bad item."""
     out: list[SealedCredential] = []
@@ -164,8 +151,8 @@ def relay_anchor(
     tree = MerkleTree.build(ids)
     if relayed.args["root"] != tree.root:
         raise ValidationFailed(
-            f"signed_tx anchors root {_hex(relayed.args['root'])}, but the documents hash to "
-            f"{_hex(tree.root)}"
+            f"signed_tx anchors root {to_hex(relayed.args['root'])}, but the documents hash to "
+            f"{to_hex(tree.root)}"
         )
     if relayed.args["kind"] != int(kind):
         raise ValidationFailed(f"signed_tx anchors kind {relayed.args['kind']}, the documents are {kind.name}")
@@ -174,7 +161,7 @@ def relay_anchor(
             known = s.exec(
                 select(CredentialRecord.credential_id).where(
                     CredentialRecord.chain_key == store.chain_key,
-                    col(CredentialRecord.credential_id).in_([_hex(i) for i in ids]),
+                    col(CredentialRecord.credential_id).in_([to_hex(i) for i in ids]),
                 )
             ).all()
         if known:
@@ -190,11 +177,11 @@ def relay_anchor(
         for cid, sealed in zip(ids, documents, strict=True):
             rows.append(
                 CredentialRecord(
-                    chain_key=store.chain_key, credential_id=_hex(cid), root=_hex(tree.root),
+                    chain_key=store.chain_key, credential_id=to_hex(cid), root=to_hex(tree.root),
                     kind=int(kind), issuer=signer, subject=str(sealed.document.subject),
                     signing_address=getattr(sealed.document, "signing_address", None),
-                    proof=json.dumps([_hex(p) for p in tree.proof(cid)]), sealed=sealed.to_json(),
-                    tx_hash=_hex(receipt["transactionHash"]), block_number=receipt["blockNumber"],
+                    proof=json.dumps([to_hex(p) for p in tree.proof(cid)]), sealed=sealed.to_json(),
+                    tx_hash=to_hex(receipt["transactionHash"]), block_number=receipt["blockNumber"],
                     anchored_at=anchored_at,
                 )
             )
@@ -203,7 +190,7 @@ def relay_anchor(
             s.commit()
         store.reconcile()
     return AnchoredBatch(
-        root=_hex(tree.root), kind=int(kind), issuer=signer, tx_hash=_hex(receipt["transactionHash"]),
+        root=to_hex(tree.root), kind=int(kind), issuer=signer, tx_hash=to_hex(receipt["transactionHash"]),
         block_number=receipt["blockNumber"], anchored_at=anchored_at,
         credentials=[{"credential_id": r.credential_id, "proof": json.loads(r.proof)} for r in rows],
     )
@@ -221,9 +208,9 @@ def relay_status_change(store: Store, *, signer: str, credential_id: str, action
     relayed = decode_signed_tx(store, signed_tx)
     _require(relayed, signer, (function,))
     first_id = relayed.args.get("credentialId", relayed.args.get("oldId"))
-    if first_id is None or _hex(first_id) != record.credential_id:
+    if first_id is None or to_hex(first_id) != record.credential_id:
         raise ValidationFailed(
-            f"signed_tx {function}s credential {_hex(first_id) if first_id else '?'}, "
+            f"signed_tx {function}s credential {to_hex(first_id) if first_id else '?'}, "
             f"not {record.credential_id}"
         )
     if record.issuer != signer:
@@ -235,7 +222,7 @@ def relay_status_change(store: Store, *, signer: str, credential_id: str, action
         receipt = _relay(store, relayed)
         store.reconcile()
     return {"credential_id": record.credential_id, "action": action,
-            "tx_hash": _hex(receipt["transactionHash"]), "block_number": receipt["blockNumber"]}
+            "tx_hash": to_hex(receipt["transactionHash"]), "block_number": receipt["blockNumber"]}
 
 
 def relay_admin(store: Store, *, signer: str, signed_tx: str) -> dict[str, Any]:
@@ -250,14 +237,14 @@ def relay_admin(store: Store, *, signer: str, signed_tx: str) -> dict[str, Any]:
         receipt = _relay(store, relayed)
         store.reconcile()
     return {"function": relayed.function, "issuer": relayed.args["issuer"], "kind": relayed.args["kind"],
-            "tx_hash": _hex(receipt["transactionHash"]), "block_number": receipt["blockNumber"]}
+            "tx_hash": to_hex(receipt["transactionHash"]), "block_number": receipt["blockNumber"]}
 
 
 # ---------------------------------------------------------------------- reads
 
 
 def get_record(store: Store, credential_id: str) -> CredentialRecord:
-    cid = _hex(_word(credential_id, "credential id"))
+    cid = to_hex(word(credential_id, "credential id"))
     with store.session() as s:
         record = s.get(CredentialRecord, (store.chain_key, cid))
     if record is None:
@@ -334,7 +321,7 @@ def verify_document(
             item = Disclosure.from_dict(document)
     except (DocumentError, ValueError, TypeError, KeyError) as exc:
         raise ValidationFailed(f"document is neither a sealed credential nor a disclosure: {exc}") from None
-    cid = _hex(item.credential_id())
+    cid = to_hex(item.credential_id())
     with store.session() as s:
         record = s.get(CredentialRecord, (store.chain_key, cid))
     when = at if at is not None else rt.client.block_timestamp()
@@ -349,12 +336,12 @@ def verify_document(
 def report_json(report: VerificationReport) -> dict[str, Any]:
     return {
         "ok": report.ok,
-        "credential_id": _hex(report.credential_id) if report.credential_id else None,
-        "root": _hex(report.root),
+        "credential_id": to_hex(report.credential_id) if report.credential_id else None,
+        "root": to_hex(report.root),
         "at": report.at,
         "checks": [
             {"name": c.name, "status": c.status.name, "reason": c.reason,
-             "details": {k: _hex(v) if isinstance(v, bytes) else v for k, v in c.details.items()}}
+             "details": {k: to_hex(v) if isinstance(v, bytes) else v for k, v in c.details.items()}}
             for c in report.checks
         ],
     }

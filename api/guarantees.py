@@ -25,6 +25,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from api import tenders
 from api.credentials import RelayedTx, _relay, decode_signed_tx
+from api.encoding import to_hex, word
 from api.store import ChainEvent, Store
 from ledger import bidding
 from ledger import guarantees as gt
@@ -104,20 +105,6 @@ class CommitmentLetterRecord(SQLModel, table=True):
     stored_at: datetime
 
 
-def _hex(b: bytes) -> str:
-    return "0x" + bytes(b).hex()
-
-
-def word(value: str, what: str) -> bytes:
-    try:
-        raw = bytes(HexBytes(value))
-    except (ValueError, TypeError):
-        raise ValidationFailed(f"{what} must be 0x-prefixed hex, got {value!r}") from None
-    if len(raw) != 32:
-        raise ValidationFailed(f"{what} must be 32 bytes, got {len(raw)}")
-    return raw
-
-
 def _address(value: str, what: str) -> str:
     try:
         return to_checksum_address(value)
@@ -154,27 +141,27 @@ def _own(relayed: RelayedTx, signer: str, functions: tuple[str, ...]) -> None:
 
 def _about(relayed: RelayedTx, gid: bytes) -> None:
     if bytes(relayed.args["guaranteeId"]) != gid:
-        raise ValidationFailed(f"signed_tx {relayed.function}s guarantee {_hex(relayed.args['guaranteeId'])}, "
-                               f"not {_hex(gid)}")
+        raise ValidationFailed(f"signed_tx {relayed.function}s guarantee {to_hex(relayed.args['guaranteeId'])}, "
+                               f"not {to_hex(gid)}")
 
 
 def _relayed(store: Store, relayed: RelayedTx) -> dict[str, Any]:
     receipt = _relay(store, relayed)
-    return {"function": relayed.function, "tx_hash": _hex(receipt["transactionHash"]),
+    return {"function": relayed.function, "tx_hash": to_hex(receipt["transactionHash"]),
             "block_number": int(receipt["blockNumber"])}
 
 
 def _record(store: Store, gid: bytes) -> GuaranteeRecord:
     with store.session() as s:
-        row = s.get(GuaranteeRecord, (store.chain_key, _hex(gid)))
+        row = s.get(GuaranteeRecord, (store.chain_key, to_hex(gid)))
     if row is None:
-        raise NotFound("UnknownGuarantee", {"guaranteeId": gid}, f"no guarantee application {_hex(gid)} on record")
+        raise NotFound("UnknownGuarantee", {"guaranteeId": gid}, f"no guarantee application {to_hex(gid)} on record")
     return row
 
 
 def _update(store: Store, gid: bytes, **values: Any) -> None:
     with store.session() as s:
-        row = s.get(GuaranteeRecord, (store.chain_key, _hex(gid)))
+        row = s.get(GuaranteeRecord, (store.chain_key, to_hex(gid)))
         assert row is not None
         for k, v in values.items():
             setattr(row, k, v)
@@ -301,8 +288,8 @@ def application_template(store: Store, *, signer: str, tender_id: str, section: 
         applicant=signer, applicant_uscc=uscc, issuer=issuer, application_no=f"SQ-{secrets.token_hex(8)}",
     )
     tx = rt.client.build(signer, gt.apply_call(_book(store), app))
-    return {"application": app.model_dump(mode="json"), "application_hash": _hex(app.hash()),
-            "guarantee_id": _hex(app.guarantee_id()), "tx": jsonable_tx(tx),
+    return {"application": app.model_dump(mode="json"), "application_hash": to_hex(app.hash()),
+            "guarantee_id": to_hex(app.guarantee_id()), "tx": jsonable_tx(tx),
             "credit": {"redlisted": credit.redlisted, "red_discount": str(red_discount_of(store, issuer))
                        if credit.is_redlisted else "0"}}
 
@@ -315,7 +302,7 @@ def apply(store: Store, *, signer: str, application: dict[str, Any], signed_tx: 
         raise ValidationFailed(f"application: {gt._first_error(exc)}") from None
     if app.applicant != signer:
         raise Unauthorised("SignerMismatch", {}, f"the application is {app.applicant}'s, the request {signer}'s")
-    tender = _tender(store, _hex(app.tender_id))
+    tender = _tender(store, to_hex(app.tender_id))
     _check_section(tender, app.section)
     uscc = tenders._identity_of(store, signer)
     rt = store.runtime
@@ -342,9 +329,9 @@ def apply(store: Store, *, signer: str, application: dict[str, Any], signed_tx: 
     with _WRITE_LOCK:
         out = _relayed(store, relayed)
         row = GuaranteeRecord(
-            chain_key=store.chain_key, guarantee_id=_hex(app.guarantee_id()), tender_id=_hex(app.tender_id),
+            chain_key=store.chain_key, guarantee_id=to_hex(app.guarantee_id()), tender_id=to_hex(app.tender_id),
             section=app.section, applicant=signer, applicant_uscc=uscc, issuer=app.issuer,
-            application=app.model_dump_json(), application_hash=_hex(app.hash()), applied_tx=out["tx_hash"],
+            application=app.model_dump_json(), application_hash=to_hex(app.hash()), applied_tx=out["tx_hash"],
             applied_at=datetime.now(UTC),
         )
         with store.session() as s:
@@ -355,7 +342,7 @@ def apply(store: Store, *, signer: str, application: dict[str, Any], signed_tx: 
 
 
 def _show(value: Any) -> str:
-    return _hex(value) if isinstance(value, bytes) else str(value)
+    return to_hex(value) if isinstance(value, bytes) else str(value)
 
 
 def _application(row: GuaranteeRecord) -> gt.Application:
@@ -373,10 +360,10 @@ def issue_template(store: Store, *, signer: str, guarantee_id: str, rate_bps: in
     row, g = _record(store, gid), gt.known_guarantee(store.runtime.client, _book(store), gid)
     if g.issuer != signer:
         raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
-                           f"guarantee {_hex(gid)} was applied for to {g.issuer}, not to {signer}")
+                           f"guarantee {to_hex(gid)} was applied for to {g.issuer}, not to {signer}")
     if g.state is not gt.State.APPLIED:
         raise Conflict("WrongState", {"guaranteeId": gid, "state": g.state.name},
-                       f"guarantee {_hex(gid)} is {g.state.name}, not APPLIED")
+                       f"guarantee {to_hex(gid)} is {g.state.name}, not APPLIED")
     app = _application(row)
     credit = tenders.credit_standing(store, app.applicant_uscc, at=_now(store))
     gt.refuse_blacklisted(credit, step="issue")
@@ -386,7 +373,7 @@ def issue_template(store: Store, *, signer: str, guarantee_id: str, rate_bps: in
     fee = gt.quote_fee(app.amount_fen, rate_bps, credit=credit, red_discount=discount)
     tender = _tender(store, row.tender_id)
     return {
-        "terms": {"guarantee_id": _hex(gid), "issuer": app.issuer, "applicant": app.applicant,
+        "terms": {"guarantee_id": to_hex(gid), "issuer": app.issuer, "applicant": app.applicant,
                   "applicant_uscc": app.applicant_uscc, "beneficiary": app.tenderer,
                   "beneficiary_uscc": app.tenderer_uscc, "project_code": app.project_code,
                   "section_code": app.section_code, "amount_fen": app.amount_fen, "fee_fen": fee,
@@ -394,7 +381,7 @@ def issue_template(store: Store, *, signer: str, guarantee_id: str, rate_bps: in
                   "start": _now(store), "end": app.validity_end},
         "redlisted": credit.redlisted, "validity_end": app.validity_end,
         "sealing": {"chain_id": store.runtime.client.chain_id, "guarantee_book": _book(store).address,
-                    "opening_public_key": _hex(tender.opening_public)},
+                    "opening_public_key": to_hex(tender.opening_public)},
     }
 
 
@@ -409,7 +396,7 @@ def issue(
     row, g = _record(store, gid), gt.known_guarantee(store.runtime.client, _book(store), gid)
     if g.issuer != signer:
         raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
-                           f"guarantee {_hex(gid)} was applied for to {g.issuer}: only it may issue")
+                           f"guarantee {to_hex(gid)} was applied for to {g.issuer}: only it may issue")
     app = _application(row)
     credit = tenders.credit_standing(store, app.applicant_uscc, at=_now(store))
     gt.refuse_blacklisted(credit, step="issue")
@@ -513,7 +500,7 @@ def letter_template(store: Store, *, signer: str, tender_id: str, section: int) 
     letter = gt.draft_commitment_letter(chain_id=store.runtime.client.chain_id, book_address=_book(store).address,
                                         tender=tender, section=section, bidder=signer, firm_uscc=uscc,
                                         signed_at=_now(store))
-    return {"letter": letter.model_dump(mode="json"), "digest": _hex(letter.digest()), "file_name": gt.LETTER_FILE}
+    return {"letter": letter.model_dump(mode="json"), "digest": to_hex(letter.digest()), "file_name": gt.LETTER_FILE}
 
 
 def submit_letter(store: Store, *, signer: str, tender_id: str, section: int, letter: dict[str, Any]) -> dict[str, Any]:
@@ -532,8 +519,8 @@ def submit_letter(store: Store, *, signer: str, tender_id: str, section: int, le
                        "the deadline has passed: a commitment letter comes with the bid")
     gt.check_commitment_letter(parsed, chain_id=store.runtime.client.chain_id, book_address=_book(store).address,
                                tender=tender, section=section, bidder=signer, firm_uscc=uscc)
-    row = CommitmentLetterRecord(chain_key=store.chain_key, tender_id=_hex(tender.tender_id), section=section,
-                                 bidder=signer, letter=parsed.model_dump_json(), letter_hash=_hex(parsed.digest()),
+    row = CommitmentLetterRecord(chain_key=store.chain_key, tender_id=to_hex(tender.tender_id), section=section,
+                                 bidder=signer, letter=parsed.model_dump_json(), letter_hash=to_hex(parsed.digest()),
                                  stored_at=datetime.now(UTC))
     with store.session() as s:
         s.merge(row)
@@ -544,7 +531,7 @@ def submit_letter(store: Store, *, signer: str, tender_id: str, section: int, le
 
 def stored_letter(store: Store, *, tender_id: bytes, section: int, bidder: str) -> gt.CommitmentLetter | None:
     with store.session() as s:
-        row = s.get(CommitmentLetterRecord, (store.chain_key, _hex(tender_id), section, bidder))
+        row = s.get(CommitmentLetterRecord, (store.chain_key, to_hex(tender_id), section, bidder))
     return gt.CommitmentLetter.model_validate_json(row.letter) if row else None
 
 
@@ -564,7 +551,7 @@ def check_bid_guarantee(
     row = None
     if gid is not None:
         with store.session() as s:
-            row = s.get(GuaranteeRecord, (store.chain_key, _hex(gid)))
+            row = s.get(GuaranteeRecord, (store.chain_key, to_hex(gid)))
     letter = gt.letter_from_package(package) if package is not None else None
     if letter is None:
         letter = stored_letter(store, tender_id=tender.tender_id, section=section, bidder=bidder)
@@ -585,7 +572,7 @@ def check_bid_guarantee(
         with _WRITE_LOCK:
             mined = gt.record_verification(rt.client, book, centre=rt.operator, check=check)
             values["verification"] = json.dumps({"status": check.status.value, "reason": check.reason,
-                                                 "details": check.details, "tx_hash": _hex(mined.tx_hash)},
+                                                 "details": check.details, "tx_hash": to_hex(mined.tx_hash)},
                                                 default=str)
     if row is not None and values:
         _update(store, gid, **values)
@@ -620,7 +607,7 @@ def verify_section(store: Store, *, signer: str, tender_id: str, section: int) -
         c = check_bid_guarantee(store, tender=tender, section=section, bidder=bidder, opening_key=key)
         checks.append({"bidder": bidder, **check_json(c)})
     store.reconcile()
-    return {"tender_id": _hex(tender.tender_id), "section": section, "checks": checks}
+    return {"tender_id": to_hex(tender.tender_id), "section": section, "checks": checks}
 
 
 def check_json(c: Check) -> dict[str, Any]:
@@ -641,9 +628,9 @@ def award(store: Store, *, signer: str, tender_id: str, section: int, winner: st
         done = gt.record_award(client=rt.client, book=_book(store), centre=rt.operator, tender_id=tender.tender_id,
                                section=section, winner=_address(winner, "winner") if winner else None)
         store.reconcile()
-    return {"tender_id": _hex(tender.tender_id), "section": section, "winner": winner,
-            "tx_hash": _hex(done.mined.tx_hash), "released": [_hex(g) for g in done.released],
-            "release_batches": [_hex(b.tx_hash) for b in done.batches]}
+    return {"tender_id": to_hex(tender.tender_id), "section": section, "winner": winner,
+            "tx_hash": to_hex(done.mined.tx_hash), "released": [to_hex(g) for g in done.released],
+            "release_batches": [to_hex(b.tx_hash) for b in done.batches]}
 
 
 def contract_signed(store: Store, *, signer: str, tender_id: str, section: int, signed_at: int) -> dict[str, Any]:
@@ -656,8 +643,8 @@ def contract_signed(store: Store, *, signer: str, tender_id: str, section: int, 
         done = gt.record_contract_signed(client=rt.client, book=_book(store), centre=rt.operator,
                                          tender_id=tender.tender_id, section=section, signed_at=signed_at)
         store.reconcile()
-    return {"tender_id": _hex(tender.tender_id), "section": section, "signed_at": signed_at,
-            "tx_hash": _hex(done.mined.tx_hash), "released": [_hex(g) for g in done.released]}
+    return {"tender_id": to_hex(tender.tender_id), "section": section, "signed_at": signed_at,
+            "tx_hash": to_hex(done.mined.tx_hash), "released": [to_hex(g) for g in done.released]}
 
 
 def claim(store: Store, *, signer: str, guarantee_id: str, cause: str, evidence: bytes) -> dict[str, Any]:
@@ -675,9 +662,9 @@ def claim(store: Store, *, signer: str, guarantee_id: str, cause: str, evidence:
         done = gt.claim(client=rt.client, book=_book(store), centre=rt.operator, guarantee_id=gid, cause=reason,
                         evidence=evidence)
         with store.session() as s:
-            s.merge(GuaranteeClaim(chain_key=store.chain_key, guarantee_id=_hex(gid), cause=reason.name,
-                                   evidence=evidence, evidence_hash=_hex(done.evidence_hash),
-                                   tx_hash=_hex(done.mined.tx_hash), claimed_at=datetime.now(UTC)))
+            s.merge(GuaranteeClaim(chain_key=store.chain_key, guarantee_id=to_hex(gid), cause=reason.name,
+                                   evidence=evidence, evidence_hash=to_hex(done.evidence_hash),
+                                   tx_hash=to_hex(done.mined.tx_hash), claimed_at=datetime.now(UTC)))
             s.commit()
         store.reconcile()
     return guarantee_view(store, gid)
@@ -714,8 +701,8 @@ def draft_breach(
         decision_document_no=decision_document_no, listed_date=now.date(), issued_at=now,
         issuer_address=_address(issuer, "issuer"),
     )
-    return {"sealed": result.sealed.to_dict(), "credential_id": _hex(result.sealed.credential_id()),
-            "evidence_hash": _hex(result.evidence_hash), "letter_hash": _hex(letter.digest())}
+    return {"sealed": result.sealed.to_dict(), "credential_id": to_hex(result.sealed.credential_id()),
+            "evidence_hash": to_hex(result.evidence_hash), "letter_hash": to_hex(letter.digest())}
 
 
 # ---------------------------------------------------------------------- reads
@@ -727,13 +714,13 @@ def guarantee_view(store: Store, gid: bytes) -> dict[str, Any]:
     rt = store.runtime
     g = gt.known_guarantee(rt.client, _book(store), gid)
     with store.session() as s:
-        row = s.get(GuaranteeRecord, (store.chain_key, _hex(gid)))
-        claimed = s.get(GuaranteeClaim, (store.chain_key, _hex(gid)))
+        row = s.get(GuaranteeRecord, (store.chain_key, to_hex(gid)))
+        claimed = s.get(GuaranteeClaim, (store.chain_key, to_hex(gid)))
     out: dict[str, Any] = {
-        "guarantee_id": _hex(gid), "state": g.state.name, "tender_id": _hex(g.tender_id), "section": g.section,
+        "guarantee_id": to_hex(gid), "state": g.state.name, "tender_id": to_hex(g.tender_id), "section": g.section,
         "applicant": g.applicant, "issuer": g.issuer, "form": g.form.name if g.doc_hash != gt.ZERO_WORD else None,
         "amount_fen": g.amount, "end": g.end, "closed_at": g.closed_at, "released_late": g.released_late,
-        "doc_hash": _hex(g.doc_hash), "terms_commitment": _hex(g.terms_commitment),
+        "doc_hash": to_hex(g.doc_hash), "terms_commitment": to_hex(g.terms_commitment),
     }
     if row is not None:
         out |= {"application": json.loads(row.application), "application_hash": row.application_hash,
@@ -763,7 +750,7 @@ def bid_guarantee(store: Store, *, tender_id: str, section: int, bidder: str) ->
         return {"kind": "guarantee", "guarantee": guarantee_view(store, gid)}
     letter = stored_letter(store, tender_id=tender.tender_id, section=section, bidder=bidder)
     if letter is not None:
-        return {"kind": "commitment_letter", "letter_hash": _hex(letter.digest()),
+        return {"kind": "commitment_letter", "letter_hash": to_hex(letter.digest()),
                 "letter": letter.model_dump(mode="json")}
     raise NotFound("NoGuarantee", {"bidder": bidder},
                    f"no guarantee is bound to {bidder}'s bid in section {section}, and no commitment letter")
@@ -782,4 +769,4 @@ def guarantees_of(store: Store, *, applicant: str | None = None, issuer: str | N
 
 
 def jsonable_tx(tx: dict[str, Any]) -> dict[str, Any]:
-    return {k: _hex(v) if isinstance(v, bytes) else v for k, v in tx.items()}
+    return {k: to_hex(v) if isinstance(v, bytes) else v for k, v in tx.items()}

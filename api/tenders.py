@@ -19,21 +19,22 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
-from sqlalchemy import LargeBinary, Column
+from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel, col, select
 
-from api.credentials import CredentialRecord, decode_signed_tx, _relay
+from api.credentials import CredentialRecord, _relay, decode_signed_tx
+from api.encoding import to_hex
 from api.store import Store
 from ledger import bidding
-from ledger.documents import Kind, SealedCredential
 from ledger.credit import CreditEntry, CreditStanding, standing
+from ledger.documents import Kind, SealedCredential
 from ledger.eligibility import TickedCredential, check_bid
-from ledger.verify import CheckStatus
 from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
 from ledger.sealing import MIN_ENVELOPE_SIZE, ciphertext_hash
 from ledger.sealing import VERSION as SEAL_VERSION
 from ledger.shares import Share
 from ledger.tenders import TenderParams
+from ledger.verify import CheckStatus
 
 MAX_ENVELOPE = 32 * 1024 * 1024
 
@@ -97,10 +98,6 @@ class OpeningRecord(SQLModel, table=True):
     opened_at: datetime
 
 
-def _hex(b: bytes) -> str:
-    return "0x" + bytes(b).hex()
-
-
 def _tender(store: Store, tender_id: str) -> TenderRecord:
     with store.session() as s:
         row = s.get(TenderRecord, (store.chain_key, tender_id.lower()))
@@ -150,12 +147,12 @@ def publish(
              [to_checksum_address(o) for o in officers])
     receipt = rt.client.send(rt.operator, book.functions.publishTender(params.tender_id(), terms))
     row = TenderRecord(
-        chain_key=store.chain_key, tender_id=_hex(params.tender_id()), project_code=params.project_code,
-        params=params.model_dump_json(), document=document, doc_hash=_hex(keccak(document)),
-        deadline=deadline, opening_public=_hex(opening_public),
+        chain_key=store.chain_key, tender_id=to_hex(params.tender_id()), project_code=params.project_code,
+        params=params.model_dump_json(), document=document, doc_hash=to_hex(keccak(document)),
+        deadline=deadline, opening_public=to_hex(opening_public),
         officers=json.dumps([to_checksum_address(o) for o in officers]), threshold=threshold,
-        share_hashes=json.dumps([_hex(h) for h in share_hashes]), version=1,
-        tx_hash=_hex(receipt["transactionHash"]), published_at=datetime.now(UTC),
+        share_hashes=json.dumps([to_hex(h) for h in share_hashes]), version=1,
+        tx_hash=to_hex(receipt["transactionHash"]), published_at=datetime.now(UTC),
     )
     with store.session() as s:
         s.add(row)
@@ -171,7 +168,7 @@ def amend(store: Store, *, signer: str, tender_id: str, params: TenderParams, do
     """A new, visible version: new documents, parameters and deadline, with the reason on chain."""
     require_centre(store, signer)
     row = _tender(store, tender_id)
-    if _hex(params.tender_id()) != row.tender_id:
+    if to_hex(params.tender_id()) != row.tender_id:
         raise ValidationFailed("an amendment cannot change the project code (it names the tender)")
     rt = store.runtime
     mined = bidding.amend_tender(client=rt.client, book=rt.contract("TenderBook"), centre=rt.operator,
@@ -181,12 +178,12 @@ def amend(store: Store, *, signer: str, tender_id: str, params: TenderParams, do
     with store.session() as s:
         current = s.get(TenderRecord, (store.chain_key, row.tender_id))
         assert current is not None
-        current.params, current.document, current.doc_hash = params.model_dump_json(), document, _hex(keccak(document))
+        current.params, current.document, current.doc_hash = params.model_dump_json(), document, to_hex(keccak(document))
         current.deadline, current.version = int(params.deadline.timestamp()), version
         s.add(current)
         s.add(TenderVersion(chain_key=store.chain_key, tender_id=row.tender_id, version=version,
                             params=current.params, doc_hash=current.doc_hash, deadline=current.deadline,
-                            reason=reason, tx_hash=_hex(mined.tx_hash), published_at=now))
+                            reason=reason, tx_hash=to_hex(mined.tx_hash), published_at=now))
         s.commit()
     store.reconcile()
     return tender_view(store, _tender(store, tender_id))
@@ -212,10 +209,10 @@ def tender_view(store: Store, row: TenderRecord) -> dict[str, Any]:
     doc_hash, params_hash, _sections, deadline, window, min_valid, opening_public, threshold, hashes, officers = terms
     return {
         "tender_id": row.tender_id, "project_code": row.project_code, "params": json.loads(row.params),
-        "params_hash": _hex(params_hash), "doc_hash": _hex(doc_hash), "deadline": int(deadline),
+        "params_hash": to_hex(params_hash), "doc_hash": to_hex(doc_hash), "deadline": int(deadline),
         "opening_window_s": int(window), "min_valid_bids": int(min_valid),
-        "opening_public_key": _hex(opening_public), "officers": list(officers), "threshold": int(threshold),
-        "share_hashes": [_hex(h) for h in hashes], "version": int(version), "centre": centre,
+        "opening_public_key": to_hex(opening_public), "officers": list(officers), "threshold": int(threshold),
+        "share_hashes": [to_hex(h) for h in hashes], "version": int(version), "centre": centre,
         "issued_at": int(issued_at), "tx_hash": row.tx_hash,
         "chain_id": rt.client.chain_id, "tender_book": rt.addresses["TenderBook"],
     }
@@ -341,7 +338,7 @@ def submit_bid(
         raise rt.client.translate_error(exc) from None
     record = BidEnvelope(
         chain_key=store.chain_key, tender_id=row.tender_id, section=section, bidder=signer,
-        commitment=_hex(full["commitment"]), envelope=envelope, envelope_hash=_hex(ciphertext_hash(envelope)),
+        commitment=to_hex(full["commitment"]), envelope=envelope, envelope_hash=to_hex(ciphertext_hash(envelope)),
         uploaded_at=datetime.now(UTC),
     )
     with store.session() as s:
@@ -364,7 +361,7 @@ def submit_bid(
         s.commit()
     return {"tender_id": row.tender_id, "section": section, "bidder": signer, "firm": uscc,
             "commitment": record.commitment, "envelope_hash": record.envelope_hash,
-            "tx_hash": _hex(mined.tx_hash), "block_number": mined.block_number}
+            "tx_hash": to_hex(mined.tx_hash), "block_number": mined.block_number}
 
 
 def withdraw_by_signature(
@@ -383,7 +380,7 @@ def withdraw_by_signature(
         raise rt.client.translate_error(exc) from None
     mined = relayer.submit(full)
     store.reconcile()
-    return {"function": "submitBidsBySig (withdrawal)", "tx_hash": _hex(mined.tx_hash),
+    return {"function": "submitBidsBySig (withdrawal)", "tx_hash": to_hex(mined.tx_hash),
             "block_number": mined.block_number}
 
 
@@ -393,13 +390,13 @@ def my_bid(store: Store, *, signer: str, tender_id: str, section: int) -> dict[s
     rt = store.runtime
     bid = bidding.bid_of(client=rt.client, book=rt.contract("TenderBook"),
                          tender_id=bytes(HexBytes(row.tender_id)), section=section, bidder=signer)
-    commitment = _hex(bid["commitment"])
+    commitment = to_hex(bid["commitment"])
     with store.session() as s:
         stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, signer, commitment))
     if stored is None or bid["commitment"] == b"\x00" * 32:
         raise NotFound("NoBid", {"bidder": signer}, "no live bid of yours in this section")
     return {"commitment": commitment, "version": bid["version"], "opened": bid["opened"],
-            "envelope_hash": stored.envelope_hash, "envelope": _hex(stored.envelope),
+            "envelope_hash": stored.envelope_hash, "envelope": to_hex(stored.envelope),
             "uploaded_at": stored.uploaded_at.isoformat()}
 
 
@@ -412,7 +409,7 @@ def relay_signed(store: Store, *, signer: str, signed_tx: str, functions: Sequen
         raise ValidationFailed(f"signed_tx calls {relayed.function}, expected {' or '.join(functions)}")
     receipt = _relay(store, relayed)
     store.reconcile()
-    return {"function": relayed.function, "tx_hash": _hex(receipt["transactionHash"]),
+    return {"function": relayed.function, "tx_hash": to_hex(receipt["transactionHash"]),
             "block_number": receipt["blockNumber"]}
 
 
@@ -442,7 +439,7 @@ def open_section(store: Store, *, signer: str, tender_id: str, section: int) -> 
         if bid["commitment"] == b"\x00" * 32 or bid["opened"]:
             continue
         with store.session() as s:
-            stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, bidder, _hex(bid["commitment"])))
+            stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, bidder, to_hex(bid["commitment"])))
         opening = bidding.open_bid(
             key=key, chain_id=rt.client.chain_id, book_address=book.address, tender_id=tender.tender_id,
             section=section, bidder=bidder, envelope=stored.envelope if stored else None,
@@ -469,7 +466,7 @@ def open_section(store: Store, *, signer: str, tender_id: str, section: int) -> 
             chain_key=store.chain_key, tender_id=row.tender_id, section=section, bidder=bidder,
             outcome=opening.outcome.name, reason=opening.reason,
             price=str(opening.package.price) if opening.package else None,
-            credential_ids=json.dumps([_hex(c) for c in opening.credential_ids]),
+            credential_ids=json.dumps([to_hex(c) for c in opening.credential_ids]),
             eligibility=json.dumps(report_json), eligible=eligible, opened_at=datetime.now(UTC),
         )
         with store.session() as s:
@@ -489,9 +486,9 @@ def _eligibility(store: Store, tender: bidding.PublishedTender, section: int, bi
     ticked = []
     with store.session() as s:
         for cid in ids:
-            r = s.get(CredentialRecord, (store.chain_key, _hex(cid)))
+            r = s.get(CredentialRecord, (store.chain_key, to_hex(cid)))
             if r is None:
-                return False, {"checks": [{"name": f"credential {_hex(cid)}", "status": "INVALID",
+                return False, {"checks": [{"name": f"credential {to_hex(cid)}", "status": "INVALID",
                                            "reason": "not an anchored credential"}]}
             ticked.append(TickedCredential(cid, SealedCredential.from_json(r.sealed), bytes(HexBytes(r.root)),
                                            [bytes(HexBytes(p)) for p in json.loads(r.proof)]))
@@ -534,7 +531,7 @@ def publish_evaluation(store: Store, *, signer: str, tender_id: str, section: in
     mined = bidding.publish_evaluation(client=rt.client, book=rt.contract("TenderBook"), centre=rt.operator,
                                        tender_id=bytes(HexBytes(row.tender_id)), section=section, report=report)
     store.reconcile()
-    return {"tx_hash": _hex(mined.tx_hash), "report_hash": _hex(keccak(report))}
+    return {"tx_hash": to_hex(mined.tx_hash), "report_hash": to_hex(keccak(report))}
 
 
 def results(store: Store, *, tender_id: str, section: int, viewer: str | None) -> dict[str, Any]:

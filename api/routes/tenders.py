@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from api import tenders as svc
 from api.app import RuntimeDep, StoreDep
 from api.auth import SignedCallerDep, signed_caller
+from api.encoding import word
 from api.routes.credentials import SignedTx
 from ledger.errors import ValidationFailed
 from ledger.requests import HEADER_SIGNATURE, SignedRequest
@@ -27,16 +28,6 @@ def _b64(value: str, what: str) -> bytes:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise ValidationFailed(f"{what} must be base64") from None
-
-
-def _word(value: str, what: str) -> bytes:
-    try:
-        raw = bytes(HexBytes(value))
-    except (ValueError, TypeError):
-        raise ValidationFailed(f"{what} must be 0x-hex") from None
-    if len(raw) != 32:
-        raise ValidationFailed(f"{what} must be 32 bytes")
-    return raw
 
 
 class PublishRequest(BaseModel):
@@ -76,8 +67,8 @@ def publish(body: PublishRequest, caller: SignedCallerDep, store: StoreDep) -> d
     params = _params(body.params)
     return svc.publish(
         store, signer=caller.signer, params=params, document=_b64(body.document_b64, "document_b64"),
-        opening_public=_word(body.opening_public_key, "opening_public_key"),
-        share_hashes=[_word(h, "share hash") for h in body.share_hashes],
+        opening_public=word(body.opening_public_key, "opening_public_key"),
+        share_hashes=[word(h, "share hash") for h in body.share_hashes],
         officers=body.officers, threshold=body.threshold,
     )
 
@@ -130,7 +121,7 @@ def submit_bid(
     relayer: Annotated[svc.BidRelayer, Depends(_relayer)],
 ) -> dict[str, Any]:
     """Submit (or replace) a sealed bid: the envelope and the bidder's EIP-712 signed commitment."""
-    auth = {"bidder": caller.signer, "commitment": _word(body.commitment, "commitment"), "nonce": body.nonce,
+    auth = {"bidder": caller.signer, "commitment": word(body.commitment, "commitment"), "nonce": body.nonce,
             "expiry": body.expiry, "signature": bytes(HexBytes(body.signature))}
     return svc.submit_bid(store, relayer, signer=caller.signer, tender_id=tender_id, section=section,
                           envelope=_b64(body.envelope_b64, "envelope_b64"), auth=auth)

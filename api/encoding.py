@@ -1,0 +1,22 @@
+"""How the API spells bytes: 0x-hex out, and 32-byte words in with a clear error."""
+
+from __future__ import annotations
+
+from hexbytes import HexBytes
+
+from ledger.errors import ValidationFailed
+
+
+def to_hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+def word(value: str, what: str) -> bytes:
+    """A 32-byte value given as 0x-hex; ValidationFailed names `what` when it is not one."""
+    try:
+        raw = bytes(HexBytes(value))
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"{what} must be 0x-prefixed hex, got {value!r}") from None
+    if len(raw) != 32:
+        raise ValidationFailed(f"{what} must be 32 bytes, got {len(raw)}")
+    return raw
