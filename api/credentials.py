@@ -306,9 +306,14 @@ def history(store: Store, credential_id: str) -> list[dict[str, Any]]:
 
 
 def verify_document(
-    store: Store, document: Any, *, at: int | None, expected_subject: str | None
+    store: Store, document: Any, *, at: int | None, expected_subject: str | None,
+    credential_id: str | None = None,
 ) -> VerificationReport:
-    """Verify a sealed credential or a disclosure against the chain as of `at` (default: now)."""
+    """Verify a sealed credential or a disclosure against the chain as of `at` (default: now).
+
+    With `credential_id` (the id the holder claims), the batch and proof are those of that id,
+    so a document whose fields were altered is reported as failing integrity against it,
+    rather than as an unknown credential."""
     from ledger.documents import Disclosure
 
     rt = store.runtime
@@ -321,16 +326,17 @@ def verify_document(
             item = Disclosure.from_dict(document)
     except (DocumentError, ValueError, TypeError, KeyError) as exc:
         raise ValidationFailed(f"document is neither a sealed credential nor a disclosure: {exc}") from None
-    cid = to_hex(item.credential_id())
+    claimed = word(credential_id, "credential_id") if credential_id is not None else None
+    cid = claimed or item.credential_id()
     with store.session() as s:
-        record = s.get(CredentialRecord, (store.chain_key, cid))
+        record = s.get(CredentialRecord, (store.chain_key, to_hex(cid)))
     when = at if at is not None else rt.client.block_timestamp()
     # Not in the store: it can still be a one-credential batch anchored directly on chain,
     # whose root is the credential's leaf.
-    root = bytes(HexBytes(record.root)) if record else leaf_of(item.credential_id())
+    root = bytes(HexBytes(record.root)) if record else leaf_of(cid)
     proof = [bytes(HexBytes(p)) for p in json.loads(record.proof)] if record else []
     return verify(rt.client, rt.contract("CredentialRegistry"), item, root=root, proof=proof,
-                  at=when, expected_subject=expected_subject)
+                  at=when, expected_subject=expected_subject, credential_id=claimed)
 
 
 def report_json(report: VerificationReport) -> dict[str, Any]:

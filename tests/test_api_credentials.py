@@ -243,3 +243,19 @@ def test_a_credential_anchored_directly_on_chain_verifies_through_the_service(se
     reg.anchor_one(client=rt.client, registry=rt.contract("CredentialRegistry"), issuer=issuer.account, sealed=sealed)
     report = http.post("/verify", json={"document": sealed.to_dict()}).json()
     assert report["ok"] is True, report
+
+
+def test_a_tampered_field_fails_integrity_against_the_claimed_id(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    http, _ = service
+    docs = _docs(issuer, 3)
+    batch = issuer.anchor(docs).json()
+    claimed = docs[1].credential_id()
+    tampered = docs[1].disclose_public().to_dict()
+    tampered["revealed"]["grade"]["value"] = "特级"  # promote the qualification
+    report = http.post("/verify", json={"document": tampered, "credential_id": "0x" + claimed.hex()}).json()
+    integrity = next(c for c in report["checks"] if c["name"] == "integrity")
+    assert report["ok"] is False and integrity["status"] == "INVALID"
+    assert "0x" + claimed.hex() in {c["credential_id"] for c in batch["credentials"]}
+    honest = http.post("/verify", json={"document": docs[1].disclose_public().to_dict(),
+                                        "credential_id": "0x" + claimed.hex()}).json()
+    assert honest["ok"] is True

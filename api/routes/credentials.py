@@ -58,6 +58,9 @@ class VerifyRequest(BaseModel):
         default=None, description="instant to verify at (ISO 8601 or unix seconds); default now"
     )
     expected_subject: str | None = Field(default=None, description="USCC of the expected firm")
+    credential_id: str | None = Field(
+        default=None, description="the id the holder claims; an altered document then fails integrity against it"
+    )
 
 
 @router.post("/credentials/prepare-anchor")
@@ -152,7 +155,8 @@ def verify(body: VerifyRequest, store: StoreDep) -> dict[str, Any]:
             validate_uscc(body.expected_subject)
         except InvalidUSCC as exc:
             raise ValidationFailed(f"expected_subject: {exc}") from None
-    report = svc.verify_document(store, body.document, at=at, expected_subject=body.expected_subject)
+    report = svc.verify_document(store, body.document, at=at, expected_subject=body.expected_subject,
+                                 credential_id=body.credential_id)
     return svc.report_json(report)
 
 
