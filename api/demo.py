@@ -37,7 +37,7 @@ from ledger.errors import ConfigurationError, ValidationFailed
 from ledger.merkle import MerkleTree
 from ledger.registry import ReasonCode
 from ledger.runtime import Runtime, open_runtime
-from ledger.verify import ANCHORING, STATUS_AT, VALIDITY_WINDOW, CheckStatus
+from ledger.verify import ANCHORING, INTEGRITY, STATUS_AT, VALIDITY_WINDOW, CheckStatus
 
 ISSUER_FUNDS = 10**21  # wei: thousands of anchors at the embedded chain's fees
 DEFAULT_BATCH = 500
@@ -349,22 +349,24 @@ def verify_sample(
         if item.sealed.document.kind is not Kind.IDENTITY and cid not in changed
     ]
     sample = rng.sample(untouched, min(len(untouched), options.sample))
-    cases: list[tuple[str, SealedCredential, str]] = []  # (case, credential, expected)
+    # (case, credential, expected, the id its holder claims — the forged copy claims the original's)
+    cases: list[tuple[str, SealedCredential, str, bytes | None]] = []
     for sealed in sample:
-        cases.append(("untouched", sealed, "VALID" if _in_window(sealed, now) else "INVALID"))
+        cases.append(("untouched", sealed, "VALID" if _in_window(sealed, now) else "INVALID", None))
     for cid, action in changed.items():
-        cases.append((_PAST[action], anchored[cid].sealed, "INVALID"))
+        cases.append((_PAST[action], anchored[cid].sealed, "INVALID", None))
     if sample:
-        cases.append(("tampered", _tampered(sample[0]), "INVALID"))
+        cases.append(("tampered", _tampered(sample[0]), "INVALID", sample[0].credential_id()))
     say.step(f"verifying {len(cases)} credentials (integrity, proof, status, issuer, validity)")
     results: dict[str, dict[str, int]] = {}
     reasons: dict[str, str] = {}
     mismatches: list[str] = []
     durations: list[float] = []
-    for case, sealed, expected in cases:
+    for case, sealed, expected, claimed in cases:
         t0 = time.perf_counter()
         report = svc.verify_document(
-            store, sealed.to_dict(), at=now, expected_subject=sealed.document.subject
+            store, sealed.to_dict(), at=now, expected_subject=sealed.document.subject,
+            credential_id=None if claimed is None else "0x" + claimed.hex(),
         )
         durations.append(time.perf_counter() - t0)
         got = "VALID" if report.ok else "INVALID"
@@ -398,9 +400,9 @@ def verify_sample(
 
 
 def _headline(report: Any) -> str:
-    """The reason a report is not ok; an unknown root says more than the integrity check."""
+    """The reason a report is not ok, the most telling check first."""
     failures = {c.name: c for c in report.failures}
-    for name in (ANCHORING, STATUS_AT, VALIDITY_WINDOW):
+    for name in (INTEGRITY, ANCHORING, STATUS_AT, VALIDITY_WINDOW):
         if name in failures:
             return str(failures[name].reason)
     return str(report.failures[0].reason) if report.failures else ""
