@@ -336,25 +336,6 @@ def test_only_the_admin_authorises_and_withdraws_issuers_per_type_and_only_that_
     assert again["logs"] == [] and absent["logs"] == []
 
 
-def test_the_admin_role_moves_in_two_steps_and_only_the_proposed_admin_can_accept(
-    book: Book,
-) -> None:
-    old, new = book.admin, book.bidders[0]
-    assert book.fails(book.fn.transferAdmin(new.address), new) == ("NotAdmin", (new.address,))
-    receipt = book.send(book.fn.transferAdmin(new.address), old)
-    assert book.events(receipt) == [
-        ("AdminTransferStarted", {"previousAdmin": old.address, "pendingAdmin": new.address})
-    ]
-    assert book.fails(book.fn.acceptAdmin(), old) == ("NotPendingAdmin", (old.address,))
-    receipt = book.send(book.fn.acceptAdmin(), new)
-    assert book.events(receipt) == [
-        ("AdminTransferred", {"previousAdmin": old.address, "newAdmin": new.address})
-    ]
-    grant = book.fn.authoriseIssuer(book.bidders[1].address, BANK)
-    assert book.fails(grant, old) == ("NotAdmin", (old.address,))
-    book.send(grant, new)
-
-
 # ---------------------------------------------------------------- applying and issuing
 
 

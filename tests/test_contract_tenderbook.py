@@ -374,13 +374,6 @@ def test_the_constructor_makes_its_argument_admin_and_authorises_no_centre(chain
     )
 
 
-def test_the_zero_address_cannot_be_made_admin(chain: ChainEnv) -> None:
-    assert reverts(lambda: chain.deploy("TenderBook", ZERO_ADDRESS)) == (
-        "InvalidAdmin",
-        (ZERO_ADDRESS,),
-    )
-
-
 def test_only_the_admin_can_authorise_or_withdraw_a_centre_and_only_that_centre_changes(
     book: Book,
 ) -> None:
@@ -411,26 +404,6 @@ def test_only_the_admin_can_authorise_or_withdraw_a_centre_and_only_that_centre_
     absent = book.send(book.fn.withdrawCentre(book.rival.address), book.admin)
     assert book.snapshot() == state
     assert again["logs"] == [] and absent["logs"] == []
-
-
-def test_the_admin_role_moves_in_two_steps_and_only_the_proposed_admin_can_accept(
-    book: Book,
-) -> None:
-    old, new = book.admin, book.bidders[0]
-    assert book.fails(book.fn.transferAdmin(new.address), new) == ("NotAdmin", (new.address,))
-    receipt = book.send(book.fn.transferAdmin(new.address), old)
-    assert book.events(receipt) == [
-        ("AdminTransferStarted", {"previousAdmin": old.address, "pendingAdmin": new.address})
-    ]
-    assert book.fails(book.fn.acceptAdmin(), old) == ("NotPendingAdmin", (old.address,))
-    receipt = book.send(book.fn.acceptAdmin(), new)
-    assert book.events(receipt) == [
-        ("AdminTransferred", {"previousAdmin": old.address, "newAdmin": new.address})
-    ]
-    assert (book.fn.admin().call(), book.fn.pendingAdmin().call()) == (new.address, ZERO_ADDRESS)
-    grant = book.fn.authoriseCentre(book.bidders[1].address)
-    assert book.fails(grant, old) == ("NotAdmin", (old.address,))
-    book.send(grant, new)
 
 
 # ---------------------------------------------------------------- tenders
