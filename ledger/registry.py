@@ -202,9 +202,8 @@ def revoke(
     reason: ReasonCode,
 ) -> Mined:
     """Revoke, for good, a credential anchored by `issuer` under `root`."""
-    args = _member(root, credential_id, proof)
-    code = _reason(reason, "a revocation")
-    return _mined(client, client.send(issuer, registry.functions.revoke(*args, code)))
+    return _with_reason(client, registry.functions.revoke, issuer, root, credential_id, proof, reason,
+                        "a revocation")
 
 
 def suspend(
@@ -218,9 +217,18 @@ def suspend(
     reason: ReasonCode,
 ) -> Mined:
     """Suspend a credential anchored by `issuer` under `root` until it is reinstated."""
+    return _with_reason(client, registry.functions.suspend, issuer, root, credential_id, proof, reason,
+                        "a suspension")
+
+
+def _with_reason(
+    client: ChainClient, function: Any, issuer: LocalAccount, root: bytes, credential_id: bytes,
+    proof: Sequence[bytes], reason: ReasonCode, action: str,
+) -> Mined:
+    """A status change that carries a reason code: checked first, then sent by the issuer."""
     args = _member(root, credential_id, proof)
-    code = _reason(reason, "a suspension")
-    return _mined(client, client.send(issuer, registry.functions.suspend(*args, code)))
+    code = _reason(reason, action)
+    return _mined(client, client.send(issuer, function(*args, code)))
 
 
 def reinstate(
