@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.routes import chain as chain_routes
+from api.routes import credentials as credential_routes
+from api.routes import guarantees as guarantee_routes
+from api.routes import tenders as tender_routes
 from api.store import Store
+from api.tenders import BidRelayer
 from ledger.config import Settings
 from ledger.errors import (
     ConfigurationError,
@@ -23,7 +28,7 @@ from ledger.errors import (
     Unauthorised,
     ValidationFailed,
 )
-from ledger.runtime import Runtime, open_runtime
+from ledger.runtime import open_runtime
 
 # The one place where ledger exceptions become HTTP statuses.
 STATUS_OF: tuple[tuple[type[LedgerError], int], ...] = (
@@ -57,8 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             store = Store(runtime)
             store.reconcile()
-            from api.tenders import BidRelayer
-
             relayer = BidRelayer(store)
             app.state.runtime, app.state.store, app.state.bid_relayer = runtime, store, relayer
             try:
@@ -82,25 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             body["contract_error"] = exc.error
         return JSONResponse(status_code=status_of(exc), content=body)
 
-    from api.routes import chain as chain_routes
-    from api.routes import credentials as credential_routes
-    from api.routes import guarantees as guarantee_routes
-    from api.routes import tenders as tender_routes
-
     app.include_router(chain_routes.router)
     app.include_router(credential_routes.router)
     app.include_router(tender_routes.router)
     app.include_router(guarantee_routes.router)
     return app
 
-
-def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
-
-
-def get_store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-StoreDep = Annotated[Store, Depends(get_store)]

@@ -10,7 +10,7 @@ import json
 import pytest
 import requests
 
-from ledger.bench_bids import ANVIL, anvil_node, bench_bids
+from tools.bench.bids import ANVIL, anvil_node, bench_bids
 
 TINY = {
     "bids": 4,

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from api.cli import EXIT_USAGE, main
-from ledger.bench_guarantees import REFERENCE_VOLUME, bench_guarantees
+from tools.bench.guarantees import REFERENCE_VOLUME, bench_guarantees
+from tools.cli import EXIT_USAGE, main
 
 
 def test_a_tiny_run_issues_every_guarantee_and_reports_every_figure() -> None:

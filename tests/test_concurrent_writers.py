@@ -20,15 +20,15 @@ from sqlmodel import select
 from api import credentials as svc
 from api.app import create_app
 from api.serving import serving
-from api.demo import ISSUER_FUNDS, sign
 from api.store import ChainEvent, Store
 from ledger import registry as reg
-from ledger import synthetic
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.merkle import MerkleTree
 from ledger.runtime import open_runtime
 from tests.api_actor import Actor
+from tools import synthetic
+from tools.demo import ISSUER_FUNDS, sign
 
 pytestmark = pytest.mark.slow
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from api.cli import main
 from api.credentials import CredentialRecord
-from api.demo import DemoOptions, demo_settings, run_demo
 from api.store import ChainEvent, Store
-from ledger import synthetic
 from ledger.documents import Kind
 from ledger.runtime import open_runtime
 from ledger.uscc import is_valid_uscc
+from tools import synthetic
+from tools.cli import main
+from tools.demo import DemoOptions, demo_settings, run_demo
 
 SCALE = 0.05
 

@@ -16,13 +16,13 @@ from eth_account.signers.local import LocalAccount
 from sqlmodel import func, select
 
 from api import credentials as svc
-from api.cli import main
-from api.demo import ISSUER_FUNDS, sign
 from api.store import Store
-from ledger import synthetic
 from ledger.config import Settings
 from ledger.documents import Kind
 from ledger.runtime import open_runtime
+from tools import synthetic
+from tools.cli import main
+from tools.demo import ISSUER_FUNDS, sign
 
 
 @dataclass
@@ -268,7 +268,7 @@ def test_a_key_file_without_a_key_and_a_file_of_another_type_are_usage_errors(
 def test_if_recording_fails_after_the_chain_took_the_batch_the_salts_are_kept(
     ledger, tmp_path, capsys, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from api import importer
+    from tools import importer
 
     real = importer.svc.relay_anchor
 
@@ -289,8 +289,8 @@ def test_if_recording_fails_after_the_chain_took_the_batch_the_salts_are_kept(
 def test_if_the_relay_refuses_the_batch_no_holder_file_is_left(
     ledger, tmp_path, capsys, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from api import importer
     from ledger.errors import ValidationFailed
+    from tools import importer
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise ValidationFailed("refused before relaying")

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.app import RuntimeDep, StoreDep
+from api.deps import RuntimeDep, StoreDep
 
 router = APIRouter(tags=["chain"])
 

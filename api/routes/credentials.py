@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api import credentials as svc
-from api.app import RuntimeDep, StoreDep
 from api.auth import SignedCallerDep
+from api.deps import RuntimeDep, StoreDep
 from ledger import registry as reg
 from ledger.documents import Kind
 from ledger.errors import ValidationFailed

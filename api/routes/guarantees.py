@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api import guarantees as svc
-from api.app import StoreDep
 from api.auth import SignedCallerDep
+from api.deps import StoreDep
 from api.routes.credentials import SignedTx, _decode_args
 from ledger.errors import ValidationFailed
 

@@ -12,8 +12,8 @@ from hexbytes import HexBytes
 from pydantic import BaseModel, Field, ValidationError
 
 from api import tenders as svc
-from api.app import RuntimeDep, StoreDep
 from api.auth import SignedCallerDep, signed_caller
+from api.deps import RuntimeDep, StoreDep
 from api.encoding import word
 from api.routes.credentials import SignedTx
 from ledger.errors import ValidationFailed

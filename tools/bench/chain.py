@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -16,17 +15,10 @@ from hexbytes import HexBytes
 
 from ledger.config import Settings
 from ledger.runtime import Runtime, open_runtime
+from tools.bench.machine import machine
 
 Progress = Callable[[str], None]
 KIND_QUALIFICATION = 1
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "machine_cpus": os.cpu_count(),
-        "machine_platform": platform.platform(),
-        "machine_python": platform.python_version(),
-    }
 
 
 def _anchor_tx(rt: Runtime, account: LocalAccount, gas: int) -> dict[str, Any]:

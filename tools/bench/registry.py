@@ -23,17 +23,16 @@ from hexbytes import HexBytes
 from sqlmodel import col, func, select
 
 from api import credentials as svc
-from api import demo
 from api.store import ChainEvent, Store
 from ledger import registry as reg
-from ledger import synthetic
-from ledger.bench import machine
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.merkle import MerkleTree
 from ledger.registry import ReasonCode
 from ledger.requests import sign_request
 from ledger.runtime import Runtime, open_runtime
+from tools import demo, synthetic
+from tools.bench.machine import cpu_model, machine
 
 Progress = Callable[[str], None]
 
@@ -84,20 +83,6 @@ def bench_registry(
     result.update(machine())
     result["machine_cpu_model"] = cpu_model()
     return result
-
-
-def cpu_model() -> str:
-    """The processor's name from /proc/cpuinfo (Linux), or the platform's answer elsewhere."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or "unknown"
 
 
 # ---------------------------------------------------------------------- gas and verification

@@ -33,7 +33,6 @@ from web3.contract import Contract
 
 from ledger import bidding
 from ledger import registry as reg
-from ledger.bench import machine
 from ledger.client import ChainClient
 from ledger.config import Settings
 from ledger.documents import Document, Kind, SealedCredential, parse_document
@@ -43,11 +42,12 @@ from ledger.sealing import BidFile, BidPackage, ciphertext_hash
 from ledger.shares import Share
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
+from tools.bench.machine import machine
 
 Progress = Callable[[str], None]
 
 ANVIL = (
-    Path(__file__).resolve().parent.parent
+    Path(__file__).resolve().parents[2]
     / "node_modules"
     / "@foundry-rs"
     / "anvil-linux-amd64"

@@ -39,14 +39,13 @@ def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from api import bench_registry
-    from ledger import bench, bench_bids, bench_guarantees
+    from tools.bench import bids, chain, guarantees, registry
 
     areas: dict[str, Callable[..., dict[str, Any]]] = {
-        "chain": bench.bench_chain,
-        "registry": bench_registry.bench_registry,
-        "bids": bench_bids.bench_bids,
-        "guarantees": bench_guarantees.bench_guarantees,
+        "chain": chain.bench_chain,
+        "registry": registry.bench_registry,
+        "bids": bids.bench_bids,
+        "guarantees": guarantees.bench_guarantees,
     }
     runner = areas.get(args.area)
     if runner is None:
@@ -97,13 +96,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from api import demo
+    from tools import demo
 
     return demo.main(args)
 
 
 def cmd_anchor(args: argparse.Namespace) -> int:
-    from api import importer
+    from tools import importer
 
     return importer.main(args)
 
@@ -158,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_anchor)
 
-    from api.tender_cli import add_commands as add_tender_commands
+    from tools.tender_cli import add_commands as add_tender_commands
 
     add_tender_commands(sub)
 

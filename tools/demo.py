@@ -30,7 +30,6 @@ from hexbytes import HexBytes
 from api import credentials as svc
 from api.store import Store
 from ledger import registry as reg
-from ledger import synthetic
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.errors import ConfigurationError, ValidationFailed
@@ -38,6 +37,7 @@ from ledger.merkle import MerkleTree
 from ledger.registry import ReasonCode
 from ledger.runtime import Runtime, open_runtime
 from ledger.verify import ANCHORING, INTEGRITY, STATUS_AT, VALIDITY_WINDOW, CheckStatus
+from tools import synthetic
 
 ISSUER_FUNDS = 10**21  # wei: thousands of anchors at the embedded chain's fees
 DEFAULT_BATCH = 500

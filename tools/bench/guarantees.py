@@ -29,13 +29,13 @@ from eth_account.signers.local import LocalAccount
 from ledger import bidding
 from ledger import guarantees as gt
 from ledger import registry as reg
-from ledger.bench import machine
 from ledger.config import Settings
 from ledger.credit import CreditEntry, standing
 from ledger.documents import CreditCredential, CreditType, Kind, SealedCredential
 from ledger.runtime import Runtime, open_runtime
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
+from tools.bench.machine import machine
 
 Progress = Callable[[str], None]
 REFERENCE_VOLUME = 56_574  # guarantees issued in the reference deployment
