@@ -991,6 +991,8 @@ def test_issuing_binding_releasing_and_claiming_stay_within_their_gas_budgets(bo
     measure("issue, plaintext", book.fn.issue(gid, book.terms()), book.bank)
     issuing = time.perf_counter() - started
     measure("bind", book.fn.bind(gid), alice)
+    measure("unbind", book.fn.unbind(gid), alice)
+    book.send(book.fn.bind(gid), alice)
     sealed = book.apply("g-gas-sealed", tender, bob)
     terms = book.terms(form=SEALED, termsCommitment=word("sealed"), amount=0, fee=0)
     measure("issue, sealed", book.fn.issue(sealed, terms), book.bank)
@@ -1020,7 +1022,7 @@ def test_issuing_binding_releasing_and_claiming_stay_within_their_gas_budgets(bo
         book.fn.claim(failed, DECRYPTION_FAILED_BY_BIDDER, word("e")),
         book.centre,
     )
-    book.send(book.fn.recordContractSigned(tid, 0, book.now()), book.centre)
+    measure("recordContractSigned", book.fn.recordContractSigned(tid, 0, book.now()), book.centre)
     measure("release by the issuer", book.fn.release(gid), book.bank)
 
     print(f"\nGuaranteeBook gas on {book.chain.backend}: {gas}; apply + issue took {issuing:.3f} s")

@@ -1179,6 +1179,9 @@ def test_bidding_relaying_share_release_and_opening_stay_within_their_gas_budget
         "publishTender (2-of-3 committee)", book.fn.publishTender(tender_id, params), book.centre
     )
 
+    amendment = book.fn.amendTender(tender_id, word("doc v2"), word("params v2"), params[3], word("r"))
+    measure("amendTender", amendment, book.centre)
+
     alice, bob, carol = book.bidders
     first = book.seal(tender, alice.address, n_credentials=20)
     measure(
