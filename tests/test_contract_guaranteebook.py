@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -985,11 +984,9 @@ def test_issuing_binding_releasing_and_claiming_stay_within_their_gas_budgets(bo
 
     tender = book.publish("gas")
     tid, alice, bob, carol = tender.tender_id, *book.bidders
-    started = time.perf_counter()
     gid = word("g-gas")
     measure("applyFor", book.fn.applyFor(gid, tid, 0, book.bank.address, AMOUNT, word("a")), alice)
     measure("issue, plaintext", book.fn.issue(gid, book.terms()), book.bank)
-    issuing = time.perf_counter() - started
     measure("bind", book.fn.bind(gid), alice)
     measure("unbind", book.fn.unbind(gid), alice)
     book.send(book.fn.bind(gid), alice)
@@ -1025,8 +1022,7 @@ def test_issuing_binding_releasing_and_claiming_stay_within_their_gas_budgets(bo
     measure("recordContractSigned", book.fn.recordContractSigned(tid, 0, book.now()), book.centre)
     measure("release by the issuer", book.fn.release(gid), book.bank)
 
-    print(f"\nGuaranteeBook gas on {book.chain.backend}: {gas}; apply + issue took {issuing:.3f} s")
+    # Apply → issue → on chain is timed by `tender-ledger bench guarantees` (issue_*_ms).
+    print(f"\nGuaranteeBook gas on {book.chain.backend}: {gas}")
     for name, budget in GAS_BUDGET.items():
         assert gas[name] <= budget, (name, gas[name], budget)
-    if book.chain.backend == "embedded":
-        assert issuing < 1.0  # the issue's target: apply → issue → on chain within a second

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from eth_abi.abi import encode
@@ -175,13 +174,13 @@ def test_empty_trees_and_wrong_sized_ids_are_rejected() -> None:
         MerkleTree.build(["0x" + "00" * 32])  # type: ignore[list-item]
 
 
-def test_three_thousand_leaves_and_all_their_proofs_take_well_under_half_a_second() -> None:
+def test_a_tree_of_three_thousand_leaves_proves_every_one_of_them() -> None:
+    # Its build and proof time is a figure of `tender-ledger bench registry`.
     credential_ids = ids(3000)
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        tree = MerkleTree.build(credential_ids)
-        proofs = [tree.proof(credential_id) for credential_id in credential_ids]
-        best = min(best, time.perf_counter() - start)
-    assert len(proofs) == 3000
-    assert best < 0.5
+    tree = MerkleTree.build(credential_ids)
+    proofs = [tree.proof(credential_id) for credential_id in credential_ids]
+    assert len(tree) == 3000
+    pairs = zip(credential_ids, proofs, strict=True)
+    assert all(verify_proof(tree.root, credential_id, proof) for credential_id, proof in pairs)
+    assert {len(proof) for proof in proofs} <= {11, 12}  # ⌈log2 3000⌉ = 12
+    assert not verify_proof(tree.root, credential_ids[0], proofs[1])

@@ -1,12 +1,15 @@
-"""`tender-ledger bench registry`: gas, end-to-end anchoring, verification and concurrent writers.
+"""`tender-ledger bench registry`: Merkle trees, gas, end-to-end anchoring, verification and
+concurrent writers.
 
-Every figure is measured through the service layer the HTTP API uses (issuer-signed transactions
-relayed by `api.credentials`); the concurrent writers go through a real HTTP server.
+The Merkle figure is the issuer's side alone (`ledger.merkle`, no chain). Every other figure is
+measured through the service layer the HTTP API uses (issuer-signed transactions relayed by
+`api.credentials`); the concurrent writers go through a real HTTP server.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import statistics
 import tempfile
 import time
@@ -39,6 +42,7 @@ Progress = Callable[[str], None]
 WRITERS = 16
 WRITER_BATCHES = 4
 WRITER_BATCH_SIZE = 25
+MERKLE_LEAVES = 3_000  # about the reference dataset (3,158) in one tree
 
 
 def bench_registry(
@@ -53,6 +57,8 @@ def bench_registry(
     """Every figure of the registry area, as one flat dict (keys name the figure and its unit)."""
     say = progress or (lambda _msg: None)
     result: dict[str, Any] = {}
+    say(f"Merkle tree and proofs of {MERKLE_LEAVES:,} credential ids")
+    result[f"merkle_tree_and_proofs_ms_{MERKLE_LEAVES}_leaves"] = merkle_ms(MERKLE_LEAVES)
     with tempfile.TemporaryDirectory(prefix="tl-bench-registry-") as tmp:
         say("gas of anchoring and revoking; verification time")
         result.update(gas_and_verify(Path(tmp) / "gas", samples=verify_samples))
@@ -83,6 +89,23 @@ def bench_registry(
     result.update(machine())
     result["machine_cpu_model"] = cpu_model()
     return result
+
+
+# ---------------------------------------------------------------------- Merkle trees
+
+
+def merkle_ms(leaves: int, *, repeat: int = 3) -> float:
+    """Best of `repeat`: one tree over `leaves` credential ids built, and every leaf's proof."""
+    rng = random.Random(20260731)
+    ids = [rng.randbytes(32) for _ in range(leaves)]
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        tree = MerkleTree.build(ids)
+        proofs = [tree.proof(credential_id) for credential_id in ids]
+        best = min(best, time.perf_counter() - t0)
+    assert len(proofs) == leaves
+    return round(best * 1000, 2)
 
 
 # ---------------------------------------------------------------------- gas and verification
