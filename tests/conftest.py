@@ -29,7 +29,9 @@ from tests.nodes import AnvilNode  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "ledger" / "artifacts"
 FUNDS = 10**24
-BACKENDS = ["embedded", "anvil"]
+# The embedded chain runs in the fast tier; the same tests on a real anvil node process are
+# integration tests of the JSON-RPC path and run in the slow tier (CI runs both).
+BACKENDS = ["embedded", pytest.param("anvil", marks=[pytest.mark.slow, pytest.mark.node])]
 
 
 @dataclass
@@ -133,7 +135,7 @@ class _ExternalPostgres:
         return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=[pytest.mark.slow, pytest.mark.postgres])])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The off-chain store's URL: every test using it runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
