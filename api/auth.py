@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.exc import IntegrityError
 
 from api.store import UsedNonce
-from ledger.requests import RequestAuthError, SignedRequest, verify_request
+from ledger.crypto.requests import RequestAuthError, SignedRequest, verify_request
 
 
 async def signed_caller(request: Request) -> SignedRequest:

@@ -24,8 +24,8 @@ from api.store import ChainEvent, Store
 from ledger import registry as reg
 from ledger.documents import DocumentError, SealedCredential
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
-from ledger.merkle import MerkleTree, leaf_of
-from ledger.verify import VerificationReport, verify
+from ledger.crypto.merkle import MerkleTree, leaf_of
+from ledger.rules.verify import VerificationReport, verify
 
 # One relayed write at a time per process: the chain is single-writer anyway, and this keeps
 # "check in DB → relay → record" free of races between two uploads of the same credential.

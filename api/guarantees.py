@@ -31,11 +31,11 @@ from ledger import bidding
 from ledger import guarantees as gt
 from ledger.bidding import PublishedTender
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
-from ledger.sealing import MIN_ENVELOPE_SIZE, BidPackage, OpeningKey
-from ledger.sealing import VERSION as SEAL_VERSION
-from ledger.shares import ShareError
+from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, BidPackage, OpeningKey
+from ledger.crypto.sealing import VERSION as SEAL_VERSION
+from ledger.crypto.shares import ShareError
 from ledger.uscc import InvalidUSCC, validate_uscc
-from ledger.verify import Check, CheckStatus
+from ledger.rules.verify import Check, CheckStatus
 
 # Guarantee writes one at a time: "check the store → relay → record" must not interleave.
 _WRITE_LOCK = threading.Lock()

@@ -26,15 +26,15 @@ from api.credentials import CredentialRecord, _relay, decode_signed_tx
 from api.encoding import to_hex
 from api.store import Store
 from ledger import bidding
-from ledger.credit import CreditEntry, CreditStanding, standing
+from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.documents import Kind, SealedCredential
-from ledger.eligibility import TickedCredential, check_bid
+from ledger.rules.eligibility import TickedCredential, check_bid
 from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
-from ledger.sealing import MIN_ENVELOPE_SIZE, ciphertext_hash
-from ledger.sealing import VERSION as SEAL_VERSION
-from ledger.shares import Share
+from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, ciphertext_hash
+from ledger.crypto.sealing import VERSION as SEAL_VERSION
+from ledger.crypto.shares import Share
 from ledger.tenders import TenderParams
-from ledger.verify import CheckStatus
+from ledger.rules.verify import CheckStatus
 
 MAX_ENVELOPE = 32 * 1024 * 1024
 

@@ -29,7 +29,7 @@ from bidders.http import APIError, APIUnreachable, LedgerAPI
 from ledger import bidding
 from ledger.documents import DocumentError, Kind, SealedCredential
 from ledger.errors import LedgerError, ValidationFailed
-from ledger.sealing import (
+from ledger.crypto.sealing import (
     MAX_FILE_BYTES,
     BidFile,
     BidPackage,

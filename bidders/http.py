@@ -18,7 +18,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from hexbytes import HexBytes
 
-from ledger.requests import sign_request
+from ledger.crypto.requests import sign_request
 
 
 class APIError(Exception):

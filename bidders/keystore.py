@@ -43,7 +43,7 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from eth_utils.exceptions import ValidationError as EthKeysValidationError
 
-from ledger.canonical import canonical_json
+from ledger.crypto.canonical import canonical_json
 from ledger.errors import LedgerError
 from ledger.uscc import InvalidUSCC, validate_uscc
 

@@ -19,9 +19,9 @@ from eth_utils import keccak, to_checksum_address
 from web3.contract import Contract
 from web3.types import TxReceipt
 
-from ledger.client import ChainClient
+from ledger.chain.client import ChainClient
 from ledger.errors import ValidationFailed
-from ledger.sealing import (
+from ledger.crypto.sealing import (
     BidPackage,
     DecryptionFailed,
     FailureReason,
@@ -30,7 +30,7 @@ from ledger.sealing import (
     bid_commitment,
     ciphertext_hash,
 )
-from ledger.shares import Share, combine, share_hash, split
+from ledger.crypto.shares import Share, combine, share_hash, split
 from ledger.tenders import TenderParams
 
 

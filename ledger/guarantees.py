@@ -10,7 +10,7 @@ losing guarantee is released, the winner's after the contract signing; a guarant
 only for a cause the chain can check, with the hash of the evidence.
 
 Black-listed firms are refused at application and at issue; red-listed firms pay the fee less
-the discount their issuer publishes (`ledger.credit.guarantee_fee`).
+the discount their issuer publishes (`ledger.rules.credit.guarantee_fee`).
 """
 
 from __future__ import annotations
@@ -36,14 +36,14 @@ from web3.types import TxReceipt
 
 from ledger import registry as reg
 from ledger.bidding import PublishedTender
-from ledger.canonical import canonical_json, keccak
-from ledger.client import ChainClient
-from ledger.credit import CreditStanding, guarantee_fee
+from ledger.crypto.canonical import canonical_json, keccak
+from ledger.chain.client import ChainClient
+from ledger.rules.credit import CreditStanding, guarantee_fee
 from ledger.documents import CreditCredential, CreditType, SealedCredential
 from ledger.documents.fields import USCC, Address, Bytes32, Text
 from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
-from ledger.sealing import BidFile, BidPackage, DecryptionFailed, OpeningKey, open_sealed, seal
-from ledger.verify import Check, CheckStatus
+from ledger.crypto.sealing import BidFile, BidPackage, DecryptionFailed, OpeningKey, open_sealed, seal
+from ledger.rules.verify import Check, CheckStatus
 
 DAY = 86_400
 MAX_BATCH = 100  # GuaranteeBook.MAX_BATCH: most ids one releaseMany may carry

@@ -21,11 +21,11 @@ from hexbytes import HexBytes
 from web3.contract import Contract
 from web3.types import TxReceipt
 
-from ledger.client import ChainClient
-from ledger.contracts import load_artifact
+from ledger.chain.client import ChainClient
+from ledger.chain.contracts import load_artifact
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import DeploymentMissing, NodeUnavailable, ValidationFailed, translate
-from ledger.merkle import MerkleTree, verify_proof
+from ledger.crypto.merkle import MerkleTree, verify_proof
 
 MAX_BATCH = 10_000
 """Most credentials in one batch: keeps proofs short (≤ 14 hashes) and batches reviewable."""

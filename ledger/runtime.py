@@ -13,7 +13,7 @@ from eth_typing import ChecksumAddress
 from web3.contract import Contract
 
 from ledger.chain.embedded import ChainError, EmbeddedChain
-from ledger.client import ChainClient
+from ledger.chain.client import ChainClient
 from ledger.config import EMBEDDED_CHAIN_ID, Settings
 from ledger.datadir import DataDir
 from ledger.errors import (

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ledger.canonical import canonical_json
+from ledger.crypto.canonical import canonical_json
 from ledger.documents import Grade
 
 MIN_BID_PERIOD = timedelta(days=20)  # rule: deadline ≥ 20 days after the documents are issued

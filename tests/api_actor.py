@@ -10,7 +10,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
-from ledger.requests import sign_request
+from ledger.crypto.requests import sign_request
 
 
 @dataclass

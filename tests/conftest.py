@@ -23,7 +23,7 @@ from eth_account.signers.local import LocalAccount  # noqa: E402
 from web3 import Web3  # noqa: E402
 
 from ledger.chain.embedded import EmbeddedChain  # noqa: E402
-from ledger.client import ChainClient  # noqa: E402
+from ledger.chain.client import ChainClient  # noqa: E402
 from tests.nodes import AnvilNode  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,8 +26,8 @@ from ledger import guarantees as gt
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential
 from ledger.runtime import Runtime
-from ledger.sealing import BidPackage, OpeningKey
-from ledger.shares import share_hash, split
+from ledger.crypto.sealing import BidPackage, OpeningKey
+from ledger.crypto.shares import share_hash, split
 from ledger.uscc import generate_uscc
 from tests.api_actor import Actor
 from tests.tender_fixtures import tender_params

@@ -31,8 +31,8 @@ from bidders.cli import main
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential
 from ledger.runtime import Runtime
-from ledger.sealing import OpeningKey
-from ledger.shares import Share, share_hash, split
+from ledger.crypto.sealing import OpeningKey
+from ledger.crypto.shares import Share, share_hash, split
 from ledger.uscc import generate_uscc
 from tests.api_actor import Actor
 from tests.tender_fixtures import tender_params

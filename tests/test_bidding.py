@@ -14,9 +14,9 @@ from eth_account.signers.local import LocalAccount
 from ledger import bidding
 from ledger import registry as reg
 from ledger.documents import Kind, SealedCredential
-from ledger.eligibility import TickedCredential, check_bid
+from ledger.rules.eligibility import TickedCredential, check_bid
 from ledger.errors import Conflict, Unauthorised
-from ledger.sealing import BidPackage, OpeningKey, ciphertext_hash
+from ledger.crypto.sealing import BidPackage, OpeningKey, ciphertext_hash
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from tests.conftest import ChainEnv
@@ -216,7 +216,7 @@ def test_nobody_opens_early_and_two_shares_are_not_enough(world: World) -> None:
     assert info.value.error == "TooEarly"
     world.chain.increase_time(22 * 86400)
     world.release(2)
-    from ledger.shares import ShareError
+    from ledger.crypto.shares import ShareError
 
     shares = bidding.released_shares(client=world.client, book=world.book, tender_id=world.tender.tender_id)
     with pytest.raises(ShareError):

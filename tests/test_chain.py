@@ -15,7 +15,7 @@ from ledger.errors import (
     ContractRevert,
     WrongChain,
 )
-from ledger.client import ChainClient
+from ledger.chain.client import ChainClient
 from tests.conftest import ChainEnv
 from tests.nodes import free_port
 

@@ -24,7 +24,7 @@ from api.store import ChainEvent, Store
 from ledger import registry as reg
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
-from ledger.merkle import MerkleTree
+from ledger.crypto.merkle import MerkleTree
 from ledger.runtime import open_runtime
 from tests.api_actor import Actor
 from tools import synthetic

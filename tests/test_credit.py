@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from ledger import registry as reg
-from ledger.credit import CreditEntry, guarantee_fee, standing
+from ledger.rules.credit import CreditEntry, guarantee_fee, standing
 from ledger.documents import Kind, SealedCredential
-from ledger.eligibility import check_bid
+from ledger.rules.eligibility import check_bid
 from ledger.tenders import TenderParams
 from tests.conftest import ChainEnv
 from tests.tender_fixtures import tender_params

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ledger.canonical import canonical_json, jcs_key_order, keccak
+from ledger.crypto.canonical import canonical_json, jcs_key_order, keccak
 from ledger.documents import (
     CREDENTIAL_TAG,
     MODEL_OF_KIND,

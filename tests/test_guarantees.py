@@ -19,7 +19,7 @@ from eth_account.signers.local import LocalAccount
 from ledger import bidding
 from ledger import guarantees as gt
 from ledger import registry as reg
-from ledger.credit import CreditEntry, CreditStanding, standing
+from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import (
     Conflict,
@@ -29,10 +29,10 @@ from ledger.errors import (
     Unauthorised,
     ValidationFailed,
 )
-from ledger.sealing import BidPackage, OpeningKey
+from ledger.crypto.sealing import BidPackage, OpeningKey
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
-from ledger.verify import CheckStatus
+from ledger.rules.verify import CheckStatus
 from tests.conftest import ChainEnv
 from tests.tender_fixtures import tender_params
 from tests.test_hash_agreement import make_document

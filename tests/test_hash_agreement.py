@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from web3.contract import Contract
 
-from ledger.canonical import canonical_json
+from ledger.crypto.canonical import canonical_json
 from ledger.documents import (
     Disclosure,
     Document,
@@ -23,7 +23,7 @@ from ledger.documents import (
     field_hash,
     parse_document,
 )
-from ledger.merkle import MerkleTree, leaf_of, verify_proof
+from ledger.crypto.merkle import MerkleTree, leaf_of, verify_proof
 from ledger.uscc import generate_uscc
 from tests.conftest import ChainEnv
 

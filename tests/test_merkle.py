@@ -7,8 +7,8 @@ import random
 import pytest
 from eth_abi.abi import encode
 
-from ledger.canonical import keccak
-from ledger.merkle import (
+from ledger.crypto.canonical import keccak
+from ledger.crypto.merkle import (
     DuplicateLeaf,
     MerkleError,
     MerkleTree,

@@ -14,10 +14,10 @@ from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
 from ledger import registry as reg
-from ledger.client import ChainClient
+from ledger.chain.client import ChainClient
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import Conflict, Unauthorised, ValidationFailed
-from ledger.merkle import leaf_of, verify_proof
+from ledger.crypto.merkle import leaf_of, verify_proof
 from ledger.registry import MAX_BATCH, ReasonCode, Status
 from tests.conftest import ChainEnv
 from tests.test_hash_agreement import make_document

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
-from ledger.requests import RequestAuthError, sign_request, verify_request
+from ledger.crypto.requests import RequestAuthError, sign_request, verify_request
 
 CONTRACT = "0x" + "ab" * 20
 ARGS = {"chain_id": 1337, "contract": CONTRACT, "method": "POST", "path": "/x"}

@@ -19,9 +19,9 @@ from eth_abi.abi import encode
 from web3 import Web3
 from web3.contract import Contract
 
-from ledger.canonical import keccak
+from ledger.crypto.canonical import keccak
 from ledger.errors import ValidationFailed
-from ledger.sealing import (
+from ledger.crypto.sealing import (
     MAX_FILE_BYTES,
     BidFile,
     BidPackage,
@@ -38,7 +38,7 @@ from ledger.sealing import (
     open_sealed,
     seal,
 )
-from ledger.shares import Share, combine, share_hash, split
+from ledger.crypto.shares import Share, combine, share_hash, split
 from tests.test_shares import VECTOR_SHARE_HASHES, VECTOR_SHARES
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

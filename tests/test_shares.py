@@ -8,9 +8,9 @@ import random
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from ledger.canonical import keccak
+from ledger.crypto.canonical import keccak
 from ledger.errors import ValidationFailed
-from ledger.shares import (
+from ledger.crypto.shares import (
     PRIME,
     SHARE_SIZE,
     BadThreshold,

@@ -18,10 +18,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_finds_no_errors_or_undefined_names_in_the_python_sources() -> None:
     result = _run("ruff", "check", "--no-cache", "--select", "F,E9",
-                  "ledger", "api", "bidders", "tests", "scripts")
+                  "ledger", "api", "bidders", "tools", "tests", "scripts")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_finds_no_type_errors_in_ledger_api_and_bidders(tmp_path: Path) -> None:
-    result = _run("mypy", "--cache-dir", str(tmp_path / "mypy-cache"), "ledger", "api", "bidders")
+    result = _run("mypy", "--cache-dir", str(tmp_path / "mypy-cache"), "ledger", "api", "bidders", "tools")
     assert result.returncode == 0, result.stdout + result.stderr

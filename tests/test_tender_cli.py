@@ -15,7 +15,7 @@ from eth_account import Account
 
 from api.app import create_app
 from ledger.config import Settings
-from ledger.shares import Share, share_hash
+from ledger.crypto.shares import Share, share_hash
 from tests.server import serving
 from tests.tender_fixtures import tender_params
 from tools.cli import main

@@ -14,9 +14,9 @@ import pytest
 from ledger import registry as reg
 from ledger.documents import Disclosure, Kind, RevealedField, SealedCredential
 from ledger.errors import ValidationFailed
-from ledger.merkle import leaf_of
+from ledger.crypto.merkle import leaf_of
 from ledger.registry import Batch, ReasonCode
-from ledger.verify import (
+from ledger.rules.verify import (
     ANCHORING,
     CHECK_NAMES,
     INTEGRITY,

@@ -33,10 +33,10 @@ from ledger import registry as reg
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.errors import ConfigurationError, ValidationFailed
-from ledger.merkle import MerkleTree
+from ledger.crypto.merkle import MerkleTree
 from ledger.registry import ReasonCode
 from ledger.runtime import Runtime, open_runtime
-from ledger.verify import ANCHORING, INTEGRITY, STATUS_AT, VALIDITY_WINDOW, CheckStatus
+from ledger.rules.verify import ANCHORING, INTEGRITY, STATUS_AT, VALIDITY_WINDOW, CheckStatus
 from tools import synthetic
 
 ISSUER_FUNDS = 10**21  # wei: thousands of anchors at the embedded chain's fees

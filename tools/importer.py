@@ -26,11 +26,11 @@ from pydantic import ValidationError
 from api import credentials as svc
 from api.store import Store
 from ledger import registry as reg
-from ledger.canonical import canonical_json
+from ledger.crypto.canonical import canonical_json
 from ledger.config import Settings
 from ledger.documents import Document, DocumentError, Kind, SealedCredential, parse_document
 from ledger.errors import ContractRevert, LedgerError, Unauthorised, ValidationFailed
-from ledger.merkle import MerkleTree
+from ledger.crypto.merkle import MerkleTree
 from ledger.runtime import open_runtime
 
 MAX_SHOWN = 20  # row problems listed in one message

@@ -17,7 +17,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from ledger.canonical import keccak
+from ledger.crypto.canonical import keccak
 from ledger.documents import Document, Kind, SealedCredential, parse_document
 from ledger.uscc import generate_uscc, uscc_check_digit
 

@@ -87,8 +87,8 @@ def _document(path: str) -> str:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from ledger.sealing import OpeningKey
-    from ledger.shares import share_hash, split
+    from ledger.crypto.sealing import OpeningKey
+    from ledger.crypto.shares import share_hash, split
 
     params = _params_file(args.params)
     document = _document(args.document)

@@ -15,7 +15,7 @@ from api.deps import RuntimeDep, StoreDep
 from ledger import registry as reg
 from ledger.documents import Kind
 from ledger.errors import ValidationFailed
-from ledger.merkle import MerkleTree
+from ledger.crypto.merkle import MerkleTree
 from ledger.uscc import InvalidUSCC, validate_uscc
 
 router = APIRouter(tags=["credentials"])

@@ -17,7 +17,7 @@ from api.deps import RuntimeDep, StoreDep
 from api.encoding import word
 from api.routes.credentials import SignedTx
 from ledger.errors import ValidationFailed
-from ledger.requests import HEADER_SIGNATURE, SignedRequest
+from ledger.crypto.requests import HEADER_SIGNATURE, SignedRequest
 from ledger.tenders import TenderParams
 
 router = APIRouter(tags=["tenders"])

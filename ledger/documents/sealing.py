@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from ledger.canonical import canonical_json, jcs_key_order, keccak, keccak_text
+from ledger.crypto.canonical import canonical_json, jcs_key_order, keccak, keccak_text
 from ledger.documents.kinds import Document, DocumentError, parse_document
 
 CREDENTIAL_TAG = keccak(b"TenderLedger.Credential.v1")

@@ -33,13 +33,13 @@ from web3.contract import Contract
 
 from ledger import bidding
 from ledger import registry as reg
-from ledger.client import ChainClient
+from ledger.chain.client import ChainClient
 from ledger.config import Settings
 from ledger.documents import Document, Kind, SealedCredential, parse_document
-from ledger.eligibility import TickedCredential, check_bid
+from ledger.rules.eligibility import TickedCredential, check_bid
 from ledger.runtime import Runtime, open_runtime
-from ledger.sealing import BidFile, BidPackage, ciphertext_hash
-from ledger.shares import Share
+from ledger.crypto.sealing import BidFile, BidPackage, ciphertext_hash
+from ledger.crypto.shares import Share
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from tools.bench.machine import machine

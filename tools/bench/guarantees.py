@@ -30,7 +30,7 @@ from ledger import bidding
 from ledger import guarantees as gt
 from ledger import registry as reg
 from ledger.config import Settings
-from ledger.credit import CreditEntry, standing
+from ledger.rules.credit import CreditEntry, standing
 from ledger.documents import CreditCredential, CreditType, Kind, SealedCredential
 from ledger.runtime import Runtime, open_runtime
 from ledger.tenders import TenderParams

@@ -1,7 +1,7 @@
 """`tender-ledger bench registry`: Merkle trees, gas, end-to-end anchoring, verification and
 concurrent writers.
 
-The Merkle figure is the issuer's side alone (`ledger.merkle`, no chain). Every other figure is
+The Merkle figure is the issuer's side alone (`ledger.crypto.merkle`, no chain). Every other figure is
 measured through the service layer the HTTP API uses (issuer-signed transactions relayed by
 `api.credentials`); the concurrent writers go through a real HTTP server.
 """
@@ -30,9 +30,9 @@ from api.store import ChainEvent, Store
 from ledger import registry as reg
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
-from ledger.merkle import MerkleTree
+from ledger.crypto.merkle import MerkleTree
 from ledger.registry import ReasonCode
-from ledger.requests import sign_request
+from ledger.crypto.requests import sign_request
 from ledger.runtime import Runtime, open_runtime
 from tools import demo, synthetic
 from tools.bench.machine import cpu_model, machine

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from web3.contract import Contract
 
 from ledger import registry as reg
-from ledger.client import ChainClient
+from ledger.chain.client import ChainClient
 from ledger.documents import CreditCredential, CreditType, SealedCredential
 
 

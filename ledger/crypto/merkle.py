@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
-from ledger.canonical import keccak
+from ledger.crypto.canonical import keccak
 
 
 class MerkleError(ValueError):

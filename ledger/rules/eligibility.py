@@ -15,8 +15,8 @@ from typing import Any
 
 from web3.contract import Contract
 
-from ledger.client import ChainClient
-from ledger.credit import CreditStanding
+from ledger.chain.client import ChainClient
+from ledger.rules.credit import CreditStanding
 from ledger.documents import (
     ContractPerformanceCredential,
     Disclosure,
@@ -28,7 +28,7 @@ from ledger.documents import (
     parse_document,
 )
 from ledger.tenders import Section, meets_grade
-from ledger.verify import Check, CheckStatus, VerificationReport, verify
+from ledger.rules.verify import Check, CheckStatus, VerificationReport, verify
 
 
 @dataclass(frozen=True)

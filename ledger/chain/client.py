@@ -22,7 +22,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.types import TxReceipt
 
-from ledger.contracts import load_artifact
+from ledger.chain.contracts import load_artifact
 from ledger.chain.embedded import EmbeddedChain
 from ledger.chain.provider import EmbeddedProvider
 from ledger.errors import (

@@ -33,10 +33,10 @@ from typing import Any
 from web3.contract import Contract
 from web3.exceptions import Web3Exception
 
-from ledger.client import ChainClient
+from ledger.chain.client import ChainClient
 from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
 from ledger.errors import LedgerError, ValidationFailed
-from ledger.merkle import leaf_of, verify_proof
+from ledger.crypto.merkle import leaf_of, verify_proof
 from ledger.registry import Anchor, Status, anchor_of, status_at, successor_of
 
 INTEGRITY = "integrity"

@@ -57,7 +57,7 @@ from pydantic import (
     model_validator,
 )
 
-from ledger.canonical import keccak
+from ledger.crypto.canonical import keccak
 from ledger.documents.fields import Bytes32
 from ledger.errors import ValidationFailed
 
@@ -107,7 +107,7 @@ class RevealMismatch(ValidationFailed):
 @dataclass(frozen=True, slots=True, repr=False)
 class OpeningKey:
     """A tender's X25519 opening key pair. Bids are sealed to `public`; `private` is shared
-    k-of-n among the opening officers (`ledger.shares`) and never kept whole before opening.
+    k-of-n among the opening officers (`ledger.crypto.shares`) and never kept whole before opening.
     """
 
     private: bytes

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from ledger.canonical import keccak
+from ledger.crypto.canonical import keccak
 from ledger.errors import ValidationFailed
 
 PRIME = 2**521 - 1

@@ -1,0 +1,145 @@
+"""The base of the typed contract gateways: the only code that builds calldata, calls and decodes logs.
+
+Each deployed contract has one gateway (`ledger.chain.registry`, `ledger.chain.tender_book`,
+`ledger.chain.guarantee_book`) whose methods take and return model objects. They all stand on
+this class: the contract's ABI parsed once, sends signed by the acting party's own key, reads,
+dry runs, unsigned transactions for a party to sign itself, and logs decoded into `ChainLog`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.types import TxReceipt
+
+from ledger.chain.client import ChainClient
+from ledger.errors import ValidationFailed, abi_type
+from ledger.model.receipt import Mined
+
+
+@dataclass(frozen=True)
+class ChainLog:
+    """One decoded contract event: which contract, which event, its arguments and where it is."""
+
+    contract: str
+    event: str
+    args: dict[str, Any]  # bytes stay bytes, addresses are checksummed, structs are dicts
+    block_number: int
+    log_index: int
+    tx_hash: bytes
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return (self.block_number, self.log_index)
+
+
+def mined(receipt: TxReceipt, *, timestamp: int | None = None) -> Mined:
+    return Mined(bytes(receipt["transactionHash"]), int(receipt["blockNumber"]),
+                 int(receipt.get("gasUsed", 0) or 0), timestamp)
+
+
+def event_signature(entry: Mapping[str, Any]) -> str:
+    return f"{entry['name']}({','.join(abi_type(i) for i in entry['inputs'])})"
+
+
+def _plain(value: Any) -> Any:
+    """web3's AttributeDicts and tuples as plain dicts and lists; HexBytes as bytes."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class Gateway:
+    """One deployed contract, spoken to in Python terms. Subclasses name the contract."""
+
+    NAME: ClassVar[str]
+
+    def __init__(self, client: ChainClient, address: str) -> None:
+        self.client = client
+        self.address: ChecksumAddress = Web3.to_checksum_address(address)
+        self._contract: Contract = client.contract(self.NAME, self.address)
+        self._events = {
+            Web3.keccak(text=event_signature(e)): e["name"]
+            for e in self._contract.abi if e["type"] == "event"
+        }
+
+    # ------------------------------------------------------------------ calls and sends
+    def _fn(self, name: str, *args: Any) -> ContractFunction:
+        return self._contract.functions[name](*args)
+
+    def _call(self, name: str, *args: Any, block: Any = "latest") -> Any:
+        return self.client.call(self._fn(name, *args), block)
+
+    def _send(self, account: LocalAccount, name: str, *args: Any, gas: int | None = None,
+              timestamp: bool = False) -> Mined:
+        """Sign `name(*args)` with `account`'s own key and send it. With `gas`, no estimate is run
+        (for callers that have checked the step); a reverting transaction still raises its error."""
+        fn = self._fn(name, *args)
+        tx: dict[str, Any] | ContractFunction = fn if gas is None else {
+            "to": self.address, "data": self.calldata(name, *args), "gas": gas}
+        receipt = self.client.send(account, tx)
+        stamp = self.client.block_timestamp(int(receipt["blockNumber"])) if timestamp else None
+        return mined(receipt, timestamp=stamp)
+
+    def calldata(self, name: str, *args: Any) -> bytes:
+        """The ABI-encoded call `name(*args)`."""
+        return bytes(HexBytes(self._contract.encode_abi(name, args=list(args))))
+
+    def prepare(self, sender: str, name: str, *args: Any) -> dict[str, Any]:
+        """An unsigned transaction calling `name(*args)` for `sender` to sign with its own key."""
+        return self.client.build(Web3.to_checksum_address(sender),
+                                 {"to": self.address, "data": self.calldata(name, *args)})
+
+    def dry_run(self, sender: str, data: bytes) -> None:
+        """Execute `data` as `sender` without mining it; raise the contract's error if it reverts."""
+        try:
+            self.client.w3.eth.call({"from": Web3.to_checksum_address(sender), "to": self.address,
+                                     "data": HexBytes(data)})
+        except Exception as exc:
+            raise self.client.translate_error(exc) from None
+
+    def decode_call(self, data: bytes) -> tuple[str, dict[str, Any]]:
+        """The function and arguments `data` calls on this contract; ValidationFailed if none."""
+        try:
+            fn, args = self._contract.decode_function_input(HexBytes(data))
+        except ValueError as exc:
+            raise ValidationFailed(f"the call data does not call a {self.NAME} function: {exc}") from None
+        return str(fn.fn_name), dict(args)
+
+    # ------------------------------------------------------------------ events
+    def logs(self, *, from_block: int = 0, to_block: int | str = "latest",
+             event: str | None = None, topics: Sequence[Any] | None = None) -> list[ChainLog]:
+        """Every event of this contract in the range (one event kind with `event`), oldest first."""
+        query: dict[str, Any] = {"address": self.address, "fromBlock": from_block, "toBlock": to_block}
+        if event is not None or topics:
+            first = None if event is None else self.topic(event)
+            query["topics"] = [first, *(topics or [])]
+        raw = self.client._rpc(lambda: self.client.w3.eth.get_logs(query))  # type: ignore[arg-type]
+        return [self.decode_log(log) for log in raw]
+
+    def topic(self, event: str) -> HexBytes:
+        for topic, name in self._events.items():
+            if name == event:
+                return topic
+        raise LookupError(f"{self.NAME} has no event {event}")
+
+    def decode_log(self, log: Mapping[str, Any]) -> ChainLog:
+        name = self._events[HexBytes(log["topics"][0])]
+        decoded = self._contract.events[name]().process_log(log)
+        return ChainLog(
+            contract=self.NAME, event=name, args=_plain(dict(decoded["args"])),
+            block_number=int(log["blockNumber"]), log_index=int(log["logIndex"]),
+            tx_hash=bytes(log["transactionHash"]),
+        )

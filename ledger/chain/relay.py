@@ -1,0 +1,76 @@
+"""Relaying transactions the acting party signed itself: decode, check, dry-run, send.
+
+The service never signs for anyone. A write arrives as a transaction signed by its party; it is
+decoded against the one contract it must address, its signer recovered, and it is dry-run before
+it is relayed, so a transaction that would revert is refused and never mined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.typed_transactions import TypedTransaction
+from hexbytes import HexBytes
+
+from ledger.chain.gateway import Gateway, mined
+from ledger.errors import Unauthorised, ValidationFailed
+from ledger.model.receipt import Mined
+
+
+@dataclass(frozen=True)
+class RelayedTx:
+    """A decoded, signature-checked transaction addressed to one of our contracts."""
+
+    raw: bytes
+    sender: str
+    to: str
+    data: bytes
+    function: str
+    args: dict[str, Any]
+
+    def require(self, signer: str, functions: Sequence[str]) -> None:
+        """It is `signer`'s own transaction, and calls one of `functions`."""
+        if self.sender != signer:
+            raise Unauthorised(
+                "SignerMismatch", {},
+                f"the transaction is signed by {self.sender} but the request by {signer}: "
+                "each party signs its own transaction",
+            )
+        if self.function not in functions:
+            raise ValidationFailed(f"signed_tx calls {self.function}, expected {' or '.join(functions)}")
+
+
+def decode_signed_tx(gateway: Gateway, raw_hex: str) -> RelayedTx:
+    """Decode and check a signed transaction to `gateway`'s contract; ValidationFailed says why not."""
+    chain_id = gateway.client.chain_id
+    try:
+        raw = bytes(HexBytes(raw_hex))
+        tx = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+        sender = Account.recover_transaction(raw)
+    except Exception as exc:
+        raise ValidationFailed(
+            f"signed_tx is not a signed EIP-1559 transaction: {type(exc).__name__}: {exc}"
+        ) from None
+    if int(tx.get("chainId", -1)) != chain_id:
+        raise ValidationFailed(
+            f"signed_tx is for chain id {tx.get('chainId')}, this ledger runs chain id {chain_id}"
+        )
+    to = tx.get("to") or b""
+    to_hex = "0x" + to.hex() if isinstance(to, bytes) else str(to)
+    if to_hex.lower() != gateway.address.lower():
+        raise ValidationFailed(f"signed_tx is addressed to {to_hex}, not the {gateway.NAME} at {gateway.address}")
+    data = bytes(HexBytes(tx.get("data", b"")))
+    try:
+        function, args = gateway.decode_call(data)
+    except ValidationFailed:
+        raise ValidationFailed(f"signed_tx does not call a {gateway.NAME} function") from None
+    return RelayedTx(raw=raw, sender=sender, to=gateway.address, data=data, function=function, args=args)
+
+
+def relay(gateway: Gateway, relayed: RelayedTx) -> Mined:
+    """Dry-run the transaction as its signer, then send it; one that would revert is never mined."""
+    gateway.dry_run(relayed.sender, relayed.data)
+    return mined(gateway.client.send_raw(relayed.raw))
