@@ -13,7 +13,7 @@ from api.routes import chain as chain_routes
 from api.routes import credentials as credential_routes
 from api.routes import guarantees as guarantee_routes
 from api.routes import tenders as tender_routes
-from api.store import Store
+from api.db.journal import Store
 from api.tenders import BidRelayer
 from ledger.config import Settings
 from ledger.errors import (

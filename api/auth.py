@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.exc import IntegrityError
 
-from api.store import UsedNonce
+from api.db.events import UsedNonce
 from ledger.crypto.requests import RequestAuthError, SignedRequest, verify_request
 
 

@@ -20,7 +20,8 @@ from hexbytes import HexBytes
 from sqlmodel import Field, SQLModel, col, select
 
 from api.encoding import to_hex, word
-from api.store import ChainEvent, Store
+from api.db.events import ChainEvent
+from api.db.journal import Store
 from ledger import registry as reg
 from ledger.documents import DocumentError, SealedCredential
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed

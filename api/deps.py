@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.store import Store
+from api.db.journal import Store
 from ledger.runtime import Runtime
 
 

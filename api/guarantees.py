@@ -26,7 +26,8 @@ from sqlmodel import Field, SQLModel, col, select
 from api import tenders
 from api.credentials import RelayedTx, _relay, decode_signed_tx
 from api.encoding import to_hex, word
-from api.store import ChainEvent, Store
+from api.db.events import ChainEvent
+from api.db.journal import Store
 from ledger import bidding
 from ledger import guarantees as gt
 from ledger.bidding import PublishedTender

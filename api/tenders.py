@@ -24,7 +24,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from api.credentials import CredentialRecord, _relay, decode_signed_tx
 from api.encoding import to_hex
-from api.store import Store
+from api.db.journal import Store
 from ledger import bidding
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.documents import Kind, SealedCredential

@@ -20,7 +20,8 @@ from sqlmodel import select
 from api import credentials as svc
 from api.app import create_app
 from api.serving import serving
-from api.store import ChainEvent, Store
+from api.db.events import ChainEvent
+from api.db.journal import Store
 from ledger import registry as reg
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document

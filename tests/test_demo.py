@@ -10,7 +10,8 @@ import pytest
 from sqlmodel import func, select
 
 from api.credentials import CredentialRecord
-from api.store import ChainEvent, Store
+from api.db.events import ChainEvent
+from api.db.journal import Store
 from ledger.documents import Kind
 from ledger.runtime import open_runtime
 from ledger.uscc import is_valid_uscc

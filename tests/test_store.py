@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from api.store import AnchorRecord, IssuerKind, Store, make_engine
+from api.db.credentials import AnchorRecord, IssuerKind
+from api.db.journal import Store, make_engine
 from ledger.config import Settings
 from ledger.runtime import open_runtime
 

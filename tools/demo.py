@@ -28,7 +28,7 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 
 from api import credentials as svc
-from api.store import Store
+from api.db.journal import Store
 from ledger import registry as reg
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document

@@ -24,7 +24,7 @@ from hexbytes import HexBytes
 from pydantic import ValidationError
 
 from api import credentials as svc
-from api.store import Store
+from api.db.journal import Store
 from ledger import registry as reg
 from ledger.crypto.canonical import canonical_json
 from ledger.config import Settings

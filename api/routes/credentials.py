@@ -130,7 +130,7 @@ def issuers(store: StoreDep) -> list[dict[str, Any]]:
     """Every issuer and kind, with whether it is authorised now and since when."""
     from sqlmodel import select
 
-    from api.store import IssuerKind
+    from api.db.credentials import IssuerKind
 
     store.reconcile()
     with store.session() as s:

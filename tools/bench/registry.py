@@ -26,7 +26,8 @@ from hexbytes import HexBytes
 from sqlmodel import col, func, select
 
 from api import credentials as svc
-from api.store import ChainEvent, Store
+from api.db.events import ChainEvent
+from api.db.journal import Store
 from ledger import registry as reg
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document

@@ -9,7 +9,7 @@ between a transaction and its database write loses nothing and applies nothing t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -17,65 +17,17 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Field, Session, SQLModel, col, create_engine, select
+from sqlmodel import Session, SQLModel, col, create_engine, select
 from web3 import Web3
 
+from api.db import credentials as credentials_db
+# Imported so that their tables exist in the metadata `make_engine` creates.
+from api.db.documents import Document  # noqa: F401
+from api.db.events import ChainEvent, Projector, SyncCursor, UsedNonce, jsonable  # noqa: F401
 from ledger.errors import ConfigurationError, abi_type
 from ledger.runtime import Runtime
 
 LOG_CHUNK = 2_000
-
-
-class SyncCursor(SQLModel, table=True):
-    """How far the journal has read each contract's events on one chain."""
-
-    chain_key: str = Field(primary_key=True)
-    contract: str = Field(primary_key=True)
-    address: str
-    last_block: int
-
-
-class ChainEvent(SQLModel, table=True):
-    """One contract event, exactly as the chain logged it."""
-
-    chain_key: str = Field(primary_key=True)
-    block_number: int = Field(primary_key=True)
-    log_index: int = Field(primary_key=True)
-    tx_hash: str = Field(index=True)
-    contract: str
-    name: str = Field(index=True)
-    args: str  # JSON
-    block_time: datetime
-
-
-class IssuerKind(SQLModel, table=True):
-    """Projection: which issuer holds which credential kind, and since when."""
-
-    chain_key: str = Field(primary_key=True)
-    issuer: str = Field(primary_key=True)
-    kind: int = Field(primary_key=True)
-    authorised: bool
-    changed_at: datetime
-
-
-class AnchorRecord(SQLModel, table=True):
-    """Projection: one anchored root (a batch or a single credential)."""
-
-    chain_key: str = Field(primary_key=True)
-    root: str = Field(primary_key=True)
-    issuer: str = Field(index=True)
-    kind: int
-    block_number: int
-    tx_hash: str
-    anchored_at: datetime
-
-
-class UsedNonce(SQLModel, table=True):
-    """A signed request's (signer, nonce): stored once, so the same request cannot be replayed."""
-
-    signer: str = Field(primary_key=True)
-    nonce: str = Field(primary_key=True)
-    used_at: datetime
 
 
 def make_engine(url: str) -> Engine:
@@ -109,42 +61,13 @@ def chain_key(runtime: Runtime) -> str:
     return f"{runtime.client.chain_id}:{genesis}"
 
 
-def _jsonable(value: Any) -> Any:
-    """An event argument as JSON: bytes as 0x-hex, structs (decoded as mappings) as objects."""
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
-        return str(value)  # beyond what JSON numbers carry exactly in most readers
-    return value
+# Every contract's projectors, in the order they run for each of its events.
+PROJECTORS: dict[str, tuple[Projector, ...]] = {
+    "CredentialRegistry": (credentials_db.project_registry,),
+}
 
-
-Projector = Callable[[Session, str, ChainEvent, dict[str, Any]], None]
-
-
-def _project_registry(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
-    if ev.name in ("IssuerAuthorised", "IssuerWithdrawn"):
-        row = session.get(IssuerKind, (key, args["issuer"], args["kind"]))
-        authorised = ev.name == "IssuerAuthorised"
-        if row is None:
-            session.add(
-                IssuerKind(chain_key=key, issuer=args["issuer"], kind=args["kind"],
-                           authorised=authorised, changed_at=ev.block_time)
-            )
-        else:
-            row.authorised, row.changed_at = authorised, ev.block_time
-            session.add(row)
-    elif ev.name == "Anchored":
-        session.add(
-            AnchorRecord(chain_key=key, root=args["root"], issuer=args["issuer"], kind=args["kind"],
-                         block_number=ev.block_number, tx_hash=ev.tx_hash, anchored_at=ev.block_time)
-        )
-
-
-PROJECTORS: dict[str, Projector] = {"CredentialRegistry": _project_registry}
+# Tables that are not projections of the chain: uploaded documents and the request-replay memory.
+NOT_PROJECTED: frozenset[str] = frozenset({"document", "usednonce"})
 
 
 class Store:
@@ -183,7 +106,7 @@ class Store:
             Web3.keccak(text=_event_signature(e)): contract.events[e["name"]]
             for e in contract.abi if e["type"] == "event"
         }
-        project = PROJECTORS.get(name)
+        projectors = PROJECTORS.get(name, ())
         added = 0
         # One DB transaction per chunk: the events, their projections and the cursor together.
         with self.session() as session:
@@ -192,7 +115,7 @@ class Store:
                 if session.get(ChainEvent, pk) is not None:
                     continue
                 decoded = by_topic[log["topics"][0]]().process_log(log)
-                args = {k: _jsonable(v) for k, v in decoded["args"].items()}
+                args = {k: jsonable(v) for k, v in decoded["args"].items()}
                 ev = ChainEvent(
                     chain_key=self.chain_key, block_number=log["blockNumber"],
                     log_index=log["logIndex"], tx_hash="0x" + bytes(log["transactionHash"]).hex(),
@@ -200,7 +123,7 @@ class Store:
                     block_time=self._block_time(log["blockNumber"]),
                 )
                 session.add(ev)
-                if project is not None:
+                for project in projectors:
                     project(session, self.chain_key, ev, args)
                 added += 1
             cursor = session.get(SyncCursor, (self.chain_key, name))
@@ -220,6 +143,20 @@ class Store:
                 self._block_times.clear()
             self._block_times[number] = cached
         return cached
+
+    def rebuild(self) -> int:
+        """Drop the journal and every projection, then replay the chain: the store is a cache.
+
+        Uploaded documents and the request-replay memory stay; everything else is made again
+        from the chain's events (and the documents filed under their on-chain hashes).
+        """
+        with self.session() as session:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                if table.name not in NOT_PROJECTED:
+                    session.execute(table.delete())
+            session.commit()
+        self._block_times.clear()
+        return self.reconcile()
 
     def events(self, name: str | None = None) -> list[ChainEvent]:
         with self.session() as session:
