@@ -16,7 +16,7 @@ from eth_account.signers.local import LocalAccount
 from sqlmodel import func, select
 
 from api import credentials as svc
-from api.store import Store
+from api.db.journal import Store
 from ledger.config import Settings
 from ledger.documents import Kind
 from ledger.runtime import open_runtime
