@@ -30,7 +30,7 @@ from api.db.events import ChainEvent
 from api.db.journal import Store
 from ledger import bidding
 from ledger import guarantees as gt
-from ledger.bidding import PublishedTender
+from ledger.model.tender import Tender
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
 from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, BidPackage, OpeningKey
 from ledger.crypto.sealing import VERSION as SEAL_VERSION
@@ -121,11 +121,11 @@ def _now(store: Store) -> int:
     return store.runtime.client.block_timestamp()
 
 
-def _tender(store: Store, tender_id: str) -> PublishedTender:
+def _tender(store: Store, tender_id: str) -> Tender:
     return tenders.published(tenders._tender(store, tender_id))
 
 
-def _check_section(tender: PublishedTender, section: int) -> None:
+def _check_section(tender: Tender, section: int) -> None:
     count = len(tender.params.sections)
     if not 0 <= section < count:
         raise NotFound("UnknownSection", {"tenderId": tender.tender_id, "section": section},
@@ -540,7 +540,7 @@ def stored_letter(store: Store, *, tender_id: bytes, section: int, bidder: str) 
 
 
 def check_bid_guarantee(
-    store: Store, *, tender: PublishedTender, section: int, bidder: str, opening_key: OpeningKey | None,
+    store: Store, *, tender: Tender, section: int, bidder: str, opening_key: OpeningKey | None,
     package: BidPackage | None = None, record: bool = True,
 ) -> Check:
     """`ledger.guarantees.check_guarantee` for one bid with what the service holds (the sealed

@@ -26,6 +26,8 @@ from api.credentials import CredentialRecord, _relay, decode_signed_tx
 from api.encoding import to_hex
 from api.db.journal import Store
 from ledger import bidding
+from ledger.model.receipt import Mined
+from ledger.model.tender import Tender
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.documents import Kind, SealedCredential
 from ledger.rules.eligibility import TickedCredential, check_bid
@@ -106,14 +108,14 @@ def _tender(store: Store, tender_id: str) -> TenderRecord:
     return row
 
 
-def published(row: TenderRecord) -> bidding.PublishedTender:
+def published(row: TenderRecord) -> Tender:
     params = TenderParams.model_validate_json(row.params)
-    return bidding.PublishedTender(
+    return Tender(
         tender_id=bytes(HexBytes(row.tender_id)), params=params, doc_hash=bytes(HexBytes(row.doc_hash)),
         deadline=row.deadline, opening_public=bytes(HexBytes(row.opening_public)),
         officers=tuple(json.loads(row.officers)), threshold=row.threshold,
         share_hashes=tuple(bytes(HexBytes(h)) for h in json.loads(row.share_hashes)),
-        mined=bidding.Mined(bytes(HexBytes(row.tx_hash)), 0),
+        mined=Mined(bytes(HexBytes(row.tx_hash)), 0),
     )
 
 
@@ -232,14 +234,14 @@ class BidRelayer:
         self.store = store
         self.window_s = window_s
         self.max_batch = max_batch
-        self._pending: list[tuple[dict[str, Any], Future[bidding.Mined]]] = []
+        self._pending: list[tuple[dict[str, Any], Future[Mined]]] = []
         self._cond = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="bid-relayer", daemon=True)
         self._thread.start()
 
-    def submit(self, auth: dict[str, Any]) -> bidding.Mined:
-        future: Future[bidding.Mined] = Future()
+    def submit(self, auth: dict[str, Any]) -> Mined:
+        future: Future[Mined] = Future()
         with self._cond:
             self._pending.append((auth, future))
             self._cond.notify()
@@ -263,7 +265,7 @@ class BidRelayer:
                 batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
             self._flush(batch)
 
-    def _flush(self, batch: list[tuple[dict[str, Any], Future[bidding.Mined]]]) -> None:
+    def _flush(self, batch: list[tuple[dict[str, Any], Future[Mined]]]) -> None:
         rt = self.store.runtime
         book = rt.contract("TenderBook")
         try:
@@ -480,7 +482,7 @@ def open_section(store: Store, *, signer: str, tender_id: str, section: int) -> 
             "bids": results}
 
 
-def _eligibility(store: Store, tender: bidding.PublishedTender, section: int, bidder: str,
+def _eligibility(store: Store, tender: Tender, section: int, bidder: str,
                  ids: list[bytes]) -> tuple[bool, dict[str, Any]]:
     rt = store.runtime
     ticked = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from eth_account.messages import encode_typed_data
@@ -20,6 +19,8 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from ledger.chain.client import ChainClient
+from ledger.model.receipt import Mined
+from ledger.model.tender import Outcome, SectionStatus, Tender
 from ledger.errors import ValidationFailed
 from ledger.crypto.sealing import (
     BidPackage,
@@ -34,40 +35,8 @@ from ledger.crypto.shares import Share, combine, share_hash, split
 from ledger.tenders import TenderParams
 
 
-class Outcome(IntEnum):
-    DECRYPTED = 0
-    FAILED_BIDDER = 1  # 撤销: the bidder caused it; its guarantee may be claimed
-    FAILED_OTHER = 2  # 撤回: any other cause; no penalty
-
-
-class SectionStatus(IntEnum):
-    PENDING = 0
-    CLOSED = 1
-    FAILED = 2  # 流标
-    EVALUATED = 3
-
-
-@dataclass(frozen=True)
-class Mined:
-    tx_hash: bytes
-    block_number: int
-
-
 def _mined(receipt: TxReceipt) -> Mined:
-    return Mined(bytes(receipt["transactionHash"]), int(receipt["blockNumber"]))
-
-
-@dataclass(frozen=True)
-class PublishedTender:
-    tender_id: bytes
-    params: TenderParams
-    doc_hash: bytes
-    deadline: int
-    opening_public: bytes
-    officers: tuple[str, ...]
-    threshold: int
-    share_hashes: tuple[bytes, ...]
-    mined: Mined
+    return Mined(bytes(receipt["transactionHash"]), int(receipt["blockNumber"]), int(receipt["gasUsed"]))
 
 
 def publish_tender(
@@ -79,7 +48,7 @@ def publish_tender(
     document: bytes,
     officers: Sequence[str],
     threshold: int,
-) -> tuple[PublishedTender, dict[str, Share]]:
+) -> tuple[Tender, dict[str, Share]]:
     """Publish `params` with a fresh opening key split `threshold`-of-len(officers).
 
     Returns each officer's share, to hand over; the opening private key is not kept anywhere.
@@ -97,7 +66,7 @@ def publish_tender(
         params.min_valid_bids, key.public, threshold, list(hashes), list(officers),
     )
     receipt = client.send(centre, book.functions.publishTender(params.tender_id(), terms))
-    published = PublishedTender(
+    published = Tender(
         tender_id=params.tender_id(), params=params, doc_hash=doc_hash, deadline=deadline,
         opening_public=key.public, officers=officers, threshold=threshold, share_hashes=hashes,
         mined=_mined(receipt),
@@ -208,7 +177,7 @@ def released_shares(*, client: ChainClient, book: Contract, tender_id: bytes, fr
     return [Share.from_bytes(bytes(log["args"]["share"])) for log in logs]
 
 
-def rebuild_opening_key(tender: PublishedTender, shares: Sequence[Share]) -> OpeningKey:
+def rebuild_opening_key(tender: Tender, shares: Sequence[Share]) -> OpeningKey:
     """The opening key from k released shares, checked against the published public key."""
     private = combine(list(shares), k=tender.threshold, expected_public=tender.opening_public,
                       share_hashes=list(tender.share_hashes))

@@ -35,9 +35,10 @@ from web3.exceptions import Web3Exception
 from web3.types import TxReceipt
 
 from ledger import registry as reg
-from ledger.bidding import PublishedTender
+from ledger.model.tender import Tender
 from ledger.crypto.canonical import canonical_json, keccak
 from ledger.chain.client import ChainClient
+from ledger.model.receipt import Mined
 from ledger.rules.credit import CreditStanding, guarantee_fee
 from ledger.documents import CreditCredential, CreditType, SealedCredential
 from ledger.documents.fields import USCC, Address, Bytes32, Text
@@ -89,13 +90,6 @@ class ClaimCause(IntEnum):
     REFUSED_TO_SIGN = 1
     NO_PERFORMANCE_BOND = 2
     DECRYPTION_FAILED_BY_BIDDER = 3  # 撤销
-
-
-@dataclass(frozen=True)
-class Mined:
-    tx_hash: bytes
-    block_number: int
-    gas_used: int
 
 
 def _mined(receipt: TxReceipt) -> Mined:
@@ -180,7 +174,7 @@ def guarantee_id_of(applicant: str, application_hash: bytes) -> bytes:
     return keccak(abi_encode(["address", "bytes32"], [to_checksum_address(applicant), application_hash]))
 
 
-def _section(tender: PublishedTender, section: int) -> Any:
+def _section(tender: Tender, section: int) -> Any:
     sections = tender.params.sections
     if not 0 <= section < len(sections):
         raise NotFound("UnknownSection", {"tenderId": tender.tender_id, "section": section},
@@ -188,13 +182,13 @@ def _section(tender: PublishedTender, section: int) -> Any:
     return sections[section]
 
 
-def validity_end(tender: PublishedTender) -> int:
+def validity_end(tender: Tender) -> int:
     """When the bids' validity ends: the deadline plus the tender's bid validity period."""
     return tender.deadline + tender.params.bid_validity_days * DAY
 
 
 def prefill_application(
-    *, chain_id: int, book_address: str, tender: PublishedTender, section: int, applicant: str,
+    *, chain_id: int, book_address: str, tender: Tender, section: int, applicant: str,
     applicant_uscc: str, issuer: str, application_no: str,
 ) -> Application:
     """The application for `applicant`'s guarantee in `section`, filled in from the tender."""
@@ -634,7 +628,7 @@ class CommitmentLetter(BaseModel):
 
 
 def draft_commitment_letter(
-    *, chain_id: int, book_address: str, tender: PublishedTender, section: int, bidder: str,
+    *, chain_id: int, book_address: str, tender: Tender, section: int, bidder: str,
     firm_uscc: str, signed_at: int,
 ) -> CommitmentLetter:
     """The letter for `bidder`'s bid in `section`, filled in from the tender (unsigned)."""
@@ -654,7 +648,7 @@ def sign_commitment_letter(letter: CommitmentLetter, bidder: LocalAccount) -> Co
 
 
 def check_commitment_letter(
-    letter: CommitmentLetter, *, chain_id: int, book_address: str, tender: PublishedTender, section: int,
+    letter: CommitmentLetter, *, chain_id: int, book_address: str, tender: Tender, section: int,
     bidder: str, firm_uscc: str | None = None,
 ) -> None:
     """Raise ValidationFailed unless the letter is signed by `bidder` for this very bid, in a
@@ -750,7 +744,7 @@ def check_guarantee(
     client: ChainClient,
     guarantee_book: Contract,
     *,
-    tender: PublishedTender,
+    tender: Tender,
     section: int,
     bidder: str,
     opening_key: OpeningKey | None,
@@ -777,7 +771,7 @@ def check_guarantee(
 
 
 def _check_guarantee(
-    client: ChainClient, book: Contract, tender: PublishedTender, section: int, bidder: str,
+    client: ChainClient, book: Contract, tender: Tender, section: int, bidder: str,
     key: OpeningKey | None, sealed_terms: bytes | None, letter: CommitmentLetter | None,
 ) -> Check:
     sec = _section(tender, section)

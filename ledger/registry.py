@@ -22,6 +22,7 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from ledger.chain.client import ChainClient
+from ledger.model.receipt import Mined
 from ledger.chain.contracts import load_artifact
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import DeploymentMissing, NodeUnavailable, ValidationFailed, translate
@@ -60,15 +61,6 @@ class Status(IntEnum):
     REVOKED = 2
     SUSPENDED = 3
     SUPERSEDED = 4
-
-
-@dataclass(frozen=True)
-class Mined:
-    """A mined transaction: its hash, its block and that block's timestamp (when it took effect)."""
-
-    tx_hash: bytes
-    block_number: int
-    timestamp: int
 
 
 @dataclass(frozen=True)
@@ -168,7 +160,7 @@ def anchor_batch(
         issuer=issuer.address,
         tx_hash=mined.tx_hash,
         block_number=mined.block_number,
-        anchored_at=mined.timestamp,
+        anchored_at=mined.timestamp or 0,
         proofs={i: tuple(tree.proof(i)) for i in ids},
     )
 
@@ -495,5 +487,6 @@ def _mined(client: ChainClient, receipt: TxReceipt) -> Mined:
     return Mined(
         tx_hash=bytes(receipt["transactionHash"]),
         block_number=block,
+        gas_used=int(receipt["gasUsed"]),
         timestamp=client.block_timestamp(block),
     )

@@ -14,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
 from ledger import registry as reg
+from ledger.model.receipt import Mined
 from ledger.chain.client import ChainClient
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import Conflict, Unauthorised, ValidationFailed
@@ -114,7 +115,7 @@ def test_anchor_of_gives_the_issuer_kind_and_block_time_and_none_for_an_unknown_
 def test_find_anchoring_names_the_transaction_that_anchored_a_root(ledger: Ledger) -> None:
     batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=ledger.seal())
     found = reg.find_anchoring(**ledger.kw, root=batch.root)
-    assert found == reg.Mined(batch.tx_hash, batch.block_number, batch.anchored_at)
+    assert found == Mined(tx_hash=batch.tx_hash, block_number=batch.block_number, timestamp=batch.anchored_at)
     assert reg.find_anchoring(**ledger.kw, root=b"\x42" * 32) is None
 
 

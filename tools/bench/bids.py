@@ -33,6 +33,7 @@ from web3.contract import Contract
 
 from ledger import bidding
 from ledger import registry as reg
+from ledger.model.tender import Tender
 from ledger.chain.client import ChainClient
 from ledger.config import Settings
 from ledger.documents import Document, Kind, SealedCredential, parse_document
@@ -336,7 +337,7 @@ def section_params(ledger: Ledger, *, project_code: str, sections: int) -> Tende
 
 def publish(
     ledger: Ledger, params: TenderParams
-) -> tuple[bidding.PublishedTender, dict[str, Share]]:
+) -> tuple[Tender, dict[str, Share]]:
     return bidding.publish_tender(
         client=ledger.client,
         book=ledger.book,
@@ -514,7 +515,7 @@ def run_section(
 
 def _throughput_tender(
     ledger: Ledger, count: int, label: str
-) -> tuple[bidding.PublishedTender, int]:
+) -> tuple[Tender, int]:
     sections = -(-count // BIDDERS_PER_TENDER)
     code = f"E3204000120269{label}{ledger.rng.randrange(10**6):06d}"
     tender, _ = publish(ledger, section_params(ledger, project_code=code, sections=sections))
@@ -604,7 +605,7 @@ def submissions_batched(
     }
 
 
-def _check_committed(ledger: Ledger, tender: bidding.PublishedTender, count: int) -> None:
+def _check_committed(ledger: Ledger, tender: Tender, count: int) -> None:
     sections = -(-count // BIDDERS_PER_TENDER)
     total = sum(
         ledger.client.call(ledger.book.functions.bidCount(tender.tender_id, s))

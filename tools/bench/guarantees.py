@@ -29,6 +29,7 @@ from eth_account.signers.local import LocalAccount
 from ledger import bidding
 from ledger import guarantees as gt
 from ledger import registry as reg
+from ledger.model.tender import Tender
 from ledger.config import Settings
 from ledger.rules.credit import CreditEntry, standing
 from ledger.documents import CreditCredential, CreditType, Kind, SealedCredential
@@ -54,7 +55,7 @@ class Setup:
     rt: Runtime
     book: Any
     registry: Any
-    tender: bidding.PublishedTender
+    tender: Tender
     bank: LocalAccount
     firms: list[tuple[LocalAccount, str]]
     credit: dict[str, list[CreditEntry]] = field(default_factory=dict)
