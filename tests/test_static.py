@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,6 +24,7 @@ def test_ruff_finds_no_errors_or_undefined_names_in_the_python_sources() -> None
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # a whole-program type check: ~20 s, so it runs with the slow tier
 def test_mypy_finds_no_type_errors_in_ledger_api_and_bidders(tmp_path: Path) -> None:
     result = _run("mypy", "--cache-dir", str(tmp_path / "mypy-cache"), "ledger", "api", "bidders", "tools")
     assert result.returncode == 0, result.stdout + result.stderr
