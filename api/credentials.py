@@ -17,9 +17,10 @@ from typing import Any
 from eth_account import Account
 from eth_account.typed_transactions import TypedTransaction
 from hexbytes import HexBytes
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import col, select
 
 from api.encoding import to_hex, word
+from api.db.credentials import CredentialRecord
 from api.db.events import ChainEvent
 from api.db.journal import Store
 from ledger import registry as reg
@@ -31,23 +32,6 @@ from ledger.rules.verify import VerificationReport, verify
 # One relayed write at a time per process: the chain is single-writer anyway, and this keeps
 # "check in DB → relay → record" free of races between two uploads of the same credential.
 _WRITE_LOCK = threading.Lock()
-
-
-class CredentialRecord(SQLModel, table=True):
-    """An anchored credential: the holder's sealed document, its batch root and proof."""
-
-    chain_key: str = Field(primary_key=True)
-    credential_id: str = Field(primary_key=True)
-    root: str = Field(index=True)
-    kind: int
-    issuer: str = Field(index=True)
-    subject: str = Field(index=True)
-    signing_address: str | None = Field(default=None, index=True)  # identity credentials: the firm's key
-    proof: str  # JSON list of 0x hashes
-    sealed: str  # SealedCredential JSON (document + master salt)
-    tx_hash: str
-    block_number: int
-    anchored_at: datetime
 
 
 @dataclass(frozen=True)

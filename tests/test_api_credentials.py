@@ -259,3 +259,20 @@ def test_a_tampered_field_fails_integrity_against_the_claimed_id(service, issuer
     honest = http.post("/verify", json={"document": docs[1].disclose_public().to_dict(),
                                         "credential_id": "0x" + claimed.hex()}).json()
     assert honest["ok"] is True
+
+
+def test_the_credential_lookup_reads_anchored_credentials_as_models(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    from api.db.credentials import SqlCredentialLookup
+
+    http, rt = service
+    docs = _docs(issuer, 2)
+    body = issuer.anchor(docs).json()
+    lookup = SqlCredentialLookup(http.app.state.store)  # type: ignore[attr-defined]
+    first = lookup.credential(docs[0].credential_id())
+    assert first is not None and first.sealed == docs[0] and first.kind is Kind.QUALIFICATION
+    assert "0x" + first.root.hex() == body["root"] and first.issuer == issuer.account.address
+    assert ["0x" + p.hex() for p in first.proof] == body["credentials"][0]["proof"]
+    assert first.anchored_at == rt.client.block_timestamp(body["block_number"])
+    assert {c.credential_id for c in lookup.of_subject(FIRM)} == {d.credential_id() for d in docs}
+    assert lookup.credit_records_of(FIRM) == [] and lookup.identities_bound_to(issuer.account.address) == []
+    assert lookup.credential(bytes(32)) is None
