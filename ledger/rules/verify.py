@@ -28,16 +28,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from web3.contract import Contract
 from web3.exceptions import Web3Exception
 
-from ledger.chain.client import ChainClient
+from ledger.chain.registry import RegistryGateway
+from ledger.crypto.merkle import leaf_of, verify_proof
 from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
 from ledger.errors import LedgerError, ValidationFailed
-from ledger.crypto.merkle import leaf_of, verify_proof
-from ledger.registry import Anchor, Status, anchor_of, status_at, successor_of
+from ledger.model.credential import Anchor, Status, StatusAt
+
+if TYPE_CHECKING:
+    from web3.contract import Contract
+
+    from ledger.chain.client import ChainClient
 
 INTEGRITY = "integrity"
 ANCHORING = "anchoring"
@@ -89,6 +93,16 @@ class VerificationReport:
         return [c for c in self.checks if c.status in (CheckStatus.INVALID, CheckStatus.ERROR)]
 
 
+class RegistryReads(Protocol):
+    """The three registry views a verification reads (`RegistryGateway` has them; tests fake them)."""
+
+    def anchor_of(self, root: bytes) -> Anchor | None: ...
+
+    def status_at(self, root: bytes, credential_id: bytes, at: int) -> StatusAt: ...
+
+    def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None: ...
+
+
 def verify(
     client: ChainClient,
     registry: Contract,
@@ -101,7 +115,24 @@ def verify(
     credential_id: bytes | None = None,
     anchors: dict[bytes, Any] | None = None,
 ) -> VerificationReport:
-    """Verify a sealed credential or a disclosure of one under `root` at unix time `at`.
+    """`verify_with` reading the deployed `registry` through its gateway."""
+    return verify_with(RegistryGateway.of(client, registry.address), credential, root=root, proof=proof, at=at,
+                       expected_subject=expected_subject, credential_id=credential_id, anchors=anchors)
+
+
+def verify_with(
+    reads: RegistryReads,
+    credential: SealedCredential | Disclosure,
+    *,
+    root: bytes,
+    proof: Sequence[bytes],
+    at: int,
+    expected_subject: str | None = None,
+    credential_id: bytes | None = None,
+    anchors: dict[bytes, Any] | None = None,
+) -> VerificationReport:
+    """Verify a sealed credential or a disclosure of one under `root` at unix time `at`, reading
+    the registry through `reads`.
 
     `credential_id`, when given, is the id the holder claims; the fields must hash to it.
     Raises ValidationFailed only for malformed arguments (`root` not 32 bytes, `at` not a uint64);
@@ -120,7 +151,7 @@ def verify(
         if anchors is not None and root in anchors:
             anchor = anchors[root]
         else:
-            anchor = anchor_of(client=client, registry=registry, root=root)
+            anchor = reads.anchor_of(root)
             if anchors is not None:
                 anchors[root] = anchor
     except _CHAIN_ERRORS as exc:
@@ -134,7 +165,7 @@ def verify(
     else:
         checks.append(_anchoring(anchor, root, at))
         checks.append(_issuer(anchor, shown, hidden))
-        checks.append(_status(client, registry, anchor, root, computed, at, proven))
+        checks.append(_status(reads, anchor, root, computed, at, proven))
     checks.append(_validity(shown, hidden, at))
     checks.append(_subject(shown, hidden, expected_subject))
     ok = not any(c.status in (CheckStatus.INVALID, CheckStatus.ERROR) for c in checks)
@@ -253,8 +284,7 @@ def _issuer(anchor: Anchor | None, shown: Mapping[str, Any], hidden: frozenset[s
 
 
 def _status(
-    client: ChainClient,
-    registry: Contract,
+    reads: RegistryReads,
     anchor: Anchor | None,
     root: bytes,
     credential_id: bytes | None,
@@ -275,9 +305,7 @@ def _status(
             STATUS_AT, CheckStatus.NOT_CHECKED, "the root was not anchored yet at the instant"
         )
     try:
-        found = status_at(
-            client=client, registry=registry, root=root, credential_id=credential_id, at=at
-        )
+        found = reads.status_at(root, credential_id, at)
     except _CHAIN_ERRORS as exc:
         return _error(STATUS_AT, "statusAt", exc)
     details: dict[str, Any] = {"status": found.status.name, "reason_code": int(found.reason)}
@@ -291,9 +319,7 @@ def _status(
     if found.status is Status.SUPERSEDED:
         reason = f"superseded at {_iso(at)} by a newer version"
         try:
-            successor = successor_of(
-                client=client, registry=registry, root=root, credential_id=credential_id
-            )
+            successor = reads.successor_of(root, credential_id)
         except _CHAIN_ERRORS:
             successor = None  # the status is known; the successor is a courtesy
         if successor is not None:

@@ -1,0 +1,231 @@
+"""The CredentialRegistry gateway: issuer roles, anchoring, status changes and reads, in Python terms.
+
+Every input is checked before a transaction is built, so a `ValidationFailed` means nothing was
+sent. Writes are signed by the acting party's own key (`LocalAccount`); `prepare_*` build the
+unsigned transaction for a party that signs elsewhere.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, ClassVar, TypeVar
+from enum import IntEnum
+
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import is_address, to_checksum_address
+from hexbytes import HexBytes
+
+from ledger.chain.client import ChainClient
+from ledger.chain.contracts import load_artifact
+from ledger.chain.gateway import Gateway
+from ledger.crypto.merkle import MerkleTree, verify_proof
+from ledger.documents import Kind, SealedCredential
+from ledger.errors import DeploymentMissing, NodeUnavailable, ValidationFailed, translate
+from ledger.model.credential import Anchor, Batch, ReasonCode, Status, StatusAt
+from ledger.model.receipt import Mined
+from ledger.rules.anchoring import check_batch, check_kind
+
+_UINT64 = 2**64
+_E = TypeVar("_E", bound=IntEnum)
+_GATEWAYS: weakref.WeakKeyDictionary[ChainClient, dict[str, RegistryGateway]] = weakref.WeakKeyDictionary()
+
+
+class RegistryGateway(Gateway):
+    """The deployed CredentialRegistry."""
+
+    NAME: ClassVar[str] = "CredentialRegistry"
+
+    @classmethod
+    def of(cls, client: ChainClient, address: str) -> RegistryGateway:
+        """The gateway for `address` on `client`, made once (reads on the hot path reuse it)."""
+        by_address = _GATEWAYS.setdefault(client, {})
+        gateway = by_address.get(address)
+        if gateway is None:
+            gateway = by_address[address] = cls(client, address)
+        return gateway
+
+    # ------------------------------------------------------------------ issuers
+    def authorise_issuer(self, admin: LocalAccount, issuer: str, kind: Kind) -> Mined:
+        """Let `issuer` anchor credentials of `kind`; signed by the registry's admin."""
+        return self._send(admin, "authoriseIssuer", _address(issuer, "issuer"), check_kind(kind), timestamp=True)
+
+    def withdraw_issuer(self, admin: LocalAccount, issuer: str, kind: Kind) -> Mined:
+        """Stop `issuer` anchoring credentials of `kind` from now on; what it anchored stays valid."""
+        return self._send(admin, "withdrawIssuer", _address(issuer, "issuer"), check_kind(kind), timestamp=True)
+
+    def admin(self) -> str:
+        return str(self._call("admin"))
+
+    # ------------------------------------------------------------------ anchoring
+    def anchor_batch(self, issuer: LocalAccount, credentials: Sequence[SealedCredential],
+                     kind: Kind | None = None) -> Batch:
+        """Anchor credentials of one kind issued by `issuer` under one Merkle root, in one transaction."""
+        batch_kind, ids = check_batch(issuer.address, credentials, kind)
+        tree = MerkleTree.build(ids)
+        mined = self._send(issuer, "anchor", tree.root, int(batch_kind), timestamp=True)
+        return Batch(root=tree.root, kind=batch_kind, issuer=issuer.address, tx_hash=mined.tx_hash,
+                     block_number=mined.block_number, anchored_at=mined.timestamp or 0,
+                     proofs={i: tuple(tree.proof(i)) for i in ids})
+
+    def prepare_anchor(self, issuer_address: str, root: bytes, kind: Kind) -> dict[str, Any]:
+        """An unsigned transaction anchoring `root` from `issuer_address`, to be signed elsewhere.
+
+        Gas is estimated against the current state, so an issuer lacking `kind` or a root anchored
+        before fails here (Unauthorised / Conflict) rather than after signing.
+        """
+        address = _address(issuer_address, "issuer_address")
+        return self.prepare(address, "anchor", _word(root, "root"), check_kind(kind))
+
+    # ------------------------------------------------------------------ status changes
+    def revoke(self, issuer: LocalAccount, root: bytes, credential_id: bytes, proof: Sequence[bytes],
+               reason: ReasonCode) -> Mined:
+        """Revoke, for good, a credential anchored by `issuer` under `root`."""
+        args = _member(root, credential_id, proof)
+        return self._send(issuer, "revoke", *args, _reason(reason, "a revocation"), timestamp=True)
+
+    def suspend(self, issuer: LocalAccount, root: bytes, credential_id: bytes, proof: Sequence[bytes],
+                reason: ReasonCode) -> Mined:
+        """Suspend a credential anchored by `issuer` under `root` until it is reinstated."""
+        args = _member(root, credential_id, proof)
+        return self._send(issuer, "suspend", *args, _reason(reason, "a suspension"), timestamp=True)
+
+    def reinstate(self, issuer: LocalAccount, root: bytes, credential_id: bytes, proof: Sequence[bytes]) -> Mined:
+        """End the open suspension of a credential anchored by `issuer` under `root`."""
+        return self._send(issuer, "reinstate", *_member(root, credential_id, proof), timestamp=True)
+
+    def supersede(self, issuer: LocalAccount, old_root: bytes, old_id: bytes, old_proof: Sequence[bytes],
+                  new_root: bytes, new_id: bytes, new_proof: Sequence[bytes]) -> Mined:
+        """Mark `old_id` superseded from now by `new_id` (same kind and issuer, already anchored)."""
+        old = _member(old_root, old_id, old_proof, "old ")
+        new = _member(new_root, new_id, new_proof, "new ")
+        if old[:2] == new[:2]:
+            raise ValidationFailed("a credential cannot supersede itself: old and new are the same")
+        return self._send(issuer, "supersede", *old, *new, timestamp=True)
+
+    # ------------------------------------------------------------------ reads
+    def anchor_of(self, root: bytes) -> Anchor | None:
+        """Who anchored `root`, of which kind and when; None if it was never anchored."""
+        issuer, kind, anchored_at = self._view(
+            "anchorOf(bytes32)", [_word(root, "root")], ("address", "uint8", "uint64"))
+        if int(issuer, 16) == 0:
+            return None
+        return Anchor(issuer=to_checksum_address(issuer), kind=_known(Kind, kind), anchored_at=anchored_at)
+
+    def status_at(self, root: bytes, credential_id: bytes, at: int) -> StatusAt:
+        """Status of `credential_id` under `root` at unix time `at` (membership is not checked here)."""
+        args = [_word(root, "root"), _word(credential_id, "credential_id"), _instant(at)]
+        status, reason = self._view("statusAt(bytes32,bytes32,uint64)", args, ("uint8", "uint16"))
+        return StatusAt(status=Status(status), reason=_known(ReasonCode, reason))
+
+    def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None:
+        """(new root, new credential id) that superseded `credential_id` under `root`, or None."""
+        new_root, new_id = self._call("successorOf", _word(root, "root"), _word(credential_id, "credential_id"))
+        if new_root == bytes(32):
+            return None
+        return bytes(new_root), bytes(new_id)
+
+    def find_anchoring(self, root: bytes, from_block: int = 0) -> Mined | None:
+        """The transaction that anchored `root`, from the Anchored event; None if there is none.
+
+        Searches logs, which is slow on long chains: verification uses `anchor_of` instead.
+        """
+        found = self.logs(from_block=from_block, event="Anchored", topics=[HexBytes(_word(root, "root"))])
+        if not found:
+            return None
+        first = found[0]
+        return Mined(tx_hash=first.tx_hash, block_number=first.block_number,
+                     timestamp=self.client.block_timestamp(first.block_number))
+
+    def _view(self, signature: str, args: Sequence[Any], returns: tuple[str, ...]) -> tuple[Any, ...]:
+        """Call a view with calldata encoded by hand.
+
+        Verification reads two views per credential; web3's contract-function machinery costs about
+        as much as the embedded EVM running them, so the hot path skips it.
+        """
+        inputs = signature[signature.index("(") + 1 : -1].split(",")
+        data = _selector(signature) + abi_encode(inputs, list(args))
+        try:
+            output = self.client.w3.eth.call({"to": self.address, "data": HexBytes(data)})
+        except OSError as exc:
+            raise NodeUnavailable(f"the node does not answer: {type(exc).__name__}: {exc}") from None
+        except Exception as exc:
+            translated = translate(exc)
+            if translated is None:
+                raise
+            raise translated from None
+        try:
+            return tuple(abi_decode(list(returns), bytes(output)))
+        except DecodingError:
+            raise DeploymentMissing(
+                f"{self.address} does not answer {signature} like a CredentialRegistry "
+                f"(returned {len(output)} bytes): no contract there, or another one"
+            ) from None
+
+
+# ---------------------------------------------------------------------- input checks
+
+
+def _member(root: bytes, credential_id: bytes, proof: Sequence[bytes], which: str = "") -> tuple[bytes, bytes, list[bytes]]:
+    """(root, id, proof) once the proof is known to put the id under the root."""
+    word_root = _word(root, f"{which}root")
+    word_id = _word(credential_id, f"{which}credential_id")
+    if isinstance(proof, bytes | str):
+        raise ValidationFailed(f"{which}proof must be a list of 32-byte hashes, not one value")
+    hashes = [_word(p, f"{which}proof[{i}]") for i, p in enumerate(proof)]
+    if not verify_proof(word_root, word_id, hashes):
+        raise ValidationFailed(
+            f"the {which}proof does not show credential 0x{word_id.hex()} to be under "
+            f"root 0x{word_root.hex()}"
+        )
+    return word_root, word_id, hashes
+
+
+def _reason(reason: object, action: str) -> int:
+    if isinstance(reason, bool) or not isinstance(reason, int):
+        raise ValidationFailed(f"{action} needs a ReasonCode, got {reason!r}")
+    try:
+        code = ReasonCode(reason)
+    except ValueError:
+        known = ", ".join(f"{r.value} ({r.name})" for r in ReasonCode if r is not ReasonCode.NONE)
+        raise ValidationFailed(f"unknown reason code {reason}; expected one of {known}") from None
+    if code is ReasonCode.NONE:
+        raise ValidationFailed(f"{action} needs a reason other than NONE")
+    return int(code)
+
+
+def _word(value: object, what: str) -> bytes:
+    if not isinstance(value, bytes) or len(value) != 32:
+        shown = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
+        raise ValidationFailed(f"{what} must be 32 bytes, got {shown}")
+    return value
+
+
+def _address(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.startswith("0x") or not is_address(value):
+        raise ValidationFailed(f"{what} is not an Ethereum address: {value!r}")
+    return to_checksum_address(value)
+
+
+def _instant(at: object) -> int:
+    if isinstance(at, bool) or not isinstance(at, int) or not 0 <= at < _UINT64:
+        raise ValidationFailed(f"an instant is a unix time in seconds (uint64), got {at!r}")
+    return at
+
+
+def _known(enum: type[_E], value: int) -> _E | int:
+    """The enum member for `value`, or the bare number when the contract knows more than we do."""
+    try:
+        return enum(value)
+    except ValueError:
+        return value
+
+
+@cache
+def _selector(signature: str) -> bytes:
+    """The 4-byte selector of a registry function, from the shipped ABI (KeyError if it is gone)."""
+    return bytes.fromhex(load_artifact("CredentialRegistry")["methodIdentifiers"][signature])
