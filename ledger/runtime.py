@@ -14,6 +14,7 @@ from web3.contract import Contract
 
 from ledger.chain.embedded import ChainError, EmbeddedChain
 from ledger.chain.client import ChainClient
+from ledger.chain.registry import RegistryGateway
 from ledger.config import EMBEDDED_CHAIN_ID, Settings
 from ledger.datadir import DataDir
 from ledger.errors import (
@@ -44,6 +45,10 @@ class Runtime:
 
     def contract(self, name: str) -> Contract:
         return self.client.contract(name, self.addresses[name])
+
+    @property
+    def registry(self) -> RegistryGateway:
+        return RegistryGateway.of(self.client, self.addresses["CredentialRegistry"])
 
     def close(self) -> None:
         self.client.close()
