@@ -37,7 +37,7 @@ contract GuaranteeBook is GuaranteeIssuance {
     function bind(bytes32 guaranteeId) external {
         Record storage g = _byApplicant(guaranteeId);
         (bytes32 tenderId, uint16 section) = (g.tenderId, g.section);
-        _beforeDeadline(tenderId);
+        _checkBeforeDeadline(tenderId, _tender(tenderId).deadline());
         State state = g.state;
         if (_isBound(state)) revert AlreadyBound(guaranteeId);
         if (state != State.ISSUED) revert WrongState(guaranteeId, state);
@@ -57,7 +57,7 @@ contract GuaranteeBook is GuaranteeIssuance {
     function unbind(bytes32 guaranteeId) external {
         Record storage g = _byApplicant(guaranteeId);
         (bytes32 tenderId, uint16 section) = (g.tenderId, g.section);
-        _beforeDeadline(tenderId);
+        _checkBeforeDeadline(tenderId, _tender(tenderId).deadline());
         if (g.state != State.BOUND) revert WrongState(guaranteeId, g.state);
         g.state = State.ISSUED;
         delete _bidGuarantees[tenderId][section][msg.sender];
@@ -70,9 +70,7 @@ contract GuaranteeBook is GuaranteeIssuance {
     {
         Record storage g = _known(guaranteeId);
         bytes32 tenderId = g.tenderId;
-        (address centre, uint64 deadline,) = _tender(tenderId);
-        if (msg.sender != centre) revert NotPublisher(tenderId, msg.sender);
-        if (block.timestamp < deadline) revert TooEarly(tenderId, deadline);
+        _checkDeadlineReached(tenderId, _publishedBy(tenderId).deadline());
         if (g.state != State.BOUND) revert WrongState(guaranteeId, g.state);
         uint64 amount = g.amount;
         if (g.form == Form.SEALED) {
@@ -94,10 +92,7 @@ contract GuaranteeBook is GuaranteeIssuance {
 
     /// @inheritdoc IGuaranteeBook
     function recordAward(bytes32 tenderId, uint16 section, address winner) external {
-        (address centre, uint64 deadline, uint16 sectionCount) = _tender(tenderId);
-        if (msg.sender != centre) revert NotPublisher(tenderId, msg.sender);
-        if (section >= sectionCount) revert UnknownSection(tenderId, section);
-        if (block.timestamp < deadline) revert TooEarly(tenderId, deadline);
+        _checkDeadlineReached(tenderId, _publishedWith(tenderId, section).deadline());
         AwardRecord storage a = _awards[tenderId][section];
         if (a.awardedAt != 0) revert AlreadyAwarded(tenderId, section);
         if (winner != address(0)) {
@@ -110,8 +105,7 @@ contract GuaranteeBook is GuaranteeIssuance {
 
     /// @inheritdoc IGuaranteeBook
     function recordContractSigned(bytes32 tenderId, uint16 section, uint64 signedAt) external {
-        (address centre,,) = _tender(tenderId);
-        if (msg.sender != centre) revert NotPublisher(tenderId, msg.sender);
+        _publishedBy(tenderId);
         AwardRecord storage a = _awards[tenderId][section];
         address winner = a.winner;
         if (winner == address(0)) revert NotAwarded(tenderId, section);
@@ -135,7 +129,7 @@ contract GuaranteeBook is GuaranteeIssuance {
     /// @inheritdoc IGuaranteeBook
     function releaseMany(bytes32[] calldata guaranteeIds) external {
         uint256 n = guaranteeIds.length;
-        if (n > MAX_BATCH) revert BatchTooLarge(n);
+        if (n > MAX_BATCH) revert BatchTooLarge(n, MAX_BATCH);
         // Batches are usually one section's guarantees: look each tender's centre up once in a row.
         (bytes32 tenderId, address centre) = (0, address(0));
         for (uint256 i = 0; i < n; ++i) {
@@ -149,8 +143,7 @@ contract GuaranteeBook is GuaranteeIssuance {
     function claim(bytes32 guaranteeId, ClaimCause cause, bytes32 evidenceHash) external {
         Record storage g = _known(guaranteeId);
         bytes32 tenderId = g.tenderId;
-        (address centre, uint64 deadline,) = _tender(tenderId);
-        if (msg.sender != centre) revert NotPublisher(tenderId, msg.sender);
+        uint64 deadline = _publishedBy(tenderId).deadline();
         State state = g.state;
         if (state != State.BOUND && state != State.VERIFIED) revert WrongState(guaranteeId, state);
         uint40 end = g.end;
@@ -184,7 +177,7 @@ contract GuaranteeBook is GuaranteeIssuance {
         bytes32 tenderId = g.tenderId;
         if (msg.sender != g.issuer) {
             if (tenderId != knownTender || knownCentre == address(0)) {
-                (knownCentre,,) = _tender(tenderId);
+                knownCentre = _tender(tenderId).centre();
                 knownTender = tenderId;
             }
             if (msg.sender != knownCentre) revert NotReleaser(guaranteeId, msg.sender);
@@ -223,12 +216,6 @@ contract GuaranteeBook is GuaranteeIssuance {
         AwardRecord storage a = _awards[tenderId][section];
         if (a.awardedAt == 0 || a.winner != applicant) return false;
         return cause == ClaimCause.NO_PERFORMANCE_BOND || a.signedAt == 0;
-    }
-
-    /// @dev Reverts with `DeadlinePassed` once tender `tenderId` has reached its deadline.
-    function _beforeDeadline(bytes32 tenderId) private view {
-        (, uint64 deadline,) = _tender(tenderId);
-        if (block.timestamp >= deadline) revert DeadlinePassed(tenderId, deadline, uint64(block.timestamp));
     }
 
     /// @dev Whether a guarantee in `state` backs a bid.

@@ -4,13 +4,16 @@ pragma solidity 0.8.37;
 import {IGuaranteeBook} from "./interfaces/IGuaranteeBook.sol";
 import {ITenderBook} from "./interfaces/ITenderBook.sol";
 import {GuarantorAuthority} from "./access/GuarantorAuthority.sol";
+import {TenderGate} from "./access/TenderGate.sol";
+import {TenderHeader, TenderHeaders} from "./libraries/TenderHeader.sol";
 
 /**
  * @title GuaranteeIssuance
  * @notice Guarantee storage, the tender lookups against TenderBook, and the issuing steps: a bidder
- * applies, the named issuer issues or rejects, or the bidder cancels.
+ * applies, the named issuer issues or rejects, or the bidder cancels. Tenders are checked by
+ * {TenderGate} on the header TenderBook's `tenderHeader` returns.
  */
-abstract contract GuaranteeIssuance is GuarantorAuthority {
+abstract contract GuaranteeIssuance is GuarantorAuthority, TenderGate {
     /// @dev One guarantee. Slots 0 and 1 hold everything the lifecycle checks and changes; the
     /// tender id and the document hash take one slot each.
     struct Record {
@@ -59,9 +62,7 @@ abstract contract GuaranteeIssuance is GuarantorAuthority {
         if (guaranteeId == 0) revert InvalidGuaranteeId(guaranteeId);
         Record storage g = _guarantees[guaranteeId];
         if (g.state != State.NONE) revert GuaranteeExists(guaranteeId);
-        (, uint64 deadline, uint16 sectionCount) = _tender(tenderId);
-        if (section >= sectionCount) revert UnknownSection(tenderId, section);
-        if (block.timestamp >= deadline) revert DeadlinePassed(tenderId, deadline, uint64(block.timestamp));
+        _checkBeforeDeadline(tenderId, _tenderWith(tenderId, section).deadline());
         _checkGuarantor(issuer);
         if (amount == 0 || amount > type(uint64).max) revert InvalidAmount(guaranteeId, amount);
         (g.applicant, g.section) = (msg.sender, section);
@@ -131,14 +132,12 @@ abstract contract GuaranteeIssuance is GuarantorAuthority {
 
     // ------------------------------------------------------------------ internals
 
-    /// @dev The publishing centre, deadline and section count of tender `tenderId`; reverts with
-    /// `UnknownTender` if it was never published. `tenderOf` is the only TenderBook view that has
-    /// the deadline, which may move until it passes, so it is read afresh every time.
-    function _tender(bytes32 tenderId) internal view returns (address centre, uint64 deadline, uint16 sectionCount) {
-        ITenderBook.TenderParams memory p;
-        (centre,,, p) = _tenderBook.tenderOf(tenderId);
-        if (centre == address(0)) revert UnknownTender(tenderId);
-        return (centre, p.deadline, p.sectionCount);
+    /// @dev The header of tender `tenderId` from TenderBook's one-slot `tenderHeader` view (see
+    /// {TenderGate}).
+    function _tenderHeader(bytes32 tenderId) internal view override returns (TenderHeader) {
+        (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased) =
+            _tenderBook.tenderHeader(tenderId);
+        return TenderHeaders.pack(centre, deadline, sectionCount, threshold, sharesReleased);
     }
 
     /// @dev The guarantee `guaranteeId`; reverts with `UnknownGuarantee` if nobody applied for it.

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {ITenderBook} from "./interfaces/ITenderBook.sol";
 import {TenderTerms} from "./TenderTerms.sol";
+import {TenderHeader} from "./libraries/TenderHeader.sol";
 import {BidHash} from "./libraries/BidHash.sol";
 import {ECDSA} from "./libraries/ECDSA.sol";
 
@@ -40,8 +41,7 @@ contract TenderBook is TenderTerms {
     }
 
     function _withdraw(bytes32 tenderId, uint16 section, address bidder) private {
-        uint64 deadline = _tenderWith(tenderId, section).deadline;
-        if (block.timestamp >= deadline) revert DeadlinePassed(tenderId, deadline, uint64(block.timestamp));
+        _checkBeforeDeadline(tenderId, _tenderWith(tenderId, section).deadline());
         Bid storage b = _bids[tenderId][section][bidder];
         if (b.commitment == 0) revert NoBid(tenderId, section, bidder);
         delete b.commitment;
@@ -51,7 +51,7 @@ contract TenderBook is TenderTerms {
 
     /// @inheritdoc ITenderBook
     function submitBidsBySig(BidAuth[] calldata bids) external {
-        if (bids.length > MAX_BATCH) revert BatchTooLarge(bids.length);
+        if (bids.length > MAX_BATCH) revert BatchTooLarge(bids.length, MAX_BATCH);
         bytes32 domain = BidHash.domainSeparator(address(this));
         for (uint256 i = 0; i < bids.length; ++i) {
             BidAuth calldata a = bids[i];
@@ -62,6 +62,7 @@ contract TenderBook is TenderTerms {
             address signer = ECDSA.tryRecover(digest, a.signature);
             if (signer != a.bidder || signer == address(0)) revert BadSignature(a.bidder, a.nonce);
             _nonces[a.bidder] = expected + 1;
+            emit NonceUsed(a.bidder, expected);
             // A signed bid whose commitment is zero withdraws the live bid: a bidder whose key
             // holds no funds can withdraw the way it bid, through a relayer.
             if (a.commitment == 0) _withdraw(a.tenderId, a.section, a.bidder);
@@ -96,14 +97,15 @@ contract TenderBook is TenderTerms {
 
     /// @inheritdoc ITenderBook
     function releaseShare(bytes32 tenderId, bytes calldata share) external {
-        Tender storage t = _tender(tenderId);
+        TenderHeader h = _tender(tenderId);
         uint8 position = _officerPositions[tenderId][msg.sender];
         if (position == 0) revert NotOfficer(tenderId, msg.sender);
-        if (block.timestamp < t.deadline) revert TooEarly(tenderId, t.deadline);
+        _checkDeadlineReached(tenderId, h.deadline());
+        Tender storage t = _tenders[tenderId];
         uint16 bit = uint16(1) << (position - 1);
         if (t.releasedMask & bit != 0) revert AlreadyReleased(tenderId, msg.sender);
         if (keccak256(share) != t.shareHashes[position - 1]) revert WrongShare(tenderId, msg.sender);
-        (t.releasedMask, t.sharesReleased) = (t.releasedMask | bit, t.sharesReleased + 1);
+        (t.releasedMask, t.sharesReleased) = (t.releasedMask | bit, h.sharesReleased() + 1);
         emit ShareReleased(tenderId, msg.sender, share);
     }
 
@@ -122,10 +124,11 @@ contract TenderBook is TenderTerms {
         bytes32 credSetSalt,
         bytes32[] calldata credentialIds
     ) external {
-        Tender storage t = _publishedWith(tenderId, section);
-        if (t.sharesReleased < t.threshold) revert SharesMissing(tenderId, t.sharesReleased, t.threshold);
+        TenderHeader h = _publishedWith(tenderId, section);
+        if (h.sharesReleased() < h.threshold()) revert SharesMissing(tenderId, h.sharesReleased(), h.threshold());
         Section storage s = _pending(tenderId, section);
-        if (s.bids < t.minValidBids) revert TooFewBids(tenderId, section, s.bids, t.minValidBids);
+        uint8 minValidBids = _tenders[tenderId].minValidBids;
+        if (s.bids < minValidBids) revert TooFewBids(tenderId, section, s.bids, minValidBids);
         Bid storage b = _bids[tenderId][section][bidder];
         bytes32 commitment = b.commitment;
         if (commitment == 0) revert NoBid(tenderId, section, bidder);
@@ -158,10 +161,9 @@ contract TenderBook is TenderTerms {
 
     /// @inheritdoc ITenderBook
     function closeSection(bytes32 tenderId, uint16 section, uint16 validBids) external {
-        Tender storage t = _publishedWith(tenderId, section);
-        if (block.timestamp < t.deadline) revert TooEarly(tenderId, t.deadline);
+        _checkDeadlineReached(tenderId, _publishedWith(tenderId, section).deadline());
         Section storage s = _pending(tenderId, section);
-        uint8 minValidBids = t.minValidBids;
+        uint8 minValidBids = _tenders[tenderId].minValidBids;
         // Below the minimum nothing was opened and the section fails; otherwise no live bid may
         // be left without a recorded attempt.
         if (s.bids >= minValidBids && s.opened < s.bids) revert BidsUnopened(tenderId, section, s.bids - s.opened);
@@ -229,7 +231,7 @@ contract TenderBook is TenderTerms {
 
     /// @dev Records `commitment` as the live bid of `bidder`, checking tender, section and deadline.
     function _submit(bytes32 tenderId, uint16 section, bytes32 commitment, address bidder) private {
-        uint64 deadline = _tenderWith(tenderId, section).deadline;
+        uint64 deadline = _tenderWith(tenderId, section).deadline();
         if (block.timestamp >= deadline) revert LateBid(tenderId, deadline, uint64(block.timestamp));
         if (commitment == 0) revert EmptyCommitment(tenderId, section, bidder);
         Bid storage b = _bids[tenderId][section][bidder];

@@ -3,19 +3,23 @@ pragma solidity 0.8.37;
 
 import {ITenderBook} from "./interfaces/ITenderBook.sol";
 import {CentreAuthority} from "./access/CentreAuthority.sol";
+import {TenderGate} from "./access/TenderGate.sol";
+import {TenderHeader} from "./libraries/TenderHeader.sol";
 
 /**
  * @title TenderTerms
  * @notice The terms of each tender: published once by a centre with every outcome-deciding
  * parameter fixed, changed only by versioned amendments before the deadline, and the lookups the
- * rest of the tender book checks against.
+ * rest of the tender book checks against. The checks themselves are {TenderGate}'s, run on slot 0
+ * of the stored tender, which is laid out as a {TenderHeader}.
  */
-abstract contract TenderTerms is CentreAuthority {
+abstract contract TenderTerms is CentreAuthority, TenderGate {
     /// @inheritdoc ITenderBook
     uint8 public constant MAX_OFFICERS = 15;
 
     struct Tender {
-        // slot 0: read by every bid and opening
+        // slot 0: read by every bid and opening; its layout is TenderHeader's, which `_tenderHeader`
+        // reads in one go
         address centre;
         uint64 deadline;
         uint16 sectionCount;
@@ -64,16 +68,15 @@ abstract contract TenderTerms is CentreAuthority {
         (t.docHash, t.paramsHash, t.openingPublicKey) = (p.docHash, p.paramsHash, p.openingPublicKey);
         t.shareHashes = p.shareHashes;
         t.officers = p.officers;
-        emit TenderPublished(tenderId, msg.sender, p.docHash, p.paramsHash, p.deadline, 1);
+        emit TenderPublished(tenderId, msg.sender, 1, p);
     }
 
     /// @inheritdoc ITenderBook
     function amendTender(bytes32 tenderId, bytes32 docHash, bytes32 paramsHash, uint64 newDeadline, bytes32 reasonHash)
         external
     {
-        Tender storage t = _publishedBy(tenderId);
-        uint64 deadline = t.deadline;
-        if (block.timestamp >= deadline) revert DeadlinePassed(tenderId, deadline, uint64(block.timestamp));
+        _checkBeforeDeadline(tenderId, _publishedBy(tenderId).deadline());
+        Tender storage t = _tenders[tenderId];
         if (newDeadline <= block.timestamp) revert InvalidDeadline(tenderId, newDeadline, uint64(block.timestamp));
         uint32 version = t.version + 1;
         (t.deadline, t.version, t.docHash, t.paramsHash) = (newDeadline, version, docHash, paramsHash);
@@ -102,27 +105,22 @@ abstract contract TenderTerms is CentreAuthority {
         return (t.centre, t.version, t.issuedAt, params);
     }
 
-    /// @dev The published tender `tenderId`; reverts with `UnknownTender` otherwise.
-    function _tender(bytes32 tenderId) internal view returns (Tender storage t) {
-        t = _tenders[tenderId];
-        if (t.centre == address(0)) revert UnknownTender(tenderId);
+    /// @inheritdoc ITenderBook
+    function tenderHeader(bytes32 tenderId)
+        external
+        view
+        returns (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased)
+    {
+        TenderHeader h = _tenderHeader(tenderId);
+        return (h.centre(), h.deadline(), h.sectionCount(), h.threshold(), h.sharesReleased());
     }
 
-    /// @dev The published tender `tenderId`, which must have `section`.
-    function _tenderWith(bytes32 tenderId, uint16 section) internal view returns (Tender storage t) {
-        t = _tender(tenderId);
-        if (section >= t.sectionCount) revert UnknownSection(tenderId, section);
-    }
-
-    /// @dev The published tender `tenderId`, which the caller must have published.
-    function _publishedBy(bytes32 tenderId) internal view returns (Tender storage t) {
-        t = _tender(tenderId);
-        if (t.centre != msg.sender) revert NotPublisher(tenderId, msg.sender);
-    }
-
-    /// @dev The tender `tenderId`, published by the caller, which must have `section`.
-    function _publishedWith(bytes32 tenderId, uint16 section) internal view returns (Tender storage t) {
-        t = _publishedBy(tenderId);
-        if (section >= t.sectionCount) revert UnknownSection(tenderId, section);
+    /// @dev Slot 0 of the stored tender, in one `SLOAD` (reading the members one by one would load
+    /// the slot once per member).
+    function _tenderHeader(bytes32 tenderId) internal view override returns (TenderHeader h) {
+        Tender storage t = _tenders[tenderId];
+        assembly ("memory-safe") {
+            h := sload(t.slot)
+        }
     }
 }

@@ -317,7 +317,7 @@ def test_only_the_admin_authorises_and_withdraws_issuers_per_type_and_only_that_
     assert after[("types", bank.address)] == 0b011
     assert book.fn.isAuthorised(bank.address, GUARANTEE_COMPANY).call()
     assert book.events(receipt) == [
-        ("IssuerAuthorised", {"issuer": bank.address, "issuerType": GUARANTEE_COMPANY})
+        ("GuarantorAuthorised", {"issuer": bank.address, "issuerType": GUARANTEE_COMPANY})
     ]
 
     receipt = book.send(book.fn.withdrawIssuer(bank.address, BANK), book.admin)
@@ -325,7 +325,7 @@ def test_only_the_admin_authorises_and_withdraws_issuers_per_type_and_only_that_
     assert book.fn.issuerTypes(bank.address).call() == 0b010
     assert not book.fn.isAuthorised(bank.address, BANK).call()
     assert book.events(receipt) == [
-        ("IssuerWithdrawn", {"issuer": bank.address, "issuerType": BANK})
+        ("GuarantorWithdrawn", {"issuer": bank.address, "issuerType": BANK})
     ]
 
     state = book.snapshot()
@@ -657,6 +657,63 @@ def test_a_sealed_guarantee_shows_its_commitment_and_no_amount_until_the_centre_
     assert book.events(receipt)[0][1]["amount"] == AMOUNT
 
 
+def test_every_step_for_the_tenderer_refuses_a_non_publisher_with_tenderbooks_own_error(
+    book: Book,
+) -> None:
+    tender = book.publish("gate")
+    tid, alice, bob = tender.tender_id, *book.bidders[:2]
+    gid = book.bound("g-gate", tender, alice)
+    book.bid(tender, alice)
+    book.bid(tender, bob)
+    book.open(tender, {alice.address: DECRYPTED, bob.address: FAILED_BIDDER})
+    book.send(book.fn.recordAward(tid, 1, ZERO_ADDRESS), book.centre)
+    steps = {
+        "recordVerification": book.fn.recordVerification(gid, True, ZERO_WORD, 0),
+        "recordAward": book.fn.recordAward(tid, 0, alice.address),
+        "recordContractSigned": book.fn.recordContractSigned(tid, 1, book.now()),
+        "claim": book.fn.claim(gid, WITHDRAWAL_AFTER_DEADLINE, word("evidence")),
+    }
+    # The other centre is the interesting caller: it runs tenders, just not this one.
+    amend = book.tb.amendTender(tid, ZERO_WORD, ZERO_WORD, tender.deadline, ZERO_WORD)
+    before = book.snapshot()
+    for caller in (book.rival, book.bank, bob, book.admin):
+        expected = ("NotPublisher", (tid, caller.address))
+        assert {name: book.fails(call, caller) for name, call in steps.items()} == dict.fromkeys(
+            steps, expected
+        )
+        # TenderBook refuses the same caller with the very same error.
+        assert book.fails(amend, caller)[0] == "NotPublisher"
+    assert book.snapshot() == before
+
+    # One declaration (ILedgerErrors): same signature, hence same selector, in both ABIs.
+    tb_abi = book.chain.artifact("TenderBook")["abi"]
+    for name in ("NotPublisher", "UnknownTender", "UnknownSection", "DeadlinePassed", "TooEarly",
+                 "BatchTooLarge"):  # fmt: skip
+        ours = [e for e in ABI if e["type"] == "error" and e["name"] == name]
+        theirs = [e for e in tb_abi if e["type"] == "error" and e["name"] == name]
+        assert len(ours) == 1 and ours == theirs, name
+
+
+def test_the_tender_header_gives_guaranteebook_what_tenderof_gave(book: Book) -> None:
+    tender = book.publish("header", sections=3)
+    tid = tender.tender_id
+    header = book.tb.tenderHeader(tid).call()
+    centre, _, _, params = book.tb.tenderOf(tid).call()
+    assert tuple(header) == (centre, params[3], params[2], params[7], 0)
+    assert tuple(header) == (book.centre.address, tender.deadline, 3, 2, 0)
+    assert tuple(book.tb.tenderHeader(word("never published")).call()) == (ZERO_ADDRESS, 0, 0, 0, 0)
+    # The header is read afresh: an amended deadline holds for the next application at once.
+    earlier = book.now() + 10
+    amend = book.tb.amendTender(tid, ZERO_WORD, ZERO_WORD, earlier, ZERO_WORD)
+    book.send(amend, book.centre)
+    book.wait(earlier - book.now())
+    call = book.fn.applyFor(word("g-late"), tid, 2, book.bank.address, AMOUNT, ZERO_WORD)
+    name, args = book.fails(call, book.bidders[0])
+    assert (name, args[:2]) == ("DeadlinePassed", (tid, earlier))
+    call = book.fn.applyFor(word("g-late"), tid, 3, book.bank.address, AMOUNT, ZERO_WORD)
+    assert book.fails(call, book.bidders[0]) == ("UnknownSection", (tid, 3))
+
+
 # ---------------------------------------------------------------- award, signing, release
 
 
@@ -813,7 +870,7 @@ def test_a_batch_release_is_all_or_nothing_and_bounded(book: Book) -> None:
         (lost, RELEASED),
     )
     ids = [word(f"id {i}") for i in range(101)]
-    assert book.fails(book.fn.releaseMany(ids), book.centre) == ("BatchTooLarge", (101,))
+    assert book.fails(book.fn.releaseMany(ids), book.centre) == ("BatchTooLarge", (101, 100))
     assert book.snapshot() == before
 
     receipt = book.send(book.fn.releaseMany([lost, elsewhere, also]), book.centre)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_keys import keys
-from eth_utils import keccak
+from eth_utils import event_abi_to_log_topic, keccak
 from web3.logs import DISCARD
 
 from ledger.errors import ContractRevert
@@ -32,6 +32,9 @@ from tests.conftest import ChainEnv
 
 ARTIFACT = Path(__file__).resolve().parent.parent / "ledger/artifacts/TenderBook.json"
 ABI: list[dict[str, Any]] = json.loads(ARTIFACT.read_text())["abi"]
+PARAM_FIELDS = [
+    c["name"] for e in ABI if e.get("name") == "publishTender" for c in e["inputs"][1]["components"]
+]
 
 DECRYPTED, FAILED_BIDDER, FAILED_OTHER = range(3)
 PENDING, CLOSED, FAILED, EVALUATED = range(4)
@@ -332,8 +335,11 @@ class Book:
 
 
 def _plain(value: Any) -> Any:
+    """Lists as tuples and decoded structs (mappings) as dicts, all the way down."""
     if isinstance(value, list | tuple):
         return tuple(_plain(v) for v in value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
@@ -430,19 +436,12 @@ def test_only_a_centre_can_publish_and_the_terms_are_stored_exactly_as_given_at_
         book.time_of(receipt),
         _plain(params),
     )
-    assert book.events(receipt) == [
-        (
-            "TenderPublished",
-            {
-                "tenderId": tender_id,
-                "centre": book.centre.address,
-                "docHash": params[0],
-                "paramsHash": params[1],
-                "deadline": params[3],
-                "version": 1,
-            },
-        )
-    ]
+    ((name, args),) = book.events(receipt)
+    assert name == "TenderPublished"
+    assert (args["tenderId"], args["centre"], args["version"]) == (tender_id, book.centre.address, 1)
+    # The log carries every published parameter, committee included, exactly as passed.
+    assert list(args["params"]) == PARAM_FIELDS
+    assert _plain(args["params"]) == _plain(dict(zip(PARAM_FIELDS, params, strict=True)))
 
 
 def test_a_tender_id_is_published_once_whoever_tries_again(book: Book) -> None:
@@ -548,6 +547,29 @@ def test_only_the_publishing_centre_amends_before_the_deadline_and_every_amendme
     name, args = book.fails(amend, book.centre)
     assert (name, args[:2]) == ("DeadlinePassed", (tid, earlier)) and args[2] >= earlier
     assert book.fn.tenderOf(tid).call()[1] == 3
+
+
+def test_the_header_view_is_the_centre_deadline_sections_threshold_and_shares_as_they_change(
+    book: Book,
+) -> None:
+    assert tuple(book.fn.tenderHeader(word("nothing")).call()) == (ZERO_ADDRESS, 0, 0, 0, 0)
+    tender = book.publish(sectionCount=3)
+    tid = tender.tender_id
+
+    def header() -> tuple[Any, ...]:
+        return tuple(book.fn.tenderHeader(tid).call())
+
+    def from_other_views() -> tuple[Any, ...]:
+        centre, _, _, p = book.fn.tenderOf(tid).call()
+        return (centre, p[3], p[2], p[7], book.fn.sharesReleased(tid).call())
+
+    assert header() == (book.centre.address, tender.deadline, 3, 2, 0) == from_other_views()
+    later = tender.deadline + 500
+    book.send(book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, later, ZERO_WORD), book.centre)
+    assert header() == (book.centre.address, later, 3, 2, 0) == from_other_views()
+    book.chain.increase_time(later - book.now() + 1)
+    book.release(tender, count=1)
+    assert header() == (book.centre.address, later, 3, 2, 1) == from_other_views()
 
 
 def test_a_withdrawn_centre_publishes_no_more_but_still_runs_the_tenders_it_published(
@@ -702,9 +724,16 @@ def test_a_relayer_submits_bids_signed_by_their_bidders_who_need_no_funds(book: 
     assert after[("bid", tid, 1, alice.address)] == (a1.commitment, 1, False, 0)
     assert after[("bid", tid, 0, bob.address)] == (b0.commitment, 1, False, 0)
     assert (after[("nonce", alice.address)], after[("nonce", bob.address)]) == (2, 1)
-    assert [(name, args["bidder"], args["section"]) for name, args in book.events(receipt)] == [
+    # Each relayed entry logs the nonce it used, then the bid.
+    assert [
+        (name, args["bidder"], args.get("nonce", args.get("section")))
+        for name, args in book.events(receipt)
+    ] == [
+        ("NonceUsed", alice.address, 0),
         ("BidSubmitted", alice.address, 0),
+        ("NonceUsed", bob.address, 0),
         ("BidSubmitted", bob.address, 0),
+        ("NonceUsed", alice.address, 1),
         ("BidSubmitted", alice.address, 1),
     ]
     # A relayed replacement counts as the bidder's next version.
@@ -832,7 +861,7 @@ def test_a_batch_may_carry_at_most_max_batch_bids(book: Book) -> None:
     )
     assert book.fails(book.fn.submitBidsBySig([auth] * 201), book.admin) == (
         "BatchTooLarge",
-        (201,),
+        (201, 200),
     )
 
 
@@ -1117,6 +1146,129 @@ def test_closing_waits_for_the_deadline_and_every_opening_and_counts_no_more_tha
     )
     book.send(close, book.centre)
     assert tuple(book.fn.sectionOf(tid, 0).call())[:5] == (CLOSED, 3, 3, 2, 2)
+
+
+# ---------------------------------------------------------------- the logs alone
+
+
+def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...], Any]:
+    """What `Book.snapshot` reads from the views, rebuilt from this contract's logs alone (and
+    the time of each log's block)."""
+    w3 = book.chain.w3
+    events = {event_abi_to_log_topic(e): e["name"] for e in ABI if e["type"] == "event"}
+    admin = pending = ZERO_ADDRESS
+    centres: dict[str, bool] = {}
+    nonces: dict[str, int] = {}
+    tenders: dict[bytes, list[Any]] = {}
+    shares: dict[bytes, int] = {}
+    sections: dict[tuple[bytes, int], list[Any]] = {}
+    bids: dict[tuple[bytes, int, str], list[Any]] = {}
+    for log in w3.eth.get_logs({"address": book.address, "fromBlock": 0, "toBlock": "latest"}):
+        name = events[bytes(log["topics"][0])]
+        a = getattr(book.contract.events, name)().process_log(log)["args"]
+        tid, section = a.get("tenderId"), a.get("section")
+        sec = sections.setdefault((tid, section), [PENDING, 0, 0, 0, 0, 0, ZERO_WORD])
+        bid = bids.setdefault((tid, section, a.get("bidder")), [ZERO_WORD, 0, False, 0])
+        if name == "AdminTransferStarted":
+            pending = a["pendingAdmin"]
+        elif name == "AdminTransferred":
+            admin, pending = a["newAdmin"], ZERO_ADDRESS
+        elif name in ("CentreAuthorised", "CentreWithdrawn"):
+            centres[a["centre"]] = name == "CentreAuthorised"
+        elif name == "TenderPublished":
+            issued_at = w3.eth.get_block(log["blockNumber"])["timestamp"]
+            tenders[tid] = [a["centre"], a["version"], issued_at, dict(a["params"])]
+        elif name == "TenderAmended":
+            tenders[tid][1] = a["version"]
+            tenders[tid][3] |= {k: a[k] for k in ("docHash", "paramsHash", "deadline")}
+        elif name == "BidSubmitted":
+            sec[1] += bid[0] == ZERO_WORD
+            bid[:2] = a["commitment"], a["version"]
+        elif name == "BidWithdrawn":
+            sec[1] -= 1
+            bid[:2] = ZERO_WORD, a["version"]
+        elif name == "NonceUsed":
+            nonces[a["bidder"]] = a["nonce"] + 1
+        elif name == "NoncesCancelled":
+            nonces[a["bidder"]] = a["nextNonce"]
+        elif name == "ShareReleased":
+            shares[tid] = shares.get(tid, 0) + 1
+        elif name in ("BidOpened", "DecryptionFailed"):
+            bid[2:] = True, a.get("outcome", DECRYPTED)
+            sec[2] += 1
+            sec[3] += name == "BidOpened"
+        elif name in ("SectionClosed", "SectionFailed"):
+            sec[0], sec[4] = (CLOSED if name == "SectionClosed" else FAILED), a["validBids"]
+        elif name == "EvaluationPublished":
+            sec[0], sec[5], sec[6] = EVALUATED, a["revision"], a["reportHash"]
+        else:
+            assert name == "CredentialUsed", name  # no state: which credentials a bid used
+
+    state: dict[tuple[Any, ...], Any] = {("admin",): admin, ("pendingAdmin",): pending}
+    people = [a.address for a in book.chain.accounts] + list(people)
+    for who in people:
+        state[("centre", who)] = centres.get(who, False)
+        state[("nonce", who)] = nonces.get(who, 0)
+    for t in book.tenders:
+        centre, version, issued_at, params = tenders[t]
+        state[("tender", t)] = _plain((centre, version, issued_at, [params[f] for f in PARAM_FIELDS]))
+        state[("shares", t)] = shares.get(t, 0)
+        for s in range(3):
+            state[("section", t, s)] = tuple(sections.get((t, s), [PENDING, 0, 0, 0, 0, 0, ZERO_WORD]))
+            for who in people:
+                state[("bid", t, s, who)] = tuple(bids.get((t, s, who), [ZERO_WORD, 0, False, 0]))
+    return state
+
+
+def test_the_logs_alone_rebuild_every_tender_bid_nonce_share_release_and_section(
+    book: Book,
+) -> None:
+    alice, bob, carol = book.bidders
+    dave = Account.create()  # signs only; his bids are relayed
+    tender = book.publish("logs", minValidBids=1)
+    tid = tender.tender_id
+    params = book.params()  # the rival's tender: 3 valid bids needed
+    book.send(book.fn.publishTender(word("rival's"), params), book.rival)
+    book.tenders.append(word("rival's"))
+    rivals = Tender(word("rival's"), params[3], [], params)
+
+    a = book.bid(tender, alice, n_credentials=5)
+    book.bid(tender, bob)
+    b = book.bid(tender, bob)  # replaces its first bid
+    book.bid(tender, carol, section=1)
+    book.send(book.fn.withdrawBid(tid, 1), carol)
+    book.send(book.fn.cancelNonces(3), carol)
+    d0, d1 = book.seal(tender, dave.address, 0), book.seal(tender, dave.address, 1)
+    relayed = [
+        book.authorise(dave, tid, 0, d0.commitment, 0),
+        book.authorise(dave, tid, 1, d1.commitment, 1),
+        book.authorise(dave, tid, 1, ZERO_WORD, 2),  # a relayed withdrawal
+    ]
+    book.send(book.fn.submitBidsBySig(relayed), book.admin)
+    book.bid(rivals, bob)
+    later = tender.deadline + 100
+    amend = book.fn.amendTender(tid, word("doc v2"), word("params v2"), later, word("Q&A"))
+    book.send(amend, book.centre)
+    book.send(book.fn.withdrawCentre(book.rival.address), book.admin)
+    book.send(book.fn.transferAdmin(alice.address), book.admin)
+
+    book.chain.increase_time(later - book.now() + 1)
+    book.release(tender)
+    book.open(tender, a)
+    book.fail(tender, b, FAILED_BIDDER, word("does not decrypt"))
+    book.fail(tender, d0, FAILED_OTHER, word("platform outage"))
+    book.send(book.fn.closeSection(tid, 0, 1), book.centre)
+    for report in ("evaluation", "re-evaluation after a complaint"):
+        book.send(book.fn.publishEvaluation(tid, 0, word(report)), book.centre)
+    book.send(book.fn.closeSection(tid, 1, 0), book.centre)  # no live bid left
+    book.send(book.fn.closeSection(rivals.tender_id, 0, 0), book.rival)  # 1 bid of 3: 流标
+
+    state = book.snapshot([dave.address])
+    assert state[("section", tid, 0)] == (EVALUATED, 3, 3, 1, 1, 2, word("re-evaluation after a complaint"))
+    assert state[("section", tid, 1)][:2] == (FAILED, 0)
+    assert state[("nonce", dave.address)] == 3 and state[("nonce", carol.address)] == 3
+    assert state[("pendingAdmin",)] == alice.address
+    assert rebuild_from_logs(book, [dave.address]) == state
 
 
 # ---------------------------------------------------------------- hashing rules

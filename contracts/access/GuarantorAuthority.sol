@@ -32,7 +32,7 @@ abstract contract GuarantorAuthority is AdminControl, RoleMask, IGuaranteeBook {
     }
 
     /// @inheritdoc IGuaranteeBook
-    function issuerTypes(address issuer) external view returns (uint8) {
+    function issuerTypes(address issuer) external view returns (uint256) {
         return _rolesOf(issuer);
     }
 
@@ -58,10 +58,10 @@ abstract contract GuarantorAuthority is AdminControl, RoleMask, IGuaranteeBook {
     }
 
     function _roleGranted(address issuer, uint8 issuerType) internal override {
-        emit IssuerAuthorised(issuer, issuerType);
+        emit GuarantorAuthorised(issuer, issuerType);
     }
 
     function _roleRevoked(address issuer, uint8 issuerType) internal override {
-        emit IssuerWithdrawn(issuer, issuerType);
+        emit GuarantorWithdrawn(issuer, issuerType);
     }
 }

@@ -32,7 +32,7 @@ abstract contract IssuerAuthority is AdminControl, RoleMask, ICredentialRegistry
     }
 
     /// @inheritdoc ICredentialRegistry
-    function issuerKinds(address issuer) external view returns (uint8) {
+    function issuerKinds(address issuer) external view returns (uint256) {
         return _rolesOf(issuer);
     }
 

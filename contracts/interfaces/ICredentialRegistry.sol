@@ -128,7 +128,7 @@ interface ICredentialRegistry is IAdminControl {
     function isAuthorised(address issuer, uint8 kind) external view returns (bool);
 
     /// @notice The kinds `issuer` may anchor now, as a mask: bit `k` set means kind `k`.
-    function issuerKinds(address issuer) external view returns (uint8);
+    function issuerKinds(address issuer) external view returns (uint256);
 
     // ------------------------------------------------------------------ anchoring
 

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IAdminControl} from "../access/IAdminControl.sol";
+import {ILedgerErrors} from "./ILedgerErrors.sol";
 
 /**
  * @title IGuaranteeBook
@@ -19,9 +20,11 @@ import {IAdminControl} from "../access/IAdminControl.sol";
  *
  * Amounts are integers in the smallest currency unit (分) and must fit in 64 bits. Time is block time.
  *
- * The admin role (two-step transfer, its errors and events) is declared in {IAdminControl}.
+ * The admin role (two-step transfer, its errors and events) is declared in {IAdminControl}; the
+ * errors TenderBook raises too (NotPublisher, UnknownTender, UnknownSection, DeadlinePassed,
+ * TooEarly, BatchTooLarge) in {ILedgerErrors}.
  */
-interface IGuaranteeBook is IAdminControl {
+interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// @notice Issuer types. An issuer type is passed as `uint8`; its value is also its bit in an
     /// issuer's type mask.
     enum IssuerType {
@@ -127,25 +130,10 @@ interface IGuaranteeBook is IAdminControl {
     /// centre.
     error NotReleaser(bytes32 guaranteeId, address caller);
 
-    /// @notice `caller` did not publish tender `tenderId`.
-    error NotPublisher(bytes32 tenderId, address caller);
-
     // ------------------------------------------------------------------ errors: tenders
 
     /// @notice `tenderBook` holds no code.
     error InvalidTenderBook(address tenderBook);
-
-    /// @notice No tender `tenderId` has been published.
-    error UnknownTender(bytes32 tenderId);
-
-    /// @notice Tender `tenderId` has no section `section`.
-    error UnknownSection(bytes32 tenderId, uint16 section);
-
-    /// @notice The deadline `deadline` of tender `tenderId` has passed at block time `blockTime`.
-    error DeadlinePassed(bytes32 tenderId, uint64 deadline, uint64 blockTime);
-
-    /// @notice Tender `tenderId` has not reached its deadline `deadline` yet.
-    error TooEarly(bytes32 tenderId, uint64 deadline);
 
     /// @notice The outcome of the section has been recorded before.
     error AlreadyAwarded(bytes32 tenderId, uint16 section);
@@ -218,16 +206,15 @@ interface IGuaranteeBook is IAdminControl {
     /// @notice A claim on guarantee `guaranteeId` must carry the hash of its evidence.
     error MissingEvidence(bytes32 guaranteeId);
 
-    /// @notice A batch holds `size` guarantees, more than MAX_BATCH.
-    error BatchTooLarge(uint256 size);
-
     // ------------------------------------------------------------------ events
 
-    /// @notice Emitted when `issuer` was authorised to issue guarantees of `issuerType`.
-    event IssuerAuthorised(address indexed issuer, uint8 issuerType);
+    /// @notice Emitted when `issuer` was authorised to issue guarantees of `issuerType`. (The
+    /// registry's `IssuerAuthorised` carries a credential kind: a different role, so a different
+    /// event.)
+    event GuarantorAuthorised(address indexed issuer, uint8 issuerType);
 
     /// @notice Emitted when `issuer` lost the authority to issue guarantees of `issuerType`.
-    event IssuerWithdrawn(address indexed issuer, uint8 issuerType);
+    event GuarantorWithdrawn(address indexed issuer, uint8 issuerType);
 
     /// @notice Emitted when `applicant` applied to `issuer` for guarantee `guaranteeId` of `amount`
     /// backing its bid in `section` of tender `tenderId`; `applicationHash` is the hash of the
@@ -298,7 +285,7 @@ interface IGuaranteeBook is IAdminControl {
     function isAuthorised(address issuer, uint8 issuerType) external view returns (bool);
 
     /// @notice The issuer types of `issuer` as a mask: bit `t` set means it holds type `t`.
-    function issuerTypes(address issuer) external view returns (uint8);
+    function issuerTypes(address issuer) external view returns (uint256);
 
     // ------------------------------------------------------------------ issuing
 

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IAdminControl} from "../access/IAdminControl.sol";
+import {ILedgerErrors} from "./ILedgerErrors.sol";
 
 /**
  * @title ITenderBook
@@ -16,9 +17,11 @@ import {IAdminControl} from "../access/IAdminControl.sol";
  *
  * Sections are numbered 0 … sectionCount − 1. Time is block time; a bid is late at the deadline.
  *
- * The admin role (two-step transfer, its errors and events) is declared in {IAdminControl}.
+ * The admin role (two-step transfer, its errors and events) is declared in {IAdminControl}; the
+ * errors GuaranteeBook raises too (NotPublisher, UnknownTender, UnknownSection, DeadlinePassed,
+ * TooEarly, BatchTooLarge) in {ILedgerErrors}.
  */
-interface ITenderBook is IAdminControl {
+interface ITenderBook is IAdminControl, ILedgerErrors {
     /// @notice Outcome of an opening attempt.
     enum Outcome {
         DECRYPTED, // opened; the revealed ciphertext and credentials match the commitment
@@ -92,9 +95,6 @@ interface ITenderBook is IAdminControl {
     /// @notice `caller` is not an authorised trading centre.
     error NotCentre(address caller);
 
-    /// @notice `caller` did not publish tender `tenderId`.
-    error NotPublisher(bytes32 tenderId, address caller);
-
     /// @notice `caller` is not an opening officer of tender `tenderId`.
     error NotOfficer(bytes32 tenderId, address caller);
 
@@ -102,12 +102,6 @@ interface ITenderBook is IAdminControl {
 
     /// @notice A tender `tenderId` has been published before.
     error TenderExists(bytes32 tenderId);
-
-    /// @notice No tender `tenderId` has been published.
-    error UnknownTender(bytes32 tenderId);
-
-    /// @notice Tender `tenderId` has no section `section`.
-    error UnknownSection(bytes32 tenderId, uint16 section);
 
     /// @notice A tender needs at least one section.
     error InvalidSectionCount(bytes32 tenderId, uint16 sectionCount);
@@ -125,10 +119,6 @@ interface ITenderBook is IAdminControl {
     /// @notice `officer` is the zero address or appears twice in the committee.
     error InvalidOfficer(bytes32 tenderId, address officer);
 
-    /// @notice The deadline `deadline` of tender `tenderId` has passed at block time `blockTime`:
-    /// the tender can no longer be amended, nor a bid withdrawn.
-    error DeadlinePassed(bytes32 tenderId, uint64 deadline, uint64 blockTime);
-
     // ------------------------------------------------------------------ errors: bids
 
     /// @notice A bid reached tender `tenderId` at block time `blockTime`, at or after its deadline.
@@ -140,9 +130,6 @@ interface ITenderBook is IAdminControl {
     /// @notice `bidder` has no live bid in section `section` of tender `tenderId`.
     error NoBid(bytes32 tenderId, uint16 section, address bidder);
 
-    /// @notice A relayed batch holds `size` bids, more than MAX_BATCH.
-    error BatchTooLarge(uint256 size);
-
     /// @notice The signature of `bidder` expired at `expiry`, before block time `blockTime`.
     error SignatureExpired(address bidder, uint64 expiry, uint64 blockTime);
 
@@ -153,9 +140,6 @@ interface ITenderBook is IAdminControl {
     error BadSignature(address bidder, uint256 nonce);
 
     // ------------------------------------------------------------------ errors: opening
-
-    /// @notice Tender `tenderId` cannot be opened before its deadline `deadline`.
-    error TooEarly(bytes32 tenderId, uint64 deadline);
 
     /// @notice `officer` has already released its share of tender `tenderId`.
     error AlreadyReleased(bytes32 tenderId, address officer);
@@ -202,15 +186,10 @@ interface ITenderBook is IAdminControl {
     /// tenders it published before.
     event CentreWithdrawn(address indexed centre);
 
-    /// @notice Emitted when `centre` published tender `tenderId` (its first `version`, 1).
-    event TenderPublished(
-        bytes32 indexed tenderId,
-        address indexed centre,
-        bytes32 docHash,
-        bytes32 paramsHash,
-        uint64 deadline,
-        uint32 version
-    );
+    /// @notice Emitted when `centre` published tender `tenderId` (its first `version`, 1) with
+    /// `params`, exactly as passed and stored: hashes, sections, deadline, opening window, minimum
+    /// of valid bids, opening public key, threshold, share hashes and officers.
+    event TenderPublished(bytes32 indexed tenderId, address indexed centre, uint32 version, TenderParams params);
 
     /// @notice Emitted when tender `tenderId` was amended to `version`, for the reason whose
     /// document hashes to `reasonHash`.
@@ -231,6 +210,10 @@ interface ITenderBook is IAdminControl {
 
     /// @notice Emitted when `bidder` withdrew its bid of `version` from a section.
     event BidWithdrawn(bytes32 indexed tenderId, uint16 section, address indexed bidder, uint32 version);
+
+    /// @notice Emitted when a relayed signed bid (or withdrawal) of `bidder` used `nonce`; the
+    /// bidder's next nonce is `nonce` + 1.
+    event NonceUsed(address indexed bidder, uint256 nonce);
 
     /// @notice Emitted when `bidder` made every nonce below `nextNonce` unusable.
     event NoncesCancelled(address indexed bidder, uint256 nextNonce);
@@ -308,6 +291,15 @@ interface ITenderBook is IAdminControl {
         external
         view
         returns (address centre, uint32 version, uint64 issuedAt, TenderParams memory params);
+
+    /// @notice What another contract needs to know of tender `tenderId` to act on it, read from
+    /// one storage slot (all 0 if unknown): the publishing centre, the current deadline, the number
+    /// of sections, the opening threshold and how many shares are out. GuaranteeBook reads it for
+    /// every step that depends on the tender; `tenderOf` also copies the committee.
+    function tenderHeader(bytes32 tenderId)
+        external
+        view
+        returns (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased);
 
     // ------------------------------------------------------------------ bids
 

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/**
+ * @dev A tender's header in one word, laid out exactly as slot 0 of a tender in TenderBook's
+ * storage, from the low-order end: centre (bits 0–159), deadline (160–223), sectionCount
+ * (224–239), threshold (240–247), sharesReleased (248–255). An unknown tender's header is 0.
+ *
+ * It is a value type, so the checks of {TenderGate} pass it on the stack: a memory struct would be
+ * allocated and zeroed by every function that returns it.
+ */
+type TenderHeader is uint256;
+
+using TenderHeaders for TenderHeader global;
+
+/// @title TenderHeaders
+/// @notice Packing and reading the fields of a {TenderHeader}.
+library TenderHeaders {
+    /// @dev The header holding these fields.
+    function pack(address centre_, uint64 deadline_, uint16 sectionCount_, uint8 threshold_, uint8 sharesReleased_)
+        internal
+        pure
+        returns (TenderHeader)
+    {
+        return TenderHeader.wrap(
+            uint256(uint160(centre_)) | (uint256(deadline_) << 160) | (uint256(sectionCount_) << 224)
+                | (uint256(threshold_) << 240) | (uint256(sharesReleased_) << 248)
+        );
+    }
+
+    /// @dev The publishing centre; 0 if the tender was never published.
+    function centre(TenderHeader h) internal pure returns (address) {
+        return address(uint160(TenderHeader.unwrap(h)));
+    }
+
+    /// @dev The current deadline (block time).
+    function deadline(TenderHeader h) internal pure returns (uint64) {
+        return uint64(TenderHeader.unwrap(h) >> 160);
+    }
+
+    /// @dev The number of sections; sections are 0 … sectionCount − 1.
+    function sectionCount(TenderHeader h) internal pure returns (uint16) {
+        return uint16(TenderHeader.unwrap(h) >> 224);
+    }
+
+    /// @dev How many opening-key shares rebuild the key.
+    function threshold(TenderHeader h) internal pure returns (uint8) {
+        return uint8(TenderHeader.unwrap(h) >> 240);
+    }
+
+    /// @dev How many officers have released their shares.
+    function sharesReleased(TenderHeader h) internal pure returns (uint8) {
+        return uint8(TenderHeader.unwrap(h) >> 248);
+    }
+}
