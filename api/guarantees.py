@@ -24,12 +24,16 @@ from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel, col, select
 
 from api import tenders
-from api.credentials import RelayedTx, _relay, decode_signed_tx
 from api.encoding import to_hex, word
 from api.db.events import ChainEvent
 from api.db.journal import Store
 from ledger import bidding
 from ledger import guarantees as gt
+from ledger.chain.guarantee_book import TERMS_FIELDS as TERMS_NAMES
+from ledger.chain.guarantee_book import GuaranteeBookGateway, terms_tuple
+from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
+from ledger.model.guarantee import first_error
+from ledger.service import guarantees as service
 from ledger.model.tender import Tender
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
 from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, BidPackage, OpeningKey
@@ -40,8 +44,6 @@ from ledger.rules.verify import Check, CheckStatus
 
 # Guarantee writes one at a time: "check the store → relay → record" must not interleave.
 _WRITE_LOCK = threading.Lock()
-TERMS_FIELDS = ("docHash", "amount", "fee", "rateBps", "start", "end", "form", "termsCommitment",
-                "issuerType", "beneficiaryUscc")
 PREPARABLE = frozenset({"authoriseIssuer", "withdrawIssuer", "applyFor", "issue", "reject", "cancel", "bind",
                         "unbind", "release", "expire"})
 
@@ -113,8 +115,8 @@ def _address(value: str, what: str) -> str:
         raise ValidationFailed(f"{what} is not an address: {value!r}") from None
 
 
-def _book(store: Store) -> Any:
-    return store.runtime.contract("GuaranteeBook")
+def _book(store: Store) -> GuaranteeBookGateway:
+    return store.runtime.guarantee_book
 
 
 def _now(store: Store) -> int:
@@ -147,9 +149,8 @@ def _about(relayed: RelayedTx, gid: bytes) -> None:
 
 
 def _relayed(store: Store, relayed: RelayedTx) -> dict[str, Any]:
-    receipt = _relay(store, relayed)
-    return {"function": relayed.function, "tx_hash": to_hex(receipt["transactionHash"]),
-            "block_number": int(receipt["blockNumber"])}
+    mined = relay(_book(store), relayed)
+    return {"function": relayed.function, "tx_hash": mined.tx_hex, "block_number": mined.block_number}
 
 
 def _record(store: Store, gid: bytes) -> GuaranteeRecord:
@@ -180,10 +181,9 @@ def _centre(store: Store, signer: str) -> None:
 
 def relay_admin(store: Store, *, signer: str, signed_tx: str) -> dict[str, Any]:
     """Relay the GuaranteeBook admin's own authoriseIssuer / withdrawIssuer."""
-    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    relayed = decode_signed_tx(_book(store), signed_tx)
     _own(relayed, signer, ("authoriseIssuer", "withdrawIssuer"))
-    rt = store.runtime
-    admin = rt.client.call(_book(store).functions.admin())
+    admin = _book(store).admin()
     if admin != signer:
         raise Unauthorised("NotAdmin", {"caller": signer}, f"only the GuaranteeBook admin {admin} authorises issuers")
     with _WRITE_LOCK:
@@ -195,8 +195,7 @@ def relay_admin(store: Store, *, signer: str, signed_tx: str) -> dict[str, Any]:
 
 
 def _types(store: Store, issuer: str) -> list[str]:
-    mask = int(store.runtime.client.call(_book(store).functions.issuerTypes(issuer)))
-    return [t.name for t in gt.IssuerType if mask >> int(t) & 1]
+    return [t.name for t in _book(store).issuer_types(issuer)]
 
 
 def publish_profile(store: Store, *, signer: str, name: str, uscc: str, red_discount: str) -> dict[str, Any]:
@@ -246,7 +245,7 @@ def issuers(store: Store) -> list[dict[str, Any]]:
     with store.session() as s:
         events = s.exec(select(ChainEvent).where(
             ChainEvent.chain_key == store.chain_key, ChainEvent.contract == "GuaranteeBook",
-            ChainEvent.name == "IssuerAuthorised")).all()
+            ChainEvent.name == "GuarantorAuthorised")).all()
         profiles = {p.issuer: p for p in s.exec(select(GuarantorProfile).where(
             GuarantorProfile.chain_key == store.chain_key)).all()}
     out = []
@@ -262,11 +261,11 @@ def prepare(store: Store, *, sender: str, function: str, args: list[Any]) -> dic
     revert is refused here with the contract's error)."""
     if function not in PREPARABLE:
         raise ValidationFailed(f"GuaranteeBook.{function} cannot be prepared here; one of {', '.join(sorted(PREPARABLE))}")
+    sender = _address(sender, "sender")
     try:
-        fn = _book(store).functions[function](*args)
+        return _book(store).prepare(sender, function, *args)
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(f"arguments do not fit {function}: {exc}") from None
-    return store.runtime.client.build(_address(sender, "sender"), fn)
 
 
 # ---------------------------------------------------------------------- applying
@@ -288,7 +287,7 @@ def application_template(store: Store, *, signer: str, tender_id: str, section: 
         chain_id=rt.client.chain_id, book_address=_book(store).address, tender=tender, section=section,
         applicant=signer, applicant_uscc=uscc, issuer=issuer, application_no=f"SQ-{secrets.token_hex(8)}",
     )
-    tx = rt.client.build(signer, gt.apply_call(_book(store), app))
+    tx = _book(store).prepare_apply(app)
     return {"application": app.model_dump(mode="json"), "application_hash": to_hex(app.hash()),
             "guarantee_id": to_hex(app.guarantee_id()), "tx": jsonable_tx(tx),
             "credit": {"redlisted": credit.redlisted, "red_discount": str(red_discount_of(store, issuer))
@@ -300,7 +299,7 @@ def apply(store: Store, *, signer: str, application: dict[str, Any], signed_tx: 
     try:
         app = gt.Application.model_validate(application)
     except ValidationError as exc:
-        raise ValidationFailed(f"application: {gt._first_error(exc)}") from None
+        raise ValidationFailed(f"application: {first_error(exc)}") from None
     if app.applicant != signer:
         raise Unauthorised("SignerMismatch", {}, f"the application is {app.applicant}'s, the request {signer}'s")
     tender = _tender(store, to_hex(app.tender_id))
@@ -319,7 +318,7 @@ def apply(store: Store, *, signer: str, application: dict[str, Any], signed_tx: 
             "is filled in from the tender, the section and the firm (GET …/guarantees/application-template)")
     credit = tenders.credit_standing(store, uscc, at=_now(store))
     gt.refuse_blacklisted(credit, step="application")
-    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    relayed = decode_signed_tx(_book(store), signed_tx)
     _own(relayed, signer, ("applyFor",))
     want = {"guaranteeId": app.guarantee_id(), "tenderId": app.tender_id, "section": app.section,
             "issuer": app.issuer, "amount": app.amount_fen, "applicationHash": app.hash()}
@@ -358,7 +357,7 @@ def issue_template(store: Store, *, signer: str, guarantee_id: str, rate_bps: in
     period to the bid validity end, fee at `rate_bps` less its published red-list discount),
     and what a 密文 guarantee is sealed to."""
     gid = word(guarantee_id, "guarantee id")
-    row, g = _record(store, gid), gt.known_guarantee(store.runtime.client, _book(store), gid)
+    row, g = _record(store, gid), _book(store).known_guarantee(gid)
     if g.issuer != signer:
         raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
                            f"guarantee {to_hex(gid)} was applied for to {g.issuer}, not to {signer}")
@@ -394,18 +393,18 @@ def issue(
     application and the published discount), 密文 with only the sealed terms (their keccak must
     be the on-chain commitment; the amount is checked at opening)."""
     gid = word(guarantee_id, "guarantee id")
-    row, g = _record(store, gid), gt.known_guarantee(store.runtime.client, _book(store), gid)
+    row, g = _record(store, gid), _book(store).known_guarantee(gid)
     if g.issuer != signer:
         raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
                            f"guarantee {to_hex(gid)} was applied for to {g.issuer}: only it may issue")
     app = _application(row)
     credit = tenders.credit_standing(store, app.applicant_uscc, at=_now(store))
     gt.refuse_blacklisted(credit, step="issue")
-    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    relayed = decode_signed_tx(_book(store), signed_tx)
     _own(relayed, signer, ("issue",))
     _about(relayed, gid)
     sent = relayed.args["t"]
-    onchain = tuple(sent[k] for k in TERMS_FIELDS)
+    onchain = terms_tuple(sent)
     form = gt.Form(int(sent["form"])) if int(sent["form"]) in gt.Form._value2member_map_ else None
     discount = red_discount_of(store, signer)
     values: dict[str, Any] = {"form": int(sent["form"])}
@@ -415,10 +414,10 @@ def issue(
         try:
             parsed = gt.GuaranteeTerms.model_validate(terms)
         except ValidationError as exc:
-            raise ValidationFailed(f"terms: {gt._first_error(exc)}") from None
+            raise ValidationFailed(f"terms: {first_error(exc)}") from None
         gt.check_terms(app, parsed, credit=credit, red_discount=discount)
         expected = gt.onchain_terms(parsed, gt.Form.PLAINTEXT)
-        for name, a, b in zip(TERMS_FIELDS, onchain, expected, strict=True):
+        for name, a, b in zip(TERMS_NAMES, onchain, expected, strict=True):
             if a != b:
                 raise ValidationFailed(f"signed_tx issues {name} {_show(a)}, the terms say {_show(b)}")
         values |= {"terms": parsed.model_dump_json(), "fee_fen": parsed.fee_fen, "red_discount": str(parsed.red_discount)}
@@ -450,7 +449,7 @@ def reject(store: Store, *, signer: str, guarantee_id: str, signed_tx: str, reas
     """Relay the issuer's own reject; the reason is kept, its keccak is on chain."""
     gid = word(guarantee_id, "guarantee id")
     _record(store, gid)
-    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    relayed = decode_signed_tx(_book(store), signed_tx)
     _own(relayed, signer, ("reject",))
     _about(relayed, gid)
     if bytes(relayed.args["reasonHash"]) != keccak(reason.encode()):
@@ -465,8 +464,8 @@ def reject(store: Store, *, signer: str, guarantee_id: str, signed_tx: str, reas
 def relay_own(store: Store, *, signer: str, guarantee_id: str, signed_tx: str, function: str) -> dict[str, Any]:
     """Relay a party's own cancel (applicant) or release (issuer, or the centre's own key)."""
     gid = word(guarantee_id, "guarantee id")
-    gt.known_guarantee(store.runtime.client, _book(store), gid)
-    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    _book(store).known_guarantee(gid)
+    relayed = decode_signed_tx(_book(store), signed_tx)
     _own(relayed, signer, (function,))
     _about(relayed, gid)
     with _WRITE_LOCK:
@@ -482,10 +481,10 @@ def bind(store: Store, *, signer: str, tender_id: str, section: int, signed_tx: 
     """Relay the bidder's own bind (or unbind) of its guarantee to its bid in this section."""
     tender = _tender(store, tender_id)
     _check_section(tender, section)
-    relayed = decode_signed_tx(store, signed_tx, contract="GuaranteeBook")
+    relayed = decode_signed_tx(_book(store), signed_tx)
     _own(relayed, signer, (function,))
     gid = bytes(relayed.args["guaranteeId"])
-    g = gt.known_guarantee(store.runtime.client, _book(store), gid)
+    g = _book(store).known_guarantee(gid)
     gt.check_backs(g, tender_id=tender.tender_id, section=section, bidder=signer)
     with _WRITE_LOCK:
         _relayed(store, relayed)
@@ -512,7 +511,7 @@ def submit_letter(store: Store, *, signer: str, tender_id: str, section: int, le
     try:
         parsed = gt.CommitmentLetter.model_validate(letter)
     except ValidationError as exc:
-        raise ValidationFailed(f"letter: {gt._first_error(exc)}") from None
+        raise ValidationFailed(f"letter: {first_error(exc)}") from None
     uscc = tenders._identity_of(store, signer)
     now = _now(store)
     if now >= tender.deadline:
@@ -548,7 +547,7 @@ def check_bid_guarantee(
     VERIFIED or INVALID when `record` and the guarantee is still only bound."""
     rt, book = store.runtime, _book(store)
     bidder = to_checksum_address(bidder)
-    gid = gt.guarantee_of_bid(rt.client, book, tender_id=tender.tender_id, section=section, bidder=bidder)
+    gid = book.guarantee_of_bid(tender.tender_id, section, bidder)
     row = None
     if gid is not None:
         with store.session() as s:
@@ -556,7 +555,7 @@ def check_bid_guarantee(
     letter = gt.letter_from_package(package) if package is not None else None
     if letter is None:
         letter = stored_letter(store, tender_id=tender.tender_id, section=section, bidder=bidder)
-    check = gt.check_guarantee(rt.client, book, tender=tender, section=section, bidder=bidder,
+    check = service.check_guarantee(book, tender=tender, section=section, bidder=bidder,
                                opening_key=opening_key, sealed_terms=row.sealed_terms if row else None,
                                commitment_letter=letter)
     if gid is None or check.status not in (CheckStatus.VALID, CheckStatus.INVALID):
@@ -569,9 +568,9 @@ def check_bid_guarantee(
             values |= {"terms": opened.model_dump_json(), "fee_fen": opened.fee_fen}
         except ValidationFailed:
             pass  # the check already says why
-    if record and gt.guarantee_of(rt.client, book, gid).state is gt.State.BOUND:
+    if record and book.guarantee_of(gid).state is gt.State.BOUND:
         with _WRITE_LOCK:
-            mined = gt.record_verification(rt.client, book, centre=rt.operator, check=check)
+            mined = service.record_verification(book, centre=rt.operator, check=check)
             values["verification"] = json.dumps({"status": check.status.value, "reason": check.reason,
                                                  "details": check.details, "tx_hash": to_hex(mined.tx_hash)},
                                                 default=str)
@@ -626,7 +625,7 @@ def award(store: Store, *, signer: str, tender_id: str, section: int, winner: st
     _check_section(tender, section)
     rt = store.runtime
     with _WRITE_LOCK:
-        done = gt.record_award(client=rt.client, book=_book(store), centre=rt.operator, tender_id=tender.tender_id,
+        done = service.record_award(_book(store), centre=rt.operator, tender_id=tender.tender_id,
                                section=section, winner=_address(winner, "winner") if winner else None)
         store.reconcile()
     return {"tender_id": to_hex(tender.tender_id), "section": section, "winner": winner,
@@ -641,7 +640,7 @@ def contract_signed(store: Store, *, signer: str, tender_id: str, section: int, 
     _check_section(tender, section)
     rt = store.runtime
     with _WRITE_LOCK:
-        done = gt.record_contract_signed(client=rt.client, book=_book(store), centre=rt.operator,
+        done = service.record_contract_signed(_book(store), centre=rt.operator,
                                          tender_id=tender.tender_id, section=section, signed_at=signed_at)
         store.reconcile()
     return {"tender_id": to_hex(tender.tender_id), "section": section, "signed_at": signed_at,
@@ -658,9 +657,9 @@ def claim(store: Store, *, signer: str, guarantee_id: str, cause: str, evidence:
     except KeyError:
         raise ValidationFailed(f"cause must be one of {', '.join(c.name for c in gt.ClaimCause)}") from None
     rt = store.runtime
-    gt.known_guarantee(rt.client, _book(store), gid)
+    _book(store).known_guarantee(gid)
     with _WRITE_LOCK:
-        done = gt.claim(client=rt.client, book=_book(store), centre=rt.operator, guarantee_id=gid, cause=reason,
+        done = service.claim(_book(store), centre=rt.operator, guarantee_id=gid, cause=reason,
                         evidence=evidence)
         with store.session() as s:
             s.merge(GuaranteeClaim(chain_key=store.chain_key, guarantee_id=to_hex(gid), cause=reason.name,
@@ -677,9 +676,9 @@ def expire(store: Store, *, signer: str, guarantee_id: str) -> dict[str, Any]:
     _centre(store, signer)
     gid = word(guarantee_id, "guarantee id")
     rt = store.runtime
-    gt.known_guarantee(rt.client, _book(store), gid)
+    _book(store).known_guarantee(gid)
     with _WRITE_LOCK:
-        gt.expire(client=rt.client, book=_book(store), by=rt.operator, guarantee_id=gid)
+        _book(store).expire(rt.operator, gid)
         store.reconcile()
     return guarantee_view(store, gid)
 
@@ -712,8 +711,7 @@ def draft_breach(
 def guarantee_view(store: Store, gid: bytes) -> dict[str, Any]:
     """A guarantee as the chain holds it, with its application, terms (明文, or 密文 once opened),
     rejection, verification and claim."""
-    rt = store.runtime
-    g = gt.known_guarantee(rt.client, _book(store), gid)
+    g = _book(store).known_guarantee(gid)
     with store.session() as s:
         row = s.get(GuaranteeRecord, (store.chain_key, to_hex(gid)))
         claimed = s.get(GuaranteeClaim, (store.chain_key, to_hex(gid)))
@@ -745,8 +743,7 @@ def bid_guarantee(store: Store, *, tender_id: str, section: int, bidder: str) ->
     tender = _tender(store, tender_id)
     _check_section(tender, section)
     bidder = _address(bidder, "bidder")
-    gid = gt.guarantee_of_bid(store.runtime.client, _book(store), tender_id=tender.tender_id, section=section,
-                              bidder=bidder)
+    gid = _book(store).guarantee_of_bid(tender.tender_id, section, bidder)
     if gid is not None:
         return {"kind": "guarantee", "guarantee": guarantee_view(store, gid)}
     letter = stored_letter(store, tender_id=tender.tender_id, section=section, bidder=bidder)

@@ -14,6 +14,7 @@ from web3.contract import Contract
 
 from ledger.chain.embedded import ChainError, EmbeddedChain
 from ledger.chain.client import ChainClient
+from ledger.chain.guarantee_book import GuaranteeBookGateway
 from ledger.chain.registry import RegistryGateway
 from ledger.config import EMBEDDED_CHAIN_ID, Settings
 from ledger.datadir import DataDir
@@ -49,6 +50,10 @@ class Runtime:
     @property
     def registry(self) -> RegistryGateway:
         return RegistryGateway.of(self.client, self.addresses["CredentialRegistry"])
+
+    @property
+    def guarantee_book(self) -> GuaranteeBookGateway:
+        return GuaranteeBookGateway(self.client, self.addresses["GuaranteeBook"])
 
     def close(self) -> None:
         self.client.close()

@@ -12,6 +12,7 @@ import os
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -324,7 +325,7 @@ def test_a_blacklisted_firm_is_refused_and_a_redlisted_one_pays_the_published_di
     r = get(scene.bank, f"/guarantees/{gid}/issue-template", rate_bps=30)
     assert r.status_code == 403 and "HMD-2026-8" in r.json()["message"]
     terms, _ = scene.terms(red)
-    assert terms.fee_fen == 300_00 and terms.red_discount == gt.Decimal("0.5")
+    assert terms.fee_fen == 300_00 and terms.red_discount == Decimal("0.5")
     r = scene.issue(red, fee_fen=600_00, red_discount="0")
     assert r.status_code == 422 and "red-listed: HONG-3" in r.json()["message"]
     assert scene.issue(red).status_code == 200

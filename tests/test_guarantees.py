@@ -263,7 +263,7 @@ def test_too_small_a_plaintext_amount_is_refused_at_issue_and_an_applied_shortfa
     # A bidder who applied for less than the section needs gets a guarantee that fails at opening.
     account = world.firms[1][0]
     small = world.application(1).model_copy(update={"amount_fen": 100_000_00})
-    world.chain.transact(gt.apply_call(world.book, small), account)
+    gt.gateway(world.client, world.book).apply_for(account, small)
     world.issue(small)
     gt.bind(client=world.client, book=world.book, bidder=account, guarantee_id=small.guarantee_id())
     world.pass_deadline()
