@@ -11,6 +11,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.db.journal import Store
+from ledger.crypto.sealing import BidPackage, OpeningKey
+from ledger.model.tender import Tender
+from ledger.rules.verify import Check
+from ledger.service.ports import GuaranteeCheck
 from ledger.runtime import Runtime
 
 
@@ -24,3 +28,24 @@ def get_store(request: Request) -> Store:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+class _StoreGuaranteeCheck:
+    """The guarantee check at opening (`GuaranteeCheck`), on the store's guarantee records."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self, *, tender: Tender, section: int, bidder: str, opening_key: OpeningKey | None,
+                 package: BidPackage | None, record: bool) -> Check:
+        from api.guarantees import check_bid_guarantee
+
+        return check_bid_guarantee(self.store, tender=tender, section=section, bidder=bidder,
+                                   opening_key=opening_key, package=package, record=record)
+
+
+def get_guarantee_check(request: Request) -> GuaranteeCheck:
+    return _StoreGuaranteeCheck(get_store(request))
+
+
+GuaranteeCheckDep = Annotated[GuaranteeCheck, Depends(get_guarantee_check)]

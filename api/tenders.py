@@ -10,10 +10,7 @@ but not forge or alter one.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Sequence
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,12 +19,16 @@ from hexbytes import HexBytes
 from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel, col, select
 
-from api.credentials import CredentialRecord, _relay, decode_signed_tx
+from api.credentials import CredentialRecord
 from api.encoding import to_hex
 from api.db.journal import Store
-from ledger import bidding
+from ledger.chain.relay import decode_signed_tx, relay
+from ledger.crypto.bids import authorisation
 from ledger.model.receipt import Mined
-from ledger.model.tender import Tender
+from ledger.model.tender import Outcome, SectionStatus, Tender
+from ledger.rules.opening import open_bid, rebuild_opening_key
+from ledger.service import tenders as service
+from ledger.service.ports import GuaranteeCheck
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.documents import Kind, SealedCredential
 from ledger.rules.eligibility import TickedCredential, check_bid
@@ -120,8 +121,7 @@ def published(row: TenderRecord) -> Tender:
 
 
 def require_centre(store: Store, signer: str) -> None:
-    rt = store.runtime
-    if not rt.client.call(rt.contract("TenderBook").functions.isCentre(signer)):
+    if not store.runtime.tender_book.is_centre(signer):
         raise Unauthorised("NotCentre", {"caller": signer}, f"{signer} is not an authorised trading centre")
 
 
@@ -135,7 +135,6 @@ def publish(
     """Publish a tender whose opening key was generated and split by the caller."""
     require_centre(store, signer)
     rt = store.runtime
-    book = rt.contract("TenderBook")
     if len(opening_public) != 32:
         raise ValidationFailed("opening_public_key must be 32 bytes (X25519)")
     if len(share_hashes) != len(officers):
@@ -144,17 +143,16 @@ def publish(
     deadline = int(params.deadline.timestamp())
     if deadline <= now:
         raise ValidationFailed(f"the deadline {params.deadline.isoformat()} has passed")
-    terms = (keccak(document), params.params_hash(), len(params.sections), deadline, params.opening_window_s,
-             params.min_valid_bids, opening_public, threshold, list(share_hashes),
-             [to_checksum_address(o) for o in officers])
-    receipt = rt.client.send(rt.operator, book.functions.publishTender(params.tender_id(), terms))
+    terms = service.terms_for(params, document=document, opening_public=opening_public, share_hashes=share_hashes,
+                              officers=officers, threshold=threshold)
+    mined = rt.tender_book.publish_tender(rt.operator, params.tender_id(), terms)
     row = TenderRecord(
         chain_key=store.chain_key, tender_id=to_hex(params.tender_id()), project_code=params.project_code,
         params=params.model_dump_json(), document=document, doc_hash=to_hex(keccak(document)),
         deadline=deadline, opening_public=to_hex(opening_public),
         officers=json.dumps([to_checksum_address(o) for o in officers]), threshold=threshold,
         share_hashes=json.dumps([to_hex(h) for h in share_hashes]), version=1,
-        tx_hash=to_hex(receipt["transactionHash"]), published_at=datetime.now(UTC),
+        tx_hash=to_hex(mined.tx_hash), published_at=datetime.now(UTC),
     )
     with store.session() as s:
         s.add(row)
@@ -173,9 +171,8 @@ def amend(store: Store, *, signer: str, tender_id: str, params: TenderParams, do
     if to_hex(params.tender_id()) != row.tender_id:
         raise ValidationFailed("an amendment cannot change the project code (it names the tender)")
     rt = store.runtime
-    mined = bidding.amend_tender(client=rt.client, book=rt.contract("TenderBook"), centre=rt.operator,
-                                 params=params, document=document, reason=reason)
-    version = int(rt.client.call(rt.contract("TenderBook").functions.tenderOf(bytes(HexBytes(row.tender_id))))[1])
+    mined = service.amend_on_chain(rt.tender_book, rt.operator, params=params, document=document, reason=reason)
+    version = rt.tender_book.tender(bytes(HexBytes(row.tender_id))).version
     now = datetime.now(UTC)
     with store.session() as s:
         current = s.get(TenderRecord, (store.chain_key, row.tender_id))
@@ -205,17 +202,15 @@ def tender_view(store: Store, row: TenderRecord) -> dict[str, Any]:
     """The tender as the chain holds it (the opening key, deadline and hashes come from
     TenderBook.tenderOf, not from this service's database), plus its published parameters."""
     rt = store.runtime
-    centre, version, issued_at, terms = rt.client.call(
-        rt.contract("TenderBook").functions.tenderOf(bytes(HexBytes(row.tender_id)))
-    )
-    doc_hash, params_hash, _sections, deadline, window, min_valid, opening_public, threshold, hashes, officers = terms
+    on_chain = rt.tender_book.tender(bytes(HexBytes(row.tender_id)))
+    t = on_chain.terms
     return {
         "tender_id": row.tender_id, "project_code": row.project_code, "params": json.loads(row.params),
-        "params_hash": to_hex(params_hash), "doc_hash": to_hex(doc_hash), "deadline": int(deadline),
-        "opening_window_s": int(window), "min_valid_bids": int(min_valid),
-        "opening_public_key": to_hex(opening_public), "officers": list(officers), "threshold": int(threshold),
-        "share_hashes": [to_hex(h) for h in hashes], "version": int(version), "centre": centre,
-        "issued_at": int(issued_at), "tx_hash": row.tx_hash,
+        "params_hash": to_hex(t.params_hash), "doc_hash": to_hex(t.doc_hash), "deadline": t.deadline,
+        "opening_window_s": t.opening_window, "min_valid_bids": t.min_valid_bids,
+        "opening_public_key": to_hex(t.opening_public), "officers": list(t.officers), "threshold": t.threshold,
+        "share_hashes": [to_hex(h) for h in t.share_hashes], "version": on_chain.version, "centre": on_chain.centre,
+        "issued_at": on_chain.issued_at, "tx_hash": row.tx_hash,
         "chain_id": rt.client.chain_id, "tender_book": rt.addresses["TenderBook"],
     }
 
@@ -223,65 +218,11 @@ def tender_view(store: Store, row: TenderRecord) -> dict[str, Any]:
 # ---------------------------------------------------------------------- bids
 
 
-class BidRelayer:
-    """Collects bidder-signed bids for a few milliseconds and commits them in one transaction.
-
-    A batch is all or none on chain, so every bid is dry-run alone first; a batch that still
-    fails is retried bid by bid, so one bad bid never sinks the others.
-    """
+class BidRelayer(service.BidRelayer):
+    """The service's batched relay of bidder-signed bids, on the store's TenderBook and operator."""
 
     def __init__(self, store: Store, window_s: float = 0.01, max_batch: int = 200) -> None:
-        self.store = store
-        self.window_s = window_s
-        self.max_batch = max_batch
-        self._pending: list[tuple[dict[str, Any], Future[Mined]]] = []
-        self._cond = threading.Condition()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="bid-relayer", daemon=True)
-        self._thread.start()
-
-    def submit(self, auth: dict[str, Any]) -> Mined:
-        future: Future[Mined] = Future()
-        with self._cond:
-            self._pending.append((auth, future))
-            self._cond.notify()
-        return future.result(timeout=120)
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._pending and not self._stopped:
-                    self._cond.wait()
-                if self._stopped and not self._pending:
-                    return
-            time.sleep(self.window_s)
-            with self._cond:
-                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
-            self._flush(batch)
-
-    def _flush(self, batch: list[tuple[dict[str, Any], Future[Mined]]]) -> None:
-        rt = self.store.runtime
-        book = rt.contract("TenderBook")
-        try:
-            mined = bidding.relay_bids(client=rt.client, book=book, relayer=rt.operator, auths=[a for a, _ in batch])
-            for _, f in batch:
-                f.set_result(mined)
-            return
-        except Exception as exc:
-            if len(batch) == 1:
-                batch[0][1].set_exception(exc)
-                return
-        for auth, f in batch:  # isolate the bad bid(s)
-            try:
-                f.set_result(bidding.relay_bids(client=rt.client, book=book, relayer=rt.operator, auths=[auth]))
-            except Exception as exc:
-                f.set_exception(exc)
+        super().__init__(store.runtime.tender_book, store.runtime.operator, window_s, max_batch)
 
 
 def _identity_of(store: Store, bidder: str) -> str:
@@ -329,18 +270,11 @@ def submit_bid(
     if auth["bidder"] != signer:
         raise Unauthorised("SignerMismatch", {}, f"the bid is signed for {auth['bidder']}, the request by {signer}")
     uscc = _identity_of(store, signer)
-    rt = store.runtime
-    book = rt.contract("TenderBook")
-    full = {**auth, "tenderId": bytes(HexBytes(row.tender_id)), "section": section}
-    row_auth = (full["tenderId"], section, full["commitment"], signer, full["nonce"], full["expiry"], full["signature"])
-    try:  # dry run alone: late, replayed or badly signed bids are refused here, never batched
-        rt.client.w3.eth.call({"from": rt.operator.address, "to": book.address,
-                               "data": book.functions.submitBidsBySig([row_auth])._encode_transaction_data()})
-    except Exception as exc:
-        raise rt.client.translate_error(exc) from None
+    full = authorisation({**auth, "tenderId": bytes(HexBytes(row.tender_id)), "section": section})
+    relayer.check(full)  # dry run alone: late, replayed or badly signed bids are refused here, never batched
     record = BidEnvelope(
         chain_key=store.chain_key, tender_id=row.tender_id, section=section, bidder=signer,
-        commitment=to_hex(full["commitment"]), envelope=envelope, envelope_hash=to_hex(ciphertext_hash(envelope)),
+        commitment=to_hex(full.commitment), envelope=envelope, envelope_hash=to_hex(ciphertext_hash(envelope)),
         uploaded_at=datetime.now(UTC),
     )
     with store.session() as s:
@@ -371,15 +305,8 @@ def withdraw_by_signature(
 ) -> dict[str, Any]:
     """Relay a bidder's signed zero-commitment Bid, which withdraws its live bid."""
     row = _tender(store, tender_id)
-    rt = store.runtime
-    book = rt.contract("TenderBook")
-    full = {**auth, "tenderId": bytes(HexBytes(row.tender_id)), "section": section}
-    row_auth = (full["tenderId"], section, full["commitment"], signer, full["nonce"], full["expiry"], full["signature"])
-    try:  # dry run alone: no live bid, too late or a bad signature is refused here
-        rt.client.w3.eth.call({"from": rt.operator.address, "to": book.address,
-                               "data": book.functions.submitBidsBySig([row_auth])._encode_transaction_data()})
-    except Exception as exc:
-        raise rt.client.translate_error(exc) from None
+    full = authorisation({**auth, "tenderId": bytes(HexBytes(row.tender_id)), "section": section})
+    relayer.check(full)  # dry run alone: no live bid, too late or a bad signature is refused here
     mined = relayer.submit(full)
     store.reconcile()
     return {"function": "submitBidsBySig (withdrawal)", "tx_hash": to_hex(mined.tx_hash),
@@ -389,75 +316,67 @@ def withdraw_by_signature(
 def my_bid(store: Store, *, signer: str, tender_id: str, section: int) -> dict[str, Any]:
     """The bidder's own live bid: on-chain commitment and the stored envelope that matches it."""
     row = _tender(store, tender_id)
-    rt = store.runtime
-    bid = bidding.bid_of(client=rt.client, book=rt.contract("TenderBook"),
-                         tender_id=bytes(HexBytes(row.tender_id)), section=section, bidder=signer)
-    commitment = to_hex(bid["commitment"])
+    bid = store.runtime.tender_book.bid(bytes(HexBytes(row.tender_id)), section, signer)
+    commitment = to_hex(bid.commitment)
     with store.session() as s:
         stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, signer, commitment))
-    if stored is None or bid["commitment"] == b"\x00" * 32:
+    if stored is None or not bid.live:
         raise NotFound("NoBid", {"bidder": signer}, "no live bid of yours in this section")
-    return {"commitment": commitment, "version": bid["version"], "opened": bid["opened"],
+    return {"commitment": commitment, "version": bid.version, "opened": bid.opened,
             "envelope_hash": stored.envelope_hash, "envelope": to_hex(stored.envelope),
             "uploaded_at": stored.uploaded_at.isoformat()}
 
 
 def relay_signed(store: Store, *, signer: str, signed_tx: str, functions: Sequence[str]) -> dict[str, Any]:
     """Relay a bidder's withdrawBid or an officer's releaseShare, signed by its own key."""
-    relayed = decode_signed_tx(store, signed_tx, contract="TenderBook")
+    book = store.runtime.tender_book
+    relayed = decode_signed_tx(book, signed_tx)
     if relayed.sender != signer:
         raise Unauthorised("SignerMismatch", {}, f"the transaction is signed by {relayed.sender}, the request by {signer}")
     if relayed.function not in functions:
         raise ValidationFailed(f"signed_tx calls {relayed.function}, expected {' or '.join(functions)}")
-    receipt = _relay(store, relayed)
+    mined = relay(book, relayed)
     store.reconcile()
-    return {"function": relayed.function, "tx_hash": to_hex(receipt["transactionHash"]),
-            "block_number": receipt["blockNumber"]}
+    return {"function": relayed.function, "tx_hash": to_hex(mined.tx_hash), "block_number": mined.block_number}
 
 
 # ---------------------------------------------------------------------- opening and publication
 
 
-def open_section(store: Store, *, signer: str, tender_id: str, section: int) -> dict[str, Any]:
+def open_section(store: Store, guarantee_check: GuaranteeCheck, *, signer: str, tender_id: str,
+                 section: int) -> dict[str, Any]:
     """Rebuild the opening key from released shares, open every live bid, record each attempt
     and every credential used, check eligibility as of the deadline, close the section."""
     require_centre(store, signer)
     row = _tender(store, tender_id)
     tender = published(row)
     rt = store.runtime
-    book = rt.contract("TenderBook")
-    shares: list[Share] = bidding.released_shares(client=rt.client, book=book, tender_id=tender.tender_id)
-    key = bidding.rebuild_opening_key(tender, shares)
-    bidders = {
-        e["args"]["bidder"]
-        for e in book.events.BidSubmitted.get_logs(from_block=0, to_block="latest",
-                                                      argument_filters={"tenderId": tender.tender_id})
-        if e["args"]["section"] == section
-    }
+    book = rt.tender_book
+    shares: list[Share] = book.released_shares(tender.tender_id)
+    key = rebuild_opening_key(tender, shares)
+    bidders = book.bidders(tender.tender_id, section)
     results = []
     valid = 0
     for bidder in sorted(bidders):
-        bid = bidding.bid_of(client=rt.client, book=book, tender_id=tender.tender_id, section=section, bidder=bidder)
-        if bid["commitment"] == b"\x00" * 32 or bid["opened"]:
+        bid = book.bid(tender.tender_id, section, bidder)
+        if not bid.live or bid.opened:
             continue
         with store.session() as s:
-            stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, bidder, to_hex(bid["commitment"])))
-        opening = bidding.open_bid(
+            stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, bidder, to_hex(bid.commitment)))
+        opening = open_bid(
             key=key, chain_id=rt.client.chain_id, book_address=book.address, tender_id=tender.tender_id,
             section=section, bidder=bidder, envelope=stored.envelope if stored else None,
-            uploaded_hash=bytes(HexBytes(stored.envelope_hash)) if stored else None, commitment=bid["commitment"],
+            uploaded_hash=bytes(HexBytes(stored.envelope_hash)) if stored else None, commitment=bid.commitment,
         )
-        bidding.record_opening(client=rt.client, book=book, centre=rt.operator, tender_id=tender.tender_id, opening=opening)
+        book.record_opening(rt.operator, tender.tender_id, opening)
         report_json: dict[str, Any] = {}
         eligible = False
-        if opening.outcome is bidding.Outcome.DECRYPTED:
+        if opening.outcome is Outcome.DECRYPTED:
             eligible, report_json = _eligibility(store, tender, section, bidder, opening.credential_ids)
             # The bid's e-guarantee (or credit commitment letter) joins its eligibility report,
             # and its verification is recorded on chain.
-            from api.guarantees import check_bid_guarantee
-
-            guarantee = check_bid_guarantee(store, tender=tender, section=section, bidder=bidder,
-                                            opening_key=key, package=opening.package, record=True)
+            guarantee = guarantee_check(tender=tender, section=section, bidder=bidder, opening_key=key,
+                                        package=opening.package, record=True)
             report_json.setdefault("checks", []).append(
                 {"name": guarantee.name, "status": guarantee.status.name, "reason": guarantee.reason})
             if guarantee.status in (CheckStatus.INVALID, CheckStatus.ERROR):
@@ -475,8 +394,7 @@ def open_section(store: Store, *, signer: str, tender_id: str, section: int) -> 
             s.merge(record)
             s.commit()
         results.append(_opening_view(record))
-    status = bidding.close_section(client=rt.client, book=book, centre=rt.operator, tender_id=tender.tender_id,
-                                   section=section, valid_bids=valid)
+    status = book.close_section(rt.operator, tender.tender_id, section, valid)
     store.reconcile()
     return {"tender_id": row.tender_id, "section": section, "status": status.name, "valid_bids": valid,
             "bids": results}
@@ -530,8 +448,7 @@ def publish_evaluation(store: Store, *, signer: str, tender_id: str, section: in
     require_centre(store, signer)
     row = _tender(store, tender_id)
     rt = store.runtime
-    mined = bidding.publish_evaluation(client=rt.client, book=rt.contract("TenderBook"), centre=rt.operator,
-                                       tender_id=bytes(HexBytes(row.tender_id)), section=section, report=report)
+    mined = rt.tender_book.publish_evaluation(rt.operator, bytes(HexBytes(row.tender_id)), section, report)
     store.reconcile()
     return {"tx_hash": to_hex(mined.tx_hash), "report_hash": to_hex(keccak(report))}
 
@@ -541,16 +458,13 @@ def results(store: Store, *, tender_id: str, section: int, viewer: str | None) -
     bidder's own entry (to that bidder) and, after opening, everything to the centre."""
     row = _tender(store, tender_id)
     rt = store.runtime
-    status = bidding.SectionStatus(
-        rt.client.call(rt.contract("TenderBook").functions.sectionOf(bytes(HexBytes(row.tender_id)), section))[0]
-    )
+    status = rt.tender_book.section(bytes(HexBytes(row.tender_id)), section).status
     with store.session() as s:
         rows = s.exec(select(OpeningRecord).where(
             OpeningRecord.chain_key == store.chain_key, OpeningRecord.tender_id == row.tender_id,
             OpeningRecord.section == section).order_by(col(OpeningRecord.bidder))).all()
-    public = status is bidding.SectionStatus.EVALUATED
-    is_centre = viewer is not None and bool(
-        rt.client.call(rt.contract("TenderBook").functions.isCentre(viewer)))
+    public = status is SectionStatus.EVALUATED
+    is_centre = viewer is not None and rt.tender_book.is_centre(viewer)
     if not public and viewer is None:
         raise Unauthorised("NotPublished", {}, "results are published after evaluation; sign the request to see your own")
     visible = [r for r in rows if public or is_centre or r.bidder == viewer]

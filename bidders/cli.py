@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from bidders import keystore
 from bidders.http import APIError, APIUnreachable, LedgerAPI
-from ledger import bidding
+from ledger.crypto.bids import seal_bid, sign_bid
 from ledger.documents import DocumentError, Kind, SealedCredential
 from ledger.errors import LedgerError, ValidationFailed
 from ledger.crypto.sealing import (
@@ -451,7 +451,7 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
         )
     except ValidationFailed as exc:
         raise Failure(f"the bid is not acceptable: {exc}", EXIT_USAGE) from None
-    sealed = bidding.seal_bid(
+    sealed = seal_bid(
         chain_id=tender.chain_id, book_address=tender.book, tender_id=bytes(HexBytes(tender.id)),
         section=section, bidder=key.address, opening_public=tender.opening_public, package=package,
     )
@@ -467,7 +467,7 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
     if sec.bid_guarantee > 0:
         _note_guarantee(api, tender.id, section, key.address, sec)
     nonce = api.nonce(tender.id, key.address)
-    auth = bidding.sign_bid(bidder=key.account, chain_id=tender.chain_id, book_address=tender.book,
+    auth = sign_bid(bidder=key.account, chain_id=tender.chain_id, book_address=tender.book,
                             sealed=sealed, nonce=nonce, expiry=tender.deadline)
     envelope_hash = "0x" + keccak(sealed.envelope).hex()
     receipt: dict[str, Any] = {

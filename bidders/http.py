@@ -13,11 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from eth_abi.abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 
+from ledger.chain.tender_book import release_share_call, withdraw_call
+from ledger.crypto.bids import WITHDRAWAL, bid_typed_data
 from ledger.crypto.requests import sign_request
 
 
@@ -132,20 +133,12 @@ class LedgerAPI:
 
     def withdraw_signed(self, tender_id: str, section: int) -> dict[str, Any]:
         """Withdraw our bid by signing a zero-commitment Bid (EIP-712) the service relays: no gas."""
-        from eth_account.messages import encode_typed_data
-
         view = self.tender(tender_id)
         nonce = self.nonce(tender_id, self._signer().address)
         expiry = int(view["deadline"])
-        message = encode_typed_data(
-            domain_data={"name": "TenderBook", "version": "1", "chainId": int(view["chain_id"]),
-                         "verifyingContract": to_checksum_address(view["tender_book"])},
-            message_types={"Bid": [{"name": "tenderId", "type": "bytes32"}, {"name": "section", "type": "uint16"},
-                                   {"name": "commitment", "type": "bytes32"}, {"name": "nonce", "type": "uint256"},
-                                   {"name": "expiry", "type": "uint64"}]},
-            message_data={"tenderId": bytes(HexBytes(tender_id)), "section": section, "commitment": b"\x00" * 32,
-                          "nonce": nonce, "expiry": expiry},
-        )
+        message = bid_typed_data(chain_id=int(view["chain_id"]), book_address=view["tender_book"],
+                                 tender_id=bytes(HexBytes(tender_id)), section=section, commitment=WITHDRAWAL,
+                                 nonce=nonce, expiry=expiry)
         signature = bytes(self._signer().sign_message(message).signature)
         return self._call("POST", f"/tenders/{tender_id}/sections/{section}/withdraw",  # type: ignore[no-any-return]
                           payload={"nonce": nonce, "expiry": expiry, "signature": "0x" + signature.hex()},
@@ -153,8 +146,7 @@ class LedgerAPI:
 
     def withdraw(self, tender_id: str, section: int) -> dict[str, Any]:
         """Withdraw our bid by our own withdrawBid transaction, relayed by the service (needs gas)."""
-        data = function_signature_to_4byte_selector("withdrawBid(bytes32,uint16)") + abi_encode(
-            ["bytes32", "uint16"], [bytes(HexBytes(tender_id)), section])
+        data = withdraw_call(bytes(HexBytes(tender_id)), section)
         tx = self.prepare("TenderBook", "withdrawBid", [tender_id, section])
         signed = self.sign_tx(tx, contract="TenderBook", data=data)
         return self._call("POST", f"/tenders/{tender_id}/sections/{section}/withdraw",  # type: ignore[no-any-return]
@@ -162,8 +154,7 @@ class LedgerAPI:
 
     def release_share(self, tender_id: str, share: bytes) -> dict[str, Any]:
         """An opening officer releases its share by its own releaseShare transaction."""
-        data = function_signature_to_4byte_selector("releaseShare(bytes32,bytes)") + abi_encode(
-            ["bytes32", "bytes"], [bytes(HexBytes(tender_id)), share])
+        data = release_share_call(bytes(HexBytes(tender_id)), share)
         tx = self.prepare("TenderBook", "releaseShare", [tender_id, "0x" + share.hex()])
         signed = self.sign_tx(tx, contract="TenderBook", data=data)
         return self._call("POST", f"/tenders/{tender_id}/shares",  # type: ignore[no-any-return]

@@ -16,6 +16,7 @@ from ledger.chain.embedded import ChainError, EmbeddedChain
 from ledger.chain.client import ChainClient
 from ledger.chain.guarantee_book import GuaranteeBookGateway
 from ledger.chain.registry import RegistryGateway
+from ledger.chain.tender_book import TenderBookGateway
 from ledger.config import EMBEDDED_CHAIN_ID, Settings
 from ledger.datadir import DataDir
 from ledger.errors import (
@@ -50,6 +51,10 @@ class Runtime:
     @property
     def registry(self) -> RegistryGateway:
         return RegistryGateway.of(self.client, self.addresses["CredentialRegistry"])
+
+    @property
+    def tender_book(self) -> TenderBookGateway:
+        return TenderBookGateway(self.client, self.addresses["TenderBook"])
 
     @property
     def guarantee_book(self) -> GuaranteeBookGateway:

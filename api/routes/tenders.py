@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api import tenders as svc
 from api.auth import SignedCallerDep, signed_caller
-from api.deps import RuntimeDep, StoreDep
+from api.deps import GuaranteeCheckDep, RuntimeDep, StoreDep
 from api.encoding import word
 from api.routes.credentials import SignedTx
 from ledger.errors import ValidationFailed
@@ -110,9 +110,7 @@ def tender(tender_id: str, store: StoreDep) -> dict[str, Any]:
 @router.get("/tenders/{tender_id}/nonces/{bidder}")
 def bid_nonce(tender_id: str, bidder: str, runtime: RuntimeDep) -> dict[str, int]:
     """The next nonce a bidder's signed bid must carry."""
-    from eth_utils import to_checksum_address
-
-    return {"nonce": int(runtime.client.call(runtime.contract("TenderBook").functions.nonces(to_checksum_address(bidder))))}
+    return {"nonce": runtime.tender_book.nonce(bidder)}
 
 
 @router.post("/tenders/{tender_id}/sections/{section}/bids", status_code=201)
@@ -165,9 +163,10 @@ def release_share(tender_id: str, body: SignedTx, caller: SignedCallerDep, store
 
 
 @router.post("/tenders/{tender_id}/sections/{section}/open")
-def open_section(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def open_section(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep,
+                 guarantee_check: GuaranteeCheckDep) -> dict[str, Any]:
     """Open every bid of a section (needs k released shares), check eligibility, close the section."""
-    return svc.open_section(store, signer=caller.signer, tender_id=tender_id, section=section)
+    return svc.open_section(store, guarantee_check, signer=caller.signer, tender_id=tender_id, section=section)
 
 
 @router.post("/tenders/{tender_id}/sections/{section}/evaluation")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import IntEnum
 
+from ledger.crypto.sealing import BidPackage
 from ledger.model.receipt import Mined
+from ledger.rules.verify import Check
 from ledger.tenders import TenderParams
 
 
@@ -39,3 +42,174 @@ class Tender:
     threshold: int
     share_hashes: tuple[bytes, ...]
     mined: Mined
+
+
+@dataclass(frozen=True)
+class TenderTerms:
+    """The contract's `TenderParams`: everything TenderBook fixes for a tender at publication."""
+
+    doc_hash: bytes
+    params_hash: bytes
+    section_count: int
+    deadline: int
+    opening_window: int
+    min_valid_bids: int
+    opening_public: bytes
+    threshold: int
+    share_hashes: tuple[bytes, ...]
+    officers: tuple[str, ...]
+
+    def as_struct(self) -> tuple[object, ...]:
+        return (self.doc_hash, self.params_hash, self.section_count, self.deadline, self.opening_window,
+                self.min_valid_bids, self.opening_public, self.threshold, list(self.share_hashes),
+                list(self.officers))
+
+
+@dataclass(frozen=True)
+class OnChainTender:
+    """`tenderOf`: the publishing centre, the current version, when it was issued and its terms."""
+
+    tender_id: bytes
+    centre: str
+    version: int
+    issued_at: int
+    terms: TenderTerms
+
+
+@dataclass(frozen=True)
+class TenderHeader:
+    """`tenderHeader`: the lean view of a tender (centre, deadline, sections, threshold, shares released)."""
+
+    tender_id: bytes
+    centre: str
+    deadline: int
+    section_count: int
+    threshold: int
+    shares_released: int
+
+
+@dataclass(frozen=True)
+class BidState:
+    """`bidOf`: a bidder's live commitment in a section (zero when none), its version and opening."""
+
+    commitment: bytes
+    version: int
+    opened: bool
+    outcome: Outcome
+
+    @property
+    def live(self) -> bool:
+        return self.commitment != b"\x00" * 32
+
+
+@dataclass(frozen=True)
+class SectionState:
+    """`sectionOf`: a section's status and counts, and the hash of its latest evaluation report."""
+
+    status: SectionStatus
+    bids: int
+    opened: int
+    decrypted: int
+    valid_bids: int
+    evaluations: int
+    report_hash: bytes
+
+
+@dataclass(frozen=True)
+class Opening:
+    """The result of one decryption attempt and the cause when it failed."""
+
+    bidder: str
+    section: int
+    outcome: Outcome
+    reason: str
+    envelope_hash: bytes
+    package: BidPackage | None = field(default=None, repr=False)
+
+    @property
+    def credential_ids(self) -> list[bytes]:
+        return sorted(self.package.credential_ids) if self.package else []
+
+
+@dataclass(frozen=True)
+class TenderVersionInfo:
+    """One published version of a tender: the first or an amendment, with its reason."""
+
+    version: int
+    reason: str
+    params: TenderParams
+    doc_hash: bytes
+    deadline: int
+    tx_hash: bytes
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredTender:
+    """A tender as the ledger holds it: the published parameters, document and version, and where."""
+
+    tender: Tender
+    document: bytes
+    version: int
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredBid:
+    """A live sealed bid: its on-chain commitment and the envelope the bidder uploaded for it."""
+
+    tender_id: bytes
+    section: int
+    bidder: str
+    commitment: bytes
+    version: int
+    envelope: bytes | None
+    envelope_hash: bytes | None
+    uploaded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class BidEligibility:
+    """资格审查 of one opened bid: the firm (when known), every check and whether it passed."""
+
+    firm: str | None
+    eligible: bool
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True)
+class OpenedBid:
+    """What opening one bid came to: the outcome, the price and credentials revealed, eligibility."""
+
+    bidder: str
+    outcome: Outcome
+    reason: str
+    price: str | None
+    credential_ids: tuple[bytes, ...]
+    eligibility: BidEligibility | None  # None unless decrypted
+
+    @property
+    def eligible(self) -> bool:
+        return self.eligibility is not None and self.eligibility.eligible
+
+
+@dataclass(frozen=True)
+class SectionOpening:
+    """A section opened and closed: its status, how many bids were valid, and every bid."""
+
+    tender_id: bytes
+    section: int
+    status: SectionStatus
+    valid_bids: int
+    bids: tuple[OpenedBid, ...]
+
+
+@dataclass(frozen=True)
+class SectionResults:
+    """The opened bids a viewer may see, and whether the section's evaluation is public."""
+
+    tender_id: bytes
+    section: int
+    status: SectionStatus
+    public: bool
+    bids: tuple[OpenedBid, ...]

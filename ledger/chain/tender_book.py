@@ -1,0 +1,163 @@
+"""TenderBook, spoken to in Python terms: tenders, sealed bid commitments, shares, openings, sections.
+
+The only code that knows TenderBook's ABI: every call, send, dry run and log read of the contract
+is a method here, taking and returning model objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+
+from ledger.chain.gateway import ChainLog, Gateway
+from ledger.crypto.bids import BidAuthorisation
+from ledger.crypto.shares import Share
+from ledger.model.receipt import Mined
+from ledger.model.tender import (
+    BidState,
+    OnChainTender,
+    Opening,
+    Outcome,
+    SectionState,
+    SectionStatus,
+    TenderHeader,
+    TenderTerms,
+)
+from ledger.tenders import TenderParams
+
+ZERO = b"\x00" * 32
+
+
+def terms_of(value: Any) -> TenderTerms:
+    """The contract's `TenderParams` struct (a tuple from a call, a dict from a log) as `TenderTerms`."""
+    if isinstance(value, dict):
+        return TenderTerms(
+            doc_hash=bytes(value["docHash"]), params_hash=bytes(value["paramsHash"]),
+            section_count=int(value["sectionCount"]), deadline=int(value["deadline"]),
+            opening_window=int(value["openingWindow"]), min_valid_bids=int(value["minValidBids"]),
+            opening_public=bytes(value["openingPublicKey"]), threshold=int(value["threshold"]),
+            share_hashes=tuple(bytes(h) for h in value["shareHashes"]),
+            officers=tuple(to_checksum_address(o) for o in value["officers"]),
+        )
+    doc, params, sections, deadline, window, min_valid, public, threshold, hashes, officers = value
+    return TenderTerms(bytes(doc), bytes(params), int(sections), int(deadline), int(window), int(min_valid),
+                       bytes(public), int(threshold), tuple(bytes(h) for h in hashes),
+                       tuple(to_checksum_address(o) for o in officers))
+
+
+def _auth_row(a: BidAuthorisation) -> tuple[Any, ...]:
+    return (a.tender_id, a.section, a.commitment, a.bidder, a.nonce, a.expiry, a.signature)
+
+
+class TenderBookGateway(Gateway):
+    NAME = "TenderBook"
+
+    # ------------------------------------------------------------------ reads
+    def is_centre(self, account: str) -> bool:
+        return bool(self._call("isCentre", to_checksum_address(account)))
+
+    def tender(self, tender_id: bytes) -> OnChainTender:
+        centre, version, issued_at, terms = self._call("tenderOf", tender_id)
+        return OnChainTender(tender_id, centre, int(version), int(issued_at), terms_of(terms))
+
+    def header(self, tender_id: bytes) -> TenderHeader:
+        centre, deadline, sections, threshold, released = self._call("tenderHeader", tender_id)
+        return TenderHeader(tender_id, centre, int(deadline), int(sections), int(threshold), int(released))
+
+    def bid(self, tender_id: bytes, section: int, bidder: str) -> BidState:
+        commitment, version, opened, outcome = self._call("bidOf", tender_id, section, to_checksum_address(bidder))
+        return BidState(bytes(commitment), int(version), bool(opened), Outcome(outcome))
+
+    def section(self, tender_id: bytes, section: int) -> SectionState:
+        status, bids, opened, decrypted, valid, evaluations, report = self._call("sectionOf", tender_id, section)
+        return SectionState(SectionStatus(status), int(bids), int(opened), int(decrypted), int(valid),
+                            int(evaluations), bytes(report))
+
+    def bid_count(self, tender_id: bytes, section: int) -> int:
+        return int(self._call("bidCount", tender_id, section))
+
+    def nonce(self, bidder: str) -> int:
+        return int(self._call("nonces", to_checksum_address(bidder)))
+
+    def released_shares(self, tender_id: bytes, *, from_block: int = 0) -> list[Share]:
+        logs = self.logs(from_block=from_block, event="ShareReleased", topics=[tender_id])
+        return [Share.from_bytes(bytes(log.args["share"])) for log in logs]
+
+    def bidders(self, tender_id: bytes, section: int, *, from_block: int = 0) -> set[str]:
+        """Every address that ever committed a bid to the section."""
+        logs = self.logs(from_block=from_block, event="BidSubmitted", topics=[tender_id])
+        return {log.args["bidder"] for log in logs if log.args["section"] == section}
+
+    def events(self, *, from_block: int = 0, to_block: int | str = "latest") -> list[ChainLog]:
+        return self.logs(from_block=from_block, to_block=to_block)
+
+    # ------------------------------------------------------------------ the centre
+    def publish_tender(self, centre: LocalAccount, tender_id: bytes, terms: TenderTerms) -> Mined:
+        return self._send(centre, "publishTender", tender_id, terms.as_struct())
+
+    def amend_tender(self, centre: LocalAccount, params: TenderParams, doc_hash: bytes, reason: str) -> Mined:
+        return self._send(centre, "amendTender", params.tender_id(), doc_hash, params.params_hash(),
+                          int(params.deadline.timestamp()), keccak(reason.encode()))
+
+    def record_opening(self, centre: LocalAccount, tender_id: bytes, opening: Opening) -> Mined:
+        """Record the attempt; a decrypted bid logs every credential it used."""
+        if opening.outcome is Outcome.DECRYPTED:
+            assert opening.package is not None
+            return self._send(centre, "recordOpening", tender_id, opening.section, opening.bidder,
+                              int(opening.outcome), opening.envelope_hash, bytes(opening.package.salt),
+                              opening.credential_ids)
+        return self._send(centre, "recordOpening", tender_id, opening.section, opening.bidder,
+                          int(opening.outcome), opening.envelope_hash or ZERO, keccak(opening.reason.encode()), [])
+
+    def close_section(self, centre: LocalAccount, tender_id: bytes, section: int, valid_bids: int) -> SectionStatus:
+        self._send(centre, "closeSection", tender_id, section, valid_bids)
+        return self.section(tender_id, section).status
+
+    def publish_evaluation(self, centre: LocalAccount, tender_id: bytes, section: int, report: bytes) -> Mined:
+        return self._send(centre, "publishEvaluation", tender_id, section, keccak(report))
+
+    # ------------------------------------------------------------------ bidders and officers
+    def submit_bid(self, bidder: LocalAccount, tender_id: bytes, section: int, commitment: bytes) -> Mined:
+        return self._send(bidder, "submitBid", tender_id, section, commitment)
+
+    def withdraw_bid(self, bidder: LocalAccount, tender_id: bytes, section: int) -> Mined:
+        return self._send(bidder, "withdrawBid", tender_id, section)
+
+    def release_share(self, officer: LocalAccount, tender_id: bytes, share: Share) -> Mined:
+        return self._send(officer, "releaseShare", tender_id, share.to_bytes())
+
+    def relay_bids(self, relayer: LocalAccount, auths: Sequence[BidAuthorisation]) -> Mined:
+        """Many bidder-signed bids in one transaction (all or none)."""
+        return self._send(relayer, "submitBidsBySig", [_auth_row(a) for a in auths])
+
+    def dry_run_bids(self, relayer: str, auths: Sequence[BidAuthorisation]) -> None:
+        """Raise the contract's error if relaying `auths` would revert; nothing is mined."""
+        self.dry_run(relayer, self.calldata("submitBidsBySig", [_auth_row(a) for a in auths]))
+
+    # ------------------------------------------------------------------ unsigned, for a party to sign
+    def withdraw_calldata(self, tender_id: bytes, section: int) -> bytes:
+        return self.calldata("withdrawBid", tender_id, section)
+
+    def release_share_calldata(self, tender_id: bytes, share: Share) -> bytes:
+        return self.calldata("releaseShare", tender_id, share.to_bytes())
+
+
+def _offline() -> Any:
+    from web3 import Web3
+
+    from ledger.chain.contracts import load_artifact
+
+    return Web3().eth.contract(abi=load_artifact("TenderBook")["abi"])
+
+
+def withdraw_call(tender_id: bytes, section: int) -> bytes:
+    """Calldata of `withdrawBid`, for a bidder to sign into its own transaction (no connection needed)."""
+    return bytes.fromhex(_offline().encode_abi("withdrawBid", args=[tender_id, section])[2:])
+
+
+def release_share_call(tender_id: bytes, share: bytes) -> bytes:
+    """Calldata of `releaseShare`, for an officer to sign into its own transaction."""
+    return bytes.fromhex(_offline().encode_abi("releaseShare", args=[tender_id, share])[2:])
