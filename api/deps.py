@@ -10,12 +10,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.db.credentials import SqlCredentialFiles
 from api.db.journal import Store
 from ledger.crypto.sealing import BidPackage, OpeningKey
 from ledger.model.tender import Tender
 from ledger.rules.verify import Check
 from ledger.service.ports import GuaranteeCheck
 from ledger.runtime import Runtime
+from ledger.service.credentials import CredentialService
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -28,6 +30,14 @@ def get_store(request: Request) -> Store:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_credential_service(request: Request) -> CredentialService:
+    store = get_store(request)
+    return CredentialService(store.runtime.registry, SqlCredentialFiles(store))
+
+
+CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_service)]
 
 
 class _StoreGuaranteeCheck:

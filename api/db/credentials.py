@@ -13,9 +13,14 @@ from typing import Any, Protocol
 from hexbytes import HexBytes
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from api.db import documents
 from api.db.events import ChainEvent
-from ledger.documents import Kind, SealedCredential
-from ledger.model.credential import StoredCredential
+from ledger.crypto.merkle import MerkleTree
+from ledger.documents import DocumentError, Kind, SealedCredential
+from ledger.model.credential import IssuerGrant, RegistryEvent, StoredCredential
+
+SEALED = "sealed-credential"  # the holder's sealed copy, filed under its credential id
+BATCH = "credential-batch"  # a batch's credential ids (JSON list of 0x-hex), filed under its root
 
 
 class IssuerKind(SQLModel, table=True):
@@ -80,6 +85,8 @@ class SessionSource(Protocol):
 
     def session(self) -> AbstractContextManager[Session]: ...
 
+    def reconcile(self) -> int: ...
+
 
 class SqlCredentialLookup:
     """The `CredentialLookup` port over the store's CredentialRecord projection."""
@@ -118,6 +125,71 @@ class SqlCredentialLookup:
         return [bytes(HexBytes(h)) for h in found]
 
 
+class SqlCredentialFiles(SqlCredentialLookup):
+    """The store side of the credential use cases (`CredentialFiles`): documents, journal, issuers."""
+
+    def file_batch(self, root: bytes, sealed: Sequence[SealedCredential]) -> None:
+        now = datetime.now(UTC)
+        ids = [s.credential_id() for s in sealed]
+        with self.store.session() as session:
+            for cid, item in zip(ids, sealed, strict=True):
+                documents.put(session, chain_key=self.store.chain_key, kind=SEALED, key="0x" + cid.hex(),
+                              content=item.to_json().encode(), received_at=now, media_type="application/json")
+            documents.put(session, chain_key=self.store.chain_key, kind=BATCH, key="0x" + root.hex(),
+                          content=json.dumps(["0x" + i.hex() for i in ids]).encode(), received_at=now,
+                          media_type="application/json")
+            session.commit()
+
+    def catch_up(self) -> None:
+        self.store.reconcile()
+
+    def registry_events(self) -> Sequence[RegistryEvent]:
+        query = (select(ChainEvent)
+                 .where(ChainEvent.chain_key == self.store.chain_key, ChainEvent.contract == "CredentialRegistry")
+                 .order_by(col(ChainEvent.block_number), col(ChainEvent.log_index)))
+        with self.store.session() as s:
+            return [RegistryEvent(name=e.name, block_number=e.block_number, tx_hash=e.tx_hash, time=e.block_time,
+                                  args=json.loads(e.args)) for e in s.exec(query)]
+
+    def issuer_grants(self) -> Sequence[IssuerGrant]:
+        with self.store.session() as s:
+            rows = s.exec(select(IssuerKind).where(IssuerKind.chain_key == self.store.chain_key)).all()
+        return [IssuerGrant(issuer=r.issuer, kind=r.kind, authorised=r.authorised, since=r.changed_at) for r in rows]
+
+
+def _anchored_credentials(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> list[CredentialRecord]:
+    """The rows of a batch whose documents were filed before its anchor: none if they were not
+    (a root anchored directly on chain), or if they do not hash to the anchored root."""
+    batch = documents.get(session, chain_key=key, kind=BATCH, key=args["root"])
+    if batch is None:
+        return []
+    ids = [bytes(HexBytes(h)) for h in json.loads(batch.content)]
+    sealed: list[SealedCredential] = []
+    for cid in ids:
+        doc = documents.get(session, chain_key=key, kind=SEALED, key="0x" + cid.hex())
+        try:
+            item = None if doc is None else SealedCredential.from_json(doc.content)
+        except (DocumentError, ValueError):
+            item = None
+        if item is None or item.credential_id() != cid:
+            return []
+        sealed.append(item)
+    tree = MerkleTree.build(ids)
+    if "0x" + tree.root.hex() != args["root"]:
+        return []
+    return [
+        CredentialRecord(
+            chain_key=key, credential_id="0x" + cid.hex(), root=args["root"], kind=args["kind"],
+            issuer=args["issuer"], subject=str(item.document.subject),
+            signing_address=getattr(item.document, "signing_address", None),
+            proof=json.dumps(["0x" + p.hex() for p in tree.proof(cid)]), sealed=item.to_json(),
+            tx_hash=ev.tx_hash, block_number=ev.block_number, anchored_at=ev.block_time,
+        )
+        for cid, item in zip(ids, sealed, strict=True)
+        if session.get(CredentialRecord, (key, "0x" + cid.hex())) is None  # anchored under an earlier root
+    ]
+
+
 def project_registry(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
     if ev.name in ("IssuerAuthorised", "IssuerWithdrawn"):
         row = session.get(IssuerKind, (key, args["issuer"], args["kind"]))
@@ -135,3 +207,4 @@ def project_registry(session: Session, key: str, ev: ChainEvent, args: dict[str,
             AnchorRecord(chain_key=key, root=args["root"], issuer=args["issuer"], kind=args["kind"],
                          block_number=ev.block_number, tx_hash=ev.tx_hash, anchored_at=ev.block_time)
         )
+        session.add_all(_anchored_credentials(session, key, ev, args))

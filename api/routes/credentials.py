@@ -9,18 +9,19 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api import credentials as svc
 from api.auth import SignedCallerDep
-from api.deps import RuntimeDep, StoreDep
-from ledger import registry as reg
-from ledger.documents import Kind
+from api.deps import CredentialServiceDep, RuntimeDep
+from api.encoding import word
+from api.views import credentials as views
+from ledger.chain.gateway import Gateway
 from ledger.errors import ValidationFailed
-from ledger.crypto.merkle import MerkleTree
+from ledger.rules.anchoring import MAX_BATCH
+from ledger.service.credentials import parse_sealed
 from ledger.uscc import InvalidUSCC, validate_uscc
 
 router = APIRouter(tags=["credentials"])
 
-MAX_UPLOAD = reg.MAX_BATCH
+MAX_UPLOAD = MAX_BATCH
 
 
 class SignedTx(BaseModel):
@@ -64,16 +65,9 @@ class VerifyRequest(BaseModel):
 
 
 @router.post("/credentials/prepare-anchor")
-def prepare_anchor(body: PrepareAnchor, runtime: RuntimeDep) -> dict[str, Any]:
+def prepare_anchor(body: PrepareAnchor, service: CredentialServiceDep) -> dict[str, Any]:
     """Root, kind and an unsigned anchor transaction for a batch; check the root, sign, submit."""
-    documents = svc.parse_sealed(body.documents)
-    kind, ids = reg.check_batch(body.sender, documents)
-    tree = MerkleTree.build(ids)
-    tx = reg.build_anchor_tx(
-        client=runtime.client, registry=runtime.contract("CredentialRegistry"),
-        issuer_address=body.sender, root=tree.root, kind=kind,
-    )
-    return {"root": "0x" + tree.root.hex(), "kind": int(kind), "tx": _jsonable_tx(tx)}
+    return views.prepared_anchor(service.prepare_anchor(body.sender, parse_sealed(body.documents)))
 
 
 @router.post("/tx/prepare")
@@ -84,24 +78,20 @@ def prepare_call(body: PrepareCall, runtime: RuntimeDep) -> dict[str, Any]:
             f"{body.contract}.{body.function} cannot be prepared here; one of "
             f"{', '.join(sorted(PREPARABLE[body.contract]))}"
         )
-    contract = runtime.contract(body.contract)
+    gateway: Gateway = runtime.registry if body.contract == "CredentialRegistry" else runtime.tender_book
     try:
-        fn = contract.functions[body.function](*_decode_args(body.args))
+        data = gateway.calldata(body.function, *_decode_args(body.args))
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(f"arguments do not fit {body.function}: {exc}") from None
-    return {"tx": _jsonable_tx(runtime.client.build(body.sender, fn))}
+    return {"tx": views.unsigned_tx(runtime.client.build(body.sender, {"to": gateway.address, "data": data}))}
 
 
 @router.post("/credentials", status_code=201)
-def anchor(body: AnchorRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def anchor(body: AnchorRequest, caller: SignedCallerDep, service: CredentialServiceDep) -> dict[str, Any]:
     """Anchor one credential or a batch: the documents plus the issuer's own anchor transaction."""
-    documents = svc.parse_sealed(body.documents)
-    batch = svc.relay_anchor(store, signer=caller.signer, documents=documents, signed_tx=body.signed_tx)
-    return {
-        "root": batch.root, "kind": batch.kind, "issuer": batch.issuer, "tx_hash": batch.tx_hash,
-        "block_number": batch.block_number, "anchored_at": batch.anchored_at.isoformat(),
-        "credentials": batch.credentials,
-    }
+    documents = parse_sealed(body.documents)
+    batch = service.relay_anchor(signer=caller.signer, documents=documents, signed_tx=body.signed_tx)
+    return views.anchored_batch(batch)
 
 
 @router.post("/credentials/{credential_id}/{action}")
@@ -110,40 +100,30 @@ def change_status(
     action: Literal["revoke", "suspend", "reinstate", "supersede"],
     body: SignedTx,
     caller: SignedCallerDep,
-    store: StoreDep,
+    service: CredentialServiceDep,
 ) -> dict[str, Any]:
     """Revoke, suspend, reinstate or supersede a credential with the issuer's own transaction."""
-    return svc.relay_status_change(
-        store, signer=caller.signer, credential_id=credential_id, action=action,
+    change = service.relay_status_change(
+        signer=caller.signer, credential_id=word(credential_id, "credential id"), action=action,
         signed_tx=body.signed_tx,
     )
+    return views.status_change(change)
 
 
 @router.post("/issuers")
-def authorise(body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def authorise(body: SignedTx, caller: SignedCallerDep, service: CredentialServiceDep) -> dict[str, Any]:
     """The registry admin authorises or withdraws an issuer for a kind (admin's own transaction)."""
-    return svc.relay_admin(store, signer=caller.signer, signed_tx=body.signed_tx)
+    return views.issuer_change(service.relay_admin(signer=caller.signer, signed_tx=body.signed_tx))
 
 
 @router.get("/issuers")
-def issuers(store: StoreDep) -> list[dict[str, Any]]:
+def issuers(service: CredentialServiceDep) -> list[dict[str, Any]]:
     """Every issuer and kind, with whether it is authorised now and since when."""
-    from sqlmodel import select
-
-    from api.db.credentials import IssuerKind
-
-    store.reconcile()
-    with store.session() as s:
-        rows = s.exec(select(IssuerKind).where(IssuerKind.chain_key == store.chain_key)).all()
-    return [
-        {"issuer": r.issuer, "kind": r.kind, "kind_name": Kind(r.kind).name,
-         "authorised": r.authorised, "since": r.changed_at.isoformat()}
-        for r in rows
-    ]
+    return [views.issuer_grant(g) for g in service.issuers()]
 
 
 @router.post("/verify")
-def verify(body: VerifyRequest, store: StoreDep) -> dict[str, Any]:
+def verify(body: VerifyRequest, service: CredentialServiceDep) -> dict[str, Any]:
     """Verify a credential (full or partly disclosed) as of an instant: one entry per check."""
     at = body.at
     if isinstance(at, datetime):
@@ -155,43 +135,34 @@ def verify(body: VerifyRequest, store: StoreDep) -> dict[str, Any]:
             validate_uscc(body.expected_subject)
         except InvalidUSCC as exc:
             raise ValidationFailed(f"expected_subject: {exc}") from None
-    report = svc.verify_document(store, body.document, at=at, expected_subject=body.expected_subject,
-                                 credential_id=body.credential_id)
-    return svc.report_json(report)
+    claimed = word(body.credential_id, "credential_id") if body.credential_id is not None else None
+    report = service.verify_document(body.document, at=at, expected_subject=body.expected_subject,
+                                     credential_id=claimed)
+    return views.report(report)
 
 
 @router.get("/firms/{uscc}/credentials")
 def firm_credentials(
-    uscc: str, store: StoreDep, at: int | None = Query(default=None, description="unix seconds")
+    uscc: str, service: CredentialServiceDep, at: int | None = Query(default=None, description="unix seconds")
 ) -> list[dict[str, Any]]:
     """A firm's anchored credentials with their status now (or at `at`)."""
     try:
         code = validate_uscc(uscc)
     except InvalidUSCC as exc:
         raise ValidationFailed(str(exc)) from None
-    return svc.list_for_subject(store, code, at=at)
+    return [views.with_status(c) for c in service.list_for_subject(code, at=at)]
 
 
 @router.get("/credentials/{credential_id}")
-def credential(credential_id: str, store: StoreDep) -> dict[str, Any]:
+def credential(credential_id: str, service: CredentialServiceDep) -> dict[str, Any]:
     """One credential's batch, proof and anchoring transaction."""
-    return svc.summary(svc.get_record(store, credential_id))
+    return views.summary(service.get(word(credential_id, "credential id")))
 
 
 @router.get("/credentials/{credential_id}/history")
-def credential_history(credential_id: str, store: StoreDep) -> list[dict[str, Any]]:
+def credential_history(credential_id: str, service: CredentialServiceDep) -> list[dict[str, Any]]:
     """Every on-chain event about a credential, oldest first."""
-    return svc.history(store, credential_id)
-
-
-def _jsonable_tx(tx: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in tx.items():
-        if isinstance(v, bytes):
-            out[k] = "0x" + v.hex()
-        else:
-            out[k] = v
-    return out
+    return [views.event(e) for e in service.history(word(credential_id, "credential id"))]
 
 
 def _decode_args(args: list[Any]) -> list[Any]:

@@ -23,6 +23,7 @@ from hexbytes import HexBytes
 from ledger.chain.client import ChainClient
 from ledger.chain.contracts import load_artifact
 from ledger.chain.gateway import Gateway
+from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.merkle import MerkleTree, verify_proof
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import DeploymentMissing, NodeUnavailable, ValidationFailed, translate
@@ -106,6 +107,20 @@ class RegistryGateway(Gateway):
         if old[:2] == new[:2]:
             raise ValidationFailed("a credential cannot supersede itself: old and new are the same")
         return self._send(issuer, "supersede", *old, *new, timestamp=True)
+
+    # ------------------------------------------------------------------ relaying parties' own transactions
+    def decode_signed(self, signed_tx: str) -> RelayedTx:
+        """A transaction signed by its party, decoded and checked to call this registry."""
+        return decode_signed_tx(self, signed_tx)
+
+    def relay(self, relayed: RelayedTx) -> Mined:
+        """Dry-run, then send; the Mined carries its block's time."""
+        done = relay(self, relayed)
+        return Mined(done.tx_hash, done.block_number, done.gas_used, self.client.block_timestamp(done.block_number))
+
+    def now(self) -> int:
+        """The latest block's time (unix seconds): 'now' on the chain."""
+        return self.client.block_timestamp()
 
     # ------------------------------------------------------------------ reads
     def anchor_of(self, root: bytes) -> Anchor | None:

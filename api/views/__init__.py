@@ -1,0 +1,1 @@
+"""Model objects as the JSON the API answers with, one module per slice."""

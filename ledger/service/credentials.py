@@ -1,0 +1,256 @@
+"""The registry's use cases: relay issuers' and the admin's own transactions, read and verify credentials.
+
+The service never signs for anyone. Writes arrive as transactions signed by the acting party;
+each is checked to do exactly what the request says (right signer, right contract, right
+function, arguments matching the uploaded documents) before it is relayed. The holder's sealed
+copies are filed as documents before the anchor is relayed; the store's projection makes the
+credential rows from them when the journal reads the Anchored event.
+
+Everything here stands on two ports: `RegistryChain` (the CredentialRegistry gateway) and
+`CredentialFiles` (the store), and returns model objects.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ledger.chain.relay import RelayedTx
+from ledger.crypto.merkle import MerkleTree, leaf_of
+from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
+from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
+from ledger.model.credential import (
+    Batch,
+    CredentialStatus,
+    IssuerChange,
+    IssuerGrant,
+    RegistryEvent,
+    StatusChange,
+    StoredCredential,
+)
+from ledger.model.receipt import Mined
+from ledger.rules.anchoring import check_batch
+from ledger.rules.verify import RegistryReads, VerificationReport, verify_with
+from ledger.service.ports import CredentialLookup
+
+# One relayed write at a time per process: the chain is single-writer anyway, and this keeps
+# "check in the store → relay → project" free of races between two uploads of the same credential.
+WRITE_LOCK = threading.Lock()
+
+STATUS_FUNCTIONS = {"revoke": "revoke", "suspend": "suspend", "reinstate": "reinstate", "supersede": "supersede"}
+ADMIN_FUNCTIONS = ("authoriseIssuer", "withdrawIssuer")
+
+
+class RegistryChain(RegistryReads, Protocol):
+    """What the use cases need of the CredentialRegistry (`RegistryGateway` has it all)."""
+
+    def decode_signed(self, signed_tx: str) -> RelayedTx: ...
+
+    def relay(self, relayed: RelayedTx) -> Mined: ...
+
+    def admin(self) -> str: ...
+
+    def now(self) -> int: ...
+
+    def prepare_anchor(self, issuer_address: str, root: bytes, kind: Kind) -> dict[str, Any]: ...
+
+
+class CredentialFiles(CredentialLookup, Protocol):
+    """What the use cases need of the store: the anchored credentials, their documents, the journal."""
+
+    def known(self, credential_ids: Sequence[bytes]) -> list[bytes]:
+        """Which of `credential_ids` are anchored credentials the store holds."""
+        ...
+
+    def file_batch(self, root: bytes, documents: Sequence[SealedCredential]) -> None:
+        """File the holder's sealed copies and the batch's ids under `root` (before the anchor)."""
+        ...
+
+    def catch_up(self) -> None:
+        """Journal and project whatever reached the chain."""
+        ...
+
+    def registry_events(self) -> Sequence[RegistryEvent]:
+        """Every journalled CredentialRegistry event, oldest first."""
+        ...
+
+    def issuer_grants(self) -> Sequence[IssuerGrant]:
+        """Every (issuer, kind) the admin has ever authorised, with its state now."""
+        ...
+
+
+@dataclass(frozen=True)
+class PreparedAnchor:
+    """The root and kind of a batch, and the unsigned anchor transaction for its issuer to sign."""
+
+    root: bytes
+    kind: Kind
+    tx: dict[str, Any]
+
+
+# ---------------------------------------------------------------------- parsing what parties upload
+
+
+def parse_sealed(items: Sequence[Any]) -> list[SealedCredential]:
+    """Sealed credentials from JSON objects; ValidationFailed names each bad item."""
+    out: list[SealedCredential] = []
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        try:
+            out.append(SealedCredential.from_dict(item))
+        except (DocumentError, ValueError, TypeError, KeyError) as exc:
+            problems.append(f"document {index}: {exc}")
+    if problems:
+        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise ValidationFailed("; ".join(problems[:5]) + more)
+    return out
+
+
+def parse_presented(document: Any) -> SealedCredential | Disclosure:
+    """A sealed credential (it has a master salt) or a disclosure, from its JSON object."""
+    try:
+        if not isinstance(document, Mapping):
+            raise ValidationFailed("document must be a JSON object (a sealed credential or a disclosure)")
+        if "masterSalt" in document:
+            return SealedCredential.from_dict(document)
+        return Disclosure.from_dict(document)
+    except (DocumentError, ValueError, TypeError, KeyError) as exc:
+        raise ValidationFailed(f"document is neither a sealed credential nor a disclosure: {exc}") from None
+
+
+# ---------------------------------------------------------------------- the use cases
+
+
+class CredentialService:
+    """The registry's use cases over the chain (`registry`) and the store (`files`)."""
+
+    def __init__(self, registry: RegistryChain, files: CredentialFiles) -> None:
+        self.registry = registry
+        self.files = files
+
+    # ------------------------------------------------------------------ writes
+    def prepare_anchor(self, sender: str, documents: Sequence[SealedCredential]) -> PreparedAnchor:
+        """Root, kind and an unsigned anchor transaction for a batch, for `sender` to check and sign."""
+        kind, ids = check_batch(sender, documents)
+        root = MerkleTree.build(ids).root
+        return PreparedAnchor(root=root, kind=kind, tx=self.registry.prepare_anchor(sender, root, kind))
+
+    def relay_anchor(self, *, signer: str, documents: Sequence[SealedCredential], signed_tx: str) -> Batch:
+        """Check a batch against its signed anchor transaction, file the documents, relay it."""
+        relayed = self.registry.decode_signed(signed_tx)
+        relayed.require(signer, ("anchor",))
+        kind, ids = check_batch(signer, documents)
+        tree = MerkleTree.build(ids)
+        if relayed.args["root"] != tree.root:
+            raise ValidationFailed(
+                f"signed_tx anchors root {_hex(relayed.args['root'])}, but the documents hash to {_hex(tree.root)}"
+            )
+        if relayed.args["kind"] != int(kind):
+            raise ValidationFailed(f"signed_tx anchors kind {relayed.args['kind']}, the documents are {kind.name}")
+        with WRITE_LOCK:
+            known = self.files.known(ids)
+            if known:
+                first = _hex(known[0])
+                raise Conflict(
+                    "AlreadyAnchored", {"credential_id": first},
+                    f"{len(known)} of these credentials are anchored already (e.g. {first})",
+                )
+            self.files.file_batch(tree.root, documents)
+            mined = self.registry.relay(relayed)
+            self.files.catch_up()
+        # check_batch returned the ids in document order (duplicates are refused there)
+        return Batch(root=tree.root, kind=kind, issuer=signer, tx_hash=mined.tx_hash,
+                     block_number=mined.block_number, anchored_at=mined.timestamp or 0,
+                     proofs={i: tuple(tree.proof(i)) for i in ids})
+
+    def relay_status_change(self, *, signer: str, credential_id: bytes, action: str, signed_tx: str) -> StatusChange:
+        """Relay a revoke/suspend/reinstate/supersede signed by the credential's issuer."""
+        function = STATUS_FUNCTIONS.get(action)
+        if function is None:
+            raise ValidationFailed(f"unknown action {action!r}: use {', '.join(STATUS_FUNCTIONS)}")
+        record = self.get(credential_id)
+        relayed = self.registry.decode_signed(signed_tx)
+        relayed.require(signer, (function,))
+        first_id = relayed.args.get("credentialId", relayed.args.get("oldId"))
+        if first_id is None or first_id != record.credential_id:
+            raise ValidationFailed(
+                f"signed_tx {function}s credential {_hex(first_id) if first_id else '?'}, "
+                f"not {_hex(record.credential_id)}"
+            )
+        if record.issuer != signer:
+            raise Unauthorised(
+                "NotIssuerOf", {"root": _hex(record.root), "caller": signer},
+                f"only the issuer {record.issuer} may {action} credential {_hex(credential_id)}",
+            )
+        with WRITE_LOCK:
+            mined = self.registry.relay(relayed)
+            self.files.catch_up()
+        return StatusChange(credential_id=record.credential_id, action=action, mined=mined)
+
+    def relay_admin(self, *, signer: str, signed_tx: str) -> IssuerChange:
+        """Relay the registry admin's authorise/withdraw of an issuer."""
+        relayed = self.registry.decode_signed(signed_tx)
+        relayed.require(signer, ADMIN_FUNCTIONS)
+        admin = self.registry.admin()
+        if admin != signer:
+            raise Unauthorised("NotAdmin", {"caller": signer}, f"only the registry admin {admin} may do this")
+        with WRITE_LOCK:
+            mined = self.registry.relay(relayed)
+            self.files.catch_up()
+        return IssuerChange(function=relayed.function, issuer=relayed.args["issuer"],
+                            kind=int(relayed.args["kind"]), mined=mined)
+
+    # ------------------------------------------------------------------ reads
+    def get(self, credential_id: bytes) -> StoredCredential:
+        record = self.files.credential(credential_id)
+        if record is None:
+            cid = _hex(credential_id)
+            raise NotFound("UnknownCredential", {"credential_id": cid}, f"no anchored credential {cid}")
+        return record
+
+    def list_for_subject(self, subject: str, *, at: int | None = None) -> list[CredentialStatus]:
+        """A firm's credentials with their status now (or at `at`), newest first."""
+        when = at if at is not None else self.registry.now()
+        return [CredentialStatus(c, self.registry.status_at(c.root, c.credential_id, when))
+                for c in self.files.of_subject(subject)]
+
+    def history(self, credential_id: bytes) -> list[RegistryEvent]:
+        """Every chain event about a credential: its batch's anchoring, then its status changes."""
+        record = self.get(credential_id)
+        self.files.catch_up()
+        root, cid = _hex(record.root), _hex(record.credential_id)
+        out = []
+        for e in self.files.registry_events():
+            root_of = e.args.get("root")
+            if root_of == root and (e.name == "Anchored" or e.args.get("credentialId") == cid):
+                out.append(e)
+        return out
+
+    def issuers(self) -> list[IssuerGrant]:
+        """Every issuer and kind, with whether it is authorised now and since when."""
+        self.files.catch_up()
+        return list(self.files.issuer_grants())
+
+    def verify_document(self, document: Any, *, at: int | None, expected_subject: str | None,
+                        credential_id: bytes | None = None) -> VerificationReport:
+        """Verify a sealed credential or a disclosure against the chain as of `at` (default: now).
+
+        With `credential_id` (the id the holder claims), the batch and proof are those of that id,
+        so a document whose fields were altered is reported as failing integrity against it,
+        rather than as an unknown credential."""
+        item = parse_presented(document)
+        cid = credential_id or item.credential_id()
+        record = self.files.credential(cid)
+        when = at if at is not None else self.registry.now()
+        # Not in the store: it can still be a one-credential batch anchored directly on chain,
+        # whose root is the credential's leaf.
+        root = record.root if record else leaf_of(cid)
+        proof = list(record.proof) if record else []
+        return verify_with(self.registry, item, root=root, proof=proof, at=when,
+                           expected_subject=expected_subject, credential_id=credential_id)
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
