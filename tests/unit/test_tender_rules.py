@@ -1,0 +1,131 @@
+"""Tender rules and use cases without a chain: bid outcomes, the EIP-712 Bid, terms, the batched relay."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from ledger.chain.tender_book import TenderBookGateway, release_share_call, withdraw_call
+from ledger.crypto.bids import WITHDRAWAL, authorise_bid, bid_typed_data, seal_bid
+from ledger.crypto.sealing import BidPackage, OpeningKey
+from ledger.errors import ContractRevert
+from ledger.model.tender import Outcome
+from ledger.rules.opening import open_bid
+from ledger.service.tenders import BidRelayer, terms_for
+from ledger.tenders import TenderParams
+from tests.fakes import FakeTenderBook
+
+BOOK = "0x" + "ab" * 20
+TENDER = b"\x11" * 32
+CHAIN = 31337
+
+
+def _package(price: str = "1000000") -> BidPackage:
+    return BidPackage.create(price=price, files={}, credential_ids=["0x" + "22" * 32],
+                             salt="0x" + os.urandom(32).hex())
+
+
+def _sealed(bidder: str, key: OpeningKey, section: int = 0) -> Any:
+    return seal_bid(chain_id=CHAIN, book_address=BOOK, tender_id=TENDER, section=section, bidder=bidder,
+                    opening_public=key.public, package=_package())
+
+
+def _open(key: OpeningKey, bidder: str, envelope: bytes | None, commitment: bytes,
+          uploaded: bytes | None = None) -> Any:
+    return open_bid(key=key, chain_id=CHAIN, book_address=BOOK, tender_id=TENDER, section=0, bidder=bidder,
+                    envelope=envelope, uploaded_hash=uploaded, commitment=commitment)
+
+
+def test_a_sealed_bid_opens_to_its_package() -> None:
+    key, firm = OpeningKey.generate(), Account.create()
+    sealed = _sealed(firm.address, key)
+    opening = _open(key, firm.address, sealed.envelope, sealed.commitment)
+    assert opening.outcome is Outcome.DECRYPTED
+    assert opening.credential_ids == [b"\x22" * 32]
+
+
+def test_a_missing_or_altered_envelope_is_the_platforms_fault() -> None:
+    key, firm = OpeningKey.generate(), Account.create()
+    sealed = _sealed(firm.address, key)
+    assert _open(key, firm.address, None, sealed.commitment).outcome is Outcome.FAILED_OTHER
+    damaged = sealed.envelope[:-1] + bytes([sealed.envelope[-1] ^ 1])
+    from ledger.crypto.sealing import ciphertext_hash
+
+    assert _open(key, firm.address, damaged, sealed.commitment,
+                 uploaded=ciphertext_hash(sealed.envelope)).outcome is Outcome.FAILED_OTHER
+
+
+def test_a_bid_sealed_to_another_key_or_commitment_is_the_bidders_fault() -> None:
+    key, other, firm = OpeningKey.generate(), OpeningKey.generate(), Account.create()
+    wrong_key = _sealed(firm.address, other)
+    assert _open(key, firm.address, wrong_key.envelope, wrong_key.commitment).outcome is Outcome.FAILED_BIDDER
+    sealed = _sealed(firm.address, key)
+    stale = _open(key, firm.address, sealed.envelope, b"\x33" * 32)
+    assert stale.outcome is Outcome.FAILED_BIDDER and "commitment" in stale.reason
+
+
+def test_a_signed_bid_recovers_to_its_bidder() -> None:
+    firm: LocalAccount = Account.create()
+    auth = authorise_bid(bidder=firm, chain_id=CHAIN, book_address=BOOK, tender_id=TENDER, section=2,
+                         commitment=WITHDRAWAL, nonce=7, expiry=123)
+    message = bid_typed_data(chain_id=CHAIN, book_address=BOOK, tender_id=TENDER, section=2,
+                             commitment=WITHDRAWAL, nonce=7, expiry=123)
+    assert Account.recover_message(message, signature=auth.signature) == firm.address
+
+
+def test_calldata_for_a_party_to_sign_needs_no_connection() -> None:
+    from eth_abi.abi import encode
+    from eth_utils import function_signature_to_4byte_selector as selector
+
+    assert withdraw_call(TENDER, 1) == selector("withdrawBid(bytes32,uint16)") + encode(["bytes32", "uint16"], [TENDER, 1])
+    share = b"\x01" * 33
+    assert release_share_call(TENDER, share) == (
+        selector("releaseShare(bytes32,bytes)") + encode(["bytes32", "bytes"], [TENDER, share]))
+
+
+def _params() -> TenderParams:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    return TenderParams.model_validate({
+        "project_code": "P-1", "title": "t", "tenderer": "x", "tenderer_uscc": "91350100M000100Y43",
+        "sections": [{"code": "S1", "name": "s", "estimated_price": "1000000", "bid_guarantee": "0"}],
+        "issued_at": now.isoformat(), "deadline": (now + timedelta(days=21)).isoformat(),
+        "bid_validity_days": 90, "evaluation_method": "定性评审", "selection": {"method": "直接票决"},
+    })
+
+
+def test_terms_carry_every_fixed_parameter() -> None:
+    params = _params()
+    officers = [Account.create().address for _ in range(3)]
+    terms = terms_for(params, document=b"doc", opening_public=b"\x01" * 32, share_hashes=[b"\x02" * 32] * 3,
+                      officers=officers, threshold=2)
+    assert terms.params_hash == params.params_hash() and terms.section_count == 1
+    assert terms.deadline == int(params.deadline.timestamp()) and terms.officers == tuple(officers)
+    assert len(terms.as_struct()) == 10
+
+
+def test_the_relay_isolates_a_bad_bid_from_its_batch() -> None:
+    firms = [Account.create() for _ in range(3)]
+    auths = [authorise_bid(bidder=f, chain_id=CHAIN, book_address=BOOK, tender_id=TENDER, section=0,
+                           commitment=bytes([i + 1]) * 32, nonce=0, expiry=1) for i, f in enumerate(firms)]
+    book = FakeTenderBook(refuse={auths[1].commitment})
+    relayer = BidRelayer(cast(TenderBookGateway, book), Account.create(), window_s=0.05)
+    try:
+        relayer.check(auths[0])
+        with pytest.raises(ContractRevert):
+            relayer.check(auths[1])
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(3) as pool:
+            futures = [pool.submit(relayer.submit, a) for a in auths]
+        assert futures[0].result().block_number >= 1 and futures[2].result().block_number >= 1
+        with pytest.raises(ContractRevert):
+            futures[1].result()
+        relayed = [a.commitment for batch in book.relayed for a in batch]
+        assert sorted(relayed) == sorted([auths[0].commitment, auths[2].commitment])
+    finally:
+        relayer.stop()
