@@ -276,3 +276,41 @@ def test_the_credential_lookup_reads_anchored_credentials_as_models(service, iss
     assert {c.credential_id for c in lookup.of_subject(FIRM)} == {d.credential_id() for d in docs}
     assert lookup.credit_records_of(FIRM) == [] and lookup.identities_bound_to(issuer.account.address) == []
     assert lookup.credential(bytes(32)) is None
+
+
+def test_the_credential_tables_are_rebuilt_identically_from_the_chain_and_the_documents(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from api.db.credentials import AnchorRecord, CredentialRecord, IssuerKind
+
+    http, rt = service
+    store = http.app.state.store  # type: ignore[attr-defined]
+    first = issuer.anchor(_docs(issuer, 4)).json()
+    second = issuer.anchor(_docs(issuer, 1, start=10)).json()
+    cred = first["credentials"][2]
+    for action, reason in (("revoke", [2]), ("suspend", [5])):
+        target = first["credentials"][0 if action == "revoke" else 1]
+        tx = issuer.prepare(action, first["root"], target["credential_id"], target["proof"], *reason)
+        assert issuer.post(f"/credentials/{target['credential_id']}/{action}", {"signed_tx": tx}).status_code == 200
+    # A root anchored directly on chain (no documents filed) is an AnchorRecord without credential rows.
+    rt.client.send(issuer.account, rt.contract("CredentialRegistry").functions.anchor(b"\x42" * 32, int(Kind.QUALIFICATION)))
+    admin = Actor.of(http, rt.operator)
+    tx = admin.prepare("withdrawIssuer", issuer.account.address, int(Kind.QUALIFICATION))
+    assert admin.post("/issuers", {"signed_tx": tx}).status_code == 200
+    store.reconcile()
+
+    def snapshot() -> dict[str, list[Any]]:
+        with store.session() as s:
+            return {t.__name__: sorted((r.model_dump() for r in s.exec(select(t))), key=repr)
+                    for t in (IssuerKind, AnchorRecord, CredentialRecord)}
+
+    before = snapshot()
+    assert len(before["CredentialRecord"]) == 5 and len(before["AnchorRecord"]) == 3
+    assert len(before["IssuerKind"]) == 1 and before["IssuerKind"][0]["authorised"] is False
+    shown = {path: http.get(path).json() for path in (
+        f"/firms/{FIRM}/credentials", f"/credentials/{cred['credential_id']}",
+        f"/credentials/{first['credentials'][0]['credential_id']}/history", "/issuers",
+        f"/credentials/{second['credentials'][0]['credential_id']}")}
+    store.rebuild()
+    assert snapshot() == before
+    assert {path: http.get(path).json() for path in shown} == shown
