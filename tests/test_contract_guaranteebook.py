@@ -1016,18 +1016,21 @@ def test_anyone_expires_a_live_guarantee_after_its_end_and_nothing_is_claimed_on
 
 
 # Whole-transaction gas (21,000 base included) measured on both backends, plus a little slack;
-# docs/contracts.md lists the measurements.
+# docs/contracts.md lists the measurements. The steps that look the tender up sit about 30,000
+# below what reading TenderBook.tenderOf cost: these budgets fail if that lookup comes back.
 GAS_BUDGET = {
-    "applyFor": 135_000,
+    "applyFor": 105_000,
     "issue, plaintext": 67_000,
     "issue, sealed": 90_000,
-    "bind": 96_000,
-    "recordVerification": 71_000,
-    "recordAward": 92_000,
-    "release by the centre": 78_000,
+    "bind": 66_000,
+    "unbind": 43_000,
+    "recordVerification": 41_000,
+    "recordAward": 62_000,
+    "recordContractSigned": 38_000,
+    "release by the centre": 48_000,
     "release by the issuer": 41_000,
-    "releaseMany, per guarantee in a batch of 20": 20_000,
-    "claim, DECRYPTION_FAILED_BY_BIDDER": 83_000,
+    "releaseMany, per guarantee in a batch of 20": 18_000,
+    "claim, DECRYPTION_FAILED_BY_BIDDER": 53_000,
 }
 
 
