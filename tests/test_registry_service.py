@@ -19,7 +19,8 @@ from ledger.chain.client import ChainClient
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import Conflict, Unauthorised, ValidationFailed
 from ledger.crypto.merkle import leaf_of, verify_proof
-from ledger.registry import MAX_BATCH, ReasonCode, Status
+from ledger.model.credential import ReasonCode, Status
+from ledger.rules.anchoring import MAX_BATCH
 from tests.conftest import ChainEnv
 from tests.test_hash_agreement import make_document
 

@@ -15,7 +15,7 @@ from ledger import registry as reg
 from ledger.documents import Disclosure, Kind, RevealedField, SealedCredential
 from ledger.errors import ValidationFailed
 from ledger.crypto.merkle import leaf_of
-from ledger.registry import Batch, ReasonCode
+from ledger.model.credential import Batch, ReasonCode
 from ledger.rules.verify import (
     ANCHORING,
     CHECK_NAMES,
