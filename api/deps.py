@@ -11,13 +11,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.db.credentials import SqlCredentialFiles
+from api.db.guarantees import WRITE_LOCK, SqlGuaranteeFiles
 from api.db.journal import Store
-from ledger.crypto.sealing import BidPackage, OpeningKey
-from ledger.model.tender import Tender
-from ledger.rules.verify import Check
 from ledger.service.ports import GuaranteeCheck
 from ledger.runtime import Runtime
 from ledger.service.credentials import CredentialService
+from ledger.service.guarantees import BookGuaranteeCheck
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -40,22 +39,14 @@ def get_credential_service(request: Request) -> CredentialService:
 CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_service)]
 
 
-class _StoreGuaranteeCheck:
-    """The guarantee check at opening (`GuaranteeCheck`), on the store's guarantee records."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def __call__(self, *, tender: Tender, section: int, bidder: str, opening_key: OpeningKey | None,
-                 package: BidPackage | None, record: bool) -> Check:
-        from api.guarantees import check_bid_guarantee
-
-        return check_bid_guarantee(self.store, tender=tender, section=section, bidder=bidder,
-                                   opening_key=opening_key, package=package, record=record)
+def guarantee_check(store: Store) -> GuaranteeCheck:
+    """The guarantee check at opening on the store's GuaranteeBook and guarantee documents."""
+    return BookGuaranteeCheck(store.runtime.guarantee_book, SqlGuaranteeFiles(store), centre=store.runtime.operator,
+                              lock=WRITE_LOCK)
 
 
 def get_guarantee_check(request: Request) -> GuaranteeCheck:
-    return _StoreGuaranteeCheck(get_store(request))
+    return guarantee_check(get_store(request))
 
 
 GuaranteeCheckDep = Annotated[GuaranteeCheck, Depends(get_guarantee_check)]

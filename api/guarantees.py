@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,12 +19,14 @@ from typing import Any
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from pydantic import ValidationError
-from sqlalchemy import Column, LargeBinary
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import select
 
 from api import tenders
 from api.encoding import to_hex, word
+from api.db import guarantees as db
 from api.db.events import ChainEvent
+from api.db.guarantees import WRITE_LOCK, GuaranteeRecord, GuarantorProfile, SqlGuaranteeFiles
+from api.deps import guarantee_check
 from api.db.journal import Store
 from ledger import bidding
 from ledger import guarantees as gt
@@ -40,72 +41,11 @@ from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, BidPackage, OpeningKey
 from ledger.crypto.sealing import VERSION as SEAL_VERSION
 from ledger.crypto.shares import ShareError
 from ledger.uscc import InvalidUSCC, validate_uscc
-from ledger.rules.verify import Check, CheckStatus
+from ledger.rules.verify import Check
 
-# Guarantee writes one at a time: "check the store → relay → record" must not interleave.
-_WRITE_LOCK = threading.Lock()
+_WRITE_LOCK = WRITE_LOCK
 PREPARABLE = frozenset({"authoriseIssuer", "withdrawIssuer", "applyFor", "issue", "reject", "cancel", "bind",
                         "unbind", "release", "expire"})
-
-
-class GuarantorProfile(SQLModel, table=True):
-    """What a guarantee issuer publishes about itself: name, USCC and its red-list fee discount."""
-
-    chain_key: str = Field(primary_key=True)
-    issuer: str = Field(primary_key=True)
-    name: str
-    uscc: str
-    red_discount: str  # a fraction in [0, 1), e.g. "0.3" = 30 % off for red-listed firms
-    published_at: datetime
-
-
-class GuaranteeRecord(SQLModel, table=True):
-    """A guarantee's off-chain documents: the application, and the terms (明文) or the sealed
-    terms (密文, opened at the bid's opening)."""
-
-    chain_key: str = Field(primary_key=True)
-    guarantee_id: str = Field(primary_key=True)
-    tender_id: str = Field(index=True)
-    section: int
-    applicant: str = Field(index=True)
-    applicant_uscc: str
-    issuer: str = Field(index=True)
-    application: str  # Application JSON
-    application_hash: str
-    form: int | None = None
-    terms: str | None = None  # GuaranteeTerms JSON: 明文 at issue, 密文 once opened
-    sealed_terms: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    fee_fen: int | None = None
-    red_discount: str | None = None
-    rejection: str | None = None
-    verification: str | None = None  # the recorded check as JSON (its keccak is on chain)
-    applied_tx: str
-    issued_tx: str | None = None
-    applied_at: datetime
-
-
-class GuaranteeClaim(SQLModel, table=True):
-    """A claim (理赔) and its evidence; the evidence's keccak is on chain."""
-
-    chain_key: str = Field(primary_key=True)
-    guarantee_id: str = Field(primary_key=True)
-    cause: str
-    evidence: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    evidence_hash: str
-    tx_hash: str
-    claimed_at: datetime
-
-
-class CommitmentLetterRecord(SQLModel, table=True):
-    """A bidder's signed credit commitment letter (信用承诺书), registered before the deadline."""
-
-    chain_key: str = Field(primary_key=True)
-    tender_id: str = Field(primary_key=True)
-    section: int = Field(primary_key=True)
-    bidder: str = Field(primary_key=True)
-    letter: str  # CommitmentLetter JSON, signature included
-    letter_hash: str
-    stored_at: datetime
 
 
 def _address(value: str, what: str) -> str:
@@ -153,22 +93,15 @@ def _relayed(store: Store, relayed: RelayedTx) -> dict[str, Any]:
     return {"function": relayed.function, "tx_hash": mined.tx_hex, "block_number": mined.block_number}
 
 
+def _files(store: Store) -> SqlGuaranteeFiles:
+    return SqlGuaranteeFiles(store)
+
+
 def _record(store: Store, gid: bytes) -> GuaranteeRecord:
-    with store.session() as s:
-        row = s.get(GuaranteeRecord, (store.chain_key, to_hex(gid)))
+    row = _files(store).record(to_hex(gid))
     if row is None:
         raise NotFound("UnknownGuarantee", {"guaranteeId": gid}, f"no guarantee application {to_hex(gid)} on record")
     return row
-
-
-def _update(store: Store, gid: bytes, **values: Any) -> None:
-    with store.session() as s:
-        row = s.get(GuaranteeRecord, (store.chain_key, to_hex(gid)))
-        assert row is not None
-        for k, v in values.items():
-            setattr(row, k, v)
-        s.add(row)
-        s.commit()
 
 
 def _centre(store: Store, signer: str) -> None:
@@ -209,11 +142,7 @@ def publish_profile(store: Store, *, signer: str, name: str, uscc: str, red_disc
     discount = _discount(red_discount)
     if not name.strip():
         raise ValidationFailed("name must not be empty")
-    row = GuarantorProfile(chain_key=store.chain_key, issuer=signer, name=name.strip(), uscc=code,
-                           red_discount=str(discount), published_at=datetime.now(UTC))
-    with store.session() as s:
-        s.merge(row)
-        s.commit()
+    row = _files(store).publish_profile(signer, name=name.strip(), uscc=code, red_discount=discount)
     return _profile_view(store, row)
 
 
@@ -229,9 +158,7 @@ def _discount(text: str) -> Decimal:
 
 def red_discount_of(store: Store, issuer: str) -> Decimal:
     """The discount `issuer` publishes for red-listed firms (0 if it published none)."""
-    with store.session() as s:
-        row = s.get(GuarantorProfile, (store.chain_key, issuer))
-    return Decimal(row.red_discount) if row else Decimal(0)
+    return _files(store).red_discount(issuer)
 
 
 def _profile_view(store: Store, row: GuarantorProfile) -> dict[str, Any]:
@@ -246,8 +173,7 @@ def issuers(store: Store) -> list[dict[str, Any]]:
         events = s.exec(select(ChainEvent).where(
             ChainEvent.chain_key == store.chain_key, ChainEvent.contract == "GuaranteeBook",
             ChainEvent.name == "GuarantorAuthorised")).all()
-        profiles = {p.issuer: p for p in s.exec(select(GuarantorProfile).where(
-            GuarantorProfile.chain_key == store.chain_key)).all()}
+    profiles = _files(store).profiles()
     out = []
     for issuer in dict.fromkeys(json.loads(e.args)["issuer"] for e in events):
         p = profiles.get(issuer)
@@ -327,16 +253,8 @@ def apply(store: Store, *, signer: str, application: dict[str, Any], signed_tx: 
             raise ValidationFailed(f"signed_tx applyFor has {name} {_show(relayed.args[name])}, the application "
                                    f"{_show(value)}")
     with _WRITE_LOCK:
-        out = _relayed(store, relayed)
-        row = GuaranteeRecord(
-            chain_key=store.chain_key, guarantee_id=to_hex(app.guarantee_id()), tender_id=to_hex(app.tender_id),
-            section=app.section, applicant=signer, applicant_uscc=uscc, issuer=app.issuer,
-            application=app.model_dump_json(), application_hash=to_hex(app.hash()), applied_tx=out["tx_hash"],
-            applied_at=datetime.now(UTC),
-        )
-        with store.session() as s:
-            s.add(row)
-            s.commit()
+        with _files(store).filing((db.APPLICATION, to_hex(app.hash()), app.model_dump_json().encode())):
+            _relayed(store, relayed)
         store.reconcile()
     return guarantee_view(store, app.guarantee_id())
 
@@ -407,7 +325,7 @@ def issue(
     onchain = terms_tuple(sent)
     form = gt.Form(int(sent["form"])) if int(sent["form"]) in gt.Form._value2member_map_ else None
     discount = red_discount_of(store, signer)
-    values: dict[str, Any] = {"form": int(sent["form"])}
+    docs: list[tuple[str, str, bytes]] = []
     if form is gt.Form.PLAINTEXT:
         if terms is None or sealed_terms is not None:
             raise ValidationFailed("a 明文 guarantee is issued with its terms in clear and no sealed terms")
@@ -420,7 +338,7 @@ def issue(
         for name, a, b in zip(TERMS_NAMES, onchain, expected, strict=True):
             if a != b:
                 raise ValidationFailed(f"signed_tx issues {name} {_show(a)}, the terms say {_show(b)}")
-        values |= {"terms": parsed.model_dump_json(), "fee_fen": parsed.fee_fen, "red_discount": str(parsed.red_discount)}
+        docs.append((db.TERMS, to_hex(gid), parsed.model_dump_json().encode()))
     elif form is gt.Form.SEALED:
         if terms is not None:
             raise ValidationFailed("a 密文 guarantee's terms stay sealed until opening: send only sealed_terms")
@@ -435,12 +353,12 @@ def issue(
         if int(sent["end"]) < app.validity_end:
             raise ValidationFailed("the guarantee must last until the bid validity ends "
                                    f"({datetime.fromtimestamp(app.validity_end, UTC).isoformat()})")
-        values |= {"sealed_terms": sealed_terms}
+        docs.append((db.SEALED_TERMS, to_hex(bytes(sent["termsCommitment"])), sealed_terms))
     else:
         raise ValidationFailed(f"form {sent['form']} is neither 0 (明文) nor 1 (密文)")
     with _WRITE_LOCK:
-        out = _relayed(store, relayed)
-        _update(store, gid, issued_tx=out["tx_hash"], **values)
+        with _files(store).filing(*docs):
+            _relayed(store, relayed)
         store.reconcile()
     return guarantee_view(store, gid)
 
@@ -455,8 +373,8 @@ def reject(store: Store, *, signer: str, guarantee_id: str, signed_tx: str, reas
     if bytes(relayed.args["reasonHash"]) != keccak(reason.encode()):
         raise ValidationFailed("signed_tx rejects with another reason than the one sent (reasonHash = keccak(reason))")
     with _WRITE_LOCK:
-        _relayed(store, relayed)
-        _update(store, gid, rejection=reason)
+        with _files(store).filing((db.REJECTION, to_hex(keccak(reason.encode())), reason.encode())):
+            _relayed(store, relayed)
         store.reconcile()
     return guarantee_view(store, gid)
 
@@ -519,20 +437,13 @@ def submit_letter(store: Store, *, signer: str, tender_id: str, section: int, le
                        "the deadline has passed: a commitment letter comes with the bid")
     gt.check_commitment_letter(parsed, chain_id=store.runtime.client.chain_id, book_address=_book(store).address,
                                tender=tender, section=section, bidder=signer, firm_uscc=uscc)
-    row = CommitmentLetterRecord(chain_key=store.chain_key, tender_id=to_hex(tender.tender_id), section=section,
-                                 bidder=signer, letter=parsed.model_dump_json(), letter_hash=to_hex(parsed.digest()),
-                                 stored_at=datetime.now(UTC))
-    with store.session() as s:
-        s.merge(row)
-        s.commit()
+    row = _files(store).file_letter(parsed)
     return {"tender_id": row.tender_id, "section": section, "bidder": signer, "letter_hash": row.letter_hash,
             "file_name": gt.LETTER_FILE}
 
 
 def stored_letter(store: Store, *, tender_id: bytes, section: int, bidder: str) -> gt.CommitmentLetter | None:
-    with store.session() as s:
-        row = s.get(CommitmentLetterRecord, (store.chain_key, to_hex(tender_id), section, bidder))
-    return gt.CommitmentLetter.model_validate_json(row.letter) if row else None
+    return _files(store).letter(tender_id, section, bidder)
 
 
 # ---------------------------------------------------------------------- opening
@@ -542,41 +453,9 @@ def check_bid_guarantee(
     store: Store, *, tender: Tender, section: int, bidder: str, opening_key: OpeningKey | None,
     package: BidPackage | None = None, record: bool = True,
 ) -> Check:
-    """`ledger.guarantees.check_guarantee` for one bid with what the service holds (the sealed
-    terms; the letter in the opened `package`, else the registered one), recorded on chain as
-    VERIFIED or INVALID when `record` and the guarantee is still only bound."""
-    rt, book = store.runtime, _book(store)
-    bidder = to_checksum_address(bidder)
-    gid = book.guarantee_of_bid(tender.tender_id, section, bidder)
-    row = None
-    if gid is not None:
-        with store.session() as s:
-            row = s.get(GuaranteeRecord, (store.chain_key, to_hex(gid)))
-    letter = gt.letter_from_package(package) if package is not None else None
-    if letter is None:
-        letter = stored_letter(store, tender_id=tender.tender_id, section=section, bidder=bidder)
-    check = service.check_guarantee(book, tender=tender, section=section, bidder=bidder,
-                               opening_key=opening_key, sealed_terms=row.sealed_terms if row else None,
-                               commitment_letter=letter)
-    if gid is None or check.status not in (CheckStatus.VALID, CheckStatus.INVALID):
-        return check
-    values: dict[str, Any] = {}
-    if row is not None and row.sealed_terms is not None and opening_key is not None and row.terms is None:
-        try:  # keep the opened terms: from opening on they are no secret
-            opened = gt.open_terms(row.sealed_terms, opening_key, chain_id=rt.client.chain_id,
-                                   book_address=book.address, guarantee_id=gid)
-            values |= {"terms": opened.model_dump_json(), "fee_fen": opened.fee_fen}
-        except ValidationFailed:
-            pass  # the check already says why
-    if record and book.guarantee_of(gid).state is gt.State.BOUND:
-        with _WRITE_LOCK:
-            mined = service.record_verification(book, centre=rt.operator, check=check)
-            values["verification"] = json.dumps({"status": check.status.value, "reason": check.reason,
-                                                 "details": check.details, "tx_hash": to_hex(mined.tx_hash)},
-                                                default=str)
-    if row is not None and values:
-        _update(store, gid, **values)
-    return check
+    """The `GuaranteeCheck` port on this store (`api.deps.guarantee_check`), for one bid."""
+    return guarantee_check(store)(tender=tender, section=section, bidder=bidder, opening_key=opening_key,
+                                  package=package, record=record)
 
 
 def verify_section(store: Store, *, signer: str, tender_id: str, section: int) -> dict[str, Any]:
@@ -659,13 +538,8 @@ def claim(store: Store, *, signer: str, guarantee_id: str, cause: str, evidence:
     rt = store.runtime
     _book(store).known_guarantee(gid)
     with _WRITE_LOCK:
-        done = service.claim(_book(store), centre=rt.operator, guarantee_id=gid, cause=reason,
-                        evidence=evidence)
-        with store.session() as s:
-            s.merge(GuaranteeClaim(chain_key=store.chain_key, guarantee_id=to_hex(gid), cause=reason.name,
-                                   evidence=evidence, evidence_hash=to_hex(done.evidence_hash),
-                                   tx_hash=to_hex(done.mined.tx_hash), claimed_at=datetime.now(UTC)))
-            s.commit()
+        with _files(store).filing((db.EVIDENCE, to_hex(keccak(evidence)), evidence)):
+            service.claim(_book(store), centre=rt.operator, guarantee_id=gid, cause=reason, evidence=evidence)
         store.reconcile()
     return guarantee_view(store, gid)
 
@@ -712,9 +586,8 @@ def guarantee_view(store: Store, gid: bytes) -> dict[str, Any]:
     """A guarantee as the chain holds it, with its application, terms (明文, or 密文 once opened),
     rejection, verification and claim."""
     g = _book(store).known_guarantee(gid)
-    with store.session() as s:
-        row = s.get(GuaranteeRecord, (store.chain_key, to_hex(gid)))
-        claimed = s.get(GuaranteeClaim, (store.chain_key, to_hex(gid)))
+    files = _files(store)
+    row, claimed = files.record(to_hex(gid)), files.claim(to_hex(gid))
     out: dict[str, Any] = {
         "guarantee_id": to_hex(gid), "state": g.state.name, "tender_id": to_hex(g.tender_id), "section": g.section,
         "applicant": g.applicant, "issuer": g.issuer, "form": g.form.name if g.doc_hash != gt.ZERO_WORD else None,
@@ -756,13 +629,8 @@ def bid_guarantee(store: Store, *, tender_id: str, section: int, bidder: str) ->
 
 def guarantees_of(store: Store, *, applicant: str | None = None, issuer: str | None = None) -> list[dict[str, Any]]:
     """Guarantee applications on record, newest first, by applicant or by issuer."""
-    with store.session() as s:
-        q = select(GuaranteeRecord).where(GuaranteeRecord.chain_key == store.chain_key)
-        if applicant:
-            q = q.where(GuaranteeRecord.applicant == _address(applicant, "applicant"))
-        if issuer:
-            q = q.where(GuaranteeRecord.issuer == _address(issuer, "issuer"))
-        rows = s.exec(q.order_by(col(GuaranteeRecord.applied_at).desc())).all()
+    rows = _files(store).records(applicant=_address(applicant, "applicant") if applicant else None,
+                                 issuer=_address(issuer, "issuer") if issuer else None)
     return [guarantee_view(store, bytes(HexBytes(r.guarantee_id))) for r in rows]
 
 

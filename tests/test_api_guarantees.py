@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.db import guarantees as gdb
 from ledger import bidding
 from ledger import guarantees as gt
 from ledger.config import Settings
@@ -308,6 +310,7 @@ def test_issuing_is_for_the_named_issuer_with_terms_that_answer_the_application(
     r = scene.http.post("/guarantees/tx/prepare", json={
         "sender": scene.bank.account.address, "function": "reject", "args": [gid, "0x" + "11" * 32]})
     assert r.status_code == 409 and r.json()["contract_error"] == "WrongState"
+    assert_rebuilds(scene)
     other = scene.apply(0)  # the bidder withdraws an application it no longer needs
     firm = scene.firms[0][0]
     r = firm.post(f"/guarantees/{other}/cancel", {"signed_tx": scene.gb(firm, "cancel", other)})
@@ -375,6 +378,24 @@ def test_the_centre_checks_sealed_and_plaintext_guarantees_at_opening_then_award
     r = scene.centre.post(scene.section_path(0, "contract-signed"), {"signed_at": scene.rt.client.block_timestamp()})
     assert r.status_code == 200 and r.json()["released"] == [ids[1]]
     assert [scene.view(g)["state"] for g in ids] == ["RELEASED"] * 3
+    assert_rebuilds(scene)
+
+
+def assert_rebuilds(scene: Scene) -> None:
+    """Every guarantee table is a projection of the chain and the documents: dropped and replayed,
+    the rows come back identical."""
+    store = scene.http.app.state.store  # type: ignore[attr-defined]
+    tables = (gdb.GuarantorProfile, gdb.GuaranteeRecord, gdb.GuaranteeClaim, gdb.CommitmentLetterRecord)
+
+    def snapshot() -> dict[str, list[dict[str, Any]]]:
+        with store.session() as s:
+            return {t.__name__: sorted((r.model_dump() for r in s.exec(select(t)).all()), key=repr) for t in tables}
+
+    store.reconcile()
+    before = snapshot()
+    assert before["GuarantorProfile"]
+    store.rebuild()
+    assert snapshot() == before
 
 
 def test_the_centre_claims_with_evidence_only_for_a_cause_the_chain_records(scene: Scene) -> None:
@@ -399,6 +420,7 @@ def test_the_centre_claims_with_evidence_only_for_a_cause_the_chain_records(scen
     assert claim["evidence_hash"] == "0x" + gt.keccak(base64.b64decode(evidence)).hex()
     r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE", "evidence_b64": evidence})
     assert r.status_code == 409 and r.json()["contract_error"] == "WrongState"
+    assert_rebuilds(scene)
 
 
 def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allows_it(scene: Scene) -> None:
@@ -416,6 +438,7 @@ def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allow
     assert r.status_code == 201 and r.json()["letter_hash"] == "0x" + signed.digest().hex()
     backing = scene.http.get(scene.section_path(1, f"bids/{actor.account.address}")).json()
     assert backing["kind"] == "commitment_letter" and backing["letter"]["signature"] == signed.signature
+    assert_rebuilds(scene)
     scene.bid(0, section=1)
     scene.pass_deadline()
     r = actor.post(scene.section_path(1, "commitment-letter"), {"letter": signed.model_dump(mode="json")})

@@ -8,10 +8,13 @@ the discount their issuer publishes (`ledger.rules.credit.guarantee_fee`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
@@ -145,33 +148,63 @@ def record_verification(book: GuaranteeBookGateway, *, centre: LocalAccount, che
                                     revealed_amount=revealed)
 
 
-@dataclass(frozen=True)
-class BidBacking:
-    """What the store holds for one bid: the guarantee's sealed terms, the registered letter."""
+class GuaranteeFiles(Protocol):
+    """What the check at opening reads and files besides the chain: a 密文 guarantee's sealed
+    terms and, once opened, its terms; the bidder's registered letter; the recorded report."""
 
-    sealed_terms: bytes | None
-    letter: CommitmentLetter | None
+    def sealed_terms(self, gid: bytes) -> bytes | None: ...
+
+    def opened(self, gid: bytes) -> bool: ...
+
+    def letter(self, tender_id: bytes, section: int, bidder: str) -> CommitmentLetter | None: ...
+
+    def file_opened_terms(self, gid: bytes, terms: GuaranteeTerms) -> None: ...
+
+    def filing_verification(self, report_hash: bytes, report: str) -> AbstractContextManager[None]: ...
 
 
-def check_bid_guarantee(
-    book: GuaranteeBookGateway, *, tender: Tender, section: int, bidder: str, opening_key: OpeningKey | None,
-    package: BidPackage | None, record: bool, centre: LocalAccount,
-    backing: Callable[[bytes | None], BidBacking],
-) -> Check:
-    """The check at opening for one bid with what the store holds (`backing(guarantee id)`: the
-    sealed terms, the registered letter); the letter in the opened `package` comes first.
-    Recorded on chain as VERIFIED or INVALID when `record` and the guarantee is still only bound."""
-    bidder = to_checksum_address(bidder)
-    gid = book.guarantee_of_bid(tender.tender_id, section, bidder)
-    held = backing(gid)
-    letter = rules.letter_from_package(package) if package is not None else None
-    check = check_guarantee(book, tender=tender, section=section, bidder=bidder, opening_key=opening_key,
-                            sealed_terms=held.sealed_terms, commitment_letter=letter or held.letter)
-    if gid is None or check.status not in (CheckStatus.VALID, CheckStatus.INVALID):
+def verification_json(check: Check) -> str:
+    """The recorded check as the store keeps it (its report's keccak is on chain)."""
+    return json.dumps({"status": check.status.value, "reason": check.reason, "details": check.details}, default=str)
+
+
+class BookGuaranteeCheck:
+    """The `GuaranteeCheck` port on the GuaranteeBook gateway and the guarantee files: the check
+    at opening for one bid (the letter in the opened `package` first, else the registered one),
+    recorded on chain by `centre` as VERIFIED or INVALID when `record` and the guarantee is still
+    only bound. A 密文 guarantee's terms, once opened, are filed: from opening on they are no secret."""
+
+    def __init__(self, book: GuaranteeBookGateway, files: GuaranteeFiles, *, centre: LocalAccount,
+                 lock: AbstractContextManager[Any] | None = None) -> None:
+        self.book, self.files, self.centre = book, files, centre
+        self.lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
+
+    def __call__(self, *, tender: Tender, section: int, bidder: str, opening_key: OpeningKey | None,
+                 package: BidPackage | None = None, record: bool = True) -> Check:
+        book = self.book
+        bidder = to_checksum_address(bidder)
+        gid = book.guarantee_of_bid(tender.tender_id, section, bidder)
+        sealed = self.files.sealed_terms(gid) if gid is not None else None
+        letter = rules.letter_from_package(package) if package is not None else None
+        if letter is None:
+            letter = self.files.letter(tender.tender_id, section, bidder)
+        check = check_guarantee(book, tender=tender, section=section, bidder=bidder, opening_key=opening_key,
+                                sealed_terms=sealed, commitment_letter=letter)
+        if gid is None or check.status not in (CheckStatus.VALID, CheckStatus.INVALID):
+            return check
+        if sealed is not None and opening_key is not None and not self.files.opened(gid):
+            try:
+                opened = rules.open_terms(sealed, opening_key, chain_id=book.client.chain_id,
+                                          book_address=book.address, guarantee_id=gid)
+            except ValidationFailed:
+                pass  # the check already says why
+            else:
+                self.files.file_opened_terms(gid, opened)
+        if record and book.guarantee_of(gid).state is State.BOUND:
+            with self.lock, self.files.filing_verification(keccak(rules.verification_report(check)),
+                                                           verification_json(check)):
+                record_verification(book, centre=self.centre, check=check)
         return check
-    if record and book.guarantee_of(gid).state is State.BOUND:
-        record_verification(book, centre=centre, check=check)
-    return check
 
 
 # ---------------------------------------------------------------------- award, release, claims

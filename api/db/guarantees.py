@@ -1,0 +1,338 @@
+"""Guarantee tables, projected from GuaranteeBook events plus the documents filed under the
+on-chain values they belong to; and the repository the guarantee use cases read and file
+documents through (`SqlGuaranteeFiles`).
+
+Documents (api/db/documents.py), by kind and the on-chain value each is filed under:
+  guarantee-application     the Application JSON, under its application hash (Applied)
+  guarantee-sealed-terms    密文 terms, under their commitment (Issued.terms.termsCommitment)
+  guarantee-terms           the terms in clear, under the guarantee id (明文 at issue, 密文 once opened)
+  guarantee-rejection       the issuer's reason, under its keccak (Rejected.reasonHash)
+  guarantee-verification    the check at opening as JSON, under its report hash (VerificationRecorded)
+  guarantee-claim-evidence  a claim's evidence, under its keccak (Claimed.evidenceHash)
+  commitment-letter         a bidder's signed credit commitment letter, under its EIP-712 digest
+  guarantor-profile         an issuer's published name, USCC and red-list discount, under its address
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import Column, LargeBinary
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from api.db import documents
+from api.db.events import ChainEvent
+from ledger.model.guarantee import Application, ClaimCause, CommitmentLetter, Form, GuaranteeTerms
+
+
+
+class Store(Protocol):
+    """What the repository needs of `api.db.journal.Store`."""
+
+    chain_key: str
+
+    def session(self) -> AbstractContextManager[Session]: ...
+
+# Guarantee writes one at a time: "check the store → file → relay → project" must not interleave.
+WRITE_LOCK = threading.Lock()
+
+APPLICATION = "guarantee-application"
+SEALED_TERMS = "guarantee-sealed-terms"
+TERMS = "guarantee-terms"
+REJECTION = "guarantee-rejection"
+VERIFICATION = "guarantee-verification"
+EVIDENCE = "guarantee-claim-evidence"
+LETTER = "commitment-letter"
+PROFILE = "guarantor-profile"
+
+
+class GuarantorProfile(SQLModel, table=True):
+    """What a guarantee issuer publishes about itself: name, USCC and its red-list fee discount."""
+
+    chain_key: str = Field(primary_key=True)
+    issuer: str = Field(primary_key=True)
+    name: str
+    uscc: str
+    red_discount: str  # a fraction in [0, 1), e.g. "0.3" = 30 % off for red-listed firms
+    published_at: datetime
+
+
+class GuaranteeRecord(SQLModel, table=True):
+    """A guarantee's off-chain documents: the application, and the terms (明文) or the sealed
+    terms (密文, opened at the bid's opening)."""
+
+    chain_key: str = Field(primary_key=True)
+    guarantee_id: str = Field(primary_key=True)
+    tender_id: str = Field(index=True)
+    section: int
+    applicant: str = Field(index=True)
+    applicant_uscc: str
+    issuer: str = Field(index=True)
+    application: str  # Application JSON
+    application_hash: str
+    form: int | None = None
+    terms_commitment: str | None = None
+    terms: str | None = None  # GuaranteeTerms JSON: 明文 at issue, 密文 once opened
+    sealed_terms: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    fee_fen: int | None = None
+    red_discount: str | None = None
+    rejection: str | None = None
+    verification: str | None = None  # the recorded check as JSON (its keccak is on chain)
+    applied_tx: str
+    issued_tx: str | None = None
+    applied_at: datetime
+
+
+class GuaranteeClaim(SQLModel, table=True):
+    """A claim (理赔) and its evidence; the evidence's keccak is on chain."""
+
+    chain_key: str = Field(primary_key=True)
+    guarantee_id: str = Field(primary_key=True)
+    cause: str
+    evidence: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    evidence_hash: str
+    tx_hash: str
+    claimed_at: datetime
+
+
+class CommitmentLetterRecord(SQLModel, table=True):
+    """A bidder's signed credit commitment letter (信用承诺书), registered before the deadline.
+
+    Projected from the letter documents (no event carries a letter): see `project_letters`."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    section: int = Field(primary_key=True)
+    bidder: str = Field(primary_key=True)
+    letter: str  # CommitmentLetter JSON, signature included
+    letter_hash: str
+    stored_at: datetime
+
+
+def _doc(session: Session, chain_key: str, kind: str, key: str) -> bytes | None:
+    doc = documents.get(session, chain_key=chain_key, kind=kind, key=key)
+    return doc.content if doc is not None else None
+
+
+# ---------------------------------------------------------------------- projection
+
+
+def _fill_terms(session: Session, chain_key: str, row: GuaranteeRecord) -> None:
+    """The row's terms from the documents: the sealed terms under their commitment, the terms in
+    clear under the guarantee id (明文 from issue, 密文 once opened)."""
+    if row.form == Form.SEALED and row.terms_commitment:
+        row.sealed_terms = _doc(session, chain_key, SEALED_TERMS, row.terms_commitment)
+    clear = _doc(session, chain_key, TERMS, row.guarantee_id)
+    if clear is not None and row.form is not None:
+        parsed = GuaranteeTerms.model_validate_json(clear)
+        row.terms, row.fee_fen = clear.decode(), parsed.fee_fen
+        if row.form == Form.PLAINTEXT:
+            row.red_discount = str(parsed.red_discount)
+
+
+def project_profile(session: Session, chain_key: str, issuer: str) -> None:
+    """The issuer's profile row from its published profile document (if it published one)."""
+    doc = documents.get(session, chain_key=chain_key, kind=PROFILE, key=issuer)
+    if doc is None:
+        return
+    data = json.loads(doc.content)
+    session.merge(GuarantorProfile(chain_key=chain_key, issuer=issuer, name=data["name"], uscc=data["uscc"],
+                                   red_discount=data["red_discount"], published_at=doc.received_at))
+
+
+def project_letters(session: Session, chain_key: str) -> None:
+    """One row per (tender, section, bidder) from the letter documents, the latest filed winning."""
+    for doc in sorted(documents.of_kind(session, chain_key=chain_key, kind=LETTER), key=lambda d: _utc(d.received_at)):
+        letter = CommitmentLetter.model_validate_json(doc.content)
+        session.merge(CommitmentLetterRecord(
+            chain_key=chain_key, tender_id="0x" + letter.tender_id.hex(), section=letter.section,
+            bidder=letter.bidder, letter=letter.model_dump_json(), letter_hash=doc.key, stored_at=doc.received_at))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _terms_field(terms: Any, name: str, index: int) -> Any:
+    return terms[name] if isinstance(terms, dict) else terms[index]
+
+
+def project_guarantee_book(session: Session, chain_key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
+    """GuaranteeBook events → guarantee rows, with the documents filed under their on-chain values."""
+    name = ev.name
+    if not session.exec(select(CommitmentLetterRecord.chain_key).where(
+            CommitmentLetterRecord.chain_key == chain_key).limit(1)).first():
+        project_letters(session, chain_key)  # letters carry no event: made again from their documents
+    if name == "GuarantorAuthorised":
+        project_profile(session, chain_key, args["issuer"])
+        return
+    if name == "Applied":
+        content = _doc(session, chain_key, APPLICATION, args["applicationHash"])
+        if content is None:  # applied for outside the service: no application on file
+            return
+        app = Application.model_validate_json(content)
+        session.merge(GuaranteeRecord(
+            chain_key=chain_key, guarantee_id=args["guaranteeId"], tender_id=args["tenderId"],
+            section=int(args["section"]), applicant=args["applicant"], applicant_uscc=app.applicant_uscc,
+            issuer=args["issuer"], application=app.model_dump_json(), application_hash=args["applicationHash"],
+            applied_tx=ev.tx_hash, applied_at=ev.block_time))
+        return
+    gid: str | None = args.get("guaranteeId")
+    if gid is None:
+        return
+    if name == "Claimed":
+        evidence = _doc(session, chain_key, EVIDENCE, args["evidenceHash"])
+        if evidence is not None:
+            session.merge(GuaranteeClaim(
+                chain_key=chain_key, guarantee_id=gid, cause=ClaimCause(int(args["cause"])).name, evidence=evidence,
+                evidence_hash=args["evidenceHash"], tx_hash=ev.tx_hash, claimed_at=ev.block_time))
+        return
+    row = session.get(GuaranteeRecord, (chain_key, gid))
+    if row is None:
+        return
+    if name == "Issued":
+        terms = args["terms"]
+        row.form = int(_terms_field(terms, "form", 0))
+        if row.form == Form.SEALED:
+            row.terms_commitment = _terms_field(terms, "termsCommitment", 1)
+        row.issued_tx = ev.tx_hash
+        _fill_terms(session, chain_key, row)
+    elif name == "Rejected":
+        reason = _doc(session, chain_key, REJECTION, args["reasonHash"])
+        row.rejection = reason.decode() if reason is not None else None
+    elif name == "VerificationRecorded":
+        report = _doc(session, chain_key, VERIFICATION, args["reasonHash"])
+        if report is not None:
+            row.verification = json.dumps(json.loads(report) | {"tx_hash": ev.tx_hash}, default=str)
+        _fill_terms(session, chain_key, row)
+    else:
+        return
+    session.add(row)
+
+
+# ---------------------------------------------------------------------- repository
+
+
+class SqlGuaranteeFiles:
+    """The guarantee documents and rows of one store: what the use cases file and read."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def chain_key(self) -> str:
+        return self.store.chain_key
+
+    @contextmanager
+    def filing(self, *docs: tuple[str, str, bytes]) -> Iterator[None]:
+        """File `docs` ((kind, key, content)) for the write that follows; if it fails, put back
+        what was filed under those keys before."""
+        before: list[tuple[str, str, bytes | None]] = []
+        now = datetime.now(UTC)
+        with self.store.session() as s:
+            for kind, key, content in docs:
+                before.append((kind, key, _doc(s, self.chain_key, kind, key)))
+                documents.put(s, chain_key=self.chain_key, kind=kind, key=key, content=content, received_at=now)
+            s.commit()
+        try:
+            yield
+        except BaseException:
+            with self.store.session() as s:
+                for kind, key, old in before:
+                    doc = documents.get(s, chain_key=self.chain_key, kind=kind, key=key)
+                    if old is None and doc is not None:
+                        s.delete(doc)
+                    elif old is not None:
+                        documents.put(s, chain_key=self.chain_key, kind=kind, key=key, content=old, received_at=now)
+                s.commit()
+            raise
+
+    def filing_verification(self, report_hash: bytes, report: str) -> AbstractContextManager[None]:
+        return self.filing((VERIFICATION, "0x" + report_hash.hex(), report.encode()))
+
+    def record(self, gid: str) -> GuaranteeRecord | None:
+        with self.store.session() as s:
+            return s.get(GuaranteeRecord, (self.chain_key, gid))
+
+    def claim(self, gid: str) -> GuaranteeClaim | None:
+        with self.store.session() as s:
+            return s.get(GuaranteeClaim, (self.chain_key, gid))
+
+    def records(self, *, applicant: str | None = None, issuer: str | None = None) -> list[GuaranteeRecord]:
+        with self.store.session() as s:
+            q = select(GuaranteeRecord).where(GuaranteeRecord.chain_key == self.chain_key)
+            if applicant:
+                q = q.where(GuaranteeRecord.applicant == applicant)
+            if issuer:
+                q = q.where(GuaranteeRecord.issuer == issuer)
+            return list(s.exec(q.order_by(col(GuaranteeRecord.applied_at).desc(),
+                                          col(GuaranteeRecord.applied_tx).desc())).all())
+
+    def sealed_terms(self, gid: bytes) -> bytes | None:
+        row = self.record("0x" + gid.hex())
+        return row.sealed_terms if row else None
+
+    def opened(self, gid: bytes) -> bool:
+        row = self.record("0x" + gid.hex())
+        return row is not None and row.terms is not None
+
+    def file_opened_terms(self, gid: bytes, terms: GuaranteeTerms) -> None:
+        """Keep a 密文 guarantee's opened terms: from opening on they are no secret."""
+        key = "0x" + gid.hex()
+        with self.store.session() as s:
+            documents.put(s, chain_key=self.chain_key, kind=TERMS, key=key, content=terms.model_dump_json().encode(),
+                          received_at=datetime.now(UTC))
+            row = s.get(GuaranteeRecord, (self.chain_key, key))
+            if row is not None:
+                _fill_terms(s, self.chain_key, row)
+                s.add(row)
+            s.commit()
+
+    def publish_profile(self, issuer: str, *, name: str, uscc: str, red_discount: Decimal) -> GuarantorProfile:
+        content = json.dumps({"name": name, "uscc": uscc, "red_discount": str(red_discount)}).encode()
+        with self.store.session() as s:
+            documents.put(s, chain_key=self.chain_key, kind=PROFILE, key=issuer, content=content,
+                          received_at=datetime.now(UTC), media_type="application/json")
+            project_profile(s, self.chain_key, issuer)
+            s.commit()
+            row = s.get(GuarantorProfile, (self.chain_key, issuer))
+        assert row is not None
+        return row
+
+    def profile(self, issuer: str) -> GuarantorProfile | None:
+        with self.store.session() as s:
+            return s.get(GuarantorProfile, (self.chain_key, issuer))
+
+    def profiles(self) -> dict[str, GuarantorProfile]:
+        with self.store.session() as s:
+            return {p.issuer: p for p in s.exec(select(GuarantorProfile).where(
+                GuarantorProfile.chain_key == self.chain_key)).all()}
+
+    def red_discount(self, issuer: str) -> Decimal:
+        row = self.profile(issuer)
+        return Decimal(row.red_discount) if row else Decimal(0)
+
+    def file_letter(self, letter: CommitmentLetter) -> CommitmentLetterRecord:
+        digest = "0x" + letter.digest().hex()
+        with self.store.session() as s:
+            documents.put(s, chain_key=self.chain_key, kind=LETTER, key=digest,
+                          content=letter.model_dump_json().encode(), received_at=datetime.now(UTC),
+                          media_type="application/json")
+            s.flush()
+            project_letters(s, self.chain_key)
+            s.commit()
+            row = s.get(CommitmentLetterRecord, (self.chain_key, "0x" + letter.tender_id.hex(), letter.section,
+                                                 letter.bidder))
+        assert row is not None
+        return row
+
+    def letter(self, tender_id: bytes, section: int, bidder: str) -> CommitmentLetter | None:
+        with self.store.session() as s:
+            row = s.get(CommitmentLetterRecord, (self.chain_key, "0x" + tender_id.hex(), section, bidder))
+        return CommitmentLetter.model_validate_json(row.letter) if row else None
