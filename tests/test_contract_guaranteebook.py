@@ -20,7 +20,7 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils import event_abi_to_log_topic, keccak
 from web3.logs import DISCARD
 
 from ledger.errors import ContractRevert
@@ -1010,6 +1010,124 @@ def test_anyone_expires_a_live_guarantee_after_its_end_and_nothing_is_claimed_on
     assert changed(before, book.snapshot()) == {("guarantee", bound), ("guarantee", loose)}
     book.send(book.fn.recordAward(tender.tender_id, 0, ZERO_ADDRESS), book.centre)
     assert book.fails(book.fn.release(bound), book.centre) == ("WrongState", (bound, EXPIRED))
+
+
+# ---------------------------------------------------------------- the logs alone
+
+
+def rebuild_from_logs(book: Book) -> dict[tuple[Any, ...], Any]:
+    """What `Book.snapshot` reads from the views, rebuilt from GuaranteeBook's logs alone (and the
+    time of each log's block)."""
+    w3 = book.chain.w3
+    events = {event_abi_to_log_topic(e): e["name"] for e in ABI if e["type"] == "event"}
+    admin = pending = ZERO_ADDRESS
+    types: dict[str, int] = {}
+    guarantees: dict[bytes, dict[str, Any]] = {}
+    bids: dict[tuple[bytes, int, str], bytes] = {}
+    awards: dict[tuple[bytes, int], list[Any]] = {}
+    state_of = {"Issued": ISSUED, "Rejected": REJECTED, "Cancelled": CANCELLED, "Bound": BOUND,
+                "Unbound": ISSUED, "Released": RELEASED, "Claimed": CLAIMED, "Expired": EXPIRED}  # fmt: skip
+    address = book.contract.address
+    for log in w3.eth.get_logs({"address": address, "fromBlock": 0, "toBlock": "latest"}):
+        name = events[bytes(log["topics"][0])]
+        a = getattr(book.contract.events, name)().process_log(log)["args"]
+        at = int(w3.eth.get_block(log["blockNumber"])["timestamp"])
+        g = guarantees.get(a.get("guaranteeId", b""), {})
+        if name == "AdminTransferStarted":
+            pending = a["pendingAdmin"]
+        elif name == "AdminTransferred":
+            admin, pending = a["newAdmin"], ZERO_ADDRESS
+        elif name in ("GuarantorAuthorised", "GuarantorWithdrawn"):
+            bit = 1 << a["issuerType"]
+            mask = types.get(a["issuer"], 0)
+            types[a["issuer"]] = mask | bit if name == "GuarantorAuthorised" else mask & ~bit
+        elif name == "Applied":
+            guarantees[a["guaranteeId"]] = {
+                "state": APPLIED, "tenderId": a["tenderId"], "section": a["section"],
+                "applicant": a["applicant"], "issuer": a["issuer"], "issuerType": 0,
+                "form": PLAINTEXT, "amount": a["amount"], "end": 0, "closedAt": 0,
+                "releasedLate": False, "docHash": ZERO_WORD, "termsCommitment": ZERO_WORD,
+            }  # fmt: skip
+        elif name == "AwardRecorded":
+            awards[(a["tenderId"], a["section"])] = [a["winner"], at, 0]
+        elif name == "ContractSigned":
+            awards[(a["tenderId"], a["section"])][2] = a["signedAt"]
+        elif name == "ReleasedLate":
+            g["releasedLate"] = True
+        elif name == "VerificationRecorded":
+            g["state"], g["amount"] = (VERIFIED if a["valid"] else INVALID), a["amount"]
+        else:
+            g["state"] = state_of[name]
+            if name == "Issued":
+                g |= {k: a["terms"][k] for k in
+                      ("amount", "end", "form", "issuerType", "docHash", "termsCommitment")}  # fmt: skip
+            elif name in ("Bound", "Unbound"):
+                key = (a["tenderId"], a["section"], a["bidder"])
+                bids[key] = a["guaranteeId"] if name == "Bound" else ZERO_WORD
+            elif name in ("Released", "Claimed", "Expired"):
+                g["closedAt"] = at
+
+    state: dict[tuple[Any, ...], Any] = {("admin",): admin, ("pendingAdmin",): pending}
+    people = [a.address for a in book.chain.accounts]
+    for who in people:
+        state[("types", who)] = types.get(who, 0)
+    for gid in book.guarantees:
+        state[("guarantee", gid)] = tuple(guarantees[gid][f] for f in GUARANTEE_FIELDS)
+    for t in book.tenders:
+        for s in range(2):
+            state[("award", t.tender_id, s)] = tuple(
+                awards.get((t.tender_id, s), [ZERO_ADDRESS, 0, 0])
+            )
+            for who in people:
+                state[("bid", t.tender_id, s, who)] = bids.get((t.tender_id, s, who), ZERO_WORD)
+    return state
+
+
+def test_the_logs_alone_rebuild_every_guarantee_binding_award_and_issuer_type(book: Book) -> None:
+    tender = book.publish("logs")
+    tid, alice, bob, carol = tender.tender_id, *book.bidders
+    won = book.bound("g-logs-won", tender, alice)
+    sealed = book.bound(
+        "g-logs-sealed", tender, bob, form=SEALED, termsCommitment=word("sealed"), amount=0, fee=0
+    )
+    claimed = book.issued("g-logs-claimed", tender, carol)
+    book.send(book.fn.bind(claimed), carol)
+    book.send(book.fn.unbind(claimed), carol)
+    book.send(book.fn.bind(claimed), carol)
+    short = book.issued("g-logs-short", tender, carol, section=1, end=book.now() + 2 * BIDDING_TIME)
+    rejected = book.apply("g-logs-rejected", tender, alice, section=1)
+    book.send(book.fn.reject(rejected, word("incomplete file")), book.bank)
+    book.send(book.fn.cancel(book.apply("g-logs-cancelled", tender, bob, section=1)), bob)
+    for b in (alice, bob, carol):
+        book.bid(tender, b)
+    book.open(
+        tender, {alice.address: DECRYPTED, bob.address: DECRYPTED, carol.address: FAILED_BIDDER}
+    )
+    book.send(book.fn.recordVerification(won, True, word("ok"), 0), book.centre)
+    book.send(book.fn.recordVerification(sealed, False, word("short"), AMOUNT // 2), book.centre)
+    book.send(book.fn.recordVerification(claimed, True, word("ok"), 0), book.centre)
+    book.send(book.fn.claim(claimed, DECRYPTION_FAILED_BY_BIDDER, word("report")), book.centre)
+    book.send(book.fn.recordAward(tid, 0, alice.address), book.centre)
+    book.send(book.fn.recordAward(tid, 1, ZERO_ADDRESS), book.centre)
+    book.send(book.fn.release(sealed), book.centre)
+    book.send(book.fn.recordContractSigned(tid, 0, book.now()), book.centre)
+    book.wait(6 * DAY)
+    book.send(book.fn.release(won), book.bank)  # late
+    book.send(book.fn.expire(short), carol)
+    book.send(book.fn.withdrawIssuer(book.insurer.address, INSURER), book.admin)
+    book.send(book.fn.authoriseIssuer(book.bank.address, GUARANTEE_COMPANY), book.admin)
+    book.send(book.fn.transferAdmin(book.rival.address), book.admin)
+
+    state = book.snapshot()
+    assert {state[("guarantee", g)][0] for g in book.guarantees} == {
+        RELEASED,
+        CLAIMED,
+        EXPIRED,
+        REJECTED,
+        CANCELLED,
+    }
+    assert book.guarantee(won)["releasedLate"] and book.guarantee(sealed)["amount"] == AMOUNT // 2
+    assert rebuild_from_logs(book) == state
 
 
 # ---------------------------------------------------------------- gas

@@ -438,7 +438,11 @@ def test_only_a_centre_can_publish_and_the_terms_are_stored_exactly_as_given_at_
     )
     ((name, args),) = book.events(receipt)
     assert name == "TenderPublished"
-    assert (args["tenderId"], args["centre"], args["version"]) == (tender_id, book.centre.address, 1)
+    assert (args["tenderId"], args["centre"], args["version"]) == (
+        tender_id,
+        book.centre.address,
+        1,
+    )
     # The log carries every published parameter, committee included, exactly as passed.
     assert list(args["params"]) == PARAM_FIELDS
     assert _plain(args["params"]) == _plain(dict(zip(PARAM_FIELDS, params, strict=True)))
@@ -1211,10 +1215,14 @@ def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...]
         state[("nonce", who)] = nonces.get(who, 0)
     for t in book.tenders:
         centre, version, issued_at, params = tenders[t]
-        state[("tender", t)] = _plain((centre, version, issued_at, [params[f] for f in PARAM_FIELDS]))
+        state[("tender", t)] = _plain(
+            (centre, version, issued_at, [params[f] for f in PARAM_FIELDS])
+        )
         state[("shares", t)] = shares.get(t, 0)
         for s in range(3):
-            state[("section", t, s)] = tuple(sections.get((t, s), [PENDING, 0, 0, 0, 0, 0, ZERO_WORD]))
+            state[("section", t, s)] = tuple(
+                sections.get((t, s), [PENDING, 0, 0, 0, 0, 0, ZERO_WORD])
+            )
             for who in people:
                 state[("bid", t, s, who)] = tuple(bids.get((t, s, who), [ZERO_WORD, 0, False, 0]))
     return state
@@ -1264,7 +1272,15 @@ def test_the_logs_alone_rebuild_every_tender_bid_nonce_share_release_and_section
     book.send(book.fn.closeSection(rivals.tender_id, 0, 0), book.rival)  # 1 bid of 3: 流标
 
     state = book.snapshot([dave.address])
-    assert state[("section", tid, 0)] == (EVALUATED, 3, 3, 1, 1, 2, word("re-evaluation after a complaint"))
+    assert state[("section", tid, 0)] == (
+        EVALUATED,
+        3,
+        3,
+        1,
+        1,
+        2,
+        word("re-evaluation after a complaint"),
+    )
     assert state[("section", tid, 1)][:2] == (FAILED, 0)
     assert state[("nonce", dave.address)] == 3 and state[("nonce", carol.address)] == 3
     assert state[("pendingAdmin",)] == alice.address
@@ -1332,7 +1348,9 @@ def test_bidding_relaying_share_release_and_opening_stay_within_their_gas_budget
         "publishTender (2-of-3 committee)", book.fn.publishTender(tender_id, params), book.centre
     )
 
-    amendment = book.fn.amendTender(tender_id, word("doc v2"), word("params v2"), params[3], word("r"))
+    amendment = book.fn.amendTender(
+        tender_id, word("doc v2"), word("params v2"), params[3], word("r")
+    )
     measure("amendTender", amendment, book.centre)
 
     alice, bob, carol = book.bidders
