@@ -17,19 +17,19 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from sqlmodel import select
 
-from api import credentials as svc
 from api.app import create_app
+from api.db.credentials import CredentialRecord
 from api.serving import serving
 from api.db.events import ChainEvent
 from api.db.journal import Store
-from ledger import registry as reg
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.crypto.merkle import MerkleTree
+from ledger.model.credential import Status
 from ledger.runtime import open_runtime
 from tests.api_actor import Actor
 from tools import synthetic
-from tools.demo import ISSUER_FUNDS, sign
+from tools.demo import ISSUER_FUNDS, admin_tx, credential_service, sign
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +49,11 @@ def issuers(tmp_path: Path) -> list[LocalAccount]:
     with open_runtime(_settings(tmp_path / "data")) as rt:
         store = Store(rt)
         store.reconcile()
-        registry = rt.contract("CredentialRegistry")
+        service = credential_service(store)
         for account in accounts:
             rt.client.fund(rt.operator, account.address, ISSUER_FUNDS)
-            fn = registry.functions.authoriseIssuer(account.address, int(Kind.QUALIFICATION))
-            tx = rt.client.build(rt.operator, fn)
-            svc.relay_admin(store, signer=rt.operator.address, signed_tx=sign(rt.operator, tx))
+            tx = admin_tx(rt, "authoriseIssuer", account.address, Kind.QUALIFICATION)
+            service.relay_admin(signer=rt.operator.address, signed_tx=sign(rt.operator, tx))
     return accounts
 
 
@@ -132,11 +131,11 @@ def test_sixteen_concurrent_writers_lose_nothing_and_duplicate_nothing(
     with open_runtime(_settings(tmp_path / "data")) as rt:
         store = Store(rt)
         store.reconcile()
-        registry = rt.contract("CredentialRegistry")
+        registry = rt.registry
         with store.session() as s:
             records = s.exec(
-                select(svc.CredentialRecord).where(
-                    svc.CredentialRecord.chain_key == store.chain_key
+                select(CredentialRecord).where(
+                    CredentialRecord.chain_key == store.chain_key
                 )
             ).all()
             anchored = [e for e in s.exec(select(ChainEvent)) if e.name == "Anchored"]
@@ -150,15 +149,9 @@ def test_sixteen_concurrent_writers_lose_nothing_and_duplicate_nothing(
         assert len(roots) == accepted
         now = rt.client.block_timestamp()
         for root, anchored_by in roots.items():
-            anchor = reg.anchor_of(client=rt.client, registry=registry, root=bytes(HexBytes(root)))
+            anchor = registry.anchor_of(bytes(HexBytes(root)))
             assert anchor is not None and anchor.kind == Kind.QUALIFICATION
             assert anchor.issuer == anchored_by
         for r in records[:: max(1, len(records) // 40)]:
-            status = reg.status_at(
-                client=rt.client,
-                registry=registry,
-                root=bytes(HexBytes(r.root)),
-                credential_id=bytes(HexBytes(r.credential_id)),
-                at=now,
-            )
-            assert status.status is reg.Status.VALID
+            status = registry.status_at(bytes(HexBytes(r.root)), bytes(HexBytes(r.credential_id)), now)
+            assert status.status is Status.VALID

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from api.credentials import CredentialRecord
+from api.db.credentials import CredentialRecord
 from api.db.events import ChainEvent
 from api.db.journal import Store
 from ledger.documents import Kind

@@ -15,14 +15,16 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from sqlmodel import func, select
 
-from api import credentials as svc
+from api.db.credentials import CredentialRecord
 from api.db.journal import Store
+from api.views import credentials as views
 from ledger.config import Settings
 from ledger.documents import Kind
 from ledger.runtime import open_runtime
 from tools import synthetic
 from tools.cli import main
-from tools.demo import ISSUER_FUNDS, sign
+from ledger.service.credentials import CredentialService
+from tools.demo import ISSUER_FUNDS, admin_tx, credential_service, sign
 
 
 @dataclass
@@ -37,7 +39,7 @@ class Ledger:
         with open_runtime(self.settings) as rt:
             store = Store(rt)
             with store.session() as s:
-                records = s.exec(select(func.count()).select_from(svc.CredentialRecord)).one()
+                records = s.exec(select(func.count()).select_from(CredentialRecord)).one()
             return rt.client.block_number(), int(records)
 
     def documents(self, kind: Kind, n: int, seed: int = 1) -> list[dict[str, Any]]:
@@ -58,11 +60,8 @@ def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
         store = Store(rt)
         store.reconcile()
         rt.client.fund(rt.operator, issuer.address, ISSUER_FUNDS)
-        fn = rt.contract("CredentialRegistry").functions.authoriseIssuer(
-            issuer.address, int(Kind.QUALIFICATION)
-        )
-        tx = rt.client.build(rt.operator, fn)
-        svc.relay_admin(store, signer=rt.operator.address, signed_tx=sign(rt.operator, tx))
+        tx = admin_tx(rt, "authoriseIssuer", issuer.address, Kind.QUALIFICATION)
+        credential_service(store).relay_admin(signer=rt.operator.address, signed_tx=sign(rt.operator, tx))
     key_file = tmp_path / "issuer.key"
     key_file.write_text("0x" + bytes(issuer.key).hex() + "\n")
     yield Ledger(settings, issuer, key_file, synthetic.generate(scale=0.02))
@@ -100,11 +99,12 @@ def test_a_json_file_is_anchored_and_its_holder_copies_verify(ledger, tmp_path, 
     assert [c["row"] for c in holder["credentials"]] == [f"document {i}" for i in range(4)]
     assert ledger.state() == (before[0] + 1, before[1] + 4)
     with open_runtime(ledger.settings) as rt:
-        store = Store(rt)
+        service = credential_service(Store(rt))
         for entry in holder["credentials"]:
-            report = svc.verify_document(store, entry["sealed"], at=None, expected_subject=None)
-            assert report.ok, svc.report_json(report)
-            assert svc.get_record(store, entry["credential_id"]).root == holder["root"]
+            report = service.verify_document(entry["sealed"], at=None, expected_subject=None)
+            assert report.ok, views.report(report)
+            record = service.get(bytes.fromhex(entry["credential_id"][2:]))
+            assert "0x" + record.root.hex() == holder["root"]
             assert entry["sealed"]["document"]["issuer"] == ledger.issuer.address
 
 
@@ -270,13 +270,13 @@ def test_if_recording_fails_after_the_chain_took_the_batch_the_salts_are_kept(
 ) -> None:  # type: ignore[no-untyped-def]
     from tools import importer
 
-    real = importer.svc.relay_anchor
+    real = CredentialService.relay_anchor
 
     def relay_then_crash(*args: Any, **kwargs: Any) -> Any:
         real(*args, **kwargs)
         raise RuntimeError("the store went away")
 
-    monkeypatch.setattr(importer.svc, "relay_anchor", relay_then_crash)
+    monkeypatch.setattr(importer.CredentialService, "relay_anchor", relay_then_crash)
     path = tmp_path / "quals.json"
     path.write_text(json.dumps(ledger.documents(Kind.QUALIFICATION, 2), ensure_ascii=False))
     assert _anchor(ledger, path) == 1
@@ -295,7 +295,7 @@ def test_if_the_relay_refuses_the_batch_no_holder_file_is_left(
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise ValidationFailed("refused before relaying")
 
-    monkeypatch.setattr(importer.svc, "relay_anchor", refuse)
+    monkeypatch.setattr(importer.CredentialService, "relay_anchor", refuse)
     path = tmp_path / "quals.json"
     path.write_text(json.dumps(ledger.documents(Kind.QUALIFICATION, 2), ensure_ascii=False))
     before = ledger.state()

@@ -13,13 +13,13 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
-from ledger import registry as reg
 from ledger.model.receipt import Mined
 from ledger.chain.client import ChainClient
+from ledger.chain.registry import RegistryGateway
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import Conflict, Unauthorised, ValidationFailed
 from ledger.crypto.merkle import leaf_of, verify_proof
-from ledger.model.credential import ReasonCode, Status
+from ledger.model.credential import Anchor, ReasonCode, Status, StatusAt
 from ledger.rules.anchoring import MAX_BATCH
 from tests.conftest import ChainEnv
 from tests.test_hash_agreement import make_document
@@ -42,9 +42,9 @@ class Ledger:
         return self.chain.client
 
     @property
-    def kw(self) -> dict[str, Any]:
-        """The client and registry, as every service function takes them."""
-        return {"client": self.client, "registry": self.registry}
+    def gw(self) -> RegistryGateway:
+        """The registry's typed gateway."""
+        return RegistryGateway.of(self.client, self.registry.address)
 
     def seal(
         self, kind: Kind = Kind.QUALIFICATION, n: int = 0, issuer: str | None = None, **changes: Any
@@ -74,9 +74,7 @@ def open_ledger(chain: ChainEnv) -> Ledger:
     admin, issuer = chain.accounts[0], chain.accounts[1]
     registry = chain.deploy("CredentialRegistry", admin.address, sender=admin)
     for kind in (Kind.QUALIFICATION, Kind.CREDIT):
-        reg.authorise_issuer(
-            client=chain.client, registry=registry, admin=admin, issuer=issuer.address, kind=kind
-        )
+        RegistryGateway.of(chain.client, registry.address).authorise_issuer(admin, issuer.address, kind)
     now = datetime.fromtimestamp(chain.client.block_timestamp(), UTC)
     return Ledger(chain, registry, admin, issuer, now)
 
@@ -87,7 +85,7 @@ def ledger(chain: ChainEnv) -> Ledger:
 
 
 def status(ledger: Ledger, root: bytes, credential_id: bytes, at: int) -> Status:
-    return reg.status_at(**ledger.kw, root=root, credential_id=credential_id, at=at).status
+    return ledger.gw.status_at(root=root, credential_id=credential_id, at=at).status
 
 
 # ---------------------------------------------------------------------- anchoring
@@ -95,7 +93,7 @@ def status(ledger: Ledger, root: bytes, credential_id: bytes, at: int) -> Status
 
 def test_one_anchored_credential_has_its_leaf_as_root_and_an_empty_proof(ledger: Ledger) -> None:
     sealed = ledger.seal()
-    batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=sealed)
+    batch = ledger.gw.anchor_batch(ledger.issuer, [sealed])
     credential_id = sealed.credential_id()
     assert batch.root == leaf_of(credential_id)
     assert batch.proof(credential_id) == []
@@ -106,18 +104,18 @@ def test_one_anchored_credential_has_its_leaf_as_root_and_an_empty_proof(ledger:
 def test_anchor_of_gives_the_issuer_kind_and_block_time_and_none_for_an_unknown_root(
     ledger: Ledger,
 ) -> None:
-    batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=ledger.seal(Kind.CREDIT))
-    anchor = reg.anchor_of(**ledger.kw, root=batch.root)
-    assert anchor == reg.Anchor(ledger.issuer.address, Kind.CREDIT, batch.anchored_at)
+    batch = ledger.gw.anchor_batch(ledger.issuer, [ledger.seal(Kind.CREDIT)])
+    anchor = ledger.gw.anchor_of(root=batch.root)
+    assert anchor == Anchor(ledger.issuer.address, Kind.CREDIT, batch.anchored_at)
     assert batch.anchored_at == ledger.client.block_timestamp(batch.block_number)
-    assert reg.anchor_of(**ledger.kw, root=b"\x42" * 32) is None
+    assert ledger.gw.anchor_of(root=b"\x42" * 32) is None
 
 
 def test_find_anchoring_names_the_transaction_that_anchored_a_root(ledger: Ledger) -> None:
-    batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=ledger.seal())
-    found = reg.find_anchoring(**ledger.kw, root=batch.root)
+    batch = ledger.gw.anchor_batch(ledger.issuer, [ledger.seal()])
+    found = ledger.gw.find_anchoring(root=batch.root)
     assert found == Mined(tx_hash=batch.tx_hash, block_number=batch.block_number, timestamp=batch.anchored_at)
-    assert reg.find_anchoring(**ledger.kw, root=b"\x42" * 32) is None
+    assert ledger.gw.find_anchoring(root=b"\x42" * 32) is None
 
 
 def test_a_batch_of_a_thousand_is_one_transaction_and_revoking_one_leaves_the_others_valid(
@@ -125,7 +123,7 @@ def test_a_batch_of_a_thousand_is_one_transaction_and_revoking_one_leaves_the_ot
 ) -> None:
     credentials = [ledger.seal(n=n) for n in range(1000)]
     before = ledger.client.block_number()
-    batch = reg.anchor_batch(**ledger.kw, issuer=ledger.issuer, credentials=credentials)
+    batch = ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=credentials)
     assert ledger.client.block_number() == before + 1
     ids = [c.credential_id() for c in credentials]
     assert batch.credential_ids == ids
@@ -133,16 +131,15 @@ def test_a_batch_of_a_thousand_is_one_transaction_and_revoking_one_leaves_the_ot
 
     ledger.tick()
     revoked = ids[500]
-    mined = reg.revoke(
-        **ledger.kw,
+    mined = ledger.gw.revoke(
         issuer=ledger.issuer,
         root=batch.root,
         credential_id=revoked,
         proof=batch.proof(revoked),
         reason=ReasonCode.FRAUD,
     )
-    found = reg.status_at(**ledger.kw, root=batch.root, credential_id=revoked, at=mined.timestamp)
-    assert found == reg.StatusAt(Status.REVOKED, ReasonCode.FRAUD)
+    found = ledger.gw.status_at(root=batch.root, credential_id=revoked, at=mined.timestamp)
+    assert found == StatusAt(Status.REVOKED, ReasonCode.FRAUD)
     # Every 7th credential, plus the revoked one's neighbours, which share its proof's siblings.
     others = [i for n, i in enumerate(ids) if n != 500 and (n % 7 == 0 or abs(n - 500) <= 2)]
     for credential_id in others:
@@ -151,13 +148,13 @@ def test_a_batch_of_a_thousand_is_one_transaction_and_revoking_one_leaves_the_ot
 
 def test_an_unsigned_anchor_transaction_signed_elsewhere_anchors_the_root(ledger: Ledger) -> None:
     root = leaf_of(ledger.seal().credential_id())
-    tx = reg.build_anchor_tx(
-        **ledger.kw, issuer_address=ledger.issuer.address, root=root, kind=Kind.QUALIFICATION
+    tx = ledger.gw.prepare_anchor(
+        issuer_address=ledger.issuer.address, root=root, kind=Kind.QUALIFICATION
     )
     assert tx["from"] == ledger.issuer.address and tx["to"] == ledger.registry.address
     raw = bytes(ledger.issuer.sign_transaction(tx).raw_transaction)
     receipt = ledger.client.send_raw(raw)
-    anchor = reg.anchor_of(**ledger.kw, root=root)
+    anchor = ledger.gw.anchor_of(root=root)
     assert anchor is not None and anchor.issuer == ledger.issuer.address
     assert anchor.anchored_at == ledger.client.block_timestamp(receipt["blockNumber"])
 
@@ -166,17 +163,17 @@ def test_building_an_anchor_transaction_for_a_kind_the_issuer_lacks_fails_before
     ledger: Ledger,
 ) -> None:
     with pytest.raises(Unauthorised) as info:
-        reg.build_anchor_tx(
-            **ledger.kw, issuer_address=ledger.issuer.address, root=b"\x01" * 32, kind=Kind.AWARD
+        ledger.gw.prepare_anchor(
+            issuer_address=ledger.issuer.address, root=b"\x01" * 32, kind=Kind.AWARD
         )
     assert info.value.error == "NotAuthorised"
 
 
 def test_anchoring_the_same_batch_twice_is_a_conflict(ledger: Ledger) -> None:
     sealed = ledger.seal()
-    reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=sealed)
+    ledger.gw.anchor_batch(ledger.issuer, [sealed])
     with pytest.raises(Conflict) as info:
-        reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=sealed)
+        ledger.gw.anchor_batch(ledger.issuer, [sealed])
     assert info.value.error == "AlreadyAnchored"
 
 
@@ -187,40 +184,39 @@ def test_withdrawing_an_issuer_keeps_its_earlier_credentials_valid_but_blocks_ne
     ledger: Ledger,
 ) -> None:
     earlier = ledger.seal(n=1)
-    batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=earlier)
+    batch = ledger.gw.anchor_batch(ledger.issuer, [earlier])
     ledger.tick()
-    withdrawn = reg.withdraw_issuer(
-        **ledger.kw, admin=ledger.admin, issuer=ledger.issuer.address, kind=Kind.QUALIFICATION
+    withdrawn = ledger.gw.withdraw_issuer(
+        admin=ledger.admin, issuer=ledger.issuer.address, kind=Kind.QUALIFICATION
     )
     ledger.tick()
     later = ledger.client.block_timestamp()
     assert withdrawn.timestamp < later
     assert status(ledger, batch.root, earlier.credential_id(), later) is Status.VALID
     with pytest.raises(Unauthorised) as info:
-        reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=ledger.seal(n=2))
+        ledger.gw.anchor_batch(ledger.issuer, [ledger.seal(n=2)])
     assert info.value.error == "NotAuthorised"
     # Its other kind is untouched.
-    reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=ledger.seal(Kind.CREDIT, n=3))
+    ledger.gw.anchor_batch(ledger.issuer, [ledger.seal(Kind.CREDIT, n=3)])
 
 
 def test_only_the_admin_authorises_issuers(ledger: Ledger) -> None:
     with pytest.raises(Unauthorised) as info:
-        reg.authorise_issuer(
-            **ledger.kw, admin=ledger.issuer, issuer=ledger.issuer.address, kind=Kind.AWARD
+        ledger.gw.authorise_issuer(
+            admin=ledger.issuer, issuer=ledger.issuer.address, kind=Kind.AWARD
         )
     assert info.value.error == "NotAdmin"
 
 
 def test_only_the_anchoring_issuer_revokes_its_credentials(ledger: Ledger) -> None:
     other = ledger.chain.accounts[2]
-    reg.authorise_issuer(
-        **ledger.kw, admin=ledger.admin, issuer=other.address, kind=Kind.QUALIFICATION
+    ledger.gw.authorise_issuer(
+        admin=ledger.admin, issuer=other.address, kind=Kind.QUALIFICATION
     )
     sealed = ledger.seal()
-    batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=sealed)
+    batch = ledger.gw.anchor_batch(ledger.issuer, [sealed])
     with pytest.raises(Unauthorised) as info:
-        reg.revoke(
-            **ledger.kw,
+        ledger.gw.revoke(
             issuer=other,
             root=batch.root,
             credential_id=sealed.credential_id(),
@@ -235,7 +231,7 @@ def test_only_the_anchoring_issuer_revokes_its_credentials(ledger: Ledger) -> No
 
 def test_status_before_at_and_after_a_suspension_and_its_reinstatement(ledger: Ledger) -> None:
     credentials = [ledger.seal(n=n) for n in range(3)]
-    batch = reg.anchor_batch(**ledger.kw, issuer=ledger.issuer, credentials=credentials)
+    batch = ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=credentials)
     target = credentials[1].credential_id()
     member: dict[str, Any] = {
         "root": batch.root,
@@ -243,19 +239,19 @@ def test_status_before_at_and_after_a_suspension_and_its_reinstatement(ledger: L
         "proof": batch.proof(target),
     }
     ledger.tick()
-    suspended = reg.suspend(
-        **ledger.kw, issuer=ledger.issuer, **member, reason=ReasonCode.UNDER_INVESTIGATION
+    suspended = ledger.gw.suspend(
+        issuer=ledger.issuer, **member, reason=ReasonCode.UNDER_INVESTIGATION
     )
     ledger.tick()
-    reinstated = reg.reinstate(**ledger.kw, issuer=ledger.issuer, **member)
+    reinstated = ledger.gw.reinstate(issuer=ledger.issuer, **member)
     t0, t1, t2 = batch.anchored_at, suspended.timestamp, reinstated.timestamp
     assert t0 < t1 < t2
 
     assert status(ledger, batch.root, target, t0 - 1) is Status.NOT_ANCHORED
     assert status(ledger, batch.root, target, t0) is Status.VALID
     assert status(ledger, batch.root, target, t1 - 1) is Status.VALID
-    during = reg.status_at(**ledger.kw, root=batch.root, credential_id=target, at=t1)
-    assert during == reg.StatusAt(Status.SUSPENDED, ReasonCode.UNDER_INVESTIGATION)
+    during = ledger.gw.status_at(root=batch.root, credential_id=target, at=t1)
+    assert during == StatusAt(Status.SUSPENDED, ReasonCode.UNDER_INVESTIGATION)
     assert status(ledger, batch.root, target, t2 - 1) is Status.SUSPENDED
     assert status(ledger, batch.root, target, t2) is Status.VALID
     assert status(ledger, batch.root, target, t2 + 10**6) is Status.VALID
@@ -265,25 +261,25 @@ def test_status_before_at_and_after_a_suspension_and_its_reinstatement(ledger: L
 
 def test_a_revocation_counts_from_its_block_time_for_good_with_its_reason(ledger: Ledger) -> None:
     sealed = ledger.seal()
-    batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=sealed)
+    batch = ledger.gw.anchor_batch(ledger.issuer, [sealed])
     member: dict[str, Any] = {
         "root": batch.root,
         "credential_id": sealed.credential_id(),
         "proof": [],
     }
     ledger.tick()
-    reg.suspend(**ledger.kw, issuer=ledger.issuer, **member, reason=ReasonCode.UNDER_INVESTIGATION)
+    ledger.gw.suspend(issuer=ledger.issuer, **member, reason=ReasonCode.UNDER_INVESTIGATION)
     ledger.tick()
-    revoked = reg.revoke(**ledger.kw, issuer=ledger.issuer, **member, reason=ReasonCode.COURT_ORDER)
+    revoked = ledger.gw.revoke(issuer=ledger.issuer, **member, reason=ReasonCode.COURT_ORDER)
     t = revoked.timestamp
     assert status(ledger, batch.root, sealed.credential_id(), t - 1) is Status.SUSPENDED
     for at in (t, t + 1, t + 10**6):
-        found = reg.status_at(
-            **ledger.kw, root=batch.root, credential_id=member["credential_id"], at=at
+        found = ledger.gw.status_at(
+            root=batch.root, credential_id=member["credential_id"], at=at
         )
-        assert found == reg.StatusAt(Status.REVOKED, ReasonCode.COURT_ORDER)
+        assert found == StatusAt(Status.REVOKED, ReasonCode.COURT_ORDER)
     with pytest.raises(Conflict) as info:
-        reg.reinstate(**ledger.kw, issuer=ledger.issuer, **member)
+        ledger.gw.reinstate(issuer=ledger.issuer, **member)
     assert info.value.error == "AlreadyRevoked"
 
 
@@ -291,11 +287,10 @@ def test_a_superseded_credential_reads_superseded_from_then_and_names_its_succes
     ledger: Ledger,
 ) -> None:
     old, new = ledger.seal(n=1), ledger.seal(n=2)
-    old_batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=old)
-    new_batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=new)
+    old_batch = ledger.gw.anchor_batch(ledger.issuer, [old])
+    new_batch = ledger.gw.anchor_batch(ledger.issuer, [new])
     ledger.tick()
-    mined = reg.supersede(
-        **ledger.kw,
+    mined = ledger.gw.supersede(
         issuer=ledger.issuer,
         old_root=old_batch.root,
         old_id=old.credential_id(),
@@ -307,8 +302,8 @@ def test_a_superseded_credential_reads_superseded_from_then_and_names_its_succes
     assert status(ledger, old_batch.root, old.credential_id(), mined.timestamp - 1) is Status.VALID
     assert status(ledger, old_batch.root, old.credential_id(), mined.timestamp) is Status.SUPERSEDED
     assert status(ledger, new_batch.root, new.credential_id(), mined.timestamp) is Status.VALID
-    successor = reg.successor_of(
-        **ledger.kw, root=old_batch.root, credential_id=old.credential_id()
+    successor = ledger.gw.successor_of(
+        root=old_batch.root, credential_id=old.credential_id()
     )
     assert successor == (new_batch.root, new.credential_id())
 
@@ -331,7 +326,7 @@ def _refused(ledger: Ledger, action: Any, *words: str) -> str:
 def test_an_empty_batch_is_refused_before_any_transaction(ledger: Ledger) -> None:
     _refused(
         ledger,
-        lambda: reg.anchor_batch(**ledger.kw, issuer=ledger.issuer, credentials=[]),
+        lambda: ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=[]),
         "at least one credential",
     )
 
@@ -340,7 +335,7 @@ def test_a_batch_over_the_size_limit_is_refused_before_any_transaction(ledger: L
     too_many = [ledger.seal()] * (MAX_BATCH + 1)
     _refused(
         ledger,
-        lambda: reg.anchor_batch(**ledger.kw, issuer=ledger.issuer, credentials=too_many),
+        lambda: ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=too_many),
         "at most 10,000",
         "10,001",
         "split it",
@@ -351,7 +346,7 @@ def test_a_batch_mixing_kinds_is_refused_before_any_transaction(ledger: Ledger) 
     mixed = [ledger.seal(Kind.QUALIFICATION), ledger.seal(Kind.CREDIT, n=1)]
     _refused(
         ledger,
-        lambda: reg.anchor_batch(**ledger.kw, issuer=ledger.issuer, credentials=mixed),
+        lambda: ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=mixed),
         "credential 1 is of kind CREDIT, not QUALIFICATION",
     )
 
@@ -362,8 +357,8 @@ def test_a_document_whose_kind_is_not_the_batch_kind_is_refused_before_any_trans
     credentials = [ledger.seal(Kind.QUALIFICATION)]
     _refused(
         ledger,
-        lambda: reg.anchor_batch(
-            **ledger.kw, issuer=ledger.issuer, credentials=credentials, kind=Kind.CREDIT
+        lambda: ledger.gw.anchor_batch(
+            issuer=ledger.issuer, credentials=credentials, kind=Kind.CREDIT
         ),
         "credential 0 is of kind QUALIFICATION, not CREDIT",
     )
@@ -375,7 +370,7 @@ def test_the_same_credential_twice_in_a_batch_is_refused_before_any_transaction(
     a, b = ledger.seal(n=1), ledger.seal(n=2)
     _refused(
         ledger,
-        lambda: reg.anchor_batch(**ledger.kw, issuer=ledger.issuer, credentials=[a, b, a]),
+        lambda: ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=[a, b, a]),
         "credentials 0 and 2 are the same credential",
         a.credential_id().hex(),
     )
@@ -387,7 +382,7 @@ def test_a_document_naming_another_issuer_is_refused_before_any_transaction(
     foreign = ledger.seal(issuer=ledger.admin.address)
     _refused(
         ledger,
-        lambda: reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=foreign),
+        lambda: ledger.gw.anchor_batch(ledger.issuer, [foreign]),
         f"names issuer {ledger.admin.address}",
     )
 
@@ -398,8 +393,7 @@ def test_something_that_is_not_a_sealed_credential_is_refused_before_any_transac
     disclosure = ledger.seal().disclose([])
     _refused(
         ledger,
-        lambda: reg.anchor_batch(
-            **ledger.kw,
+        lambda: ledger.gw.anchor_batch(
             issuer=ledger.issuer,
             credentials=[disclosure],  # type: ignore[list-item]
         ),
@@ -411,13 +405,12 @@ def test_a_revocation_whose_proof_does_not_reach_the_root_is_refused_before_any_
     ledger: Ledger,
 ) -> None:
     credentials = [ledger.seal(n=n) for n in range(4)]
-    batch = reg.anchor_batch(**ledger.kw, issuer=ledger.issuer, credentials=credentials)
+    batch = ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=credentials)
     wrong_proof = batch.proof(credentials[0].credential_id())
     target = credentials[1].credential_id()
     _refused(
         ledger,
-        lambda: reg.revoke(
-            **ledger.kw,
+        lambda: ledger.gw.revoke(
             issuer=ledger.issuer,
             root=batch.root,
             credential_id=target,
@@ -437,11 +430,10 @@ def test_a_suspension_without_a_known_reason_is_refused_before_any_transaction(
     ledger: Ledger, reason: Any, words: str
 ) -> None:
     sealed = ledger.seal()
-    batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=sealed)
+    batch = ledger.gw.anchor_batch(ledger.issuer, [sealed])
     _refused(
         ledger,
-        lambda: reg.suspend(
-            **ledger.kw,
+        lambda: ledger.gw.suspend(
             issuer=ledger.issuer,
             root=batch.root,
             credential_id=sealed.credential_id(),
@@ -455,15 +447,14 @@ def test_a_suspension_without_a_known_reason_is_refused_before_any_transaction(
 def test_malformed_ids_and_kinds_are_refused_before_any_transaction(ledger: Ledger) -> None:
     _refused(
         ledger,
-        lambda: reg.build_anchor_tx(
-            **ledger.kw, issuer_address=ledger.issuer.address, root=b"\x01" * 31, kind=Kind.CREDIT
+        lambda: ledger.gw.prepare_anchor(
+            issuer_address=ledger.issuer.address, root=b"\x01" * 31, kind=Kind.CREDIT
         ),
         "root must be 32 bytes, got 31 bytes",
     )
     _refused(
         ledger,
-        lambda: reg.authorise_issuer(
-            **ledger.kw,
+        lambda: ledger.gw.authorise_issuer(
             admin=ledger.admin,
             issuer=ledger.issuer.address,
             kind=9,  # type: ignore[arg-type]
@@ -472,8 +463,8 @@ def test_malformed_ids_and_kinds_are_refused_before_any_transaction(ledger: Ledg
     )
     _refused(
         ledger,
-        lambda: reg.authorise_issuer(
-            **ledger.kw, admin=ledger.admin, issuer="0x1234", kind=Kind.AWARD
+        lambda: ledger.gw.authorise_issuer(
+            admin=ledger.admin, issuer="0x1234", kind=Kind.AWARD
         ),
         "issuer is not an Ethereum address",
     )

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from ledger import registry as reg
 from ledger.documents import Disclosure, Kind, RevealedField, SealedCredential
 from ledger.errors import ValidationFailed
 from ledger.crypto.merkle import leaf_of
@@ -46,7 +45,7 @@ def issue(
     ledger: Ledger, count: int = 3, **changes: object
 ) -> tuple[list[SealedCredential], Batch]:
     credentials = [ledger.seal(n=n, **changes) for n in range(count)]  # type: ignore[arg-type]
-    batch = reg.anchor_batch(**ledger.kw, issuer=ledger.issuer, credentials=credentials)
+    batch = ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=credentials)
     return credentials, batch
 
 
@@ -111,7 +110,7 @@ def test_a_genuine_credential_in_a_batch_passes_every_check(ledger: Ledger) -> N
 
 def test_a_single_credential_verifies_with_an_empty_proof(ledger: Ledger) -> None:
     sealed = ledger.seal()
-    batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=sealed)
+    batch = ledger.gw.anchor_batch(ledger.issuer, [sealed])
     report = check(ledger, sealed, batch, batch.anchored_at)
     assert report.ok
     assert report.check(INTEGRITY).details["proof_length"] == 0
@@ -238,8 +237,7 @@ def test_a_revoked_credential_fails_status_at_from_the_revocation_on_with_its_re
     credentials, batch = issue(ledger)
     target = credentials[2]
     ledger.tick()
-    revoked = reg.revoke(
-        **ledger.kw,
+    revoked = ledger.gw.revoke(
         issuer=ledger.issuer,
         root=batch.root,
         credential_id=target.credential_id(),
@@ -266,11 +264,11 @@ def test_a_credential_suspended_at_the_instant_fails_status_at_and_passes_after_
         "proof": batch.proof(target.credential_id()),
     }
     ledger.tick()
-    suspended = reg.suspend(
-        **ledger.kw, issuer=ledger.issuer, **member, reason=ReasonCode.UNDER_INVESTIGATION
+    suspended = ledger.gw.suspend(
+        issuer=ledger.issuer, **member, reason=ReasonCode.UNDER_INVESTIGATION
     )
     ledger.tick()
-    reinstated = reg.reinstate(**ledger.kw, issuer=ledger.issuer, **member)
+    reinstated = ledger.gw.reinstate(issuer=ledger.issuer, **member)
     assert check(ledger, target, batch, suspended.timestamp - 1).ok
     for at in (suspended.timestamp, reinstated.timestamp - 1):
         report = check(ledger, target, batch, at)
@@ -282,11 +280,10 @@ def test_a_credential_suspended_at_the_instant_fails_status_at_and_passes_after_
 
 def test_a_superseded_credential_fails_status_at_and_names_its_successor(ledger: Ledger) -> None:
     old, new = ledger.seal(n=1), ledger.seal(n=2)
-    old_batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=old)
-    new_batch = reg.anchor_one(**ledger.kw, issuer=ledger.issuer, sealed=new)
+    old_batch = ledger.gw.anchor_batch(ledger.issuer, [old])
+    new_batch = ledger.gw.anchor_batch(ledger.issuer, [new])
     ledger.tick()
-    mined = reg.supersede(
-        **ledger.kw,
+    mined = ledger.gw.supersede(
         issuer=ledger.issuer,
         old_root=old_batch.root,
         old_id=old.credential_id(),

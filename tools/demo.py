@@ -2,7 +2,7 @@
 
 Issuers get their own keys and are authorised by the admin; firms are registered by their
 identity credentials; the dataset is anchored in batches per issuer and kind, each batch signed
-by its issuer's own key and relayed through `api.credentials` exactly as the HTTP API relays it;
+by its issuer's own key and relayed through the credential use cases (`ledger.service.credentials`) exactly as the HTTP API relays it;
 some credentials are revoked or suspended; a sample is verified; a summary is printed.
 
 The demo never writes into an existing ledger: it uses a new temporary directory, or the
@@ -27,16 +27,17 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 
-from api import credentials as svc
+from api.db.credentials import SqlCredentialFiles
 from api.db.journal import Store
-from ledger import registry as reg
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.errors import ConfigurationError, ValidationFailed
 from ledger.crypto.merkle import MerkleTree
-from ledger.registry import ReasonCode
+from ledger.model.credential import ReasonCode
 from ledger.runtime import Runtime, open_runtime
+from ledger.rules.anchoring import MAX_BATCH
 from ledger.rules.verify import ANCHORING, INTEGRITY, STATUS_AT, VALIDITY_WINDOW, CheckStatus
+from ledger.service.credentials import CredentialService
 from tools import synthetic
 
 ISSUER_FUNDS = 10**21  # wei: thousands of anchors at the embedded chain's fees
@@ -99,9 +100,9 @@ class DemoOptions:
         """ValidationFailed for options that cannot work, before anything is created."""
         if not 0 < self.scale <= 100:
             raise ValidationFailed(f"--scale must be above 0 and at most 100, got {self.scale}")
-        if not 1 <= self.batch_size <= reg.MAX_BATCH:
+        if not 1 <= self.batch_size <= MAX_BATCH:
             raise ValidationFailed(
-                f"--batch-size must be between 1 and {reg.MAX_BATCH:,}, got {self.batch_size}"
+                f"--batch-size must be between 1 and {MAX_BATCH:,}, got {self.batch_size}"
             )
         if self.sample < 0:
             raise ValidationFailed(f"--sample must not be negative, got {self.sample}")
@@ -112,7 +113,7 @@ class Anchored:
     """Where one anchored credential sits: its batch root, proof and issuer."""
 
     root: bytes
-    proof: list[str]  # 0x-hex, as the service returns it
+    proof: tuple[bytes, ...]
     issuer: LocalAccount
     sealed: SealedCredential
 
@@ -221,19 +222,29 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> dict[str
 # ---------------------------------------------------------------------- steps
 
 
+def credential_service(store: Store) -> CredentialService:
+    """The credential use cases on the store's registry and tables, as the HTTP API builds them."""
+    return CredentialService(store.runtime.registry, SqlCredentialFiles(store))
+
+
+def admin_tx(rt: Runtime, function: str, issuer: str, kind: Kind) -> dict[str, Any]:
+    """The admin's unsigned authoriseIssuer/withdrawIssuer transaction (its nonce taken in order)."""
+    registry = rt.registry
+    return rt.client.build(rt.operator, {"to": registry.address,
+                                         "data": registry.calldata(function, issuer, int(kind))})
+
+
 def register_issuers(rt: Runtime, store: Store, dataset: synthetic.Dataset, say: Progress) -> float:
     """Fund every issuer's own key and have the admin authorise it for its kinds."""
     t0 = time.perf_counter()
     admin = rt.operator
-    registry = rt.contract("CredentialRegistry")
+    service = credential_service(store)
     say.step(f"registering {len(dataset.issuers)} issuers, each with its own key")
     for issuer in dataset.issuers:
         rt.client.fund(admin, issuer.address, ISSUER_FUNDS)
         for kind in issuer.kinds:
-            tx = rt.client.build(
-                admin, registry.functions.authoriseIssuer(issuer.address, int(kind))
-            )
-            svc.relay_admin(store, signer=admin.address, signed_tx=sign(admin, tx))
+            tx = admin_tx(rt, "authoriseIssuer", issuer.address, kind)
+            service.relay_admin(signer=admin.address, signed_tx=sign(admin, tx))
     return time.perf_counter() - t0
 
 
@@ -247,7 +258,7 @@ def anchor_batches(
     what: str,
 ) -> _Tally:
     """Anchor each (issuer, kind, credentials) batch with the issuer's own signed transaction."""
-    registry = rt.contract("CredentialRegistry")
+    service = credential_service(store)
     work = list(batches)
     total = sum(len(b[2]) for b in work)
     tally = _Tally()
@@ -257,22 +268,13 @@ def anchor_batches(
         # The issuer's side: the root of its batch, and its own signature on the anchor.
         ids = [c.credential_id() for c in credentials]
         root = MerkleTree.build(ids).root
-        tx = reg.build_anchor_tx(
-            client=rt.client, registry=registry, issuer_address=issuer.address, root=root, kind=kind
-        )
-        batch = svc.relay_anchor(
-            store, signer=issuer.address, documents=credentials, signed_tx=sign(issuer.account, tx)
+        tx = rt.registry.prepare_anchor(issuer.address, root, kind)
+        batch = service.relay_anchor(
+            signer=issuer.address, documents=credentials, signed_tx=sign(issuer.account, tx)
         )
         receipt = rt.client.w3.eth.get_transaction_receipt(HexBytes(batch.tx_hash))
-        by_id = {c["credential_id"]: c["proof"] for c in batch.credentials}
-        batch_root = bytes(HexBytes(batch.root))
         for cid, sealed in zip(ids, credentials, strict=True):
-            anchored[cid] = Anchored(
-                batch_root,
-                by_id["0x" + cid.hex()],
-                issuer.account,
-                sealed,
-            )
+            anchored[cid] = Anchored(batch.root, batch.proofs[cid], issuer.account, sealed)
         tally.batches += 1
         tally.credentials += len(credentials)
         tally.gas += int(receipt["gasUsed"])
@@ -301,20 +303,19 @@ def change_statuses(
     n_suspend = max(1, round(SUSPENSIONS * options.scale))
     chosen = rng.sample(pool, min(len(pool), n_revoke + n_suspend))
     plan = {"revoke": chosen[:n_revoke], "suspend": chosen[n_revoke:]}
-    registry = rt.contract("CredentialRegistry")
+    registry = rt.registry
+    service = credential_service(store)
     say.step(f"revoking {len(plan['revoke'])} and suspending {len(plan['suspend'])} credentials")
     for action, ids in plan.items():
         for cid in ids:
             item = anchored[cid]
             reason = _reason_for(action, item.sealed.document.kind)
-            fn = getattr(registry.functions, _STATUS_FUNCTIONS[action])(
-                item.root, cid, [bytes(HexBytes(p)) for p in item.proof], int(reason)
+            tx = registry.prepare(
+                item.issuer.address, _STATUS_FUNCTIONS[action], item.root, cid, list(item.proof), int(reason)
             )
-            tx = rt.client.build(item.issuer.address, fn)
-            svc.relay_status_change(
-                store,
+            service.relay_status_change(
                 signer=item.issuer.address,
-                credential_id="0x" + cid.hex(),
+                credential_id=cid,
                 action=action,
                 signed_tx=sign(item.issuer, tx),
             )
@@ -362,11 +363,11 @@ def verify_sample(
     reasons: dict[str, str] = {}
     mismatches: list[str] = []
     durations: list[float] = []
+    service = credential_service(store)
     for case, sealed, expected, claimed in cases:
         t0 = time.perf_counter()
-        report = svc.verify_document(
-            store, sealed.to_dict(), at=now, expected_subject=sealed.document.subject,
-            credential_id=None if claimed is None else "0x" + claimed.hex(),
+        report = service.verify_document(
+            sealed.to_dict(), at=now, expected_subject=sealed.document.subject, credential_id=claimed
         )
         durations.append(time.perf_counter() - t0)
         got = "VALID" if report.ok else "INVALID"

@@ -2,7 +2,7 @@
 
 Every row is validated first; one bad row rejects the whole file and nothing is anchored. The
 batch is sealed with fresh random salts, the anchor transaction is signed with the issuer's own
-key and relayed through `api.credentials.relay_anchor` (as the HTTP API does), and the holder
+key and relayed through `CredentialService.relay_anchor` (as the HTTP API does), and the holder
 copies (documents with their salts, proofs and root) are written to a JSON file next to the input.
 """
 
@@ -23,15 +23,17 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from pydantic import ValidationError
 
-from api import credentials as svc
+from api.db.credentials import SqlCredentialFiles
 from api.db.journal import Store
-from ledger import registry as reg
+from api.views import credentials as views
 from ledger.crypto.canonical import canonical_json
 from ledger.config import Settings
 from ledger.documents import Document, DocumentError, Kind, SealedCredential, parse_document
 from ledger.errors import ContractRevert, LedgerError, Unauthorised, ValidationFailed
 from ledger.crypto.merkle import MerkleTree
+from ledger.rules.anchoring import MAX_BATCH
 from ledger.runtime import open_runtime
+from ledger.service.credentials import CredentialService
 
 MAX_SHOWN = 20  # row problems listed in one message
 
@@ -175,10 +177,10 @@ def build_documents(
     """
     if not rows:
         raise ImportRejected(path, ["the file holds no documents"])
-    if len(rows) > reg.MAX_BATCH:
+    if len(rows) > MAX_BATCH:
         raise ImportRejected(
             path,
-            [f"{len(rows):,} documents; one batch holds at most {reg.MAX_BATCH:,}: split the file"],
+            [f"{len(rows):,} documents; one batch holds at most {MAX_BATCH:,}: split the file"],
         )
     documents: list[Document] = []
     problems: list[str] = []
@@ -266,15 +268,9 @@ def import_file(
     with open_runtime(settings or Settings()) as rt:
         store = Store(rt)
         store.reconcile()
-        registry = rt.contract("CredentialRegistry")
+        registry = rt.registry
         try:
-            tx = reg.build_anchor_tx(
-                client=rt.client,
-                registry=registry,
-                issuer_address=issuer.address,
-                root=root,
-                kind=kind,
-            )
+            tx = registry.prepare_anchor(issuer.address, root, kind)
         except Unauthorised as exc:
             raise Unauthorised(
                 exc.error,
@@ -299,26 +295,28 @@ def import_file(
         # The salts are written before the batch is relayed: a holder copy must never be lost.
         _write_private_json(out, holder)
         try:
-            batch = svc.relay_anchor(
-                store, signer=issuer.address, documents=sealed, signed_tx=_sign(issuer, tx)
+            shown = views.anchored_batch(
+                CredentialService(registry, SqlCredentialFiles(store)).relay_anchor(
+                    signer=issuer.address, documents=sealed, signed_tx=_sign(issuer, tx)
+                )
             )
         except BaseException:
             # Keep the salts if the root reached the chain (or that cannot be told); otherwise
             # nothing was anchored and nothing should be left behind.
             try:
-                on_chain = reg.anchor_of(client=rt.client, registry=registry, root=root) is not None
+                on_chain = registry.anchor_of(root) is not None
             except (LedgerError, OSError, ValueError):
                 on_chain = True
             if not on_chain:
                 out.unlink(missing_ok=True)
             raise
-        receipt = rt.client.w3.eth.get_transaction_receipt(HexBytes(batch.tx_hash))
-        proofs = {c["credential_id"]: c["proof"] for c in batch.credentials}
+        receipt = rt.client.w3.eth.get_transaction_receipt(HexBytes(shown["tx_hash"]))
+        proofs = {c["credential_id"]: c["proof"] for c in shown["credentials"]}
         holder.update(
             status="anchored",
-            tx_hash=batch.tx_hash,
-            block_number=batch.block_number,
-            anchored_at=batch.anchored_at.isoformat(),
+            tx_hash=shown["tx_hash"],
+            block_number=shown["block_number"],
+            anchored_at=shown["anchored_at"],
             gas_used=int(receipt["gasUsed"]),
         )
         for entry in entries:
@@ -329,8 +327,8 @@ def import_file(
         "kind": kind.name,
         "issuer": issuer.address,
         "root": holder["root"],
-        "tx_hash": batch.tx_hash,
-        "block_number": batch.block_number,
+        "tx_hash": shown["tx_hash"],
+        "block_number": shown["block_number"],
         "gas_used": holder["gas_used"],
         "output": str(out),
     }

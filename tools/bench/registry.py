@@ -3,7 +3,7 @@ concurrent writers.
 
 The Merkle figure is the issuer's side alone (`ledger.crypto.merkle`, no chain). Every other figure is
 measured through the service layer the HTTP API uses (issuer-signed transactions relayed by
-`api.credentials`); the concurrent writers go through a real HTTP server.
+`ledger.service.credentials`); the concurrent writers go through a real HTTP server.
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from sqlmodel import col, func, select
 
-from api import credentials as svc
+from api.db.credentials import CredentialRecord
 from api.db.events import ChainEvent
 from api.db.journal import Store
-from ledger import registry as reg
+from api.views import credentials as views
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.crypto.merkle import MerkleTree
-from ledger.registry import ReasonCode
+from ledger.model.credential import Batch, ReasonCode
+from ledger.rules.anchoring import check_batch
 from ledger.crypto.requests import sign_request
 from ledger.runtime import Runtime, open_runtime
 from tools import demo, synthetic
@@ -124,37 +125,31 @@ def gas_and_verify(data_dir: Path, *, samples: int = 200) -> dict[str, Any]:
         authorise(rt, store, issuer.account, [Kind.QUALIFICATION])
         single = anchor(rt, store, issuer.account, sealed[:1])
         thousand = anchor(rt, store, issuer.account, sealed[1:])
-        target = thousand.credentials[0]
-        registry = rt.contract("CredentialRegistry")
-        fn = registry.functions.revoke(
-            bytes(HexBytes(thousand.root)),
-            bytes(HexBytes(target["credential_id"])),
-            [bytes(HexBytes(p)) for p in target["proof"]],
-            int(ReasonCode.FRAUD),
+        target, proof = next(iter(thousand.proofs.items()))
+        service = demo.credential_service(store)
+        tx = rt.registry.prepare(
+            issuer.address, "revoke", thousand.root, target, list(proof), int(ReasonCode.FRAUD)
         )
-        revoked = svc.relay_status_change(
-            store,
+        revoked = service.relay_status_change(
             signer=issuer.address,
-            credential_id=target["credential_id"],
+            credential_id=target,
             action="revoke",
-            signed_tx=demo.sign(issuer.account, rt.client.build(issuer.address, fn)),
+            signed_tx=demo.sign(issuer.account, tx),
         )
         now = rt.client.block_timestamp()
         timings = []
         for item in sealed[2 : 2 + samples]:
             document = item.to_dict()
             t0 = time.perf_counter()
-            report = svc.verify_document(
-                store, document, at=now, expected_subject=item.document.subject
-            )
+            report = service.verify_document(document, at=now, expected_subject=item.document.subject)
             timings.append(time.perf_counter() - t0)
-            assert report.ok, svc.report_json(report)
+            assert report.ok, views.report(report)
         return {
             "anchor_gas_per_batch_1": gas_of(rt, single.tx_hash),
             "anchor_gas_batch1000": gas_of(rt, thousand.tx_hash),
             "anchor_gas_per_credential_batch1000": round(gas_of(rt, thousand.tx_hash) / 1000, 1),
-            "revoke_in_batch_gas": gas_of(rt, revoked["tx_hash"]),
-            "revoke_proof_hashes": len(target["proof"]),
+            "revoke_in_batch_gas": gas_of(rt, revoked.mined.tx_hash),
+            "revoke_proof_hashes": len(proof),
             "verify_ms_median": round(statistics.median(timings) * 1000, 2),
             "verify_samples": len(timings),
         }
@@ -163,31 +158,23 @@ def gas_and_verify(data_dir: Path, *, samples: int = 200) -> dict[str, Any]:
 def authorise(rt: Runtime, store: Store, issuer: LocalAccount, kinds: list[Kind]) -> None:
     """Fund `issuer` and have the admin authorise it (the admin's own signed transactions)."""
     rt.client.fund(rt.operator, issuer.address, demo.ISSUER_FUNDS)
-    registry = rt.contract("CredentialRegistry")
+    service = demo.credential_service(store)
     for kind in kinds:
-        tx = rt.client.build(
-            rt.operator, registry.functions.authoriseIssuer(issuer.address, int(kind))
-        )
-        svc.relay_admin(store, signer=rt.operator.address, signed_tx=demo.sign(rt.operator, tx))
+        tx = demo.admin_tx(rt, "authoriseIssuer", issuer.address, kind)
+        service.relay_admin(signer=rt.operator.address, signed_tx=demo.sign(rt.operator, tx))
 
 
 def anchor(
     rt: Runtime, store: Store, issuer: LocalAccount, sealed: list[SealedCredential]
-) -> svc.AnchoredBatch:
-    kind, ids = reg.check_batch(issuer.address, sealed)
-    tx = reg.build_anchor_tx(
-        client=rt.client,
-        registry=rt.contract("CredentialRegistry"),
-        issuer_address=issuer.address,
-        root=MerkleTree.build(ids).root,
-        kind=kind,
-    )
-    return svc.relay_anchor(
-        store, signer=issuer.address, documents=sealed, signed_tx=demo.sign(issuer, tx)
+) -> Batch:
+    kind, ids = check_batch(issuer.address, sealed)
+    tx = rt.registry.prepare_anchor(issuer.address, MerkleTree.build(ids).root, kind)
+    return demo.credential_service(store).relay_anchor(
+        signer=issuer.address, documents=sealed, signed_tx=demo.sign(issuer, tx)
     )
 
 
-def gas_of(rt: Runtime, tx_hash: str) -> int:
+def gas_of(rt: Runtime, tx_hash: bytes) -> int:
     return int(rt.client.w3.eth.get_transaction_receipt(HexBytes(tx_hash))["gasUsed"])
 
 
@@ -324,11 +311,11 @@ def check_ledger(
     with open_runtime(settings) as rt:
         store = Store(rt)
         store.reconcile()
-        registry = rt.contract("CredentialRegistry")
+        registry = rt.registry
         with store.session() as s:
             rows = s.exec(
-                select(svc.CredentialRecord.credential_id, svc.CredentialRecord.root).where(
-                    svc.CredentialRecord.chain_key == store.chain_key
+                select(CredentialRecord.credential_id, CredentialRecord.root).where(
+                    CredentialRecord.chain_key == store.chain_key
                 )
             ).all()
             anchored_events = s.exec(
@@ -348,7 +335,7 @@ def check_ledger(
                 continue
             roots[root] = issuer
         for root, issuer in roots.items():
-            found = reg.anchor_of(client=rt.client, registry=registry, root=bytes(HexBytes(root)))
+            found = registry.anchor_of(bytes(HexBytes(root)))
             if found is None or found.issuer != issuer:
                 outcome.lost.extend(c for c, (r, _) in acknowledged.items() if r == root)
         # Anything recorded or anchored beyond what was acknowledged was written twice or
