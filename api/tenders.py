@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 from hexbytes import HexBytes
-from sqlalchemy import Column, LargeBinary
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import col, select
 
 from api.credentials import CredentialRecord
 from api.encoding import to_hex
+from api.db import tenders as db
 from api.db.journal import Store
+from api.db.tenders import BidEnvelope, OpeningRecord, TenderRecord, TenderVersion
 from ledger.chain.relay import decode_signed_tx, relay
 from ledger.crypto.bids import authorisation
 from ledger.model.receipt import Mined
@@ -40,65 +40,6 @@ from ledger.tenders import TenderParams
 from ledger.rules.verify import CheckStatus
 
 MAX_ENVELOPE = 32 * 1024 * 1024
-
-
-class TenderRecord(SQLModel, table=True):
-    chain_key: str = Field(primary_key=True)
-    tender_id: str = Field(primary_key=True)
-    project_code: str = Field(index=True)
-    params: str  # TenderParams JSON
-    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    doc_hash: str
-    deadline: int
-    opening_public: str
-    officers: str  # JSON list
-    threshold: int
-    share_hashes: str  # JSON list
-    version: int
-    tx_hash: str
-    published_at: datetime
-
-
-class TenderVersion(SQLModel, table=True):
-    """Every published version of a tender: the first and each amendment, with its reason."""
-
-    chain_key: str = Field(primary_key=True)
-    tender_id: str = Field(primary_key=True)
-    version: int = Field(primary_key=True)
-    params: str
-    doc_hash: str
-    deadline: int
-    reason: str
-    tx_hash: str
-    published_at: datetime
-
-
-class BidEnvelope(SQLModel, table=True):
-    """A sealed bid as the bidder uploaded it; `committed` once its commitment is on chain."""
-
-    chain_key: str = Field(primary_key=True)
-    tender_id: str = Field(primary_key=True)
-    section: int = Field(primary_key=True)
-    bidder: str = Field(primary_key=True)
-    commitment: str = Field(primary_key=True)
-    envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    envelope_hash: str
-    committed: bool = False
-    uploaded_at: datetime
-
-
-class OpeningRecord(SQLModel, table=True):
-    chain_key: str = Field(primary_key=True)
-    tender_id: str = Field(primary_key=True)
-    section: int = Field(primary_key=True)
-    bidder: str = Field(primary_key=True)
-    outcome: str
-    reason: str
-    price: str | None = None
-    credential_ids: str  # JSON list
-    eligibility: str  # JSON report
-    eligible: bool
-    opened_at: datetime
 
 
 def _tender(store: Store, tender_id: str) -> TenderRecord:
@@ -145,23 +86,10 @@ def publish(
         raise ValidationFailed(f"the deadline {params.deadline.isoformat()} has passed")
     terms = service.terms_for(params, document=document, opening_public=opening_public, share_hashes=share_hashes,
                               officers=officers, threshold=threshold)
-    mined = rt.tender_book.publish_tender(rt.operator, params.tender_id(), terms)
-    row = TenderRecord(
-        chain_key=store.chain_key, tender_id=to_hex(params.tender_id()), project_code=params.project_code,
-        params=params.model_dump_json(), document=document, doc_hash=to_hex(keccak(document)),
-        deadline=deadline, opening_public=to_hex(opening_public),
-        officers=json.dumps([to_checksum_address(o) for o in officers]), threshold=threshold,
-        share_hashes=json.dumps([to_hex(h) for h in share_hashes]), version=1,
-        tx_hash=to_hex(mined.tx_hash), published_at=datetime.now(UTC),
-    )
-    with store.session() as s:
-        s.add(row)
-        s.add(TenderVersion(chain_key=store.chain_key, tender_id=row.tender_id, version=1, params=row.params,
-                            doc_hash=row.doc_hash, deadline=deadline, reason="published", tx_hash=row.tx_hash,
-                            published_at=row.published_at))
-        s.commit()
-    store.reconcile()
-    return tender_view(store, row)
+    db.file_documents(store, *db.tender_documents(params, document))
+    rt.tender_book.publish_tender(rt.operator, params.tender_id(), terms)
+    db.catch_up(store)
+    return tender_view(store, _tender(store, to_hex(params.tender_id())))
 
 
 def amend(store: Store, *, signer: str, tender_id: str, params: TenderParams, document: bytes, reason: str) -> dict[str, Any]:
@@ -171,20 +99,12 @@ def amend(store: Store, *, signer: str, tender_id: str, params: TenderParams, do
     if to_hex(params.tender_id()) != row.tender_id:
         raise ValidationFailed("an amendment cannot change the project code (it names the tender)")
     rt = store.runtime
-    mined = service.amend_on_chain(rt.tender_book, rt.operator, params=params, document=document, reason=reason)
-    version = rt.tender_book.tender(bytes(HexBytes(row.tender_id))).version
-    now = datetime.now(UTC)
-    with store.session() as s:
-        current = s.get(TenderRecord, (store.chain_key, row.tender_id))
-        assert current is not None
-        current.params, current.document, current.doc_hash = params.model_dump_json(), document, to_hex(keccak(document))
-        current.deadline, current.version = int(params.deadline.timestamp()), version
-        s.add(current)
-        s.add(TenderVersion(chain_key=store.chain_key, tender_id=row.tender_id, version=version,
-                            params=current.params, doc_hash=current.doc_hash, deadline=current.deadline,
-                            reason=reason, tx_hash=to_hex(mined.tx_hash), published_at=now))
-        s.commit()
-    store.reconcile()
+    if not reason.strip():
+        raise ValidationFailed("an amendment needs a reason")
+    db.file_documents(store, *db.tender_documents(params, document),
+                      (db.REASON, keccak(reason.encode()), reason.encode()))
+    service.amend_on_chain(rt.tender_book, rt.operator, params=params, document=document, reason=reason)
+    db.catch_up(store)
     return tender_view(store, _tender(store, tender_id))
 
 
@@ -272,31 +192,11 @@ def submit_bid(
     uscc = _identity_of(store, signer)
     full = authorisation({**auth, "tenderId": bytes(HexBytes(row.tender_id)), "section": section})
     relayer.check(full)  # dry run alone: late, replayed or badly signed bids are refused here, never batched
-    record = BidEnvelope(
-        chain_key=store.chain_key, tender_id=row.tender_id, section=section, bidder=signer,
-        commitment=to_hex(full.commitment), envelope=envelope, envelope_hash=to_hex(ciphertext_hash(envelope)),
-        uploaded_at=datetime.now(UTC),
-    )
-    with store.session() as s:
-        s.merge(record)
-        s.commit()
-    try:
-        mined = relayer.submit(full)
-    except BaseException:
-        with store.session() as s:
-            stale = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, signer, record.commitment))
-            if stale is not None and not stale.committed:
-                s.delete(stale)
-                s.commit()
-        raise
-    with store.session() as s:
-        stored = s.get(BidEnvelope, (store.chain_key, row.tender_id, section, signer, record.commitment))
-        assert stored is not None
-        stored.committed = True
-        s.add(stored)
-        s.commit()
+    db.file_documents(store, (db.ENVELOPE, full.commitment, envelope))
+    mined = relayer.submit(full)
+    db.catch_up(store)
     return {"tender_id": row.tender_id, "section": section, "bidder": signer, "firm": uscc,
-            "commitment": record.commitment, "envelope_hash": record.envelope_hash,
+            "commitment": to_hex(full.commitment), "envelope_hash": to_hex(ciphertext_hash(envelope)),
             "tx_hash": to_hex(mined.tx_hash), "block_number": mined.block_number}
 
 
@@ -308,7 +208,7 @@ def withdraw_by_signature(
     full = authorisation({**auth, "tenderId": bytes(HexBytes(row.tender_id)), "section": section})
     relayer.check(full)  # dry run alone: no live bid, too late or a bad signature is refused here
     mined = relayer.submit(full)
-    store.reconcile()
+    db.catch_up(store)
     return {"function": "submitBidsBySig (withdrawal)", "tx_hash": to_hex(mined.tx_hash),
             "block_number": mined.block_number}
 
@@ -336,7 +236,7 @@ def relay_signed(store: Store, *, signer: str, signed_tx: str, functions: Sequen
     if relayed.function not in functions:
         raise ValidationFailed(f"signed_tx calls {relayed.function}, expected {' or '.join(functions)}")
     mined = relay(book, relayed)
-    store.reconcile()
+    db.catch_up(store)
     return {"function": relayed.function, "tx_hash": to_hex(mined.tx_hash), "block_number": mined.block_number}
 
 
@@ -355,7 +255,7 @@ def open_section(store: Store, guarantee_check: GuaranteeCheck, *, signer: str, 
     shares: list[Share] = book.released_shares(tender.tender_id)
     key = rebuild_opening_key(tender, shares)
     bidders = book.bidders(tender.tender_id, section)
-    results = []
+    opened: list[str] = []
     valid = 0
     for bidder in sorted(bidders):
         bid = book.bid(tender.tender_id, section, bidder)
@@ -368,7 +268,7 @@ def open_section(store: Store, guarantee_check: GuaranteeCheck, *, signer: str, 
             section=section, bidder=bidder, envelope=stored.envelope if stored else None,
             uploaded_hash=bytes(HexBytes(stored.envelope_hash)) if stored else None, commitment=bid.commitment,
         )
-        book.record_opening(rt.operator, tender.tender_id, opening)
+        book.check_opening(rt.operator.address, tender.tender_id, opening)  # before anything is recorded
         report_json: dict[str, Any] = {}
         eligible = False
         if opening.outcome is Outcome.DECRYPTED:
@@ -383,21 +283,21 @@ def open_section(store: Store, guarantee_check: GuaranteeCheck, *, signer: str, 
                 eligible = False
             report_json["eligible"] = eligible
             valid += 1 if eligible else 0
-        record = OpeningRecord(
-            chain_key=store.chain_key, tender_id=row.tender_id, section=section, bidder=bidder,
-            outcome=opening.outcome.name, reason=opening.reason,
-            price=str(opening.package.price) if opening.package else None,
-            credential_ids=json.dumps([to_hex(c) for c in opening.credential_ids]),
-            eligibility=json.dumps(report_json), eligible=eligible, opened_at=datetime.now(UTC),
-        )
-        with store.session() as s:
-            s.merge(record)
-            s.commit()
-        results.append(_opening_view(record))
+        # The report is filed under the bid's commitment before the opening goes on chain, so the
+        # journal finds it when it projects BidOpened / DecryptionFailed.
+        db.file_documents(store, (db.OPENING, bid.commitment, db.opening_document(
+            reason=opening.reason, price=str(opening.package.price) if opening.package else None,
+            eligibility=report_json)))
+        book.record_opening(rt.operator, tender.tender_id, opening)
+        opened.append(bidder)
     status = book.close_section(rt.operator, tender.tender_id, section, valid)
-    store.reconcile()
+    db.catch_up(store)
+    with store.session() as s:
+        rows = {r.bidder: r for r in s.exec(select(OpeningRecord).where(
+            OpeningRecord.chain_key == store.chain_key, OpeningRecord.tender_id == row.tender_id,
+            OpeningRecord.section == section))}
     return {"tender_id": row.tender_id, "section": section, "status": status.name, "valid_bids": valid,
-            "bids": results}
+            "bids": [_opening_view(rows[b]) for b in opened]}
 
 
 def _eligibility(store: Store, tender: Tender, section: int, bidder: str,
@@ -449,7 +349,7 @@ def publish_evaluation(store: Store, *, signer: str, tender_id: str, section: in
     row = _tender(store, tender_id)
     rt = store.runtime
     mined = rt.tender_book.publish_evaluation(rt.operator, bytes(HexBytes(row.tender_id)), section, report)
-    store.reconcile()
+    db.catch_up(store)
     return {"tx_hash": to_hex(mined.tx_hash), "report_hash": to_hex(keccak(report))}
 
 

@@ -267,3 +267,60 @@ def test_bids_without_the_required_guarantee_are_ineligible_and_the_section_fail
             assert b["outcome"] == "DECRYPTED" and not b["eligible"]
             g = [c for c in b["eligibility"]["checks"] if c["name"] == "guarantee"]
             assert g and g[0]["status"] == "INVALID"
+
+
+def _tender_tables(store: Any) -> dict[str, list[dict[str, Any]]]:
+    from sqlmodel import select
+
+    from api.db.tenders import BidEnvelope, OpeningRecord, TenderRecord, TenderVersion
+
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for table in (TenderRecord, TenderVersion, BidEnvelope, OpeningRecord):
+        keys = [c.name for c in table.__table__.primary_key.columns]  # type: ignore[attr-defined]
+        with store.session() as s:
+            rows = [r.model_dump() for r in s.exec(select(table))]
+        tables[table.__name__] = sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys))
+    return tables
+
+
+def test_the_tender_tables_rebuild_identically_from_the_chain_and_the_filed_documents(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    with TestClient(app) as http:
+        scene = Scene(http, app.state.runtime)
+        params = dict(scene.tender["params"])
+        params["deadline"] = (datetime.fromtimestamp(scene.tender["deadline"], UTC) + timedelta(days=1)).isoformat()
+        r = scene.centre.post(f"/tenders/{scene.tid}/amendments", {
+            "params": params, "document_b64": base64.b64encode(b"%PDF amended").decode(), "reason": "答疑澄清"})
+        assert r.status_code == 200, r.text
+        scene.tender = scene.http.get(f"/tenders/{scene.tid}").json()
+        for actor, _, ticks in scene.firms[:3]:
+            assert scene.bid(actor, ticks).status_code == 201
+        first = scene.firms[0]
+        assert scene.bid(first[0], first[2], price="10500000").status_code == 201  # replaced
+        third = scene.firms[2][0]
+        scene.rt.client.fund(scene.rt.operator, third.account.address, FUNDS)
+        tx = third.prepare_on("TenderBook", "withdrawBid", scene.tid, 0)
+        r = third.post(f"/tenders/{scene.tid}/sections/0/withdraw", {"signed_tx": tx})
+        assert r.status_code == 200, r.text
+        assert scene.bid(third, scene.firms[2][2], price="12000000").status_code == 201  # and bids again
+        scene.rt.client.increase_time(23 * 86400)
+        for officer in scene.officers[:3]:
+            actor = Actor.of(scene.http, officer)
+            tx = actor.prepare_on("TenderBook", "releaseShare", scene.tid,
+                                  "0x" + scene.shares[officer.address].to_bytes().hex())
+            assert actor.post(f"/tenders/{scene.tid}/shares", {"signed_tx": tx}).status_code == 200
+        opened = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {})
+        assert opened.status_code == 200, opened.text
+        r = scene.centre.post(f"/tenders/{scene.tid}/sections/0/evaluation",
+                              {"report_b64": base64.b64encode(b"report").decode()})
+        assert r.status_code == 200, r.text
+        store = app.state.store
+        before = _tender_tables(store)
+        assert len(before["TenderVersion"]) == 2 and len(before["BidEnvelope"]) == 5
+        assert len(before["OpeningRecord"]) == 3
+        assert [b["committed"] for b in before["BidEnvelope"]].count(True) == 3
+        store.rebuild()
+        assert _tender_tables(store) == before
+        results = scene.http.get(f"/tenders/{scene.tid}/sections/0/results").json()
+        assert sorted(b["price"] for b in results["bids"]) == ["10500000", "11000000", "12000000"]
+        assert results["bids"] == opened.json()["bids"]

@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, col, create_engine, select
 from web3 import Web3
 
 from api.db import credentials as credentials_db
+from api.db import tenders as tenders_db
 from api.db import guarantees as guarantees_db
 # Imported so that their tables exist in the metadata `make_engine` creates.
 from api.db.documents import Document  # noqa: F401
@@ -65,6 +66,7 @@ def chain_key(runtime: Runtime) -> str:
 # Every contract's projectors, in the order they run for each of its events.
 PROJECTORS: dict[str, tuple[Projector, ...]] = {
     "CredentialRegistry": (credentials_db.project_registry,),
+    "TenderBook": (tenders_db.project_tender_book,),
     "GuaranteeBook": (guarantees_db.project_guarantee_book,),
 }
 

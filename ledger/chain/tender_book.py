@@ -102,15 +102,22 @@ class TenderBookGateway(Gateway):
         return self._send(centre, "amendTender", params.tender_id(), doc_hash, params.params_hash(),
                           int(params.deadline.timestamp()), keccak(reason.encode()))
 
-    def record_opening(self, centre: LocalAccount, tender_id: bytes, opening: Opening) -> Mined:
-        """Record the attempt; a decrypted bid logs every credential it used."""
+    @staticmethod
+    def _opening_args(tender_id: bytes, opening: Opening) -> tuple[Any, ...]:
         if opening.outcome is Outcome.DECRYPTED:
             assert opening.package is not None
-            return self._send(centre, "recordOpening", tender_id, opening.section, opening.bidder,
-                              int(opening.outcome), opening.envelope_hash, bytes(opening.package.salt),
-                              opening.credential_ids)
-        return self._send(centre, "recordOpening", tender_id, opening.section, opening.bidder,
-                          int(opening.outcome), opening.envelope_hash or ZERO, keccak(opening.reason.encode()), [])
+            return (tender_id, opening.section, opening.bidder, int(opening.outcome), opening.envelope_hash,
+                    bytes(opening.package.salt), opening.credential_ids)
+        return (tender_id, opening.section, opening.bidder, int(opening.outcome), opening.envelope_hash or ZERO,
+                keccak(opening.reason.encode()), [])
+
+    def record_opening(self, centre: LocalAccount, tender_id: bytes, opening: Opening) -> Mined:
+        """Record the attempt; a decrypted bid logs every credential it used."""
+        return self._send(centre, "recordOpening", *self._opening_args(tender_id, opening))
+
+    def check_opening(self, centre: str, tender_id: bytes, opening: Opening) -> None:
+        """Raise the contract's error if recording `opening` would revert; nothing is mined."""
+        self.dry_run(centre, self.calldata("recordOpening", *self._opening_args(tender_id, opening)))
 
     def close_section(self, centre: LocalAccount, tender_id: bytes, section: int, valid_bids: int) -> SectionStatus:
         self._send(centre, "closeSection", tender_id, section, valid_bids)

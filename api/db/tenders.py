@@ -1,0 +1,260 @@
+"""Tender tables, projected from TenderBook's events plus the documents filed under their
+on-chain values: the tender's file (under its doc hash), its parameters (under the params hash),
+an amendment's reason (under the reason hash), each sealed bid (under its commitment) and the
+service's opening report of each bid (under the bid's commitment)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from eth_utils import keccak
+from pydantic import ValidationError
+from sqlalchemy import Column, LargeBinary
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from api.db import documents
+from api.db.events import ChainEvent
+from ledger.crypto.sealing import ciphertext_hash
+from ledger.model.tender import Outcome
+from ledger.tenders import TenderParams
+
+TENDER = "tender"  # the tender documents, filed under keccak(document)
+PARAMS = "params"  # TenderParams JSON, filed under its params hash
+REASON = "amendment-reason"  # an amendment's reason (UTF-8), filed under keccak(reason)
+ENVELOPE = "envelope"  # a sealed bid, filed under its commitment
+OPENING = "opening"  # the opening report of a bid (reason, price, eligibility), under its commitment
+
+FIRST_VERSION_REASON = "published"
+
+
+class TenderRecord(SQLModel, table=True):
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    project_code: str = Field(index=True)
+    params: str  # TenderParams JSON
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    doc_hash: str
+    deadline: int
+    opening_public: str
+    officers: str  # JSON list
+    threshold: int
+    share_hashes: str  # JSON list
+    version: int
+    tx_hash: str
+    published_at: datetime
+
+
+class TenderVersion(SQLModel, table=True):
+    """Every published version of a tender: the first and each amendment, with its reason."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    params: str
+    doc_hash: str
+    deadline: int
+    reason: str
+    tx_hash: str
+    published_at: datetime
+
+
+class BidEnvelope(SQLModel, table=True):
+    """A sealed bid as the bidder uploaded it; `committed` while its commitment is the live bid on chain."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    section: int = Field(primary_key=True)
+    bidder: str = Field(primary_key=True)
+    commitment: str = Field(primary_key=True)
+    envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    envelope_hash: str
+    committed: bool = False
+    uploaded_at: datetime
+
+
+class OpeningRecord(SQLModel, table=True):
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    section: int = Field(primary_key=True)
+    bidder: str = Field(primary_key=True)
+    outcome: str
+    reason: str
+    price: str | None = None
+    credential_ids: str  # JSON list
+    eligibility: str  # JSON report
+    eligible: bool
+    opened_at: datetime
+
+
+# ---------------------------------------------------------------------- filing documents
+
+
+def file_documents(store: Any, *items: tuple[str, bytes, bytes]) -> None:
+    """File each (kind, on-chain key, content) before the transaction that puts the key on chain."""
+    now = datetime.now(UTC)
+    with store.session() as s:
+        for kind, key, content in items:
+            documents.put(s, chain_key=store.chain_key, kind=kind, key="0x" + key.hex(), content=content,
+                          received_at=now)
+        s.commit()
+
+
+def tender_documents(params: TenderParams, document: bytes) -> list[tuple[str, bytes, bytes]]:
+    return [(TENDER, keccak(document), document), (PARAMS, params.params_hash(), params.model_dump_json().encode())]
+
+
+def opening_document(*, reason: str, price: str | None, eligibility: dict[str, Any]) -> bytes:
+    return json.dumps({"reason": reason, "price": price, "eligibility": eligibility}).encode()
+
+
+_CATCH_UP = threading.Lock()
+
+
+def catch_up(store: Any) -> None:
+    """`store.reconcile()`, once more if another thread journalled the same events meanwhile."""
+    with _CATCH_UP:
+        try:
+            store.reconcile()
+        except IntegrityError:
+            store.reconcile()
+
+
+# ---------------------------------------------------------------------- projection
+
+
+def _params(session: Session, key: str, params_hash: str) -> TenderParams | None:
+    doc = documents.get(session, chain_key=key, kind=PARAMS, key=params_hash)
+    if doc is None:
+        return None
+    try:
+        params = TenderParams.model_validate_json(doc.content)
+    except (ValidationError, ValueError):
+        return None
+    return params if "0x" + params.params_hash().hex() == params_hash.lower() else None
+
+
+def _hashed(session: Session, key: str, kind: str, digest: str) -> bytes | None:
+    doc = documents.get(session, chain_key=key, kind=kind, key=digest)
+    if doc is None or "0x" + keccak(doc.content).hex() != digest.lower():
+        return None
+    return doc.content
+
+
+def _published(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
+    terms = args["params"]
+    params = _params(session, key, terms["paramsHash"])
+    document = _hashed(session, key, TENDER, terms["docHash"])
+    if params is None or document is None:
+        return  # published without the documents this service files: not one of its tenders
+    tid = args["tenderId"].lower()
+    row = TenderRecord(
+        chain_key=key, tender_id=tid, project_code=params.project_code, params=params.model_dump_json(),
+        document=document, doc_hash=terms["docHash"].lower(), deadline=int(terms["deadline"]),
+        opening_public=terms["openingPublicKey"].lower(), officers=json.dumps(list(terms["officers"])),
+        threshold=int(terms["threshold"]), share_hashes=json.dumps([h.lower() for h in terms["shareHashes"]]),
+        version=int(args["version"]), tx_hash=ev.tx_hash, published_at=ev.block_time,
+    )
+    session.merge(row)
+    session.merge(TenderVersion(chain_key=key, tender_id=tid, version=row.version, params=row.params,
+                                doc_hash=row.doc_hash, deadline=row.deadline, reason=FIRST_VERSION_REASON,
+                                tx_hash=ev.tx_hash, published_at=ev.block_time))
+
+
+def _amended(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
+    tid = args["tenderId"].lower()
+    row = session.get(TenderRecord, (key, tid))
+    params = _params(session, key, args["paramsHash"])
+    document = _hashed(session, key, TENDER, args["docHash"])
+    reason = _hashed(session, key, REASON, args["reasonHash"])
+    if row is None or params is None or document is None or reason is None:
+        return
+    row.params, row.document, row.doc_hash = params.model_dump_json(), document, args["docHash"].lower()
+    row.deadline, row.version = int(args["deadline"]), int(args["version"])
+    session.add(row)
+    session.merge(TenderVersion(chain_key=key, tender_id=tid, version=row.version, params=row.params,
+                                doc_hash=row.doc_hash, deadline=row.deadline, reason=reason.decode(),
+                                tx_hash=ev.tx_hash, published_at=ev.block_time))
+
+
+def _bids_of(session: Session, key: str, tid: str, section: int, bidder: str) -> list[BidEnvelope]:
+    return list(session.exec(select(BidEnvelope).where(
+        BidEnvelope.chain_key == key, BidEnvelope.tender_id == tid, BidEnvelope.section == section,
+        BidEnvelope.bidder == bidder)))
+
+
+def _submitted(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
+    tid, section, bidder = args["tenderId"].lower(), int(args["section"]), args["bidder"]
+    for earlier in _bids_of(session, key, tid, section, bidder):
+        earlier.committed = False
+        session.add(earlier)
+    commitment = args["commitment"].lower()
+    doc = documents.get(session, chain_key=key, kind=ENVELOPE, key=commitment)
+    if doc is None or session.get(TenderRecord, (key, tid)) is None:
+        return
+    session.merge(BidEnvelope(
+        chain_key=key, tender_id=tid, section=section, bidder=bidder, commitment=commitment,
+        envelope=doc.content, envelope_hash="0x" + ciphertext_hash(doc.content).hex(), committed=True,
+        uploaded_at=doc.received_at,
+    ))
+
+
+def _withdrawn(session: Session, key: str, args: dict[str, Any]) -> None:
+    for earlier in _bids_of(session, key, args["tenderId"].lower(), int(args["section"]), args["bidder"]):
+        earlier.committed = False
+        session.add(earlier)
+
+
+def _live_commitment(session: Session, key: str, tid: str, section: int, bidder: str) -> str | None:
+    """The bid's commitment as the journal holds it: its last BidSubmitted (the bid cannot change once opened)."""
+    for row in _bids_of(session, key, tid, section, bidder):
+        if row.committed:
+            return row.commitment
+    events = session.exec(select(ChainEvent).where(
+        ChainEvent.chain_key == key, ChainEvent.contract == "TenderBook", ChainEvent.name == "BidSubmitted",
+    ).order_by(col(ChainEvent.block_number).desc(), col(ChainEvent.log_index).desc()))
+    for e in events:
+        a = json.loads(e.args)
+        if a["tenderId"].lower() == tid and int(a["section"]) == section and a["bidder"] == bidder:
+            return str(a["commitment"]).lower()
+    return None
+
+
+def _opened(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
+    tid, section, bidder = args["tenderId"].lower(), int(args["section"]), args["bidder"]
+    if session.get(TenderRecord, (key, tid)) is None:
+        return
+    commitment = _live_commitment(session, key, tid, section, bidder)
+    doc = None if commitment is None else documents.get(session, chain_key=key, kind=OPENING, key=commitment)
+    report: dict[str, Any] = json.loads(doc.content) if doc is not None else {}
+    eligibility: dict[str, Any] = report.get("eligibility") or {}
+    if ev.name == "BidOpened":
+        outcome = Outcome.DECRYPTED
+        used = session.exec(select(ChainEvent).where(
+            ChainEvent.chain_key == key, ChainEvent.tx_hash == ev.tx_hash, ChainEvent.name == "CredentialUsed"))
+        ids = sorted({a["credentialId"].lower() for a in (json.loads(u.args) for u in used)
+                      if a["tenderId"].lower() == tid and int(a["section"]) == section and a["bidder"] == bidder})
+    else:
+        outcome, ids = Outcome(int(args["outcome"])), []
+    session.merge(OpeningRecord(
+        chain_key=key, tender_id=tid, section=section, bidder=bidder, outcome=outcome.name,
+        reason=str(report.get("reason", "")), price=report.get("price"), credential_ids=json.dumps(ids),
+        eligibility=json.dumps(eligibility), eligible=outcome is Outcome.DECRYPTED and bool(eligibility.get("eligible")),
+        opened_at=ev.block_time,
+    ))
+
+
+def project_tender_book(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
+    if ev.name == "TenderPublished":
+        _published(session, key, ev, args)
+    elif ev.name == "TenderAmended":
+        _amended(session, key, ev, args)
+    elif ev.name == "BidSubmitted":
+        _submitted(session, key, ev, args)
+    elif ev.name == "BidWithdrawn":
+        _withdrawn(session, key, args)
+    elif ev.name in ("BidOpened", "DecryptionFailed"):
+        _opened(session, key, ev, args)
