@@ -15,17 +15,18 @@ from typing import Any
 
 from eth_utils import keccak
 from hexbytes import HexBytes
-from sqlmodel import col, select
+from sqlmodel import select
 
 from api.credentials import CredentialRecord
 from api.encoding import to_hex
+from api.views import tenders as views
 from api.db import tenders as db
 from api.db.journal import Store
-from api.db.tenders import BidEnvelope, OpeningRecord, TenderRecord, TenderVersion
+from api.db.tenders import BidEnvelope, OpeningRecord, TenderRecord
 from ledger.chain.relay import decode_signed_tx, relay
 from ledger.crypto.bids import authorisation
 from ledger.model.receipt import Mined
-from ledger.model.tender import Outcome, SectionStatus, Tender
+from ledger.model.tender import Outcome, Tender
 from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.service import tenders as service
 from ledger.service.ports import GuaranteeCheck
@@ -110,12 +111,7 @@ def amend(store: Store, *, signer: str, tender_id: str, params: TenderParams, do
 
 def versions(store: Store, tender_id: str) -> list[dict[str, Any]]:
     row = _tender(store, tender_id)
-    with store.session() as s:
-        rows = s.exec(select(TenderVersion).where(
-            TenderVersion.chain_key == store.chain_key, TenderVersion.tender_id == row.tender_id,
-        ).order_by(col(TenderVersion.version))).all()
-    return [{"version": v.version, "reason": v.reason, "params": json.loads(v.params), "doc_hash": v.doc_hash,
-             "deadline": v.deadline, "tx_hash": v.tx_hash, "published_at": v.published_at.isoformat()} for v in rows]
+    return [views.version(v) for v in service.versions(db.SqlTenderRecords(store), bytes(HexBytes(row.tender_id)))]
 
 
 def tender_view(store: Store, row: TenderRecord) -> dict[str, Any]:
@@ -338,9 +334,7 @@ def credit_standing(store: Store, uscc: str, *, at: int) -> CreditStanding:
 
 
 def _opening_view(r: OpeningRecord) -> dict[str, Any]:
-    return {"bidder": r.bidder, "outcome": r.outcome, "reason": r.reason, "price": r.price,
-            "credential_ids": json.loads(r.credential_ids), "eligible": r.eligible,
-            "eligibility": json.loads(r.eligibility)}
+    return views.opened_bid(db.opened_bid(r))
 
 
 def publish_evaluation(store: Store, *, signer: str, tender_id: str, section: int, report: bytes) -> dict[str, Any]:
@@ -354,19 +348,8 @@ def publish_evaluation(store: Store, *, signer: str, tender_id: str, section: in
 
 
 def results(store: Store, *, tender_id: str, section: int, viewer: str | None) -> dict[str, Any]:
-    """What each bidder used and how it verified: public after evaluation; before that only a
-    bidder's own entry (to that bidder) and, after opening, everything to the centre."""
+    """What each bidder used and how it verified (`ledger.service.tenders.results`), as JSON."""
     row = _tender(store, tender_id)
-    rt = store.runtime
-    status = rt.tender_book.section(bytes(HexBytes(row.tender_id)), section).status
-    with store.session() as s:
-        rows = s.exec(select(OpeningRecord).where(
-            OpeningRecord.chain_key == store.chain_key, OpeningRecord.tender_id == row.tender_id,
-            OpeningRecord.section == section).order_by(col(OpeningRecord.bidder))).all()
-    public = status is SectionStatus.EVALUATED
-    is_centre = viewer is not None and rt.tender_book.is_centre(viewer)
-    if not public and viewer is None:
-        raise Unauthorised("NotPublished", {}, "results are published after evaluation; sign the request to see your own")
-    visible = [r for r in rows if public or is_centre or r.bidder == viewer]
-    return {"tender_id": row.tender_id, "section": section, "status": status.name, "public": public,
-            "bids": [_opening_view(r) for r in visible]}
+    return views.section_results(service.results(
+        store.runtime.tender_book, db.SqlTenderRecords(store), tender_id=bytes(HexBytes(row.tender_id)),
+        section=section, viewer=viewer))

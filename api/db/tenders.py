@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
 from eth_utils import keccak
+from hexbytes import HexBytes
 from pydantic import ValidationError
 from sqlalchemy import Column, LargeBinary
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +21,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from api.db import documents
 from api.db.events import ChainEvent
 from ledger.crypto.sealing import ciphertext_hash
-from ledger.model.tender import Outcome
+from ledger.model.receipt import Mined
+from ledger.model.tender import BidEligibility, OpenedBid, Outcome, StoredTender, Tender, TenderVersionInfo
+from ledger.rules.verify import Check, CheckStatus
 from ledger.tenders import TenderParams
 
 TENDER = "tender"  # the tender documents, filed under keccak(document)
@@ -258,3 +262,70 @@ def project_tender_book(session: Session, key: str, ev: ChainEvent, args: dict[s
         _withdrawn(session, key, args)
     elif ev.name in ("BidOpened", "DecryptionFailed"):
         _opened(session, key, ev, args)
+
+
+# ---------------------------------------------------------------------- the TenderRecords port
+
+
+def eligibility_json(e: BidEligibility | None) -> dict[str, Any]:
+    """The stored (and served) form of an eligibility report."""
+    if e is None:
+        return {}
+    checks = [{"name": c.name, "status": c.status.name, "reason": c.reason} for c in e.checks]
+    if e.firm is None:
+        return {"checks": checks, "eligible": e.eligible}
+    return {"firm": e.firm, "eligible": e.eligible, "checks": checks}
+
+
+def _eligibility(report: dict[str, Any]) -> BidEligibility | None:
+    if not report:
+        return None
+    checks = tuple(Check(c["name"], CheckStatus[c["status"]], c["reason"]) for c in report.get("checks", []))
+    return BidEligibility(firm=report.get("firm"), eligible=bool(report.get("eligible")), checks=checks)
+
+
+def stored_tender(row: TenderRecord) -> StoredTender:
+    params = TenderParams.model_validate_json(row.params)
+    tender = Tender(
+        tender_id=bytes(HexBytes(row.tender_id)), params=params, doc_hash=bytes(HexBytes(row.doc_hash)),
+        deadline=row.deadline, opening_public=bytes(HexBytes(row.opening_public)),
+        officers=tuple(json.loads(row.officers)), threshold=row.threshold,
+        share_hashes=tuple(bytes(HexBytes(h)) for h in json.loads(row.share_hashes)),
+        mined=Mined(bytes(HexBytes(row.tx_hash)), 0),
+    )
+    return StoredTender(tender=tender, document=row.document, version=row.version, published_at=row.published_at)
+
+
+def opened_bid(r: OpeningRecord) -> OpenedBid:
+    return OpenedBid(bidder=r.bidder, outcome=Outcome[r.outcome], reason=r.reason, price=r.price,
+                     credential_ids=tuple(bytes(HexBytes(c)) for c in json.loads(r.credential_ids)),
+                     eligibility=_eligibility(json.loads(r.eligibility)))
+
+
+class SqlTenderRecords:
+    """The `TenderRecords` port over the store's tender projections."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def stored_tender(self, tender_id: bytes) -> StoredTender | None:
+        with self.store.session() as s:
+            row = s.get(TenderRecord, (self.store.chain_key, "0x" + tender_id.hex()))
+        return None if row is None else stored_tender(row)
+
+    def versions(self, tender_id: bytes) -> Sequence[TenderVersionInfo]:
+        with self.store.session() as s:
+            rows = s.exec(select(TenderVersion).where(
+                TenderVersion.chain_key == self.store.chain_key, TenderVersion.tender_id == "0x" + tender_id.hex(),
+            ).order_by(col(TenderVersion.version))).all()
+        return [TenderVersionInfo(version=v.version, reason=v.reason,
+                                  params=TenderParams.model_validate_json(v.params),
+                                  doc_hash=bytes(HexBytes(v.doc_hash)), deadline=v.deadline,
+                                  tx_hash=bytes(HexBytes(v.tx_hash)), published_at=v.published_at) for v in rows]
+
+    def openings(self, tender_id: bytes, section: int) -> Sequence[OpenedBid]:
+        with self.store.session() as s:
+            rows = s.exec(select(OpeningRecord).where(
+                OpeningRecord.chain_key == self.store.chain_key, OpeningRecord.tender_id == "0x" + tender_id.hex(),
+                OpeningRecord.section == section).order_by(col(OpeningRecord.bidder))).all()
+        return [opened_bid(r) for r in rows]

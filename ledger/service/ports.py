@@ -11,7 +11,7 @@ from typing import Protocol
 
 from ledger.crypto.sealing import BidPackage, OpeningKey
 from ledger.model.credential import StoredCredential
-from ledger.model.tender import Tender
+from ledger.model.tender import OpenedBid, StoredTender, Tender, TenderVersionInfo
 from ledger.rules.verify import Check
 
 
@@ -40,4 +40,20 @@ class GuaranteeCheck(Protocol):
 
     def __call__(self, *, tender: Tender, section: int, bidder: str, opening_key: OpeningKey | None,
                  package: BidPackage | None, record: bool) -> Check:
+        ...
+
+
+class TenderRecords(Protocol):
+    """Tenders, their versions and the opened bids as the ledger's store holds them."""
+
+    def stored_tender(self, tender_id: bytes) -> StoredTender | None:
+        """The tender `tender_id` with its published parameters and document, or None."""
+        ...
+
+    def versions(self, tender_id: bytes) -> Sequence[TenderVersionInfo]:
+        """Every published version of the tender, oldest first."""
+        ...
+
+    def openings(self, tender_id: bytes, section: int) -> Sequence[OpenedBid]:
+        """Every opened bid of the section, by bidder."""
         ...

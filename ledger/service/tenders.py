@@ -17,9 +17,17 @@ from ledger.chain.tender_book import TenderBookGateway
 from ledger.crypto.bids import BidAuthorisation
 from ledger.crypto.sealing import OpeningKey
 from ledger.crypto.shares import Share, share_hash, split
-from ledger.errors import ValidationFailed
+from ledger.errors import NotFound, Unauthorised, ValidationFailed
 from ledger.model.receipt import Mined
-from ledger.model.tender import Tender, TenderTerms
+from ledger.model.tender import (
+    SectionResults,
+    SectionStatus,
+    StoredTender,
+    Tender,
+    TenderTerms,
+    TenderVersionInfo,
+)
+from ledger.service.ports import TenderRecords
 from ledger.tenders import TenderParams
 
 
@@ -129,3 +137,33 @@ class BidRelayer:
                 f.set_result(self.book.relay_bids(self.relayer, [auth]))
             except Exception as exc:
                 f.set_exception(exc)
+
+
+# ---------------------------------------------------------------------- reads
+
+
+def stored_tender(records: TenderRecords, tender_id: bytes) -> StoredTender:
+    found = records.stored_tender(tender_id)
+    if found is None:
+        raise NotFound("UnknownTender", {"tenderId": tender_id}, f"no tender 0x{tender_id.hex()}")
+    return found
+
+
+def versions(records: TenderRecords, tender_id: bytes) -> list[TenderVersionInfo]:
+    """Every version of a tender, the first and each amendment with its reason."""
+    stored_tender(records, tender_id)
+    return list(records.versions(tender_id))
+
+
+def results(book: TenderBookGateway, records: TenderRecords, *, tender_id: bytes, section: int,
+            viewer: str | None) -> SectionResults:
+    """What each bidder used and how it verified: public after evaluation; before that only a
+    bidder's own entry (to that bidder) and, after opening, everything to the centre."""
+    stored_tender(records, tender_id)
+    status = book.section(tender_id, section).status
+    public = status is SectionStatus.EVALUATED
+    if not public and viewer is None:
+        raise Unauthorised("NotPublished", {}, "results are published after evaluation; sign the request to see your own")
+    is_centre = viewer is not None and book.is_centre(viewer)
+    visible = tuple(b for b in records.openings(tender_id, section) if public or is_centre or b.bidder == viewer)
+    return SectionResults(tender_id=tender_id, section=section, status=status, public=public, bids=visible)
