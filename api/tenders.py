@@ -17,7 +17,7 @@ from eth_utils import keccak
 from hexbytes import HexBytes
 from sqlmodel import select
 
-from api.credentials import CredentialRecord
+from api.db.credentials import CredentialRecord
 from api.encoding import to_hex
 from api.views import tenders as views
 from api.db import tenders as db

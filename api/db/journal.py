@@ -9,6 +9,7 @@ between a transaction and its database write loses nothing and applies nothing t
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from typing import Any
 
 from eth_typing import ChecksumAddress
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, create_engine, select
 from web3 import Web3
 
@@ -82,6 +83,7 @@ class Store:
         self.engine = engine or make_engine(database_url(runtime))
         self.chain_key = chain_key(runtime)
         self._block_times: dict[int, datetime] = {}
+        self._reconcile_lock = threading.RLock()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -89,7 +91,18 @@ class Store:
             yield session
 
     def reconcile(self) -> int:
-        """Journal and project every event up to the chain head; return how many were new."""
+        """Journal and project every event up to the chain head; return how many were new.
+
+        One catch-up at a time in this process; if another process journalled the same events
+        meanwhile (its insert wins the primary key), the chunk is read again from its cursor.
+        """
+        with self._reconcile_lock:
+            try:
+                return self._reconcile()
+            except IntegrityError:
+                return self._reconcile()
+
+    def _reconcile(self) -> int:
         head = self.runtime.client.block_number()
         added = 0
         for name, address in self.runtime.addresses.items():

@@ -6,7 +6,6 @@ service's opening report of each bid (under the bid's commitment)."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +14,6 @@ from eth_utils import keccak
 from hexbytes import HexBytes
 from pydantic import ValidationError
 from sqlalchemy import Column, LargeBinary
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.db import documents
@@ -115,16 +113,9 @@ def opening_document(*, reason: str, price: str | None, eligibility: dict[str, A
     return json.dumps({"reason": reason, "price": price, "eligibility": eligibility}).encode()
 
 
-_CATCH_UP = threading.Lock()
-
-
 def catch_up(store: Any) -> None:
-    """`store.reconcile()`, once more if another thread journalled the same events meanwhile."""
-    with _CATCH_UP:
-        try:
-            store.reconcile()
-        except IntegrityError:
-            store.reconcile()
+    """`store.reconcile()` (which serialises catch-ups and retries a lost race itself)."""
+    store.reconcile()
 
 
 # ---------------------------------------------------------------------- projection
