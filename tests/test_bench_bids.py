@@ -45,6 +45,7 @@ def test_a_tiny_section_is_submitted_opened_checked_and_closed_with_every_figure
 
 
 @pytest.mark.node
+@pytest.mark.slow  # starts its own anvil process: the JSON-RPC path runs in the slow tier
 def test_the_node_figures_come_from_an_anvil_process_the_bench_starts_and_stops() -> None:
     if not ANVIL.exists():
         pytest.skip(f"{ANVIL} is missing: run `npm ci`")

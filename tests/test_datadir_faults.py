@@ -128,6 +128,8 @@ def test_a_node_url_that_does_not_answer_exits_with_a_message(tmp_path: Path) ->
     _assert_refused(_cli("status", env=env), "does not answer")
 
 
+@pytest.mark.slow  # a real anvil node: the JSON-RPC path runs in the slow tier
+@pytest.mark.node
 def test_a_node_with_the_wrong_chain_id_is_refused(tmp_path: Path, anvil: AnvilNode) -> None:
     env = {
         "TL_DATA_DIR": str(tmp_path / "d"),
@@ -138,6 +140,8 @@ def test_a_node_with_the_wrong_chain_id_is_refused(tmp_path: Path, anvil: AnvilN
     _assert_refused(_cli("status", env=env), "serves chain id 31337", "chain id 5 is configured")
 
 
+@pytest.mark.slow  # a real anvil node: the JSON-RPC path runs in the slow tier
+@pytest.mark.node
 def test_a_signing_key_with_no_funds_is_refused_before_anything_is_written(
     tmp_path: Path, anvil: AnvilNode
 ) -> None:
@@ -151,6 +155,8 @@ def test_a_signing_key_with_no_funds_is_refused_before_anything_is_written(
     assert not (tmp_path / "d" / "deployments.json").exists()
 
 
+@pytest.mark.slow  # a real anvil node: the JSON-RPC path runs in the slow tier
+@pytest.mark.node
 def test_a_funded_key_on_a_node_deploys_once_and_reuses_the_deployment(
     tmp_path: Path, anvil: AnvilNode
 ) -> None:
@@ -170,6 +176,8 @@ def test_a_funded_key_on_a_node_deploys_once_and_reuses_the_deployment(
     )
 
 
+@pytest.mark.slow  # a real anvil node: the JSON-RPC path runs in the slow tier
+@pytest.mark.node
 def test_an_invalid_signer_key_is_a_configuration_error(tmp_path: Path, anvil: AnvilNode) -> None:
     env = {"TL_DATA_DIR": str(tmp_path / "d"), "TL_RPC_URL": anvil.url, "TL_SIGNER_KEY": "0x1234"}
     _assert_refused(_cli("status", env=env), "TL_SIGNER_KEY")
