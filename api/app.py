@@ -14,7 +14,7 @@ from api.routes import credentials as credential_routes
 from api.routes import guarantees as guarantee_routes
 from api.routes import tenders as tender_routes
 from api.db.journal import Store
-from api.tenders import BidRelayer
+from api.deps import bid_relayer
 from ledger.config import Settings
 from ledger.errors import (
     ConfigurationError,
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             store = Store(runtime)
             store.reconcile()
-            relayer = BidRelayer(store)
+            relayer = bid_relayer(store)
             app.state.runtime, app.state.store, app.state.bid_relayer = runtime, store, relayer
             try:
                 yield

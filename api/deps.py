@@ -10,13 +10,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.db.credentials import SqlCredentialFiles
+from api.db.credentials import SqlCredentialFiles, SqlCredentialLookup
 from api.db.guarantees import WRITE_LOCK, SqlGuaranteeFiles
 from api.db.journal import Store
+from api.db.tenders import SqlTenderRecords
 from ledger.service.ports import GuaranteeCheck
 from ledger.runtime import Runtime
 from ledger.service.credentials import CredentialService
-from ledger.service.guarantees import BookGuaranteeCheck
+from ledger.service.guarantees import BookGuaranteeCheck, CredentialFirms, GuaranteeService
+from ledger.service.tenders import BidRelayer, TenderService
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -50,3 +52,28 @@ def get_guarantee_check(request: Request) -> GuaranteeCheck:
 
 
 GuaranteeCheckDep = Annotated[GuaranteeCheck, Depends(get_guarantee_check)]
+
+
+def tender_service(store: Store) -> TenderService:
+    """The tender use cases on the store's TenderBook, registry, tender records and credentials."""
+    rt = store.runtime
+    return TenderService(rt.tender_book, rt.registry, SqlTenderRecords(store), SqlCredentialLookup(store), rt.operator,
+                         chain_id=rt.client.chain_id, now=rt.client.block_timestamp)
+
+
+def get_tender_service(request: Request) -> TenderService:
+    return tender_service(get_store(request))
+
+
+def bid_relayer(store: Store) -> BidRelayer:
+    """The batched relay of bidder-signed bids on the store's TenderBook, sent by the operator."""
+    return BidRelayer(store.runtime.tender_book, store.runtime.operator)
+
+
+def get_bid_relayer(request: Request) -> BidRelayer:
+    return request.app.state.bid_relayer  # type: ignore[no-any-return]
+
+
+TenderServiceDep = Annotated[TenderService, Depends(get_tender_service)]
+BidRelayerDep = Annotated[BidRelayer, Depends(get_bid_relayer)]
+

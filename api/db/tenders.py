@@ -20,7 +20,15 @@ from api.db import documents
 from api.db.events import ChainEvent
 from ledger.crypto.sealing import ciphertext_hash
 from ledger.model.receipt import Mined
-from ledger.model.tender import BidEligibility, OpenedBid, Outcome, StoredTender, Tender, TenderVersionInfo
+from ledger.model.tender import (
+    BidEligibility,
+    OpenedBid,
+    Outcome,
+    StoredBid,
+    StoredTender,
+    Tender,
+    TenderVersionInfo,
+)
 from ledger.rules.verify import Check, CheckStatus
 from ledger.tenders import TenderParams
 
@@ -109,8 +117,8 @@ def tender_documents(params: TenderParams, document: bytes) -> list[tuple[str, b
     return [(TENDER, keccak(document), document), (PARAMS, params.params_hash(), params.model_dump_json().encode())]
 
 
-def opening_document(*, reason: str, price: str | None, eligibility: dict[str, Any]) -> bytes:
-    return json.dumps({"reason": reason, "price": price, "eligibility": eligibility}).encode()
+def opening_document(*, reason: str, price: str | None, eligibility: BidEligibility | None) -> bytes:
+    return json.dumps({"reason": reason, "price": price, "eligibility": eligibility_json(eligibility)}).encode()
 
 
 def catch_up(store: Any) -> None:
@@ -320,3 +328,30 @@ class SqlTenderRecords:
                 OpeningRecord.chain_key == self.store.chain_key, OpeningRecord.tender_id == "0x" + tender_id.hex(),
                 OpeningRecord.section == section).order_by(col(OpeningRecord.bidder))).all()
         return [opened_bid(r) for r in rows]
+
+    def envelope(self, tender_id: bytes, section: int, bidder: str, commitment: bytes) -> StoredBid | None:
+        with self.store.session() as s:
+            row = s.get(BidEnvelope, (self.store.chain_key, "0x" + tender_id.hex(), section, bidder,
+                                      "0x" + commitment.hex()))
+        if row is None:
+            return None
+        return StoredBid(tender_id=tender_id, section=section, bidder=row.bidder, commitment=commitment, version=0,
+                         envelope=row.envelope, envelope_hash=bytes(HexBytes(row.envelope_hash)),
+                         uploaded_at=row.uploaded_at)
+
+    def file_tender(self, params: TenderParams, document: bytes, *, reason: str | None = None) -> None:
+        items = tender_documents(params, document)
+        if reason is not None:
+            items.append((REASON, keccak(reason.encode()), reason.encode()))
+        file_documents(self.store, *items)
+
+    def file_envelope(self, commitment: bytes, envelope: bytes) -> None:
+        file_documents(self.store, (ENVELOPE, commitment, envelope))
+
+    def file_opening(self, commitment: bytes, *, reason: str, price: str | None,
+                     eligibility: BidEligibility | None) -> None:
+        file_documents(self.store, (OPENING, commitment, opening_document(reason=reason, price=price,
+                                                                           eligibility=eligibility)))
+
+    def catch_up(self) -> None:
+        catch_up(self.store)

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Depends, Request
 from hexbytes import HexBytes
 from pydantic import BaseModel, Field, ValidationError
 
-from api import tenders as svc
 from api.auth import SignedCallerDep, signed_caller
-from api.deps import GuaranteeCheckDep, RuntimeDep, StoreDep
+from api.deps import BidRelayerDep, GuaranteeCheckDep, RuntimeDep, TenderServiceDep
 from api.encoding import word
 from api.routes.credentials import SignedTx
-from ledger.errors import ValidationFailed
+from api.views import tenders as views
+from ledger.errors import NotFound, ValidationFailed
 from ledger.crypto.requests import HEADER_SIGNATURE, SignedRequest
 from ledger.tenders import TenderParams
 
@@ -51,8 +51,15 @@ class EvaluationRequest(BaseModel):
     report_b64: str
 
 
-def _relayer(request: Request) -> svc.BidRelayer:
-    return request.app.state.bid_relayer  # type: ignore[no-any-return]
+def tender_key(tender_id: str) -> bytes:
+    """The tender id of a path; NotFound (UnknownTender) when it cannot name one."""
+    try:
+        raw = bytes(HexBytes(tender_id)) if tender_id.startswith("0x") else b""
+    except (ValueError, TypeError):
+        raw = b""
+    if len(raw) != 32:
+        raise NotFound("UnknownTender", {"tenderId": tender_id}, f"no tender {tender_id}")
+    return raw
 
 
 async def optional_caller(request: Request) -> SignedRequest | None:
@@ -62,15 +69,15 @@ async def optional_caller(request: Request) -> SignedRequest | None:
 
 
 @router.post("/tenders", status_code=201)
-def publish(body: PublishRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def publish(body: PublishRequest, caller: SignedCallerDep, service: TenderServiceDep) -> dict[str, Any]:
     """A centre publishes a tender; the opening key was split k-of-n by the caller beforehand."""
     params = _params(body.params)
-    return svc.publish(
-        store, signer=caller.signer, params=params, document=_b64(body.document_b64, "document_b64"),
+    return views.tender(service.publish(
+        signer=caller.signer, params=params, document=_b64(body.document_b64, "document_b64"),
         opening_public=word(body.opening_public_key, "opening_public_key"),
         share_hashes=[word(h, "share hash") for h in body.share_hashes],
         officers=body.officers, threshold=body.threshold,
-    )
+    ))
 
 
 class AmendRequest(BaseModel):
@@ -89,22 +96,22 @@ def _params(data: dict[str, Any]) -> TenderParams:
 
 
 @router.post("/tenders/{tender_id}/amendments")
-def amend(tender_id: str, body: AmendRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def amend(tender_id: str, body: AmendRequest, caller: SignedCallerDep, service: TenderServiceDep) -> dict[str, Any]:
     """Amend a tender before its deadline: a new on-chain version with its reason."""
-    return svc.amend(store, signer=caller.signer, tender_id=tender_id, params=_params(body.params),
-                     document=_b64(body.document_b64, "document_b64"), reason=body.reason)
+    return views.tender(service.amend(signer=caller.signer, tender_id=tender_key(tender_id), params=_params(body.params),
+                                      document=_b64(body.document_b64, "document_b64"), reason=body.reason))
 
 
 @router.get("/tenders/{tender_id}/versions")
-def versions(tender_id: str, store: StoreDep) -> list[dict[str, Any]]:
+def versions(tender_id: str, service: TenderServiceDep) -> list[dict[str, Any]]:
     """Every version of a tender, the first and each amendment with its reason."""
-    return svc.versions(store, tender_id)
+    return [views.version(v) for v in service.versions(tender_key(tender_id))]
 
 
 @router.get("/tenders/{tender_id}")
-def tender(tender_id: str, store: StoreDep) -> dict[str, Any]:
+def tender(tender_id: str, service: TenderServiceDep) -> dict[str, Any]:
     """A tender's published parameters, opening public key, committee and contract."""
-    return svc.tender_view(store, svc._tender(store, tender_id))
+    return views.tender(service.details(tender_key(tender_id)))
 
 
 @router.get("/tenders/{tender_id}/nonces/{bidder}")
@@ -115,20 +122,21 @@ def bid_nonce(tender_id: str, bidder: str, runtime: RuntimeDep) -> dict[str, int
 
 @router.post("/tenders/{tender_id}/sections/{section}/bids", status_code=201)
 def submit_bid(
-    tender_id: str, section: int, body: BidRequest, caller: SignedCallerDep, store: StoreDep,
-    relayer: Annotated[svc.BidRelayer, Depends(_relayer)],
+    tender_id: str, section: int, body: BidRequest, caller: SignedCallerDep, service: TenderServiceDep,
+    relayer: BidRelayerDep,
 ) -> dict[str, Any]:
     """Submit (or replace) a sealed bid: the envelope and the bidder's EIP-712 signed commitment."""
     auth = {"bidder": caller.signer, "commitment": word(body.commitment, "commitment"), "nonce": body.nonce,
             "expiry": body.expiry, "signature": bytes(HexBytes(body.signature))}
-    return svc.submit_bid(store, relayer, signer=caller.signer, tender_id=tender_id, section=section,
-                          envelope=_b64(body.envelope_b64, "envelope_b64"), auth=auth)
+    return views.submitted_bid(service.submit_bid(
+        relayer, signer=caller.signer, tender_id=tender_key(tender_id), section=section,
+        envelope=_b64(body.envelope_b64, "envelope_b64"), auth=auth))
 
 
 @router.get("/tenders/{tender_id}/sections/{section}/bids/mine")
-def my_bid(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def my_bid(tender_id: str, section: int, caller: SignedCallerDep, service: TenderServiceDep) -> dict[str, Any]:
     """The caller's own live bid (commitment on chain and the stored envelope), to re-verify."""
-    return svc.my_bid(store, signer=caller.signer, tender_id=tender_id, section=section)
+    return views.my_bid(service.my_bid(signer=caller.signer, tender_id=tender_key(tender_id), section=section))
 
 
 class WithdrawRequest(BaseModel):
@@ -140,45 +148,49 @@ class WithdrawRequest(BaseModel):
 
 @router.post("/tenders/{tender_id}/sections/{section}/withdraw")
 def withdraw(
-    tender_id: str, section: int, body: WithdrawRequest, caller: SignedCallerDep, store: StoreDep,
-    relayer: Annotated[svc.BidRelayer, Depends(_relayer)],
+    tender_id: str, section: int, body: WithdrawRequest, caller: SignedCallerDep, service: TenderServiceDep,
+    relayer: BidRelayerDep,
 ) -> dict[str, Any]:
     """Withdraw one's bid before the deadline: the bidder's own withdrawBid transaction, or its
     EIP-712 signature over a zero commitment, relayed like a bid (no funds needed)."""
     if body.signed_tx is not None:
-        return svc.relay_signed(store, signer=caller.signer, signed_tx=body.signed_tx, functions=("withdrawBid",))
+        return views.relayed(service.relay_signed(signer=caller.signer, signed_tx=body.signed_tx,
+                                                  functions=("withdrawBid",)))
     if body.nonce is None or body.expiry is None or body.signature is None:
         raise ValidationFailed("give signed_tx, or nonce, expiry and signature of a zero-commitment Bid")
-    return svc.withdraw_by_signature(
-        store, relayer, signer=caller.signer, tender_id=tender_id, section=section,
+    return views.withdrawal(service.withdraw_by_signature(
+        relayer, signer=caller.signer, tender_id=tender_key(tender_id), section=section,
         auth={"bidder": caller.signer, "commitment": b"\x00" * 32, "nonce": body.nonce, "expiry": body.expiry,
               "signature": bytes(HexBytes(body.signature))},
-    )
+    ))
 
 
 @router.post("/tenders/{tender_id}/shares")
-def release_share(tender_id: str, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def release_share(tender_id: str, body: SignedTx, caller: SignedCallerDep, service: TenderServiceDep) -> dict[str, Any]:
     """An opening officer releases its share after the deadline (its own releaseShare transaction)."""
-    return svc.relay_signed(store, signer=caller.signer, signed_tx=body.signed_tx, functions=("releaseShare",))
+    return views.relayed(service.relay_signed(signer=caller.signer, signed_tx=body.signed_tx,
+                                              functions=("releaseShare",)))
 
 
 @router.post("/tenders/{tender_id}/sections/{section}/open")
-def open_section(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep,
+def open_section(tender_id: str, section: int, caller: SignedCallerDep, service: TenderServiceDep,
                  guarantee_check: GuaranteeCheckDep) -> dict[str, Any]:
     """Open every bid of a section (needs k released shares), check eligibility, close the section."""
-    return svc.open_section(store, guarantee_check, signer=caller.signer, tender_id=tender_id, section=section)
+    return views.section_opening(service.open_section(guarantee_check, signer=caller.signer,
+                                                      tender_id=tender_key(tender_id), section=section))
 
 
 @router.post("/tenders/{tender_id}/sections/{section}/evaluation")
 def evaluation(tender_id: str, section: int, body: EvaluationRequest, caller: SignedCallerDep,
-               store: StoreDep) -> dict[str, Any]:
+               service: TenderServiceDep) -> dict[str, Any]:
     """Anchor the evaluation report; from then on what each bidder used is public."""
-    return svc.publish_evaluation(store, signer=caller.signer, tender_id=tender_id, section=section,
-                                  report=_b64(body.report_b64, "report_b64"))
+    return views.evaluation(service.publish_evaluation(signer=caller.signer, tender_id=tender_key(tender_id),
+                                                       section=section, report=_b64(body.report_b64, "report_b64")))
 
 
 @router.get("/tenders/{tender_id}/sections/{section}/results")
-def results(tender_id: str, section: int, store: StoreDep,
+def results(tender_id: str, section: int, service: TenderServiceDep,
             caller: Annotated[SignedRequest | None, Depends(optional_caller)]) -> dict[str, Any]:
     """The credentials each bidder used, with their verification results (public after evaluation)."""
-    return svc.results(store, tender_id=tender_id, section=section, viewer=caller.signer if caller else None)
+    return views.section_results(service.results(tender_id=tender_key(tender_id), section=section,
+                                                 viewer=caller.signer if caller else None))

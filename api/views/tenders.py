@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from api.db.tenders import eligibility_json
 from api.encoding import to_hex
-from ledger.model.tender import OpenedBid, SectionResults, TenderVersionInfo
+from ledger.model.receipt import Mined
+from ledger.model.tender import (
+    OpenedBid,
+    PublishedEvaluation,
+    RelayedCall,
+    SectionOpening,
+    SectionResults,
+    StoredBid,
+    SubmittedBid,
+    TenderDetails,
+    TenderVersionInfo,
+)
 
 
 def version(v: TenderVersionInfo) -> dict[str, Any]:
@@ -24,3 +36,50 @@ def opened_bid(b: OpenedBid) -> dict[str, Any]:
 def section_results(r: SectionResults) -> dict[str, Any]:
     return {"tender_id": to_hex(r.tender_id), "section": r.section, "status": r.status.name, "public": r.public,
             "bids": [opened_bid(b) for b in r.bids]}
+
+
+def tender(d: TenderDetails) -> dict[str, Any]:
+    """The tender as the chain holds it (the opening key, deadline and hashes come from
+    TenderBook.tenderOf, not from the service's database), plus its published parameters."""
+    t, on_chain, params = d.on_chain.terms, d.on_chain, d.stored.tender.params
+    return {
+        "tender_id": to_hex(d.stored.tender.tender_id), "project_code": params.project_code,
+        "params": json.loads(params.model_dump_json()),
+        "params_hash": to_hex(t.params_hash), "doc_hash": to_hex(t.doc_hash), "deadline": t.deadline,
+        "opening_window_s": t.opening_window, "min_valid_bids": t.min_valid_bids,
+        "opening_public_key": to_hex(t.opening_public), "officers": list(t.officers), "threshold": t.threshold,
+        "share_hashes": [to_hex(h) for h in t.share_hashes], "version": on_chain.version, "centre": on_chain.centre,
+        "issued_at": on_chain.issued_at, "tx_hash": to_hex(d.stored.tender.mined.tx_hash),
+        "chain_id": d.chain_id, "tender_book": d.book,
+    }
+
+
+def submitted_bid(b: SubmittedBid) -> dict[str, Any]:
+    return {"tender_id": to_hex(b.tender_id), "section": b.section, "bidder": b.bidder, "firm": b.firm,
+            "commitment": to_hex(b.commitment), "envelope_hash": to_hex(b.envelope_hash),
+            "tx_hash": to_hex(b.mined.tx_hash), "block_number": b.mined.block_number}
+
+
+def withdrawal(mined: Mined) -> dict[str, Any]:
+    return {"function": "submitBidsBySig (withdrawal)", "tx_hash": to_hex(mined.tx_hash),
+            "block_number": mined.block_number}
+
+
+def my_bid(b: StoredBid) -> dict[str, Any]:
+    assert b.envelope is not None and b.envelope_hash is not None and b.uploaded_at is not None
+    return {"commitment": to_hex(b.commitment), "version": b.version, "opened": b.opened,
+            "envelope_hash": to_hex(b.envelope_hash), "envelope": to_hex(b.envelope),
+            "uploaded_at": b.uploaded_at.isoformat()}
+
+
+def relayed(r: RelayedCall) -> dict[str, Any]:
+    return {"function": r.function, "tx_hash": to_hex(r.mined.tx_hash), "block_number": r.mined.block_number}
+
+
+def section_opening(o: SectionOpening) -> dict[str, Any]:
+    return {"tender_id": to_hex(o.tender_id), "section": o.section, "status": o.status.name,
+            "valid_bids": o.valid_bids, "bids": [opened_bid(b) for b in o.bids]}
+
+
+def evaluation(e: PublishedEvaluation) -> dict[str, Any]:
+    return {"tx_hash": to_hex(e.mined.tx_hash), "report_hash": to_hex(e.report_hash)}

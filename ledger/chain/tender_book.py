@@ -13,6 +13,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 
 from ledger.chain.gateway import ChainLog, Gateway
+from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.bids import BidAuthorisation
 from ledger.crypto.shares import Share
 from ledger.model.receipt import Mined
@@ -143,6 +144,16 @@ class TenderBookGateway(Gateway):
     def dry_run_bids(self, relayer: str, auths: Sequence[BidAuthorisation]) -> None:
         """Raise the contract's error if relaying `auths` would revert; nothing is mined."""
         self.dry_run(relayer, self.calldata("submitBidsBySig", [_auth_row(a) for a in auths]))
+
+    # ------------------------------------------------------------------ relaying parties' own transactions
+    def decode_signed(self, signed_tx: str) -> RelayedTx:
+        """A transaction signed by its party (a bidder's withdrawBid, an officer's releaseShare),
+        decoded and checked to call this TenderBook."""
+        return decode_signed_tx(self, signed_tx)
+
+    def relay(self, relayed: RelayedTx) -> Mined:
+        """Dry-run as its signer, then send; one that would revert is never mined."""
+        return relay(self, relayed)
 
     # ------------------------------------------------------------------ unsigned, for a party to sign
     def withdraw_calldata(self, tender_id: bytes, section: int) -> bytes:

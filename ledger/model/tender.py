@@ -166,6 +166,7 @@ class StoredBid:
     envelope: bytes | None
     envelope_hash: bytes | None
     uploaded_at: datetime | None
+    opened: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,3 +214,44 @@ class SectionResults:
     status: SectionStatus
     public: bool
     bids: tuple[OpenedBid, ...]
+
+
+@dataclass(frozen=True)
+class TenderDetails:
+    """A tender as served: what the ledger holds of it and what TenderBook holds (`tenderOf`), on which chain."""
+
+    stored: StoredTender
+    on_chain: OnChainTender
+    chain_id: int
+    book: str
+
+
+@dataclass(frozen=True)
+class SubmittedBid:
+    """A sealed bid accepted and its bidder-signed commitment mined, with the firm behind the key."""
+
+    tender_id: bytes
+    section: int
+    bidder: str
+    firm: str
+    commitment: bytes
+    envelope_hash: bytes
+    mined: Mined
+
+
+@dataclass(frozen=True)
+class RelayedCall:
+    """A party's own signed transaction, relayed: which function it called and where it was mined."""
+
+    function: str
+    mined: Mined
+
+
+@dataclass(frozen=True)
+class PublishedEvaluation:
+    """An evaluation report anchored for a section: its hash on chain."""
+
+    tender_id: bytes
+    section: int
+    report_hash: bytes
+    mined: Mined

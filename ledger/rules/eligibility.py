@@ -16,9 +16,13 @@ from typing import Any
 from web3.contract import Contract
 
 from ledger.chain.client import ChainClient
-from ledger.rules.credit import CreditStanding
+from ledger.chain.registry import RegistryGateway
+from ledger.model.credential import Status
+from ledger.rules.credit import CreditEntry, CreditStanding, _in_force
 from ledger.documents import (
     ContractPerformanceCredential,
+    CreditCredential,
+    CreditType,
     Disclosure,
     Kind,
     PerformanceCredential,
@@ -28,7 +32,7 @@ from ledger.documents import (
     parse_document,
 )
 from ledger.tenders import Section, meets_grade
-from ledger.rules.verify import Check, CheckStatus, VerificationReport, verify
+from ledger.rules.verify import Check, CheckStatus, RegistryReads, VerificationReport, verify_with
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,24 @@ def check_bid(
     ticked: Sequence[TickedCredential],
     credit: CreditStanding | None = None,
 ) -> EligibilityReport:
+    """`check_bid_with` reading the deployed `registry` through its gateway."""
+    return check_bid_with(RegistryGateway.of(client, registry.address), section=section, bidder=bidder,
+                          bidder_uscc=bidder_uscc, deadline=deadline, ticked=ticked, credit=credit)
+
+
+def check_bid_with(
+    reads: RegistryReads,
+    *,
+    section: Section,
+    bidder: str,
+    bidder_uscc: str,
+    deadline: int,
+    ticked: Sequence[TickedCredential],
+    credit: CreditStanding | None = None,
+) -> EligibilityReport:
     """Eligibility of one bid: every ticked credential, then every requirement of the section,
-    then (given the firm's credit standing at the deadline) that it is not black-listed."""
+    then (given the firm's credit standing at the deadline) that it is not black-listed.
+    The registry is read through `reads`."""
     report = EligibilityReport(bidder=bidder, bidder_uscc=bidder_uscc, section=section.code, deadline=deadline)
     usable: list[Any] = []
     seen: set[bytes] = set()
@@ -92,8 +112,8 @@ def check_bid(
             report.checks.append(Check(name, CheckStatus.INVALID, "ticked twice"))
             continue
         seen.add(t.credential_id)
-        vr = verify(
-            client, registry, t.credential, root=t.root, proof=list(t.proof), at=deadline,
+        vr = verify_with(
+            reads, t.credential, root=t.root, proof=list(t.proof), at=deadline,
             expected_subject=bidder_uscc, credential_id=t.credential_id, anchors=anchors,
         )
         report.credentials["0x" + t.credential_id.hex()] = vr
@@ -165,3 +185,23 @@ def _requirements(section: Section, docs: list[Any], deadline: int) -> list[Chec
 
 KINDS_TICKABLE = (Kind.QUALIFICATION, Kind.PERSONNEL, Kind.PERFORMANCE, Kind.AWARD, Kind.CREDIT,
                   Kind.CONTRACT_PERFORMANCE)
+
+
+def credit_standing_with(reads: RegistryReads, *, uscc: str, entries: Sequence[CreditEntry], at: int) -> CreditStanding:
+    """`ledger.rules.credit.standing` reading the registry through `reads`: the firm's black/red-list
+    standing at unix time `at`, from its anchored credit records."""
+    result = CreditStanding(uscc=uscc, at=at)
+    when = datetime.fromtimestamp(at, UTC)
+    for entry in entries:
+        doc = entry.sealed.document
+        if not isinstance(doc, CreditCredential) or doc.subject != uscc or not _in_force(doc, when):
+            continue
+        if reads.status_at(entry.root, entry.credential_id, at).status is not Status.VALID:
+            continue
+        if doc.record_type in (CreditType.BLACKLIST, CreditType.JOINT_PUNISHMENT):
+            result.blacklisted.append(doc.record_no)  # 失信联合惩戒 bars a firm as the black list does
+        elif doc.record_type is CreditType.REDLIST:
+            result.redlisted.append(doc.record_no)
+        elif doc.record_type is CreditType.BAD:
+            result.bad_conduct.append(doc.record_no)
+    return result

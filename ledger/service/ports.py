@@ -11,8 +11,9 @@ from typing import Protocol
 
 from ledger.crypto.sealing import BidPackage, OpeningKey
 from ledger.model.credential import StoredCredential
-from ledger.model.tender import OpenedBid, StoredTender, Tender, TenderVersionInfo
+from ledger.model.tender import BidEligibility, OpenedBid, StoredBid, StoredTender, Tender, TenderVersionInfo
 from ledger.rules.verify import Check
+from ledger.tenders import TenderParams
 
 
 class CredentialLookup(Protocol):
@@ -56,4 +57,26 @@ class TenderRecords(Protocol):
 
     def openings(self, tender_id: bytes, section: int) -> Sequence[OpenedBid]:
         """Every opened bid of the section, by bidder."""
+        ...
+
+    def envelope(self, tender_id: bytes, section: int, bidder: str, commitment: bytes) -> StoredBid | None:
+        """The sealed bid `bidder` uploaded under `commitment`, or None if the ledger holds none."""
+        ...
+
+    def file_tender(self, params: TenderParams, document: bytes, *, reason: str | None = None) -> None:
+        """File the tender's document and parameters (and an amendment's reason) under their hashes,
+        before the transaction that puts those hashes on chain."""
+        ...
+
+    def file_envelope(self, commitment: bytes, envelope: bytes) -> None:
+        """File a sealed bid under its commitment, before the commitment goes on chain."""
+        ...
+
+    def file_opening(self, commitment: bytes, *, reason: str, price: str | None,
+                     eligibility: BidEligibility | None) -> None:
+        """File the opening report of a bid under its commitment, before the opening goes on chain."""
+        ...
+
+    def catch_up(self) -> None:
+        """Project every event mined so far (the records reflect the chain when this returns)."""
         ...
