@@ -17,7 +17,7 @@ from eth_account import Account
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger import bidding
+from ledger.crypto.bids import seal_bid, sign_bid
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential
 from ledger.runtime import Runtime
@@ -99,13 +99,13 @@ class Scene:
                                             "content": base64.b64encode(b"x").decode()}},
             credential_ids=ticks, salt="0x" + os.urandom(32).hex(),
         )
-        sealed = bidding.seal_bid(
+        sealed = seal_bid(
             chain_id=self.tender["chain_id"], book_address=self.tender["tender_book"],
             tender_id=bytes.fromhex(self.tid[2:]), section=0, bidder=actor.account.address,
             opening_public=bytes.fromhex(self.tender["opening_public_key"][2:]), package=package,
         )
         nonce = self.http.get(f"/tenders/{self.tid}/nonces/{actor.account.address}").json()["nonce"]
-        auth = bidding.sign_bid(bidder=actor.account, chain_id=self.tender["chain_id"],
+        auth = sign_bid(bidder=actor.account, chain_id=self.tender["chain_id"],
                                 book_address=self.tender["tender_book"], sealed=sealed, nonce=nonce,
                                 expiry=expiry or self.tender["deadline"])
         return actor.post(f"/tenders/{self.tid}/sections/0/bids", {
@@ -200,11 +200,11 @@ def test_a_bid_signed_by_another_key_is_refused_and_nothing_is_stored(scene: Sce
     actor, _, ticks = scene.firms[0]
     other = scene.firms[1][0]
     package = BidPackage.create(price="1", credential_ids=ticks, salt="0x" + os.urandom(32).hex())
-    sealed = bidding.seal_bid(
+    sealed = seal_bid(
         chain_id=scene.tender["chain_id"], book_address=scene.tender["tender_book"],
         tender_id=bytes.fromhex(scene.tid[2:]), section=0, bidder=actor.account.address,
         opening_public=bytes.fromhex(scene.tender["opening_public_key"][2:]), package=package)
-    forged = bidding.sign_bid(bidder=other.account, chain_id=scene.tender["chain_id"],
+    forged = sign_bid(bidder=other.account, chain_id=scene.tender["chain_id"],
                               book_address=scene.tender["tender_book"], sealed=sealed, nonce=0,
                               expiry=scene.tender["deadline"])
     before = scene.rt.client.block_number()

@@ -11,10 +11,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from ledger import bidding
 from ledger import registry as reg
+from ledger.chain.tender_book import TenderBookGateway
+from ledger.crypto.bids import SealedBid, authorisation, seal_bid, sign_bid
+from ledger.model.tender import Opening, Outcome, SectionStatus
+from ledger.rules.opening import open_bid, rebuild_opening_key
+from ledger.service.tenders import publish_with_new_key
 from ledger.documents import Kind, SealedCredential
-from ledger.rules.eligibility import TickedCredential, check_bid
+from ledger.chain.registry import RegistryGateway
+from ledger.rules.eligibility import TickedCredential, check_bid_with
 from ledger.errors import Conflict, Unauthorised
 from ledger.crypto.sealing import BidPackage, OpeningKey, ciphertext_hash
 from ledger.tenders import TenderParams
@@ -35,7 +40,9 @@ class World:
         self.centre, self.issuer = chain.accounts[0], chain.accounts[1]
         self.registry = chain.deploy("CredentialRegistry", self.centre.address, sender=self.centre)
         self.book = chain.deploy("TenderBook", self.centre.address, sender=self.centre)
-        chain.transact(self.book.functions.authoriseCentre(self.centre.address), self.centre)
+        self.gw = TenderBookGateway(self.client, self.book.address)
+        self.reads = RegistryGateway.of(self.client, self.registry.address)
+        self.gw.authorise_centre(self.centre, self.centre.address)
         kw = {"client": self.client, "registry": self.registry}
         for kind in (Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL):
             reg.authorise_issuer(**kw, admin=self.centre, issuer=self.issuer.address, kind=kind)
@@ -69,40 +76,39 @@ class World:
         self.officers = [chain.new_account(10**20) for _ in range(5)]
         params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
         self.params = TenderParams.model_validate(params)
-        self.tender, self.shares = bidding.publish_tender(
-            client=self.client, book=self.book, centre=self.centre, params=self.params,
+        self.tender, self.shares = publish_with_new_key(
+            self.gw, self.centre, params=self.params,
             document=b"%PDF tender documents", officers=[o.address for o in self.officers], threshold=3,
         )
 
-    def seal(self, account: LocalAccount, *, price: str = "11000000", public: bytes | None = None) -> bidding.SealedBid:
+    def seal(self, account: LocalAccount, *, price: str = "11000000", public: bytes | None = None) -> SealedBid:
         package = BidPackage.create(
             price=price, files={"bid.pdf": {"sha256": hashlib.sha256(b"bid").hexdigest(),
                               "content": base64.b64encode(b"bid").decode()}},
             credential_ids=["0x" + t.credential_id.hex() for t in self.ticks[account.address]],
             salt="0x" + os.urandom(32).hex(),
         )
-        return bidding.seal_bid(
+        return seal_bid(
             chain_id=self.client.chain_id, book_address=self.book.address, tender_id=self.tender.tender_id,
             section=0, bidder=account.address, opening_public=public or self.tender.opening_public, package=package,
         )
 
-    def open(self, envelopes: dict[str, bytes], uploaded: dict[str, bytes] | None = None) -> list[bidding.Opening]:
-        shares = bidding.released_shares(client=self.client, book=self.book, tender_id=self.tender.tender_id)
-        key = bidding.rebuild_opening_key(self.tender, shares)
+    def open(self, envelopes: dict[str, bytes], uploaded: dict[str, bytes] | None = None) -> list[Opening]:
+        shares = self.gw.released_shares(self.tender.tender_id)
+        key = rebuild_opening_key(self.tender, shares)
         out = []
         for addr, envelope in envelopes.items():
-            bid = bidding.bid_of(client=self.client, book=self.book, tender_id=self.tender.tender_id, section=0, bidder=addr)
-            out.append(bidding.open_bid(
+            bid = self.gw.bid(self.tender.tender_id, 0, addr)
+            out.append(open_bid(
                 key=key, chain_id=self.client.chain_id, book_address=self.book.address,
                 tender_id=self.tender.tender_id, section=0, bidder=addr, envelope=envelope,
-                uploaded_hash=(uploaded or {}).get(addr), commitment=bid["commitment"],
+                uploaded_hash=(uploaded or {}).get(addr), commitment=bid.commitment,
             ))
         return out
 
     def release(self, count: int = 3) -> None:
         for officer in self.officers[:count]:
-            bidding.release_share(client=self.client, book=self.book, officer=officer,
-                                  tender_id=self.tender.tender_id, share=self.shares[officer.address])
+            self.gw.release_share(officer, self.tender.tender_id, self.shares[officer.address])
 
 
 @pytest.fixture
@@ -114,7 +120,7 @@ def _submit_all(world: World) -> dict[str, bytes]:
     envelopes = {}
     for account, _ in world.firms:
         sealed = world.seal(account)
-        bidding.submit_bid(client=world.client, book=world.book, bidder=account, sealed=sealed)
+        world.gw.submit_bid(account, sealed.tender_id, sealed.section, sealed.commitment)
         envelopes[account.address] = sealed.envelope
     return envelopes
 
@@ -124,16 +130,14 @@ def test_bids_are_opened_after_three_officers_release_and_every_credential_use_i
     world.chain.increase_time(22 * 86400)
     world.release()
     openings = world.open(envelopes)
-    assert [o.outcome for o in openings] == [bidding.Outcome.DECRYPTED] * 4
+    assert [o.outcome for o in openings] == [Outcome.DECRYPTED] * 4
     for o in openings:
-        bidding.record_opening(client=world.client, book=world.book, centre=world.centre,
-                               tender_id=world.tender.tender_id, opening=o)
-    used = world.book.events.CredentialUsed.get_logs(from_block=0, to_block="latest")
+        world.gw.record_opening(world.centre, world.tender.tender_id, o)
+    used = [e for e in world.gw.events() if e.event == "CredentialUsed"]
     expected = {(a.address, t.credential_id) for a, _ in world.firms for t in world.ticks[a.address]}
-    assert {(u["args"]["bidder"], bytes(u["args"]["credentialId"])) for u in used} == expected
-    status = bidding.close_section(client=world.client, book=world.book, centre=world.centre,
-                                   tender_id=world.tender.tender_id, section=0, valid_bids=4)
-    assert status is bidding.SectionStatus.CLOSED
+    assert {(u.args["bidder"], bytes(u.args["credentialId"])) for u in used} == expected
+    status = world.gw.close_section(world.centre, world.tender.tender_id, 0, 4)
+    assert status is SectionStatus.CLOSED
 
 
 def test_each_decrypted_bid_is_eligible_when_its_credentials_meet_the_section(world: World) -> None:
@@ -142,13 +146,13 @@ def test_each_decrypted_bid_is_eligible_when_its_credentials_meet_the_section(wo
     world.release()
     opening = world.open(envelopes)[0]
     account, uscc = world.firms[0]
-    report = check_bid(world.client, world.registry, section=world.params.sections[0], bidder=account.address,
+    report = check_bid_with(world.reads, section=world.params.sections[0], bidder=account.address,
                        bidder_uscc=uscc, deadline=world.tender.deadline, ticked=world.ticks[account.address])
-    assert opening.outcome is bidding.Outcome.DECRYPTED
+    assert opening.outcome is Outcome.DECRYPTED
     assert report.eligible, [(c.name, c.reason) for c in report.failures]
     # Another firm's credential ticked into this bid is flagged as not the bidder's own.
     other = world.ticks[world.firms[1][0].address][0]
-    report = check_bid(world.client, world.registry, section=world.params.sections[0], bidder=account.address,
+    report = check_bid_with(world.reads, section=world.params.sections[0], bidder=account.address,
                        bidder_uscc=uscc, deadline=world.tender.deadline, ticked=[*world.ticks[account.address], other])
     assert not report.eligible
     assert any("subject" in c.reason for c in report.failures)
@@ -159,7 +163,7 @@ def test_a_late_bid_is_refused_by_the_contract(world: World) -> None:
     sealed = world.seal(account)
     world.chain.increase_time(22 * 86400)
     with pytest.raises(Conflict) as info:
-        bidding.submit_bid(client=world.client, book=world.book, bidder=account, sealed=sealed)
+        world.gw.submit_bid(account, sealed.tender_id, sealed.section, sealed.commitment)
     assert info.value.error == "LateBid"
 
 
@@ -167,29 +171,29 @@ def test_a_second_bid_replaces_the_first_and_only_the_live_one_opens(world: Worl
     envelopes = _submit_all(world)
     account = world.firms[0][0]
     newer = world.seal(account, price="10500000")
-    bidding.submit_bid(client=world.client, book=world.book, bidder=account, sealed=newer)
-    bid = bidding.bid_of(client=world.client, book=world.book, tender_id=world.tender.tender_id, section=0, bidder=account.address)
-    assert bid["version"] == 2 and bid["commitment"] == newer.commitment
+    world.gw.submit_bid(account, newer.tender_id, newer.section, newer.commitment)
+    bid = world.gw.bid(world.tender.tender_id, 0, account.address)
+    assert bid.version == 2 and bid.commitment == newer.commitment
     world.chain.increase_time(22 * 86400)
     world.release()
     stale, fresh = world.open({account.address: envelopes[account.address]})[0], world.open({account.address: newer.envelope})[0]
-    assert stale.outcome is bidding.Outcome.FAILED_BIDDER and "commitment" in stale.reason
-    assert fresh.outcome is bidding.Outcome.DECRYPTED and str(fresh.package.price) == "10500000"
+    assert stale.outcome is Outcome.FAILED_BIDDER and "commitment" in stale.reason
+    assert fresh.outcome is Outcome.DECRYPTED and str(fresh.package.price) == "10500000"
 
 
 def test_relayed_bids_signed_by_their_bidders_are_committed_in_one_transaction(world: World) -> None:
     auths = []
     for account, _ in world.firms:
         sealed = world.seal(account)
-        auths.append(bidding.sign_bid(bidder=account, chain_id=world.client.chain_id, book_address=world.book.address,
+        auths.append(sign_bid(bidder=account, chain_id=world.client.chain_id, book_address=world.book.address,
                                       sealed=sealed, nonce=0, expiry=world.tender.deadline))
     relayer = world.chain.accounts[5]
-    mined = bidding.relay_bids(client=world.client, book=world.book, relayer=relayer, auths=auths)
-    assert world.client.call(world.book.functions.bidCount(world.tender.tender_id, 0)) == 4
+    mined = world.gw.relay_bids(relayer, [authorisation(a) for a in auths])
+    assert world.gw.bid_count(world.tender.tender_id, 0) == 4
     assert mined.block_number > 0
     forged = dict(auths[0], commitment=os.urandom(32), nonce=1)
     with pytest.raises(Unauthorised) as info:
-        bidding.relay_bids(client=world.client, book=world.book, relayer=relayer, auths=[forged])
+        world.gw.relay_bids(relayer, [authorisation(a) for a in [forged]])
     assert info.value.error == "BadSignature"
 
 
@@ -199,35 +203,32 @@ def test_a_wrong_share_and_a_non_officers_share_are_refused(world: World) -> Non
     officer = world.officers[0]
     wrong = world.shares[world.officers[1].address]
     with pytest.raises(Conflict) as info:
-        bidding.release_share(client=world.client, book=world.book, officer=officer,
-                              tender_id=world.tender.tender_id, share=wrong)
+        world.gw.release_share(officer, world.tender.tender_id, wrong)
     assert info.value.error == "WrongShare"
     with pytest.raises(Unauthorised) as info2:
-        bidding.release_share(client=world.client, book=world.book, officer=world.chain.accounts[6],
-                              tender_id=world.tender.tender_id, share=world.shares[officer.address])
+        world.gw.release_share(world.chain.accounts[6], world.tender.tender_id, world.shares[officer.address])
     assert info2.value.error == "NotOfficer"
 
 
 def test_nobody_opens_early_and_two_shares_are_not_enough(world: World) -> None:
     _submit_all(world)
     with pytest.raises(Conflict) as info:
-        bidding.release_share(client=world.client, book=world.book, officer=world.officers[0],
-                              tender_id=world.tender.tender_id, share=world.shares[world.officers[0].address])
+        world.gw.release_share(world.officers[0], world.tender.tender_id, world.shares[world.officers[0].address])
     assert info.value.error == "TooEarly"
     world.chain.increase_time(22 * 86400)
     world.release(2)
     from ledger.crypto.shares import ShareError
 
-    shares = bidding.released_shares(client=world.client, book=world.book, tender_id=world.tender.tender_id)
+    shares = world.gw.released_shares(world.tender.tender_id)
     with pytest.raises(ShareError):
-        bidding.rebuild_opening_key(world.tender, shares)
+        rebuild_opening_key(world.tender, shares)
 
 
 def test_decryption_failures_are_recorded_with_their_cause(world: World) -> None:
     envelopes = _submit_all(world)
     wrong_key_bidder = world.firms[1][0]
     sealed_wrong = world.seal(wrong_key_bidder, public=OpeningKey.generate().public)
-    bidding.submit_bid(client=world.client, book=world.book, bidder=wrong_key_bidder, sealed=sealed_wrong)
+    world.gw.submit_bid(wrong_key_bidder, sealed_wrong.tender_id, sealed_wrong.section, sealed_wrong.commitment)
     envelopes[wrong_key_bidder.address] = sealed_wrong.envelope
     damaged_bidder = world.firms[2][0]
     uploaded = {a: ciphertext_hash(e) for a, e in envelopes.items()}
@@ -235,33 +236,30 @@ def test_decryption_failures_are_recorded_with_their_cause(world: World) -> None
     world.chain.increase_time(22 * 86400)
     world.release()
     outcomes = {o.bidder: o for o in world.open(envelopes, uploaded)}
-    assert outcomes[wrong_key_bidder.address].outcome is bidding.Outcome.FAILED_BIDDER  # 撤销
-    assert outcomes[damaged_bidder.address].outcome is bidding.Outcome.FAILED_OTHER  # 撤回
+    assert outcomes[wrong_key_bidder.address].outcome is Outcome.FAILED_BIDDER  # 撤销
+    assert outcomes[damaged_bidder.address].outcome is Outcome.FAILED_OTHER  # 撤回
     for o in outcomes.values():
-        bidding.record_opening(client=world.client, book=world.book, centre=world.centre,
-                               tender_id=world.tender.tender_id, opening=o)
-    failed = world.book.events.DecryptionFailed.get_logs(from_block=0, to_block="latest")
-    assert {(f["args"]["bidder"], f["args"]["outcome"]) for f in failed} == {
+        world.gw.record_opening(world.centre, world.tender.tender_id, o)
+    failed = [e for e in world.gw.events() if e.event == "DecryptionFailed"]
+    assert {(f.args["bidder"], f.args["outcome"]) for f in failed} == {
         (wrong_key_bidder.address, 1), (damaged_bidder.address, 2)}
-    status = bidding.close_section(client=world.client, book=world.book, centre=world.centre,
-                                   tender_id=world.tender.tender_id, section=0, valid_bids=2)
-    assert status is bidding.SectionStatus.FAILED  # 流标: fewer than three valid bids
+    status = world.gw.close_section(world.centre, world.tender.tender_id, 0, 2)
+    assert status is SectionStatus.FAILED  # 流标: fewer than three valid bids
 
 
 def test_a_bidder_without_funds_withdraws_through_a_relayer_by_signing_a_zero_commitment(world: World) -> None:
     firm = world.firms[0][0]
     balance = world.client.balance(firm.address)
     sealed = world.seal(firm)
-    auth = bidding.sign_bid(bidder=firm, chain_id=world.client.chain_id, book_address=world.book.address,
+    auth = sign_bid(bidder=firm, chain_id=world.client.chain_id, book_address=world.book.address,
                             sealed=sealed, nonce=0, expiry=world.tender.deadline)
     relayer = world.chain.accounts[5]
-    bidding.relay_bids(client=world.client, book=world.book, relayer=relayer, auths=[auth])
-    withdrawal = bidding.SealedBid(sealed.tender_id, 0, firm.address, b"", b"\x00" * 32, sealed.package)
-    auth = bidding.sign_bid(bidder=firm, chain_id=world.client.chain_id, book_address=world.book.address,
+    world.gw.relay_bids(relayer, [authorisation(a) for a in [auth]])
+    withdrawal = SealedBid(sealed.tender_id, 0, firm.address, b"", b"\x00" * 32, sealed.package)
+    auth = sign_bid(bidder=firm, chain_id=world.client.chain_id, book_address=world.book.address,
                             sealed=withdrawal, nonce=1, expiry=world.tender.deadline)
-    bidding.relay_bids(client=world.client, book=world.book, relayer=relayer, auths=[auth])
-    bid = bidding.bid_of(client=world.client, book=world.book, tender_id=world.tender.tender_id, section=0,
-                         bidder=firm.address)
-    assert bid["commitment"] == b"\x00" * 32
-    assert world.book.events.BidWithdrawn.get_logs(from_block=0, to_block="latest")[0]["args"]["bidder"] == firm.address
+    world.gw.relay_bids(relayer, [authorisation(a) for a in [auth]])
+    bid = world.gw.bid(world.tender.tender_id, 0, firm.address)
+    assert bid.commitment == b"\x00" * 32
+    assert [e.args["bidder"] for e in world.gw.events() if e.event == "BidWithdrawn"] == [firm.address]
     assert world.client.balance(firm.address) == balance  # the relayer paid for both

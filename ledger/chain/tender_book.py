@@ -92,10 +92,17 @@ class TenderBookGateway(Gateway):
         logs = self.logs(from_block=from_block, event="BidSubmitted", topics=[tender_id])
         return {log.args["bidder"] for log in logs if log.args["section"] == section}
 
+    def credential_uses(self, tender_id: bytes, *, from_block: int = 0) -> list[ChainLog]:
+        """Every CredentialUsed log of the tender: one per credential a decrypted bid ticked."""
+        return self.logs(from_block=from_block, event="CredentialUsed", topics=[tender_id])
+
     def events(self, *, from_block: int = 0, to_block: int | str = "latest") -> list[ChainLog]:
         return self.logs(from_block=from_block, to_block=to_block)
 
-    # ------------------------------------------------------------------ the centre
+    # ------------------------------------------------------------------ the admin and the centre
+    def authorise_centre(self, admin: LocalAccount, centre: str) -> Mined:
+        return self._send(admin, "authoriseCentre", to_checksum_address(centre))
+
     def publish_tender(self, centre: LocalAccount, tender_id: bytes, terms: TenderTerms) -> Mined:
         return self._send(centre, "publishTender", tender_id, terms.as_struct())
 

@@ -31,13 +31,17 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
-from ledger import bidding
 from ledger import registry as reg
 from ledger.model.tender import Tender
 from ledger.chain.client import ChainClient
 from ledger.config import Settings
 from ledger.documents import Document, Kind, SealedCredential, parse_document
-from ledger.rules.eligibility import TickedCredential, check_bid
+from ledger.chain.tender_book import TenderBookGateway
+from ledger.crypto.bids import authorisation, seal_bid, sign_bid
+from ledger.model.tender import Opening, Outcome, SectionStatus
+from ledger.rules.eligibility import TickedCredential, check_bid_with
+from ledger.rules.opening import open_bid, rebuild_opening_key
+from ledger.service.tenders import publish_with_new_key
 from ledger.runtime import Runtime, open_runtime
 from ledger.crypto.sealing import BidFile, BidPackage, ciphertext_hash
 from ledger.crypto.shares import Share
@@ -237,8 +241,8 @@ class Ledger:
         return self.rt.client
 
     @property
-    def book(self) -> Contract:
-        return self.rt.contract("TenderBook")
+    def book(self) -> TenderBookGateway:
+        return self.rt.tender_book
 
     @property
     def registry(self) -> Contract:
@@ -338,10 +342,9 @@ def section_params(ledger: Ledger, *, project_code: str, sections: int) -> Tende
 def publish(
     ledger: Ledger, params: TenderParams
 ) -> tuple[Tender, dict[str, Share]]:
-    return bidding.publish_tender(
-        client=ledger.client,
-        book=ledger.book,
-        centre=ledger.rt.operator,
+    return publish_with_new_key(
+        ledger.book,
+        ledger.rt.operator,
         params=params,
         document=f"%PDF-1.7 招标文件 {params.project_code}".encode(),
         officers=[o.address for o in ledger.officers],
@@ -388,7 +391,7 @@ def run_section(
     t0 = time.perf_counter()
     for firm in firms:
         package = compose(ledger.rng, list(firm.held))
-        sealed = bidding.seal_bid(
+        sealed = seal_bid(
             chain_id=client.chain_id,
             book_address=book.address,
             tender_id=tender.tender_id,
@@ -397,7 +400,7 @@ def run_section(
             opening_public=tender.opening_public,
             package=package,
         )
-        bidding.submit_bid(client=client, book=book, bidder=firm.account, sealed=sealed)
+        book.submit_bid(firm.account, sealed.tender_id, sealed.section, sealed.commitment)
         envelopes[firm.account.address] = sealed.envelope
         uploaded[firm.account.address] = ciphertext_hash(sealed.envelope)
     submission = time.perf_counter() - t0
@@ -407,24 +410,14 @@ def run_section(
     say("section: opening")
     t0 = time.perf_counter()
     for officer in ledger.officers[:THRESHOLD]:
-        bidding.release_share(
-            client=client,
-            book=book,
-            officer=officer,
-            tender_id=tender.tender_id,
-            share=shares[officer.address],
-        )
-    released = bidding.released_shares(
-        client=client, book=book, tender_id=tender.tender_id, from_block=tender.mined.block_number
-    )
-    key = bidding.rebuild_opening_key(tender, released)
+        book.release_share(officer, tender.tender_id, shares[officer.address])
+    released = book.released_shares(tender.tender_id, from_block=tender.mined.block_number)
+    key = rebuild_opening_key(tender, released)
     openings = []
     for firm in firms:
         bidder = firm.account.address
-        bid = bidding.bid_of(
-            client=client, book=book, tender_id=tender.tender_id, section=0, bidder=bidder
-        )
-        opening = bidding.open_bid(
+        bid = book.bid(tender.tender_id, 0, bidder)
+        opening = open_bid(
             key=key,
             chain_id=client.chain_id,
             book_address=book.address,
@@ -433,14 +426,12 @@ def run_section(
             bidder=bidder,
             envelope=envelopes[bidder],
             uploaded_hash=uploaded[bidder],
-            commitment=bid["commitment"],
+            commitment=bid.commitment,
         )
-        bidding.record_opening(
-            client=client, book=book, centre=centre, tender_id=tender.tender_id, opening=opening
-        )
+        book.record_opening(centre, tender.tender_id, opening)
         openings.append(opening)
     opening_s = time.perf_counter() - t0
-    failed = [o for o in openings if o.outcome is not bidding.Outcome.DECRYPTED]
+    failed = [o for o in openings if o.outcome is not Outcome.DECRYPTED]
     if failed:
         raise AssertionError(f"{len(failed)} bids did not open: {failed[0].reason}")
 
@@ -449,13 +440,14 @@ def run_section(
     timings: list[float] = []
     eligible = 0
     t0 = time.perf_counter()
-    def eligible_bid(opening: bidding.Opening) -> bool:
+    reads = ledger.rt.registry
+
+    def eligible_bid(opening: Opening) -> bool:
         """One bid's eligibility as of the deadline, its time added to `timings`."""
         firm = by_bidder[opening.bidder]
         t1 = time.perf_counter()
-        report = check_bid(
-            client,
-            ledger.registry,
+        report = check_bid_with(
+            reads,
             section=section,
             bidder=firm.account.address,
             bidder_uscc=firm.uscc,
@@ -472,23 +464,12 @@ def run_section(
         raise AssertionError(f"only {eligible} of {bids} bids were eligible")
 
     t0 = time.perf_counter()
-    status = bidding.close_section(
-        client=client,
-        book=book,
-        centre=centre,
-        tender_id=tender.tender_id,
-        section=0,
-        valid_bids=eligible,
-    )
+    status = book.close_section(centre, tender.tender_id, 0, eligible)
     closing = time.perf_counter() - t0
-    if status is not bidding.SectionStatus.CLOSED:
+    if status is not SectionStatus.CLOSED:
         raise AssertionError(f"the section ended {status.name}, not CLOSED")
 
-    used = book.events.CredentialUsed.get_logs(
-        from_block=tender.mined.block_number,
-        to_block="latest",
-        argument_filters={"tenderId": tender.tender_id},
-    )
+    used = book.credential_uses(tender.tender_id, from_block=tender.mined.block_number)
     # More samples for the per-bid median: the same checks again, on the same chain.
     for _ in range(eligibility_repeats):
         for opening in openings:
@@ -541,7 +522,7 @@ def submissions_single_tx(ledger: Ledger, *, count: int, credentials: int) -> di
     work = _packages(ledger, firms, count, credentials)
     t0 = time.perf_counter()
     for firm, section, package in work:
-        sealed = bidding.seal_bid(
+        sealed = seal_bid(
             chain_id=client.chain_id,
             book_address=book.address,
             tender_id=tender.tender_id,
@@ -550,7 +531,7 @@ def submissions_single_tx(ledger: Ledger, *, count: int, credentials: int) -> di
             opening_public=tender.opening_public,
             package=package,
         )
-        bidding.submit_bid(client=client, book=book, bidder=firm.account, sealed=sealed)
+        book.submit_bid(firm.account, sealed.tender_id, sealed.section, sealed.commitment)
     elapsed = time.perf_counter() - t0
     _check_committed(ledger, tender, count)
     return {"per_s": count / elapsed}
@@ -572,7 +553,7 @@ def submissions_batched(
         auths = []
         for firm, section, package in work[start : start + batch]:
             t1 = time.perf_counter()
-            sealed = bidding.seal_bid(
+            sealed = seal_bid(
                 chain_id=client.chain_id,
                 book_address=book.address,
                 tender_id=tender.tender_id,
@@ -583,7 +564,7 @@ def submissions_batched(
             )
             t2 = time.perf_counter()
             auths.append(
-                bidding.sign_bid(
+                sign_bid(
                     bidder=firm.account,
                     chain_id=client.chain_id,
                     book_address=book.address,
@@ -595,7 +576,7 @@ def submissions_batched(
             nonces[firm.account.address] += 1
             seal_s += t2 - t1
             sign_s += time.perf_counter() - t2
-        bidding.relay_bids(client=client, book=book, relayer=relayer, auths=auths)
+        book.relay_bids(relayer, [authorisation(a) for a in auths])
     elapsed = time.perf_counter() - t0
     _check_committed(ledger, tender, count)
     return {
@@ -608,7 +589,7 @@ def submissions_batched(
 def _check_committed(ledger: Ledger, tender: Tender, count: int) -> None:
     sections = -(-count // BIDDERS_PER_TENDER)
     total = sum(
-        ledger.client.call(ledger.book.functions.bidCount(tender.tender_id, s))
+        ledger.book.bid_count(tender.tender_id, s)
         for s in range(sections)
     )
     if total != count:
