@@ -222,3 +222,165 @@ class FakeCredentialFiles:
 
 def _hex(value: bytes) -> str:
     return "0x" + value.hex()
+
+
+# ---------------------------------------------------------------------- tender use cases
+
+
+class FakeTenderChain:
+    """An in-memory TenderBook behind the `TenderChain` port: centres, bids, shares, openings, sections."""
+
+    address = "0x" + "ab" * 20
+
+    def __init__(self, centre: str) -> None:
+        from ledger.model.tender import SectionStatus
+
+        self.centres = {centre}
+        self.bids: dict[tuple[bytes, int, str], Any] = {}  # BidState
+        self.shares: dict[bytes, list[Any]] = {}
+        self.recorded: list[tuple[bytes, Any]] = []  # (tender id, Opening)
+        self.status: dict[tuple[bytes, int], SectionStatus] = {}
+        self.sent: list[tuple[str, tuple[Any, ...]]] = []
+
+    def _mined(self, name: str, *args: Any) -> Any:
+        from ledger.model.receipt import Mined
+
+        self.sent.append((name, args))
+        return Mined(len(self.sent).to_bytes(32, "big"), len(self.sent))
+
+    def commit(self, tender_id: bytes, section: int, bidder: str, commitment: bytes) -> None:
+        from ledger.model.tender import BidState, Outcome
+
+        self.bids[(tender_id, section, bidder)] = BidState(commitment, 1, False, Outcome.DECRYPTED)
+
+    def is_centre(self, account: str) -> bool:
+        return account in self.centres
+
+    def bid(self, tender_id: bytes, section: int, bidder: str) -> Any:
+        from ledger.model.tender import BidState, Outcome
+
+        return self.bids.get((tender_id, section, bidder), BidState(b"\x00" * 32, 0, False, Outcome.DECRYPTED))
+
+    def section(self, tender_id: bytes, section: int) -> Any:
+        from ledger.model.tender import SectionState, SectionStatus
+
+        return SectionState(self.status.get((tender_id, section), SectionStatus.PENDING), 0, 0, 0, 0, 0, b"")
+
+    def bidders(self, tender_id: bytes, section: int) -> set[str]:
+        return {b for (t, s, b) in self.bids if t == tender_id and s == section}
+
+    def released_shares(self, tender_id: bytes) -> list[Any]:
+        return list(self.shares.get(tender_id, []))
+
+    def check_opening(self, centre: str, tender_id: bytes, opening: Any) -> None:
+        pass
+
+    def record_opening(self, centre: Any, tender_id: bytes, opening: Any) -> Any:
+        self.recorded.append((tender_id, opening))
+        return self._mined("recordOpening", tender_id, opening.bidder)
+
+    def close_section(self, centre: Any, tender_id: bytes, section: int, valid_bids: int) -> Any:
+        from ledger.model.tender import SectionStatus
+
+        self._mined("closeSection", tender_id, section, valid_bids)
+        self.status[(tender_id, section)] = SectionStatus.CLOSED if valid_bids >= 3 else SectionStatus.FAILED
+        return self.status[(tender_id, section)]
+
+    def publish_evaluation(self, centre: Any, tender_id: bytes, section: int, report: bytes) -> Any:
+        from ledger.model.tender import SectionStatus
+
+        self.status[(tender_id, section)] = SectionStatus.EVALUATED
+        return self._mined("publishEvaluation", tender_id, section)
+
+
+class FakeTenderRecords:
+    """The `TenderRecords` port in memory: filed documents, and opened bids projected from the fake
+    chain's recorded openings plus the filed reports when `catch_up` runs."""
+
+    def __init__(self, chain: FakeTenderChain) -> None:
+        self.chain = chain
+        self.tenders: dict[bytes, Any] = {}  # StoredTender
+        self.envelopes: dict[bytes, bytes] = {}  # by commitment
+        self.reports: dict[bytes, tuple[str, str | None, Any]] = {}  # by commitment
+        self.opened: dict[tuple[bytes, int], dict[str, Any]] = {}
+        self.catch_ups = 0
+
+    def stored_tender(self, tender_id: bytes) -> Any:
+        return self.tenders.get(tender_id)
+
+    def versions(self, tender_id: bytes) -> Sequence[Any]:
+        return []
+
+    def openings(self, tender_id: bytes, section: int) -> Sequence[Any]:
+        found = self.opened.get((tender_id, section), {})
+        return [found[b] for b in sorted(found)]
+
+    def envelope(self, tender_id: bytes, section: int, bidder: str, commitment: bytes) -> Any:
+        from ledger.crypto.sealing import ciphertext_hash
+        from ledger.model.tender import StoredBid
+
+        env = self.envelopes.get(commitment)
+        if env is None:
+            return None
+        return StoredBid(tender_id, section, bidder, commitment, 0, env, ciphertext_hash(env), None)
+
+    def file_tender(self, params: Any, document: bytes, *, reason: str | None = None) -> None:
+        pass
+
+    def file_envelope(self, commitment: bytes, envelope: bytes) -> None:
+        self.envelopes[commitment] = envelope
+
+    def file_opening(self, commitment: bytes, *, reason: str, price: str | None, eligibility: Any) -> None:
+        self.reports[commitment] = (reason, price, eligibility)
+
+    def catch_up(self) -> None:
+        from ledger.model.tender import OpenedBid
+
+        self.catch_ups += 1
+        for tender_id, o in self.chain.recorded:
+            commitment = self.chain.bid(tender_id, o.section, o.bidder).commitment
+            reason, price, eligibility = self.reports.get(commitment, ("", None, None))
+            self.opened.setdefault((tender_id, o.section), {})[o.bidder] = OpenedBid(
+                o.bidder, o.outcome, reason, price, tuple(o.credential_ids), eligibility)
+
+
+class FakeCredentialLookup:
+    """The `CredentialLookup` port over a list of stored credentials."""
+
+    def __init__(self, credentials: Sequence[Any] = ()) -> None:
+        self.credentials = list(credentials)
+
+    def credential(self, credential_id: bytes) -> Any:
+        return next((c for c in self.credentials if c.credential_id == credential_id), None)
+
+    def identities_bound_to(self, address: str) -> Sequence[Any]:
+        from ledger.documents import Kind
+
+        return [c for c in self.credentials if c.kind is Kind.IDENTITY and c.signing_address == address]
+
+    def credit_records_of(self, uscc: str) -> Sequence[Any]:
+        from ledger.documents import Kind
+
+        return [c for c in self.credentials if c.kind is Kind.CREDIT and c.subject == uscc]
+
+    def of_subject(self, uscc: str) -> Sequence[Any]:
+        return [c for c in self.credentials if c.subject == uscc]
+
+
+class FakeStatusReads:
+    """Registry reads where every credential in `valid` is VALID and everything else is not anchored."""
+
+    def __init__(self, valid: set[bytes] | None = None) -> None:
+        self.valid = set(valid or ())
+
+    def anchor_of(self, root: bytes) -> Any:
+        return None
+
+    def status_at(self, root: bytes, credential_id: bytes, at: int) -> Any:
+        from ledger.model.credential import ReasonCode, Status, StatusAt
+
+        status = Status.VALID if credential_id in self.valid else Status.NOT_ANCHORED
+        return StatusAt(status, ReasonCode.NONE)
+
+    def successor_of(self, root: bytes, credential_id: bytes) -> Any:
+        return None

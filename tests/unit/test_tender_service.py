@@ -1,0 +1,200 @@
+"""The tender use cases against in-memory ports: bids refused and accepted, opening outcomes and
+eligibility decisions, who may see the results when."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from eth_account import Account
+
+from ledger.crypto.bids import seal_bid
+from ledger.crypto.sealing import BidPackage, OpeningKey
+from ledger.crypto.shares import share_hash, split
+from ledger.documents import Kind
+from ledger.errors import NotFound, Unauthorised, ValidationFailed
+from ledger.model.credential import StoredCredential
+from ledger.model.receipt import Mined
+from ledger.model.tender import Outcome, SectionStatus, StoredTender, Tender
+from ledger.rules.verify import Check, CheckStatus
+from ledger.service.tenders import TenderService
+from ledger.tenders import TenderParams
+from tests.fakes import FakeCredentialLookup, FakeStatusReads, FakeTenderChain, FakeTenderRecords
+from tests.tender_fixtures import tender_params
+
+CENTRE = Account.create()
+FIRM = "91110000MA01ABCD3X"
+NOW = 1_700_000_000
+CHAIN = 31337
+
+
+class Relayer:
+    def __init__(self, chain: FakeTenderChain) -> None:
+        self.chain = chain
+        self.checked: list[Any] = []
+        self.submitted: list[Any] = []
+
+    def check(self, auth: Any) -> None:
+        self.checked.append(auth)
+
+    def submit(self, auth: Any) -> Mined:
+        self.submitted.append(auth)
+        self.chain.commit(auth.tender_id, auth.section, auth.bidder, auth.commitment)
+        return Mined(b"\x01" * 32, 7)
+
+
+class Scene:
+    def __init__(self, *, identities: dict[str, str] | None = None) -> None:
+        issued = datetime.fromtimestamp(NOW, UTC)
+        self.params = TenderParams.model_validate(tender_params(
+            issued_at=issued.isoformat(), deadline=(issued + timedelta(days=21)).isoformat()))
+        self.key = OpeningKey.generate()
+        self.shares = split(self.key.private, 3, 5)
+        self.tender = Tender(
+            tender_id=self.params.tender_id(), params=self.params, doc_hash=b"\x02" * 32,
+            deadline=int(self.params.deadline.timestamp()), opening_public=self.key.public,
+            officers=tuple(Account.create().address for _ in range(5)), threshold=3,
+            share_hashes=tuple(share_hash(s) for s in self.shares), mined=Mined(b"\x03" * 32, 1))
+        self.chain = FakeTenderChain(CENTRE.address)
+        self.records = FakeTenderRecords(self.chain)
+        self.records.tenders[self.tender.tender_id] = StoredTender(self.tender, b"%PDF", 1, issued)
+        creds = [StoredCredential(
+            credential_id=os.urandom(32), root=os.urandom(32), kind=Kind.IDENTITY, issuer="0xissuer", subject=uscc,
+            signing_address=address, proof=(), sealed=cast(Any, None), tx_hash=b"\x00" * 32, block_number=1,
+            anchored_at=NOW) for address, uscc in (identities or {}).items()]
+        self.reads = FakeStatusReads({c.credential_id for c in creds})
+        self.service = TenderService(self.chain, self.reads, self.records, FakeCredentialLookup(creds), CENTRE,
+                                     chain_id=CHAIN, now=lambda: NOW)
+        self.relayer = Relayer(self.chain)
+
+    def envelope(self, bidder: str, *, public: bytes | None = None, ids: tuple[bytes, ...] = ()) -> Any:
+        package = BidPackage.create(price="1000000", files={}, credential_ids=["0x" + i.hex() for i in ids],
+                                    salt="0x" + os.urandom(32).hex())
+        return seal_bid(chain_id=CHAIN, book_address=self.chain.address, tender_id=self.tender.tender_id, section=0,
+                        bidder=bidder, opening_public=public or self.key.public, package=package)
+
+    def auth(self, bidder: str, commitment: bytes) -> dict[str, Any]:
+        return {"bidder": bidder, "commitment": commitment, "nonce": 0, "expiry": NOW + 100, "signature": b"\x00" * 65}
+
+    def bid(self, bidder: str, **kw: Any) -> Any:
+        sealed = self.envelope(bidder, **kw)
+        return self.service.submit_bid(self.relayer, signer=bidder, tender_id=self.tender.tender_id, section=0,
+                                       envelope=sealed.envelope, auth=self.auth(bidder, sealed.commitment))
+
+
+def test_a_bid_is_refused_for_an_unknown_section_an_unsealed_envelope_a_wrong_signer_or_no_identity() -> None:
+    firm = Account.create().address
+    scene = Scene(identities={firm: FIRM})
+    sealed = scene.envelope(firm)
+    submit = scene.service.submit_bid
+    tid = scene.tender.tender_id
+    with pytest.raises(NotFound) as unknown:
+        submit(scene.relayer, signer=firm, tender_id=tid, section=9, envelope=sealed.envelope,
+               auth=scene.auth(firm, sealed.commitment))
+    assert unknown.value.error == "UnknownSection"
+    with pytest.raises(ValidationFailed, match="not a sealed envelope"):
+        submit(scene.relayer, signer=firm, tender_id=tid, section=0, envelope=b"plain text bid" * 10,
+               auth=scene.auth(firm, sealed.commitment))
+    with pytest.raises(Unauthorised) as mismatch:
+        submit(scene.relayer, signer=Account.create().address, tender_id=tid, section=0, envelope=sealed.envelope,
+               auth=scene.auth(firm, sealed.commitment))
+    assert mismatch.value.error == "SignerMismatch"
+    stranger = Account.create().address
+    with pytest.raises(Unauthorised) as nobody:
+        scene.bid(stranger)
+    assert nobody.value.error == "NoIdentity"
+    with pytest.raises(NotFound) as no_tender:
+        submit(scene.relayer, signer=firm, tender_id=b"\x09" * 32, section=0, envelope=sealed.envelope,
+               auth=scene.auth(firm, sealed.commitment))
+    assert no_tender.value.error == "UnknownTender"
+    assert scene.relayer.submitted == [] and scene.records.envelopes == {}
+
+
+def test_an_accepted_bid_is_dry_run_filed_before_relaying_and_names_its_firm() -> None:
+    firm = Account.create().address
+    scene = Scene(identities={firm: FIRM})
+    submitted = scene.bid(firm)
+    assert submitted.firm == FIRM and submitted.mined.block_number == 7
+    assert scene.relayer.checked == scene.relayer.submitted
+    assert submitted.commitment in scene.records.envelopes and scene.records.catch_ups == 1
+    mine = scene.service.my_bid(signer=firm, tender_id=scene.tender.tender_id, section=0)
+    assert mine.commitment == submitted.commitment and mine.envelope == scene.records.envelopes[mine.commitment]
+    with pytest.raises(NotFound):
+        scene.service.my_bid(signer=Account.create().address, tender_id=scene.tender.tender_id, section=0)
+
+
+def test_only_a_centre_publishes_opens_or_evaluates() -> None:
+    scene = Scene()
+    outsider = Account.create().address
+    with pytest.raises(Unauthorised) as info:
+        scene.service.open_section(lambda **_: None, signer=outsider, tender_id=scene.tender.tender_id,  # type: ignore[arg-type,return-value]
+                                   section=0)
+    assert info.value.error == "NotCentre"
+    with pytest.raises(Unauthorised):
+        scene.service.publish_evaluation(signer=outsider, tender_id=scene.tender.tender_id, section=0, report=b"r")
+
+
+def _guarantee(status: CheckStatus) -> Any:
+    def check(**_: Any) -> Check:
+        return Check("guarantee", status, "checked")
+    return check
+
+
+def test_opening_records_each_outcome_and_eligibility_then_closes_the_section() -> None:
+    firms = [Account.create().address for _ in range(3)]
+    scene = Scene(identities={firms[0]: FIRM, firms[1]: "91110000MA01ABCD4Y", firms[2]: "91110000MA01ABCD5Z"})
+    scene.bid(firms[0], ids=(b"\x07" * 32,))  # ticks a credential the ledger never anchored
+    scene.bid(firms[1], public=OpeningKey.generate().public)  # sealed to the wrong key: the bidder's fault
+    scene.bid(firms[2])
+    scene.records.envelopes.pop(scene.chain.bid(scene.tender.tender_id, 0, firms[2]).commitment)  # never uploaded
+    scene.chain.shares[scene.tender.tender_id] = scene.shares[:3]
+    opening = scene.service.open_section(_guarantee(CheckStatus.VALID), signer=CENTRE.address,
+                                         tender_id=scene.tender.tender_id, section=0)
+    by = {b.bidder: b for b in opening.bids}
+    assert opening.status is SectionStatus.FAILED and opening.valid_bids == 0
+    assert by[firms[0]].outcome is Outcome.DECRYPTED and not by[firms[0]].eligible
+    assert by[firms[0]].eligibility is not None and by[firms[0]].eligibility.firm is None
+    assert [c.reason for c in by[firms[0]].eligibility.checks] == ["not an anchored credential", "checked"]
+    assert by[firms[1]].outcome is Outcome.FAILED_BIDDER and by[firms[1]].eligibility is None
+    assert by[firms[2]].outcome is not Outcome.DECRYPTED
+    assert [o.bidder for _, o in scene.chain.recorded] == sorted(firms)
+
+
+def test_a_decrypted_bid_whose_key_names_no_firm_fails_identity_and_a_failed_guarantee_fails_the_bid() -> None:
+    scene = Scene()
+    bidder = Account.create().address
+    decision = scene.service.eligibility(scene.tender, 0, bidder, [])
+    assert not decision.eligible and decision.firm is None
+    assert decision.checks[0].name == "identity" and decision.checks[0].status is CheckStatus.INVALID
+    firm = Account.create().address
+    scene = Scene(identities={firm: FIRM})
+    scene.bid(firm)
+    scene.chain.shares[scene.tender.tender_id] = scene.shares[:3]
+    opening = scene.service.open_section(_guarantee(CheckStatus.INVALID), signer=CENTRE.address,
+                                         tender_id=scene.tender.tender_id, section=0)
+    bid = opening.bids[0]
+    assert bid.outcome is Outcome.DECRYPTED and not bid.eligible
+    assert bid.eligibility is not None and bid.eligibility.firm == FIRM
+    assert bid.eligibility.checks[-1].name == "guarantee"
+
+
+def test_results_are_public_after_evaluation_own_entry_before_and_everything_to_the_centre() -> None:
+    firms = [Account.create().address for _ in range(2)]
+    scene = Scene(identities={firms[0]: FIRM, firms[1]: "91110000MA01ABCD4Y"})
+    for f in firms:
+        scene.bid(f)
+    scene.chain.shares[scene.tender.tender_id] = scene.shares[:3]
+    scene.service.open_section(_guarantee(CheckStatus.VALID), signer=CENTRE.address,
+                               tender_id=scene.tender.tender_id, section=0)
+    results = scene.service.results
+    tid = scene.tender.tender_id
+    with pytest.raises(Unauthorised):
+        results(tender_id=tid, section=0, viewer=None)
+    own = results(tender_id=tid, section=0, viewer=firms[0])
+    assert not own.public and [b.bidder for b in own.bids] == [firms[0]]
+    assert {b.bidder for b in results(tender_id=tid, section=0, viewer=CENTRE.address).bids} == set(firms)
+    scene.service.publish_evaluation(signer=CENTRE.address, tender_id=tid, section=0, report=b"report")
+    public = results(tender_id=tid, section=0, viewer=None)
+    assert public.public and {b.bidder for b in public.bids} == set(firms)
