@@ -17,7 +17,7 @@ from api.db.tenders import SqlTenderRecords
 from ledger.service.ports import GuaranteeCheck
 from ledger.runtime import Runtime
 from ledger.service.credentials import CredentialService
-from ledger.service.guarantees import BookGuaranteeCheck, CredentialFirms, GuaranteeService
+from ledger.service.guarantees import BookGuaranteeCheck, GuaranteeService
 from ledger.service.tenders import BidRelayer, TenderService
 
 
@@ -77,3 +77,17 @@ def get_bid_relayer(request: Request) -> BidRelayer:
 TenderServiceDep = Annotated[TenderService, Depends(get_tender_service)]
 BidRelayerDep = Annotated[BidRelayer, Depends(get_bid_relayer)]
 
+
+def guarantee_service(store: Store) -> GuaranteeService:
+    """The e-guarantee use cases on the store's GuaranteeBook and TenderBook, the guarantee and
+    tender records, and the firms' identities and credit standing (the tender service's)."""
+    rt = store.runtime
+    return GuaranteeService(rt.guarantee_book, rt.tender_book, SqlGuaranteeFiles(store), SqlTenderRecords(store),
+                            tender_service(store), guarantee_check(store), centre=rt.operator, lock=WRITE_LOCK)
+
+
+def get_guarantee_service(request: Request) -> GuaranteeService:
+    return guarantee_service(get_store(request))
+
+
+GuaranteeServiceDep = Annotated[GuaranteeService, Depends(get_guarantee_service)]

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from ledger import registry as reg
+from ledger.chain.registry import RegistryGateway
 from ledger.rules.credit import CreditEntry, guarantee_fee, standing
 from ledger.documents import Kind, SealedCredential
 from ledger.rules.eligibility import check_bid
@@ -44,9 +45,9 @@ def test_a_firm_is_blacklisted_between_listing_and_removal_only(chain: ChainEnv,
     # "now" for the checks is once the entry is on chain (a node may stamp its block later)
     anchored = datetime.fromtimestamp(chain.client.block_timestamp(), UTC)
     at = lambda d: int((anchored + timedelta(days=d)).timestamp())  # noqa: E731
-    assert standing(chain.client, registry, uscc=FIRM, entries=[entry], at=at(0)).is_blacklisted
-    assert not standing(chain.client, registry, uscc=FIRM, entries=[entry], at=at(-20)).is_blacklisted
-    assert not standing(chain.client, registry, uscc=FIRM, entries=[entry], at=at(11)).is_blacklisted
+    assert standing(RegistryGateway.of(chain.client, registry.address), uscc=FIRM, entries=[entry], at=at(0)).is_blacklisted
+    assert not standing(RegistryGateway.of(chain.client, registry.address), uscc=FIRM, entries=[entry], at=at(-20)).is_blacklisted
+    assert not standing(RegistryGateway.of(chain.client, registry.address), uscc=FIRM, entries=[entry], at=at(11)).is_blacklisted
 
 
 def test_a_revoked_blacklist_entry_no_longer_counts(chain: ChainEnv, setup) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +55,7 @@ def test_a_revoked_blacklist_entry_no_longer_counts(chain: ChainEnv, setup) -> N
     entry = _entry(chain, registry, issuer, record_type="blacklist", listed_date="2024-01-01")
     reg.revoke(client=chain.client, registry=registry, issuer=issuer, root=entry.root,
                credential_id=entry.credential_id, proof=[], reason=reg.ReasonCode.ISSUED_IN_ERROR)
-    assert not standing(chain.client, registry, uscc=FIRM, entries=[entry], at=chain.client.block_timestamp()).is_blacklisted
+    assert not standing(RegistryGateway.of(chain.client, registry.address), uscc=FIRM, entries=[entry], at=chain.client.block_timestamp()).is_blacklisted
 
 
 def test_a_blacklisted_bidder_is_ineligible_with_the_reason(chain: ChainEnv, setup) -> None:  # type: ignore[no-untyped-def]
@@ -63,7 +64,7 @@ def test_a_blacklisted_bidder_is_ineligible_with_the_reason(chain: ChainEnv, set
     section = TenderParams.model_validate(tender_params()).sections[0].model_copy(
         update={"qualification": [], "performance": None, "personnel": []})
     at = chain.client.block_timestamp()
-    credit = standing(chain.client, registry, uscc=FIRM, entries=[entry], at=at)
+    credit = standing(RegistryGateway.of(chain.client, registry.address), uscc=FIRM, entries=[entry], at=at)
     report = check_bid(chain.client, registry, section=section, bidder=issuer.address, bidder_uscc=FIRM,
                        deadline=at, ticked=[], credit=credit)
     assert not report.eligible

@@ -19,6 +19,7 @@ from eth_account.signers.local import LocalAccount
 from ledger import bidding
 from ledger import guarantees as gt
 from ledger import registry as reg
+from ledger.chain.registry import RegistryGateway
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import (
@@ -91,7 +92,7 @@ class World:
         self.credit[uscc].append(CreditEntry(sealed.credential_id(), sealed, batch.root))
 
     def standing(self, uscc: str, at: int | None = None) -> CreditStanding:
-        return standing(self.client, self.registry, uscc=uscc, entries=self.credit[uscc],
+        return standing(RegistryGateway.of(self.client, self.registry.address), uscc=uscc, entries=self.credit[uscc],
                         at=at if at is not None else self.client.block_timestamp())
 
     # ---------------------------------------------------------------- guarantees

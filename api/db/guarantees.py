@@ -28,7 +28,18 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.db import documents
 from api.db.events import ChainEvent
-from ledger.model.guarantee import Application, ClaimCause, CommitmentLetter, Form, GuaranteeTerms
+from ledger.crypto.canonical import keccak
+from ledger.model.guarantee import (
+    Application,
+    ClaimCause,
+    ClaimFile,
+    CommitmentLetter,
+    Form,
+    GuaranteeFile,
+    GuaranteeTerms,
+    IssuerProfile,
+    RegisteredLetter,
+)
 
 
 
@@ -38,6 +49,8 @@ class Store(Protocol):
     chain_key: str
 
     def session(self) -> AbstractContextManager[Session]: ...
+
+    def reconcile(self) -> int: ...
 
 # Guarantee writes one at a time: "check the store → file → relay → project" must not interleave.
 WRITE_LOCK = threading.Lock()
@@ -219,6 +232,19 @@ def project_guarantee_book(session: Session, chain_key: str, ev: ChainEvent, arg
 # ---------------------------------------------------------------------- repository
 
 
+def guarantee_file(row: GuaranteeRecord) -> GuaranteeFile:
+    return GuaranteeFile(
+        guarantee_id=bytes.fromhex(row.guarantee_id[2:]), tender_id=bytes.fromhex(row.tender_id[2:]),
+        application=Application.model_validate_json(row.application), application_hash=row.application_hash,
+        terms=GuaranteeTerms.model_validate_json(row.terms) if row.terms else None,
+        has_sealed_terms=row.sealed_terms is not None, fee_fen=row.fee_fen, rejection=row.rejection,
+        verification=row.verification, applied_tx=row.applied_tx, issued_tx=row.issued_tx)
+
+
+def issuer_profile(row: GuarantorProfile) -> IssuerProfile:
+    return IssuerProfile(row.issuer, row.name, row.uscc, row.red_discount, row.published_at)
+
+
 class SqlGuaranteeFiles:
     """The guarantee documents and rows of one store: what the use cases file and read."""
 
@@ -256,15 +282,43 @@ class SqlGuaranteeFiles:
     def filing_verification(self, report_hash: bytes, report: str) -> AbstractContextManager[None]:
         return self.filing((VERIFICATION, "0x" + report_hash.hex(), report.encode()))
 
-    def record(self, gid: str) -> GuaranteeRecord | None:
+    def filing_application(self, application: Application) -> AbstractContextManager[None]:
+        return self.filing((APPLICATION, "0x" + application.hash().hex(), application.model_dump_json().encode()))
+
+    def filing_terms(self, gid: bytes, terms: GuaranteeTerms) -> AbstractContextManager[None]:
+        return self.filing((TERMS, "0x" + gid.hex(), terms.model_dump_json().encode()))
+
+    def filing_sealed_terms(self, commitment: bytes, sealed: bytes) -> AbstractContextManager[None]:
+        return self.filing((SEALED_TERMS, "0x" + commitment.hex(), sealed))
+
+    def filing_rejection(self, reason: str) -> AbstractContextManager[None]:
+        return self.filing((REJECTION, "0x" + keccak(reason.encode()).hex(), reason.encode()))
+
+    def filing_evidence(self, evidence: bytes) -> AbstractContextManager[None]:
+        return self.filing((EVIDENCE, "0x" + keccak(evidence).hex(), evidence))
+
+    def catch_up(self) -> None:
+        self.store.reconcile()
+
+    def record_row(self, gid: str) -> GuaranteeRecord | None:
         with self.store.session() as s:
             return s.get(GuaranteeRecord, (self.chain_key, gid))
 
-    def claim(self, gid: str) -> GuaranteeClaim | None:
-        with self.store.session() as s:
-            return s.get(GuaranteeClaim, (self.chain_key, gid))
+    def record(self, gid: bytes) -> GuaranteeFile | None:
+        row = self.record_row("0x" + gid.hex())
+        return None if row is None else guarantee_file(row)
 
-    def records(self, *, applicant: str | None = None, issuer: str | None = None) -> list[GuaranteeRecord]:
+    def claim_of(self, gid: bytes) -> ClaimFile | None:
+        with self.store.session() as s:
+            row = s.get(GuaranteeClaim, (self.chain_key, "0x" + gid.hex()))
+        if row is None:
+            return None
+        return ClaimFile(row.cause, row.evidence_hash, row.tx_hash, row.claimed_at)
+
+    def records(self, *, applicant: str | None = None, issuer: str | None = None) -> list[GuaranteeFile]:
+        return [guarantee_file(r) for r in self.record_rows(applicant=applicant, issuer=issuer)]
+
+    def record_rows(self, *, applicant: str | None = None, issuer: str | None = None) -> list[GuaranteeRecord]:
         with self.store.session() as s:
             q = select(GuaranteeRecord).where(GuaranteeRecord.chain_key == self.chain_key)
             if applicant:
@@ -275,11 +329,11 @@ class SqlGuaranteeFiles:
                                           col(GuaranteeRecord.applied_tx).desc())).all())
 
     def sealed_terms(self, gid: bytes) -> bytes | None:
-        row = self.record("0x" + gid.hex())
+        row = self.record_row("0x" + gid.hex())
         return row.sealed_terms if row else None
 
     def opened(self, gid: bytes) -> bool:
-        row = self.record("0x" + gid.hex())
+        row = self.record_row("0x" + gid.hex())
         return row is not None and row.terms is not None
 
     def file_opened_terms(self, gid: bytes, terms: GuaranteeTerms) -> None:
@@ -294,7 +348,7 @@ class SqlGuaranteeFiles:
                 s.add(row)
             s.commit()
 
-    def publish_profile(self, issuer: str, *, name: str, uscc: str, red_discount: Decimal) -> GuarantorProfile:
+    def publish_profile(self, issuer: str, *, name: str, uscc: str, red_discount: Decimal) -> IssuerProfile:
         content = json.dumps({"name": name, "uscc": uscc, "red_discount": str(red_discount)}).encode()
         with self.store.session() as s:
             documents.put(s, chain_key=self.chain_key, kind=PROFILE, key=issuer, content=content,
@@ -303,22 +357,19 @@ class SqlGuaranteeFiles:
             s.commit()
             row = s.get(GuarantorProfile, (self.chain_key, issuer))
         assert row is not None
-        return row
+        return issuer_profile(row)
 
-    def profile(self, issuer: str) -> GuarantorProfile | None:
+    def profile(self, issuer: str) -> IssuerProfile | None:
         with self.store.session() as s:
-            return s.get(GuarantorProfile, (self.chain_key, issuer))
+            row = s.get(GuarantorProfile, (self.chain_key, issuer))
+        return None if row is None else issuer_profile(row)
 
-    def profiles(self) -> dict[str, GuarantorProfile]:
+    def profiles(self) -> dict[str, IssuerProfile]:
         with self.store.session() as s:
-            return {p.issuer: p for p in s.exec(select(GuarantorProfile).where(
+            return {p.issuer: issuer_profile(p) for p in s.exec(select(GuarantorProfile).where(
                 GuarantorProfile.chain_key == self.chain_key)).all()}
 
-    def red_discount(self, issuer: str) -> Decimal:
-        row = self.profile(issuer)
-        return Decimal(row.red_discount) if row else Decimal(0)
-
-    def file_letter(self, letter: CommitmentLetter) -> CommitmentLetterRecord:
+    def file_letter(self, letter: CommitmentLetter) -> RegisteredLetter:
         digest = "0x" + letter.digest().hex()
         with self.store.session() as s:
             documents.put(s, chain_key=self.chain_key, kind=LETTER, key=digest,
@@ -330,7 +381,7 @@ class SqlGuaranteeFiles:
             row = s.get(CommitmentLetterRecord, (self.chain_key, "0x" + letter.tender_id.hex(), letter.section,
                                                  letter.bidder))
         assert row is not None
-        return row
+        return RegisteredLetter(row.tender_id, row.section, row.bidder, row.letter_hash)
 
     def letter(self, tender_id: bytes, section: int, bidder: str) -> CommitmentLetter | None:
         with self.store.session() as s:

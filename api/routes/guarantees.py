@@ -12,9 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api import guarantees as svc
 from api.auth import SignedCallerDep
-from api.deps import StoreDep
+from api.deps import GuaranteeServiceDep
+from api.views import guarantees as views
 from api.routes.credentials import SignedTx, _decode_args
 from ledger.errors import ValidationFailed
 
@@ -76,152 +76,156 @@ class ClaimRequest(BaseModel):
 
 
 @router.post("/guarantee-issuers")
-def authorise(body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def authorise(body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """The GuaranteeBook admin authorises or withdraws a guarantee issuer (admin's own transaction)."""
-    return svc.relay_admin(store, signer=caller.signer, signed_tx=body.signed_tx)
+    return views.issuer_change(svc.relay_admin(signer=caller.signer, signed_tx=body.signed_tx))
 
 
 @router.get("/guarantee-issuers")
-def issuers(store: StoreDep) -> list[dict[str, Any]]:
+def issuers(svc: GuaranteeServiceDep) -> list[dict[str, Any]]:
     """Every guarantee issuer with its types now, its name and its red-list discount."""
-    return svc.issuers(store)
+    return [views.issuer(i) for i in svc.issuers()]
 
 
 @router.post("/guarantee-issuers/profile")
-def profile(body: ProfileRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def profile(body: ProfileRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """An authorised issuer publishes its name, USCC and the fee discount red-listed firms get."""
-    return svc.publish_profile(store, signer=caller.signer, name=body.name, uscc=body.uscc,
-                               red_discount=body.red_discount)
+    return views.profile(svc.publish_profile(signer=caller.signer, name=body.name, uscc=body.uscc,
+                                             red_discount=body.red_discount))
 
 
 @router.post("/guarantees/tx/prepare")
-def prepare(body: PrepareRequest, store: StoreDep) -> dict[str, Any]:
+def prepare(body: PrepareRequest, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """An unsigned GuaranteeBook transaction (gas, fees, nonce filled in) for the sender to sign."""
-    return {"tx": svc.jsonable_tx(svc.prepare(store, sender=body.sender, function=body.function,
-                                            args=_decode_args(body.args)))}
+    return {"tx": views.unsigned_tx(svc.prepare(sender=body.sender, function=body.function,
+                                              args=_decode_args(body.args)))}
 
 
 # ---------------------------------------------------------------------- bidders
 
 
 @router.get(SECTION + "/application-template")
-def application_template(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep,
+def application_template(tender_id: str, section: int, caller: SignedCallerDep, svc: GuaranteeServiceDep,
                          issuer: str = Query(description="the issuer applied to")) -> dict[str, Any]:
     """The caller's application filled in from the tender, section and firm, with its applyFor to sign."""
-    return svc.application_template(store, signer=caller.signer, tender_id=tender_id, section=section, issuer=issuer)
+    return views.application_template(svc.application_template(signer=caller.signer, tender_id=tender_id,
+                                                               section=section, issuer=issuer))
 
 
 @router.post("/guarantees", status_code=201)
-def apply(body: ApplyRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def apply(body: ApplyRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Apply for a guarantee: the filled-in application and the bidder's own signed applyFor."""
-    return svc.apply(store, signer=caller.signer, application=body.application, signed_tx=body.signed_tx)
+    return views.guarantee(svc.apply(signer=caller.signer, application=body.application, signed_tx=body.signed_tx))
 
 
 @router.post("/guarantees/{guarantee_id}/cancel")
-def cancel(guarantee_id: str, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def cancel(guarantee_id: str, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """The applicant withdraws its application (its own cancel transaction)."""
-    return svc.relay_own(store, signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
-                         function="cancel")
+    return views.guarantee(svc.relay_own(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
+                                         function="cancel"))
 
 
 @router.post(SECTION + "/bind")
-def bind(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def bind(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Bind one's issued guarantee to one's bid in this section (own bind transaction)."""
-    return svc.bind(store, signer=caller.signer, tender_id=tender_id, section=section, signed_tx=body.signed_tx,
-                    function="bind")
+    return views.guarantee(svc.bind(signer=caller.signer, tender_id=tender_id, section=section,
+                                    signed_tx=body.signed_tx, function="bind"))
 
 
 @router.post(SECTION + "/unbind")
-def unbind(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def unbind(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Unbind one's guarantee from one's bid before the deadline (own unbind transaction)."""
-    return svc.bind(store, signer=caller.signer, tender_id=tender_id, section=section, signed_tx=body.signed_tx,
-                    function="unbind")
+    return views.guarantee(svc.bind(signer=caller.signer, tender_id=tender_id, section=section,
+                                    signed_tx=body.signed_tx, function="unbind"))
 
 
 @router.get(SECTION + "/commitment-letter-template")
-def letter_template(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def letter_template(tender_id: str, section: int, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """The caller's credit commitment letter for this section, filled in, to sign (EIP-712)."""
-    return svc.letter_template(store, signer=caller.signer, tender_id=tender_id, section=section)
+    return views.letter_template(svc.letter_template(signer=caller.signer, tender_id=tender_id, section=section))
 
 
 @router.post(SECTION + "/commitment-letter", status_code=201)
 def commitment_letter(tender_id: str, section: int, body: LetterRequest, caller: SignedCallerDep,
-                      store: StoreDep) -> dict[str, Any]:
+                      svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Register one's signed credit commitment letter in place of a guarantee, before the deadline."""
-    return svc.submit_letter(store, signer=caller.signer, tender_id=tender_id, section=section, letter=body.letter)
+    registered = svc.submit_letter(signer=caller.signer, tender_id=tender_id, section=section, letter=body.letter)
+    return views.registered_letter(registered, section=section, bidder=caller.signer)
 
 
 # ---------------------------------------------------------------------- issuers' decisions
 
 
 @router.get("/guarantees/{guarantee_id}/issue-template")
-def issue_template(guarantee_id: str, caller: SignedCallerDep, store: StoreDep,
+def issue_template(guarantee_id: str, caller: SignedCallerDep, svc: GuaranteeServiceDep,
                    rate_bps: int = Query(description="the fee rate in basis points")) -> dict[str, Any]:
     """For the issuer applied to: the terms filled in from the application, the fee with its
     published red-list discount, and the opening key a 密文 guarantee is sealed to."""
-    return svc.issue_template(store, signer=caller.signer, guarantee_id=guarantee_id, rate_bps=rate_bps)
+    return views.issue_template(svc.issue_template(signer=caller.signer, guarantee_id=guarantee_id, rate_bps=rate_bps))
 
 
 @router.post("/guarantees/{guarantee_id}/issue")
-def issue(guarantee_id: str, body: IssueRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def issue(guarantee_id: str, body: IssueRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Issue a guarantee: 明文 terms in clear, or 密文 sealed terms, with the issuer's own issue transaction."""
     sealed = _b64(body.sealed_terms_b64, "sealed_terms_b64") if body.sealed_terms_b64 is not None else None
-    return svc.issue(store, signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
-                     terms=body.terms, sealed_terms=sealed)
+    return views.guarantee(svc.issue(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
+                                     terms=body.terms, sealed_terms=sealed))
 
 
 @router.post("/guarantees/{guarantee_id}/reject")
-def reject(guarantee_id: str, body: RejectRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def reject(guarantee_id: str, body: RejectRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Refuse an application, with the reason (the issuer's own reject transaction)."""
-    return svc.reject(store, signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
-                      reason=body.reason)
+    return views.guarantee(svc.reject(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
+                                      reason=body.reason))
 
 
 @router.post("/guarantees/{guarantee_id}/release")
-def release(guarantee_id: str, body: SignedTx, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def release(guarantee_id: str, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """The issuer releases a guarantee once the chain allows it (its own release transaction)."""
-    return svc.relay_own(store, signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
-                         function="release")
+    return views.guarantee(svc.relay_own(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
+                                         function="release"))
 
 
 # ---------------------------------------------------------------------- the centre
 
 
 @router.post(SECTION + "/verify")
-def verify(tender_id: str, section: int, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def verify(tender_id: str, section: int, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Check every live bid's guarantee at opening and record each result on chain (centre)."""
-    return svc.verify_section(store, signer=caller.signer, tender_id=tender_id, section=section)
+    return views.section_checks(svc.verify_section(signer=caller.signer, tender_id=tender_id, section=section))
 
 
 @router.post(SECTION + "/award")
-def award(tender_id: str, section: int, body: AwardRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def award(tender_id: str, section: int, body: AwardRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Record the section's winner (or none); every losing guarantee is released (centre)."""
-    return svc.award(store, signer=caller.signer, tender_id=tender_id, section=section, winner=body.winner)
+    done = svc.award(signer=caller.signer, tender_id=tender_id, section=section, winner=body.winner)
+    return views.awarded(done, winner=body.winner)
 
 
 @router.post(SECTION + "/contract-signed")
 def contract_signed(tender_id: str, section: int, body: SigningRequest, caller: SignedCallerDep,
-                    store: StoreDep) -> dict[str, Any]:
+                    svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Record the winner's contract signing; the winner's guarantee is released (centre)."""
     at = body.signed_at
     if isinstance(at, datetime):
         if at.tzinfo is None:
             raise ValidationFailed("signed_at needs a UTC offset (e.g. 2027-01-20T10:00:00+08:00)")
         at = int(at.timestamp())
-    return svc.contract_signed(store, signer=caller.signer, tender_id=tender_id, section=section, signed_at=at)
+    done = svc.contract_signed(signer=caller.signer, tender_id=tender_id, section=section, signed_at=at)
+    return views.contract_signed(done, signed_at=at)
 
 
 @router.post("/guarantees/{guarantee_id}/claims", status_code=201)
-def claim(guarantee_id: str, body: ClaimRequest, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def claim(guarantee_id: str, body: ClaimRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Claim on a guarantee for the tenderer, for a cause the chain records, with the evidence (centre)."""
-    return svc.claim(store, signer=caller.signer, guarantee_id=guarantee_id, cause=body.cause,
-                     evidence=_b64(body.evidence_b64, "evidence_b64"))
+    return views.guarantee(svc.claim(signer=caller.signer, guarantee_id=guarantee_id, cause=body.cause,
+                                     evidence=_b64(body.evidence_b64, "evidence_b64")))
 
 
 @router.post("/guarantees/{guarantee_id}/expire")
-def expire(guarantee_id: str, caller: SignedCallerDep, store: StoreDep) -> dict[str, Any]:
+def expire(guarantee_id: str, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Expire a guarantee past its end that was neither released nor claimed (centre)."""
-    return svc.expire(store, signer=caller.signer, guarantee_id=guarantee_id)
+    return views.guarantee(svc.expire(signer=caller.signer, guarantee_id=guarantee_id))
 
 
 class BreachRequest(BaseModel):
@@ -236,34 +240,33 @@ class BreachRequest(BaseModel):
 
 @router.post(SECTION + "/commitment-letter/breach")
 def breach(tender_id: str, section: int, body: BreachRequest, caller: SignedCallerDep,
-           store: StoreDep) -> dict[str, Any]:
+           svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Draft the bad-conduct record for a broken commitment letter (centre); the credit authority
     anchors the returned sealed credential with its own key (POST /credentials)."""
-    from api.tenders import require_centre
-
-    require_centre(store, caller.signer)
-    return svc.draft_breach(store, tender_id=tender_id, section=section, bidder=body.bidder, breach=body.breach,
-                            evidence=_b64(body.evidence_b64, "evidence_b64"), issuer=body.issuer,
-                            record_no=body.record_no, deciding_body=body.deciding_body,
-                            decision_document_no=body.decision_document_no)
+    svc.require_centre(caller.signer)
+    evidence = _b64(body.evidence_b64, "evidence_b64")
+    return views.breach_draft(svc.draft_breach(
+        signer=caller.signer, tender_id=tender_id, section=section, bidder=body.bidder, breach=body.breach,
+        evidence=evidence, issuer=body.issuer, record_no=body.record_no, deciding_body=body.deciding_body,
+        decision_document_no=body.decision_document_no))
 
 
 # ---------------------------------------------------------------------- reads
 
 
 @router.get("/guarantees/{guarantee_id}")
-def guarantee(guarantee_id: str, store: StoreDep) -> dict[str, Any]:
+def guarantee(guarantee_id: str, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """A guarantee: its state on chain, application, terms (密文 only after opening) and any claim."""
-    return svc.get(store, guarantee_id)
+    return views.guarantee(svc.guarantee(guarantee_id))
 
 
 @router.get("/guarantees")
-def guarantees(store: StoreDep, applicant: str | None = None, issuer: str | None = None) -> list[dict[str, Any]]:
+def guarantees(svc: GuaranteeServiceDep, applicant: str | None = None, issuer: str | None = None) -> list[dict[str, Any]]:
     """Guarantee applications on record, newest first, by applicant or by issuer."""
-    return svc.guarantees_of(store, applicant=applicant, issuer=issuer)
+    return [views.guarantee(g) for g in svc.guarantees_of(applicant=applicant, issuer=issuer)]
 
 
 @router.get(SECTION + "/bids/{bidder}")
-def bid_guarantee(tender_id: str, section: int, bidder: str, store: StoreDep) -> dict[str, Any]:
+def bid_guarantee(tender_id: str, section: int, bidder: str, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """What backs a bid: its bound guarantee, or its credit commitment letter."""
-    return svc.bid_guarantee(store, tender_id=tender_id, section=section, bidder=bidder)
+    return views.bid_backing(svc.bid_guarantee(tender_id=tender_id, section=section, bidder=bidder))

@@ -14,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
 from ledger.chain.gateway import Gateway
+from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.errors import NotFound, ValidationFailed
 from ledger.model.guarantee import (
     MAX_BATCH,
@@ -69,6 +70,23 @@ def terms_tuple(t: Mapping[str, Any]) -> tuple[Any, ...]:
 
 class GuaranteeBookGateway(Gateway):
     NAME: ClassVar[str] = "GuaranteeBook"
+
+    # ------------------------------------------------------------------ the chain, and parties' own transactions
+    @property
+    def chain_id(self) -> int:
+        return self.client.chain_id
+
+    def now(self) -> int:
+        """The latest block's time (unix seconds): 'now' on the chain."""
+        return self.client.block_timestamp()
+
+    def decode_signed(self, signed_tx: str) -> RelayedTx:
+        """A transaction signed by its party, decoded and checked to call this GuaranteeBook."""
+        return decode_signed_tx(self, signed_tx)
+
+    def relay(self, relayed: RelayedTx) -> Mined:
+        """Dry-run the party's own transaction, then send it."""
+        return relay(self, relayed)
 
     # ------------------------------------------------------------------ issuers
     def admin(self) -> str:

@@ -289,3 +289,77 @@ class Claimed:
     mined: Mined
 
 
+
+
+# ---------------------------------------------------------------------- what the store holds, and use-case results
+
+
+@dataclass(frozen=True)
+class IssuerProfile:
+    """What a guarantee issuer publishes about itself: name, USCC and its red-list fee discount."""
+
+    issuer: str
+    name: str
+    uscc: str
+    red_discount: str  # a fraction in [0, 1), e.g. "0.3" = 30 % off for red-listed firms
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class IssuerInfo:
+    """An issuer with its types on chain now and its published profile (if any)."""
+
+    issuer: str
+    types: list[IssuerType]
+    profile: IssuerProfile | None
+
+
+@dataclass(frozen=True)
+class GuaranteeFile:
+    """A guarantee's documents as the store projects them: the application, the terms (明文, or
+    密文 once opened), the rejection and the recorded check at opening."""
+
+    guarantee_id: bytes
+    tender_id: bytes
+    application: Application
+    application_hash: str
+    terms: GuaranteeTerms | None
+    has_sealed_terms: bool
+    fee_fen: int | None
+    rejection: str | None
+    verification: str | None  # the recorded check as JSON (its keccak is on chain)
+    applied_tx: str
+    issued_tx: str | None
+
+    @property
+    def sealed(self) -> bool:
+        """密文 terms not opened yet."""
+        return self.has_sealed_terms and self.terms is None
+
+
+@dataclass(frozen=True)
+class ClaimFile:
+    """A claim (理赔) as recorded: the cause, the evidence's keccak (on chain) and when."""
+
+    cause: str
+    evidence_hash: str
+    tx_hash: str
+    claimed_at: datetime
+
+
+@dataclass(frozen=True)
+class GuaranteeInfo:
+    """A guarantee as the chain holds it, with what the store holds of it."""
+
+    guarantee_id: bytes
+    chain: Guarantee
+    file: GuaranteeFile | None
+    claim: ClaimFile | None
+
+
+@dataclass(frozen=True)
+class RegisteredLetter:
+    tender_id: str
+    section: int
+    bidder: str
+    letter_hash: str

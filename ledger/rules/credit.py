@@ -12,12 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
-from web3.contract import Contract
-
-from ledger import registry as reg
-from ledger.chain.client import ChainClient
 from ledger.documents import CreditCredential, CreditType, SealedCredential
+from ledger.model.credential import Status, StatusAt
+
+
+class StatusReads(Protocol):
+    """The registry's status of a credential at an instant (`RegistryGateway` has it; tests fake it)."""
+
+    def status_at(self, root: bytes, credential_id: bytes, at: int) -> StatusAt: ...
 
 
 @dataclass(frozen=True)
@@ -57,19 +61,16 @@ def _in_force(doc: CreditCredential, at: datetime) -> bool:
     return doc.valid_until is None or at < doc.valid_until
 
 
-def standing(
-    client: ChainClient, registry: Contract, *, uscc: str, entries: Sequence[CreditEntry], at: int
-) -> CreditStanding:
-    """The firm's credit standing at unix time `at`, from its anchored credit records."""
+def standing(registry: StatusReads, *, uscc: str, entries: Sequence[CreditEntry], at: int) -> CreditStanding:
+    """The firm's credit standing at unix time `at`, from its anchored credit records and their
+    status on the registry at `at` (read through `registry`)."""
     result = CreditStanding(uscc=uscc, at=at)
     when = datetime.fromtimestamp(at, UTC)
     for entry in entries:
         doc = entry.sealed.document
         if not isinstance(doc, CreditCredential) or doc.subject != uscc or not _in_force(doc, when):
             continue
-        status = reg.status_at(client=client, registry=registry, root=entry.root,
-                               credential_id=entry.credential_id, at=at)
-        if status.status is not reg.Status.VALID:
+        if registry.status_at(entry.root, entry.credential_id, at).status is not Status.VALID:
             continue
         if doc.record_type in (CreditType.BLACKLIST, CreditType.JOINT_PUNISHMENT):
             # 失信联合惩戒 bars a firm from public tenders just as the black list does.

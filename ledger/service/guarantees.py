@@ -9,24 +9,30 @@ the discount their issuer publishes (`ledger.rules.credit.guarantee_fee`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+from pydantic import ValidationError
 from web3.exceptions import Web3Exception
 
 from ledger import registry as reg
-from ledger.chain.guarantee_book import GuaranteeBookGateway, onchain_terms
+from ledger.chain.guarantee_book import TERMS_FIELDS, GuaranteeBookGateway, onchain_terms, terms_tuple
+from ledger.chain.relay import RelayedTx
 from ledger.crypto.canonical import keccak
 from ledger.crypto.guarantee import reason_hash, seal_terms_bytes, terms_commitment
-from ledger.crypto.sealing import BidPackage, OpeningKey
+from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, BidPackage, OpeningKey
+from ledger.crypto.sealing import VERSION as SEAL_VERSION
+from ledger.crypto.shares import Share, ShareError
 from ledger.documents import SealedCredential
-from ledger.errors import LedgerError, ValidationFailed
+from ledger.errors import Conflict, LedgerError, NotFound, Unauthorised, ValidationFailed
 from ledger.model.guarantee import (
     BOUND_STATES,
     CHECK_NAME,
@@ -35,18 +41,30 @@ from ledger.model.guarantee import (
     Applied,
     ClaimCause,
     Claimed,
+    ClaimFile,
     CommitmentLetter,
     Form,
+    GuaranteeFile,
+    GuaranteeInfo,
     GuaranteeTerms,
+    IssuerInfo,
+    IssuerProfile,
+    IssuerType,
     Issued,
+    RegisteredLetter,
     Released,
     State,
+    first_error,
+    uscc_of_word,
 )
 from ledger.model.receipt import Mined
-from ledger.model.tender import Tender
+from ledger.model.tender import BidState, Tender
 from ledger.rules import guarantee as rules
 from ledger.rules.credit import CreditStanding
+from ledger.rules.opening import rebuild_opening_key
 from ledger.rules.verify import Check, CheckStatus
+from ledger.service.ports import GuaranteeCheck, TenderRecords
+from ledger.uscc import InvalidUSCC, validate_uscc
 
 
 def apply_for(book: GuaranteeBookGateway, *, applicant: LocalAccount, application: Application,
@@ -280,3 +298,594 @@ def record_commitment_breach(
             raise ValidationFailed("anchoring the record needs the client and the registry")
         batch = anchor(credit_authority, sealed)
     return Breach(sealed, evidence_hash, batch)
+
+
+# ---------------------------------------------------------------------- the API's use cases
+
+
+class GuaranteeRecords(GuaranteeFiles, Protocol):
+    """What the API's use cases need of the store: the guarantees' documents, filed under their
+    on-chain values before the write that puts those values on chain, and the projected rows."""
+
+    def record(self, gid: bytes) -> GuaranteeFile | None: ...
+
+    def claim_of(self, gid: bytes) -> ClaimFile | None: ...
+
+    def records(self, *, applicant: str | None = None, issuer: str | None = None) -> Sequence[GuaranteeFile]: ...
+
+    def profile(self, issuer: str) -> IssuerProfile | None: ...
+
+    def profiles(self) -> Mapping[str, IssuerProfile]: ...
+
+    def publish_profile(self, issuer: str, *, name: str, uscc: str, red_discount: Decimal) -> IssuerProfile: ...
+
+    def file_letter(self, letter: CommitmentLetter) -> RegisteredLetter: ...
+
+    def filing_application(self, application: Application) -> AbstractContextManager[None]: ...
+
+    def filing_terms(self, gid: bytes, terms: GuaranteeTerms) -> AbstractContextManager[None]: ...
+
+    def filing_sealed_terms(self, commitment: bytes, sealed: bytes) -> AbstractContextManager[None]: ...
+
+    def filing_rejection(self, reason: str) -> AbstractContextManager[None]: ...
+
+    def filing_evidence(self, evidence: bytes) -> AbstractContextManager[None]: ...
+
+    def catch_up(self) -> None:
+        """Journal and project whatever reached the chain."""
+        ...
+
+
+class FirmRecords(Protocol):
+    """Who a signing key belongs to, and a firm's black/red-list standing (the credential side)."""
+
+    def identity_of(self, address: str) -> str:
+        """The USCC whose valid identity credential binds `address`; Unauthorised if none."""
+        ...
+
+    def credit_standing(self, uscc: str, *, at: int) -> CreditStanding: ...
+
+
+class TenderBookReads(Protocol):
+    """What the guarantee use cases read of TenderBook (`TenderBookGateway` has it all)."""
+
+    def is_centre(self, account: str) -> bool: ...
+
+    def released_shares(self, tender_id: bytes, *, from_block: int = 0) -> list[Share]: ...
+
+    def bidders(self, tender_id: bytes, section: int, *, from_block: int = 0) -> set[str]: ...
+
+    def bid(self, tender_id: bytes, section: int, bidder: str) -> BidState: ...
+
+
+PREPARABLE = frozenset({"authoriseIssuer", "withdrawIssuer", "applyFor", "issue", "reject", "cancel", "bind",
+                        "unbind", "release", "expire"})
+
+
+@dataclass(frozen=True)
+class IssuerChange:
+    """The admin's relayed authoriseIssuer / withdrawIssuer."""
+
+    function: str
+    mined: Mined
+    issuer: str
+    issuer_type: int
+
+
+@dataclass(frozen=True)
+class ApplicationTemplate:
+    application: Application
+    tx: dict[str, Any]
+    credit: CreditStanding
+    red_discount: Decimal
+
+
+@dataclass(frozen=True)
+class IssueTemplate:
+    guarantee_id: bytes
+    application: Application
+    fee_fen: int
+    rate_bps: int
+    red_discount: Decimal
+    start: int
+    credit: CreditStanding
+    chain_id: int
+    book_address: str
+    opening_public: bytes
+
+
+@dataclass(frozen=True)
+class LetterTemplate:
+    letter: CommitmentLetter
+
+
+@dataclass(frozen=True)
+class SectionChecks:
+    tender_id: bytes
+    section: int
+    checks: list[tuple[str, Check]]
+
+
+@dataclass(frozen=True)
+class SectionClosed:
+    """An award or a contract signing recorded, with what it released."""
+
+    tender_id: bytes
+    section: int
+    released: Released
+
+
+@dataclass(frozen=True)
+class BreachDraft:
+    breach: Breach
+    letter: CommitmentLetter
+
+
+@dataclass(frozen=True)
+class BidBacking:
+    """What backs a bid: its bound guarantee, or its registered commitment letter."""
+
+    guarantee: GuaranteeInfo | None
+    letter: CommitmentLetter | None
+
+
+def _address(value: str, what: str) -> str:
+    try:
+        return to_checksum_address(value)
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"{what} is not an address: {value!r}") from None
+
+
+def _word(value: str, what: str) -> bytes:
+    try:
+        raw = bytes(HexBytes(value))
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"{what} must be 0x-prefixed hex, got {value!r}") from None
+    if len(raw) != 32:
+        raise ValidationFailed(f"{what} must be 32 bytes, got {len(raw)}")
+    return raw
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+def _show(value: Any) -> str:
+    return _hex(value) if isinstance(value, bytes) else str(value)
+
+
+def parse_discount(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError):
+        raise ValidationFailed(f"red_discount must be a decimal fraction such as '0.3', got {text!r}") from None
+    if not Decimal(0) <= value < Decimal(1):
+        raise ValidationFailed(f"red_discount is a fraction in [0, 1), got {value}")
+    return value
+
+
+def _own(relayed: RelayedTx, signer: str, functions: tuple[str, ...]) -> None:
+    relayed.require(signer, functions)
+
+
+def _about(relayed: RelayedTx, gid: bytes) -> None:
+    if bytes(relayed.args["guaranteeId"]) != gid:
+        raise ValidationFailed(f"signed_tx {relayed.function}s guarantee {_hex(relayed.args['guaranteeId'])}, "
+                               f"not {_hex(gid)}")
+
+
+class GuaranteeService:
+    """The e-guarantee use cases of the API, on the GuaranteeBook and TenderBook gateways, the
+    tender, firm and guarantee records, and the check at opening. Parties' writes are their own
+    signed transactions, checked to do exactly what the request says and relayed; the centre's
+    steps are sent with `centre` (the publishing centre on chain). Writes run one at a time
+    under `lock`; the store catches up (`records.catch_up()`) after each."""
+
+    def __init__(self, book: GuaranteeBookGateway, tender_book: TenderBookReads, records: GuaranteeRecords,
+                 tenders: TenderRecords, firms: FirmRecords, check: GuaranteeCheck, *, centre: LocalAccount,
+                 lock: AbstractContextManager[Any] | None = None) -> None:
+        self.book, self.tender_book, self.records = book, tender_book, records
+        self.tenders, self.firms, self.check, self.centre = tenders, firms, check, centre
+        self.lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
+
+    # ------------------------------------------------------------------ helpers
+    def now(self) -> int:
+        return self.book.now()
+
+    def tender(self, tender_id: str) -> Tender:
+        try:
+            tid: bytes | None = bytes(HexBytes(tender_id))
+        except (ValueError, TypeError):
+            tid = None
+        found = self.tenders.stored_tender(tid) if tid is not None and len(tid) == 32 else None
+        if found is None:
+            raise NotFound("UnknownTender", {"tenderId": tender_id}, f"no tender {tender_id}")
+        return found.tender
+
+    def section_of(self, tender_id: str, section: int) -> Tender:
+        tender = self.tender(tender_id)
+        count = len(tender.params.sections)
+        if not 0 <= section < count:
+            raise NotFound("UnknownSection", {"tenderId": tender.tender_id, "section": section},
+                           f"tender {tender.params.project_code} has sections 0..{count - 1}")
+        return tender
+
+    def require_centre(self, signer: str) -> None:
+        if not self.tender_book.is_centre(signer):
+            raise Unauthorised("NotCentre", {"caller": signer}, f"{signer} is not an authorised trading centre")
+
+    def _record(self, gid: bytes) -> GuaranteeFile:
+        row = self.records.record(gid)
+        if row is None:
+            raise NotFound("UnknownGuarantee", {"guaranteeId": gid}, f"no guarantee application {_hex(gid)} on record")
+        return row
+
+    def _types(self, issuer: str) -> list[IssuerType]:
+        return self.book.issuer_types(issuer)
+
+    def _require_issuer(self, issuer: str) -> None:
+        if not self._types(issuer):
+            raise Unauthorised("NotGuarantor", {"issuer": issuer}, f"{issuer} is not an authorised guarantee issuer")
+
+    def _relay(self, relayed: RelayedTx, filing: AbstractContextManager[Any] | None = None) -> Mined:
+        with self.lock:
+            with filing if filing is not None else nullcontext():
+                mined = self.book.relay(relayed)
+            self.records.catch_up()
+        return mined
+
+    # ------------------------------------------------------------------ issuers
+    def relay_admin(self, *, signer: str, signed_tx: str) -> IssuerChange:
+        """Relay the GuaranteeBook admin's own authoriseIssuer / withdrawIssuer."""
+        relayed = self.book.decode_signed(signed_tx)
+        _own(relayed, signer, ("authoriseIssuer", "withdrawIssuer"))
+        admin = self.book.admin()
+        if admin != signer:
+            raise Unauthorised("NotAdmin", {"caller": signer}, f"only the GuaranteeBook admin {admin} authorises issuers")
+        mined = self._relay(relayed)
+        return IssuerChange(relayed.function, mined, relayed.args["issuer"], int(relayed.args["issuerType"]))
+
+    def publish_profile(self, *, signer: str, name: str, uscc: str, red_discount: str) -> IssuerInfo:
+        """An authorised issuer publishes its name, USCC and the fee discount red-listed firms get."""
+        self._require_issuer(signer)
+        try:
+            code = validate_uscc(uscc)
+        except InvalidUSCC as exc:
+            raise ValidationFailed(f"uscc: {exc}") from None
+        discount = parse_discount(red_discount)
+        if not name.strip():
+            raise ValidationFailed("name must not be empty")
+        profile = self.records.publish_profile(signer, name=name.strip(), uscc=code, red_discount=discount)
+        return IssuerInfo(signer, self._types(signer), profile)
+
+    def red_discount_of(self, issuer: str) -> Decimal:
+        """The discount `issuer` publishes for red-listed firms (0 if it published none)."""
+        profile = self.records.profile(issuer)
+        return Decimal(profile.red_discount) if profile else Decimal(0)
+
+    def issuers(self) -> list[IssuerInfo]:
+        """Every address ever authorised as a guarantee issuer, with its types now and its profile."""
+        self.records.catch_up()
+        profiles = self.records.profiles()
+        return [IssuerInfo(issuer, self._types(issuer), profiles.get(issuer)) for issuer in self.book.ever_authorised()]
+
+    def prepare(self, *, sender: str, function: str, args: Sequence[Any]) -> dict[str, Any]:
+        """An unsigned GuaranteeBook transaction for `sender` to sign (gas estimated: one that would
+        revert is refused here with the contract's error)."""
+        if function not in PREPARABLE:
+            raise ValidationFailed(
+                f"GuaranteeBook.{function} cannot be prepared here; one of {', '.join(sorted(PREPARABLE))}")
+        sender = _address(sender, "sender")
+        try:
+            return self.book.prepare(sender, function, *args)
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed(f"arguments do not fit {function}: {exc}") from None
+
+    # ------------------------------------------------------------------ applying
+    def _expected_application(self, tender: Tender, *, section: int, applicant: str, uscc: str, issuer: str,
+                              application_no: str) -> Application:
+        return rules.prefill_application(
+            chain_id=self.book.chain_id, book_address=self.book.address, tender=tender, section=section,
+            applicant=applicant, applicant_uscc=uscc, issuer=issuer, application_no=application_no)
+
+    def application_template(self, *, signer: str, tender_id: str, section: int, issuer: str,
+                             application_no: str | None = None) -> ApplicationTemplate:
+        """The bidder's application, filled in from the tender, the section and its firm, with the
+        unsigned applyFor transaction: sign it and post both back."""
+        tender = self.section_of(tender_id, section)
+        issuer = _address(issuer, "issuer")
+        uscc = self.firms.identity_of(signer)
+        credit = self.firms.credit_standing(uscc, at=self.now())
+        rules.refuse_blacklisted(credit, step="application")
+        self._require_issuer(issuer)
+        app = self._expected_application(tender, section=section, applicant=signer, uscc=uscc, issuer=issuer,
+                                         application_no=application_no or f"SQ-{secrets.token_hex(8)}")
+        tx = self.book.prepare_apply(app)
+        discount = self.red_discount_of(issuer) if credit.is_redlisted else Decimal(0)
+        return ApplicationTemplate(app, tx, credit, discount)
+
+    def apply(self, *, signer: str, application: Mapping[str, Any], signed_tx: str) -> GuaranteeInfo:
+        """Relay the bidder's own applyFor for an application that matches the ledger field by field."""
+        try:
+            app = Application.model_validate(application)
+        except ValidationError as exc:
+            raise ValidationFailed(f"application: {first_error(exc)}") from None
+        if app.applicant != signer:
+            raise Unauthorised("SignerMismatch", {}, f"the application is {app.applicant}'s, the request {signer}'s")
+        tender = self.section_of(_hex(app.tender_id), app.section)
+        uscc = self.firms.identity_of(signer)
+        expected = self._expected_application(tender, section=app.section, applicant=signer, uscc=uscc,
+                                              issuer=app.issuer, application_no=app.application_no)
+        if app != expected:
+            sent, ledger = app.model_dump(mode="json"), expected.model_dump(mode="json")
+            wrong = [k for k in ledger if sent[k] != ledger[k]]
+            raise ValidationFailed(
+                f"application.{wrong[0]} is {sent[wrong[0]]!r} but the ledger says {ledger[wrong[0]]!r}: the "
+                "application is filled in from the tender, the section and the firm "
+                "(GET …/guarantees/application-template)")
+        credit = self.firms.credit_standing(uscc, at=self.now())
+        rules.refuse_blacklisted(credit, step="application")
+        relayed = self.book.decode_signed(signed_tx)
+        _own(relayed, signer, ("applyFor",))
+        want = {"guaranteeId": app.guarantee_id(), "tenderId": app.tender_id, "section": app.section,
+                "issuer": app.issuer, "amount": app.amount_fen, "applicationHash": app.hash()}
+        for name, value in want.items():
+            if relayed.args[name] != value:
+                raise ValidationFailed(f"signed_tx applyFor has {name} {_show(relayed.args[name])}, the application "
+                                       f"{_show(value)}")
+        self._relay(relayed, self.records.filing_application(app))
+        return self.get(app.guarantee_id())
+
+    # ------------------------------------------------------------------ issuing
+    def issue_template(self, *, signer: str, guarantee_id: str, rate_bps: int) -> IssueTemplate:
+        """For the named issuer: the terms filled in from the application (amount, beneficiary,
+        period to the bid validity end, fee at `rate_bps` less its published red-list discount),
+        and what a 密文 guarantee is sealed to."""
+        gid = _word(guarantee_id, "guarantee id")
+        row, g = self._record(gid), self.book.known_guarantee(gid)
+        if g.issuer != signer:
+            raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
+                               f"guarantee {_hex(gid)} was applied for to {g.issuer}, not to {signer}")
+        if g.state is not State.APPLIED:
+            raise Conflict("WrongState", {"guaranteeId": gid, "state": g.state.name},
+                           f"guarantee {_hex(gid)} is {g.state.name}, not APPLIED")
+        app = row.application
+        credit = self.firms.credit_standing(app.applicant_uscc, at=self.now())
+        rules.refuse_blacklisted(credit, step="issue")
+        discount = self.red_discount_of(signer)
+        if not 0 <= rate_bps <= 10_000:
+            raise ValidationFailed("rate_bps is in basis points, 0 to 10,000")
+        fee = rules.quote_fee(app.amount_fen, rate_bps, credit=credit, red_discount=discount)
+        tender = self.tender(_hex(row.tender_id))
+        return IssueTemplate(gid, app, fee, rate_bps, discount if credit.is_redlisted else Decimal(0), self.now(),
+                             credit, self.book.chain_id, self.book.address, tender.opening_public)
+
+    def issue(self, *, signer: str, guarantee_id: str, signed_tx: str, terms: Mapping[str, Any] | None,
+              sealed_terms: bytes | None) -> GuaranteeInfo:
+        """Relay the issuer's own issue: 明文 with the terms in clear (checked against the
+        application and the published discount), 密文 with only the sealed terms (their keccak must
+        be the on-chain commitment; the amount is checked at opening)."""
+        gid = _word(guarantee_id, "guarantee id")
+        row, g = self._record(gid), self.book.known_guarantee(gid)
+        if g.issuer != signer:
+            raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
+                               f"guarantee {_hex(gid)} was applied for to {g.issuer}: only it may issue")
+        app = row.application
+        credit = self.firms.credit_standing(app.applicant_uscc, at=self.now())
+        rules.refuse_blacklisted(credit, step="issue")
+        relayed = self.book.decode_signed(signed_tx)
+        _own(relayed, signer, ("issue",))
+        _about(relayed, gid)
+        sent = relayed.args["t"]
+        onchain = terms_tuple(sent)
+        form = Form(int(sent["form"])) if int(sent["form"]) in Form._value2member_map_ else None
+        discount = self.red_discount_of(signer)
+        filing: AbstractContextManager[None]
+        if form is Form.PLAINTEXT:
+            if terms is None or sealed_terms is not None:
+                raise ValidationFailed("a 明文 guarantee is issued with its terms in clear and no sealed terms")
+            try:
+                parsed = GuaranteeTerms.model_validate(terms)
+            except ValidationError as exc:
+                raise ValidationFailed(f"terms: {first_error(exc)}") from None
+            rules.check_terms(app, parsed, credit=credit, red_discount=discount)
+            expected = onchain_terms(parsed, Form.PLAINTEXT)
+            for name, a, b in zip(TERMS_FIELDS, onchain, expected, strict=True):
+                if a != b:
+                    raise ValidationFailed(f"signed_tx issues {name} {_show(a)}, the terms say {_show(b)}")
+            filing = self.records.filing_terms(gid, parsed)
+        elif form is Form.SEALED:
+            if terms is not None:
+                raise ValidationFailed("a 密文 guarantee's terms stay sealed until opening: send only sealed_terms")
+            if sealed_terms is None:
+                raise ValidationFailed("a 密文 guarantee needs its sealed terms (sealed_terms_b64)")
+            if len(sealed_terms) < MIN_ENVELOPE_SIZE or sealed_terms[0] != SEAL_VERSION:
+                raise ValidationFailed("sealed_terms is not a sealed envelope (ledger.guarantees.seal_terms)")
+            if terms_commitment(sealed_terms) != bytes(sent["termsCommitment"]):
+                raise ValidationFailed("the keccak of sealed_terms is not the termsCommitment the transaction issues")
+            if uscc_of_word(sent["beneficiaryUscc"]) != app.tenderer_uscc:
+                raise ValidationFailed(f"the beneficiary must be the tenderer {app.tenderer_uscc}")
+            if int(sent["end"]) < app.validity_end:
+                raise ValidationFailed("the guarantee must last until the bid validity ends "
+                                       f"({datetime.fromtimestamp(app.validity_end, UTC).isoformat()})")
+            filing = self.records.filing_sealed_terms(bytes(sent["termsCommitment"]), sealed_terms)
+        else:
+            raise ValidationFailed(f"form {sent['form']} is neither 0 (明文) nor 1 (密文)")
+        self._relay(relayed, filing)
+        return self.get(gid)
+
+    def reject(self, *, signer: str, guarantee_id: str, signed_tx: str, reason: str) -> GuaranteeInfo:
+        """Relay the issuer's own reject; the reason is kept, its keccak is on chain."""
+        gid = _word(guarantee_id, "guarantee id")
+        self._record(gid)
+        relayed = self.book.decode_signed(signed_tx)
+        _own(relayed, signer, ("reject",))
+        _about(relayed, gid)
+        if bytes(relayed.args["reasonHash"]) != reason_hash(reason):
+            raise ValidationFailed("signed_tx rejects with another reason than the one sent (reasonHash = keccak(reason))")
+        self._relay(relayed, self.records.filing_rejection(reason))
+        return self.get(gid)
+
+    def relay_own(self, *, signer: str, guarantee_id: str, signed_tx: str, function: str) -> GuaranteeInfo:
+        """Relay a party's own cancel (applicant) or release (issuer, or the centre's own key)."""
+        gid = _word(guarantee_id, "guarantee id")
+        self.book.known_guarantee(gid)
+        relayed = self.book.decode_signed(signed_tx)
+        _own(relayed, signer, (function,))
+        _about(relayed, gid)
+        self._relay(relayed)
+        return self.get(gid)
+
+    # ------------------------------------------------------------------ binding and letters
+    def bind(self, *, signer: str, tender_id: str, section: int, signed_tx: str, function: str) -> GuaranteeInfo:
+        """Relay the bidder's own bind (or unbind) of its guarantee to its bid in this section."""
+        tender = self.section_of(tender_id, section)
+        relayed = self.book.decode_signed(signed_tx)
+        _own(relayed, signer, (function,))
+        gid = bytes(relayed.args["guaranteeId"])
+        g = self.book.known_guarantee(gid)
+        rules.check_backs(g, tender_id=tender.tender_id, section=section, bidder=signer)
+        self._relay(relayed)
+        return self.get(gid)
+
+    def letter_template(self, *, signer: str, tender_id: str, section: int) -> CommitmentLetter:
+        """The bidder's credit commitment letter for this section, filled in, to sign (EIP-712)."""
+        tender = self.section_of(tender_id, section)
+        uscc = self.firms.identity_of(signer)
+        return rules.draft_commitment_letter(chain_id=self.book.chain_id, book_address=self.book.address,
+                                             tender=tender, section=section, bidder=signer, firm_uscc=uscc,
+                                             signed_at=self.now())
+
+    def submit_letter(self, *, signer: str, tender_id: str, section: int,
+                      letter: Mapping[str, Any]) -> RegisteredLetter:
+        """Register the bidder's signed letter before the deadline (the same letter goes into its
+        sealed bid as `credit-commitment.json`, which the bid's on-chain commitment anchors)."""
+        tender = self.section_of(tender_id, section)
+        try:
+            parsed = CommitmentLetter.model_validate(letter)
+        except ValidationError as exc:
+            raise ValidationFailed(f"letter: {first_error(exc)}") from None
+        uscc = self.firms.identity_of(signer)
+        if self.now() >= tender.deadline:
+            raise Conflict("DeadlinePassed", {"tenderId": tender.tender_id, "deadline": tender.deadline},
+                           "the deadline has passed: a commitment letter comes with the bid")
+        rules.check_commitment_letter(parsed, chain_id=self.book.chain_id, book_address=self.book.address,
+                                      tender=tender, section=section, bidder=signer, firm_uscc=uscc)
+        return self.records.file_letter(parsed)
+
+    # ------------------------------------------------------------------ opening
+    def verify_section(self, *, signer: str, tender_id: str, section: int) -> SectionChecks:
+        """The centre checks every live bid's guarantee in the section (after the deadline; 密文 ones
+        need k released shares) and records each result on chain."""
+        self.require_centre(signer)
+        tender = self.section_of(tender_id, section)
+        if self.now() < tender.deadline:
+            raise Conflict("TooEarly", {"tenderId": tender.tender_id, "deadline": tender.deadline},
+                           "guarantees are checked at opening, after the deadline")
+        key: OpeningKey | None
+        try:
+            key = rebuild_opening_key(tender, self.tender_book.released_shares(tender.tender_id))
+        except ShareError:
+            key = None  # 明文 guarantees can still be checked; 密文 ones report ERROR
+        checks = []
+        for bidder in sorted(self.tender_book.bidders(tender.tender_id, section)):
+            if self.tender_book.bid(tender.tender_id, section, bidder).commitment == ZERO_WORD:
+                continue
+            checks.append((bidder, self.check(tender=tender, section=section, bidder=bidder, opening_key=key,
+                                              package=None, record=True)))
+        self.records.catch_up()
+        return SectionChecks(tender.tender_id, section, checks)
+
+    # ------------------------------------------------------------------ award, release, claims
+    def award(self, *, signer: str, tender_id: str, section: int, winner: str | None) -> SectionClosed:
+        """Record the section's outcome and release every losing guarantee (batches of ≤ 100)."""
+        self.require_centre(signer)
+        tender = self.section_of(tender_id, section)
+        with self.lock:
+            done = record_award(self.book, centre=self.centre, tender_id=tender.tender_id, section=section,
+                                winner=_address(winner, "winner") if winner else None)
+            self.records.catch_up()
+        return SectionClosed(tender.tender_id, section, done)
+
+    def contract_signed(self, *, signer: str, tender_id: str, section: int, signed_at: int) -> SectionClosed:
+        """Record the winner's contract signing and release the guarantees still held."""
+        self.require_centre(signer)
+        tender = self.section_of(tender_id, section)
+        with self.lock:
+            done = record_contract_signed(self.book, centre=self.centre, tender_id=tender.tender_id, section=section,
+                                          signed_at=signed_at)
+            self.records.catch_up()
+        return SectionClosed(tender.tender_id, section, done)
+
+    def claim(self, *, signer: str, guarantee_id: str, cause: str, evidence: bytes) -> GuaranteeInfo:
+        """The centre claims for the tenderer, for a cause the chain's records support, keeping the
+        evidence (its keccak goes on chain)."""
+        self.require_centre(signer)
+        gid = _word(guarantee_id, "guarantee id")
+        try:
+            reason = ClaimCause[cause]
+        except KeyError:
+            raise ValidationFailed(f"cause must be one of {', '.join(c.name for c in ClaimCause)}") from None
+        self.book.known_guarantee(gid)
+        with self.lock:
+            with self.records.filing_evidence(evidence):
+                claim(self.book, centre=self.centre, guarantee_id=gid, cause=reason, evidence=evidence)
+            self.records.catch_up()
+        return self.get(gid)
+
+    def expire(self, *, signer: str, guarantee_id: str) -> GuaranteeInfo:
+        """Expire a guarantee past its end that was neither released nor claimed (the centre sends it;
+        the contract allows anyone, and refuses one not yet ended)."""
+        self.require_centre(signer)
+        gid = _word(guarantee_id, "guarantee id")
+        self.book.known_guarantee(gid)
+        with self.lock:
+            self.book.expire(self.centre, gid)
+            self.records.catch_up()
+        return self.get(gid)
+
+    def draft_breach(self, *, signer: str, tender_id: str, section: int, bidder: str, breach: str, evidence: bytes,
+                     issuer: str, record_no: str, deciding_body: str, decision_document_no: str) -> BreachDraft:
+        """The bad-conduct credit record for a broken commitment letter, sealed and ready for the
+        credit authority (`issuer`) to anchor with its own key through POST /credentials."""
+        self.require_centre(signer)
+        tender = self.section_of(tender_id, section)
+        letter = self.records.letter(tender.tender_id, section, _address(bidder, "bidder"))
+        if letter is None:
+            raise NotFound("NoCommitmentLetter", {"bidder": bidder},
+                           f"{bidder} registered no credit commitment letter for section {section}")
+        now = datetime.fromtimestamp(self.now(), UTC)
+        result = record_commitment_breach(
+            letter=letter, breach=breach, evidence=evidence, record_no=record_no, deciding_body=deciding_body,
+            decision_document_no=decision_document_no, listed_date=now.date(), issued_at=now,
+            issuer_address=_address(issuer, "issuer"))
+        return BreachDraft(result, letter)
+
+    # ------------------------------------------------------------------ reads
+    def get(self, gid: bytes) -> GuaranteeInfo:
+        """A guarantee as the chain holds it, with its application, terms (明文, or 密文 once opened),
+        rejection, verification and claim."""
+        g = self.book.known_guarantee(gid)
+        return GuaranteeInfo(gid, g, self.records.record(gid), self.records.claim_of(gid))
+
+    def guarantee(self, guarantee_id: str) -> GuaranteeInfo:
+        return self.get(_word(guarantee_id, "guarantee id"))
+
+    def bid_guarantee(self, *, tender_id: str, section: int, bidder: str) -> BidBacking:
+        """What backs a bid: the guarantee bound to it, or the registered commitment letter."""
+        tender = self.section_of(tender_id, section)
+        bidder = _address(bidder, "bidder")
+        gid = self.book.guarantee_of_bid(tender.tender_id, section, bidder)
+        if gid is not None:
+            return BidBacking(self.get(gid), None)
+        letter = self.records.letter(tender.tender_id, section, bidder)
+        if letter is not None:
+            return BidBacking(None, letter)
+        raise NotFound("NoGuarantee", {"bidder": bidder},
+                       f"no guarantee is bound to {bidder}'s bid in section {section}, and no commitment letter")
+
+    def guarantees_of(self, *, applicant: str | None = None, issuer: str | None = None) -> list[GuaranteeInfo]:
+        """Guarantee applications on record, newest first, by applicant or by issuer."""
+        rows = self.records.records(applicant=_address(applicant, "applicant") if applicant else None,
+                                    issuer=_address(issuer, "issuer") if issuer else None)
+        return [self.get(r.guarantee_id) for r in rows]

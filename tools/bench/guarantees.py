@@ -31,6 +31,7 @@ from ledger import guarantees as gt
 from ledger import registry as reg
 from ledger.model.tender import Tender
 from ledger.config import Settings
+from ledger.chain.registry import RegistryGateway
 from ledger.rules.credit import CreditEntry, standing
 from ledger.documents import CreditCredential, CreditType, Kind, SealedCredential
 from ledger.runtime import Runtime, open_runtime
@@ -116,7 +117,7 @@ def _issue_one(s: Setup, form: gt.Form, *, estimate: bool = True) -> tuple[bytes
     s.serial += 1
     account, uscc = s.firms[n % len(s.firms)]
     section = (n // len(s.firms)) % len(s.tender.params.sections)
-    credit = standing(client, s.registry, uscc=uscc, entries=s.credit[uscc],
+    credit = standing(RegistryGateway.of(client, s.registry.address), uscc=uscc, entries=s.credit[uscc],
                       at=client.block_timestamp())
     app = gt.prefill_application(chain_id=client.chain_id, book_address=s.book.address, tender=s.tender,
                                  section=section, applicant=account.address, applicant_uscc=uscc,
@@ -124,7 +125,7 @@ def _issue_one(s: Setup, form: gt.Form, *, estimate: bool = True) -> tuple[bytes
     applied = gt.apply_for(client=client, book=s.book, applicant=account, application=app, credit=credit,
                            gas=None if estimate else APPLY_GAS)
     now = client.block_timestamp()
-    credit = standing(client, s.registry, uscc=uscc, entries=s.credit[uscc], at=now)
+    credit = standing(RegistryGateway.of(client, s.registry.address), uscc=uscc, entries=s.credit[uscc], at=now)
     terms = gt.prefill_terms(app, guarantee_no=f"BH-2026-{n:06d}", issuer_type=gt.IssuerType.BANK,
                              rate_bps=RATE_BPS, credit=credit, red_discount=RED_DISCOUNT,
                              doc_hash=hashlib.sha256(f"%PDF 保函 {n}".encode()).digest(), start=now)
