@@ -384,3 +384,183 @@ class FakeStatusReads:
 
     def successor_of(self, root: bytes, credential_id: bytes) -> Any:
         return None
+
+
+# ---------------------------------------------------------------------- GuaranteeBook and the guarantee records
+
+
+class FakeGuaranteeBook:
+    """GuaranteeBook in memory: issuers, applications relayed from fake signed transactions,
+    bindings, and claims the chain allows only for a recorded cause (`causes`)."""
+
+    chain_id = 1
+    address = "0x" + "11" * 20
+
+    def __init__(self, admin: str, now: int = 1_700_000_000) -> None:
+        self._admin, self.clock = admin, now
+        self.types: dict[str, list[Any]] = {}
+        self.guarantees: dict[bytes, Any] = {}
+        self.bound: dict[tuple[bytes, int, str], bytes] = {}
+        self.causes: set[tuple[bytes, int]] = set()  # (guarantee id, ClaimCause) the chain records
+        self.claims: list[tuple[bytes, Any, bytes]] = []
+        self._signed: dict[str, Any] = {}
+
+    def sign(self, sender: str, function: str, **args: Any) -> str:
+        from ledger.chain.relay import RelayedTx
+
+        token = f"0x{len(self._signed):04x}"
+        self._signed[token] = RelayedTx(raw=token.encode(), sender=sender, to=self.address, data=b"",
+                                        function=function, args=args)
+        return token
+
+    def _mined(self) -> Any:
+        from ledger.model.receipt import Mined
+
+        return Mined(bytes(32), 1, 21_000, self.clock)
+
+    def now(self) -> int:
+        return self.clock
+
+    def admin(self) -> str:
+        return self._admin
+
+    def issuer_types(self, issuer: str) -> list[Any]:
+        return self.types.get(issuer, [])
+
+    def ever_authorised(self) -> list[str]:
+        return list(self.types)
+
+    def prepare_apply(self, application: Any) -> dict[str, Any]:
+        return {"to": self.address, "from": application.applicant, "data": b"\x01"}
+
+    def decode_signed(self, signed_tx: str) -> Any:
+        from ledger.errors import ValidationFailed
+
+        try:
+            return self._signed[signed_tx]
+        except KeyError:
+            raise ValidationFailed("signed_tx is not a signed EIP-1559 transaction") from None
+
+    def relay(self, relayed: Any) -> Any:
+        from ledger.errors import Conflict
+        from ledger.model.guarantee import Form, Guarantee, State
+
+        a = relayed.args
+        if relayed.function == "applyFor":
+            gid = bytes(a["guaranteeId"])
+            if gid in self.guarantees:
+                raise Conflict("AlreadyApplied", {"guaranteeId": gid}, "a guarantee per bid")
+            self.guarantees[gid] = Guarantee(gid, State.APPLIED, bytes(a["tenderId"]), int(a["section"]),
+                                             relayed.sender, a["issuer"], 0, Form.PLAINTEXT, int(a["amount"]), 0, 0,
+                                             False, bytes(32), bytes(32))
+        return self._mined()
+
+    def guarantee_of(self, guarantee_id: bytes) -> Any:
+        from ledger.model.guarantee import Form, Guarantee, State
+
+        return self.guarantees.get(guarantee_id) or Guarantee(
+            guarantee_id, State.NONE, bytes(32), 0, "0x" + "00" * 20, "0x" + "00" * 20, 0, Form.PLAINTEXT, 0, 0, 0,
+            False, bytes(32), bytes(32))
+
+    def known_guarantee(self, guarantee_id: bytes) -> Any:
+        from ledger.errors import NotFound
+        from ledger.model.guarantee import State
+
+        g = self.guarantee_of(guarantee_id)
+        if g.state is State.NONE:
+            raise NotFound("UnknownGuarantee", {"guaranteeId": guarantee_id}, f"no guarantee 0x{guarantee_id.hex()}")
+        return g
+
+    def guarantee_of_bid(self, tender_id: bytes, section: int, bidder: str) -> bytes | None:
+        return self.bound.get((tender_id, section, bidder))
+
+    def claim(self, centre: Any, guarantee_id: bytes, cause: Any, evidence_hash: bytes) -> Any:
+        from ledger.errors import Conflict
+
+        if (guarantee_id, int(cause)) not in self.causes:
+            raise Conflict("CauseNotRecorded", {"guaranteeId": guarantee_id, "cause": int(cause)},
+                           f"the chain records no {cause.name} for this guarantee")
+        self.claims.append((guarantee_id, cause, evidence_hash))
+        return self._mined()
+
+
+class FakeGuaranteeRecords:
+    """The GuaranteeRecords port in memory: filed documents by kind, letters, profiles."""
+
+    def __init__(self) -> None:
+        self.filed: list[tuple[str, Any]] = []
+        self.letters: dict[tuple[bytes, int, str], Any] = {}
+        self.profiles_: dict[str, Any] = {}
+        self.caught_up = 0
+
+    def _filing(self, kind: str, value: Any) -> Any:
+        from contextlib import contextmanager
+
+        @contextmanager
+        def filing() -> Any:
+            self.filed.append((kind, value))
+            try:
+                yield
+            except BaseException:
+                self.filed.remove((kind, value))
+                raise
+
+        return filing()
+
+    def filing_application(self, application: Any) -> Any:
+        return self._filing("application", application)
+
+    def filing_terms(self, gid: bytes, terms: Any) -> Any:
+        return self._filing("terms", terms)
+
+    def filing_sealed_terms(self, commitment: bytes, sealed: bytes) -> Any:
+        return self._filing("sealed-terms", sealed)
+
+    def filing_rejection(self, reason: str) -> Any:
+        return self._filing("rejection", reason)
+
+    def filing_evidence(self, evidence: bytes) -> Any:
+        return self._filing("evidence", evidence)
+
+    def filing_verification(self, report_hash: bytes, report: str) -> Any:
+        return self._filing("verification", report)
+
+    def catch_up(self) -> None:
+        self.caught_up += 1
+
+    def record(self, gid: bytes) -> Any:
+        return None
+
+    def claim_of(self, gid: bytes) -> Any:
+        return None
+
+    def records(self, *, applicant: str | None = None, issuer: str | None = None) -> Sequence[Any]:
+        return []
+
+    def profile(self, issuer: str) -> Any:
+        return self.profiles_.get(issuer)
+
+    def profiles(self) -> dict[str, Any]:
+        return dict(self.profiles_)
+
+    def letter(self, tender_id: bytes, section: int, bidder: str) -> Any:
+        return self.letters.get((tender_id, section, bidder))
+
+
+class FakeFirms:
+    """FirmRecords in memory: each key's firm, and each firm's standing."""
+
+    def __init__(self, firms: dict[str, str], standings: dict[str, Any] | None = None) -> None:
+        self.firms, self.standings = firms, standings or {}
+
+    def identity_of(self, address: str) -> str:
+        from ledger.errors import Unauthorised
+
+        if address not in self.firms:
+            raise Unauthorised("NoIdentity", {"bidder": address}, f"{address} is bound to no firm")
+        return self.firms[address]
+
+    def credit_standing(self, uscc: str, *, at: int) -> Any:
+        from ledger.rules.credit import CreditStanding
+
+        return self.standings.get(uscc) or CreditStanding(uscc=uscc, at=at)
