@@ -17,12 +17,9 @@ from web3.contract import Contract
 
 from ledger.chain.client import ChainClient
 from ledger.chain.registry import RegistryGateway
-from ledger.model.credential import Status
-from ledger.rules.credit import CreditEntry, CreditStanding, _in_force
+from ledger.rules.credit import CreditStanding
 from ledger.documents import (
     ContractPerformanceCredential,
-    CreditCredential,
-    CreditType,
     Disclosure,
     Kind,
     PerformanceCredential,
@@ -186,22 +183,3 @@ def _requirements(section: Section, docs: list[Any], deadline: int) -> list[Chec
 KINDS_TICKABLE = (Kind.QUALIFICATION, Kind.PERSONNEL, Kind.PERFORMANCE, Kind.AWARD, Kind.CREDIT,
                   Kind.CONTRACT_PERFORMANCE)
 
-
-def credit_standing_with(reads: RegistryReads, *, uscc: str, entries: Sequence[CreditEntry], at: int) -> CreditStanding:
-    """`ledger.rules.credit.standing` reading the registry through `reads`: the firm's black/red-list
-    standing at unix time `at`, from its anchored credit records."""
-    result = CreditStanding(uscc=uscc, at=at)
-    when = datetime.fromtimestamp(at, UTC)
-    for entry in entries:
-        doc = entry.sealed.document
-        if not isinstance(doc, CreditCredential) or doc.subject != uscc or not _in_force(doc, when):
-            continue
-        if reads.status_at(entry.root, entry.credential_id, at).status is not Status.VALID:
-            continue
-        if doc.record_type in (CreditType.BLACKLIST, CreditType.JOINT_PUNISHMENT):
-            result.blacklisted.append(doc.record_no)  # 失信联合惩戒 bars a firm as the black list does
-        elif doc.record_type is CreditType.REDLIST:
-            result.redlisted.append(doc.record_no)
-        elif doc.record_type is CreditType.BAD:
-            result.bad_conduct.append(doc.record_no)
-    return result

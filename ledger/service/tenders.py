@@ -51,8 +51,8 @@ from ledger.model.tender import (
     TenderTerms,
     TenderVersionInfo,
 )
-from ledger.rules.credit import CreditEntry, CreditStanding
-from ledger.rules.eligibility import TickedCredential, check_bid_with, credit_standing_with
+from ledger.rules.credit import CreditEntry, CreditStanding, standing
+from ledger.rules.eligibility import TickedCredential, check_bid_with
 from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.rules.verify import Check, CheckStatus, RegistryReads
 from ledger.service.ports import CredentialLookup, GuaranteeCheck, TenderRecords
@@ -267,7 +267,7 @@ def identity_of(credentials: CredentialLookup, registry: RegistryReads, bidder: 
 def credit_standing(credentials: CredentialLookup, registry: RegistryReads, uscc: str, *, at: int) -> CreditStanding:
     """A firm's black/red-list standing at `at`, from every credit record anchored about it."""
     entries = [CreditEntry(c.credential_id, c.sealed, c.root) for c in credentials.credit_records_of(uscc)]
-    return credit_standing_with(registry, uscc=uscc, entries=entries, at=at)
+    return standing(registry, uscc=uscc, entries=entries, at=at)
 
 
 class TenderService:
