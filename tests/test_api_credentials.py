@@ -236,11 +236,9 @@ def test_a_prepared_transaction_that_is_never_sent_does_not_block_the_next_one(s
 
 
 def test_a_credential_anchored_directly_on_chain_verifies_through_the_service(service, issuer) -> None:  # type: ignore[no-untyped-def]
-    from ledger import registry as reg
-
     http, rt = service
     sealed = _docs(issuer, 1, start=90)[0]
-    reg.anchor_one(client=rt.client, registry=rt.contract("CredentialRegistry"), issuer=issuer.account, sealed=sealed)
+    rt.registry.anchor_batch(issuer.account, [sealed])
     report = http.post("/verify", json={"document": sealed.to_dict()}).json()
     assert report["ok"] is True, report
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from ledger import registry as reg
 from ledger.chain.registry import RegistryGateway
 from ledger.rules.credit import CreditEntry, guarantee_fee, standing
 from ledger.documents import Kind, SealedCredential
+from ledger.model.credential import ReasonCode
 from ledger.rules.eligibility import check_bid
 from ledger.tenders import TenderParams
 from tests.conftest import ChainEnv
@@ -24,7 +24,7 @@ def _entry(chain: ChainEnv, registry, issuer, **fields) -> CreditEntry:  # type:
     doc = make_document(Kind.CREDIT, issuer=issuer.address, n=1, valid_from=now - timedelta(days=30),
                         valid_until=now + timedelta(days=365), **fields)
     sealed = SealedCredential.seal(doc)
-    batch = reg.anchor_one(client=chain.client, registry=registry, issuer=issuer, sealed=sealed)
+    batch = RegistryGateway.of(chain.client, registry.address).anchor_batch(issuer, [sealed])
     return CreditEntry(sealed.credential_id(), sealed, batch.root)
 
 
@@ -32,7 +32,7 @@ def _entry(chain: ChainEnv, registry, issuer, **fields) -> CreditEntry:  # type:
 def setup(chain: ChainEnv):  # type: ignore[no-untyped-def]
     admin, issuer = chain.accounts[0], chain.accounts[1]
     registry = chain.deploy("CredentialRegistry", admin.address, sender=admin)
-    reg.authorise_issuer(client=chain.client, registry=registry, admin=admin, issuer=issuer.address, kind=Kind.CREDIT)
+    RegistryGateway.of(chain.client, registry.address).authorise_issuer(admin, issuer.address, Kind.CREDIT)
     return registry, issuer
 
 
@@ -53,8 +53,8 @@ def test_a_firm_is_blacklisted_between_listing_and_removal_only(chain: ChainEnv,
 def test_a_revoked_blacklist_entry_no_longer_counts(chain: ChainEnv, setup) -> None:  # type: ignore[no-untyped-def]
     registry, issuer = setup
     entry = _entry(chain, registry, issuer, record_type="blacklist", listed_date="2024-01-01")
-    reg.revoke(client=chain.client, registry=registry, issuer=issuer, root=entry.root,
-               credential_id=entry.credential_id, proof=[], reason=reg.ReasonCode.ISSUED_IN_ERROR)
+    RegistryGateway.of(chain.client, registry.address).revoke(
+        issuer, entry.root, entry.credential_id, [], ReasonCode.ISSUED_IN_ERROR)
     assert not standing(RegistryGateway.of(chain.client, registry.address), uscc=FIRM, entries=[entry], at=chain.client.block_timestamp()).is_blacklisted
 
 

@@ -29,7 +29,7 @@ from ledger.rules.verify import (
 )
 from tests.conftest import ChainEnv
 from tests.test_hash_agreement import FIRM
-from tests.test_registry_service import Ledger, open_ledger
+from tests.registry_scene import Ledger, open_ledger
 
 VALID, INVALID = CheckStatus.VALID, CheckStatus.INVALID
 ERROR, NOT_CHECKED = CheckStatus.ERROR, CheckStatus.NOT_CHECKED

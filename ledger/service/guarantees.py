@@ -23,7 +23,6 @@ from hexbytes import HexBytes
 from pydantic import ValidationError
 from web3.exceptions import Web3Exception
 
-from ledger import registry as reg
 from ledger.chain.guarantee_book import TERMS_FIELDS, GuaranteeBookGateway, onchain_terms, terms_tuple
 from ledger.chain.relay import RelayedTx
 from ledger.crypto.canonical import keccak
@@ -57,6 +56,7 @@ from ledger.model.guarantee import (
     first_error,
     uscc_of_word,
 )
+from ledger.model.credential import Batch
 from ledger.model.receipt import Mined
 from ledger.model.tender import BidState, Tender
 from ledger.rules import guarantee as rules
@@ -274,14 +274,14 @@ class Breach:
 
     sealed: SealedCredential
     evidence_hash: bytes
-    batch: reg.Batch | None
+    batch: Batch | None
 
 
 def record_commitment_breach(
     *, letter: CommitmentLetter, breach: str, evidence: bytes, record_no: str, deciding_body: str,
     decision_document_no: str, listed_date: date, issued_at: datetime, valid_until: datetime | None = None,
     issuer_address: str | None = None, credit_authority: LocalAccount | None = None,
-    anchor: Callable[[LocalAccount, SealedCredential], reg.Batch] | None = None,
+    anchor: Callable[[LocalAccount, SealedCredential], Batch] | None = None,
 ) -> Breach:
     """A CREDIT credential of type "bad" (不良行为) about the letter's firm for breaking it.
 

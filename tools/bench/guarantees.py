@@ -1,5 +1,5 @@
-"""`tender-ledger bench guarantees`: issuing e-guarantees end to end through `ledger.guarantees`
-on the embedded chain, in a data directory of its own.
+"""`tender-ledger bench guarantees`: issuing e-guarantees end to end through the guarantee use cases
+(`ledger.service.guarantees` over the `GuaranteeBookGateway`) on the embedded chain, in a data directory of its own.
 
 "Issuing a guarantee" is everything from the bidder's request to the issued guarantee on chain:
 the applicant's credit standing read from the registry, the application filled in from the
@@ -27,14 +27,16 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from ledger import bidding
-from ledger import guarantees as gt
-from ledger import registry as reg
+from ledger.chain.guarantee_book import GuaranteeBookGateway
+from ledger.model.guarantee import Form, IssuerType
 from ledger.model.tender import Tender
 from ledger.config import Settings
 from ledger.chain.registry import RegistryGateway
 from ledger.rules.credit import CreditEntry, standing
+from ledger.rules.guarantee import prefill_application, prefill_terms
 from ledger.documents import CreditCredential, CreditType, Kind, SealedCredential
 from ledger.runtime import Runtime, open_runtime
+from ledger.service import guarantees as svc
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from tools.bench.machine import machine
@@ -54,8 +56,8 @@ ISSUE_GAS = 150_000
 @dataclass
 class Setup:
     rt: Runtime
-    book: Any
-    registry: Any
+    book: GuaranteeBookGateway
+    registry: RegistryGateway
     tender: Tender
     bank: LocalAccount
     firms: list[tuple[LocalAccount, str]]
@@ -77,11 +79,11 @@ def _params(sections: int, now: datetime) -> TenderParams:
 
 def _setup(rt: Runtime, *, bidders: int, sections: int, say: Progress) -> Setup:
     client, op = rt.client, rt.operator
-    book, registry = rt.contract("GuaranteeBook"), rt.contract("CredentialRegistry")
+    book, registry = rt.guarantee_book, rt.registry
     bank = Account.create()
     client.fund(op, bank.address, FUNDS)
-    gt.authorise_issuer(client=client, book=book, admin=op, issuer=bank.address, issuer_type=gt.IssuerType.BANK)
-    reg.authorise_issuer(client=client, registry=registry, admin=op, issuer=op.address, kind=Kind.CREDIT)
+    book.authorise_issuer(op, bank.address, IssuerType.BANK)
+    registry.authorise_issuer(op, op.address, Kind.CREDIT)
     rng = random.Random(20260801)
     now = datetime.fromtimestamp(client.block_timestamp(), UTC)
     firms = []
@@ -99,7 +101,7 @@ def _setup(rt: Runtime, *, bidders: int, sections: int, say: Progress) -> Setup:
             decision_document_no=f"珠建信〔2026〕{n + 1}号", listed_date=(now - timedelta(days=30)).date(),
         )
         sealed = SealedCredential.seal(doc)
-        batch = reg.anchor_one(client=client, registry=registry, issuer=op, sealed=sealed)
+        batch = registry.anchor_batch(op, [sealed])
         credit[uscc].append(CreditEntry(sealed.credential_id(), sealed, batch.root))
     officers = [Account.create().address for _ in range(3)]
     tender, _ = bidding.publish_tender(client=client, book=rt.contract("TenderBook"), centre=op,
@@ -108,7 +110,7 @@ def _setup(rt: Runtime, *, bidders: int, sections: int, say: Progress) -> Setup:
     return Setup(rt, book, registry, tender, bank, firms, credit)
 
 
-def _issue_one(s: Setup, form: gt.Form, *, estimate: bool = True) -> tuple[bytes, int]:
+def _issue_one(s: Setup, form: Form, *, estimate: bool = True) -> tuple[bytes, int]:
     """Apply for and issue one guarantee through the service functions; its id and gas.
 
     Without `estimate`, each transaction carries a fixed gas limit instead of a dry run first."""
@@ -117,21 +119,20 @@ def _issue_one(s: Setup, form: gt.Form, *, estimate: bool = True) -> tuple[bytes
     s.serial += 1
     account, uscc = s.firms[n % len(s.firms)]
     section = (n // len(s.firms)) % len(s.tender.params.sections)
-    credit = standing(RegistryGateway.of(client, s.registry.address), uscc=uscc, entries=s.credit[uscc],
-                      at=client.block_timestamp())
-    app = gt.prefill_application(chain_id=client.chain_id, book_address=s.book.address, tender=s.tender,
-                                 section=section, applicant=account.address, applicant_uscc=uscc,
-                                 issuer=s.bank.address, application_no=f"SQ-2026-{n:06d}")
-    applied = gt.apply_for(client=client, book=s.book, applicant=account, application=app, credit=credit,
-                           gas=None if estimate else APPLY_GAS)
+    credit = standing(s.registry, uscc=uscc, entries=s.credit[uscc], at=client.block_timestamp())
+    app = prefill_application(chain_id=client.chain_id, book_address=s.book.address, tender=s.tender,
+                              section=section, applicant=account.address, applicant_uscc=uscc,
+                              issuer=s.bank.address, application_no=f"SQ-2026-{n:06d}")
+    applied = svc.apply_for(s.book, applicant=account, application=app, credit=credit,
+                            gas=None if estimate else APPLY_GAS)
     now = client.block_timestamp()
-    credit = standing(RegistryGateway.of(client, s.registry.address), uscc=uscc, entries=s.credit[uscc], at=now)
-    terms = gt.prefill_terms(app, guarantee_no=f"BH-2026-{n:06d}", issuer_type=gt.IssuerType.BANK,
-                             rate_bps=RATE_BPS, credit=credit, red_discount=RED_DISCOUNT,
-                             doc_hash=hashlib.sha256(f"%PDF 保函 {n}".encode()).digest(), start=now)
-    issued = gt.issue(client=client, book=s.book, issuer=s.bank, application=app, terms=terms, form=form,
-                      credit=credit, red_discount=RED_DISCOUNT, opening_public=s.tender.opening_public,
-                      gas=None if estimate else ISSUE_GAS)
+    credit = standing(s.registry, uscc=uscc, entries=s.credit[uscc], at=now)
+    terms = prefill_terms(app, guarantee_no=f"BH-2026-{n:06d}", issuer_type=IssuerType.BANK,
+                          rate_bps=RATE_BPS, credit=credit, red_discount=RED_DISCOUNT,
+                          doc_hash=hashlib.sha256(f"%PDF 保函 {n}".encode()).digest(), start=now)
+    issued = svc.issue(s.book, issuer=s.bank, application=app, terms=terms, form=form,
+                       credit=credit, red_discount=RED_DISCOUNT, opening_public=s.tender.opening_public,
+                       gas=None if estimate else ISSUE_GAS)
     return issued.guarantee_id, applied.mined.gas_used + issued.mined.gas_used
 
 
@@ -151,8 +152,8 @@ def bench_guarantees(
     result: dict[str, Any] = {}
     try:
         s = _setup(rt, bidders=bidders, sections=sections, say=say)
-        for form in (gt.Form.PLAINTEXT, gt.Form.SEALED):
-            label = "plaintext" if form is gt.Form.PLAINTEXT else "sealed"
+        for form in (Form.PLAINTEXT, Form.SEALED):
+            label = "plaintext" if form is Form.PLAINTEXT else "sealed"
             say(f"timing {latency_samples} {label} guarantees one by one")
             times: list[float] = []
             gas_used: list[int] = []
@@ -169,7 +170,7 @@ def bench_guarantees(
         first_block = rt.client.block_number() + 1
         t0 = time.perf_counter()
         for done in range(1, guarantees + 1):
-            gid, gas = _issue_one(s, gt.Form.PLAINTEXT, estimate=False)
+            gid, gas = _issue_one(s, Form.PLAINTEXT, estimate=False)
             gas_total += gas
             ids.append(gid)
             if done % 1000 == 0:
@@ -185,8 +186,7 @@ def bench_guarantees(
             "reference_volume_minutes": REFERENCE_VOLUME / rate / 60,
             "target_issue_s": 1.0,
         }
-        issued = {bytes(e["args"]["guaranteeId"]) for e in s.book.events.Issued.get_logs(
-            from_block=first_block, to_block="latest")}
+        issued = {bytes(e.args["guaranteeId"]) for e in s.book.logs(from_block=first_block, event="Issued")}
         result["throughput_issued_on_chain"] = len(issued & set(ids))
         result["blocks"] = rt.client.block_number()
     finally:
