@@ -25,10 +25,15 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.db import guarantees as gdb
 from ledger import bidding
-from ledger import guarantees as gt
+from ledger.chain.guarantee_book import onchain_terms
 from ledger.config import Settings
+from ledger.crypto.canonical import keccak
+from ledger.crypto.guarantee import terms_commitment
 from ledger.documents import Kind, SealedCredential
+from ledger.model.guarantee import CommitmentLetter, Form, GuaranteeTerms, IssuerType
+from ledger.rules.guarantee import sign_commitment_letter
 from ledger.runtime import Runtime
+from ledger.service.guarantees import seal_terms
 from ledger.crypto.sealing import BidPackage, OpeningKey
 from ledger.crypto.shares import share_hash, split
 from ledger.uscc import generate_uscc
@@ -76,7 +81,7 @@ class Scene:
             assert self.regulator.anchor([SealedCredential.seal(doc)]).status_code == 201
             self.firms.append((Actor.of(http, account), uscc))
         self.bank, self.insurer = Actor.of(http, self._funded()), Actor.of(http, self._funded())
-        for actor, kind in ((self.bank, gt.IssuerType.BANK), (self.insurer, gt.IssuerType.INSURER)):
+        for actor, kind in ((self.bank, IssuerType.BANK), (self.insurer, IssuerType.INSURER)):
             r = self.centre.post("/guarantee-issuers", {
                 "signed_tx": self.gb(self.centre, "authoriseIssuer", actor.account.address, int(kind))})
             assert r.status_code == 200, r.text
@@ -127,30 +132,30 @@ class Scene:
         assert r.status_code == 201, r.text
         return str(r.json()["guarantee_id"])
 
-    def terms(self, gid: str, issuer: Actor | None = None, kind: gt.IssuerType = gt.IssuerType.BANK,
-              **changes: Any) -> tuple[gt.GuaranteeTerms, dict[str, Any]]:
+    def terms(self, gid: str, issuer: Actor | None = None, kind: IssuerType = IssuerType.BANK,
+              **changes: Any) -> tuple[GuaranteeTerms, dict[str, Any]]:
         issuer = issuer or self.bank
         r = get(issuer, f"/guarantees/{gid}/issue-template", rate_bps=30)
         assert r.status_code == 200, r.text
         filled = r.json()
-        terms = gt.GuaranteeTerms.model_validate({
+        terms = GuaranteeTerms.model_validate({
             **filled["terms"], "guarantee_no": "BH" + os.urandom(4).hex(), "issuer_type": int(kind),
             "doc_hash": "0x" + hashlib.sha256(b"%PDF guarantee " + gid.encode()).hexdigest(), **changes})
         return terms, filled
 
-    def issue(self, gid: str, form: gt.Form = gt.Form.PLAINTEXT, issuer: Actor | None = None, *,
+    def issue(self, gid: str, form: Form = Form.PLAINTEXT, issuer: Actor | None = None, *,
               unchecked: bool = False, **changes: Any) -> Any:
         """Issue through the API; `unchecked` signs a transaction the issuer built itself, with a
         fixed gas limit, so that the service's own checks are what refuses it."""
         issuer = issuer or self.bank
         terms, filled = self.terms(gid, issuer, **changes)
-        if form is gt.Form.PLAINTEXT:
-            onchain, body = gt.onchain_terms(terms, form), {"terms": terms.model_dump(mode="json")}
+        if form is Form.PLAINTEXT:
+            onchain, body = onchain_terms(terms, form), {"terms": terms.model_dump(mode="json")}
         else:
             seal = filled["sealing"]
-            envelope = gt.seal_terms(terms, chain_id=seal["chain_id"], book_address=seal["guarantee_book"],
+            envelope = seal_terms(terms, chain_id=seal["chain_id"], book_address=seal["guarantee_book"],
                                      opening_public=bytes.fromhex(seal["opening_public_key"][2:]))
-            onchain = gt.onchain_terms(terms, form, gt.terms_commitment(envelope))
+            onchain = onchain_terms(terms, form, terms_commitment(envelope))
             body = {"sealed_terms_b64": base64.b64encode(envelope).decode()}
         if unchecked:
             fn = self.rt.contract("GuaranteeBook").functions.issue(bytes.fromhex(gid[2:]), onchain)
@@ -164,7 +169,7 @@ class Scene:
         actor = self.firms[n][0]
         return actor.post(self.section_path(section, function), {"signed_tx": self.gb(actor, function, gid)})
 
-    def guarantee(self, n: int, section: int = 0, form: gt.Form = gt.Form.PLAINTEXT) -> str:
+    def guarantee(self, n: int, section: int = 0, form: Form = Form.PLAINTEXT) -> str:
         gid = self.apply(n, section)
         assert self.issue(gid, form).status_code == 200
         assert self.bind(n, gid, section).status_code == 200
@@ -305,7 +310,7 @@ def test_issuing_is_for_the_named_issuer_with_terms_that_answer_the_application(
     assert scene.view(gid)["state"] == "APPLIED"
     reason = "申请人资信审核未通过"
     r = scene.bank.post(f"/guarantees/{gid}/reject", {"reason": reason, "signed_tx": scene.gb(
-        scene.bank, "reject", gid, "0x" + gt.keccak(reason.encode()).hex())})
+        scene.bank, "reject", gid, "0x" + keccak(reason.encode()).hex())})
     assert r.status_code == 200 and r.json()["state"] == "REJECTED" and r.json()["rejection"] == reason
     r = scene.http.post("/guarantees/tx/prepare", json={
         "sender": scene.bank.account.address, "function": "reject", "args": [gid, "0x" + "11" * 32]})
@@ -336,7 +341,7 @@ def test_a_blacklisted_firm_is_refused_and_a_redlisted_one_pays_the_published_di
 
 
 def test_the_centre_checks_sealed_and_plaintext_guarantees_at_opening_then_awards_and_releases(scene: Scene) -> None:
-    ids = [scene.guarantee(0, form=gt.Form.SEALED), scene.guarantee(1), scene.guarantee(2)]
+    ids = [scene.guarantee(0, form=Form.SEALED), scene.guarantee(1), scene.guarantee(2)]
     assert scene.view(ids[0])["amount_fen"] == 0 and scene.view(ids[0])["sealed"] is True
     for n in range(3):
         scene.bid(n)
@@ -417,7 +422,7 @@ def test_the_centre_claims_with_evidence_only_for_a_cause_the_chain_records(scen
     assert r.status_code == 201, r.text
     claim = r.json()["claim"]
     assert r.json()["state"] == "CLAIMED" and claim["cause"] == "WITHDRAWAL_AFTER_DEADLINE"
-    assert claim["evidence_hash"] == "0x" + gt.keccak(base64.b64decode(evidence)).hex()
+    assert claim["evidence_hash"] == "0x" + keccak(base64.b64decode(evidence)).hex()
     r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE", "evidence_b64": evidence})
     assert r.status_code == 409 and r.json()["contract_error"] == "WrongState"
     assert_rebuilds(scene)
@@ -429,11 +434,11 @@ def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allow
     assert r.status_code == 422 and "does not allow a credit commitment letter" in r.json()["message"]
     r = get(actor, scene.section_path(1, "commitment-letter-template"))
     assert r.status_code == 200, r.text
-    letter = gt.CommitmentLetter.model_validate(r.json()["letter"])
-    forged = gt.sign_commitment_letter(letter, scene.firms[1][0].account)
+    letter = CommitmentLetter.model_validate(r.json()["letter"])
+    forged = sign_commitment_letter(letter, scene.firms[1][0].account)
     r = actor.post(scene.section_path(1, "commitment-letter"), {"letter": forged.model_dump(mode="json")})
     assert r.status_code == 422 and "not by the bidder" in r.json()["message"]
-    signed = gt.sign_commitment_letter(letter, actor.account)
+    signed = sign_commitment_letter(letter, actor.account)
     r = actor.post(scene.section_path(1, "commitment-letter"), {"letter": signed.model_dump(mode="json")})
     assert r.status_code == 201 and r.json()["letter_hash"] == "0x" + signed.digest().hex()
     backing = scene.http.get(scene.section_path(1, f"bids/{actor.account.address}")).json()
@@ -452,7 +457,7 @@ def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allow
 def test_a_broken_commitment_letter_becomes_a_bad_conduct_record_the_credit_authority_anchors(scene: Scene) -> None:
     actor, uscc = scene.firms[0]
     r = get(actor, scene.section_path(1, "commitment-letter-template"))
-    signed = gt.sign_commitment_letter(gt.CommitmentLetter.model_validate(r.json()["letter"]), actor.account)
+    signed = sign_commitment_letter(CommitmentLetter.model_validate(r.json()["letter"]), actor.account)
     assert actor.post(scene.section_path(1, "commitment-letter"), {"letter": signed.model_dump(mode="json")}).status_code == 201
     request = {"bidder": actor.account.address, "breach": "中标后拒绝签订合同",
                "evidence_b64": base64.b64encode(b"refusal letter").decode(), "issuer": scene.regulator.account.address,

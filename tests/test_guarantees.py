@@ -1,7 +1,8 @@
-"""E-guarantees through ledger.guarantees on both chains (embedded and anvil): applications filled
-in from the tender, 明文 and 密文 issuing, one guarantee per bid, the check at opening with every
-reason a guarantee fails it, release after the award and the signing, claims with evidence,
-black- and red-listed applicants, and the credit commitment letter with its breach record."""
+"""E-guarantees through the GuaranteeBook gateway and the guarantee use cases on both chains
+(embedded and anvil): applications filled in from the tender, 明文 and 密文 issuing, one guarantee
+per bid, the check at opening with every reason a guarantee fails it, release after the award and
+the signing, claims with evidence, black- and red-listed applicants, and the credit commitment
+letter with its breach record."""
 
 from __future__ import annotations
 
@@ -17,9 +18,30 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from ledger import bidding
-from ledger import guarantees as gt
-from ledger import registry as reg
+from ledger.chain.guarantee_book import GuaranteeBookGateway, onchain_terms
 from ledger.chain.registry import RegistryGateway
+from ledger.crypto.guarantee import guarantee_id_of, terms_commitment
+from ledger.model.credential import Batch
+from ledger.model.guarantee import (
+    LETTER_FILE,
+    Application,
+    ClaimCause,
+    CommitmentLetter,
+    Form,
+    GuaranteeTerms,
+    Issued,
+    IssuerType,
+    State,
+)
+from ledger.rules.guarantee import (
+    draft_commitment_letter,
+    letter_file,
+    letter_from_package,
+    prefill_application,
+    prefill_terms,
+    sign_commitment_letter,
+)
+from ledger.service import guarantees as svc
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import (
@@ -54,12 +76,11 @@ class World:
         self.tb = chain.deploy("TenderBook", self.centre.address, sender=self.centre)
         chain.transact(self.tb.functions.authoriseCentre(self.centre.address), self.centre)
         self.book = chain.deploy("GuaranteeBook", self.centre.address, self.tb.address, sender=self.centre)
-        gt.authorise_issuer(client=self.client, book=self.book, admin=self.centre, issuer=self.bank.address,
-                            issuer_type=gt.IssuerType.BANK)
-        gt.authorise_issuer(client=self.client, book=self.book, admin=self.centre, issuer=self.insurer.address,
-                            issuer_type=gt.IssuerType.INSURER)
-        reg.authorise_issuer(client=self.client, registry=self.registry, admin=self.centre,
-                             issuer=self.authority.address, kind=Kind.CREDIT)
+        self.gw = GuaranteeBookGateway(self.client, self.book.address)
+        self.regw = RegistryGateway.of(self.client, self.registry.address)
+        self.gw.authorise_issuer(self.centre, self.bank.address, IssuerType.BANK)
+        self.gw.authorise_issuer(self.centre, self.insurer.address, IssuerType.INSURER)
+        self.regw.authorise_issuer(self.centre, self.authority.address, Kind.CREDIT)
         rng = random.Random(11)
         self.firms: list[tuple[LocalAccount, str]] = [(chain.new_account(10**20), generate_uscc(rng)) for _ in range(4)]
         self.credit: dict[str, list[CreditEntry]] = {uscc: [] for _, uscc in self.firms}
@@ -88,55 +109,59 @@ class World:
                             record_type=record_type, record_no=record_no,
                             listed_date=(self.now0 - timedelta(days=1)).date().isoformat(), removal_date=None)
         sealed = SealedCredential.seal(doc)
-        batch = reg.anchor_one(client=self.client, registry=self.registry, issuer=self.authority, sealed=sealed)
+        batch = self.anchor(self.authority, sealed)
         self.credit[uscc].append(CreditEntry(sealed.credential_id(), sealed, batch.root))
 
+    def anchor(self, issuer: LocalAccount, sealed: SealedCredential) -> Batch:
+        """A batch of one, whose root is the credential's leaf."""
+        return self.regw.anchor_batch(issuer, [sealed])
+
     def standing(self, uscc: str, at: int | None = None) -> CreditStanding:
-        return standing(RegistryGateway.of(self.client, self.registry.address), uscc=uscc, entries=self.credit[uscc],
+        return standing(self.regw, uscc=uscc, entries=self.credit[uscc],
                         at=at if at is not None else self.client.block_timestamp())
 
     # ---------------------------------------------------------------- guarantees
-    def application(self, n: int, section: int = 0, issuer: LocalAccount | None = None) -> gt.Application:
+    def application(self, n: int, section: int = 0, issuer: LocalAccount | None = None) -> Application:
         account, uscc = self.firms[n]
-        return gt.prefill_application(
+        return prefill_application(
             chain_id=self.client.chain_id, book_address=self.book.address, tender=self.tender, section=section,
             applicant=account.address, applicant_uscc=uscc, issuer=(issuer or self.bank).address,
             application_no=f"SQ-{n}-{section}-{os.urandom(4).hex()}",
         )
 
-    def apply(self, n: int, section: int = 0, issuer: LocalAccount | None = None) -> gt.Application:
+    def apply(self, n: int, section: int = 0, issuer: LocalAccount | None = None) -> Application:
         app = self.application(n, section, issuer)
-        gt.apply_for(client=self.client, book=self.book, applicant=self.firms[n][0], application=app,
-                     credit=self.standing(self.firms[n][1]))
+        svc.apply_for(self.gw, applicant=self.firms[n][0], application=app,
+                      credit=self.standing(self.firms[n][1]))
         return app
 
-    def terms(self, app: gt.Application, *, rate_bps: int = 30, discount: str = "0.5", **changes: Any) -> gt.GuaranteeTerms:
-        terms = gt.prefill_terms(
-            app, guarantee_no=f"BH-{app.application_no}", issuer_type=gt.IssuerType.BANK, rate_bps=rate_bps,
+    def terms(self, app: Application, *, rate_bps: int = 30, discount: str = "0.5", **changes: Any) -> GuaranteeTerms:
+        terms = prefill_terms(
+            app, guarantee_no=f"BH-{app.application_no}", issuer_type=IssuerType.BANK, rate_bps=rate_bps,
             credit=self.standing(app.applicant_uscc), red_discount=Decimal(discount),
             doc_hash=hashlib.sha256(b"%PDF guarantee " + app.application_no.encode()).digest(),
             start=self.client.block_timestamp(),
         )
         return terms.model_copy(update=changes)
 
-    def issue(self, app: gt.Application, form: gt.Form = gt.Form.PLAINTEXT, issuer: LocalAccount | None = None,
-              **changes: Any) -> gt.Issued:
-        return gt.issue(client=self.client, book=self.book, issuer=issuer or self.bank, application=app,
-                        terms=self.terms(app, **changes), form=form, credit=self.standing(app.applicant_uscc),
-                        red_discount=Decimal("0.5"), opening_public=self.tender.opening_public)
+    def issue(self, app: Application, form: Form = Form.PLAINTEXT, issuer: LocalAccount | None = None,
+              **changes: Any) -> Issued:
+        return svc.issue(self.gw, issuer=issuer or self.bank, application=app,
+                         terms=self.terms(app, **changes), form=form, credit=self.standing(app.applicant_uscc),
+                         red_discount=Decimal("0.5"), opening_public=self.tender.opening_public)
 
-    def guarantee(self, n: int, section: int = 0, form: gt.Form = gt.Form.PLAINTEXT) -> gt.Issued:
+    def guarantee(self, n: int, section: int = 0, form: Form = Form.PLAINTEXT) -> Issued:
         """Apply, issue and bind: a bid's guarantee ready for opening."""
         issued = self.issue(self.apply(n, section), form)
-        gt.bind(client=self.client, book=self.book, bidder=self.firms[n][0], guarantee_id=issued.guarantee_id,
-                tender_id=self.tender.tender_id, section=section)
+        svc.bind(self.gw, bidder=self.firms[n][0], guarantee_id=issued.guarantee_id,
+                 tender_id=self.tender.tender_id, section=section)
         return issued
 
     def check(self, n: int, section: int = 0, *, key: OpeningKey | None = None, sealed: bytes | None = None,
-              letter: gt.CommitmentLetter | None = None) -> Any:
-        return gt.check_guarantee(self.client, self.book, tender=self.tender, section=section,
-                                  bidder=self.firms[n][0].address, opening_key=key, sealed_terms=sealed,
-                                  commitment_letter=letter)
+              letter: CommitmentLetter | None = None) -> Any:
+        return svc.check_guarantee(self.gw, tender=self.tender, section=section,
+                                   bidder=self.firms[n][0].address, opening_key=key, sealed_terms=sealed,
+                                   commitment_letter=letter)
 
     # ---------------------------------------------------------------- bids and opening
     def bid(self, n: int, section: int = 0, files: dict[str, Any] | None = None) -> None:
@@ -168,8 +193,8 @@ class World:
                                tender_id=self.tender.tender_id, opening=opening)
         return opening
 
-    def state(self, gid: bytes) -> gt.State:
-        return gt.guarantee_of(self.client, self.book, gid).state
+    def state(self, gid: bytes) -> State:
+        return self.gw.guarantee_of(gid).state
 
 
 @pytest.fixture
@@ -191,7 +216,7 @@ def test_the_application_is_filled_in_from_the_tender_and_the_firm(world: World)
     assert (app.applicant, app.applicant_uscc, app.issuer) == (account.address, uscc, world.bank.address)
     assert (app.tenderer_uscc, app.amount_fen) == (world.params.tenderer_uscc, 200_000_00)
     assert app.validity_end == world.tender.deadline + 90 * DAY
-    assert app.guarantee_id() == gt.guarantee_id_of(account.address, app.hash())
+    assert app.guarantee_id() == guarantee_id_of(account.address, app.hash())
     with pytest.raises(ValidationFailed, match="requires no bid guarantee"):
         world.application(0, section=2)
     with pytest.raises(NotFound, match="sections 0..2"):
@@ -200,28 +225,28 @@ def test_the_application_is_filled_in_from_the_tender_and_the_firm(world: World)
 
 def test_a_plaintext_guarantee_is_issued_bound_checked_at_opening_and_verified_on_chain(world: World) -> None:
     issued = world.guarantee(0)
-    g = gt.guarantee_of(world.client, world.book, issued.guarantee_id)
-    assert (g.state, g.form, g.amount, g.issuer) == (gt.State.BOUND, gt.Form.PLAINTEXT, 200_000_00, world.bank.address)
+    g = world.gw.guarantee_of(issued.guarantee_id)
+    assert (g.state, g.form, g.amount, g.issuer) == (State.BOUND, Form.PLAINTEXT, 200_000_00, world.bank.address)
     assert issued.terms.fee_fen == 600_00  # 0.3 % of 200,000 元
-    public = gt.issued_terms(world.client, world.book, issued.guarantee_id)
+    public = world.gw.issued_terms(issued.guarantee_id)
     assert public is not None and public.beneficiary_uscc == world.params.tenderer_uscc
     world.pass_deadline()
     check = world.check(0)
     assert check.status is CheckStatus.VALID, check.reason
     assert check.name == "guarantee" and "covers the bid validity" in check.reason
-    gt.record_verification(world.client, world.book, centre=world.centre, check=check)
-    assert world.state(issued.guarantee_id) is gt.State.VERIFIED
+    svc.record_verification(world.gw, centre=world.centre, check=check)
+    assert world.state(issued.guarantee_id) is State.VERIFIED
     with pytest.raises(Unauthorised) as info:  # only the publishing centre records
-        gt.record_verification(world.client, world.book, centre=world.bank, check=check)
+        svc.record_verification(world.gw, centre=world.bank, check=check)
     assert _error(info) == "NotPublisher"
 
 
 def test_a_sealed_guarantee_hides_its_amount_until_the_opening_key_reveals_it(world: World) -> None:
-    issued = world.guarantee(0, form=gt.Form.SEALED)
+    issued = world.guarantee(0, form=Form.SEALED)
     assert issued.sealed_terms is not None
-    g = gt.guarantee_of(world.client, world.book, issued.guarantee_id)
-    assert (g.form, g.amount, g.terms_commitment) == (gt.Form.SEALED, 0, gt.terms_commitment(issued.sealed_terms))
-    public = gt.issued_terms(world.client, world.book, issued.guarantee_id)
+    g = world.gw.guarantee_of(issued.guarantee_id)
+    assert (g.form, g.amount, g.terms_commitment) == (Form.SEALED, 0, terms_commitment(issued.sealed_terms))
+    public = world.gw.issued_terms(issued.guarantee_id)
     assert public is not None and (public.amount, public.fee, public.rate_bps) == (0, 0, 0)
     key = world.pass_deadline()
     assert world.check(0, key=None, sealed=issued.sealed_terms).status is CheckStatus.ERROR
@@ -231,25 +256,25 @@ def test_a_sealed_guarantee_hides_its_amount_until_the_opening_key_reveals_it(wo
     check = world.check(0, key=key, sealed=issued.sealed_terms)
     assert check.status is CheckStatus.VALID, check.reason
     assert check.details["revealed_amount_fen"] == 200_000_00
-    gt.record_verification(world.client, world.book, centre=world.centre, check=check)
-    g = gt.guarantee_of(world.client, world.book, issued.guarantee_id)
-    assert (g.state, g.amount) == (gt.State.VERIFIED, 200_000_00)
+    svc.record_verification(world.gw, centre=world.centre, check=check)
+    g = world.gw.guarantee_of(issued.guarantee_id)
+    assert (g.state, g.amount) == (State.VERIFIED, 200_000_00)
 
 
 def test_sealed_terms_for_too_small_an_amount_fail_at_opening(world: World) -> None:
     app = world.apply(0)
     terms = world.terms(app).model_copy(update={"amount_fen": 150_000_00, "fee_fen": 450_00})
-    envelope = gt.seal_terms(terms, chain_id=world.client.chain_id, book_address=world.book.address,
-                             opening_public=world.tender.opening_public)
+    envelope = svc.seal_terms(terms, chain_id=world.client.chain_id, book_address=world.book.address,
+                              opening_public=world.tender.opening_public)
     world.chain.transact(world.book.functions.issue(
-        app.guarantee_id(), gt.onchain_terms(terms, gt.Form.SEALED, gt.terms_commitment(envelope))), world.bank)
-    gt.bind(client=world.client, book=world.book, bidder=world.firms[0][0], guarantee_id=app.guarantee_id())
+        app.guarantee_id(), onchain_terms(terms, Form.SEALED, terms_commitment(envelope))), world.bank)
+    svc.bind(world.gw, bidder=world.firms[0][0], guarantee_id=app.guarantee_id())
     key = world.pass_deadline()
     check = world.check(0, key=key, sealed=envelope)
     assert check.status is CheckStatus.INVALID
     assert check.reason == "the amount 150000.00 元 is below the required 200000.00 元"
-    gt.record_verification(world.client, world.book, centre=world.centre, check=check)
-    assert world.state(app.guarantee_id()) is gt.State.INVALID
+    svc.record_verification(world.gw, centre=world.centre, check=check)
+    assert world.state(app.guarantee_id()) is State.INVALID
 
 
 def test_too_small_a_plaintext_amount_is_refused_at_issue_and_an_applied_shortfall_fails_at_opening(world: World) -> None:
@@ -259,14 +284,14 @@ def test_too_small_a_plaintext_amount_is_refused_at_issue_and_an_applied_shortfa
     short = app.model_copy(update={"amount_fen": 100_000_00})
     with pytest.raises(InvalidArgument) as info:  # the contract refuses it even if sent directly
         world.chain.transact(world.book.functions.issue(
-            app.guarantee_id(), gt.onchain_terms(world.terms(short), gt.Form.PLAINTEXT)), world.bank)
+            app.guarantee_id(), onchain_terms(world.terms(short), Form.PLAINTEXT)), world.bank)
     assert _error(info) == "InsufficientAmount"
     # A bidder who applied for less than the section needs gets a guarantee that fails at opening.
     account = world.firms[1][0]
     small = world.application(1).model_copy(update={"amount_fen": 100_000_00})
-    gt.gateway(world.client, world.book).apply_for(account, small)
+    world.gw.apply_for(account, small)
     world.issue(small)
-    gt.bind(client=world.client, book=world.book, bidder=account, guarantee_id=small.guarantee_id())
+    svc.bind(world.gw, bidder=account, guarantee_id=small.guarantee_id())
     world.pass_deadline()
     check = world.check(1)
     assert check.status is CheckStatus.INVALID and "100000.00 元 is below the required 200000.00 元" in check.reason
@@ -277,20 +302,20 @@ def test_a_guarantee_ending_before_the_bid_validity_fails_and_an_expired_one_can
     with pytest.raises(ValidationFailed, match="before the bid validity ends"):
         world.issue(app, end=app.validity_end - DAY)
     short = world.terms(app, end=app.validity_end - DAY)
-    world.chain.transact(world.book.functions.issue(app.guarantee_id(), gt.onchain_terms(short, gt.Form.PLAINTEXT)),
+    world.chain.transact(world.book.functions.issue(app.guarantee_id(), onchain_terms(short, Form.PLAINTEXT)),
                          world.bank)
-    gt.bind(client=world.client, book=world.book, bidder=world.firms[0][0], guarantee_id=app.guarantee_id())
+    svc.bind(world.gw, bidder=world.firms[0][0], guarantee_id=app.guarantee_id())
     # a guarantee that ends within the bidding period cannot be bound once it has ended
     app1 = world.apply(1)
     brief = world.terms(app1, end=world.client.block_timestamp() + DAY)
-    world.chain.transact(world.book.functions.issue(app1.guarantee_id(), gt.onchain_terms(brief, gt.Form.PLAINTEXT)),
+    world.chain.transact(world.book.functions.issue(app1.guarantee_id(), onchain_terms(brief, Form.PLAINTEXT)),
                          world.bank)
     world.chain.increase_time(2 * DAY)
     with pytest.raises(Conflict) as info:
-        gt.bind(client=world.client, book=world.book, bidder=world.firms[1][0], guarantee_id=app1.guarantee_id())
+        svc.bind(world.gw, bidder=world.firms[1][0], guarantee_id=app1.guarantee_id())
     assert _error(info) == "GuaranteeExpired"
-    gt.expire(client=world.client, book=world.book, by=world.centre, guarantee_id=app1.guarantee_id())
-    assert world.state(app1.guarantee_id()) is gt.State.EXPIRED
+    world.gw.expire(by=world.centre, guarantee_id=app1.guarantee_id())
+    assert world.state(app1.guarantee_id()) is State.EXPIRED
     world.pass_deadline()
     check = world.check(0)
     assert check.status is CheckStatus.INVALID and "before the bid validity ends" in check.reason
@@ -301,22 +326,22 @@ def test_one_guarantee_backs_one_bid_and_only_its_own_bidders_section(world: Wor
     issued = world.guarantee(0)
     gid = issued.guarantee_id
     with pytest.raises(Conflict) as info:  # the same guarantee a second time
-        gt.bind(client=world.client, book=world.book, bidder=world.firms[0][0], guarantee_id=gid)
+        svc.bind(world.gw, bidder=world.firms[0][0], guarantee_id=gid)
     assert _error(info) == "AlreadyBound"
     with pytest.raises(Unauthorised, match="applied for by"):  # another bidder's bid
-        gt.bind(client=world.client, book=world.book, bidder=world.firms[1][0], guarantee_id=gid)
+        svc.bind(world.gw, bidder=world.firms[1][0], guarantee_id=gid)
     with pytest.raises(Unauthorised) as info:  # the contract agrees when asked directly
         world.chain.transact(world.book.functions.bind(gid), world.firms[1][0])
     assert _error(info) == "NotApplicant"
     second = world.issue(world.apply(0))  # a second guarantee for the same bid
     with pytest.raises(Conflict) as info:
-        gt.bind(client=world.client, book=world.book, bidder=world.firms[0][0], guarantee_id=second.guarantee_id)
+        svc.bind(world.gw, bidder=world.firms[0][0], guarantee_id=second.guarantee_id)
     assert _error(info) == "BidHasGuarantee"
     other_section = world.issue(world.apply(1, section=1))
     with pytest.raises(ValidationFailed, match="backs section 1, not section 0"):
-        gt.bind(client=world.client, book=world.book, bidder=world.firms[1][0],
-                guarantee_id=other_section.guarantee_id, tender_id=world.tender.tender_id, section=0)
-    gt.bind(client=world.client, book=world.book, bidder=world.firms[1][0], guarantee_id=other_section.guarantee_id)
+        svc.bind(world.gw, bidder=world.firms[1][0],
+                 guarantee_id=other_section.guarantee_id, tender_id=world.tender.tender_id, section=0)
+    svc.bind(world.gw, bidder=world.firms[1][0], guarantee_id=other_section.guarantee_id)
     world.pass_deadline()
     assert world.check(1, section=0).reason == "no guarantee is bound to the bid"
     assert world.check(1, section=1).status is CheckStatus.VALID
@@ -326,16 +351,16 @@ def test_a_guarantee_naming_another_beneficiary_or_a_withdrawn_issuer_fails_at_o
     app = world.apply(0)
     other = generate_uscc(random.Random(5))
     terms = world.terms(app).model_copy(update={"beneficiary_uscc": other})
-    world.chain.transact(world.book.functions.issue(app.guarantee_id(), gt.onchain_terms(terms, gt.Form.PLAINTEXT)),
+    world.chain.transact(world.book.functions.issue(app.guarantee_id(), onchain_terms(terms, Form.PLAINTEXT)),
                          world.bank)
-    gt.bind(client=world.client, book=world.book, bidder=world.firms[0][0], guarantee_id=app.guarantee_id())
+    svc.bind(world.gw, bidder=world.firms[0][0], guarantee_id=app.guarantee_id())
     world.guarantee(1, section=0)
-    gt.withdraw_issuer(client=world.client, book=world.book, admin=world.centre, issuer=world.bank.address,
-                       issuer_type=gt.IssuerType.BANK)
+    world.gw.withdraw_issuer(admin=world.centre, issuer=world.bank.address,
+                             issuer_type=IssuerType.BANK)
     world.pass_deadline()
     assert "not (or no longer) an authorised BANK issuer" in world.check(1).reason
-    gt.authorise_issuer(client=world.client, book=world.book, admin=world.centre, issuer=world.bank.address,
-                        issuer_type=gt.IssuerType.BANK)
+    world.gw.authorise_issuer(admin=world.centre, issuer=world.bank.address,
+                              issuer_type=IssuerType.BANK)
     check = world.check(0)
     assert check.status is CheckStatus.INVALID
     assert check.reason == f"the beneficiary is {other}, not the tenderer {world.params.tenderer_uscc}"
@@ -354,26 +379,26 @@ def test_nobody_but_an_authorised_issuer_can_be_applied_to_or_issue(world: World
     with pytest.raises(Unauthorised) as info:  # the bank is not the issuer the bidder named
         world.issue(app, issuer=world.bank)
     assert _error(info) == "NotIssuer"
-    gt.issue(client=world.client, book=world.book, issuer=world.insurer, application=app,
-             terms=world.terms(app, issuer_type=gt.IssuerType.INSURER), form=gt.Form.PLAINTEXT,
-             credit=world.standing(app.applicant_uscc), red_discount=Decimal(0))
-    assert world.state(app.guarantee_id()) is gt.State.ISSUED
+    svc.issue(world.gw, issuer=world.insurer, application=app,
+              terms=world.terms(app, issuer_type=IssuerType.INSURER), form=Form.PLAINTEXT,
+              credit=world.standing(app.applicant_uscc), red_discount=Decimal(0))
+    assert world.state(app.guarantee_id()) is State.ISSUED
 
 
 def test_an_application_can_be_rejected_or_cancelled_only_by_its_own_parties_and_only_while_applied(world: World) -> None:
     app, app2 = world.apply(0), world.apply(1)
     with pytest.raises(Unauthorised):
-        gt.reject(client=world.client, book=world.book, issuer=world.insurer, guarantee_id=app.guarantee_id(), reason="x")
-    gt.reject(client=world.client, book=world.book, issuer=world.bank, guarantee_id=app.guarantee_id(),
-              reason="资信审核未通过")
-    assert world.state(app.guarantee_id()) is gt.State.REJECTED
+        svc.reject(world.gw, issuer=world.insurer, guarantee_id=app.guarantee_id(), reason="x")
+    svc.reject(world.gw, issuer=world.bank, guarantee_id=app.guarantee_id(),
+               reason="资信审核未通过")
+    assert world.state(app.guarantee_id()) is State.REJECTED
     with pytest.raises(Conflict) as info:
         world.issue(app)
     assert _error(info) == "WrongState"
     with pytest.raises(Unauthorised):
-        gt.cancel(client=world.client, book=world.book, applicant=world.firms[0][0], guarantee_id=app2.guarantee_id())
-    gt.cancel(client=world.client, book=world.book, applicant=world.firms[1][0], guarantee_id=app2.guarantee_id())
-    assert world.state(app2.guarantee_id()) is gt.State.CANCELLED
+        world.gw.cancel(applicant=world.firms[0][0], guarantee_id=app2.guarantee_id())
+    world.gw.cancel(applicant=world.firms[1][0], guarantee_id=app2.guarantee_id())
+    assert world.state(app2.guarantee_id()) is State.CANCELLED
 
 
 # ---------------------------------------------------------------------- credit lists
@@ -390,7 +415,7 @@ def test_a_blacklisted_firm_is_refused_at_application_and_at_issue_with_its_reco
     with pytest.raises(Unauthorised, match=r"HMD-2026-17.*application refused"):
         world.apply(0)
     assert world.client.block_number() == before
-    assert world.state(app.guarantee_id()) is gt.State.APPLIED
+    assert world.state(app.guarantee_id()) is State.APPLIED
 
 
 def test_a_red_listed_firm_pays_the_fee_less_the_issuers_published_discount(world: World) -> None:
@@ -399,9 +424,9 @@ def test_a_red_listed_firm_pays_the_fee_less_the_issuers_published_discount(worl
     terms = world.terms(app, rate_bps=30, discount="0.2")
     assert terms.fee_fen == 480_00 and terms.red_discount == Decimal("0.2")
     with pytest.raises(ValidationFailed, match=r"fee must be 300.00 元 at 30 bp \(red-listed: HONG-9"):
-        gt.issue(client=world.client, book=world.book, issuer=world.bank, application=app,
-                 terms=world.terms(app, rate_bps=30, discount="0"), form=gt.Form.PLAINTEXT,
-                 credit=world.standing(app.applicant_uscc), red_discount=Decimal("0.5"))
+        svc.issue(world.gw, issuer=world.bank, application=app,
+                  terms=world.terms(app, rate_bps=30, discount="0"), form=Form.PLAINTEXT,
+                  credit=world.standing(app.applicant_uscc), red_discount=Decimal("0.5"))
     issued = world.issue(app)
     assert issued.terms.fee_fen == 300_00
 
@@ -416,34 +441,34 @@ def test_the_award_releases_every_losing_guarantee_and_the_signing_the_winners(w
     key = world.pass_deadline()
     for n in range(4):
         world.open(key, n)
-        gt.record_verification(world.client, world.book, centre=world.centre, check=world.check(n))
+        svc.record_verification(world.gw, centre=world.centre, check=world.check(n))
     winner = world.firms[2][0].address
     with pytest.raises(Conflict) as info:  # nothing is released before the outcome is recorded
-        gt.release(client=world.client, book=world.book, by=world.centre, guarantee_id=ids[0])
+        world.gw.release(by=world.centre, guarantee_id=ids[0])
     assert _error(info) == "NotAwarded"
     with pytest.raises(Unauthorised) as info:  # the centre records the award, nobody else
-        gt.record_award(client=world.client, book=world.book, centre=world.bank, tender_id=world.tender.tender_id,
-                        section=0, winner=winner)
+        svc.record_award(world.gw, centre=world.bank, tender_id=world.tender.tender_id,
+                         section=0, winner=winner)
     assert _error(info) == "NotPublisher"
-    awarded = gt.record_award(client=world.client, book=world.book, centre=world.centre,
-                              tender_id=world.tender.tender_id, section=0, winner=winner)
+    awarded = svc.record_award(world.gw, centre=world.centre,
+                               tender_id=world.tender.tender_id, section=0, winner=winner)
     assert set(awarded.released) == {ids[0], ids[1], ids[3]} and len(awarded.batches) == 1
-    assert [world.state(g) for g in ids] == [gt.State.RELEASED] * 2 + [gt.State.VERIFIED, gt.State.RELEASED]
+    assert [world.state(g) for g in ids] == [State.RELEASED] * 2 + [State.VERIFIED, State.RELEASED]
     with pytest.raises(Conflict) as info:  # the winner's stays until the contract is signed
-        gt.release(client=world.client, book=world.book, by=world.bank, guarantee_id=ids[2])
+        world.gw.release(by=world.bank, guarantee_id=ids[2])
     assert _error(info) == "ContractNotSigned"
     with pytest.raises(Unauthorised) as info:  # a bidder releases nothing
-        gt.release(client=world.client, book=world.book, by=world.firms[2][0], guarantee_id=ids[2])
+        world.gw.release(by=world.firms[2][0], guarantee_id=ids[2])
     assert _error(info) == "NotReleaser"
     with pytest.raises(Conflict) as info:  # a released guarantee is not claimable
-        gt.claim(client=world.client, book=world.book, centre=world.centre, guarantee_id=ids[0],
-                 cause=gt.ClaimCause.WITHDRAWAL_AFTER_DEADLINE, evidence=b"letter")
+        svc.claim(world.gw, centre=world.centre, guarantee_id=ids[0],
+                  cause=ClaimCause.WITHDRAWAL_AFTER_DEADLINE, evidence=b"letter")
     assert _error(info) == "WrongState"
-    signed = gt.record_contract_signed(client=world.client, book=world.book, centre=world.centre,
-                                       tender_id=world.tender.tender_id, section=0,
-                                       signed_at=world.client.block_timestamp())
-    assert signed.released == [ids[2]] and world.state(ids[2]) is gt.State.RELEASED
-    assert not gt.guarantee_of(world.client, world.book, ids[2]).released_late
+    signed = svc.record_contract_signed(world.gw, centre=world.centre,
+                                        tender_id=world.tender.tender_id, section=0,
+                                        signed_at=world.client.block_timestamp())
+    assert signed.released == [ids[2]] and world.state(ids[2]) is State.RELEASED
+    assert not world.gw.guarantee_of(ids[2]).released_late
 
 
 def test_claims_need_a_recorded_cause_the_centre_and_evidence(world: World) -> None:
@@ -454,23 +479,23 @@ def test_claims_need_a_recorded_cause_the_centre_and_evidence(world: World) -> N
     world.open(key, 0)
     world.open(key, 1, envelope=b"\x01" + os.urandom(80))  # the bidder's own garbage: 撤销
     with pytest.raises(Conflict) as info:  # bidder 0's bid decrypted: no 撤销 to claim for
-        gt.claim(client=world.client, book=world.book, centre=world.centre, guarantee_id=ids[0],
-                 cause=gt.ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"report")
+        svc.claim(world.gw, centre=world.centre, guarantee_id=ids[0],
+                  cause=ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"report")
     assert _error(info) == "NotClaimable"
     with pytest.raises(Unauthorised) as info:
-        gt.claim(client=world.client, book=world.book, centre=world.bank, guarantee_id=ids[1],
-                 cause=gt.ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"report")
+        svc.claim(world.gw, centre=world.bank, guarantee_id=ids[1],
+                  cause=ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"report")
     assert _error(info) == "NotPublisher"
     with pytest.raises(ValidationFailed, match="needs its evidence"):
-        gt.claim(client=world.client, book=world.book, centre=world.centre, guarantee_id=ids[1],
-                 cause=gt.ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"")
+        svc.claim(world.gw, centre=world.centre, guarantee_id=ids[1],
+                  cause=ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"")
     with pytest.raises(Conflict) as info:  # no award yet: nobody refused to sign
-        gt.claim(client=world.client, book=world.book, centre=world.centre, guarantee_id=ids[2],
-                 cause=gt.ClaimCause.REFUSED_TO_SIGN, evidence=b"refusal")
+        svc.claim(world.gw, centre=world.centre, guarantee_id=ids[2],
+                  cause=ClaimCause.REFUSED_TO_SIGN, evidence=b"refusal")
     assert _error(info) == "NotClaimable"
-    claimed = gt.claim(client=world.client, book=world.book, centre=world.centre, guarantee_id=ids[1],
-                       cause=gt.ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"decryption failure report")
-    assert world.state(ids[1]) is gt.State.CLAIMED
+    claimed = svc.claim(world.gw, centre=world.centre, guarantee_id=ids[1],
+                        cause=ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"decryption failure report")
+    assert world.state(ids[1]) is State.CLAIMED
     logged = world.book.events.Claimed.get_logs(from_block=0, to_block="latest")
     assert [(bytes(e["args"]["guaranteeId"]), bytes(e["args"]["evidenceHash"])) for e in logged] == [
         (ids[1], claimed.evidence_hash)]
@@ -485,27 +510,27 @@ def test_a_section_without_a_guarantee_is_not_checked(world: World) -> None:
     assert (check.status, check.reason) == (CheckStatus.NOT_CHECKED, "no guarantee required (the section's bid guarantee is 0)")
 
 
-def _letter(world: World, n: int, section: int = 1) -> gt.CommitmentLetter:
+def _letter(world: World, n: int, section: int = 1) -> CommitmentLetter:
     account, uscc = world.firms[n]
-    draft = gt.draft_commitment_letter(chain_id=world.client.chain_id, book_address=world.book.address,
-                                       tender=world.tender, section=section, bidder=account.address,
-                                       firm_uscc=uscc, signed_at=world.client.block_timestamp())
-    return gt.sign_commitment_letter(draft, account)
+    draft = draft_commitment_letter(chain_id=world.client.chain_id, book_address=world.book.address,
+                                    tender=world.tender, section=section, bidder=account.address,
+                                    firm_uscc=uscc, signed_at=world.client.block_timestamp())
+    return sign_commitment_letter(draft, account)
 
 
 def test_a_signed_commitment_letter_in_the_bid_replaces_the_guarantee_where_the_section_allows_it(world: World) -> None:
     letter = _letter(world, 0)
-    file = gt.letter_file(letter)
-    world.bid(0, section=1, files={gt.LETTER_FILE: {"sha256": file.sha256,
+    file = letter_file(letter)
+    world.bid(0, section=1, files={LETTER_FILE: {"sha256": file.sha256,
                                                     "content": base64.b64encode(file.content).decode()}})
     world.bid(1, section=1)
     world.bid(2, section=1)  # a section opens with three bids at least
     with pytest.raises(ValidationFailed, match="does not allow a credit commitment letter"):
         _letter(world, 0, section=0)
-    forged = letter.model_copy(update={"signature": gt.sign_commitment_letter(letter, world.firms[1][0]).signature})
+    forged = letter.model_copy(update={"signature": sign_commitment_letter(letter, world.firms[1][0]).signature})
     key = world.pass_deadline()
     opening = world.open(key, 0, section=1)
-    carried = gt.letter_from_package(opening.package)
+    carried = letter_from_package(opening.package)
     assert carried == letter
     check = world.check(0, section=1, letter=carried)
     assert check.status is CheckStatus.VALID and "信用承诺书" in check.reason
@@ -520,12 +545,12 @@ def test_breaking_a_commitment_letter_yields_an_anchored_bad_conduct_record(worl
     letter = _letter(world, 0)
     uscc = world.firms[0][1]
     now = datetime.fromtimestamp(world.client.block_timestamp(), UTC)
-    breach = gt.record_commitment_breach(
-        letter=letter, breach="中标后拒绝签订合同", evidence=b"%PDF refusal letter", record_no="BL-2026-3",
-        deciding_body="珠海市住房和城乡建设局", decision_document_no="珠建信〔2026〕3号",
-        listed_date=(now - timedelta(days=1)).date(), issued_at=now - timedelta(hours=1),
-        credit_authority=world.authority, client=world.client, registry=world.registry,
-    )
+    breach = svc.record_commitment_breach(
+                                          letter=letter, breach="中标后拒绝签订合同", evidence=b"%PDF refusal letter", record_no="BL-2026-3",
+                                          deciding_body="珠海市住房和城乡建设局", decision_document_no="珠建信〔2026〕3号",
+                                          listed_date=(now - timedelta(days=1)).date(), issued_at=now - timedelta(hours=1),
+                                          credit_authority=world.authority, anchor=world.anchor,
+                                          )
     doc = breach.sealed.document
     assert doc.subject == uscc and doc.record_type.value == "bad" and doc.issuer == world.authority.address
     assert letter.digest().hex() in doc.decision and breach.evidence_hash.hex() in doc.decision
@@ -533,7 +558,7 @@ def test_breaking_a_commitment_letter_yields_an_anchored_bad_conduct_record(worl
     world.credit[uscc].append(CreditEntry(breach.sealed.credential_id(), breach.sealed, breach.batch.root))
     assert world.standing(uscc).bad_conduct == ["BL-2026-3"]
     with pytest.raises(ValidationFailed, match="evidence"):
-        gt.record_commitment_breach(letter=letter, breach="x", evidence=b"", record_no="r", deciding_body="b",
-                                    decision_document_no="d", listed_date=now.date(), issued_at=now,
-                                    issuer_address=world.authority.address)
+        svc.record_commitment_breach(letter=letter, breach="x", evidence=b"", record_no="r", deciding_body="b",
+                                     decision_document_no="d", listed_date=now.date(), issued_at=now,
+                                     issuer_address=world.authority.address)
 
