@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.db import guarantees as gdb
-from ledger import bidding
+from ledger.crypto.bids import seal_bid, sign_bid
 from ledger.chain.guarantee_book import onchain_terms
 from ledger.config import Settings
 from ledger.crypto.canonical import keccak
@@ -178,13 +178,13 @@ class Scene:
     def bid(self, n: int, section: int = 0) -> None:
         actor = self.firms[n][0]
         package = BidPackage.create(price="11000000", salt="0x" + os.urandom(32).hex())
-        sealed = bidding.seal_bid(chain_id=self.tender["chain_id"], book_address=self.tender["tender_book"],
-                                  tender_id=bytes.fromhex(self.tid[2:]), section=section,
-                                  bidder=actor.account.address, opening_public=self.key.public, package=package)
+        sealed = seal_bid(chain_id=self.tender["chain_id"], book_address=self.tender["tender_book"],
+                          tender_id=bytes.fromhex(self.tid[2:]), section=section,
+                          bidder=actor.account.address, opening_public=self.key.public, package=package)
         nonce = self.http.get(f"/tenders/{self.tid}/nonces/{actor.account.address}").json()["nonce"]
-        auth = bidding.sign_bid(bidder=actor.account, chain_id=self.tender["chain_id"],
-                                book_address=self.tender["tender_book"], sealed=sealed, nonce=nonce,
-                                expiry=self.tender["deadline"])
+        auth = sign_bid(bidder=actor.account, chain_id=self.tender["chain_id"],
+                        book_address=self.tender["tender_book"], sealed=sealed, nonce=nonce,
+                        expiry=self.tender["deadline"])
         r = actor.post(f"/tenders/{self.tid}/sections/{section}/bids", {
             "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
             "nonce": nonce, "expiry": auth["expiry"], "signature": "0x" + auth["signature"].hex()})

@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from ledger import bidding
 from ledger.chain.guarantee_book import GuaranteeBookGateway, onchain_terms
 from ledger.chain.registry import RegistryGateway
+from ledger.chain.tender_book import TenderBookGateway
+from ledger.crypto.bids import seal_bid
 from ledger.crypto.guarantee import guarantee_id_of, terms_commitment
 from ledger.model.credential import Batch
+from ledger.model.tender import Opening
 from ledger.model.guarantee import (
     LETTER_FILE,
     Application,
@@ -42,6 +44,8 @@ from ledger.rules.guarantee import (
     sign_commitment_letter,
 )
 from ledger.service import guarantees as svc
+from ledger.service.tenders import publish_with_new_key
+from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import (
@@ -78,6 +82,7 @@ class World:
         self.book = chain.deploy("GuaranteeBook", self.centre.address, self.tb.address, sender=self.centre)
         self.gw = GuaranteeBookGateway(self.client, self.book.address)
         self.regw = RegistryGateway.of(self.client, self.registry.address)
+        self.tbw = TenderBookGateway(self.client, self.tb.address)
         self.gw.authorise_issuer(self.centre, self.bank.address, IssuerType.BANK)
         self.gw.authorise_issuer(self.centre, self.insurer.address, IssuerType.INSURER)
         self.regw.authorise_issuer(self.centre, self.authority.address, Kind.CREDIT)
@@ -96,8 +101,8 @@ class World:
         )
         self.params = TenderParams.model_validate(params)
         self.officers = [chain.new_account(10**20) for _ in range(5)]
-        self.tender, self.shares = bidding.publish_tender(
-            client=self.client, book=self.tb, centre=self.centre, params=self.params, document=b"%PDF tender",
+        self.tender, self.shares = publish_with_new_key(
+            self.tbw, self.centre, params=self.params, document=b"%PDF tender",
             officers=[o.address for o in self.officers], threshold=3,
         )
         self.envelopes: dict[tuple[str, int], bytes] = {}
@@ -167,30 +172,27 @@ class World:
     def bid(self, n: int, section: int = 0, files: dict[str, Any] | None = None) -> None:
         account = self.firms[n][0]
         package = BidPackage.create(price="11000000", files=files or {}, salt="0x" + os.urandom(32).hex())
-        sealed = bidding.seal_bid(chain_id=self.client.chain_id, book_address=self.tb.address,
-                                  tender_id=self.tender.tender_id, section=section, bidder=account.address,
-                                  opening_public=self.tender.opening_public, package=package)
-        bidding.submit_bid(client=self.client, book=self.tb, bidder=account, sealed=sealed)
+        sealed = seal_bid(chain_id=self.client.chain_id, book_address=self.tb.address,
+                          tender_id=self.tender.tender_id, section=section, bidder=account.address,
+                          opening_public=self.tender.opening_public, package=package)
+        self.tbw.submit_bid(account, sealed.tender_id, sealed.section, sealed.commitment)
         self.envelopes[(account.address, section)] = sealed.envelope
 
     def pass_deadline(self) -> OpeningKey:
         self.chain.increase_time(self.tender.deadline - self.client.block_timestamp() + 1)
         for officer in self.officers[:3]:
-            bidding.release_share(client=self.client, book=self.tb, officer=officer, tender_id=self.tender.tender_id,
-                                  share=self.shares[officer.address])
-        shares = bidding.released_shares(client=self.client, book=self.tb, tender_id=self.tender.tender_id)
-        return bidding.rebuild_opening_key(self.tender, shares)
+            self.tbw.release_share(officer, self.tender.tender_id, self.shares[officer.address])
+        shares = self.tbw.released_shares(self.tender.tender_id)
+        return rebuild_opening_key(self.tender, shares)
 
-    def open(self, key: OpeningKey, n: int, section: int = 0, envelope: bytes | None = None) -> bidding.Opening:
+    def open(self, key: OpeningKey, n: int, section: int = 0, envelope: bytes | None = None) -> Opening:
         address = self.firms[n][0].address
-        bid = bidding.bid_of(client=self.client, book=self.tb, tender_id=self.tender.tender_id, section=section,
-                             bidder=address)
-        opening = bidding.open_bid(
+        bid = self.tbw.bid(self.tender.tender_id, section, address)
+        opening = open_bid(
             key=key, chain_id=self.client.chain_id, book_address=self.tb.address, tender_id=self.tender.tender_id,
             section=section, bidder=address, envelope=envelope or self.envelopes[(address, section)],
-            uploaded_hash=None, commitment=bid["commitment"])
-        bidding.record_opening(client=self.client, book=self.tb, centre=self.centre,
-                               tender_id=self.tender.tender_id, opening=opening)
+            uploaded_hash=None, commitment=bid.commitment)
+        self.tbw.record_opening(self.centre, self.tender.tender_id, opening)
         return opening
 
     def state(self, gid: bytes) -> State:

@@ -26,7 +26,6 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from ledger import bidding
 from ledger.chain.guarantee_book import GuaranteeBookGateway
 from ledger.model.guarantee import Form, IssuerType
 from ledger.model.tender import Tender
@@ -37,6 +36,7 @@ from ledger.rules.guarantee import prefill_application, prefill_terms
 from ledger.documents import CreditCredential, CreditType, Kind, SealedCredential
 from ledger.runtime import Runtime, open_runtime
 from ledger.service import guarantees as svc
+from ledger.service.tenders import publish_with_new_key
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from tools.bench.machine import machine
@@ -104,9 +104,8 @@ def _setup(rt: Runtime, *, bidders: int, sections: int, say: Progress) -> Setup:
         batch = registry.anchor_batch(op, [sealed])
         credit[uscc].append(CreditEntry(sealed.credential_id(), sealed, batch.root))
     officers = [Account.create().address for _ in range(3)]
-    tender, _ = bidding.publish_tender(client=client, book=rt.contract("TenderBook"), centre=op,
-                                       params=_params(sections, now), document=b"%PDF tender documents",
-                                       officers=officers, threshold=2)
+    tender, _ = publish_with_new_key(rt.tender_book, op, params=_params(sections, now),
+                                     document=b"%PDF tender documents", officers=officers, threshold=2)
     return Setup(rt, book, registry, tender, bank, firms, credit)
 
 
