@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from ledger import registry as reg
 from ledger.chain.tender_book import TenderBookGateway
 from ledger.crypto.bids import SealedBid, authorisation, seal_bid, sign_bid
 from ledger.model.tender import Opening, Outcome, SectionStatus
@@ -43,9 +42,8 @@ class World:
         self.gw = TenderBookGateway(self.client, self.book.address)
         self.reads = RegistryGateway.of(self.client, self.registry.address)
         self.gw.authorise_centre(self.centre, self.centre.address)
-        kw = {"client": self.client, "registry": self.registry}
         for kind in (Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL):
-            reg.authorise_issuer(**kw, admin=self.centre, issuer=self.issuer.address, kind=kind)
+            self.reads.authorise_issuer(self.centre, self.issuer.address, kind)
         now = datetime.fromtimestamp(self.client.block_timestamp(), UTC)
         rng = random.Random(7)
         self.firms: list[tuple[LocalAccount, str]] = [
@@ -70,7 +68,7 @@ class World:
             ]
             ticked = []
             for d in docs:
-                batch = reg.anchor_one(**kw, issuer=self.issuer, sealed=d)
+                batch = self.reads.anchor_batch(self.issuer, [d])
                 ticked.append(TickedCredential(d.credential_id(), d, batch.root, []))
             self.ticks[account.address] = ticked
         self.officers = [chain.new_account(10**20) for _ in range(5)]

@@ -29,11 +29,10 @@ from typing import Any
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from web3.contract import Contract
 
-from ledger import registry as reg
 from ledger.model.tender import Tender
 from ledger.chain.client import ChainClient
+from ledger.chain.registry import RegistryGateway
 from ledger.config import Settings
 from ledger.documents import Document, Kind, SealedCredential, parse_document
 from ledger.chain.tender_book import TenderBookGateway
@@ -245,8 +244,8 @@ class Ledger:
         return self.rt.tender_book
 
     @property
-    def registry(self) -> Contract:
-        return self.rt.contract("CredentialRegistry")
+    def registry(self) -> RegistryGateway:
+        return self.rt.registry
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.client.block_timestamp(), UTC)
@@ -259,15 +258,8 @@ def prepare_ledger(rt: Runtime, rng: random.Random) -> Ledger:
     officers = [Account.create() for _ in range(OFFICERS)]
     for account in (*issuers.values(), *officers):
         rt.client.fund(op, account.address, FUNDS)
-    registry = rt.contract("CredentialRegistry")
     for kind in (Kind.QUALIFICATION, Kind.PERSONNEL, Kind.PERFORMANCE, Kind.AWARD):
-        reg.authorise_issuer(
-            client=rt.client,
-            registry=registry,
-            admin=op,
-            issuer=issuers[_issuer_of(kind)].address,
-            kind=kind,
-        )
+        rt.registry.authorise_issuer(op, issuers[_issuer_of(kind)].address, kind)
     return Ledger(rt, issuers, officers, rng)
 
 
@@ -294,13 +286,7 @@ def anchor_holdings(ledger: Ledger, firms: Sequence[Firm], per_firm: int) -> Non
             groups.setdefault(kind, []).append((firm, sealed))
     for kind, items in groups.items():
         issuer = ledger.issuers[_issuer_of(kind)]
-        batch = reg.anchor_batch(
-            client=ledger.client,
-            registry=ledger.registry,
-            issuer=issuer,
-            credentials=[s for _, s in items],
-            kind=kind,
-        )
+        batch = ledger.registry.anchor_batch(issuer, [s for _, s in items], kind)
         for firm, sealed in items:
             cid = sealed.credential_id()
             firm.held[cid] = TickedCredential(cid, sealed, batch.root, batch.proof(cid))
