@@ -272,10 +272,10 @@ def test_bids_without_the_required_guarantee_are_ineligible_and_the_section_fail
 def _tender_tables(store: Any) -> dict[str, list[dict[str, Any]]]:
     from sqlmodel import select
 
-    from api.db.tenders import BidEnvelope, OpeningRecord, TenderRecord, TenderVersion
+    from api.db.tenders import TABLES
 
     tables: dict[str, list[dict[str, Any]]] = {}
-    for table in (TenderRecord, TenderVersion, BidEnvelope, OpeningRecord):
+    for table in TABLES:
         keys = [c.name for c in table.__table__.primary_key.columns]  # type: ignore[attr-defined]
         with store.session() as s:
             rows = [r.model_dump() for r in s.exec(select(table))]
@@ -318,6 +318,10 @@ def test_the_tender_tables_rebuild_identically_from_the_chain_and_the_filed_docu
         before = _tender_tables(store)
         assert len(before["TenderVersion"]) == 2 and len(before["BidEnvelope"]) == 5
         assert len(before["OpeningRecord"]) == 3
+        assert len(before["TenderOfficer"]) == 5 and len(before["TenderShareHash"]) == 5
+        assert len(before["CredentialUse"]) == 9  # three ticked credentials in each of three bids
+        assert {r["bidder"] for r in before["EligibilityCheck"]} == {r["bidder"] for r in before["OpeningRecord"]}
+        assert all(r["checked"] for r in before["OpeningRecord"])
         assert [b["committed"] for b in before["BidEnvelope"]].count(True) == 3
         store.rebuild()
         assert _tender_tables(store) == before

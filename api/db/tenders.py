@@ -1,7 +1,11 @@
 """Tender tables, projected from TenderBook's events plus the documents filed under their
 on-chain values: the tender's file (under its doc hash), its parameters (under the params hash),
 an amendment's reason (under the reason hash), each sealed bid (under its commitment) and the
-service's opening report of each bid (under the bid's commitment)."""
+service's opening report of each bid (under the bid's commitment).
+
+Every shape is a typed row: a tender's officers and share hashes (TenderOfficer, TenderShareHash),
+an opened bid's eligibility checks (EligibilityCheck) and the credentials it used (CredentialUse).
+The tender's file itself stays in the `document` table, under its doc hash."""
 
 from __future__ import annotations
 
@@ -46,16 +50,31 @@ class TenderRecord(SQLModel, table=True):
     tender_id: str = Field(primary_key=True)
     project_code: str = Field(index=True)
     params: str  # TenderParams JSON
-    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    doc_hash: str
+    doc_hash: str  # the tender's file is the `document` filed under it (kind "tender")
     deadline: int
     opening_public: str
-    officers: str  # JSON list
     threshold: int
-    share_hashes: str  # JSON list
     version: int
     tx_hash: str
     published_at: datetime
+
+
+class TenderOfficer(SQLModel, table=True):
+    """One officer of a tender's opening committee, in the order the chain holds them."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    officer: str
+
+
+class TenderShareHash(SQLModel, table=True):
+    """The hash of one share of a tender's opening key, in the order the chain holds them."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    share_hash: str
 
 
 class TenderVersion(SQLModel, table=True):
@@ -94,10 +113,38 @@ class OpeningRecord(SQLModel, table=True):
     outcome: str
     reason: str
     price: str | None = None
-    credential_ids: str  # JSON list
-    eligibility: str  # JSON report
+    checked: bool = False  # an eligibility report was made (decrypted bids); its checks are EligibilityCheck rows
+    firm: str | None = None  # the firm behind the bidder's key, when the report names one
     eligible: bool
     opened_at: datetime
+
+
+class EligibilityCheck(SQLModel, table=True):
+    """One check of an opened bid's eligibility report, in the report's order."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    section: int = Field(primary_key=True)
+    bidder: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    name: str
+    status: str  # CheckStatus
+    reason: str
+
+
+class CredentialUse(SQLModel, table=True):
+    """A credential an opened bid revealed (TenderBook's CredentialUsed in the opening's transaction)."""
+
+    chain_key: str = Field(primary_key=True)
+    tender_id: str = Field(primary_key=True)
+    section: int = Field(primary_key=True)
+    bidder: str = Field(primary_key=True)
+    credential_id: str = Field(primary_key=True)
+
+
+# Every tender table, parents first.
+TABLES: tuple[type[SQLModel], ...] = (TenderRecord, TenderOfficer, TenderShareHash, TenderVersion, BidEnvelope,
+                                      OpeningRecord, EligibilityCheck, CredentialUse)
 
 
 # ---------------------------------------------------------------------- filing documents
@@ -117,8 +164,18 @@ def tender_documents(params: TenderParams, document: bytes) -> list[tuple[str, b
     return [(TENDER, keccak(document), document), (PARAMS, params.params_hash(), params.model_dump_json().encode())]
 
 
+def _report_json(e: BidEligibility | None) -> dict[str, Any]:
+    """An eligibility report as the opening document holds it ({} when none was made)."""
+    if e is None:
+        return {}
+    checks = [{"name": c.name, "status": c.status.name, "reason": c.reason} for c in e.checks]
+    if e.firm is None:
+        return {"checks": checks, "eligible": e.eligible}
+    return {"firm": e.firm, "eligible": e.eligible, "checks": checks}
+
+
 def opening_document(*, reason: str, price: str | None, eligibility: BidEligibility | None) -> bytes:
-    return json.dumps({"reason": reason, "price": price, "eligibility": eligibility_json(eligibility)}).encode()
+    return json.dumps({"reason": reason, "price": price, "eligibility": _report_json(eligibility)}).encode()
 
 
 def catch_up(store: Any) -> None:
@@ -147,21 +204,35 @@ def _hashed(session: Session, key: str, kind: str, digest: str) -> bytes | None:
     return doc.content
 
 
+def _replace_children(session: Session, table: Any, rows: Sequence[SQLModel], **where: Any) -> None:
+    """Replace the child rows of `table` matching `where` with `rows`."""
+    for old in session.exec(select(table).where(*(getattr(table, k) == v for k, v in where.items()))):
+        session.delete(old)
+    session.flush()
+    for row in rows:
+        session.add(row)
+
+
 def _published(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
     terms = args["params"]
     params = _params(session, key, terms["paramsHash"])
-    document = _hashed(session, key, TENDER, terms["docHash"])
-    if params is None or document is None:
+    if params is None or _hashed(session, key, TENDER, terms["docHash"]) is None:
         return  # published without the documents this service files: not one of its tenders
     tid = args["tenderId"].lower()
     row = TenderRecord(
         chain_key=key, tender_id=tid, project_code=params.project_code, params=params.model_dump_json(),
-        document=document, doc_hash=terms["docHash"].lower(), deadline=int(terms["deadline"]),
-        opening_public=terms["openingPublicKey"].lower(), officers=json.dumps(list(terms["officers"])),
-        threshold=int(terms["threshold"]), share_hashes=json.dumps([h.lower() for h in terms["shareHashes"]]),
+        doc_hash=terms["docHash"].lower(), deadline=int(terms["deadline"]),
+        opening_public=terms["openingPublicKey"].lower(), threshold=int(terms["threshold"]),
         version=int(args["version"]), tx_hash=ev.tx_hash, published_at=ev.block_time,
     )
     session.merge(row)
+    _replace_children(session, TenderOfficer, [
+        TenderOfficer(chain_key=key, tender_id=tid, position=i, officer=o) for i, o in enumerate(terms["officers"])
+    ], chain_key=key, tender_id=tid)
+    _replace_children(session, TenderShareHash, [
+        TenderShareHash(chain_key=key, tender_id=tid, position=i, share_hash=h.lower())
+        for i, h in enumerate(terms["shareHashes"])
+    ], chain_key=key, tender_id=tid)
     session.merge(TenderVersion(chain_key=key, tender_id=tid, version=row.version, params=row.params,
                                 doc_hash=row.doc_hash, deadline=row.deadline, reason=FIRST_VERSION_REASON,
                                 tx_hash=ev.tx_hash, published_at=ev.block_time))
@@ -175,7 +246,7 @@ def _amended(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -
     reason = _hashed(session, key, REASON, args["reasonHash"])
     if row is None or params is None or document is None or reason is None:
         return
-    row.params, row.document, row.doc_hash = params.model_dump_json(), document, args["docHash"].lower()
+    row.params, row.doc_hash = params.model_dump_json(), args["docHash"].lower()
     row.deadline, row.version = int(args["deadline"]), int(args["version"])
     session.add(row)
     session.merge(TenderVersion(chain_key=key, tender_id=tid, version=row.version, params=row.params,
@@ -233,7 +304,6 @@ def _opened(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) ->
     commitment = _live_commitment(session, key, tid, section, bidder)
     doc = None if commitment is None else documents.get(session, chain_key=key, kind=OPENING, key=commitment)
     report: dict[str, Any] = json.loads(doc.content) if doc is not None else {}
-    eligibility: dict[str, Any] = report.get("eligibility") or {}
     if ev.name == "BidOpened":
         outcome = Outcome.DECRYPTED
         used = session.exec(select(ChainEvent).where(
@@ -242,12 +312,20 @@ def _opened(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) ->
                       if a["tenderId"].lower() == tid and int(a["section"]) == section and a["bidder"] == bidder})
     else:
         outcome, ids = Outcome(int(args["outcome"])), []
+    # Only a decrypted bid is checked for eligibility; its report is the one filed for its commitment.
+    eligibility: dict[str, Any] = (report.get("eligibility") or {}) if outcome is Outcome.DECRYPTED else {}
+    checks = eligibility.get("checks", []) if eligibility else []
+    at = {"chain_key": key, "tender_id": tid, "section": section, "bidder": bidder}
     session.merge(OpeningRecord(
-        chain_key=key, tender_id=tid, section=section, bidder=bidder, outcome=outcome.name,
-        reason=str(report.get("reason", "")), price=report.get("price"), credential_ids=json.dumps(ids),
-        eligibility=json.dumps(eligibility), eligible=outcome is Outcome.DECRYPTED and bool(eligibility.get("eligible")),
+        **at, outcome=outcome.name, reason=str(report.get("reason", "")), price=report.get("price"),
+        checked=bool(eligibility), firm=eligibility.get("firm"), eligible=bool(eligibility.get("eligible")),
         opened_at=ev.block_time,
     ))
+    _replace_children(session, EligibilityCheck, [
+        EligibilityCheck(**at, position=i, name=str(c["name"]), status=CheckStatus[c["status"]].name,
+                         reason=str(c["reason"])) for i, c in enumerate(checks)
+    ], **at)
+    _replace_children(session, CredentialUse, [CredentialUse(**at, credential_id=i) for i in ids], **at)
 
 
 def project_tender_book(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
@@ -266,39 +344,35 @@ def project_tender_book(session: Session, key: str, ev: ChainEvent, args: dict[s
 # ---------------------------------------------------------------------- the TenderRecords port
 
 
-def eligibility_json(e: BidEligibility | None) -> dict[str, Any]:
-    """The stored (and served) form of an eligibility report."""
-    if e is None:
-        return {}
-    checks = [{"name": c.name, "status": c.status.name, "reason": c.reason} for c in e.checks]
-    if e.firm is None:
-        return {"checks": checks, "eligible": e.eligible}
-    return {"firm": e.firm, "eligible": e.eligible, "checks": checks}
-
-
-def _eligibility(report: dict[str, Any]) -> BidEligibility | None:
-    if not report:
-        return None
-    checks = tuple(Check(c["name"], CheckStatus[c["status"]], c["reason"]) for c in report.get("checks", []))
-    return BidEligibility(firm=report.get("firm"), eligible=bool(report.get("eligible")), checks=checks)
-
-
-def stored_tender(row: TenderRecord) -> StoredTender:
-    params = TenderParams.model_validate_json(row.params)
+def stored_tender(session: Session, row: TenderRecord) -> StoredTender:
+    """The model of a tender row, with its officers, share hashes and its file from the `document` table."""
+    at = (TenderOfficer.chain_key == row.chain_key, TenderOfficer.tender_id == row.tender_id)
+    officers = session.exec(select(TenderOfficer).where(*at).order_by(col(TenderOfficer.position))).all()
+    hashes = session.exec(select(TenderShareHash).where(
+        TenderShareHash.chain_key == row.chain_key, TenderShareHash.tender_id == row.tender_id,
+    ).order_by(col(TenderShareHash.position))).all()
+    document = _hashed(session, row.chain_key, TENDER, row.doc_hash)
+    assert document is not None, f"tender {row.tender_id}: its file is not filed under {row.doc_hash}"
     tender = Tender(
-        tender_id=bytes(HexBytes(row.tender_id)), params=params, doc_hash=bytes(HexBytes(row.doc_hash)),
-        deadline=row.deadline, opening_public=bytes(HexBytes(row.opening_public)),
-        officers=tuple(json.loads(row.officers)), threshold=row.threshold,
-        share_hashes=tuple(bytes(HexBytes(h)) for h in json.loads(row.share_hashes)),
+        tender_id=bytes(HexBytes(row.tender_id)), params=TenderParams.model_validate_json(row.params),
+        doc_hash=bytes(HexBytes(row.doc_hash)), deadline=row.deadline,
+        opening_public=bytes(HexBytes(row.opening_public)), officers=tuple(o.officer for o in officers),
+        threshold=row.threshold, share_hashes=tuple(bytes(HexBytes(h.share_hash)) for h in hashes),
         mined=Mined(bytes(HexBytes(row.tx_hash)), 0),
     )
-    return StoredTender(tender=tender, document=row.document, version=row.version, published_at=row.published_at)
+    return StoredTender(tender=tender, document=document, version=row.version, published_at=row.published_at)
 
 
-def opened_bid(r: OpeningRecord) -> OpenedBid:
+def opened_bid(r: OpeningRecord, checks: Sequence[EligibilityCheck], used: Sequence[CredentialUse]) -> OpenedBid:
+    """The model of an opening row with its checks (in report order) and used credentials (sorted)."""
+    eligibility = None
+    if r.checked:
+        ordered = sorted(checks, key=lambda c: c.position)
+        eligibility = BidEligibility(firm=r.firm, eligible=r.eligible,
+                                     checks=tuple(Check(c.name, CheckStatus[c.status], c.reason) for c in ordered))
+    ids = sorted(u.credential_id for u in used)
     return OpenedBid(bidder=r.bidder, outcome=Outcome[r.outcome], reason=r.reason, price=r.price,
-                     credential_ids=tuple(bytes(HexBytes(c)) for c in json.loads(r.credential_ids)),
-                     eligibility=_eligibility(json.loads(r.eligibility)))
+                     credential_ids=tuple(bytes(HexBytes(i)) for i in ids), eligibility=eligibility)
 
 
 class SqlTenderRecords:
@@ -310,7 +384,7 @@ class SqlTenderRecords:
     def stored_tender(self, tender_id: bytes) -> StoredTender | None:
         with self.store.session() as s:
             row = s.get(TenderRecord, (self.store.chain_key, "0x" + tender_id.hex()))
-        return None if row is None else stored_tender(row)
+            return None if row is None else stored_tender(s, row)
 
     def versions(self, tender_id: bytes) -> Sequence[TenderVersionInfo]:
         with self.store.session() as s:
@@ -323,11 +397,24 @@ class SqlTenderRecords:
                                   tx_hash=bytes(HexBytes(v.tx_hash)), published_at=v.published_at) for v in rows]
 
     def openings(self, tender_id: bytes, section: int) -> Sequence[OpenedBid]:
+        key, tid = self.store.chain_key, "0x" + tender_id.hex()
         with self.store.session() as s:
             rows = s.exec(select(OpeningRecord).where(
-                OpeningRecord.chain_key == self.store.chain_key, OpeningRecord.tender_id == "0x" + tender_id.hex(),
+                OpeningRecord.chain_key == key, OpeningRecord.tender_id == tid,
                 OpeningRecord.section == section).order_by(col(OpeningRecord.bidder))).all()
-        return [opened_bid(r) for r in rows]
+            checks = s.exec(select(EligibilityCheck).where(
+                EligibilityCheck.chain_key == key, EligibilityCheck.tender_id == tid,
+                EligibilityCheck.section == section)).all()
+            used = s.exec(select(CredentialUse).where(
+                CredentialUse.chain_key == key, CredentialUse.tender_id == tid,
+                CredentialUse.section == section)).all()
+        checks_of: dict[str, list[EligibilityCheck]] = {}
+        for c in checks:
+            checks_of.setdefault(c.bidder, []).append(c)
+        used_by: dict[str, list[CredentialUse]] = {}
+        for u in used:
+            used_by.setdefault(u.bidder, []).append(u)
+        return [opened_bid(r, checks_of.get(r.bidder, []), used_by.get(r.bidder, [])) for r in rows]
 
     def envelope(self, tender_id: bytes, section: int, bidder: str, commitment: bytes) -> StoredBid | None:
         with self.store.session() as s:

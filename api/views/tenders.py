@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from api.db.tenders import eligibility_json
 from api.encoding import to_hex
 from ledger.model.receipt import Mined
 from ledger.model.tender import (
+    BidEligibility,
     OpenedBid,
     PublishedEvaluation,
     RelayedCall,
@@ -25,6 +25,16 @@ def version(v: TenderVersionInfo) -> dict[str, Any]:
     return {"version": v.version, "reason": v.reason, "params": v.params.model_dump(mode="json"),
             "doc_hash": to_hex(v.doc_hash), "deadline": v.deadline, "tx_hash": to_hex(v.tx_hash),
             "published_at": v.published_at.isoformat()}
+
+
+def eligibility_json(e: BidEligibility | None) -> dict[str, Any]:
+    """An eligibility report ({} when none was made; `firm` only when the report names one)."""
+    if e is None:
+        return {}
+    checks = [{"name": c.name, "status": c.status.name, "reason": c.reason} for c in e.checks]
+    if e.firm is None:
+        return {"checks": checks, "eligible": e.eligible}
+    return {"firm": e.firm, "eligible": e.eligible, "checks": checks}
 
 
 def opened_bid(b: OpenedBid) -> dict[str, Any]:
