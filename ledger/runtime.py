@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,10 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from web3.contract import Contract
 
 from ledger.chain.embedded import ChainError, EmbeddedChain
 from ledger.chain.client import ChainClient
+from ledger.chain.gateway import Gateway
 from ledger.chain.guarantee_book import GuaranteeBookGateway
 from ledger.chain.registry import RegistryGateway
 from ledger.chain.tender_book import TenderBookGateway
@@ -45,8 +46,12 @@ class Runtime:
     operator: LocalAccount
     addresses: dict[str, ChecksumAddress] = field(default_factory=dict)
 
-    def contract(self, name: str) -> Contract:
-        return self.client.contract(name, self.addresses[name])
+    def gateway(self, name: str) -> Gateway:
+        """The typed gateway of the deployed contract `name` (one of CONTRACTS)."""
+        gateways: dict[str, Callable[[], Gateway]] = {
+            "CredentialRegistry": lambda: self.registry, "TenderBook": lambda: self.tender_book,
+            "GuaranteeBook": lambda: self.guarantee_book}
+        return gateways[name]()
 
     @property
     def registry(self) -> RegistryGateway:
@@ -173,7 +178,7 @@ def _ensure_deployed(runtime: Runtime) -> dict[str, ChecksumAddress]:
         extra = [mine[dep]["address"] for dep in DEPENDS_ON.get(name, ())]
         contract, receipt = client.deploy(name, runtime.operator.address, *extra, sender=runtime.operator)
         if name == "TenderBook":
-            client.send(runtime.operator, contract.functions.authoriseCentre(runtime.operator.address))
+            TenderBookGateway(client, contract.address).authorise_centre(runtime.operator, runtime.operator.address)
         mine[name] = {"address": contract.address, "block": receipt["blockNumber"]}
         records[key] = mine
         datadir.write_json(datadir.deployments_file, records)

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.config import Settings
+from ledger.model.credential import ReasonCode
 from ledger.documents import Kind, SealedCredential
 from ledger.runtime import Runtime
 from tests.api_actor import Actor
@@ -120,7 +121,7 @@ def test_anchoring_a_kind_the_issuer_does_not_hold_is_403_and_nothing_is_mined(s
     from eth_utils import keccak
 
     leaf = keccak(keccak(root))
-    tx = {"to": issuer.registry, "data": "0x" + rt.contract("CredentialRegistry").functions.anchor(leaf, int(Kind.AWARD))._encode_transaction_data()[2:],
+    tx = {"to": issuer.registry, "data": "0x" + rt.registry.calldata("anchor", leaf, int(Kind.AWARD)).hex(),
           "gas": 100_000, "nonce": 0, "chainId": issuer.chain_id, "type": 2, **rt.client.fees(), "value": 0}
     before = _state(http, rt)
     r = issuer.post("/credentials", {"documents": [award.to_dict()], "signed_tx": issuer.sign_tx(tx)})
@@ -214,15 +215,13 @@ def test_the_service_operator_cannot_anchor_or_revoke_in_an_issuers_name(service
 
     http, rt = service
     batch = issuer.anchor(_docs(issuer, 2)).json()
-    registry = rt.contract("CredentialRegistry")
     forged = SealedCredential.seal(make_document(Kind.QUALIFICATION, issuer=issuer.account.address, n=99))
     with pytest.raises(Unauthorised):
-        rt.client.send(rt.operator, registry.functions.anchor(forged.credential_id(), int(Kind.QUALIFICATION)))
+        rt.registry.anchor_root(rt.operator, forged.credential_id(), Kind.QUALIFICATION)
     cred = batch["credentials"][0]
     with pytest.raises(Unauthorised) as info:
-        rt.client.send(rt.operator, registry.functions.revoke(
-            bytes.fromhex(batch["root"][2:]), bytes.fromhex(cred["credential_id"][2:]),
-            [bytes.fromhex(p[2:]) for p in cred["proof"]], 2))
+        rt.registry.revoke(rt.operator, bytes.fromhex(batch["root"][2:]), bytes.fromhex(cred["credential_id"][2:]),
+                           [bytes.fromhex(p[2:]) for p in cred["proof"]], ReasonCode(2))
     assert info.value.error == "NotIssuerOf"
 
 
@@ -291,7 +290,7 @@ def test_the_credential_tables_are_rebuilt_identically_from_the_chain_and_the_do
         tx = issuer.prepare(action, first["root"], target["credential_id"], target["proof"], *reason)
         assert issuer.post(f"/credentials/{target['credential_id']}/{action}", {"signed_tx": tx}).status_code == 200
     # A root anchored directly on chain (no documents filed) is an AnchorRecord without credential rows.
-    rt.client.send(issuer.account, rt.contract("CredentialRegistry").functions.anchor(b"\x42" * 32, int(Kind.QUALIFICATION)))
+    rt.registry.anchor_root(issuer.account, b"\x42" * 32, Kind.QUALIFICATION)
     admin = Actor.of(http, rt.operator)
     tx = admin.prepare("withdrawIssuer", issuer.account.address, int(Kind.QUALIFICATION))
     assert admin.post("/issuers", {"signed_tx": tx}).status_code == 200

@@ -158,7 +158,7 @@ class Scene:
             onchain = onchain_terms(terms, form, terms_commitment(envelope))
             body = {"sealed_terms_b64": base64.b64encode(envelope).decode()}
         if unchecked:
-            fn = self.rt.contract("GuaranteeBook").functions.issue(bytes.fromhex(gid[2:]), onchain)
+            fn = self.rt.client.contract("GuaranteeBook", self.rt.addresses["GuaranteeBook"]).functions.issue(bytes.fromhex(gid[2:]), onchain)
             tx = issuer.sign_tx(self.rt.client.build(issuer.account.address, {
                 "to": fn.address, "data": fn._encode_transaction_data(), "gas": 300_000}))
         else:
@@ -271,7 +271,7 @@ def test_a_guarantee_backs_one_bid_only_its_bidders_and_only_in_its_section(scen
     other = scene.firms[1][0]
     tx = other.sign_tx(scene.rt.client.build(other.account.address, {
         "to": scene.rt.addresses["GuaranteeBook"],
-        "data": scene.rt.contract("GuaranteeBook").functions.bind(bytes.fromhex(gid[2:]))._encode_transaction_data(),
+        "data": scene.rt.guarantee_book.calldata("bind", bytes.fromhex(gid[2:])),
         "gas": 200_000}))
     before = scene.rt.client.block_number()
     r = other.post(scene.section_path(0, "bind"), {"signed_tx": tx})
@@ -302,7 +302,7 @@ def test_issuing_is_for_the_named_issuer_with_terms_that_answer_the_application(
     r = scene.issue(gid, fee_fen=1)
     assert r.status_code == 422 and r.json()["message"].startswith("the fee must be 600.00 元 at 30 bp")
     stranger = Actor.of(scene.http, scene._funded())
-    fn = scene.rt.contract("GuaranteeBook").functions.authoriseIssuer(stranger.account.address, 0)
+    fn = scene.rt.client.contract("GuaranteeBook", scene.rt.addresses["GuaranteeBook"]).functions.authoriseIssuer(stranger.account.address, 0)
     tx = stranger.sign_tx(scene.rt.client.build(stranger.account.address, {
         "to": fn.address, "data": fn._encode_transaction_data(), "gas": 100_000}))
     r = stranger.post("/guarantee-issuers", {"signed_tx": tx})
@@ -358,7 +358,7 @@ def test_the_centre_checks_sealed_and_plaintext_guarantees_at_opening_then_award
     r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.bank.account.address,
                                                         "function": "release", "args": [ids[1]]})
     assert r.status_code == 409 and r.json()["contract_error"] == "NotAwarded"
-    fn = scene.rt.contract("GuaranteeBook").functions.release(bytes.fromhex(ids[2][2:]))
+    fn = scene.rt.client.contract("GuaranteeBook", scene.rt.addresses["GuaranteeBook"]).functions.release(bytes.fromhex(ids[2][2:]))
     own = scene.bank.sign_tx(scene.rt.client.build(scene.bank.account.address, {
         "to": fn.address, "data": fn._encode_transaction_data(), "gas": 200_000}))
     before = scene.rt.client.block_number()

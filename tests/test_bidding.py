@@ -18,7 +18,7 @@ from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.service.tenders import publish_with_new_key
 from ledger.documents import Kind, SealedCredential
 from ledger.chain.registry import RegistryGateway
-from ledger.rules.eligibility import TickedCredential, check_bid_with
+from ledger.rules.eligibility import TickedCredential, check_bid
 from ledger.errors import Conflict, Unauthorised
 from ledger.crypto.sealing import BidPackage, OpeningKey, ciphertext_hash
 from ledger.tenders import TenderParams
@@ -144,13 +144,13 @@ def test_each_decrypted_bid_is_eligible_when_its_credentials_meet_the_section(wo
     world.release()
     opening = world.open(envelopes)[0]
     account, uscc = world.firms[0]
-    report = check_bid_with(world.reads, section=world.params.sections[0], bidder=account.address,
+    report = check_bid(world.reads, section=world.params.sections[0], bidder=account.address,
                        bidder_uscc=uscc, deadline=world.tender.deadline, ticked=world.ticks[account.address])
     assert opening.outcome is Outcome.DECRYPTED
     assert report.eligible, [(c.name, c.reason) for c in report.failures]
     # Another firm's credential ticked into this bid is flagged as not the bidder's own.
     other = world.ticks[world.firms[1][0].address][0]
-    report = check_bid_with(world.reads, section=world.params.sections[0], bidder=account.address,
+    report = check_bid(world.reads, section=world.params.sections[0], bidder=account.address,
                        bidder_uscc=uscc, deadline=world.tender.deadline, ticked=[*world.ticks[account.address], other])
     assert not report.eligible
     assert any("subject" in c.reason for c in report.failures)

@@ -65,8 +65,8 @@ def test_a_blacklisted_bidder_is_ineligible_with_the_reason(chain: ChainEnv, set
         update={"qualification": [], "performance": None, "personnel": []})
     at = chain.client.block_timestamp()
     credit = standing(RegistryGateway.of(chain.client, registry.address), uscc=FIRM, entries=[entry], at=at)
-    report = check_bid(chain.client, registry, section=section, bidder=issuer.address, bidder_uscc=FIRM,
-                       deadline=at, ticked=[], credit=credit)
+    report = check_bid(RegistryGateway.of(chain.client, registry.address), section=section, bidder=issuer.address,
+                       bidder_uscc=FIRM, deadline=at, ticked=[], credit=credit)
     assert not report.eligible
     assert [(c.name, c.reason) for c in report.failures] == [("credit", "black-listed at the deadline (HMD-7)")]
 

@@ -47,7 +47,7 @@ def _run_writer_and_kill(data_dir: Path, acks_before_kill: int, extra_delay: flo
 
 def _anchored_roots(data_dir: Path) -> tuple[list[str], int]:
     with open_runtime(Settings(data_dir=data_dir)) as rt:
-        reg = rt.contract("CredentialRegistry")
+        reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
         events = reg.events.Anchored.get_logs(from_block=0, to_block="latest")
         return [e["args"]["root"].hex() for e in events], rt.client.block_number()
 
@@ -72,7 +72,7 @@ def test_kill_9_at_random_points_loses_no_acknowledged_write_and_applies_none_tw
 def test_a_restart_keeps_blocks_balances_receipts_and_logs(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with open_runtime(Settings(data_dir=data_dir)) as rt:
-        reg = rt.contract("CredentialRegistry")
+        reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
         rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, 1))
         receipt = rt.client.send(rt.operator, reg.functions.anchor(b"\x11" * 32, 1))
         head, balance = rt.client.block_number(), rt.client.balance(rt.operator.address)
@@ -83,7 +83,7 @@ def test_a_restart_keeps_blocks_balances_receipts_and_logs(tmp_path: Path) -> No
         assert rt.client.balance(rt.operator.address) == balance
         again = rt.client.w3.eth.get_transaction_receipt(receipt["transactionHash"])
         assert again["blockNumber"] == receipt["blockNumber"] and again["status"] == 1
-        reg = rt.contract("CredentialRegistry")
+        reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
         issuer, kind, at = rt.client.call(reg.functions.anchorOf(b"\x11" * 32))
         assert issuer == rt.operator.address and kind == 1 and at > 0
         assert len(reg.events.Anchored.get_logs(from_block=0, to_block="latest")) == 1

@@ -18,7 +18,7 @@ def test_reconcile_journals_each_event_once_and_projects_anchors(
 ) -> None:
     with open_runtime(Settings(data_dir=tmp_path / "data", database_url=database_url)) as rt:
         store = Store(rt, make_engine(database_url))
-        reg = rt.contract("CredentialRegistry")
+        reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
         rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, 1))
         roots = [os.urandom(32) for _ in range(3)]
         for r in roots:
@@ -39,7 +39,7 @@ def test_writes_made_while_the_store_was_down_are_picked_up_at_start_up(
     data = tmp_path / "data"
     with open_runtime(Settings(data_dir=data)) as rt:
         store = Store(rt, make_engine(database_url))
-        reg = rt.contract("CredentialRegistry")
+        reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
         rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, 1))
         store.reconcile()
         # The chain moves on without the store (a crash between transaction and DB write).

@@ -77,7 +77,7 @@ def test_officers_release_their_shares_with_their_own_keys(env, capsys) -> None:
         path = tmp / "shares" / f"share-{o.address}.json"
         assert main(["tender", "release-share", str(path), "--key-file", str(tmp / f"{o.address}.key")]) == 0
     capsys.readouterr()
-    book = rt.contract("TenderBook")
+    book = rt.client.contract("TenderBook", rt.addresses["TenderBook"])
     assert rt.client.call(book.functions.sharesReleased(bytes.fromhex(out["tender_id"][2:]))) == 3
     # No bids were made: opening records that, and the section fails (流标).
     assert main(["tender", "open", out["tender_id"], "--section", "0"]) == 0

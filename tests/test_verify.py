@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ledger.chain.registry import RegistryGateway
 from ledger.documents import Disclosure, Kind, RevealedField, SealedCredential
 from ledger.errors import ValidationFailed
 from ledger.crypto.merkle import leaf_of
@@ -61,8 +62,7 @@ def check(
     holder = proof_of or credential
     assert isinstance(holder, SealedCredential)
     return verify(
-        ledger.client,
-        ledger.registry,
+        ledger.gw,
         credential,
         root=batch.root,
         proof=batch.proof(holder.credential_id()),
@@ -175,8 +175,7 @@ def test_a_tampered_disclosed_value_fails_integrity(ledger: Ledger) -> None:
 def test_a_claimed_id_the_fields_do_not_hash_to_fails_integrity(ledger: Ledger) -> None:
     credentials, batch = issue(ledger)
     report = verify(
-        ledger.client,
-        ledger.registry,
+        ledger.gw,
         credentials[0],
         root=batch.root,
         proof=batch.proof(credentials[0].credential_id()),
@@ -377,11 +376,8 @@ def test_a_registry_that_cannot_be_read_gives_error_entries_not_an_exception(
     ledger: Ledger,
 ) -> None:
     credentials, batch = issue(ledger)
-    nowhere = ledger.client.contract(
-        "CredentialRegistry", "0x000000000000000000000000000000000000dEaD"
-    )
+    nowhere = RegistryGateway.of(ledger.client, "0x000000000000000000000000000000000000dEaD")
     report = verify(
-        ledger.client,
         nowhere,
         credentials[0],
         root=batch.root,
@@ -399,6 +395,6 @@ def test_a_registry_that_cannot_be_read_gives_error_entries_not_an_exception(
 def test_malformed_arguments_raise_validation_failed(ledger: Ledger) -> None:
     sealed = ledger.seal()
     with pytest.raises(ValidationFailed, match="root must be 32 bytes"):
-        verify(ledger.client, ledger.registry, sealed, root=b"\x01", proof=[], at=0)
+        verify(ledger.gw, sealed, root=b"\x01", proof=[], at=0)
     with pytest.raises(ValidationFailed, match="uint64"):
-        verify(ledger.client, ledger.registry, sealed, root=b"\x01" * 32, proof=[], at=-1)
+        verify(ledger.gw, sealed, root=b"\x01" * 32, proof=[], at=-1)

@@ -15,7 +15,7 @@ from ledger.runtime import open_runtime  # noqa: E402
 def main() -> None:
     data_dir = Path(sys.argv[1])
     rt = open_runtime(Settings(data_dir=data_dir))
-    reg = rt.contract("CredentialRegistry")
+    reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
     if not rt.client.call(reg.functions.isAuthorised(rt.operator.address, 1)):
         rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, 1))
     print("READY", flush=True)

@@ -19,7 +19,6 @@ from eth_typing import ChecksumAddress
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, create_engine, select
-from web3 import Web3
 
 from api.db import credentials as credentials_db
 from api.db import tenders as tenders_db
@@ -27,7 +26,8 @@ from api.db import guarantees as guarantees_db
 # Imported so that their tables exist in the metadata `make_engine` creates.
 from api.db.documents import Document  # noqa: F401
 from api.db.events import ChainEvent, Projector, SyncCursor, UsedNonce, jsonable  # noqa: F401
-from ledger.errors import ConfigurationError, abi_type
+from ledger.errors import ConfigurationError
+from ledger.chain.gateway import Gateway
 from ledger.runtime import Runtime
 
 LOG_CHUNK = 2_000
@@ -106,38 +106,32 @@ class Store:
         head = self.runtime.client.block_number()
         added = 0
         for name, address in self.runtime.addresses.items():
-            contract = self.runtime.contract(name)
+            gateway = self.runtime.gateway(name)
             with self.session() as session:
                 cursor = session.get(SyncCursor, (self.chain_key, name))
                 start = 0 if cursor is None or cursor.address != address else cursor.last_block + 1
             while start <= head:
                 end = min(head, start + LOG_CHUNK - 1)
-                added += self._ingest(name, contract, address, start, end)
+                added += self._ingest(name, gateway, address, start, end)
                 start = end + 1
         return added
 
-    def _ingest(self, name: str, contract: Any, address: ChecksumAddress, start: int, end: int) -> int:
-        w3 = self.runtime.client.w3
-        logs = w3.eth.get_logs({"address": address, "fromBlock": start, "toBlock": end})
-        by_topic = {
-            Web3.keccak(text=_event_signature(e)): contract.events[e["name"]]
-            for e in contract.abi if e["type"] == "event"
-        }
+    def _ingest(self, name: str, gateway: Gateway, address: ChecksumAddress, start: int, end: int) -> int:
+        logs = gateway.logs(from_block=start, to_block=end)
         projectors = PROJECTORS.get(name, ())
         added = 0
         # One DB transaction per chunk: the events, their projections and the cursor together.
         with self.session() as session:
             for log in logs:
-                pk = (self.chain_key, log["blockNumber"], log["logIndex"])
+                pk = (self.chain_key, log.block_number, log.log_index)
                 if session.get(ChainEvent, pk) is not None:
                     continue
-                decoded = by_topic[log["topics"][0]]().process_log(log)
-                args = {k: jsonable(v) for k, v in decoded["args"].items()}
+                args = {k: jsonable(v) for k, v in log.args.items()}
                 ev = ChainEvent(
-                    chain_key=self.chain_key, block_number=log["blockNumber"],
-                    log_index=log["logIndex"], tx_hash="0x" + bytes(log["transactionHash"]).hex(),
-                    contract=name, name=decoded["event"], args=json.dumps(args),
-                    block_time=self._block_time(log["blockNumber"]),
+                    chain_key=self.chain_key, block_number=log.block_number,
+                    log_index=log.log_index, tx_hash="0x" + log.tx_hash.hex(),
+                    contract=name, name=log.event, args=json.dumps(args),
+                    block_time=self._block_time(log.block_number),
                 )
                 session.add(ev)
                 for project in projectors:
@@ -181,7 +175,3 @@ class Store:
             if name:
                 query = query.where(ChainEvent.name == name)
             return list(session.exec(query.order_by(col(ChainEvent.block_number), col(ChainEvent.log_index))))
-
-
-def _event_signature(entry: dict[str, Any]) -> str:
-    return f"{entry['name']}({','.join(abi_type(i) for i in entry['inputs'])})"

@@ -73,6 +73,11 @@ class RegistryGateway(Gateway):
                      block_number=mined.block_number, anchored_at=mined.timestamp or 0,
                      proofs={i: tuple(tree.proof(i)) for i in ids})
 
+    def anchor_root(self, issuer: LocalAccount, root: bytes, kind: Kind, *, gas: int | None = None) -> Mined:
+        """Anchor a bare `root` of `kind`, with no batch behind it (load for benchmarks). With `gas`,
+        no estimate is run."""
+        return self._send(issuer, "anchor", _word(root, "root"), check_kind(kind), gas=gas)
+
     def prepare_anchor(self, issuer_address: str, root: bytes, kind: Kind) -> dict[str, Any]:
         """An unsigned transaction anchoring `root` from `issuer_address`, to be signed elsewhere.
 

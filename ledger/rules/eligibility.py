@@ -13,10 +13,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from web3.contract import Contract
-
-from ledger.chain.client import ChainClient
-from ledger.chain.registry import RegistryGateway
 from ledger.rules.credit import CreditStanding
 from ledger.documents import (
     ContractPerformanceCredential,
@@ -29,7 +25,7 @@ from ledger.documents import (
     parse_document,
 )
 from ledger.tenders import Section, meets_grade
-from ledger.rules.verify import Check, CheckStatus, RegistryReads, VerificationReport, verify_with
+from ledger.rules.verify import Check, CheckStatus, RegistryReads, VerificationReport, verify
 
 
 @dataclass(frozen=True)
@@ -71,22 +67,6 @@ def _document(item: SealedCredential | Disclosure) -> Any:
 
 
 def check_bid(
-    client: ChainClient,
-    registry: Contract,
-    *,
-    section: Section,
-    bidder: str,
-    bidder_uscc: str,
-    deadline: int,
-    ticked: Sequence[TickedCredential],
-    credit: CreditStanding | None = None,
-) -> EligibilityReport:
-    """`check_bid_with` reading the deployed `registry` through its gateway."""
-    return check_bid_with(RegistryGateway.of(client, registry.address), section=section, bidder=bidder,
-                          bidder_uscc=bidder_uscc, deadline=deadline, ticked=ticked, credit=credit)
-
-
-def check_bid_with(
     reads: RegistryReads,
     *,
     section: Section,
@@ -109,7 +89,7 @@ def check_bid_with(
             report.checks.append(Check(name, CheckStatus.INVALID, "ticked twice"))
             continue
         seen.add(t.credential_id)
-        vr = verify_with(
+        vr = verify(
             reads, t.credential, root=t.root, proof=list(t.proof), at=deadline,
             expected_subject=bidder_uscc, credential_id=t.credential_id, anchors=anchors,
         )

@@ -28,20 +28,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from web3.exceptions import Web3Exception
 
-from ledger.chain.registry import RegistryGateway
 from ledger.crypto.merkle import leaf_of, verify_proof
 from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
 from ledger.errors import LedgerError, ValidationFailed
 from ledger.model.credential import Anchor, Status, StatusAt
-
-if TYPE_CHECKING:
-    from web3.contract import Contract
-
-    from ledger.chain.client import ChainClient
 
 INTEGRITY = "integrity"
 ANCHORING = "anchoring"
@@ -104,23 +98,6 @@ class RegistryReads(Protocol):
 
 
 def verify(
-    client: ChainClient,
-    registry: Contract,
-    credential: SealedCredential | Disclosure,
-    *,
-    root: bytes,
-    proof: Sequence[bytes],
-    at: int,
-    expected_subject: str | None = None,
-    credential_id: bytes | None = None,
-    anchors: dict[bytes, Any] | None = None,
-) -> VerificationReport:
-    """`verify_with` reading the deployed `registry` through its gateway."""
-    return verify_with(RegistryGateway.of(client, registry.address), credential, root=root, proof=proof, at=at,
-                       expected_subject=expected_subject, credential_id=credential_id, anchors=anchors)
-
-
-def verify_with(
     reads: RegistryReads,
     credential: SealedCredential | Disclosure,
     *,

@@ -32,7 +32,7 @@ from ledger.model.credential import (
 )
 from ledger.model.receipt import Mined
 from ledger.rules.anchoring import check_batch
-from ledger.rules.verify import RegistryReads, VerificationReport, verify_with
+from ledger.rules.verify import RegistryReads, VerificationReport, verify
 from ledger.service.ports import CredentialLookup
 
 # One relayed write at a time per process: the chain is single-writer anyway, and this keeps
@@ -248,8 +248,8 @@ class CredentialService:
         # whose root is the credential's leaf.
         root = record.root if record else leaf_of(cid)
         proof = list(record.proof) if record else []
-        return verify_with(self.registry, item, root=root, proof=proof, at=when,
-                           expected_subject=expected_subject, credential_id=credential_id)
+        return verify(self.registry, item, root=root, proof=proof, at=when,
+                      expected_subject=expected_subject, credential_id=credential_id)
 
 
 def _hex(value: bytes) -> str:

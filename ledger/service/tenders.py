@@ -52,7 +52,7 @@ from ledger.model.tender import (
     TenderVersionInfo,
 )
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
-from ledger.rules.eligibility import TickedCredential, check_bid_with
+from ledger.rules.eligibility import TickedCredential, check_bid
 from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.rules.verify import Check, CheckStatus, RegistryReads
 from ledger.service.ports import CredentialLookup, GuaranteeCheck, TenderRecords
@@ -462,8 +462,8 @@ class TenderService:
             return BidEligibility(firm=None, eligible=False,
                                   checks=(Check("identity", CheckStatus.INVALID, str(exc)),))
         credit = self.credit_standing(uscc, at=tender.deadline)
-        report = check_bid_with(self.registry, section=tender.params.sections[section], bidder=bidder,
-                                bidder_uscc=uscc, deadline=tender.deadline, ticked=ticked, credit=credit)
+        report = check_bid(self.registry, section=tender.params.sections[section], bidder=bidder,
+                           bidder_uscc=uscc, deadline=tender.deadline, ticked=ticked, credit=credit)
         return BidEligibility(firm=uscc, eligible=report.eligible,
                               checks=tuple(Check(c.name, c.status, c.reason) for c in report.checks))
 

@@ -13,7 +13,7 @@ from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
 from ledger.model.credential import ReasonCode, Status
 from ledger.rules.anchoring import check_batch
-from ledger.rules.verify import CheckStatus, verify_with
+from ledger.rules.verify import CheckStatus, verify
 from ledger.service.credentials import CredentialService, parse_presented, parse_sealed
 from tests.fakes import FakeCredentialFiles, FakeRegistry
 
@@ -145,15 +145,15 @@ def test_verification_reports_anchoring_after_the_instant_supersession_and_an_un
     batch = anchor(service, chain, docs)
     old, new = docs
     proof = batch.proof(old.credential_id())
-    early = verify_with(chain, old, root=batch.root, proof=proof, at=batch.anchored_at - 1)
+    early = verify(chain, old, root=batch.root, proof=proof, at=batch.anchored_at - 1)
     assert early.check("anchoring").status is CheckStatus.INVALID
     assert early.check("status_at").status is CheckStatus.NOT_CHECKED
     chain.relay(chain.decode_signed(chain.sign(ISSUER, "supersede", oldRoot=batch.root, oldId=old.credential_id(),
                                                newRoot=batch.root, newId=new.credential_id())))
-    later = verify_with(chain, old, root=batch.root, proof=proof, at=chain.now())
+    later = verify(chain, old, root=batch.root, proof=proof, at=chain.now())
     assert later.check("status_at").details["successor_id"] == "0x" + new.credential_id().hex()
     chain.unreadable = True
-    down = verify_with(chain, old, root=batch.root, proof=proof, at=chain.now())
+    down = verify(chain, old, root=batch.root, proof=proof, at=chain.now())
     assert [down.check(n).status for n in ("anchoring", "issuer_authorised", "status_at")] == [
         CheckStatus.ERROR, CheckStatus.ERROR, CheckStatus.NOT_CHECKED]
 

@@ -38,7 +38,7 @@ from ledger.documents import Document, Kind, SealedCredential, parse_document
 from ledger.chain.tender_book import TenderBookGateway
 from ledger.crypto.bids import authorisation, seal_bid, sign_bid
 from ledger.model.tender import Opening, Outcome, SectionStatus
-from ledger.rules.eligibility import TickedCredential, check_bid_with
+from ledger.rules.eligibility import TickedCredential, check_bid
 from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.service.tenders import publish_with_new_key
 from ledger.runtime import Runtime, open_runtime
@@ -432,7 +432,7 @@ def run_section(
         """One bid's eligibility as of the deadline, its time added to `timings`."""
         firm = by_bidder[opening.bidder]
         t1 = time.perf_counter()
-        report = check_bid_with(
+        report = check_bid(
             reads,
             section=section,
             bidder=firm.account.address,

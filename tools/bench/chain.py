@@ -10,21 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 
 from ledger.config import Settings
+from ledger.documents import Kind
 from ledger.runtime import Runtime, open_runtime
 from tools.bench.machine import machine
 
 Progress = Callable[[str], None]
-KIND_QUALIFICATION = 1
-
-
-def _anchor_tx(rt: Runtime, account: LocalAccount, gas: int) -> dict[str, Any]:
-    reg = rt.contract("CredentialRegistry")
-    fn = reg.functions.anchor(os.urandom(32), KIND_QUALIFICATION)
-    return rt.client.build(account, {"to": reg.address, "data": fn._encode_transaction_data(), "gas": gas})
 
 
 def _timed_writes(
@@ -35,15 +28,11 @@ def _timed_writes(
     Wall time goes in the result; CPU time of this process (the embedded chain runs in it, so
     this is the write's cost undisturbed by other load on the machine) goes in `cpu`.
     """
-    reg = rt.contract("CredentialRegistry")
-    client, op = rt.client, rt.operator
+    reg, op = rt.registry, rt.operator
     times = []
     for _ in range(n):
         t0, c0 = time.perf_counter(), time.process_time()
-        if estimate:
-            client.send(op, reg.functions.anchor(os.urandom(32), KIND_QUALIFICATION))
-        else:
-            client.send_raw(bytes(op.sign_transaction(_anchor_tx(rt, op, 80_000)).raw_transaction))
+        reg.anchor_root(op, os.urandom(32), Kind.QUALIFICATION, gas=None if estimate else 80_000)
         times.append(time.perf_counter() - t0)
         if cpu is not None:
             cpu.append(time.process_time() - c0)
@@ -51,14 +40,11 @@ def _timed_writes(
 
 
 def _log_query_ms(rt: Runtime, from_block: int, span: int, repeat: int = 20) -> float:
-    reg = rt.contract("CredentialRegistry")
-    w3 = rt.client.w3
+    reg = rt.registry
     samples = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        logs = w3.eth.get_logs(
-            {"address": reg.address, "fromBlock": from_block, "toBlock": from_block + span - 1}
-        )
+        logs = reg.logs(from_block=from_block, to_block=from_block + span - 1)
         samples.append(time.perf_counter() - t0)
     assert logs, "the queried range holds anchor logs"
     return statistics.median(samples) * 1000
@@ -76,8 +62,7 @@ def bench_chain(
     result: dict[str, Any] = {"blocks": blocks}
     try:
         rt = open_runtime(settings)
-        reg = rt.contract("CredentialRegistry")
-        rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, KIND_QUALIFICATION))
+        rt.registry.authorise_issuer(rt.operator, rt.operator.address, Kind.QUALIFICATION)
         _timed_writes(rt, max(0, 100 - rt.client.block_number()), estimate=False)
         say(f"at {rt.client.block_number()} blocks: timing {sample} writes")
         early_cpu: list[float] = []
