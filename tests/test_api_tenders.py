@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,12 +15,18 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_utils import keccak
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.db.events import ChainEvent
+from api.db.tenders import SqlTenderRecords, project_tender_book
+from api.views.tenders import opened_bid
 from ledger.crypto.bids import seal_bid, sign_bid
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential
+from ledger.model.tender import BidEligibility, Outcome
+from ledger.rules.verify import Check, CheckStatus
 from ledger.runtime import Runtime
 from ledger.crypto.sealing import BidPackage, OpeningKey
 from ledger.crypto.shares import share_hash, split
@@ -27,7 +34,7 @@ from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from tests.api_actor import Actor
 from tests.tender_fixtures import tender_params
-from tests.test_hash_agreement import make_document
+from tests.documents_helpers import make_document
 
 FUNDS = 10**21
 KINDS = (Kind.IDENTITY, Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL)
@@ -328,3 +335,90 @@ def test_the_tender_tables_rebuild_identically_from_the_chain_and_the_filed_docu
         results = scene.http.get(f"/tenders/{scene.tid}/sections/0/results").json()
         assert sorted(b["price"] for b in results["bids"]) == ["10500000", "11000000", "12000000"]
         assert results["bids"] == opened.json()["bids"]
+
+
+class _SqliteStore:
+    """A store of nothing but tables in memory: the tender projector is fed events by hand."""
+
+    chain_key = "31337:0xgenesis"
+
+    def __init__(self) -> None:
+        from sqlalchemy.pool import StaticPool
+        from sqlmodel import SQLModel, create_engine
+
+        import api.db.journal  # noqa: F401  (every table in the metadata)
+
+        self.engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        SQLModel.metadata.create_all(self.engine)
+        self.events = 0
+
+    def session(self) -> Any:
+        from sqlmodel import Session
+
+        return Session(self.engine, expire_on_commit=False)
+
+    def project(self, name: str, args: dict[str, Any], tx: str) -> None:
+        self.events += 1
+        ev = ChainEvent(chain_key=self.chain_key, block_number=self.events, log_index=0, tx_hash=tx,
+                        contract="TenderBook", name=name, args=json.dumps(args),
+                        block_time=datetime(2027, 1, 1, tzinfo=UTC))
+        with self.session() as s:
+            s.add(ev)
+            project_tender_book(s, self.chain_key, ev, args)
+            s.commit()
+
+
+def test_the_repository_assembles_tenders_and_opened_bids_from_their_typed_rows() -> None:
+    store, tid = _SqliteStore(), "0x" + "11" * 32
+    records = SqlTenderRecords(store)
+    params = TenderParams.model_validate(tender_params())
+    document = b"%PDF tender"
+    records.file_tender(params, document)
+    officers = [Account.create().address for _ in range(3)]
+    hashes = ["0x" + bytes([i]).hex() * 32 for i in (3, 1, 2)]
+    store.project("TenderPublished", {"tenderId": tid, "version": 1, "params": {
+        "paramsHash": "0x" + params.params_hash().hex(), "docHash": "0x" + keccak(document).hex(),
+        "deadline": 1_800_000_000, "openingPublicKey": "0x" + "ab" * 33, "officers": officers, "threshold": 2,
+        "shareHashes": hashes}}, tx="0x" + "aa" * 32)
+    stored = records.stored_tender(bytes.fromhex(tid[2:]))
+    assert stored is not None and stored.document == document and stored.tender.officers == tuple(officers)
+    assert ["0x" + h.hex() for h in stored.tender.share_hashes] == hashes
+
+    alice, bob, carol = sorted(Account.create().address for _ in range(3))
+    with_firm = BidEligibility(firm="91440400MA4UQX1J2B", eligible=True, checks=(
+        Check("qualification", CheckStatus.VALID, "一级"), Check("guarantee", CheckStatus.NOT_CHECKED, "none")))
+    without = BidEligibility(firm=None, eligible=False, checks=(Check("identity", CheckStatus.INVALID, "unbound"),))
+    ids = ["0x" + bytes([i]).hex() * 32 for i in (9, 4)]
+    for n, (bidder, eligibility) in enumerate(((alice, with_firm), (bob, without), (carol, None))):
+        commitment = bytes([n + 1]) * 32
+        records.file_envelope(commitment, b"sealed")
+        store.project("BidSubmitted", {"tenderId": tid, "section": 0, "bidder": bidder,
+                                       "commitment": "0x" + commitment.hex()}, tx="0x" + f"{n:02x}" * 32)
+        records.file_opening(commitment, reason="" if eligibility else "bad envelope",
+                             price="100" if eligibility else None, eligibility=eligibility)
+    store.project("CredentialUsed", {"tenderId": tid, "section": 0, "bidder": alice, "credentialId": ids[0]},
+                  tx="0x" + "bb" * 32)
+    store.project("CredentialUsed", {"tenderId": tid, "section": 0, "bidder": alice, "credentialId": ids[1]},
+                  tx="0x" + "bb" * 32)
+    store.project("BidOpened", {"tenderId": tid, "section": 0, "bidder": alice}, tx="0x" + "bb" * 32)
+    store.project("BidOpened", {"tenderId": tid, "section": 0, "bidder": bob}, tx="0x" + "cc" * 32)
+    store.project("DecryptionFailed", {"tenderId": tid, "section": 0, "bidder": carol,
+                                       "outcome": int(Outcome.FAILED_BIDDER)}, tx="0x" + "dd" * 32)
+
+    bids = records.openings(bytes.fromhex(tid[2:]), 0)
+    assert [b.bidder for b in bids] == [alice, bob, carol]
+    assert bids[0].eligibility == with_firm and bids[1].eligibility == without and bids[2].eligibility is None
+    assert ["0x" + c.hex() for c in bids[0].credential_ids] == sorted(ids) and bids[1].credential_ids == ()
+    assert [opened_bid(b) for b in bids] == [
+        {"bidder": alice, "outcome": "DECRYPTED", "reason": "", "price": "100", "credential_ids": sorted(ids),
+         "eligible": True, "eligibility": {"firm": "91440400MA4UQX1J2B", "eligible": True, "checks": [
+             {"name": "qualification", "status": "VALID", "reason": "一级"},
+             {"name": "guarantee", "status": "NOT_CHECKED", "reason": "none"}]}},
+        {"bidder": bob, "outcome": "DECRYPTED", "reason": "", "price": "100", "credential_ids": [],
+         "eligible": False, "eligibility": {"checks": [{"name": "identity", "status": "INVALID",
+                                                        "reason": "unbound"}], "eligible": False}},
+        {"bidder": carol, "outcome": "FAILED_BIDDER", "reason": "bad envelope", "price": None, "credential_ids": [],
+         "eligible": False, "eligibility": {}},
+    ]
+    assert [list(json.loads(json.dumps(opened_bid(b)))["eligibility"]) for b in bids] == [
+        ["firm", "eligible", "checks"], ["checks", "eligible"], []]
