@@ -14,7 +14,7 @@ from ledger.chain.client import ChainClient
 from ledger.chain.registry import RegistryGateway
 from ledger.documents import Kind, SealedCredential
 from tests.conftest import ChainEnv
-from tests.test_hash_agreement import make_document
+from tests.documents_helpers import make_document
 
 STEP = 100  # seconds the clock moves between two status changes
 

@@ -18,7 +18,7 @@ from ledger.model.credential import ReasonCode
 from ledger.documents import Kind, SealedCredential
 from ledger.runtime import Runtime
 from tests.api_actor import Actor
-from tests.test_hash_agreement import FIRM, make_document
+from tests.documents_helpers import FIRM, make_document
 
 FUNDS = 10**22
 

@@ -36,7 +36,7 @@ from ledger.crypto.shares import Share, share_hash, split
 from ledger.uscc import generate_uscc
 from tests.api_actor import Actor
 from tests.tender_fixtures import tender_params
-from tests.test_hash_agreement import make_document
+from tests.documents_helpers import make_document
 
 PASSWORD = "correct horse battery"
 FUNDS = 10**21

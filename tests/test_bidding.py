@@ -25,7 +25,7 @@ from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from tests.conftest import ChainEnv
 from tests.tender_fixtures import tender_params
-from tests.test_hash_agreement import make_document
+from tests.documents_helpers import make_document
 
 
 class World:

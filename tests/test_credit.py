@@ -16,7 +16,7 @@ from ledger.rules.eligibility import check_bid
 from ledger.tenders import TenderParams
 from tests.conftest import ChainEnv
 from tests.tender_fixtures import tender_params
-from tests.test_hash_agreement import FIRM, make_document
+from tests.documents_helpers import FIRM, make_document
 
 
 def _entry(chain: ChainEnv, registry, issuer, **fields) -> CreditEntry:  # type: ignore[no-untyped-def]

@@ -62,7 +62,7 @@ from ledger.uscc import generate_uscc
 from ledger.rules.verify import CheckStatus
 from tests.conftest import ChainEnv
 from tests.tender_fixtures import tender_params
-from tests.test_hash_agreement import make_document
+from tests.documents_helpers import make_document
 
 DAY = 86_400
 SECTION = {"estimated_price": "12000000.00", "qualification": [], "personnel": []}

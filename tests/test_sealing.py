@@ -39,7 +39,7 @@ from ledger.crypto.sealing import (
     seal,
 )
 from ledger.crypto.shares import Share, combine, share_hash, split
-from tests.test_shares import VECTOR_SHARE_HASHES, VECTOR_SHARES
+from tests.share_vectors import VECTOR_SHARE_HASHES, VECTOR_SHARES
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 BIDDER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"

@@ -29,7 +29,7 @@ from ledger.rules.verify import (
     verify,
 )
 from tests.conftest import ChainEnv
-from tests.test_hash_agreement import FIRM
+from tests.documents_helpers import FIRM
 from tests.registry_scene import Ledger, open_ledger
 
 VALID, INVALID = CheckStatus.VALID, CheckStatus.INVALID
