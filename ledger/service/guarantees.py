@@ -700,7 +700,7 @@ class GuaranteeService:
             if sealed_terms is None:
                 raise ValidationFailed("a 密文 guarantee needs its sealed terms (sealed_terms_b64)")
             if len(sealed_terms) < MIN_ENVELOPE_SIZE or sealed_terms[0] != SEAL_VERSION:
-                raise ValidationFailed("sealed_terms is not a sealed envelope (ledger.guarantees.seal_terms)")
+                raise ValidationFailed("sealed_terms is not a sealed envelope (ledger.service.guarantees.seal_terms)")
             if terms_commitment(sealed_terms) != bytes(sent["termsCommitment"]):
                 raise ValidationFailed("the keccak of sealed_terms is not the termsCommitment the transaction issues")
             if uscc_of_word(sent["beneficiaryUscc"]) != app.tenderer_uscc:
