@@ -122,12 +122,20 @@ class Gateway:
     def logs(self, *, from_block: int = 0, to_block: int | str = "latest",
              event: str | None = None, topics: Sequence[Any] | None = None) -> list[ChainLog]:
         """Every event of this contract in the range (one event kind with `event`), oldest first."""
+        return [self.decode_log(log) for log in self._raw_logs(from_block, to_block, event, topics)]
+
+    def log_count(self, *, from_block: int = 0, to_block: int | str = "latest") -> int:
+        """How many events of this contract the node returns for the range (nothing decoded):
+        what a log query costs the node, as the chain benchmark measures it."""
+        return len(self._raw_logs(from_block, to_block, None, None))
+
+    def _raw_logs(self, from_block: int, to_block: int | str, event: str | None,
+                  topics: Sequence[Any] | None) -> list[Any]:
         query: dict[str, Any] = {"address": self.address, "fromBlock": from_block, "toBlock": to_block}
         if event is not None or topics:
             first = None if event is None else self.topic(event)
             query["topics"] = [first, *(topics or [])]
-        raw = self.client._rpc(lambda: self.client.w3.eth.get_logs(query))  # type: ignore[arg-type]
-        return [self.decode_log(log) for log in raw]
+        return list(self.client._rpc(lambda: self.client.w3.eth.get_logs(query)))  # type: ignore[arg-type]
 
     def topic(self, event: str) -> HexBytes:
         for topic, name in self._events.items():
