@@ -19,7 +19,7 @@ a verifier cannot accept what it was not shown.
 
 A verification costs one `anchorOf` and one `statusAt` call (plus `successorOf` for a superseded
 credential); hashing and the Merkle proof are checked in Python, with the same rules as the
-contract (tests/test_hash_agreement.py proves they agree).
+contract (tests/agreement/test_hash_agreement.py proves they agree).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from ledger.config import Settings
 from ledger.runtime import open_runtime
 from tests.nodes import AnvilNode, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXIT_CONFIG = 3
 
 

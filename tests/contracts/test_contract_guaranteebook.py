@@ -27,7 +27,7 @@ from ledger.errors import ContractRevert
 from ledger.uscc import uscc_check_digit
 from tests.conftest import ChainEnv
 
-ARTIFACT = Path(__file__).resolve().parent.parent / "ledger/artifacts/GuaranteeBook.json"
+ARTIFACT = Path(__file__).resolve().parents[2] / "ledger/artifacts/GuaranteeBook.json"
 ABI: list[dict[str, Any]] = json.loads(ARTIFACT.read_text())["abi"]
 GUARANTEE_FIELDS = [
     c["name"] for e in ABI if e.get("name") == "guaranteeOf" for c in e["outputs"][0]["components"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "ledger" / "artifacts"
 PROVENANCE = json.loads((ARTIFACTS / "provenance.json").read_text())
 NODE_MISSING = "`node` is not on PATH: the contracts compile with solc-js under Node.js"

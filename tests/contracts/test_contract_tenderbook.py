@@ -30,7 +30,7 @@ from web3.logs import DISCARD
 from ledger.errors import ContractRevert
 from tests.conftest import ChainEnv
 
-ARTIFACT = Path(__file__).resolve().parent.parent / "ledger/artifacts/TenderBook.json"
+ARTIFACT = Path(__file__).resolve().parents[2] / "ledger/artifacts/TenderBook.json"
 ABI: list[dict[str, Any]] = json.loads(ARTIFACT.read_text())["abi"]
 PARAM_FIELDS = [
     c["name"] for e in ABI if e.get("name") == "publishTender" for c in e["inputs"][1]["components"]

@@ -11,7 +11,7 @@ from eth_utils import function_signature_to_4byte_selector
 
 from ledger.errors import _ERROR_CLASSES, Conflict, decode_revert
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "ledger" / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "ledger" / "artifacts"
 
 
 def _errors() -> list[dict]:  # type: ignore[type-arg]

@@ -14,7 +14,7 @@ import pytest
 from ledger.config import Settings
 from ledger.runtime import open_runtime
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_writer_and_kill(data_dir: Path, acks_before_kill: int, extra_delay: float) -> list[str]:

@@ -195,7 +195,7 @@ contract Reference {
     }
 }
 """
-SOLC_JS = Path(__file__).resolve().parent.parent / "scripts" / "solc_compile.js"
+SOLC_JS = Path(__file__).resolve().parents[2] / "scripts" / "solc_compile.js"
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from web3.logs import DISCARD
 
 from tests.conftest import ChainEnv
 
-ARTIFACT = Path(__file__).resolve().parent.parent / "ledger/artifacts/CredentialRegistry.json"
+ARTIFACT = Path(__file__).resolve().parents[2] / "ledger/artifacts/CredentialRegistry.json"
 ABI: list[dict[str, Any]] = json.loads(ARTIFACT.read_text())["abi"]
 
 IDENTITY, QUALIFICATION, PERSONNEL, PERFORMANCE, AWARD, CREDIT, CONTRACT_PERFORMANCE = range(7)

@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
 
 # Comments and string literals, longest first, so that `//` inside a string or a quote inside a
