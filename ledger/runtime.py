@@ -59,11 +59,11 @@ class Runtime:
 
     @property
     def tender_book(self) -> TenderBookGateway:
-        return TenderBookGateway(self.client, self.addresses["TenderBook"])
+        return TenderBookGateway.of(self.client, self.addresses["TenderBook"])
 
     @property
     def guarantee_book(self) -> GuaranteeBookGateway:
-        return GuaranteeBookGateway(self.client, self.addresses["GuaranteeBook"])
+        return GuaranteeBookGateway.of(self.client, self.addresses["GuaranteeBook"])
 
     def close(self) -> None:
         self.client.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ledger.model.receipt import UnsignedTx
+
 
 # ---------------------------------------------------------------------- TenderBook
 
@@ -126,8 +128,9 @@ class FakeRegistry:
     def now(self) -> int:
         return self.clock
 
-    def prepare_anchor(self, issuer_address: str, root: bytes, kind: Any) -> dict[str, Any]:
-        return {"from": issuer_address, "root": root, "kind": int(kind)}
+    def prepare_anchor(self, issuer_address: str, root: bytes, kind: Any) -> UnsignedTx:
+        return UnsignedTx(sender=issuer_address, to="0x" + "00" * 20, data=root + bytes([int(kind)]), gas=0,
+                          max_fee_per_gas=0, max_priority_fee_per_gas=0, nonce=0, chain_id=1337)
 
     # RegistryReads
     def anchor_of(self, root: bytes) -> Any:
@@ -182,7 +185,7 @@ class FakeCredentialFiles:
                     proof=tuple(tree.proof(cid)), sealed=s, tx_hash=bytes.fromhex(e.tx_hash[2:]),
                     block_number=e.block_number, anchored_at=int(e.time.timestamp())))
 
-    def file_batch(self, root: bytes, documents: Sequence[Any]) -> None:
+    def file_batch(self, root: bytes, ids: Sequence[bytes], documents: Sequence[Any]) -> None:
         self.filed[root] = list(documents)
 
     def known(self, credential_ids: Sequence[bytes]) -> list[bytes]:

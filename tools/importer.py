@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from api.db.credentials import SqlCredentialFiles
 from api.db.journal import Store
 from api.views import credentials as views
+from ledger.model.receipt import UnsignedTx
 from ledger.crypto.canonical import canonical_json
 from ledger.config import Settings
 from ledger.documents import Document, DocumentError, Kind, SealedCredential, parse_document
@@ -334,9 +335,8 @@ def import_file(
     }
 
 
-def _sign(account: LocalAccount, tx: dict[str, Any]) -> str:
-    unsigned = {k: v for k, v in tx.items() if k != "from"}
-    return "0x" + bytes(account.sign_transaction(unsigned).raw_transaction).hex()
+def _sign(account: LocalAccount, tx: UnsignedTx) -> str:
+    return "0x" + bytes(account.sign_transaction(tx.for_signing()).raw_transaction).hex()
 
 
 def _write_private_json(path: Path, value: Any) -> None:

@@ -128,13 +128,16 @@ class SqlCredentialLookup:
 class SqlCredentialFiles(SqlCredentialLookup):
     """The store side of the credential use cases (`CredentialFiles`): documents, journal, issuers."""
 
-    def file_batch(self, root: bytes, sealed: Sequence[SealedCredential]) -> None:
+    def file_batch(self, root: bytes, ids: Sequence[bytes], sealed: Sequence[SealedCredential]) -> None:
         now = datetime.now(UTC)
-        ids = [s.credential_id() for s in sealed]
+        contents = [item.to_json().encode() for item in sealed]
+        if len(_JUST_FILED) + len(contents) > _JUST_FILED_MAX:
+            _JUST_FILED.clear()  # a batch whose anchor never came: forget it rather than grow
+        _JUST_FILED.update({c: (item, cid) for c, item, cid in zip(contents, sealed, ids, strict=True)})
         with self.store.session() as session:
-            for cid, item in zip(ids, sealed, strict=True):
-                documents.put(session, chain_key=self.store.chain_key, kind=SEALED, key="0x" + cid.hex(),
-                              content=item.to_json().encode(), received_at=now, media_type="application/json")
+            documents.put_many(session, chain_key=self.store.chain_key, kind=SEALED, received_at=now,
+                               media_type="application/json",
+                               items=[("0x" + cid.hex(), c) for cid, c in zip(ids, contents, strict=True)])
             documents.put(session, chain_key=self.store.chain_key, kind=BATCH, key="0x" + root.hex(),
                           content=json.dumps(["0x" + i.hex() for i in ids]).encode(), received_at=now,
                           media_type="application/json")
@@ -157,6 +160,27 @@ class SqlCredentialFiles(SqlCredentialLookup):
         return [IssuerGrant(issuer=r.issuer, kind=r.kind, authorised=r.authorised, since=r.changed_at) for r in rows]
 
 
+# Sealed copies this process has just filed, by their exact bytes, with the document parsed and
+# its credential id (computed and checked by the batch rules before filing). The projector that
+# follows the anchor takes them from here instead of parsing and hashing every copy again: the
+# same bytes give the same document and id, so a hit is what a fresh parse would give. A rebuild,
+# another process, or bytes changed since filing miss, and every copy is verified from scratch.
+_JUST_FILED: dict[bytes, tuple[SealedCredential, bytes]] = {}
+_JUST_FILED_MAX = 50_000
+
+
+def _parsed(content: bytes) -> tuple[SealedCredential, bytes] | None:
+    """A filed sealed copy, parsed, with the id its content hashes to; None if it is no credential."""
+    hit = _JUST_FILED.pop(content, None)
+    if hit is not None:
+        return hit
+    try:
+        item = SealedCredential.from_json(content)
+    except (DocumentError, ValueError):
+        return None
+    return item, item.credential_id()
+
+
 def _anchored_credentials(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> list[CredentialRecord]:
     """The rows of a batch whose documents were filed before its anchor: none if they were not
     (a root anchored directly on chain), or if they do not hash to the anchored root."""
@@ -164,19 +188,18 @@ def _anchored_credentials(session: Session, key: str, ev: ChainEvent, args: dict
     if batch is None:
         return []
     ids = [bytes(HexBytes(h)) for h in json.loads(batch.content)]
+    filed = documents.get_many(session, chain_key=key, kind=SEALED, keys=["0x" + cid.hex() for cid in ids])
     sealed: list[SealedCredential] = []
     for cid in ids:
-        doc = documents.get(session, chain_key=key, kind=SEALED, key="0x" + cid.hex())
-        try:
-            item = None if doc is None else SealedCredential.from_json(doc.content)
-        except (DocumentError, ValueError):
-            item = None
-        if item is None or item.credential_id() != cid:
+        doc = filed.get("0x" + cid.hex())
+        parsed = None if doc is None else _parsed(doc.content)
+        if parsed is None or parsed[1] != cid:
             return []
-        sealed.append(item)
+        sealed.append(parsed[0])
     tree = MerkleTree.build(ids)
     if "0x" + tree.root.hex() != args["root"]:
         return []
+    earlier = _recorded(session, key, ids)  # anchored under an earlier root: keep the first record
     return [
         CredentialRecord(
             chain_key=key, credential_id="0x" + cid.hex(), root=args["root"], kind=args["kind"],
@@ -186,8 +209,19 @@ def _anchored_credentials(session: Session, key: str, ev: ChainEvent, args: dict
             tx_hash=ev.tx_hash, block_number=ev.block_number, anchored_at=ev.block_time,
         )
         for cid, item in zip(ids, sealed, strict=True)
-        if session.get(CredentialRecord, (key, "0x" + cid.hex())) is None  # anchored under an earlier root
+        if "0x" + cid.hex() not in earlier
     ]
+
+
+def _recorded(session: Session, key: str, ids: Sequence[bytes]) -> set[str]:
+    """Which of `ids` (as 0x-hex) already have a credential row."""
+    hexes = ["0x" + i.hex() for i in ids]
+    found: set[str] = set()
+    for start in range(0, len(hexes), documents.CHUNK):
+        found.update(session.exec(select(CredentialRecord.credential_id).where(
+            CredentialRecord.chain_key == key,
+            col(CredentialRecord.credential_id).in_(hexes[start:start + documents.CHUNK]))).all())
+    return found
 
 
 def project_registry(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:

@@ -79,11 +79,12 @@ def prepare_call(body: PrepareCall, runtime: RuntimeDep) -> dict[str, Any]:
             f"{', '.join(sorted(PREPARABLE[body.contract]))}"
         )
     gateway: Gateway = runtime.registry if body.contract == "CredentialRegistry" else runtime.tender_book
+    args = _decode_args(body.args)
     try:
-        data = gateway.calldata(body.function, *_decode_args(body.args))
+        gateway.calldata(body.function, *args)
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(f"arguments do not fit {body.function}: {exc}") from None
-    return {"tx": views.unsigned_tx(runtime.client.build(body.sender, {"to": gateway.address, "data": data}))}
+    return {"tx": views.unsigned_tx(gateway.prepare(body.sender, body.function, *args))}
 
 
 @router.post("/credentials", status_code=201)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from api.encoding import to_hex
+from api.views.chain import unsigned_tx
 from ledger.documents import Kind
 from ledger.model.credential import (
     Batch,
@@ -27,10 +28,6 @@ def _iso(unix: int) -> str:
 def _iso_stored(moment: datetime) -> str:
     """As the store's datetime columns always rendered (SQLite hands them back without an offset)."""
     return moment.isoformat()
-
-
-def unsigned_tx(tx: dict[str, Any]) -> dict[str, Any]:
-    return {k: to_hex(v) if isinstance(v, bytes) else v for k, v in tx.items()}
 
 
 def prepared_anchor(p: PreparedAnchor) -> dict[str, Any]:

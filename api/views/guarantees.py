@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from api.encoding import to_hex
+from api.views.chain import unsigned_tx
 from ledger.model.guarantee import LETTER_FILE, ZERO_WORD, CommitmentLetter, GuaranteeInfo, IssuerInfo, IssuerType
 from ledger.model.guarantee import RegisteredLetter
 from ledger.rules.verify import Check
@@ -18,10 +19,6 @@ from ledger.service.guarantees import (
     SectionChecks,
     SectionClosed,
 )
-
-
-def unsigned_tx(tx: dict[str, Any]) -> dict[str, Any]:
-    return {k: to_hex(v) if isinstance(v, bytes) else v for k, v in tx.items()}
 
 
 def issuer_change(c: IssuerChange) -> dict[str, Any]:

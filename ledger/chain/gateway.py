@@ -8,9 +8,10 @@ dry runs, unsigned transactions for a party to sign itself, and logs decoded int
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
@@ -22,7 +23,13 @@ from web3.types import TxReceipt
 
 from ledger.chain.client import ChainClient
 from ledger.errors import ValidationFailed, abi_type
-from ledger.model.receipt import Mined
+from ledger.model.receipt import Mined, UnsignedTx
+
+
+G = TypeVar("G", bound="Gateway")
+
+# Gateways already made, per client (a client that is dropped takes its gateways with it).
+_MADE: weakref.WeakKeyDictionary[ChainClient, dict[tuple[type, str], Gateway]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,17 @@ class Gateway:
 
     NAME: ClassVar[str]
 
+    @classmethod
+    def of(cls: type[G], client: ChainClient, address: str) -> G:
+        """The gateway of this kind for `address` on `client`, made once per client: building one
+        parses the ABI and hashes every event signature, which the hot paths must not repeat."""
+        made = _MADE.setdefault(client, {})
+        key = (cls, Web3.to_checksum_address(address))
+        gateway = made.get(key)
+        if gateway is None:
+            gateway = made[key] = cls(client, address)
+        return gateway  # type: ignore[return-value]
+
     def __init__(self, client: ChainClient, address: str) -> None:
         self.client = client
         self.address: ChecksumAddress = Web3.to_checksum_address(address)
@@ -97,10 +115,10 @@ class Gateway:
         """The ABI-encoded call `name(*args)`."""
         return bytes(HexBytes(self._contract.encode_abi(name, args=list(args))))
 
-    def prepare(self, sender: str, name: str, *args: Any) -> dict[str, Any]:
+    def prepare(self, sender: str, name: str, *args: Any) -> UnsignedTx:
         """An unsigned transaction calling `name(*args)` for `sender` to sign with its own key."""
-        return self.client.build(Web3.to_checksum_address(sender),
-                                 {"to": self.address, "data": self.calldata(name, *args)})
+        return UnsignedTx.from_built(self.client.build(Web3.to_checksum_address(sender),
+                                                       {"to": self.address, "data": self.calldata(name, *args)}))
 
     def dry_run(self, sender: str, data: bytes) -> None:
         """Execute `data` as `sender` without mining it; raise the contract's error if it reverts."""

@@ -30,7 +30,7 @@ from ledger.model.guarantee import (
     uscc_of_word,
     uscc_word,
 )
-from ledger.model.receipt import Mined
+from ledger.model.receipt import Mined, UnsignedTx
 
 TERMS_FIELDS = ("docHash", "amount", "fee", "rateBps", "start", "end", "form", "termsCommitment",
                 "issuerType", "beneficiaryUscc")
@@ -115,7 +115,7 @@ class GuaranteeBookGateway(Gateway):
         return (application.guarantee_id(), application.tender_id, application.section, application.issuer,
                 application.amount_fen, application.hash())
 
-    def prepare_apply(self, application: Application) -> dict[str, Any]:
+    def prepare_apply(self, application: Application) -> UnsignedTx:
         return self.prepare(application.applicant, "applyFor", *self.apply_args(application))
 
     def apply_for(self, applicant: LocalAccount, application: Application, *, gas: int | None = None) -> Mined:

@@ -7,7 +7,6 @@ unsigned transaction for a party that signs elsewhere.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, ClassVar, TypeVar
@@ -20,7 +19,6 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
 from hexbytes import HexBytes
 
-from ledger.chain.client import ChainClient
 from ledger.chain.contracts import load_artifact
 from ledger.chain.gateway import Gateway
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
@@ -28,27 +26,17 @@ from ledger.crypto.merkle import MerkleTree, verify_proof
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import DeploymentMissing, NodeUnavailable, ValidationFailed, translate
 from ledger.model.credential import Anchor, Batch, ReasonCode, Status, StatusAt
-from ledger.model.receipt import Mined
+from ledger.model.receipt import Mined, UnsignedTx
 from ledger.rules.anchoring import check_batch, check_kind
 
 _UINT64 = 2**64
 _E = TypeVar("_E", bound=IntEnum)
-_GATEWAYS: weakref.WeakKeyDictionary[ChainClient, dict[str, RegistryGateway]] = weakref.WeakKeyDictionary()
 
 
 class RegistryGateway(Gateway):
     """The deployed CredentialRegistry."""
 
     NAME: ClassVar[str] = "CredentialRegistry"
-
-    @classmethod
-    def of(cls, client: ChainClient, address: str) -> RegistryGateway:
-        """The gateway for `address` on `client`, made once (reads on the hot path reuse it)."""
-        by_address = _GATEWAYS.setdefault(client, {})
-        gateway = by_address.get(address)
-        if gateway is None:
-            gateway = by_address[address] = cls(client, address)
-        return gateway
 
     # ------------------------------------------------------------------ issuers
     def authorise_issuer(self, admin: LocalAccount, issuer: str, kind: Kind) -> Mined:
@@ -78,7 +66,7 @@ class RegistryGateway(Gateway):
         no estimate is run."""
         return self._send(issuer, "anchor", _word(root, "root"), check_kind(kind), gas=gas)
 
-    def prepare_anchor(self, issuer_address: str, root: bytes, kind: Kind) -> dict[str, Any]:
+    def prepare_anchor(self, issuer_address: str, root: bytes, kind: Kind) -> UnsignedTx:
         """An unsigned transaction anchoring `root` from `issuer_address`, to be signed elsewhere.
 
         Gas is estimated against the current state, so an issuer lacking `kind` or a root anchored

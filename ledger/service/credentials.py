@@ -30,7 +30,7 @@ from ledger.model.credential import (
     StatusChange,
     StoredCredential,
 )
-from ledger.model.receipt import Mined
+from ledger.model.receipt import Mined, UnsignedTx
 from ledger.rules.anchoring import check_batch
 from ledger.rules.verify import RegistryReads, VerificationReport, verify
 from ledger.service.ports import CredentialLookup
@@ -54,7 +54,7 @@ class RegistryChain(RegistryReads, Protocol):
 
     def now(self) -> int: ...
 
-    def prepare_anchor(self, issuer_address: str, root: bytes, kind: Kind) -> dict[str, Any]: ...
+    def prepare_anchor(self, issuer_address: str, root: bytes, kind: Kind) -> UnsignedTx: ...
 
 
 class CredentialFiles(CredentialLookup, Protocol):
@@ -64,7 +64,7 @@ class CredentialFiles(CredentialLookup, Protocol):
         """Which of `credential_ids` are anchored credentials the store holds."""
         ...
 
-    def file_batch(self, root: bytes, documents: Sequence[SealedCredential]) -> None:
+    def file_batch(self, root: bytes, ids: Sequence[bytes], documents: Sequence[SealedCredential]) -> None:
         """File the holder's sealed copies and the batch's ids under `root` (before the anchor)."""
         ...
 
@@ -87,7 +87,7 @@ class PreparedAnchor:
 
     root: bytes
     kind: Kind
-    tx: dict[str, Any]
+    tx: UnsignedTx
 
 
 # ---------------------------------------------------------------------- parsing what parties upload
@@ -157,7 +157,7 @@ class CredentialService:
                     "AlreadyAnchored", {"credential_id": first},
                     f"{len(known)} of these credentials are anchored already (e.g. {first})",
                 )
-            self.files.file_batch(tree.root, documents)
+            self.files.file_batch(tree.root, ids, documents)
             mined = self.registry.relay(relayed)
             self.files.catch_up()
         # check_batch returned the ids in document order (duplicates are refused there)

@@ -57,7 +57,7 @@ from ledger.model.guarantee import (
     uscc_of_word,
 )
 from ledger.model.credential import Batch
-from ledger.model.receipt import Mined
+from ledger.model.receipt import Mined, UnsignedTx
 from ledger.model.tender import BidState, Tender
 from ledger.rules import guarantee as rules
 from ledger.rules.credit import CreditStanding
@@ -375,7 +375,7 @@ class IssuerChange:
 @dataclass(frozen=True)
 class ApplicationTemplate:
     application: Application
-    tx: dict[str, Any]
+    tx: UnsignedTx
     credit: CreditStanding
     red_discount: Decimal
 
@@ -569,7 +569,7 @@ class GuaranteeService:
         profiles = self.records.profiles()
         return [IssuerInfo(issuer, self._types(issuer), profiles.get(issuer)) for issuer in self.book.ever_authorised()]
 
-    def prepare(self, *, sender: str, function: str, args: Sequence[Any]) -> dict[str, Any]:
+    def prepare(self, *, sender: str, function: str, args: Sequence[Any]) -> UnsignedTx:
         """An unsigned GuaranteeBook transaction for `sender` to sign (gas estimated: one that would
         revert is refused here with the contract's error)."""
         if function not in PREPARABLE:

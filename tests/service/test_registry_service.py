@@ -91,8 +91,8 @@ def test_an_unsigned_anchor_transaction_signed_elsewhere_anchors_the_root(ledger
     tx = ledger.gw.prepare_anchor(
         issuer_address=ledger.issuer.address, root=root, kind=Kind.QUALIFICATION
     )
-    assert tx["from"] == ledger.issuer.address and tx["to"] == ledger.registry.address
-    raw = bytes(ledger.issuer.sign_transaction(tx).raw_transaction)
+    assert tx.sender == ledger.issuer.address and tx.to == ledger.registry.address
+    raw = bytes(ledger.issuer.sign_transaction(tx.for_signing()).raw_transaction)
     receipt = ledger.client.send_raw(raw)
     anchor = ledger.gw.anchor_of(root=root)
     assert anchor is not None and anchor.issuer == ledger.issuer.address
