@@ -189,13 +189,13 @@ def _anchored_credentials(session: Session, key: str, ev: ChainEvent, args: dict
         return []
     ids = [bytes(HexBytes(h)) for h in json.loads(batch.content)]
     filed = documents.get_many(session, chain_key=key, kind=SEALED, keys=["0x" + cid.hex() for cid in ids])
-    sealed: list[SealedCredential] = []
+    sealed: list[tuple[SealedCredential, str]] = []  # the document, and its JSON as filed
     for cid in ids:
         doc = filed.get("0x" + cid.hex())
         parsed = None if doc is None else _parsed(doc.content)
-        if parsed is None or parsed[1] != cid:
+        if doc is None or parsed is None or parsed[1] != cid:
             return []
-        sealed.append(parsed[0])
+        sealed.append((parsed[0], doc.content.decode()))
     tree = MerkleTree.build(ids)
     if "0x" + tree.root.hex() != args["root"]:
         return []
@@ -205,10 +205,10 @@ def _anchored_credentials(session: Session, key: str, ev: ChainEvent, args: dict
             chain_key=key, credential_id="0x" + cid.hex(), root=args["root"], kind=args["kind"],
             issuer=args["issuer"], subject=str(item.document.subject),
             signing_address=getattr(item.document, "signing_address", None),
-            proof=json.dumps(["0x" + p.hex() for p in tree.proof(cid)]), sealed=item.to_json(),
+            proof=json.dumps(["0x" + p.hex() for p in tree.proof(cid)]), sealed=text,
             tx_hash=ev.tx_hash, block_number=ev.block_number, anchored_at=ev.block_time,
         )
-        for cid, item in zip(ids, sealed, strict=True)
+        for cid, (item, text) in zip(ids, sealed, strict=True)
         if "0x" + cid.hex() not in earlier
     ]
 
