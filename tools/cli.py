@@ -95,6 +95,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rebuild_store(args: argparse.Namespace) -> int:
+    from api.db.journal import NOT_PROJECTED, Store
+    from ledger.config import Settings
+    from ledger.runtime import open_runtime
+
+    with open_runtime(Settings()) as rt:
+        store = Store(rt)
+        before = store.row_counts()
+        replayed = store.rebuild()
+        after = store.row_counts()
+    tables = sorted(t for t in after if t not in NOT_PROJECTED)
+    if args.json:
+        print(json.dumps({"events_replayed": replayed,
+                          "tables": {t: {"rows_before": before.get(t, 0), "rows_after": after[t]} for t in tables}},
+                         sort_keys=True))
+        return EXIT_OK
+    print(f"rebuilt the store from the chain: {replayed:,} events replayed")
+    width = max(len(t) for t in tables)
+    print(f"  {'table':<{width}}  {'before':>9}  {'after':>9}")
+    for t in tables:
+        changed = "  (changed)" if before.get(t, 0) != after[t] else ""
+        print(f"  {t:<{width}}  {before.get(t, 0):>9,}  {after[t]:>9,}{changed}")
+    kept = ", ".join(sorted(NOT_PROJECTED))
+    print(f"  kept as they were: {kept} (uploaded documents and the signed-request replay memory)")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from tools import demo
 
@@ -132,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="default 8000 (TL_PORT)")
     p.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "rebuild-store",
+        help="drop every row the chain can give back and replay the chain (the service must be stopped)",
+    )
+    p.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    p.set_defaults(func=cmd_rebuild_store)
 
     p = sub.add_parser(
         "demo", help="a synthetic deployment end to end on a new ledger (never an existing one)"

@@ -18,7 +18,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from sqlmodel import Session, SQLModel, col, create_engine, func, select
 
 from api.db import credentials as credentials_db
 from api.db import tenders as tenders_db
@@ -168,6 +168,14 @@ class Store:
             session.commit()
         self._block_times.clear()
         return self.reconcile()
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table of this store (every chain's), by table name."""
+        counts: dict[str, int] = {}
+        with self.session() as session:
+            for table in SQLModel.metadata.sorted_tables:
+                counts[table.name] = int(session.exec(select(func.count()).select_from(table)).one())
+        return counts
 
     def events(self, name: str | None = None) -> list[ChainEvent]:
         with self.session() as session:
