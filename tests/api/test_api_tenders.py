@@ -5,10 +5,10 @@ the visibility of what each bidder used (own only → centre after opening → p
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,150 +16,83 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_utils import keccak
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.db.events import ChainEvent
 from api.db.tenders import SqlTenderRecords, project_tender_book
 from api.views.tenders import opened_bid
 from ledger.crypto.bids import seal_bid, sign_bid
-from ledger.config import Settings
-from ledger.documents import Kind, SealedCredential
 from ledger.model.tender import BidEligibility, Outcome
 from ledger.rules.verify import Check, CheckStatus
-from ledger.runtime import Runtime
-from ledger.crypto.sealing import BidPackage, OpeningKey
-from ledger.crypto.shares import share_hash, split
+from ledger.crypto.sealing import BidPackage
 from ledger.tenders import TenderParams
-from ledger.uscc import generate_uscc
-from tests.api_actor import Actor
-from tests.tender_fixtures import tender_params
-from tests.documents_helpers import make_document
-
-FUNDS = 10**21
-KINDS = (Kind.IDENTITY, Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL)
+from tests.scenes import KINDS, Firm, Scene, Tender, tender_params
 
 
-class Scene:
-    def __init__(self, http: TestClient, rt: Runtime, guarantee: str = "0") -> None:
-        import random
+@dataclass
+class Bidders:
+    """Three firms holding what the section asks for, and a fourth whose key no identity names."""
 
-        self.http, self.rt = http, rt
-        self.centre = Actor.of(http, rt.operator)
-        issuer = Account.create()
-        rt.client.fund(rt.operator, issuer.address, FUNDS)
-        for kind in KINDS:
-            r = self.centre.post("/issuers", {"signed_tx": self.centre.prepare("authoriseIssuer", issuer.address, int(kind))})
-            assert r.status_code == 200, r.text
-        self.issuer = Actor.of(http, issuer)
-        now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)
-        rng = random.Random(3)
-        self.firms: list[tuple[Actor, str, list[str]]] = []
-        for n in range(4):
-            account, uscc = Account.create(), generate_uscc(rng)
-            window = {"valid_from": now - timedelta(days=400), "valid_until": now + timedelta(days=900)}
-            docs = {
-                Kind.IDENTITY: make_document(Kind.IDENTITY, issuer=issuer.address, subject=uscc, n=n,
-                                             signing_address=account.address, **window),
-                Kind.QUALIFICATION: make_document(Kind.QUALIFICATION, issuer=issuer.address, subject=uscc, n=n,
-                                                  APT_NAME="市政公用工程施工总承包一级", grade="一级",
-                                                  APT_EDATE="2030-12-31", **window),
-                Kind.PERFORMANCE: make_document(Kind.PERFORMANCE, issuer=issuer.address, subject=uscc, n=n,
-                                                contract_amount_wan="900",
-                                                EDATE=(now - timedelta(days=100)).date().isoformat(), **window),
-                Kind.PERSONNEL: make_document(Kind.PERSONNEL, issuer=issuer.address, subject=uscc, n=n,
-                                              registration_type="一级注册建造师", specialty="市政公用工程",
-                                              registered_employer_uscc=uscc, expiry_date="2030-01-01", **window),
-            }
-            ticks = []
-            for kind, doc in docs.items():
-                if n == 3 and kind is Kind.IDENTITY:
-                    continue  # the fourth firm's key is bound to no firm
-                r = self.issuer.anchor([SealedCredential.seal(doc)])
-                assert r.status_code == 201, r.text
-                if kind is not Kind.IDENTITY:
-                    ticks.append(r.json()["credentials"][0]["credential_id"])
-            self.firms.append((Actor.of(http, account), uscc, ticks))
-        self.officers = [Account.create() for _ in range(5)]
-        for o in self.officers:
-            rt.client.fund(rt.operator, o.address, FUNDS)
-        # The centre's client makes and splits the opening key; the service never sees it.
-        key = OpeningKey.generate()
-        self.shares = dict(zip([o.address for o in self.officers], split(key.private, 3, 5), strict=True))
-        # No bid guarantee: the e-guarantee flow has its own tests (test_api_guarantees.py).
-        params = tender_params(guarantee=guarantee, issued_at=now.isoformat(),
-                               deadline=(now + timedelta(days=21)).isoformat())
-        self.params = TenderParams.model_validate(params)
-        r = self.centre.post("/tenders", {
-            "params": params, "document_b64": base64.b64encode(b"%PDF tender").decode(),
-            "opening_public_key": "0x" + key.public.hex(),
-            "share_hashes": ["0x" + share_hash(s).hex() for s in self.shares.values()],
-            "officers": [o.address for o in self.officers], "threshold": 3,
-        })
-        assert r.status_code == 201, r.text
-        self.tender = r.json()
-        self.tid = self.tender["tender_id"]
+    bound: list[Firm]
+    unbound: Firm
 
-    def bid(self, actor: Actor, ticks: list[str], price: str = "11000000", expiry: int | None = None) -> Any:
-        package = BidPackage.create(
-            price=price, files={"bid.pdf": {"sha256": hashlib.sha256(b"x").hexdigest(),
-                                            "content": base64.b64encode(b"x").decode()}},
-            credential_ids=ticks, salt="0x" + os.urandom(32).hex(),
-        )
-        sealed = seal_bid(
-            chain_id=self.tender["chain_id"], book_address=self.tender["tender_book"],
-            tender_id=bytes.fromhex(self.tid[2:]), section=0, bidder=actor.account.address,
-            opening_public=bytes.fromhex(self.tender["opening_public_key"][2:]), package=package,
-        )
-        nonce = self.http.get(f"/tenders/{self.tid}/nonces/{actor.account.address}").json()["nonce"]
-        auth = sign_bid(bidder=actor.account, chain_id=self.tender["chain_id"],
-                                book_address=self.tender["tender_book"], sealed=sealed, nonce=nonce,
-                                expiry=expiry or self.tender["deadline"])
-        return actor.post(f"/tenders/{self.tid}/sections/0/bids", {
-            "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
-            "nonce": nonce, "expiry": auth["expiry"], "signature": "0x" + auth["signature"].hex(),
-        })
+
+def _bidders(scene: Scene) -> Bidders:
+    issuer = scene.issuer(*KINDS)
+    bound = [scene.firm(issuer) for _ in range(3)]
+    return Bidders(bound, scene.firm(issuer, bound=False))
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
+    """One service for the module: each test publishes its own tender in it."""
+    with Scene.served(tmp_path_factory.mktemp("tenders")) as scene:
+        yield scene
+
+
+@pytest.fixture(scope="module")
+def firms(scene: Scene) -> Bidders:
+    return _bidders(scene)
 
 
 @pytest.fixture
-def scene(tmp_path: Path) -> Iterator[Scene]:
-    app = create_app(Settings(data_dir=tmp_path / "data"))
-    with TestClient(app) as http:
-        yield Scene(http, app.state.runtime)
+def tender(scene: Scene) -> Tender:
+    return scene.tender()
 
 
-def test_a_tender_is_published_with_its_parameters_fixed(scene: Scene) -> None:
-    t = scene.http.get(f"/tenders/{scene.tid}").json()
-    assert t["params"]["project_code"] == "E3203010319005778"
+def _mine(firm: Firm, tender: Tender) -> Any:
+    path = f"/tenders/{tender.tid}/sections/0/bids/mine"
+    return firm.actor.http.get(path, headers=firm.actor.headers("GET", path, b""))
+
+
+def test_a_tender_is_published_with_its_parameters_fixed(scene: Scene, tender: Tender) -> None:
+    t = scene.http.get(f"/tenders/{tender.tid}").json()
+    assert t["params"]["project_code"] == tender.params["project_code"]
+    assert t["params"]["project_code"].startswith("E3203010319005778")
     assert t["threshold"] == 3 and len(t["officers"]) == 5
 
 
-def test_a_bid_from_a_key_bound_to_no_firm_is_refused(scene: Scene) -> None:
-    actor, _, ticks = scene.firms[3]
-    r = scene.bid(actor, ticks)
+def test_a_bid_from_a_key_bound_to_no_firm_is_refused(scene: Scene, firms: Bidders, tender: Tender) -> None:
+    r = scene.bid(firms.unbound, tender)
     assert r.status_code == 403 and "identity credential" in r.json()["message"]
 
 
-def test_bids_open_after_three_shares_and_usage_becomes_public_after_evaluation(scene: Scene) -> None:
-    for actor, _, ticks in scene.firms[:3]:
-        r = scene.bid(actor, ticks)
+def test_bids_open_after_three_shares_and_usage_becomes_public_after_evaluation(
+    scene: Scene, firms: Bidders, tender: Tender
+) -> None:
+    for firm in firms.bound:
+        r = scene.bid(firm, tender)
         assert r.status_code == 201, r.text
-    mine = scene.firms[0][0]
-    own = mine.http.get(f"/tenders/{scene.tid}/sections/0/bids/mine",
-                        headers=mine.headers("GET", f"/tenders/{scene.tid}/sections/0/bids/mine", b""))
+    mine = firms.bound[0]
+    own = _mine(mine, tender)
     assert own.status_code == 200 and own.json()["version"] == 1
-    early = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {})
+    early = scene.open(tender, 0)
     assert early.status_code in (409, 422)  # no shares released yet
-    scene.rt.client.increase_time(22 * 86400)
+    scene.after_deadline(tender)
     # signed to be relayable for longer than the deadline, so it is the deadline that refuses it
-    late = scene.bid(scene.firms[0][0], scene.firms[0][2], expiry=scene.tender["deadline"] + 30 * 86400)
+    late = scene.bid(mine, tender, expiry=tender.deadline + 30 * 86400)
     assert late.status_code == 409 and late.json()["contract_error"] == "LateBid"
-    for officer in scene.officers[:3]:
-        actor = Actor.of(scene.http, officer)
-        tx = actor.prepare_on("TenderBook", "releaseShare", scene.tid, "0x" + scene.shares[officer.address].to_bytes().hex())
-        r = actor.post(f"/tenders/{scene.tid}/shares", {"signed_tx": tx})
-        assert r.status_code == 200, r.text
-    opened = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {})
+    scene.release(tender)
+    opened = scene.open(tender, 0)
     assert opened.status_code == 200, opened.text
     body = opened.json()
     assert body["status"] == "CLOSED" and body["valid_bids"] == 3
@@ -167,113 +100,103 @@ def test_bids_open_after_three_shares_and_usage_becomes_public_after_evaluation(
     guarantee = [c for c in body["bids"][0]["eligibility"]["checks"] if c["name"] == "guarantee"]
     assert guarantee == [{"name": "guarantee", "status": "NOT_CHECKED",
                           "reason": "no guarantee required (the section's bid guarantee is 0)"}]
-    path = f"/tenders/{scene.tid}/sections/0/results"
+    path = f"/tenders/{tender.tid}/sections/0/results"
     assert scene.http.get(path).status_code == 403  # not public before evaluation
-    own_view = mine.http.get(path, headers=mine.headers("GET", path, b"")).json()
-    assert [b["bidder"] for b in own_view["bids"]] == [mine.account.address]
-    r = scene.centre.post(f"/tenders/{scene.tid}/sections/0/evaluation", {"report_b64": base64.b64encode(b"report").decode()})
+    own_view = scene.get(mine.actor, path).json()
+    assert [b["bidder"] for b in own_view["bids"]] == [mine.address]
+    r = scene.centre.post(f"/tenders/{tender.tid}/sections/0/evaluation", {"report_b64": base64.b64encode(b"report").decode()})
     assert r.status_code == 200, r.text
     public = scene.http.get(path).json()
     assert public["public"] is True and len(public["bids"]) == 3
-    assert {c for b in public["bids"] for c in b["credential_ids"]} == {c for _, _, t in scene.firms[:3] for c in t}
+    assert {c for b in public["bids"] for c in b["credential_ids"]} == {c for f in firms.bound for c in f.ticks}
 
 
-def test_a_wrong_share_is_refused_and_nothing_is_recorded(scene: Scene) -> None:
-    for actor, _, ticks in scene.firms[:3]:
-        assert scene.bid(actor, ticks).status_code == 201
-    scene.rt.client.increase_time(22 * 86400)
-    officer = scene.officers[0]
-    wrong = scene.shares[scene.officers[1].address]
+def test_a_wrong_share_is_refused_and_nothing_is_recorded(scene: Scene, firms: Bidders, tender: Tender) -> None:
+    for firm in firms.bound:
+        assert scene.bid(firm, tender).status_code == 201
+    scene.after_deadline(tender)
+    officer = tender.officers[0]
+    wrong = tender.shares[tender.officers[1].address]
     before = scene.rt.client.block_number()
     r = scene.http.post("/tx/prepare", json={"sender": officer.address, "contract": "TenderBook",
-                                             "function": "releaseShare", "args": [scene.tid, "0x" + wrong.to_bytes().hex()]})
+                                             "function": "releaseShare", "args": [tender.tid, "0x" + wrong.to_bytes().hex()]})
     assert r.status_code == 409 and r.json()["contract_error"] == "WrongShare"
     assert scene.rt.client.block_number() == before
 
 
-def test_a_bid_for_an_unknown_section_or_tender_is_404(scene: Scene) -> None:
-    actor, _, ticks = scene.firms[0]
-    r = actor.post(f"/tenders/{scene.tid}/sections/7/bids", {
+def test_a_bid_for_an_unknown_section_or_tender_is_404(firms: Bidders, tender: Tender) -> None:
+    actor = firms.bound[0].actor
+    r = actor.post(f"/tenders/{tender.tid}/sections/7/bids", {
         "envelope_b64": base64.b64encode(b"x").decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
-        "expiry": scene.tender["deadline"], "signature": "0x" + "22" * 65})
+        "expiry": tender.deadline, "signature": "0x" + "22" * 65})
     assert r.status_code == 404 and "sections 0..0" in r.json()["message"]
     r = actor.post("/tenders/0x" + "33" * 32 + "/sections/0/bids", {
         "envelope_b64": base64.b64encode(b"x").decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
-        "expiry": scene.tender["deadline"], "signature": "0x" + "22" * 65})
+        "expiry": tender.deadline, "signature": "0x" + "22" * 65})
     assert r.status_code == 404
 
 
-def test_a_bid_signed_by_another_key_is_refused_and_nothing_is_stored(scene: Scene) -> None:
-    actor, _, ticks = scene.firms[0]
-    other = scene.firms[1][0]
-    package = BidPackage.create(price="1", credential_ids=ticks, salt="0x" + os.urandom(32).hex())
+def test_a_bid_signed_by_another_key_is_refused_and_nothing_is_stored(scene: Scene, firms: Bidders, tender: Tender) -> None:
+    firm, other = firms.bound[0], firms.bound[1]
+    package = BidPackage.create(price="1", credential_ids=firm.ticks, salt="0x" + os.urandom(32).hex())
     sealed = seal_bid(
-        chain_id=scene.tender["chain_id"], book_address=scene.tender["tender_book"],
-        tender_id=bytes.fromhex(scene.tid[2:]), section=0, bidder=actor.account.address,
-        opening_public=bytes.fromhex(scene.tender["opening_public_key"][2:]), package=package)
-    forged = sign_bid(bidder=other.account, chain_id=scene.tender["chain_id"],
-                              book_address=scene.tender["tender_book"], sealed=sealed, nonce=0,
-                              expiry=scene.tender["deadline"])
+        chain_id=tender.view["chain_id"], book_address=tender.view["tender_book"],
+        tender_id=bytes.fromhex(tender.tid[2:]), section=0, bidder=firm.address,
+        opening_public=bytes.fromhex(tender.view["opening_public_key"][2:]), package=package)
+    nonce = scene.http.get(f"/tenders/{tender.tid}/nonces/{firm.address}").json()["nonce"]
+    forged = sign_bid(bidder=other.account, chain_id=tender.view["chain_id"],
+                      book_address=tender.view["tender_book"], sealed=sealed, nonce=nonce,
+                      expiry=tender.deadline)
     before = scene.rt.client.block_number()
-    r = actor.post(f"/tenders/{scene.tid}/sections/0/bids", {
+    r = firm.actor.post(f"/tenders/{tender.tid}/sections/0/bids", {
         "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
-        "nonce": 0, "expiry": forged["expiry"], "signature": "0x" + forged["signature"].hex()})
+        "nonce": nonce, "expiry": forged["expiry"], "signature": "0x" + forged["signature"].hex()})
     assert r.status_code == 403 and r.json()["contract_error"] == "BadSignature"
     assert scene.rt.client.block_number() == before
-    own = actor.http.get(f"/tenders/{scene.tid}/sections/0/bids/mine",
-                         headers=actor.headers("GET", f"/tenders/{scene.tid}/sections/0/bids/mine", b""))
-    assert own.status_code == 404
+    assert _mine(firm, tender).status_code == 404
 
 
 @pytest.mark.parametrize("content", [b"", b"price=11000000, plain text bid " * 4])
-def test_an_unencrypted_or_empty_bid_is_refused(scene: Scene, content: bytes) -> None:
-    actor, _, _ = scene.firms[0]
-    r = actor.post(f"/tenders/{scene.tid}/sections/0/bids", {
+def test_an_unencrypted_or_empty_bid_is_refused(firms: Bidders, tender: Tender, content: bytes) -> None:
+    r = firms.bound[0].actor.post(f"/tenders/{tender.tid}/sections/0/bids", {
         "envelope_b64": base64.b64encode(content).decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
-        "expiry": scene.tender["deadline"], "signature": "0x" + "22" * 65})
+        "expiry": tender.deadline, "signature": "0x" + "22" * 65})
     assert r.status_code == 422 and "unencrypted bids are refused" in r.json()["message"]
 
 
-def test_an_amendment_is_a_new_visible_version_with_its_reason(scene: Scene) -> None:
-    params = dict(scene.tender["params"])
-    deadline = datetime.fromtimestamp(scene.tender["deadline"], UTC) + timedelta(days=7)
+def test_an_amendment_is_a_new_visible_version_with_its_reason(scene: Scene, tender: Tender) -> None:
+    params = tender.params
+    deadline = datetime.fromtimestamp(tender.deadline, UTC) + timedelta(days=7)
     params["deadline"] = deadline.isoformat()
-    r = scene.centre.post(f"/tenders/{scene.tid}/amendments", {
+    r = scene.centre.post(f"/tenders/{tender.tid}/amendments", {
         "params": params, "document_b64": base64.b64encode(b"%PDF amended").decode(),
         "reason": "答疑澄清：延长投标截止时间"})
     assert r.status_code == 200, r.text
     assert r.json()["version"] == 2 and r.json()["deadline"] == int(deadline.timestamp())
-    history = scene.http.get(f"/tenders/{scene.tid}/versions").json()
+    history = scene.http.get(f"/tenders/{tender.tid}/versions").json()
     assert [(v["version"], v["reason"]) for v in history] == [(1, "published"), (2, "答疑澄清：延长投标截止时间")]
     changed = scene.http.get("/events").json()
     assert any(e["event"] == "TenderAmended" for e in changed)
 
 
-def test_only_a_centre_may_publish_or_amend(scene: Scene) -> None:
-    actor = scene.firms[0][0]
-    r = actor.post(f"/tenders/{scene.tid}/amendments", {
-        "params": scene.tender["params"], "document_b64": "", "reason": "x"})
+def test_only_a_centre_may_publish_or_amend(firms: Bidders, tender: Tender) -> None:
+    r = firms.bound[0].actor.post(f"/tenders/{tender.tid}/amendments", {
+        "params": tender.params, "document_b64": "", "reason": "x"})
     assert r.status_code == 403 and r.json()["contract_error"] == "NotCentre"
 
 
-def test_bids_without_the_required_guarantee_are_ineligible_and_the_section_fails(tmp_path: Path) -> None:
-    app = create_app(Settings(data_dir=tmp_path / "data"))
-    with TestClient(app) as http:
-        scene = Scene(http, app.state.runtime, guarantee="200000.00")
-        for actor, _, ticks in scene.firms[:3]:
-            assert scene.bid(actor, ticks).status_code == 201
-        scene.rt.client.increase_time(22 * 86400)
-        for officer in scene.officers[:3]:
-            actor = Actor.of(scene.http, officer)
-            tx = actor.prepare_on("TenderBook", "releaseShare", scene.tid,
-                                  "0x" + scene.shares[officer.address].to_bytes().hex())
-            assert actor.post(f"/tenders/{scene.tid}/shares", {"signed_tx": tx}).status_code == 200
-        body = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {}).json()
-        assert body["status"] == "FAILED" and body["valid_bids"] == 0  # 流标
-        for b in body["bids"]:
-            assert b["outcome"] == "DECRYPTED" and not b["eligible"]
-            g = [c for c in b["eligibility"]["checks"] if c["name"] == "guarantee"]
-            assert g and g[0]["status"] == "INVALID"
+def test_bids_without_the_required_guarantee_are_ineligible_and_the_section_fails(scene: Scene, firms: Bidders) -> None:
+    tender = scene.tender(guarantee="200000.00")
+    for firm in firms.bound:
+        assert scene.bid(firm, tender).status_code == 201
+    scene.after_deadline(tender)
+    scene.release(tender)
+    body = scene.open(tender, 0).json()
+    assert body["status"] == "FAILED" and body["valid_bids"] == 0  # 流标
+    for b in body["bids"]:
+        assert b["outcome"] == "DECRYPTED" and not b["eligible"]
+        g = [c for c in b["eligibility"]["checks"] if c["name"] == "guarantee"]
+        assert g and g[0]["status"] == "INVALID"
 
 
 def _tender_tables(store: Any) -> dict[str, list[dict[str, Any]]]:
@@ -291,37 +214,31 @@ def _tender_tables(store: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_the_tender_tables_rebuild_identically_from_the_chain_and_the_filed_documents(tmp_path: Path) -> None:
-    app = create_app(Settings(data_dir=tmp_path / "data"))
-    with TestClient(app) as http:
-        scene = Scene(http, app.state.runtime)
-        params = dict(scene.tender["params"])
-        params["deadline"] = (datetime.fromtimestamp(scene.tender["deadline"], UTC) + timedelta(days=1)).isoformat()
-        r = scene.centre.post(f"/tenders/{scene.tid}/amendments", {
+    with Scene.served(tmp_path) as scene:  # a service of its own: the test counts every row
+        firms = _bidders(scene).bound
+        tender = scene.tender()
+        params = tender.params
+        params["deadline"] = (datetime.fromtimestamp(tender.deadline, UTC) + timedelta(days=1)).isoformat()
+        r = scene.centre.post(f"/tenders/{tender.tid}/amendments", {
             "params": params, "document_b64": base64.b64encode(b"%PDF amended").decode(), "reason": "答疑澄清"})
         assert r.status_code == 200, r.text
-        scene.tender = scene.http.get(f"/tenders/{scene.tid}").json()
-        for actor, _, ticks in scene.firms[:3]:
-            assert scene.bid(actor, ticks).status_code == 201
-        first = scene.firms[0]
-        assert scene.bid(first[0], first[2], price="10500000").status_code == 201  # replaced
-        third = scene.firms[2][0]
-        scene.rt.client.fund(scene.rt.operator, third.account.address, FUNDS)
-        tx = third.prepare_on("TenderBook", "withdrawBid", scene.tid, 0)
-        r = third.post(f"/tenders/{scene.tid}/sections/0/withdraw", {"signed_tx": tx})
+        tender.view = scene.http.get(f"/tenders/{tender.tid}").json()
+        for firm in firms:
+            assert scene.bid(firm, tender).status_code == 201
+        assert scene.bid(firms[0], tender, price="10500000").status_code == 201  # replaced
+        third = firms[2].actor
+        tx = third.prepare_on("TenderBook", "withdrawBid", tender.tid, 0)
+        r = third.post(f"/tenders/{tender.tid}/sections/0/withdraw", {"signed_tx": tx})
         assert r.status_code == 200, r.text
-        assert scene.bid(third, scene.firms[2][2], price="12000000").status_code == 201  # and bids again
-        scene.rt.client.increase_time(23 * 86400)
-        for officer in scene.officers[:3]:
-            actor = Actor.of(scene.http, officer)
-            tx = actor.prepare_on("TenderBook", "releaseShare", scene.tid,
-                                  "0x" + scene.shares[officer.address].to_bytes().hex())
-            assert actor.post(f"/tenders/{scene.tid}/shares", {"signed_tx": tx}).status_code == 200
-        opened = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {})
+        assert scene.bid(firms[2], tender, price="12000000").status_code == 201  # and bids again
+        scene.after_deadline(tender)
+        scene.release(tender)
+        opened = scene.open(tender, 0)
         assert opened.status_code == 200, opened.text
-        r = scene.centre.post(f"/tenders/{scene.tid}/sections/0/evaluation",
+        r = scene.centre.post(f"/tenders/{tender.tid}/sections/0/evaluation",
                               {"report_b64": base64.b64encode(b"report").decode()})
         assert r.status_code == 200, r.text
-        store = app.state.store
+        store = scene.store
         before = _tender_tables(store)
         assert len(before["TenderVersion"]) == 2 and len(before["BidEnvelope"]) == 5
         assert len(before["OpeningRecord"]) == 3
@@ -332,7 +249,7 @@ def test_the_tender_tables_rebuild_identically_from_the_chain_and_the_filed_docu
         assert [b["committed"] for b in before["BidEnvelope"]].count(True) == 3
         store.rebuild()
         assert _tender_tables(store) == before
-        results = scene.http.get(f"/tenders/{scene.tid}/sections/0/results").json()
+        results = scene.http.get(f"/tenders/{tender.tid}/sections/0/results").json()
         assert sorted(b["price"] for b in results["bids"]) == ["10500000", "11000000", "12000000"]
         assert results["bids"] == opened.json()["bids"]
 

@@ -1,0 +1,471 @@
+"""One scene builder for the suite: the parties, credentials, tenders and bids a test needs, one
+call each, over a running service (its Runtime plus a TestClient, or an httpx client of a served
+API).
+
+    with Scene.served(tmp_path) as scene:
+        issuer = scene.issuer(Kind.QUALIFICATION, Kind.PERFORMANCE)
+        firm = scene.firm(issuer)                  # a key, its identity credential, its credentials
+        tender = scene.tender(guarantee="0")       # published 3-of-5, shares held by the test
+        assert scene.bid(firm, tender).status_code == 201
+        scene.after_deadline(tender)
+        scene.release(tender)
+        scene.open(tender, 0)
+
+Also here: `make_document` (a valid document of every kind), `tender_params` (one realistic
+municipal-works tender) and `Actor` (a party using the HTTP API with its own key).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import random
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from fastapi.testclient import TestClient
+
+from ledger.crypto.bids import seal_bid, sign_bid
+from ledger.crypto.requests import sign_request
+from ledger.crypto.sealing import BidPackage, OpeningKey
+from ledger.crypto.shares import Share, share_hash, split
+from ledger.documents import Document, Kind, SealedCredential, parse_document
+from ledger.model.guarantee import IssuerType
+from ledger.runtime import Runtime
+from ledger.uscc import generate_uscc
+
+FIRM = "91350100M000100Y43"
+CLIENT_FIRM = "91130125MA07WJNA83"
+FUNDS = 10**21
+#: The credentials a firm holds by default: its identity and what a works section asks for.
+KINDS = (Kind.IDENTITY, Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL)
+
+
+# ---------------------------------------------------------------------- documents and parameters
+
+
+def make_document(
+    kind: Kind,
+    *,
+    issuer: str,
+    subject: str = FIRM,
+    n: int = 0,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    **overrides: Any,
+) -> Document:
+    """A valid document of `kind`; `n` varies its values (and which optional fields are set)."""
+    start = valid_from or datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=n)
+    envelope: dict[str, Any] = {
+        "kind": int(kind),
+        "issuer": issuer,
+        "subject": subject,
+        "validFrom": start.isoformat(),
+        "issued_at": (start + timedelta(hours=8, minutes=n)).isoformat(),
+    }
+    until = valid_until if valid_until is not None else start + timedelta(days=5 * 365)
+    if n % 3 != 2 or valid_until is not None:  # every third sample is open-ended
+        envelope["validUntil"] = until.isoformat()
+    claims: dict[Kind, dict[str, Any]] = {
+        Kind.IDENTITY: {
+            "firm_name": f"珠海市第{n}建设工程有限公司",
+            "legal_representative": "张三" if n % 2 else "欧阳·娜娜",
+            "registered_address": f"广东省珠海市香洲区某某路{n + 1}号（东座）",
+            "registration_type": "有限责任公司",
+            "signing_address": "0xAb8483F64d9C6d1EcF9b849Ae677dD3315835cb2",
+        },
+        Kind.QUALIFICATION: {
+            "APT_CERTNO": f"D2610{n:05d}",
+            "APT_NAME": "市政公用工程施工总承包二级",
+            "APT_TYPE_NAME": "建筑业企业资质",
+            "APT_CODE": "D261",
+            "grade": ["特级", "一级", "二级", "甲级"][n % 4],
+            "issue_date": "2024-01-01",
+            "APT_EDATE": f"{2028 + n % 3}-12-31",
+            "APT_GRANT_UNIT": "广东省住房和城乡建设厅",
+        },
+        Kind.PERSONNEL: {
+            "person_name": "李四" if n % 2 else "𠀋太郎",  # a character outside the BMP
+            "registration_type": "一级注册建造师",
+            "REG_CERTNO": f"粤14420122{n:08d}",
+            "specialty": "市政公用工程",
+            "expiry_date": "2027-06-30",
+            "registered_employer_uscc": subject,
+            **(
+                {"id_number": "44040019800101123X", "seal_no": f"粤1442{n:06d}"}
+                if n % 2 == 0
+                else {}
+            ),
+        },
+        Kind.PERFORMANCE: {
+            "PRJNUM": f"44040221010101{n:02d}",
+            "project_name": f"珠海市某道路改造工程（第{n}标段）",
+            "client_name": "珠海市某某建设单位",
+            "client_uscc": CLIENT_FIRM,
+            "contract_no": f"HT-2021-{n:03d}",
+            "contract_amount_wan": f"{1234 + n}.56",
+            "EDATE": "2022-12-20",
+            **({"TENDERNUM": f"44040221-BJ-{n:03d}", "investment_wan": "1500"} if n % 2 else {}),
+            **({"building_area_m2": "12345.678901"} if n % 3 == 0 else {}),
+        },
+        Kind.AWARD: {
+            "award_name": "鲁班奖" if n % 2 else "“詹天佑奖”",
+            "level": ["国家级", "省级", "市级"][n % 3],
+            "issuing_body": "中国建筑业协会",
+            "certificate_no": f"LB-2023-{n:04d}",
+            "award_date": "2023-11-15",
+            **({"PRJNUM": "4404022101010101"} if n % 2 == 0 else {}),
+        },
+        Kind.CREDIT: {
+            "record_no": f"XY-2024-{n:04d}",
+            "record_type": ["bad", "good", "blacklist", "redlist", "joint-punishment"][n % 5],
+            "decision": "因串通投标记不良行为一次\n（见附件）",
+            "deciding_body": "珠海市住房和城乡建设局",
+            "decision_document_no": f"珠建罚〔2024〕{n + 7}号",
+            "listed_date": "2024-01-01",
+            **({"removal_date": "2025-01-01"} if n % 2 == 0 else {}),
+        },
+        Kind.CONTRACT_PERFORMANCE: {
+            "PRJNUM": f"44040221010101{n:02d}",
+            "project_name": "珠海市某道路改造工程",
+            "section_code": f"E32030103190057780010{n:02d}",
+            "TENDERNUM": "4404022101010101-BJ-001",
+            "client_name": "珠海市某某建设单位",
+            "client_uscc": CLIENT_FIRM,
+            "contract_no": "HT-2021-001",
+            "contract_amount_wan": "0.01",
+            "rating": ["优秀", "良好", "合格", "不合格"][n % 4],
+            "EDATE": "2022-12-20",
+            **({"award_id": "0x" + f"{n:02x}" * 32, "score": "95.5"} if n % 2 == 0 else {}),
+        },
+    }
+    return parse_document({**envelope, **claims[kind], **overrides})
+
+
+def tender_params(*, guarantee: str = "200000.00", **overrides: Any) -> dict[str, Any]:
+    """The tender's parameters; `guarantee` is section 0's bid guarantee in 元 ("0": none required)."""
+    issued = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    params: dict[str, Any] = {
+        "project_code": "E3203010319005778",
+        "title": "珠海市香洲区市政道路改造工程",
+        "tenderer": "珠海市香洲区住房和城乡建设局",
+        "tenderer_uscc": "91350100M000100Y43",
+        "sections": [
+            {
+                "code": "E3203010319005778001001",
+                "name": "一标段",
+                "estimated_price": "12000000.00",
+                "bid_guarantee": guarantee,
+                "qualification": [
+                    {"category": "建筑业企业资质", "name_contains": "市政公用工程", "min_grade": "二级"}
+                ],
+                "performance": {"count": 1, "min_amount_wan": "500", "within_years": 5},
+                "personnel": [{"registration_type": "一级注册建造师", "specialty": "市政", "count": 1}],
+            }
+        ],
+        "issued_at": issued.isoformat(),
+        "deadline": (issued + timedelta(days=21)).isoformat(),
+        "bid_validity_days": 90,
+        "evaluation_method": "定性评审",
+        "shortlist_size": 3,
+        "selection": {"method": "直接票决", "committee_size": 7},
+    }
+    params.update(overrides)
+    return params
+
+
+# ---------------------------------------------------------------------- parties
+
+
+@dataclass
+class Actor:
+    """A party using the HTTP API the way a real client would: its own key signs its transactions
+    (prepared by the service, checked by the party) and every write request (EIP-712 headers)."""
+
+    http: TestClient
+    account: LocalAccount
+    chain_id: int
+    registry: str
+
+    @classmethod
+    def of(cls, http: TestClient, account: LocalAccount) -> Actor:
+        chain = http.get("/chain").json()
+        return cls(http, account, chain["chain_id"], chain["contracts"]["CredentialRegistry"])
+
+    def headers(self, method: str, path: str, body: bytes, **kw: Any) -> dict[str, str]:
+        return sign_request(
+            self.account, chain_id=self.chain_id, contract=self.registry, method=method,
+            path=path, body=body, **kw,
+        )
+
+    def post(self, path: str, payload: dict[str, Any], *, signed: bool = True, **kw: Any) -> Any:
+        body = json.dumps(payload).encode()
+        headers = {"content-type": "application/json"}
+        if signed:
+            headers |= self.headers("POST", path, body, **kw)
+        return self.http.post(path, content=body, headers=headers)
+
+    def sign_tx(self, tx: dict[str, Any]) -> str:
+        tx = dict(tx)
+        tx.pop("from", None)
+        for k in ("to",):
+            tx[k] = tx[k]
+        if isinstance(tx.get("data"), str):
+            tx["data"] = bytes.fromhex(tx["data"][2:])
+        return "0x" + bytes(self.account.sign_transaction(tx).raw_transaction).hex()
+
+    def prepare(self, function: str, *args: Any) -> str:
+        r = self.http.post("/tx/prepare", json={"sender": self.account.address, "function": function, "args": list(args)})
+        assert r.status_code == 200, r.text
+        return self.sign_tx(r.json()["tx"])
+
+    def prepare_on(self, contract: str, function: str, *args: Any) -> str:
+        r = self.http.post("/tx/prepare", json={"sender": self.account.address, "contract": contract,
+                                                "function": function, "args": list(args)})
+        assert r.status_code == 200, r.text
+        return self.sign_tx(r.json()["tx"])
+
+    def anchor(self, sealed: list[Any]) -> Any:
+        docs = [s.to_dict() for s in sealed]
+        prep = self.http.post("/credentials/prepare-anchor", json={"documents": docs, "sender": self.account.address})
+        assert prep.status_code == 200, prep.text
+        return self.post("/credentials", {"documents": docs, "signed_tx": self.sign_tx(prep.json()["tx"])})
+
+
+@dataclass
+class Firm:
+    """A bidding firm: its key (an Actor), its USCC, and the ids of its anchored credentials."""
+
+    actor: Actor
+    uscc: str
+    ids: dict[Kind, str] = field(default_factory=dict)
+    identity: SealedCredential | None = None
+
+    @property
+    def account(self) -> LocalAccount:
+        return self.actor.account
+
+    @property
+    def address(self) -> str:
+        return str(self.actor.account.address)
+
+    @property
+    def ticks(self) -> list[str]:
+        """The credentials a bid ticks: every one but the identity."""
+        return [cid for kind, cid in self.ids.items() if kind is not Kind.IDENTITY]
+
+
+@dataclass
+class Tender:
+    """A published tender: the service's view of it, and what the centre's client kept (the
+    opening key, its shares by officer, the officers' accounts)."""
+
+    view: dict[str, Any]
+    key: OpeningKey
+    shares: dict[str, Share]
+    officers: list[LocalAccount]
+
+    @property
+    def tid(self) -> str:
+        return str(self.view["tender_id"])
+
+    @property
+    def deadline(self) -> int:
+        return int(self.view["deadline"])
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.view["params"])
+
+
+# ---------------------------------------------------------------------- the scene
+
+
+class Scene:
+    """A running service (its Runtime and an HTTP client) and builders of what tests need in it.
+    The operator is the centre and every contract's admin."""
+
+    def __init__(self, http: Any, rt: Runtime, *, seed: int = 3) -> None:
+        self.http, self.rt = http, rt
+        self.centre = Actor.of(http, rt.operator)
+        self.rng = random.Random(seed)
+        self.serial = 0  # varies each firm's documents
+        self.tenders = 0  # varies each tender's project code (a tender's id is its code's hash)
+
+    @classmethod
+    @contextmanager
+    def served(cls, data_dir: Path, *, database_url: str | None = None, seed: int = 3) -> Iterator[Scene]:
+        """The service on the embedded chain in `data_dir` (store on SQLite unless `database_url`),
+        through a TestClient."""
+        from api.app import create_app
+        from ledger.config import Settings
+
+        settings = Settings(data_dir=data_dir / "data", **({"database_url": database_url} if database_url else {}))
+        app = create_app(settings)
+        with TestClient(app) as http:
+            yield cls(http, app.state.runtime, seed=seed)
+
+    @property
+    def store(self) -> Any:
+        return self.http.app.state.store
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.rt.client.block_timestamp(), UTC)
+
+    # ------------------------------------------------------------------ parties
+    def account(self, funds: int = FUNDS) -> LocalAccount:
+        """A new key, funded by the operator unless `funds` is 0."""
+        account = Account.create()
+        if funds:
+            self.rt.client.fund(self.rt.operator, account.address, funds)
+        return account
+
+    def actor(self, account: LocalAccount | None = None, funds: int = FUNDS) -> Actor:
+        return Actor.of(self.http, account or self.account(funds))
+
+    def issuer(self, *kinds: Kind, funds: int = FUNDS) -> Actor:
+        """A credential issuer the admin authorises for `kinds` through the API."""
+        issuer = self.actor(funds=funds)
+        for kind in kinds:
+            r = self.centre.post("/issuers", {"signed_tx": self.centre.prepare("authoriseIssuer",
+                                                                                issuer.account.address, int(kind))})
+            assert r.status_code == 200, r.text
+        return issuer
+
+    def guarantor(self, kind: IssuerType = IssuerType.BANK, profile: dict[str, Any] | None = None) -> Actor:
+        """A guarantee issuer (bank or insurer) the admin authorises, with its published profile."""
+        guarantor = self.actor()
+        r = self.centre.post("/guarantee-issuers", {
+            "signed_tx": self.guarantee_tx(self.centre, "authoriseIssuer", guarantor.account.address, int(kind))})
+        assert r.status_code == 200, r.text
+        if profile is not None:
+            r = guarantor.post("/guarantee-issuers/profile", profile)
+            assert r.status_code == 200, r.text
+        return guarantor
+
+    def guarantee_tx(self, actor: Actor, function: str, *args: Any) -> str:
+        """`actor`'s own signed GuaranteeBook transaction, prepared by the service."""
+        r = self.http.post("/guarantees/tx/prepare", json={"sender": actor.account.address, "function": function,
+                                                           "args": list(args)})
+        assert r.status_code == 200, r.text
+        return actor.sign_tx(r.json()["tx"])
+
+    def firm(self, issuer: Actor, *, kinds: Iterable[Kind] = KINDS, bound: bool = True,
+             account: LocalAccount | None = None, uscc: str | None = None) -> Firm:
+        """A firm with a funded key, its identity credential naming that key (none if not `bound`)
+        and one credential of each other kind in `kinds`, all anchored by `issuer`."""
+        firm = Firm(self.actor(account), uscc or generate_uscc(self.rng))
+        self.serial += 1
+        for kind in kinds:
+            if kind is Kind.IDENTITY and not bound:
+                continue
+            self.credential(firm, kind, issuer=issuer)
+        return firm
+
+    def document(self, firm: Firm, kind: Kind, *, issuer: Actor, n: int | None = None, **fields: Any) -> Document:
+        """A document about `firm`, valid from 400 days ago for 900 days, meeting the default
+        tender's section; `fields` override its values."""
+        now, uscc = self.now(), firm.uscc
+        defaults: dict[Kind, dict[str, Any]] = {
+            Kind.IDENTITY: {"signing_address": firm.address},
+            Kind.QUALIFICATION: {"APT_NAME": "市政公用工程施工总承包一级", "grade": "一级",
+                                 "APT_EDATE": "2030-12-31"},
+            Kind.PERFORMANCE: {"contract_amount_wan": "900",
+                               "EDATE": (now - timedelta(days=100)).date().isoformat()},
+            Kind.PERSONNEL: {"registration_type": "一级注册建造师", "specialty": "市政公用工程",
+                             "registered_employer_uscc": uscc, "expiry_date": "2030-01-01"},
+        }
+        return make_document(kind, issuer=issuer.account.address, subject=uscc,
+                             n=self.serial - 1 if n is None else n,
+                             **{"valid_from": now - timedelta(days=400), "valid_until": now + timedelta(days=900),
+                                **defaults.get(kind, {}), **fields})
+
+    def credential(self, firm: Firm, kind: Kind, *, issuer: Actor, n: int | None = None, **fields: Any) -> str:
+        """Anchor one credential of `kind` about `firm` (see `document`); returns its id."""
+        sealed = SealedCredential.seal(self.document(firm, kind, issuer=issuer, n=n, **fields))
+        r = issuer.anchor([sealed])
+        assert r.status_code == 201, r.text
+        cid = str(r.json()["credentials"][0]["credential_id"])
+        firm.ids[kind] = cid
+        if kind is Kind.IDENTITY:
+            firm.identity = sealed
+        return cid
+
+    # ------------------------------------------------------------------ tenders and bids
+    def tender(self, *, guarantee: str = "0", sections: list[dict[str, Any]] | None = None,
+               deadline_in: timedelta = timedelta(days=21), officers: int = 5, threshold: int = 3,
+               **params: Any) -> Tender:
+        """A tender the centre publishes now: `tender_params` with `guarantee` for section 0 (or
+        `sections`), the opening key made and split by the centre's client among funded officers.
+        The scene's first tender has the default project code; later ones get their own."""
+        now = self.now()
+        self.tenders += 1
+        if self.tenders > 1:
+            params.setdefault("project_code", f"E3203010319005778-{self.tenders}")
+        values = tender_params(guarantee=guarantee, issued_at=now.isoformat(),
+                               deadline=(now + deadline_in).isoformat(), **params)
+        if sections is not None:
+            values["sections"] = sections
+        accounts = [self.account() for _ in range(officers)]
+        key = OpeningKey.generate()
+        shares = dict(zip([o.address for o in accounts], split(key.private, threshold, officers), strict=True))
+        r = self.centre.post("/tenders", {
+            "params": values, "document_b64": base64.b64encode(b"%PDF tender").decode(),
+            "opening_public_key": "0x" + key.public.hex(),
+            "share_hashes": ["0x" + share_hash(s).hex() for s in shares.values()],
+            "officers": [o.address for o in accounts], "threshold": threshold,
+        })
+        assert r.status_code == 201, r.text
+        return Tender(r.json(), key, shares, accounts)
+
+    def bid(self, firm: Firm, tender: Tender, section: int = 0, *, credentials: list[str] | None = None,
+            price: str = "11000000", expiry: int | None = None) -> Any:
+        """`firm`'s sealed bid, signed by its key and relayed by the service; the response."""
+        package = BidPackage.create(
+            price=price, files={"bid.pdf": {"sha256": hashlib.sha256(b"x").hexdigest(),
+                                            "content": base64.b64encode(b"x").decode()}},
+            credential_ids=firm.ticks if credentials is None else credentials, salt="0x" + os.urandom(32).hex(),
+        )
+        view = tender.view
+        sealed = seal_bid(
+            chain_id=view["chain_id"], book_address=view["tender_book"], tender_id=bytes.fromhex(tender.tid[2:]),
+            section=section, bidder=firm.address, opening_public=bytes.fromhex(view["opening_public_key"][2:]),
+            package=package,
+        )
+        nonce = self.http.get(f"/tenders/{tender.tid}/nonces/{firm.address}").json()["nonce"]
+        auth = sign_bid(bidder=firm.account, chain_id=view["chain_id"], book_address=view["tender_book"],
+                        sealed=sealed, nonce=nonce, expiry=expiry or tender.deadline)
+        return firm.actor.post(f"/tenders/{tender.tid}/sections/{section}/bids", {
+            "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
+            "nonce": nonce, "expiry": auth["expiry"], "signature": "0x" + auth["signature"].hex(),
+        })
+
+    def after_deadline(self, tender: Tender) -> None:
+        """Move the chain's clock past the tender's current deadline (amendments included)."""
+        deadline = self.http.get(f"/tenders/{tender.tid}").json()["deadline"]
+        self.rt.client.increase_time(deadline - self.rt.client.block_timestamp() + 1)
+
+    def release(self, tender: Tender, count: int = 3) -> None:
+        """The first `count` officers release their shares with their own transactions."""
+        for officer in tender.officers[:count]:
+            actor = Actor.of(self.http, officer)
+            tx = actor.prepare_on("TenderBook", "releaseShare", tender.tid,
+                                  "0x" + tender.shares[officer.address].to_bytes().hex())
+            r = actor.post(f"/tenders/{tender.tid}/shares", {"signed_tx": tx})
+            assert r.status_code == 200, r.text
+
+    def open(self, tender: Tender, section: int = 0) -> Any:
+        """The centre opens `section`'s bids; the response."""
+        return self.centre.post(f"/tenders/{tender.tid}/sections/{section}/open", {})
+
+    def get(self, actor: Actor, path: str, **params: Any) -> Any:
+        """A GET signed by `actor`."""
+        return self.http.get(path, params=params, headers=actor.headers("GET", path, b""))
