@@ -9,9 +9,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,28 +19,18 @@ import pytest
 from sqlmodel import select
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.db import guarantees as gdb
-from ledger.crypto.bids import seal_bid, sign_bid
 from ledger.chain.guarantee_book import onchain_terms
-from ledger.config import Settings
 from ledger.crypto.canonical import keccak
 from ledger.crypto.guarantee import terms_commitment
 from ledger.documents import Kind, SealedCredential
 from ledger.model.guarantee import CommitmentLetter, Form, GuaranteeTerms, IssuerType
 from ledger.rules.guarantee import sign_commitment_letter
-from ledger.runtime import Runtime
 from ledger.service.guarantees import seal_terms
-from ledger.crypto.sealing import BidPackage, OpeningKey
-from ledger.crypto.shares import share_hash, split
 from ledger.uscc import generate_uscc
-from tests.api_actor import Actor
-from tests.tender_fixtures import tender_params
-from tests.documents_helpers import make_document
+from tests.scenes import Actor, Scene
 
-FUNDS = 10**21
 DAY = 86_400
 SECTIONS = [
     {"code": "E3203010319005778001001", "name": "一标段", "estimated_price": "12000000.00",
@@ -56,77 +45,42 @@ def get(actor: Actor, path: str, **params: Any) -> Any:
     return actor.http.get(path, params=params, headers=actor.headers("GET", path, b""))
 
 
-class Scene:
-    """The operator is the centre and every contract's admin; a regulator anchors the firms'
-    identity credentials (and credit records); four firms; a bank and an insurer; a published
-    3-of-5 tender with a 200,000 元 section and a 100,000 元 section that takes a commitment letter."""
+class Desk:
+    """The guarantee flow's steps in a scene: a regulator anchors the firms' identity credentials
+    (and credit records); four firms; a bank (with a published red-list discount) and an insurer;
+    a published 3-of-5 tender with a 200,000 元 section and a 100,000 元 section that takes a
+    commitment letter. The operator is the centre and every contract's admin."""
 
-    def __init__(self, http: TestClient, rt: Runtime) -> None:
-        self.http, self.rt = http, rt
-        self.centre = Actor.of(http, rt.operator)
-        regulator = self._funded()
-        for kind in (Kind.IDENTITY, Kind.CREDIT):
-            r = self.centre.post("/issuers", {"signed_tx": self.centre.prepare("authoriseIssuer", regulator.address,
-                                                                                int(kind))})
-            assert r.status_code == 200, r.text
-        self.regulator = Actor.of(http, regulator)
-        self.now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)
-        rng = random.Random(8)
-        self.firms: list[tuple[Actor, str]] = []
-        for n in range(4):
-            account, uscc = self._funded(), generate_uscc(rng)
-            doc = make_document(Kind.IDENTITY, issuer=regulator.address, subject=uscc, n=n,
-                                signing_address=account.address, valid_from=self.now - timedelta(days=400),
-                                valid_until=self.now + timedelta(days=900))
-            assert self.regulator.anchor([SealedCredential.seal(doc)]).status_code == 201
-            self.firms.append((Actor.of(http, account), uscc))
-        self.bank, self.insurer = Actor.of(http, self._funded()), Actor.of(http, self._funded())
-        for actor, kind in ((self.bank, IssuerType.BANK), (self.insurer, IssuerType.INSURER)):
-            r = self.centre.post("/guarantee-issuers", {
-                "signed_tx": self.gb(self.centre, "authoriseIssuer", actor.account.address, int(kind))})
-            assert r.status_code == 200, r.text
-        r = self.bank.post("/guarantee-issuers/profile", {"name": "中国银行珠海分行", "uscc": generate_uscc(rng),
-                                                          "red_discount": "0.5"})
-        assert r.status_code == 200, r.text
-        self.officers = [self._funded() for _ in range(5)]
-        self.key = OpeningKey.generate()
-        self.shares = dict(zip([o.address for o in self.officers], split(self.key.private, 3, 5), strict=True))
-        params = tender_params(issued_at=self.now.isoformat(), deadline=(self.now + timedelta(days=21)).isoformat(),
-                               sections=[{**s, "qualification": [], "personnel": []} for s in SECTIONS])
-        r = self.centre.post("/tenders", {
-            "params": params, "document_b64": base64.b64encode(b"%PDF tender").decode(),
-            "opening_public_key": "0x" + self.key.public.hex(),
-            "share_hashes": ["0x" + share_hash(s).hex() for s in self.shares.values()],
-            "officers": [o.address for o in self.officers], "threshold": 3,
-        })
-        assert r.status_code == 201, r.text
-        self.tender = r.json()
-        self.tid = self.tender["tender_id"]
+    def __init__(self, scene: Desk) -> None:
+        self.scene, self.http, self.rt, self.centre = scene, scene.http, scene.rt, scene.centre
+        self.regulator = scene.issuer(Kind.IDENTITY, Kind.CREDIT)
+        self.now = scene.now()
+        self.firms = [scene.firm(self.regulator, kinds=(Kind.IDENTITY,)) for _ in range(4)]
+        self.bank = scene.guarantor(IssuerType.BANK, profile={"name": "中国银行珠海分行",
+                                                              "uscc": generate_uscc(scene.rng), "red_discount": "0.5"})
+        self.insurer = scene.guarantor(IssuerType.INSURER)
+        self.tender = scene.tender(sections=[{**s, "qualification": [], "personnel": []} for s in SECTIONS])
+        self.tid = self.tender.tid
 
     def _funded(self) -> LocalAccount:
-        account = Account.create()
-        self.rt.client.fund(self.rt.operator, account.address, FUNDS)
-        return account
+        return self.scene.account()
 
     def gb(self, actor: Actor, function: str, *args: Any) -> str:
         """`actor`'s own signed GuaranteeBook transaction, prepared by the service."""
-        r = self.http.post("/guarantees/tx/prepare", json={"sender": actor.account.address, "function": function,
-                                                           "args": list(args)})
-        assert r.status_code == 200, r.text
-        return actor.sign_tx(r.json()["tx"])
+        return self.scene.guarantee_tx(actor, function, *args)
 
     def section_path(self, section: int, rest: str) -> str:
         return f"/tenders/{self.tid}/sections/{section}/guarantees/{rest}"
 
     # ---------------------------------------------------------------- steps
     def template(self, n: int, section: int = 0, issuer: Actor | None = None) -> Any:
-        return get(self.firms[n][0], self.section_path(section, "application-template"),
+        return get(self.firms[n].actor, self.section_path(section, "application-template"),
                    issuer=(issuer or self.bank).account.address)
 
     def apply(self, n: int, section: int = 0, issuer: Actor | None = None) -> str:
         r = self.template(n, section, issuer)
         assert r.status_code == 200, r.text
-        actor = self.firms[n][0]
+        actor = self.firms[n].actor
         r = actor.post("/guarantees", {"application": r.json()["application"],
                                        "signed_tx": actor.sign_tx(r.json()["tx"])})
         assert r.status_code == 201, r.text
@@ -166,7 +120,7 @@ class Scene:
         return issuer.post(f"/guarantees/{gid}/issue", {**body, "signed_tx": tx})
 
     def bind(self, n: int, gid: str, section: int = 0, function: str = "bind") -> Any:
-        actor = self.firms[n][0]
+        actor = self.firms[n].actor
         return actor.post(self.section_path(section, function), {"signed_tx": self.gb(actor, function, gid)})
 
     def guarantee(self, n: int, section: int = 0, form: Form = Form.PLAINTEXT) -> str:
@@ -176,62 +130,45 @@ class Scene:
         return gid
 
     def bid(self, n: int, section: int = 0) -> None:
-        actor = self.firms[n][0]
-        package = BidPackage.create(price="11000000", salt="0x" + os.urandom(32).hex())
-        sealed = seal_bid(chain_id=self.tender["chain_id"], book_address=self.tender["tender_book"],
-                          tender_id=bytes.fromhex(self.tid[2:]), section=section,
-                          bidder=actor.account.address, opening_public=self.key.public, package=package)
-        nonce = self.http.get(f"/tenders/{self.tid}/nonces/{actor.account.address}").json()["nonce"]
-        auth = sign_bid(bidder=actor.account, chain_id=self.tender["chain_id"],
-                        book_address=self.tender["tender_book"], sealed=sealed, nonce=nonce,
-                        expiry=self.tender["deadline"])
-        r = actor.post(f"/tenders/{self.tid}/sections/{section}/bids", {
-            "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
-            "nonce": nonce, "expiry": auth["expiry"], "signature": "0x" + auth["signature"].hex()})
+        r = self.scene.bid(self.firms[n], self.tender, section, credentials=[])
         assert r.status_code == 201, r.text
 
     def pass_deadline(self, shares: int = 3) -> None:
-        self.rt.client.increase_time(self.tender["deadline"] - self.rt.client.block_timestamp() + 1)
-        for officer in self.officers[:shares]:
-            actor = Actor.of(self.http, officer)
-            tx = actor.prepare_on("TenderBook", "releaseShare", self.tid,
-                                  "0x" + self.shares[officer.address].to_bytes().hex())
-            assert actor.post(f"/tenders/{self.tid}/shares", {"signed_tx": tx}).status_code == 200
+        self.scene.after_deadline(self.tender)
+        self.scene.release(self.tender, shares)
 
     def blacklist(self, n: int, record_no: str, record_type: str = "blacklist") -> None:
-        doc = make_document(Kind.CREDIT, issuer=self.regulator.account.address, subject=self.firms[n][1], n=1,
-                            valid_from=self.now - timedelta(days=30), valid_until=self.now + timedelta(days=900),
-                            record_type=record_type, record_no=record_no,
-                            listed_date=(self.now - timedelta(days=1)).date().isoformat(), removal_date=None)
-        assert self.regulator.anchor([SealedCredential.seal(doc)]).status_code == 201
+        self.scene.credential(self.firms[n], Kind.CREDIT, issuer=self.regulator, n=1,
+                              valid_from=self.now - timedelta(days=30), valid_until=self.now + timedelta(days=900),
+                              record_type=record_type, record_no=record_no,
+                              listed_date=(self.now - timedelta(days=1)).date().isoformat(), removal_date=None)
 
     def view(self, gid: str) -> Any:
         return self.http.get(f"/guarantees/{gid}").json()
 
 
 @pytest.fixture
-def scene(tmp_path: Path) -> Iterator[Scene]:
-    app = create_app(Settings(data_dir=tmp_path / "data"))
-    with TestClient(app) as http:
-        yield Scene(http, app.state.runtime)
+def scene(tmp_path: Path) -> Iterator[Desk]:
+    with Scene.served(tmp_path, seed=8) as scene:
+        yield Desk(scene)
 
 
-def test_the_application_comes_filled_in_from_the_ledger_and_an_altered_field_is_refused(scene: Scene) -> None:
+def test_the_application_comes_filled_in_from_the_ledger_and_an_altered_field_is_refused(scene: Desk) -> None:
     r = scene.template(0)
     assert r.status_code == 200, r.text
     app = r.json()["application"]
-    actor, uscc = scene.firms[0]
+    actor, uscc = scene.firms[0].actor, scene.firms[0].uscc
     assert (app["applicant"], app["applicant_uscc"], app["issuer"]) == (actor.account.address, uscc,
                                                                        scene.bank.account.address)
     assert (app["tender_id"], app["section_code"], app["amount_fen"]) == (scene.tid, SECTIONS[0]["code"], 200_000_00)
-    assert app["tenderer_uscc"] == scene.tender["params"]["tenderer_uscc"]
-    assert app["validity_end"] == scene.tender["deadline"] + 90 * DAY
+    assert app["tenderer_uscc"] == scene.tender.view["params"]["tenderer_uscc"]
+    assert app["validity_end"] == scene.tender.view["deadline"] + 90 * DAY
     before = scene.rt.client.block_number()
     altered = actor.post("/guarantees", {"application": {**app, "amount_fen": 100_000_00},
                                          "signed_tx": actor.sign_tx(r.json()["tx"])})
     assert altered.status_code == 422
     assert altered.json()["message"].startswith("application.amount_fen is 10000000 but the ledger says 20000000")
-    other = scene.firms[1][0]
+    other = scene.firms[1].actor
     stolen = other.post("/guarantees", {"application": app, "signed_tx": actor.sign_tx(r.json()["tx"])})
     assert stolen.status_code == 403 and stolen.json()["contract_error"] == "SignerMismatch"
     assert scene.rt.client.block_number() == before
@@ -241,34 +178,34 @@ def test_the_application_comes_filled_in_from_the_ledger_and_an_altered_field_is
     assert r.status_code == 403 and "identity credential" in r.json()["message"]
 
 
-def test_a_plaintext_guarantee_is_applied_for_issued_bound_and_read_back(scene: Scene) -> None:
+def test_a_plaintext_guarantee_is_applied_for_issued_bound_and_read_back(scene: Desk) -> None:
     gid = scene.guarantee(0)
     view = scene.view(gid)
     assert (view["state"], view["form"], view["amount_fen"], view["fee_fen"]) == ("BOUND", "PLAINTEXT", 200_000_00,
                                                                                    600_00)
-    assert view["terms"]["beneficiary_uscc"] == scene.tender["params"]["tenderer_uscc"]
-    mine = scene.http.get(scene.section_path(0, f"bids/{scene.firms[0][0].account.address}")).json()
+    assert view["terms"]["beneficiary_uscc"] == scene.tender.view["params"]["tenderer_uscc"]
+    mine = scene.http.get(scene.section_path(0, f"bids/{scene.firms[0].actor.account.address}")).json()
     assert mine["kind"] == "guarantee" and mine["guarantee"]["guarantee_id"] == gid
-    r = scene.http.get(scene.section_path(0, f"bids/{scene.firms[1][0].account.address}"))
+    r = scene.http.get(scene.section_path(0, f"bids/{scene.firms[1].actor.account.address}"))
     assert r.status_code == 404 and r.json()["contract_error"] == "NoGuarantee"
     assert [g["guarantee_id"] for g in scene.http.get("/guarantees", params={"issuer": scene.bank.account.address}).json()] == [gid]
 
 
-def test_a_guarantee_backs_one_bid_only_its_bidders_and_only_in_its_section(scene: Scene) -> None:
+def test_a_guarantee_backs_one_bid_only_its_bidders_and_only_in_its_section(scene: Desk) -> None:
     gid = scene.guarantee(0)
-    again = scene.firms[0][0].post(scene.section_path(0, "bind"),
-                                   {"signed_tx": scene.gb(scene.firms[0][0], "unbind", gid)})
+    again = scene.firms[0].actor.post(scene.section_path(0, "bind"),
+                                   {"signed_tx": scene.gb(scene.firms[0].actor, "unbind", gid)})
     assert again.status_code == 422 and "calls unbind, expected bind" in again.json()["message"]
-    r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.firms[0][0].account.address,
+    r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.firms[0].actor.account.address,
                                                         "function": "bind", "args": [gid]})
     assert r.status_code == 409 and r.json()["contract_error"] == "AlreadyBound"
     second = scene.apply(0)  # a second guarantee for the same bid
     assert scene.issue(second).status_code == 200
-    r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.firms[0][0].account.address,
+    r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.firms[0].actor.account.address,
                                                         "function": "bind", "args": [second]})
     assert r.status_code == 409 and r.json()["contract_error"] == "BidHasGuarantee"
     # another bidder's bid, with a transaction it signed itself
-    other = scene.firms[1][0]
+    other = scene.firms[1].actor
     tx = other.sign_tx(scene.rt.client.build(other.account.address, {
         "to": scene.rt.addresses["GuaranteeBook"],
         "data": scene.rt.guarantee_book.calldata("bind", bytes.fromhex(gid[2:])),
@@ -287,7 +224,7 @@ def test_a_guarantee_backs_one_bid_only_its_bidders_and_only_in_its_section(scen
     assert scene.view(g1)["state"] == "ISSUED"
 
 
-def test_issuing_is_for_the_named_issuer_with_terms_that_answer_the_application(scene: Scene) -> None:
+def test_issuing_is_for_the_named_issuer_with_terms_that_answer_the_application(scene: Desk) -> None:
     r = scene.template(0, issuer=Actor.of(scene.http, Account.create()))
     assert r.status_code == 403 and r.json()["contract_error"] == "NotGuarantor"
     gid = scene.apply(0)
@@ -297,7 +234,7 @@ def test_issuing_is_for_the_named_issuer_with_terms_that_answer_the_application(
         scene.issue(gid, amount_fen=150_000_00, fee_fen=450_00)
     r = scene.issue(gid, amount_fen=150_000_00, fee_fen=450_00, unchecked=True)  # too small an amount
     assert r.status_code == 422 and "below the 200000.00 元 applied for" in r.json()["message"]
-    r = scene.issue(gid, end=scene.tender["deadline"] + 30 * DAY)  # ends before the bid validity
+    r = scene.issue(gid, end=scene.tender.view["deadline"] + 30 * DAY)  # ends before the bid validity
     assert r.status_code == 422 and "before the bid validity ends" in r.json()["message"]
     r = scene.issue(gid, fee_fen=1)
     assert r.status_code == 422 and r.json()["message"].startswith("the fee must be 600.00 元 at 30 bp")
@@ -317,12 +254,12 @@ def test_issuing_is_for_the_named_issuer_with_terms_that_answer_the_application(
     assert r.status_code == 409 and r.json()["contract_error"] == "WrongState"
     assert_rebuilds(scene)
     other = scene.apply(0)  # the bidder withdraws an application it no longer needs
-    firm = scene.firms[0][0]
+    firm = scene.firms[0].actor
     r = firm.post(f"/guarantees/{other}/cancel", {"signed_tx": scene.gb(firm, "cancel", other)})
     assert r.status_code == 200 and r.json()["state"] == "CANCELLED"
 
 
-def test_a_blacklisted_firm_is_refused_and_a_redlisted_one_pays_the_published_discount(scene: Scene) -> None:
+def test_a_blacklisted_firm_is_refused_and_a_redlisted_one_pays_the_published_discount(scene: Desk) -> None:
     gid = scene.apply(0)
     red = scene.apply(1)
     scene.blacklist(0, "HMD-2026-8")
@@ -340,12 +277,12 @@ def test_a_blacklisted_firm_is_refused_and_a_redlisted_one_pays_the_published_di
     assert scene.view(red)["fee_fen"] == 300_00
 
 
-def test_the_centre_checks_sealed_and_plaintext_guarantees_at_opening_then_awards_and_releases(scene: Scene) -> None:
+def test_the_centre_checks_sealed_and_plaintext_guarantees_at_opening_then_awards_and_releases(scene: Desk) -> None:
     ids = [scene.guarantee(0, form=Form.SEALED), scene.guarantee(1), scene.guarantee(2)]
     assert scene.view(ids[0])["amount_fen"] == 0 and scene.view(ids[0])["sealed"] is True
     for n in range(3):
         scene.bid(n)
-    r = scene.firms[0][0].post(scene.section_path(0, "verify"), {})
+    r = scene.firms[0].actor.post(scene.section_path(0, "verify"), {})
     assert r.status_code == 403
     scene.pass_deadline()
     r = scene.centre.post(scene.section_path(0, "verify"), {})
@@ -367,13 +304,13 @@ def test_the_centre_checks_sealed_and_plaintext_guarantees_at_opening_then_award
     assert scene.rt.client.block_number() == before
     opened = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {})
     assert opened.status_code == 200, opened.text
-    winner = scene.firms[1][0].account.address
-    r = scene.firms[1][0].post(scene.section_path(0, "award"), {"winner": winner})
+    winner = scene.firms[1].actor.account.address
+    r = scene.firms[1].actor.post(scene.section_path(0, "award"), {"winner": winner})
     assert r.status_code == 403
     r = scene.centre.post(scene.section_path(0, "award"), {"winner": winner})
     assert r.status_code == 200, r.text
     assert set(r.json()["released"]) == {ids[0], ids[2]} and len(r.json()["release_batches"]) == 1
-    bidder = scene.firms[1][0]
+    bidder = scene.firms[1].actor
     r = scene.http.post("/guarantees/tx/prepare", json={"sender": bidder.account.address, "function": "release",
                                                         "args": [ids[1]]})
     assert r.status_code == 403 and r.json()["contract_error"] == "NotReleaser"
@@ -386,7 +323,7 @@ def test_the_centre_checks_sealed_and_plaintext_guarantees_at_opening_then_award
     assert_rebuilds(scene)
 
 
-def assert_rebuilds(scene: Scene) -> None:
+def assert_rebuilds(scene: Desk) -> None:
     """Every guarantee table is a projection of the chain and the documents: dropped and replayed,
     the rows come back identical."""
     store = scene.http.app.state.store  # type: ignore[attr-defined]
@@ -403,7 +340,7 @@ def assert_rebuilds(scene: Scene) -> None:
     assert snapshot() == before
 
 
-def test_the_centre_claims_with_evidence_only_for_a_cause_the_chain_records(scene: Scene) -> None:
+def test_the_centre_claims_with_evidence_only_for_a_cause_the_chain_records(scene: Desk) -> None:
     gid = scene.guarantee(0)
     scene.bid(0)
     evidence = base64.b64encode(b"%PDF letter withdrawing the bid after the deadline").decode()
@@ -428,14 +365,14 @@ def test_the_centre_claims_with_evidence_only_for_a_cause_the_chain_records(scen
     assert_rebuilds(scene)
 
 
-def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allows_it(scene: Scene) -> None:
-    actor = scene.firms[0][0]
+def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allows_it(scene: Desk) -> None:
+    actor = scene.firms[0].actor
     r = get(actor, scene.section_path(0, "commitment-letter-template"))
     assert r.status_code == 422 and "does not allow a credit commitment letter" in r.json()["message"]
     r = get(actor, scene.section_path(1, "commitment-letter-template"))
     assert r.status_code == 200, r.text
     letter = CommitmentLetter.model_validate(r.json()["letter"])
-    forged = sign_commitment_letter(letter, scene.firms[1][0].account)
+    forged = sign_commitment_letter(letter, scene.firms[1].actor.account)
     r = actor.post(scene.section_path(1, "commitment-letter"), {"letter": forged.model_dump(mode="json")})
     assert r.status_code == 422 and "not by the bidder" in r.json()["message"]
     signed = sign_commitment_letter(letter, actor.account)
@@ -454,8 +391,8 @@ def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allow
     assert check["status"] == "VALID" and "信用承诺书" in check["reason"]
 
 
-def test_a_broken_commitment_letter_becomes_a_bad_conduct_record_the_credit_authority_anchors(scene: Scene) -> None:
-    actor, uscc = scene.firms[0]
+def test_a_broken_commitment_letter_becomes_a_bad_conduct_record_the_credit_authority_anchors(scene: Desk) -> None:
+    actor, uscc = scene.firms[0].actor, scene.firms[0].uscc
     r = get(actor, scene.section_path(1, "commitment-letter-template"))
     signed = sign_commitment_letter(CommitmentLetter.model_validate(r.json()["letter"]), actor.account)
     assert actor.post(scene.section_path(1, "commitment-letter"), {"letter": signed.model_dump(mode="json")}).status_code == 201
@@ -477,12 +414,12 @@ def test_a_broken_commitment_letter_becomes_a_bad_conduct_record_the_credit_auth
     assert nobody.status_code == 404
 
 
-def test_a_guarantee_expires_only_after_its_end_and_only_through_the_centre(scene: Scene) -> None:
+def test_a_guarantee_expires_only_after_its_end_and_only_through_the_centre(scene: Desk) -> None:
     assert scene.centre.post("/guarantees/0x" + "55" * 32 + "/expire", {}).status_code == 404
     gid = scene.guarantee(0)
     r = scene.centre.post(f"/guarantees/{gid}/expire", {})
     assert r.status_code == 409 and r.json()["contract_error"] == "NotExpired"
-    assert scene.firms[0][0].post(f"/guarantees/{gid}/expire", {}).status_code == 403
+    assert scene.firms[0].actor.post(f"/guarantees/{gid}/expire", {}).status_code == 403
     scene.rt.client.increase_time(400 * 86400)
     r = scene.centre.post(f"/guarantees/{gid}/expire", {})
     assert r.status_code == 200 and r.json()["state"] == "EXPIRED"
