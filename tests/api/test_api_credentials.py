@@ -12,35 +12,30 @@ import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from ledger.config import Settings
 from ledger.model.credential import ReasonCode
 from ledger.documents import Kind, SealedCredential
 from ledger.runtime import Runtime
-from tests.api_actor import Actor
-from tests.documents_helpers import FIRM, make_document
+from tests.scenes import FIRM, Actor, Scene, make_document
 
 FUNDS = 10**22
 
 
 @pytest.fixture
-def service(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, Runtime]]:
+def scene(tmp_path: Path, database_url: str) -> Iterator[Scene]:
     """The service on the embedded chain, with its store on SQLite and on PostgreSQL."""
-    app = create_app(Settings(data_dir=tmp_path / "data", database_url=database_url))
-    with TestClient(app) as http:
-        yield http, app.state.runtime
+    with Scene.served(tmp_path, database_url=database_url) as scene:
+        yield scene
 
 
 @pytest.fixture
-def issuer(service: tuple[TestClient, Runtime]) -> Actor:
+def service(scene: Scene) -> tuple[TestClient, Runtime]:
+    return scene.http, scene.rt
+
+
+@pytest.fixture
+def issuer(scene: Scene) -> Actor:
     """An issuer authorised for qualifications by the admin, through the API."""
-    http, rt = service
-    account = Account.create()
-    rt.client.fund(rt.operator, account.address, FUNDS)
-    admin = Actor.of(http, rt.operator)
-    r = admin.post("/issuers", {"signed_tx": admin.prepare("authoriseIssuer", account.address, int(Kind.QUALIFICATION))})
-    assert r.status_code == 200, r.text
-    return Actor.of(http, account)
+    return scene.issuer(Kind.QUALIFICATION, funds=FUNDS)
 
 
 def _docs(actor: Actor, n: int, start: int = 0, **kw: Any) -> list[SealedCredential]:
