@@ -11,6 +11,9 @@ API).
         scene.release(tender)
         scene.open(tender, 0)
 
+For tests of the chain layer without the service, `open_ledger(chain)` is a fresh
+CredentialRegistry with its admin and an issuer of qualifications and credit.
+
 Also here: `make_document` (a valid document of every kind), `tender_params` (one realistic
 municipal-works tender) and `Actor` (a party using the HTTP API with its own key).
 """
@@ -32,7 +35,10 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
+from web3.contract import Contract
 
+from ledger.chain.client import ChainClient
+from ledger.chain.registry import RegistryGateway
 from ledger.crypto.bids import seal_bid, sign_bid
 from ledger.crypto.requests import sign_request
 from ledger.crypto.sealing import BidPackage, OpeningKey
@@ -41,6 +47,7 @@ from ledger.documents import Document, Kind, SealedCredential, parse_document
 from ledger.model.guarantee import IssuerType
 from ledger.runtime import Runtime
 from ledger.uscc import generate_uscc
+from tests.conftest import ChainEnv
 
 FIRM = "91350100M000100Y43"
 CLIENT_FIRM = "91130125MA07WJNA83"
@@ -469,3 +476,61 @@ class Scene:
     def get(self, actor: Actor, path: str, **params: Any) -> Any:
         """A GET signed by `actor`."""
         return self.http.get(path, params=params, headers=actor.headers("GET", path, b""))
+
+
+# ---------------------------------------------------------------------- a registry on the chain alone
+
+
+STEP = 100  # seconds the clock moves between two status changes
+
+
+@dataclass
+class Ledger:
+    """A fresh registry deployed by `admin`; `issuer` may anchor qualifications and credit."""
+
+    chain: ChainEnv
+    registry: Contract
+    admin: LocalAccount
+    issuer: LocalAccount
+    now: datetime
+
+    @property
+    def client(self) -> ChainClient:
+        return self.chain.client
+
+    @property
+    def gw(self) -> RegistryGateway:
+        """The registry's typed gateway."""
+        return RegistryGateway.of(self.client, self.registry.address)
+
+    def seal(
+        self, kind: Kind = Kind.QUALIFICATION, n: int = 0, issuer: str | None = None, **changes: Any
+    ) -> SealedCredential:
+        """A credential valid from a day ago for a year, sealed under a salt fixed by `n`."""
+        document = make_document(
+            kind,
+            issuer=issuer or self.issuer.address,
+            n=n,
+            valid_from=changes.pop("valid_from", self.now - timedelta(days=1)),
+            valid_until=changes.pop("valid_until", self.now + timedelta(days=365)),
+            **changes,
+        )
+        return SealedCredential.seal(document, n.to_bytes(32, "big"))
+
+    def tick(self, seconds: int = STEP) -> None:
+        self.chain.increase_time(seconds)
+
+    def head(self) -> tuple[int, int]:
+        """Block number and the issuer's nonce: both stay put when nothing was sent."""
+        return self.client.block_number(), self.client.w3.eth.get_transaction_count(
+            self.issuer.address
+        )
+
+
+def open_ledger(chain: ChainEnv) -> Ledger:
+    admin, issuer = chain.accounts[0], chain.accounts[1]
+    registry = chain.deploy("CredentialRegistry", admin.address, sender=admin)
+    for kind in (Kind.QUALIFICATION, Kind.CREDIT):
+        RegistryGateway.of(chain.client, registry.address).authorise_issuer(admin, issuer.address, kind)
+    now = datetime.fromtimestamp(chain.client.block_timestamp(), UTC)
+    return Ledger(chain, registry, admin, issuer, now)

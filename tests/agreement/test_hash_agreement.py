@@ -23,7 +23,7 @@ from ledger.documents import (
 from ledger.crypto.merkle import MerkleTree, leaf_of, verify_proof
 from ledger.uscc import generate_uscc
 from tests.conftest import ChainEnv
-from tests.documents_helpers import make_document
+from tests.scenes import make_document
 
 SAMPLES_PER_KIND = 3
 

@@ -34,9 +34,7 @@ from ledger.runtime import Runtime
 from ledger.crypto.sealing import OpeningKey
 from ledger.crypto.shares import Share, share_hash, split
 from ledger.uscc import generate_uscc
-from tests.api_actor import Actor
-from tests.tender_fixtures import tender_params
-from tests.documents_helpers import make_document
+from tests.scenes import Actor, make_document, tender_params
 
 PASSWORD = "correct horse battery"
 FUNDS = 10**21

@@ -17,7 +17,7 @@ from api.app import create_app
 from ledger.config import Settings
 from ledger.crypto.shares import Share, share_hash
 from tests.server import serving
-from tests.tender_fixtures import tender_params
+from tests.scenes import tender_params
 from tools.cli import main
 
 

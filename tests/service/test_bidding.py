@@ -24,8 +24,7 @@ from ledger.crypto.sealing import BidPackage, OpeningKey, ciphertext_hash
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from tests.conftest import ChainEnv
-from tests.tender_fixtures import tender_params
-from tests.documents_helpers import make_document
+from tests.scenes import make_document, tender_params
 
 
 class World:

@@ -15,8 +15,7 @@ from ledger.model.credential import ReasonCode
 from ledger.rules.eligibility import check_bid
 from ledger.tenders import TenderParams
 from tests.conftest import ChainEnv
-from tests.tender_fixtures import tender_params
-from tests.documents_helpers import FIRM, make_document
+from tests.scenes import FIRM, make_document, tender_params
 
 
 def _entry(chain: ChainEnv, registry, issuer, **fields) -> CreditEntry:  # type: ignore[no-untyped-def]

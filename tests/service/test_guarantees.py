@@ -61,8 +61,7 @@ from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from ledger.rules.verify import CheckStatus
 from tests.conftest import ChainEnv
-from tests.tender_fixtures import tender_params
-from tests.documents_helpers import make_document
+from tests.scenes import make_document, tender_params
 
 DAY = 86_400
 SECTION = {"estimated_price": "12000000.00", "qualification": [], "personnel": []}

@@ -16,7 +16,7 @@ from ledger.crypto.merkle import leaf_of, verify_proof
 from ledger.model.credential import Anchor, ReasonCode, Status, StatusAt
 from ledger.rules.anchoring import MAX_BATCH
 from tests.conftest import ChainEnv
-from tests.registry_scene import Ledger, open_ledger
+from tests.scenes import Ledger, open_ledger
 
 
 @pytest.fixture

@@ -29,8 +29,7 @@ from ledger.rules.verify import (
     verify,
 )
 from tests.conftest import ChainEnv
-from tests.documents_helpers import FIRM
-from tests.registry_scene import Ledger, open_ledger
+from tests.scenes import FIRM, Ledger, open_ledger
 
 VALID, INVALID = CheckStatus.VALID, CheckStatus.INVALID
 ERROR, NOT_CHECKED = CheckStatus.ERROR, CheckStatus.NOT_CHECKED

@@ -27,7 +27,7 @@ from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.crypto.merkle import MerkleTree
 from ledger.model.credential import Status
 from ledger.runtime import open_runtime
-from tests.api_actor import Actor
+from tests.scenes import Actor
 from tools import synthetic
 from tools.demo import ISSUER_FUNDS, admin_tx, credential_service, sign
 

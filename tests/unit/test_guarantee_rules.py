@@ -16,7 +16,7 @@ from ledger.rules import guarantee as rules
 from ledger.rules.credit import CreditStanding
 from ledger.rules.verify import CheckStatus
 from ledger.tenders import TenderParams
-from tests.tender_fixtures import tender_params
+from tests.scenes import tender_params
 
 BOOK = "0x" + "11" * 20
 ISSUER = Account.from_key(b"\x02" * 32).address

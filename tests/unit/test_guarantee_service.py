@@ -18,7 +18,7 @@ from ledger.rules.credit import CreditStanding
 from ledger.service.guarantees import GuaranteeService
 from ledger.tenders import TenderParams
 from tests.fakes import FakeFirms, FakeGuaranteeBook, FakeGuaranteeRecords
-from tests.tender_fixtures import tender_params
+from tests.scenes import tender_params
 
 ADMIN = Account.from_key(b"\x01" * 32).address
 ISSUER = Account.from_key(b"\x02" * 32).address

@@ -22,7 +22,7 @@ from ledger.rules.verify import Check, CheckStatus
 from ledger.service.tenders import TenderService
 from ledger.tenders import TenderParams
 from tests.fakes import FakeCredentialLookup, FakeStatusReads, FakeTenderChain, FakeTenderRecords
-from tests.tender_fixtures import tender_params
+from tests.scenes import tender_params
 
 CENTRE = Account.create()
 FIRM = "91110000MA01ABCD3X"

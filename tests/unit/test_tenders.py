@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from ledger.tenders import TenderParams, meets_grade, tender_id
-from tests.tender_fixtures import tender_params
+from tests.scenes import tender_params
 
 
 def test_a_realistic_tender_is_accepted_and_has_a_stable_hash() -> None:
