@@ -229,7 +229,8 @@ def test_decryption_failures_are_recorded_with_their_cause(world: World) -> None
     envelopes[wrong_key_bidder.address] = sealed_wrong.envelope
     damaged_bidder = world.firms[2][0]
     uploaded = {a: ciphertext_hash(e) for a, e in envelopes.items()}
-    envelopes[damaged_bidder.address] = envelopes[damaged_bidder.address][:-1] + b"\x00"
+    damaged = envelopes[damaged_bidder.address]  # one bit flipped: always a change
+    envelopes[damaged_bidder.address] = damaged[:-1] + bytes([damaged[-1] ^ 1])
     world.chain.increase_time(22 * 86400)
     world.release()
     outcomes = {o.bidder: o for o in world.open(envelopes, uploaded)}
