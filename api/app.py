@@ -15,6 +15,7 @@ from api.routes import guarantees as guarantee_routes
 from api.routes import tenders as tender_routes
 from api.db.journal import Store
 from api.deps import bid_relayer
+from api.limits import BodyLimit
 from ledger.config import Settings
 from ledger.errors import (
     ConfigurationError,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             body["contract_error"] = exc.error
         return JSONResponse(status_code=status_of(exc), content=body)
 
+    app.add_middleware(BodyLimit)
     app.include_router(chain_routes.router)
     app.include_router(credential_routes.router)
     app.include_router(tender_routes.router)
