@@ -91,8 +91,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
         print(f"error: refusing to bind {host}: pass --allow-remote behind a TLS proxy", file=sys.stderr)
         return EXIT_USAGE
+    _preflight(settings)
     uvicorn.run(create_app(settings), host=host, port=args.port or settings.port, log_level="info")
     return EXIT_OK
+
+
+def _preflight(settings: Any) -> None:
+    """Open the data directory, the chain and the store, and catch the store up, before the server
+    starts: a damaged or foreign store stops `serve` here with one `error:` line, not a traceback."""
+    from api.db.journal import Store
+    from ledger.runtime import open_runtime
+
+    with open_runtime(settings) as rt:
+        Store(rt).reconcile()
 
 
 def cmd_rebuild_store(args: argparse.Namespace) -> int:

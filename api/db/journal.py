@@ -17,7 +17,7 @@ from typing import Any
 
 from eth_typing import ChecksumAddress
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlmodel import Session, SQLModel, col, create_engine, func, select
 
 from api.db import credentials as credentials_db
@@ -50,7 +50,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     try:
         SQLModel.metadata.create_all(engine)
-    except OperationalError as exc:
+    except DatabaseError as exc:  # unreachable, locked, or not a database at all
         raise ConfigurationError(f"the database at {engine.url!r} cannot be used: {exc.orig}") from None
     return engine
 

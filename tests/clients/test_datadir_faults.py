@@ -181,3 +181,12 @@ def test_a_funded_key_on_a_node_deploys_once_and_reuses_the_deployment(
 def test_an_invalid_signer_key_is_a_configuration_error(tmp_path: Path, anvil: AnvilNode) -> None:
     env = {"TL_DATA_DIR": str(tmp_path / "d"), "TL_RPC_URL": anvil.url, "TL_SIGNER_KEY": "0x1234"}
     _assert_refused(_cli("status", env=env), "TL_SIGNER_KEY")
+
+
+def test_serve_on_a_damaged_store_exits_with_one_error_line_and_touches_nothing(ledger_dir: Path) -> None:
+    (ledger_dir / "ledger.sqlite").write_bytes(os.urandom(4096))  # not a database any more
+    before = _snapshot(ledger_dir)
+    result = _cli("serve", "--port", str(free_port()), env={"TL_DATA_DIR": str(ledger_dir)})
+    _assert_refused(result, "ledger.sqlite", "cannot be used")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _snapshot(ledger_dir) == before
