@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 
 from ledger.errors import ValidationFailed
@@ -20,3 +21,11 @@ def word(value: str, what: str) -> bytes:
     if len(raw) != 32:
         raise ValidationFailed(f"{what} must be 32 bytes, got {len(raw)}")
     return raw
+
+
+def address(value: str, what: str) -> str:
+    """An account address given as 0x-hex, checksummed; ValidationFailed names `what` when it is not one."""
+    try:
+        return str(to_checksum_address(value))
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"{what} is not an address: {value[:60]!r}") from None

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import SignedCallerDep, signed_caller
 from api.deps import BidRelayerDep, GuaranteeCheckDep, RuntimeDep, TenderServiceDep
-from api.encoding import word
+from api.encoding import address, word
 from api.routes.credentials import SignedTx
 from api.views import tenders as views
 from ledger.errors import NotFound, ValidationFailed
@@ -117,7 +117,7 @@ def tender(tender_id: str, service: TenderServiceDep) -> dict[str, Any]:
 @router.get("/tenders/{tender_id}/nonces/{bidder}")
 def bid_nonce(tender_id: str, bidder: str, runtime: RuntimeDep) -> dict[str, int]:
     """The next nonce a bidder's signed bid must carry."""
-    return {"nonce": runtime.tender_book.nonce(bidder)}
+    return {"nonce": runtime.tender_book.nonce(address(bidder, "bidder"))}
 
 
 @router.post("/tenders/{tender_id}/sections/{section}/bids", status_code=201)

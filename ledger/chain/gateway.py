@@ -13,12 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
+from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
+from web3.exceptions import MismatchedABI, Web3ValidationError
 from web3.types import TxReceipt
 
 from ledger.chain.client import ChainClient
@@ -27,6 +29,17 @@ from ledger.model.receipt import Mined, UnsignedTx
 
 
 G = TypeVar("G", bound="Gateway")
+
+# What web3 and eth-abi raise for arguments that do not fit a function's ABI types.
+ARGUMENT_ERRORS: tuple[type[Exception], ...] = (MismatchedABI, Web3ValidationError, EncodingError, TypeError,
+                                                ValueError, OverflowError)
+
+
+def _unfit(contract: str, function: str, exc: Exception) -> ValidationFailed:
+    """The arguments of `contract.function` do not fit its ABI: say which, in one line."""
+    detail = " ".join(line.strip() for line in str(exc).splitlines() if "not compatible" in line)
+    return ValidationFailed(f"arguments do not fit {contract}.{function}: "
+                            f"{detail or type(exc).__name__}")
 
 # Gateways already made, per client (a client that is dropped takes its gateways with it).
 _MADE: weakref.WeakKeyDictionary[ChainClient, dict[tuple[type, str], Gateway]] = weakref.WeakKeyDictionary()
@@ -95,7 +108,10 @@ class Gateway:
 
     # ------------------------------------------------------------------ calls and sends
     def _fn(self, name: str, *args: Any) -> ContractFunction:
-        return self._contract.functions[name](*args)
+        try:
+            return self._contract.functions[name](*args)
+        except ARGUMENT_ERRORS as exc:
+            raise _unfit(self.NAME, name, exc) from None
 
     def _call(self, name: str, *args: Any, block: Any = "latest") -> Any:
         return self.client.call(self._fn(name, *args), block)
@@ -112,8 +128,11 @@ class Gateway:
         return mined(receipt, timestamp=stamp)
 
     def calldata(self, name: str, *args: Any) -> bytes:
-        """The ABI-encoded call `name(*args)`."""
-        return bytes(HexBytes(self._contract.encode_abi(name, args=list(args))))
+        """The ABI-encoded call `name(*args)`; ValidationFailed when the arguments do not fit."""
+        try:
+            return bytes(HexBytes(self._contract.encode_abi(name, args=list(args))))
+        except ARGUMENT_ERRORS as exc:
+            raise _unfit(self.NAME, name, exc) from None
 
     def prepare(self, sender: str, name: str, *args: Any) -> UnsignedTx:
         """An unsigned transaction calling `name(*args)` for `sender` to sign with its own key."""

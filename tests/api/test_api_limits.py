@@ -1,6 +1,7 @@
-"""Hostile bodies get a 4xx and the service keeps answering: a JSON nested 200,000 deep (which
+"""Hostile input gets a 4xx and the service keeps answering: a JSON nested 200,000 deep (which
 once overflowed the C stack and killed the process), bodies over the size limit whether declared
-or streamed, and a Content-Length that is not a number."""
+or streamed, a Content-Length that is not a number, malformed ids and arguments that do not
+fit a contract function's types."""
 
 from __future__ import annotations
 
@@ -62,3 +63,31 @@ def test_a_content_length_that_is_not_a_number_is_refused(http: TestClient) -> N
     r = http.post("/verify", content=b"{}", headers={"content-type": "application/json",
                                                      "content-length": "12abc"})
     assert 400 <= r.status_code < 500
+
+
+BAD_IDS = ["0", "xyz", "0x12", "0x" + "zz" * 32, "-1", "9" * 100]
+GETS = ["/credentials/{x}", "/credentials/{x}/history", "/firms/{x}/credentials", "/tenders/{x}",
+        "/tenders/{x}/versions", "/tenders/{x}/nonces/{x}", "/tenders/{x}/sections/{x}/results",
+        "/guarantees/{x}", "/guarantees/{x}/issue-template", "/guarantees?applicant={x}",
+        "/tenders/{x}/sections/{x}/guarantees/application-template?issuer={x}",
+        "/tenders/{x}/sections/0/guarantees/bids/{x}"]
+
+
+@pytest.mark.parametrize("path", GETS)
+def test_malformed_ids_in_a_path_or_query_are_a_4xx_never_a_5xx(http: TestClient, path: str) -> None:
+    for bad in BAD_IDS:
+        r = http.get(path.format(x=bad))
+        assert 400 <= r.status_code < 500, (path.format(x=bad), r.status_code, r.text[:200])
+
+
+def test_a_bidder_that_is_not_an_address_is_named_in_a_422(http: TestClient) -> None:
+    r = http.get("/tenders/0x" + "11" * 32 + "/nonces/0x12")
+    assert r.status_code == 422 and "bidder is not an address" in r.json()["message"]
+
+
+def test_arguments_that_do_not_fit_the_functions_types_are_a_422_naming_them(http: TestClient) -> None:
+    r = http.post("/tx/prepare", json={"contract": "TenderBook", "function": "withdrawBid",
+                                       "args": ["0x12", 99_999_999_999], "sender": "0x" + "11" * 20})
+    assert r.status_code == 422
+    message = r.json()["message"]
+    assert "TenderBook.withdrawBid" in message and "uint16" in message
