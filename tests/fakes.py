@@ -371,10 +371,12 @@ class FakeCredentialLookup:
 
 
 class FakeStatusReads:
-    """Registry reads where every credential in `valid` is VALID and everything else is not anchored."""
+    """Registry reads where every credential in `valid` is VALID and everything else is not anchored;
+    a credential in `revoked_at` is REVOKED from that instant on."""
 
     def __init__(self, valid: set[bytes] | None = None) -> None:
         self.valid = set(valid or ())
+        self.revoked_at: dict[bytes, int] = {}
 
     def anchor_of(self, root: bytes) -> Any:
         return None
@@ -382,6 +384,8 @@ class FakeStatusReads:
     def status_at(self, root: bytes, credential_id: bytes, at: int) -> Any:
         from ledger.model.credential import ReasonCode, Status, StatusAt
 
+        if credential_id in self.revoked_at and at >= self.revoked_at[credential_id]:
+            return StatusAt(Status.REVOKED, ReasonCode.NONE)
         status = Status.VALID if credential_id in self.valid else Status.NOT_ANCHORED
         return StatusAt(status, ReasonCode.NONE)
 

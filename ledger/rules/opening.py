@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from eth_utils import to_checksum_address
 
@@ -16,7 +16,10 @@ from ledger.crypto.sealing import (
     ciphertext_hash,
 )
 from ledger.crypto.shares import Share, combine
-from ledger.model.tender import Opening, Outcome, Tender
+from ledger.model.tender import BidEligibility, Opening, Outcome, Tender
+from ledger.rules.verify import Check, CheckStatus
+
+ONE_BID_PER_FIRM = "one_bid_per_firm"
 
 
 def rebuild_opening_key(tender: Tender, shares: Sequence[Share]) -> OpeningKey:
@@ -63,3 +66,31 @@ def open_bid(
         return Opening(bidder, section, Outcome.FAILED_BIDDER,
                        "the revealed bid does not match the bidder's on-chain commitment", digest)
     return Opening(bidder, section, Outcome.DECRYPTED, "decrypted; matches the commitment", digest, package)
+
+
+def one_bid_per_firm(reports: Mapping[str, BidEligibility | None]) -> dict[str, BidEligibility | None]:
+    """One firm, one bid per section (实施条例 Art. 51), whatever keys it holds.
+
+    `reports` maps each opened bid's key to its eligibility (None for a bid that did not open).
+    Where one firm stands behind the bids of two or more keys, every one of those bids is
+    rejected — the default rule, and recorded: each gets a check naming the firm's other keys —
+    rather than one of them kept silently. Keys are judged by the firm their identity credential
+    names as of the deadline (see `TenderService.eligibility`).
+    """
+    keys_of: dict[str, list[str]] = {}
+    for key, report in reports.items():
+        if report is not None and report.firm:
+            keys_of.setdefault(report.firm, []).append(key)
+    out = dict(reports)
+    for firm, keys in keys_of.items():
+        if len(keys) < 2:
+            continue
+        for key in keys:
+            report = reports[key]
+            assert report is not None
+            others = ", ".join(k for k in keys if k != key)
+            out[key] = BidEligibility(firm=report.firm, eligible=False, checks=(*report.checks, Check(
+                ONE_BID_PER_FIRM, CheckStatus.INVALID,
+                f"firm {firm} also bid in this section with {others}: a firm places one bid per section "
+                "(实施条例 Art. 51), so all of its bids are rejected")))
+    return out

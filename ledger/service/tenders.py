@@ -53,7 +53,7 @@ from ledger.model.tender import (
 )
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.rules.eligibility import TickedCredential, check_bid
-from ledger.rules.opening import open_bid, rebuild_opening_key
+from ledger.rules.opening import one_bid_per_firm, open_bid, rebuild_opening_key
 from ledger.rules.verify import Check, CheckStatus, RegistryReads
 from ledger.service.ports import CredentialLookup, GuaranteeCheck, TenderRecords
 from ledger.tenders import TenderParams
@@ -408,8 +408,10 @@ class TenderService:
         tender = self.tender(tender_id)
         book = self.book
         key = rebuild_opening_key(tender, book.released_shares(tender_id))
-        opened: list[str] = []
-        valid = 0
+        # First every live bid is opened and judged; then one firm's several bids are rejected
+        # together (one bid per firm, whatever keys it holds); only then is anything recorded.
+        judged: list[tuple[str, BidState, Opening]] = []
+        reports: dict[str, BidEligibility | None] = {}
         for bidder in sorted(book.bidders(tender_id, section)):
             bid = book.bid(tender_id, section, bidder)
             if not bid.live or bid.opened:
@@ -432,7 +434,14 @@ class TenderService:
                 eligibility = BidEligibility(
                     firm=eligibility.firm, eligible=eligibility.eligible and not failed,
                     checks=(*eligibility.checks, Check(guarantee.name, guarantee.status, guarantee.reason)))
-                valid += 1 if eligibility.eligible else 0
+            judged.append((bidder, bid, opening))
+            reports[bidder] = eligibility
+        reports = one_bid_per_firm(reports)
+        # 流标 counts firms: after the rule above no firm has more than one eligible bid.
+        valid = sum(1 for report in reports.values() if report is not None and report.eligible)
+        opened: list[str] = []
+        for bidder, bid, opening in judged:
+            eligibility = reports[bidder]
             # The report is filed under the bid's commitment before the opening goes on chain, so the
             # journal finds it when it projects BidOpened / DecryptionFailed.
             self.records.file_opening(bid.commitment, reason=opening.reason,
@@ -456,8 +465,8 @@ class TenderService:
                 return BidEligibility(firm=None, eligible=False, checks=(Check(
                     f"credential 0x{cid.hex()}", CheckStatus.INVALID, "not an anchored credential"),))
             ticked.append(TickedCredential(cid, c.sealed, c.root, list(c.proof)))
-        try:
-            uscc = self.identity_of(bidder)
+        try:  # the firm behind the key as of the deadline, not as of the opening
+            uscc = identity_of(self.credentials, self.registry, bidder, at=tender.deadline)
         except LedgerError as exc:
             return BidEligibility(firm=None, eligible=False,
                                   checks=(Check("identity", CheckStatus.INVALID, str(exc)),))

@@ -198,3 +198,49 @@ def test_results_are_public_after_evaluation_own_entry_before_and_everything_to_
     scene.service.publish_evaluation(signer=CENTRE.address, tender_id=tid, section=0, report=b"report")
     public = results(tender_id=tid, section=0, viewer=None)
     assert public.public and {b.bidder for b in public.bids} == set(firms)
+
+
+def test_a_firm_bidding_with_two_keys_has_both_bids_rejected_and_every_attempt_recorded() -> None:
+    keys = [Account.create().address for _ in range(3)]
+    other = "91110000MA01ABCD4Y"
+    scene = Scene(identities={keys[0]: FIRM, keys[1]: FIRM, keys[2]: other})  # two keys, one firm
+    for key in keys:
+        scene.bid(key)
+    scene.chain.shares[scene.tender.tender_id] = scene.shares[:3]
+    opening = scene.service.open_section(_guarantee(CheckStatus.VALID), signer=CENTRE.address,
+                                         tender_id=scene.tender.tender_id, section=0)
+    by = {b.bidder: b for b in opening.bids}
+    for mine, theirs in ((keys[0], keys[1]), (keys[1], keys[0])):
+        report = by[mine].eligibility
+        assert report is not None and report.firm == FIRM and not by[mine].eligible
+        last = report.checks[-1]
+        assert last.name == "one_bid_per_firm" and last.status is CheckStatus.INVALID
+        assert FIRM in last.reason and theirs in last.reason
+    third = by[keys[2]].eligibility
+    assert third is not None and third.firm == other
+    assert "one_bid_per_firm" not in [c.name for c in third.checks]
+    assert [o.bidder for _, o in scene.chain.recorded] == sorted(keys)  # every attempt is on chain
+    assert opening.valid_bids <= 1  # 流标 counts firms: the doubled firm adds none
+
+
+def test_the_firm_behind_a_key_is_judged_as_of_the_deadline_not_the_opening() -> None:
+    key = Account.create().address
+    scene = Scene(identities={key: FIRM})
+    scene.bid(key)
+    identity = scene.service.credentials.identities_bound_to(key)[0]
+    scene.reads.revoked_at[identity.credential_id] = scene.tender.deadline + 3600  # revoked after the deadline
+    scene.chain.shares[scene.tender.tender_id] = scene.shares[:3]
+    opening = scene.service.open_section(_guarantee(CheckStatus.VALID), signer=CENTRE.address,
+                                         tender_id=scene.tender.tender_id, section=0)
+    report = opening.bids[0].eligibility
+    assert report is not None and report.firm == FIRM  # still the bidder's firm at the deadline
+    scene = Scene(identities={key: FIRM})
+    scene.bid(key)
+    identity = scene.service.credentials.identities_bound_to(key)[0]
+    scene.reads.revoked_at[identity.credential_id] = scene.tender.deadline - 3600  # revoked before it
+    scene.chain.shares[scene.tender.tender_id] = scene.shares[:3]
+    opening = scene.service.open_section(_guarantee(CheckStatus.VALID), signer=CENTRE.address,
+                                         tender_id=scene.tender.tender_id, section=0)
+    report = opening.bids[0].eligibility
+    assert report is not None and report.firm is None and not opening.bids[0].eligible
+    assert report.checks[0].name == "identity"
