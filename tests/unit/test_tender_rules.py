@@ -14,8 +14,9 @@ from ledger.chain.tender_book import TenderBookGateway, release_share_call, with
 from ledger.crypto.bids import WITHDRAWAL, authorise_bid, bid_typed_data, seal_bid
 from ledger.crypto.sealing import BidPackage, OpeningKey
 from ledger.errors import ContractRevert
-from ledger.model.tender import Outcome
-from ledger.rules.opening import open_bid
+from ledger.model.tender import BidEligibility, Outcome
+from ledger.rules.opening import ONE_BID_PER_FIRM, one_bid_per_firm, open_bid
+from ledger.rules.verify import Check, CheckStatus
 from ledger.service.tenders import BidRelayer, terms_for
 from ledger.tenders import TenderParams
 from tests.fakes import FakeTenderBook
@@ -129,3 +130,31 @@ def test_the_relay_isolates_a_bad_bid_from_its_batch() -> None:
         assert sorted(relayed) == sorted([auths[0].commitment, auths[2].commitment])
     finally:
         relayer.stop()
+
+
+def _report(firm: str | None, eligible: bool = True) -> BidEligibility:
+    status = CheckStatus.VALID if eligible else CheckStatus.INVALID
+    return BidEligibility(firm=firm, eligible=eligible, checks=(Check("requirements", status, "checked"),))
+
+
+def test_one_bid_per_firm_rejects_every_bid_of_a_firm_with_several_keys_and_nothing_else() -> None:
+    reports = {
+        "0xA1": _report("FIRM-A"), "0xA2": _report("FIRM-A", eligible=False), "0xA3": _report("FIRM-A"),
+        "0xB1": _report("FIRM-B"),
+        "0xC1": _report(None, eligible=False),  # no firm known: nothing to group it with
+        "0xD1": None,  # did not open: no report
+    }
+    ruled = one_bid_per_firm(reports)
+    for key in ("0xA1", "0xA2", "0xA3"):
+        report = ruled[key]
+        assert report is not None and not report.eligible
+        assert report.checks[:-1] == reports[key].checks  # type: ignore[union-attr]
+        assert report.checks[-1].name == ONE_BID_PER_FIRM and report.checks[-1].status is CheckStatus.INVALID
+        others = {"0xA1", "0xA2", "0xA3"} - {key}
+        assert all(o in report.checks[-1].reason for o in others) and key not in report.checks[-1].reason
+    assert ruled["0xB1"] == reports["0xB1"] and ruled["0xC1"] == reports["0xC1"] and ruled["0xD1"] is None
+
+
+def test_one_bid_per_firm_changes_nothing_when_every_firm_bid_once() -> None:
+    reports = {"0xA1": _report("FIRM-A"), "0xB1": _report("FIRM-B", eligible=False), "0xC1": None}
+    assert one_bid_per_firm(reports) == reports
