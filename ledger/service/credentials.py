@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from ledger.chain.relay import RelayedTx
 from ledger.crypto.merkle import MerkleTree, leaf_of
 from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
+from ledger.values import to_hex
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
 from ledger.model.credential import (
     Batch,
@@ -145,14 +146,14 @@ class CredentialService:
         tree = MerkleTree.build(ids)
         if relayed.args["root"] != tree.root:
             raise ValidationFailed(
-                f"signed_tx anchors root {_hex(relayed.args['root'])}, but the documents hash to {_hex(tree.root)}"
+                f"signed_tx anchors root {to_hex(relayed.args['root'])}, but the documents hash to {to_hex(tree.root)}"
             )
         if relayed.args["kind"] != int(kind):
             raise ValidationFailed(f"signed_tx anchors kind {relayed.args['kind']}, the documents are {kind.name}")
         with WRITE_LOCK:
             known = self.files.known(ids)
             if known:
-                first = _hex(known[0])
+                first = to_hex(known[0])
                 raise Conflict(
                     "AlreadyAnchored", {"credential_id": first},
                     f"{len(known)} of these credentials are anchored already (e.g. {first})",
@@ -176,13 +177,13 @@ class CredentialService:
         first_id = relayed.args.get("credentialId", relayed.args.get("oldId"))
         if first_id is None or first_id != record.credential_id:
             raise ValidationFailed(
-                f"signed_tx {function}s credential {_hex(first_id) if first_id else '?'}, "
-                f"not {_hex(record.credential_id)}"
+                f"signed_tx {function}s credential {to_hex(first_id) if first_id else '?'}, "
+                f"not {to_hex(record.credential_id)}"
             )
         if record.issuer != signer:
             raise Unauthorised(
-                "NotIssuerOf", {"root": _hex(record.root), "caller": signer},
-                f"only the issuer {record.issuer} may {action} credential {_hex(credential_id)}",
+                "NotIssuerOf", {"root": to_hex(record.root), "caller": signer},
+                f"only the issuer {record.issuer} may {action} credential {to_hex(credential_id)}",
             )
         with WRITE_LOCK:
             mined = self.registry.relay(relayed)
@@ -206,7 +207,7 @@ class CredentialService:
     def get(self, credential_id: bytes) -> StoredCredential:
         record = self.files.credential(credential_id)
         if record is None:
-            cid = _hex(credential_id)
+            cid = to_hex(credential_id)
             raise NotFound("UnknownCredential", {"credential_id": cid}, f"no anchored credential {cid}")
         return record
 
@@ -220,7 +221,7 @@ class CredentialService:
         """Every chain event about a credential: its batch's anchoring, then its status changes."""
         record = self.get(credential_id)
         self.files.catch_up()
-        root, cid = _hex(record.root), _hex(record.credential_id)
+        root, cid = to_hex(record.root), to_hex(record.credential_id)
         out = []
         for e in self.files.registry_events():
             root_of = e.args.get("root")
@@ -252,5 +253,3 @@ class CredentialService:
                       expected_subject=expected_subject, credential_id=credential_id)
 
 
-def _hex(value: bytes) -> str:
-    return "0x" + bytes(value).hex()

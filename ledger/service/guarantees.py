@@ -31,6 +31,7 @@ from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, BidPackage, OpeningKey
 from ledger.crypto.sealing import VERSION as SEAL_VERSION
 from ledger.crypto.shares import Share, ShareError
 from ledger.documents import SealedCredential
+from ledger.values import address, to_hex, word
 from ledger.errors import Conflict, LedgerError, NotFound, Unauthorised, ValidationFailed
 from ledger.model.guarantee import (
     BOUND_STATES,
@@ -429,29 +430,8 @@ class BidBacking:
     letter: CommitmentLetter | None
 
 
-def _address(value: str, what: str) -> str:
-    try:
-        return to_checksum_address(value)
-    except (ValueError, TypeError):
-        raise ValidationFailed(f"{what} is not an address: {value!r}") from None
-
-
-def _word(value: str, what: str) -> bytes:
-    try:
-        raw = bytes(HexBytes(value))
-    except (ValueError, TypeError):
-        raise ValidationFailed(f"{what} must be 0x-prefixed hex, got {value!r}") from None
-    if len(raw) != 32:
-        raise ValidationFailed(f"{what} must be 32 bytes, got {len(raw)}")
-    return raw
-
-
-def _hex(b: bytes) -> str:
-    return "0x" + bytes(b).hex()
-
-
 def _show(value: Any) -> str:
-    return _hex(value) if isinstance(value, bytes) else str(value)
+    return to_hex(value) if isinstance(value, bytes) else str(value)
 
 
 def parse_discount(text: str) -> Decimal:
@@ -470,8 +450,8 @@ def _own(relayed: RelayedTx, signer: str, functions: tuple[str, ...]) -> None:
 
 def _about(relayed: RelayedTx, gid: bytes) -> None:
     if bytes(relayed.args["guaranteeId"]) != gid:
-        raise ValidationFailed(f"signed_tx {relayed.function}s guarantee {_hex(relayed.args['guaranteeId'])}, "
-                               f"not {_hex(gid)}")
+        raise ValidationFailed(f"signed_tx {relayed.function}s guarantee {to_hex(relayed.args['guaranteeId'])}, "
+                               f"not {to_hex(gid)}")
 
 
 class GuaranteeService:
@@ -517,7 +497,7 @@ class GuaranteeService:
     def _record(self, gid: bytes) -> GuaranteeFile:
         row = self.records.record(gid)
         if row is None:
-            raise NotFound("UnknownGuarantee", {"guaranteeId": gid}, f"no guarantee application {_hex(gid)} on record")
+            raise NotFound("UnknownGuarantee", {"guaranteeId": gid}, f"no guarantee application {to_hex(gid)} on record")
         return row
 
     def _types(self, issuer: str) -> list[IssuerType]:
@@ -575,7 +555,7 @@ class GuaranteeService:
         if function not in PREPARABLE:
             raise ValidationFailed(
                 f"GuaranteeBook.{function} cannot be prepared here; one of {', '.join(sorted(PREPARABLE))}")
-        sender = _address(sender, "sender")
+        sender = address(sender, "sender")
         try:
             return self.book.prepare(sender, function, *args)
         except (TypeError, ValueError) as exc:
@@ -593,7 +573,7 @@ class GuaranteeService:
         """The bidder's application, filled in from the tender, the section and its firm, with the
         unsigned applyFor transaction: sign it and post both back."""
         tender = self.section_of(tender_id, section)
-        issuer = _address(issuer, "issuer")
+        issuer = address(issuer, "issuer")
         uscc = self.firms.identity_of(signer)
         credit = self.firms.credit_standing(uscc, at=self.now())
         rules.refuse_blacklisted(credit, step="application")
@@ -612,7 +592,7 @@ class GuaranteeService:
             raise ValidationFailed(f"application: {first_error(exc)}") from None
         if app.applicant != signer:
             raise Unauthorised("SignerMismatch", {}, f"the application is {app.applicant}'s, the request {signer}'s")
-        tender = self.section_of(_hex(app.tender_id), app.section)
+        tender = self.section_of(to_hex(app.tender_id), app.section)
         uscc = self.firms.identity_of(signer)
         expected = self._expected_application(tender, section=app.section, applicant=signer, uscc=uscc,
                                               issuer=app.issuer, application_no=app.application_no)
@@ -641,14 +621,14 @@ class GuaranteeService:
         """For the named issuer: the terms filled in from the application (amount, beneficiary,
         period to the bid validity end, fee at `rate_bps` less its published red-list discount),
         and what a 密文 guarantee is sealed to."""
-        gid = _word(guarantee_id, "guarantee id")
+        gid = word(guarantee_id, "guarantee id")
         row, g = self._record(gid), self.book.known_guarantee(gid)
         if g.issuer != signer:
             raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
-                               f"guarantee {_hex(gid)} was applied for to {g.issuer}, not to {signer}")
+                               f"guarantee {to_hex(gid)} was applied for to {g.issuer}, not to {signer}")
         if g.state is not State.APPLIED:
             raise Conflict("WrongState", {"guaranteeId": gid, "state": g.state.name},
-                           f"guarantee {_hex(gid)} is {g.state.name}, not APPLIED")
+                           f"guarantee {to_hex(gid)} is {g.state.name}, not APPLIED")
         app = row.application
         credit = self.firms.credit_standing(app.applicant_uscc, at=self.now())
         rules.refuse_blacklisted(credit, step="issue")
@@ -656,7 +636,7 @@ class GuaranteeService:
         if not 0 <= rate_bps <= 10_000:
             raise ValidationFailed("rate_bps is in basis points, 0 to 10,000")
         fee = rules.quote_fee(app.amount_fen, rate_bps, credit=credit, red_discount=discount)
-        tender = self.tender(_hex(row.tender_id))
+        tender = self.tender(to_hex(row.tender_id))
         return IssueTemplate(gid, app, fee, rate_bps, discount if credit.is_redlisted else Decimal(0), self.now(),
                              credit, self.book.chain_id, self.book.address, tender.opening_public)
 
@@ -665,11 +645,11 @@ class GuaranteeService:
         """Relay the issuer's own issue: 明文 with the terms in clear (checked against the
         application and the published discount), 密文 with only the sealed terms (their keccak must
         be the on-chain commitment; the amount is checked at opening)."""
-        gid = _word(guarantee_id, "guarantee id")
+        gid = word(guarantee_id, "guarantee id")
         row, g = self._record(gid), self.book.known_guarantee(gid)
         if g.issuer != signer:
             raise Unauthorised("NotIssuer", {"guaranteeId": gid, "caller": signer},
-                               f"guarantee {_hex(gid)} was applied for to {g.issuer}: only it may issue")
+                               f"guarantee {to_hex(gid)} was applied for to {g.issuer}: only it may issue")
         app = row.application
         credit = self.firms.credit_standing(app.applicant_uscc, at=self.now())
         rules.refuse_blacklisted(credit, step="issue")
@@ -716,7 +696,7 @@ class GuaranteeService:
 
     def reject(self, *, signer: str, guarantee_id: str, signed_tx: str, reason: str) -> GuaranteeInfo:
         """Relay the issuer's own reject; the reason is kept, its keccak is on chain."""
-        gid = _word(guarantee_id, "guarantee id")
+        gid = word(guarantee_id, "guarantee id")
         self._record(gid)
         relayed = self.book.decode_signed(signed_tx)
         _own(relayed, signer, ("reject",))
@@ -728,7 +708,7 @@ class GuaranteeService:
 
     def relay_own(self, *, signer: str, guarantee_id: str, signed_tx: str, function: str) -> GuaranteeInfo:
         """Relay a party's own cancel (applicant) or release (issuer, or the centre's own key)."""
-        gid = _word(guarantee_id, "guarantee id")
+        gid = word(guarantee_id, "guarantee id")
         self.book.known_guarantee(gid)
         relayed = self.book.decode_signed(signed_tx)
         _own(relayed, signer, (function,))
@@ -803,7 +783,7 @@ class GuaranteeService:
         tender = self.section_of(tender_id, section)
         with self.lock:
             done = record_award(self.book, centre=self.centre, tender_id=tender.tender_id, section=section,
-                                winner=_address(winner, "winner") if winner else None)
+                                winner=address(winner, "winner") if winner else None)
             self.records.catch_up()
         return SectionClosed(tender.tender_id, section, done)
 
@@ -821,7 +801,7 @@ class GuaranteeService:
         """The centre claims for the tenderer, for a cause the chain's records support, keeping the
         evidence (its keccak goes on chain)."""
         self.require_centre(signer)
-        gid = _word(guarantee_id, "guarantee id")
+        gid = word(guarantee_id, "guarantee id")
         try:
             reason = ClaimCause[cause]
         except KeyError:
@@ -837,7 +817,7 @@ class GuaranteeService:
         """Expire a guarantee past its end that was neither released nor claimed (the centre sends it;
         the contract allows anyone, and refuses one not yet ended)."""
         self.require_centre(signer)
-        gid = _word(guarantee_id, "guarantee id")
+        gid = word(guarantee_id, "guarantee id")
         self.book.known_guarantee(gid)
         with self.lock:
             self.book.expire(self.centre, gid)
@@ -850,7 +830,7 @@ class GuaranteeService:
         credit authority (`issuer`) to anchor with its own key through POST /credentials."""
         self.require_centre(signer)
         tender = self.section_of(tender_id, section)
-        letter = self.records.letter(tender.tender_id, section, _address(bidder, "bidder"))
+        letter = self.records.letter(tender.tender_id, section, address(bidder, "bidder"))
         if letter is None:
             raise NotFound("NoCommitmentLetter", {"bidder": bidder},
                            f"{bidder} registered no credit commitment letter for section {section}")
@@ -858,7 +838,7 @@ class GuaranteeService:
         result = record_commitment_breach(
             letter=letter, breach=breach, evidence=evidence, record_no=record_no, deciding_body=deciding_body,
             decision_document_no=decision_document_no, listed_date=now.date(), issued_at=now,
-            issuer_address=_address(issuer, "issuer"))
+            issuer_address=address(issuer, "issuer"))
         return BreachDraft(result, letter)
 
     # ------------------------------------------------------------------ reads
@@ -869,12 +849,12 @@ class GuaranteeService:
         return GuaranteeInfo(gid, g, self.records.record(gid), self.records.claim_of(gid))
 
     def guarantee(self, guarantee_id: str) -> GuaranteeInfo:
-        return self.get(_word(guarantee_id, "guarantee id"))
+        return self.get(word(guarantee_id, "guarantee id"))
 
     def bid_guarantee(self, *, tender_id: str, section: int, bidder: str) -> BidBacking:
         """What backs a bid: the guarantee bound to it, or the registered commitment letter."""
         tender = self.section_of(tender_id, section)
-        bidder = _address(bidder, "bidder")
+        bidder = address(bidder, "bidder")
         gid = self.book.guarantee_of_bid(tender.tender_id, section, bidder)
         if gid is not None:
             return BidBacking(self.get(gid), None)
@@ -886,6 +866,6 @@ class GuaranteeService:
 
     def guarantees_of(self, *, applicant: str | None = None, issuer: str | None = None) -> list[GuaranteeInfo]:
         """Guarantee applications on record, newest first, by applicant or by issuer."""
-        rows = self.records.records(applicant=_address(applicant, "applicant") if applicant else None,
-                                    issuer=_address(issuer, "issuer") if issuer else None)
+        rows = self.records.records(applicant=address(applicant, "applicant") if applicant else None,
+                                    issuer=address(issuer, "issuer") if issuer else None)
         return [self.get(r.guarantee_id) for r in rows]

@@ -1,0 +1,32 @@
+"""Values as the ledger's edges spell them: bytes as 0x-hex, 32-byte words and addresses read
+from text, each refused with a ValidationFailed that names the field."""
+
+from __future__ import annotations
+
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+
+from ledger.errors import ValidationFailed
+
+
+def to_hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+def word(value: str, what: str) -> bytes:
+    """A 32-byte value given as 0x-hex; ValidationFailed names `what` when it is not one."""
+    try:
+        raw = bytes(HexBytes(value))
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"{what} must be 0x-prefixed hex, got {value!r}") from None
+    if len(raw) != 32:
+        raise ValidationFailed(f"{what} must be 32 bytes, got {len(raw)}")
+    return raw
+
+
+def address(value: str, what: str) -> str:
+    """An account address given as 0x-hex, checksummed; ValidationFailed names `what` when it is not one."""
+    try:
+        return str(to_checksum_address(value))
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"{what} is not an address: {str(value)[:60]!r}") from None
