@@ -22,6 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.db import documents
 from api.db.events import ChainEvent
+from ledger.errors import ConfigurationError
 from ledger.crypto.sealing import ciphertext_hash
 from ledger.model.receipt import Mined
 from ledger.model.tender import (
@@ -352,7 +353,10 @@ def stored_tender(session: Session, row: TenderRecord) -> StoredTender:
         TenderShareHash.chain_key == row.chain_key, TenderShareHash.tender_id == row.tender_id,
     ).order_by(col(TenderShareHash.position))).all()
     document = _hashed(session, row.chain_key, TENDER, row.doc_hash)
-    assert document is not None, f"tender {row.tender_id}: its file is not filed under {row.doc_hash}"
+    if document is None:  # the row was projected only when it was; someone changed the store since
+        raise ConfigurationError(
+            f"the store disagrees with the chain: tender {row.tender_id}'s file no longer hashes to the "
+            f"on-chain document hash {row.doc_hash}; stop the service and run `tender-ledger rebuild-store`")
     tender = Tender(
         tender_id=bytes(HexBytes(row.tender_id)), params=TenderParams.model_validate_json(row.params),
         doc_hash=bytes(HexBytes(row.doc_hash)), deadline=row.deadline,

@@ -339,3 +339,26 @@ def test_the_repository_assembles_tenders_and_opened_bids_from_their_typed_rows(
     ]
     assert [list(json.loads(json.dumps(opened_bid(b)))["eligibility"]) for b in bids] == [
         ["firm", "eligible", "checks"], ["checks", "eligible"], []]
+
+
+def test_a_tender_file_edited_in_the_store_is_refused_as_disagreeing_with_the_chain() -> None:
+    from api.db import documents
+    from ledger.errors import ConfigurationError
+
+    store, tid = _SqliteStore(), "0x" + "12" * 32
+    records = SqlTenderRecords(store)
+    params = TenderParams.model_validate(tender_params())
+    document = b"%PDF tender"
+    records.file_tender(params, document)
+    store.project("TenderPublished", {"tenderId": tid, "version": 1, "params": {
+        "paramsHash": "0x" + params.params_hash().hex(), "docHash": "0x" + keccak(document).hex(),
+        "deadline": 1_800_000_000, "openingPublicKey": "0x" + "ab" * 33, "officers": [Account.create().address],
+        "threshold": 1, "shareHashes": ["0x" + "01" * 32]}}, tx="0x" + "bb" * 32)
+    with store.session() as s:  # the database administrator swaps the tender's file
+        filed = documents.get(s, chain_key=store.chain_key, kind="tender", key="0x" + keccak(document).hex())
+        assert filed is not None
+        filed.content = b"%PDF another tender"
+        s.add(filed)
+        s.commit()
+    with pytest.raises(ConfigurationError, match="store disagrees with the chain"):
+        records.stored_tender(bytes.fromhex(tid[2:]))
