@@ -17,6 +17,7 @@ from api.db.tenders import SqlTenderRecords
 from ledger.service.ports import GuaranteeCheck
 from ledger.runtime import Runtime
 from ledger.service.credentials import CredentialService
+from ledger.service.governance import GovernanceService
 from ledger.service.guarantees import BookGuaranteeCheck, GuaranteeService
 from ledger.service.tenders import BidRelayer, TenderService
 
@@ -43,7 +44,7 @@ CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_servi
 
 def guarantee_check(store: Store) -> GuaranteeCheck:
     """The guarantee check at opening on the store's GuaranteeBook and guarantee documents."""
-    return BookGuaranteeCheck(store.runtime.guarantee_book, SqlGuaranteeFiles(store), centre=store.runtime.operator,
+    return BookGuaranteeCheck(store.runtime.guarantee_book, SqlGuaranteeFiles(store), centre=store.runtime.centre,
                               lock=WRITE_LOCK)
 
 
@@ -57,7 +58,7 @@ GuaranteeCheckDep = Annotated[GuaranteeCheck, Depends(get_guarantee_check)]
 def tender_service(store: Store) -> TenderService:
     """The tender use cases on the store's TenderBook, registry, tender records and credentials."""
     rt = store.runtime
-    return TenderService(rt.tender_book, rt.registry, SqlTenderRecords(store), SqlCredentialLookup(store), rt.operator,
+    return TenderService(rt.tender_book, rt.registry, SqlTenderRecords(store), SqlCredentialLookup(store), rt.centre,
                          chain_id=rt.client.chain_id, now=rt.client.block_timestamp)
 
 
@@ -66,8 +67,8 @@ def get_tender_service(request: Request) -> TenderService:
 
 
 def bid_relayer(store: Store) -> BidRelayer:
-    """The batched relay of bidder-signed bids on the store's TenderBook, sent by the operator."""
-    return BidRelayer(store.runtime.tender_book, store.runtime.operator)
+    """The batched relay of bidder-signed bids on the store's TenderBook, sent by the relayer."""
+    return BidRelayer(store.runtime.tender_book, store.runtime.relayer)
 
 
 def get_bid_relayer(request: Request) -> BidRelayer:
@@ -83,7 +84,7 @@ def guarantee_service(store: Store) -> GuaranteeService:
     tender records, and the firms' identities and credit standing (the tender service's)."""
     rt = store.runtime
     return GuaranteeService(rt.guarantee_book, rt.tender_book, SqlGuaranteeFiles(store), SqlTenderRecords(store),
-                            tender_service(store), guarantee_check(store), centre=rt.operator, lock=WRITE_LOCK)
+                            tender_service(store), guarantee_check(store), centre=rt.centre, lock=WRITE_LOCK)
 
 
 def get_guarantee_service(request: Request) -> GuaranteeService:
@@ -91,3 +92,18 @@ def get_guarantee_service(request: Request) -> GuaranteeService:
 
 
 GuaranteeServiceDep = Annotated[GuaranteeService, Depends(get_guarantee_service)]
+
+
+def governance_service(store: Store) -> GovernanceService:
+    """The governance's members and proposals; members' own steps relayed, approved calls executed
+    by the relayer."""
+    rt = store.runtime
+    return GovernanceService(rt.governance, [rt.registry, rt.tender_book, rt.guarantee_book], rt.relayer,
+                             now=rt.client.block_timestamp, after_write=store.reconcile)
+
+
+def get_governance_service(request: Request) -> GovernanceService:
+    return governance_service(get_store(request))
+
+
+GovernanceServiceDep = Annotated[GovernanceService, Depends(get_governance_service)]

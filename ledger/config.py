@@ -28,7 +28,22 @@ class Settings(BaseSettings):
     )
     signer_key: SecretStr | None = Field(
         default=None,
-        description="Operator's private key (hex) for a node; the embedded chain makes its own.",
+        description="The relayer's private key (hex) for a node: it pays for deployments and relays "
+        "parties' transactions and holds no role; the embedded chain makes its own.",
+    )
+    centre_key: SecretStr | None = Field(
+        default=None,
+        description="The trading centre's own private key (hex) for its steps (publish, open, "
+        "record); unset: keys/centre.key in the data directory, made on first start.",
+    )
+    governance: str | None = Field(
+        default=None,
+        description="The consortium's governance members as 'address=name,address=name,…' (each body "
+        "keeps its own key); unset: a development consortium whose four member keys are kept in "
+        "the data directory's keys/governance/.",
+    )
+    governance_threshold: int | None = Field(
+        default=None, ge=2, description="Approvals a governance call needs (default: a majority).",
     )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the off-chain store; default SQLite in data_dir."

@@ -16,12 +16,15 @@ from typing import IO, Any
 
 from ledger.errors import CorruptDataDir, DataDirInUse, ForeignDataDir, NewerDataDir
 
-FORMAT = 1
+FORMAT = 2
+"""2: the keys are split (relayer, trading centre, governance members) under keys/; format 1
+held one operator key that was admin of everything."""
 MARKER = "tender-ledger.json"
 LOCK = ".lock"
 CHAIN_FILE = "chain.sqlite"
 STORE_FILE = "ledger.sqlite"
-OPERATOR_KEY = "operator.key"
+KEYS = "keys"
+OLD_OPERATOR_KEY = "operator.key"
 DEPLOYMENTS = "deployments.json"
 
 
@@ -39,8 +42,10 @@ class DataDir:
         return self.path / STORE_FILE
 
     @property
-    def operator_key_file(self) -> Path:
-        return self.path / OPERATOR_KEY
+    def keys_dir(self) -> Path:
+        """The keys this data directory holds: keys/relayer.key, keys/centre.key and, for a
+        development consortium, keys/governance/<body>.key."""
+        return self.path / KEYS
 
     @property
     def deployments_file(self) -> Path:
@@ -91,6 +96,13 @@ class DataDir:
             fmt = int(info["format"])
         except (ValueError, KeyError, TypeError, OSError) as exc:
             raise CorruptDataDir(f"{marker} is unreadable: {exc}") from None
+        if fmt < FORMAT:
+            raise CorruptDataDir(
+                f"{self.path} was written by an older tender-ledger (data format {fmt}: one operator key "
+                f"was the admin of every contract); this version splits the keys between a relayer, the "
+                f"trading centre and an M-of-N governance and reads format {FORMAT}: start a new data "
+                "directory (the old one stays readable by the older version)"
+            )
         if fmt > FORMAT:
             raise NewerDataDir(
                 f"{self.path} was written by a newer tender-ledger (data format {fmt}; this "

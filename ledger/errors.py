@@ -9,7 +9,7 @@
     │   │   └── NewerDataDir        written by a newer version of tender-ledger
     │   ├── NodeUnavailable         the JSON-RPC URL does not answer
     │   ├── WrongChain              the node's chain id (or genesis) is not the expected one
-    │   ├── OperatorUnfunded        the operator's key has no funds to deploy or relay
+    │   ├── RelayerUnfunded         the relayer's key has no funds to deploy or relay
     │   └── DeploymentMissing       no contract at the recorded address
     ├── TransactionRejected         the chain refused a transaction before executing it
     │   └── InsufficientFunds       the signing key cannot pay for gas
@@ -68,8 +68,8 @@ class WrongChain(ConfigurationError):
     """The node serves another chain than the one configured."""
 
 
-class OperatorUnfunded(ConfigurationError):
-    """The operator's signing key has no funds on this chain."""
+class RelayerUnfunded(ConfigurationError):
+    """The relayer's key (which pays for deployments and relayed transactions) has no funds."""
 
 
 class DeploymentMissing(ConfigurationError):
@@ -119,12 +119,12 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     **dict.fromkeys(
         ("NotAdmin", "NotPendingAdmin", "NotAuthorised", "NotIssuerOf", "NotCentre", "NotPublisher",
          "NotOfficer", "BadSignature", "NotGuarantor", "IssuerNotAuthorised", "NotApplicant",
-         "NotIssuer", "NotReleaser"),
+         "NotIssuer", "NotReleaser", "NotMember", "NotGovernance", "NotProposer"),
         Unauthorised,
     ),
     **dict.fromkeys(
         ("UnknownRoot", "NotInBatch", "UnknownTender", "UnknownSection", "NoBid",
-         "UnknownGuarantee"),
+         "UnknownGuarantee", "UnknownProposal"),
         NotFound,
     ),
     **dict.fromkeys(
@@ -134,7 +134,8 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
          "RevealMismatch", "BidsUnopened", "BadNonce", "SignatureExpired", "TooFewBids",
          "GuaranteeExists", "WrongState", "AlreadyBound", "BidHasGuarantee", "AlreadyAwarded",
          "NotAwarded", "AlreadySigned", "ContractNotSigned", "GuaranteeExpired", "NotExpired",
-         "NotClaimable"),
+         "NotClaimable", "ProposalExists", "ProposalNotPending", "ProposalExpired", "AlreadyApproved",
+         "NotApproved", "BelowThreshold", "ExecutionFailed"),
         Conflict,
     ),
     **dict.fromkeys(
@@ -144,7 +145,7 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
          "UnexpectedCredentials", "TooManyValidBids", "InvalidIssuerType", "InvalidTenderBook",
          "InvalidWinner", "InvalidSigningTime", "InvalidGuaranteeId", "InvalidAmount",
          "InsufficientAmount", "IncompleteTerms", "InvalidForm", "InvalidPeriod", "AmountMismatch",
-         "MissingEvidence"),
+         "MissingEvidence", "InvalidMember", "TooManyMembers", "InvalidThreshold", "InvalidName"),
         InvalidArgument,
     ),
 }
@@ -200,6 +201,9 @@ def decode_revert(data: bytes) -> ContractRevert:
         i["name"] or f"arg{n}": to_checksum_address(v) if i["type"] == "address" else v
         for n, (i, v) in enumerate(zip(entry["inputs"], values, strict=True))
     }
+    if entry["name"] == "ExecutionFailed":
+        # The governance's call reverted: what matters is why the governed contract refused it.
+        return decode_revert(bytes(args["reason"]))
     cls = _ERROR_CLASSES.get(entry["name"], ContractRevert)
     return cls(entry["name"], args)
 

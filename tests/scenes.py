@@ -298,11 +298,13 @@ class Tender:
 
 class Scene:
     """A running service (its Runtime and an HTTP client) and builders of what tests need in it.
-    The operator is the centre and every contract's admin."""
+    The centre is the data directory's centre key; the governance (every contract's admin) is its
+    development consortium, whose member keys the data directory holds; the relayer funds keys."""
 
     def __init__(self, http: Any, rt: Runtime, *, seed: int = 3) -> None:
         self.http, self.rt = http, rt
-        self.centre = Actor.of(http, rt.operator)
+        self.centre = Actor.of(http, rt.centre)
+        self.members = [Actor.of(http, g.account) for g in rt.governors]
         self.rng = random.Random(seed)
         self.serial = 0  # varies each firm's documents
         self.tenders = 0  # varies each tender's project code (a tender's id is its code's hash)
@@ -329,30 +331,47 @@ class Scene:
 
     # ------------------------------------------------------------------ parties
     def account(self, funds: int = FUNDS) -> LocalAccount:
-        """A new key, funded by the operator unless `funds` is 0."""
+        """A new key, funded by the relayer unless `funds` is 0."""
         account = Account.create()
         if funds:
-            self.rt.client.fund(self.rt.operator, account.address, funds)
+            self.rt.client.fund(self.rt.relayer, account.address, funds)
         return account
 
     def actor(self, account: LocalAccount | None = None, funds: int = FUNDS) -> Actor:
         return Actor.of(self.http, account or self.account(funds))
 
     def issuer(self, *kinds: Kind, funds: int = FUNDS) -> Actor:
-        """A credential issuer the admin authorises for `kinds` through the API."""
+        """A credential issuer the governance authorises for `kinds` through the API."""
         issuer = self.actor(funds=funds)
         for kind in kinds:
-            r = self.centre.post("/issuers", {"signed_tx": self.centre.prepare("authoriseIssuer",
-                                                                                issuer.account.address, int(kind))})
-            assert r.status_code == 200, r.text
+            self.govern("CredentialRegistry", "authoriseIssuer", issuer.account.address, int(kind))
         return issuer
 
-    def guarantor(self, kind: IssuerType = IssuerType.BANK, profile: dict[str, Any] | None = None) -> Actor:
-        """A guarantee issuer (bank or insurer) the admin authorises, with its published profile."""
-        guarantor = self.actor()
-        r = self.centre.post("/guarantee-issuers", {
-            "signed_tx": self.guarantee_tx(self.centre, "authoriseIssuer", guarantor.account.address, int(kind))})
+    def govern(self, contract: str, function: str, *args: Any, approvals: int | None = None) -> dict[str, Any]:
+        """Have the governance call `function(*args)` on `contract` through the API: the first
+        member proposes, the next ones approve (until the threshold, or `approvals` members in
+        all), each with its own signed transaction. Returns the proposal as the last step left it."""
+        count = approvals if approvals is not None else self.http.get("/governance").json()["threshold"]
+        first, *others = self.members[:count]
+        r = self.http.post("/governance/proposals/prepare", json={
+            "sender": first.account.address, "contract": contract, "function": function, "args": list(args)})
         assert r.status_code == 200, r.text
+        pid = r.json()["proposal_id"]
+        step = first.post("/governance/steps", {"signed_tx": first.sign_tx(r.json()["tx"])})
+        assert step.status_code == 200, step.text
+        for member in others:
+            r = self.http.post(f"/governance/proposals/{pid}/prepare",
+                               json={"sender": member.account.address, "function": "approve"})
+            assert r.status_code == 200, r.text
+            step = member.post("/governance/steps", {"signed_tx": member.sign_tx(r.json()["tx"])})
+            assert step.status_code == 200, step.text
+        proposal: dict[str, Any] = step.json()["proposal"]
+        return proposal
+
+    def guarantor(self, kind: IssuerType = IssuerType.BANK, profile: dict[str, Any] | None = None) -> Actor:
+        """A guarantee issuer (bank or insurer) the governance authorises, with its published profile."""
+        guarantor = self.actor()
+        self.govern("GuaranteeBook", "authoriseIssuer", guarantor.account.address, int(kind))
         if profile is not None:
             r = guarantor.post("/guarantee-issuers/profile", profile)
             assert r.status_code == 200, r.text

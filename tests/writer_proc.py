@@ -16,12 +16,12 @@ def main() -> None:
     data_dir = Path(sys.argv[1])
     rt = open_runtime(Settings(data_dir=data_dir))
     reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
-    if not rt.client.call(reg.functions.isAuthorised(rt.operator.address, 1)):
-        rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, 1))
+    if not rt.client.call(reg.functions.isAuthorised(rt.centre.address, 1)):
+        rt.govern(rt.registry, "authoriseIssuer", rt.centre.address, 1)
     print("READY", flush=True)
     while True:
         root = os.urandom(32)
-        rt.client.send(rt.operator, reg.functions.anchor(root, 1))
+        rt.client.send(rt.centre, reg.functions.anchor(root, 1))
         print("ACK", root.hex(), flush=True)
 
 

@@ -1,4 +1,4 @@
-"""`tender-ledger`: the operator's, issuer's and auditor's command line."""
+"""`tender-ledger`: the trading centre's, issuer's and auditor's command line."""
 
 from __future__ import annotations
 
@@ -73,7 +73,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             "chain_id": rt.client.chain_id,
             "backend": "embedded" if rt.client.embedded else rt.settings.rpc_url,
             "block_number": rt.client.block_number(),
-            "operator": rt.operator.address,
+            "relayer": rt.relayer.address,
+            "centre": rt.centre.address,
+            "governance_threshold": f"{rt.governance.threshold()} of {len(rt.governance.members())}",
+            "governance_keys_held_here": len(rt.governors),
             **{f"contract_{k}": v for k, v in rt.addresses.items()},
         }
     _print_figures(figures, args.json)

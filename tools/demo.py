@@ -38,7 +38,9 @@ from ledger.model.receipt import UnsignedTx
 from ledger.runtime import Runtime, open_runtime
 from ledger.rules.anchoring import MAX_BATCH
 from ledger.rules.verify import ANCHORING, INTEGRITY, STATUS_AT, VALIDITY_WINDOW, CheckStatus
+from api.deps import governance_service
 from ledger.service.credentials import CredentialService
+from tools.governance import enact_signed
 from tools import synthetic
 
 ISSUER_FUNDS = 10**21  # wei: thousands of anchors at the embedded chain's fees
@@ -228,24 +230,18 @@ def credential_service(store: Store) -> CredentialService:
     return CredentialService(store.runtime.registry, SqlCredentialFiles(store))
 
 
-def admin_tx(rt: Runtime, function: str, issuer: str, kind: Kind) -> dict[str, Any]:
-    """The admin's unsigned authoriseIssuer/withdrawIssuer transaction (its nonce taken in order)."""
-    registry = rt.registry
-    return rt.client.build(rt.operator, {"to": registry.address,
-                                         "data": registry.calldata(function, issuer, int(kind))})
-
-
 def register_issuers(rt: Runtime, store: Store, dataset: synthetic.Dataset, say: Progress) -> float:
-    """Fund every issuer's own key and have the admin authorise it for its kinds."""
+    """Fund every issuer's own key (the relayer pays), and have the governance authorise it for
+    its kinds: one member proposes, others approve with their own keys, until the threshold."""
     t0 = time.perf_counter()
-    admin = rt.operator
-    service = credential_service(store)
-    say.step(f"registering {len(dataset.issuers)} issuers, each with its own key")
+    service = governance_service(store)
+    members = [g.account for g in rt.governors]
+    say.step(f"registering {len(dataset.issuers)} issuers, each with its own key, "
+             f"each kind approved by {rt.threshold} of the {len(rt.members)} governance members")
     for issuer in dataset.issuers:
-        rt.client.fund(admin, issuer.address, ISSUER_FUNDS)
+        rt.client.fund(rt.relayer, issuer.address, ISSUER_FUNDS)
         for kind in issuer.kinds:
-            tx = admin_tx(rt, "authoriseIssuer", issuer.address, kind)
-            service.relay_admin(signer=admin.address, signed_tx=sign(admin, tx))
+            enact_signed(service, members, rt.registry, "authoriseIssuer", issuer.address, int(kind))
     return time.perf_counter() - t0
 
 

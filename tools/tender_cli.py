@@ -1,6 +1,6 @@
 """`tender-ledger tender …`: the trading centre publishes, amends and opens tenders, and opening
 officers release their shares — all through the running service's HTTP API, signed by the
-caller's own key (the centre's defaults to the data directory's operator key).
+caller's own key (the centre's defaults to the data directory's keys/centre.key).
 
 Publishing makes the tender's opening key here, splits it k-of-n, writes one share file per
 opening officer and forgets the key: the service only ever learns the public key and the share
@@ -38,7 +38,7 @@ def _key(path: str | None) -> LocalAccount:
     if path is None:
         from ledger.config import Settings
 
-        path = str(Settings().data_dir / "operator.key")
+        path = str(Settings().data_dir / "keys" / "centre.key")
     try:
         account: LocalAccount = Account.from_key(Path(path).read_text().strip())
         return account
@@ -183,7 +183,7 @@ def add_commands(sub: Any) -> None:
         q.add_argument("--api", default=api_default, help="the service (default TL_API_URL or 127.0.0.1:8000)")
         q.add_argument("--key-file", default=None, help=key_help)
 
-    centre_key = "centre's private key file (default: the data directory's operator.key)"
+    centre_key = "centre's private key file (default: the data directory's keys/centre.key)"
     q = tsub.add_parser("publish", help="publish a tender; writes one share file per opening officer")
     q.add_argument("params", help="tender parameters (JSON)")
     q.add_argument("--document", required=True, help="the tender documents (PDF/OFD)")

@@ -41,7 +41,7 @@ class PrepareAnchor(BaseModel):
 
 
 PREPARABLE = {
-    "CredentialRegistry": {"authoriseIssuer", "withdrawIssuer", "revoke", "suspend", "reinstate", "supersede"},
+    "CredentialRegistry": {"revoke", "suspend", "reinstate", "supersede"},
     "TenderBook": {"withdrawBid", "releaseShare", "submitBid", "cancelNonces"},
 }
 
@@ -109,12 +109,6 @@ def change_status(
         signed_tx=body.signed_tx,
     )
     return views.status_change(change)
-
-
-@router.post("/issuers")
-def authorise(body: SignedTx, caller: SignedCallerDep, service: CredentialServiceDep) -> dict[str, Any]:
-    """The registry admin authorises or withdraws an issuer for a kind (admin's own transaction)."""
-    return views.issuer_change(service.relay_admin(signer=caller.signer, signed_tx=body.signed_tx))
 
 
 @router.get("/issuers")

@@ -75,12 +75,6 @@ class ClaimRequest(BaseModel):
 # ---------------------------------------------------------------------- issuers
 
 
-@router.post("/guarantee-issuers")
-def authorise(body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
-    """The GuaranteeBook admin authorises or withdraws a guarantee issuer (admin's own transaction)."""
-    return views.issuer_change(svc.relay_admin(signer=caller.signer, signed_tx=body.signed_tx))
-
-
 @router.get("/guarantee-issuers")
 def issuers(svc: GuaranteeServiceDep) -> list[dict[str, Any]]:
     """Every guarantee issuer with its types now, its name and its red-list discount."""

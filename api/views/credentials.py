@@ -11,7 +11,6 @@ from ledger.documents import Kind
 from ledger.model.credential import (
     Batch,
     CredentialStatus,
-    IssuerChange,
     IssuerGrant,
     RegistryEvent,
     StatusChange,
@@ -45,11 +44,6 @@ def anchored_batch(b: Batch) -> dict[str, Any]:
 
 def status_change(c: StatusChange) -> dict[str, Any]:
     return {"credential_id": to_hex(c.credential_id), "action": c.action,
-            "tx_hash": c.mined.tx_hex, "block_number": c.mined.block_number}
-
-
-def issuer_change(c: IssuerChange) -> dict[str, Any]:
-    return {"function": c.function, "issuer": c.issuer, "kind": c.kind,
             "tx_hash": c.mined.tx_hex, "block_number": c.mined.block_number}
 
 

@@ -7,25 +7,17 @@ from typing import Any
 
 from api.encoding import to_hex
 from api.views.chain import unsigned_tx
-from ledger.model.guarantee import LETTER_FILE, ZERO_WORD, CommitmentLetter, GuaranteeInfo, IssuerInfo, IssuerType
+from ledger.model.guarantee import LETTER_FILE, ZERO_WORD, CommitmentLetter, GuaranteeInfo, IssuerInfo
 from ledger.model.guarantee import RegisteredLetter
 from ledger.rules.verify import Check
 from ledger.service.guarantees import (
     ApplicationTemplate,
     BidBacking,
     BreachDraft,
-    IssuerChange,
     IssueTemplate,
     SectionChecks,
     SectionClosed,
 )
-
-
-def issuer_change(c: IssuerChange) -> dict[str, Any]:
-    known = c.issuer_type in IssuerType._value2member_map_
-    return {"function": c.function, "tx_hash": c.mined.tx_hex, "block_number": c.mined.block_number,
-            "issuer": c.issuer, "issuer_type": c.issuer_type,
-            "issuer_type_name": IssuerType(c.issuer_type).name if known else None}
 
 
 def profile(info: IssuerInfo) -> dict[str, Any]:

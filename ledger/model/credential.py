@@ -119,16 +119,6 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
-class IssuerChange:
-    """A relayed authorisation or withdrawal of an issuer for a kind, by the registry's admin."""
-
-    function: str  # authoriseIssuer or withdrawIssuer
-    issuer: str
-    kind: int
-    mined: Mined
-
-
-@dataclass(frozen=True)
 class IssuerGrant:
     """Whether an issuer holds a kind now, and since when."""
 

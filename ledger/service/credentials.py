@@ -25,7 +25,6 @@ from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
 from ledger.model.credential import (
     Batch,
     CredentialStatus,
-    IssuerChange,
     IssuerGrant,
     RegistryEvent,
     StatusChange,
@@ -41,7 +40,6 @@ from ledger.service.ports import CredentialLookup
 WRITE_LOCK = threading.Lock()
 
 STATUS_FUNCTIONS = {"revoke": "revoke", "suspend": "suspend", "reinstate": "reinstate", "supersede": "supersede"}
-ADMIN_FUNCTIONS = ("authoriseIssuer", "withdrawIssuer")
 
 
 class RegistryChain(RegistryReads, Protocol):
@@ -189,19 +187,6 @@ class CredentialService:
             mined = self.registry.relay(relayed)
             self.files.catch_up()
         return StatusChange(credential_id=record.credential_id, action=action, mined=mined)
-
-    def relay_admin(self, *, signer: str, signed_tx: str) -> IssuerChange:
-        """Relay the registry admin's authorise/withdraw of an issuer."""
-        relayed = self.registry.decode_signed(signed_tx)
-        relayed.require(signer, ADMIN_FUNCTIONS)
-        admin = self.registry.admin()
-        if admin != signer:
-            raise Unauthorised("NotAdmin", {"caller": signer}, f"only the registry admin {admin} may do this")
-        with WRITE_LOCK:
-            mined = self.registry.relay(relayed)
-            self.files.catch_up()
-        return IssuerChange(function=relayed.function, issuer=relayed.args["issuer"],
-                            kind=int(relayed.args["kind"]), mined=mined)
 
     # ------------------------------------------------------------------ reads
     def get(self, credential_id: bytes) -> StoredCredential:

@@ -359,18 +359,8 @@ class TenderBookReads(Protocol):
     def bid(self, tender_id: bytes, section: int, bidder: str) -> BidState: ...
 
 
-PREPARABLE = frozenset({"authoriseIssuer", "withdrawIssuer", "applyFor", "issue", "reject", "cancel", "bind",
+PREPARABLE = frozenset({"applyFor", "issue", "reject", "cancel", "bind",
                         "unbind", "release", "expire"})
-
-
-@dataclass(frozen=True)
-class IssuerChange:
-    """The admin's relayed authoriseIssuer / withdrawIssuer."""
-
-    function: str
-    mined: Mined
-    issuer: str
-    issuer_type: int
 
 
 @dataclass(frozen=True)
@@ -515,16 +505,6 @@ class GuaranteeService:
         return mined
 
     # ------------------------------------------------------------------ issuers
-    def relay_admin(self, *, signer: str, signed_tx: str) -> IssuerChange:
-        """Relay the GuaranteeBook admin's own authoriseIssuer / withdrawIssuer."""
-        relayed = self.book.decode_signed(signed_tx)
-        _own(relayed, signer, ("authoriseIssuer", "withdrawIssuer"))
-        admin = self.book.admin()
-        if admin != signer:
-            raise Unauthorised("NotAdmin", {"caller": signer}, f"only the GuaranteeBook admin {admin} authorises issuers")
-        mined = self._relay(relayed)
-        return IssuerChange(relayed.function, mined, relayed.args["issuer"], int(relayed.args["issuerType"]))
-
     def publish_profile(self, *, signer: str, name: str, uscc: str, red_discount: str) -> IssuerInfo:
         """An authorised issuer publishes its name, USCC and the fee discount red-listed firms get."""
         self._require_issuer(signer)

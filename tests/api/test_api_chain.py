@@ -17,9 +17,15 @@ def test_the_service_reports_its_chain_and_journal_after_start_up(tmp_path: Path
         assert chain["backend"] == "embedded" and chain["chain_id"] == 1337
         events = http.get("/events").json()
         assert [(e["contract"], e["event"]) for e in events] == [
+            *[("Governance", "MemberAdded")] * 4,
+            ("Governance", "ThresholdChanged"),
             ("CredentialRegistry", "AdminTransferred"),
             ("TenderBook", "AdminTransferred"),
+            # The centre is appointed by the governance: one member proposes, two more approve.
+            ("Governance", "Proposed"),
+            *[("Governance", "Approved")] * 3,
             ("TenderBook", "CentreAuthorised"),
+            ("Governance", "Executed"),
             ("GuaranteeBook", "AdminTransferred"),
         ]
         assert http.get("/openapi.json").status_code == 200

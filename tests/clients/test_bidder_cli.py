@@ -67,16 +67,15 @@ class World:
     def __init__(self, url: str, rt: Runtime, home: Path) -> None:
         self.url, self.rt, self.home = url, rt, home
         self.http = httpx.Client(base_url=url, timeout=60)
-        self.centre = Actor.of(self.http, rt.operator)  # type: ignore[arg-type]
+        self.centre = Actor.of(self.http, rt.centre)  # type: ignore[arg-type]
         issuer = Account.create()
-        rt.client.fund(rt.operator, issuer.address, FUNDS)
+        rt.client.fund(rt.relayer, issuer.address, FUNDS)
         for kind in KINDS:
-            r = self.centre.post("/issuers", {"signed_tx": self.centre.prepare("authoriseIssuer", issuer.address, int(kind))})
-            assert r.status_code == 200, r.text
+            rt.govern(rt.registry, "authoriseIssuer", issuer.address, int(kind))
         self.issuer = Actor.of(self.http, issuer)  # type: ignore[arg-type]
         self.officers: list[LocalAccount] = [Account.create() for _ in range(5)]
         for o in self.officers:
-            rt.client.fund(rt.operator, o.address, FUNDS)
+            rt.client.fund(rt.relayer, o.address, FUNDS)
         self.rng = random.Random(7)
         self.firms = 0
         self.tender = self.publish("E3203010319005778", days=200)

@@ -24,7 +24,7 @@ from ledger.runtime import open_runtime
 from tools import synthetic
 from tools.cli import main
 from ledger.service.credentials import CredentialService
-from tools.demo import ISSUER_FUNDS, admin_tx, credential_service, sign
+from tools.demo import ISSUER_FUNDS, credential_service
 
 
 @dataclass
@@ -59,9 +59,8 @@ def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
     with open_runtime(settings) as rt:
         store = Store(rt)
         store.reconcile()
-        rt.client.fund(rt.operator, issuer.address, ISSUER_FUNDS)
-        tx = admin_tx(rt, "authoriseIssuer", issuer.address, Kind.QUALIFICATION)
-        credential_service(store).relay_admin(signer=rt.operator.address, signed_tx=sign(rt.operator, tx))
+        rt.client.fund(rt.relayer, issuer.address, ISSUER_FUNDS)
+        rt.govern(rt.registry, "authoriseIssuer", issuer.address, int(Kind.QUALIFICATION))
     key_file = tmp_path / "issuer.key"
     key_file.write_text("0x" + bytes(issuer.key).hex() + "\n")
     yield Ledger(settings, issuer, key_file, synthetic.generate(scale=0.02))

@@ -64,7 +64,7 @@ def test_officers_release_their_shares_with_their_own_keys(env, capsys) -> None:
     tmp, _, rt = env
     officers = [Account.create() for _ in range(5)]
     for o in officers:
-        rt.client.fund(rt.operator, o.address, 10**20)
+        rt.client.fund(rt.relayer, o.address, 10**20)
         (tmp / f"{o.address}.key").write_text(o.key.hex())
     out = _publish(tmp, [o.address for o in officers], capsys)
     share = tmp / "shares" / f"share-{officers[0].address}.json"

@@ -19,18 +19,19 @@ def test_reconcile_journals_each_event_once_and_projects_anchors(
     with open_runtime(Settings(data_dir=tmp_path / "data", database_url=database_url)) as rt:
         store = Store(rt, make_engine(database_url))
         reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
-        rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, 1))
+        rt.govern(rt.registry, "authoriseIssuer", rt.centre.address, 1)
         roots = [os.urandom(32) for _ in range(3)]
         for r in roots:
-            rt.client.send(rt.operator, reg.functions.anchor(r, 1))
-        # 3 deployments (AdminTransferred each), CentreAuthorised, IssuerAuthorised, 3 anchors
-        assert store.reconcile() == 8
+            rt.client.send(rt.centre, reg.functions.anchor(r, 1))
+        # The governance's deployment (4 MemberAdded, ThresholdChanged), 3 AdminTransferred, two
+        # governed calls (Proposed, 3 Approved, the call's event, Executed: 6 each), 3 anchors.
+        assert store.reconcile() == 5 + 3 + 2 * 6 + 3
         assert store.reconcile() == 0  # nothing is applied twice
         with store.session() as s:
             anchored = {a.root for a in s.exec(select(AnchorRecord))}
             kinds = list(s.exec(select(IssuerKind)))
         assert anchored == {"0x" + r.hex() for r in roots}
-        assert [(k.issuer, k.kind, k.authorised) for k in kinds] == [(rt.operator.address, 1, True)]
+        assert [(k.issuer, k.kind, k.authorised) for k in kinds] == [(rt.centre.address, 1, True)]
 
 
 def test_writes_made_while_the_store_was_down_are_picked_up_at_start_up(
@@ -40,17 +41,17 @@ def test_writes_made_while_the_store_was_down_are_picked_up_at_start_up(
     with open_runtime(Settings(data_dir=data)) as rt:
         store = Store(rt, make_engine(database_url))
         reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
-        rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, 1))
+        rt.govern(rt.registry, "authoriseIssuer", rt.centre.address, 1)
         store.reconcile()
         # The chain moves on without the store (a crash between transaction and DB write).
-        rt.client.send(rt.operator, reg.functions.anchor(b"\x42" * 32, 1))
-        rt.client.send(rt.operator, reg.functions.withdrawIssuer(rt.operator.address, 1))
+        rt.client.send(rt.centre, reg.functions.anchor(b"\x42" * 32, 1))
+        rt.govern(rt.registry, "withdrawIssuer", rt.centre.address, 1)
     with open_runtime(Settings(data_dir=data)) as rt:
         store = Store(rt, make_engine(database_url))
-        assert store.reconcile() == 2
+        assert store.reconcile() == 1 + 6  # the anchor, the governed withdrawal (6 events)
         with store.session() as s:
             assert s.get(AnchorRecord, (store.chain_key, "0x" + "42" * 32)) is not None
-            kind = s.get(IssuerKind, (store.chain_key, rt.operator.address, 1))
+            kind = s.get(IssuerKind, (store.chain_key, rt.centre.address, 1))
             assert kind is not None and kind.authorised is False
         assert [e.name for e in store.events() if e.contract == "CredentialRegistry"] == [
             "AdminTransferred",

@@ -29,7 +29,7 @@ from ledger.model.credential import Status
 from ledger.runtime import open_runtime
 from tests.scenes import Actor
 from tools import synthetic
-from tools.demo import ISSUER_FUNDS, admin_tx, credential_service, sign
+from tools.demo import ISSUER_FUNDS
 
 pytestmark = pytest.mark.slow
 
@@ -44,16 +44,14 @@ def _settings(data_dir: Path) -> Settings:
 
 @pytest.fixture
 def issuers(tmp_path: Path) -> list[LocalAccount]:
-    """Sixteen funded issuers, each authorised for qualifications by the admin's own transaction."""
+    """Sixteen funded issuers, each authorised for qualifications by the governance."""
     accounts = [Account.create() for _ in range(WRITERS)]
     with open_runtime(_settings(tmp_path / "data")) as rt:
         store = Store(rt)
         store.reconcile()
-        service = credential_service(store)
         for account in accounts:
-            rt.client.fund(rt.operator, account.address, ISSUER_FUNDS)
-            tx = admin_tx(rt, "authoriseIssuer", account.address, Kind.QUALIFICATION)
-            service.relay_admin(signer=rt.operator.address, signed_tx=sign(rt.operator, tx))
+            rt.client.fund(rt.relayer, account.address, ISSUER_FUNDS)
+            rt.govern(rt.registry, "authoriseIssuer", account.address, int(Kind.QUALIFICATION))
     return accounts
 
 

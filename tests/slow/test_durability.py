@@ -73,20 +73,20 @@ def test_a_restart_keeps_blocks_balances_receipts_and_logs(tmp_path: Path) -> No
     data_dir = tmp_path / "data"
     with open_runtime(Settings(data_dir=data_dir)) as rt:
         reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
-        rt.client.send(rt.operator, reg.functions.authoriseIssuer(rt.operator.address, 1))
-        receipt = rt.client.send(rt.operator, reg.functions.anchor(b"\x11" * 32, 1))
-        head, balance = rt.client.block_number(), rt.client.balance(rt.operator.address)
+        rt.govern(rt.registry, "authoriseIssuer", rt.centre.address, 1)
+        receipt = rt.client.send(rt.centre, reg.functions.anchor(b"\x11" * 32, 1))
+        head, balance = rt.client.block_number(), rt.client.balance(rt.centre.address)
         address = reg.address
     with open_runtime(Settings(data_dir=data_dir)) as rt:
         assert rt.addresses["CredentialRegistry"] == address
         assert rt.client.block_number() == head
-        assert rt.client.balance(rt.operator.address) == balance
+        assert rt.client.balance(rt.centre.address) == balance
         again = rt.client.w3.eth.get_transaction_receipt(receipt["transactionHash"])
         assert again["blockNumber"] == receipt["blockNumber"] and again["status"] == 1
         reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
         issuer, kind, at = rt.client.call(reg.functions.anchorOf(b"\x11" * 32))
-        assert issuer == rt.operator.address and kind == 1 and at > 0
+        assert issuer == rt.centre.address and kind == 1 and at > 0
         assert len(reg.events.Anchored.get_logs(from_block=0, to_block="latest")) == 1
         # and the chain keeps going from where it stopped
-        rt.client.send(rt.operator, reg.functions.anchor(b"\x12" * 32, 1))
+        rt.client.send(rt.centre, reg.functions.anchor(b"\x12" * 32, 1))
         assert rt.client.block_number() == head + 1

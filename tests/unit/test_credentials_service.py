@@ -120,15 +120,6 @@ def test_only_the_issuer_changes_a_status_and_the_history_shows_it(service: Cred
     assert not report.ok and "revoked" in report.check("status_at").reason
 
 
-def test_only_the_admin_authorises_issuers(service: CredentialService, chain: FakeRegistry) -> None:
-    with pytest.raises(Unauthorised, match="only the registry admin"):
-        service.relay_admin(signer=ISSUER, signed_tx=chain.sign(ISSUER, "authoriseIssuer", issuer=RIVAL, kind=2))
-    change = service.relay_admin(signer=ADMIN, signed_tx=chain.sign(ADMIN, "authoriseIssuer", issuer=RIVAL, kind=2))
-    assert (change.function, change.issuer, change.kind) == ("authoriseIssuer", RIVAL, 2)
-    grants = {(g.issuer, g.kind): g.authorised for g in service.issuers()}
-    assert grants == {(ISSUER, int(Kind.QUALIFICATION)): True, (RIVAL, 2): True}
-
-
 def test_a_tampered_field_fails_integrity_against_the_claimed_id(service: CredentialService,
                                                                   chain: FakeRegistry) -> None:
     docs = [qualification(n) for n in range(2)]

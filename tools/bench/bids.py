@@ -253,13 +253,12 @@ class Ledger:
 
 def prepare_ledger(rt: Runtime, rng: random.Random) -> Ledger:
     """Fund and authorise the issuers, fund the opening officers."""
-    op = rt.operator
     issuers = {name: Account.create() for name in (HOUSING, PROJECTS, AWARDS)}
     officers = [Account.create() for _ in range(OFFICERS)]
     for account in (*issuers.values(), *officers):
-        rt.client.fund(op, account.address, FUNDS)
+        rt.client.fund(rt.relayer, account.address, FUNDS)
     for kind in (Kind.QUALIFICATION, Kind.PERSONNEL, Kind.PERFORMANCE, Kind.AWARD):
-        rt.registry.authorise_issuer(op, issuers[_issuer_of(kind)].address, kind)
+        rt.govern(rt.registry, "authoriseIssuer", issuers[_issuer_of(kind)].address, int(kind))
     return Ledger(rt, issuers, officers, rng)
 
 
@@ -268,7 +267,7 @@ def new_firms(ledger: Ledger, count: int, *, funded: bool) -> list[Firm]:
     for i in range(count):
         account = Account.create()
         if funded:
-            ledger.client.fund(ledger.rt.operator, account.address, FUNDS)
+            ledger.client.fund(ledger.rt.relayer, account.address, FUNDS)
         name = f"珠海市{ledger.rng.choice(_PLACES)}第{i + 1}建设工程有限公司"
         firms.append(Firm(account, generate_uscc(ledger.rng), name))
     return firms
@@ -330,7 +329,7 @@ def publish(
 ) -> tuple[Tender, dict[str, Share]]:
     return publish_with_new_key(
         ledger.book,
-        ledger.rt.operator,
+        ledger.rt.centre,
         params=params,
         document=f"%PDF-1.7 招标文件 {params.project_code}".encode(),
         officers=[o.address for o in ledger.officers],
@@ -362,7 +361,7 @@ def run_section(
     say: Progress = lambda _m: None,
 ) -> dict[str, Any]:
     """Submission, opening and eligibility of one section: `bids` bids of `credentials` each."""
-    client, book, centre = ledger.client, ledger.book, ledger.rt.operator
+    client, book, centre = ledger.client, ledger.book, ledger.rt.centre
     say(f"section: {bids} firms with {credentials} anchored credentials each")
     firms = new_firms(ledger, bids, funded=True)
     anchor_holdings(ledger, firms, credentials)
@@ -532,7 +531,7 @@ def submissions_batched(
     firms = new_firms(ledger, min(count, BIDDERS_PER_TENDER), funded=False)
     nonces = {f.account.address: 0 for f in firms}
     work = _packages(ledger, firms, count, credentials)
-    relayer = ledger.rt.operator
+    relayer = ledger.rt.relayer
     seal_s = sign_s = 0.0
     t0 = time.perf_counter()
     for start in range(0, count, batch):

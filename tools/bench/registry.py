@@ -37,6 +37,8 @@ from ledger.rules.anchoring import check_batch
 from ledger.crypto.requests import sign_request
 from ledger.runtime import Runtime, open_runtime
 from tools import demo, synthetic
+from tools.governance import enact_signed
+from api.deps import governance_service
 from tools.bench.machine import cpu_model, machine
 
 Progress = Callable[[str], None]
@@ -156,12 +158,11 @@ def gas_and_verify(data_dir: Path, *, samples: int = 200) -> dict[str, Any]:
 
 
 def authorise(rt: Runtime, store: Store, issuer: LocalAccount, kinds: list[Kind]) -> None:
-    """Fund `issuer` and have the admin authorise it (the admin's own signed transactions)."""
-    rt.client.fund(rt.operator, issuer.address, demo.ISSUER_FUNDS)
-    service = demo.credential_service(store)
+    """Fund `issuer` and have the governance authorise it (members' own signed transactions)."""
+    rt.client.fund(rt.relayer, issuer.address, demo.ISSUER_FUNDS)
+    service = governance_service(store)
     for kind in kinds:
-        tx = demo.admin_tx(rt, "authoriseIssuer", issuer.address, kind)
-        service.relay_admin(signer=rt.operator.address, signed_tx=demo.sign(rt.operator, tx))
+        enact_signed(service, [g.account for g in rt.governors], rt.registry, "authoriseIssuer", issuer.address, int(kind))
 
 
 def anchor(
