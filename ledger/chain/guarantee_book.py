@@ -101,6 +101,17 @@ class GuaranteeBookGateway(Gateway):
     def is_authorised(self, issuer: str, issuer_type: int) -> bool:
         return bool(self._call("isAuthorised", to_checksum_address(issuer), int(issuer_type)))
 
+    def authorised_when_issued(self, guarantee_id: bytes) -> bool:
+        """Whether the guarantee's issuer held its issuer type in the block that issued it: what
+        makes a guarantee good. A later withdrawal of the issuer's authority is not retroactive."""
+        logs = self.logs(event="Issued", topics=[guarantee_id])
+        if not logs:
+            return False
+        issued = logs[-1]
+        terms = issued.args["terms"]
+        return bool(self._call("isAuthorised", to_checksum_address(issued.args["issuer"]), int(terms["issuerType"]),
+                               block=issued.block_number))
+
     def issuer_types(self, issuer: str) -> list[IssuerType]:
         mask = int(self._call("issuerTypes", to_checksum_address(issuer)))
         return [t for t in IssuerType if mask >> int(t) & 1]

@@ -329,7 +329,8 @@ def check_bound_guarantee(
         return invalid(f"guarantee 0x{gid.hex()} backs section {g.section} of tender 0x{g.tender_id.hex()}", **details)
     if not authorised:
         kind = IssuerType(g.issuer_type).name if g.issuer_type in IssuerType._value2member_map_ else g.issuer_type
-        return invalid(f"issued by {g.issuer}, which is not (or no longer) an authorised {kind} issuer", **details)
+        return invalid(f"issued by {g.issuer}, which was not an authorised {kind} issuer when it issued it",
+                       **details)
     if public is None:
         return invalid(f"guarantee 0x{gid.hex()} has no Issued record", **details)
     if public.beneficiary_uscc != tender.params.tenderer_uscc:

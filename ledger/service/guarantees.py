@@ -150,7 +150,7 @@ def check_guarantee(
                                                book_address=book.address, tender=tender, section=section,
                                                bidder=bidder)
         g = book.guarantee_of(gid)
-        authorised = book.is_authorised(g.issuer, g.issuer_type)
+        authorised = book.authorised_when_issued(gid)
         public = book.issued_terms(gid)
     except (LedgerError, Web3Exception, OSError, ValueError) as exc:
         return Check(CHECK_NAME, CheckStatus.ERROR, f"the chain could not be read: {exc}")

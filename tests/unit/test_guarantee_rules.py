@@ -81,7 +81,7 @@ def _public(tender: Tender, start: int = 0) -> PublicTerms:
 
 @pytest.mark.parametrize(("changes", "authorised", "status", "words"), [
     ({}, True, CheckStatus.VALID, "covers the bid validity"),
-    ({}, False, CheckStatus.INVALID, "not (or no longer) an authorised"),
+    ({}, False, CheckStatus.INVALID, "was not an authorised BANK issuer when it issued it"),
     ({"state": State.RELEASED}, True, CheckStatus.INVALID, "RELEASED"),
     ({"amount": 100_000_00}, True, CheckStatus.INVALID, "below the required"),
     ({"section": 1}, True, CheckStatus.INVALID, "backs section 1"),
