@@ -5,7 +5,7 @@ API).
     with Scene.served(tmp_path) as scene:
         issuer = scene.issuer(Kind.QUALIFICATION, Kind.PERFORMANCE)
         firm = scene.firm(issuer)                  # a key, its identity credential, its credentials
-        tender = scene.tender(guarantee="0")       # published 3-of-5, shares held by the test
+        tender = scene.tender(guarantee="0")       # published 3-of-5, shares sealed to the officers
         assert scene.bid(firm, tender).status_code == 201
         scene.after_deadline(tender)
         scene.release(tender)
@@ -40,12 +40,14 @@ from web3.contract import Contract
 from ledger.chain.client import ChainClient
 from ledger.chain.registry import RegistryGateway
 from ledger.crypto.bids import seal_bid, sign_bid
+from ledger.crypto.officer_box import OfficerKey, SealedShare, deal, open_share
 from ledger.crypto.requests import sign_request
 from ledger.crypto.sealing import BidPackage, OpeningKey
-from ledger.crypto.shares import Share, share_hash, split
+from ledger.crypto.shares import Share, combine
 from ledger.documents import Document, Kind, SealedCredential, parse_document
 from ledger.model.guarantee import IssuerType
 from ledger.runtime import Runtime
+from ledger.tenders import tender_id
 from ledger.uscc import generate_uscc
 from tests.conftest import ChainEnv
 
@@ -272,13 +274,25 @@ class Firm:
 
 @dataclass
 class Tender:
-    """A published tender: the service's view of it, and what the centre's client kept (the
-    opening key, its shares by officer, the officers' accounts)."""
+    """A published tender: the service's view of it, each officer's share sealed to that
+    officer's key (as `tender publish` hands them over), and the officers' accounts."""
 
     view: dict[str, Any]
-    key: OpeningKey
-    shares: dict[str, Share]
+    sealed: dict[str, SealedShare]
     officers: list[LocalAccount]
+
+    @property
+    def shares(self) -> dict[str, Share]:
+        """Each officer's share, opened with the officer's own key."""
+        return {o.address: open_share(self.sealed[o.address], bytes(o.key)) for o in self.officers}
+
+    @property
+    def key(self) -> OpeningKey:
+        """The opening key as k officers rebuild it from their shares."""
+        view = self.view
+        private = combine(list(self.shares.values())[: view["threshold"]], k=view["threshold"],
+                          expected_public=bytes.fromhex(view["opening_public_key"][2:]))
+        return OpeningKey(private)
 
     @property
     def tid(self) -> str:
@@ -430,7 +444,8 @@ class Scene:
                deadline_in: timedelta = timedelta(days=21), officers: int = 5, threshold: int = 3,
                **params: Any) -> Tender:
         """A tender the centre publishes now: `tender_params` with `guarantee` for section 0 (or
-        `sections`), the opening key made and split by the centre's client among funded officers.
+        `sections`), the opening key made, split and sealed to funded officers' keys as
+        `tender publish` does (`ledger.crypto.officer_box.deal`).
         The scene's first tender has the default project code; later ones get their own."""
         now = self.now()
         self.tenders += 1
@@ -441,16 +456,16 @@ class Scene:
         if sections is not None:
             values["sections"] = sections
         accounts = [self.account() for _ in range(officers)]
-        key = OpeningKey.generate()
-        shares = dict(zip([o.address for o in accounts], split(key.private, threshold, officers), strict=True))
+        dealt = deal(tender_id=tender_id(values["project_code"]), threshold=threshold,
+                     officers=[OfficerKey.of_private(bytes(o.key)) for o in accounts])
         r = self.centre.post("/tenders", {
             "params": values, "document_b64": base64.b64encode(b"%PDF tender").decode(),
-            "opening_public_key": "0x" + key.public.hex(),
-            "share_hashes": ["0x" + share_hash(s).hex() for s in shares.values()],
-            "officers": [o.address for o in accounts], "threshold": threshold,
+            "opening_public_key": "0x" + dealt.opening_public.hex(),
+            "share_hashes": ["0x" + h.hex() for h in dealt.share_hashes],
+            "officers": list(dealt.officers), "threshold": threshold,
         })
         assert r.status_code == 201, r.text
-        return Tender(r.json(), key, shares, accounts)
+        return Tender(r.json(), {s.officer: s for s in dealt.sealed}, accounts)
 
     def bid(self, firm: Firm, tender: Tender, section: int = 0, *, credentials: list[str] | None = None,
             price: str = "11000000", expiry: int | None = None) -> Any:
@@ -483,8 +498,8 @@ class Scene:
         """The first `count` officers release their shares with their own transactions."""
         for officer in tender.officers[:count]:
             actor = Actor.of(self.http, officer)
-            tx = actor.prepare_on("TenderBook", "releaseShare", tender.tid,
-                                  "0x" + tender.shares[officer.address].to_bytes().hex())
+            share = open_share(tender.sealed[officer.address], bytes(officer.key))
+            tx = actor.prepare_on("TenderBook", "releaseShare", tender.tid, "0x" + share.to_bytes().hex())
             r = actor.post(f"/tenders/{tender.tid}/shares", {"signed_tx": tx})
             assert r.status_code == 200, r.text
 

@@ -2,9 +2,12 @@
 officers release their shares — all through the running service's HTTP API, signed by the
 caller's own key (the centre's defaults to the data directory's keys/centre.key).
 
-Publishing makes the tender's opening key here, splits it k-of-n, writes one share file per
-opening officer and forgets the key: the service only ever learns the public key and the share
-hashes. Opening needs k shares released on chain by the officers themselves.
+Each opening officer first exports its public key (`tender officer-key`) and sends it to the
+centre. Publishing makes the tender's opening key in memory, splits it k-of-n and seals each
+share to its officer's public key (`ledger.crypto.officer_box.deal`), writes only the sealed
+shares and forgets the key: neither the centre's machine nor the service ever holds anything
+that opens a bid. After the deadline each officer opens its own share with its own key and
+releases it on chain (`tender release-share`); opening needs k of them.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 
 from ledger.errors import ConfigurationError, LedgerError, ValidationFailed
+
+if TYPE_CHECKING:
+    from ledger.crypto.officer_box import OfficerKey
 
 
 class RemoteRefused(LedgerError):
@@ -86,37 +92,95 @@ def _document(path: str) -> str:
         raise ValidationFailed(f"{path}: {exc.strerror}") from None
 
 
+def _officer(value: str) -> OfficerKey:
+    """An opening officer as `--officer` names it: its public key in hex, or the file that
+    `tender officer-key` wrote (the address in it, if any, must be the key's)."""
+    from ledger.crypto.officer_box import MalformedOfficerKey, OfficerKey
+
+    path = Path(value)
+    if not os.path.isfile(path):  # never raises, unlike Path.is_file on some errors
+        try:
+            return OfficerKey.from_hex(value)
+        except MalformedOfficerKey as exc:
+            if value.startswith("0x"):
+                raise ValidationFailed(f"--officer {value[:80]}: {exc}") from None
+            raise ValidationFailed(f"--officer {value[:80]}: neither an officer's public key (0x04…) "
+                                   "nor a file written by `tender officer-key`") from None
+    try:
+        data = json.loads(path.read_text())
+        officer = OfficerKey.from_hex(data["public_key"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValidationFailed(f"{value} is not an officer key file (`tender officer-key` writes one): "
+                               f"{exc}") from None
+    named = data.get("address")
+    if named is not None and str(named).lower() != officer.address.lower():
+        raise ValidationFailed(f"{value}: the public key is {officer.address}'s, not {named}'s")
+    return officer
+
+
+def cmd_officer_key(args: argparse.Namespace) -> int:
+    """An officer's public key and address, to send to the centre once."""
+    from ledger.crypto.officer_box import OfficerKey
+
+    if args.key_file is None:
+        raise ValidationFailed("--key-file: the officer's own private key file is required")
+    officer = OfficerKey.of_private(bytes(_key(args.key_file).key))
+    text = json.dumps({"address": officer.address, "public_key": officer.to_hex()}, indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(text)
+        print(f"wrote {args.out} (officer {officer.address}): send it to the trading centre")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
-    from ledger.crypto.sealing import OpeningKey
-    from ledger.crypto.shares import share_hash, split
+    from bidders.http import APIError, APIUnreachable
+    from ledger.crypto.officer_box import deal
+    from ledger.tenders import tender_id
 
     params = _params_file(args.params)
     document = _document(args.document)
+    officers = [_officer(o) for o in args.officer]
     shares_dir = Path(args.shares_dir)
     if shares_dir.exists() and any(shares_dir.iterdir()):
         raise ValidationFailed(f"{shares_dir} is not empty: share files are never overwritten")
-    if not 2 <= args.threshold <= len(args.officer):
-        raise ValidationFailed(f"threshold must be between 2 and the number of officers ({len(args.officer)})")
-    key = OpeningKey.generate()
-    shares = split(key.private, args.threshold, len(args.officer))
-    public = key.public
-    del key  # from here on only the shares can rebuild it
-    # Write the share files first: a published tender whose shares were lost could never open.
+    if not 2 <= args.threshold <= len(officers):
+        raise ValidationFailed(f"threshold must be between 2 and the number of officers ({len(officers)})")
+    centre = _key(args.key_file)
+    if centre.address in {o.address for o in officers}:
+        raise ValidationFailed(f"the centre's own key ({centre.address}) cannot be an opening officer: "
+                               "it is on the machine that publishes")
+    # The opening key lives only inside `deal`: out come its public key, the share hashes and
+    # each share sealed to its officer's key. Nothing written here can open a bid.
+    dealt = deal(tender_id=tender_id(params["project_code"]), officers=officers, threshold=args.threshold)
+    # Write the sealed shares first: a published tender whose shares were lost could never open.
+    created = not shares_dir.exists()
     shares_dir.mkdir(parents=True, exist_ok=True)
-    from ledger.tenders import tender_id
-
-    tid = "0x" + tender_id(params["project_code"]).hex()
-    for officer, share in zip(args.officer, shares, strict=True):
-        _write_private(shares_dir / f"share-{officer}.json", json.dumps(
-            {"tender_id": tid, "officer": officer, "share": "0x" + share.to_bytes().hex()}, indent=2))
-    api = _api(args, _key(args.key_file))
-    view = _call(api.post, "/tenders", {
-        "params": params, "document_b64": document, "opening_public_key": "0x" + public.hex(),
-        "share_hashes": ["0x" + share_hash(s).hex() for s in shares], "officers": args.officer,
-        "threshold": args.threshold,
-    })
+    files = []
+    for sealed in dealt.sealed:
+        files.append(shares_dir / f"share-{sealed.officer}.json")
+        _write_private(files[-1], sealed.to_json() + "\n")
+    body = {"params": params, "document_b64": document, "opening_public_key": "0x" + dealt.opening_public.hex(),
+            "share_hashes": ["0x" + h.hex() for h in dealt.share_hashes], "officers": list(dealt.officers),
+            "threshold": args.threshold}
+    try:
+        view = _api(args, centre).post("/tenders", body)
+    except APIError as exc:
+        if 400 <= exc.status < 500:
+            # Refused, so not published: these shares belong to a key no tender uses.
+            for f in files:
+                f.unlink(missing_ok=True)
+            if created:
+                shares_dir.rmdir()
+            raise RemoteRefused(str(exc)) from None
+        kept = (f"{exc}; the sealed shares are kept in {shares_dir}: `tender show "
+                f"0x{dealt.tender_id.hex()}` tells whether the tender was published")
+        raise (ConfigurationError(kept) if isinstance(exc, APIUnreachable) else RemoteRefused(kept)) from None
     print(json.dumps({"tender_id": view["tender_id"], "deadline": view["deadline"], "tx_hash": view["tx_hash"],
-                      "shares_dir": str(shares_dir)}, indent=None if args.json else 2))
+                      "shares_dir": str(shares_dir), "share_files": {s.officer: str(f) for s, f in
+                                                                       zip(dealt.sealed, files, strict=True)}},
+                     indent=None if args.json else 2))
     return 0
 
 
@@ -161,16 +225,20 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    from ledger.crypto.officer_box import SealedShare, open_share
+
     try:
-        share_file = json.loads(Path(args.share_file).read_text())
-        share = bytes.fromhex(str(share_file["share"]).removeprefix("0x"))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValidationFailed(f"cannot read the share file: {exc}") from None
+        text = Path(args.share_file).read_bytes()
+    except OSError as exc:
+        raise ValidationFailed(f"cannot read the share file {args.share_file}: {exc.strerror}") from None
+    sealed = SealedShare.from_json(text)
+    if args.key_file is None:
+        raise ValidationFailed("--key-file: the officer's own private key file is required")
     key = _key(args.key_file)
-    if key.address.lower() != str(share_file.get("officer", "")).lower():
-        raise ValidationFailed(f"this share belongs to officer {share_file.get('officer')}, the key is {key.address}")
-    result = _call(_api(args, key).release_share, share_file["tender_id"], share)
-    print(f"share released for tender {share_file['tender_id']} (tx {result['tx_hash']})")
+    share = open_share(sealed, bytes(key.key))
+    tid = "0x" + sealed.tender_id.hex()
+    result = _call(_api(args, key).release_share, tid, share.to_bytes())
+    print(f"share released for tender {tid} (tx {result['tx_hash']})")
     return 0
 
 
@@ -184,12 +252,18 @@ def add_commands(sub: Any) -> None:
         q.add_argument("--key-file", default=None, help=key_help)
 
     centre_key = "centre's private key file (default: the data directory's keys/centre.key)"
-    q = tsub.add_parser("publish", help="publish a tender; writes one share file per opening officer")
+    officer_key = "the officer's own private key file (hex)"
+    q = tsub.add_parser("officer-key", help="an opening officer's public key and address, to send to the centre")
+    q.add_argument("--key-file", default=None, help=officer_key + " (required)")
+    q.add_argument("--out", default=None, help="file to write (default: stdout)")
+    q.set_defaults(func=cmd_officer_key)
+    q = tsub.add_parser("publish", help="publish a tender; writes each opening officer its share, sealed to its key")
     q.add_argument("params", help="tender parameters (JSON)")
     q.add_argument("--document", required=True, help="the tender documents (PDF/OFD)")
-    q.add_argument("--officer", action="append", required=True, help="opening officer address (repeat)")
+    q.add_argument("--officer", action="append", required=True,
+                   help="opening officer: its public key (0x04…) or the file `tender officer-key` wrote (repeat)")
     q.add_argument("--threshold", type=int, required=True, help="shares needed to open (k of n)")
-    q.add_argument("--shares-dir", required=True, help="new directory for the officers' share files")
+    q.add_argument("--shares-dir", required=True, help="new directory for the officers' sealed share files")
     q.add_argument("--json", action="store_true")
     common(q, centre_key)
     q.set_defaults(func=cmd_publish)
@@ -216,7 +290,7 @@ def add_commands(sub: Any) -> None:
     q.add_argument("--out", default=None, help="file to write (default: stdout)")
     common(q, centre_key)
     q.set_defaults(func=cmd_results)
-    q = tsub.add_parser("release-share", help="an opening officer releases its share after the deadline")
-    q.add_argument("share_file", help="the officer's share file written at publication")
-    common(q, "the officer's private key file (hex)")
+    q = tsub.add_parser("release-share", help="an opening officer opens its sealed share and releases it after the deadline")
+    q.add_argument("share_file", help="the officer's sealed share file written at publication")
+    common(q, officer_key + " (required)")
     q.set_defaults(func=cmd_release)

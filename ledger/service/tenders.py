@@ -2,8 +2,9 @@
 section and check each bid's eligibility, publish the evaluation, read versions and results.
 
 The trading centre runs this service and its operator key is the centre on chain. The opening
-key is generated and split on the publishing client; the service only ever sees the public key
-and the share hashes, so it cannot open a bid before k officers release their shares on chain.
+key is generated, split and each share sealed to its officer's key on the publishing client; the
+service only ever sees the public key and the share hashes, so it cannot open a bid before k
+officers release their shares on chain.
 Bids are signed by the bidders (EIP-712) and relayed in batches: the service can delay a bid
 but not forge or alter one.
 
@@ -25,9 +26,10 @@ from eth_utils import keccak, to_checksum_address
 from ledger.chain.relay import RelayedTx
 from ledger.chain.tender_book import TenderBookGateway
 from ledger.crypto.bids import BidAuthorisation, authorisation
-from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, OpeningKey, ciphertext_hash
+from ledger.crypto.officer_box import OfficerKey, SealedShare, deal
+from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, ciphertext_hash
 from ledger.crypto.sealing import VERSION as SEAL_VERSION
-from ledger.crypto.shares import Share, share_hash, split
+from ledger.crypto.shares import Share
 from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
 from ledger.model.credential import Status
 from ledger.model.receipt import Mined
@@ -74,26 +76,24 @@ def terms_for(params: TenderParams, *, document: bytes, opening_public: bytes, s
 
 def publish_with_new_key(
     book: TenderBookGateway, centre: LocalAccount, *, params: TenderParams, document: bytes,
-    officers: Sequence[str], threshold: int,
-) -> tuple[Tender, dict[str, Share]]:
-    """Publish `params` with a fresh opening key split `threshold`-of-len(officers).
+    officers: Sequence[OfficerKey], threshold: int,
+) -> tuple[Tender, dict[str, SealedShare]]:
+    """Publish `params` with a fresh opening key split `threshold`-of-len(officers), each share
+    sealed to its officer's public key (`ledger.crypto.officer_box.deal`).
 
-    Returns each officer's share, to hand over; the opening private key is not kept anywhere.
+    Returns each officer's sealed share by address, to hand over; the opening private key and
+    the plain shares are not kept anywhere.
     """
-    officers = tuple(to_checksum_address(o) for o in officers)
-    if len(set(officers)) != len(officers):
-        raise ValidationFailed("each opening officer may appear once")
-    key = OpeningKey.generate()
-    shares = split(key.private, threshold, len(officers))
-    hashes = tuple(share_hash(s) for s in shares)
-    terms = terms_for(params, document=document, opening_public=key.public, share_hashes=hashes,
-                      officers=officers, threshold=threshold)
+    dealt = deal(tender_id=params.tender_id(), officers=officers, threshold=threshold)
+    terms = terms_for(params, document=document, opening_public=dealt.opening_public,
+                      share_hashes=dealt.share_hashes, officers=dealt.officers, threshold=threshold)
     mined = book.publish_tender(centre, params.tender_id(), terms)
     tender = Tender(
         tender_id=params.tender_id(), params=params, doc_hash=terms.doc_hash, deadline=terms.deadline,
-        opening_public=key.public, officers=officers, threshold=threshold, share_hashes=hashes, mined=mined,
+        opening_public=dealt.opening_public, officers=dealt.officers, threshold=threshold,
+        share_hashes=dealt.share_hashes, mined=mined,
     )
-    return tender, dict(zip(officers, shares, strict=True))
+    return tender, {sealed.officer: sealed for sealed in dealt.sealed}
 
 
 def amend_on_chain(book: TenderBookGateway, centre: LocalAccount, *, params: TenderParams, document: bytes,

@@ -29,10 +29,10 @@ from api.app import create_app
 from api.serving import free_port, serving
 from bidders.cli import main
 from ledger.config import Settings
+from ledger.crypto.officer_box import OfficerKey, SealedShare, deal, open_share
 from ledger.documents import Kind, SealedCredential
 from ledger.runtime import Runtime
-from ledger.crypto.sealing import OpeningKey
-from ledger.crypto.shares import Share, share_hash, split
+from ledger.tenders import tender_id
 from ledger.uscc import generate_uscc
 from tests.scenes import Actor, make_document, tender_params
 
@@ -58,7 +58,7 @@ class Firm:
 class Tender:
     tid: str
     project_code: str
-    shares: dict[str, Share]
+    sealed: dict[str, SealedShare]  # each officer's share, sealed to its key
 
 
 class World:
@@ -84,19 +84,19 @@ class World:
         return datetime.fromtimestamp(self.rt.client.block_timestamp(), UTC)
 
     def publish(self, project_code: str, days: int) -> Tender:
-        key = OpeningKey.generate()
-        shares: dict[str, Share] = dict(zip([o.address for o in self.officers], split(key.private, 3, 5), strict=True))
+        dealt = deal(tender_id=tender_id(project_code), threshold=3,
+                     officers=[OfficerKey.of_private(bytes(o.key)) for o in self.officers])
         now = self.now()
         params = tender_params(guarantee="0", project_code=project_code, issued_at=now.isoformat(),
                                deadline=(now + timedelta(days=days)).isoformat())
         r = self.centre.post("/tenders", {
             "params": params, "document_b64": base64.b64encode(b"%PDF tender").decode(),
-            "opening_public_key": "0x" + key.public.hex(),
-            "share_hashes": ["0x" + share_hash(s).hex() for s in shares.values()],
-            "officers": [o.address for o in self.officers], "threshold": 3,
+            "opening_public_key": "0x" + dealt.opening_public.hex(),
+            "share_hashes": ["0x" + h.hex() for h in dealt.share_hashes],
+            "officers": list(dealt.officers), "threshold": 3,
         })
         assert r.status_code == 201, r.text
-        return Tender(r.json()["tender_id"], project_code, shares)
+        return Tender(r.json()["tender_id"], project_code, {x.officer: x for x in dealt.sealed})
 
     def new_firm(self, capsys: pytest.CaptureFixture[str], *, bound: bool = True) -> Firm:
         """A firm whose key is made by the CLI; its credentials anchored by the issuer."""
@@ -419,7 +419,8 @@ def test_results_show_the_bidders_own_entry_before_publication_and_every_entry_a
     world.rt.client.increase_time(22 * 86400)
     for officer in world.officers[:3]:
         actor = Actor.of(world.http, officer)  # type: ignore[arg-type]
-        tx = actor.prepare_on("TenderBook", "releaseShare", tender.tid, "0x" + tender.shares[officer.address].to_bytes().hex())
+        share = open_share(tender.sealed[officer.address], bytes(officer.key))
+        tx = actor.prepare_on("TenderBook", "releaseShare", tender.tid, "0x" + share.to_bytes().hex())
         assert actor.post(f"/tenders/{tender.tid}/shares", {"signed_tx": tx}).status_code == 200
     opened = world.centre.post(f"/tenders/{tender.tid}/sections/0/open", {})
     assert opened.status_code == 200, opened.text

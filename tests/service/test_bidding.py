@@ -13,6 +13,7 @@ from eth_account.signers.local import LocalAccount
 
 from ledger.chain.tender_book import TenderBookGateway
 from ledger.crypto.bids import SealedBid, authorisation, seal_bid, sign_bid
+from ledger.crypto.officer_box import OfficerKey, open_share
 from ledger.model.tender import Opening, Outcome, SectionStatus
 from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.service.tenders import publish_with_new_key
@@ -73,10 +74,12 @@ class World:
         self.officers = [chain.new_account(10**20) for _ in range(5)]
         params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
         self.params = TenderParams.model_validate(params)
-        self.tender, self.shares = publish_with_new_key(
-            self.gw, self.centre, params=self.params,
-            document=b"%PDF tender documents", officers=[o.address for o in self.officers], threshold=3,
+        self.tender, sealed = publish_with_new_key(
+            self.gw, self.centre, params=self.params, document=b"%PDF tender documents",
+            officers=[OfficerKey.of_private(bytes(o.key)) for o in self.officers], threshold=3,
         )
+        # Each officer opens its own sealed share with its own key.
+        self.shares = {o.address: open_share(sealed[o.address], bytes(o.key)) for o in self.officers}
 
     def seal(self, account: LocalAccount, *, price: str = "11000000", public: bytes | None = None) -> SealedBid:
         package = BidPackage.create(

@@ -22,6 +22,7 @@ from ledger.chain.registry import RegistryGateway
 from ledger.chain.tender_book import TenderBookGateway
 from ledger.crypto.bids import seal_bid
 from ledger.crypto.guarantee import guarantee_id_of, terms_commitment
+from ledger.crypto.officer_box import OfficerKey, open_share
 from ledger.model.credential import Batch
 from ledger.model.tender import Opening
 from ledger.model.guarantee import (
@@ -100,10 +101,12 @@ class World:
         )
         self.params = TenderParams.model_validate(params)
         self.officers = [chain.new_account(10**20) for _ in range(5)]
-        self.tender, self.shares = publish_with_new_key(
+        self.tender, sealed = publish_with_new_key(
             self.tbw, self.centre, params=self.params, document=b"%PDF tender",
-            officers=[o.address for o in self.officers], threshold=3,
+            officers=[OfficerKey.of_private(bytes(o.key)) for o in self.officers], threshold=3,
         )
+        # Each officer opens its own sealed share with its own key.
+        self.shares = {o.address: open_share(sealed[o.address], bytes(o.key)) for o in self.officers}
         self.envelopes: dict[tuple[str, int], bytes] = {}
 
     # ---------------------------------------------------------------- credit

@@ -43,7 +43,7 @@ from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.service.tenders import publish_with_new_key
 from ledger.runtime import Runtime, open_runtime
 from ledger.crypto.sealing import BidFile, BidPackage, ciphertext_hash
-from ledger.crypto.shares import Share
+from ledger.crypto.officer_box import OfficerKey, SealedShare, open_share
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from tools.bench.machine import machine
@@ -326,13 +326,14 @@ def section_params(ledger: Ledger, *, project_code: str, sections: int) -> Tende
 
 def publish(
     ledger: Ledger, params: TenderParams
-) -> tuple[Tender, dict[str, Share]]:
+) -> tuple[Tender, dict[str, SealedShare]]:
+    """Publish with a new opening key, each officer's share sealed to its key."""
     return publish_with_new_key(
         ledger.book,
         ledger.rt.centre,
         params=params,
         document=f"%PDF-1.7 招标文件 {params.project_code}".encode(),
-        officers=[o.address for o in ledger.officers],
+        officers=[OfficerKey.of_private(bytes(o.key)) for o in ledger.officers],
         threshold=THRESHOLD,
     )
 
@@ -391,11 +392,13 @@ def run_section(
     submission = time.perf_counter() - t0
 
     client.increase_time(tender.deadline - client.block_timestamp() + 60)
+    # Each officer opens its own sealed share on its own machine, before the opening.
+    opened = {o.address: open_share(shares[o.address], bytes(o.key)) for o in ledger.officers[:THRESHOLD]}
 
     say("section: opening")
     t0 = time.perf_counter()
     for officer in ledger.officers[:THRESHOLD]:
-        book.release_share(officer, tender.tender_id, shares[officer.address])
+        book.release_share(officer, tender.tender_id, opened[officer.address])
     released = book.released_shares(tender.tender_id, from_block=tender.mined.block_number)
     key = rebuild_opening_key(tender, released)
     openings = []

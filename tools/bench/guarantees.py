@@ -30,6 +30,7 @@ from ledger.chain.guarantee_book import GuaranteeBookGateway
 from ledger.model.guarantee import Form, IssuerType
 from ledger.model.tender import Tender
 from ledger.config import Settings
+from ledger.crypto.officer_box import OfficerKey
 from ledger.chain.registry import RegistryGateway
 from ledger.rules.credit import CreditEntry, standing
 from ledger.rules.guarantee import prefill_application, prefill_terms
@@ -104,7 +105,7 @@ def _setup(rt: Runtime, *, bidders: int, sections: int, say: Progress) -> Setup:
         sealed = SealedCredential.seal(doc)
         batch = registry.anchor_batch(op, [sealed])
         credit[uscc].append(CreditEntry(sealed.credential_id(), sealed, batch.root))
-    officers = [Account.create().address for _ in range(3)]
+    officers = [OfficerKey.of_private(bytes(Account.create().key)) for _ in range(3)]
     tender, _ = publish_with_new_key(rt.tender_book, op, params=_params(sections, now),
                                      document=b"%PDF tender documents", officers=officers, threshold=2)
     return Setup(rt, book, registry, tender, bank, firms, credit)
