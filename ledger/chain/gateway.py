@@ -30,9 +30,10 @@ from ledger.model.receipt import Mined, UnsignedTx
 
 G = TypeVar("G", bound="Gateway")
 
-# What web3 and eth-abi raise for arguments that do not fit a function's ABI types.
+# What web3 and eth-abi raise for arguments that do not fit a function's ABI types (web3 takes a
+# non-hex string for an address to be an ENS name, and its name normaliser can raise AttributeError).
 ARGUMENT_ERRORS: tuple[type[Exception], ...] = (MismatchedABI, Web3ValidationError, EncodingError, TypeError,
-                                                ValueError, OverflowError)
+                                                ValueError, OverflowError, AttributeError)
 
 
 def _unfit(contract: str, function: str, exc: Exception) -> ValidationFailed:

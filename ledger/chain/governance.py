@@ -164,3 +164,33 @@ def _salt(value: object, what: str = "salt") -> bytes:
         if len(raw) == 32:
             return raw
     raise ValidationFailed(f"{what} must be 32 bytes (0x + 64 hex digits)")
+
+
+def encode_offline(contract: str, function: str, args: Sequence[Any]) -> bytes:
+    """The calldata of `function(*args)` on the ledger's `contract`, without a node: what a
+    member's client computes itself to check a transaction the service prepared."""
+    from web3 import Web3
+
+    from ledger.chain.contracts import load_artifact
+
+    from ledger.chain.gateway import ARGUMENT_ERRORS
+
+    c = Web3().eth.contract(abi=load_artifact(contract)["abi"])
+    try:
+        return bytes(HexBytes(c.encode_abi(function, args=list(args))))
+    except ARGUMENT_ERRORS as exc:
+        raise ValidationFailed(f"arguments do not fit {contract}.{function}: {exc}") from None
+
+
+def decode_offline(contract: str, data: bytes) -> tuple[str, dict[str, Any]]:
+    """The function and arguments `data` calls on the ledger's `contract`, without a node."""
+    from web3 import Web3
+
+    from ledger.chain.contracts import load_artifact
+
+    c = Web3().eth.contract(abi=load_artifact(contract)["abi"])
+    try:
+        fn, args = c.decode_function_input(HexBytes(data))
+    except ValueError as exc:
+        raise ValidationFailed(f"the call data does not call a {contract} function: {exc}") from None
+    return str(fn.fn_name), dict(args)

@@ -1,0 +1,81 @@
+"""The governance over HTTP: members' own signed steps relayed, everyone else refused with a 4xx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.scenes import Scene
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
+    with Scene.served(tmp_path_factory.mktemp("governance")) as scene:
+        yield scene
+
+
+def _prepare(scene: Scene, sender: str, *args: object, function: str = "authoriseIssuer",
+             contract: str = "CredentialRegistry") -> object:
+    return scene.http.post("/governance/proposals/prepare", json={
+        "sender": sender, "contract": contract, "function": function, "args": list(args)})
+
+
+def test_members_and_threshold_are_public(scene: Scene) -> None:
+    g = scene.http.get("/governance").json()
+    assert g["threshold"] == 3 and [m["name"] for m in g["members"]][0] == "市住房和城乡建设局"
+
+
+def test_a_governed_call_is_executed_on_its_last_approval(scene: Scene) -> None:
+    issuer = scene.account(0).address
+    p = scene.govern("CredentialRegistry", "authoriseIssuer", issuer, 1)
+    assert p["state"] == "EXECUTED" and p["executed_tx"] and len(p["approvals"]) == 3
+    assert p["call"]["function"] == "authoriseIssuer" and p["call"]["args"]["issuer"] == issuer
+    listed = scene.http.get("/governance/proposals").json()
+    assert listed[0]["proposal_id"] == p["proposal_id"]
+    assert scene.http.get(f"/governance/proposals/{p['proposal_id']}").json()["state"] == "EXECUTED"
+
+
+@pytest.mark.parametrize(("args", "status", "words"), [
+    (["not-an-address", 1], 422, "authoriseIssuer"),
+    (["0x" + "11" * 20, 999], 422, "authoriseIssuer"),
+    (["0x" + "11" * 20], 422, "authoriseIssuer"),
+])
+def test_malformed_calls_are_422(scene: Scene, args: list[object], status: int, words: str) -> None:
+    r = _prepare(scene, scene.members[0].account.address, *args)
+    assert r.status_code == status and words in r.json()["message"], r.text
+
+
+def test_unknown_contract_and_proposal(scene: Scene) -> None:
+    r = _prepare(scene, scene.members[0].account.address, contract="Nowhere")
+    assert r.status_code == 422
+    assert scene.http.get("/governance/proposals/0x" + "22" * 32).status_code == 404
+    assert scene.http.get("/governance/proposals/0x22").status_code == 422
+
+
+def test_a_stranger_cannot_propose_or_relay(scene: Scene) -> None:
+    stranger = scene.actor()
+    r = _prepare(scene, stranger.account.address, stranger.account.address, 1)
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotMember"
+
+
+def test_a_members_transaction_under_another_partys_request_is_refused(scene: Scene) -> None:
+    member, stranger = scene.members[0], scene.actor()
+    r = _prepare(scene, member.account.address, stranger.account.address, 1)
+    assert r.status_code == 200
+    signed = member.sign_tx(r.json()["tx"])
+    r = stranger.post("/governance/steps", {"signed_tx": signed})
+    assert r.status_code == 403 and "each party signs its own" in r.json()["message"]
+    r = member.post("/governance/steps", {"signed_tx": "0x1234"})
+    assert r.status_code == 422
+
+
+def test_an_approved_call_cannot_be_replayed(scene: Scene, tmp_path: Path) -> None:
+    issuer = scene.account(0).address
+    p = scene.govern("CredentialRegistry", "withdrawIssuer", issuer, 1)
+    assert p["state"] == "EXECUTED"
+    member = scene.members[3]
+    r = scene.http.post(f"/governance/proposals/{p['proposal_id']}/prepare",
+                        json={"sender": member.account.address, "function": "approve"})
+    assert r.status_code == 409 and r.json()["contract_error"] == "ProposalNotPending"

@@ -1,0 +1,93 @@
+"""`tender-ledger governance`: members propose and approve with their own keys through the
+service; a lone member, a stranger and a tampered prepared transaction change nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from api.app import create_app
+from ledger.config import Settings
+from ledger.runtime import Runtime
+from tests.server import serving
+from tools.cli import main
+
+QUALIFICATION = "1"
+
+
+@dataclass
+class Env:
+    rt: Runtime
+    keys: list[Path]  # the members' key files, each on its own body's machine
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+    for k in list(os.environ):
+        if k.startswith("TL_"):
+            monkeypatch.delenv(k)
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    with serving(app) as url:
+        monkeypatch.setenv("TL_API_URL", url)
+        rt = app.state.runtime
+        keys = []
+        for g in rt.governors:
+            path = tmp_path / f"{g.slug}.key"
+            path.write_text(g.account.key.hex())
+            keys.append(path)
+        yield Env(rt, keys)
+
+
+def _refused(code: int, capsys: pytest.CaptureFixture[str], fragment: str) -> None:
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1 and fragment in err, err
+
+
+def test_three_members_authorise_an_issuer_from_the_command_line(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    issuer = Account.create().address
+    assert main(["governance", "propose", "CredentialRegistry", "authoriseIssuer", issuer, QUALIFICATION,
+                 "--key-file", str(env.keys[0]), "--json"]) == 0
+    proposed = json.loads(capsys.readouterr().out)
+    pid = proposed["proposal"]["proposal_id"]
+    assert proposed["proposal"]["state"] == "PENDING" and proposed["executed_tx"] is None
+    assert not env.rt.client.call(env.rt.registry._fn("isAuthorised", issuer, 1))
+    assert main(["governance", "approve", pid, "--key-file", str(env.keys[1])]) == 0
+    out = capsys.readouterr().out
+    assert "approvals 2 of 3" in out and "市市场监督管理局" in out
+    assert main(["governance", "approve", pid, "--key-file", str(env.keys[2])]) == 0
+    assert "executed in 0x" in capsys.readouterr().out
+    assert env.rt.client.call(env.rt.registry._fn("isAuthorised", issuer, 1))
+    assert main(["governance", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert "3 of 4 members decide" in shown and "EXECUTED  CredentialRegistry.authoriseIssuer" in shown
+
+
+def test_a_lone_member_proposing_authorises_nobody(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    lone = Account.from_key(env.keys[0].read_text()).address
+    assert main(["governance", "propose", "CredentialRegistry", "authoriseIssuer", lone, QUALIFICATION,
+                 "--key-file", str(env.keys[0])]) == 0
+    capsys.readouterr()
+    assert not env.rt.client.call(env.rt.registry._fn("isAuthorised", lone, 1))
+    pid = env.rt.governance.proposals([env.rt.registry], now=env.rt.client.block_timestamp())[-1].proposal_id
+    _refused(main(["governance", "approve", "0x" + pid.hex(), "--key-file", str(env.keys[0])]), capsys,
+             "AlreadyApproved")
+
+
+def test_a_stranger_cannot_propose(env: Env, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger.key"
+    stranger.write_text(Account.create().key.hex())
+    _refused(main(["governance", "propose", "TenderBook", "authoriseCentre", Account.create().address,
+                   "--key-file", str(stranger)]), capsys, "NotMember")
+
+
+def test_bad_arguments_are_one_error_line(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    _refused(main(["governance", "propose", "CredentialRegistry", "authoriseIssuer", "not-an-address", "1",
+                   "--key-file", str(env.keys[0])]), capsys, "authoriseIssuer")
+    _refused(main(["governance", "approve", "0x" + "11" * 32, "--key-file", str(env.keys[1])]), capsys,
+             "no proposal")
