@@ -203,7 +203,8 @@ def decode_revert(data: bytes) -> ContractRevert:
     }
     if entry["name"] == "ExecutionFailed":
         # The governance's call reverted: what matters is why the governed contract refused it.
-        return decode_revert(bytes(args["reason"]))
+        reason = args["reason"]
+        return decode_revert(reason if isinstance(reason, bytes) else b"")
     cls = _ERROR_CLASSES.get(entry["name"], ContractRevert)
     return cls(entry["name"], args)
 

@@ -8,7 +8,7 @@ bodies, a contract) is the admin of every other contract. docs/security.md says 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,7 +131,9 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         if settings.embedded:
             relayer = _key_file(datadir, "relayer.key", may_create=new_chain)
         else:
-            relayer = _secret_key(settings.signer_key, "TL_SIGNER_KEY", required=True)
+            given = _secret_key(settings.signer_key, "TL_SIGNER_KEY", required=True)
+            assert given is not None
+            relayer = given
         centre = (_secret_key(settings.centre_key, "TL_CENTRE_KEY", required=False)
                   or _key_file(datadir, "centre.key", may_create=new_chain or not settings.embedded))
         members, governors = _governance(datadir, settings, may_create=new_chain or not settings.embedded)
@@ -218,7 +220,7 @@ def parse_members(text: str) -> list[Member]:
     return members
 
 
-def _open_embedded(datadir: DataDir, settings: Settings, relayer: str, local: list[str]) -> EmbeddedChain:
+def _open_embedded(datadir: DataDir, settings: Settings, relayer: str, local: Sequence[str]) -> EmbeddedChain:
     sync = settings.durability.upper()
     path: Path = datadir.chain_file
     if path.exists():

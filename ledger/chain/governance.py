@@ -95,7 +95,7 @@ class GovernanceGateway(Gateway):
     def proposals(self, targets: Sequence[Gateway], *, now: int) -> list[Proposal]:
         """Every proposal from the chain's events, oldest first, with its calls decoded against
         `targets` (and the governance itself)."""
-        by_address = {g.address: g for g in (*targets, self)}
+        by_address: dict[str, Gateway] = {g.address: g for g in (*targets, self)}
         members = {m.address for m in self.members()}
         threshold = self.threshold()
         found: dict[bytes, dict[str, Any]] = {}
