@@ -102,15 +102,11 @@ class GuaranteeBookGateway(Gateway):
         return bool(self._call("isAuthorised", to_checksum_address(issuer), int(issuer_type)))
 
     def authorised_when_issued(self, guarantee_id: bytes) -> bool:
-        """Whether the guarantee's issuer held its issuer type in the block that issued it: what
-        makes a guarantee good. A later withdrawal of the issuer's authority is not retroactive."""
-        logs = self.logs(event="Issued", topics=[guarantee_id])
-        if not logs:
-            return False
-        issued = logs[-1]
-        terms = issued.args["terms"]
-        return bool(self._call("isAuthorised", to_checksum_address(issued.args["issuer"]), int(terms["issuerType"]),
-                               block=issued.block_number))
+        """Whether the guarantee's issuer held its issuer type when it issued it: what makes a
+        guarantee good. `issue` reverts unless the sender holds the type at that moment, so an
+        `Issued` event is the proof (no archive state needed). A later withdrawal of the issuer's
+        authority is not retroactive."""
+        return bool(self.logs(event="Issued", topics=[guarantee_id]))
 
     def issuer_types(self, issuer: str) -> list[IssuerType]:
         mask = int(self._call("issuerTypes", to_checksum_address(issuer)))
