@@ -10,7 +10,8 @@
     │   ├── NodeUnavailable         the JSON-RPC URL does not answer
     │   ├── WrongChain              the node's chain id (or genesis) is not the expected one
     │   ├── OperatorUnfunded        the operator's key has no funds to deploy or relay
-    │   └── DeploymentMissing       no contract at the recorded address
+    │   ├── DeploymentMissing       no contract at the recorded address
+    │   └── ClockLocked             the chain's clock cannot be moved (not a development chain)
     ├── TransactionRejected         the chain refused a transaction before executing it
     │   └── InsufficientFunds       the signing key cannot pay for gas
     ├── ValidationFailed            input that breaks a domain rule (bad USCC, dates, …)
@@ -74,6 +75,11 @@ class OperatorUnfunded(ConfigurationError):
 
 class DeploymentMissing(ConfigurationError):
     """The recorded contract address holds no code on this chain."""
+
+
+class ClockLocked(ConfigurationError):
+    """Moving the chain's clock is development-only: a production embedded chain, or a node
+    without the `evm_*` development methods, refuses it."""
 
 
 class TransactionRejected(LedgerError):

@@ -27,7 +27,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path,
         if k.startswith("TL_"):
             monkeypatch.delenv(k)
     monkeypatch.setenv("TL_DATA_DIR", str(tmp_path / "data"))
-    app = create_app(Settings(data_dir=tmp_path / "data"))
+    app = create_app(Settings(data_dir=tmp_path / "data", chain_clock="development"))  # tests pass deadlines
     with serving(app) as url:
         rt = app.state.runtime
         now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)

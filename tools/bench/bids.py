@@ -696,7 +696,8 @@ def bench_bids(
     }
     with tempfile.TemporaryDirectory(prefix="tl-bench-bids-") as tmp:
         with open_runtime(
-            Settings(data_dir=Path(tmp) / "embedded", rpc_url=None, chain_id=None)
+            # A development clock: opening needs the clock moved past the 20-day bid period.
+            Settings(data_dir=Path(tmp) / "embedded", rpc_url=None, chain_id=None, chain_clock="development")
         ) as rt:
             ledger = prepare_ledger(rt, rng)
             result.update(
