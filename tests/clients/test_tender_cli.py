@@ -31,7 +31,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path,
     with serving(app) as url:
         rt = app.state.runtime
         now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)
-        params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
+        params = tender_params(deadline=(now + timedelta(days=21)).isoformat())
         (tmp_path / "params.json").write_text(json.dumps(params, ensure_ascii=False))
         (tmp_path / "tender.pdf").write_bytes(b"%PDF tender")
         monkeypatch.setenv("TL_API_URL", url)
@@ -104,3 +104,27 @@ def test_a_service_that_does_not_answer_is_a_configuration_error(env, capsys, mo
     monkeypatch.setenv("TL_API_URL", f"http://127.0.0.1:{free_port()}")
     assert main(["tender", "show", "0x" + "11" * 32]) == 3
     assert "cannot reach the API" in capsys.readouterr().err
+
+
+def test_a_late_amendment_reports_the_deadline_the_chain_postponed_and_a_cut_deadline_is_refused(  # type: ignore[no-untyped-def]
+    env, capsys,
+) -> None:
+    tmp, _, rt = env
+    out = _publish(tmp, [Account.create().address for _ in range(3)], capsys)
+    params = json.loads((tmp / "params.json").read_text())
+    asked = int(datetime.fromisoformat(params["deadline"]).timestamp())
+    amend = ["tender", "amend", out["tender_id"], str(tmp / "params.json"), "--document", str(tmp / "tender.pdf")]
+    # Cutting the deadline: the contract refuses, the command says why in one line.
+    cut = dict(params, deadline=datetime.fromtimestamp(asked - 86_400, UTC).isoformat())
+    (tmp / "cut.json").write_text(json.dumps(cut, ensure_ascii=False))
+    code = main(["tender", "amend", out["tender_id"], str(tmp / "cut.json"), "--document", str(tmp / "tender.pdf"),
+                 "--reason", "提前截止"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and "cannot bring the deadline" in err and "Traceback" not in err
+    # 14 days before the deadline, a change that keeps it: the chain moves it out to 15 days.
+    rt.client.increase_time(asked - 14 * 86_400 - rt.client.block_timestamp())
+    assert main([*amend, "--reason", "修改资格条件"]) == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "is now version 2" in printed and "postponed it to" in printed and "Art. 23" in printed
+    assert main(["tender", "show", out["tender_id"]]) == 0
+    assert json.loads(capsys.readouterr().out)["deadline"] > asked

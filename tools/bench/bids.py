@@ -315,7 +315,6 @@ def section_params(ledger: Ledger, *, project_code: str, sections: int) -> Tende
                 dict(section, code=f"{project_code}{i + 1:03d}", name=f"{i + 1}标段")
                 for i in range(sections)
             ],
-            "issued_at": now.isoformat(),
             "deadline": (now + timedelta(days=21)).isoformat(),
             "bid_validity_days": 90,
             "evaluation_method": "定性评审",
