@@ -292,8 +292,10 @@ class Tender:
         problems = []
         if "0x" + self.params.tender_id().hex() != view["tender_id"].lower():
             problems.append("its id is not the hash of its project code")
-        if int(self.params.deadline.timestamp()) != int(view["deadline"]):
-            problems.append("its deadline differs from the one in its parameters")
+        # The chain may have postponed the deadline (an amendment less than 15 days before it),
+        # never brought it forward.
+        if int(view["deadline"]) < int(self.params.deadline.timestamp()):
+            problems.append("its deadline is earlier than the one in its parameters")
         if "params_hash" in view and "0x" + self.params.params_hash().hex() != str(view["params_hash"]).lower():
             problems.append("its parameters do not hash to the parameters hash fixed on chain")
         if int(view["chain_id"]) != int(chain["chain_id"]):

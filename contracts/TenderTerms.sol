@@ -12,14 +12,23 @@ import {TenderHeader} from "./libraries/TenderHeader.sol";
  * parameter fixed, changed only by versioned amendments before the deadline, and the lookups the
  * rest of the tender book checks against. The checks themselves are {TenderGate}'s, run on slot 0
  * of the stored tender, which is laid out as a {TenderHeader}.
+ *
+ * Time rules of the law, on block time: a tender is issued when it is published, its deadline is
+ * at least MIN_BID_PERIOD later (招标投标法 Art. 24); an amendment comes at least
+ * MIN_AMENDMENT_NOTICE before the deadline or postpones it to that (Art. 23); a deadline never
+ * moves earlier.
  */
 abstract contract TenderTerms is CentreAuthority, TenderGate {
     /// @inheritdoc ITenderBook
     uint8 public constant MAX_OFFICERS = 15;
+    /// @inheritdoc ITenderBook
+    uint64 public constant MIN_BID_PERIOD = 20 days;
+    /// @inheritdoc ITenderBook
+    uint64 public constant MIN_AMENDMENT_NOTICE = 15 days;
 
     struct Tender {
         // slot 0: read by every bid and opening; its layout is TenderHeader's, which `_tenderHeader`
-        // reads in one go
+        // reads in one go (and `amendTender` writes back in one go)
         address centre;
         uint64 deadline;
         uint16 sectionCount;
@@ -49,7 +58,9 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
         Tender storage t = _tenders[tenderId];
         if (t.centre != address(0)) revert TenderExists(tenderId);
         if (p.sectionCount == 0) revert InvalidSectionCount(tenderId, p.sectionCount);
-        if (p.deadline <= block.timestamp) revert InvalidDeadline(tenderId, p.deadline, uint64(block.timestamp));
+        uint64 issuedAt = uint64(block.timestamp);
+        uint64 earliest = issuedAt + MIN_BID_PERIOD;
+        if (p.deadline < earliest) revert BidPeriodTooShort(tenderId, issuedAt, p.deadline, earliest);
         if (p.minValidBids == 0) revert InvalidMinValidBids(tenderId, p.minValidBids);
         uint256 n = p.officers.length;
         if (p.threshold < 2 || p.threshold > n || n > MAX_OFFICERS || p.shareHashes.length != n) {
@@ -63,8 +74,7 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
             _officerPositions[tenderId][officer] = uint8(i + 1);
         }
         (t.centre, t.deadline, t.sectionCount, t.threshold) = (msg.sender, p.deadline, p.sectionCount, p.threshold);
-        (t.issuedAt, t.openingWindow, t.version, t.minValidBids) =
-            (uint64(block.timestamp), p.openingWindow, 1, p.minValidBids);
+        (t.issuedAt, t.openingWindow, t.version, t.minValidBids) = (issuedAt, p.openingWindow, 1, p.minValidBids);
         (t.docHash, t.paramsHash, t.openingPublicKey) = (p.docHash, p.paramsHash, p.openingPublicKey);
         t.shareHashes = p.shareHashes;
         t.officers = p.officers;
@@ -75,12 +85,22 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
     function amendTender(bytes32 tenderId, bytes32 docHash, bytes32 paramsHash, uint64 newDeadline, bytes32 reasonHash)
         external
     {
-        _checkBeforeDeadline(tenderId, _publishedBy(tenderId).deadline());
+        TenderHeader h = _publishedBy(tenderId);
+        uint64 deadline = h.deadline();
+        _checkBeforeDeadline(tenderId, deadline);
+        if (newDeadline < deadline) revert DeadlineBroughtForward(tenderId, deadline, newDeadline);
+        // Every amendment clarifies or changes the documents: one that comes less than
+        // MIN_AMENDMENT_NOTICE before the deadline moves the deadline out to that notice.
+        uint64 notice = uint64(block.timestamp) + MIN_AMENDMENT_NOTICE;
+        uint64 inForce = newDeadline < notice ? notice : newDeadline;
         Tender storage t = _tenders[tenderId];
-        if (newDeadline <= block.timestamp) revert InvalidDeadline(tenderId, newDeadline, uint64(block.timestamp));
+        h = h.withDeadline(inForce);
+        assembly ("memory-safe") {
+            sstore(t.slot, h) // slot 0 is the header: write it as read, with the new deadline
+        }
         uint32 version = t.version + 1;
-        (t.deadline, t.version, t.docHash, t.paramsHash) = (newDeadline, version, docHash, paramsHash);
-        emit TenderAmended(tenderId, version, docHash, paramsHash, newDeadline, reasonHash);
+        (t.version, t.docHash, t.paramsHash) = (version, docHash, paramsHash);
+        emit TenderAmended(tenderId, version, docHash, paramsHash, inForce, newDeadline, reasonHash);
     }
 
     /// @inheritdoc ITenderBook

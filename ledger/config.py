@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         default="normal",
         description="'normal' survives a process crash; 'full' also survives power loss (slower).",
     )
+    chain_clock: Literal["production", "development"] = Field(
+        default="production",
+        description="Clock of an embedded chain created now, fixed in its genesis block: 'production' "
+        "(block time is the wall clock, never shifted) or 'development' (tests and demos may move it "
+        "forward). Set for an existing chain, it must match the chain's.",
+    )
     rpc_timeout_s: float = Field(default=10.0, gt=0)
     host: str = "127.0.0.1"
     port: int = 8000

@@ -10,7 +10,8 @@
     │   ├── NodeUnavailable         the JSON-RPC URL does not answer
     │   ├── WrongChain              the node's chain id (or genesis) is not the expected one
     │   ├── RelayerUnfunded         the relayer's key has no funds to deploy or relay
-    │   └── DeploymentMissing       no contract at the recorded address
+    │   ├── DeploymentMissing       no contract at the recorded address
+    │   └── ClockLocked             the chain's clock cannot be moved (not a development chain)
     ├── TransactionRejected         the chain refused a transaction before executing it
     │   └── InsufficientFunds       the signing key cannot pay for gas
     ├── ValidationFailed            input that breaks a domain rule (bad USCC, dates, …)
@@ -24,6 +25,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -74,6 +77,11 @@ class RelayerUnfunded(ConfigurationError):
 
 class DeploymentMissing(ConfigurationError):
     """The recorded contract address holds no code on this chain."""
+
+
+class ClockLocked(ConfigurationError):
+    """Moving the chain's clock is development-only: a production embedded chain, or a node
+    without the `evm_*` development methods, refuses it."""
 
 
 class TransactionRejected(LedgerError):
@@ -140,7 +148,7 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     ),
     **dict.fromkeys(
         ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidSectionCount",
-         "InvalidMinValidBids", "InvalidDeadline", "InvalidCommittee", "InvalidOfficer",
+         "InvalidMinValidBids", "BidPeriodTooShort", "DeadlineBroughtForward", "InvalidCommittee", "InvalidOfficer",
          "EmptyCommitment", "BatchTooLarge", "UnsortedCredentials", "TooManyCredentials",
          "UnexpectedCredentials", "TooManyValidBids", "InvalidIssuerType", "InvalidTenderBook",
          "InvalidWinner", "InvalidSigningTime", "InvalidGuaranteeId", "InvalidAmount",
@@ -155,6 +163,34 @@ def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return to_hex(value)
     return str(value)
+
+
+def _when(seconds: int) -> str:
+    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _days(seconds: int) -> str:
+    return f"{int(seconds) / 86_400:g} days"
+
+
+# The time rules' errors, in words (the arguments stay in `args_` and `contract_error` names the
+# error). Each reads only the error's own arguments: the contract's numbers, not copies of them.
+_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "BidPeriodTooShort": lambda a: (
+        f"the bid deadline {_when(a['deadline'])} is too early: tender {to_hex(a['tenderId'])} would be "
+        f"issued at {_when(a['issuedAt'])} (the block time of its publication) and its deadline must be at "
+        f"least {_days(a['earliest'] - a['issuedAt'])} later, from {_when(a['earliest'])} "
+        "(招标投标法 Art. 24)"),
+    "DeadlineBroughtForward": lambda a: (
+        f"an amendment cannot bring the deadline of tender {to_hex(a['tenderId'])} forward, from "
+        f"{_when(a['deadline'])} to {_when(a['newDeadline'])}: a deadline only moves later"),
+    "DeadlinePassed": lambda a: (
+        f"the deadline of tender {to_hex(a['tenderId'])}, {_when(a['deadline'])}, has passed (block time "
+        f"{_when(a['blockTime'])})"),
+    "LateBid": lambda a: (
+        f"the bid is late: tender {to_hex(a['tenderId'])} closed at {_when(a['deadline'])}, the block time "
+        f"is {_when(a['blockTime'])}"),
+}
 
 
 @cache
@@ -206,7 +242,8 @@ def decode_revert(data: bytes) -> ContractRevert:
         reason = args["reason"]
         return decode_revert(reason if isinstance(reason, bytes) else b"")
     cls = _ERROR_CLASSES.get(entry["name"], ContractRevert)
-    return cls(entry["name"], args)
+    words = _MESSAGES.get(entry["name"])
+    return cls(entry["name"], args, None if words is None else f"{entry['name']}: {words(args)}")
 
 
 def revert_data_of(exc: BaseException) -> bytes | None:

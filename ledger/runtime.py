@@ -235,12 +235,20 @@ def _open_embedded(datadir: DataDir, settings: Settings, relayer: str, local: Se
             raise WrongChain(
                 f"{path} holds chain id {chain.chain_id}, but chain id {settings.chain_id} is configured"
             )
+        if "chain_clock" in settings.model_fields_set and chain.clock != settings.chain_clock:
+            chain.close()
+            raise ConfigurationError(
+                f"TL_CHAIN_CLOCK is {settings.chain_clock}, but {path} was created with a {chain.clock} "
+                "clock: the clock mode is fixed when the chain is created (unset TL_CHAIN_CLOCK, or "
+                "use a new data directory)"
+            )
         return chain
     return EmbeddedChain.create(
         path,
         chain_id=settings.chain_id or EMBEDDED_CHAIN_ID,
         alloc={relayer: EMBEDDED_RELAYER_FUNDS, **dict.fromkeys(local, LOCAL_KEY_FUNDS)},
         synchronous=sync,
+        clock=settings.chain_clock,
     )
 
 

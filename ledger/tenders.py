@@ -3,11 +3,16 @@
 Every parameter that decides the outcome (sections, requirements, guarantee, evaluation and
 selection method, shortlist size, deadline) goes into `params_hash`, which is fixed on chain
 before any bid; an amendment is a new version with a reason.
+
+The time rules are TenderBook's, on block time, not these parameters': a tender is issued when
+it is published (the block time, `issuedAt` on chain), its deadline is at least MIN_BID_PERIOD
+after that, and an amendment less than MIN_AMENDMENT_NOTICE before the deadline postpones it.
+So the parameters carry the deadline the centre asks for but no issue time.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -18,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ledger.crypto.canonical import canonical_json
 from ledger.documents import Grade
 
-MIN_BID_PERIOD = timedelta(days=20)  # rule: deadline ≥ 20 days after the documents are issued
 MAX_GUARANTEE_SHARE = Decimal("0.02")  # rule: bid guarantee ≤ 2 % of the estimated price
 MIN_VALID_BIDS = 3  # rule: fewer than 3 bids → no opening (流标), re-tender
 
@@ -123,8 +127,7 @@ class TenderParams(BaseModel):
     tenderer: str = Field(description="招标人 name")
     tenderer_uscc: str
     sections: list[Section] = Field(min_length=1, max_length=200)
-    issued_at: datetime = Field(description="when the tender documents are issued")
-    deadline: datetime
+    deadline: datetime = Field(description="the bid deadline asked for; TenderBook holds the one in force")
     bid_validity_days: int = Field(ge=30, le=365)
     opening_window_s: int = Field(default=3600, ge=600, le=86_400)
     evaluation_method: EvaluationMethod
@@ -139,7 +142,17 @@ class TenderParams(BaseModel):
 
         return validate_uscc(value)
 
-    @field_validator("issued_at", "deadline")
+    @model_validator(mode="before")
+    @classmethod
+    def _no_issue_time(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "issued_at" in data:
+            raise ValueError(
+                "issued_at is not a tender parameter: a tender is issued when it is published, at the "
+                "block time TenderBook records, and the contract checks the deadline against that"
+            )
+        return data
+
+    @field_validator("deadline")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
@@ -148,11 +161,6 @@ class TenderParams(BaseModel):
 
     @model_validator(mode="after")
     def _rules(self) -> TenderParams:
-        if self.deadline - self.issued_at < MIN_BID_PERIOD:
-            raise ValueError(
-                f"the bid deadline must be at least 20 days after the documents are issued "
-                f"({self.issued_at.isoformat()} → {self.deadline.isoformat()})"
-            )
         codes = [s.code for s in self.sections]
         if len(set(codes)) != len(codes):
             raise ValueError("section codes must be unique")

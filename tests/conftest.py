@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
+# The suite moves chains past 20-day deadlines: data directories it creates get a development
+# clock (the production default has its own tests, which say so explicitly).
+os.environ.setdefault("TL_CHAIN_CLOCK", "development")
 
 from eth_account import Account  # noqa: E402
 from eth_account.signers.local import LocalAccount  # noqa: E402
@@ -70,6 +73,9 @@ class ChainEnv:
     def increase_time(self, seconds: int) -> None:
         self.client.increase_time(seconds)
 
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        self.client.set_next_block_timestamp(timestamp)
+
 
 @pytest.fixture(scope="session")
 def anvil() -> Iterator[AnvilNode]:
@@ -81,7 +87,8 @@ def anvil() -> Iterator[AnvilNode]:
 def _embedded_env(tmp_path: Path) -> ChainEnv:
     accounts = [Account.create() for _ in range(8)]
     chain = EmbeddedChain.create(
-        tmp_path / "chain.sqlite", chain_id=1337, alloc={a.address: FUNDS for a in accounts}
+        tmp_path / "chain.sqlite", chain_id=1337, alloc={a.address: FUNDS for a in accounts},
+        clock="development",
     )
     return ChainEnv(ChainClient.for_embedded(chain), accounts, "embedded")
 

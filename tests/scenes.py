@@ -180,7 +180,6 @@ def tender_params(*, guarantee: str = "200000.00", **overrides: Any) -> dict[str
                 "personnel": [{"registration_type": "一级注册建造师", "specialty": "市政", "count": 1}],
             }
         ],
-        "issued_at": issued.isoformat(),
         "deadline": (issued + timedelta(days=21)).isoformat(),
         "bid_validity_days": 90,
         "evaluation_method": "定性评审",
@@ -451,8 +450,7 @@ class Scene:
         self.tenders += 1
         if self.tenders > 1:
             params.setdefault("project_code", f"E3203010319005778-{self.tenders}")
-        values = tender_params(guarantee=guarantee, issued_at=now.isoformat(),
-                               deadline=(now + deadline_in).isoformat(), **params)
+        values = tender_params(guarantee=guarantee, deadline=(now + deadline_in).isoformat(), **params)
         if sections is not None:
             values["sections"] = sections
         accounts = [self.account() for _ in range(officers)]

@@ -72,6 +72,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         figures = {
             "chain_id": rt.client.chain_id,
             "backend": "embedded" if rt.client.embedded else rt.settings.rpc_url,
+            "clock": rt.client.embedded.clock.value if rt.client.embedded else "node",
             "block_number": rt.client.block_number(),
             "relayer": rt.relayer.address,
             "centre": rt.centre.address,
@@ -81,6 +82,36 @@ def cmd_status(args: argparse.Namespace) -> int:
         }
     _print_figures(figures, args.json)
     return EXIT_OK
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    """The chain's clock mode and time; `--advance` moves a development chain's clock forward."""
+    from datetime import UTC, datetime
+
+    from ledger.config import Settings
+    from ledger.runtime import open_runtime
+
+    with open_runtime(Settings()) as rt:
+        if args.advance is not None:
+            rt.client.increase_time(args.advance)  # ClockLocked (exit 3) unless development
+        stamp = rt.client.block_timestamp()
+        figures = {
+            "clock": rt.client.embedded.clock.value if rt.client.embedded else "node",
+            "block_number": rt.client.block_number(),
+            "block_time": datetime.fromtimestamp(stamp, UTC).isoformat(),
+            "block_timestamp": stamp,
+        }
+    _print_figures(figures, args.json)
+    return EXIT_OK
+
+
+def _duration(text: str) -> int:
+    """Seconds from `90`, `90s`, `45m`, `36h` or `21d`."""
+    units = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    if not number.isdigit() or int(number) == 0:
+        raise argparse.ArgumentTypeError(f"not a duration (e.g. 21d, 36h, 90m, 3600): {text!r}")
+    return int(number) * units[unit]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -167,6 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="open the data directory (or node) and show the chain")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser(
+        "clock",
+        help="show the chain's clock; --advance moves a development chain's clock (the service must be stopped)",
+    )
+    p.add_argument("--advance", type=_duration, default=None, metavar="DURATION",
+                   help="move the clock forward by DURATION (21d, 36h, 90m, 3600): development chains only")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_clock)
 
     p = sub.add_parser("serve", help="serve the HTTP API (OpenAPI at /docs)")
     p.add_argument("--host", default=None, help="default 127.0.0.1 (TL_HOST)")

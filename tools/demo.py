@@ -146,9 +146,11 @@ def prepare_data_dir(path: Path | None) -> Path:
 
 
 def demo_settings(data_dir: Path) -> Settings:
-    """Embedded chain and SQLite in `data_dir`, whatever TL_* variables say."""
+    """Embedded chain and SQLite in `data_dir`, whatever TL_* variables say, with a development
+    clock: a demo ledger is for trying things, including moving past a tender's deadline."""
     return Settings(
-        data_dir=data_dir, rpc_url=None, chain_id=None, signer_key=None, database_url=None
+        data_dir=data_dir, rpc_url=None, chain_id=None, signer_key=None, database_url=None,
+        chain_clock="development",
     )
 
 

@@ -184,11 +184,25 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _when(seconds: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(int(seconds), UTC).isoformat()
+
+
 def cmd_amend(args: argparse.Namespace) -> int:
     api = _api(args, _key(args.key_file))
+    params = _params_file(args.params)
     view = _call(api.post, f"/tenders/{args.tender_id}/amendments", {
-        "params": _params_file(args.params), "document_b64": _document(args.document), "reason": args.reason})
-    print(f"tender {view['tender_id']} is now version {view['version']} (deadline {view['deadline']})")
+        "params": params, "document_b64": _document(args.document), "reason": args.reason})
+    deadline = int(view["deadline"])
+    print(f"tender {view['tender_id']} is now version {view['version']} (deadline {_when(deadline)}, {deadline})")
+    from ledger.tenders import TenderParams
+
+    asked = int(TenderParams.model_validate(params).deadline.timestamp())
+    if deadline > asked:
+        print(f"the deadline asked for, {_when(asked)}, was less than 15 days after this amendment: TenderBook "
+              f"postponed it to {_when(deadline)} (招标投标法 Art. 23)")
     return 0
 
 
@@ -267,7 +281,8 @@ def add_commands(sub: Any) -> None:
     q.add_argument("--json", action="store_true")
     common(q, centre_key)
     q.set_defaults(func=cmd_publish)
-    q = tsub.add_parser("amend", help="amend a tender before its deadline (a new version with a reason)")
+    q = tsub.add_parser("amend", help="amend a tender before its deadline (a new version with a reason; "
+                                      "less than 15 days before the deadline, the chain postpones it)")
     q.add_argument("tender_id")
     q.add_argument("params")
     q.add_argument("--document", required=True)

@@ -362,9 +362,14 @@ def stored_tender(session: Session, row: TenderRecord) -> StoredTender:
         doc_hash=bytes(HexBytes(row.doc_hash)), deadline=row.deadline,
         opening_public=bytes(HexBytes(row.opening_public)), officers=tuple(o.officer for o in officers),
         threshold=row.threshold, share_hashes=tuple(bytes(HexBytes(h.share_hash)) for h in hashes),
-        mined=Mined(bytes(HexBytes(row.tx_hash)), 0),
+        mined=Mined(bytes(HexBytes(row.tx_hash)), 0), issued_at=_unix(row.published_at),
     )
     return StoredTender(tender=tender, document=document, version=row.version, published_at=row.published_at)
+
+
+def _unix(at: datetime) -> int:
+    """Unix seconds of a stored block time (SQLite gives it back without its UTC offset)."""
+    return int((at if at.tzinfo is not None else at.replace(tzinfo=UTC)).timestamp())
 
 
 def opened_bid(r: OpeningRecord, checks: Sequence[EligibilityCheck], used: Sequence[CredentialUse]) -> OpenedBid:

@@ -20,10 +20,13 @@ def health(runtime: RuntimeDep) -> dict[str, Any]:
 
 @router.get("/chain")
 def chain_status(runtime: RuntimeDep) -> dict[str, Any]:
-    """Which chain, which contracts, how far it has got."""
+    """Which chain, which contracts, how far it has got; `clock` is the embedded chain's clock mode
+    (`production`, or `development`: its time may be moved forward), null on a node."""
+    embedded = runtime.client.embedded
     return {
         "chain_id": runtime.client.chain_id,
-        "backend": "embedded" if runtime.client.embedded else "json-rpc",
+        "backend": "embedded" if embedded else "json-rpc",
+        "clock": embedded.clock.value if embedded else None,
         "block_number": runtime.client.block_number(),
         "contracts": runtime.addresses,
     }

@@ -22,9 +22,11 @@ from ledger.model.tender import (
 
 
 def version(v: TenderVersionInfo) -> dict[str, Any]:
+    """One version; `deadline` is the one TenderBook put in force, `postponed` when that is later
+    than the parameters' (`requested_deadline`): an amendment less than 15 days before it."""
     return {"version": v.version, "reason": v.reason, "params": v.params.model_dump(mode="json"),
-            "doc_hash": to_hex(v.doc_hash), "deadline": v.deadline, "tx_hash": to_hex(v.tx_hash),
-            "published_at": v.published_at.isoformat()}
+            "doc_hash": to_hex(v.doc_hash), "deadline": v.deadline, "requested_deadline": v.requested_deadline,
+            "postponed": v.postponed, "tx_hash": to_hex(v.tx_hash), "published_at": v.published_at.isoformat()}
 
 
 def eligibility_json(e: BidEligibility | None) -> dict[str, Any]:

@@ -16,6 +16,11 @@ import {ILedgerErrors} from "./ILedgerErrors.sol";
  * evaluation report is anchored.
  *
  * Sections are numbered 0 … sectionCount − 1. Time is block time; a bid is late at the deadline.
+ * The time rules of the law are the contract's: a tender is issued at the block time of its
+ * publication and its deadline is at least MIN_BID_PERIOD (20 days, 招标投标法 Art. 24) later; an
+ * amendment is a clarification or change of the documents, so it comes at least
+ * MIN_AMENDMENT_NOTICE (15 days, Art. 23) before the deadline, or the deadline moves out until it
+ * does; a deadline never moves earlier.
  *
  * The admin role (two-step transfer, its errors and events) is declared in {IAdminControl}; the
  * errors GuaranteeBook raises too (NotPublisher, UnknownTender, UnknownSection, DeadlinePassed,
@@ -109,8 +114,13 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// @notice A tender needs a minimum of at least one valid bid per section.
     error InvalidMinValidBids(bytes32 tenderId, uint8 minValidBids);
 
-    /// @notice `deadline` is not after the block time `blockTime`.
-    error InvalidDeadline(bytes32 tenderId, uint64 deadline, uint64 blockTime);
+    /// @notice The bid period is too short: tender `tenderId`, issued at block time `issuedAt`, asks
+    /// for `deadline`, but the deadline is at least MIN_BID_PERIOD after the issue, at `earliest`.
+    error BidPeriodTooShort(bytes32 tenderId, uint64 issuedAt, uint64 deadline, uint64 earliest);
+
+    /// @notice An amendment asked to bring the deadline of tender `tenderId` forward from `deadline` to
+    /// `newDeadline`: a deadline never moves earlier.
+    error DeadlineBroughtForward(bytes32 tenderId, uint64 deadline, uint64 newDeadline);
 
     /// @notice The opening committee breaks 2 ≤ threshold ≤ officers ≤ MAX_OFFICERS, or there is
     /// not one share hash per officer.
@@ -192,13 +202,17 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     event TenderPublished(bytes32 indexed tenderId, address indexed centre, uint32 version, TenderParams params);
 
     /// @notice Emitted when tender `tenderId` was amended to `version`, for the reason whose
-    /// document hashes to `reasonHash`.
+    /// document hashes to `reasonHash`. `requestedDeadline` is the deadline the centre asked for;
+    /// `deadline` is the one in force: later than the requested one when the amendment came less
+    /// than MIN_AMENDMENT_NOTICE before it, and the contract postponed it to the amendment's block
+    /// time + MIN_AMENDMENT_NOTICE.
     event TenderAmended(
         bytes32 indexed tenderId,
         uint32 version,
         bytes32 docHash,
         bytes32 paramsHash,
         uint64 deadline,
+        uint64 requestedDeadline,
         bytes32 reasonHash
     );
 
@@ -275,18 +289,31 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// @notice The most opening officers a tender may have.
     function MAX_OFFICERS() external view returns (uint8);
 
+    /// @notice The shortest bid period, 20 days (招标投标法 Art. 24): a tender's deadline is at least
+    /// this long after its issue, the block time of its publication.
+    function MIN_BID_PERIOD() external view returns (uint64);
+
+    /// @notice How long before the deadline an amendment must come, 15 days (招标投标法 Art. 23); a
+    /// later amendment postpones the deadline to its own block time plus this.
+    function MIN_AMENDMENT_NOTICE() external view returns (uint64);
+
     /// @notice Publishes tender `tenderId` with parameters `p`, all fixed from now on except by
-    /// `amendTender`. Only an authorised centre may call it.
+    /// `amendTender`. Only an authorised centre may call it. The tender's issue time is the block
+    /// time (`issuedAt` in `tenderOf`), and `p.deadline` must be at least MIN_BID_PERIOD after it
+    /// (`BidPeriodTooShort`).
     function publishTender(bytes32 tenderId, TenderParams calldata p) external;
 
     /// @notice Replaces the document hash, parameters hash and deadline of tender `tenderId` and
-    /// bumps its version. Only its publishing centre may call it, before the deadline; the new
-    /// deadline must be in the future (it may be earlier than the old one).
+    /// bumps its version. Only its publishing centre may call it, before the deadline
+    /// (`DeadlinePassed`). Every amendment clarifies or changes the documents, so the rule of
+    /// 招标投标法 Art. 23 applies to each: the deadline in force becomes the later of `newDeadline`
+    /// and the block time + MIN_AMENDMENT_NOTICE, and `TenderAmended` carries both. `newDeadline`
+    /// may not be earlier than the current deadline (`DeadlineBroughtForward`).
     function amendTender(bytes32 tenderId, bytes32 docHash, bytes32 paramsHash, uint64 newDeadline, bytes32 reasonHash)
         external;
 
-    /// @notice The publishing centre, version, first publication time and current parameters of
-    /// tender `tenderId` (all 0 if unknown).
+    /// @notice The publishing centre, version, issue time (the block time of publication) and
+    /// current parameters of tender `tenderId` (all 0 if unknown).
     function tenderOf(bytes32 tenderId)
         external
         view

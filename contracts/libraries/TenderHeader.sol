@@ -28,6 +28,12 @@ library TenderHeaders {
         );
     }
 
+    /// @dev The same header with its deadline replaced by `deadline_`.
+    function withDeadline(TenderHeader h, uint64 deadline_) internal pure returns (TenderHeader) {
+        uint256 field = uint256(type(uint64).max) << 160;
+        return TenderHeader.wrap((TenderHeader.unwrap(h) & ~field) | (uint256(deadline_) << 160));
+    }
+
     /// @dev The publishing centre; 0 if the tender was never published.
     function centre(TenderHeader h) internal pure returns (address) {
         return address(uint160(TenderHeader.unwrap(h)));

@@ -26,6 +26,7 @@ from ledger.chain.contracts import load_artifact
 from ledger.chain.embedded import EmbeddedChain
 from ledger.chain.provider import EmbeddedProvider
 from ledger.errors import (
+    ClockLocked,
     ContractRevert,
     LedgerError,
     NodeUnavailable,
@@ -248,10 +249,27 @@ class ChainClient:
     def fund(self, funder: LocalAccount, address: str, wei: int) -> TxReceipt:
         return self.send(funder, {"to": Web3.to_checksum_address(address), "value": wei, "gas": 21_000})
 
+    # ------------------------------------------------------------------ development only
     def increase_time(self, seconds: int) -> None:
-        """Move the chain clock forward (embedded chain, anvil and Hardhat nodes)."""
-        self.w3.provider.make_request("evm_increaseTime", [int(seconds)])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        """Development only: move the chain clock forward by `seconds` and mine a block. An embedded
+        chain created with a development clock, anvil and Hardhat nodes do it; a production embedded
+        chain, or a node without the `evm_*` methods, refuses with ClockLocked."""
+        self._development_rpc("evm_increaseTime", int(seconds))
+        self._development_rpc("evm_mine")
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        """Development only: stamp the next block with `timestamp` (see `increase_time`)."""
+        self._development_rpc("evm_setNextBlockTimestamp", int(timestamp))
+
+    def _development_rpc(self, method: str, *params: Any) -> Any:
+        response = self._rpc(lambda: self.w3.provider.make_request(method, list(params)))  # type: ignore[arg-type]
+        error = response.get("error")
+        if error:
+            message = str(error.get("message", error) if isinstance(error, dict) else error)
+            if "development-only" not in message:
+                message = f"{method} is a development-only operation, and this chain refused it: {message}"
+            raise ClockLocked(message)
+        return response.get("result")
 
 
 def decode_revert_hex(data: str) -> ContractRevert:

@@ -3,6 +3,14 @@
 Every transaction is mined into its own block as soon as it arrives (automine) and the block
 is on disk before the caller hears "accepted". Our own indexes answer receipt, transaction and
 log look-ups in time independent of chain length.
+
+Block time follows the wall clock and never runs backwards: a block's timestamp is at least its
+parent's, so at least the highest time the chain has ever shown, across restarts and whatever
+the wall clock does. Whether the clock may also be moved forward (`increase_time`,
+`set_next_block_timestamp`, for tests and demos that need to pass a 20-day deadline) is the
+chain's clock mode, fixed at creation in the genesis block's extra data, which the genesis hash
+covers: a production chain refuses both, and a time offset found in its file is refused as an
+edit.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import json
 import os
 import threading
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +39,30 @@ from ledger.chain.store import ChainStore
 EVM_VERSION = "cancun"
 GENESIS_GAS_LIMIT = 60_000_000
 CHAIN_FILE = "chain.sqlite"
+GENESIS_TAG = b"tender-ledger"  # the genesis extra data of chains made before clock modes
+
+
+class ClockMode(StrEnum):
+    """Whether an embedded chain's clock may be moved forward; fixed when the chain is created."""
+
+    PRODUCTION = "production"  # block time is the wall clock (never earlier than the head's)
+    DEVELOPMENT = "development"  # tests and demos may also move it forward
+
+
+def genesis_extra_data(mode: ClockMode) -> bytes:
+    """The genesis block's extra data, recording the clock mode under the genesis hash."""
+    return GENESIS_TAG + b" clock=" + mode.value.encode()
+
+
+def clock_mode_of(extra_data: bytes) -> ClockMode | None:
+    """The clock mode a genesis block's extra data records; None if it is not one of ours. A chain
+    made before clock modes (extra data `tender-ledger` alone) has a production clock."""
+    if bytes(extra_data) == GENESIS_TAG:
+        return ClockMode.PRODUCTION
+    for mode in ClockMode:
+        if bytes(extra_data) == genesis_extra_data(mode):
+            return mode
+    return None
 
 T = TypeVar("T")
 
@@ -41,6 +74,13 @@ class ChainError(Exception):
         super().__init__(message)
         self.code = code
         self.data = data
+
+
+class FixedClockError(ChainError):
+    """The chain's clock cannot be moved: it was created with a production clock."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=-32601)
 
 
 class RevertError(ChainError):
@@ -90,15 +130,30 @@ class EmbeddedChain:
         self.chain_id = chain_id
         self._lock = threading.RLock()
         self._chain = _chain_class(chain_id)(store.kv)
-        self._time_offset = int(store.get_meta("time_offset") or 0)
+        genesis = self._chain.get_canonical_block_header_by_number(BlockNumber(0))
+        mode = clock_mode_of(genesis.extra_data)
+        if mode is None:
+            raise ChainError(f"the genesis block's extra data {genesis.extra_data!r} names no clock mode")
+        self.clock = mode
+        offset = int(store.get_meta("time_offset") or 0)
+        if offset and mode is ClockMode.PRODUCTION:
+            raise ChainError(
+                f"the chain file records a clock shift of {offset} s (meta time_offset), but the chain "
+                "was created with a production clock, which is never shifted: the file was edited; "
+                "restore it from a backup"
+            )
+        self._time_offset = offset
         self._next_timestamp: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def create(
-        cls, path: Path, *, chain_id: int, alloc: dict[str, int], synchronous: str = "NORMAL"
+        cls, path: Path, *, chain_id: int, alloc: dict[str, int], synchronous: str = "NORMAL",
+        clock: ClockMode | str = ClockMode.PRODUCTION,
     ) -> EmbeddedChain:
-        """Write a new genesis block with `alloc` (address → wei) into a new file at `path`."""
+        """Write a new genesis block with `alloc` (address → wei) into a new file at `path`. The
+        clock mode goes into the genesis block: `development` lets the clock be moved forward."""
+        mode = ClockMode(clock)
         store = ChainStore(path, synchronous=synchronous)
         genesis_state: AccountState = {
             to_canonical_address(addr): {"balance": wei, "nonce": 0, "code": b"", "storage": {}}
@@ -108,7 +163,7 @@ class EmbeddedChain:
             "coinbase": ZERO_ADDRESS,
             "difficulty": 0,
             "gas_limit": GENESIS_GAS_LIMIT,
-            "extra_data": b"tender-ledger",
+            "extra_data": genesis_extra_data(mode),
             "nonce": b"\x00" * 8,
             "mix_hash": b"\x00" * 32,
             "receipt_root": BLANK_ROOT_HASH,
@@ -117,26 +172,31 @@ class EmbeddedChain:
         }
         chain = _chain_class(chain_id).from_genesis(store.kv, params, genesis_state)
         genesis = chain.get_canonical_block_header_by_number(BlockNumber(0))
-        store.set_meta(
-            {
-                "chain_id": str(chain_id),
-                "genesis_hash": genesis.hash.hex(),
-                "evm_version": EVM_VERSION,
-                "time_offset": "0",
-            }
-        )
+        meta = {"chain_id": str(chain_id), "genesis_hash": genesis.hash.hex(), "evm_version": EVM_VERSION}
+        if mode is ClockMode.DEVELOPMENT:
+            meta["time_offset"] = "0"
+        store.set_meta(meta)
         return cls(store, chain_id)
 
     @classmethod
     def open(cls, path: Path, *, synchronous: str = "NORMAL") -> EmbeddedChain:
+        """Open the chain at `path`; ChainError if its genesis is not the recorded one (an edited
+        genesis, clock mode included) or a production chain's file records a clock shift."""
         store = ChainStore(path, synchronous=synchronous)
-        chain_id = int(store.get_meta("chain_id") or 0)
-        instance = cls(store, chain_id)
-        genesis = instance._chain.get_canonical_block_header_by_number(BlockNumber(0))
-        if genesis.hash.hex() != store.get_meta("genesis_hash"):
+        try:
+            chain_id = int(store.get_meta("chain_id") or 0)
+            chain = _chain_class(chain_id)(store.kv)
+            genesis = chain.get_canonical_block_header_by_number(BlockNumber(0))
+            if genesis.hash.hex() != store.get_meta("genesis_hash"):
+                raise ChainError("genesis block does not match the recorded genesis hash")
+            if chain.get_canonical_head().block_number > 0:
+                first = chain.get_canonical_block_header_by_number(BlockNumber(1))
+                if first.parent_hash != genesis.hash:
+                    raise ChainError("block 1 does not descend from the genesis block")
+            return cls(store, chain_id)
+        except BaseException:
             store.close()
-            raise ChainError("genesis block does not match the recorded genesis hash")
-        return instance
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -144,31 +204,52 @@ class EmbeddedChain:
 
     # ------------------------------------------------------------------ clock
     def now(self) -> int:
+        """The clock: wall time, plus the offset moved forward in development mode."""
         return int(time.time()) + self._time_offset
 
+    def _require_development(self, operation: str) -> None:
+        if self.clock is not ClockMode.DEVELOPMENT:
+            raise FixedClockError(
+                f"{operation} is a development-only operation: this chain was created with a "
+                "production clock, whose block time is the wall clock and cannot be shifted "
+                "(only a data directory created with TL_CHAIN_CLOCK=development can)"
+            )
+
     def increase_time(self, seconds: int) -> int:
+        """Move the clock forward by `seconds` (development chains only; never backwards)."""
         with self._lock:
+            self._require_development("evm_increaseTime")
+            if int(seconds) < 0:
+                raise ChainError(f"the clock only moves forward, not by {seconds} s", code=-32602)
             self._time_offset += int(seconds)
             self.store.set_meta({"time_offset": str(self._time_offset)})
             return self._time_offset
 
     def set_next_block_timestamp(self, timestamp: int) -> None:
+        """Stamp the next block with `timestamp` (development chains only; not before the head)."""
         with self._lock:
+            self._require_development("evm_setNextBlockTimestamp")
             if timestamp < self.head().timestamp:
                 raise ChainError(
                     f"timestamp {timestamp} is before the head block's {self.head().timestamp}"
                 )
             self._next_timestamp = timestamp
 
+    def _pending_timestamp(self, parent: BlockHeaderAPI) -> int:
+        """The time of a block on `parent`: the clock (or the timestamp set for the next block),
+        never before the parent's. Equal timestamps are allowed (as on Hardhat with
+        allowBlocksWithSameTimestamp): block time then tracks the wall clock even at hundreds of
+        blocks per second."""
+        ts = self.now() if self._next_timestamp is None else self._next_timestamp
+        return max(ts, int(parent.timestamp))
+
     def _block_timestamp(self, parent: BlockHeaderAPI) -> int:
-        # Equal timestamps are allowed (as on Hardhat with allowBlocksWithSameTimestamp):
-        # block time then tracks the wall clock even at hundreds of blocks per second.
+        ts = self._pending_timestamp(parent)
         if self._next_timestamp is not None:
-            ts, self._next_timestamp = self._next_timestamp, None
-            if ts > int(time.time()) + self._time_offset:
+            self._next_timestamp = None
+            if ts > self.now():  # the clock goes on from the time set (saved with the block)
                 self._time_offset = ts - int(time.time())
-            return max(ts, parent.timestamp)
-        return max(self.now(), parent.timestamp)
+        return ts
 
     # ------------------------------------------------------------------ reads
     def head(self) -> BlockHeaderAPI:
@@ -230,14 +311,21 @@ class EmbeddedChain:
         return SpoofTransaction(unsigned, from_=sender)
 
     def _execute(self, tx: dict[str, Any], block: Any, gas: int | None = None) -> Any:
+        """Run `tx` on top of `block` as the next block would: its number, and the time the next
+        block would get (py-evm's `in_costless_state` would run it one block and a second later)."""
         parent = self.header_at(block)
-        header = self._chain.create_header_from_parent(parent, timestamp=max(self.now(), parent.timestamp))
+        header = self._chain.create_header_from_parent(parent, timestamp=self._pending_timestamp(parent))
         gas_limit = gas if gas is not None else int(header.gas_limit)
         spoof = self._unsigned(tx, parent, gas_limit)
         vm = self._chain.get_vm(header)
-        with vm.in_costless_state() as state:
+        free = header.copy(base_fee_per_gas=0)  # calls pay no gas price
+        state = vm.build_state(vm.chaindb.db, free, vm.chain_context, vm.previous_hashes)
+        snapshot = state.snapshot()
+        try:
             # SpoofTransaction stands in for a signed one (py-evm's own estimator casts it so).
             return state.costless_execute_transaction(spoof), spoof  # type: ignore[arg-type]
+        finally:
+            state.revert(snapshot)
 
     def call(self, tx: dict[str, Any], block: Any = "latest") -> bytes:
         with self._lock:
@@ -306,9 +394,10 @@ class EmbeddedChain:
             mined = vm.mine_block(block).block
             chain.chaindb.persist_block(mined)
             tx_rows, log_rows = _index_rows(mined, txs, receipts, self.chain_id)
-            self.store.commit_block(
-                txs=tx_rows, logs=log_rows, meta={"head": str(mined.number)}
-            )
+            meta = {"head": str(mined.number)}
+            if self.clock is ClockMode.DEVELOPMENT:
+                meta["time_offset"] = str(self._time_offset)
+            self.store.commit_block(txs=tx_rows, logs=log_rows, meta=meta)
         except EVMValidationError as exc:
             self.store.discard()
             raise ChainError(str(exc).splitlines()[0]) from exc

@@ -30,6 +30,7 @@ from ledger.model.tender import (
 from ledger.tenders import TenderParams
 
 ZERO = b"\x00" * 32
+DEADLINE_WRITE_GAS = 5_000  # rewriting a tender's header slot (2,900) with room to spare
 
 
 def terms_of(value: Any) -> TenderTerms:
@@ -104,11 +105,35 @@ class TenderBookGateway(Gateway):
         return self._send(admin, "authoriseCentre", to_checksum_address(centre))
 
     def publish_tender(self, centre: LocalAccount, tender_id: bytes, terms: TenderTerms) -> Mined:
-        return self._send(centre, "publishTender", tender_id, terms.as_struct())
+        """Publish; the block time of the transaction is the tender's issue time."""
+        return self._send(centre, "publishTender", tender_id, terms.as_struct(), timestamp=True)
+
+    def check_publish(self, centre: str, tender_id: bytes, terms: TenderTerms) -> None:
+        """Raise the contract's error (BidPeriodTooShort, TenderExists, …) if publishing would
+        revert now; nothing is mined."""
+        self.dry_run(centre, self.calldata("publishTender", tender_id, terms.as_struct()))
+
+    @staticmethod
+    def _amend_args(params: TenderParams, doc_hash: bytes, reason: str) -> tuple[Any, ...]:
+        return (params.tender_id(), doc_hash, params.params_hash(), int(params.deadline.timestamp()),
+                keccak(reason.encode()))
 
     def amend_tender(self, centre: LocalAccount, params: TenderParams, doc_hash: bytes, reason: str) -> Mined:
-        return self._send(centre, "amendTender", params.tender_id(), doc_hash, params.params_hash(),
-                          int(params.deadline.timestamp()), keccak(reason.encode()))
+        """A new version with the deadline `params` asks for, or a later one: the contract postpones
+        it when the amendment comes less than MIN_AMENDMENT_NOTICE before it (TenderAmended says so).
+
+        Whether it postpones depends on the block time, so an estimate made a moment before the
+        15-day boundary may leave out the deadline write a block just after it needs: the gas
+        sent is the estimate plus that write."""
+        args = self._amend_args(params, doc_hash, reason)
+        unsigned = {"to": self.address, "data": self.calldata("amendTender", *args)}
+        estimate = int(self.client.build(centre.address, unsigned)["gas"])
+        return self._send(centre, "amendTender", *args, gas=estimate + DEADLINE_WRITE_GAS)
+
+    def check_amend(self, centre: str, params: TenderParams, doc_hash: bytes, reason: str) -> None:
+        """Raise the contract's error (DeadlinePassed, DeadlineBroughtForward, …) if the amendment
+        would revert now; nothing is mined."""
+        self.dry_run(centre, self.calldata("amendTender", *self._amend_args(params, doc_hash, reason)))
 
     @staticmethod
     def _opening_args(tender_id: bytes, opening: Opening) -> tuple[Any, ...]:

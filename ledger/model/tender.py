@@ -31,7 +31,9 @@ class SectionStatus(IntEnum):
 
 @dataclass(frozen=True)
 class Tender:
-    """A published tender: its parameters and every value the chain fixed for it."""
+    """A published tender: its parameters and every value the chain fixed for it. `issued_at` is
+    the block time of its publication; `deadline` the one in force on chain (the parameters'
+    deadline, or later when an amendment postponed it)."""
 
     tender_id: bytes
     params: TenderParams
@@ -42,6 +44,7 @@ class Tender:
     threshold: int
     share_hashes: tuple[bytes, ...]
     mined: Mined
+    issued_at: int
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,8 @@ class Opening:
 
 @dataclass(frozen=True)
 class TenderVersionInfo:
-    """One published version of a tender: the first or an amendment, with its reason."""
+    """One published version of a tender: the first or an amendment, with its reason. `deadline` is
+    the one the chain put in force with this version."""
 
     version: int
     reason: str
@@ -142,6 +146,17 @@ class TenderVersionInfo:
     deadline: int
     tx_hash: bytes
     published_at: datetime
+
+    @property
+    def requested_deadline(self) -> int:
+        """The deadline this version's parameters ask for."""
+        return int(self.params.deadline.timestamp())
+
+    @property
+    def postponed(self) -> bool:
+        """The amendment came less than MIN_AMENDMENT_NOTICE (15 days) before the deadline it asked
+        for, so TenderBook put a later one in force (招标投标法 Art. 23)."""
+        return self.deadline > self.requested_deadline
 
 
 @dataclass(frozen=True)

@@ -88,10 +88,11 @@ def publish_with_new_key(
     terms = terms_for(params, document=document, opening_public=dealt.opening_public,
                       share_hashes=dealt.share_hashes, officers=dealt.officers, threshold=threshold)
     mined = book.publish_tender(centre, params.tender_id(), terms)
+    assert mined.timestamp is not None  # publish_tender reads its block's time: the issue time
     tender = Tender(
         tender_id=params.tender_id(), params=params, doc_hash=terms.doc_hash, deadline=terms.deadline,
         opening_public=dealt.opening_public, officers=dealt.officers, threshold=threshold,
-        share_hashes=dealt.share_hashes, mined=mined,
+        share_hashes=dealt.share_hashes, mined=mined, issued_at=mined.timestamp,
     )
     return tender, {sealed.officer: sealed for sealed in dealt.sealed}
 
@@ -221,7 +222,11 @@ class TenderChain(Protocol):
 
     def released_shares(self, tender_id: bytes) -> list[Share]: ...
 
+    def check_publish(self, centre: str, tender_id: bytes, terms: TenderTerms) -> None: ...
+
     def publish_tender(self, centre: LocalAccount, tender_id: bytes, terms: TenderTerms) -> Mined: ...
+
+    def check_amend(self, centre: str, params: TenderParams, doc_hash: bytes, reason: str) -> None: ...
 
     def amend_tender(self, centre: LocalAccount, params: TenderParams, doc_hash: bytes, reason: str) -> Mined: ...
 
@@ -317,10 +322,11 @@ class TenderService:
             raise ValidationFailed("opening_public_key must be 32 bytes (X25519)")
         if len(share_hashes) != len(officers):
             raise ValidationFailed("one share hash per officer")
-        if int(params.deadline.timestamp()) <= self.now():
-            raise ValidationFailed(f"the deadline {params.deadline.isoformat()} has passed")
         terms = terms_for(params, document=document, opening_public=opening_public, share_hashes=share_hashes,
                           officers=officers, threshold=threshold)
+        # The contract's rules (the 20-day bid period from the block time among them), run before
+        # anything is filed: a refusal is the contract's own error.
+        self.book.check_publish(self.centre.address, params.tender_id(), terms)
         self.records.file_tender(params, document)
         self.book.publish_tender(self.centre, params.tender_id(), terms)
         self.records.catch_up()
@@ -328,13 +334,18 @@ class TenderService:
 
     def amend(self, *, signer: str, tender_id: bytes, params: TenderParams, document: bytes,
               reason: str) -> TenderDetails:
-        """A new, visible version: new documents, parameters and deadline, with the reason on chain."""
+        """A new, visible version: new documents, parameters and deadline, with the reason on chain.
+        The deadline in force (in the details) is later than the parameters' when the amendment came
+        less than 15 days before it: the contract postponed it."""
         self.require_centre(signer)
         self.stored(tender_id)
         if params.tender_id() != tender_id:
             raise ValidationFailed("an amendment cannot change the project code (it names the tender)")
         if not reason.strip():
             raise ValidationFailed("an amendment needs a reason")
+        # The contract decides the time rules (no amendment after the deadline, none bringing it
+        # forward; a late one postpones it), dry-run before anything is filed.
+        self.book.check_amend(self.centre.address, params, keccak(document), reason)
         self.records.file_tender(params, document, reason=reason)
         self.book.amend_tender(self.centre, params, keccak(document), reason)
         self.records.catch_up()

@@ -87,7 +87,7 @@ class World:
         dealt = deal(tender_id=tender_id(project_code), threshold=3,
                      officers=[OfficerKey.of_private(bytes(o.key)) for o in self.officers])
         now = self.now()
-        params = tender_params(guarantee="0", project_code=project_code, issued_at=now.isoformat(),
+        params = tender_params(guarantee="0", project_code=project_code,
                                deadline=(now + timedelta(days=days)).isoformat())
         r = self.centre.post("/tenders", {
             "params": params, "document_b64": base64.b64encode(b"%PDF tender").decode(),
@@ -397,6 +397,25 @@ def test_an_unreachable_api_is_a_configuration_error_without_a_traceback(world: 
                           capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path, check=False)
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr.startswith("error: cannot reach the API at " + down) and "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------------- a postponed deadline (moves the clock)
+
+
+def test_a_bidder_bids_after_the_original_deadline_of_a_tender_the_chain_postponed(
+    world: World, capsys: Any, bidder_files: list[str]
+) -> None:
+    tender = world.publish("E3203010319008888", days=21)
+    view = world.http.get(f"/tenders/{tender.tid}").json()
+    world.rt.client.increase_time(view["deadline"] - 14 * 86400 - world.rt.client.block_timestamp())
+    r = world.centre.post(f"/tenders/{tender.tid}/amendments", {
+        "params": view["params"], "document_b64": base64.b64encode(b"%PDF amended").decode(), "reason": "修改"})
+    assert r.status_code == 200 and r.json()["deadline"] > view["deadline"], r.text
+    world.rt.client.increase_time(view["deadline"] - world.rt.client.block_timestamp() + 60)
+    firm = world.new_firm(capsys)
+    code, out, err = cli(world, capsys, firm, "bid", tender.tid, "--section", "0", "--price", "11000000",
+                         "--file", bidder_files[0], "--tick", *firm.ticks)
+    assert code == 0, err
 
 
 # ---------------------------------------------------------------------- results (moves the chain's clock: last)

@@ -70,11 +70,11 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
     centre = tmp_path / "centre"
     centre.mkdir()
     monkeypatch.setenv("TL_DATA_DIR", str(centre / "data"))
-    app = create_app(Settings(data_dir=centre / "data"))
+    app = create_app(Settings(data_dir=centre / "data", chain_clock="development"))  # tests pass deadlines
     with serving(app) as url:
         rt = app.state.runtime
         now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)
-        params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
+        params = tender_params(deadline=(now + timedelta(days=21)).isoformat())
         (centre / "params.json").write_text(json.dumps(params, ensure_ascii=False))
         (centre / "tender.pdf").write_bytes(b"%PDF tender")
         monkeypatch.setenv("TL_API_URL", url)
@@ -399,3 +399,27 @@ def test_centre_machine_after_publish_cannot_open_bids(env: Env, capsys) -> None
     opened = json.loads(capsys.readouterr().out)
     assert sorted((b["bidder"], b["outcome"]) for b in opened["bids"]) == sorted(
         (f.address, "DECRYPTED") for f in firms)
+
+
+def test_a_late_amendment_reports_the_deadline_the_chain_postponed_and_a_cut_deadline_is_refused(  # type: ignore[no-untyped-def]
+    env, capsys,
+) -> None:
+    tmp, rt = env.centre, env.rt
+    out = publish(env, officers(env, 3, capsys), capsys)
+    params = json.loads((tmp / "params.json").read_text())
+    asked = int(datetime.fromisoformat(params["deadline"]).timestamp())
+    amend = ["tender", "amend", out["tender_id"], str(tmp / "params.json"), "--document", str(tmp / "tender.pdf")]
+    # Cutting the deadline: the contract refuses, the command says why in one line.
+    cut = dict(params, deadline=datetime.fromtimestamp(asked - 86_400, UTC).isoformat())
+    (tmp / "cut.json").write_text(json.dumps(cut, ensure_ascii=False))
+    code = main(["tender", "amend", out["tender_id"], str(tmp / "cut.json"), "--document", str(tmp / "tender.pdf"),
+                 "--reason", "提前截止"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and "cannot bring the deadline" in err and "Traceback" not in err
+    # 14 days before the deadline, a change that keeps it: the chain moves it out to 15 days.
+    rt.client.increase_time(asked - 14 * 86_400 - rt.client.block_timestamp())
+    assert main([*amend, "--reason", "修改资格条件"]) == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "is now version 2" in printed and "postponed it to" in printed and "Art. 23" in printed
+    assert main(["tender", "show", out["tender_id"]]) == 0
+    assert json.loads(capsys.readouterr().out)["deadline"] > asked

@@ -48,7 +48,7 @@ DECRYPTED, FAILED_BIDDER, FAILED_OTHER = range(3)  # TenderBook's opening outcom
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_WORD = b"\x00" * 32
 DAY = 86_400
-BIDDING_TIME = 1_000  # seconds from publication to the deadline
+BIDDING_TIME = 21 * 86_400  # seconds from publication to the deadline (TenderBook: at least 20 days)
 AMOUNT = 200_000_00  # 200,000.00 元, in 分
 TENDERER_USCC = "91440300MA5F00001" + uscc_check_digit("91440300MA5F00001")
 
@@ -703,13 +703,15 @@ def test_the_tender_header_gives_guaranteebook_what_tenderof_gave(book: Book) ->
     assert tuple(header) == (book.centre.address, tender.deadline, 3, 2, 0)
     assert tuple(book.tb.tenderHeader(word("never published")).call()) == (ZERO_ADDRESS, 0, 0, 0, 0)
     # The header is read afresh: an amended deadline holds for the next application at once.
-    earlier = book.now() + 10
-    amend = book.tb.amendTender(tid, ZERO_WORD, ZERO_WORD, earlier, ZERO_WORD)
+    later = tender.deadline + 600
+    amend = book.tb.amendTender(tid, ZERO_WORD, ZERO_WORD, later, ZERO_WORD)
     book.send(amend, book.centre)
-    book.wait(earlier - book.now())
+    book.wait(tender.deadline - book.now() + 1)
+    book.apply("g-in-time", tender, book.bidders[1], section=2)  # past the old deadline, before the new
+    book.wait(later - book.now())
     call = book.fn.applyFor(word("g-late"), tid, 2, book.bank.address, AMOUNT, ZERO_WORD)
     name, args = book.fails(call, book.bidders[0])
-    assert (name, args[:2]) == ("DeadlinePassed", (tid, earlier))
+    assert (name, args[:2]) == ("DeadlinePassed", (tid, later))
     call = book.fn.applyFor(word("g-late"), tid, 3, book.bank.address, AMOUNT, ZERO_WORD)
     assert book.fails(call, book.bidders[0]) == ("UnknownSection", (tid, 3))
 
@@ -1094,7 +1096,7 @@ def test_the_logs_alone_rebuild_every_guarantee_binding_award_and_issuer_type(bo
     book.send(book.fn.bind(claimed), carol)
     book.send(book.fn.unbind(claimed), carol)
     book.send(book.fn.bind(claimed), carol)
-    short = book.issued("g-logs-short", tender, carol, section=1, end=book.now() + 2 * BIDDING_TIME)
+    short = book.issued("g-logs-short", tender, carol, section=1, end=book.now() + BIDDING_TIME + DAY)
     rejected = book.apply("g-logs-rejected", tender, alice, section=1)
     book.send(book.fn.reject(rejected, word("incomplete file")), book.bank)
     book.send(book.fn.cancel(book.apply("g-logs-cancelled", tender, bob, section=1)), bob)

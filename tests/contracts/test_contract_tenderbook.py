@@ -41,7 +41,10 @@ PENDING, CLOSED, FAILED, EVALUATED = range(4)
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_WORD = b"\x00" * 32
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-BIDDING_TIME = 1_000  # seconds from publication to the deadline in these tests
+DAY = 86_400
+MIN_BID_PERIOD = 20 * DAY  # 招标投标法 Art. 24: the deadline is at least 20 days after the issue
+MIN_AMENDMENT_NOTICE = 15 * DAY  # Art. 23: an amendment at least 15 days before the deadline
+BIDDING_TIME = MIN_BID_PERIOD + DAY  # seconds from publication to the deadline in these tests
 
 Revert = tuple[str, tuple[Any, ...]]
 
@@ -205,6 +208,12 @@ class Book:
 
     def send(self, call: Any, by: LocalAccount) -> Any:
         return self.chain.transact(call, by)
+
+    def send_at(self, timestamp: int, call: Any, by: LocalAccount, gas: int = 200_000) -> Any:
+        """Send `call` as `by` in a block stamped `timestamp`, with `gas` (no estimate)."""
+        self.chain.set_next_block_timestamp(timestamp)
+        tx = {"to": self.address, "data": call._encode_transaction_data(), "gas": gas}
+        return self.chain.send(by, tx)
 
     def fails(self, call: Any, by: LocalAccount) -> Revert:
         """The custom error that sending `call` as `by` reverts with."""
@@ -378,6 +387,10 @@ def test_the_constructor_makes_its_argument_admin_and_authorises_no_centre(chain
         200,
         512,
     )
+    assert (fn.MIN_BID_PERIOD().call(), fn.MIN_AMENDMENT_NOTICE().call()) == (
+        MIN_BID_PERIOD,
+        MIN_AMENDMENT_NOTICE,
+    )
 
 
 def test_only_the_admin_can_authorise_or_withdraw_a_centre_and_only_that_centre_changes(
@@ -481,10 +494,11 @@ def test_publication_refuses_terms_that_break_the_rules(book: Book) -> None:
     for changes, expected in cases:
         call = book.fn.publishTender(tid, book.params(**changes))
         assert book.fails(call, book.centre) == expected, changes
-    name, (tender_id, deadline, block_time) = book.fails(
+    name, (tender_id, issued_at, deadline, earliest) = book.fails(
         book.fn.publishTender(tid, book.params(deadline=now)), book.centre
     )
-    assert (name, tender_id, deadline) == ("InvalidDeadline", tid, now) and block_time >= now
+    assert (name, tender_id, deadline) == ("BidPeriodTooShort", tid, now)
+    assert issued_at >= now and earliest == issued_at + MIN_BID_PERIOD
     assert book.snapshot() == before
 
     # Fifteen officers is the most a committee may have.
@@ -503,23 +517,23 @@ def test_only_the_publishing_centre_amends_before_the_deadline_and_every_amendme
 ) -> None:
     tender = book.publish()
     tid = tender.tender_id
-    earlier = tender.deadline - 500
-    amend = book.fn.amendTender(tid, word("doc v2"), word("params v2"), earlier, word("reason"))
+    later = tender.deadline + 500
+    amend = book.fn.amendTender(tid, word("doc v2"), word("params v2"), later, word("reason"))
     before = book.snapshot()
     for caller in (book.rival, book.admin, book.bidders[0]):
         assert book.fails(amend, caller) == ("NotPublisher", (tid, caller.address))
-    unknown = book.fn.amendTender(word("nothing"), ZERO_WORD, ZERO_WORD, earlier, ZERO_WORD)
+    unknown = book.fn.amendTender(word("nothing"), ZERO_WORD, ZERO_WORD, later, ZERO_WORD)
     assert book.fails(unknown, book.centre) == ("UnknownTender", (word("nothing"),))
     assert book.snapshot() == before
 
-    # The new deadline may be earlier than the old one, as long as it is in the future.
+    # More than MIN_AMENDMENT_NOTICE before the deadline: the deadline asked for is the one in force.
     receipt = book.send(amend, book.centre)
     after = book.snapshot()
     assert changed(before, after) == {("tender", tid)}
     centre, version, issued_at, params = after[("tender", tid)]
     assert (centre, version, issued_at) == (book.centre.address, 2, before[("tender", tid)][2])
     assert params == _plain(
-        (word("doc v2"), word("params v2"), *tender.params[2:3], earlier, *tender.params[4:])
+        (word("doc v2"), word("params v2"), *tender.params[2:3], later, *tender.params[4:])
     )
     assert book.events(receipt) == [
         (
@@ -529,28 +543,140 @@ def test_only_the_publishing_centre_amends_before_the_deadline_and_every_amendme
                 "version": 2,
                 "docHash": word("doc v2"),
                 "paramsHash": word("params v2"),
-                "deadline": earlier,
+                "deadline": later,
+                "requestedDeadline": later,
                 "reasonHash": word("reason"),
             },
         )
     ]
     # Amending with the very same terms still counts as a change: version 3.
     book.send(
-        book.fn.amendTender(tid, word("doc v2"), word("params v2"), earlier, word("again")),
+        book.fn.amendTender(tid, word("doc v2"), word("params v2"), later, word("again")),
         book.centre,
     )
     assert book.fn.tenderOf(tid).call()[1] == 3
 
-    past = book.now() - 1
-    name, args = book.fails(
-        book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, past, ZERO_WORD), book.centre
-    )
-    assert (name, args[:2]) == ("InvalidDeadline", (tid, past)) and args[2] > past
-
-    book.chain.increase_time(earlier - book.now() + 1)
+    book.chain.increase_time(later - book.now() + 1)
     name, args = book.fails(amend, book.centre)
-    assert (name, args[:2]) == ("DeadlinePassed", (tid, earlier)) and args[2] >= earlier
+    assert (name, args[:2]) == ("DeadlinePassed", (tid, later)) and args[2] >= later
     assert book.fn.tenderOf(tid).call()[1] == 3
+
+
+def test_a_deadline_19_days_23_hours_after_issue_is_refused_and_exactly_20_days_is_accepted(
+    book: Book,
+) -> None:
+    tid = word("short bid period")
+    book.tenders.append(tid)
+    before = book.snapshot()
+    # The issue time is the publishing block's time, at least the latest block's: an hour short
+    # of 20 days from the latest block is short from the issue too.
+    short = book.now() + MIN_BID_PERIOD - 3_600
+    name, (tender_id, issued_at, deadline, earliest) = book.fails(
+        book.fn.publishTender(tid, book.params(deadline=short)), book.centre
+    )
+    assert (name, tender_id, deadline) == ("BidPeriodTooShort", tid, short)
+    assert earliest == issued_at + MIN_BID_PERIOD and deadline < earliest
+    assert book.snapshot() == before
+
+    # Exactly 20 days after the block time of publication is enough; the issue time is that block's.
+    issue = book.now() + 60
+    book.chain.set_next_block_timestamp(issue)
+    receipt = book.send(
+        book.fn.publishTender(tid, book.params(deadline=issue + MIN_BID_PERIOD)), book.centre
+    )
+    assert book.time_of(receipt) == issue
+    centre, version, issued_at, params = book.fn.tenderOf(tid).call()
+    assert (issued_at, params[3]) == (issue, issue + MIN_BID_PERIOD)
+
+
+def test_an_amendment_14_days_before_the_deadline_moves_the_deadline_out_to_15_days_after_it(
+    book: Book,
+) -> None:
+    tender = book.publish()
+    tid, alice = tender.tender_id, book.bidders[0]
+    book.chain.increase_time(tender.deadline - 14 * DAY - book.now())
+    # The centre changes the documents and keeps the deadline: bidders would get 14 days.
+    receipt = book.send(
+        book.fn.amendTender(tid, word("doc v2"), word("params v2"), tender.deadline, word("r")),
+        book.centre,
+    )
+    postponed = book.time_of(receipt) + MIN_AMENDMENT_NOTICE
+    assert postponed > tender.deadline
+    ((name, args),) = book.events(receipt)
+    assert (name, args["deadline"], args["requestedDeadline"]) == (
+        "TenderAmended",
+        postponed,
+        tender.deadline,
+    )
+    assert book.fn.tenderHeader(tid).call()[1] == postponed
+    assert book.fn.tenderOf(tid).call()[3][3] == postponed
+    # The old deadline no longer closes the tender: a bid after it is in time, officers wait.
+    book.chain.increase_time(tender.deadline - book.now() + 1)
+    book.bid(tender, alice)
+    release = book.fn.releaseShare(tid, tender.shares[0])
+    assert book.fails(release, book.officers[0]) == ("TooEarly", (tid, postponed))
+    book.chain.increase_time(postponed - book.now())
+    late = book.seal(tender, book.bidders[1].address)
+    assert book.fails(book.fn.submitBid(tid, 0, late.commitment), book.bidders[1])[0] == "LateBid"
+
+
+def test_an_amendment_exactly_15_days_before_the_deadline_keeps_it_and_one_second_later_postpones_it(
+    book: Book,
+) -> None:
+    tender = book.publish()
+    tid = tender.tender_id
+    amend = book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, tender.deadline, ZERO_WORD)
+    # Mined at the instants set (fixed gas: a node may estimate at another instant, on the other
+    # side of the boundary, where the amendment writes no new deadline and costs less).
+    receipt = book.send_at(tender.deadline - MIN_AMENDMENT_NOTICE, amend, book.centre)
+    assert book.events(receipt)[0][1]["deadline"] == tender.deadline
+    receipt = book.send_at(tender.deadline - MIN_AMENDMENT_NOTICE + 1, amend, book.centre)
+    assert book.events(receipt)[0][1]["deadline"] == tender.deadline + 1
+    assert book.fn.tenderHeader(tid).call()[1] == tender.deadline + 1
+
+
+def test_an_amendment_that_moves_the_deadline_earlier_is_refused_early_or_late(book: Book) -> None:
+    tender = book.publish()
+    tid = tender.tender_id
+    before = book.snapshot()
+    # Weeks ahead: cutting a 21-day deadline to minutes.
+    minutes = book.now() + 210
+    earlier = book.fn.amendTender(tid, word("doc v2"), word("params v2"), minutes, word("r"))
+    assert book.fails(earlier, book.centre) == (
+        "DeadlineBroughtForward",
+        (tid, tender.deadline, minutes),
+    )
+    # One second earlier is earlier.
+    by_one = book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, tender.deadline - 1, ZERO_WORD)
+    assert book.fails(by_one, book.centre) == (
+        "DeadlineBroughtForward",
+        (tid, tender.deadline, tender.deadline - 1),
+    )
+    # Days before the deadline, asking for an earlier one is refused, not postponed.
+    book.chain.increase_time(tender.deadline - 3 * DAY - book.now())
+    assert book.fails(by_one, book.centre)[0] == "DeadlineBroughtForward"
+    assert book.snapshot() == before
+
+
+def test_an_amendment_at_or_after_the_deadline_is_refused_even_one_that_would_postpone_it(
+    book: Book,
+) -> None:
+    tender = book.publish()
+    tid = tender.tender_id
+    reopen = book.fn.amendTender(
+        tid, word("doc v2"), word("params v2"), tender.deadline + 30 * DAY, ZERO_WORD
+    )
+    before = book.snapshot()
+    # A block at the very deadline: from then on nothing is amended.
+    book.chain.set_next_block_timestamp(tender.deadline)
+    book.chain.increase_time(0)
+    assert book.now() == tender.deadline
+    name, args = book.fails(reopen, book.centre)
+    assert (name, args[:2]) == ("DeadlinePassed", (tid, tender.deadline)) and args[2] >= tender.deadline
+    book.pass_deadline(tender)
+    name, args = book.fails(reopen, book.centre)
+    assert (name, args[:2]) == ("DeadlinePassed", (tid, tender.deadline))
+    assert book.snapshot() == before
 
 
 def test_the_header_view_is_the_centre_deadline_sections_threshold_and_shares_as_they_change(
@@ -1317,6 +1443,7 @@ def test_commitments_and_the_signed_digest_follow_the_published_formulas(book: B
 GAS_BUDGET = {
     "publishTender (2-of-3 committee)": 410_000,
     "amendTender": 46_000,
+    "amendTender, postponing the deadline": 49_000,
     "submitBid, first bid in its section": 96_000,
     "submitBid, later bidder": 79_000,
     "submitBid, replacement": 39_000,
@@ -1388,6 +1515,13 @@ def test_bidding_relaying_share_release_and_opening_stay_within_their_gas_budget
             tender, SealedBid(s.address, 0, ZERO_WORD, ZERO_WORD, []), FAILED_OTHER, ZERO_WORD
         )
     measure("closeSection", book.fn.closeSection(tender_id, 0, 1), book.centre)
+
+    late = book.publish("gas, late amendment")
+    book.chain.increase_time(late.deadline - 14 * DAY - book.now())
+    late_amendment = book.fn.amendTender(
+        late.tender_id, word("doc v2"), word("params v2"), late.deadline, word("r")
+    )
+    measure("amendTender, postponing the deadline", late_amendment, book.centre)
 
     print(f"\nTenderBook gas on {book.chain.backend}: {gas}")
     for name, budget in GAS_BUDGET.items():

@@ -72,7 +72,7 @@ class World:
                 ticked.append(TickedCredential(d.credential_id(), d, batch.root, []))
             self.ticks[account.address] = ticked
         self.officers = [chain.new_account(10**20) for _ in range(5)]
-        params = tender_params(issued_at=now.isoformat(), deadline=(now + timedelta(days=21)).isoformat())
+        params = tender_params(deadline=(now + timedelta(days=21)).isoformat())
         self.params = TenderParams.model_validate(params)
         self.tender, sealed = publish_with_new_key(
             self.gw, self.centre, params=self.params, document=b"%PDF tender documents",

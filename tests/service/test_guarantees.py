@@ -91,7 +91,7 @@ class World:
         self.credit: dict[str, list[CreditEntry]] = {uscc: [] for _, uscc in self.firms}
         self.now0 = datetime.fromtimestamp(self.client.block_timestamp(), UTC)
         params = tender_params(
-            issued_at=self.now0.isoformat(), deadline=(self.now0 + timedelta(days=21)).isoformat(),
+            deadline=(self.now0 + timedelta(days=21)).isoformat(),
             sections=[
                 {**SECTION, "code": "E3203010319005778001001", "name": "一标段", "bid_guarantee": "200000.00"},
                 {**SECTION, "code": "E3203010319005778001002", "name": "二标段", "bid_guarantee": "100000.00",

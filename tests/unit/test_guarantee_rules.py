@@ -25,10 +25,10 @@ FIRM = "91350100M000100Y43"
 
 
 def _tender() -> Tender:
-    params = TenderParams.model_validate(tender_params(deadline="2027-01-20T09:00:00+08:00",
-                                                       issued_at="2026-12-20T09:00:00+08:00"))
+    params = TenderParams.model_validate(tender_params(deadline="2027-01-20T09:00:00+08:00"))
     deadline = int(datetime(2027, 1, 20, 1, tzinfo=UTC).timestamp())
-    return Tender(b"\x07" * 32, params, b"\x00" * 32, deadline, b"", (), 3, (), Mined(b"\x00" * 32, 1))
+    issued = int(datetime(2026, 12, 20, 1, tzinfo=UTC).timestamp())
+    return Tender(b"\x07" * 32, params, b"\x00" * 32, deadline, b"", (), 3, (), Mined(b"\x00" * 32, 1), issued)
 
 
 def _credit(**lists: list[str]) -> CreditStanding:

@@ -45,10 +45,10 @@ class Centres:
 
 def _service(*, standing: CreditStanding | None = None) -> tuple[GuaranteeService, FakeGuaranteeBook,
                                                                    FakeGuaranteeRecords]:
-    params = TenderParams.model_validate(tender_params(deadline="2027-01-20T09:00:00+08:00",
-                                                       issued_at="2026-12-20T09:00:00+08:00"))
+    params = TenderParams.model_validate(tender_params(deadline="2027-01-20T09:00:00+08:00"))
     deadline = int(datetime(2027, 1, 20, 1, tzinfo=UTC).timestamp())
-    tender = Tender(TID, params, b"\x00" * 32, deadline, b"\x09" * 32, (), 3, (), Mined(b"\x00" * 32, 1))
+    issued = int(datetime(2026, 12, 20, 1, tzinfo=UTC).timestamp())
+    tender = Tender(TID, params, b"\x00" * 32, deadline, b"\x09" * 32, (), 3, (), Mined(b"\x00" * 32, 1), issued)
     book, records = FakeGuaranteeBook(ADMIN), FakeGuaranteeRecords()
     book.types[ISSUER] = [IssuerType.BANK]
     records.profiles_[ISSUER] = IssuerProfile(ISSUER, "中国银行珠海分行", FIRM, "0.3", datetime(2026, 1, 1, tzinfo=UTC))

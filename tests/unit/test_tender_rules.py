@@ -94,7 +94,7 @@ def _params() -> TenderParams:
     return TenderParams.model_validate({
         "project_code": "P-1", "title": "t", "tenderer": "x", "tenderer_uscc": "91350100M000100Y43",
         "sections": [{"code": "S1", "name": "s", "estimated_price": "1000000", "bid_guarantee": "0"}],
-        "issued_at": now.isoformat(), "deadline": (now + timedelta(days=21)).isoformat(),
+        "deadline": (now + timedelta(days=21)).isoformat(),
         "bid_validity_days": 90, "evaluation_method": "定性评审", "selection": {"method": "直接票决"},
     })
 

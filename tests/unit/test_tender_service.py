@@ -48,15 +48,14 @@ class Relayer:
 class Scene:
     def __init__(self, *, identities: dict[str, str] | None = None) -> None:
         issued = datetime.fromtimestamp(NOW, UTC)
-        self.params = TenderParams.model_validate(tender_params(
-            issued_at=issued.isoformat(), deadline=(issued + timedelta(days=21)).isoformat()))
+        self.params = TenderParams.model_validate(tender_params(deadline=(issued + timedelta(days=21)).isoformat()))
         self.key = OpeningKey.generate()
         self.shares = split(self.key.private, 3, 5)
         self.tender = Tender(
             tender_id=self.params.tender_id(), params=self.params, doc_hash=b"\x02" * 32,
             deadline=int(self.params.deadline.timestamp()), opening_public=self.key.public,
             officers=tuple(Account.create().address for _ in range(5)), threshold=3,
-            share_hashes=tuple(share_hash(s) for s in self.shares), mined=Mined(b"\x03" * 32, 1))
+            share_hashes=tuple(share_hash(s) for s in self.shares), mined=Mined(b"\x03" * 32, 1), issued_at=NOW)
         self.chain = FakeTenderChain(CENTRE.address)
         self.records = FakeTenderRecords(self.chain)
         self.records.tenders[self.tender.tender_id] = StoredTender(self.tender, b"%PDF", 1, issued)

@@ -39,12 +39,14 @@ def test_a_bid_guarantee_above_two_percent_of_the_estimate_is_refused() -> None:
         TenderParams.model_validate(params)
 
 
-def test_a_deadline_less_than_twenty_days_after_issue_is_refused() -> None:
-    issued = datetime(2026, 12, 1, tzinfo=UTC)
-    with pytest.raises(ValidationError, match="at least 20 days"):
-        TenderParams.model_validate(
-            tender_params(issued_at=issued.isoformat(), deadline=(issued + timedelta(days=19)).isoformat())
-        )
+def test_a_self_declared_issue_time_is_refused_the_chain_fixes_it_at_publication() -> None:
+    # The 20-day bid period runs from the block time of publication (TenderBook checks it): an
+    # issue time typed into the parameters, e.g. backdated to make a short deadline pass, is refused.
+    deadline = datetime(2026, 12, 21, 9, tzinfo=UTC)
+    backdated = tender_params(issued_at=(deadline - timedelta(days=30)).isoformat(), deadline=deadline.isoformat())
+    with pytest.raises(ValidationError, match="issued_at is not a tender parameter"):
+        TenderParams.model_validate(backdated)
+    assert "issued_at" not in TenderParams.model_validate(tender_params()).model_dump()
 
 
 def test_an_even_selection_committee_and_missing_method_parameters_are_refused() -> None:
@@ -56,7 +58,7 @@ def test_an_even_selection_committee_and_missing_method_parameters_are_refused()
 
 def test_times_without_an_offset_and_an_invalid_tenderer_uscc_are_refused() -> None:
     with pytest.raises(ValidationError, match="UTC offset"):
-        TenderParams.model_validate(tender_params(issued_at="2026-12-01T09:00:00"))
+        TenderParams.model_validate(tender_params(deadline="2026-12-22T09:00:00"))
     with pytest.raises(ValidationError, match="check digit"):
         TenderParams.model_validate(tender_params(tenderer_uscc="911301257502818178"))
 

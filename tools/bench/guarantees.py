@@ -72,7 +72,7 @@ def _params(sections: int, now: datetime) -> TenderParams:
         "tenderer": "珠海市市政工程管理中心", "tenderer_uscc": generate_uscc(random.Random(1)),
         "sections": [{"code": f"E4404000001202600001{n + 1:03d}", "name": f"第{n + 1}标段",
                       "estimated_price": "12000000.00", "bid_guarantee": "200000.00"} for n in range(sections)],
-        "issued_at": now.isoformat(), "deadline": (now + timedelta(days=25)).isoformat(),
+        "deadline": (now + timedelta(days=25)).isoformat(),
         "bid_validity_days": 90, "evaluation_method": "综合评分", "shortlist_size": 5,
         "selection": {"method": "直接票决", "committee_size": 7},
     })
