@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from api.routes import chain as chain_routes
 from api.routes import credentials as credential_routes
@@ -17,6 +22,7 @@ from api.routes import tenders as tender_routes
 from api.db.journal import Store
 from api.deps import bid_relayer
 from api.limits import BodyLimit
+from api.params import FORMATS
 from ledger.config import Settings
 from ledger.errors import (
     ConfigurationError,
@@ -54,6 +60,54 @@ def status_of(exc: LedgerError) -> int:
     return 500
 
 
+def invalid_request_message(errors: Sequence[Any]) -> str:
+    """One sentence for a request that breaks the schema: the first broken field and its format
+    (named in words for the formats of `api.params`), and how many more there are."""
+    first = errors[0]
+    loc = [str(p) for p in first.get("loc", ())]
+    where = ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc) or "request"
+    ctx = first.get("ctx") or {}
+    pattern = ctx.get("pattern")
+    if first.get("type") == "json_invalid":
+        message = f"the request body is not JSON: {ctx.get('error', 'it does not parse')} (at character {where})"
+    elif first.get("type") == "string_pattern_mismatch" and pattern in FORMATS:
+        message = f"{where} is not {FORMATS[pattern]}: {str(first.get('input'))[:80]!r}"
+    else:
+        message = f"{where}: {first.get('msg', 'invalid')}"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more: see detail)"
+    return message
+
+
+def _unparsable_body(exc: HTTPException) -> str:
+    """Why FastAPI could not read a body as JSON (it answers 400 and keeps the reason as the cause)."""
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        return "the request body is not JSON: it is not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return "the request body is not JSON this service reads: it is nested too deeply"
+    return f"the request body is not JSON: {exc.detail}"
+
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: FastAPI, scope: dict[str, Any]) -> list[str]:
+    """Every method some route serves at this request's path (the router's own 405 names only
+    the first route whose path matched)."""
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in app.router.routes)]
+
+
+def _http_error_name(status: int) -> str:
+    if status == 401:
+        return "Unauthenticated"
+    try:
+        return HTTPStatus(status).phrase.replace(" ", "").replace("-", "")
+    except ValueError:
+        return "HTTPError"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; settings are read now, the data directory is opened at start-up."""
     settings = settings or Settings()
@@ -86,6 +140,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if isinstance(exc, ContractRevert):
             body["contract_error"] = exc.error
         return JSONResponse(status_code=status_of(exc), content=body)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The ledger's own shape (error, message) plus the framework's list, as it always was.
+        errors = exc.errors()
+        return JSONResponse(status_code=422, content={
+            "error": "ValidationFailed", "message": invalid_request_message(errors),
+            "detail": jsonable_encoder(errors)})
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        # 401 from the request signature check, 400 for a body that is not JSON, the router's 404 and 405.
+        headers = dict(exc.headers or {})
+        message = str(exc.detail)
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(app, dict(request.scope)))
+        elif exc.status_code == 400 and exc.__cause__ is not None:
+            message = _unparsable_body(exc)
+        return JSONResponse(status_code=exc.status_code, headers=headers, content={
+            "error": _http_error_name(exc.status_code), "message": message, "detail": exc.detail})
 
     app.add_middleware(BodyLimit)
     app.include_router(chain_routes.router)

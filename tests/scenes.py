@@ -366,7 +366,7 @@ class Scene:
         all), each with its own signed transaction. Returns the proposal as the last step left it."""
         count = approvals if approvals is not None else self.http.get("/governance").json()["threshold"]
         first, *others = self.members[:count]
-        r = self.http.post("/governance/proposals/prepare", json={
+        r = self.http.post("/governance/prepare-proposal", json={
             "sender": first.account.address, "contract": contract, "function": function, "args": list(args)})
         assert r.status_code == 200, r.text
         pid = r.json()["proposal_id"]

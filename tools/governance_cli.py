@@ -102,7 +102,7 @@ def cmd_propose(args: argparse.Namespace) -> int:
     api = LedgerAPI(args.api, key)
     values = [_arg(a) for a in args.arg]
     data = encode_offline(args.contract, args.function, values)
-    prepared = _call(api.post, "/governance/proposals/prepare", {
+    prepared = _call(api.post, "/governance/prepare-proposal", {
         "sender": key.address, "contract": args.contract, "function": args.function, "args": values},
         signed=False)
     target = api.chain()["contracts"][args.contract]

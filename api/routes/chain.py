@@ -8,17 +8,19 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import RuntimeDep, StoreDep
+from api.params import EventLimit
+from api.responses import ChainStatus, Health, JournalEntry, answers
 
 router = APIRouter(tags=["chain"])
 
 
-@router.get("/health")
+@router.get("/health", **answers(Health, (503,)))
 def health(runtime: RuntimeDep) -> dict[str, Any]:
     """Liveness: the chain answers."""
     return {"ok": True, "block_number": runtime.client.block_number()}
 
 
-@router.get("/chain")
+@router.get("/chain", **answers(ChainStatus, (503,)))
 def chain_status(runtime: RuntimeDep) -> dict[str, Any]:
     """Which chain, which contracts, how far it has got; `clock` is the embedded chain's clock mode
     (`production`, or `development`: its time may be moved forward), null on a node."""
@@ -32,8 +34,8 @@ def chain_status(runtime: RuntimeDep) -> dict[str, Any]:
     }
 
 
-@router.get("/events")
-def events(store: StoreDep, name: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+@router.get("/events", **answers(list[JournalEntry], (422, 503)))
+def events(store: StoreDep, name: str | None = None, limit: EventLimit = 1000) -> list[dict[str, Any]]:
     """The journal of contract events, oldest first (after reconciling with the chain)."""
     store.reconcile()
     return [
@@ -42,5 +44,5 @@ def events(store: StoreDep, name: str | None = None, limit: int = 1000) -> list[
             "contract": e.contract, "event": e.name, "args": json.loads(e.args),
             "block_time": e.block_time.isoformat(),
         }
-        for e in store.events(name)[: max(0, min(limit, 10_000))]
+        for e in store.events(name)[:limit]
     ]

@@ -4,14 +4,32 @@ anyone verifies a credential and reads its history."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from starlette.convertors import Convertor, register_url_convertor
 
 from api.auth import SignedCallerDep
 from api.deps import CredentialServiceDep, RuntimeDep
 from api.encoding import word
+from api.params import Address, CredentialId, Hex32, SignedTransaction, UnixTime, Uscc
+from api.responses import (
+    PREPARE,
+    READ,
+    SIGNED,
+    AnchoredBatch,
+    CredentialSummary,
+    CredentialWithStatus,
+    IssuerGrant,
+    PreparedAnchor,
+    PreparedTx,
+    RegistryEvent,
+    StatusChange,
+    VerificationReport,
+    answers,
+    link,
+)
 from api.views import credentials as views
 from ledger.chain.gateway import Gateway
 from ledger.errors import ValidationFailed
@@ -21,11 +39,55 @@ from ledger.uscc import InvalidUSCC, validate_uscc
 
 router = APIRouter(tags=["credentials"])
 
+StatusAction = Literal["revoke", "suspend", "reinstate", "supersede"]
+
+
+class _StatusActionConvertor(Convertor[str]):
+    """An action segment, never the name of the route beside it: POST /credentials/{id}/history
+    is a 405 for that route, not an unknown action (any other word is, with the four named)."""
+
+    regex = "(?!history$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("credential_action", _StatusActionConvertor())
+
+
+class _CredentialIdConvertor(Convertor[str]):
+    """A credential id segment, never the name of the route beside it: GET /credentials/prepare-anchor
+    is a 405 for that route, not a credential id that fails its format."""
+
+    regex = "(?!prepare-anchor$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("credential_id", _CredentialIdConvertor())
+
+
+def credential_links(credential_id: str) -> dict[str, dict[str, Any]]:
+    """Where a credential id in an answer (at the runtime expression `credential_id`) leads."""
+    return {
+        "GetCredential": link("GET", "/credentials/{credential_id}", credential_id=credential_id),
+        "GetHistory": link("GET", "/credentials/{credential_id}/history", credential_id=credential_id),
+        "ChangeStatus": link("POST", "/credentials/{credential_id}/{action}", credential_id=credential_id),
+    }
+
+
 MAX_UPLOAD = MAX_BATCH
 
 
 class SignedTx(BaseModel):
-    signed_tx: str = Field(description="0x-hex EIP-1559 transaction signed by the caller's own key")
+    signed_tx: SignedTransaction
 
 
 class AnchorRequest(SignedTx):
@@ -37,7 +99,7 @@ class AnchorRequest(SignedTx):
 
 class PrepareAnchor(BaseModel):
     documents: list[dict[str, Any]] = Field(max_length=MAX_UPLOAD)
-    sender: str
+    sender: Address
 
 
 PREPARABLE = {
@@ -47,7 +109,7 @@ PREPARABLE = {
 
 
 class PrepareCall(BaseModel):
-    sender: str = Field(description="address that will sign the transaction")
+    sender: Address = Field(description="address that will sign the transaction")
     contract: Literal["CredentialRegistry", "TenderBook"] = "CredentialRegistry"
     function: str
     args: list[Any]
@@ -55,22 +117,22 @@ class PrepareCall(BaseModel):
 
 class VerifyRequest(BaseModel):
     document: dict[str, Any] = Field(description="a sealed credential or a disclosure of one")
-    at: datetime | int | None = Field(
+    at: datetime | UnixTime | None = Field(
         default=None, description="instant to verify at (ISO 8601 or unix seconds); default now"
     )
-    expected_subject: str | None = Field(default=None, description="USCC of the expected firm")
-    credential_id: str | None = Field(
+    expected_subject: Uscc | None = Field(default=None, description="USCC of the expected firm")
+    credential_id: Hex32 | None = Field(
         default=None, description="the id the holder claims; an altered document then fails integrity against it"
     )
 
 
-@router.post("/credentials/prepare-anchor")
+@router.post("/credentials/prepare-anchor", **answers(PreparedAnchor, PREPARE))
 def prepare_anchor(body: PrepareAnchor, service: CredentialServiceDep) -> dict[str, Any]:
     """Root, kind and an unsigned anchor transaction for a batch; check the root, sign, submit."""
     return views.prepared_anchor(service.prepare_anchor(body.sender, parse_sealed(body.documents)))
 
 
-@router.post("/tx/prepare")
+@router.post("/tx/prepare", **answers(PreparedTx, PREPARE))
 def prepare_call(body: PrepareCall, runtime: RuntimeDep) -> dict[str, Any]:
     """An unsigned transaction (nonce, gas, fees filled in) for the sender to sign and submit."""
     if body.function not in PREPARABLE[body.contract]:
@@ -87,7 +149,8 @@ def prepare_call(body: PrepareCall, runtime: RuntimeDep) -> dict[str, Any]:
     return {"tx": views.unsigned_tx(gateway.prepare(body.sender, body.function, *args))}
 
 
-@router.post("/credentials", status_code=201)
+@router.post("/credentials", **answers(AnchoredBatch, SIGNED, status=201,
+                                       links=credential_links("$response.body#/credentials/0/credential_id")))
 def anchor(body: AnchorRequest, caller: SignedCallerDep, service: CredentialServiceDep) -> dict[str, Any]:
     """Anchor one credential or a batch: the documents plus the issuer's own anchor transaction."""
     documents = parse_sealed(body.documents)
@@ -95,10 +158,10 @@ def anchor(body: AnchorRequest, caller: SignedCallerDep, service: CredentialServ
     return views.anchored_batch(batch)
 
 
-@router.post("/credentials/{credential_id}/{action}")
+@router.post("/credentials/{credential_id}/{action:credential_action}", **answers(StatusChange, SIGNED))
 def change_status(
-    credential_id: str,
-    action: Literal["revoke", "suspend", "reinstate", "supersede"],
+    credential_id: CredentialId,
+    action: StatusAction,
     body: SignedTx,
     caller: SignedCallerDep,
     service: CredentialServiceDep,
@@ -111,13 +174,13 @@ def change_status(
     return views.status_change(change)
 
 
-@router.get("/issuers")
+@router.get("/issuers", **answers(list[IssuerGrant], (503,)))
 def issuers(service: CredentialServiceDep) -> list[dict[str, Any]]:
     """Every issuer and kind, with whether it is authorised now and since when."""
     return [views.issuer_grant(g) for g in service.issuers()]
 
 
-@router.post("/verify")
+@router.post("/verify", **answers(VerificationReport, PREPARE))
 def verify(body: VerifyRequest, service: CredentialServiceDep) -> dict[str, Any]:
     """Verify a credential (full or partly disclosed) as of an instant: one entry per check."""
     at = body.at
@@ -136,9 +199,11 @@ def verify(body: VerifyRequest, service: CredentialServiceDep) -> dict[str, Any]
     return views.report(report)
 
 
-@router.get("/firms/{uscc}/credentials")
+@router.get("/firms/{uscc}/credentials", **answers(list[CredentialWithStatus], READ,
+                                                   links=credential_links("$response.body#/0/credential_id")))
 def firm_credentials(
-    uscc: str, service: CredentialServiceDep, at: int | None = Query(default=None, description="unix seconds")
+    uscc: Uscc, service: CredentialServiceDep,
+    at: Annotated[UnixTime | None, Query(description="the instant (unix seconds); default now")] = None,
 ) -> list[dict[str, Any]]:
     """A firm's anchored credentials with their status now (or at `at`)."""
     try:
@@ -148,14 +213,14 @@ def firm_credentials(
     return [views.with_status(c) for c in service.list_for_subject(code, at=at)]
 
 
-@router.get("/credentials/{credential_id}")
-def credential(credential_id: str, service: CredentialServiceDep) -> dict[str, Any]:
+@router.get("/credentials/{credential_id:credential_id}", **answers(CredentialSummary, READ))
+def credential(credential_id: CredentialId, service: CredentialServiceDep) -> dict[str, Any]:
     """One credential's batch, proof and anchoring transaction."""
     return views.summary(service.get(word(credential_id, "credential id")))
 
 
-@router.get("/credentials/{credential_id}/history")
-def credential_history(credential_id: str, service: CredentialServiceDep) -> list[dict[str, Any]]:
+@router.get("/credentials/{credential_id}/history", **answers(list[RegistryEvent], READ))
+def credential_history(credential_id: CredentialId, service: CredentialServiceDep) -> list[dict[str, Any]]:
     """Every on-chain event about a credential, oldest first."""
     return [views.event(e) for e in service.history(word(credential_id, "credential id"))]
 

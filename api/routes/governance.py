@@ -13,47 +13,58 @@ from pydantic import BaseModel, Field
 from api.auth import SignedCallerDep
 from api.deps import GovernanceServiceDep
 from api.encoding import address, word
+from api.params import Address, Hex32, SignedTransaction
+from api.responses import (
+    PREPARE,
+    READ,
+    SIGNED,
+    GovernanceOverview,
+    GovernanceStepDoc,
+    PreparedGovernanceTx,
+    ProposalDoc,
+    answers,
+)
 from api.views import governance as views
 
 router = APIRouter(tags=["governance"])
 
 
 class ProposeRequest(BaseModel):
-    sender: str = Field(description="the member's address, which will sign the propose transaction")
+    sender: Address = Field(description="the member's address, which will sign the propose transaction")
     contract: Literal["CredentialRegistry", "TenderBook", "GuaranteeBook", "Governance"]
     function: str = Field(description="e.g. authoriseIssuer, withdrawIssuer, authoriseCentre, addMember")
     args: list[Any] = Field(description="the function's arguments in order (addresses and numbers)")
 
 
 class StepRequest(BaseModel):
-    sender: str = Field(description="the member's address, which will sign the transaction")
+    sender: Address = Field(description="the member's address, which will sign the transaction")
     function: Literal["approve", "revokeApproval", "cancel"]
 
 
 class SignedStep(BaseModel):
-    signed_tx: str = Field(description="the member's own signed propose / approve / revokeApproval / cancel")
+    signed_tx: SignedTransaction = Field(description="the member's own signed propose / approve / revokeApproval / cancel")
 
 
-@router.get("/governance")
+@router.get("/governance", **answers(GovernanceOverview, (503,)))
 def overview(svc: GovernanceServiceDep) -> dict[str, Any]:
     """The governance's members (named bodies) and how many approvals a call needs."""
     return views.overview(svc.members(), svc.threshold(), svc.governance.address)
 
 
-@router.get("/governance/proposals")
+@router.get("/governance/proposals", **answers(list[ProposalDoc], (503,)))
 def proposals(svc: GovernanceServiceDep) -> list[dict[str, Any]]:
     """Every proposal, newest first, with its call in words and who approved it."""
     names = {m.address: m.name for m in svc.members()}
     return [views.proposal(p, names) for p in reversed(svc.proposals())]
 
 
-@router.get("/governance/proposals/{proposal_id}")
-def proposal(proposal_id: str, svc: GovernanceServiceDep) -> dict[str, Any]:
+@router.get("/governance/proposals/{proposal_id}", **answers(ProposalDoc, READ))
+def proposal(proposal_id: Hex32, svc: GovernanceServiceDep) -> dict[str, Any]:
     names = {m.address: m.name for m in svc.members()}
     return views.proposal(svc.proposal(word(proposal_id, "proposal id")), names)
 
 
-@router.post("/governance/proposals/prepare")
+@router.post("/governance/prepare-proposal", **answers(PreparedGovernanceTx, (*PREPARE, 403)))
 def prepare_proposal(body: ProposeRequest, svc: GovernanceServiceDep) -> dict[str, Any]:
     """An unsigned `propose` transaction for the member to sign, with a fresh salt and the id the
     proposal will have."""
@@ -64,8 +75,8 @@ def prepare_proposal(body: ProposeRequest, svc: GovernanceServiceDep) -> dict[st
     return views.prepared(tx, svc.governance.proposal_id(call, salt), call)
 
 
-@router.post("/governance/proposals/{proposal_id}/prepare")
-def prepare_step(proposal_id: str, body: StepRequest, svc: GovernanceServiceDep) -> dict[str, Any]:
+@router.post("/governance/proposals/{proposal_id}/prepare", **answers(PreparedGovernanceTx, (*PREPARE, 403)))
+def prepare_step(proposal_id: Hex32, body: StepRequest, svc: GovernanceServiceDep) -> dict[str, Any]:
     """An unsigned approve / revokeApproval / cancel of a proposal for the member to sign."""
     pid = word(proposal_id, "proposal id")
     p = svc.proposal(pid)
@@ -73,7 +84,7 @@ def prepare_step(proposal_id: str, body: StepRequest, svc: GovernanceServiceDep)
     return views.prepared(tx, pid, p.call)
 
 
-@router.post("/governance/steps")
+@router.post("/governance/steps", **answers(GovernanceStepDoc, SIGNED))
 def relay_step(body: SignedStep, caller: SignedCallerDep, svc: GovernanceServiceDep) -> dict[str, Any]:
     """Relay a member's own signed step; a proposal that reaches its approvals is executed."""
     names = {m.address: m.name for m in svc.members()}

@@ -9,17 +9,54 @@ import binascii
 from datetime import datetime
 from typing import Any
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.auth import SignedCallerDep
 from api.deps import GuaranteeServiceDep
+from api.params import Address, Base64, ClaimCauseName, GuaranteeId, RateBps, Section, TenderId, UnixTime, Uscc
+from api.responses import (
+    PREPARE,
+    READ,
+    SIGNED,
+    SIGNED_READ,
+    ApplicationTemplate,
+    Awarded,
+    BidBacking,
+    BreachDraft,
+    ContractSigned,
+    GuaranteeIssuer,
+    GuaranteeIssuerProfile,
+    GuaranteeView,
+    IssueTemplate,
+    LetterTemplate,
+    PreparedTx,
+    RegisteredLetter,
+    SectionChecks,
+    answers,
+    link,
+)
 from api.views import guarantees as views
 from api.routes.credentials import SignedTx, _decode_args
 from ledger.errors import ValidationFailed
 
 router = APIRouter(tags=["guarantees"])
 SECTION = "/tenders/{tender_id}/sections/{section}/guarantees"
+
+
+def guarantee_links(at: str) -> dict[str, dict[str, Any]]:
+    """Where a guarantee in an answer (at the JSON pointer `at`) leads: its own steps, its tender
+    and the bid it backs."""
+    gid, tender = f"$response.body#{at}/guarantee_id", f"$response.body#{at}/tender_id"
+    section, applicant = f"$response.body#{at}/section", f"$response.body#{at}/applicant"
+    own = {name: link(method, f"/guarantees/{{guarantee_id}}{rest}", guarantee_id=gid) for name, method, rest in (
+        ("GetGuarantee", "GET", ""), ("IssueTemplate", "GET", "/issue-template"), ("Issue", "POST", "/issue"),
+        ("Reject", "POST", "/reject"), ("Cancel", "POST", "/cancel"), ("Release", "POST", "/release"),
+        ("Claim", "POST", "/claims"), ("Expire", "POST", "/expire"))}
+    return {**own, "GetTender": link("GET", "/tenders/{tender_id}", tender_id=tender),
+            "BidBacking": link("GET", SECTION + "/bids/{bidder}", tender_id=tender, section=section, bidder=applicant)}
 
 
 def _b64(value: str, what: str) -> bytes:
@@ -31,12 +68,12 @@ def _b64(value: str, what: str) -> bytes:
 
 class ProfileRequest(BaseModel):
     name: str = Field(description="the issuer's name, e.g. 中国银行珠海分行")
-    uscc: str = Field(description="the issuer's 统一社会信用代码")
+    uscc: Uscc = Field(description="the issuer's 统一社会信用代码")
     red_discount: str = Field(description="fee discount for red-listed firms, a fraction in [0, 1), e.g. '0.3'")
 
 
 class PrepareRequest(BaseModel):
-    sender: str = Field(description="address that will sign the transaction")
+    sender: Address = Field(description="address that will sign the transaction")
     function: str
     args: list[Any]
 
@@ -47,7 +84,7 @@ class ApplyRequest(SignedTx):
 
 class IssueRequest(SignedTx):
     terms: dict[str, Any] | None = Field(default=None, description="明文: the guarantee terms in clear")
-    sealed_terms_b64: str | None = Field(default=None, description="密文: the terms sealed to the opening key")
+    sealed_terms_b64: Base64 | None = Field(default=None, description="密文: the terms sealed to the opening key")
 
 
 class RejectRequest(SignedTx):
@@ -59,36 +96,36 @@ class LetterRequest(BaseModel):
 
 
 class AwardRequest(BaseModel):
-    winner: str | None = Field(description="the winning bidder's address, or null when the section has none")
+    winner: Address | None = Field(description="the winning bidder's address, or null when the section has none")
 
 
 class SigningRequest(BaseModel):
-    signed_at: datetime | int = Field(description="when the contract was signed (ISO 8601 or unix seconds)")
+    signed_at: datetime | UnixTime = Field(description="when the contract was signed (ISO 8601 or unix seconds)")
 
 
 class ClaimRequest(BaseModel):
-    cause: str = Field(description="WITHDRAWAL_AFTER_DEADLINE, REFUSED_TO_SIGN, NO_PERFORMANCE_BOND or "
-                                   "DECRYPTION_FAILED_BY_BIDDER")
-    evidence_b64: str = Field(description="the evidence (withdrawal letter, refusal, failure report), base64")
+    cause: ClaimCauseName
+    evidence_b64: Base64 = Field(description="the evidence (withdrawal letter, refusal, failure report), base64")
 
 
 # ---------------------------------------------------------------------- issuers
 
 
-@router.get("/guarantee-issuers")
+@router.get("/guarantee-issuers", **answers(list[GuaranteeIssuer], (503,), links={
+    "GuaranteesIssued": link("GET", "/guarantees", **{"query.issuer": "$response.body#/0/issuer"})}))
 def issuers(svc: GuaranteeServiceDep) -> list[dict[str, Any]]:
     """Every guarantee issuer with its types now, its name and its red-list discount."""
     return [views.issuer(i) for i in svc.issuers()]
 
 
-@router.post("/guarantee-issuers/profile")
+@router.post("/guarantee-issuers/profile", **answers(GuaranteeIssuerProfile, SIGNED))
 def profile(body: ProfileRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """An authorised issuer publishes its name, USCC and the fee discount red-listed firms get."""
     return views.profile(svc.publish_profile(signer=caller.signer, name=body.name, uscc=body.uscc,
                                              red_discount=body.red_discount))
 
 
-@router.post("/guarantees/tx/prepare")
+@router.post("/guarantees/tx/prepare", **answers(PreparedTx, PREPARE))
 def prepare(body: PrepareRequest, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """An unsigned GuaranteeBook transaction (gas, fees, nonce filled in) for the sender to sign."""
     return {"tx": views.unsigned_tx(svc.prepare(sender=body.sender, function=body.function,
@@ -98,49 +135,50 @@ def prepare(body: PrepareRequest, svc: GuaranteeServiceDep) -> dict[str, Any]:
 # ---------------------------------------------------------------------- bidders
 
 
-@router.get(SECTION + "/application-template")
-def application_template(tender_id: str, section: int, caller: SignedCallerDep, svc: GuaranteeServiceDep,
-                         issuer: str = Query(description="the issuer applied to")) -> dict[str, Any]:
+@router.get(SECTION + "/application-template", **answers(ApplicationTemplate, SIGNED_READ))
+def application_template(tender_id: TenderId, section: Section, caller: SignedCallerDep, svc: GuaranteeServiceDep,
+                         issuer: Annotated[Address, Query(description="the issuer applied to")]) -> dict[str, Any]:
     """The caller's application filled in from the tender, section and firm, with its applyFor to sign."""
     return views.application_template(svc.application_template(signer=caller.signer, tender_id=tender_id,
                                                                section=section, issuer=issuer))
 
 
-@router.post("/guarantees", status_code=201)
+@router.post("/guarantees", **answers(GuaranteeView, SIGNED, status=201,
+                                      links=guarantee_links("")))
 def apply(body: ApplyRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Apply for a guarantee: the filled-in application and the bidder's own signed applyFor."""
     return views.guarantee(svc.apply(signer=caller.signer, application=body.application, signed_tx=body.signed_tx))
 
 
-@router.post("/guarantees/{guarantee_id}/cancel")
-def cancel(guarantee_id: str, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post("/guarantees/{guarantee_id}/cancel", **answers(GuaranteeView, SIGNED))
+def cancel(guarantee_id: GuaranteeId, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """The applicant withdraws its application (its own cancel transaction)."""
     return views.guarantee(svc.relay_own(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
                                          function="cancel"))
 
 
-@router.post(SECTION + "/bind")
-def bind(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post(SECTION + "/bind", **answers(GuaranteeView, SIGNED))
+def bind(tender_id: TenderId, section: Section, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Bind one's issued guarantee to one's bid in this section (own bind transaction)."""
     return views.guarantee(svc.bind(signer=caller.signer, tender_id=tender_id, section=section,
                                     signed_tx=body.signed_tx, function="bind"))
 
 
-@router.post(SECTION + "/unbind")
-def unbind(tender_id: str, section: int, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post(SECTION + "/unbind", **answers(GuaranteeView, SIGNED))
+def unbind(tender_id: TenderId, section: Section, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Unbind one's guarantee from one's bid before the deadline (own unbind transaction)."""
     return views.guarantee(svc.bind(signer=caller.signer, tender_id=tender_id, section=section,
                                     signed_tx=body.signed_tx, function="unbind"))
 
 
-@router.get(SECTION + "/commitment-letter-template")
-def letter_template(tender_id: str, section: int, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.get(SECTION + "/commitment-letter-template", **answers(LetterTemplate, SIGNED_READ))
+def letter_template(tender_id: TenderId, section: Section, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """The caller's credit commitment letter for this section, filled in, to sign (EIP-712)."""
     return views.letter_template(svc.letter_template(signer=caller.signer, tender_id=tender_id, section=section))
 
 
-@router.post(SECTION + "/commitment-letter", status_code=201)
-def commitment_letter(tender_id: str, section: int, body: LetterRequest, caller: SignedCallerDep,
+@router.post(SECTION + "/commitment-letter", **answers(RegisteredLetter, SIGNED, status=201))
+def commitment_letter(tender_id: TenderId, section: Section, body: LetterRequest, caller: SignedCallerDep,
                       svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Register one's signed credit commitment letter in place of a guarantee, before the deadline."""
     registered = svc.submit_letter(signer=caller.signer, tender_id=tender_id, section=section, letter=body.letter)
@@ -150,31 +188,31 @@ def commitment_letter(tender_id: str, section: int, body: LetterRequest, caller:
 # ---------------------------------------------------------------------- issuers' decisions
 
 
-@router.get("/guarantees/{guarantee_id}/issue-template")
-def issue_template(guarantee_id: str, caller: SignedCallerDep, svc: GuaranteeServiceDep,
-                   rate_bps: int = Query(description="the fee rate in basis points")) -> dict[str, Any]:
+@router.get("/guarantees/{guarantee_id}/issue-template", **answers(IssueTemplate, SIGNED_READ))
+def issue_template(guarantee_id: GuaranteeId, caller: SignedCallerDep, svc: GuaranteeServiceDep,
+                   rate_bps: Annotated[RateBps, Query(description="the fee rate in basis points")]) -> dict[str, Any]:
     """For the issuer applied to: the terms filled in from the application, the fee with its
     published red-list discount, and the opening key a 密文 guarantee is sealed to."""
     return views.issue_template(svc.issue_template(signer=caller.signer, guarantee_id=guarantee_id, rate_bps=rate_bps))
 
 
-@router.post("/guarantees/{guarantee_id}/issue")
-def issue(guarantee_id: str, body: IssueRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post("/guarantees/{guarantee_id}/issue", **answers(GuaranteeView, SIGNED))
+def issue(guarantee_id: GuaranteeId, body: IssueRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Issue a guarantee: 明文 terms in clear, or 密文 sealed terms, with the issuer's own issue transaction."""
     sealed = _b64(body.sealed_terms_b64, "sealed_terms_b64") if body.sealed_terms_b64 is not None else None
     return views.guarantee(svc.issue(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
                                      terms=body.terms, sealed_terms=sealed))
 
 
-@router.post("/guarantees/{guarantee_id}/reject")
-def reject(guarantee_id: str, body: RejectRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post("/guarantees/{guarantee_id}/reject", **answers(GuaranteeView, SIGNED))
+def reject(guarantee_id: GuaranteeId, body: RejectRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Refuse an application, with the reason (the issuer's own reject transaction)."""
     return views.guarantee(svc.reject(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
                                       reason=body.reason))
 
 
-@router.post("/guarantees/{guarantee_id}/release")
-def release(guarantee_id: str, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post("/guarantees/{guarantee_id}/release", **answers(GuaranteeView, SIGNED))
+def release(guarantee_id: GuaranteeId, body: SignedTx, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """The issuer releases a guarantee once the chain allows it (its own release transaction)."""
     return views.guarantee(svc.relay_own(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
                                          function="release"))
@@ -183,21 +221,21 @@ def release(guarantee_id: str, body: SignedTx, caller: SignedCallerDep, svc: Gua
 # ---------------------------------------------------------------------- the centre
 
 
-@router.post(SECTION + "/verify")
-def verify(tender_id: str, section: int, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post(SECTION + "/verify", **answers(SectionChecks, SIGNED))
+def verify(tender_id: TenderId, section: Section, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Check every live bid's guarantee at opening and record each result on chain (centre)."""
     return views.section_checks(svc.verify_section(signer=caller.signer, tender_id=tender_id, section=section))
 
 
-@router.post(SECTION + "/award")
-def award(tender_id: str, section: int, body: AwardRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post(SECTION + "/award", **answers(Awarded, SIGNED))
+def award(tender_id: TenderId, section: Section, body: AwardRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Record the section's winner (or none); every losing guarantee is released (centre)."""
     done = svc.award(signer=caller.signer, tender_id=tender_id, section=section, winner=body.winner)
     return views.awarded(done, winner=body.winner)
 
 
-@router.post(SECTION + "/contract-signed")
-def contract_signed(tender_id: str, section: int, body: SigningRequest, caller: SignedCallerDep,
+@router.post(SECTION + "/contract-signed", **answers(ContractSigned, SIGNED))
+def contract_signed(tender_id: TenderId, section: Section, body: SigningRequest, caller: SignedCallerDep,
                     svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Record the winner's contract signing; the winner's guarantee is released (centre)."""
     at = body.signed_at
@@ -209,31 +247,31 @@ def contract_signed(tender_id: str, section: int, body: SigningRequest, caller: 
     return views.contract_signed(done, signed_at=at)
 
 
-@router.post("/guarantees/{guarantee_id}/claims", status_code=201)
-def claim(guarantee_id: str, body: ClaimRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post("/guarantees/{guarantee_id}/claims", **answers(GuaranteeView, SIGNED, status=201))
+def claim(guarantee_id: GuaranteeId, body: ClaimRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Claim on a guarantee for the tenderer, for a cause the chain records, with the evidence (centre)."""
     return views.guarantee(svc.claim(signer=caller.signer, guarantee_id=guarantee_id, cause=body.cause,
                                      evidence=_b64(body.evidence_b64, "evidence_b64")))
 
 
-@router.post("/guarantees/{guarantee_id}/expire")
-def expire(guarantee_id: str, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.post("/guarantees/{guarantee_id}/expire", **answers(GuaranteeView, SIGNED))
+def expire(guarantee_id: GuaranteeId, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Expire a guarantee past its end that was neither released nor claimed (centre)."""
     return views.guarantee(svc.expire(signer=caller.signer, guarantee_id=guarantee_id))
 
 
 class BreachRequest(BaseModel):
-    bidder: str
+    bidder: Address
     breach: str = Field(min_length=1, description="how the commitment was broken")
-    evidence_b64: str
-    issuer: str = Field(description="the credit authority that will anchor the record")
+    evidence_b64: Base64
+    issuer: Address = Field(description="the credit authority that will anchor the record")
     record_no: str = Field(min_length=1)
     deciding_body: str = Field(min_length=1)
     decision_document_no: str = Field(min_length=1)
 
 
-@router.post(SECTION + "/commitment-letter/breach")
-def breach(tender_id: str, section: int, body: BreachRequest, caller: SignedCallerDep,
+@router.post(SECTION + "/commitment-letter/breach", **answers(BreachDraft, SIGNED))
+def breach(tender_id: TenderId, section: Section, body: BreachRequest, caller: SignedCallerDep,
            svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Draft the bad-conduct record for a broken commitment letter (centre); the credit authority
     anchors the returned sealed credential with its own key (POST /credentials)."""
@@ -248,19 +286,21 @@ def breach(tender_id: str, section: int, body: BreachRequest, caller: SignedCall
 # ---------------------------------------------------------------------- reads
 
 
-@router.get("/guarantees/{guarantee_id}")
-def guarantee(guarantee_id: str, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.get("/guarantees/{guarantee_id}", **answers(GuaranteeView, READ, links=guarantee_links("")))
+def guarantee(guarantee_id: GuaranteeId, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """A guarantee: its state on chain, application, terms (密文 only after opening) and any claim."""
     return views.guarantee(svc.guarantee(guarantee_id))
 
 
-@router.get("/guarantees")
-def guarantees(svc: GuaranteeServiceDep, applicant: str | None = None, issuer: str | None = None) -> list[dict[str, Any]]:
+@router.get("/guarantees", **answers(list[GuaranteeView], (422, 503),
+                                     links=guarantee_links("/0")))
+def guarantees(svc: GuaranteeServiceDep, applicant: Address | None = None,
+               issuer: Address | None = None) -> list[dict[str, Any]]:
     """Guarantee applications on record, newest first, by applicant or by issuer."""
     return [views.guarantee(g) for g in svc.guarantees_of(applicant=applicant, issuer=issuer)]
 
 
-@router.get(SECTION + "/bids/{bidder}")
-def bid_guarantee(tender_id: str, section: int, bidder: str, svc: GuaranteeServiceDep) -> dict[str, Any]:
+@router.get(SECTION + "/bids/{bidder}", **answers(BidBacking, READ))
+def bid_guarantee(tender_id: TenderId, section: Section, bidder: Address, svc: GuaranteeServiceDep) -> dict[str, Any]:
     """What backs a bid: its bound guarantee, or its credit commitment letter."""
     return views.bid_backing(svc.bid_guarantee(tender_id=tender_id, section=section, bidder=bidder))

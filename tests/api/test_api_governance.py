@@ -18,7 +18,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
 
 def _prepare(scene: Scene, sender: str, *args: object, function: str = "authoriseIssuer",
              contract: str = "CredentialRegistry") -> object:
-    return scene.http.post("/governance/proposals/prepare", json={
+    return scene.http.post("/governance/prepare-proposal", json={
         "sender": sender, "contract": contract, "function": function, "args": list(args)})
 
 

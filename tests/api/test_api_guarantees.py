@@ -239,7 +239,7 @@ def test_issuing_is_for_the_named_issuer_with_terms_that_answer_the_application(
     r = scene.issue(gid, fee_fen=1)
     assert r.status_code == 422 and r.json()["message"].startswith("the fee must be 600.00 元 at 30 bp")
     stranger = Actor.of(scene.http, scene._funded())
-    r = scene.http.post("/governance/proposals/prepare", json={
+    r = scene.http.post("/governance/prepare-proposal", json={
         "sender": stranger.account.address, "contract": "GuaranteeBook", "function": "authoriseIssuer",
         "args": [stranger.account.address, 0]})
     assert r.status_code == 403 and r.json()["contract_error"] == "NotMember"

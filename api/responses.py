@@ -1,0 +1,568 @@
+"""What the API answers, as OpenAPI documentation: one model per JSON shape the views build,
+and the one error body every 4xx and 5xx carries.
+
+The views build the JSON (api/views); these models only describe it (the routes declare them
+with `answers`, and FastAPI neither filters nor re-validates what a view returns). They forbid
+keys they do not list, so a view that grows or renames a field without its model is caught: the
+schemathesis run in tests/api checks every response against them.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from http import HTTPStatus
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.params import HEX32_PATTERN, Address, ClaimCauseName, Hex32
+from ledger.documents import Kind
+from ledger.model.credential import Status
+from ledger.model.guarantee import Application, CommitmentLetter, Form, GuaranteeTerms, IssuerType, State
+from ledger.model.tender import Outcome, SectionStatus
+from ledger.rules.verify import CheckStatus
+from ledger.tenders import TenderParams
+
+# ---------------------------------------------------------------------- errors
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: the error's name and a message saying what to fix."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: str = Field(description="ValidationFailed, NotFound, Conflict, Unauthorised, InsufficientFunds, "
+                                   "Unauthenticated, PayloadTooLarge, … (the ledger error or the HTTP status)")
+    message: str = Field(description="what is wrong, naming the field or the rule")
+    contract_error: str | None = Field(default=None, description="the contract's custom error, when it refused")
+    detail: Any = Field(default=None, description="the framework's own detail (a string, or the list of "
+                                                  "request validation errors)")
+
+
+ERROR_DESCRIPTIONS = {
+    400: "the request body is not JSON (not UTF-8, or nested too deeply)",
+    401: "unsigned, forged, expired or replayed request signature",
+    402: "the signing key cannot pay for the transaction's gas",
+    403: "the signer does not hold the role this needs",
+    404: "an id names nothing on chain or on record",
+    409: "the chain's state forbids it now (too early, too late, already done) or the chain refused it",
+    413: "the request body is over the size limit",
+    422: "the request breaks a format (the schema's) or a domain rule (the message names it)",
+    503: "the store disagrees with the chain, or the chain cannot be used",
+}
+
+READ = (404, 422, 503)
+"""A public read by id."""
+PREPARE = (400, 402, 404, 409, 413, 422, 503)
+"""An unsigned request that prepares or checks something with a body."""
+SIGNED_READ = (401, 403, 404, 409, 422, 503)
+"""A signed read (a template filled in for the signer)."""
+SIGNED = (400, 401, 402, 403, 404, 409, 413, 422, 503)
+"""A signed write."""
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS.get(code, HTTPStatus(code).phrase)}
+            for code in codes}
+
+
+def link(method: str, path: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to the operation at `method` `path`, its parameters taken from this answer
+    (runtime expressions such as `$response.body#/tender_id`)."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method.lower()}", "parameters": parameters}
+
+
+def answers(model: Any, errors: tuple[int, ...] = (), status: int = 200,
+            links: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Route keyword arguments: `model` documents the `status` answer (without FastAPI filtering
+    the view's JSON through it), `links` name the operations its ids lead to, and each of
+    `errors` is an `ErrorBody`."""
+    ok: dict[str, Any] = {"model": model, "description": HTTPStatus(status).phrase}
+    if links:
+        ok["links"] = links
+    return {"status_code": status, "response_model": None,
+            "responses": {status: ok, **error_responses(*errors)}}
+
+
+# ---------------------------------------------------------------------- building blocks
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _names(enum: type[Enum]) -> Any:
+    """Documents a string as naming one of `enum`'s members."""
+    return Field(description=f"a {enum.__name__}", json_schema_extra={"enum": [m.name for m in enum]})
+
+
+KindName = Annotated[str, _names(Kind)]
+StatusName = Annotated[str, _names(Status)]
+CheckStatusName = Annotated[str, _names(CheckStatus)]
+OutcomeName = Annotated[str, _names(Outcome)]
+SectionStatusName = Annotated[str, _names(SectionStatus)]
+IssuerTypeName = Annotated[str, _names(IssuerType)]
+StateName = Annotated[str, _names(State)]
+FormName = Annotated[str, _names(Form)]
+
+
+IsoTime = Annotated[str, Field(description="ISO 8601 time")]
+TxHash = Annotated[str, StringConstraints(pattern=HEX32_PATTERN), Field(description="transaction hash, 0x-hex")]
+Hex = Annotated[str, StringConstraints(pattern=r"^0x(?:[0-9a-fA-F]{2})*$"), Field(description="bytes as 0x-hex")]
+
+
+class UnsignedTx(_Doc):
+    """The fields a wallet signs, as `eth_account` names them, plus `from` (who must sign it)."""
+
+    to: Address
+    data: Hex
+    from_: Address = Field(alias="from")
+    gas: int
+    maxFeePerGas: int
+    maxPriorityFeePerGas: int
+    value: int
+    chainId: int
+    type: Literal[2]
+    nonce: int
+
+
+class PreparedTx(_Doc):
+    tx: UnsignedTx
+
+
+class Mined(_Doc):
+    function: str
+    tx_hash: TxHash
+    block_number: int
+
+
+# ---------------------------------------------------------------------- chain
+
+
+class Health(_Doc):
+    ok: bool
+    block_number: int
+
+
+class ChainStatus(_Doc):
+    chain_id: int
+    backend: Literal["embedded", "json-rpc"]
+    block_number: int
+    contracts: dict[str, Address] = Field(description="deployed contracts by name")
+    clock: Literal["production", "development"] | None = Field(
+        description="the embedded chain's clock, fixed at its creation; null on a node")
+
+
+class JournalEntry(_Doc):
+    block_number: int
+    log_index: int
+    tx_hash: TxHash
+    contract: str
+    event: str
+    args: dict[str, Any]
+    block_time: IsoTime
+
+
+# ---------------------------------------------------------------------- credentials
+
+
+class PreparedAnchor(_Doc):
+    root: Hex32
+    kind: int
+    tx: UnsignedTx
+
+
+class AnchoredCredential(_Doc):
+    credential_id: Hex32
+    proof: list[Hex32]
+
+
+class AnchoredBatch(_Doc):
+    root: Hex32
+    kind: int
+    issuer: Address
+    tx_hash: TxHash
+    block_number: int
+    anchored_at: IsoTime
+    credentials: list[AnchoredCredential]
+
+
+class StatusChange(_Doc):
+    credential_id: Hex32
+    action: str
+    tx_hash: TxHash
+    block_number: int
+
+
+class IssuerGrant(_Doc):
+    issuer: Address
+    kind: int
+    kind_name: KindName
+    authorised: bool
+    since: IsoTime
+
+
+class CredentialSummary(_Doc):
+    credential_id: Hex32
+    root: Hex32
+    kind: int
+    issuer: Address
+    subject: str = Field(description="the firm's USCC (for personnel: the employer's)")
+    signing_address: Address | None = Field(description="identity credentials: the firm's signing key")
+    tx_hash: TxHash
+    block_number: int
+    anchored_at: IsoTime
+    proof: list[Hex32]
+
+
+class CredentialWithStatus(CredentialSummary):
+    status: StatusName
+    reason: int
+
+
+class RegistryEvent(_Doc):
+    event: str
+    block_number: int
+    tx_hash: TxHash
+    time: IsoTime
+    args: dict[str, Any]
+
+
+class VerificationCheck(_Doc):
+    name: str
+    status: CheckStatusName
+    reason: str
+    details: dict[str, Any]
+
+
+class VerificationReport(_Doc):
+    ok: bool
+    credential_id: Hex32 | None
+    root: Hex32
+    at: int
+    checks: list[VerificationCheck]
+
+
+# ---------------------------------------------------------------------- tenders
+
+
+class TenderVersion(_Doc):
+    version: int
+    reason: str
+    params: TenderParams
+    doc_hash: Hex32
+    deadline: int = Field(description="the deadline TenderBook put in force (unix seconds)")
+    requested_deadline: int = Field(description="the deadline the parameters asked for")
+    postponed: bool = Field(description="the chain moved the deadline out (an amendment < 15 days before it)")
+    tx_hash: TxHash
+    published_at: IsoTime
+
+
+class TenderView(_Doc):
+    tender_id: Hex32
+    project_code: str
+    params: TenderParams
+    params_hash: Hex32
+    doc_hash: Hex32
+    deadline: int
+    opening_window_s: int
+    min_valid_bids: int
+    opening_public_key: Hex32
+    officers: list[Address]
+    threshold: int
+    share_hashes: list[Hex32]
+    version: int
+    centre: Address
+    issued_at: int
+    tx_hash: TxHash
+    chain_id: int
+    tender_book: Address
+
+
+class BidNonce(_Doc):
+    nonce: int
+
+
+class EligibilityCheck(_Doc):
+    name: str
+    status: CheckStatusName
+    reason: str
+
+
+class Eligibility(_Doc):
+    """{} when no report was made; `firm` only when the report names one."""
+
+    firm: str | None = None
+    eligible: bool | None = None
+    checks: list[EligibilityCheck] | None = None
+
+
+class OpenedBid(_Doc):
+    bidder: Address
+    outcome: OutcomeName
+    reason: str
+    price: str | None
+    credential_ids: list[Hex32]
+    eligible: bool
+    eligibility: Eligibility
+
+
+class SectionResults(_Doc):
+    tender_id: Hex32
+    section: int
+    status: SectionStatusName
+    public: bool
+    bids: list[OpenedBid]
+
+
+class SectionOpening(_Doc):
+    tender_id: Hex32
+    section: int
+    status: SectionStatusName
+    valid_bids: int
+    bids: list[OpenedBid]
+
+
+class SubmittedBid(_Doc):
+    tender_id: Hex32
+    section: int
+    bidder: Address
+    firm: str = Field(description="the bidder's firm (USCC), from its identity credential")
+    commitment: Hex32
+    envelope_hash: Hex32
+    tx_hash: TxHash
+    block_number: int
+
+
+class MyBid(_Doc):
+    commitment: Hex32
+    version: int
+    opened: bool
+    envelope_hash: Hex32
+    envelope: Hex
+    uploaded_at: IsoTime
+
+
+class Evaluation(_Doc):
+    tx_hash: TxHash
+    report_hash: Hex32
+
+
+# ---------------------------------------------------------------------- guarantees
+
+
+class GuaranteeIssuerProfile(_Doc):
+    issuer: Address
+    name: str
+    uscc: str
+    red_discount: str
+    published_at: IsoTime
+    types: list[IssuerTypeName]
+
+
+class GuaranteeIssuer(_Doc):
+    issuer: Address
+    types: list[IssuerTypeName]
+    name: str | None
+    uscc: str | None
+    red_discount: str
+
+
+class CreditShown(_Doc):
+    redlisted: list[str] = Field(description="red-list record numbers in force")
+    red_discount: str
+
+
+class ApplicationTemplate(_Doc):
+    application: Application
+    application_hash: Hex32
+    guarantee_id: Hex32
+    tx: UnsignedTx
+    credit: CreditShown
+
+
+class FilledTerms(_Doc):
+    guarantee_id: Hex32
+    issuer: Address
+    applicant: Address
+    applicant_uscc: str
+    beneficiary: str
+    beneficiary_uscc: str
+    project_code: str
+    section_code: str
+    amount_fen: int
+    fee_fen: int
+    rate_bps: int
+    red_discount: str
+    start: int
+    end: int
+
+
+class Sealing(_Doc):
+    chain_id: int
+    guarantee_book: Address
+    opening_public_key: Hex32
+
+
+class IssueTemplate(_Doc):
+    terms: FilledTerms
+    redlisted: list[str]
+    validity_end: int
+    sealing: Sealing
+
+
+class ClaimShown(_Doc):
+    cause: ClaimCauseName
+    evidence_hash: Hex32
+    tx_hash: TxHash
+    claimed_at: IsoTime
+
+
+class GuaranteeView(_Doc):
+    """A guarantee as the chain holds it; the application and what follows it once on record."""
+
+    guarantee_id: Hex32
+    state: StateName
+    tender_id: Hex32
+    section: int
+    applicant: Address
+    issuer: Address
+    form: FormName | None
+    amount_fen: int
+    end: int
+    closed_at: int
+    released_late: bool
+    doc_hash: Hex32
+    terms_commitment: Hex32
+    application: Application | None = None
+    application_hash: Hex32 | None = None
+    terms: GuaranteeTerms | None = None
+    sealed: bool | None = None
+    fee_fen: int | None = None
+    rejection: str | None = None
+    verification: dict[str, Any] | None = None
+    applied_tx: TxHash | None = None
+    issued_tx: TxHash | None = None
+    claim: ClaimShown | None = None
+
+
+class LetterTemplate(_Doc):
+    letter: CommitmentLetter
+    digest: Hex32
+    file_name: str
+
+
+class RegisteredLetter(_Doc):
+    tender_id: Hex32
+    section: int
+    bidder: Address
+    letter_hash: Hex32
+    file_name: str
+
+
+class GuaranteeCheck(_Doc):
+    bidder: Address
+    name: str
+    status: CheckStatusName
+    reason: str
+    details: dict[str, Any]
+
+
+class SectionChecks(_Doc):
+    tender_id: Hex32
+    section: int
+    checks: list[GuaranteeCheck]
+
+
+class Awarded(_Doc):
+    tender_id: Hex32
+    section: int
+    winner: Address | None
+    tx_hash: TxHash
+    released: list[Hex32] = Field(description="the guarantees released")
+    release_batches: list[TxHash]
+
+
+class ContractSigned(_Doc):
+    tender_id: Hex32
+    section: int
+    signed_at: int
+    tx_hash: TxHash
+    released: list[Hex32]
+
+
+class SealedDocument(_Doc):
+    document: dict[str, Any]
+    masterSalt: Hex32
+
+
+class BreachDraft(_Doc):
+    sealed: SealedDocument
+    credential_id: Hex32
+    evidence_hash: Hex32
+    letter_hash: Hex32
+
+
+class BidBacking(_Doc):
+    kind: Literal["guarantee", "commitment_letter"]
+    guarantee: GuaranteeView | None = None
+    letter_hash: Hex32 | None = None
+    letter: CommitmentLetter | None = None
+
+
+# ---------------------------------------------------------------------- governance
+
+
+class GovernanceMember(_Doc):
+    address: Address
+    name: str
+
+
+class GovernanceOverview(_Doc):
+    address: Address
+    members: list[GovernanceMember]
+    threshold: int
+
+
+class GovernedCallDoc(_Doc):
+    target: Address
+    contract: str
+    function: str
+    args: dict[str, Any]
+    data: Hex
+
+
+class ApprovalDoc(_Doc):
+    address: Address
+    name: str | None
+
+
+class ProposalDoc(_Doc):
+    proposal_id: Hex32
+    proposer: Address
+    proposer_name: str | None
+    call: GovernedCallDoc
+    salt: Hex32
+    expires_at: IsoTime
+    state: Annotated[str, Field(json_schema_extra={"enum": ["NONE", "PENDING", "EXECUTED", "CANCELLED", "LAPSED"]})]
+    approvals: list[ApprovalDoc]
+    threshold: int
+    ready: bool
+    executed_tx: TxHash | None
+
+
+class PreparedGovernanceTx(_Doc):
+    tx: UnsignedTx
+    proposal_id: Hex32
+    call: GovernedCallDoc | None
+
+
+class GovernanceStepDoc(_Doc):
+    function: str
+    member: Address
+    member_name: str | None
+    tx_hash: TxHash
+    block_number: int
+    proposal: ProposalDoc
+    executed_tx: TxHash | None
