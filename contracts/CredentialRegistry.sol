@@ -119,9 +119,14 @@ contract CredentialRegistry is IssuerAuthority {
     }
 
     /// @inheritdoc ICredentialRegistry
-    function statusAt(bytes32 root, bytes32 credentialId, uint64 t) external view returns (Status, uint16) {
+    function statusAt(bytes32 root, bytes32 credentialId, bytes32[] calldata proof, uint64 t)
+        external
+        view
+        returns (Status, uint16)
+    {
         Anchor memory a = _anchors[root];
         if (a.issuer == address(0) || a.anchoredAt > t) return (Status.NOT_ANCHORED, 0);
+        if (!MerkleProof.verify(proof, root, CredentialHash.leaf(credentialId))) return (Status.NOT_ANCHORED, 0);
         bytes32 key = CredentialHash.statusKey(root, credentialId);
         Record memory r = _records[key];
         if (r.revokedAt != 0 && r.revokedAt <= t) return (Status.REVOKED, r.reason);

@@ -138,13 +138,14 @@ class FakeRegistry:
             raise OSError("the node does not answer")
         return self.anchors.get(root)
 
-    def status_at(self, root: bytes, credential_id: bytes, at: int) -> Any:
+    def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> Any:
+        from ledger.crypto.merkle import verify_proof
         from ledger.model.credential import ReasonCode, Status, StatusAt
 
         if self.unreadable:
             raise OSError("the node does not answer")
         anchor = self.anchors.get(root)
-        if anchor is None or anchor.anchored_at > at:
+        if anchor is None or anchor.anchored_at > at or not verify_proof(root, credential_id, list(proof)):
             return StatusAt(Status.NOT_ANCHORED, ReasonCode.NONE)
         found = StatusAt(Status.VALID, ReasonCode.NONE)
         for when, change in self.changes.get((root, credential_id), []):
@@ -381,7 +382,7 @@ class FakeStatusReads:
     def anchor_of(self, root: bytes) -> Any:
         return None
 
-    def status_at(self, root: bytes, credential_id: bytes, at: int) -> Any:
+    def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> Any:
         from ledger.model.credential import ReasonCode, Status, StatusAt
 
         if credential_id in self.revoked_at and at >= self.revoked_at[credential_id]:

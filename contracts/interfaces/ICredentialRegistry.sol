@@ -29,7 +29,7 @@ interface ICredentialRegistry is IAdminControl {
 
     /// @notice Status of a credential under a root at an instant.
     enum Status {
-        NOT_ANCHORED, // root unknown, or anchored after the instant
+        NOT_ANCHORED, // root unknown or anchored after the instant, or the id not proven to be under it
         VALID,
         REVOKED,
         SUSPENDED,
@@ -168,9 +168,13 @@ interface ICredentialRegistry is IAdminControl {
     function MAX_SUSPENSIONS() external view returns (uint8);
 
     /// @notice Status of `credentialId` under `root` at instant `t` (a change made at time x counts
-    /// for every t ≥ x), with the reason of a revocation or suspension (0 otherwise). Membership is
-    /// not checked here: check it with `verifyMembership`.
-    function statusAt(bytes32 root, bytes32 credentialId, uint64 t) external view returns (Status status, uint16 reason);
+    /// for every t ≥ x), with the reason of a revocation or suspension (0 otherwise). `proof` must
+    /// show `credentialId` to be a leaf of `root` (empty for a one-credential root): an id it does
+    /// not prove is `NOT_ANCHORED`, so no id outside an anchored batch ever reads `VALID`.
+    function statusAt(bytes32 root, bytes32 credentialId, bytes32[] calldata proof, uint64 t)
+        external
+        view
+        returns (Status status, uint16 reason);
 
     /// @notice The credential that superseded `credentialId` under `root` (zeros if none).
     function successorOf(bytes32 root, bytes32 credentialId) external view returns (bytes32 newRoot, bytes32 newCredentialId);

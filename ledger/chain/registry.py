@@ -124,10 +124,14 @@ class RegistryGateway(Gateway):
             return None
         return Anchor(issuer=to_checksum_address(issuer), kind=_known(Kind, kind), anchored_at=anchored_at)
 
-    def status_at(self, root: bytes, credential_id: bytes, at: int) -> StatusAt:
-        """Status of `credential_id` under `root` at unix time `at` (membership is not checked here)."""
-        args = [_word(root, "root"), _word(credential_id, "credential_id"), _instant(at)]
-        status, reason = self._view("statusAt(bytes32,bytes32,uint64)", args, ("uint8", "uint16"))
+    def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> StatusAt:
+        """Status of `credential_id` under `root` at unix time `at`; NOT_ANCHORED unless `proof` shows
+        the id to be in the root (the contract checks it: no id outside a batch reads VALID)."""
+        if isinstance(proof, bytes | str):
+            raise ValidationFailed("proof must be a list of 32-byte hashes, not one value")
+        hashes = [_word(p, f"proof[{i}]") for i, p in enumerate(proof)]
+        args = [_word(root, "root"), _word(credential_id, "credential_id"), hashes, _instant(at)]
+        status, reason = self._view("statusAt(bytes32,bytes32,bytes32[],uint64)", args, ("uint8", "uint16"))
         return StatusAt(status=Status(status), reason=_known(ReasonCode, reason))
 
     def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None:

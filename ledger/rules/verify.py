@@ -7,7 +7,8 @@ entry per check, in this order:
     anchoring          the root is anchored, at or before the instant
     issuer_authorised  the anchoring issuer held the kind (the registry refuses anchors otherwise),
                        and the document's own `kind` and `issuer` fields match the anchor
-    status_at          statusAt(root, id, at) is VALID, not revoked, suspended or superseded
+    status_at          statusAt(root, id, proof, at) is VALID, not revoked, suspended or superseded
+                       (read only for a credential proven to be in a batch its issuer may anchor)
     validity_window    validFrom <= at < validUntil
     subject            the document's subject is the expected one
 
@@ -19,7 +20,8 @@ a verifier cannot accept what it was not shown.
 
 A verification costs one `anchorOf` and one `statusAt` call (plus `successorOf` for a superseded
 credential); hashing and the Merkle proof are checked in Python, with the same rules as the
-contract (tests/agreement/test_hash_agreement.py proves they agree).
+contract (tests/agreement/test_hash_agreement.py proves they agree), and `statusAt` checks the
+proof again on chain: an id it does not prove reads NOT_ANCHORED, never VALID.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class RegistryReads(Protocol):
 
     def anchor_of(self, root: bytes) -> Anchor | None: ...
 
-    def status_at(self, root: bytes, credential_id: bytes, at: int) -> StatusAt: ...
+    def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> StatusAt: ...
 
     def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None: ...
 
@@ -142,7 +144,7 @@ def verify(
     else:
         checks.append(_anchoring(anchor, root, at))
         checks.append(_issuer(anchor, shown, hidden))
-        checks.append(_status(reads, anchor, root, computed, at, proven))
+        checks.append(_status(reads, anchor, root, computed, proof, at, proven, _contradicts(anchor, shown)))
     checks.append(_validity(shown, hidden, at))
     checks.append(_subject(shown, hidden, expected_subject))
     ok = not any(c.status in (CheckStatus.INVALID, CheckStatus.ERROR) for c in checks)
@@ -260,16 +262,27 @@ def _issuer(anchor: Anchor | None, shown: Mapping[str, Any], hidden: frozenset[s
     return Check(ISSUER_AUTHORISED, CheckStatus.VALID, reason, details)
 
 
+def _contradicts(anchor: Anchor | None, shown: Mapping[str, Any]) -> bool:
+    """Whether the document's shown kind or issuer contradicts its root's anchor."""
+    if anchor is None:
+        return False
+    wrong_kind = "kind" in shown and shown["kind"] != anchor.kind
+    named = shown.get("issuer", anchor.issuer)
+    wrong_issuer = not isinstance(named, str) or named.lower() != anchor.issuer.lower()
+    return wrong_kind or wrong_issuer
+
+
 def _status(
     reads: RegistryReads,
     anchor: Anchor | None,
     root: bytes,
     credential_id: bytes | None,
+    proof: Sequence[bytes],
     at: int,
     proven: bool,
+    contradicts: bool,
 ) -> Check:
     if not proven or credential_id is None:
-        # Any id reads VALID under any anchored root: without the proof the answer is meaningless.
         return Check(
             STATUS_AT,
             CheckStatus.NOT_CHECKED,
@@ -277,12 +290,19 @@ def _status(
         )
     if anchor is None:
         return Check(STATUS_AT, CheckStatus.NOT_CHECKED, "the root is not anchored (see anchoring)")
+    if contradicts:
+        # A document of one kind in a root of another kind (or naming another issuer) is not a
+        # credential its root's issuer was authorised to anchor: its status there means nothing.
+        return Check(
+            STATUS_AT, CheckStatus.NOT_CHECKED,
+            "the credential is not one its root's issuer anchored as its kind (see issuer_authorised)",
+        )
     if anchor.anchored_at > at:
         return Check(
             STATUS_AT, CheckStatus.NOT_CHECKED, "the root was not anchored yet at the instant"
         )
     try:
-        found = reads.status_at(root, credential_id, at)
+        found = reads.status_at(root, credential_id, list(proof), at)
     except _CHAIN_ERRORS as exc:
         return _error(STATUS_AT, "statusAt", exc)
     details: dict[str, Any] = {"status": found.status.name, "reason_code": int(found.reason)}

@@ -214,7 +214,7 @@ class CredentialService:
     def list_for_subject(self, subject: str, *, at: int | None = None) -> list[CredentialStatus]:
         """A firm's credentials with their status now (or at `at`), newest first."""
         when = at if at is not None else self.registry.now()
-        return [CredentialStatus(c, self.registry.status_at(c.root, c.credential_id, when))
+        return [CredentialStatus(c, self.registry.status_at(c.root, c.credential_id, list(c.proof), when))
                 for c in self.files.of_subject(subject)]
 
     def history(self, credential_id: bytes) -> list[RegistryEvent]:

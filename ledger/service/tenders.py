@@ -256,7 +256,7 @@ def identity_of(credentials: CredentialLookup, registry: RegistryReads, bidder: 
     """The USCC whose identity credential (营业执照) binds `bidder`'s signing address, valid at `at`;
     Unauthorised (NoIdentity) if none does."""
     for c in credentials.identities_bound_to(bidder):
-        if registry.status_at(c.root, c.credential_id, at).status is Status.VALID:
+        if registry.status_at(c.root, c.credential_id, list(c.proof), at).status is Status.VALID:
             return c.subject
     raise Unauthorised(
         "NoIdentity", {"bidder": bidder},
@@ -266,7 +266,7 @@ def identity_of(credentials: CredentialLookup, registry: RegistryReads, bidder: 
 
 def credit_standing(credentials: CredentialLookup, registry: RegistryReads, uscc: str, *, at: int) -> CreditStanding:
     """A firm's black/red-list standing at `at`, from every credit record anchored about it."""
-    entries = [CreditEntry(c.credential_id, c.sealed, c.root) for c in credentials.credit_records_of(uscc)]
+    entries = [CreditEntry(c.credential_id, c.sealed, c.root, c.proof) for c in credentials.credit_records_of(uscc)]
     return standing(registry, uscc=uscc, entries=entries, at=at)
 
 
