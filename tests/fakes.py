@@ -153,6 +153,9 @@ class FakeRegistry:
                 found = change
         return found
 
+    def statuses_in(self, root: bytes, members: Sequence[tuple[bytes, Sequence[bytes]]], at: int) -> list[Any]:
+        return [self.status_at(root, cid, proof, at) for cid, proof in members]
+
     def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None:
         return self.successors.get((root, credential_id))
 
@@ -389,6 +392,9 @@ class FakeStatusReads:
             return StatusAt(Status.REVOKED, ReasonCode.NONE)
         status = Status.VALID if credential_id in self.valid else Status.NOT_ANCHORED
         return StatusAt(status, ReasonCode.NONE)
+
+    def statuses_in(self, root: bytes, members: Sequence[tuple[bytes, Sequence[bytes]]], at: int) -> list[Any]:
+        return [self.status_at(root, cid, proof, at) for cid, proof in members]
 
     def successor_of(self, root: bytes, credential_id: bytes) -> Any:
         return None

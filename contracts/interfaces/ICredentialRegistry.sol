@@ -36,6 +36,12 @@ interface ICredentialRegistry is IAdminControl {
         SUPERSEDED
     }
 
+    /// @notice A credential id and its Merkle proof in a root (empty for a one-credential root).
+    struct Member {
+        bytes32 credentialId;
+        bytes32[] proof;
+    }
+
     /// @notice One suspension period; `reinstatedAt` is 0 while the period is open.
     struct Suspension {
         uint64 suspendedAt;
@@ -175,6 +181,13 @@ interface ICredentialRegistry is IAdminControl {
         external
         view
         returns (Status status, uint16 reason);
+
+    /// @notice `statusAt` of several credentials of one root at instant `t`, in one call: the
+    /// status and reason of each member, in order (a bid's credentials come from a few batches).
+    function statusesIn(bytes32 root, Member[] calldata members, uint64 t)
+        external
+        view
+        returns (Status[] memory statuses, uint16[] memory reasons);
 
     /// @notice The credential that superseded `credentialId` under `root` (zeros if none).
     function successorOf(bytes32 root, bytes32 credentialId) external view returns (bytes32 newRoot, bytes32 newCredentialId);

@@ -134,6 +134,19 @@ class RegistryGateway(Gateway):
         status, reason = self._view("statusAt(bytes32,bytes32,bytes32[],uint64)", args, ("uint8", "uint16"))
         return StatusAt(status=Status(status), reason=_known(ReasonCode, reason))
 
+    def statuses_in(self, root: bytes, members: Sequence[tuple[bytes, Sequence[bytes]]], at: int) -> list[StatusAt]:
+        """`status_at` of several (credential id, proof) of one root, in one call (`statusesIn`)."""
+        rows = []
+        for n, (credential_id, proof) in enumerate(members):
+            if isinstance(proof, bytes | str):
+                raise ValidationFailed(f"members[{n}]: proof must be a list of 32-byte hashes, not one value")
+            rows.append((_word(credential_id, f"members[{n}].credential_id"),
+                         [_word(p, f"members[{n}].proof[{i}]") for i, p in enumerate(proof)]))
+        statuses, reasons = self._view(
+            "statusesIn(bytes32,(bytes32,bytes32[])[],uint64)", [_word(root, "root"), rows, _instant(at)],
+            ("uint8[]", "uint16[]"), inputs=("bytes32", "(bytes32,bytes32[])[]", "uint64"))
+        return [StatusAt(status=Status(s), reason=_known(ReasonCode, r)) for s, r in zip(statuses, reasons, strict=True)]
+
     def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None:
         """(new root, new credential id) that superseded `credential_id` under `root`, or None."""
         new_root, new_id = self._call("successorOf", _word(root, "root"), _word(credential_id, "credential_id"))
@@ -153,14 +166,16 @@ class RegistryGateway(Gateway):
         return Mined(tx_hash=first.tx_hash, block_number=first.block_number,
                      timestamp=self.client.block_timestamp(first.block_number))
 
-    def _view(self, signature: str, args: Sequence[Any], returns: tuple[str, ...]) -> tuple[Any, ...]:
+    def _view(self, signature: str, args: Sequence[Any], returns: tuple[str, ...],
+              inputs: Sequence[str] | None = None) -> tuple[Any, ...]:
         """Call a view with calldata encoded by hand.
 
         Verification reads two views per credential; web3's contract-function machinery costs about
         as much as the embedded EVM running them, so the hot path skips it.
         """
-        inputs = signature[signature.index("(") + 1 : -1].split(",")
-        data = _selector(signature) + abi_encode(inputs, list(args))
+        if inputs is None:  # no tuple types: the signature's parameter list is the types
+            inputs = signature[signature.index("(") + 1 : -1].split(",")
+        data = _selector(signature) + abi_encode(list(inputs), list(args))
         try:
             output = self.client.w3.eth.call({"to": self.address, "data": HexBytes(data)})
         except OSError as exc:

@@ -26,7 +26,7 @@ proof again on chain: an id it does not prove reads NOT_ANCHORED, never VALID.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -96,6 +96,8 @@ class RegistryReads(Protocol):
 
     def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> StatusAt: ...
 
+    def statuses_in(self, root: bytes, members: Sequence[tuple[bytes, Sequence[bytes]]], at: int) -> list[StatusAt]: ...
+
     def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None: ...
 
 
@@ -109,6 +111,7 @@ def verify(
     expected_subject: str | None = None,
     credential_id: bytes | None = None,
     anchors: dict[bytes, Any] | None = None,
+    statuses: Mapping[tuple[bytes, bytes], StatusAt] | None = None,
 ) -> VerificationReport:
     """Verify a sealed credential or a disclosure of one under `root` at unix time `at`, reading
     the registry through `reads`.
@@ -144,11 +147,33 @@ def verify(
     else:
         checks.append(_anchoring(anchor, root, at))
         checks.append(_issuer(anchor, shown, hidden))
-        checks.append(_status(reads, anchor, root, computed, proof, at, proven, _contradicts(anchor, shown)))
+        known = statuses.get((root, computed)) if statuses is not None and computed is not None else None
+        checks.append(_status(reads, anchor, root, computed, proof, at, proven, _contradicts(anchor, shown), known))
     checks.append(_validity(shown, hidden, at))
     checks.append(_subject(shown, hidden, expected_subject))
     ok = not any(c.status in (CheckStatus.INVALID, CheckStatus.ERROR) for c in checks)
     return VerificationReport(credential_id=computed, root=root, at=at, checks=checks, ok=ok)
+
+
+def read_statuses(reads: RegistryReads, members: Iterable[tuple[bytes, bytes, Sequence[bytes]]],
+                  at: int) -> dict[tuple[bytes, bytes], StatusAt]:
+    """`statusAt` of many (root, credential id, proof) at `at`, one `statusesIn` call per root, for
+    `verify(statuses=…)`. Members whose proof does not hold are left out (their verification says
+    why), and so is every member of a root the chain could not be read for: `verify` reads those
+    itself and reports the error."""
+    by_root: dict[bytes, list[tuple[bytes, Sequence[bytes]]]] = {}
+    for root, credential_id, proof in members:
+        words = [p for p in proof if isinstance(p, bytes)]
+        if len(words) == len(proof) and verify_proof(root, credential_id, words):
+            by_root.setdefault(root, []).append((credential_id, words))
+    found: dict[tuple[bytes, bytes], StatusAt] = {}
+    for root, group in by_root.items():
+        try:
+            answers = reads.statuses_in(root, group, at)
+        except _CHAIN_ERRORS:
+            continue
+        found.update({(root, cid): status for (cid, _), status in zip(group, answers, strict=True)})
+    return found
 
 
 # ---------------------------------------------------------------------- the checks
@@ -281,6 +306,7 @@ def _status(
     at: int,
     proven: bool,
     contradicts: bool,
+    known: StatusAt | None = None,
 ) -> Check:
     if not proven or credential_id is None:
         return Check(
@@ -302,7 +328,7 @@ def _status(
             STATUS_AT, CheckStatus.NOT_CHECKED, "the root was not anchored yet at the instant"
         )
     try:
-        found = reads.status_at(root, credential_id, list(proof), at)
+        found = known if known is not None else reads.status_at(root, credential_id, list(proof), at)
     except _CHAIN_ERRORS as exc:
         return _error(STATUS_AT, "statusAt", exc)
     details: dict[str, Any] = {"status": found.status.name, "reason_code": int(found.reason)}

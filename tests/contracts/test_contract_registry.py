@@ -506,6 +506,25 @@ def test_status_at_with_a_proof_against_another_root_is_not_anchored(reg: Regist
     assert reg.status(second.root, member, proof=second.proof(second.ids[0])) == (NOT_ANCHORED, 0)
 
 
+def test_statuses_in_answers_each_member_as_status_at_does_in_one_call(reg: Registry) -> None:
+    batch = Batch([cid("APT 40"), cid("APT 41"), cid("APT 42")])
+    other = Batch([cid("APT 43"), cid("APT 44")])
+    anchored_at = reg.anchor(batch)
+    reg.anchor(other)
+    reg.tick(anchored_at)
+    target = batch.ids[1]
+    revoked_at = reg.time_of(reg.send(reg.fn.revoke(batch.root, target, batch.proof(target), 5), reg.issuer))
+    members = [(i, batch.proof(i)) for i in batch.ids] + [
+        (cid("never anchored"), []), (other.ids[0], other.proof(other.ids[0]))]  # not in this root
+    for t in (anchored_at - 1, anchored_at, revoked_at, END_OF_TIME):
+        statuses, reasons = reg.fn.statusesIn(batch.root, members, t).call()
+        one_by_one = [reg.status(batch.root, i, t, proof=p) for i, p in members]
+        assert list(zip(statuses, reasons, strict=True)) == one_by_one
+    assert reg.fn.statusesIn(batch.root, [], END_OF_TIME).call() == [[], []]
+    statuses, _ = reg.fn.statusesIn(batch.root, members, END_OF_TIME).call()
+    assert statuses == [VALID, REVOKED, VALID, NOT_ANCHORED, NOT_ANCHORED]
+
+
 def test_revoking_a_credential_under_one_root_leaves_the_same_id_under_other_roots_untouched(
     reg: Registry,
 ) -> None:

@@ -207,6 +207,23 @@ def test_status_before_at_and_after_a_suspension_and_its_reinstatement(ledger: L
     assert status(ledger, batch.root, stranger, t1) is Status.NOT_ANCHORED
 
 
+def test_statuses_of_a_batch_read_in_one_call_are_each_members_status_and_none_for_a_stranger(
+    ledger: Ledger,
+) -> None:
+    credentials = [ledger.seal(n=n) for n in range(4)]
+    batch = ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=credentials)
+    ids = [c.credential_id() for c in credentials]
+    ledger.tick()
+    revoked = ledger.gw.revoke(issuer=ledger.issuer, root=batch.root, credential_id=ids[2],
+                               proof=batch.proof(ids[2]), reason=ReasonCode.FRAUD)
+    stranger = ledger.seal(n=9).credential_id()
+    members = [(i, batch.proof(i)) for i in ids] + [(stranger, batch.proof(ids[0]))]
+    found = ledger.gw.statuses_in(batch.root, members, revoked.timestamp)
+    assert found == [ledger.gw.status_at(batch.root, i, p, revoked.timestamp) for i, p in members]
+    assert [f.status for f in found] == [Status.VALID, Status.VALID, Status.REVOKED, Status.VALID,
+                                         Status.NOT_ANCHORED]
+
+
 def test_a_revocation_counts_from_its_block_time_for_good_with_its_reason(ledger: Ledger) -> None:
     sealed = ledger.seal()
     batch = ledger.gw.anchor_batch(ledger.issuer, [sealed])
