@@ -10,7 +10,8 @@
     │   ├── NodeUnavailable         the JSON-RPC URL does not answer
     │   ├── WrongChain              the node's chain id (or genesis) is not the expected one
     │   ├── OperatorUnfunded        the operator's key has no funds to deploy or relay
-    │   └── DeploymentMissing       no contract at the recorded address
+    │   ├── DeploymentMissing       no contract at the recorded address
+    │   └── StoreMismatch           the off-chain store disagrees with the chain or its hashes
     ├── TransactionRejected         the chain refused a transaction before executing it
     │   └── InsufficientFunds       the signing key cannot pay for gas
     ├── ValidationFailed            input that breaks a domain rule (bad USCC, dates, …)
@@ -24,6 +25,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -74,6 +76,22 @@ class OperatorUnfunded(ConfigurationError):
 
 class DeploymentMissing(ConfigurationError):
     """The recorded contract address holds no code on this chain."""
+
+
+class StoreMismatch(ConfigurationError):
+    """The off-chain store disagrees with the chain, or with a hash the chain holds: a row or a
+    document was changed, deleted or inserted outside the ledger. The decision that needed it is
+    refused (never taken from the store, never silently corrected) and the disagreement is logged;
+    it is the operator's to repair (`tender-ledger rebuild-store`, or restoring documents)."""
+
+    HINT = ("stop the service and run `tender-ledger rebuild-store`; if the disagreement stays, "
+            "restore the documents from a backup")
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(f"the store disagrees with the chain: {what}; {self.HINT}")
+        # Made only where a disagreement was found: every one is logged, whoever catches it.
+        logging.getLogger("ledger.store").error("store disagrees with the chain: %s", what)
 
 
 class TransactionRejected(LedgerError):

@@ -8,6 +8,7 @@ unsigned transaction for a party that signs elsewhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, ClassVar, TypeVar
 from enum import IntEnum
@@ -25,7 +26,16 @@ from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.merkle import MerkleTree, verify_proof
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import DeploymentMissing, NodeUnavailable, ValidationFailed, translate
-from ledger.model.credential import Anchor, Batch, ReasonCode, Status, StatusAt
+from ledger.model.credential import (
+    Anchor,
+    AnchoredRoot,
+    Batch,
+    IssuerGrant,
+    ReasonCode,
+    RegistryEvent,
+    Status,
+    StatusAt,
+)
 from ledger.model.receipt import Mined, UnsignedTx
 from ledger.rules.anchoring import check_batch, check_kind
 
@@ -154,6 +164,43 @@ class RegistryGateway(Gateway):
             return None
         return bytes(new_root), bytes(new_id)
 
+    def anchored_roots(self, from_block: int = 0) -> tuple[list[AnchoredRoot], int]:
+        """Every root anchored from `from_block` up to the head, oldest first, and the head's number
+        (read the next ones from there + 1)."""
+        head = self.client.block_number()
+        if from_block > head:
+            return [], head
+        found = self.logs(from_block=from_block, to_block=head, event="Anchored")
+        return [AnchoredRoot(root=bytes(log.args["root"]), issuer=to_checksum_address(log.args["issuer"]),
+                             kind=_known(Kind, int(log.args["kind"])), block_number=log.block_number,
+                             tx_hash=log.tx_hash) for log in found], head
+
+    def issuer_grants(self) -> list[IssuerGrant]:
+        """Every (issuer, kind) the admin ever authorised, with its state now and since when, from
+        the chain's IssuerAuthorised / IssuerWithdrawn events."""
+        grants: dict[tuple[str, int], IssuerGrant] = {}
+        logs = self.logs(event="IssuerAuthorised") + self.logs(event="IssuerWithdrawn")
+        for log in sorted(logs, key=lambda g: g.position):
+            issuer, kind = to_checksum_address(log.args["issuer"]), int(log.args["kind"])
+            since = _block_time(self.client.block_timestamp(log.block_number))
+            grants[(issuer, kind)] = IssuerGrant(issuer, kind, log.event == "IssuerAuthorised", since)
+        return list(grants.values())
+
+    def events_about(self, root: bytes, credential_id: bytes) -> list[RegistryEvent]:
+        """The anchoring of `root` and every status change of `credential_id` under it, oldest first,
+        from the chain's logs."""
+        word_root = HexBytes(_word(root, "root"))
+        found = self.logs(event="Anchored", topics=[word_root])
+        for name in ("Revoked", "Suspended", "Reinstated", "Superseded"):
+            found += self.logs(event=name, topics=[word_root, HexBytes(_word(credential_id, "credential_id"))])
+        out = []
+        for log in sorted(found, key=lambda g: g.position):
+            when = _block_time(self.client.block_timestamp(log.block_number))
+            args = {k: _json(v) for k, v in log.args.items()}
+            out.append(RegistryEvent(name=log.event, block_number=log.block_number, tx_hash="0x" + log.tx_hash.hex(),
+                                     time=when, args=args))
+        return out
+
     def find_anchoring(self, root: bytes, from_block: int = 0) -> Mined | None:
         """The transaction that anchored `root`, from the Anchored event; None if there is none.
 
@@ -242,6 +289,18 @@ def _instant(at: object) -> int:
     if isinstance(at, bool) or not isinstance(at, int) or not 0 <= at < _UINT64:
         raise ValidationFailed(f"an instant is a unix time in seconds (uint64), got {at!r}")
     return at
+
+
+def _block_time(unix: int) -> datetime:
+    """A block's time as the store's journal holds it: UTC, without an offset."""
+    return datetime.fromtimestamp(unix, UTC).replace(tzinfo=None)
+
+
+def _json(value: Any) -> Any:
+    """An event argument as the journal keeps it: bytes as 0x-hex, numbers and addresses as they are."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value
 
 
 def _known(enum: type[_E], value: int) -> _E | int:
