@@ -176,15 +176,6 @@ class BidRelayer:
 # ---------------------------------------------------------------------- reads
 
 
-def stored_tender(records: TenderRecords, tender_id: bytes) -> StoredTender:
-    """The tender `tender_id` as the ledger's store holds it, unchecked (`verified_tender` checks
-    it against the chain); NotFound (UnknownTender) if it holds none."""
-    found = records.stored_tender(tender_id)
-    if found is None:
-        raise NotFound("UnknownTender", {"tenderId": "0x" + tender_id.hex()}, f"no tender 0x{tender_id.hex()}")
-    return found
-
-
 class TenderReads(Protocol):
     """What checking a stored tender needs of TenderBook (`TenderBookGateway` has it)."""
 
@@ -317,7 +308,8 @@ def checked_openings(book: TenderChain, records: TenderRecords, *, chain_id: int
     used = book.used_credentials(tender_id, section)
     tid = "0x" + tender_id.hex()
     centre = book.tender(tender_id).centre
-    for bidder in sorted(book.bidders(tender_id, section)):
+    known = book.bidders(tender_id, section)
+    for bidder in sorted(known):
         bid = book.bid(tender_id, section, bidder)
         row = next((r for r in rows if r.bidder == bidder), None)
         if bid.opened and row is None:
@@ -338,7 +330,6 @@ def checked_openings(book: TenderChain, records: TenderRecords, *, chain_id: int
         if receipt is None or receipts.receipt_signer(digest, receipt) != centre:
             raise StoreMismatch(f"the opening report of {bidder}'s bid in tender {tid} section {section} (reason, "
                                 "price, eligibility) is not the one the centre recorded")
-    known = set(book.bidders(tender_id, section))
     strays = [r.bidder for r in rows if r.bidder not in known]
     if strays:
         raise StoreMismatch(f"the store holds an opening of {strays[0]} in tender {tid} section {section}, which "
