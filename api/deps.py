@@ -19,7 +19,7 @@ from ledger.runtime import Runtime
 from ledger.service.credentials import CredentialService
 from ledger.service.governance import GovernanceService
 from ledger.service.guarantees import BookGuaranteeCheck, GuaranteeService
-from ledger.service.tenders import BidRelayer, TenderService
+from ledger.service.tenders import BidRelayer, TenderService, VerifiedTenders
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -83,8 +83,9 @@ def guarantee_service(store: Store) -> GuaranteeService:
     """The e-guarantee use cases on the store's GuaranteeBook and TenderBook, the guarantee and
     tender records, and the firms' identities and credit standing (the tender service's)."""
     rt = store.runtime
-    return GuaranteeService(rt.guarantee_book, rt.tender_book, SqlGuaranteeFiles(store), SqlTenderRecords(store),
-                            tender_service(store), guarantee_check(store), centre=rt.centre, lock=WRITE_LOCK)
+    return GuaranteeService(rt.guarantee_book, rt.tender_book, SqlGuaranteeFiles(store),
+                            VerifiedTenders(rt.tender_book, SqlTenderRecords(store)), tender_service(store),
+                            guarantee_check(store), centre=rt.centre, lock=WRITE_LOCK)
 
 
 def get_guarantee_service(request: Request) -> GuaranteeService:

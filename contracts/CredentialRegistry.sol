@@ -119,9 +119,37 @@ contract CredentialRegistry is IssuerAuthority {
     }
 
     /// @inheritdoc ICredentialRegistry
-    function statusAt(bytes32 root, bytes32 credentialId, uint64 t) external view returns (Status, uint16) {
+    function statusAt(bytes32 root, bytes32 credentialId, bytes32[] calldata proof, uint64 t)
+        external
+        view
+        returns (Status, uint16)
+    {
+        return _statusAt(_anchors[root], root, credentialId, proof, t);
+    }
+
+    /// @inheritdoc ICredentialRegistry
+    function statusesIn(bytes32 root, Member[] calldata members, uint64 t)
+        external
+        view
+        returns (Status[] memory statuses, uint16[] memory reasons)
+    {
         Anchor memory a = _anchors[root];
+        statuses = new Status[](members.length);
+        reasons = new uint16[](members.length);
+        for (uint256 i = 0; i < members.length; ++i) {
+            (statuses[i], reasons[i]) = _statusAt(a, root, members[i].credentialId, members[i].proof, t);
+        }
+    }
+
+    /// @dev The status of `credentialId` under `root` (anchored as `a`) at `t`; NOT_ANCHORED unless
+    /// `proof` puts the id in the root.
+    function _statusAt(Anchor memory a, bytes32 root, bytes32 credentialId, bytes32[] calldata proof, uint64 t)
+        private
+        view
+        returns (Status, uint16)
+    {
         if (a.issuer == address(0) || a.anchoredAt > t) return (Status.NOT_ANCHORED, 0);
+        if (!MerkleProof.verify(proof, root, CredentialHash.leaf(credentialId))) return (Status.NOT_ANCHORED, 0);
         bytes32 key = CredentialHash.statusKey(root, credentialId);
         Record memory r = _records[key];
         if (r.revokedAt != 0 && r.revokedAt <= t) return (Status.REVOKED, r.reason);

@@ -12,7 +12,7 @@ EMBEDDED_CHAIN_ID = 1337
 
 
 class Settings(BaseSettings):
-    """Where the chain and the off-chain store live, and who signs the operator's transactions."""
+    """Where the chain and the off-chain store live, and the keys of the relayer, the centre and the governance."""
 
     model_config = SettingsConfigDict(env_prefix="TL_", extra="ignore")
 

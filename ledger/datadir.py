@@ -24,7 +24,6 @@ LOCK = ".lock"
 CHAIN_FILE = "chain.sqlite"
 STORE_FILE = "ledger.sqlite"
 KEYS = "keys"
-OLD_OPERATOR_KEY = "operator.key"
 DEPLOYMENTS = "deployments.json"
 
 

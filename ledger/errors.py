@@ -11,7 +11,8 @@
     │   ├── WrongChain              the node's chain id (or genesis) is not the expected one
     │   ├── RelayerUnfunded         the relayer's key has no funds to deploy or relay
     │   ├── DeploymentMissing       no contract at the recorded address
-    │   └── ClockLocked             the chain's clock cannot be moved (not a development chain)
+    │   ├── ClockLocked             the chain's clock cannot be moved (not a development chain)
+    │   └── StoreMismatch           the off-chain store disagrees with the chain or its hashes
     ├── TransactionRejected         the chain refused a transaction before executing it
     │   └── InsufficientFunds       the signing key cannot pay for gas
     ├── ValidationFailed            input that breaks a domain rule (bad USCC, dates, …)
@@ -25,6 +26,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -82,6 +84,22 @@ class DeploymentMissing(ConfigurationError):
 class ClockLocked(ConfigurationError):
     """Moving the chain's clock is development-only: a production embedded chain, or a node
     without the `evm_*` development methods, refuses it."""
+
+
+class StoreMismatch(ConfigurationError):
+    """The off-chain store disagrees with the chain, or with a hash the chain holds: a row or a
+    document was changed, deleted or inserted outside the ledger. The decision that needed it is
+    refused (never taken from the store, never silently corrected) and the disagreement is logged;
+    it is the centre's to repair (`tender-ledger rebuild-store`, or restoring documents)."""
+
+    HINT = ("stop the service and run `tender-ledger rebuild-store`; if the disagreement stays, "
+            "restore the documents from a backup")
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(f"the store disagrees with the chain: {what}; {self.HINT}")
+        # Made only where a disagreement was found: every one is logged, whoever catches it.
+        logging.getLogger("ledger.store").error("store disagrees with the chain: %s", what)
 
 
 class TransactionRejected(LedgerError):

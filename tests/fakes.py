@@ -138,13 +138,14 @@ class FakeRegistry:
             raise OSError("the node does not answer")
         return self.anchors.get(root)
 
-    def status_at(self, root: bytes, credential_id: bytes, at: int) -> Any:
+    def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> Any:
+        from ledger.crypto.merkle import verify_proof
         from ledger.model.credential import ReasonCode, Status, StatusAt
 
         if self.unreadable:
             raise OSError("the node does not answer")
         anchor = self.anchors.get(root)
-        if anchor is None or anchor.anchored_at > at:
+        if anchor is None or anchor.anchored_at > at or not verify_proof(root, credential_id, list(proof)):
             return StatusAt(Status.NOT_ANCHORED, ReasonCode.NONE)
         found = StatusAt(Status.VALID, ReasonCode.NONE)
         for when, change in self.changes.get((root, credential_id), []):
@@ -152,8 +153,26 @@ class FakeRegistry:
                 found = change
         return found
 
+    def statuses_in(self, root: bytes, members: Sequence[tuple[bytes, Sequence[bytes]]], at: int) -> list[Any]:
+        return [self.status_at(root, cid, proof, at) for cid, proof in members]
+
     def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None:
         return self.successors.get((root, credential_id))
+
+    def events_about(self, root: bytes, credential_id: bytes) -> list[Any]:
+        r, cid = _hex(root), _hex(credential_id)
+        return [e for e in self.log if e.args.get("root") == r
+                and (e.name == "Anchored" or e.args.get("credentialId") == cid)]
+
+    def issuer_grants(self) -> list[Any]:
+        from ledger.model.credential import IssuerGrant
+
+        grants: dict[tuple[str, int], Any] = {}
+        for e in self.log:
+            if e.name in ("IssuerAuthorised", "IssuerWithdrawn"):
+                key = (e.args["issuer"], e.args["kind"])
+                grants[key] = IssuerGrant(key[0], key[1], e.name == "IssuerAuthorised", e.time)
+        return list(grants.values())
 
 
 class FakeCredentialFiles:
@@ -191,22 +210,12 @@ class FakeCredentialFiles:
     def known(self, credential_ids: Sequence[bytes]) -> list[bytes]:
         return [i for i in credential_ids if i in self.credentials]
 
-    def registry_events(self) -> Sequence[Any]:
-        return list(self.events)
-
-    def issuer_grants(self) -> Sequence[Any]:
-        from ledger.model.credential import IssuerGrant
-
-        grants: dict[tuple[str, int], Any] = {}
-        for e in self.events:
-            if e.name in ("IssuerAuthorised", "IssuerWithdrawn"):
-                key = (e.args["issuer"], e.args["kind"])
-                grants[key] = IssuerGrant(key[0], key[1], e.name == "IssuerAuthorised", e.time)
-        return list(grants.values())
-
     # CredentialLookup
     def credential(self, credential_id: bytes) -> Any:
         return self.credentials.get(credential_id)
+
+    def check_complete(self) -> None:
+        pass
 
     def identities_bound_to(self, address: str) -> Sequence[Any]:
         from ledger.documents import Kind
@@ -244,6 +253,27 @@ class FakeTenderChain:
         self.recorded: list[tuple[bytes, Any]] = []  # (tender id, Opening)
         self.status: dict[tuple[bytes, int], SectionStatus] = {}
         self.sent: list[tuple[str, tuple[Any, ...]]] = []
+        self.tenders: dict[bytes, Any] = {}  # OnChainTender
+        self.valid: dict[tuple[bytes, int], int] = {}  # valid bids each closed section was closed with
+
+    def publish(self, stored: Any) -> None:
+        """Hold `stored` (a StoredTender) as published: `tender` then answers what the chain would."""
+        from eth_utils import keccak
+
+        from ledger.model.tender import OnChainTender, TenderTerms
+
+        t = stored.tender
+        terms = TenderTerms(keccak(stored.document), t.params.params_hash(), len(t.params.sections), t.deadline,
+                            t.params.opening_window_s, t.params.min_valid_bids, t.opening_public, t.threshold,
+                            t.share_hashes, t.officers)
+        self.tenders[t.tender_id] = OnChainTender(t.tender_id, next(iter(self.centres)), stored.version, 0, terms)
+
+    def tender(self, tender_id: bytes) -> Any:
+        from ledger.model.tender import OnChainTender, TenderTerms
+
+        zero = "0x" + "00" * 20
+        return self.tenders.get(tender_id) or OnChainTender(
+            tender_id, zero, 0, 0, TenderTerms(b"\x00" * 32, b"\x00" * 32, 0, 0, 0, 0, b"", 0, (), ()))
 
     def _mined(self, name: str, *args: Any) -> Any:
         from ledger.model.receipt import Mined
@@ -267,7 +297,8 @@ class FakeTenderChain:
     def section(self, tender_id: bytes, section: int) -> Any:
         from ledger.model.tender import SectionState, SectionStatus
 
-        return SectionState(self.status.get((tender_id, section), SectionStatus.PENDING), 0, 0, 0, 0, 0, b"")
+        return SectionState(self.status.get((tender_id, section), SectionStatus.PENDING), 0, 0, 0,
+                            self.valid.get((tender_id, section), 0), 0, b"")
 
     def bidders(self, tender_id: bytes, section: int) -> set[str]:
         return {b for (t, s, b) in self.bids if t == tender_id and s == section}
@@ -279,13 +310,22 @@ class FakeTenderChain:
         pass
 
     def record_opening(self, centre: Any, tender_id: bytes, opening: Any) -> Any:
+        from dataclasses import replace
+
         self.recorded.append((tender_id, opening))
+        key = (tender_id, opening.section, opening.bidder)
+        self.bids[key] = replace(self.bids[key], opened=True, outcome=opening.outcome)
         return self._mined("recordOpening", tender_id, opening.bidder)
+
+    def used_credentials(self, tender_id: bytes, section: int) -> dict[str, list[bytes]]:
+        return {o.bidder: sorted(o.credential_ids) for t, o in self.recorded
+                if t == tender_id and o.section == section and o.credential_ids}
 
     def close_section(self, centre: Any, tender_id: bytes, section: int, valid_bids: int) -> Any:
         from ledger.model.tender import SectionStatus
 
         self._mined("closeSection", tender_id, section, valid_bids)
+        self.valid[(tender_id, section)] = valid_bids
         self.status[(tender_id, section)] = SectionStatus.CLOSED if valid_bids >= 3 else SectionStatus.FAILED
         return self.status[(tender_id, section)]
 
@@ -304,6 +344,7 @@ class FakeTenderRecords:
         self.chain = chain
         self.tenders: dict[bytes, Any] = {}  # StoredTender
         self.envelopes: dict[bytes, bytes] = {}  # by commitment
+        self.receipts: dict[bytes, bytes] = {}  # the centre's receipts of the envelopes, by commitment
         self.reports: dict[bytes, tuple[str, str | None, Any]] = {}  # by commitment
         self.opened: dict[tuple[bytes, int], dict[str, Any]] = {}
         self.catch_ups = 0
@@ -330,11 +371,20 @@ class FakeTenderRecords:
     def file_tender(self, params: Any, document: bytes, *, reason: str | None = None) -> None:
         pass
 
-    def file_envelope(self, commitment: bytes, envelope: bytes) -> None:
+    def file_envelope(self, commitment: bytes, envelope: bytes, *, receipt: bytes) -> None:
         self.envelopes[commitment] = envelope
+        self.receipts[commitment] = receipt
 
-    def file_opening(self, commitment: bytes, *, reason: str, price: str | None, eligibility: Any) -> None:
+    def receipt(self, commitment: bytes) -> bytes | None:
+        return self.receipts.get(commitment)
+
+    def file_opening(self, commitment: bytes, *, reason: str, price: str | None, eligibility: Any,
+                     receipt: bytes) -> None:
         self.reports[commitment] = (reason, price, eligibility)
+        self.receipts[b"opening" + commitment] = receipt
+
+    def opening_receipt(self, commitment: bytes) -> bytes | None:
+        return self.receipts.get(b"opening" + commitment)
 
     def catch_up(self) -> None:
         from ledger.model.tender import OpenedBid
@@ -355,6 +405,9 @@ class FakeCredentialLookup:
 
     def credential(self, credential_id: bytes) -> Any:
         return next((c for c in self.credentials if c.credential_id == credential_id), None)
+
+    def check_complete(self) -> None:
+        pass
 
     def identities_bound_to(self, address: str) -> Sequence[Any]:
         from ledger.documents import Kind
@@ -381,13 +434,16 @@ class FakeStatusReads:
     def anchor_of(self, root: bytes) -> Any:
         return None
 
-    def status_at(self, root: bytes, credential_id: bytes, at: int) -> Any:
+    def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> Any:
         from ledger.model.credential import ReasonCode, Status, StatusAt
 
         if credential_id in self.revoked_at and at >= self.revoked_at[credential_id]:
             return StatusAt(Status.REVOKED, ReasonCode.NONE)
         status = Status.VALID if credential_id in self.valid else Status.NOT_ANCHORED
         return StatusAt(status, ReasonCode.NONE)
+
+    def statuses_in(self, root: bytes, members: Sequence[tuple[bytes, Sequence[bytes]]], at: int) -> list[Any]:
+        return [self.status_at(root, cid, proof, at) for cid, proof in members]
 
     def successor_of(self, root: bytes, credential_id: bytes) -> Any:
         return None
@@ -540,6 +596,9 @@ class FakeGuaranteeRecords:
 
     def claim_of(self, gid: bytes) -> Any:
         return None
+
+    def claim_evidence(self, gid: bytes) -> bytes:
+        return b""
 
     def records(self, *, applicant: str | None = None, issuer: str | None = None) -> Sequence[Any]:
         return []

@@ -5,10 +5,12 @@ the use cases read credentials through (`SqlCredentialLookup`, the `CredentialLo
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
 from hexbytes import HexBytes
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -17,7 +19,9 @@ from api.db import documents
 from api.db.events import ChainEvent
 from ledger.crypto.merkle import MerkleTree
 from ledger.documents import DocumentError, Kind, SealedCredential
-from ledger.model.credential import IssuerGrant, RegistryEvent, StoredCredential
+from ledger.errors import StoreMismatch
+from ledger.model.credential import StoredCredential
+from ledger.service.proven import ProvenCredentials
 
 SEALED = "sealed-credential"  # the holder's sealed copy, filed under its credential id
 BATCH = "credential-batch"  # a batch's credential ids (JSON list of 0x-hex), filed under its root
@@ -63,14 +67,18 @@ class CredentialRecord(SQLModel, table=True):
 
 
 def stored(r: CredentialRecord) -> StoredCredential:
-    """The row as the model the use cases work with."""
-    return StoredCredential(
-        credential_id=bytes(HexBytes(r.credential_id)), root=bytes(HexBytes(r.root)), kind=Kind(r.kind),
-        issuer=r.issuer, subject=r.subject, signing_address=r.signing_address,
-        proof=tuple(bytes(HexBytes(p)) for p in json.loads(r.proof)),
-        sealed=SealedCredential.from_json(r.sealed), tx_hash=bytes(HexBytes(r.tx_hash)),
-        block_number=r.block_number, anchored_at=_unix(r.anchored_at),
-    )
+    """The row as the model the use cases work with, its columns as stored (nothing is checked
+    here: `ProvenCredentials` proves it); StoreMismatch if it cannot even be read."""
+    try:
+        return StoredCredential(
+            credential_id=bytes(HexBytes(r.credential_id)), root=bytes(HexBytes(r.root)), kind=Kind(r.kind),
+            issuer=r.issuer, subject=r.subject, signing_address=r.signing_address,
+            proof=tuple(bytes(HexBytes(p)) for p in json.loads(r.proof)),
+            sealed=SealedCredential.from_json(r.sealed), tx_hash=bytes(HexBytes(r.tx_hash)),
+            block_number=r.block_number, anchored_at=_unix(r.anchored_at),
+        )
+    except (DocumentError, ValueError, TypeError) as exc:
+        raise StoreMismatch(f"the row of credential {r.credential_id} cannot be read ({exc})") from None
 
 
 def _unix(moment: datetime) -> int:
@@ -79,17 +87,19 @@ def _unix(moment: datetime) -> int:
 
 
 class SessionSource(Protocol):
-    """What a repository needs of the store: its chain key and sessions (the `Store` has both)."""
+    """What a repository needs of the store: its runtime, chain key and sessions (the `Store`)."""
 
     chain_key: str
+    runtime: Any
 
     def session(self) -> AbstractContextManager[Session]: ...
 
     def reconcile(self) -> int: ...
 
 
-class SqlCredentialLookup:
-    """The `CredentialLookup` port over the store's CredentialRecord projection."""
+class SqlCredentialDocuments:
+    """The raw credential rows and filed copies of one store (`CredentialDocuments`): what
+    `ProvenCredentials` checks against the chain. Nothing read here is trusted."""
 
     def __init__(self, store: SessionSource) -> None:
         self.store = store
@@ -101,19 +111,85 @@ class SqlCredentialLookup:
         with self.store.session() as s:
             return [stored(r) for r in s.exec(query)]
 
-    def credential(self, credential_id: bytes) -> StoredCredential | None:
+    def row(self, credential_id: bytes) -> StoredCredential | None:
         with self.store.session() as s:
-            row = s.get(CredentialRecord, (self.store.chain_key, "0x" + credential_id.hex()))
-        return None if row is None else stored(row)
+            found = s.get(CredentialRecord, (self.store.chain_key, "0x" + credential_id.hex()))
+        return None if found is None else stored(found)
 
-    def identities_bound_to(self, address: str) -> Sequence[StoredCredential]:
+    def rows_bound_to(self, address: str) -> Sequence[StoredCredential]:
         return self._rows(CredentialRecord.kind == int(Kind.IDENTITY), CredentialRecord.signing_address == address)
 
+    def rows_about(self, uscc: str, kind: Kind | None = None) -> Sequence[StoredCredential]:
+        where = [CredentialRecord.subject == uscc]
+        if kind is not None:
+            where.append(CredentialRecord.kind == int(kind))
+        return self._rows(*where, newest_first=True)
+
+    def batch_ids(self, root: bytes) -> list[bytes] | None:
+        with self.store.session() as s:
+            doc = documents.get(s, chain_key=self.store.chain_key, kind=BATCH, key="0x" + root.hex())
+        if doc is None:
+            return None
+        try:
+            ids = [bytes(HexBytes(h)) for h in json.loads(doc.content)]
+        except (ValueError, TypeError):
+            return None
+        return ids if all(len(i) == 32 for i in ids) else None
+
+    def copies(self, credential_ids: Sequence[bytes]) -> dict[bytes, bytes]:
+        with self.store.session() as s:
+            found = documents.get_many(s, chain_key=self.store.chain_key, kind=SEALED,
+                                       keys=["0x" + i.hex() for i in credential_ids])
+        return {bytes(HexBytes(k)): d.content for k, d in found.items()}
+
+
+# One ProvenCredentials per store: what it proved stays proven for the store's lifetime.
+_PROVEN: WeakKeyDictionary[Any, ProvenCredentials] = WeakKeyDictionary()
+_PROVEN_LOCK = threading.Lock()
+
+
+def proven_credentials(store: SessionSource) -> ProvenCredentials:
+    """The store's credentials as the chain proves them (made once per store)."""
+    with _PROVEN_LOCK:
+        found = _PROVEN.get(store)
+        if found is None:
+            found = ProvenCredentials(store.runtime.registry, SqlCredentialDocuments(store))
+            _PROVEN[store] = found
+        return found
+
+
+def forget_proofs(store: SessionSource) -> None:
+    """Drop what was proven for `store`, as a restart of the service does: the next decision proves
+    again from the chain and what the store holds then."""
+    with _PROVEN_LOCK:
+        _PROVEN.pop(store, None)
+
+
+class SqlCredentialLookup:
+    """The `CredentialLookup` port: only credentials proven against the chain (`ProvenCredentials`);
+    the store's rows and copies are where they are looked for, never what is believed."""
+
+    def __init__(self, store: SessionSource) -> None:
+        self.store = store
+
+    @property
+    def proven(self) -> ProvenCredentials:
+        return proven_credentials(self.store)
+
+    def credential(self, credential_id: bytes) -> StoredCredential | None:
+        return self.proven.credential(credential_id)
+
+    def check_complete(self) -> None:
+        self.proven.check_complete()
+
+    def identities_bound_to(self, address: str) -> Sequence[StoredCredential]:
+        return self.proven.identities_bound_to(address)
+
     def credit_records_of(self, uscc: str) -> Sequence[StoredCredential]:
-        return self._rows(CredentialRecord.subject == uscc, CredentialRecord.kind == int(Kind.CREDIT))
+        return self.proven.credit_records_of(uscc)
 
     def of_subject(self, uscc: str) -> Sequence[StoredCredential]:
-        return self._rows(CredentialRecord.subject == uscc, newest_first=True)
+        return self.proven.of_subject(uscc)
 
     def known(self, credential_ids: Sequence[bytes]) -> list[bytes]:
         """Which of `credential_ids` the store holds already."""
@@ -146,18 +222,6 @@ class SqlCredentialFiles(SqlCredentialLookup):
     def catch_up(self) -> None:
         self.store.reconcile()
 
-    def registry_events(self) -> Sequence[RegistryEvent]:
-        query = (select(ChainEvent)
-                 .where(ChainEvent.chain_key == self.store.chain_key, ChainEvent.contract == "CredentialRegistry")
-                 .order_by(col(ChainEvent.block_number), col(ChainEvent.log_index)))
-        with self.store.session() as s:
-            return [RegistryEvent(name=e.name, block_number=e.block_number, tx_hash=e.tx_hash, time=e.block_time,
-                                  args=json.loads(e.args)) for e in s.exec(query)]
-
-    def issuer_grants(self) -> Sequence[IssuerGrant]:
-        with self.store.session() as s:
-            rows = s.exec(select(IssuerKind).where(IssuerKind.chain_key == self.store.chain_key)).all()
-        return [IssuerGrant(issuer=r.issuer, kind=r.kind, authorised=r.authorised, since=r.changed_at) for r in rows]
 
 
 # Sealed copies this process has just filed, by their exact bytes, with the document parsed and

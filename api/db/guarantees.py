@@ -28,7 +28,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.db import documents
 from api.db.events import ChainEvent
+from ledger.crypto import receipts
 from ledger.crypto.canonical import keccak
+from ledger.errors import StoreMismatch
 from ledger.model.guarantee import (
     Application,
     ClaimCause,
@@ -47,6 +49,7 @@ class Store(Protocol):
     """What the repository needs of `api.db.journal.Store`."""
 
     chain_key: str
+    runtime: Any
 
     def session(self) -> AbstractContextManager[Session]: ...
 
@@ -63,6 +66,7 @@ VERIFICATION = "guarantee-verification"
 EVIDENCE = "guarantee-claim-evidence"
 LETTER = "commitment-letter"
 PROFILE = "guarantor-profile"
+PROFILE_RECEIPT = "guarantor-profile-receipt"  # the centre's signed receipt of a profile, under the issuer
 
 
 class GuarantorProfile(SQLModel, table=True):
@@ -233,12 +237,17 @@ def project_guarantee_book(session: Session, chain_key: str, ev: ChainEvent, arg
 
 
 def guarantee_file(row: GuaranteeRecord) -> GuaranteeFile:
-    return GuaranteeFile(
-        guarantee_id=bytes.fromhex(row.guarantee_id[2:]), tender_id=bytes.fromhex(row.tender_id[2:]),
-        application=Application.model_validate_json(row.application), application_hash=row.application_hash,
-        terms=GuaranteeTerms.model_validate_json(row.terms) if row.terms else None,
-        has_sealed_terms=row.sealed_terms is not None, fee_fen=row.fee_fen, rejection=row.rejection,
-        verification=row.verification, applied_tx=row.applied_tx, issued_tx=row.issued_tx)
+    """The row as the use cases see it (they check it against the guarantee's id); StoreMismatch if
+    it cannot even be read."""
+    try:
+        return GuaranteeFile(
+            guarantee_id=bytes.fromhex(row.guarantee_id[2:]), tender_id=bytes.fromhex(row.tender_id[2:]),
+            application=Application.model_validate_json(row.application), application_hash=row.application_hash,
+            terms=GuaranteeTerms.model_validate_json(row.terms) if row.terms else None,
+            has_sealed_terms=row.sealed_terms is not None, fee_fen=row.fee_fen, rejection=row.rejection,
+            verification=row.verification, applied_tx=row.applied_tx, issued_tx=row.issued_tx)
+    except ValueError as exc:
+        raise StoreMismatch(f"the stored documents of guarantee {row.guarantee_id} cannot be read ({exc})") from None
 
 
 def issuer_profile(row: GuarantorProfile) -> IssuerProfile:
@@ -315,6 +324,11 @@ class SqlGuaranteeFiles:
             return None
         return ClaimFile(row.cause, row.evidence_hash, row.tx_hash, row.claimed_at)
 
+    def claim_evidence(self, gid: bytes) -> bytes:
+        with self.store.session() as s:
+            row = s.get(GuaranteeClaim, (self.chain_key, "0x" + gid.hex()))
+        return b"" if row is None else row.evidence
+
     def records(self, *, applicant: str | None = None, issuer: str | None = None) -> list[GuaranteeFile]:
         return [guarantee_file(r) for r in self.record_rows(applicant=applicant, issuer=issuer)]
 
@@ -348,25 +362,54 @@ class SqlGuaranteeFiles:
                 s.add(row)
             s.commit()
 
+    def _profile_digest(self, issuer: str, content: bytes) -> bytes:
+        rt = self.store.runtime
+        return receipts.receipt_digest(receipts.PROFILE, chain_id=rt.client.chain_id,
+                                       contract=rt.addresses["GuaranteeBook"],
+                                       key=bytes.fromhex(issuer[2:]), content_hash=keccak(content))
+
     def publish_profile(self, issuer: str, *, name: str, uscc: str, red_discount: Decimal) -> IssuerProfile:
+        """File the issuer's profile (its request was signed by it) with the centre's receipt of it:
+        no one without the centre's key can change the discount it publishes."""
         content = json.dumps({"name": name, "uscc": uscc, "red_discount": str(red_discount)}).encode()
+        receipt = receipts.sign_receipt(self.store.runtime.centre, self._profile_digest(issuer, content))
         with self.store.session() as s:
+            now = datetime.now(UTC)
             documents.put(s, chain_key=self.chain_key, kind=PROFILE, key=issuer, content=content,
-                          received_at=datetime.now(UTC), media_type="application/json")
+                          received_at=now, media_type="application/json")
+            documents.put(s, chain_key=self.chain_key, kind=PROFILE_RECEIPT, key=issuer, content=receipt,
+                          received_at=now)
             project_profile(s, self.chain_key, issuer)
             s.commit()
             row = s.get(GuarantorProfile, (self.chain_key, issuer))
         assert row is not None
         return issuer_profile(row)
 
+    def _received(self, s: Session, row: GuarantorProfile) -> IssuerProfile:
+        """The profile row, once shown to be what the issuer published and the centre received
+        (StoreMismatch otherwise): the discount it gives is a decision."""
+        doc = documents.get(s, chain_key=self.chain_key, kind=PROFILE, key=row.issuer)
+        receipt = documents.get(s, chain_key=self.chain_key, kind=PROFILE_RECEIPT, key=row.issuer)
+        signer = None if doc is None or receipt is None else receipts.receipt_signer(
+            self._profile_digest(row.issuer, doc.content), receipt.content)
+        if signer != self.store.runtime.centre.address:
+            raise StoreMismatch(f"the profile of guarantee issuer {row.issuer} is not the one the service received")
+        try:
+            data = json.loads(doc.content) if doc is not None else {}
+        except ValueError:
+            data = {}
+        if (data.get("name"), data.get("uscc"), data.get("red_discount")) != (row.name, row.uscc, row.red_discount):
+            raise StoreMismatch(f"the profile row of guarantee issuer {row.issuer} differs from its published profile")
+        return issuer_profile(row)
+
     def profile(self, issuer: str) -> IssuerProfile | None:
         with self.store.session() as s:
             row = s.get(GuarantorProfile, (self.chain_key, issuer))
-        return None if row is None else issuer_profile(row)
+            return None if row is None else self._received(s, row)
 
     def profiles(self) -> dict[str, IssuerProfile]:
         with self.store.session() as s:
-            return {p.issuer: issuer_profile(p) for p in s.exec(select(GuarantorProfile).where(
+            return {p.issuer: self._received(s, p) for p in s.exec(select(GuarantorProfile).where(
                 GuarantorProfile.chain_key == self.chain_key)).all()}
 
     def file_letter(self, letter: CommitmentLetter) -> RegisteredLetter:
@@ -384,6 +427,16 @@ class SqlGuaranteeFiles:
         return RegisteredLetter(row.tender_id, row.section, row.bidder, row.letter_hash)
 
     def letter(self, tender_id: bytes, section: int, bidder: str) -> CommitmentLetter | None:
+        """The bidder's registered letter (its signature is checked by the use case); from the filed
+        letters when its row is gone (the row is only their projection)."""
         with self.store.session() as s:
             row = s.get(CommitmentLetterRecord, (self.chain_key, "0x" + tender_id.hex(), section, bidder))
-        return CommitmentLetter.model_validate_json(row.letter) if row else None
+            try:
+                if row is not None:
+                    return CommitmentLetter.model_validate_json(row.letter)
+                filed = [CommitmentLetter.model_validate_json(d.content) for d in sorted(
+                    documents.of_kind(s, chain_key=self.chain_key, kind=LETTER), key=lambda d: _utc(d.received_at))]
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                raise StoreMismatch(f"a stored commitment letter cannot be read ({exc})") from None
+        mine = [x for x in filed if (x.tender_id, x.section, x.bidder) == (tender_id, section, bidder)]
+        return mine[-1] if mine else None

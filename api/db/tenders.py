@@ -22,7 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.db import documents
 from api.db.events import ChainEvent
-from ledger.errors import ConfigurationError
+from ledger.errors import StoreMismatch
 from ledger.crypto.sealing import ciphertext_hash
 from ledger.model.receipt import Mined
 from ledger.model.tender import (
@@ -41,7 +41,9 @@ TENDER = "tender"  # the tender documents, filed under keccak(document)
 PARAMS = "params"  # TenderParams JSON, filed under its params hash
 REASON = "amendment-reason"  # an amendment's reason (UTF-8), filed under keccak(reason)
 ENVELOPE = "envelope"  # a sealed bid, filed under its commitment
+RECEIPT = "envelope-receipt"  # the centre's signed receipt of a sealed bid, under the bid's commitment
 OPENING = "opening"  # the opening report of a bid (reason, price, eligibility), under its commitment
+OPENING_RECEIPT = "opening-receipt"  # the centre's signed receipt of that report, under the bid's commitment
 
 FIRST_VERSION_REASON = "published"
 
@@ -354,9 +356,8 @@ def stored_tender(session: Session, row: TenderRecord) -> StoredTender:
     ).order_by(col(TenderShareHash.position))).all()
     document = _hashed(session, row.chain_key, TENDER, row.doc_hash)
     if document is None:  # the row was projected only when it was; someone changed the store since
-        raise ConfigurationError(
-            f"the store disagrees with the chain: tender {row.tender_id}'s file no longer hashes to the "
-            f"on-chain document hash {row.doc_hash}; stop the service and run `tender-ledger rebuild-store`")
+        raise StoreMismatch(
+            f"tender {row.tender_id}'s file no longer hashes to the on-chain document hash {row.doc_hash}")
     tender = Tender(
         tender_id=bytes(HexBytes(row.tender_id)), params=TenderParams.model_validate_json(row.params),
         doc_hash=bytes(HexBytes(row.doc_hash)), deadline=row.deadline,
@@ -441,13 +442,24 @@ class SqlTenderRecords:
             items.append((REASON, keccak(reason.encode()), reason.encode()))
         file_documents(self.store, *items)
 
-    def file_envelope(self, commitment: bytes, envelope: bytes) -> None:
-        file_documents(self.store, (ENVELOPE, commitment, envelope))
+    def file_envelope(self, commitment: bytes, envelope: bytes, *, receipt: bytes) -> None:
+        file_documents(self.store, (ENVELOPE, commitment, envelope), (RECEIPT, commitment, receipt))
+
+    def receipt(self, commitment: bytes) -> bytes | None:
+        with self.store.session() as s:
+            doc = documents.get(s, chain_key=self.store.chain_key, kind=RECEIPT, key="0x" + commitment.hex())
+        return None if doc is None else doc.content
 
     def file_opening(self, commitment: bytes, *, reason: str, price: str | None,
-                     eligibility: BidEligibility | None) -> None:
+                     eligibility: BidEligibility | None, receipt: bytes) -> None:
         file_documents(self.store, (OPENING, commitment, opening_document(reason=reason, price=price,
-                                                                           eligibility=eligibility)))
+                                                                           eligibility=eligibility)),
+                       (OPENING_RECEIPT, commitment, receipt))
+
+    def opening_receipt(self, commitment: bytes) -> bytes | None:
+        with self.store.session() as s:
+            doc = documents.get(s, chain_key=self.store.chain_key, kind=OPENING_RECEIPT, key="0x" + commitment.hex())
+        return None if doc is None else doc.content
 
     def catch_up(self) -> None:
         catch_up(self.store)

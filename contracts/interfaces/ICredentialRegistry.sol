@@ -29,11 +29,17 @@ interface ICredentialRegistry is IAdminControl {
 
     /// @notice Status of a credential under a root at an instant.
     enum Status {
-        NOT_ANCHORED, // root unknown, or anchored after the instant
+        NOT_ANCHORED, // root unknown or anchored after the instant, or the id not proven to be under it
         VALID,
         REVOKED,
         SUSPENDED,
         SUPERSEDED
+    }
+
+    /// @notice A credential id and its Merkle proof in a root (empty for a one-credential root).
+    struct Member {
+        bytes32 credentialId;
+        bytes32[] proof;
     }
 
     /// @notice One suspension period; `reinstatedAt` is 0 while the period is open.
@@ -168,9 +174,20 @@ interface ICredentialRegistry is IAdminControl {
     function MAX_SUSPENSIONS() external view returns (uint8);
 
     /// @notice Status of `credentialId` under `root` at instant `t` (a change made at time x counts
-    /// for every t ≥ x), with the reason of a revocation or suspension (0 otherwise). Membership is
-    /// not checked here: check it with `verifyMembership`.
-    function statusAt(bytes32 root, bytes32 credentialId, uint64 t) external view returns (Status status, uint16 reason);
+    /// for every t ≥ x), with the reason of a revocation or suspension (0 otherwise). `proof` must
+    /// show `credentialId` to be a leaf of `root` (empty for a one-credential root): an id it does
+    /// not prove is `NOT_ANCHORED`, so no id outside an anchored batch ever reads `VALID`.
+    function statusAt(bytes32 root, bytes32 credentialId, bytes32[] calldata proof, uint64 t)
+        external
+        view
+        returns (Status status, uint16 reason);
+
+    /// @notice `statusAt` of several credentials of one root at instant `t`, in one call: the
+    /// status and reason of each member, in order (a bid's credentials come from a few batches).
+    function statusesIn(bytes32 root, Member[] calldata members, uint64 t)
+        external
+        view
+        returns (Status[] memory statuses, uint16[] memory reasons);
 
     /// @notice The credential that superseded `credentialId` under `root` (zeros if none).
     function successorOf(bytes32 root, bytes32 credentialId) external view returns (bytes32 newRoot, bytes32 newCredentialId);

@@ -319,7 +319,7 @@ class EmbeddedChain:
         spoof = self._unsigned(tx, parent, gas_limit)
         vm = self._chain.get_vm(header)
         free = header.copy(base_fee_per_gas=0)  # calls pay no gas price
-        state = vm.build_state(vm.chaindb.db, free, vm.chain_context, vm.previous_hashes)
+        state = vm.build_state(vm.chaindb.db, free, vm.chain_context, vm.previous_hashes)  # type: ignore[attr-defined,arg-type]
         snapshot = state.snapshot()
         try:
             # SpoofTransaction stands in for a signed one (py-evm's own estimator casts it so).

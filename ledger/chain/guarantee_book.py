@@ -198,6 +198,13 @@ class GuaranteeBookGateway(Gateway):
             return None
         return public_terms(logs[-1].args["terms"], logs[-1].block_number)
 
+    def claimed(self, guarantee_id: bytes) -> tuple[ClaimCause, bytes] | None:
+        """The cause and evidence hash the claim on the guarantee logged, or None if none was made."""
+        logs = self.logs(event="Claimed", topics=[guarantee_id])
+        if not logs:
+            return None
+        return ClaimCause(int(logs[-1].args["cause"])), bytes(logs[-1].args["evidenceHash"])
+
     def section_guarantees(self, tender_id: bytes, section: int, *, from_block: int = 0) -> list[Guarantee]:
         """Every guarantee ever bound to a bid in the section, as it stands now."""
         logs = self.logs(from_block=from_block, event="Bound", topics=[None, tender_id])

@@ -8,6 +8,7 @@ unsigned transaction for a party that signs elsewhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, ClassVar, TypeVar
 from enum import IntEnum
@@ -25,7 +26,16 @@ from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.merkle import MerkleTree, verify_proof
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import DeploymentMissing, NodeUnavailable, ValidationFailed, translate
-from ledger.model.credential import Anchor, Batch, ReasonCode, Status, StatusAt
+from ledger.model.credential import (
+    Anchor,
+    AnchoredRoot,
+    Batch,
+    IssuerGrant,
+    ReasonCode,
+    RegistryEvent,
+    Status,
+    StatusAt,
+)
 from ledger.model.receipt import Mined, UnsignedTx
 from ledger.rules.anchoring import check_batch, check_kind
 
@@ -124,11 +134,28 @@ class RegistryGateway(Gateway):
             return None
         return Anchor(issuer=to_checksum_address(issuer), kind=_known(Kind, kind), anchored_at=anchored_at)
 
-    def status_at(self, root: bytes, credential_id: bytes, at: int) -> StatusAt:
-        """Status of `credential_id` under `root` at unix time `at` (membership is not checked here)."""
-        args = [_word(root, "root"), _word(credential_id, "credential_id"), _instant(at)]
-        status, reason = self._view("statusAt(bytes32,bytes32,uint64)", args, ("uint8", "uint16"))
+    def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> StatusAt:
+        """Status of `credential_id` under `root` at unix time `at`; NOT_ANCHORED unless `proof` shows
+        the id to be in the root (the contract checks it: no id outside a batch reads VALID)."""
+        if isinstance(proof, bytes | str):
+            raise ValidationFailed("proof must be a list of 32-byte hashes, not one value")
+        hashes = [_word(p, f"proof[{i}]") for i, p in enumerate(proof)]
+        args = [_word(root, "root"), _word(credential_id, "credential_id"), hashes, _instant(at)]
+        status, reason = self._view("statusAt(bytes32,bytes32,bytes32[],uint64)", args, ("uint8", "uint16"))
         return StatusAt(status=Status(status), reason=_known(ReasonCode, reason))
+
+    def statuses_in(self, root: bytes, members: Sequence[tuple[bytes, Sequence[bytes]]], at: int) -> list[StatusAt]:
+        """`status_at` of several (credential id, proof) of one root, in one call (`statusesIn`)."""
+        rows = []
+        for n, (credential_id, proof) in enumerate(members):
+            if isinstance(proof, bytes | str):
+                raise ValidationFailed(f"members[{n}]: proof must be a list of 32-byte hashes, not one value")
+            rows.append((_word(credential_id, f"members[{n}].credential_id"),
+                         [_word(p, f"members[{n}].proof[{i}]") for i, p in enumerate(proof)]))
+        statuses, reasons = self._view(
+            "statusesIn(bytes32,(bytes32,bytes32[])[],uint64)", [_word(root, "root"), rows, _instant(at)],
+            ("uint8[]", "uint16[]"), inputs=("bytes32", "(bytes32,bytes32[])[]", "uint64"))
+        return [StatusAt(status=Status(s), reason=_known(ReasonCode, r)) for s, r in zip(statuses, reasons, strict=True)]
 
     def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None:
         """(new root, new credential id) that superseded `credential_id` under `root`, or None."""
@@ -136,6 +163,43 @@ class RegistryGateway(Gateway):
         if new_root == bytes(32):
             return None
         return bytes(new_root), bytes(new_id)
+
+    def anchored_roots(self, from_block: int = 0) -> tuple[list[AnchoredRoot], int]:
+        """Every root anchored from `from_block` up to the head, oldest first, and the head's number
+        (read the next ones from there + 1)."""
+        head = self.client.block_number()
+        if from_block > head:
+            return [], head
+        found = self.logs(from_block=from_block, to_block=head, event="Anchored")
+        return [AnchoredRoot(root=bytes(log.args["root"]), issuer=to_checksum_address(log.args["issuer"]),
+                             kind=_known(Kind, int(log.args["kind"])), block_number=log.block_number,
+                             tx_hash=log.tx_hash) for log in found], head
+
+    def issuer_grants(self) -> list[IssuerGrant]:
+        """Every (issuer, kind) the admin ever authorised, with its state now and since when, from
+        the chain's IssuerAuthorised / IssuerWithdrawn events."""
+        grants: dict[tuple[str, int], IssuerGrant] = {}
+        logs = self.logs(event="IssuerAuthorised") + self.logs(event="IssuerWithdrawn")
+        for log in sorted(logs, key=lambda g: g.position):
+            issuer, kind = to_checksum_address(log.args["issuer"]), int(log.args["kind"])
+            since = _block_time(self.client.block_timestamp(log.block_number))
+            grants[(issuer, kind)] = IssuerGrant(issuer, kind, log.event == "IssuerAuthorised", since)
+        return list(grants.values())
+
+    def events_about(self, root: bytes, credential_id: bytes) -> list[RegistryEvent]:
+        """The anchoring of `root` and every status change of `credential_id` under it, oldest first,
+        from the chain's logs."""
+        word_root = HexBytes(_word(root, "root"))
+        found = self.logs(event="Anchored", topics=[word_root])
+        for name in ("Revoked", "Suspended", "Reinstated", "Superseded"):
+            found += self.logs(event=name, topics=[word_root, HexBytes(_word(credential_id, "credential_id"))])
+        out = []
+        for log in sorted(found, key=lambda g: g.position):
+            when = _block_time(self.client.block_timestamp(log.block_number))
+            args = {k: _json(v) for k, v in log.args.items()}
+            out.append(RegistryEvent(name=log.event, block_number=log.block_number, tx_hash="0x" + log.tx_hash.hex(),
+                                     time=when, args=args))
+        return out
 
     def find_anchoring(self, root: bytes, from_block: int = 0) -> Mined | None:
         """The transaction that anchored `root`, from the Anchored event; None if there is none.
@@ -149,14 +213,16 @@ class RegistryGateway(Gateway):
         return Mined(tx_hash=first.tx_hash, block_number=first.block_number,
                      timestamp=self.client.block_timestamp(first.block_number))
 
-    def _view(self, signature: str, args: Sequence[Any], returns: tuple[str, ...]) -> tuple[Any, ...]:
+    def _view(self, signature: str, args: Sequence[Any], returns: tuple[str, ...],
+              inputs: Sequence[str] | None = None) -> tuple[Any, ...]:
         """Call a view with calldata encoded by hand.
 
         Verification reads two views per credential; web3's contract-function machinery costs about
         as much as the embedded EVM running them, so the hot path skips it.
         """
-        inputs = signature[signature.index("(") + 1 : -1].split(",")
-        data = _selector(signature) + abi_encode(inputs, list(args))
+        if inputs is None:  # no tuple types: the signature's parameter list is the types
+            inputs = signature[signature.index("(") + 1 : -1].split(",")
+        data = _selector(signature) + abi_encode(list(inputs), list(args))
         try:
             output = self.client.w3.eth.call({"to": self.address, "data": HexBytes(data)})
         except OSError as exc:
@@ -223,6 +289,18 @@ def _instant(at: object) -> int:
     if isinstance(at, bool) or not isinstance(at, int) or not 0 <= at < _UINT64:
         raise ValidationFailed(f"an instant is a unix time in seconds (uint64), got {at!r}")
     return at
+
+
+def _block_time(unix: int) -> datetime:
+    """A block's time as the store's journal holds it: UTC, without an offset."""
+    return datetime.fromtimestamp(unix, UTC).replace(tzinfo=None)
+
+
+def _json(value: Any) -> Any:
+    """An event argument as the journal keeps it: bytes as 0x-hex, numbers and addresses as they are."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value
 
 
 def _known(enum: type[_E], value: int) -> _E | int:

@@ -19,6 +19,7 @@ from ledger.crypto.shares import Share
 from ledger.model.receipt import Mined
 from ledger.model.tender import (
     BidState,
+    LoggedVersion,
     OnChainTender,
     Opening,
     Outcome,
@@ -96,6 +97,27 @@ class TenderBookGateway(Gateway):
     def credential_uses(self, tender_id: bytes, *, from_block: int = 0) -> list[ChainLog]:
         """Every CredentialUsed log of the tender: one per credential a decrypted bid ticked."""
         return self.logs(from_block=from_block, event="CredentialUsed", topics=[tender_id])
+
+    def logged_versions(self, tender_id: bytes) -> list[LoggedVersion]:
+        """Every version of the tender as its TenderPublished and TenderAmended events logged it."""
+        out = []
+        for log in self.logs(event="TenderPublished", topics=[tender_id]):
+            terms = terms_of(log.args["params"])
+            out.append(LoggedVersion(int(log.args["version"]), terms.params_hash, terms.doc_hash, terms.deadline,
+                                     None, log.tx_hash))
+        for log in self.logs(event="TenderAmended", topics=[tender_id]):
+            a = log.args
+            out.append(LoggedVersion(int(a["version"]), bytes(a["paramsHash"]), bytes(a["docHash"]), int(a["deadline"]),
+                                     bytes(a["reasonHash"]), log.tx_hash))
+        return sorted(out, key=lambda v: v.version)
+
+    def used_credentials(self, tender_id: bytes, section: int) -> dict[str, list[bytes]]:
+        """The credentials each opened bid of the section revealed, by bidder (sorted), as logged."""
+        out: dict[str, list[bytes]] = {}
+        for log in self.credential_uses(tender_id):
+            if int(log.args["section"]) == section:
+                out.setdefault(to_checksum_address(log.args["bidder"]), []).append(bytes(log.args["credentialId"]))
+        return {bidder: sorted(ids) for bidder, ids in out.items()}
 
     def events(self, *, from_block: int = 0, to_block: int | str = "latest") -> list[ChainLog]:
         return self.logs(from_block=from_block, to_block=to_block)

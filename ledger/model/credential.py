@@ -94,6 +94,17 @@ class Anchor:
 
 
 @dataclass(frozen=True)
+class AnchoredRoot:
+    """One `Anchored` event as the chain logged it: the root, its issuer and kind, and where."""
+
+    root: bytes
+    issuer: str
+    kind: Kind | int
+    block_number: int
+    tx_hash: bytes
+
+
+@dataclass(frozen=True)
 class StatusAt:
     """Status of a credential at an instant, with the revocation or suspension reason."""
 

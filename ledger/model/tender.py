@@ -160,6 +160,19 @@ class TenderVersionInfo:
 
 
 @dataclass(frozen=True)
+class LoggedVersion:
+    """One version of a tender as TenderBook logged it: its parameter and document hashes, deadline,
+    and (for an amendment) the hash of its reason."""
+
+    version: int
+    params_hash: bytes
+    doc_hash: bytes
+    deadline: int
+    reason_hash: bytes | None
+    tx_hash: bytes
+
+
+@dataclass(frozen=True)
 class StoredTender:
     """A tender as the ledger holds it: the published parameters, document and version, and where."""
 

@@ -21,16 +21,18 @@ from ledger.model.credential import Status, StatusAt
 class StatusReads(Protocol):
     """The registry's status of a credential at an instant (`RegistryGateway` has it; tests fake it)."""
 
-    def status_at(self, root: bytes, credential_id: bytes, at: int) -> StatusAt: ...
+    def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> StatusAt: ...
 
 
 @dataclass(frozen=True)
 class CreditEntry:
-    """One anchored credit record of a firm: the sealed document and where it is anchored."""
+    """One anchored credit record of a firm: the sealed document, its root and its proof there
+    (empty for a one-credential root)."""
 
     credential_id: bytes
     sealed: SealedCredential
     root: bytes
+    proof: Sequence[bytes] = ()
 
 
 @dataclass
@@ -70,7 +72,7 @@ def standing(registry: StatusReads, *, uscc: str, entries: Sequence[CreditEntry]
         doc = entry.sealed.document
         if not isinstance(doc, CreditCredential) or doc.subject != uscc or not _in_force(doc, when):
             continue
-        if registry.status_at(entry.root, entry.credential_id, at).status is not Status.VALID:
+        if registry.status_at(entry.root, entry.credential_id, list(entry.proof), at).status is not Status.VALID:
             continue
         if doc.record_type in (CreditType.BLACKLIST, CreditType.JOINT_PUNISHMENT):
             # 失信联合惩戒 bars a firm from public tenders just as the black list does.

@@ -25,7 +25,7 @@ from ledger.documents import (
     parse_document,
 )
 from ledger.tenders import Section, meets_grade
-from ledger.rules.verify import Check, CheckStatus, RegistryReads, VerificationReport, verify
+from ledger.rules.verify import Check, CheckStatus, RegistryReads, VerificationReport, read_statuses, verify
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,8 @@ def check_bid(
     usable: list[Any] = []
     seen: set[bytes] = set()
     anchors: dict[bytes, Any] = {}  # a bid's credentials come from a few batches: read each once
+    # ... and their statuses in one call per batch
+    statuses = read_statuses(reads, [(t.root, t.credential_id, t.proof) for t in ticked], deadline)
     for t in ticked:
         name = f"credential 0x{t.credential_id.hex()}"
         if t.credential_id in seen:
@@ -91,7 +93,7 @@ def check_bid(
         seen.add(t.credential_id)
         vr = verify(
             reads, t.credential, root=t.root, proof=list(t.proof), at=deadline,
-            expected_subject=bidder_uscc, credential_id=t.credential_id, anchors=anchors,
+            expected_subject=bidder_uscc, credential_id=t.credential_id, anchors=anchors, statuses=statuses,
         )
         report.credentials["0x" + t.credential_id.hex()] = vr
         if not vr.ok:

@@ -7,7 +7,8 @@ entry per check, in this order:
     anchoring          the root is anchored, at or before the instant
     issuer_authorised  the anchoring issuer held the kind (the registry refuses anchors otherwise),
                        and the document's own `kind` and `issuer` fields match the anchor
-    status_at          statusAt(root, id, at) is VALID, not revoked, suspended or superseded
+    status_at          statusAt(root, id, proof, at) is VALID, not revoked, suspended or superseded
+                       (read only for a credential proven to be in a batch its issuer may anchor)
     validity_window    validFrom <= at < validUntil
     subject            the document's subject is the expected one
 
@@ -19,12 +20,13 @@ a verifier cannot accept what it was not shown.
 
 A verification costs one `anchorOf` and one `statusAt` call (plus `successorOf` for a superseded
 credential); hashing and the Merkle proof are checked in Python, with the same rules as the
-contract (tests/agreement/test_hash_agreement.py proves they agree).
+contract (tests/agreement/test_hash_agreement.py proves they agree), and `statusAt` checks the
+proof again on chain: an id it does not prove reads NOT_ANCHORED, never VALID.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -92,7 +94,9 @@ class RegistryReads(Protocol):
 
     def anchor_of(self, root: bytes) -> Anchor | None: ...
 
-    def status_at(self, root: bytes, credential_id: bytes, at: int) -> StatusAt: ...
+    def status_at(self, root: bytes, credential_id: bytes, proof: Sequence[bytes], at: int) -> StatusAt: ...
+
+    def statuses_in(self, root: bytes, members: Sequence[tuple[bytes, Sequence[bytes]]], at: int) -> list[StatusAt]: ...
 
     def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None: ...
 
@@ -107,6 +111,7 @@ def verify(
     expected_subject: str | None = None,
     credential_id: bytes | None = None,
     anchors: dict[bytes, Any] | None = None,
+    statuses: Mapping[tuple[bytes, bytes], StatusAt] | None = None,
 ) -> VerificationReport:
     """Verify a sealed credential or a disclosure of one under `root` at unix time `at`, reading
     the registry through `reads`.
@@ -142,11 +147,33 @@ def verify(
     else:
         checks.append(_anchoring(anchor, root, at))
         checks.append(_issuer(anchor, shown, hidden))
-        checks.append(_status(reads, anchor, root, computed, at, proven))
+        known = statuses.get((root, computed)) if statuses is not None and computed is not None else None
+        checks.append(_status(reads, anchor, root, computed, proof, at, proven, _contradicts(anchor, shown), known))
     checks.append(_validity(shown, hidden, at))
     checks.append(_subject(shown, hidden, expected_subject))
     ok = not any(c.status in (CheckStatus.INVALID, CheckStatus.ERROR) for c in checks)
     return VerificationReport(credential_id=computed, root=root, at=at, checks=checks, ok=ok)
+
+
+def read_statuses(reads: RegistryReads, members: Iterable[tuple[bytes, bytes, Sequence[bytes]]],
+                  at: int) -> dict[tuple[bytes, bytes], StatusAt]:
+    """`statusAt` of many (root, credential id, proof) at `at`, one `statusesIn` call per root, for
+    `verify(statuses=…)`. Members whose proof does not hold are left out (their verification says
+    why), and so is every member of a root the chain could not be read for: `verify` reads those
+    itself and reports the error."""
+    by_root: dict[bytes, list[tuple[bytes, Sequence[bytes]]]] = {}
+    for root, credential_id, proof in members:
+        words = [p for p in proof if isinstance(p, bytes)]
+        if len(words) == len(proof) and verify_proof(root, credential_id, words):
+            by_root.setdefault(root, []).append((credential_id, words))
+    found: dict[tuple[bytes, bytes], StatusAt] = {}
+    for root, group in by_root.items():
+        try:
+            answers = reads.statuses_in(root, group, at)
+        except _CHAIN_ERRORS:
+            continue
+        found.update({(root, cid): status for (cid, _), status in zip(group, answers, strict=True)})
+    return found
 
 
 # ---------------------------------------------------------------------- the checks
@@ -260,16 +287,28 @@ def _issuer(anchor: Anchor | None, shown: Mapping[str, Any], hidden: frozenset[s
     return Check(ISSUER_AUTHORISED, CheckStatus.VALID, reason, details)
 
 
+def _contradicts(anchor: Anchor | None, shown: Mapping[str, Any]) -> bool:
+    """Whether the document's shown kind or issuer contradicts its root's anchor."""
+    if anchor is None:
+        return False
+    wrong_kind = "kind" in shown and shown["kind"] != anchor.kind
+    named = shown.get("issuer", anchor.issuer)
+    wrong_issuer = not isinstance(named, str) or named.lower() != anchor.issuer.lower()
+    return wrong_kind or wrong_issuer
+
+
 def _status(
     reads: RegistryReads,
     anchor: Anchor | None,
     root: bytes,
     credential_id: bytes | None,
+    proof: Sequence[bytes],
     at: int,
     proven: bool,
+    contradicts: bool,
+    known: StatusAt | None = None,
 ) -> Check:
     if not proven or credential_id is None:
-        # Any id reads VALID under any anchored root: without the proof the answer is meaningless.
         return Check(
             STATUS_AT,
             CheckStatus.NOT_CHECKED,
@@ -277,12 +316,19 @@ def _status(
         )
     if anchor is None:
         return Check(STATUS_AT, CheckStatus.NOT_CHECKED, "the root is not anchored (see anchoring)")
+    if contradicts:
+        # A document of one kind in a root of another kind (or naming another issuer) is not a
+        # credential its root's issuer was authorised to anchor: its status there means nothing.
+        return Check(
+            STATUS_AT, CheckStatus.NOT_CHECKED,
+            "the credential is not one its root's issuer anchored as its kind (see issuer_authorised)",
+        )
     if anchor.anchored_at > at:
         return Check(
             STATUS_AT, CheckStatus.NOT_CHECKED, "the root was not anchored yet at the instant"
         )
     try:
-        found = reads.status_at(root, credential_id, at)
+        found = known if known is not None else reads.status_at(root, credential_id, list(proof), at)
     except _CHAIN_ERRORS as exc:
         return _error(STATUS_AT, "statusAt", exc)
     details: dict[str, Any] = {"status": found.status.name, "reason_code": int(found.reason)}

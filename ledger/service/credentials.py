@@ -23,6 +23,7 @@ from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
 from ledger.values import to_hex
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
 from ledger.model.credential import (
+    Anchor,
     Batch,
     CredentialStatus,
     IssuerGrant,
@@ -47,6 +48,10 @@ class RegistryChain(RegistryReads, Protocol):
 
     def decode_signed(self, signed_tx: str) -> RelayedTx: ...
 
+    def events_about(self, root: bytes, credential_id: bytes) -> list[RegistryEvent]: ...
+
+    def issuer_grants(self) -> list[IssuerGrant]: ...
+
     def relay(self, relayed: RelayedTx) -> Mined: ...
 
     def admin(self) -> str: ...
@@ -69,14 +74,6 @@ class CredentialFiles(CredentialLookup, Protocol):
 
     def catch_up(self) -> None:
         """Journal and project whatever reached the chain."""
-        ...
-
-    def registry_events(self) -> Sequence[RegistryEvent]:
-        """Every journalled CredentialRegistry event, oldest first."""
-        ...
-
-    def issuer_grants(self) -> Sequence[IssuerGrant]:
-        """Every (issuer, kind) the admin has ever authorised, with its state now."""
         ...
 
 
@@ -197,27 +194,21 @@ class CredentialService:
         return record
 
     def list_for_subject(self, subject: str, *, at: int | None = None) -> list[CredentialStatus]:
-        """A firm's credentials with their status now (or at `at`), newest first."""
+        """A firm's credentials with their status now (or at `at`), newest first: each proven to be
+        in its anchored batch (the lookup refuses one that is not), its status read with its proof."""
         when = at if at is not None else self.registry.now()
-        return [CredentialStatus(c, self.registry.status_at(c.root, c.credential_id, when))
+        return [CredentialStatus(c, self.registry.status_at(c.root, c.credential_id, list(c.proof), when))
                 for c in self.files.of_subject(subject)]
 
     def history(self, credential_id: bytes) -> list[RegistryEvent]:
-        """Every chain event about a credential: its batch's anchoring, then its status changes."""
+        """Every chain event about a credential, read from the chain: its batch's anchoring, then its
+        status changes."""
         record = self.get(credential_id)
-        self.files.catch_up()
-        root, cid = to_hex(record.root), to_hex(record.credential_id)
-        out = []
-        for e in self.files.registry_events():
-            root_of = e.args.get("root")
-            if root_of == root and (e.name == "Anchored" or e.args.get("credentialId") == cid):
-                out.append(e)
-        return out
+        return self.registry.events_about(record.root, record.credential_id)
 
     def issuers(self) -> list[IssuerGrant]:
-        """Every issuer and kind, with whether it is authorised now and since when."""
-        self.files.catch_up()
-        return list(self.files.issuer_grants())
+        """Every issuer and kind, with whether it is authorised now and since when (from the chain)."""
+        return self.registry.issuer_grants()
 
     def verify_document(self, document: Any, *, at: int | None, expected_subject: str | None,
                         credential_id: bytes | None = None) -> VerificationReport:
@@ -234,7 +225,11 @@ class CredentialService:
         # whose root is the credential's leaf.
         root = record.root if record else leaf_of(cid)
         proof = list(record.proof) if record else []
+        # A record the lookup returns was proven against its root's anchor, read from the chain (an
+        # anchor never changes once made): the verification need not read it again.
+        anchors: dict[bytes, Any] | None = (
+            {root: Anchor(issuer=record.issuer, kind=record.kind, anchored_at=record.anchored_at)} if record else None)
         return verify(self.registry, item, root=root, proof=proof, at=when,
-                      expected_subject=expected_subject, credential_id=credential_id)
+                      expected_subject=expected_subject, credential_id=credential_id, anchors=anchors)
 
 

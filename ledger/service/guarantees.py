@@ -32,7 +32,7 @@ from ledger.crypto.sealing import VERSION as SEAL_VERSION
 from ledger.crypto.shares import Share, ShareError
 from ledger.documents import SealedCredential
 from ledger.values import address, to_hex, word
-from ledger.errors import Conflict, LedgerError, NotFound, Unauthorised, ValidationFailed
+from ledger.errors import Conflict, LedgerError, NotFound, StoreMismatch, Unauthorised, ValidationFailed
 from ledger.model.guarantee import (
     BOUND_STATES,
     CHECK_NAME,
@@ -59,12 +59,12 @@ from ledger.model.guarantee import (
 )
 from ledger.model.credential import Batch
 from ledger.model.receipt import Mined, UnsignedTx
-from ledger.model.tender import BidState, Tender
+from ledger.model.tender import BidState, StoredTender, Tender
 from ledger.rules import guarantee as rules
 from ledger.rules.credit import CreditStanding
 from ledger.rules.opening import rebuild_opening_key
 from ledger.rules.verify import Check, CheckStatus
-from ledger.service.ports import GuaranteeCheck, TenderRecords
+from ledger.service.ports import GuaranteeCheck
 from ledger.uscc import InvalidUSCC, validate_uscc
 
 
@@ -204,9 +204,13 @@ class BookGuaranteeCheck:
         bidder = to_checksum_address(bidder)
         gid = book.guarantee_of_bid(tender.tender_id, section, bidder)
         sealed = self.files.sealed_terms(gid) if gid is not None else None
+        if gid is not None:
+            self._check_sealed_terms(gid, sealed)
         letter = rules.letter_from_package(package) if package is not None else None
         if letter is None:
             letter = self.files.letter(tender.tender_id, section, bidder)
+            if letter is not None:
+                self._check_registered(letter, tender=tender, section=section, bidder=bidder)
         check = check_guarantee(book, tender=tender, section=section, bidder=bidder, opening_key=opening_key,
                                 sealed_terms=sealed, commitment_letter=letter)
         if gid is None or check.status not in (CheckStatus.VALID, CheckStatus.INVALID):
@@ -224,6 +228,33 @@ class BookGuaranteeCheck:
                                                            verification_json(check)):
                 record_verification(book, centre=self.centre, check=check)
         return check
+
+    def _check_sealed_terms(self, gid: bytes, sealed: bytes | None) -> None:
+        """A 密文 guarantee's sealed terms were filed before it was issued, under the commitment the
+        chain holds: the store must still hold exactly those (StoreMismatch), so that a swapped or
+        lost copy is never judged as the guarantee's own fault."""
+        g = self.book.guarantee_of(gid)
+        if g.form is not Form.SEALED:
+            return
+        if sealed is None:
+            raise StoreMismatch(f"密文 guarantee {to_hex(gid)} was issued with sealed terms the store no longer holds")
+        if terms_commitment(sealed) != g.terms_commitment:
+            raise StoreMismatch(f"the stored sealed terms of guarantee {to_hex(gid)} hash to "
+                                f"{to_hex(terms_commitment(sealed))}, not to its on-chain commitment "
+                                f"{to_hex(g.terms_commitment)}")
+
+    def _check_registered(self, letter: CommitmentLetter, *, tender: Tender, section: int, bidder: str) -> None:
+        """A letter is registered only once checked to be signed by its bidder for this bid: one whose
+        signature or bid no longer match was changed in the store (StoreMismatch), not by the bidder.
+        (Whether it still fits the tender is the check's to judge.)"""
+        where = (to_checksum_address(letter.bidder), letter.tender_id, letter.section)
+        try:
+            signer = letter.signer()
+        except ValidationFailed:
+            signer = None
+        if where != (bidder, tender.tender_id, section) or signer != bidder:
+            raise StoreMismatch(f"the commitment letter registered for {bidder} in section {section} is not the one "
+                                "the bidder signed for this bid")
 
 
 # ---------------------------------------------------------------------- award, release, claims
@@ -312,6 +343,8 @@ class GuaranteeRecords(GuaranteeFiles, Protocol):
 
     def claim_of(self, gid: bytes) -> ClaimFile | None: ...
 
+    def claim_evidence(self, gid: bytes) -> bytes: ...
+
     def records(self, *, applicant: str | None = None, issuer: str | None = None) -> Sequence[GuaranteeFile]: ...
 
     def profile(self, issuer: str) -> IssuerProfile | None: ...
@@ -345,6 +378,13 @@ class FirmRecords(Protocol):
         ...
 
     def credit_standing(self, uscc: str, *, at: int) -> CreditStanding: ...
+
+
+class TenderLookup(Protocol):
+    """The tenders the guarantees are for (`ledger.service.tenders.VerifiedTenders`: checked against
+    TenderBook)."""
+
+    def stored_tender(self, tender_id: bytes) -> StoredTender | None: ...
 
 
 class TenderBookReads(Protocol):
@@ -452,7 +492,7 @@ class GuaranteeService:
     under `lock`; the store catches up (`records.catch_up()`) after each."""
 
     def __init__(self, book: GuaranteeBookGateway, tender_book: TenderBookReads, records: GuaranteeRecords,
-                 tenders: TenderRecords, firms: FirmRecords, check: GuaranteeCheck, *, centre: LocalAccount,
+                 tenders: TenderLookup, firms: FirmRecords, check: GuaranteeCheck, *, centre: LocalAccount,
                  lock: AbstractContextManager[Any] | None = None) -> None:
         self.book, self.tender_book, self.records = book, tender_book, records
         self.tenders, self.firms, self.check, self.centre = tenders, firms, check, centre
@@ -485,9 +525,25 @@ class GuaranteeService:
             raise Unauthorised("NotCentre", {"caller": signer}, f"{signer} is not an authorised trading centre")
 
     def _record(self, gid: bytes) -> GuaranteeFile:
-        row = self.records.record(gid)
+        row = self._checked(gid, self.records.record(gid))
         if row is None:
             raise NotFound("UnknownGuarantee", {"guaranteeId": gid}, f"no guarantee application {to_hex(gid)} on record")
+        return row
+
+    @staticmethod
+    def _checked(gid: bytes, row: GuaranteeFile | None) -> GuaranteeFile | None:
+        """The stored documents of guarantee `gid`, once shown to be its own: the guarantee id is the
+        keccak of the applicant and the application's hash, so an application edited in the store no
+        longer names it (StoreMismatch), nor do terms filed for another guarantee."""
+        if row is None:
+            return None
+        app = row.application
+        if app.guarantee_id() != gid or "0x" + app.hash().hex() != row.application_hash.lower():
+            raise StoreMismatch(f"the stored application of guarantee {to_hex(gid)} is not the one its id was made "
+                                f"from (it names guarantee {to_hex(app.guarantee_id())})")
+        if row.terms is not None and row.terms.guarantee_id != gid:
+            raise StoreMismatch(f"the stored terms of guarantee {to_hex(gid)} are those of guarantee "
+                                f"{to_hex(row.terms.guarantee_id)}")
         return row
 
     def _types(self, issuer: str) -> list[IssuerType]:
@@ -826,7 +882,15 @@ class GuaranteeService:
         """A guarantee as the chain holds it, with its application, terms (明文, or 密文 once opened),
         rejection, verification and claim."""
         g = self.book.known_guarantee(gid)
-        return GuaranteeInfo(gid, g, self.records.record(gid), self.records.claim_of(gid))
+        claim = self.records.claim_of(gid)
+        if claim is not None:
+            logged = self.book.claimed(gid)
+            evidence = "0x" + keccak(self.records.claim_evidence(gid)).hex()
+            if logged is None or (claim.cause, claim.evidence_hash.lower()) != (logged[0].name, to_hex(logged[1])) \
+                    or evidence != to_hex(logged[1]):
+                raise StoreMismatch(f"the stored claim on guarantee {to_hex(gid)} (cause, evidence) is not the one "
+                                    "the chain logged")
+        return GuaranteeInfo(gid, g, self._checked(gid, self.records.record(gid)), claim)
 
     def guarantee(self, guarantee_id: str) -> GuaranteeInfo:
         return self.get(word(guarantee_id, "guarantee id"))

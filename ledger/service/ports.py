@@ -17,10 +17,19 @@ from ledger.tenders import TenderParams
 
 
 class CredentialLookup(Protocol):
-    """Anchored credentials the ledger holds the holder's copy of."""
+    """Anchored credentials the ledger holds the holder's copy of, each proven against the chain:
+    its document hashes to its id, its proof puts the id in an anchored root, the root's anchor is
+    the document's issuer and kind; subject and signing address are the verified document's, and
+    issuer, kind and anchoring time are its root's anchor as read from the chain. A copy or row that disagrees raises StoreMismatch; so does a lookup
+    by absence while some anchored batch lacks its documents (`ledger.service.proven`)."""
 
     def credential(self, credential_id: bytes) -> StoredCredential | None:
-        """The credential `credential_id`, or None if the ledger holds no copy of it."""
+        """The credential `credential_id`, or None if no batch the ledger holds documents of has it."""
+        ...
+
+    def check_complete(self) -> None:
+        """StoreMismatch unless the ledger holds the documents of every batch anchored on chain (so
+        that `credential` returning None means the id is not anchored)."""
         ...
 
     def identities_bound_to(self, address: str) -> Sequence[StoredCredential]:
@@ -68,13 +77,23 @@ class TenderRecords(Protocol):
         before the transaction that puts those hashes on chain."""
         ...
 
-    def file_envelope(self, commitment: bytes, envelope: bytes) -> None:
-        """File a sealed bid under its commitment, before the commitment goes on chain."""
+    def file_envelope(self, commitment: bytes, envelope: bytes, *, receipt: bytes) -> None:
+        """File a sealed bid and the centre's signed receipt of it under its commitment, before the
+        commitment goes on chain."""
+        ...
+
+    def receipt(self, commitment: bytes) -> bytes | None:
+        """The centre's receipt of the envelope filed under `commitment`, or None."""
         ...
 
     def file_opening(self, commitment: bytes, *, reason: str, price: str | None,
-                     eligibility: BidEligibility | None) -> None:
-        """File the opening report of a bid under its commitment, before the opening goes on chain."""
+                     eligibility: BidEligibility | None, receipt: bytes) -> None:
+        """File the opening report of a bid and the centre's receipt of it under the bid's commitment,
+        before the opening goes on chain."""
+        ...
+
+    def opening_receipt(self, commitment: bytes) -> bytes | None:
+        """The centre's receipt of the opening report filed under `commitment`, or None."""
         ...
 
     def catch_up(self) -> None:

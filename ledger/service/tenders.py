@@ -1,7 +1,7 @@
 """Tender use cases: publish and amend tenders, accept sealed bids (relayed in batches), open a
 section and check each bid's eligibility, publish the evaluation, read versions and results.
 
-The trading centre runs this service and its operator key is the centre on chain. The opening
+The trading centre runs this service and its own key is the centre on chain. The opening
 key is generated, split and each share sealed to its officer's key on the publishing client; the
 service only ever sees the public key and the share hashes, so it cannot open a bid before k
 officers release their shares on chain.
@@ -25,18 +25,22 @@ from eth_utils import keccak, to_checksum_address
 
 from ledger.chain.relay import RelayedTx
 from ledger.chain.tender_book import TenderBookGateway
+from ledger.crypto import receipts
+from ledger.crypto.canonical import canonical_json
 from ledger.crypto.bids import BidAuthorisation, authorisation
 from ledger.crypto.officer_box import OfficerKey, SealedShare, deal
 from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, ciphertext_hash
 from ledger.crypto.sealing import VERSION as SEAL_VERSION
 from ledger.crypto.shares import Share
-from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
+from ledger.errors import LedgerError, NotFound, StoreMismatch, Unauthorised, ValidationFailed
 from ledger.model.credential import Status
 from ledger.model.receipt import Mined
 from ledger.model.tender import (
     BidEligibility,
     BidState,
+    LoggedVersion,
     OnChainTender,
+    OpenedBid,
     Opening,
     Outcome,
     PublishedEvaluation,
@@ -173,32 +177,170 @@ class BidRelayer:
 # ---------------------------------------------------------------------- reads
 
 
-def stored_tender(records: TenderRecords, tender_id: bytes) -> StoredTender:
-    """The tender `tender_id` as the ledger holds it; NotFound (UnknownTender) if it holds none."""
+class TenderReads(Protocol):
+    """What checking a stored tender needs of TenderBook (`TenderBookGateway` has it)."""
+
+    def tender(self, tender_id: bytes) -> OnChainTender: ...
+
+    def logged_versions(self, tender_id: bytes) -> list[LoggedVersion]: ...
+
+
+def tender_disagreement(stored: StoredTender, on_chain: OnChainTender) -> str | None:
+    """What differs between the stored tender and TenderBook's `tenderOf`, or None if nothing does:
+    the parameters must hash to the on-chain parameter hash (so every requirement, date, window
+    and threshold of `params` is the chain's), and the file, deadline, opening key, committee and
+    version must be the chain's."""
+    t, terms, tid = stored.tender, on_chain.terms, "0x" + stored.tender.tender_id.hex()
+    checks = (
+        ("parameters", "0x" + t.params.params_hash().hex(), "0x" + terms.params_hash.hex()),
+        ("document hash", "0x" + t.doc_hash.hex(), "0x" + terms.doc_hash.hex()),
+        ("document", "0x" + keccak(stored.document).hex(), "0x" + terms.doc_hash.hex()),
+        ("deadline", t.deadline, terms.deadline),
+        ("parameters' deadline", int(t.params.deadline.timestamp()), terms.deadline),
+        ("opening public key", "0x" + t.opening_public.hex(), "0x" + terms.opening_public.hex()),
+        ("threshold", t.threshold, terms.threshold),
+        ("share hashes", [h.hex() for h in t.share_hashes], [h.hex() for h in terms.share_hashes]),
+        ("officers", [o.lower() for o in t.officers], [o.lower() for o in terms.officers]),
+        ("version", stored.version, on_chain.version),
+    )
+    for name, ours, chains in checks:
+        if ours != chains:
+            return f"tender {tid}'s {name} in the store is {ours}, on chain {chains}"
+    return None
+
+
+def verified_tender(book: TenderReads, records: TenderRecords, tender_id: bytes) -> StoredTender:
+    """The tender `tender_id` as the store holds it, once checked against TenderBook: NotFound
+    (UnknownTender) if neither holds it, StoreMismatch if they disagree (after one catch-up, for a
+    store that only lags) or only the chain holds it."""
+    on_chain = book.tender(tender_id)
+    known = int(on_chain.centre, 16) != 0
     found = records.stored_tender(tender_id)
+    problem = None if found is None or not known else tender_disagreement(found, on_chain)
+    if (found is None and known) or problem is not None:
+        records.catch_up()
+        found = records.stored_tender(tender_id)
+        problem = None if found is None else tender_disagreement(found, book.tender(tender_id))
     if found is None:
+        if known:
+            raise StoreMismatch(f"tender 0x{tender_id.hex()} is on chain, but the store holds no record of it "
+                                "(its rows were deleted, or it was published without filing its documents here)")
         raise NotFound("UnknownTender", {"tenderId": "0x" + tender_id.hex()}, f"no tender 0x{tender_id.hex()}")
+    if not known:
+        raise StoreMismatch(f"the store holds tender 0x{tender_id.hex()}, which the chain has never published")
+    if problem is not None:
+        raise StoreMismatch(problem)
     return found
 
 
-def versions(records: TenderRecords, tender_id: bytes) -> list[TenderVersionInfo]:
-    """Every version of a tender, the first and each amendment with its reason."""
-    stored_tender(records, tender_id)
-    return list(records.versions(tender_id))
+class VerifiedTenders:
+    """Tenders as the store holds them, each checked against TenderBook (`verified_tender`): for the
+    use cases that read tenders without running them (the guarantees')."""
+
+    def __init__(self, book: TenderReads, records: TenderRecords) -> None:
+        self.book, self.records = book, records
+
+    def stored_tender(self, tender_id: bytes) -> StoredTender | None:
+        """The tender, checked; None if neither the store nor the chain holds it."""
+        try:
+            return verified_tender(self.book, self.records, tender_id)
+        except NotFound:
+            return None
 
 
-def results(book: TenderChain, records: TenderRecords, *, tender_id: bytes, section: int,
+def versions(book: TenderReads, records: TenderRecords, tender_id: bytes) -> list[TenderVersionInfo]:
+    """Every version of a tender, the first and each amendment with its reason; the latest must be
+    the chain's, and each must hash to what its publication or amendment put on chain."""
+    verified_tender(book, records, tender_id)
+    found = list(records.versions(tender_id))
+    logged = book.logged_versions(tender_id)
+    tid = "0x" + tender_id.hex()
+    if [v.version for v in found] != [v.version for v in logged]:
+        raise StoreMismatch(f"tender {tid} has versions {[v.version for v in found]} in the store, "
+                            f"{[v.version for v in logged]} on chain")
+    for ours, chains in zip(found, logged, strict=True):
+        differs = [name for name, ok in (
+            ("parameters", ours.params.params_hash() == chains.params_hash), ("document", ours.doc_hash == chains.doc_hash),
+            ("deadline", ours.deadline == chains.deadline), ("transaction", ours.tx_hash == chains.tx_hash),
+            ("reason", chains.reason_hash is None or keccak(ours.reason.encode()) == chains.reason_hash),
+        ) if not ok]
+        if differs:
+            raise StoreMismatch(f"version {ours.version} of tender {tid} differs from the chain's in its "
+                                f"{', '.join(differs)}")
+    return found
+
+
+def results(book: TenderChain, records: TenderRecords, *, chain_id: int, tender_id: bytes, section: int,
             viewer: str | None) -> SectionResults:
     """What each bidder used and how it verified: public after evaluation; before that only a
     bidder's own entry (to that bidder) and, after opening, everything to the centre."""
-    stored_tender(records, tender_id)
-    status = book.section(tender_id, section).status
+    verified_tender(book, records, tender_id)
+    state = book.section(tender_id, section)
+    status = state.status
     public = status is SectionStatus.EVALUATED
     if not public and viewer is None:
         raise Unauthorised("NotPublished", {}, "results are published after evaluation; sign the request to see your own")
     is_centre = viewer is not None and book.is_centre(viewer)
-    visible = tuple(b for b in records.openings(tender_id, section) if public or is_centre or b.bidder == viewer)
+    opened = checked_openings(book, records, chain_id=chain_id, tender_id=tender_id, section=section, state=state)
+    visible = tuple(b for b in opened if public or is_centre or b.bidder == viewer)
     return SectionResults(tender_id=tender_id, section=section, status=status, public=public, bids=visible)
+
+
+def opening_digest(*, chain_id: int, book: str, tender_id: bytes, commitment: bytes, reason: str,
+                   price: str | None, eligibility: BidEligibility | None) -> bytes:
+    """What the centre's receipt of a bid's opening report signs: the report's reason, price and
+    eligibility (firm, verdict, every check), under the tender and the bid's commitment. The chain
+    pins the outcome and the credentials used; this pins the rest."""
+    report = None if eligibility is None else {
+        "firm": eligibility.firm, "eligible": eligibility.eligible,
+        "checks": [[c.name, c.status.name, c.reason] for c in eligibility.checks]}
+    content = canonical_json({"reason": reason, "price": price, "eligibility": report})
+    return receipts.receipt_digest(receipts.OPENING, chain_id=chain_id, contract=book, key=tender_id + commitment,
+                                   content_hash=keccak(content))
+
+
+def checked_openings(book: TenderChain, records: TenderRecords, *, chain_id: int, tender_id: bytes, section: int,
+                     state: SectionState) -> list[OpenedBid]:
+    """The section's opened bids as the store holds them, each checked against TenderBook: every bid
+    the chain shows opened is there, with the outcome and the credentials the chain logged, its
+    report (reason, price, eligibility) is the one the publishing centre signed a receipt of, and
+    as many are eligible as the chain counted valid when the section closed. StoreMismatch otherwise."""
+    rows = list(records.openings(tender_id, section))
+    used = book.used_credentials(tender_id, section)
+    tid = "0x" + tender_id.hex()
+    centre = book.tender(tender_id).centre
+    known = book.bidders(tender_id, section)
+    for bidder in sorted(known):
+        bid = book.bid(tender_id, section, bidder)
+        row = next((r for r in rows if r.bidder == bidder), None)
+        if bid.opened and row is None:
+            raise StoreMismatch(f"the bid of {bidder} in tender {tid} section {section} was opened on chain, but the "
+                                "store holds no opening of it")
+        if row is None:
+            continue
+        if not bid.opened or bid.outcome is not row.outcome:
+            chain = bid.outcome.name if bid.opened else "not opened"
+            raise StoreMismatch(f"the opening of {bidder}'s bid in tender {tid} section {section} is "
+                                f"{row.outcome.name} in the store, {chain} on chain")
+        if list(row.credential_ids) != used.get(bidder, []):
+            raise StoreMismatch(f"the credentials {bidder}'s opened bid used differ between the store and the "
+                                "chain's CredentialUsed logs")
+        digest = opening_digest(chain_id=chain_id, book=book.address, tender_id=tender_id, commitment=bid.commitment,
+                                reason=row.reason, price=row.price, eligibility=row.eligibility)
+        receipt = records.opening_receipt(bid.commitment)
+        if receipt is None or receipts.receipt_signer(digest, receipt) != centre:
+            raise StoreMismatch(f"the opening report of {bidder}'s bid in tender {tid} section {section} (reason, "
+                                "price, eligibility) is not the one the centre recorded")
+    strays = [r.bidder for r in rows if r.bidder not in known]
+    if strays:
+        raise StoreMismatch(f"the store holds an opening of {strays[0]} in tender {tid} section {section}, which "
+                            "never bid there")
+    if state.status in (SectionStatus.CLOSED, SectionStatus.FAILED, SectionStatus.EVALUATED):
+        eligible = sum(1 for r in rows if r.eligible)
+        if eligible != state.valid_bids:
+            raise StoreMismatch(f"the store holds {eligible} eligible bid(s) in tender {tid} section {section}, the "
+                                f"chain closed it with {state.valid_bids} valid")
+    return rows
 
 
 # ---------------------------------------------------------------------- the service
@@ -214,11 +356,15 @@ class TenderChain(Protocol):
 
     def tender(self, tender_id: bytes) -> OnChainTender: ...
 
+    def logged_versions(self, tender_id: bytes) -> list[LoggedVersion]: ...
+
     def bid(self, tender_id: bytes, section: int, bidder: str) -> BidState: ...
 
     def section(self, tender_id: bytes, section: int) -> SectionState: ...
 
     def bidders(self, tender_id: bytes, section: int) -> set[str]: ...
+
+    def used_credentials(self, tender_id: bytes, section: int) -> dict[str, list[bytes]]: ...
 
     def released_shares(self, tender_id: bytes) -> list[Share]: ...
 
@@ -259,9 +405,11 @@ def require_centre(book: TenderChain, signer: str) -> None:
 
 def identity_of(credentials: CredentialLookup, registry: RegistryReads, bidder: str, *, at: int) -> str:
     """The USCC whose identity credential (营业执照) binds `bidder`'s signing address, valid at `at`;
-    Unauthorised (NoIdentity) if none does."""
+    Unauthorised (NoIdentity) if none does. The lookup yields only identity credentials proven to
+    be in an identity batch anchored on chain, with the USCC and address read from the verified
+    document (StoreMismatch if the store disagrees); the status is read with the proof."""
     for c in credentials.identities_bound_to(bidder):
-        if registry.status_at(c.root, c.credential_id, at).status is Status.VALID:
+        if registry.status_at(c.root, c.credential_id, list(c.proof), at).status is Status.VALID:
             return c.subject
     raise Unauthorised(
         "NoIdentity", {"bidder": bidder},
@@ -270,14 +418,15 @@ def identity_of(credentials: CredentialLookup, registry: RegistryReads, bidder: 
 
 
 def credit_standing(credentials: CredentialLookup, registry: RegistryReads, uscc: str, *, at: int) -> CreditStanding:
-    """A firm's black/red-list standing at `at`, from every credit record anchored about it."""
-    entries = [CreditEntry(c.credential_id, c.sealed, c.root) for c in credentials.credit_records_of(uscc)]
+    """A firm's black/red-list standing at `at`, from every credit record anchored about it (the
+    lookup proves each against the chain and refuses while a credit batch lacks its documents)."""
+    entries = [CreditEntry(c.credential_id, c.sealed, c.root, c.proof) for c in credentials.credit_records_of(uscc)]
     return standing(registry, uscc=uscc, entries=entries, at=at)
 
 
 class TenderService:
     """The tender use cases on TenderBook, the registry's reads, the store's tender records and
-    credentials, with the operator as the trading centre."""
+    credentials, with the centre's own key as the trading centre."""
 
     def __init__(self, book: TenderChain, registry: RegistryReads, records: TenderRecords,
                  credentials: CredentialLookup, centre: LocalAccount, *, chain_id: int,
@@ -295,7 +444,8 @@ class TenderService:
         require_centre(self.book, signer)
 
     def stored(self, tender_id: bytes) -> StoredTender:
-        return stored_tender(self.records, tender_id)
+        """The tender as the store holds it, checked against TenderBook (StoreMismatch otherwise)."""
+        return verified_tender(self.book, self.records, tender_id)
 
     def tender(self, tender_id: bytes) -> Tender:
         """The published tender; NotFound (UnknownTender) if the ledger holds none."""
@@ -371,7 +521,10 @@ class TenderService:
         firm = self.identity_of(signer)
         full = authorisation({**auth, "tenderId": tender_id, "section": section})
         relayer.check(full)  # dry run alone: late, replayed or badly signed bids are refused here, never batched
-        self.records.file_envelope(full.commitment, envelope)
+        # The chain will hold only the commitment, which no one can check against a ciphertext that
+        # does not open: the centre's receipt pins the ciphertext received, for the opening.
+        self.records.file_envelope(full.commitment, envelope,
+                                   receipt=self.envelope_receipt(tender_id, full.commitment, envelope))
         mined = relayer.submit(full)
         self.records.catch_up()
         return SubmittedBid(tender_id=tender_id, section=section, bidder=signer, firm=firm,
@@ -391,8 +544,8 @@ class TenderService:
         """The bidder's own live bid: on-chain commitment and the stored envelope that matches it."""
         self.stored(tender_id)
         bid = self.book.bid(tender_id, section, signer)
-        stored = self.records.envelope(tender_id, section, signer, bid.commitment)
-        if stored is None or not bid.live:
+        stored = self.received_envelope(tender_id, section, signer, bid.commitment) if bid.live else None
+        if stored is None:
             raise NotFound("NoBid", {"bidder": signer}, "no live bid of yours in this section")
         return StoredBid(tender_id=tender_id, section=section, bidder=signer, commitment=bid.commitment,
                          version=bid.version, envelope=stored.envelope, envelope_hash=stored.envelope_hash,
@@ -427,7 +580,7 @@ class TenderService:
             bid = book.bid(tender_id, section, bidder)
             if not bid.live or bid.opened:
                 continue
-            stored = self.records.envelope(tender_id, section, bidder, bid.commitment)
+            stored = self.received_envelope(tender_id, section, bidder, bid.commitment)
             opening = open_bid(
                 key=key, chain_id=self.chain_id, book_address=book.address, tender_id=tender_id, section=section,
                 bidder=bidder, envelope=stored.envelope if stored else None,
@@ -455,9 +608,12 @@ class TenderService:
             eligibility = reports[bidder]
             # The report is filed under the bid's commitment before the opening goes on chain, so the
             # journal finds it when it projects BidOpened / DecryptionFailed.
-            self.records.file_opening(bid.commitment, reason=opening.reason,
-                                      price=str(opening.package.price) if opening.package else None,
-                                      eligibility=eligibility)
+            price = str(opening.package.price) if opening.package else None
+            digest = opening_digest(chain_id=self.chain_id, book=book.address, tender_id=tender_id,
+                                    commitment=bid.commitment, reason=opening.reason, price=price,
+                                    eligibility=eligibility)
+            self.records.file_opening(bid.commitment, reason=opening.reason, price=price, eligibility=eligibility,
+                                      receipt=receipts.sign_receipt(self.centre, digest))
             book.record_opening(self.centre, tender_id, opening)
             opened.append(bidder)
         status = book.close_section(self.centre, tender_id, section, valid)
@@ -471,13 +627,16 @@ class TenderService:
         bidder's key, the section's requirements and the firm's credit standing."""
         ticked = []
         for cid in ids:
-            c = self.credentials.credential(cid)
+            c = self.credentials.credential(cid)  # proven against the chain, or StoreMismatch
             if c is None:
+                self.credentials.check_complete()  # unknown only if no anchored batch lacks its documents
                 return BidEligibility(firm=None, eligible=False, checks=(Check(
                     f"credential 0x{cid.hex()}", CheckStatus.INVALID, "not an anchored credential"),))
             ticked.append(TickedCredential(cid, c.sealed, c.root, list(c.proof)))
         try:  # the firm behind the key as of the deadline, not as of the opening
             uscc = identity_of(self.credentials, self.registry, bidder, at=tender.deadline)
+        except StoreMismatch:
+            raise  # the store's fault, not the bid's: refuse the opening rather than judge on it
         except LedgerError as exc:
             return BidEligibility(firm=None, eligible=False,
                                   checks=(Check("identity", CheckStatus.INVALID, str(exc)),))
@@ -495,10 +654,42 @@ class TenderService:
         self.records.catch_up()
         return PublishedEvaluation(tender_id=tender_id, section=section, report_hash=keccak(report), mined=mined)
 
+    # ------------------------------------------------------------------ receipts of what the chain does not pin
+    def envelope_receipt(self, tender_id: bytes, commitment: bytes, envelope: bytes) -> bytes:
+        """The centre's signed receipt of `envelope`, received for the bid committing to `commitment`."""
+        digest = receipts.receipt_digest(receipts.ENVELOPE, chain_id=self.chain_id, contract=self.book.address,
+                                         key=tender_id + commitment, content_hash=ciphertext_hash(envelope))
+        return receipts.sign_receipt(self.centre, digest)
+
+    def received_envelope(self, tender_id: bytes, section: int, bidder: str, commitment: bytes) -> StoredBid | None:
+        """The stored envelope of a bid, only if it is the one the service received for `commitment`
+        (its receipt, signed by the centre, names its ciphertext hash); None if the service never
+        received one. StoreMismatch when the store lost it, or holds another one."""
+        stored = self.records.envelope(tender_id, section, bidder, commitment)
+        receipt = self.records.receipt(commitment)
+        where = f"bid 0x{commitment.hex()} of {bidder}"
+        if stored is None or stored.envelope is None:
+            if receipt is not None:
+                raise StoreMismatch(f"the service received the envelope of {where}, but the store no longer holds it")
+            return None
+        if receipt is None:
+            raise StoreMismatch(f"the store holds an envelope for {where} that the service has no receipt of")
+        received = ciphertext_hash(stored.envelope)
+        if stored.envelope_hash is not None and stored.envelope_hash != received:
+            raise StoreMismatch(f"the stored hash of {where}'s envelope is 0x{stored.envelope_hash.hex()}, the "
+                                f"envelope hashes to 0x{received.hex()}")
+        digest = receipts.receipt_digest(receipts.ENVELOPE, chain_id=self.chain_id, contract=self.book.address,
+                                         key=tender_id + commitment, content_hash=received)
+        if receipts.receipt_signer(digest, receipt) != self.centre.address:
+            raise StoreMismatch(f"the stored envelope of {where} is not the one the service received (its receipt "
+                                "names another ciphertext)")
+        return stored
+
     # ------------------------------------------------------------------ reads
     def versions(self, tender_id: bytes) -> list[TenderVersionInfo]:
-        return versions(self.records, tender_id)
+        return versions(self.book, self.records, tender_id)
 
     def results(self, *, tender_id: bytes, section: int, viewer: str | None) -> SectionResults:
-        return results(self.book, self.records, tender_id=tender_id, section=section, viewer=viewer)
+        return results(self.book, self.records, chain_id=self.chain_id, tender_id=tender_id, section=section,
+                       viewer=viewer)
 

@@ -308,11 +308,12 @@ def test_the_repository_assembles_tenders_and_opened_bids_from_their_typed_rows(
     ids = ["0x" + bytes([i]).hex() * 32 for i in (9, 4)]
     for n, (bidder, eligibility) in enumerate(((alice, with_firm), (bob, without), (carol, None))):
         commitment = bytes([n + 1]) * 32
-        records.file_envelope(commitment, b"sealed")
+        records.file_envelope(commitment, b"sealed", receipt=b"")
         store.project("BidSubmitted", {"tenderId": tid, "section": 0, "bidder": bidder,
                                        "commitment": "0x" + commitment.hex()}, tx="0x" + f"{n:02x}" * 32)
         records.file_opening(commitment, reason="" if eligibility else "bad envelope",
-                             price="100" if eligibility else None, eligibility=eligibility)
+                             price="100" if eligibility else None, eligibility=eligibility,
+                             receipt=b"")
     store.project("CredentialUsed", {"tenderId": tid, "section": 0, "bidder": alice, "credentialId": ids[0]},
                   tx="0x" + "bb" * 32)
     store.project("CredentialUsed", {"tenderId": tid, "section": 0, "bidder": alice, "credentialId": ids[1]},

@@ -127,7 +127,7 @@ def _ok(response: httpx.Response) -> Any:
 
 @dataclass
 class Parties:
-    """The parties, each calling the API with its own key: the centre (the operator), a credit
+    """The parties, each calling the API with its own key: the centre (its own key), a credit
     authority anchoring the firms' identity credentials, four firms and a bank."""
 
     scene: Scene

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from eth_abi import decode as abi_decode
@@ -57,6 +57,8 @@ def hash_pair(a: bytes, b: bytes) -> bytes:
 class Batch:
     """A sorted-pair Merkle tree over credential ids; an odd node moves up a level unchanged."""
 
+    known: ClassVar[dict[bytes, Batch]] = {}  # every batch built, by root: its proofs for `statusAt`
+
     def __init__(self, ids: Iterable[bytes]) -> None:
         self.ids = list(ids)
         self.levels = [[leaf(i) for i in self.ids]]
@@ -68,6 +70,8 @@ class Batch:
                     for j in range(0, len(low), 2)
                 ]
             )
+
+        Batch.known[self.root] = self
 
     @property
     def root(self) -> bytes:
@@ -154,8 +158,13 @@ class Registry:
     def time_of(self, receipt: Any) -> int:
         return int(self.chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"])
 
-    def status(self, root: bytes, credential_id: bytes, t: int = END_OF_TIME) -> tuple[int, int]:
-        status, reason = self.fn.statusAt(root, credential_id, t).call()
+    def status(self, root: bytes, credential_id: bytes, t: int = END_OF_TIME,
+               proof: list[bytes] | None = None) -> tuple[int, int]:
+        """`statusAt` with the credential's proof in its batch (or `proof`, to try another)."""
+        if proof is None:
+            batch = Batch.known.get(root)
+            proof = batch.proof(credential_id) if batch is not None and credential_id in batch.ids else []
+        status, reason = self.fn.statusAt(root, credential_id, proof, t).call()
         return status, reason
 
     def events(self, receipt: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -472,6 +481,48 @@ def test_a_revocation_is_permanent_from_its_block_time_and_carries_its_reason(
     supersede = reg.fn.supersede(batch.root, target, proof, newer.root, newer.ids[0], [])
     assert reg.fails(supersede, reg.issuer) == already
     assert reg.status(batch.root, target) == (REVOKED, 7)
+
+
+def test_status_at_of_an_id_never_anchored_under_an_anchored_root_is_not_anchored(reg: Registry) -> None:
+    batch = Batch([cid("APT 20"), cid("APT 21")])
+    reg.anchor(batch)
+    stranger = cid("never anchored")
+    assert reg.status(batch.root, batch.ids[0]) == (VALID, 0)
+    # No proof, a sibling's proof, a proof of nothing: membership fails, so the id is not there.
+    assert reg.status(batch.root, stranger) == (NOT_ANCHORED, 0)
+    assert reg.status(batch.root, stranger, proof=batch.proof(batch.ids[0])) == (NOT_ANCHORED, 0)
+    assert reg.status(batch.root, stranger, proof=[cid("junk")]) == (NOT_ANCHORED, 0)
+    # The root itself is no credential of the batch.
+    assert reg.status(batch.root, batch.root) == (NOT_ANCHORED, 0)
+
+
+def test_status_at_with_a_proof_against_another_root_is_not_anchored(reg: Registry) -> None:
+    first, second = Batch([cid("APT 30"), cid("APT 31")]), Batch([cid("APT 32"), cid("APT 33")])
+    reg.anchor(first)
+    reg.anchor(second)
+    member = first.ids[0]
+    assert reg.status(first.root, member) == (VALID, 0)
+    assert reg.status(second.root, member, proof=first.proof(member)) == (NOT_ANCHORED, 0)
+    assert reg.status(second.root, member, proof=second.proof(second.ids[0])) == (NOT_ANCHORED, 0)
+
+
+def test_statuses_in_answers_each_member_as_status_at_does_in_one_call(reg: Registry) -> None:
+    batch = Batch([cid("APT 40"), cid("APT 41"), cid("APT 42")])
+    other = Batch([cid("APT 43"), cid("APT 44")])
+    anchored_at = reg.anchor(batch)
+    reg.anchor(other)
+    reg.tick(anchored_at)
+    target = batch.ids[1]
+    revoked_at = reg.time_of(reg.send(reg.fn.revoke(batch.root, target, batch.proof(target), 5), reg.issuer))
+    members = [(i, batch.proof(i)) for i in batch.ids] + [
+        (cid("never anchored"), []), (other.ids[0], other.proof(other.ids[0]))]  # not in this root
+    for t in (anchored_at - 1, anchored_at, revoked_at, END_OF_TIME):
+        statuses, reasons = reg.fn.statusesIn(batch.root, members, t).call()
+        one_by_one = [reg.status(batch.root, i, t, proof=p) for i, p in members]
+        assert list(zip(statuses, reasons, strict=True)) == one_by_one
+    assert reg.fn.statusesIn(batch.root, [], END_OF_TIME).call() == [[], []]
+    statuses, _ = reg.fn.statusesIn(batch.root, members, END_OF_TIME).call()
+    assert statuses == [VALID, REVOKED, VALID, NOT_ANCHORED, NOT_ANCHORED]
 
 
 def test_revoking_a_credential_under_one_root_leaves_the_same_id_under_other_roots_untouched(

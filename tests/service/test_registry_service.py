@@ -24,8 +24,9 @@ def ledger(chain: ChainEnv) -> Ledger:
     return open_ledger(chain)
 
 
-def status(ledger: Ledger, root: bytes, credential_id: bytes, at: int) -> Status:
-    return ledger.gw.status_at(root=root, credential_id=credential_id, at=at).status
+def status(ledger: Ledger, root: bytes, credential_id: bytes, at: int, proof: list[bytes] | None = None) -> Status:
+    """statusAt with the credential's proof (`proof`, or none: a one-credential root)."""
+    return ledger.gw.status_at(root=root, credential_id=credential_id, proof=proof or [], at=at).status
 
 
 # ---------------------------------------------------------------------- anchoring
@@ -78,12 +79,12 @@ def test_a_batch_of_a_thousand_is_one_transaction_and_revoking_one_leaves_the_ot
         proof=batch.proof(revoked),
         reason=ReasonCode.FRAUD,
     )
-    found = ledger.gw.status_at(root=batch.root, credential_id=revoked, at=mined.timestamp)
+    found = ledger.gw.status_at(root=batch.root, credential_id=revoked, proof=batch.proof(revoked), at=mined.timestamp)
     assert found == StatusAt(Status.REVOKED, ReasonCode.FRAUD)
     # Every 7th credential, plus the revoked one's neighbours, which share its proof's siblings.
     others = [i for n, i in enumerate(ids) if n != 500 and (n % 7 == 0 or abs(n - 500) <= 2)]
     for credential_id in others:
-        assert status(ledger, batch.root, credential_id, mined.timestamp) is Status.VALID
+        assert status(ledger, batch.root, credential_id, mined.timestamp, batch.proof(credential_id)) is Status.VALID
 
 
 def test_an_unsigned_anchor_transaction_signed_elsewhere_anchors_the_root(ledger: Ledger) -> None:
@@ -187,16 +188,40 @@ def test_status_before_at_and_after_a_suspension_and_its_reinstatement(ledger: L
     t0, t1, t2 = batch.anchored_at, suspended.timestamp, reinstated.timestamp
     assert t0 < t1 < t2
 
-    assert status(ledger, batch.root, target, t0 - 1) is Status.NOT_ANCHORED
-    assert status(ledger, batch.root, target, t0) is Status.VALID
-    assert status(ledger, batch.root, target, t1 - 1) is Status.VALID
-    during = ledger.gw.status_at(root=batch.root, credential_id=target, at=t1)
+    def at(t: int, credential_id: bytes = target) -> Status:
+        return status(ledger, batch.root, credential_id, t, batch.proof(credential_id))
+
+    assert at(t0 - 1) is Status.NOT_ANCHORED
+    assert at(t0) is Status.VALID
+    assert at(t1 - 1) is Status.VALID
+    during = ledger.gw.status_at(root=batch.root, credential_id=target, proof=batch.proof(target), at=t1)
     assert during == StatusAt(Status.SUSPENDED, ReasonCode.UNDER_INVESTIGATION)
-    assert status(ledger, batch.root, target, t2 - 1) is Status.SUSPENDED
-    assert status(ledger, batch.root, target, t2) is Status.VALID
-    assert status(ledger, batch.root, target, t2 + 10**6) is Status.VALID
+    assert at(t2 - 1) is Status.SUSPENDED
+    assert at(t2) is Status.VALID
+    assert at(t2 + 10**6) is Status.VALID
     sibling = credentials[0].credential_id()
-    assert status(ledger, batch.root, sibling, t1) is Status.VALID
+    assert at(t1, sibling) is Status.VALID
+    # An id that is not in the batch is not anchored under its root, whatever proof comes with it.
+    stranger = ledger.seal(n=9).credential_id()
+    assert status(ledger, batch.root, stranger, t1, batch.proof(target)) is Status.NOT_ANCHORED
+    assert status(ledger, batch.root, stranger, t1) is Status.NOT_ANCHORED
+
+
+def test_statuses_of_a_batch_read_in_one_call_are_each_members_status_and_none_for_a_stranger(
+    ledger: Ledger,
+) -> None:
+    credentials = [ledger.seal(n=n) for n in range(4)]
+    batch = ledger.gw.anchor_batch(issuer=ledger.issuer, credentials=credentials)
+    ids = [c.credential_id() for c in credentials]
+    ledger.tick()
+    revoked = ledger.gw.revoke(issuer=ledger.issuer, root=batch.root, credential_id=ids[2],
+                               proof=batch.proof(ids[2]), reason=ReasonCode.FRAUD)
+    stranger = ledger.seal(n=9).credential_id()
+    members = [(i, batch.proof(i)) for i in ids] + [(stranger, batch.proof(ids[0]))]
+    found = ledger.gw.statuses_in(batch.root, members, revoked.timestamp)
+    assert found == [ledger.gw.status_at(batch.root, i, p, revoked.timestamp) for i, p in members]
+    assert [f.status for f in found] == [Status.VALID, Status.VALID, Status.REVOKED, Status.VALID,
+                                         Status.NOT_ANCHORED]
 
 
 def test_a_revocation_counts_from_its_block_time_for_good_with_its_reason(ledger: Ledger) -> None:
@@ -215,7 +240,7 @@ def test_a_revocation_counts_from_its_block_time_for_good_with_its_reason(ledger
     assert status(ledger, batch.root, sealed.credential_id(), t - 1) is Status.SUSPENDED
     for at in (t, t + 1, t + 10**6):
         found = ledger.gw.status_at(
-            root=batch.root, credential_id=member["credential_id"], at=at
+            root=batch.root, credential_id=member["credential_id"], proof=[], at=at
         )
         assert found == StatusAt(Status.REVOKED, ReasonCode.COURT_ORDER)
     with pytest.raises(Conflict) as info:

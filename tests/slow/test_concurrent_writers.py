@@ -3,6 +3,7 @@ lost (every 201 is in the store and on chain), no write duplicated (each credent
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -151,5 +152,6 @@ def test_sixteen_concurrent_writers_lose_nothing_and_duplicate_nothing(
             assert anchor is not None and anchor.kind == Kind.QUALIFICATION
             assert anchor.issuer == anchored_by
         for r in records[:: max(1, len(records) // 40)]:
-            status = registry.status_at(bytes(HexBytes(r.root)), bytes(HexBytes(r.credential_id)), now)
+            proof = [bytes(HexBytes(h)) for h in json.loads(r.proof)]
+            status = registry.status_at(bytes(HexBytes(r.root)), bytes(HexBytes(r.credential_id)), proof, now)
             assert status.status is Status.VALID

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 from eth_account import Account
+from eth_utils import keccak
 
 from ledger.crypto.bids import seal_bid
 from ledger.crypto.sealing import BidPackage, OpeningKey
@@ -52,13 +53,14 @@ class Scene:
         self.key = OpeningKey.generate()
         self.shares = split(self.key.private, 3, 5)
         self.tender = Tender(
-            tender_id=self.params.tender_id(), params=self.params, doc_hash=b"\x02" * 32,
+            tender_id=self.params.tender_id(), params=self.params, doc_hash=keccak(b"%PDF"),
             deadline=int(self.params.deadline.timestamp()), opening_public=self.key.public,
             officers=tuple(Account.create().address for _ in range(5)), threshold=3,
             share_hashes=tuple(share_hash(s) for s in self.shares), mined=Mined(b"\x03" * 32, 1), issued_at=NOW)
         self.chain = FakeTenderChain(CENTRE.address)
         self.records = FakeTenderRecords(self.chain)
         self.records.tenders[self.tender.tender_id] = StoredTender(self.tender, b"%PDF", 1, issued)
+        self.chain.publish(self.records.tenders[self.tender.tender_id])
         creds = [StoredCredential(
             credential_id=os.urandom(32), root=os.urandom(32), kind=Kind.IDENTITY, issuer="0xissuer", subject=uscc,
             signing_address=address, proof=(), sealed=cast(Any, None), tx_hash=b"\x00" * 32, block_number=1,
@@ -147,7 +149,9 @@ def test_opening_records_each_outcome_and_eligibility_then_closes_the_section() 
     scene.bid(firms[0], ids=(b"\x07" * 32,))  # ticks a credential the ledger never anchored
     scene.bid(firms[1], public=OpeningKey.generate().public)  # sealed to the wrong key: the bidder's fault
     scene.bid(firms[2])
-    scene.records.envelopes.pop(scene.chain.bid(scene.tender.tender_id, 0, firms[2]).commitment)  # never uploaded
+    never = scene.chain.bid(scene.tender.tender_id, 0, firms[2]).commitment  # never uploaded: nor received
+    scene.records.envelopes.pop(never)
+    scene.records.receipts.pop(never)
     scene.chain.shares[scene.tender.tender_id] = scene.shares[:3]
     opening = scene.service.open_section(_guarantee(CheckStatus.VALID), signer=CENTRE.address,
                                          tender_id=scene.tender.tender_id, section=0)
