@@ -282,6 +282,15 @@ class FakeTenderChain:
         self.recorded.append((tender_id, opening))
         return self._mined("recordOpening", tender_id, opening.bidder)
 
+    def failed_opening(self, tender_id: bytes, section: int, bidder: str) -> Any:
+        from ledger.model.tender import Outcome, RecordedFailure
+
+        for tid, o in reversed(self.recorded):
+            if (tid, o.section, o.bidder) == (tender_id, section, bidder) and o.outcome is not Outcome.DECRYPTED:
+                return RecordedFailure(tid, section, bidder, o.outcome, o.envelope_hash or b"\x00" * 32,
+                                       o.credential_set_commitment or b"\x00" * 32, 0)
+        return None
+
     def close_section(self, centre: Any, tender_id: bytes, section: int, valid_bids: int) -> Any:
         from ledger.model.tender import SectionStatus
 
@@ -304,6 +313,7 @@ class FakeTenderRecords:
         self.chain = chain
         self.tenders: dict[bytes, Any] = {}  # StoredTender
         self.envelopes: dict[bytes, bytes] = {}  # by commitment
+        self.cred_sets: dict[bytes, bytes] = {}  # credential-set commitments, by commitment
         self.reports: dict[bytes, tuple[str, str | None, Any]] = {}  # by commitment
         self.opened: dict[tuple[bytes, int], dict[str, Any]] = {}
         self.catch_ups = 0
@@ -325,13 +335,15 @@ class FakeTenderRecords:
         env = self.envelopes.get(commitment)
         if env is None:
             return None
-        return StoredBid(tender_id, section, bidder, commitment, 0, env, ciphertext_hash(env), None)
+        return StoredBid(tender_id, section, bidder, commitment, 0, env, ciphertext_hash(env), None,
+                         credential_set_commitment=self.cred_sets.get(commitment))
 
     def file_tender(self, params: Any, document: bytes, *, reason: str | None = None) -> None:
         pass
 
-    def file_envelope(self, commitment: bytes, envelope: bytes) -> None:
+    def file_envelope(self, commitment: bytes, envelope: bytes, credential_set_commitment: bytes) -> None:
         self.envelopes[commitment] = envelope
+        self.cred_sets[commitment] = credential_set_commitment
 
     def file_opening(self, commitment: bytes, *, reason: str, price: str | None, eligibility: Any) -> None:
         self.reports[commitment] = (reason, price, eligibility)

@@ -68,8 +68,9 @@ class TenderRecords(Protocol):
         before the transaction that puts those hashes on chain."""
         ...
 
-    def file_envelope(self, commitment: bytes, envelope: bytes) -> None:
-        """File a sealed bid under its commitment, before the commitment goes on chain."""
+    def file_envelope(self, commitment: bytes, envelope: bytes, credential_set_commitment: bytes) -> None:
+        """File a sealed bid and its credential-set commitment under the bid's commitment, before
+        the commitment goes on chain."""
         ...
 
     def file_opening(self, commitment: bytes, *, reason: str, price: str | None,

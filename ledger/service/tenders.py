@@ -27,7 +27,7 @@ from ledger.chain.relay import RelayedTx
 from ledger.chain.tender_book import TenderBookGateway
 from ledger.crypto.bids import BidAuthorisation, authorisation
 from ledger.crypto.officer_box import OfficerKey, SealedShare, deal
-from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, ciphertext_hash
+from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, bid_commitment, ciphertext_hash
 from ledger.crypto.sealing import VERSION as SEAL_VERSION
 from ledger.crypto.shares import Share
 from ledger.errors import LedgerError, NotFound, Unauthorised, ValidationFailed
@@ -36,10 +36,12 @@ from ledger.model.receipt import Mined
 from ledger.model.tender import (
     BidEligibility,
     BidState,
+    FailedOpening,
     OnChainTender,
     Opening,
     Outcome,
     PublishedEvaluation,
+    RecordedFailure,
     RelayedCall,
     SectionOpening,
     SectionResults,
@@ -229,6 +231,8 @@ class TenderChain(Protocol):
 
     def record_opening(self, centre: LocalAccount, tender_id: bytes, opening: Opening) -> Mined: ...
 
+    def failed_opening(self, tender_id: bytes, section: int, bidder: str) -> RecordedFailure | None: ...
+
     def close_section(self, centre: LocalAccount, tender_id: bytes, section: int, valid_bids: int) -> SectionStatus: ...
 
     def publish_evaluation(self, centre: LocalAccount, tender_id: bytes, section: int, report: bytes) -> Mined: ...
@@ -342,8 +346,13 @@ class TenderService:
 
     # ------------------------------------------------------------------ bids
     def submit_bid(self, relayer: BidQueue, *, signer: str, tender_id: bytes, section: int, envelope: bytes,
-                   auth: dict[str, Any]) -> SubmittedBid:
-        """Store a sealed bid and commit the bidder-signed commitment on chain (batched)."""
+                   credential_set_commitment: bytes, auth: dict[str, Any]) -> SubmittedBid:
+        """Store a sealed bid and commit the bidder-signed commitment on chain (batched).
+
+        The envelope comes with the bid's credential-set commitment (a salted hash: it hides the
+        ticked ids), and the two must rebuild the commitment the bidder signs: so the service files
+        exactly what the bidder committed to, and a failed opening can later be proven against the
+        chain without the salt."""
         params = self.tender(tender_id).params
         if not 0 <= section < len(params.sections):
             raise NotFound("UnknownSection", {"tenderId": "0x" + tender_id.hex(), "section": section},
@@ -357,10 +366,20 @@ class TenderService:
             raise ValidationFailed(f"the sealed bid is over {MAX_ENVELOPE} bytes")
         if auth["bidder"] != signer:
             raise Unauthorised("SignerMismatch", {}, f"the bid is signed for {auth['bidder']}, the request by {signer}")
+        if len(credential_set_commitment) != 32:
+            raise ValidationFailed("credential_set_commitment must be 32 bytes")
+        expected = bid_commitment(chain_id=self.chain_id, contract=self.book.address, tender_id=tender_id,
+                                  section=section, bidder=signer, ciphertext_hash=ciphertext_hash(envelope),
+                                  credential_set_commitment=credential_set_commitment)
+        if bytes(auth["commitment"]) != expected:
+            raise ValidationFailed(
+                "the signed commitment does not follow from this envelope and credential-set commitment "
+                f"(they give 0x{expected.hex()}): upload the envelope and credential-set commitment the "
+                "commitment was made from")
         firm = self.identity_of(signer)
         full = authorisation({**auth, "tenderId": tender_id, "section": section})
         relayer.check(full)  # dry run alone: late, replayed or badly signed bids are refused here, never batched
-        self.records.file_envelope(full.commitment, envelope)
+        self.records.file_envelope(full.commitment, envelope, credential_set_commitment)
         mined = relayer.submit(full)
         self.records.catch_up()
         return SubmittedBid(tender_id=tender_id, section=section, bidder=signer, firm=firm,
@@ -385,7 +404,8 @@ class TenderService:
             raise NotFound("NoBid", {"bidder": signer}, "no live bid of yours in this section")
         return StoredBid(tender_id=tender_id, section=section, bidder=signer, commitment=bid.commitment,
                          version=bid.version, envelope=stored.envelope, envelope_hash=stored.envelope_hash,
-                         uploaded_at=stored.uploaded_at, opened=bid.opened)
+                         uploaded_at=stored.uploaded_at, opened=bid.opened,
+                         credential_set_commitment=stored.credential_set_commitment)
 
     def relay_signed(self, *, signer: str, signed_tx: str, functions: Sequence[str]) -> RelayedCall:
         """Relay a bidder's withdrawBid or an officer's releaseShare, signed by its own key."""
@@ -417,10 +437,12 @@ class TenderService:
             if not bid.live or bid.opened:
                 continue
             stored = self.records.envelope(tender_id, section, bidder, bid.commitment)
+            # What the store holds is checked against the on-chain commitment by the rule itself.
             opening = open_bid(
                 key=key, chain_id=self.chain_id, book_address=book.address, tender_id=tender_id, section=section,
                 bidder=bidder, envelope=stored.envelope if stored else None,
-                uploaded_hash=stored.envelope_hash if stored else None, commitment=bid.commitment,
+                credential_set_commitment=stored.credential_set_commitment if stored else None,
+                commitment=bid.commitment,
             )
             book.check_opening(self.centre.address, tender_id, opening)  # before anything is recorded
             eligibility: BidEligibility | None = None
@@ -454,6 +476,31 @@ class TenderService:
         rows = {b.bidder: b for b in self.records.openings(tender_id, section)}
         return SectionOpening(tender_id=tender_id, section=section, status=status, valid_bids=valid,
                               bids=tuple(rows[b] for b in opened))
+
+    def failed_opening(self, *, tender_id: bytes, section: int, bidder: str) -> FailedOpening:
+        """A recorded failed opening with what anyone needs to check it: the chain's record, the
+        envelope filed under the bid's commitment (published once the opening is recorded) and the
+        opening rule rerun on it with the shares released on chain."""
+        self.stored(tender_id)
+        bidder = to_checksum_address(bidder)
+        bid = self.book.bid(tender_id, section, bidder)
+        recorded = self.book.failed_opening(tender_id, section, bidder) if bid.opened else None
+        if recorded is None or bid.outcome is Outcome.DECRYPTED:
+            raise NotFound("NoFailedOpening", {"bidder": bidder},
+                           f"no failed opening is recorded for {bidder}'s bid in section {section}")
+        envelope = None
+        rerun = None
+        if recorded.proven:
+            stored = self.records.envelope(tender_id, section, bidder, bid.commitment)
+            if stored is not None and stored.envelope is not None \
+                    and ciphertext_hash(stored.envelope) == recorded.ciphertext_hash:
+                envelope = stored.envelope
+        if envelope is not None:  # the key from the chain's own terms and released shares, as anyone would
+            key = rebuild_opening_key(self.book.tender(tender_id).terms, self.book.released_shares(tender_id))
+            rerun = open_bid(key=key, chain_id=self.chain_id, book_address=self.book.address, tender_id=tender_id,
+                             section=section, bidder=bidder, envelope=envelope,
+                             credential_set_commitment=recorded.credential_set_commitment, commitment=bid.commitment)
+        return FailedOpening(recorded=recorded, commitment=bid.commitment, envelope=envelope, rerun=rerun)
 
     def eligibility(self, tender: Tender, section: int, bidder: str, ids: Sequence[bytes]) -> BidEligibility:
         """资格审查 of a decrypted bid as of the deadline: its ticked credentials, the firm behind the
