@@ -541,6 +541,9 @@ class FakeGuaranteeRecords:
     def filing_evidence(self, evidence: bytes) -> Any:
         return self._filing("evidence", evidence)
 
+    def filing_contest(self, reason: str) -> Any:
+        return self._filing("contest", reason)
+
     def filing_verification(self, report_hash: bytes, report: str) -> Any:
         return self._filing("verification", report)
 
@@ -552,6 +555,9 @@ class FakeGuaranteeRecords:
 
     def claim_of(self, gid: bytes) -> Any:
         return None
+
+    def claims_of(self, gid: bytes) -> Sequence[Any]:
+        return []
 
     def records(self, *, applicant: str | None = None, issuer: str | None = None) -> Sequence[Any]:
         return []

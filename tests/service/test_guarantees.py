@@ -512,10 +512,41 @@ def test_claims_need_a_recorded_cause_the_centre_and_evidence(world: World) -> N
     assert _error(info) == "NotClaimable"
     claimed = svc.claim(world.gw, centre=world.centre, guarantee_id=ids[1],
                         cause=ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"decryption failure report")
+    assert world.state(ids[1]) is State.CLAIM_PENDING  # filed; paid only after the contest period
+    on_chain = world.gw.claim_of(ids[1])
+    assert (on_chain.cause, on_chain.evidence_hash, on_chain.contested) == (
+        ClaimCause.DECRYPTION_FAILED_BY_BIDDER, claimed.evidence_hash, False)
+    assert on_chain.contest_deadline == on_chain.filed_at + world.gw.contest_period() == on_chain.filed_at + 5 * DAY
+    with pytest.raises(Conflict) as info:
+        svc.settle_claim(world.gw, by=world.centre, guarantee_id=ids[1])
+    assert _error(info) == "ContestPeriodOpen"
+    world.chain.increase_time(5 * DAY)
+    svc.settle_claim(world.gw, by=world.insurer, guarantee_id=ids[1])  # anyone settles
     assert world.state(ids[1]) is State.CLAIMED
     logged = world.book.events.Claimed.get_logs(from_block=0, to_block="latest")
     assert [(bytes(e["args"]["guaranteeId"]), bytes(e["args"]["evidenceHash"])) for e in logged] == [
         (ids[1], claimed.evidence_hash)]
+
+
+def test_the_bidder_contests_a_claim_with_its_own_key_and_its_reasons_within_the_period(world: World) -> None:
+    ids = [world.guarantee(n).guarantee_id for n in range(3)]
+    for n in range(3):
+        world.bid(n, garbage=n == 1)
+    key = world.pass_deadline()
+    world.open(key, 1)
+    svc.claim(world.gw, centre=world.centre, guarantee_id=ids[1], cause=ClaimCause.DECRYPTION_FAILED_BY_BIDDER,
+              evidence=b"report")
+    with pytest.raises(ValidationFailed, match="reasons"):
+        svc.contest_claim(world.gw, applicant=world.firms[1][0], guarantee_id=ids[1], reason=" ")
+    with pytest.raises(Unauthorised) as info:  # another firm's key
+        svc.contest_claim(world.gw, applicant=world.firms[0][0], guarantee_id=ids[1], reason="not mine")
+    assert _error(info) == "NotApplicant"
+    svc.contest_claim(world.gw, applicant=world.firms[1][0], guarantee_id=ids[1], reason="my envelope opens")
+    assert world.state(ids[1]) is State.CLAIM_CONTESTED and world.gw.claim_of(ids[1]).contested
+    world.chain.increase_time(5 * DAY)
+    with pytest.raises(Conflict) as info:  # contested: it waits for the governance
+        svc.settle_claim(world.gw, by=world.centre, guarantee_id=ids[1])
+    assert _error(info) == "WrongState"
 
 
 # ---------------------------------------------------------------------- sections without a guarantee
