@@ -566,3 +566,24 @@ class GovernanceStepDoc(_Doc):
     block_number: int
     proposal: ProposalDoc
     executed_tx: TxHash | None
+
+
+class RerunDoc(_Doc):
+    outcome: OutcomeName
+    reason: str
+
+
+class FailedOpeningDoc(_Doc):
+    """A recorded failed opening (撤销 or 撤回) and what anyone needs to rerun it."""
+
+    tender_id: Hex32
+    section: int
+    bidder: Address
+    outcome: OutcomeName
+    commitment: Hex32
+    ciphertext_hash: Hex32
+    credential_set_commitment: Hex32
+    proven: bool = Field(description="the ciphertext and credential-set commitment rebuild the bidder's commitment")
+    block_number: int
+    envelope_b64: str | None
+    rerun: RerunDoc | None

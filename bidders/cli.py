@@ -486,8 +486,10 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
     # The salt must outlive a lost answer: written before the upload, promoted once accepted.
     _write_private(_pending(path), receipt)
     try:
-        result = api.submit_bid(tender.id, section, envelope=sealed.envelope, commitment=sealed.commitment,
-                                nonce=nonce, expiry=tender.deadline, signature=auth["signature"])
+        result = api.submit_bid(tender.id, section, envelope=sealed.envelope,
+                                credential_set_commitment=sealed.credential_set_commitment,
+                                commitment=sealed.commitment, nonce=nonce, expiry=tender.deadline,
+                                signature=auth["signature"])
     except APIUnreachable:
         print(f"The API did not answer: the bid may or may not have landed. Its receipt is kept in "
               f"{_pending(path)}; `tender-bidder show` tells which.", file=sys.stderr)

@@ -87,10 +87,12 @@ class LedgerAPI:
 
     # ------------------------------------------------------------------ signed
 
-    def submit_bid(self, tender_id: str, section: int, *, envelope: bytes, commitment: bytes,
-                   nonce: int, expiry: int, signature: bytes) -> dict[str, Any]:
-        """Upload a sealed bid with its EIP-712 authorisation; the service relays it on chain."""
+    def submit_bid(self, tender_id: str, section: int, *, envelope: bytes, credential_set_commitment: bytes,
+                   commitment: bytes, nonce: int, expiry: int, signature: bytes) -> dict[str, Any]:
+        """Upload a sealed bid and its credential-set commitment with its EIP-712 authorisation;
+        the service checks the two rebuild the commitment and relays it on chain."""
         body = {"envelope_b64": base64.b64encode(envelope).decode("ascii"),
+                "credential_set_commitment": "0x" + credential_set_commitment.hex(),
                 "commitment": "0x" + commitment.hex(), "nonce": nonce, "expiry": expiry,
                 "signature": "0x" + signature.hex()}
         return self._call("POST", f"/tenders/{tender_id}/sections/{section}/bids",  # type: ignore[no-any-return]

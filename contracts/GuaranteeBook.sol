@@ -9,7 +9,8 @@ import {GuaranteeIssuance} from "./GuaranteeIssuance.sol";
  * @title GuaranteeBook
  * @notice Electronic bid guarantees backing TenderBook bids: one bound guarantee per bid, checked
  * by the publishing centre at opening, released once the section's outcome (and, for the winner,
- * the contract signing) is recorded, claimed for the causes the chain can check, or expired.
+ * the contract signing) is recorded, claimed for the causes the chain can check (filed, open to the
+ * applicant's contest for CONTEST_PERIOD, then settled, or decided by the governance), or expired.
  * See {IGuaranteeBook}.
  */
 contract GuaranteeBook is GuaranteeIssuance {
@@ -17,6 +18,8 @@ contract GuaranteeBook is GuaranteeIssuance {
     uint64 public constant RELEASE_PERIOD = 5 days;
     /// @inheritdoc IGuaranteeBook
     uint256 public constant MAX_BATCH = 100;
+    /// @inheritdoc IGuaranteeBook
+    uint64 public constant CONTEST_PERIOD = 5 days;
 
     /// @dev A section's outcome in one slot; `awardedAt` 0 means not recorded, `signedAt` 0 unsigned.
     struct AwardRecord {
@@ -28,6 +31,18 @@ contract GuaranteeBook is GuaranteeIssuance {
     mapping(bytes32 tenderId => mapping(uint16 section => mapping(address bidder => bytes32 guaranteeId))) private
         _bidGuarantees;
     mapping(bytes32 tenderId => mapping(uint16 section => AwardRecord)) private _awards;
+
+    /// @dev The last claim filed on a guarantee, in two slots; `dismissed` outlives it (bit per cause).
+    struct ClaimRecord {
+        ClaimCause cause;
+        State prior;
+        uint40 filedAt;
+        bool contested;
+        uint8 dismissed;
+        bytes32 evidenceHash;
+    }
+
+    mapping(bytes32 guaranteeId => ClaimRecord) private _claims;
 
     constructor(address initialAdmin, address tenderBook_) GuaranteeIssuance(initialAdmin, tenderBook_) {}
 
@@ -149,9 +164,77 @@ contract GuaranteeBook is GuaranteeIssuance {
         uint40 end = g.end;
         if (block.timestamp > end) revert GuaranteeExpired(guaranteeId, end);
         if (evidenceHash == 0) revert MissingEvidence(guaranteeId);
-        if (!_claimable(tenderId, g.section, g.applicant, deadline, cause)) revert NotClaimable(guaranteeId, cause);
+        ClaimRecord storage c = _claims[guaranteeId];
+        uint8 dismissed = c.dismissed;
+        // A cause the governance dismissed on this guarantee stays dismissed: no filing it again.
+        bool wasDismissed = dismissed & (uint8(1) << uint8(cause)) != 0;
+        if (wasDismissed || !_claimable(tenderId, g.section, g.applicant, deadline, cause)) {
+            revert NotClaimable(guaranteeId, cause);
+        }
+        g.state = State.CLAIM_PENDING;
+        _claims[guaranteeId] = ClaimRecord({
+            cause: cause,
+            prior: state,
+            filedAt: uint40(block.timestamp),
+            contested: false,
+            dismissed: dismissed,
+            evidenceHash: evidenceHash
+        });
+        emit ClaimFiled(guaranteeId, cause, evidenceHash, uint64(block.timestamp) + CONTEST_PERIOD);
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function contestClaim(bytes32 guaranteeId, bytes32 reasonHash) external {
+        Record storage g = _byApplicant(guaranteeId);
+        if (g.state != State.CLAIM_PENDING) revert WrongState(guaranteeId, g.state);
+        ClaimRecord storage c = _claims[guaranteeId];
+        uint64 contestDeadline = c.filedAt + CONTEST_PERIOD;
+        if (block.timestamp >= contestDeadline) revert ContestPeriodOver(guaranteeId, contestDeadline);
+        if (reasonHash == 0) revert MissingEvidence(guaranteeId);
+        (g.state, c.contested) = (State.CLAIM_CONTESTED, true);
+        emit ClaimContested(guaranteeId, reasonHash);
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function settleClaim(bytes32 guaranteeId) external {
+        Record storage g = _known(guaranteeId);
+        if (g.state != State.CLAIM_PENDING) revert WrongState(guaranteeId, g.state);
+        ClaimRecord storage c = _claims[guaranteeId];
+        uint64 contestDeadline = c.filedAt + CONTEST_PERIOD;
+        if (block.timestamp < contestDeadline) revert ContestPeriodOpen(guaranteeId, contestDeadline);
         (g.state, g.closedAt) = (State.CLAIMED, uint40(block.timestamp));
-        emit Claimed(guaranteeId, cause, evidenceHash);
+        emit Claimed(guaranteeId, c.cause, c.evidenceHash);
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function resolveClaim(bytes32 guaranteeId, bool upheld, bytes32 reasonHash) external onlyAdmin {
+        Record storage g = _known(guaranteeId);
+        if (g.state != State.CLAIM_CONTESTED) revert WrongState(guaranteeId, g.state);
+        if (reasonHash == 0) revert MissingEvidence(guaranteeId);
+        ClaimRecord storage c = _claims[guaranteeId];
+        emit ClaimResolved(guaranteeId, upheld, reasonHash);
+        if (upheld) {
+            (g.state, g.closedAt) = (State.CLAIMED, uint40(block.timestamp));
+            emit Claimed(guaranteeId, c.cause, c.evidenceHash);
+        } else {
+            g.state = c.prior;
+            c.dismissed |= uint8(1) << uint8(c.cause);
+        }
+    }
+
+    /// @inheritdoc IGuaranteeBook
+    function claimOf(bytes32 guaranteeId) external view returns (Claim memory) {
+        ClaimRecord storage c = _claims[guaranteeId];
+        uint64 filedAt = c.filedAt;
+        return Claim({
+            cause: c.cause,
+            evidenceHash: c.evidenceHash,
+            filedAt: filedAt,
+            contestDeadline: filedAt == 0 ? 0 : filedAt + CONTEST_PERIOD,
+            contested: c.contested,
+            priorState: c.prior,
+            dismissedCauses: c.dismissed
+        });
     }
 
     /// @inheritdoc IGuaranteeBook

@@ -121,7 +121,7 @@ contract TenderBook is TenderTerms {
         address bidder,
         Outcome outcome,
         bytes32 ciphertextHash,
-        bytes32 credSetSalt,
+        bytes32 credSet,
         bytes32[] calldata credentialIds
     ) external {
         TenderHeader h = _publishedWith(tenderId, section);
@@ -136,9 +136,19 @@ contract TenderBook is TenderTerms {
         uint256 n = credentialIds.length;
         if (outcome != Outcome.DECRYPTED) {
             if (n != 0) revert UnexpectedCredentials(tenderId, section, bidder);
+            // A failure names the ciphertext the bidder committed to, and the bid's credential-set
+            // commitment (the salt stays sealed): anyone can fetch that ciphertext, rebuild the key
+            // from the released shares and rerun the decryption. 撤销 always carries this proof; a
+            // 撤回 may carry none (0, 0) when the centre holds no ciphertext the bidder committed to.
+            bool unproven = ciphertextHash == 0 && credSet == 0;
+            if (outcome == Outcome.FAILED_BIDDER || !unproven) {
+                bytes32 proven =
+                    BidHash.bidCommitment(address(this), tenderId, section, bidder, ciphertextHash, credSet);
+                if (proven != commitment) revert RevealMismatch(tenderId, section, bidder);
+            }
             (b.opened, b.outcome) = (true, outcome);
             s.opened += 1;
-            emit DecryptionFailed(tenderId, section, bidder, outcome, ciphertextHash, credSetSalt);
+            emit DecryptionFailed(tenderId, section, bidder, outcome, ciphertextHash, credSet);
             return;
         }
         if (n > MAX_CREDENTIALS) revert TooManyCredentials(tenderId, section, bidder, n);
@@ -147,8 +157,9 @@ contract TenderBook is TenderTerms {
                 revert UnsortedCredentials(tenderId, section, bidder, credentialIds[i]);
             }
         }
-        bytes32 credSet = BidHash.credSetCommitment(credSetSalt, credentialIds);
-        if (BidHash.bidCommitment(address(this), tenderId, section, bidder, ciphertextHash, credSet) != commitment) {
+        // For a decrypted bid `credSet` is the salt: the ids and the salt rebuild the commitment.
+        bytes32 revealed = BidHash.credSetCommitment(credSet, credentialIds);
+        if (BidHash.bidCommitment(address(this), tenderId, section, bidder, ciphertextHash, revealed) != commitment) {
             revert RevealMismatch(tenderId, section, bidder);
         }
         (b.opened, b.outcome) = (true, Outcome.DECRYPTED);
@@ -156,7 +167,7 @@ contract TenderBook is TenderTerms {
         for (uint256 i = 0; i < n; ++i) {
             emit CredentialUsed(tenderId, section, bidder, credentialIds[i]);
         }
-        emit BidOpened(tenderId, section, bidder, ciphertextHash, credSet, n);
+        emit BidOpened(tenderId, section, bidder, ciphertextHash, revealed, n);
     }
 
     /// @inheritdoc ITenderBook

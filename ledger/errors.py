@@ -164,6 +164,8 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
          "NotApproved", "BelowThreshold", "ExecutionFailed"),
         Conflict,
     ),
+    # A claim's contest period: a late contest, or a settlement before the period is over.
+    **dict.fromkeys(("ContestPeriodOver", "ContestPeriodOpen"), Conflict),
     **dict.fromkeys(
         ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidSectionCount",
          "InvalidMinValidBids", "BidPeriodTooShort", "DeadlineBroughtForward", "InvalidCommittee", "InvalidOfficer",

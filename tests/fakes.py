@@ -320,6 +320,14 @@ class FakeTenderChain:
     def used_credentials(self, tender_id: bytes, section: int) -> dict[str, list[bytes]]:
         return {o.bidder: sorted(o.credential_ids) for t, o in self.recorded
                 if t == tender_id and o.section == section and o.credential_ids}
+    def failed_opening(self, tender_id: bytes, section: int, bidder: str) -> Any:
+        from ledger.model.tender import Outcome, RecordedFailure
+
+        for tid, o in reversed(self.recorded):
+            if (tid, o.section, o.bidder) == (tender_id, section, bidder) and o.outcome is not Outcome.DECRYPTED:
+                return RecordedFailure(tid, section, bidder, o.outcome, o.envelope_hash or b"\x00" * 32,
+                                       o.credential_set_commitment or b"\x00" * 32, 0)
+        return None
 
     def close_section(self, centre: Any, tender_id: bytes, section: int, valid_bids: int) -> Any:
         from ledger.model.tender import SectionStatus
@@ -345,6 +353,7 @@ class FakeTenderRecords:
         self.tenders: dict[bytes, Any] = {}  # StoredTender
         self.envelopes: dict[bytes, bytes] = {}  # by commitment
         self.receipts: dict[bytes, bytes] = {}  # the centre's receipts of the envelopes, by commitment
+        self.cred_sets: dict[bytes, bytes] = {}  # credential-set commitments, by commitment
         self.reports: dict[bytes, tuple[str, str | None, Any]] = {}  # by commitment
         self.opened: dict[tuple[bytes, int], dict[str, Any]] = {}
         self.catch_ups = 0
@@ -366,13 +375,16 @@ class FakeTenderRecords:
         env = self.envelopes.get(commitment)
         if env is None:
             return None
-        return StoredBid(tender_id, section, bidder, commitment, 0, env, ciphertext_hash(env), None)
+        return StoredBid(tender_id, section, bidder, commitment, 0, env, ciphertext_hash(env), None,
+                         credential_set_commitment=self.cred_sets.get(commitment))
 
     def file_tender(self, params: Any, document: bytes, *, reason: str | None = None) -> None:
         pass
 
-    def file_envelope(self, commitment: bytes, envelope: bytes, *, receipt: bytes) -> None:
+    def file_envelope(self, commitment: bytes, envelope: bytes, credential_set_commitment: bytes, *,
+                      receipt: bytes) -> None:
         self.envelopes[commitment] = envelope
+        self.cred_sets[commitment] = credential_set_commitment
         self.receipts[commitment] = receipt
 
     def receipt(self, commitment: bytes) -> bytes | None:
@@ -585,6 +597,9 @@ class FakeGuaranteeRecords:
     def filing_evidence(self, evidence: bytes) -> Any:
         return self._filing("evidence", evidence)
 
+    def filing_contest(self, reason: str) -> Any:
+        return self._filing("contest", reason)
+
     def filing_verification(self, report_hash: bytes, report: str) -> Any:
         return self._filing("verification", report)
 
@@ -597,8 +612,9 @@ class FakeGuaranteeRecords:
     def claim_of(self, gid: bytes) -> Any:
         return None
 
-    def claim_evidence(self, gid: bytes) -> bytes:
-        return b""
+
+    def claims_of(self, gid: bytes) -> Sequence[Any]:
+        return []
 
     def records(self, *, applicant: str | None = None, issuer: str | None = None) -> Sequence[Any]:
         return []

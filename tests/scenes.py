@@ -466,8 +466,9 @@ class Scene:
         return Tender(r.json(), {s.officer: s for s in dealt.sealed}, accounts)
 
     def bid(self, firm: Firm, tender: Tender, section: int = 0, *, credentials: list[str] | None = None,
-            price: str = "11000000", expiry: int | None = None) -> Any:
-        """`firm`'s sealed bid, signed by its key and relayed by the service; the response."""
+            price: str = "11000000", expiry: int | None = None, sealed_to: bytes | None = None) -> Any:
+        """`firm`'s sealed bid, signed by its key and relayed by the service; the response. With
+        `sealed_to`, the bid is sealed to that key instead of the tender's (it will not open)."""
         package = BidPackage.create(
             price=price, files={"bid.pdf": {"sha256": hashlib.sha256(b"x").hexdigest(),
                                             "content": base64.b64encode(b"x").decode()}},
@@ -476,14 +477,16 @@ class Scene:
         view = tender.view
         sealed = seal_bid(
             chain_id=view["chain_id"], book_address=view["tender_book"], tender_id=bytes.fromhex(tender.tid[2:]),
-            section=section, bidder=firm.address, opening_public=bytes.fromhex(view["opening_public_key"][2:]),
-            package=package,
+            section=section, bidder=firm.address,
+            opening_public=sealed_to or bytes.fromhex(view["opening_public_key"][2:]), package=package,
         )
         nonce = self.http.get(f"/tenders/{tender.tid}/nonces/{firm.address}").json()["nonce"]
         auth = sign_bid(bidder=firm.account, chain_id=view["chain_id"], book_address=view["tender_book"],
                         sealed=sealed, nonce=nonce, expiry=expiry or tender.deadline)
         return firm.actor.post(f"/tenders/{tender.tid}/sections/{section}/bids", {
-            "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
+            "envelope_b64": base64.b64encode(sealed.envelope).decode(),
+            "credential_set_commitment": "0x" + sealed.credential_set_commitment.hex(),
+            "commitment": "0x" + sealed.commitment.hex(),
             "nonce": nonce, "expiry": auth["expiry"], "signature": "0x" + auth["signature"].hex(),
         })
 

@@ -8,7 +8,9 @@ Documents (api/db/documents.py), by kind and the on-chain value each is filed un
   guarantee-terms           the terms in clear, under the guarantee id (明文 at issue, 密文 once opened)
   guarantee-rejection       the issuer's reason, under its keccak (Rejected.reasonHash)
   guarantee-verification    the check at opening as JSON, under its report hash (VerificationRecorded)
-  guarantee-claim-evidence  a claim's evidence, under its keccak (Claimed.evidenceHash)
+  guarantee-claim-evidence  a claim's evidence, under its keccak (ClaimFiled.evidenceHash)
+  guarantee-claim-contest   the bidder's reasons for contesting a claim, under their keccak
+                            (ClaimContested.reasonHash)
   commitment-letter         a bidder's signed credit commitment letter, under its EIP-712 digest
   guarantor-profile         an issuer's published name, USCC and red-list discount, under its address
 """
@@ -64,9 +66,13 @@ TERMS = "guarantee-terms"
 REJECTION = "guarantee-rejection"
 VERIFICATION = "guarantee-verification"
 EVIDENCE = "guarantee-claim-evidence"
+CONTEST = "guarantee-claim-contest"
 LETTER = "commitment-letter"
 PROFILE = "guarantor-profile"
 PROFILE_RECEIPT = "guarantor-profile-receipt"  # the centre's signed receipt of a profile, under the issuer
+
+# A claim's status in its row.
+CLAIM_PENDING, CLAIM_CONTESTED, CLAIM_PAID, CLAIM_DISMISSED = "PENDING", "CONTESTED", "PAID", "DISMISSED"
 
 
 class GuarantorProfile(SQLModel, table=True):
@@ -107,15 +113,29 @@ class GuaranteeRecord(SQLModel, table=True):
 
 
 class GuaranteeClaim(SQLModel, table=True):
-    """A claim (理赔) and its evidence; the evidence's keccak is on chain."""
+    """A claim (理赔) on a guarantee, the `number`-th filed on it: its evidence (keccak on chain),
+    its contest period, the bidder's contest and reasons, the governance's decision, the payout."""
 
     chain_key: str = Field(primary_key=True)
     guarantee_id: str = Field(primary_key=True)
+    number: int = Field(primary_key=True)  # 1 for the first claim filed on the guarantee
     cause: str
-    evidence: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    evidence: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     evidence_hash: str
     tx_hash: str
-    claimed_at: datetime
+    claimed_at: datetime  # when it was filed
+    contest_deadline: int
+    status: str = CLAIM_PENDING
+    contest_reason: str | None = None
+    contest_reason_hash: str | None = None
+    contested_at: datetime | None = None
+    contest_tx: str | None = None
+    upheld: bool | None = None
+    resolution_hash: str | None = None
+    resolved_at: datetime | None = None
+    resolution_tx: str | None = None
+    paid_at: datetime | None = None
+    paid_tx: str | None = None
 
 
 class CommitmentLetterRecord(SQLModel, table=True):
@@ -203,12 +223,8 @@ def project_guarantee_book(session: Session, chain_key: str, ev: ChainEvent, arg
     gid: str | None = args.get("guaranteeId")
     if gid is None:
         return
-    if name == "Claimed":
-        evidence = _doc(session, chain_key, EVIDENCE, args["evidenceHash"])
-        if evidence is not None:
-            session.merge(GuaranteeClaim(
-                chain_key=chain_key, guarantee_id=gid, cause=ClaimCause(int(args["cause"])).name, evidence=evidence,
-                evidence_hash=args["evidenceHash"], tx_hash=ev.tx_hash, claimed_at=ev.block_time))
+    if name in ("ClaimFiled", "ClaimContested", "ClaimResolved", "Claimed"):
+        _project_claim(session, chain_key, ev, args, gid)
         return
     row = session.get(GuaranteeRecord, (chain_key, gid))
     if row is None:
@@ -231,6 +247,49 @@ def project_guarantee_book(session: Session, chain_key: str, ev: ChainEvent, arg
     else:
         return
     session.add(row)
+
+
+def _claims(session: Session, chain_key: str, gid: str) -> list[GuaranteeClaim]:
+    return list(session.exec(select(GuaranteeClaim).where(
+        GuaranteeClaim.chain_key == chain_key, GuaranteeClaim.guarantee_id == gid,
+    ).order_by(col(GuaranteeClaim.number))).all())
+
+
+def _project_claim(session: Session, chain_key: str, ev: ChainEvent, args: dict[str, Any], gid: str) -> None:
+    """A claim's row: made by ClaimFiled (numbered in filing order), then moved on by the bidder's
+    contest, the governance's decision and the payout, each on the guarantee's last claim."""
+    claims = _claims(session, chain_key, gid)
+    if ev.name == "ClaimFiled":
+        session.add(GuaranteeClaim(
+            chain_key=chain_key, guarantee_id=gid, number=len(claims) + 1, cause=ClaimCause(int(args["cause"])).name,
+            evidence=_doc(session, chain_key, EVIDENCE, args["evidenceHash"]), evidence_hash=args["evidenceHash"],
+            tx_hash=ev.tx_hash, claimed_at=ev.block_time, contest_deadline=int(args["contestDeadline"])))
+        return
+    if not claims:
+        return
+    row = claims[-1]
+    if ev.name == "ClaimContested":
+        reason = _doc(session, chain_key, CONTEST, args["reasonHash"])
+        row.status, row.contest_reason_hash = CLAIM_CONTESTED, args["reasonHash"]
+        row.contest_reason = reason.decode() if reason is not None else None
+        row.contested_at, row.contest_tx = ev.block_time, ev.tx_hash
+    elif ev.name == "ClaimResolved":
+        row.upheld, row.resolution_hash = bool(args["upheld"]), args["reasonHash"]
+        row.resolved_at, row.resolution_tx = ev.block_time, ev.tx_hash
+        if not row.upheld:
+            row.status = CLAIM_DISMISSED
+    else:  # Claimed: paid out, after the contest period or upheld
+        row.status, row.paid_at, row.paid_tx = CLAIM_PAID, ev.block_time, ev.tx_hash
+    session.add(row)
+
+
+def claim_file(row: GuaranteeClaim) -> ClaimFile:
+    return ClaimFile(
+        cause=row.cause, evidence_hash=row.evidence_hash, tx_hash=row.tx_hash, claimed_at=row.claimed_at,
+        contest_deadline=row.contest_deadline, status=row.status, evidence=row.evidence,
+        contest_reason=row.contest_reason, contest_reason_hash=row.contest_reason_hash,
+        contested_at=row.contested_at, upheld=row.upheld, resolution_hash=row.resolution_hash,
+        resolved_at=row.resolved_at, paid_at=row.paid_at, paid_tx=row.paid_tx)
 
 
 # ---------------------------------------------------------------------- repository
@@ -306,6 +365,9 @@ class SqlGuaranteeFiles:
     def filing_evidence(self, evidence: bytes) -> AbstractContextManager[None]:
         return self.filing((EVIDENCE, "0x" + keccak(evidence).hex(), evidence))
 
+    def filing_contest(self, reason: str) -> AbstractContextManager[None]:
+        return self.filing((CONTEST, "0x" + keccak(reason.encode()).hex(), reason.encode()))
+
     def catch_up(self) -> None:
         self.store.reconcile()
 
@@ -318,16 +380,14 @@ class SqlGuaranteeFiles:
         return None if row is None else guarantee_file(row)
 
     def claim_of(self, gid: bytes) -> ClaimFile | None:
-        with self.store.session() as s:
-            row = s.get(GuaranteeClaim, (self.chain_key, "0x" + gid.hex()))
-        if row is None:
-            return None
-        return ClaimFile(row.cause, row.evidence_hash, row.tx_hash, row.claimed_at)
+        """The last claim filed on the guarantee, or None."""
+        claims = self.claims_of(gid)
+        return claims[-1] if claims else None
 
-    def claim_evidence(self, gid: bytes) -> bytes:
+    def claims_of(self, gid: bytes) -> list[ClaimFile]:
+        """Every claim filed on the guarantee, oldest first."""
         with self.store.session() as s:
-            row = s.get(GuaranteeClaim, (self.chain_key, "0x" + gid.hex()))
-        return b"" if row is None else row.evidence
+            return [claim_file(r) for r in _claims(s, self.chain_key, "0x" + gid.hex())]
 
     def records(self, *, applicant: str | None = None, issuer: str | None = None) -> list[GuaranteeFile]:
         return [guarantee_file(r) for r in self.record_rows(applicant=applicant, issuer=issuer)]

@@ -1,7 +1,8 @@
 """Tender tables, projected from TenderBook's events plus the documents filed under their
 on-chain values: the tender's file (under its doc hash), its parameters (under the params hash),
-an amendment's reason (under the reason hash), each sealed bid (under its commitment) and the
-service's opening report of each bid (under the bid's commitment).
+an amendment's reason (under the reason hash), each sealed bid and its credential-set commitment
+(under the bid's commitment) and the service's opening report of each bid (under the bid's
+commitment).
 
 Every shape is a typed row: a tender's officers and share hashes (TenderOfficer, TenderShareHash),
 an opened bid's eligibility checks (EligibilityCheck) and the credentials it used (CredentialUse).
@@ -42,6 +43,7 @@ PARAMS = "params"  # TenderParams JSON, filed under its params hash
 REASON = "amendment-reason"  # an amendment's reason (UTF-8), filed under keccak(reason)
 ENVELOPE = "envelope"  # a sealed bid, filed under its commitment
 RECEIPT = "envelope-receipt"  # the centre's signed receipt of a sealed bid, under the bid's commitment
+CREDENTIAL_SET = "credential-set"  # a bid's credential-set commitment (32 bytes), filed under its commitment
 OPENING = "opening"  # the opening report of a bid (reason, price, eligibility), under its commitment
 OPENING_RECEIPT = "opening-receipt"  # the centre's signed receipt of that report, under the bid's commitment
 
@@ -104,6 +106,7 @@ class BidEnvelope(SQLModel, table=True):
     commitment: str = Field(primary_key=True)
     envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     envelope_hash: str
+    credential_set_commitment: str | None = None  # with the envelope's hash, rebuilds the commitment
     committed: bool = False
     uploaded_at: datetime
 
@@ -272,10 +275,12 @@ def _submitted(session: Session, key: str, ev: ChainEvent, args: dict[str, Any])
     doc = documents.get(session, chain_key=key, kind=ENVELOPE, key=commitment)
     if doc is None or session.get(TenderRecord, (key, tid)) is None:
         return
+    cred_set = documents.get(session, chain_key=key, kind=CREDENTIAL_SET, key=commitment)
     session.merge(BidEnvelope(
         chain_key=key, tender_id=tid, section=section, bidder=bidder, commitment=commitment,
-        envelope=doc.content, envelope_hash="0x" + ciphertext_hash(doc.content).hex(), committed=True,
-        uploaded_at=doc.received_at,
+        envelope=doc.content, envelope_hash="0x" + ciphertext_hash(doc.content).hex(),
+        credential_set_commitment="0x" + cred_set.content.hex() if cred_set is not None else None,
+        committed=True, uploaded_at=doc.received_at,
     ))
 
 
@@ -432,9 +437,11 @@ class SqlTenderRecords:
                                       "0x" + commitment.hex()))
         if row is None:
             return None
+        cred_set = row.credential_set_commitment
         return StoredBid(tender_id=tender_id, section=section, bidder=row.bidder, commitment=commitment, version=0,
                          envelope=row.envelope, envelope_hash=bytes(HexBytes(row.envelope_hash)),
-                         uploaded_at=row.uploaded_at)
+                         uploaded_at=row.uploaded_at,
+                         credential_set_commitment=bytes(HexBytes(cred_set)) if cred_set else None)
 
     def file_tender(self, params: TenderParams, document: bytes, *, reason: str | None = None) -> None:
         items = tender_documents(params, document)
@@ -442,8 +449,10 @@ class SqlTenderRecords:
             items.append((REASON, keccak(reason.encode()), reason.encode()))
         file_documents(self.store, *items)
 
-    def file_envelope(self, commitment: bytes, envelope: bytes, *, receipt: bytes) -> None:
-        file_documents(self.store, (ENVELOPE, commitment, envelope), (RECEIPT, commitment, receipt))
+    def file_envelope(self, commitment: bytes, envelope: bytes, credential_set_commitment: bytes, *,
+                      receipt: bytes) -> None:
+        file_documents(self.store, (ENVELOPE, commitment, envelope),
+                       (CREDENTIAL_SET, commitment, credential_set_commitment), (RECEIPT, commitment, receipt))
 
     def receipt(self, commitment: bytes) -> bytes | None:
         with self.store.session() as s:

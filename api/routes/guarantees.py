@@ -1,6 +1,8 @@
 """E-guarantees (电子保函): the admin authorises issuers, bidders apply from a filled-in template
 and bind, issuers issue or reject, the centre checks them at opening, records the award and
-the signing (which release them) and claims with evidence; anyone reads a guarantee."""
+the signing (which release them) and files claims with evidence; the bidder may contest a claim
+within its contest period, after which anyone settles it (a contested one is decided by the
+governance, through /governance); anyone reads a guarantee."""
 
 from __future__ import annotations
 
@@ -101,6 +103,15 @@ class AwardRequest(BaseModel):
 
 class SigningRequest(BaseModel):
     signed_at: datetime | UnixTime = Field(description="when the contract was signed (ISO 8601 or unix seconds)")
+
+
+class ContestRequest(SignedTx):
+    reason: str = Field(min_length=1, description="why the claim is wrong; its keccak goes on chain")
+
+
+class SettleRequest(BaseModel):
+    signed_tx: str | None = Field(default=None, description="the caller's own settleClaim transaction; "
+                                                            "without it the centre sends one")
 
 
 class ClaimRequest(BaseModel):
@@ -249,9 +260,26 @@ def contract_signed(tender_id: TenderId, section: Section, body: SigningRequest,
 
 @router.post("/guarantees/{guarantee_id}/claims", **answers(GuaranteeView, SIGNED, status=201))
 def claim(guarantee_id: GuaranteeId, body: ClaimRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
-    """Claim on a guarantee for the tenderer, for a cause the chain records, with the evidence (centre)."""
+    """File a claim for the tenderer, for a cause the chain records, with the evidence (centre).
+    Nothing is paid before the bidder's contest period is over."""
     return views.guarantee(svc.claim(signer=caller.signer, guarantee_id=guarantee_id, cause=body.cause,
                                      evidence=_b64(body.evidence_b64, "evidence_b64")))
+
+
+@router.post("/guarantees/{guarantee_id}/claims/contest", **answers(GuaranteeView, SIGNED))
+def contest(guarantee_id: GuaranteeId, body: ContestRequest, caller: SignedCallerDep,
+            svc: GuaranteeServiceDep) -> dict[str, Any]:
+    """The bidder contests the pending claim on its guarantee, with its reasons (its own
+    contestClaim transaction), within the contest period; the governance then decides."""
+    return views.guarantee(svc.contest(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx,
+                                       reason=body.reason))
+
+
+@router.post("/guarantees/{guarantee_id}/claims/settle", **answers(GuaranteeView, SIGNED))
+def settle(guarantee_id: GuaranteeId, body: SettleRequest, caller: SignedCallerDep,
+           svc: GuaranteeServiceDep) -> dict[str, Any]:
+    """Pay out an uncontested claim once its contest period is over (anyone's own settleClaim, or the centre)."""
+    return views.guarantee(svc.settle(signer=caller.signer, guarantee_id=guarantee_id, signed_tx=body.signed_tx))
 
 
 @router.post("/guarantees/{guarantee_id}/expire", **answers(GuaranteeView, SIGNED))

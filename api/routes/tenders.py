@@ -32,6 +32,7 @@ from api.responses import (
     SIGNED_READ,
     BidNonce,
     Evaluation,
+    FailedOpeningDoc,
     Mined,
     MyBid,
     SectionOpening,
@@ -96,6 +97,9 @@ class PublishRequest(BaseModel):
 
 class BidRequest(BaseModel):
     envelope_b64: Base64 = Field(description="the sealed bid package, base64")
+    credential_set_commitment: Hex32 = Field(
+        description="0x keccak256(abi.encode(salt, ids)) of the ticked credentials (hides the ids); with the "
+                    "envelope's keccak it must rebuild the commitment")
     commitment: Hex32
     nonce: Uint256
     expiry: Uint64 = Field(description="unix seconds until which the signature may be relayed")
@@ -189,7 +193,8 @@ def submit_bid(
             "expiry": body.expiry, "signature": bytes(HexBytes(body.signature))}
     return views.submitted_bid(service.submit_bid(
         relayer, signer=caller.signer, tender_id=tender_key(tender_id), section=section,
-        envelope=_b64(body.envelope_b64, "envelope_b64"), auth=auth))
+        envelope=_b64(body.envelope_b64, "envelope_b64"),
+        credential_set_commitment=word(body.credential_set_commitment, "credential_set_commitment"), auth=auth))
 
 
 @router.get("/tenders/{tender_id}/sections/{section}/bids/mine", **answers(MyBid, SIGNED_READ))
@@ -254,3 +259,11 @@ def results(tender_id: TenderId, section: Section, service: TenderServiceDep,
     """The credentials each bidder used, with their verification results (public after evaluation)."""
     return views.section_results(service.results(tender_id=tender_key(tender_id), section=section,
                                                  viewer=caller.signer if caller else None))
+
+
+@router.get("/tenders/{tender_id}/sections/{section}/bids/{bidder}/failed-opening", **answers(FailedOpeningDoc, READ))
+def failed_opening(tender_id: TenderId, section: Section, bidder: Address, service: TenderServiceDep) -> dict[str, Any]:
+    """A recorded failed opening (撤销 or 撤回) with the envelope the bidder committed to, published
+    once the opening is recorded, so that anyone can rerun the decryption with the shares on chain."""
+    return views.failed_opening(service.failed_opening(tender_id=tender_key(tender_id), section=section,
+                                                       bidder=address(bidder, "bidder")))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 from api.encoding import to_hex
 from api.views.chain import unsigned_tx
-from ledger.model.guarantee import LETTER_FILE, ZERO_WORD, CommitmentLetter, GuaranteeInfo, IssuerInfo
+from ledger.model.guarantee import LETTER_FILE, ZERO_WORD, ClaimFile, CommitmentLetter, GuaranteeInfo, IssuerInfo
 from ledger.model.guarantee import RegisteredLetter
 from ledger.rules.verify import Check
 from ledger.service.guarantees import (
@@ -74,11 +75,24 @@ def guarantee(info: GuaranteeInfo) -> dict[str, Any]:
                 "sealed": f.sealed, "fee_fen": f.fee_fen, "rejection": f.rejection,
                 "verification": json.loads(f.verification) if f.verification else None,
                 "applied_tx": f.applied_tx, "issued_tx": f.issued_tx}
-    c = info.claim
-    if c is not None:
-        out["claim"] = {"cause": c.cause, "evidence_hash": c.evidence_hash, "tx_hash": c.tx_hash,
-                        "claimed_at": c.claimed_at.isoformat()}
+    if info.claim is not None:
+        out["claim"] = claim(info.claim)
+        out["claims"] = [claim(c) for c in info.claims]
     return out
+
+
+def claim(c: ClaimFile) -> dict[str, Any]:
+    """A claim with its evidence and the bidder's reasons, both public so that anyone can check
+    them against their hashes on chain; `contest_deadline` is when the bidder's window closes."""
+    def when(t: Any) -> str | None:
+        return t.isoformat() if t is not None else None
+
+    return {"cause": c.cause, "status": c.status, "evidence_hash": c.evidence_hash,
+            "evidence_b64": base64.b64encode(c.evidence).decode() if c.evidence is not None else None,
+            "tx_hash": c.tx_hash, "claimed_at": c.claimed_at.isoformat(), "contest_deadline": c.contest_deadline,
+            "contest_reason": c.contest_reason, "contest_reason_hash": c.contest_reason_hash,
+            "contested_at": when(c.contested_at), "upheld": c.upheld, "resolution_hash": c.resolution_hash,
+            "resolved_at": when(c.resolved_at), "paid_at": when(c.paid_at), "paid_tx": c.paid_tx}
 
 
 def letter_template(letter: CommitmentLetter) -> dict[str, Any]:

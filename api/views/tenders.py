@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -9,6 +10,7 @@ from api.encoding import to_hex
 from ledger.model.receipt import Mined
 from ledger.model.tender import (
     BidEligibility,
+    FailedOpening,
     OpenedBid,
     PublishedEvaluation,
     RelayedCall,
@@ -81,7 +83,23 @@ def my_bid(b: StoredBid) -> dict[str, Any]:
     assert b.envelope is not None and b.envelope_hash is not None and b.uploaded_at is not None
     return {"commitment": to_hex(b.commitment), "version": b.version, "opened": b.opened,
             "envelope_hash": to_hex(b.envelope_hash), "envelope": to_hex(b.envelope),
+            "credential_set_commitment": to_hex(b.credential_set_commitment)
+            if b.credential_set_commitment is not None else None,
             "uploaded_at": b.uploaded_at.isoformat()}
+
+
+def failed_opening(f: FailedOpening) -> dict[str, Any]:
+    """A recorded failed opening with what anyone needs to rerun it (the rule is
+    `ledger.rules.opening.rerun_opening`), and the service's own rerun."""
+    r = f.recorded
+    return {
+        "tender_id": to_hex(r.tender_id), "section": r.section, "bidder": r.bidder, "outcome": r.outcome.name,
+        "commitment": to_hex(f.commitment), "ciphertext_hash": to_hex(r.ciphertext_hash),
+        "credential_set_commitment": to_hex(r.credential_set_commitment), "proven": r.proven,
+        "block_number": r.block_number,
+        "envelope_b64": base64.b64encode(f.envelope).decode() if f.envelope is not None else None,
+        "rerun": {"outcome": f.rerun.outcome.name, "reason": f.rerun.reason} if f.rerun is not None else None,
+    }
 
 
 def relayed(r: RelayedCall) -> dict[str, Any]:

@@ -13,10 +13,19 @@ import {ILedgerErrors} from "./ILedgerErrors.sol";
  * on it (理赔) for the tenderer when the bidder breaks the tender's rules. Every other guarantee is
  * released, or expires at its end.
  *
+ * A claim is paid on evidence anyone can check, never on the centre's word alone: the centre files
+ * it with the hash of its evidence for a cause the chain's records support; the applicant (the
+ * bidder) may contest it within CONTEST_PERIOD; uncontested, anyone settles it once the period is
+ * over; contested, it waits for the admin (the consortium's M-of-N governance) to uphold or dismiss
+ * it. A dismissed claim returns the guarantee to where it stood, and its cause cannot be claimed
+ * again on that guarantee.
+ *
  * Lifecycle: APPLIED → ISSUED | REJECTED | CANCELLED; ISSUED → BOUND (→ ISSUED again by unbinding
- * before the deadline) → VERIFIED | INVALID → RELEASED | CLAIMED; ISSUED, BOUND, VERIFIED and INVALID
- * guarantees expire after their end. The beneficiary is the tenderer; on chain its rights are
- * exercised by the tender's publishing centre, the only party TenderBook records for a tender.
+ * before the deadline) → VERIFIED | INVALID → RELEASED; BOUND | VERIFIED → CLAIM_PENDING (filed) →
+ * CLAIMED (settled after CONTEST_PERIOD) | CLAIM_CONTESTED → CLAIMED (upheld) | back to BOUND or
+ * VERIFIED (dismissed); ISSUED, BOUND, VERIFIED and INVALID guarantees expire after their end. The
+ * beneficiary is the tenderer; on chain its rights are exercised by the tender's publishing centre,
+ * the only party TenderBook records for a tender.
  *
  * Amounts are integers in the smallest currency unit (分) and must fit in 64 bits. Time is block time.
  *
@@ -44,8 +53,10 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
         VERIFIED, // checked at opening and found valid
         INVALID, // checked at opening and found invalid
         RELEASED,
-        CLAIMED,
-        EXPIRED
+        CLAIMED, // a claim was paid out
+        EXPIRED,
+        CLAIM_PENDING, // a claim is filed; the applicant may contest it until its contest deadline
+        CLAIM_CONTESTED // the applicant contested the claim; the admin (governance) decides it
     }
 
     /// @notice How the guarantee's terms are published: in clear, or sealed until opening.
@@ -99,6 +110,21 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
         bool releasedLate;
         bytes32 docHash;
         bytes32 termsCommitment;
+    }
+
+    /// @notice The last claim filed on a guarantee: its cause, the hash of its evidence, when it was
+    /// filed and until when the applicant may contest it, whether it was contested, the state the
+    /// guarantee returns to if the claim is dismissed, and the causes the admin has dismissed on this
+    /// guarantee (bit `c` for cause `c`; a dismissed cause cannot be claimed again). All 0 when no
+    /// claim was ever filed.
+    struct Claim {
+        ClaimCause cause;
+        bytes32 evidenceHash;
+        uint64 filedAt;
+        uint64 contestDeadline;
+        bool contested;
+        State priorState;
+        uint8 dismissedCauses;
     }
 
     /// @notice The outcome of a section as the publishing centre recorded it: the winner (0 when
@@ -203,8 +229,16 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// @notice The facts recorded for guarantee `guaranteeId` do not support a claim for `cause`.
     error NotClaimable(bytes32 guaranteeId, ClaimCause cause);
 
-    /// @notice A claim on guarantee `guaranteeId` must carry the hash of its evidence.
+    /// @notice A claim on guarantee `guaranteeId`, a contest of it or the admin's decision on it
+    /// must carry the hash of its evidence or reasons.
     error MissingEvidence(bytes32 guaranteeId);
+
+    /// @notice The claim on guarantee `guaranteeId` could be contested only before `contestDeadline`.
+    error ContestPeriodOver(bytes32 guaranteeId, uint64 contestDeadline);
+
+    /// @notice The claim on guarantee `guaranteeId` may be contested until `contestDeadline`: it
+    /// cannot be settled before.
+    error ContestPeriodOpen(bytes32 guaranteeId, uint64 contestDeadline);
 
     // ------------------------------------------------------------------ events
 
@@ -263,8 +297,21 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// contract signing at `signedAt`.
     event ReleasedLate(bytes32 indexed guaranteeId, uint64 signedAt, uint64 releasedAt);
 
-    /// @notice Emitted when the centre claimed on guarantee `guaranteeId` for `cause`, with the
-    /// evidence hashing to `evidenceHash`.
+    /// @notice Emitted when the centre filed a claim on guarantee `guaranteeId` for `cause`, with
+    /// the evidence hashing to `evidenceHash`; the applicant may contest it until `contestDeadline`.
+    event ClaimFiled(bytes32 indexed guaranteeId, ClaimCause cause, bytes32 evidenceHash, uint64 contestDeadline);
+
+    /// @notice Emitted when the applicant contested the claim on guarantee `guaranteeId`, for the
+    /// reasons hashing to `reasonHash`.
+    event ClaimContested(bytes32 indexed guaranteeId, bytes32 reasonHash);
+
+    /// @notice Emitted when the admin (governance) decided the contested claim on guarantee
+    /// `guaranteeId`: `upheld` (then `Claimed` follows) or dismissed, for the reasons hashing to
+    /// `reasonHash`.
+    event ClaimResolved(bytes32 indexed guaranteeId, bool upheld, bytes32 reasonHash);
+
+    /// @notice Emitted when the claim on guarantee `guaranteeId` for `cause`, with the evidence
+    /// hashing to `evidenceHash`, was paid out: settled after its contest period, or upheld.
     event Claimed(bytes32 indexed guaranteeId, ClaimCause cause, bytes32 evidenceHash);
 
     /// @notice Emitted when guarantee `guaranteeId` was marked expired after its end.
@@ -374,16 +421,40 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
 
     // ------------------------------------------------------------------ claims and expiry
 
-    /// @notice Claims on a BOUND or VERIFIED guarantee for `cause`, for the tenderer, with the
-    /// evidence hashing to `evidenceHash`, no later than the guarantee's end. Only the tender's
+    /// @notice How long the applicant may contest a claim once it is filed.
+    function CONTEST_PERIOD() external view returns (uint64);
+
+    /// @notice Files a claim on a BOUND or VERIFIED guarantee for `cause`, for the tenderer, with the
+    /// evidence hashing to `evidenceHash`, no later than the guarantee's end; the guarantee becomes
+    /// CLAIM_PENDING and nothing is paid before the contest period is over. Only the tender's
     /// publishing centre may call it. The contract checks what the chain knows: for
     /// WITHDRAWAL_AFTER_DEADLINE, a deadline passed with the applicant's bid live and not recorded as
     /// FAILED_OTHER (撤回, no penalty); for DECRYPTION_FAILED_BY_BIDDER, TenderBook's FAILED_BIDDER
-    /// outcome (撤销); for REFUSED_TO_SIGN (before any recorded signing) and NO_PERFORMANCE_BOND, the
-    /// section's recorded award to the applicant.
+    /// outcome (撤销, recorded with the ciphertext the bidder committed to); for REFUSED_TO_SIGN
+    /// (before any recorded signing) and NO_PERFORMANCE_BOND, the section's recorded award to the
+    /// applicant. A cause the admin dismissed on this guarantee before is not claimable again.
     function claim(bytes32 guaranteeId, ClaimCause cause, bytes32 evidenceHash) external;
 
-    /// @notice Marks an ISSUED, BOUND, VERIFIED or INVALID guarantee expired after its end. Anyone
-    /// may call it.
+    /// @notice Contests the pending claim on the caller's guarantee, for the reasons hashing to
+    /// `reasonHash`, before the claim's contest deadline; the claim then waits for the admin. Only
+    /// the applicant may call it.
+    function contestClaim(bytes32 guaranteeId, bytes32 reasonHash) external;
+
+    /// @notice Pays out an uncontested claim once its contest period is over: the guarantee becomes
+    /// CLAIMED. Anyone may call it.
+    function settleClaim(bytes32 guaranteeId) external;
+
+    /// @notice Decides a contested claim, for the reasons hashing to `reasonHash`: `upheld` pays it
+    /// out (CLAIMED); otherwise the guarantee returns to the state it had before the claim
+    /// (releasable again) and the claim's cause cannot be claimed again on it. Only the admin (the
+    /// consortium's governance) may call it.
+    function resolveClaim(bytes32 guaranteeId, bool upheld, bytes32 reasonHash) external;
+
+    /// @notice The last claim filed on guarantee `guaranteeId` (all 0 if none).
+    function claimOf(bytes32 guaranteeId) external view returns (Claim memory);
+
+    /// @notice Marks an ISSUED, BOUND, VERIFIED or INVALID guarantee expired after its end (a
+    /// guarantee with a claim pending does not expire: the claim was filed in time). Anyone may
+    /// call it.
     function expire(bytes32 guaranteeId) external;
 }

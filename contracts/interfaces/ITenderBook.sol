@@ -178,7 +178,8 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// @notice A failed opening cannot reveal credentials.
     error UnexpectedCredentials(bytes32 tenderId, uint16 section, address bidder);
 
-    /// @notice The revealed ciphertext hash, salt and credentials do not rebuild the bid's commitment.
+    /// @notice The revealed ciphertext hash, salt and credentials (or, for a failed opening, the
+    /// ciphertext hash and credential-set commitment) do not rebuild the bid's commitment.
     error RevealMismatch(bytes32 tenderId, uint16 section, address bidder);
 
     /// @notice `unopened` live bids of the section have no recorded opening attempt yet.
@@ -250,15 +251,16 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
         uint256 credentialCount
     );
 
-    /// @notice Emitted when opening the bid of `bidder` failed with `outcome`; `reasonHash` is the
-    /// hash of the failure report.
+    /// @notice Emitted when opening the bid of `bidder` failed with `outcome`. `ciphertextHash` and
+    /// `credSetCommitment` rebuild the bid's commitment (both 0 for a 撤回 recorded without the
+    /// ciphertext): the ciphertext hashing to `ciphertextHash` is the one the bidder committed to.
     event DecryptionFailed(
         bytes32 indexed tenderId,
         uint16 section,
         address indexed bidder,
         Outcome outcome,
         bytes32 ciphertextHash,
-        bytes32 reasonHash
+        bytes32 credSetCommitment
     );
 
     /// @notice Emitted when a section closed with `validBids` valid bids, enough for evaluation.
@@ -376,18 +378,23 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// @notice Records the opening attempt of the live bid of `bidder` in `section`, once. Only the
     /// publishing centre may call it, once `threshold` shares are out, while the section is
     /// pending and has at least `minValidBids` live bids (with fewer, nothing is opened and the
-    /// section can only fail). For `DECRYPTED`, `ciphertextHash`, `credSetSalt` and `credentialIds` (strictly
-    /// ascending) must rebuild the bid's commitment, and each credential is logged as used. For a
-    /// failure, `credentialIds` must be empty and `credSetSalt` carries the hash of the failure
-    /// report, logged as `reasonHash`. Attempts after the opening window are still recorded; their
-    /// block time shows them late.
+    /// section can only fail). For `DECRYPTED`, `credSet` is the salt: `ciphertextHash`, the salt
+    /// and `credentialIds` (strictly ascending) must rebuild the bid's commitment, and each
+    /// credential is logged as used. For a failure `credentialIds` must be empty and `credSet` is
+    /// the bid's credential-set commitment (the salt stays sealed): for FAILED_BIDDER (撤销, which
+    /// lets the tenderer claim the bid's guarantee) `ciphertextHash` and `credSet` must rebuild the
+    /// bid's commitment, so the ciphertext named is the one the bidder committed to and anyone can
+    /// rerun its decryption with the released shares; for FAILED_OTHER (撤回) they must too, unless
+    /// both are 0 (the centre holds no ciphertext the bidder committed to). A mismatch reverts with
+    /// `RevealMismatch`. Attempts after the opening window are still recorded; their block time
+    /// shows them late.
     function recordOpening(
         bytes32 tenderId,
         uint16 section,
         address bidder,
         Outcome outcome,
         bytes32 ciphertextHash,
-        bytes32 credSetSalt,
+        bytes32 credSet,
         bytes32[] calldata credentialIds
     ) external;
 

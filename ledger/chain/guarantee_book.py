@@ -25,6 +25,7 @@ from ledger.model.guarantee import (
     Guarantee,
     GuaranteeTerms,
     IssuerType,
+    OnChainClaim,
     PublicTerms,
     State,
     uscc_of_word,
@@ -166,7 +167,19 @@ class GuaranteeBookGateway(Gateway):
         return [self._send(by, "releaseMany", ids[i : i + MAX_BATCH]) for i in range(0, len(ids), MAX_BATCH)]
 
     def claim(self, centre: LocalAccount, guarantee_id: bytes, cause: ClaimCause, evidence_hash: bytes) -> Mined:
+        """File a claim (the centre); it is paid only after the contest period, or if the governance upholds it."""
         return self._send(centre, "claim", guarantee_id, int(cause), evidence_hash)
+
+    def contest_claim(self, applicant: LocalAccount, guarantee_id: bytes, reason_hash: bytes) -> Mined:
+        """Contest the pending claim on one's own guarantee, within the contest period (the bidder)."""
+        return self._send(applicant, "contestClaim", guarantee_id, reason_hash)
+
+    def settle_claim(self, by: LocalAccount, guarantee_id: bytes) -> Mined:
+        """Pay out an uncontested claim after its contest period (anyone)."""
+        return self._send(by, "settleClaim", guarantee_id)
+
+    def contest_period(self) -> int:
+        return int(self._call("CONTEST_PERIOD"))
 
     def expire(self, by: LocalAccount, guarantee_id: bytes) -> Mined:
         return self._send(by, "expire", guarantee_id)
@@ -179,6 +192,12 @@ class GuaranteeBookGateway(Gateway):
         return Guarantee(guarantee_id, State(state), bytes(tender_id), int(section), applicant, issuer,
                          int(issuer_type), Form(form), int(amount), int(end), int(closed), bool(late), bytes(doc),
                          bytes(commit))
+
+    def claim_of(self, guarantee_id: bytes) -> OnChainClaim:
+        """The last claim filed on the guarantee (all 0 if none)."""
+        cause, evidence, filed, deadline, contested, prior, dismissed = self._call("claimOf", guarantee_id)
+        return OnChainClaim(ClaimCause(cause), bytes(evidence), int(filed), int(deadline), bool(contested),
+                            State(prior), int(dismissed))
 
     def known_guarantee(self, guarantee_id: bytes) -> Guarantee:
         g = self.guarantee_of(guarantee_id)
@@ -199,8 +218,8 @@ class GuaranteeBookGateway(Gateway):
         return public_terms(logs[-1].args["terms"], logs[-1].block_number)
 
     def claimed(self, guarantee_id: bytes) -> tuple[ClaimCause, bytes] | None:
-        """The cause and evidence hash the claim on the guarantee logged, or None if none was made."""
-        logs = self.logs(event="Claimed", topics=[guarantee_id])
+        """The cause and evidence hash of the last claim filed on the guarantee, or None if none was."""
+        logs = self.logs(event="ClaimFiled", topics=[guarantee_id])
         if not logs:
             return None
         return ClaimCause(int(logs[-1].args["cause"])), bytes(logs[-1].args["evidenceHash"])

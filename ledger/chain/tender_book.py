@@ -23,6 +23,7 @@ from ledger.model.tender import (
     OnChainTender,
     Opening,
     Outcome,
+    RecordedFailure,
     SectionState,
     SectionStatus,
     TenderHeader,
@@ -119,6 +120,16 @@ class TenderBookGateway(Gateway):
                 out.setdefault(to_checksum_address(log.args["bidder"]), []).append(bytes(log.args["credentialId"]))
         return {bidder: sorted(ids) for bidder, ids in out.items()}
 
+    def failed_opening(self, tender_id: bytes, section: int, bidder: str) -> RecordedFailure | None:
+        """The failed opening recorded for the bid (its DecryptionFailed log), or None."""
+        bidder = to_checksum_address(bidder)
+        for log in reversed(self.logs(event="DecryptionFailed", topics=[tender_id])):
+            if int(log.args["section"]) == section and log.args["bidder"] == bidder:
+                return RecordedFailure(tender_id, section, bidder, Outcome(int(log.args["outcome"])),
+                                       bytes(log.args["ciphertextHash"]), bytes(log.args["credSetCommitment"]),
+                                       log.block_number)
+        return None
+
     def events(self, *, from_block: int = 0, to_block: int | str = "latest") -> list[ChainLog]:
         return self.logs(from_block=from_block, to_block=to_block)
 
@@ -163,8 +174,10 @@ class TenderBookGateway(Gateway):
             assert opening.package is not None
             return (tender_id, opening.section, opening.bidder, int(opening.outcome), opening.envelope_hash,
                     bytes(opening.package.salt), opening.credential_ids)
+        # A failure carries the ciphertext hash and the credential-set commitment, which the contract
+        # checks against the bid's commitment (both 0 for a 撤回 where no committed ciphertext is held).
         return (tender_id, opening.section, opening.bidder, int(opening.outcome), opening.envelope_hash or ZERO,
-                keccak(opening.reason.encode()), [])
+                opening.credential_set_commitment or ZERO, [])
 
     def record_opening(self, centre: LocalAccount, tender_id: bytes, opening: Opening) -> Mined:
         """Record the attempt; a decrypted bid logs every credential it used."""

@@ -29,7 +29,8 @@ WITHDRAWAL = b"\x00" * 32  # a Bid over a zero commitment withdraws the live bid
 
 @dataclass(frozen=True)
 class SealedBid:
-    """What a bidder uploads (envelope) and commits on chain (commitment); keeps `package`."""
+    """What a bidder uploads (envelope and credential-set commitment) and commits on chain
+    (commitment); keeps `package`."""
 
     tender_id: bytes
     section: int
@@ -37,6 +38,12 @@ class SealedBid:
     envelope: bytes
     commitment: bytes
     package: BidPackage = field(repr=False)
+
+    @property
+    def credential_set_commitment(self) -> bytes:
+        """The salted hash of the ticked credentials: uploaded in clear with the envelope (it hides
+        the ids), so that the commitment can be checked, and a failed opening proven, without the salt."""
+        return self.package.credential_set_commitment()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from ledger.model.receipt import Mined
 DAY = 86_400
 MAX_BATCH = 100  # GuaranteeBook.MAX_BATCH: most ids one releaseMany may carry
 RELEASE_PERIOD = 5 * DAY  # GuaranteeBook.RELEASE_PERIOD: guarantees back within 5 days of signing
+CONTEST_PERIOD = 5 * DAY  # GuaranteeBook.CONTEST_PERIOD: how long the bidder may contest a filed claim
 CHECK_NAME = "guarantee"
 ZERO_WORD = b"\x00" * 32
 LETTER_FILE = "credit-commitment.json"
@@ -56,8 +57,10 @@ class State(IntEnum):
     VERIFIED = 6
     INVALID = 7
     RELEASED = 8
-    CLAIMED = 9
+    CLAIMED = 9  # a claim was paid out
     EXPIRED = 10
+    CLAIM_PENDING = 11  # a claim is filed; the bidder may contest it until its contest deadline
+    CLAIM_CONTESTED = 12  # the bidder contested the claim; the governance decides it
 
 
 BOUND_STATES = (State.BOUND, State.VERIFIED, State.INVALID)
@@ -282,7 +285,24 @@ class Released:
 
 
 @dataclass(frozen=True)
+class OnChainClaim:
+    """The last claim filed on a guarantee as GuaranteeBook stores it (`claimOf`): all 0 if none.
+    `prior_state` is where a dismissed claim returns the guarantee; `dismissed_causes` has bit c
+    set for each cause the governance dismissed on it (never claimable again)."""
+
+    cause: ClaimCause
+    evidence_hash: bytes
+    filed_at: int
+    contest_deadline: int
+    contested: bool
+    prior_state: State
+    dismissed_causes: int
+
+
+@dataclass(frozen=True)
 class Claimed:
+    """A claim filed (nothing is paid before its contest period is over)."""
+
     guarantee_id: bytes
     cause: ClaimCause
     evidence_hash: bytes
@@ -339,12 +359,25 @@ class GuaranteeFile:
 
 @dataclass(frozen=True)
 class ClaimFile:
-    """A claim (理赔) as recorded: the cause, the evidence's keccak (on chain) and when."""
+    """A claim (理赔) as recorded: the cause, the evidence's keccak (on chain) and the evidence, when
+    it was filed and until when the bidder may contest it; the contest and its reasons; the
+    governance's decision; and the payout. `status` is PENDING, CONTESTED, PAID or DISMISSED."""
 
     cause: str
     evidence_hash: str
     tx_hash: str
     claimed_at: datetime
+    contest_deadline: int = 0
+    status: str = "PENDING"
+    evidence: bytes | None = None
+    contest_reason: str | None = None
+    contest_reason_hash: str | None = None
+    contested_at: datetime | None = None
+    upheld: bool | None = None
+    resolution_hash: str | None = None
+    resolved_at: datetime | None = None
+    paid_at: datetime | None = None
+    paid_tx: str | None = None
 
 
 @dataclass(frozen=True)
@@ -354,7 +387,8 @@ class GuaranteeInfo:
     guarantee_id: bytes
     chain: Guarantee
     file: GuaranteeFile | None
-    claim: ClaimFile | None
+    claim: ClaimFile | None  # the last claim filed
+    claims: tuple[ClaimFile, ...] = ()  # every claim filed, oldest first
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,9 @@ class SectionState:
 
 @dataclass(frozen=True)
 class Opening:
-    """The result of one decryption attempt and the cause when it failed."""
+    """The result of one decryption attempt and the cause when it failed. `envelope_hash` and
+    `credential_set_commitment` are what the attempt is recorded with on chain: they rebuild the
+    bid's commitment (both empty for a 撤回 where the platform holds nothing the bidder committed to)."""
 
     bidder: str
     section: int
@@ -128,10 +130,43 @@ class Opening:
     reason: str
     envelope_hash: bytes
     package: BidPackage | None = field(default=None, repr=False)
+    credential_set_commitment: bytes = b""
 
     @property
     def credential_ids(self) -> list[bytes]:
         return sorted(self.package.credential_ids) if self.package else []
+
+
+@dataclass(frozen=True)
+class RecordedFailure:
+    """A failed opening as TenderBook logged it (DecryptionFailed): the outcome, and the ciphertext
+    hash and credential-set commitment the contract proved against the bid's commitment (both 0
+    for a 撤回 recorded without the ciphertext)."""
+
+    tender_id: bytes
+    section: int
+    bidder: str
+    outcome: Outcome
+    ciphertext_hash: bytes
+    credential_set_commitment: bytes
+    block_number: int
+
+    @property
+    def proven(self) -> bool:
+        return self.ciphertext_hash != b"\x00" * 32 or self.credential_set_commitment != b"\x00" * 32
+
+
+@dataclass(frozen=True)
+class FailedOpening:
+    """A recorded failed opening as anyone may check it: what the chain recorded, the bid's
+    commitment, the envelope filed under it (None unless it hashes to the recorded ciphertext
+    hash), and the opening rule rerun on it with the shares released on chain (None without
+    the envelope)."""
+
+    recorded: RecordedFailure
+    commitment: bytes
+    envelope: bytes | None
+    rerun: Opening | None
 
 
 @dataclass(frozen=True)
@@ -195,6 +230,7 @@ class StoredBid:
     envelope_hash: bytes | None
     uploaded_at: datetime | None
     opened: bool = False
+    credential_set_commitment: bytes | None = None  # filed with the envelope; with it rebuilds the commitment
 
 
 @dataclass(frozen=True)

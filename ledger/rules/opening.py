@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from eth_utils import to_checksum_address
 
@@ -16,13 +17,38 @@ from ledger.crypto.sealing import (
     ciphertext_hash,
 )
 from ledger.crypto.shares import Share, combine
-from ledger.model.tender import BidEligibility, Opening, Outcome, Tender
+from ledger.model.tender import BidEligibility, Opening, Outcome
 from ledger.rules.verify import Check, CheckStatus
 
 ONE_BID_PER_FIRM = "one_bid_per_firm"
 
+NOT_HELD = "the platform holds no ciphertext the bidder committed to for this bid"
+"""Why a bid is 撤回 (FAILED_OTHER) when what the platform holds does not rebuild the commitment."""
 
-def rebuild_opening_key(tender: Tender, shares: Sequence[Share]) -> OpeningKey:
+FAILURE_CAUSES = {
+    FailureReason.MALFORMED: "the bidder's envelope is malformed",
+    FailureReason.AUTHENTICATION: "the bidder's envelope does not open with the tender's key and context "
+    "(sealed to another key, tender, section or bidder)",
+    FailureReason.INVALID_PACKAGE: "the bidder's envelope holds no valid bid package",
+}
+"""Why the envelope the bidder committed to did not open: each is the bidder's doing (撤销)."""
+
+
+class KeyTerms(Protocol):
+    """What rebuilding a tender's opening key needs: the model `Tender`, or the chain's own terms
+    (`OnChainTender.terms`) for anyone who reads only the chain."""
+
+    @property
+    def threshold(self) -> int: ...
+
+    @property
+    def opening_public(self) -> bytes: ...
+
+    @property
+    def share_hashes(self) -> Sequence[bytes]: ...
+
+
+def rebuild_opening_key(tender: KeyTerms, shares: Sequence[Share]) -> OpeningKey:
     """The opening key from k released shares, checked against the published public key."""
     private = combine(list(shares), k=tender.threshold, expected_public=tender.opening_public,
                       share_hashes=list(tender.share_hashes))
@@ -31,41 +57,62 @@ def rebuild_opening_key(tender: Tender, shares: Sequence[Share]) -> OpeningKey:
 
 def open_bid(
     *, key: OpeningKey, chain_id: int, book_address: str, tender_id: bytes, section: int,
-    bidder: str, envelope: bytes | None, uploaded_hash: bytes | None, commitment: bytes,
+    bidder: str, envelope: bytes | None, credential_set_commitment: bytes | None, commitment: bytes,
 ) -> Opening:
-    """Decrypt one bid and decide the outcome.
+    """Decrypt one bid and decide the outcome: the one rule for the centre at opening and for
+    anyone who reruns a recorded opening afterwards.
 
-    `uploaded_hash` is the envelope hash the bidder signed when uploading. If the stored
-    envelope is missing or no longer hashes to it, the platform lost or damaged it: 撤回
-    (FAILED_OTHER). If it is the bidder's own envelope and still cannot be opened, or its
-    content does not match the on-chain commitment, the bidder caused it: 撤销 (FAILED_BIDDER).
+    `commitment` is the bidder-signed commitment on chain; `envelope` and
+    `credential_set_commitment` are what the platform holds for the bid (the bidder uploaded both,
+    and the second travels in clear: it is a salted hash that hides the ticked ids).
+
+    - If they do not rebuild the commitment (missing, lost, or rewritten by anyone but the bidder),
+      the platform does not hold what the bidder committed to: 撤回 (FAILED_OTHER), recorded
+      without proof, since none can be given.
+    - Otherwise the envelope is the bidder's own, proven against its signed commitment. If it
+      does not open with the tender's key (checked against the published public key when it was
+      rebuilt) under this bid's context, or opens but its ticked credentials do not hash to the
+      committed credential set, the bidder caused it: 撤销 (FAILED_BIDDER), recorded with the
+      ciphertext hash and the credential-set commitment so that anyone can rerun this function.
+    - Otherwise DECRYPTED.
     """
     bidder = to_checksum_address(bidder)
-    if envelope is None:
-        return Opening(bidder, section, Outcome.FAILED_OTHER, "the platform holds no ciphertext for this bid", b"")
+    if envelope is None or credential_set_commitment is None:
+        return Opening(bidder, section, Outcome.FAILED_OTHER, NOT_HELD, b"")
     digest = ciphertext_hash(envelope)
-    if uploaded_hash is not None and digest != uploaded_hash:
+    held = bid_commitment(
+        chain_id=chain_id, contract=book_address, tender_id=tender_id, section=section, bidder=bidder,
+        ciphertext_hash=digest, credential_set_commitment=credential_set_commitment,
+    )
+    if held != commitment:
         return Opening(bidder, section, Outcome.FAILED_OTHER,
-                       "the stored ciphertext differs from the one the bidder uploaded", digest)
+                       f"{NOT_HELD}: the stored ciphertext (keccak 0x{digest.hex()}) and credential-set "
+                       "commitment do not rebuild the bidder's on-chain commitment", b"")
     aad = bid_aad(chain_id=chain_id, contract=book_address, tender_id=tender_id, section=section, bidder=bidder)
     try:
         package = BidPackage.decrypt(envelope, key, aad)
     except DecryptionFailed as exc:
-        cause = {
-            FailureReason.MALFORMED: "the bidder's envelope is malformed",
-            FailureReason.AUTHENTICATION: "the bidder's envelope does not open with the tender's key "
-            "and context (sealed to another key, tender, section or bidder)",
-            FailureReason.INVALID_PACKAGE: "the bidder's envelope holds no valid bid package",
-        }.get(exc.reason, str(exc))
-        return Opening(bidder, section, Outcome.FAILED_BIDDER, cause, digest)
-    expected = bid_commitment(
-        chain_id=chain_id, contract=book_address, tender_id=tender_id, section=section, bidder=bidder,
-        ciphertext_hash=digest, credential_set_commitment=package.credential_set_commitment(),
-    )
-    if expected != commitment:
+        cause = FAILURE_CAUSES.get(exc.reason, str(exc))
+        return Opening(bidder, section, Outcome.FAILED_BIDDER, f"{cause}: {exc.detail}", digest,
+                       credential_set_commitment=credential_set_commitment)
+    if package.credential_set_commitment() != credential_set_commitment:
         return Opening(bidder, section, Outcome.FAILED_BIDDER,
-                       "the revealed bid does not match the bidder's on-chain commitment", digest)
-    return Opening(bidder, section, Outcome.DECRYPTED, "decrypted; matches the commitment", digest, package)
+                       "the credentials ticked inside the bidder's envelope do not hash to the credential-set "
+                       "commitment the bidder signed", digest, credential_set_commitment=credential_set_commitment)
+    return Opening(bidder, section, Outcome.DECRYPTED, "decrypted; matches the commitment", digest, package,
+                   credential_set_commitment=credential_set_commitment)
+
+
+def rerun_opening(
+    *, terms: KeyTerms, shares: Sequence[Share], chain_id: int, book_address: str, tender_id: bytes,
+    section: int, bidder: str, envelope: bytes, credential_set_commitment: bytes, commitment: bytes,
+) -> Opening:
+    """An auditor's rerun of a recorded opening from public data only: the tender's terms and the
+    shares released on chain, the envelope published after opening, and the credential-set
+    commitment and the commitment the chain holds. The same rule as at opening (`open_bid`)."""
+    return open_bid(key=rebuild_opening_key(terms, shares), chain_id=chain_id, book_address=book_address,
+                    tender_id=tender_id, section=section, bidder=bidder, envelope=envelope,
+                    credential_set_commitment=credential_set_commitment, commitment=commitment)
 
 
 def one_bid_per_firm(reports: Mapping[str, BidEligibility | None]) -> dict[str, BidEligibility | None]:

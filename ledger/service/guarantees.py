@@ -1,6 +1,7 @@
 """E-guarantee use cases on the GuaranteeBook gateway: applying, issuing (明文 or 密文), binding,
-the check at opening, award and release, claims with evidence, expiry and the commitment
-letter's breach record. Each returns model objects; none knows HTTP, SQL or JSON.
+the check at opening, award and release, claims with evidence (filed by the centre, open to the
+bidder's contest for CONTEST_PERIOD, then settled, or decided by the governance), expiry and the
+commitment letter's breach record. Each returns model objects; none knows HTTP, SQL or JSON.
 
 Black-listed firms are refused at application and at issue; red-listed firms pay the fee less
 the discount their issuer publishes (`ledger.rules.credit.guarantee_fee`).
@@ -288,13 +289,27 @@ def record_contract_signed(book: GuaranteeBookGateway, *, centre: LocalAccount, 
 
 def claim(book: GuaranteeBookGateway, *, centre: LocalAccount, guarantee_id: bytes, cause: ClaimCause,
           evidence: bytes) -> Claimed:
-    """Claim on a guarantee for the tenderer (the publishing centre), for a cause the chain's
-    records support, with the keccak of the evidence (kept off chain)."""
+    """File a claim on a guarantee for the tenderer (the publishing centre), for a cause the chain's
+    records support, with the keccak of the evidence (published off chain). Nothing is paid yet:
+    the bidder may contest it for CONTEST_PERIOD; then `settle_claim`, or the governance decides."""
     if not evidence:
         raise ValidationFailed("a claim needs its evidence (the withdrawal letter, the refusal, the failure report)")
     evidence_hash = keccak(evidence)
     mined = book.claim(centre, guarantee_id, ClaimCause(cause), evidence_hash)
     return Claimed(guarantee_id, ClaimCause(cause), evidence_hash, mined)
+
+
+def contest_claim(book: GuaranteeBookGateway, *, applicant: LocalAccount, guarantee_id: bytes, reason: str) -> Mined:
+    """Contest the pending claim on one's own guarantee (the bidder's own key), within the contest
+    period; the reason's keccak goes on chain and the claim waits for the governance."""
+    if not reason.strip():
+        raise ValidationFailed("a contest needs its reasons")
+    return book.contest_claim(applicant, guarantee_id, reason_hash(reason))
+
+
+def settle_claim(book: GuaranteeBookGateway, *, by: LocalAccount, guarantee_id: bytes) -> Mined:
+    """Pay out an uncontested claim once its contest period is over (anyone may)."""
+    return book.settle_claim(by, guarantee_id)
 
 
 # ---------------------------------------------------------------------- commitment letters
@@ -343,7 +358,7 @@ class GuaranteeRecords(GuaranteeFiles, Protocol):
 
     def claim_of(self, gid: bytes) -> ClaimFile | None: ...
 
-    def claim_evidence(self, gid: bytes) -> bytes: ...
+    def claims_of(self, gid: bytes) -> Sequence[ClaimFile]: ...
 
     def records(self, *, applicant: str | None = None, issuer: str | None = None) -> Sequence[GuaranteeFile]: ...
 
@@ -364,6 +379,8 @@ class GuaranteeRecords(GuaranteeFiles, Protocol):
     def filing_rejection(self, reason: str) -> AbstractContextManager[None]: ...
 
     def filing_evidence(self, evidence: bytes) -> AbstractContextManager[None]: ...
+
+    def filing_contest(self, reason: str) -> AbstractContextManager[None]: ...
 
     def catch_up(self) -> None:
         """Journal and project whatever reached the chain."""
@@ -400,7 +417,7 @@ class TenderBookReads(Protocol):
 
 
 PREPARABLE = frozenset({"applyFor", "issue", "reject", "cancel", "bind",
-                        "unbind", "release", "expire"})
+                        "unbind", "release", "expire", "contestClaim", "settleClaim"})
 
 
 @dataclass(frozen=True)
@@ -834,8 +851,9 @@ class GuaranteeService:
         return SectionClosed(tender.tender_id, section, done)
 
     def claim(self, *, signer: str, guarantee_id: str, cause: str, evidence: bytes) -> GuaranteeInfo:
-        """The centre claims for the tenderer, for a cause the chain's records support, keeping the
-        evidence (its keccak goes on chain)."""
+        """The centre files a claim for the tenderer, for a cause the chain's records support,
+        publishing the evidence (its keccak goes on chain). It is paid only once the bidder's
+        contest period is over (`settle`), or when the governance upholds a contested claim."""
         self.require_centre(signer)
         gid = word(guarantee_id, "guarantee id")
         try:
@@ -846,6 +864,41 @@ class GuaranteeService:
         with self.lock:
             with self.records.filing_evidence(evidence):
                 claim(self.book, centre=self.centre, guarantee_id=gid, cause=reason, evidence=evidence)
+            self.records.catch_up()
+        return self.get(gid)
+
+    def contest(self, *, signer: str, guarantee_id: str, signed_tx: str, reason: str) -> GuaranteeInfo:
+        """Relay the bidder's own contestClaim (its own key only), keeping its reasons (their
+        keccak is on chain); the claim then waits for the governance's resolveClaim."""
+        gid = word(guarantee_id, "guarantee id")
+        g = self.book.known_guarantee(gid)
+        if g.applicant != signer:
+            raise Unauthorised("NotApplicant", {"guaranteeId": gid, "caller": signer},
+                               f"only the applicant {g.applicant} contests a claim on guarantee {to_hex(gid)}")
+        if not reason.strip():
+            raise ValidationFailed("a contest needs its reasons")
+        relayed = self.book.decode_signed(signed_tx)
+        _own(relayed, signer, ("contestClaim",))
+        _about(relayed, gid)
+        if bytes(relayed.args["reasonHash"]) != reason_hash(reason):
+            raise ValidationFailed("signed_tx contests with another reason than the one sent (reasonHash = keccak(reason))")
+        self._relay(relayed, self.records.filing_contest(reason))
+        return self.get(gid)
+
+    def settle(self, *, signer: str, guarantee_id: str, signed_tx: str | None) -> GuaranteeInfo:
+        """Pay out an uncontested claim after its contest period: anyone's own settleClaim, or, without
+        one, the centre's."""
+        gid = word(guarantee_id, "guarantee id")
+        self.book.known_guarantee(gid)
+        if signed_tx is not None:
+            relayed = self.book.decode_signed(signed_tx)
+            _own(relayed, signer, ("settleClaim",))
+            _about(relayed, gid)
+            self._relay(relayed)
+            return self.get(gid)
+        self.require_centre(signer)
+        with self.lock:
+            settle_claim(self.book, by=self.centre, guarantee_id=gid)
             self.records.catch_up()
         return self.get(gid)
 
@@ -882,15 +935,17 @@ class GuaranteeService:
         """A guarantee as the chain holds it, with its application, terms (明文, or 密文 once opened),
         rejection, verification and claim."""
         g = self.book.known_guarantee(gid)
-        claim = self.records.claim_of(gid)
-        if claim is not None:
+        claims = tuple(self.records.claims_of(gid))
+        if claims:
+            last = claims[-1]
             logged = self.book.claimed(gid)
-            evidence = "0x" + keccak(self.records.claim_evidence(gid)).hex()
-            if logged is None or (claim.cause, claim.evidence_hash.lower()) != (logged[0].name, to_hex(logged[1])) \
+            evidence = None if last.evidence is None else "0x" + keccak(last.evidence).hex()
+            if logged is None or (last.cause, last.evidence_hash.lower()) != (logged[0].name, to_hex(logged[1])) \
                     or evidence != to_hex(logged[1]):
                 raise StoreMismatch(f"the stored claim on guarantee {to_hex(gid)} (cause, evidence) is not the one "
                                     "the chain logged")
-        return GuaranteeInfo(gid, g, self._checked(gid, self.records.record(gid)), claim)
+        return GuaranteeInfo(gid, g, self._checked(gid, self.records.record(gid)), claims[-1] if claims else None,
+                             claims)
 
     def guarantee(self, guarantee_id: str) -> GuaranteeInfo:
         return self.get(word(guarantee_id, "guarantee id"))

@@ -77,9 +77,10 @@ class TenderRecords(Protocol):
         before the transaction that puts those hashes on chain."""
         ...
 
-    def file_envelope(self, commitment: bytes, envelope: bytes, *, receipt: bytes) -> None:
-        """File a sealed bid and the centre's signed receipt of it under its commitment, before the
-        commitment goes on chain."""
+    def file_envelope(self, commitment: bytes, envelope: bytes, credential_set_commitment: bytes, *,
+                      receipt: bytes) -> None:
+        """File a sealed bid, its credential-set commitment and the centre's signed receipt of it
+        under the bid's commitment, before the commitment goes on chain."""
         ...
 
     def receipt(self, commitment: bytes) -> bytes | None:

@@ -29,7 +29,7 @@ from ledger.crypto import receipts
 from ledger.crypto.canonical import canonical_json
 from ledger.crypto.bids import BidAuthorisation, authorisation
 from ledger.crypto.officer_box import OfficerKey, SealedShare, deal
-from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, ciphertext_hash
+from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, bid_commitment, ciphertext_hash
 from ledger.crypto.sealing import VERSION as SEAL_VERSION
 from ledger.crypto.shares import Share
 from ledger.errors import LedgerError, NotFound, StoreMismatch, Unauthorised, ValidationFailed
@@ -39,11 +39,13 @@ from ledger.model.tender import (
     BidEligibility,
     BidState,
     LoggedVersion,
+    FailedOpening,
     OnChainTender,
     OpenedBid,
     Opening,
     Outcome,
     PublishedEvaluation,
+    RecordedFailure,
     RelayedCall,
     SectionOpening,
     SectionResults,
@@ -196,7 +198,10 @@ def tender_disagreement(stored: StoredTender, on_chain: OnChainTender) -> str | 
         ("document hash", "0x" + t.doc_hash.hex(), "0x" + terms.doc_hash.hex()),
         ("document", "0x" + keccak(stored.document).hex(), "0x" + terms.doc_hash.hex()),
         ("deadline", t.deadline, terms.deadline),
-        ("parameters' deadline", int(t.params.deadline.timestamp()), terms.deadline),
+        # The parameters ask for a deadline; the one in force may be later (an amendment less than
+        # 15 days before it postpones it on chain), never earlier.
+        ("parameters' deadline", min(int(t.params.deadline.timestamp()), terms.deadline),
+         int(t.params.deadline.timestamp())),
         ("opening public key", "0x" + t.opening_public.hex(), "0x" + terms.opening_public.hex()),
         ("threshold", t.threshold, terms.threshold),
         ("share hashes", [h.hex() for h in t.share_hashes], [h.hex() for h in terms.share_hashes]),
@@ -380,6 +385,8 @@ class TenderChain(Protocol):
 
     def record_opening(self, centre: LocalAccount, tender_id: bytes, opening: Opening) -> Mined: ...
 
+    def failed_opening(self, tender_id: bytes, section: int, bidder: str) -> RecordedFailure | None: ...
+
     def close_section(self, centre: LocalAccount, tender_id: bytes, section: int, valid_bids: int) -> SectionStatus: ...
 
     def publish_evaluation(self, centre: LocalAccount, tender_id: bytes, section: int, report: bytes) -> Mined: ...
@@ -503,8 +510,13 @@ class TenderService:
 
     # ------------------------------------------------------------------ bids
     def submit_bid(self, relayer: BidQueue, *, signer: str, tender_id: bytes, section: int, envelope: bytes,
-                   auth: dict[str, Any]) -> SubmittedBid:
-        """Store a sealed bid and commit the bidder-signed commitment on chain (batched)."""
+                   credential_set_commitment: bytes, auth: dict[str, Any]) -> SubmittedBid:
+        """Store a sealed bid and commit the bidder-signed commitment on chain (batched).
+
+        The envelope comes with the bid's credential-set commitment (a salted hash: it hides the
+        ticked ids), and the two must rebuild the commitment the bidder signs: so the service files
+        exactly what the bidder committed to, and a failed opening can later be proven against the
+        chain without the salt."""
         params = self.tender(tender_id).params
         if not 0 <= section < len(params.sections):
             raise NotFound("UnknownSection", {"tenderId": "0x" + tender_id.hex(), "section": section},
@@ -518,12 +530,23 @@ class TenderService:
             raise ValidationFailed(f"the sealed bid is over {MAX_ENVELOPE} bytes")
         if auth["bidder"] != signer:
             raise Unauthorised("SignerMismatch", {}, f"the bid is signed for {auth['bidder']}, the request by {signer}")
+        if len(credential_set_commitment) != 32:
+            raise ValidationFailed("credential_set_commitment must be 32 bytes")
+        expected = bid_commitment(chain_id=self.chain_id, contract=self.book.address, tender_id=tender_id,
+                                  section=section, bidder=signer, ciphertext_hash=ciphertext_hash(envelope),
+                                  credential_set_commitment=credential_set_commitment)
+        if bytes(auth["commitment"]) != expected:
+            raise ValidationFailed(
+                "the signed commitment does not follow from this envelope and credential-set commitment "
+                f"(they give 0x{expected.hex()}): upload the envelope and credential-set commitment the "
+                "commitment was made from")
         firm = self.identity_of(signer)
         full = authorisation({**auth, "tenderId": tender_id, "section": section})
         relayer.check(full)  # dry run alone: late, replayed or badly signed bids are refused here, never batched
-        # The chain will hold only the commitment, which no one can check against a ciphertext that
-        # does not open: the centre's receipt pins the ciphertext received, for the opening.
-        self.records.file_envelope(full.commitment, envelope,
+        # The chain will hold only the commitment; the credential-set commitment filed with the
+        # envelope lets anyone check a failed opening against it, and the centre's receipt pins the
+        # ciphertext received against a database edit.
+        self.records.file_envelope(full.commitment, envelope, credential_set_commitment,
                                    receipt=self.envelope_receipt(tender_id, full.commitment, envelope))
         mined = relayer.submit(full)
         self.records.catch_up()
@@ -549,7 +572,8 @@ class TenderService:
             raise NotFound("NoBid", {"bidder": signer}, "no live bid of yours in this section")
         return StoredBid(tender_id=tender_id, section=section, bidder=signer, commitment=bid.commitment,
                          version=bid.version, envelope=stored.envelope, envelope_hash=stored.envelope_hash,
-                         uploaded_at=stored.uploaded_at, opened=bid.opened)
+                         uploaded_at=stored.uploaded_at, opened=bid.opened,
+                         credential_set_commitment=stored.credential_set_commitment)
 
     def relay_signed(self, *, signer: str, signed_tx: str, functions: Sequence[str]) -> RelayedCall:
         """Relay a bidder's withdrawBid or an officer's releaseShare, signed by its own key."""
@@ -581,10 +605,12 @@ class TenderService:
             if not bid.live or bid.opened:
                 continue
             stored = self.received_envelope(tender_id, section, bidder, bid.commitment)
+            # What the store holds is checked against the on-chain commitment by the rule itself.
             opening = open_bid(
                 key=key, chain_id=self.chain_id, book_address=book.address, tender_id=tender_id, section=section,
                 bidder=bidder, envelope=stored.envelope if stored else None,
-                uploaded_hash=stored.envelope_hash if stored else None, commitment=bid.commitment,
+                credential_set_commitment=stored.credential_set_commitment if stored else None,
+                commitment=bid.commitment,
             )
             book.check_opening(self.centre.address, tender_id, opening)  # before anything is recorded
             eligibility: BidEligibility | None = None
@@ -621,6 +647,31 @@ class TenderService:
         rows = {b.bidder: b for b in self.records.openings(tender_id, section)}
         return SectionOpening(tender_id=tender_id, section=section, status=status, valid_bids=valid,
                               bids=tuple(rows[b] for b in opened))
+
+    def failed_opening(self, *, tender_id: bytes, section: int, bidder: str) -> FailedOpening:
+        """A recorded failed opening with what anyone needs to check it: the chain's record, the
+        envelope filed under the bid's commitment (published once the opening is recorded) and the
+        opening rule rerun on it with the shares released on chain."""
+        self.stored(tender_id)
+        bidder = to_checksum_address(bidder)
+        bid = self.book.bid(tender_id, section, bidder)
+        recorded = self.book.failed_opening(tender_id, section, bidder) if bid.opened else None
+        if recorded is None or bid.outcome is Outcome.DECRYPTED:
+            raise NotFound("NoFailedOpening", {"bidder": bidder},
+                           f"no failed opening is recorded for {bidder}'s bid in section {section}")
+        envelope = None
+        rerun = None
+        if recorded.proven:
+            stored = self.records.envelope(tender_id, section, bidder, bid.commitment)
+            if stored is not None and stored.envelope is not None \
+                    and ciphertext_hash(stored.envelope) == recorded.ciphertext_hash:
+                envelope = stored.envelope
+        if envelope is not None:  # the key from the chain's own terms and released shares, as anyone would
+            key = rebuild_opening_key(self.book.tender(tender_id).terms, self.book.released_shares(tender_id))
+            rerun = open_bid(key=key, chain_id=self.chain_id, book_address=self.book.address, tender_id=tender_id,
+                             section=section, bidder=bidder, envelope=envelope,
+                             credential_set_commitment=recorded.credential_set_commitment, commitment=bid.commitment)
+        return FailedOpening(recorded=recorded, commitment=bid.commitment, envelope=envelope, rerun=rerun)
 
     def eligibility(self, tender: Tender, section: int, bidder: str, ids: Sequence[bytes]) -> BidEligibility:
         """资格审查 of a decrypted bid as of the deadline: its ticked credentials, the firm behind the

@@ -1,8 +1,9 @@
 """E-guarantees through the HTTP API: the admin authorises issuers, bidders apply from a template
 filled in from the ledger and bind with their own transactions, issuers issue 明文 or 密文 or
-reject, the centre checks them at opening, records the award and the signing, and claims with
-evidence; credit commitment letters; black- and red-listed firms. Every refusal is a specific
-4xx and leaves nothing behind."""
+reject, the centre checks them at opening, records the award and the signing, and files claims
+with evidence that the bidder may contest within the contest period (then settled by anyone, or
+decided by the governance's M-of-N); credit commitment letters; black- and red-listed firms.
+Every refusal is a specific 4xx and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from ledger.crypto.canonical import keccak
 from ledger.crypto.guarantee import terms_commitment
 from ledger.documents import Kind, SealedCredential
 from ledger.model.guarantee import CommitmentLetter, Form, GuaranteeTerms, IssuerType
+from ledger.errors import Unauthorised
 from ledger.rules.guarantee import sign_commitment_letter
 from ledger.service.guarantees import seal_terms
 from ledger.uscc import generate_uscc
@@ -357,10 +359,190 @@ def test_the_centre_claims_with_evidence_only_for_a_cause_the_chain_records(scen
     r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE", "evidence_b64": evidence})
     assert r.status_code == 201, r.text
     claim = r.json()["claim"]
-    assert r.json()["state"] == "CLAIMED" and claim["cause"] == "WITHDRAWAL_AFTER_DEADLINE"
+    assert r.json()["state"] == "CLAIM_PENDING" and claim["cause"] == "WITHDRAWAL_AFTER_DEADLINE"
     assert claim["evidence_hash"] == "0x" + keccak(base64.b64decode(evidence)).hex()
+    assert claim["evidence_b64"] == evidence and claim["status"] == "PENDING"  # anyone can check it
     r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE", "evidence_b64": evidence})
     assert r.status_code == 409 and r.json()["contract_error"] == "WrongState"
+    assert_rebuilds(scene)
+
+
+# ---------------------------------------------------------------------- contest window
+
+
+EVIDENCE = base64.b64encode(b"%PDF letter withdrawing the bid after the deadline").decode()
+
+
+def _filed(scene: Desk, *firms: int) -> list[str]:
+    """Each firm's guarantee (firm 0 by default), its bid live at the deadline, and a claim filed on it."""
+    ids = [scene.guarantee(n) for n in firms or (0,)]
+    for n in firms or (0,):
+        scene.bid(n)
+    scene.pass_deadline(shares=0)
+    for gid in ids:
+        r = scene.centre.post(f"/guarantees/{gid}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE",
+                                                            "evidence_b64": EVIDENCE})
+        assert r.status_code == 201, r.text
+    return ids
+
+
+def _own_tx(scene: Desk, actor: Actor, function: str, *args: Any) -> str:
+    """`actor`'s own GuaranteeBook transaction with a fixed gas limit, built without the
+    service's estimate, so that it is the relay's own checks (or its dry run) that refuse it."""
+    fn = getattr(scene.rt.client.contract("GuaranteeBook", scene.rt.addresses["GuaranteeBook"]).functions, function)
+    call = fn(*args)
+    return actor.sign_tx(scene.rt.client.build(actor.account.address, {
+        "to": call.address, "data": call._encode_transaction_data(), "gas": 200_000}))
+
+
+def _contest(scene: Desk, gid: str, reason: str, *, by: Actor | None = None, signer: Actor | None = None) -> Any:
+    """The bidder (`by`, firm 0 by default) contests, sending `signer`'s own contestClaim."""
+    by = by or scene.firms[0].actor
+    tx = _own_tx(scene, signer or by, "contestClaim", bytes.fromhex(gid[2:]), keccak(reason.encode()))
+    return by.post(f"/guarantees/{gid}/claims/contest", {"signed_tx": tx, "reason": reason})
+
+
+def test_a_claim_is_not_paid_before_the_contest_window_ends(scene: Desk) -> None:
+    (gid,) = _filed(scene)
+    view = scene.view(gid)
+    assert view["state"] == "CLAIM_PENDING" and view["closed_at"] == 0
+    filed_at = int(scene.rt.client.block_timestamp())
+    assert view["claim"]["contest_deadline"] == filed_at + 5 * DAY
+    stranger = scene.scene.actor()
+    before = scene.rt.client.block_number()
+    r = scene.centre.post(f"/guarantees/{gid}/claims/settle", {})
+    assert r.status_code == 409 and r.json()["contract_error"] == "ContestPeriodOpen"
+    r = stranger.post(f"/guarantees/{gid}/claims/settle", {"signed_tx": _own_tx(scene, stranger, "settleClaim",
+                                                                                 bytes.fromhex(gid[2:]))})
+    assert r.status_code == 409 and r.json()["contract_error"] == "ContestPeriodOpen"
+    r = scene.http.post("/guarantees/tx/prepare", json={"sender": scene.bank.account.address, "function": "release",
+                                                        "args": [gid]})
+    assert r.status_code == 409 and r.json()["contract_error"] == "WrongState"  # not releasable from under it
+    assert stranger.post(f"/guarantees/{gid}/claims/settle", {}).status_code == 403  # not the centre, no own tx
+    assert scene.rt.client.block_number() == before
+    scene.rt.client.increase_time(5 * DAY - 600)
+    assert scene.centre.post(f"/guarantees/{gid}/claims/settle", {}).status_code == 409
+    assert scene.view(gid)["state"] == "CLAIM_PENDING"
+    scene.rt.client.increase_time(600)
+    r = stranger.post(f"/guarantees/{gid}/claims/settle", {"signed_tx": scene.gb(stranger, "settleClaim", gid)})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "CLAIMED" and r.json()["claim"]["status"] == "PAID"
+    assert_rebuilds(scene)
+
+
+def test_the_bidder_contests_with_its_own_key_only(scene: Desk) -> None:
+    (gid,) = _filed(scene)
+    bidder, other = scene.firms[0].actor, scene.firms[1].actor
+    before = scene.rt.client.block_number()
+    r = _contest(scene, gid, "I did not withdraw", by=other)  # another firm, its own transaction
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotApplicant"
+    r = _contest(scene, gid, "I did not withdraw", by=scene.centre)
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotApplicant"
+    r = _contest(scene, gid, "I did not withdraw", signer=other)  # the bidder's request, another key's tx
+    assert r.status_code == 403 and r.json()["contract_error"] == "SignerMismatch"
+    tx = _own_tx(scene, bidder, "contestClaim", bytes.fromhex(gid[2:]), keccak(b"another reason"))
+    r = bidder.post(f"/guarantees/{gid}/claims/contest", {"signed_tx": tx, "reason": "I did not withdraw"})
+    assert r.status_code == 422 and "another reason" in r.json()["message"]
+    r = scene.http.post("/guarantees/tx/prepare", json={"sender": other.account.address, "function": "contestClaim",
+                                                        "args": [gid, "0x" + keccak(b"x").hex()]})
+    assert r.status_code == 403 and r.json()["contract_error"] == "NotApplicant"
+    assert scene.rt.client.block_number() == before and scene.view(gid)["state"] == "CLAIM_PENDING"
+    r = _contest(scene, gid, "I did not withdraw: my bid is live, see the chain")
+    assert r.status_code == 200, r.text
+    claim = r.json()["claim"]
+    assert r.json()["state"] == "CLAIM_CONTESTED" and claim["status"] == "CONTESTED"
+    assert claim["contest_reason"] == "I did not withdraw: my bid is live, see the chain"
+    assert_rebuilds(scene)
+
+
+def test_a_late_contest_is_refused(scene: Desk) -> None:
+    (gid,) = _filed(scene)
+    scene.rt.client.increase_time(5 * DAY)
+    before = scene.rt.client.block_number()
+    r = _contest(scene, gid, "too late")
+    assert r.status_code == 409 and r.json()["contract_error"] == "ContestPeriodOver"
+    assert scene.rt.client.block_number() == before
+    r = scene.centre.post(f"/guarantees/{gid}/claims/settle", {})
+    assert r.status_code == 200 and r.json()["state"] == "CLAIMED"
+
+
+def test_a_contested_claim_waits_for_the_governance(scene: Desk) -> None:
+    dismissed, upheld = _filed(scene, 0, 1)
+    assert _contest(scene, dismissed, "my bid is live").status_code == 200
+    assert _contest(scene, upheld, "I never withdrew", by=scene.firms[1].actor).status_code == 200
+    scene.rt.client.increase_time(6 * DAY)
+    for gid in (dismissed, upheld):
+        r = scene.centre.post(f"/guarantees/{gid}/claims/settle", {})
+        assert r.status_code == 409 and r.json()["contract_error"] == "WrongState"  # waits for the governance
+    p = scene.scene.govern("GuaranteeBook", "resolveClaim", dismissed, False, "0x" + keccak(b"the bid is live").hex())
+    assert p["state"] == "EXECUTED", p
+    view = scene.view(dismissed)
+    assert view["state"] == "BOUND" and view["claim"]["status"] == "DISMISSED" and view["claim"]["upheld"] is False
+    assert view["claim"]["resolution_hash"] == "0x" + keccak(b"the bid is live").hex()
+    r = scene.centre.post(f"/guarantees/{dismissed}/claims", {"cause": "WITHDRAWAL_AFTER_DEADLINE",
+                                                              "evidence_b64": EVIDENCE})
+    assert r.status_code == 409 and r.json()["contract_error"] == "NotClaimable"  # dismissed for good
+    p = scene.scene.govern("GuaranteeBook", "resolveClaim", upheld, True, "0x" + keccak(b"withdrawn").hex())
+    assert p["state"] == "EXECUTED", p
+    view = scene.view(upheld)
+    assert view["state"] == "CLAIMED" and view["claim"]["status"] == "PAID" and view["claim"]["upheld"] is True
+    assert_rebuilds(scene)
+
+
+def test_a_lone_governance_member_cannot_resolve_a_contest(scene: Desk) -> None:
+    (gid,) = _filed(scene)
+    assert _contest(scene, gid, "my bid is live").status_code == 200
+    reason = "0x" + keccak(b"claim upheld").hex()
+    book = scene.rt.guarantee_book
+    for key in (scene.scene.members[0].account, scene.rt.centre, scene.rt.relayer):
+        with pytest.raises(Unauthorised) as info:  # straight to the contract, with its own key
+            book._send(key, "resolveClaim", bytes.fromhex(gid[2:]), True, bytes.fromhex(reason[2:]), gas=300_000)
+        assert info.value.error == "NotAdmin"
+    p = scene.scene.govern("GuaranteeBook", "resolveClaim", gid, True, reason, approvals=1)
+    assert p["state"] == "PENDING" and scene.view(gid)["state"] == "CLAIM_CONTESTED"
+    for member in scene.scene.members[1:3]:
+        r = scene.http.post(f"/governance/proposals/{p['proposal_id']}/prepare",
+                            json={"sender": member.account.address, "function": "approve"})
+        assert r.status_code == 200, r.text
+        step = member.post("/governance/steps", {"signed_tx": member.sign_tx(r.json()["tx"])})
+        assert step.status_code == 200, step.text
+        if member is scene.scene.members[1]:  # two of the three needed: still nothing
+            assert step.json()["proposal"]["state"] == "PENDING"
+            assert scene.view(gid)["state"] == "CLAIM_CONTESTED"
+    assert scene.view(gid)["state"] == "CLAIMED"
+
+
+def test_a_false_bidder_failure_is_exposed_by_the_rerun_and_its_claim_dismissed_on_contest(scene: Desk) -> None:
+    """Whoever holds the centre's key records a bid that decrypts as 撤销, with the bidder's true
+    ciphertext (the contract cannot decrypt), and claims its guarantee. The published envelope and
+    the shares on chain show anyone that it decrypts; the bidder contests in time; the governance
+    dismisses the claim and the guarantee is released as usual."""
+    from ledger.model.tender import Opening, Outcome
+
+    ids = [scene.guarantee(n) for n in range(3)]
+    for n in range(3):
+        scene.bid(n)
+    scene.pass_deadline()
+    victim = scene.firms[0].actor
+    mine = get(victim, f"/tenders/{scene.tid}/sections/0/bids/mine").json()
+    envelope, cred_set = bytes.fromhex(mine["envelope"][2:]), bytes.fromhex(mine["credential_set_commitment"][2:])
+    forged = Opening(victim.account.address, 0, Outcome.FAILED_BIDDER, "forged", keccak(envelope),
+                     credential_set_commitment=cred_set)
+    scene.rt.tender_book.record_opening(scene.rt.centre, bytes.fromhex(scene.tid[2:]), forged)
+    r = scene.centre.post(f"/guarantees/{ids[0]}/claims", {"cause": "DECRYPTION_FAILED_BY_BIDDER",
+                                                           "evidence_b64": base64.b64encode(b"forged report").decode()})
+    assert r.status_code == 201 and r.json()["state"] == "CLAIM_PENDING", r.text
+    rerun = scene.http.get(f"/tenders/{scene.tid}/sections/0/bids/{victim.account.address}/failed-opening").json()
+    assert rerun["outcome"] == "FAILED_BIDDER" and rerun["rerun"]["outcome"] == "DECRYPTED"
+    assert _contest(scene, ids[0], "my envelope decrypts: " + rerun["rerun"]["reason"]).status_code == 200
+    p = scene.scene.govern("GuaranteeBook", "resolveClaim", ids[0], False, "0x" + keccak(b"it decrypts").hex())
+    assert p["state"] == "EXECUTED", p
+    assert scene.view(ids[0])["state"] == "BOUND"
+    opened = scene.centre.post(f"/tenders/{scene.tid}/sections/0/open", {})
+    assert opened.status_code == 200, opened.text
+    winner = scene.firms[1].actor.account.address
+    r = scene.centre.post(scene.section_path(0, "award"), {"winner": winner})
+    assert r.status_code == 200 and ids[0] in r.json()["released"], r.text
     assert_rebuilds(scene)
 
 

@@ -151,7 +151,8 @@ def test_integers_past_their_type_are_a_422_naming_the_bound(http: TestClient, p
 
 @pytest.mark.parametrize("field,value", [("expiry", 2**64), ("nonce", 2**256), ("nonce", -1)])
 def test_a_bid_whose_nonce_or_expiry_does_not_fit_its_abi_type_is_a_422(caller: Actor, field: str, value: int) -> None:
-    bid = {"envelope_b64": "eA==", "commitment": TENDER, "nonce": 0, "expiry": 1, "signature": "0x" + "33" * 65}
+    bid = {"envelope_b64": "eA==", "credential_set_commitment": TENDER, "commitment": TENDER, "nonce": 0, "expiry": 1,
+           "signature": "0x" + "33" * 65}
     r = caller.post(f"/tenders/{TENDER}/sections/0/bids", {**bid, field: value})
     assert r.status_code == 422 and r.json()["message"].startswith(f"{field}: "), r.text
 
@@ -161,7 +162,8 @@ def test_a_bid_whose_nonce_or_expiry_does_not_fit_its_abi_type_is_a_422(caller: 
 def test_a_bid_or_withdrawal_signature_that_is_not_65_bytes_of_hex_is_a_422_naming_it(
         caller: Actor, action: str, signature: str) -> None:
     # "zz" once answered 500 on both: the route read it as hex before anything checked it
-    bid = {"envelope_b64": "eA==", "commitment": TENDER, "nonce": 0, "expiry": 1, "signature": signature}
+    bid = {"envelope_b64": "eA==", "credential_set_commitment": TENDER, "commitment": TENDER, "nonce": 0, "expiry": 1,
+           "signature": signature}
     r = caller.post(f"/tenders/{TENDER}/sections/0/{action}", bid)
     assert r.status_code == 422 and r.json()["message"].startswith("signature is not a 65-byte signature"), r.text
 

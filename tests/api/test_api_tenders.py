@@ -127,11 +127,13 @@ def test_a_wrong_share_is_refused_and_nothing_is_recorded(scene: Scene, firms: B
 def test_a_bid_for_an_unknown_section_or_tender_is_404(firms: Bidders, tender: Tender) -> None:
     actor = firms.bound[0].actor
     r = actor.post(f"/tenders/{tender.tid}/sections/7/bids", {
-        "envelope_b64": base64.b64encode(b"x").decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
+        "envelope_b64": base64.b64encode(b"x").decode(), "credential_set_commitment": "0x" + "44" * 32,
+        "commitment": "0x" + "11" * 32, "nonce": 0,
         "expiry": tender.deadline, "signature": "0x" + "22" * 65})
     assert r.status_code == 404 and "sections 0..0" in r.json()["message"]
     r = actor.post("/tenders/0x" + "33" * 32 + "/sections/0/bids", {
-        "envelope_b64": base64.b64encode(b"x").decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
+        "envelope_b64": base64.b64encode(b"x").decode(), "credential_set_commitment": "0x" + "44" * 32,
+        "commitment": "0x" + "11" * 32, "nonce": 0,
         "expiry": tender.deadline, "signature": "0x" + "22" * 65})
     assert r.status_code == 404
 
@@ -149,7 +151,9 @@ def test_a_bid_signed_by_another_key_is_refused_and_nothing_is_stored(scene: Sce
                       expiry=tender.deadline)
     before = scene.rt.client.block_number()
     r = firm.actor.post(f"/tenders/{tender.tid}/sections/0/bids", {
-        "envelope_b64": base64.b64encode(sealed.envelope).decode(), "commitment": "0x" + sealed.commitment.hex(),
+        "envelope_b64": base64.b64encode(sealed.envelope).decode(),
+        "credential_set_commitment": "0x" + sealed.credential_set_commitment.hex(),
+        "commitment": "0x" + sealed.commitment.hex(),
         "nonce": nonce, "expiry": forged["expiry"], "signature": "0x" + forged["signature"].hex()})
     assert r.status_code == 403 and r.json()["contract_error"] == "BadSignature"
     assert scene.rt.client.block_number() == before
@@ -159,7 +163,8 @@ def test_a_bid_signed_by_another_key_is_refused_and_nothing_is_stored(scene: Sce
 @pytest.mark.parametrize("content", [b"", b"price=11000000, plain text bid " * 4])
 def test_an_unencrypted_or_empty_bid_is_refused(firms: Bidders, tender: Tender, content: bytes) -> None:
     r = firms.bound[0].actor.post(f"/tenders/{tender.tid}/sections/0/bids", {
-        "envelope_b64": base64.b64encode(content).decode(), "commitment": "0x" + "11" * 32, "nonce": 0,
+        "envelope_b64": base64.b64encode(content).decode(), "credential_set_commitment": "0x" + "44" * 32,
+        "commitment": "0x" + "11" * 32, "nonce": 0,
         "expiry": tender.deadline, "signature": "0x" + "22" * 65})
     assert r.status_code == 422 and "unencrypted bids are refused" in r.json()["message"]
 
@@ -197,6 +202,86 @@ def test_bids_without_the_required_guarantee_are_ineligible_and_the_section_fail
         assert b["outcome"] == "DECRYPTED" and not b["eligible"]
         g = [c for c in b["eligibility"]["checks"] if c["name"] == "guarantee"]
         assert g and g[0]["status"] == "INVALID"
+
+
+def test_centre_cannot_record_a_valid_bid_as_bidder_failure(scene: Scene, firms: Bidders, tender: Tender) -> None:
+    """A database administrator swaps a bidder's stored envelope for one that will not open: the
+    opening is refused as the store disagreeing with the chain, and nothing on chain lets its
+    guarantee be claimed as 撤销. (Had the centre's receipt been forged too, the opening rule would
+    still find no ciphertext the bidder committed to and could record only a 撤回, without proof:
+    tests/service/test_bidding.py.)"""
+    from api.db import documents
+    from api.db.tenders import ENVELOPE, BidEnvelope
+    from sqlmodel import select
+
+    for firm in firms.bound:
+        assert scene.bid(firm, tender).status_code == 201
+    victim = firms.bound[0]
+    commitment = _mine(victim, tender).json()["commitment"]
+    other = BidPackage.create(price="1", salt="0x" + os.urandom(32).hex())
+    swapped = seal_bid(chain_id=tender.view["chain_id"], book_address=tender.view["tender_book"],
+                       tender_id=bytes.fromhex(tender.tid[2:]), section=0, bidder=victim.address,
+                       opening_public=os.urandom(32), package=other).envelope
+    store = scene.store
+    with store.session() as s:  # the rewrite reaches both the filed document and the projected row
+        doc = documents.get(s, chain_key=store.chain_key, kind=ENVELOPE, key=commitment)
+        assert doc is not None
+        doc.content = swapped
+        s.add(doc)
+        for row in s.exec(select(BidEnvelope).where(BidEnvelope.commitment == commitment)):
+            row.envelope, row.envelope_hash = swapped, "0x" + keccak(swapped).hex()
+            s.add(row)
+        s.commit()
+    scene.after_deadline(tender)
+    scene.release(tender)
+    # The centre's receipt of what it received no longer matches: the opening is refused, not
+    # recorded (the store disagrees with the chain), and nothing on chain marks the bid 撤销.
+    opened = scene.open(tender, 0)
+    assert opened.status_code == 503 and opened.json()["error"] == "StoreMismatch", opened.text
+    assert "is not the one the service received" in opened.json()["message"]
+    bid = scene.rt.tender_book.bid(bytes.fromhex(tender.tid[2:]), 0, victim.address)
+    assert not bid.opened
+    assert scene.rt.tender_book.failed_opening(bytes.fromhex(tender.tid[2:]), 0, victim.address) is None
+
+
+def test_anyone_can_rerun_a_recorded_bidder_failure(scene: Scene, firms: Bidders, tender: Tender) -> None:
+    """A bid sealed to the wrong key is 撤销; an auditor holding only the chain and the envelope
+    the service publishes after opening reruns the decryption and reaches the same outcome."""
+    from ledger.chain.tender_book import TenderBookGateway
+    from ledger.rules.opening import rerun_opening
+
+    careless = firms.bound[2]
+    for firm in firms.bound:
+        sealed_to = os.urandom(32) if firm is careless else None
+        assert scene.bid(firm, tender, sealed_to=sealed_to).status_code == 201
+    path = f"/tenders/{tender.tid}/sections/0/bids/{careless.address}/failed-opening"
+    assert scene.http.get(path).status_code == 404  # sealed until its opening is recorded
+    scene.after_deadline(tender)
+    scene.release(tender)
+    opened = scene.open(tender, 0)
+    assert opened.status_code == 200, opened.text
+    at_opening = {b["bidder"]: b for b in opened.json()["bids"]}[careless.address]
+    assert at_opening["outcome"] == "FAILED_BIDDER"
+    published = scene.http.get(path).json()
+    assert published["outcome"] == "FAILED_BIDDER" and published["proven"] is True
+    assert published["rerun"] == {"outcome": "FAILED_BIDDER", "reason": at_opening["reason"]}
+    decrypted = firms.bound[0].address
+    assert scene.http.get(f"/tenders/{tender.tid}/sections/0/bids/{decrypted}/failed-opening").status_code == 404
+
+    # The auditor: its own connection to the chain and the published envelope, nothing else.
+    chain = scene.http.get("/chain").json()
+    auditor = TenderBookGateway.of(scene.rt.client, chain["contracts"]["TenderBook"])
+    tid = bytes.fromhex(tender.tid[2:])
+    recorded = auditor.failed_opening(tid, 0, careless.address)
+    assert recorded is not None and recorded.outcome is Outcome.FAILED_BIDDER
+    envelope = base64.b64decode(published["envelope_b64"])
+    assert keccak(envelope) == recorded.ciphertext_hash  # the ciphertext the bidder committed to
+    rerun = rerun_opening(terms=auditor.tender(tid).terms, shares=auditor.released_shares(tid),
+                          chain_id=chain["chain_id"], book_address=auditor.address, tender_id=tid, section=0,
+                          bidder=careless.address, envelope=envelope,
+                          credential_set_commitment=recorded.credential_set_commitment,
+                          commitment=auditor.bid(tid, 0, careless.address).commitment)
+    assert (rerun.outcome.name, rerun.reason) == ("FAILED_BIDDER", at_opening["reason"])
 
 
 def _tender_tables(store: Any) -> dict[str, list[dict[str, Any]]]:
@@ -308,7 +393,7 @@ def test_the_repository_assembles_tenders_and_opened_bids_from_their_typed_rows(
     ids = ["0x" + bytes([i]).hex() * 32 for i in (9, 4)]
     for n, (bidder, eligibility) in enumerate(((alice, with_firm), (bob, without), (carol, None))):
         commitment = bytes([n + 1]) * 32
-        records.file_envelope(commitment, b"sealed", receipt=b"")
+        records.file_envelope(commitment, b"sealed", b"\x44" * 32, receipt=b"")
         store.project("BidSubmitted", {"tenderId": tid, "section": 0, "bidder": bidder,
                                        "commitment": "0x" + commitment.hex()}, tx="0x" + f"{n:02x}" * 32)
         records.file_opening(commitment, reason="" if eligibility else "bad envelope",

@@ -1,6 +1,7 @@
 """GuaranteeBook: issuer roles, the guarantee lifecycle against a real TenderBook (apply, issue,
 reject, cancel, bind, unbind, verify), one guarantee per bid, award and contract signing,
-release on time and late, claims checked against TenderBook's recorded outcomes, expiry, and gas.
+release on time and late, claims checked against TenderBook's recorded outcomes, filed, contested
+within the contest period and settled or decided by the admin, expiry, and gas.
 
 Runs on every backend of the `chain` fixture. Each state-changing function is shown to succeed
 exactly for the right caller in the right state, to do what it says and to change nothing else;
@@ -32,13 +33,16 @@ ABI: list[dict[str, Any]] = json.loads(ARTIFACT.read_text())["abi"]
 GUARANTEE_FIELDS = [
     c["name"] for e in ABI if e.get("name") == "guaranteeOf" for c in e["outputs"][0]["components"]
 ]
+CLAIM_FIELDS = [
+    c["name"] for e in ABI if e.get("name") == "claimOf" for c in e["outputs"][0]["components"]
+]
 TERMS_FIELDS = [
     c["name"] for e in ABI if e.get("name") == "issue" for c in e["inputs"][1]["components"]
 ]
 
 BANK, GUARANTEE_COMPANY, INSURER = range(3)
 (NONE, APPLIED, ISSUED, REJECTED, CANCELLED, BOUND, VERIFIED, INVALID, RELEASED, CLAIMED,
- EXPIRED) = range(11)  # fmt: skip
+ EXPIRED, CLAIM_PENDING, CLAIM_CONTESTED) = range(13)  # fmt: skip
 PLAINTEXT, SEALED = range(2)
 WITHDRAWAL_AFTER_DEADLINE, REFUSED_TO_SIGN, NO_PERFORMANCE_BOND, DECRYPTION_FAILED_BY_BIDDER = (
     range(4)
@@ -48,6 +52,7 @@ DECRYPTED, FAILED_BIDDER, FAILED_OTHER = range(3)  # TenderBook's opening outcom
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_WORD = b"\x00" * 32
 DAY = 86_400
+CONTEST_PERIOD = 5 * DAY
 BIDDING_TIME = 21 * 86_400  # seconds from publication to the deadline (TenderBook: at least 20 days)
 AMOUNT = 200_000_00  # 200,000.00 元, in 分
 TENDERER_USCC = "91440300MA5F00001" + uscc_check_digit("91440300MA5F00001")
@@ -81,7 +86,7 @@ class Tender:
     deadline: int
     shares: list[bytes]
     opened: bool = False
-    bids: dict[tuple[str, int], tuple[bytes, bytes]] = field(default_factory=dict)
+    bids: dict[tuple[str, int], tuple[bytes, bytes, bytes]] = field(default_factory=dict)
 
 
 @dataclass
@@ -148,7 +153,7 @@ class Book:
             )
         )  # fmt: skip
         self.send(self.tb.submitBid(tender.tender_id, section, commitment), bidder)
-        tender.bids[(bidder.address, section)] = (ciphertext, salt)
+        tender.bids[(bidder.address, section)] = (ciphertext, salt, cred_set)
 
     def pass_deadline(self, tender: Tender) -> None:
         self.wait(max(tender.deadline - self.now(), 0) + 1)
@@ -161,8 +166,9 @@ class Book:
             self.send(self.tb.releaseShare(tender.tender_id, tender.shares[1]), self.rival)
             tender.opened = True
         for bidder, outcome in outcomes.items():
-            ciphertext, salt = tender.bids[(bidder, section)]
-            reveal = (ciphertext, salt) if outcome == DECRYPTED else (ciphertext, word("report"))
+            ciphertext, salt, cred_set = tender.bids[(bidder, section)]
+            # A failure is recorded with the ciphertext and credential set the bidder committed to.
+            reveal = (ciphertext, salt) if outcome == DECRYPTED else (ciphertext, cred_set)
             call = self.tb.recordOpening(tender.tender_id, section, bidder, outcome, *reveal, [])
             self.send(call, self.centre)
 
@@ -224,6 +230,9 @@ class Book:
     def state(self, gid: bytes) -> int:
         return int(self.guarantee(gid)["state"])
 
+    def claim_of(self, gid: bytes) -> dict[str, Any]:
+        return dict(zip(CLAIM_FIELDS, self.fn.claimOf(gid).call(), strict=True))
+
     def events(self, receipt: Any) -> list[tuple[str, dict[str, Any]]]:
         found = []
         for name in (e["name"] for e in ABI if e["type"] == "event"):
@@ -243,6 +252,7 @@ class Book:
             state[("types", who)] = self.fn.issuerTypes(who).call()
         for gid in [*self.guarantees, *extra]:
             state[("guarantee", gid)] = tuple(self.fn.guaranteeOf(gid).call())
+            state[("claim", gid)] = tuple(self.fn.claimOf(gid).call())
         for t in self.tenders:
             for s in range(2):
                 state[("award", t.tender_id, s)] = tuple(self.fn.awardOf(t.tender_id, s).call())
@@ -278,6 +288,7 @@ def test_the_constructor_makes_its_arguments_admin_and_tender_book_and_authorise
     assert fn.tenderBook().call() == book.tenders_contract.address
     assert not any(fn.issuerTypes(a.address).call() for a in chain.accounts)
     assert (fn.RELEASE_PERIOD().call(), fn.MAX_BATCH().call()) == (5 * DAY, 100)
+    assert fn.CONTEST_PERIOD().call() == CONTEST_PERIOD
     tb = book.tenders_contract.address
     assert reverts(lambda: chain.deploy("GuaranteeBook", ZERO_ADDRESS, tb)) == (
         "InvalidAdmin",
@@ -518,9 +529,13 @@ def test_every_step_on_an_unknown_guarantee_names_it(book: Book) -> None:
         book.fn.release(gid),
         book.fn.releaseMany([gid]),
         book.fn.claim(gid, WITHDRAWAL_AFTER_DEADLINE, word("e")),
+        book.fn.contestClaim(gid, word("r")),
+        book.fn.settleClaim(gid),
         book.fn.expire(gid),
     ):
         assert book.fails(call, someone) == ("UnknownGuarantee", (gid,))
+    resolve = book.fn.resolveClaim(gid, True, word("r"))
+    assert book.fails(resolve, book.admin) == ("UnknownGuarantee", (gid,))
     assert book.guarantee(gid)["state"] == NONE
 
 
@@ -884,7 +899,7 @@ def test_a_batch_release_is_all_or_nothing_and_bounded(book: Book) -> None:
 # ---------------------------------------------------------------- claims
 
 
-def test_each_claimable_cause_is_accepted_with_its_evidence_and_closes_the_guarantee(
+def test_each_claimable_cause_is_filed_with_its_evidence_and_paid_only_after_the_contest_period(
     book: Book,
 ) -> None:
     tender = book.publish("claims")
@@ -904,25 +919,50 @@ def test_each_claimable_cause_is_accepted_with_its_evidence_and_closes_the_guara
     book.send(book.fn.recordAward(tid, 1, bob.address), book.centre)
     book.send(book.fn.recordContractSigned(tid, 1, book.now()), book.centre)
 
-    for gid, cause in (
-        (withdrew, WITHDRAWAL_AFTER_DEADLINE),  # VERIFIED, bid live at the deadline
-        (failed, DECRYPTION_FAILED_BY_BIDDER),  # TenderBook recorded FAILED_BIDDER (撤销)
-        (refused, REFUSED_TO_SIGN),  # the winner, no signing recorded
-        (no_bond, NO_PERFORMANCE_BOND),  # the winner of section 1, contract signed
+    filed = {}
+    for gid, cause, prior in (
+        (withdrew, WITHDRAWAL_AFTER_DEADLINE, VERIFIED),  # bid live at the deadline
+        (failed, DECRYPTION_FAILED_BY_BIDDER, BOUND),  # TenderBook recorded FAILED_BIDDER (撤销)
+        (refused, REFUSED_TO_SIGN, BOUND),  # the winner, no signing recorded
+        (no_bond, NO_PERFORMANCE_BOND, BOUND),  # the winner of section 1, contract signed
     ):
         evidence = word(f"evidence {cause}")
         before = book.snapshot()
         receipt = book.send(book.fn.claim(gid, cause, evidence), book.centre)
+        assert changed(before, book.snapshot()) == {("guarantee", gid), ("claim", gid)}
+        at = book.time_of(receipt)
+        g = book.guarantee(gid)
+        assert (g["state"], g["closedAt"]) == (CLAIM_PENDING, 0)  # filed, not paid
+        assert book.claim_of(gid) == {
+            "cause": cause, "evidenceHash": evidence, "filedAt": at,
+            "contestDeadline": at + CONTEST_PERIOD, "contested": False, "priorState": prior,
+            "dismissedCauses": 0,
+        }  # fmt: skip
+        assert book.events(receipt) == [
+            ("ClaimFiled", {"guaranteeId": gid, "cause": cause, "evidenceHash": evidence,
+                            "contestDeadline": at + CONTEST_PERIOD})
+        ]  # fmt: skip
+        assert book.fails(book.fn.claim(gid, cause, evidence), book.centre) == (
+            "WrongState",
+            (gid, CLAIM_PENDING),
+        )
+        # Neither the centre nor the issuer can release it from under the claim.
+        for by in (book.centre, book.bank):
+            assert book.fails(book.fn.release(gid), by) == ("WrongState", (gid, CLAIM_PENDING))
+        filed[gid] = (cause, evidence)
+
+    book.wait(CONTEST_PERIOD)
+    for gid, (cause, evidence) in filed.items():
+        before = book.snapshot()
+        receipt = book.send(book.fn.settleClaim(gid), book.rival)  # anyone settles
         assert changed(before, book.snapshot()) == {("guarantee", gid)}
         g = book.guarantee(gid)
         assert (g["state"], g["closedAt"]) == (CLAIMED, book.time_of(receipt))
         assert book.events(receipt) == [
             ("Claimed", {"guaranteeId": gid, "cause": cause, "evidenceHash": evidence})
         ]
-        assert book.fails(book.fn.claim(gid, cause, evidence), book.centre) == (
-            "WrongState",
-            (gid, CLAIMED),
-        )
+        for call in (book.fn.settleClaim(gid), book.fn.claim(gid, cause, evidence)):
+            assert book.fails(call, book.centre) == ("WrongState", (gid, CLAIMED))
         assert book.fails(book.fn.release(gid), book.centre) == ("WrongState", (gid, CLAIMED))
 
 
@@ -982,6 +1022,122 @@ def test_claims_the_recorded_facts_do_not_support_are_refused_with_the_ids(book:
     assert all(k[0] == "award" for k in changes - {("guarantee", other), ("guarantee", gone)})
 
 
+def _filed(book: Book, label: str) -> tuple[bytes, LocalAccount, int]:
+    """A 撤销 claim filed on `label`'s guarantee, verified first: (guarantee, its bidder, the
+    contest deadline)."""
+    tender = book.publish(label)
+    alice, bob = book.bidders[:2]
+    gid = book.bound(f"g-{label}", tender, alice)
+    other = book.bound(f"g-{label}-other", tender, bob)
+    book.bid(tender, alice)
+    book.bid(tender, bob)
+    book.open(tender, {alice.address: FAILED_BIDDER, bob.address: DECRYPTED})
+    book.send(book.fn.recordVerification(gid, True, ZERO_WORD, 0), book.centre)
+    book.send(book.fn.recordVerification(other, True, ZERO_WORD, 0), book.centre)
+    receipt = book.send(book.fn.claim(gid, DECRYPTION_FAILED_BY_BIDDER, word("report")), book.centre)
+    return gid, alice, book.time_of(receipt) + CONTEST_PERIOD
+
+
+def test_a_claim_is_not_settled_by_anyone_before_its_contest_period_is_over(book: Book) -> None:
+    gid, alice, deadline = _filed(book, "early")
+    before = book.snapshot()
+    for by in (book.centre, book.rival, book.bank, alice):
+        assert book.fails(book.fn.settleClaim(gid), by) == ("ContestPeriodOpen", (gid, deadline))
+    assert book.fails(book.fn.expire(gid), book.rival) == ("WrongState", (gid, CLAIM_PENDING))
+    book.wait(deadline - book.now() - 60)
+    assert book.fails(book.fn.settleClaim(gid), book.centre) == ("ContestPeriodOpen", (gid, deadline))
+    assert book.snapshot() == before
+    book.wait(60)
+    book.send(book.fn.settleClaim(gid), book.centre)
+    assert book.state(gid) == CLAIMED
+
+
+def test_only_the_applicant_contests_a_pending_claim_and_only_with_its_reasons(book: Book) -> None:
+    gid, alice, deadline = _filed(book, "contest")
+    bob = book.bidders[1]
+    before = book.snapshot()
+    for by in (book.centre, book.rival, book.bank, book.admin, bob):
+        call = book.fn.contestClaim(gid, word("it decrypts"))
+        assert book.fails(call, by) == ("NotApplicant", (gid, by.address))
+    assert book.fails(book.fn.contestClaim(gid, ZERO_WORD), alice) == ("MissingEvidence", (gid,))
+    assert book.snapshot() == before
+
+    receipt = book.send(book.fn.contestClaim(gid, word("it decrypts")), alice)
+    assert changed(before, book.snapshot()) == {("guarantee", gid), ("claim", gid)}
+    assert book.state(gid) == CLAIM_CONTESTED and book.claim_of(gid)["contested"]
+    assert book.events(receipt) == [
+        ("ClaimContested", {"guaranteeId": gid, "reasonHash": word("it decrypts")})
+    ]
+    assert book.fails(book.fn.contestClaim(gid, word("again")), alice) == (
+        "WrongState",
+        (gid, CLAIM_CONTESTED),
+    )
+    # A contested claim is not settled when the period is over: it waits for the admin.
+    book.wait(CONTEST_PERIOD)
+    assert book.fails(book.fn.settleClaim(gid), book.centre) == (
+        "WrongState",
+        (gid, CLAIM_CONTESTED),
+    )
+    # Nothing to contest on a guarantee without a pending claim.
+    other = book.bound("g-contest-none", book.publish("contest none"), alice)
+    assert book.fails(book.fn.contestClaim(other, word("r")), alice) == ("WrongState", (other, BOUND))
+
+
+def test_a_contest_at_or_after_the_contest_deadline_is_refused(book: Book) -> None:
+    gid, alice, deadline = _filed(book, "late")
+    book.wait(deadline - book.now())
+    before = book.snapshot()
+    call = book.fn.contestClaim(gid, word("too late"))
+    assert book.fails(call, alice) == ("ContestPeriodOver", (gid, deadline))
+    assert book.snapshot() == before
+    book.send(book.fn.settleClaim(gid), book.bank)
+    assert book.state(gid) == CLAIMED
+
+
+def test_only_the_admin_decides_a_contested_claim_upheld_or_dismissed_for_good(book: Book) -> None:
+    upheld, alice, _ = _filed(book, "upheld")
+    pending = book.fn.resolveClaim(upheld, True, word("decision"))
+    assert book.fails(pending, book.admin) == ("WrongState", (upheld, CLAIM_PENDING))
+    book.send(book.fn.contestClaim(upheld, word("it decrypts")), alice)
+    before = book.snapshot()
+    for by in (book.centre, book.rival, book.bank, alice):
+        assert book.fails(pending, by) == ("NotAdmin", (by.address,))
+    no_reason = book.fn.resolveClaim(upheld, True, ZERO_WORD)
+    assert book.fails(no_reason, book.admin) == ("MissingEvidence", (upheld,))
+    assert book.snapshot() == before
+    receipt = book.send(pending, book.admin)
+    assert changed(before, book.snapshot()) == {("guarantee", upheld)}
+    g = book.guarantee(upheld)
+    assert (g["state"], g["closedAt"]) == (CLAIMED, book.time_of(receipt))
+    assert book.events(receipt) == [
+        ("ClaimResolved", {"guaranteeId": upheld, "upheld": True, "reasonHash": word("decision")}),
+        ("Claimed", {"guaranteeId": upheld, "cause": DECRYPTION_FAILED_BY_BIDDER,
+                     "evidenceHash": word("report")}),
+    ]  # fmt: skip
+    assert book.fails(pending, book.admin) == ("WrongState", (upheld, CLAIMED))
+
+    dismissed, alice, _ = _filed(book, "dismissed")
+    book.send(book.fn.contestClaim(dismissed, word("it decrypts")), alice)
+    before = book.snapshot()
+    receipt = book.send(book.fn.resolveClaim(dismissed, False, word("it does")), book.admin)
+    assert changed(before, book.snapshot()) == {("guarantee", dismissed), ("claim", dismissed)}
+    assert book.state(dismissed) == VERIFIED and book.guarantee(dismissed)["closedAt"] == 0
+    assert book.claim_of(dismissed)["dismissedCauses"] == 1 << DECRYPTION_FAILED_BY_BIDDER
+    assert book.events(receipt) == [
+        ("ClaimResolved", {"guaranteeId": dismissed, "upheld": False, "reasonHash": word("it does")})
+    ]
+    # The dismissed cause is never claimable again on this guarantee; the guarantee is released.
+    again = book.fn.claim(dismissed, DECRYPTION_FAILED_BY_BIDDER, word("report, again"))
+    assert book.fails(again, book.centre) == (
+        "NotClaimable",
+        (dismissed, DECRYPTION_FAILED_BY_BIDDER),
+    )
+    tid = book.guarantee(dismissed)["tenderId"]
+    book.send(book.fn.recordAward(tid, 0, book.bidders[1].address), book.centre)
+    book.send(book.fn.release(dismissed), book.bank)
+    assert book.state(dismissed) == RELEASED
+
+
 # ---------------------------------------------------------------- expiry
 
 
@@ -1027,6 +1183,7 @@ def rebuild_from_logs(book: Book) -> dict[tuple[Any, ...], Any]:
     guarantees: dict[bytes, dict[str, Any]] = {}
     bids: dict[tuple[bytes, int, str], bytes] = {}
     awards: dict[tuple[bytes, int], list[Any]] = {}
+    claims: dict[bytes, dict[str, Any]] = {}
     state_of = {"Issued": ISSUED, "Rejected": REJECTED, "Cancelled": CANCELLED, "Bound": BOUND,
                 "Unbound": ISSUED, "Released": RELEASED, "Claimed": CLAIMED, "Expired": EXPIRED}  # fmt: skip
     address = book.contract.address
@@ -1058,6 +1215,21 @@ def rebuild_from_logs(book: Book) -> dict[tuple[Any, ...], Any]:
             g["releasedLate"] = True
         elif name == "VerificationRecorded":
             g["state"], g["amount"] = (VERIFIED if a["valid"] else INVALID), a["amount"]
+        elif name == "ClaimFiled":
+            dismissed = claims.get(a["guaranteeId"], {}).get("dismissedCauses", 0)
+            claims[a["guaranteeId"]] = {
+                "cause": a["cause"], "evidenceHash": a["evidenceHash"], "filedAt": at,
+                "contestDeadline": a["contestDeadline"], "contested": False,
+                "priorState": g["state"], "dismissedCauses": dismissed,
+            }  # fmt: skip
+            g["state"] = CLAIM_PENDING
+        elif name == "ClaimContested":
+            g["state"], claims[a["guaranteeId"]]["contested"] = CLAIM_CONTESTED, True
+        elif name == "ClaimResolved":
+            c = claims[a["guaranteeId"]]
+            if not a["upheld"]:  # dismissed: back to where it stood; the cause is spent
+                g["state"] = c["priorState"]
+                c["dismissedCauses"] |= 1 << c["cause"]
         else:
             g["state"] = state_of[name]
             if name == "Issued":
@@ -1073,8 +1245,10 @@ def rebuild_from_logs(book: Book) -> dict[tuple[Any, ...], Any]:
     people = [a.address for a in book.chain.accounts]
     for who in people:
         state[("types", who)] = types.get(who, 0)
+    no_claim = dict.fromkeys(CLAIM_FIELDS, 0) | {"evidenceHash": ZERO_WORD, "contested": False}
     for gid in book.guarantees:
         state[("guarantee", gid)] = tuple(guarantees[gid][f] for f in GUARANTEE_FIELDS)
+        state[("claim", gid)] = tuple(claims.get(gid, no_claim)[f] for f in CLAIM_FIELDS)
     for t in book.tenders:
         for s in range(2):
             state[("award", t.tender_id, s)] = tuple(
@@ -1109,6 +1283,11 @@ def test_the_logs_alone_rebuild_every_guarantee_binding_award_and_issuer_type(bo
     book.send(book.fn.recordVerification(sealed, False, word("short"), AMOUNT // 2), book.centre)
     book.send(book.fn.recordVerification(claimed, True, word("ok"), 0), book.centre)
     book.send(book.fn.claim(claimed, DECRYPTION_FAILED_BY_BIDDER, word("report")), book.centre)
+    book.send(book.fn.contestClaim(claimed, word("it decrypts")), carol)
+    book.send(book.fn.resolveClaim(claimed, False, word("it does")), book.admin)  # back to VERIFIED
+    book.send(book.fn.claim(claimed, WITHDRAWAL_AFTER_DEADLINE, word("withdrew")), book.centre)
+    book.wait(CONTEST_PERIOD)
+    book.send(book.fn.settleClaim(claimed), bob)
     book.send(book.fn.recordAward(tid, 0, alice.address), book.centre)
     book.send(book.fn.recordAward(tid, 1, ZERO_ADDRESS), book.centre)
     book.send(book.fn.release(sealed), book.centre)
@@ -1150,7 +1329,10 @@ GAS_BUDGET = {
     "release by the centre": 48_000,
     "release by the issuer": 41_000,
     "releaseMany, per guarantee in a batch of 20": 18_000,
-    "claim, DECRYPTION_FAILED_BY_BIDDER": 53_000,
+    "claim (filed), DECRYPTION_FAILED_BY_BIDDER": 96_000,  # the claim's two new slots
+    "contestClaim": 39_000,
+    "settleClaim": 41_000,
+    "resolveClaim, dismissed": 40_000,
 }
 
 
@@ -1175,6 +1357,7 @@ def test_issuing_binding_releasing_and_claiming_stay_within_their_gas_budgets(bo
     measure("issue, sealed", book.fn.issue(sealed, terms), book.bank)
     book.send(book.fn.bind(sealed), bob)
     failed = book.bound("g-gas-failed", tender, carol)
+    contested = book.bound("g-gas-contested", tender, carol, section=1)
     losers = [Account.create() for _ in range(20)]
     batch = []
     for n, loser in enumerate(losers):
@@ -1186,21 +1369,28 @@ def test_issuing_binding_releasing_and_claiming_stay_within_their_gas_budgets(bo
         batch.append(g)
     for b in (alice, bob, carol):
         book.bid(tender, b)
+    book.bid(tender, carol, section=1)
     book.open(
         tender, {alice.address: DECRYPTED, bob.address: DECRYPTED, carol.address: FAILED_BIDDER}
     )
+    book.open(tender, {carol.address: FAILED_BIDDER}, section=1)
     measure("recordVerification", book.fn.recordVerification(gid, True, ZERO_WORD, 0), book.centre)
     measure("recordAward", book.fn.recordAward(tid, 0, alice.address), book.centre)
     measure("release by the centre", book.fn.release(sealed), book.centre)
     receipt = book.send(book.fn.releaseMany(batch), book.centre)
     gas["releaseMany, per guarantee in a batch of 20"] = int(receipt["gasUsed"]) // 20
     measure(
-        "claim, DECRYPTION_FAILED_BY_BIDDER",
+        "claim (filed), DECRYPTION_FAILED_BY_BIDDER",
         book.fn.claim(failed, DECRYPTION_FAILED_BY_BIDDER, word("e")),
         book.centre,
     )
+    book.send(book.fn.claim(contested, DECRYPTION_FAILED_BY_BIDDER, word("e")), book.centre)
+    measure("contestClaim", book.fn.contestClaim(contested, word("it decrypts")), carol)
     measure("recordContractSigned", book.fn.recordContractSigned(tid, 0, book.now()), book.centre)
     measure("release by the issuer", book.fn.release(gid), book.bank)
+    book.wait(CONTEST_PERIOD)
+    measure("settleClaim", book.fn.settleClaim(failed), bob)
+    measure("resolveClaim, dismissed", book.fn.resolveClaim(contested, False, word("r")), book.admin)
 
     # Apply → issue → on chain is timed by `tender-ledger bench guarantees` (issue_*_ms).
     print(f"\nGuaranteeBook gas on {book.chain.backend}: {gas}")

@@ -309,10 +309,13 @@ class Book:
         )
         return self.send(call, self.centre)
 
-    def fail(self, tender: Tender, bid: SealedBid, outcome: int, reason: bytes) -> Any:
-        call = self.fn.recordOpening(
-            tender.tender_id, bid.section, bid.bidder, outcome, bid.ciphertext_hash, reason, []
-        )
+    def fail(
+        self, tender: Tender, bid: SealedBid, outcome: int, proof: tuple[bytes, bytes] | None = None
+    ) -> Any:
+        """Record a failed opening with its proof: by default the ciphertext hash and the
+        credential-set commitment the bidder committed to."""
+        ct, cred_set = (bid.ciphertext_hash, bid.cred_set) if proof is None else proof
+        call = self.fn.recordOpening(tender.tender_id, bid.section, bid.bidder, outcome, ct, cred_set, [])
         return self.send(call, self.centre)
 
     def events(self, receipt: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -1121,12 +1124,12 @@ def test_a_failed_opening_is_recorded_once_with_its_cause_and_reveals_nothing(bo
     book.pass_deadline(tender)
     book.release(tender)
     with_ids = book.fn.recordOpening(
-        tid, 0, alice.address, FAILED_BIDDER, a.ciphertext_hash, ZERO_WORD, [word("x")]
+        tid, 0, alice.address, FAILED_BIDDER, a.ciphertext_hash, a.cred_set, [word("x")]
     )
     assert book.fails(with_ids, book.centre) == ("UnexpectedCredentials", (tid, 0, alice.address))
 
     before = book.snapshot()
-    receipt = book.fail(tender, a, FAILED_BIDDER, word("ciphertext does not decrypt"))
+    receipt = book.fail(tender, a, FAILED_BIDDER)
     after = book.snapshot()
     assert changed(before, after) == {("bid", tid, 0, alice.address), ("section", tid, 0)}
     assert after[("bid", tid, 0, alice.address)] == (a.commitment, 1, True, FAILED_BIDDER)
@@ -1140,7 +1143,7 @@ def test_a_failed_opening_is_recorded_once_with_its_cause_and_reveals_nothing(bo
                 "bidder": alice.address,
                 "outcome": FAILED_BIDDER,
                 "ciphertextHash": a.ciphertext_hash,
-                "reasonHash": word("ciphertext does not decrypt"),
+                "credSetCommitment": a.cred_set,
             },
         )
     ]
@@ -1150,10 +1153,43 @@ def test_a_failed_opening_is_recorded_once_with_its_cause_and_reveals_nothing(bo
         "AlreadyOpened",
         (tid, 0, alice.address),
     )
-    receipt = book.fail(tender, b, FAILED_OTHER, word("platform outage"))
+    receipt = book.fail(tender, b, FAILED_OTHER, (ZERO_WORD, ZERO_WORD))  # no ciphertext held: no proof
     assert book.events(receipt)[0][1]["outcome"] == FAILED_OTHER
     assert tuple(book.fn.bidOf(tid, 0, bob.address).call()) == (b.commitment, 1, True, FAILED_OTHER)
     assert tuple(book.fn.sectionOf(tid, 0).call())[:4] == (PENDING, 2, 2, 0)
+
+
+def test_centre_cannot_record_a_valid_bid_as_bidder_failure(book: Book) -> None:
+    """撤销 lets the tenderer claim the bidder's guarantee, so the contract takes it only with the
+    ciphertext the bidder committed to: a swapped envelope's hash, a wrong or missing credential
+    set, or another bid's proof is refused, and the bid stays unopened. (With the true proof
+    anyone can rerun the decryption on the published envelope; see the service and API tests.)"""
+    tender = book.publish(minValidBids=1)
+    tid, alice, bob = tender.tender_id, book.bidders[0], book.bidders[1]
+    a, b = book.bid(tender, alice), book.bid(tender, bob)
+    book.pass_deadline(tender)
+    book.release(tender)
+    before = book.snapshot()
+    mismatch = ("RevealMismatch", (tid, 0, alice.address))
+    for proof in (
+        (word("a swapped envelope"), a.cred_set),  # the DB admin's envelope, not the bidder's
+        (a.ciphertext_hash, word("another credential set")),
+        (a.ciphertext_hash, a.salt),  # the salt is not the commitment
+        (ZERO_WORD, ZERO_WORD),  # no proof at all
+        (b.ciphertext_hash, b.cred_set),  # Bob's proof does not fit Alice's bid
+    ):
+        assert book.fails(book.fn.recordOpening(tid, 0, alice.address, FAILED_BIDDER, *proof, []),
+                          book.centre) == mismatch, proof
+    # A 撤回 (no penalty) may be recorded without proof, but a proof it gives must hold too.
+    wrong = book.fn.recordOpening(tid, 0, alice.address, FAILED_OTHER, word("swapped"), a.cred_set, [])
+    assert book.fails(wrong, book.centre) == mismatch
+    half = book.fn.recordOpening(tid, 0, alice.address, FAILED_OTHER, ZERO_WORD, a.cred_set, [])
+    assert book.fails(half, book.centre) == mismatch
+    assert book.snapshot() == before
+    book.fail(tender, a, FAILED_BIDDER)
+    assert tuple(book.fn.bidOf(tid, 0, alice.address).call())[2:] == (True, FAILED_BIDDER)
+    book.fail(tender, b, FAILED_OTHER)  # a 撤回 with its proof
+    assert tuple(book.fn.bidOf(tid, 0, bob.address).call())[2:] == (True, FAILED_OTHER)
 
 
 def test_only_the_publishing_centre_records_openings_of_live_bids(book: Book) -> None:
@@ -1234,7 +1270,7 @@ def test_fewer_valid_bids_than_the_minimum_fail_the_section(book: Book) -> None:
     book.release(tender)
     book.open(tender, bids[0])
     book.open(tender, bids[1])
-    book.fail(tender, bids[2], FAILED_BIDDER, word("wrong key"))
+    book.fail(tender, bids[2], FAILED_BIDDER)
 
     receipt = book.send(book.fn.closeSection(tid, 0, 2), book.centre)
     assert book.events(receipt) == [
@@ -1267,7 +1303,7 @@ def test_closing_waits_for_the_deadline_and_every_opening_and_counts_no_more_tha
     book.pass_deadline(tender)
     book.release(tender)
     book.open(tender, bids[0])
-    book.fail(tender, bids[1], FAILED_OTHER, word("outage"))
+    book.fail(tender, bids[1], FAILED_OTHER)
     assert book.fails(close, book.centre) == ("BidsUnopened", (tid, 0, 1))
     book.open(tender, bids[2])
     assert book.fails(book.fn.closeSection(tid, 0, 3), book.centre) == (
@@ -1389,8 +1425,8 @@ def test_the_logs_alone_rebuild_every_tender_bid_nonce_share_release_and_section
     book.chain.increase_time(later - book.now() + 1)
     book.release(tender)
     book.open(tender, a)
-    book.fail(tender, b, FAILED_BIDDER, word("does not decrypt"))
-    book.fail(tender, d0, FAILED_OTHER, word("platform outage"))
+    book.fail(tender, b, FAILED_BIDDER)
+    book.fail(tender, d0, FAILED_OTHER, (ZERO_WORD, ZERO_WORD))
     book.send(book.fn.closeSection(tid, 0, 1), book.centre)
     for report in ("evaluation", "re-evaluation after a complaint"):
         book.send(book.fn.publishEvaluation(tid, 0, word(report)), book.centre)
@@ -1508,11 +1544,11 @@ def test_bidding_relaying_share_release_and_opening_stay_within_their_gas_budget
     book.send(book.fn.releaseShare(tender_id, tender.shares[1]), book.officers[1])
     gas["recordOpening, 20 credentials"] = int(book.open(tender, first)["gasUsed"])
     gas["recordOpening, failure"] = int(
-        book.fail(tender, failing, FAILED_BIDDER, word("r"))["gasUsed"]
+        book.fail(tender, failing, FAILED_BIDDER)["gasUsed"]
     )
     for s in signers:
         book.fail(
-            tender, SealedBid(s.address, 0, ZERO_WORD, ZERO_WORD, []), FAILED_OTHER, ZERO_WORD
+            tender, SealedBid(s.address, 0, ZERO_WORD, ZERO_WORD, []), FAILED_OTHER, (ZERO_WORD, ZERO_WORD)
         )
     measure("closeSection", book.fn.closeSection(tender_id, 0, 1), book.centre)
 

@@ -15,7 +15,7 @@ from ledger.chain.tender_book import TenderBookGateway
 from ledger.crypto.bids import SealedBid, authorisation, seal_bid, sign_bid
 from ledger.crypto.officer_box import OfficerKey, open_share
 from ledger.model.tender import Opening, Outcome, SectionStatus
-from ledger.rules.opening import open_bid, rebuild_opening_key
+from ledger.rules.opening import open_bid, rebuild_opening_key, rerun_opening
 from ledger.service.tenders import publish_with_new_key
 from ledger.documents import Kind, SealedCredential
 from ledger.chain.registry import RegistryGateway
@@ -80,6 +80,8 @@ class World:
         )
         # Each officer opens its own sealed share with its own key.
         self.shares = {o.address: open_share(sealed[o.address], bytes(o.key)) for o in self.officers}
+        # What the platform holds beside each envelope: the credential-set commitment, by commitment.
+        self.cred_sets: dict[bytes, bytes] = {}
 
     def seal(self, account: LocalAccount, *, price: str = "11000000", public: bytes | None = None) -> SealedBid:
         package = BidPackage.create(
@@ -88,12 +90,14 @@ class World:
             credential_ids=["0x" + t.credential_id.hex() for t in self.ticks[account.address]],
             salt="0x" + os.urandom(32).hex(),
         )
-        return seal_bid(
+        sealed = seal_bid(
             chain_id=self.client.chain_id, book_address=self.book.address, tender_id=self.tender.tender_id,
             section=0, bidder=account.address, opening_public=public or self.tender.opening_public, package=package,
         )
+        self.cred_sets[sealed.commitment] = sealed.credential_set_commitment
+        return sealed
 
-    def open(self, envelopes: dict[str, bytes], uploaded: dict[str, bytes] | None = None) -> list[Opening]:
+    def open(self, envelopes: dict[str, bytes]) -> list[Opening]:
         shares = self.gw.released_shares(self.tender.tender_id)
         key = rebuild_opening_key(self.tender, shares)
         out = []
@@ -102,7 +106,7 @@ class World:
             out.append(open_bid(
                 key=key, chain_id=self.client.chain_id, book_address=self.book.address,
                 tender_id=self.tender.tender_id, section=0, bidder=addr, envelope=envelope,
-                uploaded_hash=(uploaded or {}).get(addr), commitment=bid.commitment,
+                credential_set_commitment=self.cred_sets.get(bid.commitment), commitment=bid.commitment,
             ))
         return out
 
@@ -177,7 +181,8 @@ def test_a_second_bid_replaces_the_first_and_only_the_live_one_opens(world: Worl
     world.chain.increase_time(22 * 86400)
     world.release()
     stale, fresh = world.open({account.address: envelopes[account.address]})[0], world.open({account.address: newer.envelope})[0]
-    assert stale.outcome is Outcome.FAILED_BIDDER and "commitment" in stale.reason
+    # The replaced envelope is not what the live commitment binds: the platform's mix-up (撤回), never 撤销.
+    assert stale.outcome is Outcome.FAILED_OTHER and "commitment" in stale.reason
     assert fresh.outcome is Outcome.DECRYPTED and str(fresh.package.price) == "10500000"
 
 
@@ -231,19 +236,22 @@ def test_decryption_failures_are_recorded_with_their_cause(world: World) -> None
     world.gw.submit_bid(wrong_key_bidder, sealed_wrong.tender_id, sealed_wrong.section, sealed_wrong.commitment)
     envelopes[wrong_key_bidder.address] = sealed_wrong.envelope
     damaged_bidder = world.firms[2][0]
-    uploaded = {a: ciphertext_hash(e) for a, e in envelopes.items()}
-    damaged = envelopes[damaged_bidder.address]  # one bit flipped: always a change
+    damaged = envelopes[damaged_bidder.address]  # one bit flipped in the store: always a change
     envelopes[damaged_bidder.address] = damaged[:-1] + bytes([damaged[-1] ^ 1])
     world.chain.increase_time(22 * 86400)
     world.release()
-    outcomes = {o.bidder: o for o in world.open(envelopes, uploaded)}
+    outcomes = {o.bidder: o for o in world.open(envelopes)}
     assert outcomes[wrong_key_bidder.address].outcome is Outcome.FAILED_BIDDER  # 撤销
     assert outcomes[damaged_bidder.address].outcome is Outcome.FAILED_OTHER  # 撤回
     for o in outcomes.values():
         world.gw.record_opening(world.centre, world.tender.tender_id, o)
     failed = [e for e in world.gw.events() if e.event == "DecryptionFailed"]
-    assert {(f.args["bidder"], f.args["outcome"]) for f in failed} == {
-        (wrong_key_bidder.address, 1), (damaged_bidder.address, 2)}
+    zero = b"\x00" * 32
+    # The 撤销 carries the ciphertext and credential set the bidder committed to; the 撤回 none.
+    assert {(f.args["bidder"], f.args["outcome"], bytes(f.args["ciphertextHash"]),
+             bytes(f.args["credSetCommitment"])) for f in failed} == {
+        (wrong_key_bidder.address, 1, ciphertext_hash(sealed_wrong.envelope), sealed_wrong.credential_set_commitment),
+        (damaged_bidder.address, 2, zero, zero)}
     status = world.gw.close_section(world.centre, world.tender.tender_id, 0, 2)
     assert status is SectionStatus.FAILED  # 流标: fewer than three valid bids
 
@@ -264,3 +272,64 @@ def test_a_bidder_without_funds_withdraws_through_a_relayer_by_signing_a_zero_co
     assert bid.commitment == b"\x00" * 32
     assert [e.args["bidder"] for e in world.gw.events() if e.event == "BidWithdrawn"] == [firm.address]
     assert world.client.balance(firm.address) == balance  # the relayer paid for both
+
+
+def test_centre_cannot_record_a_valid_bid_as_bidder_failure(world: World) -> None:
+    """A rewritten envelope in the store is never the bidder's fault, and the centre's key cannot
+    record 撤销 on it; with the true proof the contract takes it, and the rerun shows it false."""
+    envelopes = _submit_all(world)
+    victim = world.firms[0][0]
+    # A DB admin puts an envelope that will not open in place of the bidder's own.
+    swapped = world.seal(victim, public=OpeningKey.generate().public).envelope
+    world.chain.increase_time(22 * 86400)
+    world.release()
+    opening = world.open({victim.address: swapped})[0]
+    assert opening.outcome is Outcome.FAILED_OTHER and opening.envelope_hash == b""
+    # Whoever holds the centre's key and tries 撤销 on the swapped envelope is refused by the contract.
+    bid = world.gw.bid(world.tender.tender_id, 0, victim.address)
+    cred_set = world.cred_sets[bid.commitment]
+    forced = Opening(victim.address, 0, Outcome.FAILED_BIDDER, "forced", ciphertext_hash(swapped),
+                     credential_set_commitment=cred_set)
+    with pytest.raises(Conflict) as info:
+        world.gw.record_opening(world.centre, world.tender.tender_id, forced)
+    assert info.value.error == "RevealMismatch"
+    assert not world.gw.bid(world.tender.tender_id, 0, victim.address).opened
+    # With the bidder's own ciphertext the contract cannot tell a false 撤销; the rerun can.
+    false = Opening(victim.address, 0, Outcome.FAILED_BIDDER, "forced", ciphertext_hash(envelopes[victim.address]),
+                    credential_set_commitment=cred_set)
+    world.gw.record_opening(world.centre, world.tender.tender_id, false)
+    recorded = world.gw.failed_opening(world.tender.tender_id, 0, victim.address)
+    assert recorded is not None and recorded.outcome is Outcome.FAILED_BIDDER
+    rerun = rerun_opening(terms=world.gw.tender(world.tender.tender_id).terms,
+                          shares=world.gw.released_shares(world.tender.tender_id), chain_id=world.client.chain_id,
+                          book_address=world.book.address, tender_id=world.tender.tender_id, section=0,
+                          bidder=victim.address, envelope=envelopes[victim.address],
+                          credential_set_commitment=recorded.credential_set_commitment, commitment=bid.commitment)
+    assert rerun.outcome is Outcome.DECRYPTED
+
+
+def test_anyone_can_rerun_a_recorded_bidder_failure(world: World) -> None:
+    """An auditor with only the chain (the tender's terms, the released shares, the recorded
+    failure and the bid's commitment) and the filed envelope reaches the centre's outcome."""
+    envelopes = _submit_all(world)
+    bidder = world.firms[1][0]
+    wrong = world.seal(bidder, public=OpeningKey.generate().public)
+    world.gw.submit_bid(bidder, wrong.tender_id, wrong.section, wrong.commitment)
+    envelopes[bidder.address] = wrong.envelope
+    world.chain.increase_time(22 * 86400)
+    world.release()
+    at_opening = {o.bidder: o for o in world.open(envelopes)}[bidder.address]
+    world.gw.record_opening(world.centre, world.tender.tender_id, at_opening)
+
+    auditor = TenderBookGateway.of(world.client, world.book.address)
+    tid = world.tender.tender_id
+    recorded = auditor.failed_opening(tid, 0, bidder.address)
+    assert recorded is not None and recorded.outcome is Outcome.FAILED_BIDDER and recorded.proven
+    envelope = envelopes[bidder.address]  # as published after opening; its keccak is on chain
+    assert ciphertext_hash(envelope) == recorded.ciphertext_hash
+    rerun = rerun_opening(terms=auditor.tender(tid).terms, shares=auditor.released_shares(tid),
+                          chain_id=world.client.chain_id, book_address=auditor.address, tender_id=tid, section=0,
+                          bidder=bidder.address, envelope=envelope,
+                          credential_set_commitment=recorded.credential_set_commitment,
+                          commitment=auditor.bid(tid, 0, bidder.address).commitment)
+    assert (rerun.outcome, rerun.reason) == (at_opening.outcome, at_opening.reason)

@@ -57,7 +57,7 @@ from ledger.errors import (
     Unauthorised,
     ValidationFailed,
 )
-from ledger.crypto.sealing import BidPackage, OpeningKey
+from ledger.crypto.sealing import BidPackage, OpeningKey, bid_commitment, ciphertext_hash
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
 from ledger.rules.verify import CheckStatus
@@ -108,6 +108,7 @@ class World:
         # Each officer opens its own sealed share with its own key.
         self.shares = {o.address: open_share(sealed[o.address], bytes(o.key)) for o in self.officers}
         self.envelopes: dict[tuple[str, int], bytes] = {}
+        self.cred_sets: dict[tuple[str, int], bytes] = {}  # filed with each envelope
 
     # ---------------------------------------------------------------- credit
     def list_firm(self, uscc: str, record_type: str, record_no: str) -> None:
@@ -171,14 +172,25 @@ class World:
                                    commitment_letter=letter)
 
     # ---------------------------------------------------------------- bids and opening
-    def bid(self, n: int, section: int = 0, files: dict[str, Any] | None = None) -> None:
+    def bid(self, n: int, section: int = 0, files: dict[str, Any] | None = None, *,
+            garbage: bool = False) -> None:
+        """Bidder n's sealed bid; with `garbage` the bidder commits to bytes that are no envelope
+        (its own doing: a 撤销 at opening)."""
         account = self.firms[n][0]
         package = BidPackage.create(price="11000000", files=files or {}, salt="0x" + os.urandom(32).hex())
         sealed = seal_bid(chain_id=self.client.chain_id, book_address=self.tb.address,
                           tender_id=self.tender.tender_id, section=section, bidder=account.address,
                           opening_public=self.tender.opening_public, package=package)
-        self.tbw.submit_bid(account, sealed.tender_id, sealed.section, sealed.commitment)
-        self.envelopes[(account.address, section)] = sealed.envelope
+        envelope, commitment = sealed.envelope, sealed.commitment
+        if garbage:
+            envelope = b"\x01" + os.urandom(80)
+            commitment = bid_commitment(chain_id=self.client.chain_id, contract=self.tb.address,
+                                        tender_id=self.tender.tender_id, section=section, bidder=account.address,
+                                        ciphertext_hash=ciphertext_hash(envelope),
+                                        credential_set_commitment=sealed.credential_set_commitment)
+        self.tbw.submit_bid(account, sealed.tender_id, sealed.section, commitment)
+        self.envelopes[(account.address, section)] = envelope
+        self.cred_sets[(account.address, section)] = sealed.credential_set_commitment
 
     def pass_deadline(self) -> OpeningKey:
         self.chain.increase_time(self.tender.deadline - self.client.block_timestamp() + 1)
@@ -193,7 +205,7 @@ class World:
         opening = open_bid(
             key=key, chain_id=self.client.chain_id, book_address=self.tb.address, tender_id=self.tender.tender_id,
             section=section, bidder=address, envelope=envelope or self.envelopes[(address, section)],
-            uploaded_hash=None, commitment=bid.commitment)
+            credential_set_commitment=self.cred_sets[(address, section)], commitment=bid.commitment)
         self.tbw.record_opening(self.centre, self.tender.tender_id, opening)
         return opening
 
@@ -479,10 +491,10 @@ def test_the_award_releases_every_losing_guarantee_and_the_signing_the_winners(w
 def test_claims_need_a_recorded_cause_the_centre_and_evidence(world: World) -> None:
     ids = [world.guarantee(n).guarantee_id for n in range(3)]
     for n in range(3):
-        world.bid(n)
+        world.bid(n, garbage=n == 1)
     key = world.pass_deadline()
     world.open(key, 0)
-    world.open(key, 1, envelope=b"\x01" + os.urandom(80))  # the bidder's own garbage: 撤销
+    assert world.open(key, 1).outcome.name == "FAILED_BIDDER"  # the bidder committed to its own garbage: 撤销
     with pytest.raises(Conflict) as info:  # bidder 0's bid decrypted: no 撤销 to claim for
         svc.claim(world.gw, centre=world.centre, guarantee_id=ids[0],
                   cause=ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"report")
@@ -500,10 +512,41 @@ def test_claims_need_a_recorded_cause_the_centre_and_evidence(world: World) -> N
     assert _error(info) == "NotClaimable"
     claimed = svc.claim(world.gw, centre=world.centre, guarantee_id=ids[1],
                         cause=ClaimCause.DECRYPTION_FAILED_BY_BIDDER, evidence=b"decryption failure report")
+    assert world.state(ids[1]) is State.CLAIM_PENDING  # filed; paid only after the contest period
+    on_chain = world.gw.claim_of(ids[1])
+    assert (on_chain.cause, on_chain.evidence_hash, on_chain.contested) == (
+        ClaimCause.DECRYPTION_FAILED_BY_BIDDER, claimed.evidence_hash, False)
+    assert on_chain.contest_deadline == on_chain.filed_at + world.gw.contest_period() == on_chain.filed_at + 5 * DAY
+    with pytest.raises(Conflict) as info:
+        svc.settle_claim(world.gw, by=world.centre, guarantee_id=ids[1])
+    assert _error(info) == "ContestPeriodOpen"
+    world.chain.increase_time(5 * DAY)
+    svc.settle_claim(world.gw, by=world.insurer, guarantee_id=ids[1])  # anyone settles
     assert world.state(ids[1]) is State.CLAIMED
     logged = world.book.events.Claimed.get_logs(from_block=0, to_block="latest")
     assert [(bytes(e["args"]["guaranteeId"]), bytes(e["args"]["evidenceHash"])) for e in logged] == [
         (ids[1], claimed.evidence_hash)]
+
+
+def test_the_bidder_contests_a_claim_with_its_own_key_and_its_reasons_within_the_period(world: World) -> None:
+    ids = [world.guarantee(n).guarantee_id for n in range(3)]
+    for n in range(3):
+        world.bid(n, garbage=n == 1)
+    key = world.pass_deadline()
+    world.open(key, 1)
+    svc.claim(world.gw, centre=world.centre, guarantee_id=ids[1], cause=ClaimCause.DECRYPTION_FAILED_BY_BIDDER,
+              evidence=b"report")
+    with pytest.raises(ValidationFailed, match="reasons"):
+        svc.contest_claim(world.gw, applicant=world.firms[1][0], guarantee_id=ids[1], reason=" ")
+    with pytest.raises(Unauthorised) as info:  # another firm's key
+        svc.contest_claim(world.gw, applicant=world.firms[0][0], guarantee_id=ids[1], reason="not mine")
+    assert _error(info) == "NotApplicant"
+    svc.contest_claim(world.gw, applicant=world.firms[1][0], guarantee_id=ids[1], reason="my envelope opens")
+    assert world.state(ids[1]) is State.CLAIM_CONTESTED and world.gw.claim_of(ids[1]).contested
+    world.chain.increase_time(5 * DAY)
+    with pytest.raises(Conflict) as info:  # contested: it waits for the governance
+        svc.settle_claim(world.gw, by=world.centre, guarantee_id=ids[1])
+    assert _error(info) == "WrongState"
 
 
 # ---------------------------------------------------------------------- sections without a guarantee

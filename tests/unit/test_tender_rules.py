@@ -12,7 +12,7 @@ from eth_account.signers.local import LocalAccount
 
 from ledger.chain.tender_book import TenderBookGateway, release_share_call, withdraw_call
 from ledger.crypto.bids import WITHDRAWAL, authorise_bid, bid_typed_data, seal_bid
-from ledger.crypto.sealing import BidPackage, OpeningKey
+from ledger.crypto.sealing import BidPackage, OpeningKey, bid_commitment, ciphertext_hash
 from ledger.errors import ContractRevert
 from ledger.model.tender import BidEligibility, Outcome
 from ledger.rules.opening import ONE_BID_PER_FIRM, one_bid_per_firm, open_bid
@@ -37,37 +37,81 @@ def _sealed(bidder: str, key: OpeningKey, section: int = 0) -> Any:
 
 
 def _open(key: OpeningKey, bidder: str, envelope: bytes | None, commitment: bytes,
-          uploaded: bytes | None = None) -> Any:
+          cred_set: bytes | None = None) -> Any:
     return open_bid(key=key, chain_id=CHAIN, book_address=BOOK, tender_id=TENDER, section=0, bidder=bidder,
-                    envelope=envelope, uploaded_hash=uploaded, commitment=commitment)
+                    envelope=envelope, credential_set_commitment=cred_set, commitment=commitment)
+
+
+def _committed(bidder: str, envelope: bytes, cred_set: bytes) -> bytes:
+    """The commitment a bidder signs over `envelope` and `cred_set`, whatever they hold."""
+    return bid_commitment(chain_id=CHAIN, contract=BOOK, tender_id=TENDER, section=0, bidder=bidder,
+                          ciphertext_hash=ciphertext_hash(envelope), credential_set_commitment=cred_set)
 
 
 def test_a_sealed_bid_opens_to_its_package() -> None:
     key, firm = OpeningKey.generate(), Account.create()
     sealed = _sealed(firm.address, key)
-    opening = _open(key, firm.address, sealed.envelope, sealed.commitment)
+    opening = _open(key, firm.address, sealed.envelope, sealed.commitment, sealed.credential_set_commitment)
     assert opening.outcome is Outcome.DECRYPTED
     assert opening.credential_ids == [b"\x22" * 32]
+    assert (opening.envelope_hash, opening.credential_set_commitment) == (
+        ciphertext_hash(sealed.envelope), sealed.credential_set_commitment)
 
 
-def test_a_missing_or_altered_envelope_is_the_platforms_fault() -> None:
+def test_a_missing_or_rewritten_envelope_is_the_platforms_fault_and_carries_no_proof() -> None:
     key, firm = OpeningKey.generate(), Account.create()
     sealed = _sealed(firm.address, key)
-    assert _open(key, firm.address, None, sealed.commitment).outcome is Outcome.FAILED_OTHER
+    cred_set = sealed.credential_set_commitment
     damaged = sealed.envelope[:-1] + bytes([sealed.envelope[-1] ^ 1])
-    from ledger.crypto.sealing import ciphertext_hash
+    swapped = _sealed(firm.address, OpeningKey.generate()).envelope  # a DB admin's garbage in its place
+    for envelope, held in ((None, cred_set), (sealed.envelope, None), (damaged, cred_set), (swapped, cred_set),
+                           (sealed.envelope, b"\x44" * 32)):
+        opening = _open(key, firm.address, envelope, sealed.commitment, held)
+        assert opening.outcome is Outcome.FAILED_OTHER, opening
+        assert (opening.envelope_hash, opening.credential_set_commitment) == (b"", b"")
+    stale = _open(key, firm.address, sealed.envelope, b"\x33" * 32, cred_set)
+    assert stale.outcome is Outcome.FAILED_OTHER and "commitment" in stale.reason
 
-    assert _open(key, firm.address, damaged, sealed.commitment,
-                 uploaded=ciphertext_hash(sealed.envelope)).outcome is Outcome.FAILED_OTHER
 
-
-def test_a_bid_sealed_to_another_key_or_commitment_is_the_bidders_fault() -> None:
+def test_a_committed_envelope_that_does_not_open_is_the_bidders_fault_with_its_proof() -> None:
     key, other, firm = OpeningKey.generate(), OpeningKey.generate(), Account.create()
     wrong_key = _sealed(firm.address, other)
-    assert _open(key, firm.address, wrong_key.envelope, wrong_key.commitment).outcome is Outcome.FAILED_BIDDER
+    opening = _open(key, firm.address, wrong_key.envelope, wrong_key.commitment, wrong_key.credential_set_commitment)
+    assert opening.outcome is Outcome.FAILED_BIDDER and "does not open" in opening.reason
+    assert (opening.envelope_hash, opening.credential_set_commitment) == (
+        ciphertext_hash(wrong_key.envelope), wrong_key.credential_set_commitment)
+    junk = b"\x01" + os.urandom(10)  # committed by the bidder, but no envelope at all
+    cred_set = b"\x55" * 32
+    malformed = _open(key, firm.address, junk, _committed(firm.address, junk, cred_set), cred_set)
+    assert malformed.outcome is Outcome.FAILED_BIDDER and "malformed" in malformed.reason
+
+
+def test_a_bid_whose_sealed_credentials_differ_from_its_signed_credential_set_is_the_bidders_fault() -> None:
+    key, firm = OpeningKey.generate(), Account.create()
     sealed = _sealed(firm.address, key)
-    stale = _open(key, firm.address, sealed.envelope, b"\x33" * 32)
-    assert stale.outcome is Outcome.FAILED_BIDDER and "commitment" in stale.reason
+    claimed = b"\x66" * 32  # the bidder signed a credential set its package does not hold
+    opening = _open(key, firm.address, sealed.envelope, _committed(firm.address, sealed.envelope, claimed), claimed)
+    assert opening.outcome is Outcome.FAILED_BIDDER and "credential-set commitment" in opening.reason
+    assert opening.credential_set_commitment == claimed
+
+
+def test_a_rerun_from_the_chains_terms_and_shares_reaches_the_same_outcome() -> None:
+    from ledger.crypto.shares import share_hash, split
+    from ledger.model.tender import TenderTerms
+    from ledger.rules.opening import rerun_opening
+
+    key, firm = OpeningKey.generate(), Account.create()
+    shares = split(key.private, k=2, n=3)
+    terms = TenderTerms(b"\x01" * 32, b"\x02" * 32, 1, 0, 0, 1, key.public, 2,
+                        tuple(share_hash(s) for s in shares), ())
+    for sealed in (_sealed(firm.address, key), _sealed(firm.address, OpeningKey.generate())):
+        at_opening = _open(key, firm.address, sealed.envelope, sealed.commitment, sealed.credential_set_commitment)
+        rerun = rerun_opening(terms=terms, shares=shares[1:], chain_id=CHAIN, book_address=BOOK, tender_id=TENDER,
+                              section=0, bidder=firm.address, envelope=sealed.envelope,
+                              credential_set_commitment=sealed.credential_set_commitment,
+                              commitment=sealed.commitment)
+        assert (rerun.outcome, rerun.reason, rerun.envelope_hash) == (
+            at_opening.outcome, at_opening.reason, at_opening.envelope_hash)
 
 
 def test_a_signed_bid_recovers_to_its_bidder() -> None:

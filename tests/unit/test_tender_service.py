@@ -82,25 +82,27 @@ class Scene:
     def bid(self, bidder: str, **kw: Any) -> Any:
         sealed = self.envelope(bidder, **kw)
         return self.service.submit_bid(self.relayer, signer=bidder, tender_id=self.tender.tender_id, section=0,
-                                       envelope=sealed.envelope, auth=self.auth(bidder, sealed.commitment))
+                                       envelope=sealed.envelope, credential_set_commitment=sealed.credential_set_commitment,
+                                       auth=self.auth(bidder, sealed.commitment))
 
 
 def test_a_bid_is_refused_for_an_unknown_section_an_unsealed_envelope_a_wrong_signer_or_no_identity() -> None:
     firm = Account.create().address
     scene = Scene(identities={firm: FIRM})
     sealed = scene.envelope(firm)
+    cred_set = sealed.credential_set_commitment
     submit = scene.service.submit_bid
     tid = scene.tender.tender_id
     with pytest.raises(NotFound) as unknown:
         submit(scene.relayer, signer=firm, tender_id=tid, section=9, envelope=sealed.envelope,
-               auth=scene.auth(firm, sealed.commitment))
+               credential_set_commitment=cred_set, auth=scene.auth(firm, sealed.commitment))
     assert unknown.value.error == "UnknownSection"
     with pytest.raises(ValidationFailed, match="not a sealed envelope"):
         submit(scene.relayer, signer=firm, tender_id=tid, section=0, envelope=b"plain text bid" * 10,
-               auth=scene.auth(firm, sealed.commitment))
+               credential_set_commitment=cred_set, auth=scene.auth(firm, sealed.commitment))
     with pytest.raises(Unauthorised) as mismatch:
         submit(scene.relayer, signer=Account.create().address, tender_id=tid, section=0, envelope=sealed.envelope,
-               auth=scene.auth(firm, sealed.commitment))
+               credential_set_commitment=cred_set, auth=scene.auth(firm, sealed.commitment))
     assert mismatch.value.error == "SignerMismatch"
     stranger = Account.create().address
     with pytest.raises(Unauthorised) as nobody:
@@ -108,9 +110,26 @@ def test_a_bid_is_refused_for_an_unknown_section_an_unsealed_envelope_a_wrong_si
     assert nobody.value.error == "NoIdentity"
     with pytest.raises(NotFound) as no_tender:
         submit(scene.relayer, signer=firm, tender_id=b"\x09" * 32, section=0, envelope=sealed.envelope,
-               auth=scene.auth(firm, sealed.commitment))
+               credential_set_commitment=cred_set, auth=scene.auth(firm, sealed.commitment))
     assert no_tender.value.error == "UnknownTender"
     assert scene.relayer.submitted == [] and scene.records.envelopes == {}
+
+
+def test_a_bid_whose_envelope_and_credential_set_do_not_rebuild_its_signed_commitment_is_refused() -> None:
+    firm = Account.create().address
+    scene = Scene(identities={firm: FIRM})
+    sealed, other = scene.envelope(firm), scene.envelope(firm)
+    tid = scene.tender.tender_id
+    for envelope, cred_set in ((other.envelope, sealed.credential_set_commitment),  # a swapped envelope
+                               (sealed.envelope, other.credential_set_commitment),  # a wrong credential set
+                               (sealed.envelope, b"\x00" * 32)):
+        with pytest.raises(ValidationFailed, match="does not follow from this envelope"):
+            scene.service.submit_bid(scene.relayer, signer=firm, tender_id=tid, section=0, envelope=envelope,
+                                     credential_set_commitment=cred_set, auth=scene.auth(firm, sealed.commitment))
+    with pytest.raises(ValidationFailed, match="32 bytes"):
+        scene.service.submit_bid(scene.relayer, signer=firm, tender_id=tid, section=0, envelope=sealed.envelope,
+                                 credential_set_commitment=b"\x01", auth=scene.auth(firm, sealed.commitment))
+    assert scene.relayer.checked == [] and scene.records.envelopes == {}
 
 
 def test_an_accepted_bid_is_dry_run_filed_before_relaying_and_names_its_firm() -> None:

@@ -42,7 +42,7 @@ from ledger.rules.eligibility import TickedCredential, check_bid
 from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.service.tenders import publish_with_new_key
 from ledger.runtime import Runtime, open_runtime
-from ledger.crypto.sealing import BidFile, BidPackage, ciphertext_hash
+from ledger.crypto.sealing import BidFile, BidPackage
 from ledger.crypto.officer_box import OfficerKey, SealedShare, open_share
 from ledger.tenders import TenderParams
 from ledger.uscc import generate_uscc
@@ -372,7 +372,7 @@ def run_section(
 
     say("section: submission")
     envelopes: dict[str, bytes] = {}
-    uploaded: dict[str, bytes] = {}
+    uploaded: dict[str, bytes] = {}  # credential-set commitments, uploaded with the envelopes
     t0 = time.perf_counter()
     for firm in firms:
         package = compose(ledger.rng, list(firm.held))
@@ -387,7 +387,7 @@ def run_section(
         )
         book.submit_bid(firm.account, sealed.tender_id, sealed.section, sealed.commitment)
         envelopes[firm.account.address] = sealed.envelope
-        uploaded[firm.account.address] = ciphertext_hash(sealed.envelope)
+        uploaded[firm.account.address] = sealed.credential_set_commitment
     submission = time.perf_counter() - t0
 
     client.increase_time(tender.deadline - client.block_timestamp() + 60)
@@ -412,7 +412,7 @@ def run_section(
             section=0,
             bidder=bidder,
             envelope=envelopes[bidder],
-            uploaded_hash=uploaded[bidder],
+            credential_set_commitment=uploaded[bidder],
             commitment=bid.commitment,
         )
         book.record_opening(centre, tender.tender_id, opening)
