@@ -341,6 +341,9 @@ class MyBid(_Doc):
     opened: bool
     envelope_hash: Hex32
     envelope: Hex
+    credential_set_commitment: Hex32 | None = Field(
+        description="the salted commitment to the ticked credentials filed with the bid (null for bids "
+                    "filed before it was required)")
     uploaded_at: IsoTime
 
 
@@ -413,10 +416,23 @@ class IssueTemplate(_Doc):
 
 
 class ClaimShown(_Doc):
+    """A claim with its evidence and the bidder's reasons, public so anyone can check their hashes."""
+
     cause: ClaimCauseName
+    status: Annotated[str, Field(json_schema_extra={"enum": ["PENDING", "CONTESTED", "PAID", "DISMISSED"]})]
     evidence_hash: Hex32
+    evidence_b64: str | None
     tx_hash: TxHash
     claimed_at: IsoTime
+    contest_deadline: int = Field(description="unix seconds until which the bidder may contest")
+    contest_reason: str | None
+    contest_reason_hash: Hex32 | None
+    contested_at: IsoTime | None
+    upheld: bool | None
+    resolution_hash: Hex32 | None
+    resolved_at: IsoTime | None
+    paid_at: IsoTime | None
+    paid_tx: TxHash | None
 
 
 class GuaranteeView(_Doc):
@@ -444,7 +460,8 @@ class GuaranteeView(_Doc):
     verification: dict[str, Any] | None = None
     applied_tx: TxHash | None = None
     issued_tx: TxHash | None = None
-    claim: ClaimShown | None = None
+    claim: ClaimShown | None = Field(default=None, description="the last claim filed")
+    claims: list[ClaimShown] | None = Field(default=None, description="every claim filed, oldest first")
 
 
 class LetterTemplate(_Doc):

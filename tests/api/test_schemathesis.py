@@ -358,6 +358,8 @@ ROLES: dict[str, str] = {
     "POST /tenders/{tender_id}/sections/{section}/guarantees/award": CENTRE,
     "POST /tenders/{tender_id}/sections/{section}/guarantees/contract-signed": CENTRE,
     "POST /guarantees/{guarantee_id}/claims": CENTRE,
+    "POST /guarantees/{guarantee_id}/claims/contest": FIRM,
+    "POST /guarantees/{guarantee_id}/claims/settle": CENTRE,
     "POST /guarantees/{guarantee_id}/expire": CENTRE,
     "POST /tenders/{tender_id}/sections/{section}/guarantees/commitment-letter/breach": CENTRE,
 }
