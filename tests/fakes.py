@@ -227,6 +227,11 @@ class FakeCredentialFiles:
 
         return [c for c in self.credentials.values() if c.kind is Kind.CREDIT and c.subject == uscc]
 
+    def identities_of(self, uscc: str) -> Sequence[Any]:
+        from ledger.documents import Kind
+
+        return [c for c in self.credentials.values() if c.kind is Kind.IDENTITY and c.subject == uscc]
+
     def of_subject(self, uscc: str) -> Sequence[Any]:
         return sorted((c for c in self.credentials.values() if c.subject == uscc),
                       key=lambda c: -c.block_number)
@@ -430,6 +435,11 @@ class FakeCredentialLookup:
         from ledger.documents import Kind
 
         return [c for c in self.credentials if c.kind is Kind.CREDIT and c.subject == uscc]
+
+    def identities_of(self, uscc: str) -> Sequence[Any]:
+        from ledger.documents import Kind
+
+        return [c for c in self.credentials if c.kind is Kind.IDENTITY and c.subject == uscc]
 
     def of_subject(self, uscc: str) -> Sequence[Any]:
         return [c for c in self.credentials if c.subject == uscc]

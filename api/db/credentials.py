@@ -188,6 +188,9 @@ class SqlCredentialLookup:
     def credit_records_of(self, uscc: str) -> Sequence[StoredCredential]:
         return self.proven.credit_records_of(uscc)
 
+    def identities_of(self, uscc: str) -> Sequence[StoredCredential]:
+        return self.proven.identities_of(uscc)
+
     def of_subject(self, uscc: str) -> Sequence[StoredCredential]:
         return self.proven.of_subject(uscc)
 

@@ -35,7 +35,7 @@ def check_batch(
     """The batch's kind and credential ids (in document order), or ValidationFailed listing what is wrong.
 
     Refused: an empty or oversized batch, mixed kinds, a kind other than `kind`, a document naming
-    another issuer, or the same credential twice.
+    another issuer, the same credential twice, or two identity credentials of one firm.
     """
     count = len(credentials)
     if count == 0:
@@ -49,6 +49,7 @@ def check_batch(
         kind = Kind(check_kind(kind))
     problems: list[str] = []
     first_of: dict[bytes, int] = {}
+    identity_of: dict[str, int] = {}  # one identity credential per firm: its newest names its key
     ids: list[bytes] = []
     batch_kind = kind
     for index, sealed in enumerate(credentials):
@@ -68,6 +69,13 @@ def check_batch(
             problems.append(
                 f"credential {index} names issuer {document.issuer}, but {issuer} is anchoring it"
             )
+        if document.kind is Kind.IDENTITY:
+            earlier = identity_of.setdefault(document.subject, index)
+            if earlier != index:
+                problems.append(
+                    f"credentials {earlier} and {index} are both identity credentials of {document.subject}: "
+                    "a firm has one identity (a newer one, anchored later, supersedes the old key)"
+                )
         credential_id = sealed.credential_id()
         if credential_id in first_of:
             problems.append(

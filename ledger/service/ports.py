@@ -40,6 +40,10 @@ class CredentialLookup(Protocol):
         """Every credit record (信用) anchored about the firm `uscc`."""
         ...
 
+    def identities_of(self, uscc: str) -> Sequence[StoredCredential]:
+        """Every identity credential (营业执照) anchored about the firm `uscc`: its keys, old and new."""
+        ...
+
     def of_subject(self, uscc: str) -> Sequence[StoredCredential]:
         """Every credential anchored about the firm `uscc`."""
         ...

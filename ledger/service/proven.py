@@ -300,6 +300,13 @@ class ProvenCredentials:
         self._check_rows(self.documents.rows_about(uscc, Kind.CREDIT), found, f"credit rows about {uscc}")
         return found
 
+    def identities_of(self, uscc: str) -> Sequence[StoredCredential]:
+        """Every identity credential whose verified document is about `uscc`, from every identity
+        batch anchored on chain."""
+        self._require_complete((Kind.IDENTITY,), f"which keys the firm {uscc} has held")
+        with self._lock:
+            return [c for c in self._by_subject.get(uscc, ()) if c.kind is Kind.IDENTITY]
+
     def of_subject(self, uscc: str) -> Sequence[StoredCredential]:
         """The firm's credentials the store lists, each proven (newest first)."""
         out = []

@@ -33,7 +33,7 @@ from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, bid_commitment, ciphertext_
 from ledger.crypto.sealing import VERSION as SEAL_VERSION
 from ledger.crypto.shares import Share
 from ledger.errors import LedgerError, NotFound, StoreMismatch, Unauthorised, ValidationFailed
-from ledger.model.credential import Status
+from ledger.model.credential import Status, StoredCredential
 from ledger.model.receipt import Mined
 from ledger.model.tender import (
     BidEligibility,
@@ -415,9 +415,24 @@ def identity_of(credentials: CredentialLookup, registry: RegistryReads, bidder: 
     Unauthorised (NoIdentity) if none does. The lookup yields only identity credentials proven to
     be in an identity batch anchored on chain, with the USCC and address read from the verified
     document (StoreMismatch if the store disagrees); the status is read with the proof."""
+    def valid(c: StoredCredential) -> bool:
+        return registry.status_at(c.root, c.credential_id, list(c.proof), at).status is Status.VALID
+
     for c in credentials.identities_bound_to(bidder):
-        if registry.status_at(c.root, c.credential_id, list(c.proof), at).status is Status.VALID:
-            return c.subject
+        if not valid(c):
+            continue
+        # One active identity per firm: a newer identity credential of the same USCC, valid at
+        # `at`, supersedes this one (the firm rotated its key), whatever this one's own status says.
+        newer = [o for o in credentials.identities_of(c.subject)
+                 if (o.block_number, o.credential_id) > (c.block_number, c.credential_id) and valid(o)]
+        if newer:
+            latest = max(newer, key=lambda o: (o.block_number, o.credential_id))
+            raise Unauthorised(
+                "IdentitySuperseded", {"bidder": bidder, "uscc": c.subject},
+                f"{bidder} is no longer {c.subject}'s key: a newer identity credential (0x{latest.credential_id.hex()}, "
+                f"anchored in block {latest.block_number}) names {latest.signing_address}; one identity per firm",
+            )
+        return c.subject
     raise Unauthorised(
         "NoIdentity", {"bidder": bidder},
         f"{bidder} is bound to no firm: it needs a valid identity credential (营业执照) naming this key",

@@ -165,3 +165,18 @@ def test_batch_rules_and_parsing_name_each_problem() -> None:
         parse_presented([1])
     with pytest.raises(ValidationFailed, match="neither a sealed credential nor a disclosure"):
         parse_presented({"document": {}})
+
+
+def test_a_batch_naming_two_keys_of_one_firm_is_refused() -> None:
+    """One identity per firm: a batch cannot bind two keys to one USCC (rotation is a newer
+    identity credential, anchored later, which supersedes the old key)."""
+    from tests.scenes import make_document
+
+    def identity(n: int, subject: str = FIRM) -> SealedCredential:
+        return SealedCredential.seal(make_document(Kind.IDENTITY, issuer=ISSUER, subject=subject, n=n,
+                                                   signing_address=Account.create().address))
+
+    with pytest.raises(ValidationFailed, match="credentials 0 and 2 are both identity credentials of"):
+        check_batch(ISSUER, [identity(0), identity(1, "91130125MA07WJNA83"), identity(2)])
+    kind, ids = check_batch(ISSUER, [identity(0), identity(1, "91130125MA07WJNA83")])
+    assert kind is Kind.IDENTITY and len(ids) == 2
