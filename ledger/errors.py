@@ -195,7 +195,15 @@ def _days(seconds: int) -> str:
 
 # The time rules' errors, in words (the arguments stay in `args_` and `contract_error` names the
 # error). Each reads only the error's own arguments: the contract's numbers, not copies of them.
+_PROPOSAL_STATES = ("NONE", "PENDING", "EXECUTED", "CANCELLED")
+
 _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "ProposalNotPending": lambda a: (
+        f"proposal {to_hex(a['id'])} is {_PROPOSAL_STATES[a['state']] if a['state'] < 4 else a['state']}, "
+        "no longer pending: nothing more can be approved, taken back or executed on it"),
+    "BelowThreshold": lambda a: (
+        f"proposal {to_hex(a['id'])} has {a['approvals']} approval(s) of current members; {a['threshold']} "
+        "are needed"),
     "BidPeriodTooShort": lambda a: (
         f"the bid deadline {_when(a['deadline'])} is too early: tender {to_hex(a['tenderId'])} would be "
         f"issued at {_when(a['issuedAt'])} (the block time of its publication) and its deadline must be at "

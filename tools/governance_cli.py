@@ -64,9 +64,24 @@ def _sign_checked(api: Any, tx: dict[str, Any], *, function: str, expect: dict[s
     return "0x" + bytes(api._signer().sign_transaction(unsigned).raw_transaction).hex()
 
 
+def _arg_words(contract: str, name: str, value: Any) -> str:
+    """An argument as a person reads it: credential kinds and guarantor types by name."""
+    from ledger.documents import Kind
+    from ledger.model.guarantee import IssuerType
+
+    try:
+        if name == "kind":
+            return f"{Kind(int(value)).name} ({value})"
+        if name == "issuerType":
+            return f"{IssuerType(int(value)).name} ({value})"
+    except ValueError:
+        pass
+    return str(value)
+
+
 def _show_proposal(p: dict[str, Any]) -> str:
     call = p["call"]
-    args = ", ".join(f"{k}={v}" for k, v in call["args"].items())
+    args = ", ".join(f"{k}={_arg_words(call['contract'], k, v)}" for k, v in call["args"].items())
     who = ", ".join(a["name"] or a["address"] for a in p["approvals"])
     expires = datetime.fromisoformat(p["expires_at"]).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     return (f"{p['proposal_id']}  {p['state']}  {call['contract']}.{call['function']}({args})\n"

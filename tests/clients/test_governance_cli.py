@@ -66,6 +66,10 @@ def test_three_members_authorise_an_issuer_from_the_command_line(env: Env, capsy
     assert main(["governance", "show"]) == 0
     shown = capsys.readouterr().out
     assert "3 of 4 members decide" in shown and "EXECUTED  CredentialRegistry.authoriseIssuer" in shown
+    assert "kind=QUALIFICATION (1)" in shown and "市住房和城乡建设局" in shown
+    # An executed proposal takes no more approvals, and the refusal says so in words.
+    _refused(main(["governance", "approve", pid, "--key-file", str(env.keys[3])]), capsys,
+             "is EXECUTED, no longer pending")
 
 
 def test_a_lone_member_proposing_authorises_nobody(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
