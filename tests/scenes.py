@@ -413,14 +413,16 @@ class Scene:
         """A document about `firm`, valid from 400 days ago for 900 days, meeting the default
         tender's section; `fields` override its values."""
         now, uscc = self.now(), firm.uscc
+        # Relative to the chain's clock, which a module's tests move years ahead passing deadlines.
+        later = (now + timedelta(days=4 * 365)).date().isoformat()
         defaults: dict[Kind, dict[str, Any]] = {
             Kind.IDENTITY: {"signing_address": firm.address},
             Kind.QUALIFICATION: {"APT_NAME": "市政公用工程施工总承包一级", "grade": "一级",
-                                 "APT_EDATE": "2030-12-31"},
+                                 "APT_EDATE": later},
             Kind.PERFORMANCE: {"contract_amount_wan": "900",
                                "EDATE": (now - timedelta(days=100)).date().isoformat()},
             Kind.PERSONNEL: {"registration_type": "一级注册建造师", "specialty": "市政公用工程",
-                             "registered_employer_uscc": uscc, "expiry_date": "2030-01-01"},
+                             "registered_employer_uscc": uscc, "expiry_date": later},
         }
         return make_document(kind, issuer=issuer.account.address, subject=uscc,
                              n=self.serial - 1 if n is None else n,

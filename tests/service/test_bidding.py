@@ -55,7 +55,10 @@ class World:
                 SealedCredential.seal(make_document(
                     Kind.QUALIFICATION, issuer=self.issuer.address, subject=uscc, n=4 * n,
                     valid_from=now - timedelta(days=400), valid_until=now + timedelta(days=900),
-                    APT_NAME="市政公用工程施工总承包一级", grade="一级", APT_EDATE="2030-12-31")),
+                    APT_NAME="市政公用工程施工总承包一级", grade="一级",
+                    # Relative to the chain's clock: a shared anvil node's time runs years ahead
+                    # after a session of tests that pass 20-day deadlines.
+                    APT_EDATE=(now + timedelta(days=4 * 365)).date().isoformat())),
                 SealedCredential.seal(make_document(
                     Kind.PERFORMANCE, issuer=self.issuer.address, subject=uscc, n=4 * n + 1,
                     valid_from=now - timedelta(days=300), valid_until=now + timedelta(days=900),
@@ -64,7 +67,7 @@ class World:
                     Kind.PERSONNEL, issuer=self.issuer.address, subject=uscc, n=4 * n + 2,
                     valid_from=now - timedelta(days=300), valid_until=now + timedelta(days=900),
                     registration_type="一级注册建造师", specialty="市政公用工程",
-                    registered_employer_uscc=uscc, expiry_date="2030-01-01")),
+                    registered_employer_uscc=uscc, expiry_date=(now + timedelta(days=4 * 365)).date().isoformat())),
             ]
             ticked = []
             for d in docs:
