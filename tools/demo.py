@@ -239,7 +239,7 @@ def register_issuers(rt: Runtime, store: Store, dataset: synthetic.Dataset, say:
     service = governance_service(store)
     members = [g.account for g in rt.governors]
     say.step(f"registering {len(dataset.issuers)} issuers, each with its own key, "
-             f"each kind approved by {rt.threshold} of the {len(rt.members)} governance members")
+             f"each kind approved by {service.threshold()} of the {len(service.members())} governance members")
     for issuer in dataset.issuers:
         rt.client.fund(rt.relayer, issuer.address, ISSUER_FUNDS)
         for kind in issuer.kinds:

@@ -14,12 +14,7 @@ from eth_account.signers.local import LocalAccount
 
 from ledger.chain.gateway import Gateway
 from ledger.model.governance import Proposal
-from ledger.model.receipt import UnsignedTx
 from ledger.service.governance import GovernanceService
-
-
-def sign(account: LocalAccount, tx: UnsignedTx) -> str:
-    return "0x" + bytes(account.sign_transaction(tx.for_signing()).raw_transaction).hex()
 
 
 def enact_signed(service: GovernanceService, members: Sequence[LocalAccount], target: Gateway, function: str,
@@ -27,6 +22,8 @@ def enact_signed(service: GovernanceService, members: Sequence[LocalAccount], ta
     """Propose `function(*args)` on `target` and approve it, each step signed by a member's own key
     and relayed by `service`; returns the proposal as it stands at the end (EXECUTED when enough
     members signed)."""
+    from tools.demo import sign  # the demo imports this module: its one signing helper, imported late
+
     gov = service.governance
     call = gov.call_of(target, function, *args)
     salt = secrets.token_bytes(32)

@@ -38,30 +38,25 @@ def _arg(text: str) -> Any:
 
 
 def _sign_checked(api: Any, tx: dict[str, Any], *, function: str, expect: dict[str, Any]) -> str:
-    """Sign the prepared Governance transaction only if it calls `function` with `expect`."""
+    """Sign the prepared Governance transaction only if it calls `function` with `expect` (the
+    service chose the salt; everything else is what the member asked for). The address, chain id,
+    value and data checks are `LedgerAPI.sign_tx`'s."""
     from ledger.chain.governance import decode_offline
 
-    chain = api.chain()
-    governance = chain["contracts"]["Governance"]
     data = bytes(HexBytes(tx.get("data", "0x")))
     fn, args = decode_offline("Governance", data)
-    problems = []
-    if str(tx.get("to", "")).lower() != governance.lower():
-        problems.append(f"it is addressed to {tx.get('to')}, not the Governance at {governance}")
-    if fn != function:
-        problems.append(f"it calls {fn}, not {function}")
+    problems = [] if fn == function else [f"it calls {fn}, not {function}"]
     for name, value in expect.items():
         got = args.get(name)
         if (bytes(got) if isinstance(got, bytes | bytearray) else str(got).lower()) != (
                 value if isinstance(value, bytes) else str(value).lower()):
             problems.append(f"its {name} is not the one asked for")
-    if int(tx.get("value", 0)) != 0:
-        problems.append(f"it sends {tx.get('value')} wei")
     if problems:
         raise ValidationFailed("refusing to sign the prepared transaction: " + "; ".join(problems))
-    unsigned = {k: v for k, v in tx.items() if k != "from"}
-    unsigned["data"] = data
-    return "0x" + bytes(api._signer().sign_transaction(unsigned).raw_transaction).hex()
+    from tools.tender_cli import _call
+
+    signed: str = _call(api.sign_tx, tx, contract="Governance", data=data)
+    return signed
 
 
 def _arg_words(contract: str, name: str, value: Any) -> str:

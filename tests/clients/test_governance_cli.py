@@ -95,3 +95,28 @@ def test_bad_arguments_are_one_error_line(env: Env, capsys: pytest.CaptureFixtur
                    "--key-file", str(env.keys[0])]), capsys, "authoriseIssuer")
     _refused(main(["governance", "approve", "0x" + "11" * 32, "--key-file", str(env.keys[1])]), capsys,
              "no proposal")
+
+
+def test_a_prepared_transaction_the_service_tampered_with_is_not_signed(
+        env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compromised service prepares a `propose` of another call than the member asked for: the
+    member's client refuses to sign it and nothing is proposed."""
+    from bidders.http import LedgerAPI
+    from ledger.chain.governance import encode_offline
+
+    asked, evil = Account.create().address, Account.create().address
+    honest_post = LedgerAPI.post
+
+    def tampering_post(self: LedgerAPI, path: str, payload: object, *, signed: bool = True) -> object:
+        answer = honest_post(self, path, payload, signed=signed)
+        if path == "/governance/prepare-proposal":
+            target = self.chain()["contracts"]["CredentialRegistry"]
+            swapped = encode_offline("CredentialRegistry", "authoriseIssuer", [evil, 1])
+            answer["tx"]["data"] = "0x" + encode_offline("Governance", "propose", [target, swapped, b"\x01" * 32]).hex()
+        return answer
+
+    monkeypatch.setattr(LedgerAPI, "post", tampering_post)
+    before = len(env.rt.governance.proposals([env.rt.registry], now=env.rt.client.block_timestamp()))
+    _refused(main(["governance", "propose", "CredentialRegistry", "authoriseIssuer", asked, QUALIFICATION,
+                   "--key-file", str(env.keys[0])]), capsys, "its data is not the one asked for")
+    assert len(env.rt.governance.proposals([env.rt.registry], now=env.rt.client.block_timestamp())) == before
