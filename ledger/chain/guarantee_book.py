@@ -102,13 +102,6 @@ class GuaranteeBookGateway(Gateway):
     def is_authorised(self, issuer: str, issuer_type: int) -> bool:
         return bool(self._call("isAuthorised", to_checksum_address(issuer), int(issuer_type)))
 
-    def authorised_when_issued(self, guarantee_id: bytes) -> bool:
-        """Whether the guarantee's issuer held its issuer type when it issued it: what makes a
-        guarantee good. `issue` reverts unless the sender holds the type at that moment, so an
-        `Issued` event is the proof (no archive state needed). A later withdrawal of the issuer's
-        authority is not retroactive."""
-        return bool(self.logs(event="Issued", topics=[guarantee_id]))
-
     def issuer_types(self, issuer: str) -> list[IssuerType]:
         mask = int(self._call("issuerTypes", to_checksum_address(issuer)))
         return [t for t in IssuerType if mask >> int(t) & 1]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from eth_account.signers.local import LocalAccount
 
 from ledger.chain.gateway import Gateway
 from ledger.chain.governance import MEMBER_FUNCTIONS, GovernanceGateway
 from ledger.errors import ConfigurationError, NotFound, Unauthorised
-from ledger.model.governance import GovernedCall, Member, Proposal
+from ledger.model.governance import GovernedCall, Member, Proposal, ProposalState
 from ledger.model.receipt import Mined
 
 
@@ -103,7 +103,7 @@ class GovernanceService:
         executed = None
         if proposal.ready:
             executed = self.governance.execute(self.relayer, proposal.call, proposal.salt)
-            proposal = self.proposal(pid)
+            proposal = replace(proposal, state=ProposalState.EXECUTED, executed_tx=executed.tx_hash)
         self.after_write()
         return GovernanceStep(function=relayed.function, member=signer, mined=mined, proposal=proposal,
                               executed=executed)

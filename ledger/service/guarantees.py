@@ -151,8 +151,10 @@ def check_guarantee(
                                                book_address=book.address, tender=tender, section=section,
                                                bidder=bidder)
         g = book.guarantee_of(gid)
-        authorised = book.authorised_when_issued(gid)
         public = book.issued_terms(gid)
+        # `issue` reverts unless the issuer holds the type at that moment, so the Issued event is
+        # the proof of authority when it issued; a later withdrawal is not retroactive.
+        authorised = public is not None
     except (LedgerError, Web3Exception, OSError, ValueError) as exc:
         return Check(CHECK_NAME, CheckStatus.ERROR, f"the chain could not be read: {exc}")
     return rules.check_bound_guarantee(g, tender=tender, section=section, bidder=bidder, authorised=authorised,
