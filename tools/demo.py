@@ -34,13 +34,13 @@ from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.errors import ConfigurationError, ValidationFailed
 from ledger.crypto.merkle import MerkleTree
 from ledger.model.credential import ReasonCode
-from ledger.model.receipt import UnsignedTx
 from ledger.runtime import Runtime, open_runtime
 from ledger.rules.anchoring import MAX_BATCH
 from ledger.rules.verify import ANCHORING, INTEGRITY, STATUS_AT, VALIDITY_WINDOW, CheckStatus
 from api.deps import governance_service
 from ledger.service.credentials import CredentialService
 from tools.governance import enact_signed
+from tools.signing import sign
 from tools import synthetic
 
 ISSUER_FUNDS = 10**21  # wei: thousands of anchors at the embedded chain's fees
@@ -468,12 +468,6 @@ def _write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
         writer = csv.DictWriter(f, fieldnames=names)
         writer.writeheader()
         writer.writerows(rows)
-
-
-def sign(account: LocalAccount, tx: UnsignedTx | dict[str, Any]) -> str:
-    """0x-hex of `tx` signed by `account` (the party's own key; the service only relays it)."""
-    unsigned = tx.for_signing() if isinstance(tx, UnsignedTx) else {k: v for k, v in tx.items() if k != "from"}
-    return "0x" + bytes(account.sign_transaction(unsigned).raw_transaction).hex()
 
 
 # ---------------------------------------------------------------------- output

@@ -15,6 +15,7 @@ from eth_account.signers.local import LocalAccount
 from ledger.chain.gateway import Gateway
 from ledger.model.governance import Proposal
 from ledger.service.governance import GovernanceService
+from tools.signing import sign
 
 
 def enact_signed(service: GovernanceService, members: Sequence[LocalAccount], target: Gateway, function: str,
@@ -22,8 +23,6 @@ def enact_signed(service: GovernanceService, members: Sequence[LocalAccount], ta
     """Propose `function(*args)` on `target` and approve it, each step signed by a member's own key
     and relayed by `service`; returns the proposal as it stands at the end (EXECUTED when enough
     members signed)."""
-    from tools.demo import sign  # the demo imports this module: its one signing helper, imported late
-
     gov = service.governance
     call = gov.call_of(target, function, *args)
     salt = secrets.token_bytes(32)
