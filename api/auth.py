@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.exc import IntegrityError
 
 from api.db.events import UsedNonce
-from ledger.crypto.requests import RequestAuthError, SignedRequest, verify_request
+from ledger.crypto.requests import HEADER_SIGNATURE, RequestAuthError, SignedRequest, verify_request
 
 
 async def signed_caller(request: Request) -> SignedRequest:
@@ -39,3 +39,13 @@ async def signed_caller(request: Request) -> SignedRequest:
 
 
 SignedCallerDep = Annotated[SignedRequest, Depends(signed_caller)]
+
+
+async def optional_caller(request: Request) -> SignedRequest | None:
+    """The verified signer if the request is signed (401 if its signature does not hold), else None."""
+    if HEADER_SIGNATURE.lower() not in {k.lower() for k in request.headers}:
+        return None
+    return await signed_caller(request)
+
+
+OptionalCallerDep = Annotated[SignedRequest | None, Depends(optional_caller)]

@@ -57,6 +57,8 @@ PREPARE = (400, 402, 404, 409, 413, 422, 503)
 """An unsigned request that prepares or checks something with a body."""
 SIGNED_READ = (401, 403, 404, 409, 422, 503)
 """A signed read (a template filled in for the signer)."""
+SEALED_READ = (401, 403, 404, 422, 503)
+"""A read public from opening on, and before that only to its parties (who sign the request)."""
 SIGNED = (400, 401, 402, 403, 404, 409, 413, 422, 503)
 """A signed write."""
 
@@ -328,7 +330,9 @@ class SubmittedBid(_Doc):
     tender_id: Hex32
     section: int
     bidder: Address
-    firm: str = Field(description="the bidder's firm (USCC), from its identity credential")
+    firm: str | None = Field(description="the bidder's firm (USCC) when the bidding key is the firm's own "
+                             "(its identity credential names it); null for a per-tender bid key, whose "
+                             "firm is sealed inside the bid and known from opening")
     commitment: Hex32
     envelope_hash: Hex32
     tx_hash: TxHash

@@ -39,7 +39,8 @@ from web3.contract import Contract
 
 from ledger.chain.client import ChainClient
 from ledger.chain.registry import RegistryGateway
-from ledger.crypto.bids import seal_bid, sign_bid
+from ledger.crypto.bid_keys import FirmLink, derive_bid_key, sign_link
+from ledger.crypto.bids import WITHDRAWAL, authorise_bid, seal_bid, sign_bid
 from ledger.crypto.officer_box import OfficerKey, SealedShare, deal, open_share
 from ledger.crypto.requests import sign_request
 from ledger.crypto.sealing import BidPackage, OpeningKey
@@ -467,30 +468,61 @@ class Scene:
         assert r.status_code == 201, r.text
         return Tender(r.json(), {s.officer: s for s in dealt.sealed}, accounts)
 
+    def bid_key(self, firm: Firm, tender: Tender, *, link_signer: LocalAccount | None = None
+                ) -> tuple[Actor, FirmLink]:
+        """`firm`'s per-tender bid key (an Actor) and its firm link (signed by `link_signer` instead
+        of the firm key, for an attack)."""
+        view = tender.view
+        key = derive_bid_key(firm.account, bytes.fromhex(tender.tid[2:]))
+        link = sign_link(link_signer or firm.account, chain_id=view["chain_id"], book_address=view["tender_book"],
+                         tender_id=bytes.fromhex(tender.tid[2:]), bid_key=key.address)
+        if link_signer is not None:
+            link = FirmLink(firm=firm.address, signature=link.signature)
+        return Actor.of(self.http, key), link
+
     def bid(self, firm: Firm, tender: Tender, section: int = 0, *, credentials: list[str] | None = None,
-            price: str = "11000000", expiry: int | None = None, sealed_to: bytes | None = None) -> Any:
+            price: str = "11000000", expiry: int | None = None, sealed_to: bytes | None = None,
+            bid_key: bool = False, link: FirmLink | None = None, files: dict[str, bytes] | None = None) -> Any:
         """`firm`'s sealed bid, signed by its key and relayed by the service; the response. With
-        `sealed_to`, the bid is sealed to that key instead of the tender's (it will not open)."""
+        `sealed_to`, the bid is sealed to that key instead of the tender's (it will not open). With
+        `bid_key`, it is made with the firm's per-tender bid key, the firm link (or `link`) sealed inside."""
+        actor = firm.actor
+        if bid_key:
+            actor, own_link = self.bid_key(firm, tender)
+            link = link or own_link
+        contents = {"bid.pdf": b"x"} if files is None else files
         package = BidPackage.create(
-            price=price, files={"bid.pdf": {"sha256": hashlib.sha256(b"x").hexdigest(),
-                                            "content": base64.b64encode(b"x").decode()}},
+            price=price, files={name: {"sha256": hashlib.sha256(c).hexdigest(), "content": base64.b64encode(c).decode()}
+                                for name, c in contents.items()},
             credential_ids=firm.ticks if credentials is None else credentials, salt="0x" + os.urandom(32).hex(),
+            firm_link=link,
         )
         view = tender.view
         sealed = seal_bid(
             chain_id=view["chain_id"], book_address=view["tender_book"], tender_id=bytes.fromhex(tender.tid[2:]),
-            section=section, bidder=firm.address,
+            section=section, bidder=actor.account.address,
             opening_public=sealed_to or bytes.fromhex(view["opening_public_key"][2:]), package=package,
         )
-        nonce = self.http.get(f"/tenders/{tender.tid}/nonces/{firm.address}").json()["nonce"]
-        auth = sign_bid(bidder=firm.account, chain_id=view["chain_id"], book_address=view["tender_book"],
+        nonce = self.http.get(f"/tenders/{tender.tid}/nonces/{actor.account.address}").json()["nonce"]
+        auth = sign_bid(bidder=actor.account, chain_id=view["chain_id"], book_address=view["tender_book"],
                         sealed=sealed, nonce=nonce, expiry=expiry or tender.deadline)
-        return firm.actor.post(f"/tenders/{tender.tid}/sections/{section}/bids", {
+        return actor.post(f"/tenders/{tender.tid}/sections/{section}/bids", {
             "envelope_b64": base64.b64encode(sealed.envelope).decode(),
             "credential_set_commitment": "0x" + sealed.credential_set_commitment.hex(),
             "commitment": "0x" + sealed.commitment.hex(),
             "nonce": nonce, "expiry": auth["expiry"], "signature": "0x" + auth["signature"].hex(),
         })
+
+    def withdraw(self, firm: Firm | Actor, tender: Tender, section: int = 0) -> Any:
+        """Withdraw the live bid of `firm` (or of a bid key's Actor) by a signed zero-commitment Bid."""
+        actor = firm.actor if isinstance(firm, Firm) else firm
+        view = tender.view
+        nonce = self.http.get(f"/tenders/{tender.tid}/nonces/{actor.account.address}").json()["nonce"]
+        a = authorise_bid(bidder=actor.account, chain_id=view["chain_id"], book_address=view["tender_book"],
+                          tender_id=bytes.fromhex(tender.tid[2:]), section=section, commitment=WITHDRAWAL,
+                          nonce=nonce, expiry=tender.deadline)
+        return actor.post(f"/tenders/{tender.tid}/sections/{section}/withdraw",
+                          {"nonce": nonce, "expiry": tender.deadline, "signature": "0x" + a.signature.hex()})
 
     def after_deadline(self, tender: Tender) -> None:
         """Move the chain's clock past the tender's current deadline (amendments included)."""

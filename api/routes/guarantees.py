@@ -16,14 +16,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.auth import SignedCallerDep
+from api.auth import OptionalCallerDep, SignedCallerDep
 from api.deps import GuaranteeServiceDep
-from api.params import Address, Base64, ClaimCauseName, GuaranteeId, RateBps, Section, TenderId, UnixTime, Uscc
+from api.params import Address, Base64, Signature, ClaimCauseName, GuaranteeId, RateBps, Section, TenderId, UnixTime, Uscc
 from api.responses import (
     PREPARE,
-    READ,
     SIGNED,
     SIGNED_READ,
+    SEALED_READ,
     ApplicationTemplate,
     Awarded,
     BidBacking,
@@ -42,6 +42,7 @@ from api.responses import (
 )
 from api.views import guarantees as views
 from api.routes.credentials import SignedTx, _decode_args
+from ledger.crypto.bid_keys import FirmLink
 from ledger.errors import ValidationFailed
 
 router = APIRouter(tags=["guarantees"])
@@ -93,8 +94,15 @@ class RejectRequest(SignedTx):
     reason: str = Field(min_length=1, description="why the application is refused; its keccak goes on chain")
 
 
+class FirmLinkBody(BaseModel):
+    firm: Address = Field(description="the firm key (the one its identity credential names)")
+    signature: Signature = Field(description="its EIP-712 BidKey(tenderId, bidKey) signature")
+
+
 class LetterRequest(BaseModel):
     letter: dict[str, Any] = Field(description="the signed credit commitment letter (信用承诺书)")
+    firm_link: FirmLinkBody | None = Field(default=None, description="when the caller is a per-tender bid key: "
+                                           "the firm key's signed link to it")
 
 
 class AwardRequest(BaseModel):
@@ -146,12 +154,26 @@ def prepare(body: PrepareRequest, svc: GuaranteeServiceDep) -> dict[str, Any]:
 # ---------------------------------------------------------------------- bidders
 
 
+FirmQuery = Annotated[Address | None, Query(description="a per-tender bid key's firm key (with firm_signature)")]
+FirmSignatureQuery = Annotated[Signature | None, Query(
+    description="the firm key's EIP-712 BidKey(tenderId, bidKey) signature linking it to the calling bid key")]
+
+
+def _firm_link(firm: str | None, signature: str | None) -> FirmLink | None:
+    if (firm is None) != (signature is None):
+        raise ValidationFailed("a firm link is the firm key's address and its signature: give both or neither")
+    return None if firm is None or signature is None else FirmLink(firm=firm, signature=signature)
+
+
 @router.get(SECTION + "/application-template", **answers(ApplicationTemplate, SIGNED_READ))
 def application_template(tender_id: TenderId, section: Section, caller: SignedCallerDep, svc: GuaranteeServiceDep,
-                         issuer: Annotated[Address, Query(description="the issuer applied to")]) -> dict[str, Any]:
-    """The caller's application filled in from the tender, section and firm, with its applyFor to sign."""
-    return views.application_template(svc.application_template(signer=caller.signer, tender_id=tender_id,
-                                                               section=section, issuer=issuer))
+                         issuer: Annotated[Address, Query(description="the issuer applied to")],
+                         firm: FirmQuery = None, firm_signature: FirmSignatureQuery = None) -> dict[str, Any]:
+    """The caller's application filled in from the tender, section and firm, with its applyFor to sign.
+    A per-tender bid key shows its firm link (`firm`, `firm_signature`), which the application carries."""
+    return views.application_template(svc.application_template(
+        signer=caller.signer, tender_id=tender_id, section=section, issuer=issuer,
+        firm_link=_firm_link(firm, firm_signature)))
 
 
 @router.post("/guarantees", **answers(GuaranteeView, SIGNED, status=201,
@@ -183,16 +205,21 @@ def unbind(tender_id: TenderId, section: Section, body: SignedTx, caller: Signed
 
 
 @router.get(SECTION + "/commitment-letter-template", **answers(LetterTemplate, SIGNED_READ))
-def letter_template(tender_id: TenderId, section: Section, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
-    """The caller's credit commitment letter for this section, filled in, to sign (EIP-712)."""
-    return views.letter_template(svc.letter_template(signer=caller.signer, tender_id=tender_id, section=section))
+def letter_template(tender_id: TenderId, section: Section, caller: SignedCallerDep, svc: GuaranteeServiceDep,
+                    firm: FirmQuery = None, firm_signature: FirmSignatureQuery = None) -> dict[str, Any]:
+    """The caller's credit commitment letter for this section, filled in, to sign (EIP-712); a
+    per-tender bid key shows its firm link."""
+    return views.letter_template(svc.letter_template(signer=caller.signer, tender_id=tender_id, section=section,
+                                                     firm_link=_firm_link(firm, firm_signature)))
 
 
 @router.post(SECTION + "/commitment-letter", **answers(RegisteredLetter, SIGNED, status=201))
 def commitment_letter(tender_id: TenderId, section: Section, body: LetterRequest, caller: SignedCallerDep,
                       svc: GuaranteeServiceDep) -> dict[str, Any]:
     """Register one's signed credit commitment letter in place of a guarantee, before the deadline."""
-    registered = svc.submit_letter(signer=caller.signer, tender_id=tender_id, section=section, letter=body.letter)
+    link = None if body.firm_link is None else _firm_link(body.firm_link.firm, body.firm_link.signature)
+    registered = svc.submit_letter(signer=caller.signer, tender_id=tender_id, section=section, letter=body.letter,
+                                   firm_link=link)
     return views.registered_letter(registered, section=section, bidder=caller.signer)
 
 
@@ -314,21 +341,27 @@ def breach(tender_id: TenderId, section: Section, body: BreachRequest, caller: S
 # ---------------------------------------------------------------------- reads
 
 
-@router.get("/guarantees/{guarantee_id}", **answers(GuaranteeView, READ, links=guarantee_links("")))
-def guarantee(guarantee_id: GuaranteeId, svc: GuaranteeServiceDep) -> dict[str, Any]:
-    """A guarantee: its state on chain, application, terms (密文 only after opening) and any claim."""
-    return views.guarantee(svc.guarantee(guarantee_id))
+@router.get("/guarantees/{guarantee_id}", **answers(GuaranteeView, SEALED_READ, links=guarantee_links("")))
+def guarantee(guarantee_id: GuaranteeId, svc: GuaranteeServiceDep, caller: OptionalCallerDep) -> dict[str, Any]:
+    """A guarantee: its state on chain, application, terms (密文 only after opening) and any claim.
+    Until its section is opened only its applicant and issuer see it (sign the request)."""
+    return views.guarantee(svc.guarantee(guarantee_id, viewer=caller.signer if caller else None))
 
 
-@router.get("/guarantees", **answers(list[GuaranteeView], (422, 503),
+@router.get("/guarantees", **answers(list[GuaranteeView], (401, 422, 503),
                                      links=guarantee_links("/0")))
-def guarantees(svc: GuaranteeServiceDep, applicant: Address | None = None,
+def guarantees(svc: GuaranteeServiceDep, caller: OptionalCallerDep, applicant: Address | None = None,
                issuer: Address | None = None) -> list[dict[str, Any]]:
-    """Guarantee applications on record, newest first, by applicant or by issuer."""
-    return [views.guarantee(g) for g in svc.guarantees_of(applicant=applicant, issuer=issuer)]
+    """Guarantee applications on record, newest first, by applicant or by issuer: those of opened
+    sections, and the signer's own (as applicant or issuer) before that."""
+    return [views.guarantee(g) for g in svc.guarantees_of(applicant=applicant, issuer=issuer,
+                                                           viewer=caller.signer if caller else None)]
 
 
-@router.get(SECTION + "/bids/{bidder}", **answers(BidBacking, READ))
-def bid_guarantee(tender_id: TenderId, section: Section, bidder: Address, svc: GuaranteeServiceDep) -> dict[str, Any]:
-    """What backs a bid: its bound guarantee, or its credit commitment letter."""
-    return views.bid_backing(svc.bid_guarantee(tender_id=tender_id, section=section, bidder=bidder))
+@router.get(SECTION + "/bids/{bidder}", **answers(BidBacking, SEALED_READ))
+def bid_guarantee(tender_id: TenderId, section: Section, bidder: Address, svc: GuaranteeServiceDep,
+                  caller: OptionalCallerDep) -> dict[str, Any]:
+    """What backs a bid: its bound guarantee, or its credit commitment letter (until the section is
+    opened, only to the bidder and the guarantee's issuer)."""
+    return views.bid_backing(svc.bid_guarantee(tender_id=tender_id, section=section, bidder=bidder,
+                                               viewer=caller.signer if caller else None))

@@ -7,11 +7,11 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from hexbytes import HexBytes
 from pydantic import BaseModel, Field, ValidationError
 
-from api.auth import SignedCallerDep, signed_caller
+from api.auth import OptionalCallerDep, SignedCallerDep
 from api.deps import BidRelayerDep, GuaranteeCheckDep, RuntimeDep, TenderServiceDep
 from api.encoding import address, word
 from api.params import (
@@ -46,7 +46,6 @@ from api.responses import (
 from api.routes.credentials import SignedTx
 from api.views import tenders as views
 from ledger.errors import NotFound, ValidationFailed
-from ledger.crypto.requests import HEADER_SIGNATURE, SignedRequest
 from ledger.tenders import TenderParams
 
 router = APIRouter(tags=["tenders"])
@@ -119,12 +118,6 @@ def tender_key(tender_id: str) -> bytes:
     if len(raw) != 32:
         raise NotFound("UnknownTender", {"tenderId": tender_id}, f"no tender {tender_id}")
     return raw
-
-
-async def optional_caller(request: Request) -> SignedRequest | None:
-    if HEADER_SIGNATURE.lower() not in {k.lower() for k in request.headers}:
-        return None
-    return await signed_caller(request)
 
 
 @router.post("/tenders", **answers(TenderView, SIGNED, status=201,
@@ -255,7 +248,7 @@ def evaluation(tender_id: TenderId, section: Section, body: EvaluationRequest, c
 
 @router.get(SECTION + "/results", **answers(SectionResults, SIGNED_READ, links=bid_links("/bids/0")))
 def results(tender_id: TenderId, section: Section, service: TenderServiceDep,
-            caller: Annotated[SignedRequest | None, Depends(optional_caller)]) -> dict[str, Any]:
+            caller: OptionalCallerDep) -> dict[str, Any]:
     """The credentials each bidder used, with their verification results (public after evaluation)."""
     return views.section_results(service.results(tender_id=tender_key(tender_id), section=section,
                                                  viewer=caller.signer if caller else None))

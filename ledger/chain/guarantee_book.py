@@ -85,9 +85,9 @@ class GuaranteeBookGateway(Gateway):
         """A transaction signed by its party, decoded and checked to call this GuaranteeBook."""
         return decode_signed_tx(self, signed_tx)
 
-    def relay(self, relayed: RelayedTx) -> Mined:
-        """Dry-run the party's own transaction, then send it."""
-        return relay(self, relayed)
+    def relay(self, relayed: RelayedTx, *, sponsor: LocalAccount | None = None) -> Mined:
+        """Dry-run the party's own transaction, then send it (its gas topped up by `sponsor`, if given)."""
+        return relay(self, relayed, sponsor=sponsor)
 
     # ------------------------------------------------------------------ issuers
     def admin(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions import TypedTransaction
 from hexbytes import HexBytes
 
@@ -30,6 +31,8 @@ class RelayedTx:
     data: bytes
     function: str
     args: dict[str, Any]
+    max_cost: int = 0
+    """The most the transaction can cost its signer, in wei: gas limit × max fee per gas + value."""
 
     def require(self, signer: str, functions: Sequence[str]) -> None:
         """It is `signer`'s own transaction, and calls one of `functions`."""
@@ -67,10 +70,35 @@ def decode_signed_tx(gateway: Gateway, raw_hex: str) -> RelayedTx:
         function, args = gateway.decode_call(data)
     except ValidationFailed:
         raise ValidationFailed(f"signed_tx does not call a {gateway.NAME} function") from None
-    return RelayedTx(raw=raw, sender=sender, to=gateway.address, data=data, function=function, args=args)
+    try:
+        fee = int(tx.get("maxFeePerGas", tx.get("gasPrice", 0)))
+        max_cost = int(tx.get("gas", 0)) * fee + int(tx.get("value", 0))
+    except (TypeError, ValueError):
+        raise ValidationFailed("signed_tx has unreadable gas, fee or value fields") from None
+    return RelayedTx(raw=raw, sender=sender, to=gateway.address, data=data, function=function, args=args,
+                     max_cost=max_cost)
 
 
-def relay(gateway: Gateway, relayed: RelayedTx) -> Mined:
-    """Dry-run the transaction as its signer, then send it; one that would revert is never mined."""
+SPONSORED_GAS = 1_000_000
+"""The most gas a sponsored transaction may ask for (a guarantee step needs a fraction of it)."""
+
+
+def relay(gateway: Gateway, relayed: RelayedTx, *, sponsor: LocalAccount | None = None) -> Mined:
+    """Dry-run the transaction as its signer, then send it; one that would revert is never mined.
+
+    With `sponsor`, the signer's balance is first topped up, from the sponsor, to what the
+    transaction may cost (capped: SPONSORED_GAS at twice today's fee); a per-tender bid key holds
+    no funds of its own. The top-up is a plain transfer from the relayer, which funds every bid
+    key alike, so it tells no one which firm is behind the key."""
     gateway.dry_run(relayed.sender, relayed.data)
+    if sponsor is not None:
+        client = gateway.client
+        cap = SPONSORED_GAS * 2 * client.fees()["maxFeePerGas"]
+        if relayed.max_cost > cap:
+            raise ValidationFailed(
+                f"signed_tx may cost up to {relayed.max_cost} wei; the relayer sponsors a bidder's step up to "
+                f"{cap} wei ({SPONSORED_GAS:,} gas at twice today's fee): sign the transaction as prepared")
+        short = relayed.max_cost - client.balance(relayed.sender)
+        if short > 0:
+            client.fund(sponsor, relayed.sender, short)
     return mined(gateway.client.send_raw(relayed.raw))

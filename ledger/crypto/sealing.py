@@ -57,6 +57,7 @@ from pydantic import (
     model_validator,
 )
 
+from ledger.crypto.bid_keys import FirmLink
 from ledger.crypto.canonical import keccak
 from ledger.documents.fields import Bytes32
 from ledger.errors import ValidationFailed
@@ -345,7 +346,9 @@ class BidFile(BaseModel):
 
 class BidPackage(BaseModel):
     """What a bidder seals for one section: price, documents, ticked credentials and the salt
-    that hides which credentials were ticked until opening.
+    that hides which credentials were ticked until opening, and, when the bid is made with a
+    per-tender bid key, the firm key's link to it (`ledger.crypto.bid_keys`): who bid is sealed
+    with the bid and known from opening on.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -355,6 +358,7 @@ class BidPackage(BaseModel):
     files: dict[FileName, BidFile] = Field(default_factory=dict)
     credential_ids: list[Bytes32] = Field(default_factory=list)
     salt: Bytes32
+    firm_link: FirmLink | None = None
 
     @model_validator(mode="after")
     def _within_limits(self, info: ValidationInfo) -> Self:
@@ -391,7 +395,7 @@ class BidPackage(BaseModel):
         check_credential_reveal(self.salt, self.credential_ids, expected_commitment)
 
     def to_bytes(self) -> bytes:
-        return self.model_dump_json().encode("utf-8")
+        return self.model_dump_json(exclude_none=True).encode("utf-8")
 
     def encrypt(self, opening_public: bytes, aad: bytes) -> bytes:
         """Seal the package to the tender's opening key under the bid's context."""

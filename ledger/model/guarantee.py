@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from eth_account.messages import SignableMessage
 
+from ledger.crypto.bid_keys import FirmLink
 from ledger.crypto.canonical import canonical_json, keccak
 from ledger.crypto.guarantee import guarantee_id_of, letter_typed, recover_signer, typed_digest
 from ledger.documents.fields import USCC, Address, Bytes32, Text
@@ -141,9 +142,12 @@ class Application(BaseModel):
     amount_fen: int = Field(ge=1, lt=2**64, description="the section's bid guarantee, in 分")
     deadline: int
     validity_end: int = Field(description="bid deadline + bid validity: the guarantee must last this long")
+    firm_link: FirmLink | None = Field(
+        default=None, description="when the applicant is a per-tender bid key: the firm key's signed link "
+        "to it, which tells the issuer whose guarantee this is (shown only to the parties before opening)")
 
     def to_bytes(self) -> bytes:
-        return canonical_json(self.model_dump(mode="json"))
+        return canonical_json(self.model_dump(mode="json", exclude_none=True))
 
     def hash(self) -> bytes:
         return keccak(self.to_bytes())

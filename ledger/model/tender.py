@@ -292,12 +292,13 @@ class TenderDetails:
 
 @dataclass(frozen=True)
 class SubmittedBid:
-    """A sealed bid accepted and its bidder-signed commitment mined, with the firm behind the key."""
+    """A sealed bid accepted and its bidder-signed commitment mined, with the firm behind the key
+    when the key is a firm's own (None for a per-tender bid key: its firm is known from opening)."""
 
     tender_id: bytes
     section: int
     bidder: str
-    firm: str
+    firm: str | None
     commitment: bytes
     envelope_hash: bytes
     mined: Mined

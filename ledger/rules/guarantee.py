@@ -12,6 +12,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 from pydantic import ValidationError
 
+from ledger.crypto.bid_keys import FirmLink
 from ledger.crypto.canonical import canonical_json, keccak
 from ledger.crypto.guarantee import open_terms_bytes, sign_typed, terms_commitment
 from ledger.crypto.sealing import BidFile, BidPackage, DecryptionFailed, OpeningKey
@@ -59,7 +60,7 @@ def validity_end(tender: Tender) -> int:
 
 def prefill_application(
     *, chain_id: int, book_address: str, tender: Tender, section: int, applicant: str,
-    applicant_uscc: str, issuer: str, application_no: str,
+    applicant_uscc: str, issuer: str, application_no: str, firm_link: FirmLink | None = None,
 ) -> Application:
     """The application for `applicant`'s guarantee in `section`, filled in from the tender."""
     sec = section_of(tender, section)
@@ -73,7 +74,7 @@ def prefill_application(
             section_code=sec.code, section_name=sec.name, tenderer=p.tenderer, tenderer_uscc=p.tenderer_uscc,
             applicant=to_checksum_address(applicant), applicant_uscc=applicant_uscc,
             issuer=to_checksum_address(issuer), amount_fen=to_fen(sec.bid_guarantee), deadline=tender.deadline,
-            validity_end=validity_end(tender),
+            validity_end=validity_end(tender), firm_link=firm_link,
         )
     except ValidationError as exc:
         raise ValidationFailed(first_error(exc)) from None

@@ -26,6 +26,7 @@ from web3.exceptions import Web3Exception
 
 from ledger.chain.guarantee_book import TERMS_FIELDS, GuaranteeBookGateway, onchain_terms, terms_tuple
 from ledger.chain.relay import RelayedTx
+from ledger.crypto.bid_keys import FirmLink
 from ledger.crypto.canonical import keccak
 from ledger.crypto.guarantee import reason_hash, seal_terms_bytes, terms_commitment
 from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, BidPackage, OpeningKey
@@ -45,6 +46,7 @@ from ledger.model.guarantee import (
     ClaimFile,
     CommitmentLetter,
     Form,
+    Guarantee,
     GuaranteeFile,
     GuaranteeInfo,
     GuaranteeTerms,
@@ -60,7 +62,7 @@ from ledger.model.guarantee import (
 )
 from ledger.model.credential import Batch
 from ledger.model.receipt import Mined, UnsignedTx
-from ledger.model.tender import BidState, StoredTender, Tender
+from ledger.model.tender import BidState, SectionState, SectionStatus, StoredTender, Tender
 from ledger.rules import guarantee as rules
 from ledger.rules.credit import CreditStanding
 from ledger.rules.opening import rebuild_opening_key
@@ -417,6 +419,11 @@ class TenderBookReads(Protocol):
 
     def bid(self, tender_id: bytes, section: int, bidder: str) -> BidState: ...
 
+    def section(self, tender_id: bytes, section: int) -> SectionState: ...
+
+    @property
+    def address(self) -> str: ...
+
 
 PREPARABLE = frozenset({"applyFor", "issue", "reject", "cancel", "bind",
                         "unbind", "release", "expire", "contestClaim", "settleClaim"})
@@ -512,8 +519,9 @@ class GuaranteeService:
 
     def __init__(self, book: GuaranteeBookGateway, tender_book: TenderBookReads, records: GuaranteeRecords,
                  tenders: TenderLookup, firms: FirmRecords, check: GuaranteeCheck, *, centre: LocalAccount,
-                 lock: AbstractContextManager[Any] | None = None) -> None:
+                 lock: AbstractContextManager[Any] | None = None, sponsor: LocalAccount | None = None) -> None:
         self.book, self.tender_book, self.records = book, tender_book, records
+        self.sponsor = sponsor
         self.tenders, self.firms, self.check, self.centre = tenders, firms, check, centre
         self.lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
 
@@ -572,10 +580,23 @@ class GuaranteeService:
         if not self._types(issuer):
             raise Unauthorised("NotGuarantor", {"issuer": issuer}, f"{issuer} is not an authorised guarantee issuer")
 
-    def _relay(self, relayed: RelayedTx, filing: AbstractContextManager[Any] | None = None) -> Mined:
+    def _firm(self, signer: str, tender: Tender, firm_link: FirmLink | None) -> str:
+        """The firm (USCC) behind `signer`: its own identity credential's, or, for a per-tender bid
+        key, that of the firm key whose link to it (`ledger.crypto.bid_keys`) the caller shows."""
+        key = signer
+        if firm_link is not None:
+            key = firm_link.firm_of(chain_id=self.book.chain_id, book_address=self.tender_book.address,
+                                    tender_id=tender.tender_id, bid_key=signer)
+        return self.firms.identity_of(key)
+
+    def _relay(self, relayed: RelayedTx, filing: AbstractContextManager[Any] | None = None, *,
+               sponsored: bool = False) -> Mined:
+        """Relay a party's own transaction. `sponsored`: a bidder's step, whose per-tender bid key
+        holds no funds (and must not get them from the firm's key, which would link the two): the
+        relayer first tops its gas up to what the transaction may cost."""
         with self.lock:
             with filing if filing is not None else nullcontext():
-                mined = self.book.relay(relayed)
+                mined = self.book.relay(relayed, sponsor=self.sponsor if sponsored else None)
             self.records.catch_up()
         return mined
 
@@ -618,23 +639,27 @@ class GuaranteeService:
 
     # ------------------------------------------------------------------ applying
     def _expected_application(self, tender: Tender, *, section: int, applicant: str, uscc: str, issuer: str,
-                              application_no: str) -> Application:
+                              application_no: str, firm_link: FirmLink | None) -> Application:
         return rules.prefill_application(
             chain_id=self.book.chain_id, book_address=self.book.address, tender=tender, section=section,
-            applicant=applicant, applicant_uscc=uscc, issuer=issuer, application_no=application_no)
+            applicant=applicant, applicant_uscc=uscc, issuer=issuer, application_no=application_no,
+            firm_link=firm_link)
 
     def application_template(self, *, signer: str, tender_id: str, section: int, issuer: str,
-                             application_no: str | None = None) -> ApplicationTemplate:
+                             application_no: str | None = None,
+                             firm_link: FirmLink | None = None) -> ApplicationTemplate:
         """The bidder's application, filled in from the tender, the section and its firm, with the
-        unsigned applyFor transaction: sign it and post both back."""
+        unsigned applyFor transaction: sign it and post both back. A per-tender bid key shows its
+        firm link, which the application carries to the issuer."""
         tender = self.section_of(tender_id, section)
         issuer = address(issuer, "issuer")
-        uscc = self.firms.identity_of(signer)
+        uscc = self._firm(signer, tender, firm_link)
         credit = self.firms.credit_standing(uscc, at=self.now())
         rules.refuse_blacklisted(credit, step="application")
         self._require_issuer(issuer)
         app = self._expected_application(tender, section=section, applicant=signer, uscc=uscc, issuer=issuer,
-                                         application_no=application_no or f"SQ-{secrets.token_hex(8)}")
+                                         application_no=application_no or f"SQ-{secrets.token_hex(8)}",
+                                         firm_link=firm_link)
         tx = self.book.prepare_apply(app)
         discount = self.red_discount_of(issuer) if credit.is_redlisted else Decimal(0)
         return ApplicationTemplate(app, tx, credit, discount)
@@ -648,9 +673,10 @@ class GuaranteeService:
         if app.applicant != signer:
             raise Unauthorised("SignerMismatch", {}, f"the application is {app.applicant}'s, the request {signer}'s")
         tender = self.section_of(to_hex(app.tender_id), app.section)
-        uscc = self.firms.identity_of(signer)
+        uscc = self._firm(signer, tender, app.firm_link)
         expected = self._expected_application(tender, section=app.section, applicant=signer, uscc=uscc,
-                                              issuer=app.issuer, application_no=app.application_no)
+                                              issuer=app.issuer, application_no=app.application_no,
+                                              firm_link=app.firm_link)
         if app != expected:
             sent, ledger = app.model_dump(mode="json"), expected.model_dump(mode="json")
             wrong = [k for k in ledger if sent[k] != ledger[k]]
@@ -668,7 +694,7 @@ class GuaranteeService:
             if relayed.args[name] != value:
                 raise ValidationFailed(f"signed_tx applyFor has {name} {_show(relayed.args[name])}, the application "
                                        f"{_show(value)}")
-        self._relay(relayed, self.records.filing_application(app))
+        self._relay(relayed, self.records.filing_application(app), sponsored=True)
         return self.get(app.guarantee_id())
 
     # ------------------------------------------------------------------ issuing
@@ -768,7 +794,7 @@ class GuaranteeService:
         relayed = self.book.decode_signed(signed_tx)
         _own(relayed, signer, (function,))
         _about(relayed, gid)
-        self._relay(relayed)
+        self._relay(relayed, sponsored=function == "cancel")
         return self.get(gid)
 
     # ------------------------------------------------------------------ binding and letters
@@ -780,19 +806,21 @@ class GuaranteeService:
         gid = bytes(relayed.args["guaranteeId"])
         g = self.book.known_guarantee(gid)
         rules.check_backs(g, tender_id=tender.tender_id, section=section, bidder=signer)
-        self._relay(relayed)
+        self._relay(relayed, sponsored=True)
         return self.get(gid)
 
-    def letter_template(self, *, signer: str, tender_id: str, section: int) -> CommitmentLetter:
-        """The bidder's credit commitment letter for this section, filled in, to sign (EIP-712)."""
+    def letter_template(self, *, signer: str, tender_id: str, section: int,
+                        firm_link: FirmLink | None = None) -> CommitmentLetter:
+        """The bidder's credit commitment letter for this section, filled in, to sign (EIP-712); a
+        per-tender bid key shows its firm link."""
         tender = self.section_of(tender_id, section)
-        uscc = self.firms.identity_of(signer)
+        uscc = self._firm(signer, tender, firm_link)
         return rules.draft_commitment_letter(chain_id=self.book.chain_id, book_address=self.book.address,
                                              tender=tender, section=section, bidder=signer, firm_uscc=uscc,
                                              signed_at=self.now())
 
-    def submit_letter(self, *, signer: str, tender_id: str, section: int,
-                      letter: Mapping[str, Any]) -> RegisteredLetter:
+    def submit_letter(self, *, signer: str, tender_id: str, section: int, letter: Mapping[str, Any],
+                      firm_link: FirmLink | None = None) -> RegisteredLetter:
         """Register the bidder's signed letter before the deadline (the same letter goes into its
         sealed bid as `credit-commitment.json`, which the bid's on-chain commitment anchors)."""
         tender = self.section_of(tender_id, section)
@@ -800,7 +828,7 @@ class GuaranteeService:
             parsed = CommitmentLetter.model_validate(letter)
         except ValidationError as exc:
             raise ValidationFailed(f"letter: {first_error(exc)}") from None
-        uscc = self.firms.identity_of(signer)
+        uscc = self._firm(signer, tender, firm_link)
         if self.now() >= tender.deadline:
             raise Conflict("DeadlinePassed", {"tenderId": tender.tender_id, "deadline": tender.deadline},
                            "the deadline has passed: a commitment letter comes with the bid")
@@ -884,7 +912,7 @@ class GuaranteeService:
         _about(relayed, gid)
         if bytes(relayed.args["reasonHash"]) != reason_hash(reason):
             raise ValidationFailed("signed_tx contests with another reason than the one sent (reasonHash = keccak(reason))")
-        self._relay(relayed, self.records.filing_contest(reason))
+        self._relay(relayed, self.records.filing_contest(reason), sponsored=True)
         return self.get(gid)
 
     def settle(self, *, signer: str, guarantee_id: str, signed_tx: str | None) -> GuaranteeInfo:
@@ -949,24 +977,54 @@ class GuaranteeService:
         return GuaranteeInfo(gid, g, self._checked(gid, self.records.record(gid)), claims[-1] if claims else None,
                              claims)
 
-    def guarantee(self, guarantee_id: str) -> GuaranteeInfo:
-        return self.get(word(guarantee_id, "guarantee id"))
+    # ------------------------------------------------------------------ reads (sealed until opening)
+    def opened(self, tender_id: bytes, section: int) -> bool:
+        """Whether the section's bids were opened (its opening closed on chain): from then on who
+        bid, and so whose guarantee backs which bid, is public."""
+        return self.tender_book.section(tender_id, section).status is not SectionStatus.PENDING
 
-    def bid_guarantee(self, *, tender_id: str, section: int, bidder: str) -> BidBacking:
-        """What backs a bid: the guarantee bound to it, or the registered commitment letter."""
+    def visible(self, g: Guarantee, viewer: str | None) -> bool:
+        """A guarantee's documents name the firm behind a bid key, so before its section is opened
+        only its parties (the applicant and the issuer) see them (招标投标法 Art. 22)."""
+        if viewer is not None and to_checksum_address(viewer) in (g.applicant, g.issuer):
+            return True
+        return self.opened(g.tender_id, g.section)
+
+    def _sealed(self, what: str) -> Unauthorised:
+        return Unauthorised("SealedUntilOpening", {}, f"{what} is shown only to its applicant and issuer until the "
+                            "section's bids are opened (who bid stays secret until opening); sign the request as "
+                            "one of them")
+
+    def guarantee(self, guarantee_id: str, *, viewer: str | None = None) -> GuaranteeInfo:
+        info = self.get(word(guarantee_id, "guarantee id"))
+        if not self.visible(info.chain, viewer):
+            raise self._sealed(f"guarantee {to_hex(info.guarantee_id)}")
+        return info
+
+    def bid_guarantee(self, *, tender_id: str, section: int, bidder: str, viewer: str | None = None) -> BidBacking:
+        """What backs a bid: the guarantee bound to it, or the registered commitment letter (to the
+        bidder, or the issuer, before opening; to anyone after)."""
         tender = self.section_of(tender_id, section)
         bidder = address(bidder, "bidder")
         gid = self.book.guarantee_of_bid(tender.tender_id, section, bidder)
         if gid is not None:
-            return BidBacking(self.get(gid), None)
+            info = self.get(gid)
+            if not self.visible(info.chain, viewer):
+                raise self._sealed(f"the guarantee of {bidder}'s bid")
+            return BidBacking(info, None)
         letter = self.records.letter(tender.tender_id, section, bidder)
         if letter is not None:
+            if viewer != bidder and not self.opened(tender.tender_id, section):
+                raise self._sealed(f"the commitment letter of {bidder}'s bid")
             return BidBacking(None, letter)
         raise NotFound("NoGuarantee", {"bidder": bidder},
                        f"no guarantee is bound to {bidder}'s bid in section {section}, and no commitment letter")
 
-    def guarantees_of(self, *, applicant: str | None = None, issuer: str | None = None) -> list[GuaranteeInfo]:
-        """Guarantee applications on record, newest first, by applicant or by issuer."""
+    def guarantees_of(self, *, applicant: str | None = None, issuer: str | None = None,
+                      viewer: str | None = None) -> list[GuaranteeInfo]:
+        """Guarantee applications on record, newest first, by applicant or by issuer: those of
+        opened sections, and the viewer's own (as applicant or issuer) whatever their section."""
         rows = self.records.records(applicant=address(applicant, "applicant") if applicant else None,
                                     issuer=address(issuer, "issuer") if issuer else None)
-        return [self.get(r.guarantee_id) for r in rows]
+        infos = [self.get(r.guarantee_id) for r in rows]
+        return [i for i in infos if self.visible(i.chain, viewer)]

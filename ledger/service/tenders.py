@@ -27,6 +27,7 @@ from ledger.chain.relay import RelayedTx
 from ledger.chain.tender_book import TenderBookGateway
 from ledger.crypto import receipts
 from ledger.crypto.canonical import canonical_json
+from ledger.crypto.bid_keys import FirmLink
 from ledger.crypto.bids import BidAuthorisation, authorisation
 from ledger.crypto.officer_box import OfficerKey, SealedShare, deal
 from ledger.crypto.sealing import MIN_ENVELOPE_SIZE, bid_commitment, ciphertext_hash
@@ -476,6 +477,17 @@ class TenderService:
     def identity_of(self, bidder: str) -> str:
         return identity_of(self.credentials, self.registry, bidder, at=self.now())
 
+    def known_firm(self, key: str) -> str | None:
+        """The firm whose identity credential names `key`, or None for a key no firm is known by: a
+        per-tender bid key (`ledger.crypto.bid_keys`), whose firm the service learns only at opening,
+        from the link sealed inside the bid. A firm key superseded by a newer identity is refused."""
+        try:
+            return self.identity_of(key)
+        except Unauthorised as exc:
+            if exc.error == "NoIdentity":
+                return None
+            raise
+
     def credit_standing(self, uscc: str, *, at: int) -> CreditStanding:
         return credit_standing(self.credentials, self.registry, uscc, at=at)
 
@@ -555,7 +567,7 @@ class TenderService:
                 "the signed commitment does not follow from this envelope and credential-set commitment "
                 f"(they give 0x{expected.hex()}): upload the envelope and credential-set commitment the "
                 "commitment was made from")
-        firm = self.identity_of(signer)
+        firm = self.known_firm(signer)
         full = authorisation({**auth, "tenderId": tender_id, "section": section})
         relayer.check(full)  # dry run alone: late, replayed or badly signed bids are refused here, never batched
         # The chain will hold only the commitment; the credential-set commitment filed with the
@@ -630,7 +642,8 @@ class TenderService:
             book.check_opening(self.centre.address, tender_id, opening)  # before anything is recorded
             eligibility: BidEligibility | None = None
             if opening.outcome is Outcome.DECRYPTED:
-                eligibility = self.eligibility(tender, section, bidder, opening.credential_ids)
+                eligibility = self.eligibility(tender, section, bidder, opening.credential_ids,
+                                               firm_link=opening.package.firm_link if opening.package else None)
                 # The bid's e-guarantee (or credit commitment letter) joins its eligibility report,
                 # and its verification is recorded on chain.
                 guarantee = guarantee_check(tender=tender, section=section, bidder=bidder, opening_key=key,
@@ -688,9 +701,24 @@ class TenderService:
                              credential_set_commitment=recorded.credential_set_commitment, commitment=bid.commitment)
         return FailedOpening(recorded=recorded, commitment=bid.commitment, envelope=envelope, rerun=rerun)
 
-    def eligibility(self, tender: Tender, section: int, bidder: str, ids: Sequence[bytes]) -> BidEligibility:
+    def eligibility(self, tender: Tender, section: int, bidder: str, ids: Sequence[bytes], *,
+                    firm_link: FirmLink | None = None) -> BidEligibility:
         """资格审查 of a decrypted bid as of the deadline: its ticked credentials, the firm behind the
-        bidder's key, the section's requirements and the firm's credit standing."""
+        bidder's key, the section's requirements and the firm's credit standing.
+
+        A bid made with a per-tender bid key carries, sealed inside it, the firm key's link to that
+        bid key (`firm_link`): the firm is the one whose identity credential names the key that
+        signed the link. A link that does not verify makes the bid ineligible; without one the
+        bidding key must be the firm's own."""
+        firm_key, identity = bidder, None
+        if firm_link is not None:
+            try:
+                firm_key = firm_link.firm_of(chain_id=self.chain_id, book_address=self.book.address,
+                                             tender_id=tender.tender_id, bid_key=bidder)
+            except ValidationFailed as exc:
+                return BidEligibility(firm=None, eligible=False, checks=(Check(
+                    "identity", CheckStatus.INVALID, f"the firm link sealed in the bid does not hold: {exc}"),))
+            identity = f"bid key {bidder} is {firm_key}'s for this tender (the firm link sealed in the bid)"
         ticked = []
         for cid in ids:
             c = self.credentials.credential(cid)  # proven against the chain, or StoreMismatch
@@ -700,7 +728,7 @@ class TenderService:
                     f"credential 0x{cid.hex()}", CheckStatus.INVALID, "not an anchored credential"),))
             ticked.append(TickedCredential(cid, c.sealed, c.root, list(c.proof)))
         try:  # the firm behind the key as of the deadline, not as of the opening
-            uscc = identity_of(self.credentials, self.registry, bidder, at=tender.deadline)
+            uscc = identity_of(self.credentials, self.registry, firm_key, at=tender.deadline)
         except StoreMismatch:
             raise  # the store's fault, not the bid's: refuse the opening rather than judge on it
         except LedgerError as exc:
@@ -709,8 +737,10 @@ class TenderService:
         credit = self.credit_standing(uscc, at=tender.deadline)
         report = check_bid(self.registry, section=tender.params.sections[section], bidder=bidder,
                            bidder_uscc=uscc, deadline=tender.deadline, ticked=ticked, credit=credit)
-        return BidEligibility(firm=uscc, eligible=report.eligible,
-                              checks=tuple(Check(c.name, c.status, c.reason) for c in report.checks))
+        checks = tuple(Check(c.name, c.status, c.reason) for c in report.checks)
+        if identity is not None:
+            checks = (Check("identity", CheckStatus.VALID, f"{identity}, bound to {uscc} at the deadline"), *checks)
+        return BidEligibility(firm=uscc, eligible=report.eligible, checks=checks)
 
     def publish_evaluation(self, *, signer: str, tender_id: bytes, section: int, report: bytes) -> PublishedEvaluation:
         """Anchor the evaluation report; from then on what each bidder used is public."""

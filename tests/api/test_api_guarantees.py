@@ -146,7 +146,13 @@ class Desk:
                               listed_date=(self.now - timedelta(days=1)).date().isoformat(), removal_date=None)
 
     def view(self, gid: str) -> Any:
-        return self.http.get(f"/guarantees/{gid}").json()
+        """The guarantee as its issuer reads it (before opening only its parties may)."""
+        issuer = self.rt.guarantee_book.known_guarantee(bytes.fromhex(gid[2:])).issuer
+        party = next(a for a in (self.bank, self.insurer, *(f.actor for f in self.firms))
+                     if a.account.address == issuer)
+        r = get(party, f"/guarantees/{gid}")
+        assert r.status_code == 200, r.text
+        return r.json()
 
 
 @pytest.fixture
@@ -186,11 +192,27 @@ def test_a_plaintext_guarantee_is_applied_for_issued_bound_and_read_back(scene: 
     assert (view["state"], view["form"], view["amount_fen"], view["fee_fen"]) == ("BOUND", "PLAINTEXT", 200_000_00,
                                                                                    600_00)
     assert view["terms"]["beneficiary_uscc"] == scene.tender.view["params"]["tenderer_uscc"]
-    mine = scene.http.get(scene.section_path(0, f"bids/{scene.firms[0].actor.account.address}")).json()
+    firm = scene.firms[0].actor
+    mine = get(firm, scene.section_path(0, f"bids/{firm.account.address}")).json()
     assert mine["kind"] == "guarantee" and mine["guarantee"]["guarantee_id"] == gid
     r = scene.http.get(scene.section_path(0, f"bids/{scene.firms[1].actor.account.address}"))
     assert r.status_code == 404 and r.json()["contract_error"] == "NoGuarantee"
-    assert [g["guarantee_id"] for g in scene.http.get("/guarantees", params={"issuer": scene.bank.account.address}).json()] == [gid]
+    assert [g["guarantee_id"] for g in get(scene.bank, "/guarantees", issuer=scene.bank.account.address).json()] == [gid]
+
+
+def test_before_opening_a_guarantee_is_shown_to_its_applicant_and_issuer_only(scene: Desk) -> None:
+    """Its application names the firm behind the bid key: public only once the section is opened."""
+    gid = scene.guarantee(0)
+    firm = scene.firms[0].actor
+    for path in (f"/guarantees/{gid}", scene.section_path(0, f"bids/{firm.account.address}")):
+        unsigned = scene.http.get(path)
+        assert unsigned.status_code == 403 and unsigned.json()["contract_error"] == "SealedUntilOpening", path
+        stranger = get(scene.firms[1].actor, path)
+        assert stranger.status_code == 403, path
+        assert get(firm, path).status_code == 200 and get(scene.bank, path).status_code == 200, path
+    assert scene.http.get("/guarantees", params={"issuer": scene.bank.account.address}).json() == []
+    assert get(scene.firms[1].actor, "/guarantees", applicant=firm.account.address).json() == []
+    assert [g["guarantee_id"] for g in get(firm, "/guarantees", applicant=firm.account.address).json()] == [gid]
 
 
 def test_a_guarantee_backs_one_bid_only_its_bidders_and_only_in_its_section(scene: Desk) -> None:
@@ -559,7 +581,9 @@ def test_a_commitment_letter_stands_in_for_the_guarantee_where_the_section_allow
     signed = sign_commitment_letter(letter, actor.account)
     r = actor.post(scene.section_path(1, "commitment-letter"), {"letter": signed.model_dump(mode="json")})
     assert r.status_code == 201 and r.json()["letter_hash"] == "0x" + signed.digest().hex()
-    backing = scene.http.get(scene.section_path(1, f"bids/{actor.account.address}")).json()
+    path = scene.section_path(1, f"bids/{actor.account.address}")
+    assert scene.http.get(path).json()["contract_error"] == "SealedUntilOpening"  # the letter names the firm
+    backing = get(actor, path).json()
     assert backing["kind"] == "commitment_letter" and backing["letter"]["signature"] == signed.signature
     assert_rebuilds(scene)
     scene.bid(0, section=1)
