@@ -182,6 +182,8 @@ class GuaranteeFiles(Protocol):
 
     def letter(self, tender_id: bytes, section: int, bidder: str) -> CommitmentLetter | None: ...
 
+    def record(self, gid: bytes) -> GuaranteeFile | None: ...
+
     def file_opened_terms(self, gid: bytes, terms: GuaranteeTerms) -> None: ...
 
     def filing_verification(self, report_hash: bytes, report: str) -> AbstractContextManager[None]: ...
@@ -204,7 +206,7 @@ class BookGuaranteeCheck:
         self.lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
 
     def __call__(self, *, tender: Tender, section: int, bidder: str, opening_key: OpeningKey | None,
-                 package: BidPackage | None = None, record: bool = True) -> Check:
+                 package: BidPackage | None = None, record: bool = True, firm: str | None = None) -> Check:
         book = self.book
         bidder = to_checksum_address(bidder)
         gid = book.guarantee_of_bid(tender.tender_id, section, bidder)
@@ -218,6 +220,8 @@ class BookGuaranteeCheck:
                 self._check_registered(letter, tender=tender, section=section, bidder=bidder)
         check = check_guarantee(book, tender=tender, section=section, bidder=bidder, opening_key=opening_key,
                                 sealed_terms=sealed, commitment_letter=letter)
+        if firm is not None and check.status is CheckStatus.VALID:
+            check = self._same_firm(check, gid, letter, firm)
         if gid is None or check.status not in (CheckStatus.VALID, CheckStatus.INVALID):
             return check
         if sealed is not None and opening_key is not None and not self.files.opened(gid):
@@ -233,6 +237,25 @@ class BookGuaranteeCheck:
                                                            verification_json(check)):
                 record_verification(book, centre=self.centre, check=check)
         return check
+
+    def _same_firm(self, check: Check, gid: bytes | None, letter: CommitmentLetter | None, firm: str) -> Check:
+        """A guarantee applied for, or a letter signed, for another firm than the one the opened bid
+        proves to be (its sealed firm link) does not back the bid: a claim on it would fall on a
+        firm that did not bid."""
+        backer = None
+        if gid is not None:
+            row = self.files.record(gid)
+            backer = row.application.applicant_uscc if row is not None else None
+            if row is not None and row.application.guarantee_id() != gid:
+                raise StoreMismatch(f"the stored application of guarantee {to_hex(gid)} is not the one its id was "
+                                    "made from")
+        elif letter is not None:
+            backer = letter.firm_uscc
+        if backer is None or backer == firm:
+            return check
+        what = "e-guarantee was applied for" if gid is not None else "commitment letter was signed"
+        return Check(check.name, CheckStatus.INVALID, f"the bid's {what} by firm {backer}, but the bid is firm "
+                     f"{firm}'s: it does not back this bid", {**check.details, "backer_uscc": backer, "bid_firm": firm})
 
     def _check_sealed_terms(self, gid: bytes, sealed: bytes | None) -> None:
         """A 密文 guarantee's sealed terms were filed before it was issued, under the commitment the
@@ -357,8 +380,6 @@ def record_commitment_breach(
 class GuaranteeRecords(GuaranteeFiles, Protocol):
     """What the API's use cases need of the store: the guarantees' documents, filed under their
     on-chain values before the write that puts those values on chain, and the projected rows."""
-
-    def record(self, gid: bytes) -> GuaranteeFile | None: ...
 
     def claim_of(self, gid: bytes) -> ClaimFile | None: ...
 

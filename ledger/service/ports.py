@@ -53,7 +53,9 @@ class GuaranteeCheck(Protocol):
     """The check, at opening, of the e-guarantee (or commitment letter) behind one bid."""
 
     def __call__(self, *, tender: Tender, section: int, bidder: str, opening_key: OpeningKey | None,
-                 package: BidPackage | None, record: bool) -> Check:
+                 package: BidPackage | None, record: bool, firm: str | None = None) -> Check:
+        """`firm`: the firm (USCC) the opened bid proves to be, when known; a guarantee or letter of
+        another firm does not back the bid."""
         ...
 
 

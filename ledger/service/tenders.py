@@ -647,7 +647,7 @@ class TenderService:
                 # The bid's e-guarantee (or credit commitment letter) joins its eligibility report,
                 # and its verification is recorded on chain.
                 guarantee = guarantee_check(tender=tender, section=section, bidder=bidder, opening_key=key,
-                                            package=opening.package, record=True)
+                                            package=opening.package, record=True, firm=eligibility.firm)
                 failed = guarantee.status in (CheckStatus.INVALID, CheckStatus.ERROR)
                 eligibility = BidEligibility(
                     firm=eligibility.firm, eligible=eligibility.eligible and not failed,
