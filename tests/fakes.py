@@ -526,7 +526,7 @@ class FakeGuaranteeBook:
         except KeyError:
             raise ValidationFailed("signed_tx is not a signed EIP-1559 transaction") from None
 
-    def relay(self, relayed: Any) -> Any:
+    def relay(self, relayed: Any, *, sponsor: Any = None) -> Any:
         from ledger.errors import Conflict
         from ledger.model.guarantee import Form, Guarantee, State
 

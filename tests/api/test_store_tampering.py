@@ -444,17 +444,17 @@ def test_edited_application_amount_is_refused(desk: tuple[Guarantees, Documents]
     ((application,),) = rows(g.scene, "SELECT application FROM guaranteerecord WHERE guarantee_id = ?", g.gid)
     smaller = json.loads(application) | {"amount_fen": 1}
     sql(g.scene, "UPDATE guaranteerecord SET application = ? WHERE guarantee_id = ?", json.dumps(smaller), g.gid)
-    refused(g.scene.http.get(f"/guarantees/{g.gid}"), "application")
+    refused(g.scene.get(g.bank, f"/guarantees/{g.gid}"), "application")
     g.scene.store.rebuild()
-    assert g.scene.http.get(f"/guarantees/{g.gid}").json()["amount_fen"] == 200_000_00
+    assert g.scene.get(g.bank, f"/guarantees/{g.gid}").json()["amount_fen"] == 200_000_00
 
 
 def test_deleted_commitment_letter_row_changes_no_backing(desk: tuple[Guarantees, Documents]) -> None:
     g, _ = desk
     bidder = g.firms[1].address
-    before = g.scene.http.get(g.path(1, f"bids/{bidder}")).json()
+    before = g.scene.get(g.firms[1].actor, g.path(1, f"bids/{bidder}")).json()
     assert sql(g.scene, "DELETE FROM commitmentletterrecord WHERE bidder = ?", bidder) == 1
-    assert g.scene.http.get(g.path(1, f"bids/{bidder}")).json() == before
+    assert g.scene.get(g.firms[1].actor, g.path(1, f"bids/{bidder}")).json() == before
 
 
 def test_edited_commitment_letter_is_refused_at_the_check(desk: tuple[Guarantees, Documents]) -> None:
@@ -478,9 +478,9 @@ def test_edited_claim_evidence_is_refused(desk: tuple[Guarantees, Documents]) ->
     assert r.status_code == 201, r.text
     sql(g.scene, "UPDATE guaranteeclaim SET evidence = ?, evidence_hash = ? WHERE guarantee_id = ?",
         b"another letter", "0x" + keccak(b"another letter").hex(), g.gid)
-    refused(g.scene.http.get(f"/guarantees/{g.gid}"), "claim")
+    refused(g.scene.get(g.bank, f"/guarantees/{g.gid}"), "claim")
     g.scene.store.rebuild()
-    assert g.scene.http.get(f"/guarantees/{g.gid}").json()["claim"]["cause"] == "WITHDRAWAL_AFTER_DEADLINE"
+    assert g.scene.get(g.bank, f"/guarantees/{g.gid}").json()["claim"]["cause"] == "WITHDRAWAL_AFTER_DEADLINE"
 
 
 # ---------------------------------------------------------------------- the registry's projections and the journal
