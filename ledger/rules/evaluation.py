@@ -40,23 +40,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ledger.crypto.canonical import canonical_json, keccak
 from ledger.errors import ValidationFailed
-from ledger.rules.lottery import Draw, check_draw
+from ledger.rules.lottery import Draw, address_key, by_address, check_draw
 from ledger.tenders import Criterion, CriterionKind, EvaluationMethod, EvaluationRules, TenderParams
+from ledger.values import address
 
 CENT = Decimal("0.01")
 SHORTLIST_DRAW_ROUND = 1
 """A tie at the cut is broken by the section's first (and only) "shortlist" draw."""
-
-
-def address_key(address: str) -> str:
-    """Order of addresses: as 160-bit numbers (lower-case hex), the order a contract sorts them in."""
-    return address.lower()
-
-
-def _checksum(value: str, what: str) -> str:
-    if not isinstance(value, str) or not is_address(value):
-        raise ValidationFailed(f"{what} is not an address: {value!r}")
-    return to_checksum_address(value)
 
 
 def _two_decimals(value: Decimal, what: str) -> Decimal:
@@ -74,10 +64,10 @@ def _by_bidder(value: dict[str, Any], what: str) -> dict[str, Any]:
     for key, item in value.items():
         if not is_address(key):
             raise ValueError(f"{what} is keyed by bidder address, got {key!r}")
-        address = to_checksum_address(key)
-        if address in out:
-            raise ValueError(f"bid {address} appears more than once")
-        out[address] = item
+        bidder = to_checksum_address(key)
+        if bidder in out:
+            raise ValueError(f"bid {bidder} appears more than once")
+        out[bidder] = item
     return out
 
 
@@ -161,7 +151,7 @@ def sheet_commitment(*, tender_id: bytes, section: int, expert: str, salt: bytes
         raise ValidationFailed("the tender id and the salt are 32 bytes each")
     return keccak(abi_encode(
         ["bytes32", "uint16", "address", "bytes32", "bytes32"],
-        [tender_id, section, _checksum(expert, "the expert"), salt, sheet_hash(sheet)],
+        [tender_id, section, address(expert, "the expert"), salt, sheet_hash(sheet)],
     ))
 
 
@@ -169,7 +159,7 @@ def check_reveal(*, commitment: bytes, tender_id: bytes, section: int, expert: s
                  sheet: Sheet) -> None:
     """Refuse a revealed sheet (or salt) that is not the one the expert committed to."""
     if sheet_commitment(tender_id=tender_id, section=section, expert=expert, salt=salt, sheet=sheet) != commitment:
-        raise ValidationFailed(f"expert {_checksum(expert, 'the expert')}'s revealed sheet does not match "
+        raise ValidationFailed(f"expert {address(expert, 'the expert')}'s revealed sheet does not match "
                                "its commitment")
 
 
@@ -184,7 +174,7 @@ class Bid:
 def _bids(bids: Sequence[Bid]) -> list[Bid]:
     out, seen = [], set()
     for bid in bids:
-        bidder = _checksum(bid.bidder, "a bidder")
+        bidder = address(bid.bidder, "a bidder")
         if bidder in seen:
             raise ValidationFailed(f"bid {bidder} is given more than once")
         if not isinstance(bid.price, Decimal) or not bid.price.is_finite() or bid.price <= 0:
@@ -201,7 +191,7 @@ def judged(criteria: Sequence[Criterion]) -> list[Criterion]:
 def sheet_problems(sheet: Sheet, *, method: EvaluationMethod, criteria: Sequence[Criterion],
                    bidders: Sequence[str]) -> list[str]:
     """What is wrong with a sheet for these eligible bids and criteria (nothing: empty)."""
-    expected_bids = {_checksum(b, "a bidder") for b in bidders}
+    expected_bids = {address(b, "a bidder") for b in bidders}
     wanted = judged(criteria)
     codes = {c.code for c in wanted}
     problems: list[str] = []
@@ -267,13 +257,13 @@ def panel(committee: Sequence[str], reserves: Sequence[str], revealed: Sequence[
     committee order) is replaced by the first reserve, in the reserves' drawn order, who revealed
     and is not yet used. Too few reveals leave seats `unfilled` (the panel is not complete and the
     evaluation cannot be concluded)."""
-    members = [_checksum(m, "a committee member") for m in committee]
-    spare = [_checksum(r, "a reserve") for r in reserves]
+    members = [address(m, "a committee member") for m in committee]
+    spare = [address(r, "a reserve") for r in reserves]
     if len(set(members)) != len(members) or len(set(spare)) != len(spare):
         raise ValidationFailed("an expert is listed twice in the committee or the reserves")
     if set(members) & set(spare):
         raise ValidationFailed("an expert is both a committee member and a reserve")
-    shown = {_checksum(r, "an expert who revealed") for r in revealed}
+    shown = {address(r, "an expert who revealed") for r in revealed}
     stranger = shown - set(members) - set(spare)
     if stranger:
         raise ValidationFailed(f"{min(stranger, key=address_key)} revealed a sheet but is neither "
@@ -386,13 +376,13 @@ def _shortlist(
     if not tied:
         if draw is not None:
             raise ValidationFailed("the shortlist needs no draw, yet one was given")
-        return EvaluationResult(method, bids, tuple(sorted(certain, key=address_key)))
-    tie = ShortlistTie(tuple(sorted(tied, key=address_key)), places, tuple(sorted(certain, key=address_key)))
+        return EvaluationResult(method, bids, by_address(certain))
+    tie = ShortlistTie(by_address(tied), places, by_address(certain))
     if draw is None:
         return EvaluationResult(method, bids, None, tie)
     picks = check_draw(draw, tender_id=params.tender_id(), section=section, purpose="shortlist",
                        round=SHORTLIST_DRAW_ROUND, candidates=tie.candidates, k=places)
-    return EvaluationResult(method, bids, tuple(sorted([*certain, *picks], key=address_key)), tie, draw)
+    return EvaluationResult(method, bids, by_address([*certain, *picks]), tie, draw)
 
 
 def evaluate(params: TenderParams, section: int, bids: Sequence[Bid],
@@ -431,7 +421,7 @@ def _sheets(sheets: Mapping[str, Sheet], rules: EvaluationRules, method: Evaluat
             criteria: Sequence[Criterion], eligible: Sequence[Bid]) -> dict[str, Sheet]:
     counted: dict[str, Sheet] = {}
     for expert, sheet in sheets.items():
-        who = _checksum(expert, "an expert")
+        who = address(expert, "an expert")
         if who in counted:
             raise ValidationFailed(f"expert {who} has two sheets")
         validate_sheet(sheet, method=method, criteria=criteria, bidders=[b.bidder for b in eligible], expert=who)

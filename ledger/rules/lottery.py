@@ -30,15 +30,15 @@ biased by less than n / 2^256, which no candidate list can make measurable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from eth_abi.abi import encode as abi_encode
-from eth_utils import is_address, to_checksum_address
 
 from ledger.crypto.canonical import keccak
 from ledger.errors import ValidationFailed
+from ledger.values import address
 
 T = TypeVar("T")
 
@@ -61,10 +61,15 @@ def _uint16(value: int, what: str) -> int:
     return value
 
 
-def _address(value: str, what: str) -> str:
-    if not isinstance(value, str) or not is_address(value):
-        raise ValidationFailed(f"{what} is not an address: {value!r}")
-    return to_checksum_address(value)
+def address_key(account: str) -> str:
+    """The order of addresses: as 160-bit numbers (lower-case hex), as a contract compares them."""
+    return account.lower()
+
+
+def by_address(accounts: Iterable[str]) -> tuple[str, ...]:
+    """Addresses in that order: how an unranked list (a shortlist, a round's candidates) is shown,
+    so its order tells nothing, and the fixed order of a draw's candidates."""
+    return tuple(sorted(accounts, key=address_key))
 
 
 def draw_id(tender_id: bytes, section: int, purpose: str, round: int) -> bytes:
@@ -82,7 +87,7 @@ def seed_commitment(draw_id: bytes, party: str, seed: bytes) -> bytes:
     """keccak256(abi.encode(bytes32 drawId, address party, bytes32 seed)): what a party commits."""
     return keccak(abi_encode(
         ["bytes32", "address", "bytes32"],
-        [_bytes32(draw_id, "the draw id"), _address(party, "the party"), _bytes32(seed, "a seed")],
+        [_bytes32(draw_id, "the draw id"), address(party, "the party"), _bytes32(seed, "a seed")],
     ))
 
 
@@ -158,7 +163,7 @@ def _seed_problems(record: Draw[T]) -> list[str]:
     if not record.parties:
         problems.append("the draw has no parties")
     try:
-        parties = [_address(p, "a party") for p in record.parties]
+        parties = [address(p, "a party") for p in record.parties]
     except ValidationFailed as exc:
         return [*problems, str(exc)]
     if len(set(parties)) != len(parties):

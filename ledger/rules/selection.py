@@ -41,27 +41,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from eth_utils import is_address, to_checksum_address
-
 from ledger.errors import ValidationFailed
-from ledger.rules.lottery import Draw, check_draw
+from ledger.rules.lottery import Draw, by_address, check_draw
 from ledger.tenders import Selection, SelectionMethod
+from ledger.values import address
 
 CENT = Decimal("0.01")
-
-
-def address_key(address: str) -> str:
-    return address.lower()
-
-
-def _checksum(value: str, what: str) -> str:
-    if not isinstance(value, str) or not is_address(value):
-        raise ValidationFailed(f"{what} is not an address: {value!r}")
-    return to_checksum_address(value)
-
-
-def _sorted(addresses: Sequence[str]) -> tuple[str, ...]:
-    return tuple(sorted(addresses, key=address_key))
 
 
 # ------------------------------------------------------------------------------ history
@@ -150,7 +135,7 @@ class _Replay:
     def __init__(self, selection: Selection, history: History) -> None:
         self.selection = selection
         self.history = history
-        self.members = tuple(_checksum(m, "a committee member") for m in history.members)
+        self.members = tuple(address(m, "a committee member") for m in history.members)
         if len(set(self.members)) != len(self.members):
             raise ValidationFailed("a member is listed twice in the selection committee")
         if len(self.members) != selection.committee_size:
@@ -170,7 +155,7 @@ class _Replay:
         voted: set[str] = set()
         tally: Counter[str] = Counter({c: 0 for c in candidates})
         for member, choice in recorded.votes:
-            who = _checksum(member, "a voter")
+            who = address(member, "a voter")
             if who not in self.members:
                 raise ValidationFailed(f"round {number}: {who} is not a member of the selection committee")
             if who in voted:
@@ -178,7 +163,7 @@ class _Replay:
             voted.add(who)
             if choice is None:
                 continue
-            pick = _checksum(choice, "a vote")
+            pick = address(choice, "a vote")
             if pick not in candidates:
                 raise ValidationFailed(f"round {number}: member {who} voted for {pick}, not a candidate of "
                                        f"this round ({', '.join(candidates)})")
@@ -198,7 +183,7 @@ class _Replay:
         picks = check_draw(record, tender_id=self.history.tender_id, section=self.history.section,
                            purpose="selection", round=number, candidates=candidates, k=k)
         self.next_draw += 1
-        return tuple(_checksum(p, "a pick") for p in picks)
+        return tuple(address(p, "a pick") for p in picks)
 
     def done(self, decided: Decided) -> Decided:
         extra = len(self.history.rounds) - self.next_round
@@ -224,7 +209,7 @@ def next_step(selection: Selection, shortlist: Sequence[str], prices: Mapping[st
               history: History) -> Step:
     """What comes next in this section's selection, given everything recorded so far, or the
     decision when the history reaches it. `prices` (元, by bidder) is needed by 价格竞争 only."""
-    candidates = _sorted([_checksum(c, "a shortlisted bidder") for c in shortlist])
+    candidates = by_address([address(c, "a shortlisted bidder") for c in shortlist])
     if len(set(candidates)) != len(candidates):
         raise ValidationFailed("a bidder is on the shortlist twice")
     if not candidates:
@@ -313,14 +298,14 @@ def _vote_then_lottery(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
                 continue
             kept += replay.lottery(at, places)
             break
-    winner = replay.lottery(_sorted(kept), 1)[0]
+    winner = replay.lottery(by_address(kept), 1)[0]
     return Decided(winner, "lottery", f"票决抽签: lottery among {len(kept)} (selection draw {replay.next_draw})")
 
 
 def _price(replay: _Replay, candidates: tuple[str, ...], prices: Mapping[str, Decimal] | None) -> Decided:
     if replay.history.rounds:
         raise ValidationFailed("价格竞争 takes no votes, yet vote rounds are recorded")
-    given = {_checksum(b, "a priced bidder"): p for b, p in (prices or {}).items()}
+    given = {address(b, "a priced bidder"): p for b, p in (prices or {}).items()}
     missing = [c for c in candidates if c not in given]
     if missing:
         raise ValidationFailed(f"价格竞争 needs every shortlisted bid's price; {missing[0]} has none")
@@ -358,12 +343,12 @@ def _deliberation(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
         raise ValidationFailed("集体议事 takes no votes or draws, yet some are recorded")
     if history.chair is None:
         raise ValidationFailed("集体议事 needs the chair named in the history")
-    chair = _checksum(history.chair, "the chair")
+    chair = address(history.chair, "the chair")
     if chair not in replay.members:
         raise ValidationFailed(f"the chair {chair} is not a member of the selection committee")
     stated: set[str] = set()
     for view in history.views:
-        who = _checksum(view.member, "a member stating a view")
+        who = address(view.member, "a member stating a view")
         if who not in replay.members:
             raise ValidationFailed(f"{who} is not a member of the selection committee")
         if who in stated:
@@ -378,14 +363,14 @@ def _deliberation(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
         raise _Pending(NeedViews(candidates, waiting))
     if decision is None:
         raise _Pending(NeedDecision(candidates, chair))
-    if _checksum(decision.member, "the decider") != chair:
+    if address(decision.member, "the decider") != chair:
         raise ValidationFailed(f"only the chair {chair} decides under 集体议事")
     winner = _statement(decision, candidates, "the chair's decision")
     return Decided(winner, "decision", f"the chair's decision: {decision.reason.strip()}")
 
 
 def _statement(statement: Statement, candidates: tuple[str, ...], what: str) -> str:
-    pick = _checksum(statement.candidate, what)
+    pick = address(statement.candidate, what)
     if pick not in candidates:
         raise ValidationFailed(f"{what} names {pick}, who is not on the shortlist")
     if not statement.reason.strip():
