@@ -149,6 +149,8 @@ def sheet_commitment(*, tender_id: bytes, section: int, expert: str, salt: bytes
     bytes32 sheetHash)): what an expert commits before any sheet is revealed."""
     if len(tender_id) != 32 or len(salt) != 32:
         raise ValidationFailed("the tender id and the salt are 32 bytes each")
+    if not 0 <= section < 2**16:
+        raise ValidationFailed(f"the section must be in 0..65535, got {section}")
     return keccak(abi_encode(
         ["bytes32", "uint16", "address", "bytes32", "bytes32"],
         [tender_id, section, address(expert, "the expert"), salt, sheet_hash(sheet)],

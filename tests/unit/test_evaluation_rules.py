@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from ledger.crypto.canonical import canonical_json, keccak
 from ledger.errors import ValidationFailed
 from ledger.rules.evaluation import (
     Bid,
@@ -193,6 +194,17 @@ def test_sheet_hash_is_over_the_normalised_sheet() -> None:
     assert sheet_hash(one) != sheet_hash(parse_sheet({"scores": {A: {"T1": "27.51", "T2": "40"}}}))
 
 
+def test_vector_sheet_hash_and_commitment() -> None:
+    # For the contract and any expert's client: the canonical form, its hash and the commitment.
+    sheet = parse_sheet({"scores": {A: {"T1": "30", "T2": "40.5"}}})
+    assert canonical_json(sheet.model_dump(mode="json")) == (
+        b'{"scores":{"0x1111111111111111111111111111111111111111":{"T1":"30.00","T2":"40.50"}}}')
+    assert sheet_hash(sheet).hex() == "24f63397a7683c3b90fd566b69f29123cf2a6c47a083f05edb6ca4e964d82004"
+    commitment = sheet_commitment(tender_id=keccak(b"E3203010319005778"), section=0, expert=EXPERTS[0],
+                                  salt=SALT, sheet=sheet)
+    assert commitment.hex() == "83778c0c79cb00a8c02385f93575f7c8e6f97353ebff43c78418b79b3f474b0b"
+
+
 def test_forged_reveal_does_not_match_the_commitment() -> None:
     p = params()
     tid = p.tender_id()
@@ -211,6 +223,10 @@ def test_forged_reveal_does_not_match_the_commitment() -> None:
                                     salt=SALT, sheet=sheet) | change
         with pytest.raises(ValidationFailed, match="does not match its commitment"):
             check_reveal(**args)
+    with pytest.raises(ValidationFailed, match="32 bytes"):
+        sheet_commitment(tender_id=tid, section=0, expert=EXPERTS[0], salt=b"salt", sheet=sheet)
+    with pytest.raises(ValidationFailed, match="not an address"):
+        sheet_commitment(tender_id=tid, section=0, expert="专家甲", salt=SALT, sheet=sheet)
 
 
 # ------------------------------------------------------------------ the panel
