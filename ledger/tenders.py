@@ -118,6 +118,64 @@ class Selection(BaseModel):
         return self
 
 
+class CriterionKind(StrEnum):
+    JUDGED = "judged"  # scored (综合评分) or passed/failed (定性评审) by each expert
+    PRICE = "price"  # 综合评分 only: computed from the opened prices, never typed by an expert
+
+
+class Criterion(BaseModel):
+    """One evaluation criterion (评审因素). `max_score` counts under 综合评分 only; under 定性评审 a
+    criterion is passed or failed and its `max_score` is ignored (leave it at 1)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$", description="e.g. T1, price")
+    name: str = Field(min_length=1, max_length=200, description="e.g. 施工组织设计")
+    kind: CriterionKind = CriterionKind.JUDGED
+    max_score: Decimal = Field(default=Decimal(1), gt=0, le=100, decimal_places=2)
+
+
+class EvaluationRules(BaseModel):
+    """How the evaluation committee (评标委员会) is made up and what it judges."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    experts: int = Field(default=5, ge=5, le=25, description="odd, drawn from the expert pool")
+    reserves: int = Field(default=2, ge=0, le=10, description="drawn with the committee; replace a no-show in order")
+    drop_extremes: bool = Field(
+        default=True, description="综合评分: drop one highest and one lowest expert total (≥ 5 experts)")
+    criteria: list[Criterion] = Field(default_factory=list, max_length=50)
+    conflict_years: int = Field(
+        default=3, ge=0, le=20, description="an expert employed by a bidder within this many years is conflicted")
+
+    @model_validator(mode="after")
+    def _shape(self) -> EvaluationRules:
+        if self.experts % 2 == 0:
+            raise ValueError(f"the evaluation committee has an odd number of experts, got {self.experts}")
+        codes = [c.code for c in self.criteria]
+        if len(set(codes)) != len(codes):
+            raise ValueError("evaluation criteria codes must be unique")
+        return self
+
+    def check_for(self, method: EvaluationMethod) -> None:
+        """The criteria fit the method (ValueError otherwise). Under 综合评分: at most one price
+        criterion and maximum scores summing to 100; under 定性评审: judged (pass/fail) criteria
+        only; under 最低价: none. Criteria left out altogether are accepted here (tenders published
+        before criteria were parameters have none); `ledger.rules.evaluation` refuses to evaluate
+        a 综合评分 or 定性评审 tender without them."""
+        if not self.criteria:
+            return
+        if method is EvaluationMethod.LOWEST_PRICE:
+            raise ValueError("最低价 takes no evaluation criteria: the lowest price decides")
+        priced = [c.code for c in self.criteria if c.kind is CriterionKind.PRICE]
+        if method is EvaluationMethod.QUALITATIVE and priced:
+            raise ValueError(f"定性评审 criteria are passed or failed by the experts; {priced[0]} is a price criterion")
+        if method is EvaluationMethod.COMPREHENSIVE_SCORING:
+            if len(priced) > 1:
+                raise ValueError(f"综合评分 has at most one price criterion, got {', '.join(priced)}")
+            total = sum((c.max_score for c in self.criteria), Decimal(0))
+            if total != 100:
+                raise ValueError(f"综合评分 criteria's maximum scores sum to 100, got {total}")
+
+
 class TenderParams(BaseModel):
     """Everything fixed on chain before the first bid."""
 
@@ -133,6 +191,7 @@ class TenderParams(BaseModel):
     evaluation_method: EvaluationMethod
     shortlist_size: int = Field(default=3, ge=1, le=15)
     selection: Selection
+    evaluation: EvaluationRules = Field(default_factory=EvaluationRules)
     min_valid_bids: int = Field(default=MIN_VALID_BIDS, ge=MIN_VALID_BIDS)
 
     @field_validator("tenderer_uscc")
@@ -164,6 +223,7 @@ class TenderParams(BaseModel):
         codes = [s.code for s in self.sections]
         if len(set(codes)) != len(codes):
             raise ValueError("section codes must be unique")
+        self.evaluation.check_for(self.evaluation_method)
         return self
 
     def section_index(self, code: str) -> int:
@@ -173,8 +233,15 @@ class TenderParams(BaseModel):
         raise KeyError(code)
 
     def params_hash(self) -> bytes:
-        """Keccak of the canonical JSON (RFC 8785) of every parameter: the on-chain commitment."""
-        return keccak(canonical_json(self.model_dump(mode="json")))
+        """Keccak of the canonical JSON (RFC 8785) of every parameter: the on-chain commitment.
+
+        `evaluation` enters the hash only when it differs from its default, so the hash of a tender
+        published before that parameter existed is unchanged (its stored parameters now load with
+        the default, which says nothing the old tender did not)."""
+        dump = self.model_dump(mode="json")
+        if self.evaluation == EvaluationRules():
+            del dump["evaluation"]
+        return keccak(canonical_json(dump))
 
     def tender_id(self) -> bytes:
         return tender_id(self.project_code)

@@ -1,0 +1,378 @@
+"""Selection (定标) under 评定分离: the tenderer's committee picks the winner from the unranked
+shortlist by the method fixed in the tender before any bid (domain.md §4.6).
+
+`next_step` is a step function over the recorded history: the service asks it what comes next
+(a vote round, a draw, the members' views, the chair's decision) and records the answer; an
+auditor replays the whole history through it and must reach the same `Decided`. Every recorded
+act is checked on the way; one that breaks a rule raises `ValidationFailed`.
+
+Votes. The committee has `committee_size` members. In each round every member casts exactly
+one vote, for a candidate of that round or an explicit abstention (`None`: a member who does not
+reveal its committed vote in time is recorded as abstaining by the service, so a round can always
+close). A round is counted once every member has a vote recorded; until then the step is the same
+`NeedVote`, naming who has yet to vote. Counts are of votes cast for candidates.
+
+- 直接票决: the most votes wins; a tie at the top is re-voted among the tied, at most
+  `revote_rounds` times, then a lottery among those still tied picks the winner.
+- 逐轮票决: each round the fewest-voted candidate drops; a tie for fewest is re-voted among those
+  tied (the fewest again drops), at most `revote_rounds` times, then a lottery picks which of
+  them drops; until one remains.
+- 票决抽签: one round keeps the `lottery_among` most-voted (a tie at the cut is re-voted among the
+  tied for the places left, at most `revote_rounds` times, then drawn), then a lottery among the
+  kept picks the winner. A shortlist no longer than `lottery_among` goes straight to the lottery.
+- 价格竞争: lowest, second_lowest, closest_to_average (the mean of the shortlist's prices; the
+  smallest absolute difference) or nth_lowest (`price_n`). The n-th lowest counts bids, not
+  distinct prices (prices 100, 100, 120: the 2nd lowest is 100); a shortlist of fewer than n
+  candidates takes its highest price as the n-th lowest. Candidates sharing the winning price
+  are tied: a lottery among them picks the winner.
+- 直接抽签: a lottery among the whole shortlist.
+- 集体议事: every member states a view (a candidate and a non-empty reason), then the chair
+  (a member named in the history) decides (a candidate and a non-empty reason).
+
+A shortlist of one candidate is decided without a vote or draw. Candidates are always listed
+sorted by address (the shortlist is unranked), which is also each draw's candidate order. Each
+selection lottery is the section's next "selection" draw: round 1, 2, … in the order they occur.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ledger.errors import ValidationFailed
+from ledger.rules.lottery import Draw, by_address, check_draw
+from ledger.tenders import Selection, SelectionMethod
+from ledger.values import address
+
+CENT = Decimal("0.01")
+
+
+# ------------------------------------------------------------------------------ history
+
+
+@dataclass(frozen=True)
+class VoteRound:
+    """One round's revealed votes, as recorded: (member, candidate or None for an abstention)."""
+
+    round: int
+    votes: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """集体议事: a member's view, or the chair's decision — a candidate and the reason for it."""
+
+    member: str
+    candidate: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything recorded for one section's selection so far."""
+
+    tender_id: bytes
+    section: int
+    members: tuple[str, ...]
+    rounds: tuple[VoteRound, ...] = ()
+    draws: tuple[Draw[str], ...] = ()
+    chair: str | None = None  # 集体议事
+    views: tuple[Statement, ...] = ()  # 集体议事
+    decision: Statement | None = None  # 集体议事
+
+
+# ------------------------------------------------------------------------------ steps
+
+
+@dataclass(frozen=True)
+class NeedVote:
+    round: int
+    candidates: tuple[str, ...]
+    waiting: tuple[str, ...] = ()  # members with no vote recorded yet this round
+
+
+@dataclass(frozen=True)
+class NeedDraw:
+    purpose: str
+    round: int
+    candidates: tuple[str, ...]
+    k: int
+
+
+@dataclass(frozen=True)
+class NeedViews:
+    candidates: tuple[str, ...]
+    waiting: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NeedDecision:
+    candidates: tuple[str, ...]
+    chair: str
+
+
+@dataclass(frozen=True)
+class Decided:
+    winner: str
+    how: str  # "sole_candidate" | "vote" | "lottery" | "price" | "decision"
+    detail: str = ""
+    figures: Mapping[str, str] = field(default_factory=dict)  # e.g. the average price
+
+
+Step = NeedVote | NeedDraw | NeedViews | NeedDecision | Decided
+
+
+class _Pending(Exception):  # control flow only: never leaves this module
+    def __init__(self, step: Step) -> None:
+        self.step = step
+
+
+class _Replay:
+    """Walks the recorded rounds and draws in order, checking each as the method consumes it."""
+
+    def __init__(self, selection: Selection, history: History) -> None:
+        self.selection = selection
+        self.history = history
+        self.members = tuple(address(m, "a committee member") for m in history.members)
+        if len(set(self.members)) != len(self.members):
+            raise ValidationFailed("a member is listed twice in the selection committee")
+        if len(self.members) != selection.committee_size:
+            raise ValidationFailed(f"the selection committee has {selection.committee_size} members, "
+                                   f"the history lists {len(self.members)}")
+        self.next_round = 0
+        self.next_draw = 0
+
+    def vote(self, candidates: tuple[str, ...]) -> Counter[str]:
+        rounds = self.history.rounds
+        number = self.next_round + 1
+        if self.next_round == len(rounds):
+            raise _Pending(NeedVote(number, candidates, self.members))
+        recorded = rounds[self.next_round]
+        if recorded.round != number:
+            raise ValidationFailed(f"vote round {recorded.round} is recorded where round {number} comes")
+        voted: set[str] = set()
+        tally: Counter[str] = Counter({c: 0 for c in candidates})
+        for member, choice in recorded.votes:
+            who = address(member, "a voter")
+            if who not in self.members:
+                raise ValidationFailed(f"round {number}: {who} is not a member of the selection committee")
+            if who in voted:
+                raise ValidationFailed(f"round {number}: member {who} voted a second time")
+            voted.add(who)
+            if choice is None:
+                continue
+            pick = address(choice, "a vote")
+            if pick not in candidates:
+                raise ValidationFailed(f"round {number}: member {who} voted for {pick}, not a candidate of "
+                                       f"this round ({', '.join(candidates)})")
+            tally[pick] += 1
+        if len(voted) < len(self.members):
+            if self.next_round + 1 < len(rounds):
+                raise ValidationFailed(f"round {number} is incomplete, yet later rounds are recorded")
+            raise _Pending(NeedVote(number, candidates, tuple(m for m in self.members if m not in voted)))
+        self.next_round += 1
+        return tally
+
+    def lottery(self, candidates: tuple[str, ...], k: int) -> tuple[str, ...]:
+        number = self.next_draw + 1
+        if self.next_draw == len(self.history.draws):
+            raise _Pending(NeedDraw("selection", number, candidates, k))
+        record = self.history.draws[self.next_draw]
+        picks = check_draw(record, tender_id=self.history.tender_id, section=self.history.section,
+                           purpose="selection", round=number, candidates=candidates, k=k)
+        self.next_draw += 1
+        return tuple(address(p, "a pick") for p in picks)
+
+    def done(self, decided: Decided) -> Decided:
+        extra = len(self.history.rounds) - self.next_round
+        if extra:
+            raise ValidationFailed(f"the selection was decided, yet {extra} more vote round(s) are recorded")
+        extra = len(self.history.draws) - self.next_draw
+        if extra:
+            raise ValidationFailed(f"the selection was decided, yet {extra} more draw(s) are recorded")
+        return decided
+
+
+def _top(tally: Counter[str], among: tuple[str, ...]) -> tuple[str, ...]:
+    best = max(tally[c] for c in among)
+    return tuple(c for c in among if tally[c] == best)
+
+
+def _bottom(tally: Counter[str], among: tuple[str, ...]) -> tuple[str, ...]:
+    worst = min(tally[c] for c in among)
+    return tuple(c for c in among if tally[c] == worst)
+
+
+def next_step(selection: Selection, shortlist: Sequence[str], prices: Mapping[str, Decimal] | None,
+              history: History) -> Step:
+    """What comes next in this section's selection, given everything recorded so far, or the
+    decision when the history reaches it. `prices` (元, by bidder) is needed by 价格竞争 only."""
+    candidates = by_address([address(c, "a shortlisted bidder") for c in shortlist])
+    if len(set(candidates)) != len(candidates):
+        raise ValidationFailed("a bidder is on the shortlist twice")
+    if not candidates:
+        raise ValidationFailed("the shortlist is empty: there is no one to select")
+    replay = _Replay(selection, history)
+    method = selection.method
+    if method is not SelectionMethod.COLLECTIVE_DELIBERATION and (history.views or history.decision):
+        raise ValidationFailed(f"{method.value} records no views or chair's decision")
+    try:
+        if len(candidates) == 1:
+            decided = Decided(candidates[0], "sole_candidate", "the shortlist holds one candidate")
+        elif method is SelectionMethod.DIRECT_VOTE:
+            decided = _direct_vote(replay, candidates)
+        elif method is SelectionMethod.ROUND_ELIMINATION:
+            decided = _elimination(replay, candidates)
+        elif method is SelectionMethod.VOTE_THEN_LOTTERY:
+            decided = _vote_then_lottery(replay, candidates)
+        elif method is SelectionMethod.PRICE_COMPETITION:
+            decided = _price(replay, candidates, prices)
+        elif method is SelectionMethod.DIRECT_LOTTERY:
+            winner = replay.lottery(candidates, 1)[0]
+            decided = Decided(winner, "lottery", "直接抽签 among the shortlist (selection draw 1)")
+        else:
+            decided = _deliberation(replay, candidates)
+    except _Pending as pending:
+        return pending.step
+    if decided.how == "sole_candidate" and (history.views or history.decision):
+        raise ValidationFailed("the sole candidate needs no views or decision, yet some are recorded")
+    return replay.done(decided)
+
+
+def _direct_vote(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
+    voting, revotes = candidates, 0
+    while True:
+        tally = replay.vote(voting)
+        tied = _top(tally, voting)
+        if len(tied) == 1:
+            return Decided(tied[0], "vote", f"most votes in round {replay.next_round}")
+        if revotes < replay.selection.revote_rounds:
+            voting, revotes = tied, revotes + 1
+            continue
+        winner = replay.lottery(tied, 1)[0]
+        return Decided(winner, "lottery", f"still tied after {revotes} re-vote(s): selection draw {replay.next_draw}")
+
+
+def _elimination(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
+    remaining = candidates
+    while len(remaining) > 1:
+        voting, revotes = remaining, 0
+        while True:
+            tally = replay.vote(voting)
+            fewest = _bottom(tally, voting)
+            if len(fewest) == 1:
+                drop = fewest[0]
+                break
+            if revotes < replay.selection.revote_rounds:
+                voting, revotes = fewest, revotes + 1
+                continue
+            drop = replay.lottery(fewest, 1)[0]
+            break
+        remaining = tuple(c for c in remaining if c != drop)
+    return Decided(remaining[0], "vote", f"last remaining after round {replay.next_round}")
+
+
+def _vote_then_lottery(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
+    k = replay.selection.lottery_among
+    assert k is not None  # Selection requires it for 票决抽签
+    kept: list[str] = []
+    if len(candidates) <= k:
+        kept = list(candidates)
+    else:
+        voting, places, revotes = candidates, k, 0
+        while True:
+            tally = replay.vote(voting)
+            ranked = sorted(voting, key=lambda c: -tally[c])
+            edge = tally[ranked[places - 1]]
+            above = [c for c in voting if tally[c] > edge]
+            at = tuple(c for c in voting if tally[c] == edge)
+            if len(above) + len(at) == places:
+                kept += above + list(at)
+                break
+            kept += above
+            places -= len(above)
+            if revotes < replay.selection.revote_rounds:
+                voting, revotes = at, revotes + 1
+                continue
+            kept += replay.lottery(at, places)
+            break
+    winner = replay.lottery(by_address(kept), 1)[0]
+    return Decided(winner, "lottery", f"票决抽签: lottery among {len(kept)} (selection draw {replay.next_draw})")
+
+
+def _price(replay: _Replay, candidates: tuple[str, ...], prices: Mapping[str, Decimal] | None) -> Decided:
+    if replay.history.rounds:
+        raise ValidationFailed("价格竞争 takes no votes, yet vote rounds are recorded")
+    given = {address(b, "a priced bidder"): p for b, p in (prices or {}).items()}
+    missing = [c for c in candidates if c not in given]
+    if missing:
+        raise ValidationFailed(f"价格竞争 needs every shortlisted bid's price; {missing[0]} has none")
+    price = {c: given[c] for c in candidates}
+    for c, p in price.items():
+        if not isinstance(p, Decimal) or not p.is_finite() or p <= 0:
+            raise ValidationFailed(f"bid {c}'s price must be a positive amount in 元, got {p!r}")
+    rule = replay.selection.price_rule
+    figures: dict[str, str] = {}
+    if rule == "closest_to_average":
+        total, n = sum(price.values(), Decimal(0)), len(price)
+        # |p - total/n| compared exactly as |n·p - total|: no rounding decides a winner.
+        distance = {c: abs(n * p - total) for c, p in price.items()}
+        best = min(distance.values())
+        tied = tuple(c for c in candidates if distance[c] == best)
+        figures["average"] = str((total / n).quantize(CENT))
+        detail = f"closest to the average price {figures['average']}"
+    else:
+        nth = {"lowest": 1, "second_lowest": 2, "nth_lowest": replay.selection.price_n}[rule or ""]
+        assert nth is not None
+        ordered = sorted(price.values())
+        target = ordered[min(nth, len(ordered)) - 1]
+        tied = tuple(c for c in candidates if price[c] == target)
+        figures["price"] = str(target)
+        detail = f"{rule} (n = {nth}) price {target}"
+    if len(tied) == 1:
+        return Decided(tied[0], "price", detail, figures)
+    winner = replay.lottery(tied, 1)[0]
+    return Decided(winner, "lottery", f"{detail}, tied among {len(tied)}: selection draw {replay.next_draw}", figures)
+
+
+def _deliberation(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
+    history = replay.history
+    if history.rounds or history.draws:
+        raise ValidationFailed("集体议事 takes no votes or draws, yet some are recorded")
+    if history.chair is None:
+        raise ValidationFailed("集体议事 needs the chair named in the history")
+    chair = address(history.chair, "the chair")
+    if chair not in replay.members:
+        raise ValidationFailed(f"the chair {chair} is not a member of the selection committee")
+    stated: set[str] = set()
+    for view in history.views:
+        who = address(view.member, "a member stating a view")
+        if who not in replay.members:
+            raise ValidationFailed(f"{who} is not a member of the selection committee")
+        if who in stated:
+            raise ValidationFailed(f"member {who} stated a view a second time")
+        _statement(view, candidates, f"member {who}'s view")
+        stated.add(who)
+    waiting = tuple(m for m in replay.members if m not in stated)
+    decision = history.decision
+    if waiting:
+        if decision is not None:
+            raise ValidationFailed("the chair decides after every member has stated a view")
+        raise _Pending(NeedViews(candidates, waiting))
+    if decision is None:
+        raise _Pending(NeedDecision(candidates, chair))
+    if address(decision.member, "the decider") != chair:
+        raise ValidationFailed(f"only the chair {chair} decides under 集体议事")
+    winner = _statement(decision, candidates, "the chair's decision")
+    return Decided(winner, "decision", f"the chair's decision: {decision.reason.strip()}")
+
+
+def _statement(statement: Statement, candidates: tuple[str, ...], what: str) -> str:
+    pick = address(statement.candidate, what)
+    if pick not in candidates:
+        raise ValidationFailed(f"{what} names {pick}, who is not on the shortlist")
+    if not statement.reason.strip():
+        raise ValidationFailed(f"{what} gives no reason")
+    return pick
