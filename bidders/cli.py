@@ -20,12 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from hexbytes import HexBytes
 from pydantic import ValidationError
 
 from bidders import keystore
 from bidders.http import APIError, APIUnreachable, LedgerAPI
+from ledger.crypto.bid_keys import FirmLink, bid_identity
 from ledger.crypto.bids import seal_bid, sign_bid
 from ledger.documents import DocumentError, Kind, SealedCredential
 from ledger.errors import LedgerError, ValidationFailed
@@ -86,6 +88,13 @@ class Session:
 
     def api(self, signed: bool = True) -> LedgerAPI:
         return LedgerAPI(self.api_url, self.key().account if signed else None)
+
+    def bid_api(self, tender: Tender) -> tuple[LedgerAPI, LocalAccount, FirmLink]:
+        """The API as the firm's per-tender bid key (`ledger.crypto.bid_keys`), with the firm link to
+        seal inside the bid: nothing the firm does in this tender before opening names the firm."""
+        key, link = bid_identity(self.key().account, chain_id=tender.chain_id, book_address=tender.book,
+                                 tender_id=bytes(HexBytes(tender.id)))
+        return LedgerAPI(self.api_url, key), key, link
 
     def receipt_path(self, tender_id: str, section: int) -> Path:
         # Next to the keystore: the receipts belong to this key, and hold the salt `show` needs.
@@ -444,21 +453,23 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
     if datetime.now(UTC).timestamp() >= tender.deadline:
         raise Failure(f"the bid deadline of {tender.params.project_code} passed at {_when(tender.deadline)}")
     credentials = api.firm_credentials(key.uscc)
+    _require_bound(key, credentials)
     ticked = _interactive(credentials) if args.interactive else _select(credentials, args.tick)
     salt = os.urandom(32)
+    bidding, bid_key, link = s.bid_api(tender)
     try:
         package = BidPackage.create(
             price=args.price, files={name: BidFile.of(content) for name, content in files.items()},
-            credential_ids=[c["credential_id"] for c in ticked], salt="0x" + salt.hex(),
+            credential_ids=[c["credential_id"] for c in ticked], salt="0x" + salt.hex(), firm_link=link,
         )
     except ValidationFailed as exc:
         raise Failure(f"the bid is not acceptable: {exc}", EXIT_USAGE) from None
     sealed = seal_bid(
         chain_id=tender.chain_id, book_address=tender.book, tender_id=bytes(HexBytes(tender.id)),
-        section=section, bidder=key.address, opening_public=tender.opening_public, package=package,
+        section=section, bidder=bid_key.address, opening_public=tender.opening_public, package=package,
     )
     try:
-        live = api.my_bid(tender.id, section)
+        live = bidding.my_bid(tender.id, section)
     except APIError as exc:
         if exc.status != 404:
             raise
@@ -467,14 +478,15 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
         print(f"You already have a live bid (version {live['version']}) in {tender.describe(section)}: "
               "this bid replaces it.")
     if sec.bid_guarantee > 0:
-        _note_guarantee(api, tender.id, section, key.address, sec)
-    nonce = api.nonce(tender.id, key.address)
-    auth = sign_bid(bidder=key.account, chain_id=tender.chain_id, book_address=tender.book,
-                            sealed=sealed, nonce=nonce, expiry=tender.deadline)
+        _note_guarantee(bidding, tender.id, section, bid_key.address, sec)
+    nonce = bidding.nonce(tender.id, bid_key.address)
+    auth = sign_bid(bidder=bid_key, chain_id=tender.chain_id, book_address=tender.book,
+                    sealed=sealed, nonce=nonce, expiry=tender.deadline)
     envelope_hash = "0x" + keccak(sealed.envelope).hex()
     receipt: dict[str, Any] = {
         "version": 1, "status": "pending", "tender_id": tender.id, "project_code": tender.params.project_code,
-        "section": section, "section_code": sec.code, "bidder": key.address, "firm": key.uscc,
+        "section": section, "section_code": sec.code, "bidder": bid_key.address, "firm_key": key.address,
+        "firm": key.uscc,
         "chain_id": tender.chain_id, "tender_book": tender.book,
         "commitment": "0x" + sealed.commitment.hex(), "envelope_hash": envelope_hash,
         "envelope_size": len(sealed.envelope), "credential_salt": "0x" + salt.hex(),
@@ -486,7 +498,7 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
     # The salt must outlive a lost answer: written before the upload, promoted once accepted.
     _write_private(_pending(path), receipt)
     try:
-        result = api.submit_bid(tender.id, section, envelope=sealed.envelope,
+        result = bidding.submit_bid(tender.id, section, envelope=sealed.envelope,
                                 credential_set_commitment=sealed.credential_set_commitment,
                                 commitment=sealed.commitment, nonce=nonce, expiry=tender.deadline,
                                 signature=auth["signature"])
@@ -506,6 +518,7 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
     print(f"  price        {package.price:,.2f} 元")
     print(f"  files        {', '.join(package.files) or '(none)'}")
     print(f"  credentials  {len(ticked)} ticked: " + ", ".join(c["credential_id"][:12] + "…" for c in ticked))
+    print(f"  bid key      {bid_key.address} (this tender's own key: who bid stays sealed until opening)")
     print(f"  commitment   {receipt['commitment']}")
     print(f"  envelope     {envelope_hash} ({len(sealed.envelope):,} bytes)")
     print(f"  tx           {result['tx_hash']} (block {result['block_number']})")
@@ -517,10 +530,21 @@ def cmd_bid(s: Session, args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- withdraw, show, results
 
 
+def _require_bound(key: keystore.FirmKey, credentials: list[dict[str, Any]]) -> None:
+    """Refuse to seal a bid the opening would judge as no firm's: the ledger lists the firm's valid
+    identity credentials with the keys they bind, and none binds this key."""
+    named = [c for c in credentials if c.get("kind") == Kind.IDENTITY and c.get("status") == "VALID"
+             and "signing_address" in c]
+    if named and not any(str(c["signing_address"]).lower() == key.address.lower() for c in named):
+        raise Failure(f"this key ({key.address}) is not {key.uscc}'s: the firm's valid identity credential "
+                      f"(营业执照) names {named[0]['signing_address']}, so at opening the bid would be judged as no "
+                      "firm's. Use the key it names, or ask the issuer for an identity credential naming this one")
+
+
 def _note_guarantee(api: LedgerAPI, tender_id: str, section: int, bidder: str, sec: Any) -> None:
     """Say what backs the bid when the section asks for a bid guarantee (电子保函)."""
     try:
-        backing = api.get(f"/tenders/{tender_id}/sections/{section}/guarantees/bids/{bidder}")
+        backing = api.get(f"/tenders/{tender_id}/sections/{section}/guarantees/bids/{bidder}", signed=True)
     except APIError as exc:
         if exc.status != 404:
             raise
@@ -537,18 +561,18 @@ def _note_guarantee(api: LedgerAPI, tender_id: str, section: int, bidder: str, s
 
 
 def cmd_withdraw(s: Session, args: argparse.Namespace) -> int:
-    key = s.key()
     api = s.api()
     tender = Tender(api, args.tender)
     section = tender.section(args.section)
-    # Signed like a bid and relayed by the service: the firm's key needs no funds.
-    result = api.withdraw_signed(tender.id, section)
+    bidding, _, _ = s.bid_api(tender)
+    # Signed like a bid, by the tender's bid key, and relayed by the service: no funds needed.
+    result = bidding.withdraw_signed(tender.id, section)
     path = s.receipt_path(tender.id, section)
     if path.exists():
         receipt = json.loads(path.read_text(encoding="utf-8"))
         receipt |= {"status": "withdrawn", "withdraw_tx_hash": result["tx_hash"]}
         _write_private(path, receipt)
-    print(f"Withdrawn: the bid of {key.address} in {tender.describe(section)} (tx {result['tx_hash']}, "
+    print(f"Withdrawn: your bid in {tender.describe(section)} (tx {result['tx_hash']}, "
           f"block {result['block_number']}). You may bid again until {_when(tender.deadline)}.")
     return EXIT_OK
 
@@ -579,10 +603,12 @@ def cmd_show(s: Session, args: argparse.Namespace) -> int:
     api = s.api()
     tender = Tender(api, args.tender)
     section = tender.section(args.section)
+    bidding, bid_account, _ = s.bid_api(tender)
+    bid_key = bid_account.address
     path = s.receipt_path(tender.id, section)
     receipt, pending = _load_receipt(path), _load_receipt(_pending(path))
     try:
-        mine = api.my_bid(tender.id, section)
+        mine = bidding.my_bid(tender.id, section)
     except APIError as exc:
         if exc.status == 404 and receipt and receipt.get("status") == "withdrawn":
             raise Failure(f"{exc.message}: your receipt records its withdrawal "
@@ -604,8 +630,9 @@ def cmd_show(s: Session, args: argparse.Namespace) -> int:
     print(f"Your bid in {tender.describe(section)}: version {mine['version']}, {state}, "
           f"uploaded {mine['uploaded_at'][:19]}")
     differences: list[str] = []
-    if str(receipt.get("bidder", "")).lower() != key.address.lower():
-        differences.append(f"the receipt is for bidder {receipt.get('bidder')}, this key is {key.address}")
+    if str(receipt.get("bidder", "")).lower() != bid_key.lower():
+        differences.append(f"the receipt is for bid key {receipt.get('bidder')}, this firm key's bid key in this "
+                           f"tender is {bid_key}")
     for name, live in (("tender_id", tender.id), ("section", section), ("chain_id", tender.chain_id),
                        ("tender_book", tender.book)):
         if str(receipt.get(name, "")).lower() != str(live).lower():
@@ -654,11 +681,12 @@ def _report_ticked(api: LedgerAPI, uscc: str, ids: list[str]) -> None:
 
 
 def cmd_results(s: Session, args: argparse.Namespace) -> int:
-    key = s.key()
     api = s.api()
     tender = Tender(api, args.tender)
     section = tender.section(args.section)
-    result = api.results(tender.id, section)
+    bidding, bid_account, _ = s.bid_api(tender)
+    me = bid_account.address.lower()
+    result = bidding.results(tender.id, section)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -671,12 +699,13 @@ def cmd_results(s: Session, args: argparse.Namespace) -> int:
         return EXIT_OK
     rows = []
     for b in bids:
-        who = b["bidder"] + (" (you)" if b["bidder"].lower() == key.address.lower() else "")
+        firm = (b.get("eligibility") or {}).get("firm")
+        who = (firm or b["bidder"]) + (" (you)" if b["bidder"].lower() == me else "")
         rows.append((who, b["outcome"], "yes" if b["eligible"] else "no",
                      b["price"] or "-", str(len(b["credential_ids"])), b["reason"]))
     print(_table(rows, ("bidder", "outcome", "eligible", "price 元", "credentials", "reason")))
     for b in bids:
-        if b["bidder"].lower() == key.address.lower():
+        if b["bidder"].lower() == me:
             for check in b.get("eligibility", {}).get("checks", []):
                 if check["status"] not in ("VALID", "NOT_CHECKED"):
                     print(f"  your bid: {check['name']} {check['status']}: {check['reason']}")
