@@ -238,3 +238,29 @@ def test_a_guarantee_got_by_one_firm_does_not_back_another_firms_bid_through_a_s
     assert report["eligibility"]["firm"] == borrower.uscc and not report["eligible"]
     guarantee = next(c for c in report["eligibility"]["checks"] if c["name"] == "guarantee")
     assert guarantee["status"] == "INVALID" and lender.uscc in guarantee["reason"], guarantee
+
+
+def test_a_commitment_letter_signed_by_a_bid_key_names_the_firm_its_link_proves(stage: Stage) -> None:
+    from ledger.model.guarantee import CommitmentLetter
+    from ledger.rules.guarantee import sign_commitment_letter
+
+    scene, firm = stage.scene, stage.firms[2]
+    tender = scene.tender(sections=[{"code": "E3203010319005778009001", "name": "一标段",
+                                     "estimated_price": "6000000.00", "bid_guarantee": "100000.00",
+                                     "credit_commitment_allowed": True, "qualification": [], "personnel": []}])
+    key, link = scene.bid_key(firm, tender)
+    base = f"/tenders/{tender.tid}/sections/0/guarantees"
+    no_link = signed_get(key, base + "/commitment-letter-template")
+    assert no_link.status_code == 403 and "bound to no firm" in no_link.json()["message"]
+    r = signed_get(key, base + "/commitment-letter-template", firm=link.firm, firm_signature=link.signature)
+    assert r.status_code == 200, r.text
+    letter = CommitmentLetter.model_validate(r.json()["letter"])
+    assert (letter.bidder, letter.firm_uscc) == (key.account.address, firm.uscc)
+    signed = sign_commitment_letter(letter, key.account)
+    unlinked = key.post(base + "/commitment-letter", {"letter": signed.model_dump(mode="json")})
+    assert unlinked.status_code == 403, unlinked.text
+    r = key.post(base + "/commitment-letter", {"letter": signed.model_dump(mode="json"), "firm_link": link.model_dump()})
+    assert r.status_code == 201, r.text
+    path = base + f"/bids/{key.account.address}"
+    assert scene.http.get(path).status_code == 403
+    assert signed_get(key, path).json()["letter"]["firm_uscc"] == firm.uscc
