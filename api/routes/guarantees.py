@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
 
 from api.auth import OptionalCallerDep, SignedCallerDep
 from api.deps import GuaranteeServiceDep
@@ -162,7 +163,12 @@ FirmSignatureQuery = Annotated[Signature | None, Query(
 def _firm_link(firm: str | None, signature: str | None) -> FirmLink | None:
     if (firm is None) != (signature is None):
         raise ValidationFailed("a firm link is the firm key's address and its signature: give both or neither")
-    return None if firm is None or signature is None else FirmLink(firm=firm, signature=signature)
+    if firm is None or signature is None:
+        return None
+    try:
+        return FirmLink(firm=firm, signature=signature)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(f"firm link: {exc.errors()[0]['msg']}") from None
 
 
 @router.get(SECTION + "/application-template", **answers(ApplicationTemplate, SIGNED_READ))
