@@ -25,7 +25,16 @@ import secrets
 from dataclasses import dataclass
 
 from eth_abi.abi import encode as abi_encode
-from py_ecc.optimized_bn128 import FQ, G1, b, curve_order, field_modulus, is_on_curve, multiply, normalize
+from py_ecc.optimized_bn128 import (
+    FQ,
+    G1,
+    b,
+    curve_order,
+    field_modulus,
+    is_on_curve,
+    multiply,
+    normalize,
+)
 
 from ledger.crypto.canonical import keccak
 from ledger.errors import ValidationFailed

@@ -23,11 +23,11 @@ from ledger.crypto.draw_seal import (
     open_seed,
     point_of,
     public_key,
+    public_key_bytes,
     seal_seed,
 )
 from ledger.crypto.officer_box import OfficerKey, deal, open_share
 from ledger.crypto.shares import Share, combine
-from ledger.crypto.draw_seal import public_key_bytes
 from ledger.errors import ContractRevert
 from ledger.model.lottery import DrawSetup, DrawStatus
 from ledger.rules.lottery import combined_seed, draw, draw_id
@@ -95,11 +95,11 @@ class Book:
         did = draw_id(tid, section, purpose, round)
         dealing = deal(tender_id=did, officers=[OfficerKey.of_private(o.key) for o in officers],
                        threshold=threshold, new_key=new_draw_key)
-        fields: dict[str, Any] = dict(
-            tender_id=tid, section=section, purpose=purpose, round=round,
-            parties=tuple(p.address for p in parties), candidates=candidates, k=k,
-            public_key=dealing.opening_public, commit_deadline=self.now() + HOUR,
-            officers=dealing.officers, share_hashes=dealing.share_hashes, threshold=threshold)
+        fields: dict[str, Any] = {
+            "tender_id": tid, "section": section, "purpose": purpose, "round": round,
+            "parties": tuple(p.address for p in parties), "candidates": candidates, "k": k,
+            "public_key": dealing.opening_public, "commit_deadline": self.now() + HOUR,
+            "officers": dealing.officers, "share_hashes": dealing.share_hashes, "threshold": threshold}
         fields.update(changes)
         return DrawSetup(**fields), officers, dealing.sealed
 
