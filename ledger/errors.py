@@ -145,12 +145,12 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     **dict.fromkeys(
         ("NotAdmin", "NotPendingAdmin", "NotAuthorised", "NotIssuerOf", "NotCentre", "NotPublisher",
          "NotOfficer", "BadSignature", "NotGuarantor", "IssuerNotAuthorised", "NotApplicant",
-         "NotIssuer", "NotReleaser", "NotMember", "NotGovernance", "NotProposer"),
+         "NotIssuer", "NotReleaser", "NotMember", "NotGovernance", "NotProposer", "NotParty", "NotDrawOfficer"),
         Unauthorised,
     ),
     **dict.fromkeys(
         ("UnknownRoot", "NotInBatch", "UnknownTender", "UnknownSection", "NoBid",
-         "UnknownGuarantee", "UnknownProposal"),
+         "UnknownGuarantee", "UnknownProposal", "UnknownDraw"),
         NotFound,
     ),
     **dict.fromkeys(
@@ -161,7 +161,8 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
          "GuaranteeExists", "WrongState", "AlreadyBound", "BidHasGuarantee", "AlreadyAwarded",
          "NotAwarded", "AlreadySigned", "ContractNotSigned", "GuaranteeExpired", "NotExpired",
          "NotClaimable", "ProposalExists", "ProposalNotPending", "ProposalExpired", "AlreadyApproved",
-         "NotApproved", "BelowThreshold", "ExecutionFailed"),
+         "NotApproved", "BelowThreshold", "ExecutionFailed", "DrawExists", "AlreadyCommitted", "CommitClosed",
+         "CommitPeriodOpen", "DrawShareAlreadyReleased", "WrongDrawShare", "WrongDrawKey", "DrawAlreadyFinished"),
         Conflict,
     ),
     # A claim's contest period: a late contest, or a settlement before the period is over.
@@ -173,7 +174,9 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
          "UnexpectedCredentials", "TooManyValidBids", "InvalidIssuerType", "InvalidTenderBook",
          "InvalidWinner", "InvalidSigningTime", "InvalidGuaranteeId", "InvalidAmount",
          "InsufficientAmount", "IncompleteTerms", "InvalidForm", "InvalidPeriod", "AmountMismatch",
-         "MissingEvidence", "InvalidMember", "TooManyMembers", "InvalidThreshold", "InvalidName"),
+         "MissingEvidence", "InvalidMember", "TooManyMembers", "InvalidThreshold", "InvalidName",
+         "InvalidPurpose", "InvalidDrawParameters", "InvalidCommitDeadline", "InvalidParty", "InvalidDrawOfficer",
+         "UnsortedCandidates", "BadPoint"),
         InvalidArgument,
     ),
 }

@@ -24,6 +24,7 @@ from ledger.chain.client import ChainClient
 from ledger.chain.gateway import Gateway
 from ledger.chain.governance import GovernanceGateway
 from ledger.chain.guarantee_book import GuaranteeBookGateway
+from ledger.chain.lottery_book import LotteryBookGateway
 from ledger.chain.registry import RegistryGateway
 from ledger.chain.tender_book import TenderBookGateway
 from ledger.config import EMBEDDED_CHAIN_ID, Settings
@@ -42,8 +43,10 @@ from ledger.errors import (
 # Contracts the ledger deploys, in order. Governance (the consortium's M-of-N) comes first and is
 # the admin of the others: each takes it as first constructor argument, then the addresses of the
 # contracts it reads. The relayer deploys them and holds no role in any.
-CONTRACTS: tuple[str, ...] = ("Governance", "CredentialRegistry", "TenderBook", "GuaranteeBook")
-DEPENDS_ON: dict[str, tuple[str, ...]] = {"GuaranteeBook": ("TenderBook",)}
+CONTRACTS: tuple[str, ...] = ("Governance", "CredentialRegistry", "TenderBook", "GuaranteeBook", "LotteryBook")
+DEPENDS_ON: dict[str, tuple[str, ...]] = {"GuaranteeBook": ("TenderBook",), "LotteryBook": ("TenderBook",)}
+# Contracts with no admin (nobody holds a power over them): they take only the contracts they read.
+UNGOVERNED: frozenset[str] = frozenset({"LotteryBook"})
 EMBEDDED_RELAYER_FUNDS = 10**30
 LOCAL_KEY_FUNDS = 10**24
 #: The development consortium a data directory makes when TL_GOVERNANCE is unset: four bodies,
@@ -86,7 +89,7 @@ class Runtime:
         gateways: dict[str, Callable[[], Gateway]] = {
             "Governance": lambda: self.governance,
             "CredentialRegistry": lambda: self.registry, "TenderBook": lambda: self.tender_book,
-            "GuaranteeBook": lambda: self.guarantee_book}
+            "GuaranteeBook": lambda: self.guarantee_book, "LotteryBook": lambda: self.lottery_book}
         return gateways[name]()
 
     @property
@@ -104,6 +107,10 @@ class Runtime:
     @property
     def guarantee_book(self) -> GuaranteeBookGateway:
         return GuaranteeBookGateway.of(self.client, self.addresses["GuaranteeBook"])
+
+    @property
+    def lottery_book(self) -> LotteryBookGateway:
+        return LotteryBookGateway.of(self.client, self.addresses["LotteryBook"])
 
     def govern(self, target: Gateway, function: str, *args: Any) -> Mined:
         """Have the governance call `function(*args)` on `target`, approved by the member keys held
@@ -280,7 +287,8 @@ def _ensure_deployed(runtime: Runtime) -> dict[str, ChecksumAddress]:
             args: list[Any] = [[m.address for m in runtime.members], [m.name for m in runtime.members],
                                runtime.threshold]
         else:
-            args = [mine["Governance"]["address"], *(mine[dep]["address"] for dep in DEPENDS_ON.get(name, ()))]
+            admin = [] if name in UNGOVERNED else [mine["Governance"]["address"]]
+            args = [*admin, *(mine[dep]["address"] for dep in DEPENDS_ON.get(name, ()))]
         contract, receipt = client.deploy(name, *args, sender=runtime.relayer)
         mine[name] = {"address": contract.address, "block": receipt["blockNumber"]}
         if name == "TenderBook" and len(runtime.governors) >= runtime.threshold:

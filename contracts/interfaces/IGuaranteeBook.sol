@@ -158,8 +158,7 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
 
     // ------------------------------------------------------------------ errors: tenders
 
-    /// @notice `tenderBook` holds no code.
-    error InvalidTenderBook(address tenderBook);
+    // InvalidTenderBook is declared in {ILedgerErrors}: LotteryBook raises it too.
 
     /// @notice The outcome of the section has been recorded before.
     error AlreadyAwarded(bytes32 tenderId, uint16 section);

@@ -31,6 +31,9 @@ interface ILedgerErrors {
     /// closed, verified or awarded before it.
     error TooEarly(bytes32 tenderId, uint64 deadline);
 
+    /// @notice `tenderBook` holds no code: GuaranteeBook and LotteryBook read a deployed TenderBook.
+    error InvalidTenderBook(address tenderBook);
+
     /// @notice A batch holds `size` entries, more than the `max` the called function takes.
     error BatchTooLarge(uint256 size, uint256 max);
 }

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,19 +234,30 @@ class Dealing:
     sealed: tuple[SealedShare, ...]
 
 
-def deal(*, tender_id: bytes, officers: Sequence[OfficerKey], threshold: int) -> Dealing:
+def _opening_key() -> tuple[bytes, bytes]:
+    key = OpeningKey.generate()
+    return key.private, key.public
+
+
+def deal(
+    *, tender_id: bytes, officers: Sequence[OfficerKey], threshold: int,
+    new_key: Callable[[], tuple[bytes, bytes]] = _opening_key,
+) -> Dealing:
     """A new opening key for `tender_id`, split `threshold`-of-len(officers), each share sealed
-    to its officer. The private key and the plain shares exist only inside this call."""
+    to its officer. The private key and the plain shares exist only inside this call.
+
+    `new_key` makes the key as (32-byte private key, public key): a tender's X25519 opening key
+    by default; a lottery's alt_bn128 draw key (`ledger.crypto.draw_seal.new_draw_key`, with the
+    draw id as `tender_id`, so each box is bound to its draw)."""
     officers = tuple(officers)
     if not all(isinstance(o, OfficerKey) for o in officers):
         raise MalformedOfficerKey("officers are given by their public keys (OfficerKey)")
     addresses = tuple(o.address for o in officers)
     if len(set(addresses)) != len(addresses):
         raise ValidationFailed("each opening officer may appear once")
-    key = OpeningKey.generate()
-    shares = split(key.private, threshold, len(officers))
-    public = key.public
-    del key
+    private, public = new_key()
+    shares = split(private, threshold, len(officers))
+    del private
     sealed = tuple(
         seal_share(s, tender_id=tender_id, officer=o) for s, o in zip(shares, officers, strict=True)
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -188,11 +188,13 @@ def combine(
     k: int,
     expected_public: bytes,
     share_hashes: Mapping[int, bytes] | Sequence[bytes] | None = None,
+    public_key: Callable[[bytes], bytes] | None = None,
 ) -> bytes:
     """Rebuild the opening private key from at least k shares and prove it is the right one.
 
     Plain Shamir turns k wrong shares into a wrong key without complaint, so the result is
-    checked against the tender's opening public key (`KeyMismatch`). With `share_hashes`
+    checked against the tender's opening public key (`KeyMismatch`), computed by `public_key`
+    (X25519's by default; a draw key passes `ledger.crypto.draw_seal.public_key_bytes`). With `share_hashes`
     (index → keccak, or a list where item i is the hash for index i + 1) every share is
     checked first, naming the wrong or foreign share instead of failing as a whole.
     """
@@ -207,7 +209,11 @@ def combine(
     if secret >= 2 ** (8 * SECRET_SIZE):
         raise KeyMismatch("the shares do not rebuild a 32-byte key: at least one share is wrong")
     private_key = secret.to_bytes(SECRET_SIZE, "big")
-    if public_key_of(private_key) != expected_public:
+    try:
+        rebuilt_public = (public_key or public_key_of)(private_key)
+    except ValidationFailed:
+        rebuilt_public = None
+    if rebuilt_public != expected_public:
         raise KeyMismatch(
             "the rebuilt key is not the tender's opening key: at least one share is wrong"
         )
