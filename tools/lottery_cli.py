@@ -67,8 +67,8 @@ def _show(audit: DrawAudit, problems: list[str]) -> None:
             print(f"  {i:>3}. {to_hex(c)}")
         if r.picks is not None:
             print("picks recorded by the contract, in draw order:")
-            for i, p in enumerate(r.picks):
-                print(f"  {i + 1}. {to_hex(p)}")
+            for i, pick in enumerate(r.picks):
+                print(f"  {i + 1}. {to_hex(pick)}")
         if audit.picks is not None:
             same = audit.picks == r.picks
             print(f"picks recomputed from the chain: {'the same' if same else ', '.join(map(to_hex, audit.picks))}")
