@@ -18,6 +18,7 @@ from api.routes import chain as chain_routes
 from api.routes import credentials as credential_routes
 from api.routes import guarantees as guarantee_routes
 from api.routes import governance as governance_routes
+from api.routes import draws as draw_routes
 from api.routes import tenders as tender_routes
 from api.db.journal import Store
 from api.deps import bid_relayer
@@ -167,5 +168,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tender_routes.router)
     app.include_router(guarantee_routes.router)
     app.include_router(governance_routes.router)
+    app.include_router(draw_routes.router)
     return app
 

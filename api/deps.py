@@ -17,6 +17,7 @@ from api.db.tenders import SqlTenderRecords
 from ledger.service.ports import GuaranteeCheck
 from ledger.runtime import Runtime
 from ledger.service.credentials import CredentialService
+from ledger.service.lottery import DrawService
 from ledger.service.governance import GovernanceService
 from ledger.service.guarantees import BookGuaranteeCheck, GuaranteeService
 from ledger.service.tenders import BidRelayer, TenderService, VerifiedTenders
@@ -108,3 +109,17 @@ def get_governance_service(request: Request) -> GovernanceService:
 
 
 GovernanceServiceDep = Annotated[GovernanceService, Depends(get_governance_service)]
+
+
+def draw_service(store: Store) -> DrawService:
+    """Lottery draws on the store's LotteryBook: the centre's key opens, the relayer finishes and
+    tops up parties' and officers' gas."""
+    rt = store.runtime
+    return DrawService(rt.lottery_book, rt.tender_book, centre=rt.centre, relayer=rt.relayer)
+
+
+def get_draw_service(request: Request) -> DrawService:
+    return draw_service(get_store(request))
+
+
+DrawServiceDep = Annotated[DrawService, Depends(get_draw_service)]

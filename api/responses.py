@@ -608,3 +608,33 @@ class FailedOpeningDoc(_Doc):
     block_number: int
     envelope_b64: str | None
     rerun: RerunDoc | None
+
+
+class DrawPartyDoc(_Doc):
+    address: Address
+    committed: bool
+
+
+class DrawOfficerDoc(_Doc):
+    address: Address
+    released: bool
+
+
+class DrawDoc(_Doc):
+    draw_id: Hex32
+    tender_id: Hex32
+    section: int
+    purpose: str = Field(description="committee, reserve, shortlist or selection")
+    round: int
+    status: Annotated[str, Field(json_schema_extra={"enum": ["NONE", "OPEN", "FINISHED"]})]
+    commit_deadline: IsoTime
+    k: int = Field(description="how many candidates are drawn")
+    threshold: int = Field(description="officers' shares that rebuild the draw key")
+    public_key: str = Field(description="the draw key (alt_bn128 point, x ‖ y) the parties seal their seeds to")
+    parties: list[DrawPartyDoc]
+    candidates: list[Hex32] = Field(description="in the order fixed at opening (ascending)")
+    officers: list[DrawOfficerDoc]
+    seeds: list[Hex32] | None = Field(description="each party's seed, as the contract decrypted it (null before)")
+    picks: list[Hex32] | None = Field(description="the candidates drawn, in draw order (null before the finish)")
+    verified: bool | None = Field(description="the draw recomputed from the chain alone gives the recorded picks")
+    problems: list[str]

@@ -105,12 +105,13 @@ class PrepareAnchor(BaseModel):
 PREPARABLE = {
     "CredentialRegistry": {"revoke", "suspend", "reinstate", "supersede"},
     "TenderBook": {"withdrawBid", "releaseShare", "submitBid", "cancelNonces"},
+    "LotteryBook": {"commitSeed", "releaseDrawShare"},
 }
 
 
 class PrepareCall(BaseModel):
     sender: Address = Field(description="address that will sign the transaction")
-    contract: Literal["CredentialRegistry", "TenderBook"] = "CredentialRegistry"
+    contract: Literal["CredentialRegistry", "TenderBook", "LotteryBook"] = "CredentialRegistry"
     function: str
     args: list[Any]
 
@@ -140,7 +141,8 @@ def prepare_call(body: PrepareCall, runtime: RuntimeDep) -> dict[str, Any]:
             f"{body.contract}.{body.function} cannot be prepared here; one of "
             f"{', '.join(sorted(PREPARABLE[body.contract]))}"
         )
-    gateway: Gateway = runtime.registry if body.contract == "CredentialRegistry" else runtime.tender_book
+    gateway: Gateway = {"CredentialRegistry": runtime.registry, "TenderBook": runtime.tender_book,
+                        "LotteryBook": runtime.lottery_book}[body.contract]
     args = _decode_args(body.args)
     try:
         gateway.calldata(body.function, *args)

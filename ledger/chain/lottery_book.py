@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
+from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.chain.gateway import Gateway
 from ledger.crypto.draw_seal import SealedSeed, point_bytes
 from ledger.crypto.shares import Share
@@ -92,6 +93,21 @@ class LotteryBookGateway(Gateway):
                 [to_checksum_address(p) for p in setup.parties], list(setup.candidates), setup.k,
                 int.from_bytes(pk[:32], "big"), int.from_bytes(pk[32:], "big"), setup.commit_deadline,
                 [to_checksum_address(o) for o in setup.officers], list(setup.share_hashes), setup.threshold)
+
+    def check_open(self, centre: str, setup: DrawSetup) -> None:
+        """Dry-run openDraw as `centre`: the contract's own error if it would refuse."""
+        self.dry_run(centre, self.calldata("openDraw", *self._open_args(setup)))
+
+    def decode_signed(self, signed_tx: str) -> RelayedTx:
+        """A party's or officer's own transaction, decoded and checked to call this LotteryBook."""
+        return decode_signed_tx(self, signed_tx)
+
+    def relay(self, relayed: RelayedTx, *, sponsor: LocalAccount | None = None) -> Mined:
+        """Dry-run the signer's own transaction, then send it (gas topped up by `sponsor`)."""
+        return relay(self, relayed, sponsor=sponsor)
+
+    def now(self) -> int:
+        return self.client.block_timestamp()
 
     def open_draw(self, centre: LocalAccount, setup: DrawSetup) -> Mined:
         return self._send(centre, "openDraw", *self._open_args(setup), timestamp=True)

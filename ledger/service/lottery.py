@@ -12,10 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from eth_account.signers.local import LocalAccount
+
+from ledger.chain.relay import RelayedTx
 from ledger.crypto.draw_seal import DrawSealError, open_seed, public_key_bytes
 from ledger.crypto.shares import ShareError, combine
-from ledger.errors import ValidationFailed
-from ledger.model.lottery import DrawStatus, OnChainDraw, RecordedDraw
+from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
+from ledger.model.lottery import DrawSetup, DrawStatus, OnChainDraw, RecordedDraw
+from ledger.model.receipt import Mined
 from ledger.rules.lottery import combined_seed, draw, draw_id
 
 NO_SEED = bytes(32)
@@ -108,3 +112,97 @@ def audit_draw(reads: DrawReads, did: bytes) -> DrawAudit:
 def verify_recorded_draw(reads: DrawReads, did: bytes) -> list[str]:
     """What is wrong with recorded draw `did` (nothing: an empty list), recomputed from the chain."""
     return list(audit_draw(reads, did).problems)
+
+
+# ---------------------------------------------------------------------- running draws
+
+
+class LotteryChain(Protocol):
+    """What running a draw needs of LotteryBook (`LotteryBookGateway` has it all)."""
+
+    def draw(self, draw_id: bytes) -> OnChainDraw: ...
+
+    def recorded(self, draw_id: bytes) -> RecordedDraw | None: ...
+
+    def check_open(self, centre: str, setup: DrawSetup) -> None: ...
+
+    def open_draw(self, centre: LocalAccount, setup: DrawSetup) -> Mined: ...
+
+    def decode_signed(self, signed_tx: str) -> RelayedTx: ...
+
+    def relay(self, relayed: RelayedTx, *, sponsor: LocalAccount | None = None) -> Mined: ...
+
+    def finish_draw(self, sender: LocalAccount, draw_id: bytes, private_key: bytes) -> Mined: ...
+
+    def now(self) -> int: ...
+
+
+class CentreCheck(Protocol):
+    def is_centre(self, account: str) -> bool: ...
+
+
+def draw_key(state: OnChainDraw, recorded: RecordedDraw) -> bytes:
+    """The draw's private key from the officers' released shares (checked against the share
+    hashes and the draw's public key); NotEnoughShares / KeyMismatch say why not."""
+    return combine(list(recorded.shares.values()), k=state.threshold, expected_public=state.public_key,
+                   share_hashes=list(state.share_hashes), public_key=public_key_bytes)
+
+
+class DrawService:
+    """Draws through the service: the centre opens one (the draw key was made and split to the
+    officers on the centre's own machine: only its public key and the share hashes arrive here);
+    parties commit their sealed seeds and officers release their shares with their own
+    transactions, relayed (the relayer tops up their gas); once k shares are out, anyone asks
+    the service to finish the draw, which the relayer sends with the key rebuilt from the chain."""
+
+    def __init__(self, book: LotteryChain, tenders: CentreCheck, *, centre: LocalAccount,
+                 relayer: LocalAccount) -> None:
+        self.book, self.tenders, self.centre, self.relayer = book, tenders, centre, relayer
+
+    def open(self, *, signer: str, setup: DrawSetup) -> DrawAudit:
+        if not self.tenders.is_centre(signer):
+            raise Unauthorised("NotCentre", {"caller": signer}, f"{signer} is not an authorised trading centre")
+        did = draw_id(setup.tender_id, setup.section, setup.purpose, setup.round)
+        self.book.check_open(self.centre.address, setup)  # the contract's own refusals, before anything is sent
+        self.book.open_draw(self.centre, setup)
+        return self.show(did)
+
+    def _relay(self, signer: str, signed_tx: str, function: str, did: bytes) -> DrawAudit:
+        relayed = self.book.decode_signed(signed_tx)
+        relayed.require(signer, (function,))
+        if bytes(relayed.args["drawId"]) != did:
+            raise ValidationFailed(f"signed_tx is for draw 0x{bytes(relayed.args['drawId']).hex()}, not 0x{did.hex()}")
+        self.book.relay(relayed, sponsor=self.relayer)
+        return self.show(did)
+
+    def commit(self, *, signer: str, draw_id: bytes, signed_tx: str) -> DrawAudit:
+        """A party's own commitSeed (its seed sealed to the draw key), relayed."""
+        return self._relay(signer, signed_tx, "commitSeed", draw_id)
+
+    def release(self, *, signer: str, draw_id: bytes, signed_tx: str) -> DrawAudit:
+        """An officer's own releaseDrawShare, relayed."""
+        return self._relay(signer, signed_tx, "releaseDrawShare", draw_id)
+
+    def finish(self, *, draw_id: bytes) -> DrawAudit:
+        """Rebuild the key from the shares on chain and finish the draw (anyone may ask)."""
+        recorded = self.book.recorded(draw_id)
+        if recorded is None:
+            raise NotFound("UnknownDraw", {"drawId": draw_id}, f"no draw 0x{draw_id.hex()} was opened")
+        state = self.book.draw(draw_id)
+        if state.status is DrawStatus.FINISHED:
+            raise Conflict("DrawAlreadyFinished", {"drawId": draw_id}, f"draw 0x{draw_id.hex()} is finished")
+        try:
+            key = draw_key(state, recorded)
+        except ShareError as exc:
+            raise Conflict("SharesMissing", {"drawId": draw_id},
+                           f"the draw key cannot be rebuilt yet: {exc} ({len(recorded.shares)} of {state.threshold} "
+                           "shares released)") from None
+        self.book.finish_draw(self.relayer, draw_id, key)
+        return self.show(draw_id)
+
+    def show(self, draw_id: bytes) -> DrawAudit:
+        """The draw as recorded, recomputed from the chain (problems empty when it verifies)."""
+        audit = audit_draw(self.book, draw_id)
+        if audit.recorded is None:
+            raise NotFound("UnknownDraw", {"drawId": draw_id}, f"no draw 0x{draw_id.hex()} was opened")
+        return audit
