@@ -8,6 +8,8 @@ and foundry's `cast`, against what the service (reaching the chain through the s
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ from ledger.chain.embedded import ClockMode, EmbeddedChain
 from ledger.chain.provider import EmbeddedProvider
 from ledger.chain.rpc_server import MAX_BATCH, MAX_BODY, JsonRpcEndpoint
 from ledger.config import Settings
-from tests.nodes import LedgerNode, cast, tender_ledger
+from tests.nodes import AnvilNode, LedgerNode, cast, tender_ledger
 from tests.server import serving
 from tools.demo import DemoOptions, run_demo
 
@@ -343,3 +345,36 @@ def test_a_stopped_node_frees_the_data_directory_for_the_embedded_chain(tmp_path
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
     assert status["backend"] == "embedded" and status["block_number"] == head
+
+
+@pytest.mark.slow
+@pytest.mark.node
+def test_a_node_json_left_by_a_killed_node_is_not_trusted(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    node = LedgerNode(data_dir)
+    os.killpg(node.proc.pid, signal.SIGKILL)
+    node.proc.wait(30)
+    assert (data_dir / "node.json").exists()  # nobody removed it: no node holds the chain now
+    result = tender_ledger("status", "--json", env={"TL_DATA_DIR": str(data_dir)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["backend"] == "embedded"
+    assert not (data_dir / "node.json").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.node
+def test_a_node_json_rewritten_to_point_at_another_chain_is_refused(node: LedgerNode) -> None:
+    from ledger.errors import WrongChain
+    from ledger.runtime import open_runtime
+
+    published = node.data_dir / "node.json"
+    original = published.read_text()
+    other = AnvilNode()
+    try:
+        published.write_text(json.dumps({**json.loads(original), "url": other.url}))
+        with pytest.raises(WrongChain, match="does not serve"):
+            open_runtime(Settings(data_dir=node.data_dir))
+    finally:
+        published.write_text(original)
+        other.stop()
+    assert node.rpc("eth_chainId") == "0x539"
