@@ -7,6 +7,7 @@ error code 3 with the revert data, as anvil and geth answer).
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from web3.types import RPCEndpoint, RPCResponse
 from ledger.chain.embedded import ChainError, EmbeddedChain
 
 CLIENT_VERSION = "tender-ledger-embedded/py-evm"
+log = logging.getLogger(__name__)
 
 
 # What the methods raise for params of the wrong number, type or format.
@@ -125,6 +127,8 @@ class EmbeddedProvider(BaseProvider):
         except Exception as exc:
             if not outside:
                 raise
+            # The operator sees what failed (the node's stderr); the client only that it did.
+            log.exception("internal error answering %s", method)
             return _error(request_id, -32603, f"internal error in {method}: {type(exc).__name__}")
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
 

@@ -102,7 +102,7 @@ class RpcServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            timeout = 30
+            timeout = 120  # an idle keep-alive connection is closed after this
             server_version = "tender-ledger-node"
             sys_version = ""
 
