@@ -1,7 +1,12 @@
-"""The data directory: format marker, single-process lock, and refusal of anything not ours.
+"""The data directory: format marker, single-process locks, and refusal of anything not ours.
 
 Nothing in a directory is written until it has been recognised as ours (or empty) and of a
 format this version can read.
+
+Two locks: `.lock` is the directory's (store, keys, deployment records), `.chain.lock` its embedded
+chain's. A process that opens the directory takes both, unless a running `tender-ledger node`
+holds the chain lock: the node serves the chain over JSON-RPC and says where in `node.json`, and
+the process then reaches the chain through that URL (`DataDir.node_url`) as it would any node.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ FORMAT = 2
 held one operator key that was admin of everything."""
 MARKER = "tender-ledger.json"
 LOCK = ".lock"
+CHAIN_LOCK = ".chain.lock"
+NODE_FILE = "node.json"
 CHAIN_FILE = "chain.sqlite"
 STORE_FILE = "ledger.sqlite"
 KEYS = "keys"
@@ -31,6 +38,11 @@ DEPLOYMENTS = "deployments.json"
 class DataDir:
     path: Path
     _lock: IO[bytes] | None = None
+    _chain_lock: IO[bytes] | None = None
+    node_url: str | None = None
+    """The JSON-RPC URL of the running `tender-ledger node` that holds this directory's chain, if one
+    does (then this process holds the directory lock only and must not open the chain file)."""
+    node_genesis: str | None = None
 
     @property
     def chain_file(self) -> Path:
@@ -49,6 +61,11 @@ class DataDir:
     @property
     def deployments_file(self) -> Path:
         return self.path / DEPLOYMENTS
+
+    @property
+    def node_file(self) -> Path:
+        """Where a running `tender-ledger node` says which URL serves this directory's chain."""
+        return self.path / NODE_FILE
 
     @classmethod
     def open(cls, path: Path) -> DataDir:
@@ -70,9 +87,13 @@ class DataDir:
         try:
             if marker.exists():
                 datadir._check_marker(marker)
-                datadir._check_chain_file()
             else:
                 _write_json_atomic(marker, {"format": FORMAT, "software": "tender-ledger"})
+            if datadir._acquire_chain_lock():
+                datadir._check_chain_file()
+                datadir.node_file.unlink(missing_ok=True)  # left by a node that did not stop cleanly
+            else:
+                datadir._find_node()
         except BaseException:
             datadir.close()
             raise
@@ -88,6 +109,41 @@ class DataDir:
                 f"{self.path} is in use by another tender-ledger process; stop it first"
             ) from None
         self._lock = handle
+
+    def _acquire_chain_lock(self) -> bool:
+        """Take the chain lock; False if a `tender-ledger node` holds it (whoever else could hold it
+        would hold the directory lock too, which this process has)."""
+        handle = open(self.path / CHAIN_LOCK, "a+b")  # noqa: SIM115 - held for the process lifetime
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._chain_lock = handle
+        return True
+
+    def _find_node(self) -> None:
+        info = self.read_json(self.node_file)
+        if not isinstance(info, dict) or not isinstance(info.get("url"), str):
+            raise DataDirInUse(
+                f"{self.path}'s chain is held by a tender-ledger node that is starting or stopping; "
+                "try again in a moment"
+            )
+        self.node_url = info["url"]
+        self.node_genesis = info.get("genesis_hash")
+
+    def publish_node(self, url: str, *, chain_id: int, genesis_hash: str) -> None:
+        """Say that this process serves the directory's chain at `url` (a `tender-ledger node`)."""
+        assert self._chain_lock is not None, "only the holder of the chain lock serves the chain"
+        _write_json_atomic(self.node_file, {"url": url, "pid": os.getpid(), "chain_id": chain_id,
+                                            "genesis_hash": genesis_hash})
+
+    def release_directory(self) -> None:
+        """Keep the chain lock only, so that other processes can use the directory (and reach the
+        chain through the URL published with `publish_node`)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def _check_marker(self, marker: Path) -> None:
         try:
@@ -146,6 +202,14 @@ class DataDir:
         _write_json_atomic(path, value)
 
     def close(self) -> None:
+        if self._chain_lock is not None:
+            try:
+                if json.loads(self.node_file.read_text()).get("pid") == os.getpid():
+                    self.node_file.unlink()
+            except (OSError, ValueError, AttributeError):
+                pass
+            self._chain_lock.close()
+            self._chain_lock = None
         if self._lock is not None:
             self._lock.close()
             self._lock = None

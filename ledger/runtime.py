@@ -35,6 +35,7 @@ from ledger.service.governance import enact
 from ledger.errors import (
     ConfigurationError,
     CorruptDataDir,
+    DataDirInUse,
     DeploymentMissing,
     RelayerUnfunded,
     WrongChain,
@@ -128,22 +129,36 @@ class Runtime:
         self.close()
 
 
-def open_runtime(settings: Settings | None = None) -> Runtime:
-    """Open (creating if new) the data directory and connect; raise ConfigurationError if unusable."""
+def open_runtime(settings: Settings | None = None, *, hold_chain: bool = False) -> Runtime:
+    """Open (creating if new) the data directory and connect; raise ConfigurationError if unusable.
+
+    With the embedded chain, a `tender-ledger node` running on the data directory holds the chain:
+    the runtime then reaches it through the node's JSON-RPC URL, as it would any node, with the
+    directory's own keys and deployment records. `hold_chain` (the node itself) refuses that case.
+    """
     settings = settings or Settings()
     datadir = DataDir.open(settings.data_dir)
     client: ChainClient | None = None
     try:
+        served = settings.embedded and datadir.node_url is not None
+        if served and hold_chain:
+            raise DataDirInUse(
+                f"{datadir.path}'s chain is already served by a tender-ledger node at "
+                f"{datadir.node_url}; stop that node first"
+            )
+        if served:
+            settings = settings.model_copy(update={"rpc_url": datadir.node_url})
+        own_chain = settings.embedded or served  # this directory's chain: its keys, its relayer
         new_chain = settings.embedded and not datadir.chain_file.exists()
-        if settings.embedded:
+        if own_chain:
             relayer = _key_file(datadir, "relayer.key", may_create=new_chain)
         else:
             given = _secret_key(settings.signer_key, "TL_SIGNER_KEY", required=True)
             assert given is not None
             relayer = given
         centre = (_secret_key(settings.centre_key, "TL_CENTRE_KEY", required=False)
-                  or _key_file(datadir, "centre.key", may_create=new_chain or not settings.embedded))
-        members, governors = _governance(datadir, settings, may_create=new_chain or not settings.embedded)
+                  or _key_file(datadir, "centre.key", may_create=new_chain or not own_chain))
+        members, governors = _governance(datadir, settings, may_create=new_chain or not own_chain)
         if settings.embedded:
             local = [centre.address, *(g.account.address for g in governors)]
             chain = _open_embedded(datadir, settings, relayer.address, local)
@@ -153,6 +168,14 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
             client = ChainClient.for_node(
                 settings.rpc_url, expected_chain_id=settings.chain_id, timeout=settings.rpc_timeout_s
             )
+            if served:
+                node = client
+                genesis = bytes(node._rpc(lambda: node.w3.eth.get_block(0)["hash"])).hex()
+                if genesis != datadir.node_genesis:
+                    raise WrongChain(
+                        f"the node at {settings.rpc_url} does not serve {datadir.path}'s chain "
+                        f"(another genesis block than {datadir.node_file} names)"
+                    )
         threshold = settings.governance_threshold or max(2, len(members) // 2 + 1)
         runtime = Runtime(settings=settings, datadir=datadir, client=client, relayer=relayer, centre=centre,
                           governors=governors, members=members, threshold=threshold)

@@ -130,6 +130,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_node(args: argparse.Namespace) -> int:
+    from tools import node
+
+    return node.main(args)
+
+
 def _preflight(settings: Any) -> None:
     """Open the data directory, the chain and the store, and catch the store up, before the server
     starts: a damaged or foreign store stops `serve` here with one `error:` line, not a traceback."""
@@ -213,6 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="default 8000 (TL_PORT)")
     p.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "node",
+        help="serve the data directory's embedded chain as an Ethereum JSON-RPC node (cast, web3, "
+        "and `serve` on the same data directory use it)",
+    )
+    p.add_argument("--data-dir", default=None, help="the data directory (default TL_DATA_DIR)")
+    p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (loopback only)")
+    p.add_argument("--port", type=int, default=8545, help="default 8545; 0 picks a free port")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow a non-loopback address (no authentication, no TLS: put a proxy in front)")
+    p.set_defaults(func=cmd_node)
 
     p = sub.add_parser(
         "rebuild-store",

@@ -421,7 +421,10 @@ class EmbeddedChain:
         from_block = _block_param(flt.get("fromBlock", "latest"), head)
         to_block = _block_param(flt.get("toBlock", "latest"), head)
         if flt.get("blockHash"):
-            block = self._chain.get_block_header_by_hash(Hash32(bytes.fromhex(flt["blockHash"][2:])))
+            try:
+                block = self._chain.get_block_header_by_hash(Hash32(_as_bytes(flt["blockHash"])))
+            except HeaderNotFound:
+                raise ChainError(f"unknown block {flt['blockHash']}") from None
             from_block = to_block = int(block.block_number)
         address = flt.get("address") or []
         addresses = [address] if isinstance(address, str) else list(address)

@@ -7,7 +7,8 @@ error code 3 with the revert data, as anvil and geth answer).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eth_utils import encode_hex
@@ -17,6 +18,27 @@ from web3.types import RPCEndpoint, RPCResponse
 from ledger.chain.embedded import ChainError, EmbeddedChain
 
 CLIENT_VERSION = "tender-ledger-embedded/py-evm"
+log = logging.getLogger(__name__)
+
+
+# What the methods raise for params of the wrong number, type or format.
+PARAM_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
+def _error(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": request_id, "error": error}
+
+
+def _param_message(method: str, params: Sequence[Any], exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, TypeError) and "positional argument" in text:
+        return f"invalid params for {method}: wrong number of params ({len(params)} given)"
+    if isinstance(exc, KeyError):
+        return f"invalid params for {method}: missing field {text}"
+    return f"invalid params for {method}: {text}"
 
 
 def _b(value: str) -> bytes:
@@ -78,21 +100,36 @@ class EmbeddedProvider(BaseProvider):
         }
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-        request_id = next(self._ids)
+        return self.answer(next(self._ids), method, params, outside=False)  # type: ignore[return-value]
+
+    def answer(self, request_id: Any, method: str, params: Any, *, outside: bool = True) -> dict[str, Any]:
+        """The JSON-RPC response to one request: the one dispatch of every method, in-process
+        (`make_request`) and for outside clients (the node's HTTP endpoint, `outside`). For an
+        outside client, params that do not fit the method are error -32602 and any other failure
+        -32603 with one line, never a traceback; in-process, those raise as they always did."""
         handler = self._methods.get(method)
         if handler is None:
-            return {
-                "jsonrpc": "2.0",
-                "id": request_id,
-                "error": {"code": -32601, "message": f"the method {method} does not exist"},
-            }
+            return _error(request_id, -32601, f"the method {method} does not exist")
+        if params is None:
+            params = []
+        if not isinstance(params, list | tuple):
+            if not outside:
+                raise TypeError(f"params of {method} must be a list")
+            return _error(request_id, -32602, f"params of {method} must be an array")
         try:
-            result = handler(*(params or []))
+            result = handler(*params)
         except ChainError as exc:
-            error: dict[str, Any] = {"code": exc.code, "message": str(exc)}
-            if exc.data is not None:
-                error["data"] = exc.data
-            return {"jsonrpc": "2.0", "id": request_id, "error": error}  # type: ignore[typeddict-item]
+            return _error(request_id, exc.code, str(exc), exc.data)
+        except PARAM_ERRORS as exc:
+            if not outside:
+                raise
+            return _error(request_id, -32602, _param_message(method, params, exc))
+        except Exception as exc:
+            if not outside:
+                raise
+            # The operator sees what failed (the node's stderr); the client only that it did.
+            log.exception("internal error answering %s", method)
+            return _error(request_id, -32603, f"internal error in {method}: {type(exc).__name__}")
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
 
     def is_connected(self, show_traceback: bool = False) -> bool:
