@@ -27,7 +27,7 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
     uint8 public constant MIN_SEATS = 5;
     uint8 public constant MAX_SEATS = 31;
     /// @notice A round has at most MAX_CANDIDATES candidates (16-bit tallies packed in one word).
-    uint8 public constant MAX_CANDIDATES = 16;
+    uint8 public constant MAX_CANDIDATES = 15;
     uint16 public constant MIN_PUBLICITY_DAYS = 3;
     /// @notice An objection answered later than this after its filing is recorded as late.
     uint64 public constant ANSWER_PERIOD = 3 days;
@@ -35,6 +35,9 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
     uint64 public constant COMPLAINT_PERIOD = 10 days;
 
     bytes32 private constant SELECTION_PURPOSE = keccak256("selection");
+    /// @dev Set in every opened round's tally word above the 15 tallies, so that the first counted
+    /// vote rewrites a nonzero slot (2,900 gas) instead of filling an empty one (22,100).
+    uint256 private constant TALLY_SENTINEL = uint256(1) << 255;
 
     struct Committee {
         // slot 0: what every sheet commit and reveal reads
@@ -65,7 +68,7 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         uint8 abstentions;
         uint32 committed;
         uint32 revealed;
-        // slot 1: 16 bits per candidate, in candidate order
+        // slot 1: 16 bits per candidate, in candidate order; bit 255 is TALLY_SENTINEL
         uint256 tally;
         address[] candidates;
     }
@@ -494,7 +497,7 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
             positions[a] = uint8(i + 1);
             r.candidates.push(a);
         }
-        (r.commitDeadline, r.revealDeadline, r.size) = (commitDeadline, revealDeadline, size);
+        (r.commitDeadline, r.revealDeadline, r.size, r.tally) = (commitDeadline, revealDeadline, size, TALLY_SENTINEL);
         s.lastRound = round;
         emit RoundOpened(tenderId, section, round, candidates, commitDeadline, revealDeadline);
     }
