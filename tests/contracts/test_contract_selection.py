@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.gateway import Gateway
+from ledger.chain.selection_book import SelectionBookGateway
 from ledger.chain.governance import GovernanceGateway
 from ledger.crypto.seat_keys import EVALUATION, SELECTION, derive_seat_key, seat_link
-from ledger.errors import ContractRevert
+from ledger.errors import Conflict, ContractRevert, InvalidArgument, Unauthorised
+from ledger.model.selection import CommitteeKind, Stage
 from ledger.rules.evaluation import ScoreSheet, sheet_commitment, sheet_hash
 from ledger.rules.lottery import draw_id
 from ledger.rules.selection import vote_commitment
@@ -103,7 +104,7 @@ class Scene:
         self.chain.increase_time(seconds)
 
     def govern(self, function: str, *args: Any) -> Any:
-        target = _SelectionGateway.of(self.chain.client, self.sel.address)
+        target = SelectionBookGateway.of(self.chain.client, self.sel.address)
         return enact(self.gov, self.governors[:3], self.relayer, target, function, *args)
 
     # ------------------------------------------------------------ committees
@@ -222,10 +223,6 @@ class Scene:
         self.vote(1, [listed[0]] * 4 + [listed[1]] * 3)
         self.send(self.fn.decide(self.tid, SECTION, listed[0], bytes(32), word("record"), 3), self.centre, "decide")
         return listed[0]
-
-
-class _SelectionGateway(Gateway):
-    NAME = "SelectionBook"
 
 
 @pytest.fixture
@@ -433,7 +430,7 @@ def test_a_lone_governance_key_cannot_rule_a_complaint(scene: Scene) -> None:
     lone = s.governors[0]
     args = (s.tid, SECTION, 1, True, 1, word("ruling"))
     assert s.fails(s.fn.ruleComplaint(*args), lone) == ("NotAdmin", (lone.address,))
-    target = _SelectionGateway.of(s.chain.client, s.sel.address)
+    target = SelectionBookGateway.of(s.chain.client, s.sel.address)
     call = s.gov.call_of(target, "ruleComplaint", *args)
     s.gov.propose(lone, call, word("salt"))
     with pytest.raises(ContractRevert) as info:
@@ -762,3 +759,35 @@ def test_only_the_governance_keeps_the_pools(scene: Scene) -> None:
     with pytest.raises(ContractRevert) as info:
         s.govern("registerExpert", s.experts[0].address, word("again"))
     assert info.value.error == "AlreadyInPool"
+
+
+# ---------------------------------------------------------------- the Python gateway
+
+
+def test_the_gateway_reads_every_step_as_typed_objects_and_maps_refusals(scene: Scene) -> None:
+    s = scene
+    winner = s.to_decision()
+    g = SelectionBookGateway.of(s.chain.client, s.sel.address)
+    assert g.admin() == s.gov.address and g.tender_book() == s.book.address
+    committee = g.committee(s.tid, SECTION, CommitteeKind.EVALUATION)
+    assert committee.size == 7 and committee.revealed_mask == 2**7 - 1 and not committee.revealed
+    seat = s.committees[EVALUATION].seats[0]
+    assert g.sheet_of(s.tid, SECTION, seat.address).sheet_hash == s.sheets[seat.address][1]
+    assert g.shortlist(s.tid, SECTION).candidates == tuple(s.decrypted[:5])
+    r1 = g.round_of(s.tid, SECTION, 1)
+    assert r1.tallies == (4, 3, 0, 0, 0) and r1.abstentions == 0
+    assert g.vote_of(s.tid, SECTION, 1, s.committees[SELECTION].seats[0].address).candidate == winner
+    decision = g.decision(s.tid, SECTION)
+    assert decision.winner == winner and decision.draw_id is None and not decision.awarded
+    mined = g.object(s.relayer, s.tid, SECTION, word("异议"))
+    assert g.objection(s.tid, SECTION, 1).filed_at == mined.timestamp
+    assert g.status(s.tid, SECTION).stage is Stage.PUBLICITY and g.winner_of(s.tid, SECTION) is None
+    assert [e.event for e in g.section_logs(s.tid, SECTION)][-2:] == ["Decided", "ObjectionFiled"]
+    with pytest.raises(Conflict):
+        g.award(s.relayer, s.tid, SECTION)
+    with pytest.raises(Unauthorised):
+        g.commit_sheet(s.relayer, s.tid, SECTION, word("c"))
+    holders = [h.address for h in s.committees[EVALUATION].holders]
+    with pytest.raises(InvalidArgument) as info:
+        g.reveal_committee(s.centre, s.tid, SECTION, CommitteeKind.EVALUATION, holders, [word("x")] * 7)
+    assert info.value.error == "LinkMismatch"
