@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.selection_book import SelectionBookGateway
 from ledger.chain.governance import GovernanceGateway
+from ledger.chain.selection_book import SelectionBookGateway
 from ledger.crypto.seat_keys import EVALUATION, SELECTION, derive_seat_key, seat_link
 from ledger.errors import Conflict, ContractRevert, InvalidArgument, Unauthorised
 from ledger.model.selection import CommitteeKind, Stage
