@@ -313,6 +313,8 @@ def test_one_section_goes_through_the_whole_of_pingding_fenli(scene: Scene) -> N
     assert s.fn.winnerOf(s.tid, SECTION).call() == listed[1]
     assert s.fn.sectionOf(s.tid, SECTION).call()[0] == 3  # AWARDED
     assert s.fails(s.fn.award(s.tid, SECTION), bidder)[0] == "SectionAwarded"
+    print(f"SelectionBook gas on {s.chain.backend} (max per step): "
+          + str({k: max(v) for k, v in sorted(s.gas.items())}))
 
 
 def test_each_sheet_or_vote_commitment_and_each_reveal_costs_at_most_60000_gas(scene: Scene) -> None:
