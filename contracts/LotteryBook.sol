@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {ILotteryBook} from "./interfaces/ILotteryBook.sol";
+import {ILotteryDraws} from "./interfaces/ILotteryDraws.sol";
 import {ITenderBook} from "./interfaces/ITenderBook.sol";
 import {TenderGate} from "./access/TenderGate.sol";
 import {TenderHeader, TenderHeaders} from "./libraries/TenderHeader.sol";
@@ -40,6 +41,7 @@ contract LotteryBook is TenderGate, ILotteryBook {
         Status status;
         uint32 committedMask; // bit i: parties[i] committed
         uint16 releasedMask; // bit i: officers[i] released its share
+        uint8 purpose; // 1 committee, 2 reserve, 3 shortlist, 4 selection
         // slots 1–3
         bytes32 tenderId;
         uint256 pkX;
@@ -88,7 +90,7 @@ contract LotteryBook is TenderGate, ILotteryBook {
     ) external returns (bytes32 drawId) {
         _publishedWith(tenderId, section);
         if (!_tenderBook.isCentre(msg.sender)) revert ITenderBook.NotCentre(msg.sender);
-        _checkPurpose(purpose);
+        uint8 purposeCode = _purposeCode(purpose);
         drawId = _drawId(tenderId, section, purpose, round);
         Draw storage d = _draws[drawId];
         if (d.status != Status.NONE) revert DrawExists(drawId);
@@ -118,8 +120,8 @@ contract LotteryBook is TenderGate, ILotteryBook {
             }
             _officerPositions[drawId][officer] = uint8(i + 1);
         }
-        (d.commitDeadline, d.section, d.round, d.k, d.threshold, d.status) =
-            (commitDeadline, section, round, k, threshold, Status.OPEN);
+        (d.commitDeadline, d.section, d.round, d.k, d.threshold, d.status, d.purpose) =
+            (commitDeadline, section, round, k, threshold, Status.OPEN, purposeCode);
         (d.tenderId, d.pkX, d.pkY) = (tenderId, publicKeyX, publicKeyY);
         (d.parties, d.candidates, d.officers, d.shareHashes) = (parties, candidates, officers, shareHashes);
         emit DrawOpened(
@@ -200,7 +202,7 @@ contract LotteryBook is TenderGate, ILotteryBook {
         }
     }
 
-    /// @inheritdoc ILotteryBook
+    /// @inheritdoc ILotteryDraws
     function picksOf(bytes32 drawId) external view returns (bytes32[] memory) {
         return _draws[drawId].picks;
     }
@@ -249,12 +251,26 @@ contract LotteryBook is TenderGate, ILotteryBook {
         }
     }
 
-    function _checkPurpose(string calldata purpose) private pure {
+    /// @dev The purpose's code (1 committee, 2 reserve, 3 shortlist, 4 selection); reverts with
+    /// `InvalidPurpose` for any other.
+    function _purposeCode(string calldata purpose) private pure returns (uint8) {
         bytes32 h = keccak256(bytes(purpose));
-        if (
-            h != keccak256("committee") && h != keccak256("reserve") && h != keccak256("shortlist")
-                && h != keccak256("selection")
-        ) revert InvalidPurpose(purpose);
+        if (h == keccak256("committee")) return 1;
+        if (h == keccak256("reserve")) return 2;
+        if (h == keccak256("shortlist")) return 3;
+        if (h == keccak256("selection")) return 4;
+        revert InvalidPurpose(purpose);
+    }
+
+    /// @inheritdoc ILotteryDraws
+    function drawHeaderOf(bytes32 drawId)
+        external
+        view
+        returns (bytes32 tenderId, uint16 section, string memory purpose, bool finished)
+    {
+        Draw storage d = _draws[drawId];
+        string[5] memory names = ["", "committee", "reserve", "shortlist", "selection"];
+        return (d.tenderId, d.section, names[d.purpose], d.status == Status.FINISHED);
     }
 
     /// @dev Reverts with `BadPoint` unless (x, y) is on y² = x³ + 3 over F_P, infinity excluded.

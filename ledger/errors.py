@@ -167,6 +167,25 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     ),
     # A claim's contest period: a late contest, or a settlement before the period is over.
     **dict.fromkeys(("ContestPeriodOver", "ContestPeriodOpen"), Conflict),
+    # SelectionBook (评定分离): who acts, what it names, and which step the section is at.
+    **dict.fromkeys(("NotSeat",), Unauthorised),
+    **dict.fromkeys(("NotInPool", "UnknownFiling", "NoTenderer"), NotFound),
+    **dict.fromkeys(
+        ("AlreadyInPool", "TendererSet", "AlreadySeated", "NotSeated", "SeatActed", "DrawNotFinished",
+         "AlreadyRevealed", "CommitteeHidden", "CommitClosed", "AlreadyCommitted", "RevealNotOpen",
+         "LateReveal", "NothingToReveal", "SheetsMissing", "SectionNotEvaluable", "ShortlistExists",
+         "NoShortlist", "WrongRound", "RoundOpen", "AlreadyDecided", "NotDecided", "NotInPublicity",
+         "PublicityRunning", "AwardPaused", "FilingClosed", "ComplaintWindowClosed", "SectionAwarded"),
+        Conflict,
+    ),
+    **dict.fromkeys(
+        ("UnknownCommitteeKind", "WrongDraw", "InvalidSeats", "InvalidReplacement", "ExcludedExpert",
+         "LinkMismatch", "NotDrawn", "DuplicateExpert", "SheetMismatch", "VoteMismatch", "ShortlistSize",
+         "UnsortedCandidates", "IneligibleBid", "NotShortlisted", "InvalidRound", "NotACandidate",
+         "NotDrawWinner", "NoMajority", "PublicityTooShort", "InvalidRedo", "MissingReason", "InvalidPool",
+         "InvalidDependency"),
+        InvalidArgument,
+    ),
     **dict.fromkeys(
         ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidSectionCount",
          "InvalidMinValidBids", "BidPeriodTooShort", "DeadlineBroughtForward", "InvalidCommittee", "InvalidOfficer",

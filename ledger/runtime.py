@@ -25,6 +25,7 @@ from ledger.chain.gateway import Gateway
 from ledger.chain.governance import GovernanceGateway
 from ledger.chain.guarantee_book import GuaranteeBookGateway
 from ledger.chain.lottery_book import LotteryBookGateway
+from ledger.chain.selection_book import SelectionBookGateway
 from ledger.chain.registry import RegistryGateway
 from ledger.chain.tender_book import TenderBookGateway
 from ledger.config import EMBEDDED_CHAIN_ID, Settings
@@ -44,8 +45,10 @@ from ledger.errors import (
 # Contracts the ledger deploys, in order. Governance (the consortium's M-of-N) comes first and is
 # the admin of the others: each takes it as first constructor argument, then the addresses of the
 # contracts it reads. The relayer deploys them and holds no role in any.
-CONTRACTS: tuple[str, ...] = ("Governance", "CredentialRegistry", "TenderBook", "GuaranteeBook", "LotteryBook")
-DEPENDS_ON: dict[str, tuple[str, ...]] = {"GuaranteeBook": ("TenderBook",), "LotteryBook": ("TenderBook",)}
+CONTRACTS: tuple[str, ...] = ("Governance", "CredentialRegistry", "TenderBook", "GuaranteeBook", "LotteryBook",
+                               "SelectionBook")
+DEPENDS_ON: dict[str, tuple[str, ...]] = {"GuaranteeBook": ("TenderBook",), "LotteryBook": ("TenderBook",),
+                                          "SelectionBook": ("TenderBook", "LotteryBook")}
 # Contracts with no admin (nobody holds a power over them): they take only the contracts they read.
 UNGOVERNED: frozenset[str] = frozenset({"LotteryBook"})
 EMBEDDED_RELAYER_FUNDS = 10**30
@@ -90,7 +93,8 @@ class Runtime:
         gateways: dict[str, Callable[[], Gateway]] = {
             "Governance": lambda: self.governance,
             "CredentialRegistry": lambda: self.registry, "TenderBook": lambda: self.tender_book,
-            "GuaranteeBook": lambda: self.guarantee_book, "LotteryBook": lambda: self.lottery_book}
+            "GuaranteeBook": lambda: self.guarantee_book, "LotteryBook": lambda: self.lottery_book,
+            "SelectionBook": lambda: self.selection_book}
         return gateways[name]()
 
     @property
@@ -112,6 +116,10 @@ class Runtime:
     @property
     def lottery_book(self) -> LotteryBookGateway:
         return LotteryBookGateway.of(self.client, self.addresses["LotteryBook"])
+
+    @property
+    def selection_book(self) -> SelectionBookGateway:
+        return SelectionBookGateway.of(self.client, self.addresses["SelectionBook"])
 
     def govern(self, target: Gateway, function: str, *args: Any) -> Mined:
         """Have the governance call `function(*args)` on `target`, approved by the member keys held

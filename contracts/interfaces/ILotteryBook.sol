@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {ILedgerErrors} from "./ILedgerErrors.sol";
+import {ILotteryDraws} from "./ILotteryDraws.sol";
 
 /**
  * @title ILotteryBook
@@ -24,7 +25,7 @@ import {ILedgerErrors} from "./ILedgerErrors.sol";
  * Time is block time. The errors shared with TenderBook (NotPublisher, UnknownTender,
  * UnknownSection, BatchTooLarge) are declared in {ILedgerErrors}; NotCentre in {ITenderBook}.
  */
-interface ILotteryBook is ILedgerErrors {
+interface ILotteryBook is ILedgerErrors, ILotteryDraws {
     /// @notice Where a draw stands.
     enum Status {
         NONE, // never opened
@@ -211,9 +212,6 @@ interface ILotteryBook is ILedgerErrors {
 
     /// @notice Everything about draw `drawId` (status NONE and empty lists if never opened).
     function drawOf(bytes32 drawId) external view returns (DrawView memory);
-
-    /// @notice The picks of draw `drawId`, in draw order; empty until it is finished.
-    function picksOf(bytes32 drawId) external view returns (bytes32[] memory);
 
     /// @notice What `party` committed to draw `drawId` (all 0 if nothing).
     function sealedSeedOf(bytes32 drawId, address party) external view returns (SealedSeed memory);

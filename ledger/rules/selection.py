@@ -41,12 +41,35 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from eth_abi.abi import encode as abi_encode
+
+from ledger.crypto.canonical import keccak
 from ledger.errors import ValidationFailed
 from ledger.rules.lottery import Draw, by_address, check_draw
 from ledger.tenders import Selection, SelectionMethod
 from ledger.values import address
 
 CENT = Decimal("0.01")
+
+
+ABSTAIN = "0x" + "00" * 20
+"""The candidate of an abstention, as committed and revealed on chain."""
+
+
+def vote_commitment(*, tender_id: bytes, section: int, round: int, seat: str, candidate: str | None,
+                    salt: bytes) -> bytes:
+    """keccak256(abi.encode(bytes32 tenderId, uint16 section, uint16 round, address seat,
+    address candidate, bytes32 salt)): a member's vote in a round, committed before any is revealed
+    (`candidate` None, or the zero address, abstains). SelectionBook checks the same."""
+    if len(tender_id) != 32 or len(salt) != 32:
+        raise ValidationFailed("the tender id and the salt are 32 bytes each")
+    if not 0 <= section < 2**16 or not 0 < round < 2**16:
+        raise ValidationFailed(f"the section must be in 0..65535 and the round in 1..65535, got {section}, {round}")
+    return keccak(abi_encode(
+        ["bytes32", "uint16", "uint16", "address", "address", "bytes32"],
+        [tender_id, section, round, address(seat, "the seat"),
+         address(candidate or ABSTAIN, "the candidate"), salt],
+    ))
 
 
 # ------------------------------------------------------------------------------ history

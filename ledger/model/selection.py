@@ -1,0 +1,163 @@
+"""评定分离 as SelectionBook holds it: committees and their seats, sheets, the unranked shortlist,
+vote rounds, the decision, objections and complaints, and where a section stands.
+
+Plain typed classes; the hashes are in `ledger.rules.evaluation`, `ledger.rules.selection` and
+`ledger.crypto.seat_keys`, the chain calls in `ledger.chain.selection_book`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+DAY = 86_400
+MIN_SEATS = 5  # SelectionBook.MIN_SEATS: committees are odd, of at least 5
+MAX_SEATS = 31  # SelectionBook.MAX_SEATS
+MAX_CANDIDATES = 15  # SelectionBook.MAX_CANDIDATES: candidates of one vote round
+MIN_PUBLICITY_DAYS = 3  # 公示 lasts at least 3 days
+ANSWER_PERIOD = 3 * DAY  # an objection answered later is recorded as late
+COMPLAINT_PERIOD = 10 * DAY  # complaints within 10 days after 公示 ends
+
+
+class CommitteeKind(IntEnum):
+    EVALUATION = 0  # 评标委员会
+    SELECTION = 1  # 定标委员会
+
+
+class Stage(IntEnum):
+    EVALUATION = 0  # no shortlist yet
+    SELECTION = 1  # shortlist filed, no decision
+    PUBLICITY = 2  # decided: 公示 running or over, not awarded
+    AWARDED = 3  # the winner is final
+
+
+class SeatState(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    REPLACED = 2
+
+
+@dataclass(frozen=True)
+class Committee:
+    """A committee: its draw, sheet deadlines (0 for the selection committee), active seat count,
+    every seat ever held in seating order, the sheet masks (bit = seat index), whether opened."""
+
+    kind: CommitteeKind
+    draw_id: bytes
+    commit_deadline: int
+    reveal_deadline: int
+    size: int
+    committed_mask: int
+    revealed_mask: int
+    revealed: bool
+    seats: tuple[str, ...]
+
+    @property
+    def seated(self) -> bool:
+        return bool(self.seats)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One seat: its state, index, link, the draw its holder must be a pick of, and the holder
+    once the committee is revealed (None before)."""
+
+    address: str
+    state: SeatState
+    index: int
+    link: bytes
+    draw_id: bytes
+    holder: str | None
+
+
+@dataclass(frozen=True)
+class SheetState:
+    """A seat's sheet: committed, revealed, and the sheet hash once revealed."""
+
+    seat: str
+    committed: bool
+    revealed: bool
+    commitment: bytes | None  # until revealed (afterwards in the SheetCommitted event)
+    sheet_hash: bytes | None
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """The unranked shortlist in force (ascending), its size limit, the report's hash, revision."""
+
+    candidates: tuple[str, ...]
+    max_size: int
+    report_hash: bytes
+    version: int
+
+
+@dataclass(frozen=True)
+class VoteRoundState:
+    """A vote round as counted on chain: candidates (ascending) with their tallies, abstentions."""
+
+    round: int
+    candidates: tuple[str, ...]
+    tallies: tuple[int, ...]
+    abstentions: int
+    commit_deadline: int
+    reveal_deadline: int
+    committed_mask: int
+    revealed_mask: int
+
+    @property
+    def opened(self) -> bool:
+        return self.commit_deadline != 0
+
+
+@dataclass(frozen=True)
+class VoteState:
+    seat: str
+    committed: bool
+    revealed: bool
+    commitment: bytes | None
+    candidate: str | None  # None for an abstention, or while unrevealed
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The decision in force (winner None when none): by draw `draw_id`, or by vote (None)."""
+
+    winner: str | None
+    draw_id: bytes | None
+    record_hash: bytes
+    decided_at: int
+    publicity_ends: int
+    awarded: bool
+
+
+@dataclass(frozen=True)
+class Filing:
+    """An objection (异议) or a complaint (投诉): filer, times, reason, answer or ruling."""
+
+    id: int
+    by: str
+    filed_at: int
+    closed_at: int
+    late: bool
+    upheld: bool
+    redo: Stage
+    reason_hash: bytes
+    answer_hash: bytes
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at == 0
+
+
+@dataclass(frozen=True)
+class SelectionStatus:
+    """Where a section stands in 评定分离."""
+
+    stage: Stage
+    shortlist_version: int
+    first_round: int
+    last_round: int
+    open_objections: int
+    objections: int
+    pending_complaints: int
+    complaints: int

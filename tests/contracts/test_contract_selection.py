@@ -1,0 +1,795 @@
+"""SelectionBook (评定分离): committees seated by pseudonymous seats from a draw, sheets and votes
+committed then revealed, the unranked shortlist, the decision, 公示, objections, complaints, award.
+
+The tender and its opening are real TenderBook steps (the helpers of test_contract_tenderbook);
+the admin is a real 3-of-4 Governance; the lottery is `LotteryBookDouble`, a test double whose
+draws the test writes (the real lottery is another contract's business: SelectionBook reads only
+`ILotteryBook`). Every refusal of the issue's "Bad input" list has its own test, named after the
+attack. Hashes are computed by the Python rules (`ledger.rules.evaluation.sheet_commitment`,
+`ledger.rules.selection.vote_commitment`, `ledger.crypto.seat_keys.seat_link`), so every accepted
+reveal is also a check that Python and Solidity agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from ledger.chain.governance import GovernanceGateway
+from ledger.chain.selection_book import SelectionBookGateway
+from ledger.crypto.seat_keys import EVALUATION, SELECTION, derive_seat_key, seat_link
+from ledger.errors import Conflict, ContractRevert, InvalidArgument, Unauthorised
+from ledger.model.selection import CommitteeKind, Stage
+from ledger.rules.evaluation import ScoreSheet, sheet_commitment, sheet_hash
+from ledger.rules.lottery import draw_id
+from ledger.rules.selection import vote_commitment
+from ledger.service.governance import enact
+from tests.conftest import ChainEnv
+from tests.contracts.test_contract_tenderbook import FAILED_BIDDER, Book, Tender, reverts, word
+
+DAY = 86_400
+ZERO_ADDRESS = "0x" + "00" * 20
+GAS_LIMIT = 60_000  # the issue's budget for each sheet or vote commitment and each reveal
+NAMES = ["市住房和城乡建设局", "市市场监督管理局", "市社会信用体系建设办公室", "市公共资源交易中心"]
+USCC = b"91440500MA4W000000".ljust(32, b"\x00")  # the tenderer's USCC as a bytes32 word
+SECTION = 0
+SEAT_FUNDS = 10**18
+
+
+def as_word(account: str) -> bytes:
+    return bytes(12) + bytes.fromhex(account[2:])
+
+
+@dataclass
+class Committee:
+    kind: int
+    draw: bytes
+    holders: list[LocalAccount]  # pool members, in seat order
+    seats: list[LocalAccount]  # their seat keys, ascending
+    salts: list[bytes]
+
+
+@dataclass
+class Scene:
+    """A tender section opened in TenderBook (6 bids decrypted, 1 failed), the pools registered by
+    the governance, and SelectionBook ready for 评定分离."""
+
+    chain: ChainEnv
+    book: Book
+    tender: Tender
+    sel: Any
+    lottery: Any
+    gov: GovernanceGateway
+    governors: list[LocalAccount]
+    relayer: LocalAccount
+    decrypted: list[str]  # ascending
+    failed: str
+    experts: list[LocalAccount]
+    members: list[LocalAccount]
+    gas: dict[str, list[int]] = field(default_factory=dict)
+    committees: dict[int, Committee] = field(default_factory=dict)
+    sheets: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # seat → (salt, sheet hash)
+
+    # ------------------------------------------------------------ plumbing
+    @property
+    def tid(self) -> bytes:
+        return self.tender.tender_id
+
+    @property
+    def fn(self) -> Any:
+        return self.sel.functions
+
+    @property
+    def centre(self) -> LocalAccount:
+        return self.book.centre
+
+    def send(self, call: Any, by: LocalAccount, label: str | None = None) -> Any:
+        receipt = self.chain.transact(call, by)
+        if label:
+            self.gas.setdefault(label, []).append(int(receipt["gasUsed"]))
+        return receipt
+
+    def fails(self, call: Any, by: LocalAccount) -> tuple[str, tuple[Any, ...]]:
+        return reverts(lambda: self.chain.transact(call, by))
+
+    def now(self) -> int:
+        return self.book.now()
+
+    def later(self, seconds: int) -> None:
+        self.chain.increase_time(seconds)
+
+    def govern(self, function: str, *args: Any) -> Any:
+        target = SelectionBookGateway.of(self.chain.client, self.sel.address)
+        return enact(self.gov, self.governors[:3], self.relayer, target, function, *args)
+
+    # ------------------------------------------------------------ committees
+    def set_draw(self, purpose: str, round: int, picks: list[str], *, finished: bool = True,
+                 tender_id: bytes | None = None) -> bytes:
+        did = draw_id(tender_id or self.tid, SECTION, purpose, round)
+        self.send(self.lottery.functions.setDraw(did, tender_id or self.tid, SECTION, purpose, finished,
+                                                 [as_word(p) for p in picks]), self.relayer)
+        return did
+
+    def seat(self, kind: int, holders: list[LocalAccount], *, draw_round: int = 1,
+             deadlines: tuple[int, int] | None = None, picks: list[str] | None = None) -> Committee:
+        did = self.set_draw("committee", draw_round + (0 if kind == EVALUATION else 10),
+                            [h.address for h in holders] if picks is None else picks)
+        keyed = sorted(((derive_seat_key(h, self.tid, SECTION, kind), h) for h in holders),
+                       key=lambda p: int(p[0].address, 16))
+        seats = [s for s, _ in keyed]
+        ordered = [h for _, h in keyed]
+        salts = [os.urandom(32) for _ in seats]
+        links = [seat_link(tender_id=self.tid, section=SECTION, kind=kind, seat=s.address, member=h.address, salt=x)
+                 for s, h, x in zip(seats, ordered, salts, strict=True)]
+        for s in seats:
+            self.chain.client.fund(self.relayer, s.address, SEAT_FUNDS)
+        if deadlines is None:
+            deadlines = (self.now() + DAY, self.now() + 2 * DAY) if kind == EVALUATION else (0, 0)
+        self.send(self.fn.seat(self.tid, SECTION, kind, did, [s.address for s in seats], links, *deadlines),
+                  self.centre, "seat")
+        committee = Committee(kind, did, ordered, seats, salts)
+        self.committees[kind] = committee
+        return committee
+
+    def seat_evaluation(self) -> Committee:
+        return self.seat(EVALUATION, self.experts[:7])
+
+    def seat_selection(self) -> Committee:
+        self.send(self.fn.nameTenderer(self.tid, USCC), self.centre)
+        return self.seat(SELECTION, self.members[:7])
+
+    def reveal_committee(self, kind: int) -> Any:
+        c = self.committees[kind]
+        seats = list(self.fn.committeeOf(self.tid, SECTION, kind).call()[7])
+        by_seat = {s.address: (h.address, x) for s, h, x in zip(c.seats, c.holders, c.salts, strict=True)}
+        holders = [by_seat[s][0] for s in seats]
+        salts = [by_seat[s][1] for s in seats]
+        return self.send(self.fn.revealCommittee(self.tid, SECTION, kind, holders, salts), self.centre,
+                         "revealCommittee")
+
+    # ------------------------------------------------------------ sheets and shortlist
+    def sheet_of(self, seat: LocalAccount) -> tuple[bytes, bytes, bytes]:
+        """A real 综合评分 sheet of `seat` over the decrypted bids: (salt, sheet hash, commitment)."""
+        n = int(seat.address, 16) % 7
+        sheet = ScoreSheet(scores={b: {"tech": Decimal(60 + (i * 7 + n) % 40)} for i, b in enumerate(self.decrypted)})
+        salt = os.urandom(32)
+        commitment = sheet_commitment(tender_id=self.tid, section=SECTION, expert=seat.address, salt=salt,
+                                      sheet=sheet)
+        return salt, sheet_hash(sheet), commitment
+
+    def commit_sheet(self, seat: LocalAccount) -> Any:
+        salt, digest, commitment = self.sheet_of(seat)
+        self.sheets[seat.address] = (salt, digest)
+        return self.send(self.fn.commitSheet(self.tid, SECTION, commitment), seat, "commitSheet")
+
+    def reveal_sheet(self, seat: LocalAccount) -> Any:
+        salt, digest = self.sheets[seat.address]
+        return self.send(self.fn.revealSheet(self.tid, SECTION, salt, digest), seat, "revealSheet")
+
+    def evaluate(self) -> Committee:
+        c = self.seat_evaluation()
+        for s in c.seats:
+            self.commit_sheet(s)
+        for s in c.seats:
+            self.reveal_sheet(s)
+        return c
+
+    def shortlist(self, candidates: list[str] | None = None, max_size: int = 5) -> list[str]:
+        chosen = self.decrypted[:5] if candidates is None else candidates
+        seat = self.committees[EVALUATION].seats[0]
+        self.send(self.fn.submitShortlist(self.tid, SECTION, chosen, max_size, word("report")), seat,
+                  "submitShortlist")
+        return chosen
+
+    # ------------------------------------------------------------ votes
+    def open_round(self, round: int, candidates: list[str]) -> Any:
+        return self.send(self.fn.openRound(self.tid, SECTION, round, candidates, self.now() + DAY, self.now() + 2 * DAY),
+                         self.centre, "openRound")
+
+    def vote(self, round: int, choices: list[str | None]) -> None:
+        """Every selection seat, in seat order, commits then reveals its choice (None abstains)."""
+        seats = self.committees[SELECTION].seats
+        salts = [os.urandom(32) for _ in seats]
+        for s, choice, salt in zip(seats, choices, salts, strict=True):
+            c = vote_commitment(tender_id=self.tid, section=SECTION, round=round, seat=s.address, candidate=choice,
+                                salt=salt)
+            self.send(self.fn.commitVote(self.tid, SECTION, round, c), s, "commitVote")
+        for s, choice, salt in zip(seats, choices, salts, strict=True):
+            self.send(self.fn.revealVote(self.tid, SECTION, round, choice or ZERO_ADDRESS, salt), s, "revealVote")
+
+    def commit_vote(self, seat: LocalAccount, round: int, choice: str | None) -> bytes:
+        salt = os.urandom(32)
+        c = vote_commitment(tender_id=self.tid, section=SECTION, round=round, seat=seat.address, candidate=choice,
+                            salt=salt)
+        self.send(self.fn.commitVote(self.tid, SECTION, round, c), seat)
+        return salt
+
+    def to_selection(self) -> list[str]:
+        """Evaluated, shortlisted (5), the selection committee seated."""
+        self.evaluate()
+        listed = self.shortlist()
+        self.seat_selection()
+        return listed
+
+    def to_decision(self) -> str:
+        """One round that gives the lowest shortlisted address 4 of 7 votes, then the decision."""
+        listed = self.to_selection()
+        self.open_round(1, listed)
+        self.vote(1, [listed[0]] * 4 + [listed[1]] * 3)
+        self.send(self.fn.decide(self.tid, SECTION, listed[0], bytes(32), word("record"), 3), self.centre, "decide")
+        return listed[0]
+
+
+@pytest.fixture
+def scene(chain: ChainEnv) -> Scene:
+    relayer, tb_admin, centre, rival, o1, o2, *governors = chain.accounts[:10]
+    governors = [*governors, *(chain.new_account(10**21) for _ in range(4 - len(governors)))]
+    gov_contract = chain.deploy("Governance", [g.address for g in governors], NAMES, 3, sender=relayer)
+    gov = GovernanceGateway(chain.client, gov_contract.address)
+    tenders = chain.deploy("TenderBook", tb_admin.address, sender=tb_admin)
+    for c in (centre, rival):
+        chain.transact(tenders.functions.authoriseCentre(c.address), tb_admin)
+    lottery = chain.deploy("LotteryBookDouble", sender=relayer)
+    sel = chain.deploy("SelectionBook", gov_contract.address, tenders.address, lottery.address, sender=relayer)
+    bidders = [chain.new_account(10**21) for _ in range(7)]
+    from eth_account import Account
+
+    book = Book(chain, tenders, tb_admin, centre, rival, bidders[:3], [o1, o2, Account.create()])
+    tender = book.publish()
+    sealed = [book.bid(tender, b) for b in bidders]
+    book.pass_deadline(tender)
+    book.release(tender)
+    for s in sealed[:6]:
+        book.open(tender, s)
+    book.fail(tender, sealed[6], FAILED_BIDDER)
+    chain.transact(tenders.functions.closeSection(tender.tender_id, SECTION, 6), centre)
+    experts = [Account.create() for _ in range(9)]
+    members = [Account.create() for _ in range(8)]
+    s = Scene(chain, book, tender, sel, lottery, gov, governors, relayer,
+              sorted((b.bidder for b in sealed[:6]), key=lambda a: int(a, 16)), sealed[6].bidder, experts, members)
+    for e in experts:
+        s.govern("registerExpert", e.address, word("speciality: 房屋建筑"))
+    for m in members:
+        s.govern("registerMember", USCC, m.address)
+    return s
+
+
+# ---------------------------------------------------------------- the happy path
+
+
+def test_one_section_goes_through_the_whole_of_pingding_fenli(scene: Scene) -> None:
+    s = scene
+    assert sorted(s.fn.experts().call()) == sorted(e.address for e in s.experts)
+    assert sorted(s.fn.membersOf(USCC).call()) == sorted(m.address for m in s.members)
+
+    # 7 experts' sheets, committed then revealed
+    ev = s.evaluate()
+    view = s.fn.committeeOf(s.tid, SECTION, EVALUATION).call()
+    assert view[3] == 7 and view[4] == view[5] == 2**7 - 1 and view[6] is False
+    committed, revealed, digest = s.fn.sheetOf(s.tid, SECTION, ev.seats[0].address).call()
+    assert committed and revealed and digest == s.sheets[ev.seats[0].address][1]
+
+    # the unranked shortlist of 5
+    listed = s.shortlist()
+    assert s.fn.shortlistOf(s.tid, SECTION).call() == [listed, 5, word("report"), 0]
+    assert s.fn.sectionOf(s.tid, SECTION).call()[0] == 1  # SELECTION
+
+    # a 7-member committee votes two rounds: a tie, then a majority
+    s.seat_selection()
+    s.open_round(1, listed)
+    s.vote(1, [listed[0]] * 3 + [listed[1]] * 3 + [None])
+    r1 = s.fn.roundOf(s.tid, SECTION, 1).call()
+    assert r1[0] == listed and r1[1] == [3, 3, 0, 0, 0] and r1[2] == 1
+    assert s.fails(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("record"), 3), s.centre)[0] == "NoMajority"
+    s.open_round(2, listed[:2])
+    s.vote(2, [listed[1]] * 4 + [listed[0]] * 3)
+    assert s.fn.roundOf(s.tid, SECTION, 2).call()[1] == [3, 4]
+    seat0 = s.committees[SELECTION].seats[0]
+    assert s.fn.voteOf(s.tid, SECTION, 2, seat0.address).call() == [True, True, bytes(32), listed[1]]
+
+    # the decision, 公示 with an objection answered, committees revealed, award
+    s.send(s.fn.decide(s.tid, SECTION, listed[1], bytes(32), word("record"), 3), s.centre, "decide")
+    decision = s.fn.decisionOf(s.tid, SECTION).call()
+    assert decision[0] == listed[1] and decision[4] == decision[3] + 3 * DAY and decision[5] is False
+    bidder = s.chain.new_account(10**20)
+    s.send(s.fn.object(s.tid, SECTION, word("异议")), bidder, "object")
+    s.later(DAY)
+    s.send(s.fn.answerObjection(s.tid, SECTION, 1, word("答复")), s.centre, "answerObjection")
+    objection = s.fn.objectionOf(s.tid, SECTION, 1).call()
+    assert objection[0] == bidder.address and objection[3] is False and objection[7] == word("答复")
+    s.reveal_committee(EVALUATION)
+    s.reveal_committee(SELECTION)
+    for kind, c in s.committees.items():
+        for seat, holder in zip(c.seats, c.holders, strict=True):
+            assert s.fn.seatOf(s.tid, SECTION, kind, seat.address).call()[4] == holder.address
+    s.later(3 * DAY)
+    assert s.fn.winnerOf(s.tid, SECTION).call() == ZERO_ADDRESS
+    s.send(s.fn.award(s.tid, SECTION), bidder, "award")
+    assert s.fn.winnerOf(s.tid, SECTION).call() == listed[1]
+    assert s.fn.sectionOf(s.tid, SECTION).call()[0] == 3  # AWARDED
+    assert s.fails(s.fn.award(s.tid, SECTION), bidder)[0] == "SectionAwarded"
+    print(f"SelectionBook gas on {s.chain.backend} (max per step): "
+          + str({k: max(v) for k, v in sorted(s.gas.items())}))
+
+
+def test_each_sheet_or_vote_commitment_and_each_reveal_costs_at_most_60000_gas(scene: Scene) -> None:
+    s = scene
+    s.to_decision()
+    for label in ("commitSheet", "revealSheet", "commitVote", "revealVote"):
+        assert s.gas[label] and max(s.gas[label]) <= GAS_LIMIT, (label, s.gas[label])
+    print(f"SelectionBook gas on {s.chain.backend}: "
+          + str({k: max(v) for k, v in sorted(s.gas.items())}))
+
+
+# ---------------------------------------------------------------- hashing rules agree
+
+
+def test_the_python_hashes_are_the_contracts(scene: Scene) -> None:
+    s = scene
+    seat, member, cand, salt = s.experts[0].address, s.experts[1].address, s.decrypted[0], os.urandom(32)
+    sheet = ScoreSheet(scores={cand: {"tech": Decimal("87.5")}})
+    assert bytes(s.fn.sheetCommitment(s.tid, 3, seat, salt, sheet_hash(sheet)).call()) == sheet_commitment(
+        tender_id=s.tid, section=3, expert=seat, salt=salt, sheet=sheet)
+    for choice in (cand, None):
+        assert bytes(s.fn.voteCommitment(s.tid, 3, 2, seat, choice or ZERO_ADDRESS, salt).call()) == vote_commitment(
+            tender_id=s.tid, section=3, round=2, seat=seat, candidate=choice, salt=salt)
+    for kind in (EVALUATION, SELECTION):
+        assert bytes(s.fn.seatLink(s.tid, 3, kind, seat, member, salt).call()) == seat_link(
+            tender_id=s.tid, section=3, kind=kind, seat=seat, member=member, salt=salt)
+
+
+def test_seat_keys_differ_per_tender_section_and_committee_and_from_the_members_key(scene: Scene) -> None:
+    e = scene.experts[0]
+    keys = {derive_seat_key(e, t, sec, k).address for t in (word("a"), word("b")) for sec in (0, 1) for k in (0, 1)}
+    assert len(keys) == 8 and e.address not in keys
+    assert derive_seat_key(e, word("a"), 0, 0).address == derive_seat_key(e, word("a"), 0, 0).address
+
+
+# ---------------------------------------------------------------- attacks: who acts
+
+
+def test_a_sheet_by_a_non_seat_is_refused(scene: Scene) -> None:
+    s = scene
+    s.seat_evaluation()
+    expert = s.experts[0]  # a drawn expert acting with its own pool key, not its seat key
+    s.chain.client.fund(s.relayer, expert.address, SEAT_FUNDS)
+    assert s.fails(s.fn.commitSheet(s.tid, SECTION, word("c")), expert) == (
+        "NotSeat", (s.tid, SECTION, EVALUATION, expert.address))
+
+
+def test_a_sheet_by_a_replaced_seat_is_refused(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    old = c.seats[2]
+    reserve = s.experts[7]
+    new = derive_seat_key(reserve, s.tid, SECTION, EVALUATION)
+    s.chain.client.fund(s.relayer, new.address, SEAT_FUNDS)
+    reserve_draw = s.set_draw("reserve", 1, [reserve.address])
+    link = seat_link(tender_id=s.tid, section=SECTION, kind=EVALUATION, seat=new.address, member=reserve.address,
+                     salt=word("reserve salt"))
+    s.send(s.fn.replaceSeat(s.tid, SECTION, EVALUATION, old.address, new.address, reserve_draw, link,
+                            word("回避: 曾受雇于投标人")), s.centre)
+    assert s.fails(s.fn.commitSheet(s.tid, SECTION, word("c")), old)[0] == "NotSeat"
+    s.commit_sheet(new)  # the replacement acts in its place
+    # a seat that acted can no longer be replaced
+    other = derive_seat_key(s.experts[8], s.tid, SECTION, EVALUATION)
+    assert s.fails(s.fn.replaceSeat(s.tid, SECTION, EVALUATION, new.address, other.address, reserve_draw, link,
+                                    word("no-show")), s.centre)[0] == "SeatActed"
+
+
+def test_a_vote_by_a_non_seat_or_a_replaced_seat_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    s.open_round(1, listed)
+    member = s.members[0]
+    s.chain.client.fund(s.relayer, member.address, SEAT_FUNDS)
+    assert s.fails(s.fn.commitVote(s.tid, SECTION, 1, word("v")), member)[0] == "NotSeat"
+    c = s.committees[SELECTION]
+    old = c.seats[0]
+    new = derive_seat_key(s.members[7], s.tid, SECTION, SELECTION)
+    s.chain.client.fund(s.relayer, new.address, SEAT_FUNDS)
+    link = seat_link(tender_id=s.tid, section=SECTION, kind=SELECTION, seat=new.address, member=s.members[7].address,
+                     salt=word("s"))
+    s.send(s.fn.replaceSeat(s.tid, SECTION, SELECTION, old.address, new.address, bytes(32), link, word("缺席")),
+           s.centre)
+    assert s.fails(s.fn.commitVote(s.tid, SECTION, 1, word("v")), old) == (
+        "NotSeat", (s.tid, SECTION, SELECTION, old.address))
+    s.commit_vote(new, 1, listed[0])
+
+
+def test_a_centre_acting_on_another_centres_tender_is_refused(scene: Scene) -> None:
+    s = scene
+    rival = s.book.rival
+    did = s.set_draw("committee", 1, [e.address for e in s.experts[:7]])
+    seats = sorted((derive_seat_key(e, s.tid, SECTION, 0).address for e in s.experts[:7]), key=lambda a: int(a, 16))
+    refused = ("NotPublisher", (s.tid, rival.address))
+    assert s.fails(s.fn.seat(s.tid, SECTION, 0, did, seats, [word(a) for a in seats], s.now() + DAY,
+                             s.now() + 2 * DAY), rival) == refused
+    assert s.fails(s.fn.exclude(s.tid, SECTION, 0, s.experts[0].address, word("r")), rival) == refused
+    assert s.fails(s.fn.nameTenderer(s.tid, USCC), rival) == refused
+    listed = s.to_selection()
+    assert s.fails(s.fn.openRound(s.tid, SECTION, 1, listed, s.now() + DAY, s.now() + 2 * DAY), rival) == refused
+    s.open_round(1, listed)
+    s.vote(1, [listed[0]] * 7)
+    assert s.fails(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), rival) == refused
+    s.send(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), s.centre)
+    s.send(s.fn.object(s.tid, SECTION, word("异议")), rival)
+    assert s.fails(s.fn.answerObjection(s.tid, SECTION, 1, word("a")), rival) == refused
+    c = s.committees[EVALUATION]
+    assert s.fails(s.fn.revealCommittee(s.tid, SECTION, 0, [h.address for h in c.holders], c.salts), rival) == refused
+
+
+def test_a_lone_governance_key_cannot_rule_a_complaint(scene: Scene) -> None:
+    s = scene
+    s.to_decision()
+    s.later(3 * DAY)
+    s.send(s.fn.complain(s.tid, SECTION, word("投诉")), s.book.bidders[1])
+    lone = s.governors[0]
+    args = (s.tid, SECTION, 1, True, 1, word("ruling"))
+    assert s.fails(s.fn.ruleComplaint(*args), lone) == ("NotAdmin", (lone.address,))
+    target = SelectionBookGateway.of(s.chain.client, s.sel.address)
+    call = s.gov.call_of(target, "ruleComplaint", *args)
+    s.gov.propose(lone, call, word("salt"))
+    with pytest.raises(ContractRevert) as info:
+        s.gov.execute(lone, call, word("salt"))
+    assert info.value.error == "BelowThreshold"
+    assert s.fn.complaintOf(s.tid, SECTION, 1).call()[2] == 0  # still pending
+    assert s.fails(s.fn.award(s.tid, SECTION), lone)[0] == "AwardPaused"
+
+    # three of four uphold it: the section goes back to the selection, recorded
+    s.govern("ruleComplaint", *args)
+    complaint = s.fn.complaintOf(s.tid, SECTION, 1).call()
+    assert complaint[4] is True and complaint[5] == 1 and complaint[7] == word("ruling")
+    assert s.fn.decisionOf(s.tid, SECTION).call()[3] == 0
+    view = s.fn.sectionOf(s.tid, SECTION).call()
+    assert view[0] == 1 and view[2] == 2  # SELECTION again, counting rounds from 2
+    listed = s.fn.shortlistOf(s.tid, SECTION).call()[0]
+    assert s.fails(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), s.centre)[0] == "NoMajority"
+
+
+def test_a_complaint_upheld_back_to_the_shortlist_takes_a_new_shortlist(scene: Scene) -> None:
+    s = scene
+    s.to_decision()
+    s.later(3 * DAY)
+    s.send(s.fn.complain(s.tid, SECTION, word("投诉")), s.book.bidders[1])
+    s.govern("ruleComplaint", s.tid, SECTION, 1, True, 0, word("ruling"))
+    assert s.fn.shortlistOf(s.tid, SECTION).call() == [[], 0, bytes(32), 1]
+    s.shortlist(s.decrypted[1:4], 3)
+    assert s.fn.sectionOf(s.tid, SECTION).call()[0] == 1
+
+
+def test_a_complaint_after_ten_days_is_refused(scene: Scene) -> None:
+    s = scene
+    s.to_decision()
+    s.later(13 * DAY + 1)
+    assert s.fails(s.fn.complain(s.tid, SECTION, word("投诉")), s.relayer)[0] == "ComplaintWindowClosed"
+
+
+# ---------------------------------------------------------------- attacks: commit and reveal
+
+
+def test_a_second_sheet_commit_is_refused(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    s.commit_sheet(c.seats[0])
+    assert s.fails(s.fn.commitSheet(s.tid, SECTION, word("again")), c.seats[0]) == (
+        "AlreadyCommitted", (s.tid, SECTION, c.seats[0].address))
+
+
+def test_a_second_vote_in_a_round_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    s.open_round(1, listed)
+    seat = s.committees[SELECTION].seats[0]
+    s.commit_vote(seat, 1, listed[0])
+    assert s.fails(s.fn.commitVote(s.tid, SECTION, 1, word("again")), seat)[0] == "AlreadyCommitted"
+
+
+def test_a_sheet_reveal_that_does_not_match_is_refused(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    for seat in c.seats:
+        s.commit_sheet(seat)
+    seat = c.seats[0]
+    salt, digest = s.sheets[seat.address]
+    for bad in ((salt, word("another sheet")), (word("another salt"), digest)):
+        assert s.fails(s.fn.revealSheet(s.tid, SECTION, *bad), seat) == ("SheetMismatch", (s.tid, SECTION, seat.address))
+    # another seat's reveal, replayed by this seat, does not open this seat's commitment either
+    assert s.fails(s.fn.revealSheet(s.tid, SECTION, *s.sheets[c.seats[1].address]), seat)[0] == "SheetMismatch"
+    s.reveal_sheet(seat)
+    assert s.fails(s.fn.revealSheet(s.tid, SECTION, salt, digest), seat)[0] == "NothingToReveal"
+
+
+def test_a_vote_reveal_that_does_not_match_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    s.open_round(1, listed)
+    seats = s.committees[SELECTION].seats
+    salts = [s.commit_vote(seat, 1, listed[0]) for seat in seats]
+    assert s.fails(s.fn.revealVote(s.tid, SECTION, 1, listed[1], salts[0]), seats[0]) == (
+        "VoteMismatch", (s.tid, SECTION, 1, seats[0].address))
+    assert s.fails(s.fn.revealVote(s.tid, SECTION, 1, ZERO_ADDRESS, salts[0]), seats[0])[0] == "VoteMismatch"
+
+
+def test_a_sheet_reveal_before_every_commit_or_the_deadline_is_refused(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    s.commit_sheet(c.seats[0])
+    salt, digest = s.sheets[c.seats[0].address]
+    assert s.fails(s.fn.revealSheet(s.tid, SECTION, salt, digest), c.seats[0])[0] == "RevealNotOpen"
+
+
+def test_a_late_sheet_commit_or_reveal_is_refused(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    for seat in c.seats[:6]:
+        s.commit_sheet(seat)
+    s.later(DAY)
+    assert s.fails(s.fn.commitSheet(s.tid, SECTION, word("late")), c.seats[6])[0] == "CommitClosed"
+    s.reveal_sheet(c.seats[0])  # the commit deadline passed: reveals are open without the seventh
+    s.later(DAY)
+    salt, digest = s.sheets[c.seats[1].address]
+    assert s.fails(s.fn.revealSheet(s.tid, SECTION, salt, digest), c.seats[1])[0] == "LateReveal"
+
+
+def test_a_late_vote_reveal_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    s.open_round(1, listed)
+    seats = s.committees[SELECTION].seats
+    salts = [s.commit_vote(seat, 1, listed[0]) for seat in seats]
+    s.later(2 * DAY)
+    assert s.fails(s.fn.revealVote(s.tid, SECTION, 1, listed[0], salts[0]), seats[0])[0] == "LateReveal"
+    assert s.fails(s.fn.commitVote(s.tid, SECTION, 1, word("late")), seats[0])[0] in ("CommitClosed",
+                                                                                    "AlreadyCommitted")
+
+
+def test_a_vote_for_a_candidate_outside_the_round_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    s.open_round(1, listed[:2])
+    seats = s.committees[SELECTION].seats
+    salts = [s.commit_vote(seat, 1, listed[2]) for seat in seats]
+    assert s.fails(s.fn.revealVote(s.tid, SECTION, 1, listed[2], salts[0]), seats[0])[0] == "NotACandidate"
+
+
+# ---------------------------------------------------------------- attacks: the shortlist
+
+
+def test_a_shortlist_larger_than_max_size_is_refused(scene: Scene) -> None:
+    s = scene
+    s.evaluate()
+    seat = s.committees[EVALUATION].seats[0]
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, s.decrypted, 5, word("r")), seat) == (
+        "ShortlistSize", (s.tid, SECTION, 6, 5))
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, [], 5, word("r")), seat)[0] == "ShortlistSize"
+
+
+def test_a_shortlist_holding_a_bid_that_did_not_decrypt_is_refused(scene: Scene) -> None:
+    s = scene
+    s.evaluate()
+    seat = s.committees[EVALUATION].seats[0]
+    for stranger in (s.failed, s.relayer.address):
+        listed = sorted([*s.decrypted[:3], stranger], key=lambda a: int(a, 16))
+        assert s.fails(s.fn.submitShortlist(s.tid, SECTION, listed, 5, word("r")), seat) == (
+            "IneligibleBid", (s.tid, SECTION, stranger))
+
+
+def test_a_shortlist_not_ascending_is_refused(scene: Scene) -> None:
+    s = scene
+    s.evaluate()
+    seat = s.committees[EVALUATION].seats[0]
+    ranked = [s.decrypted[2], s.decrypted[0], s.decrypted[1]]
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, ranked, 5, word("r")), seat)[0] == "UnsortedCandidates"
+    twice = [s.decrypted[0], s.decrypted[0]]
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, twice, 5, word("r")), seat)[0] == "UnsortedCandidates"
+
+
+def test_a_shortlist_before_every_sheet_is_revealed_or_by_a_non_seat_is_refused(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    for seat in c.seats:
+        s.commit_sheet(seat)
+    for seat in c.seats[:6]:
+        s.reveal_sheet(seat)
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, s.decrypted[:3], 5, word("r")), c.seats[0])[0] == (
+        "SheetsMissing")
+    s.reveal_sheet(c.seats[6])
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, s.decrypted[:3], 5, word("r")), s.centre)[0] == "NotSeat"
+
+
+# ---------------------------------------------------------------- attacks: the decision
+
+
+def test_a_winner_outside_the_shortlist_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    s.open_round(1, listed)
+    s.vote(1, [listed[0]] * 7)
+    outsider = s.decrypted[5]
+    assert outsider not in listed
+    assert s.fails(s.fn.decide(s.tid, SECTION, outsider, bytes(32), word("r"), 3), s.centre) == (
+        "NotShortlisted", (s.tid, SECTION, outsider))
+
+
+def test_a_winner_that_is_not_the_draws_first_pick_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    did = s.set_draw("selection", 1, [listed[3], listed[1]])
+    assert s.fails(s.fn.decide(s.tid, SECTION, listed[1], did, word("r"), 3), s.centre) == (
+        "NotDrawWinner", (s.tid, SECTION, did, listed[1]))
+    unfinished = s.set_draw("selection", 2, [listed[1]], finished=False)
+    assert s.fails(s.fn.decide(s.tid, SECTION, listed[1], unfinished, word("r"), 3), s.centre)[0] == "DrawNotFinished"
+    wrong_purpose = s.set_draw("shortlist", 1, [listed[1]])
+    assert s.fails(s.fn.decide(s.tid, SECTION, listed[1], wrong_purpose, word("r"), 3), s.centre)[0] == "WrongDraw"
+    other_tender = s.set_draw("selection", 1, [listed[1]], tender_id=word("another tender"))
+    assert s.fails(s.fn.decide(s.tid, SECTION, listed[1], other_tender, word("r"), 3), s.centre)[0] == "WrongDraw"
+    assert s.fails(s.fn.decide(s.tid, SECTION, listed[3], did, word("r"), 2), s.centre)[0] == "PublicityTooShort"
+    s.send(s.fn.decide(s.tid, SECTION, listed[3], did, word("r"), 3), s.centre)
+    assert list(s.fn.decisionOf(s.tid, SECTION).call())[:2] == [listed[3], did]
+
+
+def test_a_decision_before_the_last_round_is_over_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    s.open_round(1, listed)
+    s.commit_vote(s.committees[SELECTION].seats[0], 1, listed[0])
+    assert s.fails(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), s.centre)[0] == "RoundOpen"
+    assert s.fails(s.fn.openRound(s.tid, SECTION, 2, listed, s.now() + DAY, s.now() + 2 * DAY), s.centre)[0] == (
+        "RoundOpen")
+    assert s.fails(s.fn.openRound(s.tid, SECTION, 3, listed, s.now() + DAY, s.now() + 2 * DAY), s.centre)[0] == (
+        "WrongRound")
+
+
+# ---------------------------------------------------------------- attacks: 公示 and award
+
+
+def test_an_award_during_an_open_objection_is_refused(scene: Scene) -> None:
+    s = scene
+    s.to_decision()
+    s.send(s.fn.object(s.tid, SECTION, word("异议")), s.relayer)
+    s.reveal_committee(EVALUATION)
+    s.reveal_committee(SELECTION)
+    assert s.fails(s.fn.award(s.tid, SECTION), s.relayer)[0] == "PublicityRunning"
+    s.later(4 * DAY)
+    assert s.fails(s.fn.award(s.tid, SECTION), s.relayer) == ("AwardPaused", (s.tid, SECTION, 1))
+    s.send(s.fn.answerObjection(s.tid, SECTION, 1, word("答复")), s.centre)
+    assert s.fn.objectionOf(s.tid, SECTION, 1).call()[3] is True  # answered more than 3 days later: late
+    assert s.fails(s.fn.answerObjection(s.tid, SECTION, 1, word("again")), s.centre)[0] == "FilingClosed"
+    s.send(s.fn.award(s.tid, SECTION), s.relayer)
+
+
+def test_an_objection_after_publicity_is_refused(scene: Scene) -> None:
+    s = scene
+    assert s.fails(s.fn.object(s.tid, SECTION, word("异议")), s.relayer)[0] == "NotDecided"
+    s.to_decision()
+    s.later(3 * DAY)
+    ends = s.fn.decisionOf(s.tid, SECTION).call()[4]
+    err, args = s.fails(s.fn.object(s.tid, SECTION, word("异议")), s.relayer)
+    assert err == "NotInPublicity" and args[2] == ends
+
+
+def test_an_award_before_both_committees_are_revealed_is_refused(scene: Scene) -> None:
+    s = scene
+    s.to_decision()
+    s.later(3 * DAY)
+    assert s.fails(s.fn.award(s.tid, SECTION), s.relayer) == ("CommitteeHidden", (s.tid, SECTION, EVALUATION))
+    s.reveal_committee(EVALUATION)
+    assert s.fails(s.fn.award(s.tid, SECTION), s.relayer) == ("CommitteeHidden", (s.tid, SECTION, SELECTION))
+
+
+# ---------------------------------------------------------------- attacks: revealing the committee
+
+
+def test_revealing_a_seat_held_by_an_excluded_expert_fails(scene: Scene) -> None:
+    s = scene
+    s.send(s.fn.exclude(s.tid, SECTION, EVALUATION, s.experts[3].address, word("受雇于投标人")), s.centre)
+    assert s.fn.exclusionOf(s.tid, SECTION, EVALUATION, s.experts[3].address).call() == word("受雇于投标人")
+    s.to_decision()  # the centre seated the excluded expert anyway
+    with pytest.raises(ContractRevert) as info:
+        s.reveal_committee(EVALUATION)
+    assert (info.value.error, info.value.args_["expert"]) == ("ExcludedExpert", s.experts[3].address)
+    assert s.fails(s.fn.exclude(s.tid, SECTION, EVALUATION, s.experts[4].address, word("r")), s.centre)[0] == (
+        "AlreadySeated")
+
+
+def test_revealing_a_committee_with_a_wrong_or_undrawn_member_fails(scene: Scene) -> None:
+    s = scene
+    s.to_decision()
+    c = s.committees[EVALUATION]
+    holders, salts = [h.address for h in c.holders], list(c.salts)
+    call = s.fn.revealCommittee
+    assert s.fails(call(s.tid, SECTION, 0, holders[:6], salts[:6]), s.centre)[0] == "InvalidSeats"
+    swapped = [holders[1], holders[0], *holders[2:]]
+    assert s.fails(call(s.tid, SECTION, 0, swapped, salts), s.centre)[0] == "LinkMismatch"
+    assert s.fails(call(s.tid, SECTION, 1, holders, salts), s.centre)[0] == "LinkMismatch"
+
+
+def test_revealing_a_seat_held_by_an_expert_the_draw_did_not_pick_fails(scene: Scene) -> None:
+    s = scene
+    undrawn = s.experts[6]
+    s.seat(EVALUATION, s.experts[:7], picks=[e.address for e in s.experts[:6]] + [s.experts[8].address])
+    for seat in s.committees[EVALUATION].seats:
+        s.commit_sheet(seat)
+    for seat in s.committees[EVALUATION].seats:
+        s.reveal_sheet(seat)
+    listed = s.shortlist()
+    s.seat_selection()
+    s.open_round(1, listed)
+    s.vote(1, [listed[0]] * 7)
+    s.send(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), s.centre)
+    with pytest.raises(ContractRevert) as info:
+        s.reveal_committee(EVALUATION)
+    assert (info.value.error, info.value.args_["expert"]) == ("NotDrawn", undrawn.address)
+
+
+def test_a_committee_is_revealed_only_after_the_decision(scene: Scene) -> None:
+    s = scene
+    c = s.evaluate()
+    assert s.fails(s.fn.revealCommittee(s.tid, SECTION, 0, [h.address for h in c.holders], c.salts), s.centre)[0] == (
+        "NotDecided")
+
+
+def test_seating_refuses_even_small_unsorted_or_foreign_draw_committees(scene: Scene) -> None:
+    s = scene
+    did = s.set_draw("committee", 1, [e.address for e in s.experts[:7]])
+    seats = sorted((derive_seat_key(e, s.tid, SECTION, 0).address for e in s.experts[:7]), key=lambda a: int(a, 16))
+    links = [word(a) for a in seats]
+    times = (s.now() + DAY, s.now() + 2 * DAY)
+    seat = s.fn.seat
+    assert s.fails(seat(s.tid, SECTION, 0, did, seats[:6], links[:6], *times), s.centre)[0] == "InvalidSeats"
+    assert s.fails(seat(s.tid, SECTION, 0, did, seats[:3], links[:3], *times), s.centre)[0] == "InvalidSeats"
+    assert s.fails(seat(s.tid, SECTION, 0, did, seats[::-1], links, *times), s.centre)[0] == "InvalidSeats"
+    foreign = s.set_draw("committee", 1, [e.address for e in s.experts[:7]], tender_id=word("another"))
+    assert s.fails(seat(s.tid, SECTION, 0, foreign, seats, links, *times), s.centre)[0] == "WrongDraw"
+    assert s.fails(seat(s.tid, SECTION, 2, did, seats, links, *times), s.centre)[0] == "UnknownCommitteeKind"
+    assert s.fails(seat(s.tid, SECTION, 1, did, seats, links, 0, 0), s.centre)[0] == "NoTenderer"
+
+
+def test_only_the_governance_keeps_the_pools(scene: Scene) -> None:
+    s = scene
+    lone = s.governors[0]
+    assert s.fails(s.fn.registerExpert(lone.address, word("x")), lone) == ("NotAdmin", (lone.address,))
+    assert s.fails(s.fn.removeMember(USCC, s.members[0].address), s.centre)[0] == "NotAdmin"
+    s.govern("removeExpert", s.experts[8].address)
+    assert s.experts[8].address not in s.fn.experts().call() and len(s.fn.experts().call()) == 8
+    with pytest.raises(ContractRevert) as info:
+        s.govern("registerExpert", s.experts[0].address, word("again"))
+    assert info.value.error == "AlreadyInPool"
+
+
+# ---------------------------------------------------------------- the Python gateway
+
+
+def test_the_gateway_reads_every_step_as_typed_objects_and_maps_refusals(scene: Scene) -> None:
+    s = scene
+    winner = s.to_decision()
+    g = SelectionBookGateway.of(s.chain.client, s.sel.address)
+    assert g.admin() == s.gov.address and g.tender_book() == s.book.address
+    committee = g.committee(s.tid, SECTION, CommitteeKind.EVALUATION)
+    assert committee.size == 7 and committee.revealed_mask == 2**7 - 1 and not committee.revealed
+    seat = s.committees[EVALUATION].seats[0]
+    assert g.sheet_of(s.tid, SECTION, seat.address).sheet_hash == s.sheets[seat.address][1]
+    assert g.shortlist(s.tid, SECTION).candidates == tuple(s.decrypted[:5])
+    r1 = g.round_of(s.tid, SECTION, 1)
+    assert r1.tallies == (4, 3, 0, 0, 0) and r1.abstentions == 0
+    assert g.vote_of(s.tid, SECTION, 1, s.committees[SELECTION].seats[0].address).candidate == winner
+    decision = g.decision(s.tid, SECTION)
+    assert decision.winner == winner and decision.draw_id is None and not decision.awarded
+    mined = g.object(s.relayer, s.tid, SECTION, word("异议"))
+    assert g.objection(s.tid, SECTION, 1).filed_at == mined.timestamp
+    assert g.status(s.tid, SECTION).stage is Stage.PUBLICITY and g.winner_of(s.tid, SECTION) is None
+    assert [e.event for e in g.section_logs(s.tid, SECTION)][-2:] == ["Decided", "ObjectionFiled"]
+    with pytest.raises(Conflict):
+        g.award(s.relayer, s.tid, SECTION)
+    with pytest.raises(Unauthorised):
+        g.commit_sheet(s.relayer, s.tid, SECTION, word("c"))
+    holders = [h.address for h in s.committees[EVALUATION].holders]
+    with pytest.raises(InvalidArgument) as info:
+        g.reveal_committee(s.centre, s.tid, SECTION, CommitteeKind.EVALUATION, holders, [word("x")] * 7)
+    assert info.value.error == "LinkMismatch"
