@@ -159,13 +159,13 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         if (member == address(0) || positions[member] != 0) revert AlreadyInPool(uscc, member);
         _members[uscc].push(member);
         positions[member] = _members[uscc].length;
-        emit MemberRegistered(uscc, member);
+        emit PoolMemberRegistered(uscc, member);
     }
 
     /// @inheritdoc ISelectionBook
     function removeMember(bytes32 uscc, address member) external onlyAdmin {
         _remove(_members[uscc], _memberPositions[uscc], uscc, member);
-        emit MemberRemoved(uscc, member);
+        emit PoolMemberRemoved(uscc, member);
     }
 
     /// @inheritdoc ISelectionBook
@@ -360,9 +360,9 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         uint32 bit = uint32(1) << _activeSeat(ck, tenderId, section, EVALUATION);
         Committee storage c = _committees[ck];
         uint64 deadline = c.commitDeadline;
-        if (block.timestamp >= deadline) revert CommitClosed(tenderId, section, deadline, uint64(block.timestamp));
+        if (block.timestamp >= deadline) revert CommitPeriodOver(tenderId, section, deadline, uint64(block.timestamp));
         uint32 committed = c.committed;
-        if (committed & bit != 0) revert AlreadyCommitted(tenderId, section, msg.sender);
+        if (committed & bit != 0) revert SeatAlreadyCommitted(tenderId, section, msg.sender);
         c.committed = committed | bit;
         _sheets[_sectionKey(tenderId, section)][msg.sender] = commitment;
         emit SheetCommitted(tenderId, section, msg.sender, commitment);
@@ -417,7 +417,7 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         address previous = address(0);
         for (uint256 i = 0; i < n; ++i) {
             address a = candidates[i];
-            if (a <= previous) revert UnsortedCandidates(tenderId, section, a);
+            if (a <= previous) revert CandidatesNotAscending(tenderId, section, a);
             previous = a;
             ITenderBook.Bid memory b = _tenderBook.bidOf(tenderId, section, a);
             if (!b.opened || b.outcome != ITenderBook.Outcome.DECRYPTED) revert IneligibleBid(tenderId, section, a);
@@ -491,7 +491,7 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         address previous = address(0);
         for (uint256 i = 0; i < n; ++i) {
             address a = candidates[i];
-            if (a <= previous) revert UnsortedCandidates(tenderId, section, a);
+            if (a <= previous) revert CandidatesNotAscending(tenderId, section, a);
             previous = a;
             if (!listed[a]) revert NotShortlisted(tenderId, section, a);
             positions[a] = uint8(i + 1);
@@ -510,9 +510,9 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         Round storage r = _rounds[sk][round];
         uint64 deadline = r.commitDeadline;
         if (deadline == 0) revert WrongRound(tenderId, section, round, _sections[sk].lastRound);
-        if (block.timestamp >= deadline) revert CommitClosed(tenderId, section, deadline, uint64(block.timestamp));
+        if (block.timestamp >= deadline) revert CommitPeriodOver(tenderId, section, deadline, uint64(block.timestamp));
         uint32 committed = r.committed;
-        if (committed & bit != 0) revert AlreadyCommitted(tenderId, section, msg.sender);
+        if (committed & bit != 0) revert SeatAlreadyCommitted(tenderId, section, msg.sender);
         r.committed = committed | bit;
         _votes[sk][round][msg.sender] = commitment;
         emit VoteCommitted(tenderId, section, round, msg.sender, commitment);

@@ -172,7 +172,7 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     **dict.fromkeys(("NotInPool", "UnknownFiling", "NoTenderer"), NotFound),
     **dict.fromkeys(
         ("AlreadyInPool", "TendererSet", "AlreadySeated", "NotSeated", "SeatActed", "DrawNotFinished",
-         "AlreadyRevealed", "CommitteeHidden", "CommitClosed", "AlreadyCommitted", "RevealNotOpen",
+         "AlreadyRevealed", "CommitteeHidden", "CommitPeriodOver", "SeatAlreadyCommitted", "RevealNotOpen",
          "LateReveal", "NothingToReveal", "SheetsMissing", "SectionNotEvaluable", "ShortlistExists",
          "NoShortlist", "WrongRound", "RoundOpen", "AlreadyDecided", "NotDecided", "NotInPublicity",
          "PublicityRunning", "AwardPaused", "FilingClosed", "ComplaintWindowClosed", "SectionAwarded"),
@@ -181,7 +181,7 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     **dict.fromkeys(
         ("UnknownCommitteeKind", "WrongDraw", "InvalidSeats", "InvalidReplacement", "ExcludedExpert",
          "LinkMismatch", "NotDrawn", "DuplicateExpert", "SheetMismatch", "VoteMismatch", "ShortlistSize",
-         "UnsortedCandidates", "IneligibleBid", "NotShortlisted", "InvalidRound", "NotACandidate",
+         "CandidatesNotAscending", "IneligibleBid", "NotShortlisted", "InvalidRound", "NotACandidate",
          "NotDrawWinner", "NoMajority", "PublicityTooShort", "InvalidRedo", "MissingReason", "InvalidPool",
          "InvalidDependency"),
         InvalidArgument,

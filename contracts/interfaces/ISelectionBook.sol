@@ -181,10 +181,10 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     // ------------------------------------------------------------------ errors: commit and reveal
 
     /// @notice The commit phase closed at `deadline` (block time `blockTime`).
-    error CommitClosed(bytes32 tenderId, uint16 section, uint64 deadline, uint64 blockTime);
+    error CommitPeriodOver(bytes32 tenderId, uint16 section, uint64 deadline, uint64 blockTime);
 
     /// @notice `seat` already committed (a sheet, or a vote in this round).
-    error AlreadyCommitted(bytes32 tenderId, uint16 section, address seat);
+    error SeatAlreadyCommitted(bytes32 tenderId, uint16 section, address seat);
 
     /// @notice Reveals open once every seat committed or the commit deadline `deadline` passed.
     error RevealNotOpen(bytes32 tenderId, uint16 section, uint64 deadline);
@@ -214,7 +214,7 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
 
     /// @notice Candidates must be strictly ascending (no rank can be read from their order);
     /// `candidate` is out of order.
-    error UnsortedCandidates(bytes32 tenderId, uint16 section, address candidate);
+    error CandidatesNotAscending(bytes32 tenderId, uint16 section, address candidate);
 
     /// @notice `bidder` has no bid DECRYPTED at opening in the section.
     error IneligibleBid(bytes32 tenderId, uint16 section, address bidder);
@@ -302,10 +302,10 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     event ExpertRemoved(address indexed expert);
 
     /// @notice `member` joined the selection pool of the tenderer whose USCC word is `uscc`.
-    event MemberRegistered(bytes32 indexed uscc, address indexed member);
+    event PoolMemberRegistered(bytes32 indexed uscc, address indexed member);
 
     /// @notice `member` left the selection pool of the tenderer `uscc`.
-    event MemberRemoved(bytes32 indexed uscc, address indexed member);
+    event PoolMemberRemoved(bytes32 indexed uscc, address indexed member);
 
     /// @notice The publishing centre named the tenderer of `tenderId` (its selection pool).
     event TendererNamed(bytes32 indexed tenderId, bytes32 uscc);

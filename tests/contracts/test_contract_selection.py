@@ -478,7 +478,7 @@ def test_a_second_sheet_commit_is_refused(scene: Scene) -> None:
     c = s.seat_evaluation()
     s.commit_sheet(c.seats[0])
     assert s.fails(s.fn.commitSheet(s.tid, SECTION, word("again")), c.seats[0]) == (
-        "AlreadyCommitted", (s.tid, SECTION, c.seats[0].address))
+        "SeatAlreadyCommitted", (s.tid, SECTION, c.seats[0].address))
 
 
 def test_a_second_vote_in_a_round_is_refused(scene: Scene) -> None:
@@ -487,7 +487,7 @@ def test_a_second_vote_in_a_round_is_refused(scene: Scene) -> None:
     s.open_round(1, listed)
     seat = s.committees[SELECTION].seats[0]
     s.commit_vote(seat, 1, listed[0])
-    assert s.fails(s.fn.commitVote(s.tid, SECTION, 1, word("again")), seat)[0] == "AlreadyCommitted"
+    assert s.fails(s.fn.commitVote(s.tid, SECTION, 1, word("again")), seat)[0] == "SeatAlreadyCommitted"
 
 
 def test_a_sheet_reveal_that_does_not_match_is_refused(scene: Scene) -> None:
@@ -530,7 +530,7 @@ def test_a_late_sheet_commit_or_reveal_is_refused(scene: Scene) -> None:
     for seat in c.seats[:6]:
         s.commit_sheet(seat)
     s.later(DAY)
-    assert s.fails(s.fn.commitSheet(s.tid, SECTION, word("late")), c.seats[6])[0] == "CommitClosed"
+    assert s.fails(s.fn.commitSheet(s.tid, SECTION, word("late")), c.seats[6])[0] == "CommitPeriodOver"
     s.reveal_sheet(c.seats[0])  # the commit deadline passed: reveals are open without the seventh
     s.later(DAY)
     salt, digest = s.sheets[c.seats[1].address]
@@ -545,8 +545,8 @@ def test_a_late_vote_reveal_is_refused(scene: Scene) -> None:
     salts = [s.commit_vote(seat, 1, listed[0]) for seat in seats]
     s.later(2 * DAY)
     assert s.fails(s.fn.revealVote(s.tid, SECTION, 1, listed[0], salts[0]), seats[0])[0] == "LateReveal"
-    assert s.fails(s.fn.commitVote(s.tid, SECTION, 1, word("late")), seats[0])[0] in ("CommitClosed",
-                                                                                    "AlreadyCommitted")
+    assert s.fails(s.fn.commitVote(s.tid, SECTION, 1, word("late")), seats[0])[0] in ("CommitPeriodOver",
+                                                                                    "SeatAlreadyCommitted")
 
 
 def test_a_vote_for_a_candidate_outside_the_round_is_refused(scene: Scene) -> None:
@@ -585,9 +585,9 @@ def test_a_shortlist_not_ascending_is_refused(scene: Scene) -> None:
     s.evaluate()
     seat = s.committees[EVALUATION].seats[0]
     ranked = [s.decrypted[2], s.decrypted[0], s.decrypted[1]]
-    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, ranked, 5, word("r")), seat)[0] == "UnsortedCandidates"
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, ranked, 5, word("r")), seat)[0] == "CandidatesNotAscending"
     twice = [s.decrypted[0], s.decrypted[0]]
-    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, twice, 5, word("r")), seat)[0] == "UnsortedCandidates"
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, twice, 5, word("r")), seat)[0] == "CandidatesNotAscending"
 
 
 def test_a_shortlist_before_every_sheet_is_revealed_or_by_a_non_seat_is_refused(scene: Scene) -> None:
