@@ -7,6 +7,9 @@ unsigned transaction for a party that signs elsewhere.
 
 from __future__ import annotations
 
+import functools
+import weakref
+
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -21,6 +24,7 @@ from eth_utils.address import is_address, to_checksum_address
 from hexbytes import HexBytes
 
 from ledger.chain.contracts import load_artifact
+from ledger.chain import registry_state as state
 from ledger.chain.gateway import Gateway
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.merkle import MerkleTree, verify_proof
@@ -128,8 +132,13 @@ class RegistryGateway(Gateway):
     # ------------------------------------------------------------------ reads
     def anchor_of(self, root: bytes) -> Anchor | None:
         """Who anchored `root`, of which kind and when; None if it was never anchored."""
-        issuer, kind, anchored_at = self._view(
-            "anchorOf(bytes32)", [_word(root, "root")], ("address", "uint8", "uint64"))
+        embedded = self._storage()
+        if embedded is not None:  # the same answer from the contract's storage, without an EVM run
+            raw, kind, anchored_at = state.anchor_of(embedded, self.address, _word(root, "root"))
+            issuer = hex(raw)
+        else:
+            issuer, kind, anchored_at = self._view(
+                "anchorOf(bytes32)", [_word(root, "root")], ("address", "uint8", "uint64"))
         if int(issuer, 16) == 0:
             return None
         return Anchor(issuer=to_checksum_address(issuer), kind=_known(Kind, kind), anchored_at=anchored_at)
@@ -140,8 +149,13 @@ class RegistryGateway(Gateway):
         if isinstance(proof, bytes | str):
             raise ValidationFailed("proof must be a list of 32-byte hashes, not one value")
         hashes = [_word(p, f"proof[{i}]") for i, p in enumerate(proof)]
-        args = [_word(root, "root"), _word(credential_id, "credential_id"), hashes, _instant(at)]
-        status, reason = self._view("statusAt(bytes32,bytes32,bytes32[],uint64)", args, ("uint8", "uint16"))
+        root_, id_, t = _word(root, "root"), _word(credential_id, "credential_id"), _instant(at)
+        embedded = self._storage()
+        if embedded is not None:  # the contract's rule on its storage words (registry_state), no EVM run
+            status, reason = state.status_at(embedded, self.address, root_, id_, hashes, t)
+        else:
+            status, reason = self._view("statusAt(bytes32,bytes32,bytes32[],uint64)", [root_, id_, hashes, t],
+                                        ("uint8", "uint16"))
         return StatusAt(status=Status(status), reason=_known(ReasonCode, reason))
 
     def statuses_in(self, root: bytes, members: Sequence[tuple[bytes, Sequence[bytes]]], at: int) -> list[StatusAt]:
@@ -152,6 +166,11 @@ class RegistryGateway(Gateway):
                 raise ValidationFailed(f"members[{n}]: proof must be a list of 32-byte hashes, not one value")
             rows.append((_word(credential_id, f"members[{n}].credential_id"),
                          [_word(p, f"members[{n}].proof[{i}]") for i, p in enumerate(proof)]))
+        embedded = self._storage()
+        if embedded is not None:
+            t = _instant(at)
+            found = [state.status_at(embedded, self.address, _word(root, "root"), cid, hashes, t) for cid, hashes in rows]
+            return [StatusAt(status=Status(s), reason=_known(ReasonCode, r)) for s, r in found]
         statuses, reasons = self._view(
             "statusesIn(bytes32,(bytes32,bytes32[])[],uint64)", [_word(root, "root"), rows, _instant(at)],
             ("uint8[]", "uint16[]"), inputs=("bytes32", "(bytes32,bytes32[])[]", "uint64"))
@@ -213,6 +232,19 @@ class RegistryGateway(Gateway):
         return Mined(tx_hash=first.tx_hash, block_number=first.block_number,
                      timestamp=self.client.block_timestamp(first.block_number))
 
+    def _storage(self) -> Any:
+        """The embedded chain to read this registry's storage from, once its code is known to be a
+        CredentialRegistry's (checked once per chain and address); None on a node."""
+        embedded = self.client.embedded
+        if embedded is None:
+            return None
+        checked = _CHECKED_CODE.setdefault(embedded, set())
+        if self.address not in checked:
+            if embedded.code(self.address) != _deployed_code():
+                raise DeploymentMissing(f"{self.address} holds no CredentialRegistry: no contract there, or another one")
+            checked.add(self.address)
+        return embedded
+
     def _view(self, signature: str, args: Sequence[Any], returns: tuple[str, ...],
               inputs: Sequence[str] | None = None) -> tuple[Any, ...]:
         """Call a view with calldata encoded by hand.
@@ -239,6 +271,15 @@ class RegistryGateway(Gateway):
                 f"{self.address} does not answer {signature} like a CredentialRegistry "
                 f"(returned {len(output)} bytes): no contract there, or another one"
             ) from None
+
+
+_CHECKED_CODE: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+"""Per embedded chain (weakly held), the addresses whose code was checked to be a CredentialRegistry."""
+
+
+@functools.cache
+def _deployed_code() -> bytes:
+    return bytes.fromhex(load_artifact("CredentialRegistry")["deployedBytecode"][2:])
 
 
 # ---------------------------------------------------------------------- input checks

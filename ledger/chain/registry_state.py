@@ -1,0 +1,86 @@
+"""CredentialRegistry's status rule read straight from its storage, for the embedded chain.
+
+`statusAt` is a view: on a node one eth_call runs it. On the embedded chain an eth_call is a whole
+py-evm message execution (ABI decoding, the Merkle proof in EVM keccak, ~800 opcodes, ~10 ms),
+while the answer depends on three storage words. This module reads those words from the chain's
+state and applies the contract's `_statusAt` rule in Python — the same rule, so it is tested
+against the contract on every path (`tests/agreement/test_registry_state.py`): anchored or not
+(and not before `anchoredAt`), in the batch or not (the proof), revoked, superseded, suspended
+in a period begun by `t` and not yet ended, else valid.
+
+The storage layout is the contract's (solc `storageLayout` of contracts/CredentialRegistry.sol:
+`_anchors` slot 3, `_records` slot 4, `_suspensions` slot 5; each struct one word);
+`tests/agreement/test_registry_state.py` recompiles the contract with that output and checks these
+constants, so a change to the contract's state that is not mirrored here fails the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from ledger.crypto.canonical import keccak
+from ledger.crypto.merkle import verify_proof
+from ledger.model.credential import Status
+
+ANCHORS_SLOT = 3
+RECORDS_SLOT = 4
+SUSPENSIONS_SLOT = 5
+ANCHOR_FIELDS = {"issuer": (0, 160), "kind": (160, 8), "anchoredAt": (168, 64)}
+RECORD_FIELDS = {"revokedAt": (0, 64), "reason": (64, 16), "supersededAt": (80, 64), "suspensions": (144, 8),
+                 "suspended": (152, 8)}
+SUSPENSION_FIELDS = {"suspendedAt": (0, 64), "reinstatedAt": (64, 64), "reason": (128, 16)}
+"""(bit offset from the low end of the word, bit width) of each struct member."""
+
+
+class StorageReads(Protocol):
+    def storage(self, address: str, slot: int, block: str = "latest") -> int: ...
+
+
+def _field(word: int, fields: dict[str, tuple[int, int]], name: str) -> int:
+    offset, width = fields[name]
+    return (word >> offset) & ((1 << width) - 1)
+
+
+def mapping_slot(key: bytes, slot: int) -> int:
+    """The storage slot of `mapping[key]` for a mapping declared at `slot` (bytes32 keys)."""
+    return int.from_bytes(keccak(key + slot.to_bytes(32, "big")), "big")
+
+
+def status_key(root: bytes, credential_id: bytes) -> bytes:
+    """CredentialHash.statusKey: keccak256(root ‖ credentialId)."""
+    return keccak(root + credential_id)
+
+
+def status_at(reads: StorageReads, registry: str, root: bytes, credential_id: bytes, proof: Sequence[bytes],
+              t: int) -> tuple[Status, int]:
+    """(status, reason code) of `credential_id` under `root` at `t`, as `statusAt` answers it."""
+    anchor = reads.storage(registry, mapping_slot(root, ANCHORS_SLOT))
+    if _field(anchor, ANCHOR_FIELDS, "issuer") == 0 or _field(anchor, ANCHOR_FIELDS, "anchoredAt") > t:
+        return Status.NOT_ANCHORED, 0
+    if not verify_proof(root, credential_id, list(proof)):
+        return Status.NOT_ANCHORED, 0
+    key = status_key(root, credential_id)
+    record = reads.storage(registry, mapping_slot(key, RECORDS_SLOT))
+    revoked = _field(record, RECORD_FIELDS, "revokedAt")
+    if revoked != 0 and revoked <= t:
+        return Status.REVOKED, _field(record, RECORD_FIELDS, "reason")
+    superseded = _field(record, RECORD_FIELDS, "supersededAt")
+    if superseded != 0 and superseded <= t:
+        return Status.SUPERSEDED, 0
+    base = mapping_slot(key, SUSPENSIONS_SLOT)
+    for i in range(_field(record, RECORD_FIELDS, "suspensions"), 0, -1):
+        period = reads.storage(registry, base + i - 1)
+        if _field(period, SUSPENSION_FIELDS, "suspendedAt") <= t:
+            reinstated = _field(period, SUSPENSION_FIELDS, "reinstatedAt")
+            if reinstated == 0 or reinstated > t:
+                return Status.SUSPENDED, _field(period, SUSPENSION_FIELDS, "reason")
+            break
+    return Status.VALID, 0
+
+
+def anchor_of(reads: StorageReads, registry: str, root: bytes) -> tuple[int, int, int]:
+    """(issuer as an integer, kind, anchoredAt) of `root`, as `anchorOf` answers it (issuer 0: none)."""
+    word = reads.storage(registry, mapping_slot(root, ANCHORS_SLOT))
+    return (_field(word, ANCHOR_FIELDS, "issuer"), _field(word, ANCHOR_FIELDS, "kind"),
+            _field(word, ANCHOR_FIELDS, "anchoredAt"))

@@ -1,0 +1,116 @@
+"""The embedded chain's storage-read status (`ledger.chain.registry_state`) against the contract's
+own `statusAt` and `anchorOf`, run in the EVM: every path of the rule, at every instant around
+every change, and the storage layout constants against the compiler's."""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from ledger.chain import registry_state as state
+from ledger.chain.client import ChainClient
+from ledger.chain.embedded import EmbeddedChain
+from ledger.chain.registry import RegistryGateway
+from ledger.crypto.merkle import MerkleTree
+from ledger.documents import Kind
+from ledger.model.credential import ReasonCode
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def evm_status(gw: RegistryGateway, root: bytes, cid: bytes, proof: list[bytes], t: int) -> tuple[int, int]:
+    status, reason = gw._view("statusAt(bytes32,bytes32,bytes32[],uint64)", [root, cid, proof, t], ("uint8", "uint16"))
+    return int(status), int(reason)
+
+
+def evm_anchor(gw: RegistryGateway, root: bytes) -> tuple[int, int, int]:
+    issuer, kind, at = gw._view("anchorOf(bytes32)", [root], ("address", "uint8", "uint64"))
+    return int(issuer, 16), int(kind), int(at)
+
+
+def test_the_storage_rule_answers_as_the_contract_on_every_path_at_every_instant(tmp_path: Path) -> None:
+    admin, issuer = Account.create(), Account.create()
+    chain = EmbeddedChain.create(tmp_path / "c.sqlite", chain_id=1337, alloc={a.address: 10**21 for a in (admin, issuer)},
+                                 clock="development")
+    client = ChainClient.for_embedded(chain)
+    try:
+        contract, _ = client.deploy("CredentialRegistry", admin.address, sender=admin)
+        gw = RegistryGateway.of(client, contract.address)
+        gw.authorise_issuer(admin, issuer.address, Kind.QUALIFICATION)
+        ids = [os.urandom(32) for _ in range(7)]
+        tree = MerkleTree.build(ids)
+        root = tree.root
+        proofs = {cid: tree.proof(cid) for cid in ids}
+        instants = [client.block_timestamp()]
+
+        def step() -> None:
+            client.increase_time(50)
+            instants.append(client.block_timestamp())
+
+        step()
+        gw.anchor_root(issuer, root, Kind.QUALIFICATION)
+        step()
+        gw.revoke(issuer, root, ids[0], proofs[ids[0]], ReasonCode.FRAUD)
+        step()
+        gw.suspend(issuer, root, ids[1], proofs[ids[1]], ReasonCode.UNDER_INVESTIGATION)
+        step()
+        gw.reinstate(issuer, root, ids[1], proofs[ids[1]])
+        step()
+        gw.suspend(issuer, root, ids[1], proofs[ids[1]], ReasonCode.UNDER_INVESTIGATION)
+        gw.suspend(issuer, root, ids[2], proofs[ids[2]], ReasonCode.UNDER_INVESTIGATION)
+        step()
+        successor = os.urandom(32)
+        other = MerkleTree.build([successor, os.urandom(32)])
+        gw.anchor_root(issuer, other.root, Kind.QUALIFICATION)
+        gw.supersede(issuer, root, ids[3], proofs[ids[3]], other.root, successor, other.proof(successor))
+        step()
+        cases = [(root, cid, proofs[cid]) for cid in ids]
+        cases += [(root, ids[4], proofs[ids[5]]),  # a proof of another id
+                  (root, os.urandom(32), proofs[ids[4]]),  # an id never anchored
+                  (other.root, ids[4], proofs[ids[4]]),  # a proof into another root
+                  (os.urandom(32), ids[4], proofs[ids[4]])]  # a root never anchored
+        times = sorted({0, *instants, *(t - 1 for t in instants), *(t + 1 for t in instants), 2**64 - 1})
+        checked = 0
+        for r, cid, proof in cases:
+            for t in times:
+                assert state.status_at(chain, gw.address, r, cid, proof, t) == evm_status(gw, r, cid, proof, t), (t,)
+                checked += 1
+        for r in (root, other.root, os.urandom(32)):
+            assert state.anchor_of(chain, gw.address, r) == evm_anchor(gw, r)
+        assert checked > 250
+        # And the gateway's own answers (which take the storage path here) are the contract's.
+        for r, cid, proof in cases:
+            got = gw.status_at(r, cid, proof, instants[-1])
+            assert (int(got.status), int(got.reason)) == evm_status(gw, r, cid, proof, instants[-1])
+    finally:
+        client.close()
+
+
+@pytest.mark.slow
+def test_the_layout_constants_are_the_compilers() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import compile_contracts as c
+
+    settings = copy.deepcopy(c.SETTINGS)
+    settings["outputSelection"]["*"]["*"].append("storageLayout")
+    c.SETTINGS = settings
+    layout = c.solc(c.read_sources())["contracts"]["contracts/CredentialRegistry.sol"]["CredentialRegistry"]["storageLayout"]
+    slots = {s["label"]: int(s["slot"]) for s in layout["storage"]}
+    assert (slots["_anchors"], slots["_records"], slots["_suspensions"]) == (
+        state.ANCHORS_SLOT, state.RECORDS_SLOT, state.SUSPENSIONS_SLOT)
+    members = {t: {m["label"]: (int(m["slot"]), m["offset"]) for m in v["members"]}
+               for t, v in layout["types"].items() if "members" in v}
+
+    def bits(struct: str) -> dict[str, tuple[int, int]]:
+        found = next(v for t, v in members.items() if f"struct({struct})" in t)
+        assert all(slot == 0 for slot, _ in found.values()), f"{struct} no longer fits one word"
+        return {name: offset * 8 for name, (_, offset) in found.items()}  # type: ignore[misc]
+
+    for struct, fields in (("Anchor", state.ANCHOR_FIELDS), ("Record", state.RECORD_FIELDS),
+                           ("Suspension", state.SUSPENSION_FIELDS)):
+        assert bits(struct) == {name: off for name, (off, _) in fields.items()}, struct
