@@ -275,13 +275,23 @@ def test_an_opening_report_calling_a_revoked_credential_eligible_is_an_eligibili
 
 
 @pytest.mark.slow
+@pytest.mark.node
 def test_the_audit_runs_the_same_over_a_node_url(world: World, tmp_path: Path) -> None:
-    from ledger.chain.rpc_server import serve_in_thread  # type: ignore[attr-defined]
+    """A copy of the data directory (its chain taken with SQLite's backup) served by a real
+    `tender-ledger node` process; the auditor gives the node's URL and the bundle's addresses."""
+    from tests.nodes import LedgerNode
 
-    with serve_in_thread(world.data) as url:
-        code, report = audit(world, source=["--rpc-url", url, "--addresses", str(world.bundle / "addresses.json")])
+    copy = tmp_path / "data"
+    shutil.copytree(world.data, copy, ignore=shutil.ignore_patterns("*.sqlite*", ".lock", ".chain.lock", "node.json"))
+    _backup(world.data / "chain.sqlite", copy / "chain.sqlite")
+    node = LedgerNode(copy)
+    try:
+        code, report = audit(world, source=["--rpc-url", node.url, "--addresses", str(world.bundle / "addresses.json")])
+        _, direct = audit(world)
+    finally:
+        assert node.stop() == 0, node.stderr
     assert failures(report) == [] and code == 0
-    assert report["events_replayed"] > 50
+    assert report["events_replayed"] == direct["events_replayed"] and report["counts"] == direct["counts"]
 
 
 def test_bad_input_is_one_error_line(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
