@@ -55,8 +55,9 @@ def collect(chain: ChainView, database_url: str) -> Iterator[tuple[str, str, byt
     facts = tender_facts(chain)
     key = chain_key(chain)
     engine = readonly_engine(database_url)
-    with Session(engine) as s:
-        docs = {(d.kind, d.key): d.content for d in s.exec(select(Document).where(Document.chain_key == key))}
+    with Session(engine) as session:
+        docs = {(d.kind, d.key): d.content
+                for d in session.exec(select(Document).where(Document.chain_key == key))}
     engine.dispose()
 
     def doc(kind: str, k: bytes | str) -> bytes | None:
@@ -93,18 +94,18 @@ def collect(chain: ChainView, database_url: str) -> Iterator[tuple[str, str, byt
         if int(e.args["kind"]) in (int(Kind.IDENTITY), int(Kind.CREDIT)):
             wanted.update(batch_ids(doc(kinds.BATCH, bytes(e.args["root"]))) or [])
     for cid in sorted(wanted):
-        content = doc(kinds.SEALED, cid)
-        if content is not None:
-            yield kinds.SEALED, "0x" + cid.hex(), content, {}
+        copy = doc(kinds.SEALED, cid)
+        if copy is not None:
+            yield kinds.SEALED, "0x" + cid.hex(), copy, {}
     for e in chain.of("GuaranteeBook", "Applied", "Issued"):
         gid = bytes(e.args["guaranteeId"])
         app = next((a for a in chain.of("GuaranteeBook", "Applied") if bytes(a.args["guaranteeId"]) == gid), None)
         if app is None or (bytes(app.args["tenderId"]), int(app.args["section"])) not in closed:
             continue  # not public before its section is opened and closed
         if e.event == "Applied":
-            content = doc(kinds.APPLICATION, bytes(e.args["applicationHash"]))
-            if content is not None:
-                yield kinds.APPLICATION, "0x" + bytes(e.args["applicationHash"]).hex(), content, {}
+            application = doc(kinds.APPLICATION, bytes(e.args["applicationHash"]))
+            if application is not None:
+                yield kinds.APPLICATION, "0x" + bytes(e.args["applicationHash"]).hex(), application, {}
         else:
             terms = doc(kinds.TERMS, gid)
             if terms is not None:

@@ -72,7 +72,7 @@ def diff_store(chain: ChainView, database_url: str, bundle: Bundle | None = None
     with tempfile.TemporaryDirectory(prefix="tl-audit-") as tmp:
         fresh = make_engine(f"sqlite:///{Path(tmp) / 'rebuild.sqlite'}")
         with Session(theirs) as s, Session(fresh) as f:
-            for d in s.exec(select(Document).where(Document.chain_key == key)).scalars():  # type: ignore[call-overload]
+            for (d,) in s.execute(select(Document).where(Document.chain_key == key)):  # type: ignore[arg-type]
                 f.merge(Document(chain_key=d.chain_key, kind=d.kind, key=d.key, content=d.content,
                                  media_type=d.media_type, received_at=d.received_at))
             f.commit()

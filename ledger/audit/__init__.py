@@ -62,8 +62,9 @@ def _firm_names(bundle: Bundle) -> dict[str, str]:
             d = SealedCredential.from_json(doc.content or b"").document
         except (DocumentError, ValueError):
             continue
-        if int(d.kind) == int(Kind.IDENTITY) and getattr(d, "firm_name", None):
-            out[str(d.subject)] = str(d.firm_name)
+        name = getattr(d, "firm_name", None)
+        if int(d.kind) == int(Kind.IDENTITY) and name:
+            out[str(d.subject)] = str(name)
     return out
 
 

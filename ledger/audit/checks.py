@@ -127,7 +127,7 @@ def _chain_values(ctx: Context) -> dict[str, dict[str, ChainLog]]:
 
 
 def _bound(ctx: Context, doc: BundleDocument, logged: ChainLog | None,
-           members: dict[str, bytes]) -> tuple[bool, str]:
+           members: set[str]) -> tuple[bool, str]:
     """Whether `doc` is what the chain holds under its key; and why not."""
     content = doc.content
     assert content is not None
@@ -419,6 +419,9 @@ def check_eligibility(ctx: Context) -> Iterator[Result]:
     """资格审查 rerun as of the deadline with the service's own code (`TenderService.eligibility`,
     `one_bid_per_firm`) on the bundle's credentials and the chain's statuses, compared with each
     recorded opening report and the section's `validBids` (流标 counted in firms)."""
+    if not ctx.openings:  # the openings are rerun by the opening family; run alone, rerun them here
+        for _ in check_opening(ctx):
+            pass
     documents = BundleCredentialDocuments(ctx.bundle)
     credentials = ProvenCredentials(ctx.chain.registry, documents)
     book = ctx.chain.tender_book
@@ -460,7 +463,7 @@ def _section_eligibility(ctx: Context, service: TenderService, tender: Tender, t
             reruns[bidder] = None
             continue
         try:
-            e = service.eligibility(tender, s.index, bidder, rerun.credential_ids,
+            e: BidEligibility | None = service.eligibility(tender, s.index, bidder, rerun.credential_ids,
                                     firm_link=rerun.package.firm_link if rerun.package else None)
         except StoreMismatch as exc:
             yield result("eligibility", f"bid of {bidder}", False, f"cannot rerun: {exc.what}",
@@ -469,7 +472,7 @@ def _section_eligibility(ctx: Context, service: TenderService, tender: Tender, t
             continue
         # The guarantee check is the centre's verification on chain (checked in the guarantees family).
         g = next((c for c in recorded[bidder].get("checks", []) if c.get("name") == GUARANTEE_CHECK), None)
-        if g is not None:
+        if g is not None and e is not None:
             failed = g.get("status") in ("INVALID", "ERROR")
             e = BidEligibility(firm=e.firm, eligible=e.eligible and not failed,
                                checks=(*e.checks, Check(GUARANTEE_CHECK, CheckStatus[g["status"]], g.get("reason", ""))))
