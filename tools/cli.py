@@ -275,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_lottery_commands(sub)
 
+    from tools.audit_cli import add_commands as add_audit_commands
+
+    add_audit_commands(sub)
+
     p = sub.add_parser("bench", help="measure an area's figures (chain, registry, bids, guarantees)")
     p.add_argument("area", help="chain, registry, bids or guarantees")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -1,0 +1,117 @@
+"""`tender-ledger audit export`: the trading centre writes the audit bundle from its data directory.
+
+Every document whose hash is on chain and that an audit needs, read from the service's store
+(`document` table) and written one file each, named by its keccak, with an index
+(`ledger/audit/bundle.py`). Only what is public goes out: tender documents, parameters and
+amendment reasons; the envelopes and opening reports of bids once they are opened (with the
+centre's receipts); every credential batch's ids; the holders' copies of identity and credit
+records and of every credential ticked into an opened bid; guarantee applications and terms once
+their section is closed; rejections, verification reports, claims' evidence and contests.
+
+The chain is read read-only and the store is opened read-only: the service may keep running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine
+from sqlmodel import Session, select
+
+from api.db.documents import Document
+from ledger.audit import bundle as kinds
+from ledger.audit.bundle import write_bundle
+from ledger.audit.chain import ChainView
+from ledger.audit.credentials import batch_ids
+from ledger.audit.facts import tender_facts
+from ledger.documents import Kind
+
+OPENING_RECEIPT = "opening-receipt"
+CREDENTIAL_SET = "credential-set"
+PUBLIC_ALWAYS = (kinds.TENDER, kinds.PARAMS, kinds.REASON, kinds.BATCH, kinds.REJECTION, kinds.VERIFICATION,
+                 kinds.EVIDENCE, kinds.CONTEST)
+
+
+def readonly_engine(url: str) -> Any:
+    """An engine on the store that cannot write (SQLite opened with mode=ro)."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///")).resolve()
+        if not path.is_file():
+            from ledger.errors import ConfigurationError
+
+            raise ConfigurationError(f"there is no store at {path}")
+        return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    return create_engine(url)
+
+
+def chain_key(chain: ChainView) -> str:
+    return f"{chain.chain_id}:{chain.client.w3.eth.get_block(0)['hash'].hex()}"
+
+
+def collect(chain: ChainView, database_url: str) -> Iterator[tuple[str, str, bytes, dict[str, Any]]]:
+    chain.replay()
+    facts = tender_facts(chain)
+    key = chain_key(chain)
+    engine = readonly_engine(database_url)
+    with Session(engine) as session:
+        docs = {(d.kind, d.key): d.content
+                for d in session.exec(select(Document).where(Document.chain_key == key))}
+    engine.dispose()
+
+    def doc(kind: str, k: bytes | str) -> bytes | None:
+        return docs.get((kind, k if isinstance(k, str) else "0x" + k.hex()))
+
+    for (kind, k), content in docs.items():
+        if kind in PUBLIC_ALWAYS:
+            yield kind, k, content, {}
+    ticked: set[bytes] = set()
+    closed: set[tuple[bytes, int]] = set()
+    for t in facts.values():
+        for s in t.sections.values():
+            if s.closed is not None:
+                closed.add((t.tender_id, s.index))
+            for bidder, opened in s.openings.items():
+                live = s.commitment_at(bidder, opened.position)
+                if live is None:
+                    continue
+                commitment = live[0]
+                envelope, cred_set = doc(kinds.ENVELOPE, commitment), doc(CREDENTIAL_SET, commitment)
+                if envelope is not None:
+                    yield kinds.ENVELOPE, "0x" + commitment.hex(), envelope, {
+                        "credential_set_commitment": "0x" + (cred_set or b"").hex(), "tender_id": t.tid,
+                        "section": s.index, "bidder": bidder}
+                report, receipt = doc(kinds.OPENING, commitment), doc(OPENING_RECEIPT, commitment)
+                if report is not None:
+                    yield kinds.OPENING, "0x" + commitment.hex(), report, {
+                        "receipt": "0x" + (receipt or b"").hex(), "tender_id": t.tid, "section": s.index,
+                        "bidder": bidder}
+            for ids in s.uses.values():
+                ticked.update(ids)
+    wanted = set(ticked)
+    for e in chain.of("CredentialRegistry", "Anchored"):
+        if int(e.args["kind"]) in (int(Kind.IDENTITY), int(Kind.CREDIT)):
+            wanted.update(batch_ids(doc(kinds.BATCH, bytes(e.args["root"]))) or [])
+    for cid in sorted(wanted):
+        copy = doc(kinds.SEALED, cid)
+        if copy is not None:
+            yield kinds.SEALED, "0x" + cid.hex(), copy, {}
+    for e in chain.of("GuaranteeBook", "Applied", "Issued"):
+        gid = bytes(e.args["guaranteeId"])
+        app = next((a for a in chain.of("GuaranteeBook", "Applied") if bytes(a.args["guaranteeId"]) == gid), None)
+        if app is None or (bytes(app.args["tenderId"]), int(app.args["section"])) not in closed:
+            continue  # not public before its section is opened and closed
+        if e.event == "Applied":
+            application = doc(kinds.APPLICATION, bytes(e.args["applicationHash"]))
+            if application is not None:
+                yield kinds.APPLICATION, "0x" + bytes(e.args["applicationHash"]).hex(), application, {}
+        else:
+            terms = doc(kinds.TERMS, gid)
+            if terms is not None:
+                yield kinds.TERMS, "0x" + gid.hex(), terms, {}
+
+
+def export(chain: ChainView, database_url: str, out: Path) -> int:
+    items = list(collect(chain, database_url))
+    return write_bundle(out, chain_id=chain.chain_id, genesis=chain.genesis, addresses=chain.addresses, items=items)
