@@ -19,7 +19,7 @@ open the round the rule asks for and record the winner the rule names.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -295,7 +295,8 @@ class SelectionService:
         self._section(tender_id, section)
         return self._relay(signer, signed_tx, ("commitSheet",), tender_id, section)[1]
 
-    def reveal_sheet(self, *, signer: str, tender_id: bytes, section: int, signed_tx: str, sheet: bytes | str
+    def reveal_sheet(self, *, signer: str, tender_id: bytes, section: int, signed_tx: str,
+                     sheet: bytes | str | Mapping[str, Any]
                      ) -> RevealedSheet:
         """A seat's own revealSheet, relayed with the sheet it opens to: the sheet must hash to the
         transaction's sheet hash and fit the tender (every eligible bid, every judged criterion,
