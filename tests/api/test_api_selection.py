@@ -73,7 +73,6 @@ def test_the_centre_seats_the_evaluation_committee_and_no_one_else_does(s: Secti
 
 
 def test_each_seat_commits_and_reveals_its_own_sheet(s: Section) -> None:
-    http = s.scene.http
     outsider = s.scene.account()
     refused = prepare_refused(s, outsider.address, "commitSheet", s.tender.tid, SECTION, h(os.urandom(32)))
     assert refused.status_code == 403 and refused.json()["contract_error"] == "NotSeat", refused.text
