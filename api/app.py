@@ -14,16 +14,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from api.routes import chain as chain_routes
-from api.routes import credentials as credential_routes
-from api.routes import guarantees as guarantee_routes
-from api.routes import governance as governance_routes
-from api.routes import draws as draw_routes
-from api.routes import tenders as tender_routes
 from api.db.journal import Store
 from api.deps import bid_relayer
 from api.limits import BodyLimit
 from api.params import FORMATS
+from api.routes import chain as chain_routes
+from api.routes import credentials as credential_routes
+from api.routes import draws as draw_routes
+from api.routes import governance as governance_routes
+from api.routes import guarantees as guarantee_routes
+from api.routes import selection as selection_routes
+from api.routes import tenders as tender_routes
 from ledger.config import Settings
 from ledger.errors import (
     ConfigurationError,
@@ -169,5 +170,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(guarantee_routes.router)
     app.include_router(governance_routes.router)
     app.include_router(draw_routes.router)
+    app.include_router(selection_routes.router)
     return app
 

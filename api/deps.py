@@ -13,13 +13,15 @@ from fastapi import Depends, Request
 from api.db.credentials import SqlCredentialFiles, SqlCredentialLookup
 from api.db.guarantees import WRITE_LOCK, SqlGuaranteeFiles
 from api.db.journal import Store
+from api.db.selection import SqlSelectionFiles
 from api.db.tenders import SqlTenderRecords
-from ledger.service.ports import GuaranteeCheck
 from ledger.runtime import Runtime
 from ledger.service.credentials import CredentialService
-from ledger.service.lottery import DrawService
 from ledger.service.governance import GovernanceService
 from ledger.service.guarantees import BookGuaranteeCheck, GuaranteeService
+from ledger.service.lottery import DrawService
+from ledger.service.ports import GuaranteeCheck
+from ledger.service.selection import SelectionService
 from ledger.service.tenders import BidRelayer, TenderService, VerifiedTenders
 
 
@@ -123,3 +125,18 @@ def get_draw_service(request: Request) -> DrawService:
 
 
 DrawServiceDep = Annotated[DrawService, Depends(get_draw_service)]
+
+
+def selection_service(store: Store) -> SelectionService:
+    """评定分离 on the store's SelectionBook, LotteryBook, tenders and GuaranteeBook: the centre's
+    key for the centre's steps, the relayer for seats' and objectors' own transactions."""
+    rt = store.runtime
+    return SelectionService(rt.selection_book, rt.lottery_book, tender_service(store), rt.guarantee_book,
+                            SqlSelectionFiles(store), centre=rt.centre, relayer=rt.relayer, lock=WRITE_LOCK)
+
+
+def get_selection_service(request: Request) -> SelectionService:
+    return selection_service(get_store(request))
+
+
+SelectionServiceDep = Annotated[SelectionService, Depends(get_selection_service)]

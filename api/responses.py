@@ -316,6 +316,10 @@ class SectionResults(_Doc):
     status: SectionStatusName
     public: bool
     bids: list[OpenedBid]
+    selection: dict[str, Any] | None = Field(
+        default=None, description="from 公示 on: the section's 评定分离 (as GET …/selection answers it)")
+    evaluation: dict[str, Any] | None = Field(
+        default=None, description="from 公示 on: the revealed sheets and the evaluation the rule computes from them")
 
 
 class SectionOpening(_Doc):
@@ -638,3 +642,58 @@ class DrawDoc(_Doc):
     picks: list[Hex32] | None = Field(description="the candidates drawn, in draw order (null before the finish)")
     verified: bool | None = Field(description="the draw recomputed from the chain alone gives the recorded picks")
     problems: list[str]
+
+
+# ---------------------------------------------------------------------- 评定分离
+
+
+class SelectionDoc(_Doc):
+    """A section's 评定分离: committees (seat holders once revealed), the unranked shortlist, the
+    vote rounds, the step the fixed rule asks for next, the selection draws, the decision with its
+    record, objections with their texts, and the awarded winner."""
+
+    tender_id: Hex32
+    section: int
+    stage: Literal["EVALUATION", "SELECTION", "PUBLICITY", "AWARDED"]
+    tenderer: str | None
+    committees: list[dict[str, Any]]
+    shortlist: dict[str, Any] | None
+    rounds: list[dict[str, Any]]
+    step: dict[str, Any] | None = Field(description="next: vote, draw, views, decision or decided")
+    draws: list[Hex32]
+    decision: dict[str, Any] | None
+    objections: list[dict[str, Any]]
+    winner: Address | None
+
+
+class EvaluationDoc(_Doc):
+    """The evaluation `ledger.rules.evaluation.evaluate` computes from the revealed sheets and the
+    opened prices: the shortlist a seat submits, with the report hash it submits it under."""
+
+    tender_id: Hex32
+    section: int
+    method: str
+    shortlist: list[Address]
+    max_size: int
+    report_hash: Hex32
+    report: dict[str, Any]
+    sheets: list[dict[str, Any]]
+    filed: bool
+
+
+class ExclusionDoc(_Doc):
+    tender_id: Hex32
+    section: int
+    kind: Literal["EVALUATION", "SELECTION"]
+    expert: Address
+    reason: dict[str, Any]
+    reason_hash: Hex32
+
+
+class SelectionStepDoc(_Doc):
+    """A step relayed or sent, and the section's 评定分离 after it."""
+
+    function: str
+    tx_hash: Hex32 | None
+    block_number: int | None
+    selection: SelectionDoc

@@ -21,13 +21,15 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlmodel import Session, SQLModel, col, create_engine, func, select
 
 from api.db import credentials as credentials_db
-from api.db import tenders as tenders_db
 from api.db import guarantees as guarantees_db
+from api.db import selection as selection_db  # noqa: F401  (its tables)
+from api.db import tenders as tenders_db
+
 # Imported so that their tables exist in the metadata `make_engine` creates.
 from api.db.documents import Document  # noqa: F401
 from api.db.events import ChainEvent, Projector, SyncCursor, UsedNonce, jsonable  # noqa: F401
-from ledger.errors import ConfigurationError
 from ledger.chain.gateway import Gateway
+from ledger.errors import ConfigurationError
 from ledger.runtime import Runtime
 
 LOG_CHUNK = 2_000

@@ -106,12 +106,13 @@ PREPARABLE = {
     "CredentialRegistry": {"revoke", "suspend", "reinstate", "supersede"},
     "TenderBook": {"withdrawBid", "releaseShare", "submitBid", "cancelNonces"},
     "LotteryBook": {"commitSeed", "releaseDrawShare"},
+    "SelectionBook": {"commitSheet", "revealSheet", "submitShortlist", "commitVote", "revealVote", "object"},
 }
 
 
 class PrepareCall(BaseModel):
     sender: Address = Field(description="address that will sign the transaction")
-    contract: Literal["CredentialRegistry", "TenderBook", "LotteryBook"] = "CredentialRegistry"
+    contract: Literal["CredentialRegistry", "TenderBook", "LotteryBook", "SelectionBook"] = "CredentialRegistry"
     function: str
     args: list[Any]
 
@@ -142,7 +143,7 @@ def prepare_call(body: PrepareCall, runtime: RuntimeDep) -> dict[str, Any]:
             f"{', '.join(sorted(PREPARABLE[body.contract]))}"
         )
     gateway: Gateway = {"CredentialRegistry": runtime.registry, "TenderBook": runtime.tender_book,
-                        "LotteryBook": runtime.lottery_book}[body.contract]
+                        "LotteryBook": runtime.lottery_book, "SelectionBook": runtime.selection_book}[body.contract]
     args = _decode_args(body.args)
     try:
         gateway.calldata(body.function, *args)

@@ -12,7 +12,13 @@ from hexbytes import HexBytes
 from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import OptionalCallerDep, SignedCallerDep
-from api.deps import BidRelayerDep, GuaranteeCheckDep, RuntimeDep, TenderServiceDep
+from api.deps import (
+    BidRelayerDep,
+    GuaranteeCheckDep,
+    RuntimeDep,
+    SelectionServiceDep,
+    TenderServiceDep,
+)
 from api.encoding import address, word
 from api.params import (
     Address,
@@ -44,6 +50,7 @@ from api.responses import (
     link,
 )
 from api.routes.credentials import SignedTx
+from api.views import selection as selection_views
 from api.views import tenders as views
 from ledger.errors import NotFound, ValidationFailed
 from ledger.tenders import TenderParams
@@ -247,11 +254,18 @@ def evaluation(tender_id: TenderId, section: Section, body: EvaluationRequest, c
 
 
 @router.get(SECTION + "/results", **answers(SectionResults, SIGNED_READ, links=bid_links("/bids/0")))
-def results(tender_id: TenderId, section: Section, service: TenderServiceDep,
+def results(tender_id: TenderId, section: Section, service: TenderServiceDep, selection: SelectionServiceDep,
             caller: OptionalCallerDep) -> dict[str, Any]:
-    """The credentials each bidder used, with their verification results (public after evaluation)."""
-    return views.section_results(service.results(tender_id=tender_key(tender_id), section=section,
-                                                 viewer=caller.signer if caller else None))
+    """The credentials each bidder used, with their verification results (public after evaluation);
+    once 公示 starts, the section's 评定分离 too: the shortlist, the revealed sheets, the votes, the
+    draws and the winner."""
+    tid = tender_key(tender_id)
+    shown = views.section_results(service.results(tender_id=tid, section=section,
+                                                  viewer=caller.signer if caller else None))
+    if selection.published(tid, section):
+        shown["selection"] = selection_views.state(selection.state(tid, section))
+        shown["evaluation"] = selection_views.evaluation(selection.evaluation(tid, section))
+    return shown
 
 
 @router.get("/tenders/{tender_id}/sections/{section}/bids/{bidder}/failed-opening", **answers(FailedOpeningDoc, READ))

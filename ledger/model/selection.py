@@ -161,3 +161,97 @@ class SelectionStatus:
     objections: int
     pending_complaints: int
     complaints: int
+
+
+# ------------------------------------------------------------------------------ the service's answers
+
+
+@dataclass(frozen=True)
+class SeatHolder:
+    """Who holds a seat, as the centre keeps it until the committee is revealed (never served
+    before): the seat key's address, the pool member, and the salt of the seat's link."""
+
+    seat: str
+    member: str
+    salt: bytes
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An expert excluded from a committee for a conflict of interest, with the reason filed under
+    its hash on chain."""
+
+    tender_id: bytes
+    section: int
+    kind: CommitteeKind
+    expert: str
+    reason: str
+    reason_hash: bytes
+
+
+@dataclass(frozen=True)
+class RevealedSheet:
+    """A seat's revealed sheet: the hash on chain and the sheet filed under it (JSON), checked."""
+
+    seat: str
+    holder: str | None  # the pool member, once the committee is revealed
+    sheet_hash: bytes
+    sheet: object  # ledger.rules.evaluation.Sheet
+
+
+@dataclass(frozen=True)
+class EvaluationOutcome:
+    """The evaluation as the rule computes it from the revealed sheets and the opened prices: the
+    full result (`ledger.rules.evaluation.EvaluationResult`), the report and its hash, and the
+    shortlist on chain (None before it is filed)."""
+
+    tender_id: bytes
+    section: int
+    sheets: tuple[RevealedSheet, ...]
+    result: object  # ledger.rules.evaluation.EvaluationResult
+    max_size: int
+    report: bytes  # canonical JSON
+    report_hash: bytes
+    filed: Shortlist | None
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """A vote round of the current selection: the chain's state and each seat's revealed vote
+    (seat, candidate or None for an abstention), in seat order."""
+
+    state: VoteRoundState
+    votes: tuple[tuple[str, str | None], ...]
+    closed: bool
+
+
+@dataclass(frozen=True)
+class FiledText:
+    """An objection with its reason, and the answer once given (texts filed under their hashes)."""
+
+    filing: Filing
+    reason: str | None
+    answer: str | None
+
+
+@dataclass(frozen=True)
+class SelectionState:
+    """Where a section stands in 评定分离, everything the chain and the filed documents hold of it:
+    status, committees, the shortlist, the rounds, the step the fixed rule asks for next
+    (`ledger.rules.selection` Step, None before the shortlist), the draws used, the decision,
+    objections and the awarded winner."""
+
+    tender_id: bytes
+    section: int
+    status: SelectionStatus
+    tenderer: bytes | None
+    committees: tuple[Committee, ...]
+    holders: dict[str, str]  # seat → pool member, for revealed committees
+    shortlist: Shortlist | None
+    rounds: tuple[RoundRecord, ...]
+    step: object | None
+    draws: tuple[bytes, ...]  # selection draw ids used so far, in order
+    decision: Decision | None
+    record: str | None  # the decision record (JSON) filed under the decision's record hash
+    objections: tuple[FiledText, ...]
+    winner: str | None

@@ -365,6 +365,18 @@ ROLES: dict[str, str] = {
     "POST /guarantees/{guarantee_id}/claims/settle": CENTRE,
     "POST /guarantees/{guarantee_id}/expire": CENTRE,
     "POST /tenders/{tender_id}/sections/{section}/guarantees/commitment-letter/breach": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/selection/exclusions": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/selection/committees/{kind}": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/selection/sheets/commit": FIRM,
+    "POST /tenders/{tender_id}/sections/{section}/selection/sheets/reveal": FIRM,
+    "POST /tenders/{tender_id}/sections/{section}/selection/shortlist": FIRM,
+    "POST /tenders/{tender_id}/sections/{section}/selection/rounds": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/selection/votes/commit": FIRM,
+    "POST /tenders/{tender_id}/sections/{section}/selection/votes/reveal": FIRM,
+    "POST /tenders/{tender_id}/sections/{section}/selection/decision": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/selection/objections": FIRM,
+    "POST /tenders/{tender_id}/sections/{section}/selection/objections/{objection_id}/answer": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/selection/award": CENTRE,
 }
 
 

@@ -1,0 +1,214 @@
+"""评定分离 of a tender section: the centre excludes conflicted experts, seats the committees from
+their draws, opens the vote rounds the fixed rule asks for, records the decision the rule reaches
+and answers objections; each seat sends its own sheet and vote transactions, anyone objects
+during 公示 with its own transaction; the award follows 公示. Every refusal is a 4xx naming the
+contract's (or the rule's) error."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from api.auth import SignedCallerDep
+from api.deps import SelectionServiceDep
+from api.params import Address, Hex32, Section, SignedTransaction, TenderId, UnixTime
+from api.responses import (
+    READ,
+    SIGNED,
+    EvaluationDoc,
+    ExclusionDoc,
+    SelectionDoc,
+    SelectionStepDoc,
+    answers,
+)
+from api.routes.tenders import SECTION, tender_key
+from api.views import selection as views
+from ledger.model.receipt import Mined
+from ledger.model.selection import CommitteeKind
+from ledger.service.selection import SelectionService
+from ledger.values import word
+
+router = APIRouter(tags=["selection"])
+BASE = SECTION + "/selection"
+KindName = Literal["evaluation", "selection"]
+ObjectionId = Annotated[int, Path(ge=1, le=2**32 - 1, description="an objection's number in the section, from 1")]
+
+
+def _kind(name: str) -> CommitteeKind:
+    return CommitteeKind.EVALUATION if name == "evaluation" else CommitteeKind.SELECTION
+
+
+class SignedStep(BaseModel):
+    signed_tx: SignedTransaction = Field(description="the signer's own SelectionBook transaction")
+
+
+class ExclusionRequest(BaseModel):
+    kind: KindName
+    expert: Address
+    credential_id: Hex32 = Field(description="the expert's anchored personnel credential (注册人员)")
+
+
+class SeatRequest(BaseModel):
+    member: Address = Field(description="a pick of the committee draw")
+    seat: Address = Field(description="the seat key the member derived (ledger.crypto.seat_keys)")
+
+
+class SeatingRequest(BaseModel):
+    seats: list[SeatRequest] = Field(min_length=1, max_length=31)
+    commit_deadline: UnixTime = 0
+    reveal_deadline: UnixTime = 0
+
+
+class RevealSheetRequest(BaseModel):
+    signed_tx: SignedTransaction = Field(description="the seat's own revealSheet")
+    sheet: dict[str, Any] = Field(description="the sheet the reveal opens to: {scores: …} or {reviews: …}")
+
+
+class RoundRequest(BaseModel):
+    commit_deadline: UnixTime
+    reveal_deadline: UnixTime
+
+
+class DecisionRequest(BaseModel):
+    winner: Address | None = Field(default=None, description="if given, must be the winner the rule gives")
+    publicity_days: int = Field(default=3, ge=3, le=60)
+
+
+class ObjectionRequest(BaseModel):
+    signed_tx: SignedTransaction = Field(description="the objector's own `object`, reason hash = keccak(reason)")
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class AnswerRequest(BaseModel):
+    answer: str = Field(min_length=1, max_length=5000)
+
+
+def _step(svc: SelectionService, tid: bytes, section: int, function: str, m: Mined | None) -> dict[str, Any]:
+    return {"function": function, "tx_hash": "0x" + m.tx_hash.hex() if m else None,
+            "block_number": m.block_number if m else None, "selection": views.state(svc.state(tid, section))}
+
+
+@router.get(BASE, **answers(SelectionDoc, READ))
+def show(tender_id: TenderId, section: Section, svc: SelectionServiceDep) -> dict[str, Any]:
+    """Where the section stands in 评定分离 and what the fixed rule asks for next."""
+    return views.state(svc.state(tender_key(tender_id), section))
+
+
+@router.get(BASE + "/evaluation", **answers(EvaluationDoc, (404, 409, 422, 503)))
+def evaluation(tender_id: TenderId, section: Section, svc: SelectionServiceDep) -> dict[str, Any]:
+    """The evaluation the rule computes from the revealed sheets and the opened prices: the
+    shortlist, its size limit and the report hash a seat submits it under."""
+    return views.evaluation(svc.evaluation(tender_key(tender_id), section))
+
+
+@router.post(BASE + "/exclusions", **answers(ExclusionDoc, SIGNED, status=201))
+def exclude(tender_id: TenderId, section: Section, body: ExclusionRequest, caller: SignedCallerDep,
+            svc: SelectionServiceDep) -> dict[str, Any]:
+    """The centre excludes an expert whose personnel credential names a bidding firm as employer."""
+    return views.exclusion(svc.exclude_conflicted(
+        signer=caller.signer, tender_id=tender_key(tender_id), section=section, kind=_kind(body.kind),
+        expert=body.expert, credential_id=word(body.credential_id, "credential id")))
+
+
+@router.post(BASE + "/committees/{kind}", **answers(SelectionDoc, SIGNED, status=201))
+def seat(tender_id: TenderId, section: Section, kind: KindName, body: SeatingRequest, caller: SignedCallerDep,
+         svc: SelectionServiceDep) -> dict[str, Any]:
+    """The centre seats a committee: the draw's first picks not excluded, each by its seat key."""
+    tid = tender_key(tender_id)
+    svc.seat(signer=caller.signer, tender_id=tid, section=section, kind=_kind(kind),
+             seats=[(s.member, s.seat) for s in body.seats], commit_deadline=body.commit_deadline,
+             reveal_deadline=body.reveal_deadline)
+    return views.state(svc.state(tid, section))
+
+
+@router.post(BASE + "/sheets/commit", **answers(SelectionStepDoc, SIGNED))
+def commit_sheet(tender_id: TenderId, section: Section, body: SignedStep, caller: SignedCallerDep,
+                 svc: SelectionServiceDep) -> dict[str, Any]:
+    """An evaluation seat commits its sheet (its own commitSheet)."""
+    tid = tender_key(tender_id)
+    m = svc.commit_sheet(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx)
+    return _step(svc, tid, section, "commitSheet", m)
+
+
+@router.post(BASE + "/sheets/reveal", **answers(SelectionStepDoc, SIGNED))
+def reveal_sheet(tender_id: TenderId, section: Section, body: RevealSheetRequest, caller: SignedCallerDep,
+                 svc: SelectionServiceDep) -> dict[str, Any]:
+    """An evaluation seat reveals its sheet: its own revealSheet, with the sheet it opens to."""
+    tid = tender_key(tender_id)
+    svc.reveal_sheet(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx,
+                     sheet=body.sheet)
+    return _step(svc, tid, section, "revealSheet", None)
+
+
+@router.post(BASE + "/shortlist", **answers(SelectionStepDoc, SIGNED))
+def shortlist(tender_id: TenderId, section: Section, body: SignedStep, caller: SignedCallerDep,
+              svc: SelectionServiceDep) -> dict[str, Any]:
+    """An evaluation seat files the shortlist the rule gives (its own submitShortlist)."""
+    tid = tender_key(tender_id)
+    svc.submit_shortlist(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx)
+    return _step(svc, tid, section, "submitShortlist", None)
+
+
+@router.post(BASE + "/rounds", **answers(SelectionStepDoc, SIGNED, status=201))
+def open_round(tender_id: TenderId, section: Section, body: RoundRequest, caller: SignedCallerDep,
+               svc: SelectionServiceDep) -> dict[str, Any]:
+    """The centre opens the vote round the fixed rule asks for."""
+    tid = tender_key(tender_id)
+    svc.open_round(signer=caller.signer, tender_id=tid, section=section, commit_deadline=body.commit_deadline,
+                   reveal_deadline=body.reveal_deadline)
+    return _step(svc, tid, section, "openRound", None)
+
+
+@router.post(BASE + "/votes/commit", **answers(SelectionStepDoc, SIGNED))
+def commit_vote(tender_id: TenderId, section: Section, body: SignedStep, caller: SignedCallerDep,
+                svc: SelectionServiceDep) -> dict[str, Any]:
+    """A selection seat commits its vote (its own commitVote)."""
+    tid = tender_key(tender_id)
+    m = svc.commit_vote(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx)
+    return _step(svc, tid, section, "commitVote", m)
+
+
+@router.post(BASE + "/votes/reveal", **answers(SelectionStepDoc, SIGNED))
+def reveal_vote(tender_id: TenderId, section: Section, body: SignedStep, caller: SignedCallerDep,
+                svc: SelectionServiceDep) -> dict[str, Any]:
+    """A selection seat reveals its vote (its own revealVote)."""
+    tid = tender_key(tender_id)
+    m = svc.reveal_vote(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx)
+    return _step(svc, tid, section, "revealVote", m)
+
+
+@router.post(BASE + "/decision", **answers(SelectionDoc, SIGNED))
+def decide(tender_id: TenderId, section: Section, body: DecisionRequest, caller: SignedCallerDep,
+           svc: SelectionServiceDep) -> dict[str, Any]:
+    """The centre records the decision the rule reached; 公示 starts, the committees are revealed."""
+    return views.state(svc.decide(signer=caller.signer, tender_id=tender_key(tender_id), section=section,
+                                  winner=body.winner, publicity_days=body.publicity_days))
+
+
+@router.post(BASE + "/objections", **answers(SelectionStepDoc, SIGNED, status=201))
+def object_(tender_id: TenderId, section: Section, body: ObjectionRequest, caller: SignedCallerDep,
+            svc: SelectionServiceDep) -> dict[str, Any]:
+    """Anyone objects during 公示 (its own `object` transaction, with the reason's text)."""
+    tid = tender_key(tender_id)
+    svc.object(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx, reason=body.reason)
+    return _step(svc, tid, section, "object", None)
+
+
+@router.post(BASE + "/objections/{objection_id}/answer", **answers(SelectionStepDoc, SIGNED))
+def answer(tender_id: TenderId, section: Section, objection_id: ObjectionId, body: AnswerRequest, caller: SignedCallerDep,
+           svc: SelectionServiceDep) -> dict[str, Any]:
+    """The centre answers an objection."""
+    tid = tender_key(tender_id)
+    svc.answer(signer=caller.signer, tender_id=tid, section=section, objection_id=objection_id, answer=body.answer)
+    return _step(svc, tid, section, "answerObjection", None)
+
+
+@router.post(BASE + "/award", **answers(SelectionStepDoc, SIGNED))
+def award(tender_id: TenderId, section: Section, caller: SignedCallerDep, svc: SelectionServiceDep) -> dict[str, Any]:
+    """After 公示 with no objection open: the award, then the guarantee award with the same winner."""
+    tid = tender_key(tender_id)
+    _, released = svc.award(signer=caller.signer, tender_id=tid, section=section)
+    return _step(svc, tid, section, "award", released.mined)
+
