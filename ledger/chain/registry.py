@@ -135,7 +135,7 @@ class RegistryGateway(Gateway):
         embedded = self._storage()
         if embedded is not None:  # the same answer from the contract's storage, without an EVM run
             raw, kind, anchored_at = state.anchor_of(embedded, self.address, _word(root, "root"))
-            issuer = hex(raw)
+            issuer = "0x" + raw.to_bytes(20, "big").hex()  # all 40 digits: an address may begin with 0
         else:
             issuer, kind, anchored_at = self._view(
                 "anchorOf(bytes32)", [_word(root, "root")], ("address", "uint8", "uint64"))

@@ -114,3 +114,22 @@ def test_the_layout_constants_are_the_compilers() -> None:
     for struct, fields in (("Anchor", state.ANCHOR_FIELDS), ("Record", state.RECORD_FIELDS),
                            ("Suspension", state.SUSPENSION_FIELDS)):
         assert bits(struct) == {name: off for name, (off, _) in fields.items()}, struct
+
+
+def test_an_issuer_whose_address_begins_with_zeros_keeps_all_its_digits(tmp_path: Path) -> None:
+    """The storage word holds the address as a number: read back, its leading zeros must stay."""
+    admin = Account.create()
+    issuer = next(a for a in iter(Account.create, None) if a.address.startswith("0x00"))
+    chain = EmbeddedChain.create(tmp_path / "c.sqlite", chain_id=1337, alloc={a.address: 10**21 for a in (admin, issuer)},
+                                 clock="development")
+    client = ChainClient.for_embedded(chain)
+    try:
+        contract, _ = client.deploy("CredentialRegistry", admin.address, sender=admin)
+        gw = RegistryGateway.of(client, contract.address)
+        gw.authorise_issuer(admin, issuer.address, Kind.QUALIFICATION)
+        root = os.urandom(32)
+        gw.anchor_root(issuer, root, Kind.QUALIFICATION)
+        anchor = gw.anchor_of(root)
+        assert anchor is not None and anchor.issuer == issuer.address
+    finally:
+        client.close()
