@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from api.portal import pages as portal_pages
+from api.routes import catalogue as catalogue_routes
 from api.routes import chain as chain_routes
 from api.routes import credentials as credential_routes
 from api.routes import guarantees as guarantee_routes
@@ -169,5 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(guarantee_routes.router)
     app.include_router(governance_routes.router)
     app.include_router(draw_routes.router)
+    app.include_router(catalogue_routes.router)
+    app.include_router(portal_pages.router)
     return app
 
