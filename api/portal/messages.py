@@ -76,7 +76,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "section.qualification": ("资质要求", "Qualification"),
     "section.qualification.item": ("{category}{name}，{grade}及以上", "{category}{name}, grade {grade} or higher"),
     "section.performance": ("业绩要求", "Performance"),
-    "section.performance.item": ("近 {years} 年内完成不少于 {count} 项、单项合同金额不低于 {amount} 的类似业绩",
+    "section.performance.item": ("近 {years} 年内完成不少于 {count} 项、单项合同金额不低于 {amount}的类似业绩",
                                  ("At least {count} similar project(s) of {amount} or more each, completed within "
                                  "{years} years")),
     "section.personnel": ("人员要求", "Personnel"),

@@ -410,7 +410,8 @@ async def verify(request: Request) -> Response:
             document = json.loads(raw)
         except (ValueError, RecursionError) as exc:
             raise PageError(422, "error.bad_json", reason=str(exc)[:200]) from None
-        if isinstance(document, dict) and "document" in document and isinstance(document["document"], dict):
+        if isinstance(document, dict) and not {"masterSalt", "revealed"} & document.keys() \
+                and isinstance(document.get("document"), dict):
             document = document["document"]  # the body of POST /verify
         at = None
         if (form.get("at") or "").strip():
