@@ -53,10 +53,10 @@ class Names:
             return None
         if address not in self._keys:
             name = None
-            bound = [c for c in self.lookup.identities_bound_to(address)
+            bound = [(c.anchored_at, c.sealed.document.firm_name) for c in self.lookup.identities_bound_to(address)
                      if isinstance(c.sealed.document, IdentityCredential)]
             if bound:
-                name = str(max(bound, key=lambda c: c.anchored_at).sealed.document.firm_name)
+                name = str(max(bound)[1])
             if name is None:
                 name = self.members().get(address.lower())
             self._keys[address] = name
