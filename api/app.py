@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from api.portal import pages as portal_pages
+from api.routes import catalogue as catalogue_routes
 from api.db.journal import Store
 from api.deps import bid_relayer
 from api.limits import BodyLimit
@@ -171,5 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(governance_routes.router)
     app.include_router(draw_routes.router)
     app.include_router(selection_routes.router)
+    app.include_router(catalogue_routes.router)
+    app.include_router(portal_pages.router)
     return app
 

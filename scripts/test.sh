@@ -22,5 +22,16 @@ if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl 
   fi
 fi
 
+# Headless Chromium and its WebDriver for the portal's browser tests (tests/portal/test_browser.py),
+# and a CJK font so that the Chinese pages render (and their screenshots show) real characters.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+  else
+    echo "Chromium missing: install the 'chromium', 'chromium-driver' and 'fonts-noto-cjk' packages" >&2
+    exit 1
+  fi
+fi
+
 export ETH_HASH_BACKEND=pysha3
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,465 @@
+"""The web portal: server-rendered pages over the same use cases as the JSON API, for the jobs
+anyone does without a key — the tender list and a tender, a firm's credentials, verifying a
+credential, a lottery draw. Chinese by default, English with `?lang=en` (kept in a cookie).
+
+Bad input (a malformed USCC or id, an unknown tender, a broken upload) is a page saying so with a
+4xx status; a store that disagrees with the chain is the 503 page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from email.parser import BytesParser
+from email.policy import HTTP
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from hexbytes import HexBytes
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
+
+from api.db.credentials import SqlCredentialFiles
+from api.deps import draw_service, tender_service
+from api.portal import format as fmt
+from api.portal.messages import DEFAULT, LANGUAGES, MESSAGES, text
+from api.portal.names import Names
+from api.routes.catalogue import tender_catalogue
+from ledger.documents import (
+    AwardCredential,
+    ContractPerformanceCredential,
+    CreditCredential,
+    IdentityCredential,
+    Kind,
+    PerformanceCredential,
+    PersonnelCredential,
+    QualificationCredential,
+)
+from ledger.errors import (
+    ConfigurationError,
+    Conflict,
+    InvalidArgument,
+    LedgerError,
+    NotFound,
+    Unauthorised,
+    ValidationFailed,
+)
+from ledger.model.credential import Status
+from ledger.model.tender import SectionStatus
+from ledger.rules.verify import CheckStatus
+from ledger.service.credentials import CredentialService
+from ledger.uscc import InvalidUSCC, validate_uscc
+
+HERE = Path(__file__).parent
+COOKIE = "tl_lang"
+PAGE_SIZE = 20
+
+router = APIRouter(include_in_schema=False)
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                        trim_blocks=True, lstrip_blocks=True)
+templates.filters.update(money=fmt.money, hash=fmt.hash_html, prose=fmt.prose)
+templates.globals.update(fmt=fmt, known=frozenset(MESSAGES))
+
+
+class PageError(Exception):
+    """A request the portal answers with an error page: its status and the message in both languages."""
+
+    def __init__(self, status: int, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.status, self.key, self.values = status, key, values
+
+
+# The statuses of the ledger's refusals, as the JSON API answers them (`api.app.STATUS_OF`), for
+# the errors a read can raise.
+READ_STATUS: tuple[tuple[type[LedgerError], int], ...] = (
+    (ValidationFailed, 422), (Unauthorised, 403), (NotFound, 404), (Conflict, 409), (InvalidArgument, 422),
+    (ConfigurationError, 503),
+)
+
+
+def _status_of(exc: LedgerError) -> int:
+    return next((status for cls, status in READ_STATUS if isinstance(exc, cls)), 500)
+
+
+# ---------------------------------------------------------------------- the frame
+
+
+class Page:
+    """What every template gets: the language, the time zone, the label function and the links."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        asked = request.query_params.get("lang")
+        self.chosen = asked if asked in LANGUAGES else None
+        kept = request.cookies.get(COOKIE)
+        self.lang = self.chosen or (kept if kept in LANGUAGES else DEFAULT)
+        self.zone = request.app.state.runtime.settings.zone
+
+    @property
+    def colon(self) -> str:
+        return "：" if self.lang == "zh" else ": "
+
+    def t(self, key: str, **values: object) -> str:
+        return text(self.lang, key, **values)
+
+    def when(self, value: Any) -> str:
+        return fmt.when(value, self.zone, self.lang)
+
+    def day(self, value: Any) -> str:
+        return fmt.day(value, self.zone, self.lang)
+
+    def switch_url(self) -> str:
+        """This page in the other language."""
+        query = [(k, v) for k, v in self.request.query_params.multi_items() if k != "lang"]
+        query.append(("lang", "en" if self.lang == "zh" else "zh"))
+        return f"{self.request.url.path}?{urlencode(query)}"
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = templates.get_template(template).render(page=self, t=self.t, **context)
+        response = HTMLResponse(html, status_code=status)
+        if self.chosen is not None:
+            response.set_cookie(COOKIE, self.chosen, max_age=365 * 86_400, path="/", samesite="lax")
+        return response
+
+    def error(self, status: int, key: str, **values: object) -> HTMLResponse:
+        title = self.t(f"error.{status}") if f"error.{status}" in _ERROR_TITLES else self.t("error.title")
+        return self.render("error.html", status=status, title=title, message=self.t(key, **values))
+
+
+_ERROR_TITLES = {f"error.{code}" for code in (403, 404, 409, 413, 422, 500, 503)}
+
+
+def guarded(request: Request, build: Callable[[Page], Response]) -> Response:
+    """The page `build` makes, or the error page of what it refused."""
+    page = Page(request)
+    try:
+        return build(page)
+    except PageError as exc:
+        return page.error(exc.status, exc.key, **exc.values)
+    except LedgerError as exc:
+        status = _status_of(exc)
+        return page.render("error.html", status=status, title=page.t(f"error.{status}"),
+                           message=str(exc), ledger_text=True)
+
+
+def _store(request: Request) -> Any:
+    return request.app.state.store
+
+
+def _word(value: str, key: str) -> bytes:
+    """A 32-byte id from a path; a 404 page naming the format when it cannot be one."""
+    try:
+        raw = bytes(HexBytes(value)) if value.startswith("0x") else b""
+    except (ValueError, TypeError):
+        raw = b""
+    if len(raw) != 32:
+        raise PageError(404, key, value=value[:80])
+    return raw
+
+
+# ---------------------------------------------------------------------- what the pages say about values
+
+
+def check_label(page: Page, name: str) -> Markup:
+    """A check's name in words: the eligibility report's and the verification report's names."""
+    if name.startswith("credential 0x"):
+        return Markup("{0} {1}").format(page.t("check.credential"), fmt.hash_html(name.split(" ", 1)[1]))
+    for prefix in ("qualification", "performance", "personnel"):
+        if name.startswith(prefix + " "):
+            return Markup("{0}{1}{2}").format(page.t(f"check.{prefix}"), page.colon, name[len(prefix) + 1:])
+    key = f"check.{name}"
+    try:
+        return Markup(escape(page.t(key)))
+    except KeyError:
+        return fmt.prose(name)
+
+
+def describe(document: Any) -> str:
+    """A credential in a few words (its name, number or project), whatever its kind."""
+    d = document
+    if isinstance(d, IdentityCredential):
+        return f"{d.firm_name}（{d.registration_type}）"
+    if isinstance(d, QualificationCredential):
+        return f"{d.qualification_name} · {d.certificate_no}"
+    if isinstance(d, PersonnelCredential):
+        return f"{d.person_name} · {d.registration_type} {d.specialty} · {d.certificate_no}"
+    if isinstance(d, PerformanceCredential):
+        return f"{d.project_name} · {fmt.wan_to_yuan(d.contract_amount_wan)}"
+    if isinstance(d, AwardCredential):
+        return f"{d.award_name} · {d.certificate_no}"
+    if isinstance(d, CreditCredential):
+        return f"{d.decision_document_no} · {d.decision}"
+    if isinstance(d, ContractPerformanceCredential):
+        return f"{d.project_name} · {d.section_code}"
+    return ""
+
+
+def grade_of(page: Page, document: Any) -> str:
+    d = document
+    if isinstance(d, QualificationCredential):
+        return str(d.grade.value)
+    if isinstance(d, AwardCredential):
+        return str(d.level.value)
+    if isinstance(d, ContractPerformanceCredential):
+        return str(d.rating.value)
+    if isinstance(d, CreditCredential):
+        return page.t(f"credit.{d.record_type.value}")
+    return "—"
+
+
+def badge(page: Page, status: Status, document: Any, at: int) -> tuple[str, str]:
+    """(css class, words) of a credential's status at `at`: the chain's status, and for a valid one
+    whether `at` is inside the document's validity period."""
+    if status is Status.VALID:
+        moment = datetime.fromtimestamp(at, UTC)
+        if moment < document.valid_from:
+            return "warn", page.t("credstatus.NOT_YET_VALID")
+        if document.valid_until is not None and moment > document.valid_until:
+            return "bad", page.t("credstatus.EXPIRED")
+        return "ok", page.t("credstatus.VALID")
+    return ("warn" if status is Status.SUSPENDED else "bad"), page.t(f"credstatus.{status.name}")
+
+
+def check_badge(status: CheckStatus) -> str:
+    return {CheckStatus.VALID: "ok", CheckStatus.INVALID: "bad", CheckStatus.ERROR: "bad"}.get(status, "muted")
+
+
+# ---------------------------------------------------------------------- pages
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/portal", status_code=307)
+
+
+@router.get("/portal/static/portal.css")
+def stylesheet() -> Response:
+    return Response((HERE / "static" / "portal.css").read_text(encoding="utf-8"), media_type="text/css",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/portal/static/portal.js")
+def script() -> Response:
+    return Response((HERE / "static" / "portal.js").read_text(encoding="utf-8"), media_type="text/javascript",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/portal")
+@router.get("/portal/tenders")
+def tenders(request: Request, q: str = "", offset: str = "0") -> Response:
+    def build(page: Page) -> Response:
+        start = int(offset) if offset.isdigit() and len(offset) < 8 else 0
+        result = tender_catalogue(_store(request)).search(q, offset=start, limit=PAGE_SIZE)
+        now = request.app.state.runtime.client.block_timestamp()
+        rows = []
+        for listed in result.tenders:
+            t = listed.stored.tender
+            if now <= t.deadline:
+                states = [("ok", page.t("tender.open_for_bids"))]
+            else:
+                states = sorted({_section_state(page, s.status, past=True) for s in listed.sections})
+            rows.append({"tender": t, "params": t.params, "published": listed.stored.published_at, "states": states})
+
+        def at(offset: int) -> str:
+            return "/portal?" + urlencode({"q": result.query, "offset": offset} if result.query else {"offset": offset})
+
+        return page.render(
+            "tenders.html", result=result, rows=rows,
+            previous=at(max(result.offset - PAGE_SIZE, 0)) if result.offset > 0 else None,
+            next=at(result.offset + PAGE_SIZE) if result.offset + PAGE_SIZE < result.total else None)
+
+    return guarded(request, build)
+
+
+def _section_state(page: Page, status: SectionStatus, *, past: bool) -> tuple[str, str]:
+    css = {SectionStatus.PENDING: "muted", SectionStatus.CLOSED: "warn", SectionStatus.FAILED: "bad",
+           SectionStatus.EVALUATED: "ok"}[status]
+    key = "status.PENDING.past" if status is SectionStatus.PENDING and past else f"status.{status.name}"
+    return css, page.t(key)
+
+
+@router.get("/portal/tenders/{tender_id}")
+def tender(request: Request, tender_id: str) -> Response:
+    def build(page: Page) -> Response:
+        tid = _word(tender_id, "error.bad_tender")
+        store = _store(request)
+        service = tender_service(store)
+        details = service.details(tid)
+        versions = service.versions(tid)
+        names = Names(store)
+        stored, terms = details.stored, details.on_chain.terms
+        params = stored.tender.params
+        now = request.app.state.runtime.client.block_timestamp()
+        past = now > terms.deadline
+        sections = []
+        for i, section in enumerate(params.sections):
+            state = store.runtime.tender_book.section(tid, i)
+            bids = None
+            if state.status is SectionStatus.EVALUATED:
+                results = service.results(tender_id=tid, section=i, viewer=None)
+                bids = [_bid_row(page, names, b) for b in results.bids]
+            sections.append({"index": i, "section": section, "state": state,
+                             "status": _section_state(page, state.status, past=past), "bids": bids})
+        return page.render("tender.html", params=params, details=details, terms=terms, versions=versions,
+                           sections=sections, past=past, stored=stored,
+                           officers=[(o, names.key(o)) for o in terms.officers])
+
+    return guarded(request, build)
+
+
+def _bid_row(page: Page, names: Names, bid: Any) -> dict[str, Any]:
+    firm = bid.eligibility.firm if bid.eligibility is not None else None
+    name = names.firm(firm) if firm else names.key(bid.bidder)
+    checks = bid.eligibility.checks if bid.eligibility is not None else ()
+    failed = [{"label": check_label(page, c.name), "reason": c.reason, "status": c.status}
+              for c in checks if c.status in (CheckStatus.INVALID, CheckStatus.ERROR)]
+    return {"name": name, "uscc": firm, "bidder": bid.bidder, "price": bid.price, "outcome": bid.outcome.name,
+            "reason": bid.reason, "eligible": bid.eligible, "failed": failed}
+
+
+@router.get("/portal/firms")
+def firm_form(request: Request, uscc: str = "", at: str = "") -> Response:
+    def build(page: Page) -> Response:
+        if uscc.strip():
+            query = {k: v for k, v in (("at", at), ("lang", page.chosen)) if v}
+            suffix = f"?{urlencode(query)}" if query else ""
+            return RedirectResponse(f"/portal/firms/{uscc.strip()}{suffix}", status_code=303)
+        return page.render("firm.html", uscc="", rows=None, at_value=at)
+
+    return guarded(request, build)
+
+
+def _end_of_day(value: str, page: Page) -> int:
+    try:
+        chosen = date.fromisoformat(value.strip())
+    except ValueError:
+        raise PageError(422, "error.bad_date", value=value[:40]) from None
+    return int(datetime.combine(chosen, time(23, 59, 59), page.zone).timestamp())
+
+
+@router.get("/portal/firms/{uscc}")
+def firm(request: Request, uscc: str, at: str = "") -> Response:
+    def build(page: Page) -> Response:
+        try:
+            code = validate_uscc(uscc)
+        except InvalidUSCC as exc:
+            raise PageError(422, "error.bad_uscc", reason=str(exc)) from None
+        store = _store(request)
+        service = CredentialService(store.runtime.registry, SqlCredentialFiles(store))
+        now = store.runtime.registry.now()
+        chosen = _end_of_day(at, page) if at.strip() else None
+        current = service.list_for_subject(code)
+        then = {s.credential.credential_id: s for s in service.list_for_subject(code, at=chosen)} if chosen else {}
+        names = Names(store)
+        rows = []
+        for s in sorted(current, key=lambda s: (int(s.credential.kind), -s.credential.anchored_at)):
+            c, document = s.credential, s.credential.sealed.document
+            rows.append({
+                "kind": page.t(f"kind.{Kind(c.kind).name}"), "what": describe(document),
+                "grade": grade_of(page, document), "issuer": names.issuer(c.issuer, document),
+                "issuer_address": c.issuer, "id": c.credential_id, "document": document,
+                "now": badge(page, s.status.status, document, now),
+                "then": badge(page, then[c.credential_id].status.status, document, chosen)
+                if chosen is not None and c.credential_id in then else None,
+            })
+        return page.render("firm.html", uscc=code, name=names.firm(code), rows=rows, chosen=chosen,
+                           at_value=at.strip())
+
+    return guarded(request, build)
+
+
+@router.get("/portal/verify")
+def verify_form(request: Request) -> Response:
+    return guarded(request, lambda page: page.render("verify.html", report=None, form={}))
+
+
+def _form(content_type: str, body: bytes) -> dict[str, str]:
+    """The fields of an url-encoded or multipart form (a file field's content as text)."""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+    if not content_type.startswith("multipart/form-data"):
+        raise PageError(415 if body else 422, "error.bad_form", reason=content_type or "no content type")
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
+                                                   + body)
+    if not message.is_multipart():
+        raise PageError(422, "error.bad_form", reason="not a multipart body")
+    fields: dict[str, str] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            fields[name] = payload.decode("utf-8-sig", "replace")
+    return fields
+
+
+@router.post("/portal/verify")
+async def verify(request: Request) -> Response:
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+
+    def build(page: Page) -> Response:
+        form = _form(content_type, body)
+        raw = (form.get("file") or "").strip() or (form.get("document") or "").strip()
+        if not raw:
+            raise PageError(422, "error.empty")
+        try:
+            document = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise PageError(422, "error.bad_json", reason=str(exc)[:200]) from None
+        if isinstance(document, dict) and not {"masterSalt", "revealed"} & document.keys() \
+                and isinstance(document.get("document"), dict):
+            document = document["document"]  # the body of POST /verify
+        at = None
+        if (form.get("at") or "").strip():
+            try:
+                local = datetime.fromisoformat(form["at"].strip())
+            except ValueError:
+                raise PageError(422, "error.bad_date", value=form["at"][:40]) from None
+            at = int((local if local.tzinfo else local.replace(tzinfo=page.zone)).timestamp())
+        subject = (form.get("subject") or "").strip() or None
+        if subject is not None:
+            try:
+                subject = validate_uscc(subject)
+            except InvalidUSCC as exc:
+                raise PageError(422, "error.bad_uscc", reason=str(exc)) from None
+        store = _store(request)
+        service = CredentialService(store.runtime.registry, SqlCredentialFiles(store))
+        report = service.verify_document(document, at=at, expected_subject=subject)
+        checks = [{"label": check_label(page, c.name), "status": c.status, "css": check_badge(c.status),
+                   "reason": c.reason} for c in report.checks]
+        return page.render("verify.html", report=report, checks=checks,
+                           form={"document": raw if len(raw) < 200_000 else "", "at": form.get("at", ""),
+                                 "subject": form.get("subject", "")})
+
+    return await run_in_threadpool(guarded, request, build)
+
+
+@router.get("/portal/draws/{draw_id}")
+def draw(request: Request, draw_id: str) -> Response:
+    def build(page: Page) -> Response:
+        did = _word(draw_id, "error.bad_draw")
+        store = _store(request)
+        audit = draw_service(store).show(did)
+        recorded, state = audit.recorded, audit.state
+        assert recorded is not None and state is not None
+        opened = recorded.opened
+        names = Names(store)
+        picks = set(recorded.picks or ())
+        return page.render(
+            "draw.html", audit=audit, recorded=recorded, state=state, opened=opened,
+            parties=[{"address": p, "name": names.key(p), "committed": p in recorded.sealed} for p in opened.parties],
+            officers=[{"address": o, "name": names.key(o), "released": o in recorded.shares} for o in opened.officers],
+            candidates=[{"value": c, "picked": c in picks} for c in opened.candidates],
+            picks=list(recorded.picks) if recorded.picks is not None else None)
+
+    return guarded(request, build)
+
+
+@router.api_route("/portal/{rest:path}", methods=["GET", "HEAD", "POST"])
+def unknown(request: Request, rest: str) -> Response:
+    return guarded(request, lambda page: page.error(404, "error.no_page", path="/portal/" + rest[:200]))
+
