@@ -331,3 +331,134 @@ def gas_by_step(rt: Any, first_block: int, last_block: int | None = None) -> dic
             receipt = w3.eth.get_transaction_receipt(tx["hash"])
             out.setdefault(f"{book.NAME}.{function}", []).append(int(receipt["gasUsed"]))
     return out
+
+
+# ---------------------------------------------------------------------- a section to run it on
+
+
+@dataclass(frozen=True)
+class Bidder:
+    """A bidding firm: its own key (the one its identity credential names), USCC and name."""
+
+    account: LocalAccount
+    uscc: str
+    name: str
+
+
+@dataclass
+class OpenedSection:
+    """A published, bid and opened tender section, ready for 评定分离."""
+
+    tender_id: bytes
+    section: int
+    names: dict[str, str]  # bid key → firm name
+    prices: dict[str, Decimal]  # bid key → opened price (eligible bids)
+    valid_bids: int
+    first_block: int  # the tender's publication block
+
+
+def selection_params(*, project_code: str, tenderer_uscc: str, deadline: str, bidders: int = 15, criteria: int = 8,
+                     experts: int = 7, shortlist: int = 5, members: int = 7, lottery_among: int = 2) -> dict[str, Any]:
+    """A municipal-works tender of one section under 综合评分 (`criteria` criteria, the last the
+    computed price score) and 票决抽签; no credential requirements (the eligibility of each bid is
+    its firm's identity)."""
+    judged = criteria - 1
+    price_score = 40
+    each, rest = divmod(100 - price_score, judged)
+    names = ["施工组织设计", "项目管理机构", "质量管理体系与措施", "安全管理体系与措施", "环境保护管理体系与措施",
+             "工程进度计划与措施", "资源配备计划", "技术重点难点分析", "新技术应用", "信用评价", "企业业绩", "售后服务"]
+    rows = [{"code": f"T{i + 1}", "name": names[i % len(names)], "max_score": str(each + (1 if i < rest else 0))}
+            for i in range(judged)]
+    rows.append({"code": "price", "name": "投标报价", "kind": "price", "max_score": str(price_score)})
+    return {
+        "project_code": project_code,
+        "title": "珠海市香洲区市政道路改造工程（评定分离）",
+        "tenderer": "珠海市香洲区住房和城乡建设局",
+        "tenderer_uscc": tenderer_uscc,
+        "sections": [{"code": f"{project_code}001", "name": "一标段", "estimated_price": "12000000.00",
+                      "bid_guarantee": "0"}],
+        "deadline": deadline,
+        "bid_validity_days": 90,
+        "evaluation_method": "综合评分",
+        "evaluation": {"experts": experts, "reserves": 2, "criteria": rows},
+        "shortlist_size": shortlist,
+        "selection": {"method": "票决抽签", "committee_size": members, "lottery_among": lottery_among},
+    }
+
+
+def publish_bid_open(store: Any, params: dict[str, Any], bidders: Sequence[Bidder], prices: Sequence[Decimal],
+                     say: Say = _quiet) -> OpenedSection:
+    """The centre publishes `params` (opening key dealt to three officers' keys, two to open), each
+    firm bids with its per-tender bid key (its firm link sealed inside), the officers release their
+    shares after the deadline and the centre opens the section: all through the service's use cases."""
+    import base64
+
+    from api.deps import bid_relayer, guarantee_check, tender_service
+    from ledger.crypto.bid_keys import derive_bid_key, sign_link
+    from ledger.crypto.bids import seal_bid, sign_bid
+    from ledger.crypto.sealing import BidPackage
+    from ledger.tenders import TenderParams, tender_id
+
+    rt = store.runtime
+    tenders = tender_service(store)
+    first_block = rt.client.block_number() + 1
+    officers = [Account.create() for _ in range(3)]
+    for o in officers:
+        rt.client.fund(rt.relayer, o.address, 10**18)
+    tid = tender_id(params["project_code"])
+    dealt = deal(tender_id=tid, officers=[OfficerKey.of_private(bytes(o.key)) for o in officers], threshold=2)
+    say(f"tender {params['project_code']}: published, {len(bidders)} firms bid with their own bid keys")
+    details = tenders.publish(signer=rt.centre.address, params=TenderParams.model_validate(params),
+                              document=f"%PDF-1.7 招标文件 {params['project_code']}".encode(),
+                              opening_public=dealt.opening_public, share_hashes=dealt.share_hashes,
+                              officers=dealt.officers, threshold=2)
+    deadline = int(details.on_chain.terms.deadline)
+    chain_id, book = rt.client.chain_id, rt.tender_book.address
+    names: dict[str, str] = {}
+    relayer = bid_relayer(store)
+    try:
+        for firm, price in zip(bidders, prices, strict=True):
+            key = derive_bid_key(firm.account, tid)
+            link = sign_link(firm.account, chain_id=chain_id, book_address=book, tender_id=tid, bid_key=key.address)
+            letter = f"投标函：{firm.name}愿以人民币{price:,.2f}元承包本标段。".encode()
+            package = BidPackage.create(
+                price=str(price), credential_ids=[], salt="0x" + os.urandom(32).hex(), firm_link=link,
+                files={"投标函.pdf": {"sha256": hashlib.sha256(letter).hexdigest(),
+                                      "content": base64.b64encode(letter).decode()}})
+            sealed = seal_bid(chain_id=chain_id, book_address=book, tender_id=tid, section=0, bidder=key.address,
+                              opening_public=dealt.opening_public, package=package)
+            nonce = rt.tender_book.nonce(key.address)
+            auth = sign_bid(bidder=key, chain_id=chain_id, book_address=book, sealed=sealed, nonce=nonce,
+                            expiry=deadline)
+            tenders.submit_bid(relayer, signer=key.address, tender_id=tid, section=0, envelope=sealed.envelope,
+                               credential_set_commitment=sealed.credential_set_commitment,
+                               auth={"bidder": key.address, "commitment": sealed.commitment, "nonce": nonce,
+                                     "expiry": auth["expiry"], "signature": auth["signature"]})
+            names[key.address] = firm.name
+    finally:
+        relayer.stop()
+    rt.client.increase_time(deadline - rt.client.block_timestamp() + 1)
+    for officer, box in list(zip(officers, dealt.sealed, strict=True))[:2]:
+        share = open_share(box, bytes(officer.key))
+        tx = sign(officer, rt.tender_book.prepare(officer.address, "releaseShare", tid, share.to_bytes()))
+        tenders.relay_signed(signer=officer.address, signed_tx=tx, functions=("releaseShare",))
+    say("opening: two of three officers released their shares; the centre opens every bid")
+    opened = tenders.open_section(guarantee_check(store), signer=rt.centre.address, tender_id=tid, section=0)
+    eligible = {b.bidder: Decimal(str(b.price)) for b in opened.bids if b.eligible}
+    return OpenedSection(tid, 0, names, eligible, opened.valid_bids, first_block)
+
+
+def register_pools(rt: Any, *, experts: int, members: int, tenderer_uscc: str, say: Say = _quiet
+                   ) -> tuple[list[LocalAccount], list[LocalAccount]]:
+    """New expert and member pools, each person with its own key, registered by the governance
+    (the member keys held in a development data directory)."""
+    from ledger.service.selection import uscc_word
+
+    say(f"pools: {experts} experts and {members} tenderer members registered by the governance")
+    pool = [Account.create() for _ in range(experts)]
+    for e in pool:
+        rt.govern(rt.selection_book, "registerExpert", e.address, "市政公用工程".encode().ljust(32, b"\x00"))
+    people = [Account.create() for _ in range(members)]
+    for m in people:
+        rt.govern(rt.selection_book, "registerMember", uscc_word(tenderer_uscc), m.address)
+    return pool, people
