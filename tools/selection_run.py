@@ -71,6 +71,8 @@ class SelectionRun:
     sheets: dict[str, tuple[bytes, ScoreSheet]] = field(default_factory=dict)
     votes: dict[tuple[int, str], tuple[bytes, str | None]] = field(default_factory=dict)
     draw_ids: list[bytes] = field(default_factory=list)  # every draw this run opened, in order
+    _params: Any = field(default=None, repr=False)
+    _eligible: list[str] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -79,7 +81,10 @@ class SelectionRun:
 
     @property
     def params(self) -> Any:
-        return self.svc.tenders.tender(self.tender_id).params
+        """The tender's parameters (fixed before any bid: read once)."""
+        if self._params is None:
+            self._params = self.svc.tenders.tender(self.tender_id).params
+        return self._params
 
     def now(self) -> int:
         return int(self.rt.client.block_timestamp())
@@ -160,8 +165,10 @@ class SelectionRun:
 
     # ------------------------------------------------------------------ sheets
     def eligible_bids(self) -> list[str]:
-        """The eligible bids (their bid keys), which every sheet scores."""
-        return [b.bidder for b in self.svc._eligible(self.tid, self.section)]
+        """The eligible bids (their bid keys), which every sheet scores (fixed at opening: read once)."""
+        if self._eligible is None:
+            self._eligible = [b.bidder for b in self.svc._eligible(self.tid, self.section)]
+        return self._eligible
 
     def sheet(self, seat: str) -> ScoreSheet:
         """A 综合评分 sheet over every judged criterion: the experts broadly agree on an order of the
@@ -240,12 +247,11 @@ class SelectionRun:
         for seat in seats:
             self.reveal_sheet(seat)
         try:
-            self.svc.evaluation(self.tid, self.section)
+            filed = self.submit_shortlist(seats[0])
         except Conflict as exc:
             if exc.error != "ShortlistDrawNeeded":
                 raise
             raise Conflict(exc.error, {}, f"{exc} (the scripted run does not break shortlist ties)") from None
-        filed = self.submit_shortlist(seats[0])
         return list(filed.filed.candidates)
 
     def select(self, say: Say = _quiet) -> Decided:
@@ -355,6 +361,7 @@ class OpenedSection:
     prices: dict[str, Decimal]  # bid key → opened price (eligible bids)
     valid_bids: int
     first_block: int  # the tender's publication block
+    problems: list[str] = field(default_factory=list)  # why a bid was not eligible, one line each
 
 
 def selection_params(*, project_code: str, tenderer_uscc: str, deadline: str, bidders: int = 15, criteria: int = 8,
@@ -445,7 +452,11 @@ def publish_bid_open(store: Any, params: dict[str, Any], bidders: Sequence[Bidde
     say("opening: two of three officers released their shares; the centre opens every bid")
     opened = tenders.open_section(guarantee_check(store), signer=rt.centre.address, tender_id=tid, section=0)
     eligible = {b.bidder: Decimal(str(b.price)) for b in opened.bids if b.eligible}
-    return OpenedSection(tid, 0, names, eligible, opened.valid_bids, first_block)
+    problems = [f"{names.get(b.bidder, b.bidder)}: {b.reason or 'not eligible'}"
+                + "".join(f"; {c.name}: {c.reason}" for c in (b.eligibility.checks if b.eligibility else ())
+                          if c.status.name not in ("VALID", "PASS", "OK"))
+                for b in opened.bids if not b.eligible]
+    return OpenedSection(tid, 0, names, eligible, opened.valid_bids, first_block, problems)
 
 
 def register_pools(rt: Any, *, experts: int, members: int, tenderer_uscc: str, say: Say = _quiet
