@@ -151,7 +151,8 @@ class SelectionRun:
 
     def seat(self, kind: CommitteeKind, members: Sequence[str]) -> Any:
         """The centre seats `members` (draw picks), each by the seat key it derives from its own key."""
-        pool = {p.address: p for p in (self.experts if kind is CommitteeKind.EVALUATION else self.members)}
+        pool: dict[str, LocalAccount] = {
+            str(p.address): p for p in (self.experts if kind is CommitteeKind.EVALUATION else self.members)}
         pairs = []
         self.seats[kind], self.holders[kind] = {}, {}
         for m in members:

@@ -35,7 +35,14 @@ from ledger.service.credentials import CredentialService
 from ledger.uscc import generate_uscc
 from tools.bench.bids import ANVIL, ANVIL_CHAIN_ID, _rpc, anvil_node
 from tools.bench.machine import cpu_model, machine
-from tools.selection_run import Bidder, SelectionRun, gas_by_step, publish_bid_open, register_pools, selection_params
+from tools.selection_run import (
+    Bidder,
+    SelectionRun,
+    gas_by_step,
+    publish_bid_open,
+    register_pools,
+    selection_params,
+)
 from tools.signing import sign
 
 Progress = Callable[[str], None]
@@ -127,11 +134,12 @@ def bench_selection(*, progress: Progress | None = None, bids: int = 15, pool: i
                                    "selection draw, decision, objection and answer, award (every draw: 2 parties' "
                                    "sealed seeds, 2 of 3 officers' shares)"),
     }
-    shape = dict(bids=bids, pool=pool, experts=experts, criteria=criteria, shortlist=shortlist, members=members)
+    shape = {"bids": bids, "pool": pool, "experts": experts, "criteria": criteria, "shortlist": shortlist,
+             "members": members}
     with tempfile.TemporaryDirectory(prefix="tl-bench-selection-") as tmp:
         settings = Settings(data_dir=Path(tmp) / "embedded", rpc_url=None, chain_id=None,
                             chain_clock="development")
-        result.update(run_once(settings, suffix="embedded", seed=seed, say=say, **shape))  # type: ignore[arg-type]
+        result.update(run_once(settings, suffix="embedded", seed=seed, say=say, **shape))
         if not node:
             result["anvil_note"] = "not run (node=False)"
         elif not ANVIL.exists():
@@ -143,7 +151,7 @@ def bench_selection(*, progress: Progress | None = None, bids: int = 15, pool: i
                 _rpc(url, "anvil_setBalance", [operator.address, hex(10**30)])
                 settings = Settings(data_dir=Path(tmp) / "anvil", rpc_url=url, chain_id=ANVIL_CHAIN_ID,
                                     signer_key=operator.key.hex())
-                result.update(run_once(settings, suffix="anvil", seed=seed, say=say, **shape))  # type: ignore[arg-type]
+                result.update(run_once(settings, suffix="anvil", seed=seed, say=say, **shape))
             result["anvil_note"] = "anvil on 127.0.0.1, automine, --prune-history, cancun"
     result.update(machine())
     result["machine_cpu"] = cpu_model()
