@@ -39,13 +39,14 @@ def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from tools.bench import bids, chain, guarantees, registry
+    from tools.bench import bids, chain, guarantees, registry, selection
 
     areas: dict[str, Callable[..., dict[str, Any]]] = {
         "chain": chain.bench_chain,
         "registry": registry.bench_registry,
         "bids": bids.bench_bids,
         "guarantees": guarantees.bench_guarantees,
+        "selection": selection.bench_selection,
     }
     runner = areas.get(args.area)
     if runner is None:
@@ -279,8 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_audit_commands(sub)
 
-    p = sub.add_parser("bench", help="measure an area's figures (chain, registry, bids, guarantees)")
-    p.add_argument("area", help="chain, registry, bids or guarantees")
+    p = sub.add_parser("bench", help="measure an area's figures (chain, registry, bids, guarantees, selection)")
+    p.add_argument("area", help="chain, registry, bids, guarantees or selection")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--blocks", type=int, default=None, help="chain: history length to grow to")

@@ -20,7 +20,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +30,19 @@ from hexbytes import HexBytes
 
 from api.db.credentials import SqlCredentialFiles
 from api.db.journal import Store
+from api.deps import governance_service
 from ledger.config import Settings
+from ledger.crypto.merkle import MerkleTree
 from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.errors import ConfigurationError, ValidationFailed
-from ledger.crypto.merkle import MerkleTree
 from ledger.model.credential import ReasonCode
-from ledger.runtime import Runtime, open_runtime
 from ledger.rules.anchoring import MAX_BATCH
 from ledger.rules.verify import ANCHORING, INTEGRITY, STATUS_AT, VALIDITY_WINDOW, CheckStatus
-from api.deps import governance_service
+from ledger.runtime import Runtime, open_runtime
 from ledger.service.credentials import CredentialService
+from tools import synthetic
 from tools.governance import enact_signed
 from tools.signing import sign
-from tools import synthetic
 
 ISSUER_FUNDS = 10**21  # wei: thousands of anchors at the embedded chain's fees
 DEFAULT_BATCH = 500
@@ -187,6 +188,7 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> dict[str
         changes = change_statuses(rt, store, anchored, options, say)
         verification = verify_sample(rt, store, anchored, changes, options, say)
         extras = write_extras(data_dir, dataset)
+        selection = run_selection(rt, store, dataset, options, say)
         chain_id, block = rt.client.chain_id, rt.client.block_number()
     say.done()
     summary: dict[str, Any] = {
@@ -219,6 +221,7 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> dict[str
         "verification": verification,
         "issuer_keys": extras["keys"],
         "samples": extras["samples"],
+        "selection": selection,
         "total_s": round(time.perf_counter() - started, 3),
     }
     return summary
@@ -473,6 +476,83 @@ def _write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
 # ---------------------------------------------------------------------- output
 
 
+SELECTION_BIDS = 6
+
+
+def run_selection(rt: Runtime, store: Store, dataset: synthetic.Dataset, options: DemoOptions,
+                  say: Progress) -> dict[str, Any]:
+    """One tender section through the whole of 评定分离 (`tools.selection_run`): firms of the dataset
+    (none black-listed) bid with their own keys, the section opens, committees are drawn,
+    the experts score, the shortlist is filed unranked, the members vote, a draw decides, 公示
+    with one objection answered, the award. Returns what the summary shows."""
+    from api.deps import draw_service, selection_service
+    from ledger.service.lottery import audit_draw
+    from ledger.service.selection import as_address
+    from ledger.uscc import generate_uscc
+    from ledger.values import to_hex
+    from tools.selection_run import (
+        Bidder,
+        SelectionRun,
+        publish_bid_open,
+        register_pools,
+        selection_params,
+    )
+
+    t0 = time.perf_counter()
+    rng = random.Random(f"{options.seed}/selection")
+    listed = {c.sealed.document.subject for c in dataset.credentials if c.kind is Kind.CREDIT
+              and str(getattr(c.sealed.document, "record_type", "")) in ("blacklist", "joint-punishment")}
+    candidates = [(i, f) for i, f in enumerate(dataset.firms) if f.uscc not in listed]
+    chosen = rng.sample(candidates, min(SELECTION_BIDS, len(candidates)))
+    bidders = [Bidder(synthetic.derived_account(options.seed, f"firm {i}"), f.uscc, f.name) for i, f in chosen]
+    now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)
+    tenderer = generate_uscc(rng)  # the tenderer (招标人), whose member pool the selection committee comes from
+    params = selection_params(project_code=f"E4404000120269{rng.randrange(10**4):04d}", tenderer_uscc=tenderer,
+                              deadline=(now + timedelta(days=21)).isoformat(), criteria=4, experts=5, shortlist=3,
+                              members=5)
+    prices = [Decimal(rng.randrange(10_800_000, 11_900_000)) for _ in bidders]
+    say.step(f"评定分离: tender {params['project_code']}, {len(bidders)} firms bid")
+    opened = publish_bid_open(store, params, bidders, prices, say.step)
+    if opened.valid_bids < 3:
+        raise ValidationFailed(f"only {opened.valid_bids} of {len(bidders)} bids of the 评定分离 section are valid: "
+                               f"{'; '.join(opened.problems)}")
+    experts, members = register_pools(rt, experts=12, members=8, tenderer_uscc=tenderer, say=say.step)
+    run = SelectionRun(rt=rt, svc=selection_service(store), draws=draw_service(store), tender_id=opened.tender_id,
+                       section=0, experts=experts, members=members)
+    result = run.run(say.step)
+    names = opened.names
+
+    def proof(did: bytes) -> dict[str, Any]:
+        audit = audit_draw(rt.lottery_book, did)
+        recorded = audit.recorded
+        assert recorded is not None
+        return {"draw_id": to_hex(did), "purpose": recorded.purpose, "round": recorded.opened.round,
+                "parties": list(recorded.opened.parties),
+                "seeds": [to_hex(x) for x in audit.seeds or ()],
+                "candidates": len(recorded.opened.candidates),
+                "picks": [as_address(p) for p in audit.picks or ()],
+                "recomputed_ok": audit.ok}
+
+    def name(bid_key: str) -> str:
+        return names.get(bid_key, bid_key)
+
+    last = result.draws[-1]
+    return {
+        "tender_id": to_hex(opened.tender_id), "section": 0, "project_code": params["project_code"],
+        "bids": len(bidders), "valid_bids": opened.valid_bids,
+        "evaluation_method": params["evaluation_method"], "selection_method": params["selection"]["method"],
+        "shortlist": sorted(name(b) for b in result.shortlist),
+        "winner": result.winner, "winner_firm": name(result.winner),
+        "winner_price_yuan": str(opened.prices.get(result.winner, "")),
+        "decided_by": result.decided.how,
+        "draws": [proof(d) for d in result.draws],
+        "firm_of_bid_key": dict(names),
+        "decisive_draw": to_hex(last) if result.decided.how == "lottery" else None,
+        "objections_answered": 1,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """The summary as the text the command prints."""
     s, v = summary, summary["verification"]
@@ -523,6 +603,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"  TL_DATA_DIR={s['data_dir']} tender-ledger anchor {s['samples']['QUALIFICATION']} "
         f"--kind qualification --issuer-key {s['issuer_keys']['housing']}"
     )
+    lines += _selection_lines(s.get("selection"))
     lines += [
         f"  total time        {s['total_s']:.2f} s",
         "",
@@ -531,6 +612,34 @@ def format_summary(summary: dict[str, Any]) -> str:
         anchor,
     ]
     return "\n".join(lines)
+
+
+def _selection_lines(sel: dict[str, Any] | None) -> list[str]:
+    if not sel:
+        return []
+    lines = [
+        (f"  评定分离          tender {sel['project_code']} ({sel['tender_id'][:10]}…), section {sel['section']}: "
+         f"{sel['valid_bids']} of {sel['bids']} bids valid, {sel['evaluation_method']} then {sel['selection_method']}"),
+        "    shortlist (unranked, 候选人 candidates):",
+        *[f"      {n}" for n in sel["shortlist"]],
+        (f"    winner (中标人)  {sel['winner_firm']}, 报价 price {Decimal(sel['winner_price_yuan']):,.2f} 元"
+         if sel["winner_price_yuan"] else f"    winner (中标人)  {sel['winner_firm']}"),
+        f"    decided by      {sel['decided_by']}; {sel['objections_answered']} objection answered during 公示; awarded",
+    ]
+    for d in sel["draws"]:
+        ok = "OK" if d["recomputed_ok"] else "FAILED"
+        lines.append(f"    draw {d['purpose']} round {d['round']}: {len(d['picks'])} of {d['candidates']} "
+                     f"picked, {len(d['parties'])} parties' seeds, picks recomputed: {ok}  ({d['draw_id']})")
+    final = sel["draws"][-1]
+    lines.append("    the deciding draw's proof:")
+    for party, seed in zip(final["parties"], final["seeds"], strict=False):
+        lines.append(f"      party {party} seed {seed}")
+    named = sel.get("firm_of_bid_key", {})
+    lines.append(f"      picks {', '.join(f'{p} ({named[p]})' if p in named else p for p in final['picks'])}")
+    lines.append(f"    record          on chain (SelectionBook, LotteryBook); `tender-ledger lottery verify "
+                 f"{final['draw_id']}` recomputes the draw; results: GET /tenders/{sel['tender_id']}"
+                 f"/sections/{sel['section']}/results ({sel['seconds']:.1f} s)")
+    return lines
 
 
 def main(args: Any) -> int:

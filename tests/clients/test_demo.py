@@ -176,6 +176,7 @@ def test_the_demo_command_prints_a_summary_and_progress_and_exits_0(tmp_path, ca
     assert code == 0, err
     assert "QUALIFICATION" in out and "gas each" in out and "as expected" in out
     assert "tender-ledger serve" in out
+    assert "评定分离" in out and "winner (中标人)" in out and "picks recomputed: OK" in out
     assert "anchoring the dataset" in err and "verifying" in err
 
 
@@ -265,3 +266,18 @@ def test_the_demo_ignores_a_configured_node_and_database_and_says_so(
     assert (tmp_path / "d" / "chain.sqlite").exists() and (
         tmp_path / "d" / "ledger.sqlite"
     ).exists()
+
+
+def test_the_demo_takes_one_section_through_selection_to_an_award_with_a_draw_that_recomputes(  # type: ignore[no-untyped-def]
+        small_demo, monkeypatch, capsys) -> None:
+    sel = small_demo["selection"]
+    assert sel["valid_bids"] >= 3 and 1 <= len(sel["shortlist"]) <= 3
+    assert sel["winner_firm"] in sel["shortlist"] and sel["winner_firm"] == sel["firm_of_bid_key"][sel["winner"]]
+    assert sel["decided_by"] in ("vote", "lottery") and sel["objections_answered"] == 1
+    assert [d["purpose"] for d in sel["draws"][:2]] == ["committee", "committee"]
+    assert all(d["recomputed_ok"] and len(d["seeds"]) == len(d["parties"]) == 2 for d in sel["draws"])
+    # Anyone recomputes the draws from the chain of the demo's data directory alone.
+    monkeypatch.setenv("TL_DATA_DIR", small_demo["data_dir"])
+    monkeypatch.delenv("TL_RPC_URL", raising=False)
+    assert main(["lottery", "verify", sel["draws"][-1]["draw_id"]]) == 0, capsys.readouterr().err
+    assert "OK: the picks follow" in capsys.readouterr().out
