@@ -102,7 +102,8 @@ def governance_service(store: Store) -> GovernanceService:
     """The governance's members and proposals; members' own steps relayed, approved calls executed
     by the relayer."""
     rt = store.runtime
-    return GovernanceService(rt.governance, [rt.registry, rt.tender_book, rt.guarantee_book], rt.relayer,
+    return GovernanceService(rt.governance, [rt.registry, rt.tender_book, rt.guarantee_book, rt.selection_book],
+                             rt.relayer,
                              now=rt.client.block_timestamp, after_write=store.reconcile)
 
 

@@ -663,6 +663,8 @@ class SelectionDoc(_Doc):
     draws: list[Hex32]
     decision: dict[str, Any] | None
     objections: list[dict[str, Any]]
+    complaints: list[dict[str, Any]] = Field(description="投诉 with their texts and the governance's rulings")
+    withdrawn_decisions: list[dict[str, Any]] = Field(description="decisions an upheld complaint withdrew")
     winner: Address | None
 
 
@@ -686,6 +688,30 @@ class ExclusionDoc(_Doc):
     section: int
     kind: Literal["EVALUATION", "SELECTION"]
     expert: Address
+    reason: dict[str, Any]
+    reason_hash: Hex32
+
+
+class PoolEntryDoc(_Doc):
+    address: Address
+    speciality: str | None = Field(description="an expert's speciality (专业) in words; null for a pool member")
+
+
+class PoolDoc(_Doc):
+    """The expert pool (专家库) or a tenderer's selection pool, as SelectionBook holds it."""
+
+    count: int
+    entries: list[PoolEntryDoc]
+
+
+class ReplacementDoc(_Doc):
+    """A seat that did not act in time, replaced by the next reserve of its committee draw."""
+
+    tender_id: Hex32
+    section: int
+    kind: Literal["EVALUATION", "SELECTION"]
+    old_seat: Address
+    new_seat: Address
     reason: dict[str, Any]
     reason_hash: Hex32
 

@@ -31,6 +31,8 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
     uint16 public constant MIN_PUBLICITY_DAYS = 3;
     /// @notice An objection answered later than this after its filing is recorded as late.
     uint64 public constant ANSWER_PERIOD = 3 days;
+    /// @notice A replacement for an evaluation seat that missed the commit deadline commits within this.
+    uint64 public constant REPLACEMENT_PERIOD = 1 days;
     /// @notice Complaints are filed within this after 公示 ends.
     uint64 public constant COMPLAINT_PERIOD = 10 days;
 
@@ -277,6 +279,15 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
             revert InvalidReplacement(tenderId, section, kind, newSeat);
         }
         if (drawId != 0) _checkDraw(tenderId, section, drawId);
+        if (kind == EVALUATION && block.timestamp >= c.commitDeadline) {
+            // A no-show at the commit deadline: replaced only while no sheet is shown, and the
+            // replacement gets a fresh commit window (reveals wait for it or for the new deadline).
+            if (c.revealed != 0) revert SheetsShown(tenderId, section);
+            uint64 commitBy = uint64(block.timestamp) + REPLACEMENT_PERIOD;
+            uint64 revealBy = commitBy + (c.revealDeadline - c.commitDeadline);
+            (c.commitDeadline, c.revealDeadline) = (commitBy, revealBy);
+            emit WindowReopened(tenderId, section, kind, commitBy, revealBy);
+        }
         old.state = SeatState.REPLACED;
         (fresh.state, fresh.index, fresh.link, fresh.drawId) = (SeatState.ACTIVE, index, newLink, drawId);
         c.seats.push(newSeat);
@@ -402,7 +413,12 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         bytes32 ck = _committeeKey(tenderId, section, EVALUATION);
         _activeSeat(ck, tenderId, section, EVALUATION);
         Committee storage c = _committees[ck];
-        if (c.revealed != _full(c.size)) revert SheetsMissing(tenderId, section, c.revealed);
+        uint32 revealed = c.revealed;
+        if (revealed != _full(c.size) && (block.timestamp < c.revealDeadline || _count(revealed) < MIN_SEATS)) {
+            // A sheet committed but not revealed by the deadline is void; the rest stand if at least
+            // MIN_SEATS (the smallest committee the law allows) revealed.
+            revert SheetsMissing(tenderId, section, revealed);
+        }
         ITenderBook.SectionStatus status = _tenderBook.sectionOf(tenderId, section).status;
         if (status != ITenderBook.SectionStatus.CLOSED && status != ITenderBook.SectionStatus.EVALUATED) {
             revert SectionNotEvaluable(tenderId, section);
@@ -804,6 +820,13 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
     /// @dev The mask with one bit per active seat of a committee of `size`.
     function _full(uint8 size) private pure returns (uint32) {
         return uint32((uint256(1) << size) - 1);
+    }
+
+    /// @dev The number of seats set in `mask`.
+    function _count(uint32 mask) private pure returns (uint256 n) {
+        for (; mask != 0; mask &= mask - 1) {
+            ++n;
+        }
     }
 
     /// @dev Whether the seat at `index` acted: committed a sheet, or a vote in any round.

@@ -173,7 +173,7 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     **dict.fromkeys(
         ("AlreadyInPool", "TendererSet", "AlreadySeated", "NotSeated", "SeatActed", "DrawNotFinished",
          "AlreadyRevealed", "CommitteeHidden", "CommitPeriodOver", "SeatAlreadyCommitted", "RevealNotOpen",
-         "LateReveal", "NothingToReveal", "SheetsMissing", "SectionNotEvaluable", "ShortlistExists",
+         "LateReveal", "NothingToReveal", "SheetsMissing", "SheetsShown", "SectionNotEvaluable", "ShortlistExists",
          "NoShortlist", "WrongRound", "RoundOpen", "AlreadyDecided", "NotDecided", "NotInPublicity",
          "PublicityRunning", "AwardPaused", "FilingClosed", "ComplaintWindowClosed", "SectionAwarded"),
         Conflict,

@@ -18,7 +18,7 @@ from hexbytes import HexBytes
 
 from ledger.errors import ConfigurationError, ValidationFailed
 
-CONTRACTS = ("CredentialRegistry", "TenderBook", "GuaranteeBook", "Governance")
+CONTRACTS = ("CredentialRegistry", "TenderBook", "GuaranteeBook", "SelectionBook", "Governance")
 
 
 def _key(path: str) -> LocalAccount:
@@ -32,8 +32,10 @@ def _key(path: str) -> LocalAccount:
 
 
 def _arg(text: str) -> Any:
-    """An argument as typed: a whole number becomes an int, anything else stays text (addresses,
-    0x-words, names)."""
+    """An argument as typed: a whole number becomes an int, true/false a bool, anything else stays
+    text (addresses, 0x-words, names)."""
+    if text in ("true", "false"):
+        return text == "true"
     return int(text) if text.isdigit() else text
 
 
@@ -111,6 +113,10 @@ def cmd_propose(args: argparse.Namespace) -> int:
     key = _key(args.key_file)
     api = LedgerAPI(args.api, key)
     values = [_arg(a) for a in args.arg]
+    if args.contract == "SelectionBook":  # a speciality in words, a tenderer's USCC: their words
+        from ledger.service.selection import pool_call_args
+
+        values = ["0x" + v.hex() if isinstance(v, bytes) else v for v in pool_call_args(args.function, values)]
     data = encode_offline(args.contract, args.function, values)
     prepared = _call(api.post, "/governance/prepare-proposal", {
         "sender": key.address, "contract": args.contract, "function": args.function, "args": values},
@@ -160,7 +166,8 @@ def add_commands(sub: Any) -> None:
     q.set_defaults(func=cmd_show)
     q = gsub.add_parser("propose", help="propose a call (and approve it): e.g. authoriseIssuer ADDRESS 1")
     q.add_argument("contract", choices=CONTRACTS)
-    q.add_argument("function", help="authoriseIssuer, withdrawIssuer, authoriseCentre, withdrawCentre, addMember…")
+    q.add_argument("function", help="authoriseIssuer, withdrawIssuer, authoriseCentre, withdrawCentre, addMember, "
+                                       "registerExpert, registerMember, ruleComplaint…")
     q.add_argument("arg", nargs="*", help="the function's arguments in order")
     common(q)
     q.set_defaults(func=cmd_propose)

@@ -31,9 +31,11 @@ router = APIRouter(tags=["governance"])
 
 class ProposeRequest(BaseModel):
     sender: Address = Field(description="the member's address, which will sign the propose transaction")
-    contract: Literal["CredentialRegistry", "TenderBook", "GuaranteeBook", "Governance"]
-    function: str = Field(description="e.g. authoriseIssuer, withdrawIssuer, authoriseCentre, addMember")
-    args: list[Any] = Field(description="the function's arguments in order (addresses and numbers)")
+    contract: Literal["CredentialRegistry", "TenderBook", "GuaranteeBook", "SelectionBook", "Governance"]
+    function: str = Field(description="e.g. authoriseIssuer, withdrawIssuer, authoriseCentre, addMember, "
+                                      "registerExpert, registerMember, ruleComplaint")
+    args: list[Any] = Field(description="the function's arguments in order (addresses, numbers, 0x-words; "
+                                        "for SelectionBook a speciality in words and a tenderer's USCC)")
 
 
 class StepRequest(BaseModel):

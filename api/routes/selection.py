@@ -19,6 +19,8 @@ from api.responses import (
     SIGNED,
     EvaluationDoc,
     ExclusionDoc,
+    PoolDoc,
+    ReplacementDoc,
     SelectionDoc,
     SelectionStepDoc,
     answers,
@@ -34,6 +36,8 @@ router = APIRouter(tags=["selection"])
 BASE = SECTION + "/selection"
 KindName = Literal["evaluation", "selection"]
 ObjectionId = Annotated[int, Path(ge=1, le=2**32 - 1, description="an objection's number in the section, from 1")]
+ComplaintId = Annotated[int, Path(ge=1, le=2**32 - 1, description="a complaint's number in the section, from 1")]
+Uscc = Annotated[str, Path(min_length=18, max_length=18, description="the tenderer's USCC (统一社会信用代码)")]
 
 
 def _kind(name: str) -> CommitteeKind:
@@ -83,6 +87,23 @@ class ObjectionRequest(BaseModel):
 
 class AnswerRequest(BaseModel):
     answer: str = Field(min_length=1, max_length=5000)
+
+
+class ComplaintRequest(BaseModel):
+    signed_tx: SignedTransaction = Field(description="the complainant's own `complain`, reason hash = keccak(reason)")
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class RulingRequest(BaseModel):
+    ruling: str = Field(min_length=1, max_length=5000,
+                        description="the text whose keccak is the ruling hash the governance's ruleComplaint recorded")
+
+
+class ReplacementRequest(BaseModel):
+    kind: KindName
+    seat: Address = Field(description="the seat that did not act in time")
+    reserve: Address = Field(description="the next reserve of the committee draw")
+    reserve_seat: Address = Field(description="the seat key the reserve derived (ledger.crypto.seat_keys)")
 
 
 def _step(svc: SelectionService, tid: bytes, section: int, function: str, m: Mined | None) -> dict[str, Any]:
@@ -212,3 +233,44 @@ def award(tender_id: TenderId, section: Section, caller: SignedCallerDep, svc: S
     _, released = svc.award(signer=caller.signer, tender_id=tid, section=section)
     return _step(svc, tid, section, "award", released.mined)
 
+
+
+@router.post(BASE + "/complaints", **answers(SelectionStepDoc, SIGNED, status=201))
+def complain(tender_id: TenderId, section: Section, body: ComplaintRequest, caller: SignedCallerDep,
+             svc: SelectionServiceDep) -> dict[str, Any]:
+    """Anyone complains (投诉) within 10 days after 公示 ends (its own `complain`, with the text); the
+    award waits for the governance's ruling."""
+    tid = tender_key(tender_id)
+    svc.complain(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx, reason=body.reason)
+    return _step(svc, tid, section, "complain", None)
+
+
+@router.post(BASE + "/complaints/{complaint_id}/ruling", **answers(SelectionStepDoc, SIGNED))
+def file_ruling(tender_id: TenderId, section: Section, complaint_id: ComplaintId, body: RulingRequest,
+                caller: SignedCallerDep, svc: SelectionServiceDep) -> dict[str, Any]:
+    """File the text of the governance's ruling (ruleComplaint, proposed and approved by its members):
+    accepted only if it hashes to the ruling hash on chain."""
+    tid = tender_key(tender_id)
+    svc.file_ruling(tender_id=tid, section=section, complaint_id=complaint_id, ruling=body.ruling)
+    return _step(svc, tid, section, "fileRuling", None)
+
+
+@router.post(BASE + "/replacements", **answers(ReplacementDoc, SIGNED, status=201))
+def replace(tender_id: TenderId, section: Section, body: ReplacementRequest, caller: SignedCallerDep,
+            svc: SelectionServiceDep) -> dict[str, Any]:
+    """The centre replaces a seat that did not act in time by the next reserve of the committee draw."""
+    return views.replacement(svc.replace_no_show(
+        signer=caller.signer, tender_id=tender_key(tender_id), section=section, kind=_kind(body.kind),
+        seat=body.seat, reserve=body.reserve, reserve_seat=body.reserve_seat))
+
+
+@router.get("/selection/experts", **answers(PoolDoc, READ))
+def experts(svc: SelectionServiceDep) -> dict[str, Any]:
+    """The expert pool (专家库) the governance keeps, each expert with its speciality."""
+    return views.pool(svc.experts())
+
+
+@router.get("/selection/pools/{uscc}", **answers(PoolDoc, READ))
+def pool(uscc: Uscc, svc: SelectionServiceDep) -> dict[str, Any]:
+    """A tenderer's selection pool (定标委员会 members) the governance keeps."""
+    return views.pool(svc.pool(uscc))

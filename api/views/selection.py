@@ -12,9 +12,12 @@ from api.encoding import to_hex
 from ledger.model.receipt import Mined
 from ledger.model.selection import (
     Committee,
+    Decision,
     EvaluationOutcome,
     Exclusion,
     FiledText,
+    PoolEntry,
+    Replacement,
     RoundRecord,
     SelectionState,
 )
@@ -67,6 +70,28 @@ def objection(f: FiledText) -> dict[str, Any]:
             "answer": f.answer}
 
 
+def complaint(f: FiledText) -> dict[str, Any]:
+    g = f.filing
+    return {"id": g.id, "by": g.by, "filed_at": _time(g.filed_at), "reason": f.reason,
+            "reason_hash": to_hex(g.reason_hash), "ruled_at": _time(g.closed_at),
+            "upheld": g.upheld if g.closed_at else None, "redo": g.redo.name if g.closed_at and g.upheld else None,
+            "ruling_hash": to_hex(g.answer_hash) if g.closed_at else None, "ruling": f.answer}
+
+
+def withdrawn(d: Decision) -> dict[str, Any]:
+    return {"winner": d.winner, "draw_id": to_hex(d.draw_id) if d.draw_id else None,
+            "record_hash": to_hex(d.record_hash), "decided_at": _time(d.decided_at)}
+
+
+def pool(entries: list[PoolEntry]) -> dict[str, Any]:
+    return {"count": len(entries), "entries": [{"address": e.address, "speciality": e.speciality} for e in entries]}
+
+
+def replacement(r: Replacement) -> dict[str, Any]:
+    return {"tender_id": to_hex(r.tender_id), "section": r.section, "kind": r.kind.name, "old_seat": r.old_seat,
+            "new_seat": r.new_seat, "reason": json.loads(r.reason), "reason_hash": to_hex(r.reason_hash)}
+
+
 def state(s: SelectionState) -> dict[str, Any]:
     d = s.decision
     return {
@@ -83,6 +108,8 @@ def state(s: SelectionState) -> dict[str, Any]:
             "record_hash": to_hex(d.record_hash), "record": json.loads(s.record) if s.record else None,
             "decided_at": _time(d.decided_at), "publicity_ends": _time(d.publicity_ends), "awarded": d.awarded},
         "objections": [objection(o) for o in s.objections],
+        "complaints": [complaint(c) for c in s.complaints],
+        "withdrawn_decisions": [withdrawn(d) for d in s.withdrawn],
         "winner": s.winner,
     }
 

@@ -18,6 +18,11 @@ import {ILedgerErrors} from "./ILedgerErrors.sol";
  * each seat's link commits to the pool member holding it, opened only after the decision
  * (招标投标法 Art. 37). The pools (专家库, each tenderer's selection pool) are the admin's.
  *
+ * A missing expert, by the rule fixed here: a seat that has not committed by the commit deadline
+ * is replaced (by a reserve of the committee draw) while no sheet is revealed, with a fresh commit
+ * window; a sheet committed but not revealed by the reveal deadline is void, and the shortlist is
+ * filed from the revealed sheets if at least MIN_SEATS revealed.
+ *
  * What only an auditor rerunning `ledger.rules` can check: that the revealed sheets (filed off
  * chain under their hashes) give the shortlist, that the selection method fixed in the tender's
  * parameters led to the rounds opened and the decision recorded, that the draws were run among
@@ -203,8 +208,13 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
 
     // ------------------------------------------------------------------ errors: shortlist
 
-    /// @notice Not every active evaluation seat has revealed its sheet.
+    /// @notice Not every active evaluation seat has revealed its sheet, and it is not yet past the
+    /// reveal deadline with at least MIN_SEATS sheets revealed.
     error SheetsMissing(bytes32 tenderId, uint16 section, uint32 revealedMask);
+
+    /// @notice A sheet was already revealed: a seat that missed the commit deadline can no longer be
+    /// replaced (its replacement could read the revealed sheets before committing its own).
+    error SheetsShown(bytes32 tenderId, uint16 section);
 
     /// @notice The section is neither CLOSED nor EVALUATED in TenderBook.
     error SectionNotEvaluable(bytes32 tenderId, uint16 section);
@@ -337,6 +347,13 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
         bytes32 drawId,
         bytes32 newLink,
         bytes32 reasonHash
+    );
+
+    /// @notice An evaluation seat that missed the commit deadline was replaced before any sheet was
+    /// revealed: the committee's commit window reopens for REPLACEMENT_PERIOD, the reveal window
+    /// keeps its length after it.
+    event WindowReopened(
+        bytes32 indexed tenderId, uint16 section, uint8 kind, uint64 commitDeadline, uint64 revealDeadline
     );
 
     /// @notice The link of `seat` opened to pool member `expert` with `salt`.

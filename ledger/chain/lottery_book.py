@@ -60,6 +60,11 @@ class LotteryBookGateway(Gateway):
         rx, ry, ciphertext = self._call("sealedSeedOf", draw_id, to_checksum_address(party))
         return None if rx == ry == 0 else SealedSeed(int(rx), int(ry), bytes(ciphertext))
 
+    def opened_at(self, draw_id: bytes) -> tuple[int, int] | None:
+        """Where (block, log index) the draw was opened, None if it never was."""
+        opened = [g for g in self.logs(topics=[bytes(draw_id)]) if g.event == "DrawOpened"]
+        return opened[0].position if opened else None
+
     def recorded(self, draw_id: bytes, *, from_block: int = 0) -> RecordedDraw | None:
         """The draw as its events recorded it, or None if no DrawOpened names it. The first of
         each event per party or officer counts (the contract refuses a second)."""

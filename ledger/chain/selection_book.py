@@ -227,3 +227,21 @@ class SelectionBookGateway(Gateway):
         logs = self.logs(from_block=from_block, topics=[tender_id])
         return [e for e in logs if int(e.args.get("section", -1)) == section]
 
+
+    def last_upheld(self, tender_id: bytes, section: int) -> tuple[int, int] | None:
+        """Where (block, log index) the last ruling that upheld a complaint of the section is, None
+        if none did."""
+        upheld = [g for g in self.section_logs(tender_id, section) if g.event == "ComplaintRuled" and g.args["upheld"]]
+        return upheld[-1].position if upheld else None
+
+    def decisions_before(self, tender_id: bytes, section: int, position: tuple[int, int]) -> list[Decision]:
+        """The section's decisions recorded before `position` (block, log index), oldest first, as
+        their Decided events hold them (each withdrawn since, if a later ruling upheld a complaint)."""
+        out = []
+        for g in self.section_logs(tender_id, section):
+            if g.event == "Decided" and g.position < position:
+                a, draw = g.args, bytes(g.args["drawId"])
+                out.append(Decision(to_checksum_address(a["winner"]), None if draw == ZERO_WORD else draw,
+                                    bytes(a["recordHash"]), self.client.block_timestamp(g.block_number),
+                                    int(a["publicityEnds"]), False))
+        return out

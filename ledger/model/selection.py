@@ -227,11 +227,33 @@ class RoundRecord:
 
 @dataclass(frozen=True)
 class FiledText:
-    """An objection with its reason, and the answer once given (texts filed under their hashes)."""
+    """An objection (or a complaint) with its reason, and the answer (or the governance's ruling)
+    once given (texts filed under their hashes)."""
 
     filing: Filing
     reason: str | None
     answer: str | None
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    """A registered expert (with its speciality in words) or a tenderer's pool member."""
+
+    address: str
+    speciality: str | None = None
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A seat replaced by the next reserve of its committee draw, for the reason filed under its hash."""
+
+    tender_id: bytes
+    section: int
+    kind: CommitteeKind
+    old_seat: str
+    new_seat: str
+    reason: str  # canonical JSON
+    reason_hash: bytes
 
 
 @dataclass(frozen=True)
@@ -255,3 +277,5 @@ class SelectionState:
     record: str | None  # the decision record (JSON) filed under the decision's record hash
     objections: tuple[FiledText, ...]
     winner: str | None
+    complaints: tuple[FiledText, ...] = ()  # each with its ruling (answer) once the governance ruled
+    withdrawn: tuple[Decision, ...] = ()  # decisions an upheld complaint withdrew, oldest first

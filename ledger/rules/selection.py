@@ -31,7 +31,9 @@ close). A round is counted once every member has a vote recorded; until then the
 
 A shortlist of one candidate is decided without a vote or draw. Candidates are always listed
 sorted by address (the shortlist is unranked), which is also each draw's candidate order. Each
-selection lottery is the section's next "selection" draw: round 1, 2, … in the order they occur.
+selection lottery is the section's next "selection" draw: round 1, 2, … in the order they occur
+(a selection redone after an upheld complaint goes on from the round after the last one drawn:
+`History.first_draw`).
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class History:
     members: tuple[str, ...]
     rounds: tuple[VoteRound, ...] = ()
     draws: tuple[Draw[str], ...] = ()
+    first_draw: int = 1  # the round of `draws[0]`: a selection redone after an upheld complaint draws on
     chair: str | None = None  # 集体议事
     views: tuple[Statement, ...] = ()  # 集体议事
     decision: Statement | None = None  # 集体议事
@@ -199,7 +202,7 @@ class _Replay:
         return tally
 
     def lottery(self, candidates: tuple[str, ...], k: int) -> tuple[str, ...]:
-        number = self.next_draw + 1
+        number = self.history.first_draw + self.next_draw
         if self.next_draw == len(self.history.draws):
             raise _Pending(NeedDraw("selection", number, candidates, k))
         record = self.history.draws[self.next_draw]

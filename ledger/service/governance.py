@@ -1,6 +1,7 @@
 """The consortium's governance as use cases: who its members are, what is proposed, and enacting.
 
-Authorising and withdrawing issuers and guarantors and appointing trading centres are calls the
+Authorising and withdrawing issuers and guarantors, appointing trading centres, keeping the
+expert pool and the tenderers' member pools and ruling on complaints (投诉) are calls the
 Governance contract makes once enough of its members approved them; no single key (and not the
 relayer that pays the gas) can make one. Members sign their own `propose` / `approve` /
 `revokeApproval` / `cancel` transactions; the service relays them and, the moment a proposal has
@@ -82,6 +83,10 @@ class GovernanceService:
         """The governed call `function(*args)` on the ledger's contract named `contract`."""
         for target in (*self.targets, self.governance):
             if target.NAME == contract:
+                if contract == "SelectionBook":
+                    from ledger.service.selection import pool_call_args
+
+                    args = pool_call_args(function, args)
                 return self.governance.call_of(target, function, *args)
         names = ", ".join(t.NAME for t in (*self.targets, self.governance))
         raise NotFound("UnknownContract", {"contract": contract}, f"no contract {contract}; one of {names}")

@@ -30,7 +30,7 @@ from eth_utils import to_checksum_address
 from ledger.chain.guarantee_book import GuaranteeBookGateway
 from ledger.chain.lottery_book import LotteryBookGateway
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
-from ledger.chain.selection_book import SelectionBookGateway
+from ledger.chain.selection_book import ZERO_WORD, SelectionBookGateway
 from ledger.crypto.canonical import canonical_json, keccak
 from ledger.crypto.seat_keys import seat_link
 from ledger.documents import Kind
@@ -41,9 +41,12 @@ from ledger.model.receipt import Mined
 from ledger.model.selection import (
     Committee,
     CommitteeKind,
+    Decision,
     EvaluationOutcome,
     Exclusion,
     FiledText,
+    PoolEntry,
+    Replacement,
     RevealedSheet,
     RoundRecord,
     SeatHolder,
@@ -74,6 +77,13 @@ RECORD = "selection-record"  # the decision record (canonical JSON), under its r
 EXCLUSION = "selection-exclusion"  # why an expert was excluded (canonical JSON), under its reason hash
 OBJECTION = "selection-objection"  # an objection's text (UTF-8), under its reason hash
 ANSWER = "selection-answer"  # the centre's answer to an objection (UTF-8), under its answer hash
+COMPLAINT = "selection-complaint"  # a complaint's text (UTF-8), under its reason hash
+RULING = "selection-ruling"  # the governance's ruling on a complaint (UTF-8), under its ruling hash
+REPLACEMENT = "selection-replacement"  # why a seat was replaced (canonical JSON), under its reason hash
+
+MIN_SEATS = 5
+"""SelectionBook's MIN_SEATS: the smallest committee, and the quorum of revealed sheets that files the
+shortlist after the reveal deadline when a committed sheet was never revealed (that sheet is void)."""
 
 COMMITTEE_DRAW_ROUND = {CommitteeKind.EVALUATION: 1, CommitteeKind.SELECTION: 2}
 """Each committee is drawn by the section's "committee" draw of this round."""
@@ -98,6 +108,58 @@ class SelectionFiles(Protocol):
 def uscc_word(uscc: str) -> bytes:
     """A tenderer's USCC as SelectionBook keys its pool: the 18 ASCII characters, right-padded to 32 bytes."""
     return uscc.encode("ascii").ljust(32, b"\x00")
+
+
+def uscc_of_word(word32: bytes) -> str | None:
+    """The USCC a pool word names (None unless it is 18 ASCII characters right-padded with zeros)."""
+    text = bytes(word32).rstrip(b"\x00")
+    try:
+        decoded = text.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return decoded if len(decoded) == 18 and bytes(word32) == uscc_word(decoded) else None
+
+
+def speciality_word(text: str) -> bytes:
+    """An expert's speciality (专业, e.g. 房屋建筑) as SelectionBook holds it: its UTF-8, right-padded
+    to 32 bytes. ValidationFailed if empty or longer than 32 bytes."""
+    raw = text.strip().encode()
+    if not raw or len(raw) > 32:
+        raise ValidationFailed(f"a speciality is 1..32 bytes of UTF-8 (about 10 Chinese characters), got {len(raw)}")
+    return raw.ljust(32, b"\x00")
+
+
+def speciality_text(word32: bytes) -> str:
+    """A speciality word in words (its hex when it is not UTF-8 text)."""
+    raw = bytes(word32).rstrip(b"\x00")
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return "0x" + bytes(word32).hex()
+
+
+POOL_FUNCTIONS = ("registerExpert", "removeExpert", "registerMember", "removeMember")
+
+
+def pool_call_args(function: str, args: Sequence[Any]) -> list[Any]:
+    """The arguments of a governed SelectionBook call as a member types them, in ABI terms: a
+    speciality in words becomes its word, a tenderer's USCC its pool word (a 0x-word is taken as
+    is; anything else is left for the ABI to refuse)."""
+    out = list(args)
+
+    def text(value: Any) -> bool:
+        return isinstance(value, str) and not value.startswith("0x")
+
+    if function == "registerExpert" and len(out) == 2 and text(out[1]):
+        out[1] = speciality_word(out[1])
+    if function in ("registerMember", "removeMember") and len(out) == 2 and text(out[0]):
+        from ledger.uscc import InvalidUSCC, validate_uscc
+
+        try:
+            out[0] = uscc_word(validate_uscc(out[0]))
+        except InvalidUSCC as exc:
+            raise ValidationFailed(f"the tenderer's pool is named by its USCC: {exc}") from None
+    return out
 
 
 def as_address(word32: bytes) -> str:
@@ -349,9 +411,11 @@ class SelectionService:
         if not committee.seated:
             raise Conflict("NotSeated", {"section": section}, "the evaluation committee is not seated")
         sheets = self._sheets(tender_id, section, committee)
-        if len(sheets) != committee.size:
+        if len(sheets) != committee.size and (self.now() < committee.reveal_deadline or len(sheets) < MIN_SEATS):
             raise Conflict("SheetsMissing", {"revealed": len(sheets)},
-                           f"{len(sheets)} of the {committee.size} seats revealed their sheets")
+                           f"{len(sheets)} of the {committee.size} seats revealed their sheets; a sheet not "
+                           f"revealed by the reveal deadline is void, and the rest stand if at least {MIN_SEATS} "
+                           "revealed")
         bids = self._eligible(tender_id, section)
         counted: dict[str, Sheet] = {s.seat: s.sheet for s in sheets}  # type: ignore[misc]
         result = evaluate(params, section, bids, counted)
@@ -364,7 +428,12 @@ class SelectionService:
                                f"a tie at the shortlist's cut: {result.tie.places} place(s) among "
                                f"{', '.join(result.tie.candidates)} are drawn by shortlist draw 1 (0x{did.hex()})")
             result = evaluate(params, section, bids, counted, recorded)
-        report = _json(self._report(tender_id, section, params.shortlist_size, sheets, result))
+        body = self._report(tender_id, section, params.shortlist_size, sheets, result)
+        if len(sheets) != committee.size:  # the rule for a sheet never revealed, recorded with the report
+            shown = {x.seat for x in sheets}
+            body["void"] = [seat for seat in committee.seats if seat not in shown and self.book.seat_of(
+                tender_id, section, CommitteeKind.EVALUATION, seat).state is SeatState.ACTIVE]
+        report = _json(body)
         filed = self.book.shortlist(tender_id, section)
         return EvaluationOutcome(tender_id, section, tuple(sheets), result, params.shortlist_size, report,
                                  keccak(report), filed if filed.candidates else None)
@@ -427,12 +496,23 @@ class SelectionService:
             out.append(RoundRecord(state, tuple(votes), closed))
         return out
 
-    def _draws(self, tender_id: bytes, section: int) -> list[Draw[str]]:
+    def _draws(self, tender_id: bytes, section: int) -> tuple[int, list[Draw[str]]]:
+        """The current selection's draws and the round of its first: a selection redone after an
+        upheld complaint goes on from the first selection draw opened after the ruling (on the
+        chain's order of events), the earlier ones belonging to the withdrawn decisions."""
+        ruled = self.book.last_upheld(tender_id, section)
+        first = 1
+        if ruled is not None:
+            while True:
+                opened = self.lottery.opened_at(draw_id(tender_id, section, "selection", first))
+                if opened is None or opened > ruled:
+                    break
+                first += 1
         draws: list[Draw[str]] = []
         while True:
-            found = rule_draw(self.lottery, draw_id(tender_id, section, "selection", len(draws) + 1))
+            found = rule_draw(self.lottery, draw_id(tender_id, section, "selection", first + len(draws)))
             if found is None:
-                return draws
+                return first, draws
             draws.append(found)
 
     def _step(self, tender: Tender, section: int) -> tuple[Step, list[RoundRecord], list[Draw[str]]]:
@@ -444,11 +524,11 @@ class SelectionService:
         if not seats:
             raise Conflict("NotSeated", {"section": section}, "the selection committee is not seated")
         rounds = self._rounds(tid, section, seats)
-        draws = self._draws(tid, section)
+        first_draw, draws = self._draws(tid, section)
         prices = {b.bidder: b.price for b in self._eligible(tid, section)}
         history = History(tender_id=tid, section=section, members=tuple(seats),
                           rounds=tuple(VoteRound(n, r.votes) for n, r in enumerate(rounds, start=1)),
-                          draws=tuple(draws))
+                          draws=tuple(draws), first_draw=first_draw)
         return next_step(tender.params.selection, shortlist.candidates, prices, history), rounds, draws
 
     def step(self, tender_id: bytes, section: int) -> Step:
@@ -505,10 +585,18 @@ class SelectionService:
             raise Conflict("NotTheRulesWinner", {"winner": winner},
                            f"{to_checksum_address(winner)} is not the winner the selection rule gives ({step.winner})")
         did = draws[-1].draw_id if step.how == "lottery" and draws else None
+        withdrawn = self.withdrawn(tender_id, section)
         record = _json({"tender_id": "0x" + tender_id.hex(), "section": section, "winner": step.winner,
                         "how": step.how, "detail": step.detail, "figures": dict(step.figures),
                         "rounds": [{"round": r.state.round, "votes": {s: c for s, c in r.votes}} for r in rounds],
-                        "draws": ["0x" + d.draw_id.hex() for d in draws]})
+                        "draws": ["0x" + d.draw_id.hex() for d in draws],
+                        **({"redone_after": [{"winner": w.winner, "record_hash": "0x" + w.record_hash.hex()}
+                                             for w in withdrawn],
+                            "complaints": [{"id": c.filing.id, "redo": c.filing.redo.name,
+                                            "ruling_hash": "0x" + c.filing.answer_hash.hex()}
+                                           for c in (self.complaint(tender_id, section, n) for n in
+                                                     range(1, self.book.status(tender_id, section).complaints + 1))
+                                           if c.filing.upheld]} if withdrawn else {})})
         record_hash = keccak(record)
         shortlist = self.book.shortlist(tender_id, section)
         with self.lock:
@@ -592,6 +680,143 @@ class SelectionService:
                                     winner=winner)
         return self.state(tender_id, section), released
 
+    # ------------------------------------------------------------------ complaints (投诉)
+    def complain(self, *, signer: str, tender_id: bytes, section: int, signed_tx: str, reason: str) -> FiledText:
+        """A complaint (投诉) within 10 days after 公示 ends: the complainant's own `complain`
+        transaction, relayed with the text its reason hash names (filed under it). SelectionBook
+        refuses it outside the window (ComplaintWindowClosed); the award waits until it is ruled."""
+        self._section(tender_id, section)
+        text = reason.strip()
+        if not text:
+            raise ValidationFailed("a complaint states its reason")
+        content = text.encode()
+        relayed = decode_signed_tx(self.book, signed_tx)
+        relayed.require(signer, ("complain",))
+        if bytes(relayed.args["reasonHash"]) != keccak(content):
+            raise ValidationFailed("the transaction's reason hash is not the keccak of the reason given")
+        self._relay(signer, signed_tx, ("complain",), tender_id, section, [(COMPLAINT, keccak(content), content)])
+        return self.complaint(tender_id, section, self.book.status(tender_id, section).complaints)
+
+    def file_ruling(self, *, tender_id: bytes, section: int, complaint_id: int, ruling: str) -> FiledText:
+        """File the text of the governance's ruling on a complaint: accepted only once the ruling is
+        on chain and only if the text hashes to its ruling hash (so anyone may file it)."""
+        self._section(tender_id, section)
+        filing = self._complaint(tender_id, section, complaint_id)
+        if filing.open:
+            raise Conflict("NotRuled", {"complaint": complaint_id},
+                           f"complaint {complaint_id} is not ruled yet: the governance rules on it (ruleComplaint)")
+        content = ruling.strip().encode()
+        if keccak(content) != filing.answer_hash:
+            raise ValidationFailed(f"the ruling text hashes to 0x{keccak(content).hex()}, the ruling on chain is "
+                                   f"0x{filing.answer_hash.hex()}")
+        with self.lock:
+            self.files.file(RULING, filing.answer_hash, content)
+        return self.complaint(tender_id, section, complaint_id)
+
+    def _complaint(self, tender_id: bytes, section: int, complaint_id: int) -> Any:
+        count = self.book.status(tender_id, section).complaints
+        if not 1 <= complaint_id <= count:
+            raise NotFound("UnknownFiling", {"complaint": complaint_id},
+                           f"the section has complaints 1..{count}" if count else "the section has no complaint")
+        return self.book.complaint(tender_id, section, complaint_id)
+
+    def complaint(self, tender_id: bytes, section: int, complaint_id: int) -> FiledText:
+        """A complaint with its text and the ruling's text once filed (upheld or not, and the stage
+        redone, are on the filing)."""
+        filing = self._complaint(tender_id, section, complaint_id)
+        reason = self._text(COMPLAINT, filing.reason_hash)
+        ruling = self._text(RULING, filing.answer_hash) if filing.closed_at else None
+        return FiledText(filing, reason, ruling)
+
+    def withdrawn(self, tender_id: bytes, section: int) -> tuple[Decision, ...]:
+        """The decisions upheld complaints withdrew, oldest first (from the Decided events before the
+        last upheld ruling)."""
+        ruled = self.book.last_upheld(tender_id, section)
+        return () if ruled is None else tuple(self.book.decisions_before(tender_id, section, ruled))
+
+    # ------------------------------------------------------------------ a missing seat (the centre)
+    def reserves(self, tender_id: bytes, section: int, kind: CommitteeKind) -> list[str]:
+        """The committee draw's picks not excluded and not yet holding a seat, in draw order: the
+        reserves, the first of which replaces the next missing seat."""
+        recorded = self.lottery.recorded(draw_id(tender_id, section, "committee", COMMITTEE_DRAW_ROUND[kind]))
+        if recorded is None or recorded.picks is None:
+            return []
+        held = {h.member for h in self.files.holders(tender_id, section, kind)}
+        return [p for p in (as_address(w) for w in recorded.picks)
+                if p not in held and self.book.exclusion_of(tender_id, section, kind, p) is None]
+
+    def replace_no_show(self, *, signer: str, tender_id: bytes, section: int, kind: CommitteeKind, seat: str,
+                        reserve: str, reserve_seat: str) -> Replacement:
+        """Replace a seat that did not act in time by the next reserve (`reserve`, with the seat key
+        `reserve_seat` it derived), by the rule fixed in advance: an evaluation seat with no sheet
+        committed by the commit deadline (SelectionBook reopens the commit window, and refuses once
+        a sheet is shown: SheetsShown), a selection seat with no vote committed by the last round's
+        commit deadline (it votes from the next round; the missed vote counts as an abstention). The
+        reason (rule, seat, deadline, the reserve's place in the draw) is filed under its hash."""
+        self._require_centre(signer)
+        self._section(tender_id, section)
+        seat, reserve, reserve_seat = (to_checksum_address(a) for a in (seat, reserve, reserve_seat))
+        committee = self.book.committee(tender_id, section, kind)
+        if not committee.seated:
+            raise Conflict("NotSeated", {"section": section}, f"the {kind.name.lower()} committee is not seated")
+        if self.book.seat_of(tender_id, section, kind, seat).state is not SeatState.ACTIVE:
+            raise NotFound("NotSeat", {"seat": seat}, f"{seat} holds no seat on the {kind.name.lower()} committee")
+        now = self.now()
+        if kind is CommitteeKind.EVALUATION:
+            deadline = committee.commit_deadline
+            if self.book.sheet_of(tender_id, section, seat).committed:
+                raise Conflict("SeatActed", {"seat": seat}, f"seat {seat} committed its sheet: it is not missing")
+            missed = "no sheet committed by the commit deadline"
+        else:
+            last = self.book.status(tender_id, section).last_round
+            if last == 0:
+                raise Conflict("NoRoundDue", {"seat": seat}, "no vote round was opened: no seat has missed one")
+            deadline = self.book.round_of(tender_id, section, last).commit_deadline
+            if self.book.vote_of(tender_id, section, last, seat).committed:
+                raise Conflict("SeatActed", {"seat": seat}, f"seat {seat} committed its vote in round {last}")
+            missed = f"no vote committed in round {last} by its commit deadline"
+        if now < deadline:
+            raise Conflict("CommitPeriodOpen", {"seat": seat},
+                           f"seat {seat} may still commit until {deadline}: it is not missing yet")
+        reserves = self.reserves(tender_id, section, kind)
+        if not reserves:
+            raise Conflict("NoReserveLeft", {"section": section},
+                           f"the {kind.name.lower()} committee draw has no reserve left")
+        if reserve != reserves[0]:
+            raise Conflict("NotNextReserve", {"reserve": reserve},
+                           f"the next reserve of the committee draw is {reserves[0]}, not {reserve}")
+        picks = [as_address(w) for w in self.lottery.picks(committee.draw_id)]
+        reason = {"rule": "a seat that did not act in time is replaced by the next reserve of its committee draw",
+                  "missed": missed, "seat": seat, "deadline": deadline, "committee": kind.name.lower(),
+                  "reserve_place": picks.index(reserve) + 1, "tender_id": "0x" + tender_id.hex(), "section": section}
+        content = _json(reason)
+        digest = keccak(content)
+        holder = SeatHolder(reserve_seat, reserve, os.urandom(32))
+        link = seat_link(tender_id=tender_id, section=section, kind=int(kind), seat=reserve_seat, member=reserve,
+                         salt=holder.salt)
+        with self.lock:
+            self.book.dry_run(self.centre.address, self.book.calldata(
+                "replaceSeat", tender_id, section, int(kind), seat, reserve_seat, ZERO_WORD, link, digest))
+            self.files.file(REPLACEMENT, digest, content)
+            self.files.file_holders(tender_id, section, kind, [holder])
+            self.book.replace_seat(self.centre, tender_id, section, kind, seat, reserve_seat, None, link, digest)
+        return Replacement(tender_id, section, kind, seat, reserve_seat, content.decode(), digest)
+
+    # ------------------------------------------------------------------ pools
+    def experts(self) -> list[PoolEntry]:
+        """The expert pool (专家库), each expert with its speciality in words."""
+        return [PoolEntry(e, speciality_text(self.book.speciality_of(e))) for e in self.book.experts()]
+
+    def pool(self, uscc: str) -> list[PoolEntry]:
+        """A tenderer's selection pool (定标委员会 members it may be drawn from)."""
+        from ledger.uscc import InvalidUSCC, validate_uscc
+
+        try:
+            code = validate_uscc(uscc)
+        except InvalidUSCC as exc:
+            raise ValidationFailed(str(exc)) from None
+        return [PoolEntry(m) for m in self.book.members_of(uscc_word(code))]
+
     # ------------------------------------------------------------------ reads
     def state(self, tender_id: bytes, section: int) -> SelectionState:
         """Everything recorded of the section's 评定分离 (seat holders only once revealed)."""
@@ -615,12 +840,14 @@ class SelectionService:
         decision = book.decision(tender_id, section)
         record = self._text(RECORD, decision.record_hash) if decision.winner is not None else None
         objections = tuple(self._filed(tender_id, section, n) for n in range(1, status.objections + 1))
+        complaints = tuple(self.complaint(tender_id, section, n) for n in range(1, status.complaints + 1))
         return SelectionState(
             tender_id=tender_id, section=section, status=status, tenderer=book.tenderer_of(tender_id),
             committees=committees, holders=holders, shortlist=shortlist if shortlist.candidates else None,
             rounds=tuple(rounds), step=step, draws=tuple(d.draw_id for d in draws),
             decision=decision if decision.winner is not None else None, record=record, objections=objections,
-            winner=book.winner_of(tender_id, section))
+            winner=book.winner_of(tender_id, section), complaints=complaints,
+            withdrawn=self.withdrawn(tender_id, section) if status.complaints else ())
 
     def published(self, tender_id: bytes, section: int) -> bool:
         """Whether 公示 has started (from then on the selection is public)."""

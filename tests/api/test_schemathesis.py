@@ -377,6 +377,9 @@ ROLES: dict[str, str] = {
     "POST /tenders/{tender_id}/sections/{section}/selection/objections": FIRM,
     "POST /tenders/{tender_id}/sections/{section}/selection/objections/{objection_id}/answer": CENTRE,
     "POST /tenders/{tender_id}/sections/{section}/selection/award": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/selection/complaints": FIRM,
+    "POST /tenders/{tender_id}/sections/{section}/selection/complaints/{complaint_id}/ruling": MEMBER,
+    "POST /tenders/{tender_id}/sections/{section}/selection/replacements": CENTRE,
 }
 
 

@@ -537,6 +537,67 @@ def test_a_late_sheet_commit_or_reveal_is_refused(scene: Scene) -> None:
     assert s.fails(s.fn.revealSheet(s.tid, SECTION, salt, digest), c.seats[1])[0] == "LateReveal"
 
 
+def test_a_no_show_replaced_after_the_commit_deadline_gets_a_fresh_window_before_any_reveal(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    for seat in c.seats[:6]:
+        s.commit_sheet(seat)
+    s.later(DAY)  # seat 7 missed the commit deadline
+    reserve = s.experts[7]
+    new = derive_seat_key(reserve, s.tid, SECTION, EVALUATION)
+    s.chain.client.fund(s.relayer, new.address, SEAT_FUNDS)
+    link = seat_link(tender_id=s.tid, section=SECTION, kind=EVALUATION, seat=new.address, member=reserve.address,
+                     salt=word("reserve salt"))
+    s.send(s.fn.replaceSeat(s.tid, SECTION, EVALUATION, c.seats[6].address, new.address, bytes(32), link,
+                            word("未在提交截止前提交")), s.centre)
+    # reveals wait again: the replacement commits in its fresh window before any sheet is shown
+    salt, digest = s.sheets[c.seats[0].address]
+    assert s.fails(s.fn.revealSheet(s.tid, SECTION, salt, digest), c.seats[0])[0] == "RevealNotOpen"
+    s.commit_sheet(new)
+    for seat in [*c.seats[:6], new]:
+        s.reveal_sheet(seat)
+    s.send(s.fn.submitShortlist(s.tid, SECTION, s.decrypted[:3], 5, word("r")), c.seats[0])
+
+
+def test_replacing_a_no_show_after_a_sheet_was_shown_is_refused(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    for seat in c.seats[:6]:
+        s.commit_sheet(seat)
+    s.later(DAY)
+    s.reveal_sheet(c.seats[0])
+    new = derive_seat_key(s.experts[7], s.tid, SECTION, EVALUATION)
+    link = seat_link(tender_id=s.tid, section=SECTION, kind=EVALUATION, seat=new.address,
+                     member=s.experts[7].address, salt=word("reserve salt"))
+    assert s.fails(s.fn.replaceSeat(s.tid, SECTION, EVALUATION, c.seats[6].address, new.address, bytes(32), link,
+                                    word("no-show")), s.centre)[0] == "SheetsShown"
+
+
+def test_a_shortlist_from_fewer_sheets_than_the_quorum_after_the_deadline_is_refused(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    for seat in c.seats:
+        s.commit_sheet(seat)
+    for seat in c.seats[:4]:
+        s.reveal_sheet(seat)
+    s.later(2 * DAY)  # past the reveal deadline with 4 of 7: fewer than MIN_SEATS
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, s.decrypted[:3], 5, word("r")), c.seats[0])[0] == (
+        "SheetsMissing")
+
+
+def test_a_shortlist_with_a_sheet_withheld_waits_for_the_reveal_deadline(scene: Scene) -> None:
+    s = scene
+    c = s.seat_evaluation()
+    for seat in c.seats:
+        s.commit_sheet(seat)
+    for seat in c.seats[:6]:
+        s.reveal_sheet(seat)
+    assert s.fails(s.fn.submitShortlist(s.tid, SECTION, s.decrypted[:3], 5, word("r")), c.seats[0])[0] == (
+        "SheetsMissing")
+    s.later(2 * DAY)  # the seventh sheet is void; six revealed ≥ MIN_SEATS
+    s.send(s.fn.submitShortlist(s.tid, SECTION, s.decrypted[:3], 5, word("r")), c.seats[0])
+
+
 def test_a_late_vote_reveal_is_refused(scene: Scene) -> None:
     s = scene
     listed = s.to_selection()
