@@ -9,9 +9,9 @@ Outside clients (cast, web3, ethers) use the URL it prints.
 from __future__ import annotations
 
 import signal
+import threading
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from ledger.chain.rpc_server import RpcServer, is_loopback
@@ -21,14 +21,6 @@ from ledger.runtime import open_runtime
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-
-
-class _Stop(Exception):
-    """SIGTERM: stop serving, release the data directory, exit 0."""
-
-
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise _Stop
 
 
 def main(args: Any) -> int:
@@ -73,10 +65,13 @@ def main(args: Any) -> int:
                 f"TL_DATA_DIR={data_dir} tender-ledger serve")
             say(f"any Ethereum client: cast block-number --rpc-url {server.url}")
             say("Ctrl-C stops the node")
-            previous = signal.signal(signal.SIGTERM, _stop)
+            # SIGTERM asks the serving loop to end from another thread (shutdown() waits for the
+            # loop, so it must not run on the loop's own thread); Ctrl-C interrupts it.
+            previous = signal.signal(
+                signal.SIGTERM, lambda signum, frame: threading.Thread(target=server.httpd.shutdown, daemon=True).start())
             try:
                 server.serve_forever()
-            except (KeyboardInterrupt, _Stop):
+            except KeyboardInterrupt:
                 pass
             finally:
                 signal.signal(signal.SIGTERM, previous)

@@ -74,7 +74,7 @@ PROJECTORS: dict[str, tuple[Projector, ...]] = {
 }
 
 # Tables that are not projections of the chain: uploaded documents and the request-replay memory.
-NOT_PROJECTED: frozenset[str] = frozenset({"document", "usednonce"})
+NOT_PROJECTED: frozenset[str] = frozenset({"document", "usednonce", "seatholderrow"})
 
 
 class Store:

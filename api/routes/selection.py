@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import SignedCallerDep
 from api.deps import SelectionServiceDep
-from api.params import Address, Hex32, Section, SignedTransaction, TenderId, UnixTime
+from api.params import Address, Hex32, Section, SignedTransaction, TenderId, UnixTime, Uscc
 from api.responses import (
     READ,
     SIGNED,
@@ -37,7 +37,6 @@ BASE = SECTION + "/selection"
 KindName = Literal["evaluation", "selection"]
 ObjectionId = Annotated[int, Path(ge=1, le=2**32 - 1, description="an objection's number in the section, from 1")]
 ComplaintId = Annotated[int, Path(ge=1, le=2**32 - 1, description="a complaint's number in the section, from 1")]
-Uscc = Annotated[str, Path(min_length=18, max_length=18, description="the tenderer's USCC (统一社会信用代码)")]
 
 
 def _kind(name: str) -> CommitteeKind:
