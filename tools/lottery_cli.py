@@ -19,7 +19,14 @@ from ledger.values import to_hex, word
 
 
 def _when(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A local time (the TL_TIMEZONE setting, Asia/Shanghai by default) with its UTC offset."""
+    from ledger.config import Settings
+
+    try:
+        zone: Any = Settings().zone
+    except Exception:  # an unreadable setting is reported elsewhere; fall back to UTC here
+        zone = UTC
+    return datetime.fromtimestamp(seconds, zone).strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 def _problems(audit: DrawAudit, expected: list[bytes] | None) -> list[str]:
