@@ -11,22 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
 from typing import Any
 
+from tools.display import local_time
 from ledger.service.lottery import DrawAudit, audit_draw
 from ledger.values import to_hex, word
 
 
 def _when(seconds: int) -> str:
-    """A local time (the TL_TIMEZONE setting, Asia/Shanghai by default) with its UTC offset."""
-    from ledger.config import Settings
-
-    try:
-        zone: Any = Settings().zone
-    except Exception:  # an unreadable setting is reported elsewhere; fall back to UTC here
-        zone = UTC
-    return datetime.fromtimestamp(seconds, zone).strftime("%Y-%m-%d %H:%M:%S %z")
+    return local_time(seconds)
 
 
 def _problems(audit: DrawAudit, expected: list[bytes] | None) -> list[str]:

@@ -185,9 +185,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _when(seconds: int) -> str:
-    from datetime import UTC, datetime
+    from tools.display import local_time
 
-    return datetime.fromtimestamp(int(seconds), UTC).isoformat()
+    return local_time(seconds)
 
 
 def cmd_amend(args: argparse.Namespace) -> int:
