@@ -624,6 +624,15 @@ def _rpc(url: str, method: str, params: list[Any]) -> Any:
 
 
 @contextmanager
+def anvil_settings(data_dir: Path) -> Iterator[Settings]:
+    """A fresh anvil node and the settings of a data directory on it, whose relayer key anvil funds."""
+    with anvil_node() as url:
+        operator = Account.create()
+        _rpc(url, "anvil_setBalance", [operator.address, hex(10**30)])
+        yield Settings(data_dir=data_dir, rpc_url=url, chain_id=ANVIL_CHAIN_ID, signer_key=operator.key.hex())
+
+
+@contextmanager
 def anvil_node(binary: Path = ANVIL) -> Iterator[str]:
     """An anvil process on 127.0.0.1 and a free port, stopped (with its process group) on exit."""
     port = _free_port()
@@ -727,15 +736,7 @@ def bench_bids(
             result["anvil_note"] = f"skipped: {ANVIL} is missing (run `npm ci`)"
         else:
             say("anvil: starting a node")
-            with anvil_node() as url:
-                operator = Account.create()
-                _rpc(url, "anvil_setBalance", [operator.address, hex(10**30)])
-                settings = Settings(
-                    data_dir=Path(tmp) / "anvil",
-                    rpc_url=url,
-                    chain_id=ANVIL_CHAIN_ID,
-                    signer_key=operator.key.hex(),
-                )
+            with anvil_settings(Path(tmp) / "anvil") as settings:
                 with open_runtime(settings) as rt:
                     ledger = prepare_ledger(rt, rng)
                     result.update(

@@ -33,7 +33,7 @@ from ledger.documents import Kind, SealedCredential, parse_document
 from ledger.runtime import open_runtime
 from ledger.service.credentials import CredentialService
 from ledger.uscc import generate_uscc
-from tools.bench.bids import ANVIL, ANVIL_CHAIN_ID, _rpc, anvil_node
+from tools.bench.bids import ANVIL, anvil_settings
 from tools.bench.machine import cpu_model, machine
 from tools.selection_run import (
     Bidder,
@@ -146,11 +146,7 @@ def bench_selection(*, progress: Progress | None = None, bids: int = 15, pool: i
             result["anvil_note"] = f"skipped: {ANVIL} is missing (run `npm ci`)"
         else:
             say("anvil: starting a node")
-            with anvil_node() as url:
-                operator = Account.create()
-                _rpc(url, "anvil_setBalance", [operator.address, hex(10**30)])
-                settings = Settings(data_dir=Path(tmp) / "anvil", rpc_url=url, chain_id=ANVIL_CHAIN_ID,
-                                    signer_key=operator.key.hex())
+            with anvil_settings(Path(tmp) / "anvil") as settings:
                 result.update(run_once(settings, suffix="anvil", seed=seed, say=say, **shape))
             result["anvil_note"] = "anvil on 127.0.0.1, automine, --prune-history, cancun"
     result.update(machine())
