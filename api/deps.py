@@ -133,7 +133,8 @@ def selection_service(store: Store) -> SelectionService:
     key for the centre's steps, the relayer for seats' and objectors' own transactions."""
     rt = store.runtime
     return SelectionService(rt.selection_book, rt.lottery_book, tender_service(store), rt.guarantee_book,
-                            SqlSelectionFiles(store), centre=rt.centre, relayer=rt.relayer, lock=WRITE_LOCK)
+                            SqlSelectionFiles(store), centre=rt.centre, relayer=rt.relayer, lock=WRITE_LOCK,
+                            final=store.final_reads)
 
 
 def get_selection_service(request: Request) -> SelectionService:

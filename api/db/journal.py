@@ -86,6 +86,8 @@ class Store:
         self.chain_key = chain_key(runtime)
         self._block_times: dict[int, datetime] = {}
         self._reconcile_lock = threading.RLock()
+        # chain facts that can no longer change, once checked (see SelectionService.final)
+        self.final_reads: dict[tuple[Any, ...], Any] = {}
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -19,7 +19,9 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -118,6 +120,9 @@ def _chain_class(chain_id: int) -> type[MiningChain]:
     return type("TenderLedgerChain", (_LedgerChain,), {"chain_id": chain_id})
 
 
+CALL_CACHE_ENTRIES = 20_000  # eth_call results kept per state (see EmbeddedChain.call)
+
+
 def _hex(value: int) -> str:
     return hex(value)
 
@@ -130,6 +135,10 @@ class EmbeddedChain:
         self.chain_id = chain_id
         self._lock = threading.RLock()
         self._chain = _chain_class(chain_id)(store.kv)
+        # eth_call on one state (parent hash, pending time): its pending state and results (`call`)
+        self._call_state: tuple[Any, Any, BlockHeaderAPI] | None = None
+        self._calls: dict[tuple[Any, ...], bytes | Callable[[], Exception]] = {}
+        self._calls_on: tuple[bytes, int] | None = None
         genesis = self._chain.get_canonical_block_header_by_number(BlockNumber(0))
         mode = clock_mode_of(genesis.extra_data)
         if mode is None:
@@ -295,13 +304,13 @@ class EmbeddedChain:
         return _cancun_field(pending.base_fee_per_gas, "base fee")
 
     # ------------------------------------------------------------------ execution
-    def _unsigned(self, tx: dict[str, Any], header: BlockHeaderAPI, gas: int) -> SpoofTransaction:
-        vm = self._chain.get_vm(header)
+    @staticmethod
+    def _unsigned(tx: dict[str, Any], vm: Any, state: Any, gas: int) -> SpoofTransaction:
         sender = to_canonical_address(tx["from"]) if tx.get("from") else ZERO_ADDRESS
         to = to_canonical_address(tx["to"]) if tx.get("to") else CREATE_CONTRACT_ADDRESS
         data = tx.get("data") or tx.get("input") or "0x"
         unsigned = vm.create_unsigned_transaction(
-            nonce=vm.state.get_nonce(sender),
+            nonce=state.get_nonce(sender),
             gas_price=0,
             gas=gas,
             to=to,
@@ -310,30 +319,56 @@ class EmbeddedChain:
         )
         return SpoofTransaction(unsigned, from_=sender)
 
-    def _execute(self, tx: dict[str, Any], block: Any, gas: int | None = None) -> Any:
-        """Run `tx` on top of `block` as the next block would: its number, and the time the next
-        block would get (py-evm's `in_costless_state` would run it one block and a second later)."""
-        parent = self.header_at(block)
+    def _pending_state(self, parent: BlockHeaderAPI) -> tuple[Any, Any, BlockHeaderAPI]:
+        """The VM and state a call on `parent` runs in, as the next block would: its number, and
+        the time the next block would get (py-evm's `in_costless_state` would run it one block
+        and a second later); calls pay no gas price."""
         header = self._chain.create_header_from_parent(parent, timestamp=self._pending_timestamp(parent))
-        gas_limit = gas if gas is not None else int(header.gas_limit)
-        spoof = self._unsigned(tx, parent, gas_limit)
         vm = self._chain.get_vm(header)
-        free = header.copy(base_fee_per_gas=0)  # calls pay no gas price
+        free = header.copy(base_fee_per_gas=0)
         state = vm.build_state(vm.chaindb.db, free, vm.chain_context, vm.previous_hashes)  # type: ignore[attr-defined,arg-type]
+        return vm, state, header
+
+    @classmethod
+    def _run(cls, vm: Any, state: Any, tx: dict[str, Any], gas: int) -> Any:
+        """Execute `tx` in `state` and undo every change it made (the state's read caches stay)."""
+        spoof = cls._unsigned(tx, vm, state, gas)
         snapshot = state.snapshot()
         try:
             # SpoofTransaction stands in for a signed one (py-evm's own estimator casts it so).
-            return state.costless_execute_transaction(spoof), spoof  # type: ignore[arg-type]
+            return state.costless_execute_transaction(spoof), spoof
         finally:
             state.revert(snapshot)
 
+    def _execute(self, tx: dict[str, Any], block: Any, gas: int | None = None) -> Any:
+        """Run `tx` on top of `block` in a fresh pending state (see `_pending_state`)."""
+        vm, state, header = self._pending_state(self.header_at(block))
+        return self._run(vm, state, tx, gas if gas is not None else int(header.gas_limit))
+
     def call(self, tx: dict[str, Any], block: Any = "latest") -> bytes:
+        """eth_call. Calls on one state share a pending state (its trie reads cached, each call's
+        changes undone) and their results: a repeated read between two blocks (a use case
+        checking the same record several times) is answered without running the EVM again.
+        Both are dropped as soon as the state they were made on stops being the one asked for."""
         with self._lock:
             gas = int(tx["gas"], 16) if isinstance(tx.get("gas"), str) else tx.get("gas")
-            computation, _ = self._execute(tx, block, gas)
-        if computation.is_error:
-            _raise_computation_error(computation)
-        return bytes(computation.output)
+            parent = self.header_at(block)
+            on = (bytes(parent.hash), self._pending_timestamp(parent))
+            key = (tx.get("from"), tx.get("to"), tx.get("data") or tx.get("input"), tx.get("value"), gas)
+            if on != self._calls_on:
+                self._calls, self._calls_on, self._call_state = {}, on, self._pending_state(parent)
+            cached = self._calls.get(key)
+            if cached is None:
+                assert self._call_state is not None
+                vm, state, header = self._call_state
+                computation, _ = self._run(vm, state, tx, gas if gas is not None else int(header.gas_limit))
+                # the same revert for the same call on the same state
+                cached = _computation_error(computation) if computation.is_error else bytes(computation.output)
+                if len(self._calls) < CALL_CACHE_ENTRIES:
+                    self._calls[key] = cached
+        if not isinstance(cached, bytes):
+            raise cached()
+        return cached
 
     def estimate_gas(self, tx: dict[str, Any], block: Any = "latest") -> int:
         """Execute once at the block gas limit, then confirm the estimate executes too."""
@@ -516,11 +551,16 @@ def _block_param(value: Any, head: int) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
 
 
-def _raise_computation_error(computation: Any) -> None:
+def _computation_error(computation: Any) -> Callable[[], Exception]:
+    """What a failed execution raises, as a maker of fresh exceptions (a cached call raises anew)."""
     error = computation.error
     if isinstance(error, Revert):
-        raise RevertError(bytes(error.args[0]) if error.args else b"")
-    raise ChainError(f"execution failed: {type(error).__name__} {error}")
+        return partial(RevertError, bytes(error.args[0]) if error.args else b"")
+    return partial(ChainError, f"execution failed: {type(error).__name__} {error}")
+
+
+def _raise_computation_error(computation: Any) -> None:
+    raise _computation_error(computation)()
 
 
 def _precheck(vm: Any, tx: SignedTransactionAPI, header: BlockHeaderAPI) -> None:

@@ -199,10 +199,15 @@ class SelectionService:
 
     def __init__(self, book: SelectionBookGateway, lottery: LotteryBookGateway, tenders: TenderService,
                  guarantees: GuaranteeBookGateway, files: SelectionFiles, *, centre: LocalAccount,
-                 relayer: LocalAccount, lock: AbstractContextManager[Any] | None = None) -> None:
+                 relayer: LocalAccount, lock: AbstractContextManager[Any] | None = None,
+                 final: dict[tuple[Any, ...], Any] | None = None) -> None:
         self.book, self.lottery, self.tenders, self.guarantees, self.files = book, lottery, tenders, guarantees, files
         self.centre, self.relayer = centre, relayer
         self.lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
+        # what can no longer change, checked once: tenders past their deadline (`_section`) and the
+        # eligible bids of sections whose every bid is opened (`_eligible`); the service's owner
+        # may share it between instances
+        self.final: dict[tuple[Any, ...], Any] = final if final is not None else {}
 
     # ------------------------------------------------------------------ helpers
     def now(self) -> int:
@@ -216,7 +221,11 @@ class SelectionService:
                                f"{signer} is not the centre that runs this ledger's tenders")
 
     def _section(self, tender_id: bytes, section: int) -> Tender:
-        tender = self.tenders.tender(tender_id)
+        tender = self.final.get(("tender", tender_id))
+        if tender is None:
+            tender = self.tenders.tender(tender_id)
+            if tender.deadline < self.now():  # no amendment after the deadline: final
+                self.final[("tender", tender_id)] = tender
         count = len(tender.params.sections)
         if not 0 <= section < count:
             raise NotFound("UnknownSection", {"tenderId": tender_id, "section": section},
@@ -229,8 +238,17 @@ class SelectionService:
                                 tender_id=tender_id, section=section, state=state)
 
     def _eligible(self, tender_id: bytes, section: int) -> list[Bid]:
+        """The eligible bids and their prices, from the opened bids checked against the chain. Once
+        the section is closed with every bid opened they cannot change, so they are checked once
+        and kept (in `final`)."""
+        known = self.final.get(("eligible", tender_id, section))
+        if known is not None:
+            return list(known)
+        state = self.tenders.book.section(tender_id, section)
+        final = state.status in (SectionStatus.CLOSED, SectionStatus.EVALUATED) and state.opened == state.bids
         bids = []
-        for b in self._openings(tender_id, section):
+        for b in checked_openings(self.tenders.book, self.tenders.records, chain_id=self.tenders.chain_id,
+                                  tender_id=tender_id, section=section, state=state):
             if not b.eligible:
                 continue
             try:
@@ -238,6 +256,8 @@ class SelectionService:
             except (InvalidOperation, ValueError):
                 raise StoreMismatch(f"the opened price of {b.bidder}'s bid is not an amount: {b.price!r}") from None
             bids.append(Bid(b.bidder, price))
+        if final:
+            self.final[("eligible", tender_id, section)] = list(bids)
         return bids
 
     def _relay(self, signer: str, signed_tx: str, functions: tuple[str, ...], tender_id: bytes, section: int,

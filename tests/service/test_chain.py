@@ -59,6 +59,26 @@ def test_a_revert_in_a_read_call_is_translated_too(chain: ChainEnv) -> None:
     assert info.value.args_ == {"kind": 9}
 
 
+def test_a_read_repeated_after_a_block_sees_the_new_state(chain: ChainEnv) -> None:
+    """The embedded chain answers a repeated eth_call on one state from memory: a block (or a
+    clock move) in between must show through, and a cached revert still raises every time."""
+    reg, admin = _registry(chain)
+    issuer = chain.accounts[2].address
+    authorised = reg.functions.isAuthorised(issuer, QUALIFICATION)
+    assert chain.client.call(authorised) is False
+    assert chain.client.call(authorised) is False
+    chain.transact(reg.functions.authoriseIssuer(issuer, QUALIFICATION), admin)
+    assert chain.client.call(authorised) is True
+    errors = []
+    for _ in range(2):
+        with pytest.raises(Unauthorised) as info:
+            chain.client.call(reg.functions.authoriseIssuer(issuer, QUALIFICATION))  # not from the admin
+        errors.append((info.value.error, info.value.args_))
+    assert errors[0] == errors[1] and errors[0][0]
+    chain.increase_time(60)
+    assert chain.client.call(authorised) is True
+
+
 def test_logs_are_found_by_address_topic_and_block_range(chain: ChainEnv) -> None:
     reg, admin = _registry(chain)
     roots = [os.urandom(32) for _ in range(5)]
