@@ -325,7 +325,6 @@ def test_every_draw_recomputes_from_the_chain_alone_with_its_candidates_named(
         out = ok(capsys, "lottery", "verify", did)
         assert out.splitlines()[-1].startswith("OK: ")
     committee = ok(capsys, "lottery", "verify", w.draws[0])
-    print(committee)
     assert "(expert, 房屋建筑)" in committee and w.picks["evaluation"][0].lower() in committee.lower()
     members = ok(capsys, "lottery", "verify", w.draws[1])
     assert "(member of the tenderer's pool)" in members
