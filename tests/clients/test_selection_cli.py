@@ -115,8 +115,8 @@ def draw(w: Walk, capsys: pytest.CaptureFixture[str], how: list[str], name: str)
     args = ["lottery", "open", w.tid, *how, "--threshold", "2", "--shares-dir", str(shares), "--json"]
     for p in w.parties:
         args += ["--party", p.address]
-    for o in w.officers:
-        args += ["--officer", str(o)]
+    for public in w.officers:
+        args += ["--officer", str(public)]
     opened = json.loads(ok(capsys, *args))
     did = opened["draw_id"]
     w.draws.append(did)
