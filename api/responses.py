@@ -151,6 +151,8 @@ class ChainStatus(_Doc):
     chain_id: int
     backend: Literal["embedded", "json-rpc"]
     block_number: int
+    block_timestamp: int = Field(description="the latest block's time (unix seconds): the clock deadlines are "
+                                             "measured against")
     contracts: dict[str, Address] = Field(description="deployed contracts by name")
     clock: Literal["production", "development"] | None = Field(
         description="the embedded chain's clock, fixed at its creation; null on a node")

@@ -13,6 +13,8 @@ from typing import Any
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
 from ledger.errors import ConfigurationError, LedgerError  # noqa: E402
+from tools.client import UsageError  # noqa: E402
+from tools.client import duration as _duration  # noqa: E402
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -104,15 +106,6 @@ def cmd_clock(args: argparse.Namespace) -> int:
         }
     _print_figures(figures, args.json)
     return EXIT_OK
-
-
-def _duration(text: str) -> int:
-    """Seconds from `90`, `90s`, `45m`, `36h` or `21d`."""
-    units = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
-    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
-    if not number.isdigit() or int(number) == 0:
-        raise argparse.ArgumentTypeError(f"not a duration (e.g. 21d, 36h, 90m, 3600): {text!r}")
-    return int(number) * units[unit]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -276,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_lottery_commands(sub)
 
+    from tools.selection_cli import add_commands as add_selection_commands
+
+    add_selection_commands(sub)
+
     from tools.audit_cli import add_commands as add_audit_commands
 
     add_audit_commands(sub)
@@ -297,6 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except LedgerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -22,7 +22,8 @@ def health(runtime: RuntimeDep) -> dict[str, Any]:
 
 @router.get("/chain", **answers(ChainStatus, (503,)))
 def chain_status(runtime: RuntimeDep) -> dict[str, Any]:
-    """Which chain, which contracts, how far it has got; `clock` is the embedded chain's clock mode
+    """Which chain, which contracts, how far it has got and the latest block's time (what the
+    contracts' deadlines are measured against); `clock` is the embedded chain's clock mode
     (`production`, or `development`: its time may be moved forward), null on a node."""
     embedded = runtime.client.embedded
     return {
@@ -30,6 +31,7 @@ def chain_status(runtime: RuntimeDep) -> dict[str, Any]:
         "backend": "embedded" if embedded else "json-rpc",
         "clock": embedded.clock.value if embedded else None,
         "block_number": runtime.client.block_number(),
+        "block_timestamp": runtime.client.block_timestamp(),
         "contracts": runtime.addresses,
     }
 

@@ -106,7 +106,8 @@ PREPARABLE = {
     "CredentialRegistry": {"revoke", "suspend", "reinstate", "supersede"},
     "TenderBook": {"withdrawBid", "releaseShare", "submitBid", "cancelNonces"},
     "LotteryBook": {"commitSeed", "releaseDrawShare"},
-    "SelectionBook": {"commitSheet", "revealSheet", "submitShortlist", "commitVote", "revealVote", "object"},
+    "SelectionBook": {"commitSheet", "revealSheet", "submitShortlist", "commitVote", "revealVote", "object",
+                      "complain"},
 }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from eth_account import Account
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from ledger.config import Settings
 from ledger.crypto.draw_seal import new_draw_key, point_of, public_key_bytes, seal_seed
@@ -90,7 +90,8 @@ def test_a_finished_draw_verifies_and_the_output_says_who_did_what(
     assert out.splitlines()[-1].startswith("OK: ")
     assert f"1. {ledger.parties[0]}  committed" in out and f"3. {ledger.parties[2]}  did not commit" in out
     assert "2 of 3 released" in out and "selection draw, round 1" in out
-    assert all("0x" + p.hex() in out for p in ledger.picks)
+    # Candidates and picks are the addresses their words stand for, not raw bytes32.
+    assert all(to_checksum_address(p[12:]) in out for p in ledger.picks) and "0x" + ledger.picks[0].hex() not in out
     assert main(["lottery", "verify", "0x" + ledger.finished.hex(), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and report["recomputed_picks"] == ["0x" + p.hex() for p in ledger.picks]
