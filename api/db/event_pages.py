@@ -85,8 +85,8 @@ def page(session: Session, chain_key: str, where: EventFilter, *, after: tuple[i
         q = query
         if position is not None:
             block, index = position
-            q = q.where(or_(ChainEvent.block_number > block,
-                            and_(ChainEvent.block_number == block, ChainEvent.log_index > index)))
+            q = q.where(or_(col(ChainEvent.block_number) > block,
+                            and_(col(ChainEvent.block_number) == block, col(ChainEvent.log_index) > index)))
         rows = list(session.exec(q.limit(SCAN)))
         for row in rows:
             args = json.loads(row.args)

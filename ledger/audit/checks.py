@@ -307,9 +307,9 @@ def _missing(ctx: Context, values: dict[str, dict[str, ChainLog]]) -> Iterator[R
         if e.event not in SELECTION_HASHES or e.event == "ComplaintRuled" or \
                 (bytes(e.args["tenderId"]), int(e.args["section"])) not in decided:
             continue
-        t = ctx.tenders.get(bytes(e.args["tenderId"]))
+        tf = ctx.tenders.get(bytes(e.args["tenderId"]))
         kind, name = SELECTION_HASHES[e.event][0]
-        wanted.append(_need(ctx, kind, bytes(e.args[name]), f"the {e.event} of a decided section", e, t,
+        wanted.append(_need(ctx, kind, bytes(e.args[name]), f"the {e.event} of a decided section", e, tf,
                             int(e.args["section"])))
     yield from (r for r in wanted if r is not None)
 

@@ -69,7 +69,7 @@ def release(ctx: Context, tender_id: bytes, *, names: Mapping[str, str], prefix:
     params = ctx.params[tender_id]
     tid = hx(tender_id)
     firms = ctx.summaries.get(tid, {})  # bid key -> USCC
-    buyer = {"id": party_id(params.tenderer_uscc), "name": params.tenderer,
+    buyer: dict[str, Any] = {"id": party_id(params.tenderer_uscc), "name": params.tenderer,
              "identifier": {"scheme": SCHEME, "id": params.tenderer_uscc, "legalName": params.tenderer},
              "roles": ["buyer", "procuringEntity"]}
     parties: dict[str, dict[str, Any]] = {buyer["id"]: buyer}
@@ -99,12 +99,12 @@ def release(ctx: Context, tender_id: bytes, *, names: Mapping[str, str], prefix:
             if bytes(e.args["tenderId"]) != tender_id or int(e.args["section"]) != n:
                 continue
             winner = to_checksum_address(e.args["winner"])
-            uscc = firms.get(winner)
+            supplier = firms.get(winner)
             award: dict[str, Any] = {"id": lot_id, "status": "active", "date": _iso(ctx.chain.time(e.block_number)),
                                      "relatedLots": [lot_id]}
-            if uscc is not None:
-                parties[party_id(uscc)]["roles"] = ["tenderer", "supplier"]
-                award["suppliers"] = [{"id": party_id(uscc), "name": names.get(uscc, uscc)}]
+            if supplier is not None:
+                parties[party_id(supplier)]["roles"] = ["tenderer", "supplier"]
+                award["suppliers"] = [{"id": party_id(supplier), "name": names.get(supplier, supplier)}]
             price = ctx.eligible.get((tender_id, n), {}).get(winner)
             if price is not None:
                 award["value"] = {"amount": _amount(price), "currency": CURRENCY}

@@ -38,7 +38,7 @@ from ledger.chain.gateway import ChainLog
 from ledger.crypto.canonical import canonical_json, keccak
 from ledger.crypto.seat_keys import seat_link
 from ledger.errors import LedgerError
-from ledger.model.selection import ANSWER_PERIOD, COMPLAINT_PERIOD, MIN_PUBLICITY_DAYS, CommitteeKind
+from ledger.model.selection import ANSWER_PERIOD, COMPLAINT_PERIOD, MIN_PUBLICITY_DAYS, CommitteeKind, RevealedSheet
 from ledger.rules.evaluation import (
     Bid,
     Sheet,
@@ -307,7 +307,7 @@ class _Run:
         held = set(m for m in first if m)
         for rep in c.replaced:
             new = _addr(rep.args["newSeat"])
-            member = holders.get(new)
+            holder = holders.get(new)
             reserves = [p for p in picks if p not in held and p not in c.exclusions]
             rep_draw = bytes(rep.args["drawId"])
             reason_hash = bytes(rep.args["reasonHash"])
@@ -315,15 +315,15 @@ class _Run:
             problems = []
             if rep_draw not in (ZERO_WORD, c.draw):
                 problems.append(f"replaced from another draw 0x{rep_draw.hex()}")
-            if not reserves or member != reserves[0]:
-                problems.append(f"opened to {member}, the next reserve of the draw is "
+            if not reserves or holder != reserves[0]:
+                problems.append(f"opened to {holder}, the next reserve of the draw is "
                                 f"{reserves[0] if reserves else 'none'}")
             if reason is None:
                 problems.append(f"the bundle holds no reason hashing to 0x{reason_hash.hex()}")
-            if member:
-                held.add(member)
+            if holder:
+                held.add(holder)
             yield self.r(f"{what}: replacement of {_addr(rep.args['oldSeat'])}", not problems,
-                         "; ".join(problems) or f"by {member}, the next reserve of the committee draw (reason filed)",
+                         "; ".join(problems) or f"by {holder}, the next reserve of the committee draw (reason filed)",
                          self.ev(rep, reason_hash))
 
     # -------------------------------------------------------------- sheets
@@ -429,7 +429,7 @@ class _Run:
                 yield self.r(f"{name}: report", False, f"the bundle holds no report hashing to 0x{report_hash.hex()}",
                              self.ev(filed, report_hash))
                 continue
-            counted = [_Shown(seat, hashes[seat]) for seat in c.active_at(filed.position) if seat in sheets]
+            counted = [RevealedSheet(seat, None, hashes[seat], sheets[seat]) for seat in c.active_at(filed.position) if seat in sheets]
             body = SelectionService._report(self.t.tender_id, self.s.section, size, counted,
                                             result)
             void = [seat for seat in c.active_at(filed.position) if seat not in sheets]
@@ -509,7 +509,7 @@ class _Run:
             first_round = 1 + max((n for n, r in self.s.rounds.items() if r.position < ruled.position), default=0)
         members = sel.active_at(decided.position)
         numbers = sorted(n for n, r in self.s.rounds.items() if n >= first_round and r.position < decided.position)
-        rounds = []
+        rounds: list[VoteRound] = []
         for n in numbers:
             votes: list[tuple[str, str | None]] = []
             for seat in members:
@@ -595,10 +595,10 @@ class _Run:
                              f"answered at {self.at(answered)}, filed at {at} (within 3 days: {ok})",
                              self.ev(answered, bytes(answered.args["answerHash"])))
         for n, filed in sorted(self.s.complaints.items()):
-            decided = [d for d in self.s.decisions if d.position < filed.position]
+            earlier = [d for d in self.s.decisions if d.position < filed.position]
             at = self.at(filed)
-            ends = int(decided[-1].args["publicityEnds"]) if decided else 0
-            ok = bool(decided) and ends <= at < ends + COMPLAINT_PERIOD
+            ends = int(earlier[-1].args["publicityEnds"]) if earlier else 0
+            ok = bool(earlier) and ends <= at < ends + COMPLAINT_PERIOD
             yield self.r(f"complaint {n}", ok, f"filed at {at}; the window after 公示 is {ends}..{ends + COMPLAINT_PERIOD}",
                          self.ev(filed, bytes(filed.args["reasonHash"])))
             ruled = self.s.rulings.get(n)
@@ -648,14 +648,6 @@ class _Run:
             yield self.r("guarantee award", ok,
                          "GuaranteeBook records the selection's winner after the award" if ok else
                          f"GuaranteeBook records {_addr(g.args['winner'])} (selection awarded {winner})", self.ev(g))
-
-
-@dataclass(frozen=True)
-class _Shown:
-    """A revealed sheet as the evaluation report lists it (seat and sheet hash)."""
-
-    seat: str
-    sheet_hash: bytes
 
 
 def _tally(r: VoteRound) -> str:
