@@ -166,6 +166,7 @@ class JournalEntry(_Doc):
     event: str
     args: dict[str, Any]
     block_time: IsoTime
+    cursor: str = Field(description="where this entry is: pass it as `cursor` for the entries after it")
 
 
 # ---------------------------------------------------------------------- credentials

@@ -3,6 +3,7 @@
     tender-ledger audit export --out DIR [--data-dir DIR] [--database URL]
     tender-ledger audit run --bundle DIR (--rpc-url URL | --data-dir DIR) [--addresses FILE]
                             [--database URL] [--json OUT] [--html OUT] [--family NAME …]
+    tender-ledger audit ocds --bundle DIR (--rpc-url URL | --data-dir DIR) [--out FILE]
 
 `export` is the trading centre's: it writes the audit bundle from its data directory (read-only).
 `run` is the auditor's: it replays the chain from genesis (a node, or a data directory opened
@@ -128,6 +129,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_ocds(args: argparse.Namespace) -> int:
+    """Every tender on chain as an OCDS 1.1 release package, from the chain and the bundle alone."""
+    import json
+
+    from ledger.audit import _firm_names
+    from ledger.audit.bundle import Bundle
+    from ledger.audit.checks import build_context, check_eligibility, check_selection
+    from ledger.audit.ocds import release_package
+
+    bundle = Bundle.load(Path(args.bundle))
+    chain, _ = _open_chain(args)
+    try:
+        chain.replay(_say(args.quiet))
+        ctx = build_context(chain, bundle)
+        for _ in (*check_eligibility(ctx), *check_selection(ctx)):
+            pass  # the firms behind the bids and the opened prices, rerun
+        package = release_package(ctx, names=_firm_names(bundle), prefix=args.ocid_prefix)
+    finally:
+        chain.close()
+    text = json.dumps(package, ensure_ascii=False, indent=1) + "\n"
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {len(package['releases'])} release(s) to {args.out} (OCDS {package['version']} release package)")
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("audit", help="the auditor's kit: export the audit bundle, or replay the chain and rerun "
                                      "the decisions")
@@ -153,3 +182,14 @@ def add_commands(sub: Any) -> None:
     q.add_argument("--family", action="append", default=None, help="run only this check family (repeatable)")
     q.add_argument("--quiet", action="store_true", help="no progress on stderr")
     q.set_defaults(func=cmd_run)
+    q = asub.add_parser("ocds", help="publish every tender as an OCDS 1.1 release package (from the chain and "
+                                     "the bundle alone)")
+    q.add_argument("--bundle", required=True, help="the audit bundle directory")
+    src = q.add_mutually_exclusive_group(required=True)
+    src.add_argument("--rpc-url", default=None, help="any Ethereum JSON-RPC node serving the chain")
+    src.add_argument("--data-dir", default=None, help="an embedded data directory, opened read-only")
+    q.add_argument("--addresses", default=None, help="the contracts' addresses (as for `audit run`)")
+    q.add_argument("--ocid-prefix", default="ocds-tl0001", help="the publisher's registered ocid prefix")
+    q.add_argument("--out", default="-", help="file to write the release package to (default standard output)")
+    q.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    q.set_defaults(func=cmd_ocds)

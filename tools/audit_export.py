@@ -21,11 +21,15 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from api.db.documents import Document
+from api.db.selection import SeatHolderRow
 from ledger.audit import bundle as kinds
 from ledger.audit.bundle import write_bundle
 from ledger.audit.chain import ChainView
+from ledger.audit.checks import SELECTION_HASHES
 from ledger.audit.credentials import batch_ids
 from ledger.audit.facts import tender_facts
+from ledger.crypto.canonical import canonical_json
+from ledger.crypto.seat_keys import seat_link
 from ledger.documents import Kind
 
 OPENING_RECEIPT = "opening-receipt"
@@ -58,6 +62,7 @@ def collect(chain: ChainView, database_url: str) -> Iterator[tuple[str, str, byt
     with Session(engine) as session:
         docs = {(d.kind, d.key): d.content
                 for d in session.exec(select(Document).where(Document.chain_key == key))}
+        holders = list(session.exec(select(SeatHolderRow).where(SeatHolderRow.chain_key == key)))
     engine.dispose()
 
     def doc(kind: str, k: bytes | str) -> bytes | None:
@@ -110,6 +115,37 @@ def collect(chain: ChainView, database_url: str) -> Iterator[tuple[str, str, byt
             terms = doc(kinds.TERMS, gid)
             if terms is not None:
                 yield kinds.TERMS, "0x" + gid.hex(), terms, {}
+    yield from _selection(chain, doc, holders)
+
+
+def _selection(chain: ChainView, doc: Any, holders: list[SeatHolderRow]
+               ) -> Iterator[tuple[str, str, bytes, dict[str, Any]]]:
+    """评定分离's documents of every decided section (public from 公示 on: the sheets, the report,
+    the record, exclusion and replacement reasons, objections, answers, complaints, rulings), and
+    the holders of every revealed committee's seats."""
+    decided = {(bytes(e.args["tenderId"]), int(e.args["section"])) for e in chain.of("SelectionBook", "Decided")}
+    seen: set[tuple[str, str]] = set()
+    for e in chain.of("SelectionBook"):
+        if e.event not in SELECTION_HASHES or (bytes(e.args["tenderId"]), int(e.args["section"])) not in decided:
+            continue
+        for kind, name in SELECTION_HASHES[e.event]:
+            k = "0x" + bytes(e.args[name]).hex()
+            content = doc(kind, k)
+            if content is not None and (kind, k) not in seen:
+                seen.add((kind, k))
+                yield kind, k, content, {"tender_id": "0x" + bytes(e.args["tenderId"]).hex(),
+                                         "section": int(e.args["section"])}
+    revealed = {(bytes(e.args["tenderId"]), int(e.args["section"]), int(e.args["kind"]))
+                for e in chain.of("SelectionBook", "CommitteeRevealed")}
+    for h in holders:
+        tid = bytes.fromhex(h.tender_id[2:])
+        if (tid, h.section, h.kind) not in revealed:
+            continue  # the centre's secret until the committee is revealed
+        record = {"tender_id": h.tender_id, "section": h.section, "kind": h.kind, "seat": h.seat, "member": h.member,
+                  "salt": h.salt}
+        link = seat_link(tender_id=tid, section=h.section, kind=h.kind, seat=h.seat, member=h.member,
+                         salt=bytes.fromhex(h.salt[2:]))
+        yield kinds.SEAT_HOLDER, "0x" + link.hex(), canonical_json(record), {}
 
 
 def export(chain: ChainView, database_url: str, out: Path) -> int:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 
+from api.db.event_pages import EventFilter, decode_cursor, page
 from api.deps import RuntimeDep, StoreDep
-from api.params import EventLimit
+from api.params import Section, TenderId, Uint64
 from api.responses import ChainStatus, Health, JournalEntry, answers
+from api.views.events import journal_entry, next_link
+from ledger.errors import ValidationFailed
+
+PAGE_MAX = 1000
+PageLimit = Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"at most this many entries (1..{PAGE_MAX:,})")]
 
 router = APIRouter(tags=["chain"])
 
@@ -37,14 +42,26 @@ def chain_status(runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @router.get("/events", **answers(list[JournalEntry], (422, 503)))
-def events(store: StoreDep, name: str | None = None, limit: EventLimit = 1000) -> list[dict[str, Any]]:
-    """The journal of contract events, oldest first (after reconciling with the chain)."""
+def events(store: StoreDep, response: Response, cursor: str | None = None, limit: PageLimit = PAGE_MAX,
+           contract: str | None = None, event: str | None = None, name: str | None = None,
+           tender_id: TenderId | None = None, section: Section | None = None, from_block: Uint64 | None = None,
+           to_block: Uint64 | None = None) -> list[dict[str, Any]]:
+    """The journal of contract events, oldest first (after reconciling with the chain), a page at a
+    time: each entry carries its `cursor`; pass the last one (or the `X-Next-Cursor` header, also
+    given as a `Link: rel="next"`, present while more entries match) as `cursor` for the next
+    page. Filters: `contract`, `event` (`name` is its older spelling), `tender_id` (events whose
+    tenderId argument is the tender), `section` (with `tender_id`), `from_block`..`to_block`."""
+    if section is not None and tender_id is None:
+        raise ValidationFailed("section filters the events of one tender: give tender_id as well")
+    if event and name and event != name:
+        raise ValidationFailed("event and name are the same filter: give one")
+    where = EventFilter(contract=contract, event=event or name, tender_id=tender_id.lower() if tender_id else None,
+                        section=section, from_block=from_block, to_block=to_block)
+    after = decode_cursor(cursor) if cursor is not None else None
     store.reconcile()
-    return [
-        {
-            "block_number": e.block_number, "log_index": e.log_index, "tx_hash": e.tx_hash,
-            "contract": e.contract, "event": e.name, "args": json.loads(e.args),
-            "block_time": e.block_time.isoformat(),
-        }
-        for e in store.events(name)[:limit]
-    ]
+    with store.session() as session:
+        found = page(session, store.chain_key, where, after=after, limit=limit)
+    if found.next_cursor is not None:
+        response.headers["X-Next-Cursor"] = found.next_cursor
+        response.headers["Link"] = next_link(where, found.next_cursor, limit)
+    return [journal_entry(e, args) for e, args in found.entries]

@@ -23,6 +23,7 @@ from typing import Any
 
 from ledger.crypto.canonical import keccak
 from ledger.errors import ConfigurationError
+from ledger.service import selection as _selection
 
 FORMAT = "tender-ledger-audit-bundle/1"
 INDEX = "index.json"
@@ -43,6 +44,17 @@ REJECTION = "guarantee-rejection"  # keccak is a Rejected reasonHash
 VERIFICATION = "guarantee-verification"  # keccak is a VerificationRecorded reasonHash
 EVIDENCE = "guarantee-claim-evidence"  # keccak is a ClaimFiled evidenceHash
 CONTEST = "guarantee-claim-contest"  # keccak is a ClaimContested reasonHash
+# 评定分离: the kinds the selection service files under (public once the section is decided)
+SELECTION_SHEET = _selection.SHEET  # a revealed sheet (canonical JSON): keccak is its SheetRevealed sheetHash
+SELECTION_REPORT = _selection.REPORT  # the evaluation report: keccak is ShortlistFiled.reportHash
+SELECTION_RECORD = _selection.RECORD  # the decision record: keccak is Decided.recordHash
+SELECTION_EXCLUSION = _selection.EXCLUSION  # keccak is ExpertExcluded.reasonHash
+SELECTION_REPLACEMENT = _selection.REPLACEMENT  # keccak is SeatReplaced.reasonHash
+SELECTION_OBJECTION = _selection.OBJECTION  # keccak is ObjectionFiled.reasonHash
+SELECTION_ANSWER = _selection.ANSWER  # keccak is ObjectionAnswered.answerHash
+SELECTION_COMPLAINT = _selection.COMPLAINT  # keccak is ComplaintFiled.reasonHash
+SELECTION_RULING = _selection.RULING  # keccak is ComplaintRuled.rulingHash
+SEAT_HOLDER = "selection-seat-holder"  # who held a seat and its salt, under the seat's link (once revealed)
 
 KINDS: dict[str, str] = {
     TENDER: "tender document", PARAMS: "tender parameters", REASON: "amendment reason",
@@ -50,9 +62,15 @@ KINDS: dict[str, str] = {
     SEALED: "sealed credential", APPLICATION: "guarantee application", SEALED_TERMS: "sealed guarantee terms",
     TERMS: "guarantee terms", REJECTION: "guarantee rejection reason", VERIFICATION: "guarantee verification report",
     EVIDENCE: "claim evidence", CONTEST: "claim contest reasons",
+    SELECTION_SHEET: "evaluation sheet", SELECTION_REPORT: "evaluation report", SELECTION_RECORD: "decision record",
+    SELECTION_EXCLUSION: "exclusion reason", SELECTION_REPLACEMENT: "seat replacement reason",
+    SELECTION_OBJECTION: "objection", SELECTION_ANSWER: "answer to an objection", SELECTION_COMPLAINT: "complaint",
+    SELECTION_RULING: "ruling on a complaint", SEAT_HOLDER: "seat holder",
 }
 #: Kinds whose key is the keccak of the content itself.
-HASHED = frozenset({TENDER, REASON, REJECTION, VERIFICATION, EVIDENCE, CONTEST})
+HASHED = frozenset({TENDER, REASON, REJECTION, VERIFICATION, EVIDENCE, CONTEST, SELECTION_SHEET, SELECTION_REPORT,
+                    SELECTION_RECORD, SELECTION_EXCLUSION, SELECTION_REPLACEMENT, SELECTION_OBJECTION,
+                    SELECTION_ANSWER, SELECTION_COMPLAINT, SELECTION_RULING})
 
 
 def file_name(content: bytes) -> str:

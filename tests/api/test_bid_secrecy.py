@@ -76,7 +76,7 @@ def guarantee_by_bid_key(stage: Stage, firm: Firm, tender: Tender) -> str:
 
 def public_reads(scene: Scene, tender: Tender, bid_keys: list[str], gids: list[str]) -> str:
     """Everything anyone can read without a key about this tender, concatenated."""
-    paths = ["/events?limit=10000", f"/tenders/{tender.tid}", f"/tenders/{tender.tid}/versions",
+    paths = ["/events?limit=1000", f"/tenders/{tender.tid}", f"/tenders/{tender.tid}/versions",
              "/guarantees", *(f"/guarantees/{g}" for g in gids),
              *(f"/tenders/{tender.tid}/sections/0/guarantees/bids/{k}" for k in bid_keys),
              *(f"/guarantees?applicant={k}" for k in bid_keys),
