@@ -163,13 +163,14 @@ class Store:
         Uploaded documents and the request-replay memory stay; everything else is made again
         from the chain's events (and the documents filed under their on-chain hashes).
         """
-        with self.session() as session:
-            for table in reversed(SQLModel.metadata.sorted_tables):
-                if table.name not in NOT_PROJECTED:
-                    session.execute(table.delete())
-            session.commit()
-        self._block_times.clear()
-        return self.reconcile()
+        with self._reconcile_lock:  # no catch-up of this process runs between the drop and the replay
+            with self.session() as session:
+                for table in reversed(SQLModel.metadata.sorted_tables):
+                    if table.name not in NOT_PROJECTED:
+                        session.execute(table.delete())
+                session.commit()
+            self._block_times.clear()
+            return self.reconcile()
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table of this store (every chain's), by table name."""
