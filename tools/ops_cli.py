@@ -37,6 +37,52 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _store_engine(settings: Any) -> Any:
+    """The store's engine without the start-up schema check (that is what these commands deal with)."""
+    from sqlalchemy import create_engine
+
+    from ledger.errors import ConfigurationError
+
+    url = settings.database_url or f"sqlite:///{settings.data_dir / 'ledger.sqlite'}"
+    if url.startswith("sqlite") and not settings.database_url and not (settings.data_dir / "ledger.sqlite").exists():
+        raise ConfigurationError(f"{settings.data_dir} holds no store (ledger.sqlite): nothing to upgrade")
+    return create_engine(url)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import DatabaseError
+
+    from api.db import schema
+    from ledger.config import Settings
+    from ledger.datadir import DataDir
+    from ledger.errors import ConfigurationError
+
+    settings = Settings()
+    # The service must be stopped: hold the data directory's lock while the schema changes.
+    upgrading = args.db_command == "upgrade"
+    datadir = DataDir.open(settings.data_dir) if upgrading and settings.data_dir.exists() else None
+    try:
+        engine = _store_engine(settings)
+        try:
+            current = schema.state(engine)
+            if args.db_command == "current":
+                figures: dict[str, Any] = {"revision": current.revision or "empty", "head": current.head,
+                                           "up_to_date": current.current, "known": current.known}
+            else:
+                before, after = schema.upgrade(engine)
+                figures = {"revision_before": before or "empty", "revision": after,
+                           "changed": before != after}
+        except DatabaseError as exc:
+            raise ConfigurationError(f"the store at {engine.url!r} cannot be used: {exc.orig}") from None
+        finally:
+            engine.dispose()
+    finally:
+        if datadir is not None:
+            datadir.close()
+    _print(figures, args.json)
+    return EXIT_OK
+
+
 def _print(figures: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(figures, sort_keys=True))
@@ -64,3 +110,12 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--no-catch-up", action="store_true", help="do not open the chain after restoring")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("db", help="the store's schema: its revision, and upgrades (the service must be stopped)")
+    dsub = p.add_subparsers(dest="db_command", required=True)
+    q = dsub.add_parser("current", help="the store's schema revision and this version's newest")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=cmd_db)
+    q = dsub.add_parser("upgrade", help="upgrade the store's schema to this version's newest revision")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=cmd_db)
