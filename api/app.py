@@ -19,6 +19,8 @@ from api.routes import catalogue as catalogue_routes
 from api.db.journal import Store
 from api.deps import bid_relayer
 from api.limits import BodyLimit
+from api.ops import JournalFollower, Metrics, Observe, OpsSettings
+from api.ops import router as ops_router
 from api.params import FORMATS
 from api.routes import chain as chain_routes
 from api.routes import credentials as credential_routes
@@ -112,9 +114,11 @@ def _http_error_name(status: int) -> str:
         return "HTTPError"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, ops: OpsSettings | None = None) -> FastAPI:
     """Build the app; settings are read now, the data directory is opened at start-up."""
     settings = settings or Settings()
+    ops = ops or OpsSettings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -124,9 +128,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.reconcile()
             relayer = bid_relayer(store)
             app.state.runtime, app.state.store, app.state.bid_relayer = runtime, store, relayer
+            metrics.bind(store)
+            follower = JournalFollower(store, ops.sync_interval_s, metrics)
+            follower.start()
             try:
                 yield
             finally:
+                follower.stop()
                 relayer.stop()
         finally:
             runtime.close()
@@ -137,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Anchor, verify and audit firm credentials for public tenders on an EVM chain.",
         lifespan=lifespan,
     )
+    app.state.metrics, app.state.ops_settings = metrics, ops
 
     @app.exception_handler(LedgerError)
     async def _ledger_error(_request: Request, exc: LedgerError) -> JSONResponse:
@@ -166,6 +175,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "error": _http_error_name(exc.status_code), "message": message, "detail": exc.detail})
 
     app.add_middleware(BodyLimit)
+    app.add_middleware(Observe, metrics=metrics)  # outermost: it sees the 413s too
+    app.include_router(ops_router)
     app.include_router(chain_routes.router)
     app.include_router(credential_routes.router)
     app.include_router(tender_routes.router)

@@ -119,8 +119,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
         print(f"error: refusing to bind {host}: pass --allow-remote behind a TLS proxy", file=sys.stderr)
         return EXIT_USAGE
+    from api.ops import OpsSettings, uvicorn_log_options
+
+    ops = OpsSettings()
     _preflight(settings)
-    uvicorn.run(create_app(settings), host=host, port=args.port or settings.port, log_level="info")
+    uvicorn.run(create_app(settings, ops), host=host, port=args.port or settings.port, **uvicorn_log_options(ops))
     return EXIT_OK
 
 
@@ -276,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     from tools.audit_cli import add_commands as add_audit_commands
 
     add_audit_commands(sub)
+
+    from tools.ops_cli import add_commands as add_ops_commands
+
+    add_ops_commands(sub)
 
     p = sub.add_parser("bench", help="measure an area's figures (chain, registry, bids, guarantees, selection)")
     p.add_argument("area", help="chain, registry, bids, guarantees or selection")

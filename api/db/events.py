@@ -30,7 +30,7 @@ class ChainEvent(SQLModel, table=True):
     block_number: int = Field(primary_key=True)
     log_index: int = Field(primary_key=True)
     tx_hash: str = Field(index=True)
-    contract: str
+    contract: str = Field(index=True)
     name: str = Field(index=True)
     args: str  # JSON
     block_time: datetime

@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, create_engine, func, select
 
 from api.db import credentials as credentials_db
 from api.db import guarantees as guarantees_db
+from api.db import schema
 from api.db import selection as selection_db  # noqa: F401  (its tables)
 from api.db import tenders as tenders_db
 
@@ -51,7 +52,7 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     try:
-        SQLModel.metadata.create_all(engine)
+        schema.prepare(engine)  # create and stamp an empty store; refuse an older or newer one
     except DatabaseError as exc:  # unreachable, locked, or not a database at all
         raise ConfigurationError(f"the database at {engine.url!r} cannot be used: {exc.orig}") from None
     return engine
@@ -165,13 +166,14 @@ class Store:
         Uploaded documents and the request-replay memory stay; everything else is made again
         from the chain's events (and the documents filed under their on-chain hashes).
         """
-        with self.session() as session:
-            for table in reversed(SQLModel.metadata.sorted_tables):
-                if table.name not in NOT_PROJECTED:
-                    session.execute(table.delete())
-            session.commit()
-        self._block_times.clear()
-        return self.reconcile()
+        with self._reconcile_lock:  # no catch-up of this process runs between the drop and the replay
+            with self.session() as session:
+                for table in reversed(SQLModel.metadata.sorted_tables):
+                    if table.name not in NOT_PROJECTED:
+                        session.execute(table.delete())
+                session.commit()
+            self._block_times.clear()
+            return self.reconcile()
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table of this store (every chain's), by table name."""

@@ -50,6 +50,9 @@ class ChainClient:
         self._nonce_lock = threading.Lock()
         self._nonces: dict[str, int] = {}
         self._fee_cache: tuple[float, int] = (0.0, 0)
+        self.on_mined: list[Callable[[bool], None]] = []
+        """Called with `relayed` after each transaction this client sent is mined: True for one a
+        party signed itself (`send_raw`), False for one signed here with the service's own keys."""
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -170,7 +173,7 @@ class ChainClient:
             built = self.build(account, tx)
             signed = account.sign_transaction(built)
             try:
-                return self.send_raw(bytes(signed.raw_transaction))
+                return self._send_raw(bytes(signed.raw_transaction), 60.0, relayed=False)
             except TransactionRejected as exc:
                 self._forget_nonce(account.address)
                 # The same key also signed elsewhere (e.g. a prepared transaction relayed for
@@ -185,6 +188,9 @@ class ChainClient:
 
     def send_raw(self, raw: bytes, timeout: float = 60.0) -> TxReceipt:
         """Relay a transaction someone signed; idempotent if it was already mined."""
+        return self._send_raw(raw, timeout, relayed=True)
+
+    def _send_raw(self, raw: bytes, timeout: float, *, relayed: bool) -> TxReceipt:
         tx_hash = Web3.keccak(raw)
         try:
             self._rpc(lambda: self.w3.eth.send_raw_transaction(raw))
@@ -199,6 +205,8 @@ class ChainClient:
         receipt = self.wait(tx_hash, timeout)
         if receipt["status"] != 1:
             raise self._revert_of(receipt)
+        for observe in self.on_mined:
+            observe(relayed)
         return receipt
 
     def _receipt_or_none(self, tx_hash: bytes) -> TxReceipt | None:
