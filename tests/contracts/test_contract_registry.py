@@ -153,7 +153,7 @@ class Registry:
         self, batch: Batch, kind: int = QUALIFICATION, by: LocalAccount | None = None
     ) -> int:
         """Anchor `batch`; returns the anchoring block's timestamp."""
-        return self.time_of(self.send(self.fn.anchor(batch.root, kind), by or self.issuer))
+        return self.time_of(self.send(self.fn.anchor_wU2(batch.root, kind), by or self.issuer))
 
     def time_of(self, receipt: Any) -> int:
         return int(self.chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"])
@@ -291,7 +291,7 @@ def test_a_kind_of_seven_or_more_is_invalid_wherever_a_kind_is_taken(reg: Regist
         invalid = ("InvalidKind", (kind,))
         assert reg.fails(reg.fn.authoriseIssuer(issuer, kind), reg.admin) == invalid
         assert reg.fails(reg.fn.withdrawIssuer(issuer, kind), reg.admin) == invalid
-        assert reg.fails(reg.fn.anchor(cid(f"root {kind}"), kind), reg.issuer) == invalid
+        assert reg.fails(reg.fn.anchor_wU2(cid(f"root {kind}"), kind), reg.issuer) == invalid
         assert reverts(reg.fn.isAuthorised(issuer, kind).call) == invalid
     assert reg.snapshot() == before
 
@@ -307,7 +307,7 @@ def test_an_issuer_anchors_a_root_of_a_kind_it_holds_stamped_with_the_block_time
     assert before[("anchor", batch.root)] == (ZERO_ADDRESS, 0, 0)
     assert all(before[("status", batch.root, i)] == (NOT_ANCHORED, 0) for i in batch.ids)
 
-    receipt = reg.send(reg.fn.anchor(batch.root, QUALIFICATION), reg.issuer)
+    receipt = reg.send(reg.fn.anchor_wU2(batch.root, QUALIFICATION), reg.issuer)
     after = reg.snapshot([batch])
     assert after[("anchor", batch.root)] == (
         reg.issuer.address,
@@ -331,7 +331,7 @@ def test_anchoring_needs_the_very_kind_of_the_batch(reg: Registry) -> None:
         (reg.outsider, QUALIFICATION),
         (reg.admin, QUALIFICATION),
     ):
-        call = reg.fn.anchor(batch.root, kind)
+        call = reg.fn.anchor_wU2(batch.root, kind)
         assert reg.fails(call, caller) == ("NotAuthorised", (caller.address, kind))
     assert reg.snapshot([batch]) == before
 
@@ -345,7 +345,7 @@ def test_a_root_is_anchored_once_and_for_all(reg: Registry) -> None:
         (reg.issuer, QUALIFICATION),
         (reg.rival, QUALIFICATION),
     ):
-        assert reg.fails(reg.fn.anchor(batch.root, kind), caller) == (
+        assert reg.fails(reg.fn.anchor_wU2(batch.root, kind), caller) == (
             "AlreadyAnchored",
             (batch.root,),
         )
@@ -362,7 +362,7 @@ def test_withdrawal_blocks_new_anchors_but_earlier_credentials_stay_valid_and_un
     withdrawn_at = reg.time_of(reg.send(withdraw, reg.admin))
 
     later = Batch([cid("APT 3")])
-    assert reg.fails(reg.fn.anchor(later.root, QUALIFICATION), reg.issuer) == (
+    assert reg.fails(reg.fn.anchor_wU2(later.root, QUALIFICATION), reg.issuer) == (
         "NotAuthorised",
         (reg.issuer.address, QUALIFICATION),
     )
@@ -729,9 +729,9 @@ def test_a_successor_must_be_in_a_root_of_the_same_kind_anchored_by_the_same_iss
 def test_the_logs_alone_rebuild_every_anchor_status_successor_and_suspension(reg: Registry) -> None:
     a, b = Batch([cid("a1"), cid("a2"), cid("a3")]), Batch([cid("b1")])
     a1, a2, a3 = a.ids
-    receipts = [reg.send(reg.fn.anchor(a.root, QUALIFICATION), reg.issuer)]
+    receipts = [reg.send(reg.fn.anchor_wU2(a.root, QUALIFICATION), reg.issuer)]
     for call in (
-        reg.fn.anchor(b.root, QUALIFICATION),
+        reg.fn.anchor_wU2(b.root, QUALIFICATION),
         reg.fn.suspend(a.root, a1, a.proof(a1), 11),
         reg.fn.revoke(a.root, a2, a.proof(a2), 12),
         reg.fn.reinstate(a.root, a1, a.proof(a1)),
