@@ -97,7 +97,7 @@ class FakeRegistry:
             self.granted[(a["issuer"], a["kind"])] = name == "authoriseIssuer"
             event = ("IssuerAuthorised" if name == "authoriseIssuer" else "IssuerWithdrawn",
                      {"issuer": a["issuer"], "kind": a["kind"]})
-        elif name == "anchor":
+        elif name == "anchor_wU2":
             if not self.granted.get((sender, a["kind"])):
                 raise Unauthorised("NotAuthorised", {}, f"{sender} may not anchor kind {a['kind']}")
             if a["root"] in self.anchors:

@@ -21,7 +21,7 @@ def main() -> None:
     print("READY", flush=True)
     while True:
         root = os.urandom(32)
-        rt.client.send(rt.centre, reg.functions.anchor(root, 1))
+        rt.client.send(rt.centre, reg.functions.anchor_wU2(root, 1))
         print("ACK", root.hex(), flush=True)
 
 

@@ -72,6 +72,13 @@ interface ICredentialRegistry is IAdminControl {
     /// @notice The credential under `root` has been revoked.
     error AlreadyRevoked(bytes32 root, bytes32 credentialId);
 
+    /// @notice The credential at leaf `position` of `root` has been revoked.
+    error AlreadyRevokedAt(bytes32 root, uint256 position);
+
+    /// @notice `position` cannot be revoked in `root`: 0, above 2^64 - 1, or not above the one before
+    /// it (positions are strictly ascending); an empty list is position 0.
+    error InvalidPosition(bytes32 root, uint256 position);
+
     /// @notice The credential under `root` is suspended now.
     error AlreadySuspended(bytes32 root, bytes32 credentialId);
 
@@ -100,11 +107,18 @@ interface ICredentialRegistry is IAdminControl {
     /// anchored before stay valid.
     event IssuerWithdrawn(address indexed issuer, uint8 kind);
 
-    /// @notice Emitted when `issuer` anchored `root`, a batch of credentials of `kind`.
-    event Anchored(bytes32 indexed root, address indexed issuer, uint8 kind);
+    /// @notice Emitted when `root` was anchored. Its issuer, kind and time are in `anchorOf(root)`,
+    /// which never changes once written (the log carries no data: one topic and 256 data gas less).
+    event Anchored(bytes32 indexed root);
 
     /// @notice Emitted when the credential under `root` was revoked for good with `reason`.
     event Revoked(bytes32 indexed root, bytes32 indexed credentialId, uint16 reason);
+
+    /// @notice Emitted, once per region of 176 positions, when credentials of `root` were revoked for
+    /// good by leaf position (see `positionOf`). `word` is the storage word's layout: bit b of bits
+    /// 0..175 set means position `region * 176 + b` was revoked; bits 176..239 are the time (the
+    /// block's), bits 240..255 the reason.
+    event RevokedAt(bytes32 indexed root, uint256 region, uint256 word);
 
     /// @notice Emitted when the credential under `root` was suspended with `reason`.
     event Suspended(bytes32 indexed root, bytes32 indexed credentialId, uint16 reason);
@@ -139,7 +153,8 @@ interface ICredentialRegistry is IAdminControl {
     // ------------------------------------------------------------------ anchoring
 
     /// @notice Anchors `root`, the Merkle root of a batch of credentials of `kind`, issued by the caller.
-    function anchor(bytes32 root, uint8 kind) external;
+    /// Named for its selector, 0x00003ed3: the lowest, so the dispatcher finds it first.
+    function anchor_wU2(bytes32 root, uint8 kind) external;
 
     /// @notice Who anchored `root`, the kind of its credentials, and when (all 0 if never anchored).
     function anchorOf(bytes32 root) external view returns (address issuer, uint8 kind, uint64 anchoredAt);
@@ -149,6 +164,13 @@ interface ICredentialRegistry is IAdminControl {
     /// @notice Revokes, for good, the credential `credentialId` proven by `proof` to be in `root`.
     /// Only the root's issuer may call it. A suspended or superseded credential may be revoked.
     function revoke(bytes32 root, bytes32 credentialId, bytes32[] calldata proof, uint16 reason) external;
+
+    /// @notice Revokes, for good and all at once, the credentials at leaf `positions` of `root`
+    /// (strictly ascending; see `positionOf`), with one `reason` and the block time. Only the root's
+    /// issuer may call it; a position revoked before reverts `AlreadyRevokedAt`. The contract does not
+    /// know the batch's leaves: a position no leaf has changes nothing any proof can read. Named for
+    /// its selector, 0x00004c41: the second lowest (after `anchor_wU2`), so it is found second.
+    function revokeAt_Fni(bytes32 root, uint256[] calldata positions, uint16 reason) external;
 
     /// @notice Suspends the credential `credentialId` proven by `proof` to be in `root` until it is
     /// reinstated. Only the root's issuer may call it; a credential has at most `MAX_SUSPENSIONS` periods.
@@ -189,6 +211,9 @@ interface ICredentialRegistry is IAdminControl {
         view
         returns (Status[] memory statuses, uint16[] memory reasons);
 
+    /// @notice When and why the credential at leaf `position` of `root` was revoked (0, 0 if it was not).
+    function revocationAt(bytes32 root, uint256 position) external view returns (uint64 revokedAt, uint16 reason);
+
     /// @notice The credential that superseded `credentialId` under `root` (zeros if none).
     function successorOf(bytes32 root, bytes32 credentialId) external view returns (bytes32 newRoot, bytes32 newCredentialId);
 
@@ -199,6 +224,10 @@ interface ICredentialRegistry is IAdminControl {
 
     /// @notice Merkle leaf of a credential id: keccak256(keccak256(abi.encode(credentialId))).
     function leafOf(bytes32 credentialId) external pure returns (bytes32);
+
+    /// @notice The leaf position `proof` gives `credentialId`: 1 followed by one bit per proof step
+    /// (first step lowest), set when the node is the greater hash of its pair. Unique per leaf of a tree.
+    function positionOf(bytes32 credentialId, bytes32[] calldata proof) external pure returns (uint256);
 
     /// @notice Whether `proof` shows `credentialId` to be a leaf of the sorted-pair tree `root`.
     function verifyMembership(bytes32 root, bytes32 credentialId, bytes32[] calldata proof) external pure returns (bool);

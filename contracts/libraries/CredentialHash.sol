@@ -46,4 +46,15 @@ library CredentialHash {
             key := keccak256(0x00, 0x40)
         }
     }
+
+    /// @dev Key of the revocation word `layer` of `region` of `root`: keccak256(root ‖ region ‖ layer).
+    function revocationKey(bytes32 root, uint256 region, uint256 layer) internal pure returns (bytes32 key) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, root)
+            mstore(add(m, 0x20), region)
+            mstore(add(m, 0x40), layer)
+            key := keccak256(m, 0x60)
+        }
+    }
 }

@@ -22,6 +22,24 @@ library MerkleProof {
     }
 
     /// @dev keccak256 of the two nodes in ascending order, computed in scratch space.
+    /// @dev The root `proof` leads to from `leaf`, and the leaf's position in that tree: 1 followed
+    /// by one bit per proof step, the first step lowest, set when the node is the greater of its pair
+    /// (its side in the sorted pair). Distinct leaves of one tree have distinct positions.
+    function processProofWithPosition(bytes32[] calldata proof, bytes32 leaf)
+        internal
+        pure
+        returns (bytes32 node, uint256 position)
+    {
+        node = leaf;
+        uint256 n = proof.length;
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 sibling = proof[i];
+            if (node > sibling) position |= uint256(1) << i;
+            node = hashPair(node, sibling);
+        }
+        position |= uint256(1) << n;
+    }
+
     function hashPair(bytes32 a, bytes32 b) internal pure returns (bytes32 value) {
         (bytes32 lo, bytes32 hi) = a < b ? (a, b) : (b, a);
         assembly ("memory-safe") {

@@ -44,6 +44,10 @@ from ledger.model.receipt import Mined, UnsignedTx
 from ledger.rules.anchoring import check_batch, check_kind
 
 _UINT64 = 2**64
+ANCHOR = "anchor_wU2"
+"""The anchoring function: named for its selector (0x00003ed3), the lowest, which the dispatcher finds first."""
+REVOKE_AT = "revokeAt_Fni"
+"""Revocation by leaf position (one or many): selector 0x00004c41, found second."""
 _E = TypeVar("_E", bound=IntEnum)
 
 
@@ -70,7 +74,7 @@ class RegistryGateway(Gateway):
         """Anchor credentials of one kind issued by `issuer` under one Merkle root, in one transaction."""
         batch_kind, ids = check_batch(issuer.address, credentials, kind)
         tree = MerkleTree.build(ids)
-        mined = self._send(issuer, "anchor", tree.root, int(batch_kind), timestamp=True)
+        mined = self._send(issuer, ANCHOR, tree.root, int(batch_kind), timestamp=True)
         return Batch(root=tree.root, kind=batch_kind, issuer=issuer.address, tx_hash=mined.tx_hash,
                      block_number=mined.block_number, anchored_at=mined.timestamp or 0,
                      proofs={i: tuple(tree.proof(i)) for i in ids})
@@ -78,7 +82,7 @@ class RegistryGateway(Gateway):
     def anchor_root(self, issuer: LocalAccount, root: bytes, kind: Kind, *, gas: int | None = None) -> Mined:
         """Anchor a bare `root` of `kind`, with no batch behind it (load for benchmarks). With `gas`,
         no estimate is run."""
-        return self._send(issuer, "anchor", _word(root, "root"), check_kind(kind), gas=gas)
+        return self._send(issuer, ANCHOR, _word(root, "root"), check_kind(kind), gas=gas)
 
     def prepare_anchor(self, issuer_address: str, root: bytes, kind: Kind) -> UnsignedTx:
         """An unsigned transaction anchoring `root` from `issuer_address`, to be signed elsewhere.
@@ -87,7 +91,7 @@ class RegistryGateway(Gateway):
         before fails here (Unauthorised / Conflict) rather than after signing.
         """
         address = _address(issuer_address, "issuer_address")
-        return self.prepare(address, "anchor", _word(root, "root"), check_kind(kind))
+        return self.prepare(address, ANCHOR, _word(root, "root"), check_kind(kind))
 
     # ------------------------------------------------------------------ status changes
     def revoke(self, issuer: LocalAccount, root: bytes, credential_id: bytes, proof: Sequence[bytes],
@@ -95,6 +99,28 @@ class RegistryGateway(Gateway):
         """Revoke, for good, a credential anchored by `issuer` under `root`."""
         args = _member(root, credential_id, proof)
         return self._send(issuer, "revoke", *args, _reason(reason, "a revocation"), timestamp=True)
+
+    def revoke_positions(self, issuer: LocalAccount, root: bytes, positions: Sequence[int],
+                         reason: ReasonCode) -> Mined:
+        """Revoke, for good and in one transaction, the credentials at leaf `positions` of `root`
+        (`position_of` of each), with one reason; the cheap path for one or many credentials."""
+        return self._send(issuer, REVOKE_AT, _word(root, "root"), _positions(positions),
+                          _reason(reason, "a revocation"), timestamp=True)
+
+    def prepare_revoke_positions(self, issuer_address: str, root: bytes, positions: Sequence[int],
+                                 reason: ReasonCode) -> UnsignedTx:
+        """An unsigned bulk revocation for the issuer to sign elsewhere (estimated against the state
+        now, so a position revoked before fails here)."""
+        return self.prepare(_address(issuer_address, "issuer_address"), REVOKE_AT, _word(root, "root"),
+                            _positions(positions), _reason(reason, "a revocation"))
+
+    def revocation_at(self, root: bytes, position: int) -> tuple[int, int]:
+        """(revokedAt, reason code) of the credential at leaf `position` of `root`; (0, 0) if not revoked."""
+        embedded = self._storage()
+        if embedded is not None:
+            return state.revocation_of(embedded, self.address, _word(root, "root"), position)
+        at, reason = self._call("revocationAt", _word(root, "root"), position)
+        return int(at), int(reason)
 
     def suspend(self, issuer: LocalAccount, root: bytes, credential_id: bytes, proof: Sequence[bytes],
                 reason: ReasonCode) -> Mined:
@@ -182,6 +208,16 @@ class RegistryGateway(Gateway):
         if new_root == bytes(32):
             return None
         return bytes(new_root), bytes(new_id)
+
+    def decode_log(self, log: Any) -> Any:
+        """A decoded event; an `Anchored` log carries only its root (LOG2, no data, for the anchor's
+        gas), so its issuer and kind are added from `anchorOf(root)`, which never changes once written."""
+        found = super().decode_log(log)
+        if found.event == "Anchored" and "issuer" not in found.args:
+            anchor = self.anchor_of(bytes(found.args["root"]))
+            if anchor is not None:
+                found.args.update(issuer=anchor.issuer, kind=int(anchor.kind))
+        return found
 
     def anchored_roots(self, from_block: int = 0) -> tuple[list[AnchoredRoot], int]:
         """Every root anchored from `from_block` up to the head, oldest first, and the head's number
@@ -298,6 +334,20 @@ def _member(root: bytes, credential_id: bytes, proof: Sequence[bytes], which: st
             f"root 0x{word_root.hex()}"
         )
     return word_root, word_id, hashes
+
+
+def _positions(positions: object) -> list[int]:
+    """Leaf positions, strictly ascending, each 1 … 2^64 - 1 (the contract's rule, checked before sending)."""
+    if isinstance(positions, bytes | str) or not isinstance(positions, Sequence) or not positions:
+        raise ValidationFailed("positions must be a non-empty list of leaf positions")
+    out: list[int] = []
+    for i, p in enumerate(positions):
+        if isinstance(p, bool) or not isinstance(p, int) or not 0 < p < _UINT64:
+            raise ValidationFailed(f"positions[{i}] is not a leaf position (1 … 2^64 - 1): {p!r}")
+        if out and p <= out[-1]:
+            raise ValidationFailed(f"positions must be strictly ascending: {p} follows {out[-1]}")
+        out.append(p)
+    return out
 
 
 def _reason(reason: object, action: str) -> int:

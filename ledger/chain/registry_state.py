@@ -6,10 +6,14 @@ while the answer depends on three storage words. This module reads those words f
 state and applies the contract's `_statusAt` rule in Python — the same rule, so it is tested
 against the contract on every path (`tests/agreement/test_registry_state.py`): anchored or not
 (and not before `anchoredAt`), in the batch or not (the proof), revoked, superseded, suspended
-in a period begun by `t` and not yet ended, else valid.
+in a period begun by `t` and not yet ended, else valid. Revocations are stamped bitmap words per
+batch, by leaf position (`position_of`): the word `layer` of region `position // 176` holds the
+positions it revoked in bits 0..175, their time in bits 176..239 and their reason in 240..255;
+a region's layers run from 0 to the first zero word.
 
 The storage layout is the contract's (solc `storageLayout` of contracts/CredentialRegistry.sol:
-`_anchors` slot 3, `_records` slot 4, `_suspensions` slot 5; each struct one word);
+`_anchors` slot 3, `_records` slot 4, `_suspensions` slot 5, `_revocations` slot 7; each struct one
+word);
 `tests/agreement/test_registry_state.py` recompiles the contract with that output and checks these
 constants, so a change to the contract's state that is not mirrored here fails the tests.
 """
@@ -20,16 +24,19 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from ledger.crypto.canonical import keccak
-from ledger.crypto.merkle import verify_proof
+from ledger.crypto.merkle import hash_pair, leaf_of, position_of
 from ledger.model.credential import Status
 
 ANCHORS_SLOT = 3
 RECORDS_SLOT = 4
 SUSPENSIONS_SLOT = 5
+REVOCATIONS_SLOT = 7
+REGION = 176
+"""Leaf positions per revocation word (the rest of the word is the time and the reason)."""
 ANCHOR_FIELDS = {"issuer": (0, 160), "kind": (160, 8), "anchoredAt": (168, 64)}
-RECORD_FIELDS = {"revokedAt": (0, 64), "reason": (64, 16), "supersededAt": (80, 64), "suspensions": (144, 8),
-                 "suspended": (152, 8)}
+RECORD_FIELDS = {"supersededAt": (0, 64), "suspensions": (64, 8), "suspended": (72, 8)}
 SUSPENSION_FIELDS = {"suspendedAt": (0, 64), "reinstatedAt": (64, 64), "reason": (128, 16)}
+REVOCATION_FIELDS = {"positions": (0, REGION), "revokedAt": (REGION, 64), "reason": (240, 16)}
 """(bit offset from the low end of the word, bit width) of each struct member."""
 
 
@@ -52,19 +59,38 @@ def status_key(root: bytes, credential_id: bytes) -> bytes:
     return keccak(root + credential_id)
 
 
+def revocation_key(root: bytes, region: int, layer: int) -> bytes:
+    """CredentialHash.revocationKey: keccak256(root ‖ region ‖ layer)."""
+    return keccak(root + region.to_bytes(32, "big") + layer.to_bytes(32, "big"))
+
+
+def revocation_of(reads: StorageReads, registry: str, root: bytes, position: int) -> tuple[int, int]:
+    """(revokedAt, reason) of the credential at leaf `position` of `root`, (0, 0) if it was not revoked:
+    the region's layers in order, up to the first zero word (`_revocationOf`)."""
+    region, bit = divmod(position, REGION)
+    layer = 0
+    while True:
+        word = reads.storage(registry, mapping_slot(revocation_key(root, region, layer), REVOCATIONS_SLOT))
+        if word == 0:
+            return 0, 0
+        if word >> bit & 1:
+            return _field(word, REVOCATION_FIELDS, "revokedAt"), _field(word, REVOCATION_FIELDS, "reason")
+        layer += 1
+
+
 def status_at(reads: StorageReads, registry: str, root: bytes, credential_id: bytes, proof: Sequence[bytes],
               t: int) -> tuple[Status, int]:
     """(status, reason code) of `credential_id` under `root` at `t`, as `statusAt` answers it."""
     anchor = reads.storage(registry, mapping_slot(root, ANCHORS_SLOT))
     if _field(anchor, ANCHOR_FIELDS, "issuer") == 0 or _field(anchor, ANCHOR_FIELDS, "anchoredAt") > t:
         return Status.NOT_ANCHORED, 0
-    if not verify_proof(root, credential_id, list(proof)):
+    if not _proves(root, credential_id, proof):
         return Status.NOT_ANCHORED, 0
+    revoked, reason = revocation_of(reads, registry, root, position_of(credential_id, proof))
+    if revoked != 0 and revoked <= t:
+        return Status.REVOKED, reason
     key = status_key(root, credential_id)
     record = reads.storage(registry, mapping_slot(key, RECORDS_SLOT))
-    revoked = _field(record, RECORD_FIELDS, "revokedAt")
-    if revoked != 0 and revoked <= t:
-        return Status.REVOKED, _field(record, RECORD_FIELDS, "reason")
     superseded = _field(record, RECORD_FIELDS, "supersededAt")
     if superseded != 0 and superseded <= t:
         return Status.SUPERSEDED, 0
@@ -77,6 +103,15 @@ def status_at(reads: StorageReads, registry: str, root: bytes, credential_id: by
                 return Status.SUSPENDED, _field(period, SUSPENSION_FIELDS, "reason")
             break
     return Status.VALID, 0
+
+
+def _proves(root: bytes, credential_id: bytes, proof: Sequence[bytes]) -> bool:
+    if len(root) != 32 or len(credential_id) != 32 or any(len(p) != 32 for p in proof):
+        return False
+    node = leaf_of(credential_id)
+    for sibling in proof:
+        node = hash_pair(node, sibling)
+    return node == root
 
 
 def anchor_of(reads: StorageReads, registry: str, root: bytes) -> tuple[int, int, int]:

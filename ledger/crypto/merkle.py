@@ -44,6 +44,19 @@ def process_proof(leaf: bytes, proof: Iterable[bytes]) -> bytes:
     return node
 
 
+def position_of(credential_id: bytes, proof: Sequence[bytes]) -> int:
+    """The credential's leaf position that `proof` gives it (MerkleProof.processProofWithPosition):
+    1 followed by one bit per proof step, the first step lowest, set when the node is the greater
+    hash of its pair. Distinct leaves of one tree have distinct positions; revocation by position
+    (`revokeAt_Fni`) and the status rule both use it."""
+    node, position = leaf_of(credential_id), 0
+    for i, sibling in enumerate(proof):
+        if node > sibling:
+            position |= 1 << i
+        node = hash_pair(node, sibling)
+    return position | (1 << len(proof))
+
+
 def verify_proof(root: bytes, credential_id: bytes, proof: Sequence[bytes]) -> bool:
     """True when `proof` shows `credential_id` is in the tree with `root`."""
     if len(root) != 32 or len(credential_id) != 32 or any(len(p) != 32 for p in proof):

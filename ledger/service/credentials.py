@@ -136,7 +136,7 @@ class CredentialService:
     def relay_anchor(self, *, signer: str, documents: Sequence[SealedCredential], signed_tx: str) -> Batch:
         """Check a batch against its signed anchor transaction, file the documents, relay it."""
         relayed = self.registry.decode_signed(signed_tx)
-        relayed.require(signer, ("anchor",))
+        relayed.require(signer, ("anchor_wU2",))
         kind, ids = check_batch(signer, documents)
         tree = MerkleTree.build(ids)
         if relayed.args["root"] != tree.root:

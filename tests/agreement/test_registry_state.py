@@ -16,7 +16,7 @@ from ledger.chain import registry_state as state
 from ledger.chain.client import ChainClient
 from ledger.chain.embedded import EmbeddedChain
 from ledger.chain.registry import RegistryGateway
-from ledger.crypto.merkle import MerkleTree
+from ledger.crypto.merkle import MerkleTree, position_of
 from ledger.documents import Kind
 from ledger.model.credential import ReasonCode
 
@@ -69,6 +69,12 @@ def test_the_storage_rule_answers_as_the_contract_on_every_path_at_every_instant
         gw.anchor_root(issuer, other.root, Kind.QUALIFICATION)
         gw.supersede(issuer, root, ids[3], proofs[ids[3]], other.root, successor, other.proof(successor))
         step()
+        # Revocation by leaf position, two at once, then one more of the same region (a second layer).
+        positions = {cid: position_of(cid, proofs[cid]) for cid in ids}
+        gw.revoke_positions(issuer, root, sorted((positions[ids[5]], positions[ids[6]])), ReasonCode.COURT_ORDER)
+        step()
+        gw.revoke_positions(issuer, root, [positions[ids[2]]], ReasonCode.EXPIRED_EARLY)
+        step()
         cases = [(root, cid, proofs[cid]) for cid in ids]
         cases += [(root, ids[4], proofs[ids[5]]),  # a proof of another id
                   (root, os.urandom(32), proofs[ids[4]]),  # an id never anchored
@@ -82,6 +88,10 @@ def test_the_storage_rule_answers_as_the_contract_on_every_path_at_every_instant
                 checked += 1
         for r in (root, other.root, os.urandom(32)):
             assert state.anchor_of(chain, gw.address, r) == evm_anchor(gw, r)
+        for position in (*positions.values(), 0, 1, 2**64 - 1):
+            assert state.revocation_of(chain, gw.address, root, position) == tuple(
+                gw._call("revocationAt", root, position))
+        assert state.revocation_of(chain, gw.address, root, positions[ids[5]])[1] == ReasonCode.COURT_ORDER
         assert checked > 250
         # And the gateway's own answers (which take the storage path here) are the contract's.
         for r, cid, proof in cases:
@@ -101,8 +111,8 @@ def test_the_layout_constants_are_the_compilers() -> None:
     c.SETTINGS = settings
     layout = c.solc(c.read_sources())["contracts"]["contracts/CredentialRegistry.sol"]["CredentialRegistry"]["storageLayout"]
     slots = {s["label"]: int(s["slot"]) for s in layout["storage"]}
-    assert (slots["_anchors"], slots["_records"], slots["_suspensions"]) == (
-        state.ANCHORS_SLOT, state.RECORDS_SLOT, state.SUSPENSIONS_SLOT)
+    assert (slots["_anchors"], slots["_records"], slots["_suspensions"], slots["_revocations"]) == (
+        state.ANCHORS_SLOT, state.RECORDS_SLOT, state.SUSPENSIONS_SLOT, state.REVOCATIONS_SLOT)
     members = {t: {m["label"]: (int(m["slot"]), m["offset"]) for m in v["members"]}
                for t, v in layout["types"].items() if "members" in v}
 

@@ -116,7 +116,7 @@ def test_anchoring_a_kind_the_issuer_does_not_hold_is_403_and_nothing_is_mined(s
     from eth_utils import keccak
 
     leaf = keccak(keccak(root))
-    tx = {"to": issuer.registry, "data": "0x" + rt.registry.calldata("anchor", leaf, int(Kind.AWARD)).hex(),
+    tx = {"to": issuer.registry, "data": "0x" + rt.registry.calldata("anchor_wU2", leaf, int(Kind.AWARD)).hex(),
           "gas": 100_000, "nonce": 0, "chainId": issuer.chain_id, "type": 2, **rt.client.fees(), "value": 0}
     before = _state(http, rt)
     r = issuer.post("/credentials", {"documents": [award.to_dict()], "signed_tx": issuer.sign_tx(tx)})

@@ -31,7 +31,7 @@ from tools.demo import DemoOptions, run_demo
 
 EXIT_USAGE = 2
 EXIT_CONFIG = 3
-ANCHORED = "Anchored(bytes32,address,uint8)"
+ANCHORED = "Anchored(bytes32)"
 
 
 # ---------------------------------------------------------------------------------- the endpoint

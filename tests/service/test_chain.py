@@ -45,7 +45,7 @@ def test_a_custom_error_revert_becomes_the_ledgers_exception_with_its_arguments(
     reg, _ = _registry(chain)
     outsider = chain.accounts[1]
     with pytest.raises(Unauthorised) as info:
-        chain.transact(reg.functions.anchor(b"\x01" * 32, QUALIFICATION), outsider)
+        chain.transact(reg.functions.anchor_wU2(b"\x01" * 32, QUALIFICATION), outsider)
     assert info.value.error == "NotAuthorised"
     assert info.value.args_["issuer"] == outsider.address
     assert info.value.args_["kind"] == QUALIFICATION
@@ -54,7 +54,7 @@ def test_a_custom_error_revert_becomes_the_ledgers_exception_with_its_arguments(
 def test_a_revert_in_a_read_call_is_translated_too(chain: ChainEnv) -> None:
     reg, admin = _registry(chain)
     with pytest.raises(ContractRevert) as info:
-        chain.client.call(reg.functions.anchor(b"\x02" * 32, 9))
+        chain.client.call(reg.functions.anchor_wU2(b"\x02" * 32, 9))
     assert info.value.error == "InvalidKind"
     assert info.value.args_ == {"kind": 9}
 
@@ -83,13 +83,13 @@ def test_logs_are_found_by_address_topic_and_block_range(chain: ChainEnv) -> Non
     reg, admin = _registry(chain)
     roots = [os.urandom(32) for _ in range(5)]
     blocks = [
-        chain.transact(reg.functions.anchor(r, QUALIFICATION), admin)["blockNumber"] for r in roots
+        chain.transact(reg.functions.anchor_wU2(r, QUALIFICATION), admin)["blockNumber"] for r in roots
     ]
     events = reg.events.Anchored.get_logs(from_block=blocks[0], to_block=blocks[-1])
     assert [e["args"]["root"] for e in events] == roots
     middle = reg.events.Anchored.get_logs(from_block=blocks[1], to_block=blocks[3])
     assert [e["args"]["root"] for e in middle] == roots[1:4]
-    topic = chain.w3.keccak(text="Anchored(bytes32,address,uint8)")
+    topic = chain.w3.keccak(text="Anchored(bytes32)")
     by_root = chain.w3.eth.get_logs(
         {"fromBlock": 0, "toBlock": "latest", "topics": [topic, roots[2]]}
     )
@@ -98,7 +98,7 @@ def test_logs_are_found_by_address_topic_and_block_range(chain: ChainEnv) -> Non
 
 def test_resubmitting_a_signed_transaction_is_idempotent(chain: ChainEnv) -> None:
     reg, admin = _registry(chain)
-    built = chain.client.build(admin, reg.functions.anchor(os.urandom(32), QUALIFICATION))
+    built = chain.client.build(admin, reg.functions.anchor_wU2(os.urandom(32), QUALIFICATION))
     raw = bytes(admin.sign_transaction(built).raw_transaction)
     first = chain.client.send_raw(raw)
     again = chain.client.send_raw(raw)

@@ -22,7 +22,7 @@ def test_reconcile_journals_each_event_once_and_projects_anchors(
         rt.govern(rt.registry, "authoriseIssuer", rt.centre.address, 1)
         roots = [os.urandom(32) for _ in range(3)]
         for r in roots:
-            rt.client.send(rt.centre, reg.functions.anchor(r, 1))
+            rt.client.send(rt.centre, reg.functions.anchor_wU2(r, 1))
         # The governance's deployment (4 MemberAdded, ThresholdChanged), 4 AdminTransferred, two
         # governed calls (Proposed, 3 Approved, the call's event, Executed: 6 each), 3 anchors.
         assert store.reconcile() == 5 + 4 + 2 * 6 + 3
@@ -44,7 +44,7 @@ def test_writes_made_while_the_store_was_down_are_picked_up_at_start_up(
         rt.govern(rt.registry, "authoriseIssuer", rt.centre.address, 1)
         store.reconcile()
         # The chain moves on without the store (a crash between transaction and DB write).
-        rt.client.send(rt.centre, reg.functions.anchor(b"\x42" * 32, 1))
+        rt.client.send(rt.centre, reg.functions.anchor_wU2(b"\x42" * 32, 1))
         rt.govern(rt.registry, "withdrawIssuer", rt.centre.address, 1)
     with open_runtime(Settings(data_dir=data)) as rt:
         store = Store(rt, make_engine(database_url))

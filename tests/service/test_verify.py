@@ -193,7 +193,7 @@ def test_a_credential_naming_another_issuer_than_the_anchoring_one_fails_issuer_
     sealed = ledger.seal(issuer=claimed)
     root = leaf_of(sealed.credential_id())
     ledger.chain.transact(
-        ledger.registry.functions.anchor(root, int(Kind.QUALIFICATION)), ledger.issuer
+        ledger.registry.functions.anchor_wU2(root, int(Kind.QUALIFICATION)), ledger.issuer
     )
     anchored_at = ledger.client.block_timestamp()
     batch = Batch(
@@ -216,7 +216,7 @@ def test_a_credential_naming_another_issuer_than_the_anchoring_one_fails_issuer_
 def test_a_credential_under_a_root_of_another_kind_fails_issuer_authorised(ledger: Ledger) -> None:
     sealed = ledger.seal(Kind.QUALIFICATION)
     root = leaf_of(sealed.credential_id())
-    ledger.chain.transact(ledger.registry.functions.anchor(root, int(Kind.CREDIT)), ledger.issuer)
+    ledger.chain.transact(ledger.registry.functions.anchor_wU2(root, int(Kind.CREDIT)), ledger.issuer)
     anchored_at = ledger.client.block_timestamp()
     batch = Batch(
         root, Kind.CREDIT, ledger.issuer.address, b"", 0, anchored_at, {sealed.credential_id(): ()}

@@ -74,7 +74,7 @@ def test_a_restart_keeps_blocks_balances_receipts_and_logs(tmp_path: Path) -> No
     with open_runtime(Settings(data_dir=data_dir)) as rt:
         reg = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
         rt.govern(rt.registry, "authoriseIssuer", rt.centre.address, 1)
-        receipt = rt.client.send(rt.centre, reg.functions.anchor(b"\x11" * 32, 1))
+        receipt = rt.client.send(rt.centre, reg.functions.anchor_wU2(b"\x11" * 32, 1))
         head, balance = rt.client.block_number(), rt.client.balance(rt.centre.address)
         address = reg.address
     with open_runtime(Settings(data_dir=data_dir)) as rt:
@@ -88,5 +88,5 @@ def test_a_restart_keeps_blocks_balances_receipts_and_logs(tmp_path: Path) -> No
         assert issuer == rt.centre.address and kind == 1 and at > 0
         assert len(reg.events.Anchored.get_logs(from_block=0, to_block="latest")) == 1
         # and the chain keeps going from where it stopped
-        rt.client.send(rt.centre, reg.functions.anchor(b"\x12" * 32, 1))
+        rt.client.send(rt.centre, reg.functions.anchor_wU2(b"\x12" * 32, 1))
         assert rt.client.block_number() == head + 1

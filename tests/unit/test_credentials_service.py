@@ -52,7 +52,7 @@ def service(chain: FakeRegistry) -> CredentialService:
 
 def anchor(service: CredentialService, chain: FakeRegistry, docs: list[SealedCredential], signer: str = ISSUER) -> Any:
     root = MerkleTree.build([d.credential_id() for d in docs]).root
-    tx = chain.sign(signer, "anchor", root=root, kind=int(docs[0].document.kind))
+    tx = chain.sign(signer, "anchor_wU2", root=root, kind=int(docs[0].document.kind))
     return service.relay_anchor(signer=signer, documents=docs, signed_tx=tx)
 
 
@@ -81,7 +81,7 @@ def test_a_batch_anchored_twice_is_a_conflict_and_nothing_is_relayed(service: Cr
 
 def test_documents_that_do_not_hash_to_the_signed_root_are_refused_before_anything_is_filed(
         service: CredentialService, chain: FakeRegistry) -> None:
-    tx = chain.sign(ISSUER, "anchor", root=b"\x01" * 32, kind=int(Kind.QUALIFICATION))
+    tx = chain.sign(ISSUER, "anchor_wU2", root=b"\x01" * 32, kind=int(Kind.QUALIFICATION))
     with pytest.raises(ValidationFailed, match="the documents hash to"):
         service.relay_anchor(signer=ISSUER, documents=[qualification(0)], signed_tx=tx)
     assert service.files.filed == {} and chain.anchors == {}  # type: ignore[attr-defined]
@@ -89,7 +89,7 @@ def test_documents_that_do_not_hash_to_the_signed_root_are_refused_before_anythi
 
 def test_a_transaction_signed_by_another_key_is_refused(service: CredentialService, chain: FakeRegistry) -> None:
     docs = [qualification(0)]
-    tx = chain.sign(RIVAL, "anchor", root=MerkleTree.build([docs[0].credential_id()]).root, kind=1)
+    tx = chain.sign(RIVAL, "anchor_wU2", root=MerkleTree.build([docs[0].credential_id()]).root, kind=1)
     with pytest.raises(Unauthorised, match="each party signs its own transaction"):
         service.relay_anchor(signer=ISSUER, documents=docs, signed_tx=tx)
 

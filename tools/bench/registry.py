@@ -31,7 +31,7 @@ from api.db.journal import Store
 from api.views import credentials as views
 from ledger.config import Settings
 from ledger.documents import Kind, SealedCredential, parse_document
-from ledger.crypto.merkle import MerkleTree
+from ledger.crypto.merkle import MerkleTree, position_of
 from ledger.model.credential import Batch, ReasonCode
 from ledger.rules.anchoring import check_batch
 from ledger.crypto.requests import sign_request
@@ -116,7 +116,8 @@ def merkle_ms(leaves: int, *, repeat: int = 3) -> float:
 
 
 def gas_and_verify(data_dir: Path, *, samples: int = 200) -> dict[str, Any]:
-    """Anchor gas of a batch of 1 and of 1,000, revocation gas inside the 1,000, verify time."""
+    """Anchor gas of a batch of 1 and of 1,000; revocation gas inside the 1,000 (one by leaf position,
+    one with its id and proof, 100 at once by position); verify time."""
     dataset = synthetic.generate(scale=0.05)
     issuer = dataset.issuer("housing")
     documents = synthetic.new_documents(dataset, Kind.QUALIFICATION, 1_001)
@@ -138,6 +139,13 @@ def gas_and_verify(data_dir: Path, *, samples: int = 200) -> dict[str, Any]:
             action="revoke",
             signed_tx=demo.sign(issuer.account, tx),
         )
+        # Revocation by leaf position (outside the verified sample): one, then 100 spread over the batch.
+        def positions(items: list[SealedCredential]) -> list[int]:
+            return sorted(position_of(i.credential_id(), thousand.proofs[i.credential_id()]) for i in items)
+
+        one = rt.registry.revoke_positions(issuer.account, thousand.root, positions([sealed[400]]), ReasonCode.FRAUD)
+        bulk_items = sealed[500::5][:100]
+        bulk = rt.registry.revoke_positions(issuer.account, thousand.root, positions(bulk_items), ReasonCode.FRAUD)
         now = rt.client.block_timestamp()
         timings = []
         for item in sealed[2 : 2 + samples]:
@@ -147,10 +155,13 @@ def gas_and_verify(data_dir: Path, *, samples: int = 200) -> dict[str, Any]:
             timings.append(time.perf_counter() - t0)
             assert report.ok, views.report(report)
         return {
+            "anchor_gas": gas_of(rt, single.tx_hash),
             "anchor_gas_per_batch_1": gas_of(rt, single.tx_hash),
             "anchor_gas_batch1000": gas_of(rt, thousand.tx_hash),
             "anchor_gas_per_credential_batch1000": round(gas_of(rt, thousand.tx_hash) / 1000, 1),
-            "revoke_in_batch_gas": gas_of(rt, revoked.mined.tx_hash),
+            "revoke_in_batch_gas": gas_of(rt, one.tx_hash),
+            "revoke_with_proof_gas": gas_of(rt, revoked.mined.tx_hash),
+            "bulk_revoke_gas_per_credential": round(gas_of(rt, bulk.tx_hash) / len(bulk_items), 1),
             "revoke_proof_hashes": len(proof),
             "verify_ms_median": round(statistics.median(timings) * 1000, 2),
             "verify_samples": len(timings),
