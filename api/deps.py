@@ -118,7 +118,8 @@ def draw_service(store: Store) -> DrawService:
     """Lottery draws on the store's LotteryBook: the centre's key opens, the relayer finishes and
     tops up parties' and officers' gas."""
     rt = store.runtime
-    return DrawService(rt.lottery_book, rt.tender_book, centre=rt.centre, relayer=rt.relayer)
+    return DrawService(rt.lottery_book, rt.tender_book, centre=rt.centre, relayer=rt.relayer,
+                       final=store.final_reads)
 
 
 def get_draw_service(request: Request) -> DrawService:

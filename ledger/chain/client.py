@@ -112,6 +112,8 @@ class ChainClient:
         return int(self._rpc(lambda: self.w3.eth.block_number))
 
     def block_timestamp(self, block: Any = "latest") -> int:
+        if self.embedded is not None:  # the header alone, not the whole block as JSON-RPC shows it
+            return self.embedded.timestamp(block)
         return int(self._rpc(lambda: self.w3.eth.get_block(block))["timestamp"])
 
     # ------------------------------------------------------------------ writes

@@ -278,6 +278,10 @@ class EmbeddedChain:
         except HeaderNotFound as exc:
             raise ChainError(f"block {number} not found") from exc
 
+    def timestamp(self, block: Any = "latest") -> int:
+        with self._lock:
+            return int(self.header_at(block).timestamp)
+
     def _state_at(self, block: Any) -> Any:
         return self._chain.get_vm(self.header_at(block)).state
 

@@ -10,7 +10,7 @@ compared with what the contract recorded (DrawFinished and `picksOf`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 
@@ -51,8 +51,18 @@ class DrawAudit:
         return not self.problems
 
 
-def audit_draw(reads: DrawReads, did: bytes) -> DrawAudit:
-    """Recompute draw `did` from the chain and compare it with what the contract recorded."""
+def audit_draw(reads: DrawReads, did: bytes, final: dict[tuple[Any, ...], Any] | None = None) -> DrawAudit:
+    """Recompute draw `did` from the chain and compare it with what the contract recorded. A
+    finished draw can no longer change: with `final` (a caller's memo of such facts) its audit
+    is made once and kept there."""
+    if final is not None:
+        known = final.get(("draw", did))
+        if known is not None:
+            return known  # type: ignore[no-any-return]
+        audit = audit_draw(reads, did)
+        if audit.state is not None and audit.state.status is DrawStatus.FINISHED:
+            final[("draw", did)] = audit
+        return audit
     recorded = reads.recorded(did)
     if recorded is None:
         return DrawAudit(did, None, None, None, None, (f"no draw 0x{did.hex()} was opened on chain",))
@@ -156,8 +166,9 @@ class DrawService:
     the service to finish the draw, which the relayer sends with the key rebuilt from the chain."""
 
     def __init__(self, book: LotteryChain, tenders: CentreCheck, *, centre: LocalAccount,
-                 relayer: LocalAccount) -> None:
+                 relayer: LocalAccount, final: dict[tuple[Any, ...], Any] | None = None) -> None:
         self.book, self.tenders, self.centre, self.relayer = book, tenders, centre, relayer
+        self.final: dict[tuple[Any, ...], Any] = final if final is not None else {}  # finished draws' audits
 
     def open(self, *, signer: str, setup: DrawSetup) -> DrawAudit:
         if not self.tenders.is_centre(signer):
@@ -202,7 +213,7 @@ class DrawService:
 
     def show(self, draw_id: bytes) -> DrawAudit:
         """The draw as recorded, recomputed from the chain (problems empty when it verifies)."""
-        audit = audit_draw(self.book, draw_id)
+        audit = audit_draw(self.book, draw_id, self.final)
         if audit.recorded is None:
             raise NotFound("UnknownDraw", {"drawId": draw_id}, f"no draw 0x{draw_id.hex()} was opened")
         return audit

@@ -171,12 +171,13 @@ def address_word(account: str) -> bytes:
     return bytes(12) + bytes.fromhex(to_checksum_address(account)[2:])
 
 
-def rule_draw(lottery: LotteryBookGateway, did: bytes) -> Draw[str] | None:
+def rule_draw(lottery: LotteryBookGateway, did: bytes, final: dict[tuple[Any, ...], Any] | None = None
+              ) -> Draw[str] | None:
     """A finished LotteryBook draw as `ledger.rules.lottery` records one (None while it is not
     finished or was never opened). The seeds are those the audit recovered from the sealed seeds
     with the key rebuilt from the officers' shares, so each one's commitment follows from it; a draw
     that does not recompute from the chain is refused (DrawDoesNotVerify)."""
-    audit = audit_draw(lottery, did)
+    audit = audit_draw(lottery, did, final)
     if audit.recorded is None or audit.state is None or audit.state.status is not DrawStatus.FINISHED:
         return None
     if not audit.ok or audit.seeds is None or audit.picks is None:
@@ -442,7 +443,7 @@ class SelectionService:
         if result.needs_draw:
             assert result.tie is not None
             did = draw_id(tender_id, section, "shortlist", 1)
-            recorded = rule_draw(self.lottery, did)
+            recorded = rule_draw(self.lottery, did, self.final)
             if recorded is None:
                 raise Conflict("ShortlistDrawNeeded", {"drawId": did},
                                f"a tie at the shortlist's cut: {result.tie.places} place(s) among "
@@ -530,7 +531,7 @@ class SelectionService:
                 first += 1
         draws: list[Draw[str]] = []
         while True:
-            found = rule_draw(self.lottery, draw_id(tender_id, section, "selection", first + len(draws)))
+            found = rule_draw(self.lottery, draw_id(tender_id, section, "selection", first + len(draws)), self.final)
             if found is None:
                 return first, draws
             draws.append(found)
