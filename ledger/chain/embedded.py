@@ -344,27 +344,30 @@ class EmbeddedChain:
         finally:
             state.revert(snapshot)
 
+    def _shared_state(self, parent: BlockHeaderAPI) -> tuple[Any, Any, BlockHeaderAPI]:
+        """The pending state on `parent` that calls and estimates share while it is the state asked
+        for (its trie reads cached; each run's changes, warm accounts and slots included, undone by
+        its snapshot), with the call results made on it (see `call`)."""
+        on = (bytes(parent.hash), self._pending_timestamp(parent))
+        if on != self._calls_on or self._call_state is None:
+            self._calls, self._calls_on, self._call_state = {}, on, self._pending_state(parent)
+        return self._call_state
+
     def _execute(self, tx: dict[str, Any], block: Any, gas: int | None = None) -> Any:
-        """Run `tx` on top of `block` in a fresh pending state (see `_pending_state`)."""
-        vm, state, header = self._pending_state(self.header_at(block))
+        """Run `tx` on top of `block` in the shared pending state (see `_shared_state`)."""
+        vm, state, header = self._shared_state(self.header_at(block))
         return self._run(vm, state, tx, gas if gas is not None else int(header.gas_limit))
 
     def call(self, tx: dict[str, Any], block: Any = "latest") -> bytes:
-        """eth_call. Calls on one state share a pending state (its trie reads cached, each call's
-        changes undone) and their results: a repeated read between two blocks (a use case
-        checking the same record several times) is answered without running the EVM again.
-        Both are dropped as soon as the state they were made on stops being the one asked for."""
+        """eth_call. A repeated read between two blocks (a use case checking the same record
+        several times) is answered from the results kept with the shared state, without running
+        the EVM again; they are dropped as soon as that state stops being the one asked for."""
         with self._lock:
             gas = int(tx["gas"], 16) if isinstance(tx.get("gas"), str) else tx.get("gas")
-            parent = self.header_at(block)
-            on = (bytes(parent.hash), self._pending_timestamp(parent))
+            vm, state, header = self._shared_state(self.header_at(block))
             key = (tx.get("from"), tx.get("to"), tx.get("data") or tx.get("input"), tx.get("value"), gas)
-            if on != self._calls_on:
-                self._calls, self._calls_on, self._call_state = {}, on, self._pending_state(parent)
             cached = self._calls.get(key)
             if cached is None:
-                assert self._call_state is not None
-                vm, state, header = self._call_state
                 computation, _ = self._run(vm, state, tx, gas if gas is not None else int(header.gas_limit))
                 # the same revert for the same call on the same state
                 cached = _computation_error(computation) if computation.is_error else bytes(computation.output)
