@@ -249,3 +249,28 @@ def test_malformed_ids_or_reasons_are_422(world: World, revoked: dict[str, Any],
 def test_a_credential_named_twice_is_422(world: World, revoked: dict[str, Any]) -> None:
     one = world.ids(world.second)[:1]
     refused(world, world.prepare(world.issuer, one + one), 422, "named twice")
+
+
+def test_an_edited_row_of_a_bulk_revoked_credential_is_refused_not_believed(world: World,
+                                                                           revoked: dict[str, Any]) -> None:
+    """A DB admin moves a bulk-revoked credential's row to another proof (another position): the
+    prover refuses it with 503 rather than revoke or show a position the chain never gave it."""
+    from api.db.credentials import forget_proofs
+
+    cid, other = revoked["chosen"][0], next(c for c in world.ids(world.batch) if c not in revoked["chosen"])
+    with sqlite3.connect(world.scene.rt.datadir.store_file) as db:
+        ((proof,),) = list(db.execute("SELECT proof FROM credentialrecord WHERE credential_id = ?", (other,)))
+        ((kept,),) = list(db.execute("SELECT proof FROM credentialrecord WHERE credential_id = ?", (cid,)))
+        db.execute("UPDATE credentialrecord SET proof = ? WHERE credential_id = ?", (proof, cid))
+    forget_proofs(world.scene.store)
+    try:
+        before = world.state()
+        r = world.prepare(world.issuer, [cid])
+        assert r.status_code == 503 and r.json()["error"] == "StoreMismatch", r.text
+        assert world.http.get(f"/credentials/{cid}/history").status_code == 503
+        assert world.state() == before
+    finally:
+        with sqlite3.connect(world.scene.rt.datadir.store_file) as db:
+            db.execute("UPDATE credentialrecord SET proof = ? WHERE credential_id = ?", (kept, cid))
+        forget_proofs(world.scene.store)
+    assert world.statuses()[cid] == ("REVOKED", FRAUD)
