@@ -200,6 +200,26 @@ class StatusChange(_Doc):
     block_number: int
 
 
+class PreparedRevocation(_Doc):
+    root: Hex32
+    reason: int
+    reason_name: str
+    credential_ids: list[Hex32] = Field(description="the credentials in leaf-position order")
+    positions: list[int] = Field(description="their leaf positions, ascending, as the transaction sends them")
+    tx: UnsignedTx
+
+
+class BulkRevocation(_Doc):
+    root: Hex32
+    reason: int
+    reason_name: str
+    credential_ids: list[Hex32]
+    positions: list[int]
+    tx_hash: TxHash
+    block_number: int
+    revoked_at: IsoTime
+
+
 class IssuerGrant(_Doc):
     issuer: Address
     kind: int

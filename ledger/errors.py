@@ -154,7 +154,7 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
         NotFound,
     ),
     **dict.fromkeys(
-        ("AlreadyAnchored", "AlreadyRevoked", "AlreadySuspended", "NotSuspended", "AlreadySuperseded",
+        ("AlreadyAnchored", "AlreadyRevoked", "AlreadyRevokedAt", "AlreadySuspended", "NotSuspended", "AlreadySuperseded",
          "TooManySuspensions", "TenderExists", "DeadlinePassed", "LateBid", "TooEarly",
          "AlreadyReleased", "WrongShare", "SharesMissing", "WrongSectionStatus", "AlreadyOpened",
          "RevealMismatch", "BidsUnopened", "BadNonce", "SignatureExpired", "TooFewBids",
@@ -187,7 +187,7 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
         InvalidArgument,
     ),
     **dict.fromkeys(
-        ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidSectionCount",
+        ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidPosition", "InvalidSectionCount",
          "InvalidMinValidBids", "BidPeriodTooShort", "DeadlineBroughtForward", "InvalidCommittee", "InvalidOfficer",
          "EmptyCommitment", "BatchTooLarge", "UnsortedCredentials", "TooManyCredentials",
          "UnexpectedCredentials", "TooManyValidBids", "InvalidIssuerType", "InvalidTenderBook",

@@ -58,6 +58,7 @@ class FakeRegistry:
         self.anchors: dict[bytes, Anchor] = {}
         self.changes: dict[tuple[bytes, bytes], list[tuple[int, StatusAt]]] = {}
         self.successors: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
+        self.revoked_at: dict[tuple[bytes, int], tuple[int, int]] = {}  # (root, position) -> (time, reason)
         self.granted: dict[tuple[str, int], bool] = {}
         self.log: list[Any] = []  # RegistryEvent, in order
         self.relayed: list[Any] = []
@@ -104,6 +105,31 @@ class FakeRegistry:
                 raise Conflict("AlreadyAnchored", {}, "root anchored already")
             self.anchors[a["root"]] = Anchor(sender, a["kind"], self.clock)
             event = ("Anchored", {"root": _hex(a["root"]), "issuer": sender, "kind": a["kind"]})
+        elif name == "revokeAt_Fni":
+            from ledger.chain.registry_state import REGION
+
+            anchor = self.anchors.get(a["root"])
+            if anchor is None or anchor.issuer != sender:
+                raise Unauthorised("NotIssuerOf", {}, f"{sender} did not anchor the root")
+            positions = list(a["positions"])
+            if not positions or positions != sorted(set(positions)) or positions[0] <= 0:
+                from ledger.errors import InvalidArgument
+
+                raise InvalidArgument("InvalidPosition", {}, "positions must be ascending, from 1")
+            if any((a["root"], p) in self.revoked_at for p in positions):
+                raise Conflict("AlreadyRevokedAt", {}, "a position is revoked already")
+            for p in positions:
+                self.revoked_at[(a["root"], p)] = (self.clock, int(a["reason"]))
+            words: dict[int, int] = {}  # one RevokedAt per region, as the contract logs them
+            for p in positions:
+                words[p // REGION] = words.get(p // REGION, (self.clock << REGION) | (int(a["reason"]) << 240)) \
+                    | 1 << (p % REGION)
+            *earlier, last = ({"root": _hex(a["root"]), "region": region, "word": word}
+                              for region, word in words.items())
+            for args in earlier:
+                self.log.append(RegistryEvent("RevokedAt", self.block, "0x" + self.block.to_bytes(32, "big").hex(),
+                                              datetime.fromtimestamp(self.clock, UTC), args))
+            event = ("RevokedAt", last)
         else:
             key = (a.get("root", a.get("oldRoot")), a.get("credentialId", a.get("oldId")))
             status = {"revoke": Status.REVOKED, "suspend": Status.SUSPENDED, "reinstate": Status.VALID,
@@ -132,6 +158,15 @@ class FakeRegistry:
         return UnsignedTx(sender=issuer_address, to="0x" + "00" * 20, data=root + bytes([int(kind)]), gas=0,
                           max_fee_per_gas=0, max_priority_fee_per_gas=0, nonce=0, chain_id=1337)
 
+    def prepare_revoke_positions(self, issuer_address: str, root: bytes, positions: Sequence[int],
+                                 reason: Any) -> UnsignedTx:
+        data = root + b"".join(p.to_bytes(8, "big") for p in positions) + int(reason).to_bytes(2, "big")
+        return UnsignedTx(sender=issuer_address, to="0x" + "00" * 20, data=data, gas=0,
+                          max_fee_per_gas=0, max_priority_fee_per_gas=0, nonce=0, chain_id=1337)
+
+    def revocation_at(self, root: bytes, position: int) -> tuple[int, int]:
+        return self.revoked_at.get((root, position), (0, 0))
+
     # RegistryReads
     def anchor_of(self, root: bytes) -> Any:
         if self.unreadable:
@@ -147,6 +182,11 @@ class FakeRegistry:
         anchor = self.anchors.get(root)
         if anchor is None or anchor.anchored_at > at or not verify_proof(root, credential_id, list(proof)):
             return StatusAt(Status.NOT_ANCHORED, ReasonCode.NONE)
+        from ledger.crypto.merkle import position_of
+
+        when_revoked, why = self.revoked_at.get((root, position_of(credential_id, list(proof))), (0, 0))
+        if when_revoked and when_revoked <= at:
+            return StatusAt(Status.REVOKED, ReasonCode(why))
         found = StatusAt(Status.VALID, ReasonCode.NONE)
         for when, change in self.changes.get((root, credential_id), []):
             if when <= at:
@@ -159,10 +199,14 @@ class FakeRegistry:
     def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None:
         return self.successors.get((root, credential_id))
 
-    def events_about(self, root: bytes, credential_id: bytes) -> list[Any]:
-        r, cid = _hex(root), _hex(credential_id)
+    def events_about(self, root: bytes, credential_id: bytes, proof: Sequence[bytes] = ()) -> list[Any]:
+        from ledger.chain.registry_state import revoked_in_word
+        from ledger.crypto.merkle import position_of
+
+        r, cid, position = _hex(root), _hex(credential_id), position_of(credential_id, list(proof))
         return [e for e in self.log if e.args.get("root") == r
-                and (e.name == "Anchored" or e.args.get("credentialId") == cid)]
+                and (e.name == "Anchored" or e.args.get("credentialId") == cid
+                     or (e.name == "RevokedAt" and position in revoked_in_word(e.args["region"], e.args["word"])[0]))]
 
     def issuer_grants(self) -> list[Any]:
         from ledger.model.credential import IssuerGrant

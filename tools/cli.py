@@ -182,6 +182,12 @@ def cmd_anchor(args: argparse.Namespace) -> int:
     return importer.main(args)
 
 
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from tools import revoke
+
+    return revoke.main(args)
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -259,6 +265,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="holder copies (default: FILE.sealed.json next to it)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_anchor)
+
+    p = sub.add_parser("revoke", help="revoke many credentials of one of the issuer's batches in one transaction")
+    p.add_argument("ids", nargs="*", help="credential ids (0x-hex), besides those of --file")
+    p.add_argument("--file", default=None, help="credential ids, one a line (# comments and blank lines skipped)")
+    p.add_argument("--reason", required=True,
+                   help="issued_in_error, fraud, expired_early, court_order, under_investigation, superseded, "
+                        "other (or its code)")
+    p.add_argument("--issuer-key", required=True, help="file holding the issuer's private key (hex)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.set_defaults(func=cmd_revoke)
 
     from tools.tender_cli import add_commands as add_tender_commands
 

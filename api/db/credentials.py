@@ -17,7 +17,8 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.db import documents
 from api.db.events import ChainEvent
-from ledger.crypto.merkle import MerkleTree
+from ledger.chain.registry_state import revoked_in_word
+from ledger.crypto.merkle import MerkleTree, position_of
 from ledger.documents import DocumentError, Kind, SealedCredential
 from ledger.errors import StoreMismatch
 from ledger.model.credential import StoredCredential
@@ -64,6 +65,21 @@ class CredentialRecord(SQLModel, table=True):
     tx_hash: str
     block_number: int
     anchored_at: datetime
+
+
+class RevocationRecord(SQLModel, table=True):
+    """Projection: a revoked credential of the store, when and why, and the transaction that
+    revoked it (`Revoked` by id and proof, or `RevokedAt` by leaf position, many at once)."""
+
+    chain_key: str = Field(primary_key=True)
+    credential_id: str = Field(primary_key=True)
+    root: str = Field(index=True)
+    position: int
+    reason: int
+    revoked_at: datetime
+    block_number: int
+    tx_hash: str
+    event: str
 
 
 def stored(r: CredentialRecord) -> StoredCredential:
@@ -291,6 +307,49 @@ def _recorded(session: Session, key: str, ids: Sequence[bytes]) -> set[str]:
     return found
 
 
+def _positions_of(session: Session, key: str, root: str) -> dict[int, CredentialRecord]:
+    """The store's credentials of batch `root` by leaf position (`position_of` of each row's proof)."""
+    found = session.exec(select(CredentialRecord).where(CredentialRecord.chain_key == key,
+                                                        CredentialRecord.root == root)).all()
+    return {position_of(bytes(HexBytes(r.credential_id)), [bytes(HexBytes(p)) for p in json.loads(r.proof)]): r
+            for r in found}
+
+
+def _revoked(session: Session, key: str, ev: ChainEvent, row: CredentialRecord, position: int, reason: int) -> None:
+    if session.get(RevocationRecord, (key, row.credential_id)) is None:
+        session.add(RevocationRecord(chain_key=key, credential_id=row.credential_id, root=row.root,
+                                     position=position, reason=reason, revoked_at=ev.block_time,
+                                     block_number=ev.block_number, tx_hash=ev.tx_hash, event=ev.name))
+
+
+def project_revocation(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
+    """A `Revoked` log marks its credential revoked; a `RevokedAt` log every credential of the store
+    at the positions its word holds (a root anchored without its documents filed here has none)."""
+    if ev.name == "Revoked":
+        row = session.get(CredentialRecord, (key, args["credentialId"]))
+        if row is not None and row.root == args["root"]:
+            position = position_of(bytes(HexBytes(row.credential_id)),
+                                   [bytes(HexBytes(p)) for p in json.loads(row.proof)])
+            _revoked(session, key, ev, row, position, int(args["reason"]))
+    elif ev.name == "RevokedAt":
+        positions, _, reason = revoked_in_word(int(args["region"]), int(args["word"]))
+        rows = _positions_of(session, key, args["root"])
+        for position in positions:
+            if position in rows:
+                _revoked(session, key, ev, rows[position], position, reason)
+
+
+def backfill_revocations(session: Session) -> int:
+    """Project every revocation the journal holds (schema upgrade 0003, made before the table
+    existed); returns how many events were read."""
+    events = session.exec(select(ChainEvent).where(ChainEvent.contract == "CredentialRegistry",
+                                                   col(ChainEvent.name).in_(("Revoked", "RevokedAt")))
+                          .order_by(col(ChainEvent.block_number), col(ChainEvent.log_index))).all()
+    for ev in events:
+        project_revocation(session, ev.chain_key, ev, json.loads(ev.args))
+    return len(events)
+
+
 def project_registry(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
     if ev.name in ("IssuerAuthorised", "IssuerWithdrawn"):
         row = session.get(IssuerKind, (key, args["issuer"], args["kind"]))
@@ -309,3 +368,5 @@ def project_registry(session: Session, key: str, ev: ChainEvent, args: dict[str,
                          block_number=ev.block_number, tx_hash=ev.tx_hash, anchored_at=ev.block_time)
         )
         session.add_all(_anchored_credentials(session, key, ev, args))
+    elif ev.name in ("Revoked", "RevokedAt"):
+        project_revocation(session, key, ev, args)

@@ -19,10 +19,12 @@ from api.responses import (
     READ,
     SIGNED,
     AnchoredBatch,
+    BulkRevocation,
     CredentialSummary,
     CredentialWithStatus,
     IssuerGrant,
     PreparedAnchor,
+    PreparedRevocation,
     PreparedTx,
     RegistryEvent,
     StatusChange,
@@ -34,7 +36,7 @@ from api.views import credentials as views
 from ledger.chain.gateway import Gateway
 from ledger.errors import ValidationFailed
 from ledger.rules.anchoring import MAX_BATCH
-from ledger.service.credentials import parse_sealed
+from ledger.service.credentials import MAX_REVOCATIONS, parse_sealed
 from ledger.uscc import InvalidUSCC, validate_uscc
 
 router = APIRouter(tags=["credentials"])
@@ -59,10 +61,10 @@ register_url_convertor("credential_action", _StatusActionConvertor())
 
 
 class _CredentialIdConvertor(Convertor[str]):
-    """A credential id segment, never the name of the route beside it: GET /credentials/prepare-anchor
-    is a 405 for that route, not a credential id that fails its format."""
+    """A credential id segment, never the name of a route beside it: GET /credentials/prepare-anchor
+    (or prepare-revocation, revocations) is a 405 for that route, not a credential id that fails its format."""
 
-    regex = "(?!prepare-anchor$)[^/]+"
+    regex = "(?!(?:prepare-anchor|prepare-revocation|revocations)$)[^/]+"
 
     def convert(self, value: str) -> str:
         return value
@@ -100,6 +102,25 @@ class AnchorRequest(SignedTx):
 class PrepareAnchor(BaseModel):
     documents: list[dict[str, Any]] = Field(max_length=MAX_UPLOAD)
     sender: Address
+
+
+Reason = Annotated[int | str, Field(
+    description="why: a reason code by number or name (1 issued_in_error, 2 fraud, 3 expired_early, "
+                "4 court_order, 5 under_investigation, 6 superseded, 255 other)")]
+RevokedIds = Annotated[list[CredentialId], Field(
+    min_length=1, max_length=MAX_REVOCATIONS,
+    description="credentials of one batch of the caller's, each once, in any order")]
+
+
+class PrepareRevocation(BaseModel):
+    sender: Address = Field(description="the batch's issuer, who will sign the transaction")
+    credential_ids: RevokedIds
+    reason: Reason
+
+
+class RevocationRequest(SignedTx):
+    credential_ids: RevokedIds
+    reason: Reason
 
 
 PREPARABLE = {
@@ -160,6 +181,24 @@ def anchor(body: AnchorRequest, caller: SignedCallerDep, service: CredentialServ
     documents = parse_sealed(body.documents)
     batch = service.relay_anchor(signer=caller.signer, documents=documents, signed_tx=body.signed_tx)
     return views.anchored_batch(batch)
+
+
+@router.post("/credentials/prepare-revocation", **answers(PreparedRevocation, PREPARE))
+def prepare_revocation(body: PrepareRevocation, service: CredentialServiceDep) -> dict[str, Any]:
+    """The unsigned revocation, by leaf position in one transaction, of credentials of one of the
+    sender's batches: check the positions against your own proofs, sign, submit to /credentials/revocations."""
+    ids = [word(c, f"credential_ids[{i}]") for i, c in enumerate(body.credential_ids)]
+    return views.prepared_revocation(service.prepare_bulk_revoke(body.sender, ids, body.reason))
+
+
+@router.post("/credentials/revocations", **answers(BulkRevocation, SIGNED))
+def revoke_many(body: RevocationRequest, caller: SignedCallerDep, service: CredentialServiceDep) -> dict[str, Any]:
+    """Revoke, for good and in one transaction, credentials of one batch with the issuer's own
+    `revokeAt_Fni` transaction (it must revoke exactly their positions, with the reason given)."""
+    ids = [word(c, f"credential_ids[{i}]") for i, c in enumerate(body.credential_ids)]
+    revoked = service.relay_bulk_revoke(signer=caller.signer, credential_ids=ids, reason=body.reason,
+                                        signed_tx=body.signed_tx)
+    return views.bulk_revocation(revoked)
 
 
 @router.post("/credentials/{credential_id}/{action:credential_action}", **answers(StatusChange, SIGNED))

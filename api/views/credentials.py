@@ -10,6 +10,7 @@ from api.views.chain import unsigned_tx
 from ledger.documents import Kind
 from ledger.model.credential import (
     Batch,
+    BulkRevocation,
     CredentialStatus,
     IssuerGrant,
     RegistryEvent,
@@ -17,7 +18,7 @@ from ledger.model.credential import (
     StoredCredential,
 )
 from ledger.rules.verify import VerificationReport
-from ledger.service.credentials import PreparedAnchor
+from ledger.service.credentials import PreparedAnchor, PreparedRevocation
 
 
 def _iso(unix: int) -> str:
@@ -45,6 +46,19 @@ def anchored_batch(b: Batch) -> dict[str, Any]:
 def status_change(c: StatusChange) -> dict[str, Any]:
     return {"credential_id": to_hex(c.credential_id), "action": c.action,
             "tx_hash": c.mined.tx_hex, "block_number": c.mined.block_number}
+
+
+def prepared_revocation(p: PreparedRevocation) -> dict[str, Any]:
+    return {"root": to_hex(p.root), "reason": int(p.reason), "reason_name": p.reason.name.lower(),
+            "credential_ids": [to_hex(c) for c in p.credential_ids], "positions": list(p.positions),
+            "tx": unsigned_tx(p.tx)}
+
+
+def bulk_revocation(r: BulkRevocation) -> dict[str, Any]:
+    return {"root": to_hex(r.root), "reason": int(r.reason), "reason_name": r.reason.name.lower(),
+            "credential_ids": [to_hex(c) for c in r.credential_ids], "positions": list(r.positions),
+            "tx_hash": r.mined.tx_hex, "block_number": r.mined.block_number,
+            "revoked_at": _iso(r.mined.timestamp or 0)}
 
 
 def issuer_grant(g: IssuerGrant) -> dict[str, Any]:

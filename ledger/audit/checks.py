@@ -25,6 +25,7 @@ from ledger.audit.credentials import BundleCredentialDocuments, batch_ids
 from ledger.audit.facts import SectionFacts, TenderFacts, tender_facts
 from ledger.audit.model import Evidence, Result, Status
 from ledger.chain.gateway import ChainLog
+from ledger.chain.registry_state import revoked_in_word
 from ledger.crypto import receipts
 from ledger.crypto.canonical import keccak
 from ledger.crypto.guarantee import terms_commitment
@@ -732,10 +733,13 @@ def check_roles(ctx: Context) -> Iterator[Result]:
                 problem = f"{a['issuer']} was not authorised for kind {a['kind']} at block {e.block_number}"
             elif ctx.chain.sender(e.tx_hash) != a["issuer"]:
                 problem = f"sent by {ctx.chain.sender(e.tx_hash)}, not the issuer {a['issuer']}"
-        elif e.contract == "CredentialRegistry" and e.event in ("Revoked", "Suspended", "Reinstated", "Superseded"):
+        elif e.contract == "CredentialRegistry" and e.event in ("Revoked", "RevokedAt", "Suspended", "Reinstated",
+                                                                  "Superseded"):
             owner = roots.get(bytes(a["root"]))
             if ctx.chain.sender(e.tx_hash) != owner:
                 problem = f"sent by {ctx.chain.sender(e.tx_hash)}, the root's issuer is {owner}"
+            elif e.event == "RevokedAt":
+                problem = _revoked_at_problem(ctx, e)
         elif e.contract == "TenderBook":
             problem = _tender_role(ctx, e, centres)
         elif e.contract == "GuaranteeBook":
@@ -752,6 +756,23 @@ def check_roles(ctx: Context) -> Iterator[Result]:
             yield result("roles", name, False, problem, ctx.ev(e), tender=t)
     for name, n in sorted(counts.items()):
         yield result("roles", name, True, f"{n} state change(s) checked (a failure above is listed on its own)")
+
+
+def _revoked_at_problem(ctx: Context, e: ChainLog) -> str | None:
+    """A bulk revocation's word (revokeAt_Fni, by leaf position) names at least one position, is
+    stamped with its block's time, and is what the registry holds for each position it names
+    (`revocationAt`: when and why, as the word says), so the chain's logs replay to its storage."""
+    positions, at, reason = revoked_in_word(int(e.args["region"]), int(e.args["word"]))
+    if not positions:
+        return "the word revokes no position"
+    if at != ctx.chain.time(e.block_number):
+        return f"the word is stamped {at}, its block's time is {ctx.chain.time(e.block_number)}"
+    root = bytes(e.args["root"])
+    for position in positions:
+        held = ctx.chain.registry.revocation_at(root, position)
+        if held != (at, reason):
+            return f"position {position}: the registry holds revocation {held}, the log says {(at, reason)}"
+    return None
 
 
 def _tender_role(ctx: Context, e: ChainLog, centres: dict[str, bool]) -> str | None:

@@ -27,7 +27,7 @@ from ledger.chain.contracts import load_artifact
 from ledger.chain import registry_state as state
 from ledger.chain.gateway import Gateway
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
-from ledger.crypto.merkle import MerkleTree, verify_proof
+from ledger.crypto.merkle import MerkleTree, position_of, verify_proof
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import DeploymentMissing, NodeUnavailable, ValidationFailed, translate
 from ledger.model.credential import (
@@ -241,17 +241,28 @@ class RegistryGateway(Gateway):
             grants[(issuer, kind)] = IssuerGrant(issuer, kind, log.event == "IssuerAuthorised", since)
         return list(grants.values())
 
-    def events_about(self, root: bytes, credential_id: bytes) -> list[RegistryEvent]:
+    def events_about(self, root: bytes, credential_id: bytes, proof: Sequence[bytes] = ()) -> list[RegistryEvent]:
         """The anchoring of `root` and every status change of `credential_id` under it, oldest first,
-        from the chain's logs."""
+        from the chain's logs. With the credential's `proof` (its leaf position), a revocation by
+        position (`RevokedAt`) that covers it is one of them, its args naming the credential, its
+        position, time and reason besides the logged region and word (0x-hex)."""
         word_root = HexBytes(_word(root, "root"))
+        word_id = _word(credential_id, "credential_id")
         found = self.logs(event="Anchored", topics=[word_root])
         for name in ("Revoked", "Suspended", "Reinstated", "Superseded"):
-            found += self.logs(event=name, topics=[word_root, HexBytes(_word(credential_id, "credential_id"))])
+            found += self.logs(event=name, topics=[word_root, HexBytes(word_id)])
+        position = position_of(word_id, [_word(p, f"proof[{i}]") for i, p in enumerate(proof)])
+        extra: dict[int, dict[str, Any]] = {}
+        for log in self.logs(event="RevokedAt", topics=[word_root]):
+            positions, _, reason = state.revoked_in_word(int(log.args["region"]), int(log.args["word"]))
+            if position in positions:
+                found.append(log)
+                extra[id(log)] = {"word": "0x" + int(log.args["word"]).to_bytes(32, "big").hex(),
+                                  "credentialId": "0x" + word_id.hex(), "position": position, "reason": reason}
         out = []
         for log in sorted(found, key=lambda g: g.position):
             when = _block_time(self.client.block_timestamp(log.block_number))
-            args = {k: _json(v) for k, v in log.args.items()}
+            args = {k: _json(v) for k, v in log.args.items()} | extra.get(id(log), {})
             out.append(RegistryEvent(name=log.event, block_number=log.block_number, tx_hash="0x" + log.tx_hash.hex(),
                                      time=when, args=args))
         return out

@@ -78,6 +78,14 @@ def revocation_of(reads: StorageReads, registry: str, root: bytes, position: int
         layer += 1
 
 
+def revoked_in_word(region: int, word: int) -> tuple[list[int], int, int]:
+    """The leaf positions a revocation word (a `RevokedAt` log's `word`, or a layer of region
+    `region` in storage) revokes, ascending, with its time and reason code."""
+    bits = _field(word, REVOCATION_FIELDS, "positions")
+    positions = [region * REGION + i for i in range(REGION) if bits >> i & 1]
+    return positions, _field(word, REVOCATION_FIELDS, "revokedAt"), _field(word, REVOCATION_FIELDS, "reason")
+
+
 def status_at(reads: StorageReads, registry: str, root: bytes, credential_id: bytes, proof: Sequence[bytes],
               t: int) -> tuple[Status, int]:
     """(status, reason code) of `credential_id` under `root` at `t`, as `statusAt` answers it."""

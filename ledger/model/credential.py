@@ -130,6 +130,18 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class BulkRevocation:
+    """A relayed revocation, by leaf position, of several credentials of one batch (`revokeAt_Fni`):
+    the credentials in position order, their positions, the one reason and the transaction."""
+
+    root: bytes
+    reason: ReasonCode
+    credential_ids: tuple[bytes, ...]
+    positions: tuple[int, ...]
+    mined: Mined
+
+
+@dataclass(frozen=True)
 class IssuerGrant:
     """Whether an issuer holds a kind now, and since when."""
 

@@ -18,15 +18,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ledger.chain.relay import RelayedTx
-from ledger.crypto.merkle import MerkleTree, leaf_of
+from ledger.crypto.merkle import MerkleTree, leaf_of, position_of
 from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
 from ledger.values import to_hex
 from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
 from ledger.model.credential import (
     Anchor,
     Batch,
+    BulkRevocation,
     CredentialStatus,
     IssuerGrant,
+    ReasonCode,
     RegistryEvent,
     StatusChange,
     StoredCredential,
@@ -40,6 +42,11 @@ from ledger.service.ports import CredentialLookup
 # "check in the store → relay → project" free of races between two uploads of the same credential.
 WRITE_LOCK = threading.Lock()
 
+REVOKE_AT = "revokeAt_Fni"
+"""The registry's revocation by leaf position (`RegistryGateway.revoke_positions`)."""
+MAX_REVOCATIONS = 10_000
+"""Most credentials one bulk revocation names (a batch holds at most `MAX_BATCH`)."""
+
 STATUS_FUNCTIONS = {"revoke": "revoke", "suspend": "suspend", "reinstate": "reinstate", "supersede": "supersede"}
 
 
@@ -48,7 +55,12 @@ class RegistryChain(RegistryReads, Protocol):
 
     def decode_signed(self, signed_tx: str) -> RelayedTx: ...
 
-    def events_about(self, root: bytes, credential_id: bytes) -> list[RegistryEvent]: ...
+    def events_about(self, root: bytes, credential_id: bytes, proof: Sequence[bytes] = ()) -> list[RegistryEvent]: ...
+
+    def revocation_at(self, root: bytes, position: int) -> tuple[int, int]: ...
+
+    def prepare_revoke_positions(self, issuer_address: str, root: bytes, positions: Sequence[int],
+                                 reason: ReasonCode) -> UnsignedTx: ...
 
     def issuer_grants(self) -> list[IssuerGrant]: ...
 
@@ -86,7 +98,32 @@ class PreparedAnchor:
     tx: UnsignedTx
 
 
+@dataclass(frozen=True)
+class PreparedRevocation:
+    """A bulk revocation's batch root, the credentials in position order with their leaf positions,
+    the reason, and the unsigned `revokeAt_Fni` transaction for the batch's issuer to sign."""
+
+    root: bytes
+    reason: ReasonCode
+    credential_ids: tuple[bytes, ...]
+    positions: tuple[int, ...]
+    tx: UnsignedTx
+
+
 # ---------------------------------------------------------------------- parsing what parties upload
+
+
+def revocation_reason(value: object) -> ReasonCode:
+    """A revocation's reason: a ReasonCode by number or name (`fraud`, `FRAUD`), never NONE."""
+    code: ReasonCode | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        code = ReasonCode._value2member_map_.get(value)  # type: ignore[assignment]
+    elif isinstance(value, str):
+        code = ReasonCode.__members__.get(value.strip().upper().replace("-", "_"))
+    if code is None or code is ReasonCode.NONE:
+        known = ", ".join(f"{r.value} ({r.name.lower()})" for r in ReasonCode if r is not ReasonCode.NONE)
+        raise ValidationFailed(f"reason {value!r} is not a revocation reason; one of {known}")
+    return code
 
 
 def parse_sealed(items: Sequence[Any]) -> list[SealedCredential]:
@@ -185,6 +222,76 @@ class CredentialService:
             self.files.catch_up()
         return StatusChange(credential_id=record.credential_id, action=action, mined=mined)
 
+    def _revocation_targets(self, issuer: str, credential_ids: Sequence[bytes]
+                            ) -> tuple[bytes, list[tuple[int, bytes]]]:
+        """The batch root and the (leaf position, id) of each credential, ascending by position, once
+        every id is a distinct credential the store holds, all of one batch anchored by `issuer`
+        (the position from the credential's own proof, which the store's lookup proved)."""
+        if not credential_ids:
+            raise ValidationFailed("credential_ids is empty: name at least one credential to revoke")
+        if len(credential_ids) > MAX_REVOCATIONS:
+            raise ValidationFailed(f"{len(credential_ids)} credentials: at most {MAX_REVOCATIONS:,} at a time")
+        seen: set[bytes] = set()
+        for cid in credential_ids:
+            if cid in seen:
+                raise ValidationFailed(f"credential {to_hex(cid)} is named twice")
+            seen.add(cid)
+        records = [self.get(cid) for cid in credential_ids]
+        root = records[0].root
+        for record in records:
+            if record.root != root:
+                raise ValidationFailed(
+                    f"credential {to_hex(record.credential_id)} is in batch {to_hex(record.root)}, not "
+                    f"{to_hex(root)}: one bulk revocation names credentials of one batch")
+        if records[0].issuer != issuer:
+            raise Unauthorised(
+                "NotIssuerOf", {"root": to_hex(root), "caller": issuer},
+                f"only the issuer {records[0].issuer} may revoke the credentials of batch {to_hex(root)}",
+            )
+        return root, sorted((position_of(r.credential_id, r.proof), r.credential_id) for r in records)
+
+    def _refuse_revoked(self, root: bytes, targets: Sequence[tuple[int, bytes]]) -> None:
+        for position, cid in targets:
+            if self.registry.revocation_at(root, position) != (0, 0):
+                raise Conflict("AlreadyRevoked", {"root": to_hex(root), "credential_id": to_hex(cid)},
+                               f"credential {to_hex(cid)} is revoked already")
+
+    def prepare_bulk_revoke(self, sender: str, credential_ids: Sequence[bytes], reason: object) -> PreparedRevocation:
+        """The unsigned revocation, by leaf position and in one transaction, of credentials of one
+        batch of `sender`'s, for `sender` to check and sign."""
+        code = revocation_reason(reason)
+        root, targets = self._revocation_targets(sender, credential_ids)
+        self._refuse_revoked(root, targets)
+        positions = [p for p, _ in targets]
+        tx = self.registry.prepare_revoke_positions(sender, root, positions, code)
+        return PreparedRevocation(root=root, reason=code, credential_ids=tuple(c for _, c in targets),
+                                  positions=tuple(positions), tx=tx)
+
+    def relay_bulk_revoke(self, *, signer: str, credential_ids: Sequence[bytes], reason: object,
+                          signed_tx: str) -> BulkRevocation:
+        """Relay the issuer's own `revokeAt_Fni` once it revokes exactly the named credentials (the
+        positions their proofs give, ascending), of its own batch, with the reason asked for."""
+        code = revocation_reason(reason)
+        relayed = self.registry.decode_signed(signed_tx)
+        relayed.require(signer, (REVOKE_AT,))
+        root, targets = self._revocation_targets(signer, credential_ids)
+        positions = [p for p, _ in targets]
+        if relayed.args["root"] != root:
+            raise ValidationFailed(f"signed_tx revokes in batch {to_hex(relayed.args['root'])}, "
+                                   f"the credentials are in {to_hex(root)}")
+        if list(relayed.args["positions"]) != positions:
+            raise ValidationFailed(f"signed_tx revokes positions {_shown(relayed.args['positions'])}, "
+                                   f"the credentials are at {_shown(positions)}")
+        if relayed.args["reason"] != int(code):
+            raise ValidationFailed(f"signed_tx gives reason {relayed.args['reason']}, the request {int(code)} "
+                                   f"({code.name.lower()})")
+        with WRITE_LOCK:
+            self._refuse_revoked(root, targets)
+            mined = self.registry.relay(relayed)
+            self.files.catch_up()
+        return BulkRevocation(root=root, reason=code, credential_ids=tuple(c for _, c in targets),
+                              positions=tuple(positions), mined=mined)
+
     # ------------------------------------------------------------------ reads
     def get(self, credential_id: bytes) -> StoredCredential:
         record = self.files.credential(credential_id)
@@ -204,7 +311,7 @@ class CredentialService:
         """Every chain event about a credential, read from the chain: its batch's anchoring, then its
         status changes."""
         record = self.get(credential_id)
-        return self.registry.events_about(record.root, record.credential_id)
+        return self.registry.events_about(record.root, record.credential_id, list(record.proof))
 
     def issuers(self) -> list[IssuerGrant]:
         """Every issuer and kind, with whether it is authorised now and since when (from the chain)."""
@@ -233,3 +340,8 @@ class CredentialService:
                       expected_subject=expected_subject, credential_id=credential_id, anchors=anchors)
 
 
+
+
+def _shown(positions: Sequence[int]) -> str:
+    items = [str(p) for p in positions[:8]]
+    return "[" + ", ".join(items) + (f", … ({len(positions)} in all)" if len(positions) > 8 else "") + "]"

@@ -180,3 +180,57 @@ def test_a_batch_naming_two_keys_of_one_firm_is_refused() -> None:
         check_batch(ISSUER, [identity(0), identity(1, "91130125MA07WJNA83"), identity(2)])
     kind, ids = check_batch(ISSUER, [identity(0), identity(1, "91130125MA07WJNA83")])
     assert kind is Kind.IDENTITY and len(ids) == 2
+
+
+# ---------------------------------------------------------------------- bulk revocation by leaf position
+
+
+def _bulk(service: CredentialService, chain: FakeRegistry, ids: list[bytes], signer: str = ISSUER,
+          reason: Any = "fraud") -> Any:
+    prepared = service.prepare_bulk_revoke(signer, ids, reason)
+    tx = chain.sign(signer, "revokeAt_Fni", root=prepared.root, positions=list(prepared.positions),
+                    reason=int(prepared.reason))
+    return service.relay_bulk_revoke(signer=signer, credential_ids=ids, reason=reason, signed_tx=tx)
+
+
+def test_a_bulk_revocation_revokes_each_named_credential_at_its_position(
+        service: CredentialService, chain: FakeRegistry) -> None:
+    from ledger.crypto.merkle import position_of
+
+    docs = [qualification(n) for n in range(9)]
+    batch = anchor(service, chain, docs)
+    named = [docs[7].credential_id(), docs[2].credential_id(), docs[5].credential_id()]
+    done = _bulk(service, chain, named)
+    assert sorted(done.credential_ids) == sorted(named) and list(done.positions) == sorted(done.positions)
+    assert done.positions == tuple(position_of(c, batch.proof(c)) for c in done.credential_ids)
+    for d in docs:
+        cid = d.credential_id()
+        status = chain.status_at(batch.root, cid, batch.proof(cid), chain.now())
+        assert status.status is (Status.REVOKED if cid in named else Status.VALID)
+        assert chain.status_at(batch.root, cid, batch.proof(cid), done.mined.timestamp - 1).status is Status.VALID
+    assert [e.name for e in service.history(named[0])] == ["Anchored", "RevokedAt"]
+    assert [e.name for e in service.history(docs[0].credential_id())] == ["Anchored"]
+
+
+def test_a_bulk_revocation_is_refused_for_another_issuer_a_second_batch_or_a_revoked_credential(
+        service: CredentialService, chain: FakeRegistry) -> None:
+    docs = [qualification(n) for n in range(4)]
+    anchor(service, chain, docs[:3])
+    anchor(service, chain, docs[3:])
+    ids = [d.credential_id() for d in docs]
+    with pytest.raises(Unauthorised):
+        service.prepare_bulk_revoke(RIVAL, ids[:2], "fraud")
+    with pytest.raises(ValidationFailed, match="one batch"):
+        service.prepare_bulk_revoke(ISSUER, [ids[0], ids[3]], "fraud")
+    with pytest.raises(NotFound):
+        service.prepare_bulk_revoke(ISSUER, [ids[0], b"\x01" * 32], "fraud")
+    with pytest.raises(ValidationFailed, match="reason"):
+        service.prepare_bulk_revoke(ISSUER, ids[:1], ReasonCode.NONE)
+    _bulk(service, chain, ids[:1])
+    with pytest.raises(Conflict, match="revoked already"):
+        service.prepare_bulk_revoke(ISSUER, ids[:2], "court_order")
+    relayed = len(chain.relayed)
+    wrong = chain.sign(ISSUER, "revokeAt_Fni", root=service.get(ids[1]).root, positions=[1], reason=2)
+    with pytest.raises(ValidationFailed, match="positions"):
+        service.relay_bulk_revoke(signer=ISSUER, credential_ids=ids[1:2], reason=2, signed_tx=wrong)
+    assert len(chain.relayed) == relayed
