@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eth_utils import to_checksum_address
+
 from ledger.audit.chain import DEPLOYMENTS_FILE, ChainView, open_embedded_readonly, read_addresses
 from ledger.errors import ConfigurationError
 
@@ -100,7 +102,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     store: dict[str, Any] | None = None
     store_results = []
     try:
-        report = run_audit(chain, bundle, families=args.family, progress=_say(args.quiet))
+        from ledger.rules.collusion import FlagParams
+
+        try:
+            relayers = frozenset(to_checksum_address(r).lower() for r in args.relayer or [])
+        except ValueError:
+            print(f"error: --relayer takes addresses, not {args.relayer}", file=sys.stderr)
+            return 2
+        report = run_audit(chain, bundle, families=args.family, progress=_say(args.quiet),
+                           flags=FlagParams(public_relayers=relayers))
         if args.database:
             from tools.audit_store import diff_store
 
@@ -122,6 +132,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"audited chain {report.chain_id} to block {report.head_block}: {report.events} events, "
           f"{report.documents} bundle documents; {counts['pass']} passed, {counts['fail']} failed, "
           f"{counts['info']} for information")
+    if report.flags:
+        print(f"{len(report.flags)} collusion flag(s) for review (not findings): see the report")
     for r in failures:
         where = f" [tender {r.tender}{'' if r.section is None else f' section {r.section}'}]" if r.tender else ""
         tx = next((e.tx for e in r.evidence if e.tx), None)
@@ -180,6 +192,9 @@ def add_commands(sub: Any) -> None:
     q.add_argument("--json", default=None, metavar="OUT", help="write the report as one JSON object")
     q.add_argument("--html", default=None, metavar="OUT", help="write the report as a self-contained HTML page")
     q.add_argument("--family", action="append", default=None, help="run only this check family (repeatable)")
+    q.add_argument("--relayer", action="append", default=None, metavar="ADDRESS",
+                   help="a public relay service's key (the platform's relayer): bids it relays are no collusion "
+                        "flag (repeatable)")
     q.add_argument("--quiet", action="store_true", help="no progress on stderr")
     q.set_defaults(func=cmd_run)
     q = asub.add_parser("ocds", help="publish every tender as an OCDS 1.1 release package (from the chain and "

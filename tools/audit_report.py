@@ -83,6 +83,20 @@ def _rows(results: Iterable[Result]) -> str:
             + "".join(rows) + "</table>")
 
 
+def _flag_rows(flags: list[dict[str, Any]]) -> str:
+    if not flags:
+        return "<p class=pass>none</p>"
+    rows = []
+    for f in flags:
+        evidence = "; ".join(f"{k}: {v}" for k, v in f.get("evidence", {}).items())
+        tender = f.get("tender")
+        where = f'<a href="#tender-{_e(tender)}">{_e(tender[:10])}…</a> §{f.get("section")}' if tender else ""
+        rows.append(f"<tr><td>{where}</td><td>{_e(f['sign'])}<br><span class=muted>{_e(f['description'])}</span>"
+                    f"</td><td>{_e(f['message'])}</td><td><code>{_e(evidence)}</code></td></tr>")
+    return ("<table><tr><th>section</th><th>sign</th><th>what</th><th>evidence</th></tr>" + "".join(rows)
+            + "</table>")
+
+
 def as_html(report: AuditReport, store: dict[str, Any] | None = None, store_results: list[Result] | None = None) -> str:
     results = list(report.results) + list(store_results or [])
     failures = [r for r in results if r.status is Status.FAIL]
@@ -99,6 +113,8 @@ def as_html(report: AuditReport, store: dict[str, Any] | None = None, store_resu
            *(f"<tr><th>{_e(n)}</th><td><code>{_e(a)}</code></td></tr>" for n, a in sorted(report.addresses.items())),
            f"<tr><th>check families</th><td>{_e(', '.join(report.families))}</td></tr></table>"]
     out.append("<h3>Findings</h3>" + (_rows(failures) if failures else "<p class=pass>none</p>"))
+    out.append("<h3>Collusion flags (围标串标), for review</h3><p class=muted>Signs for a person to weigh "
+               "(domain §6), not findings: none fails the audit.</p>" + _flag_rows(report.flags))
     out.append("<h3>Not checked by this version</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in report.not_checked)
                + "</ul>")
     for tid, t in report.tenders.items():
@@ -116,6 +132,9 @@ def as_html(report: AuditReport, store: dict[str, Any] | None = None, store_resu
                        + "".join(f"<li><code>{_e(k)}</code> — {_e(v)}</li>" for k, v in sorted(t.firms.items()))
                        + "</ul>")
         out.append(_rows(r for r in results if r.tender == tid))
+        mine = [f for f in report.flags if f.get("tender") == tid]
+        if mine:
+            out.append("<h3>Collusion flags</h3>" + _flag_rows(mine))
     out.append("<h2>Chain-wide checks</h2>" + _rows(r for r in results if r.tender is None and r.family != "store"))
     if store is not None:
         out.append("<h2>Store vs chain</h2><table><tr><th>table</th><th>rows in the store</th>"

@@ -17,11 +17,13 @@ from collections.abc import Callable, Sequence
 from ledger.audit.bundle import Bundle
 from ledger.audit.chain import ChainView
 from ledger.audit.checks import FAMILIES, NOT_CHECKED, build_context, hx
+from ledger.audit.flags import collusion_flags
 from ledger.audit.model import AuditReport, Result, Status, TenderSummary
+from ledger.rules.collusion import FlagParams
 
 
 def run_audit(chain: ChainView, bundle: Bundle, *, families: Sequence[str] | None = None,
-              progress: Callable[[str], None] | None = None) -> AuditReport:
+              progress: Callable[[str], None] | None = None, flags: FlagParams | None = None) -> AuditReport:
     events = chain.replay(progress)
     ctx = build_context(chain, bundle)
     report = AuditReport(chain_id=chain.chain_id, genesis=chain.genesis, head_block=chain.head,
@@ -37,6 +39,9 @@ def run_audit(chain: ChainView, bundle: Bundle, *, families: Sequence[str] | Non
         if progress:
             progress(f"checking {name}")
         report.results.extend(FAMILIES[name](ctx))
+    if progress:
+        progress("collusion flags")
+    report.flags = [{"tender": t.tid, "section": n, **f.as_json()} for t, n, f in collusion_flags(ctx, flags)]
     for tid, t in ctx.tenders.items():
         params = ctx.params.get(tid)
         summary = TenderSummary(tender_id=hx(tid), centre=t.centre, issued_at=chain.time(t.published.block_number),

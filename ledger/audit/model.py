@@ -79,6 +79,8 @@ class AuditReport:
     tenders: dict[str, TenderSummary] = field(default_factory=dict)
     families: list[str] = field(default_factory=list)
     not_checked: list[str] = field(default_factory=list)  # what this version cannot check yet
+    # 围标串标 flags for people to review (ledger.rules.collusion): listed with their evidence, never a failure
+    flags: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failures(self) -> list[Result]:
@@ -102,4 +104,5 @@ class AuditReport:
             "not_checked": self.not_checked,
             "tenders": {k: v.as_json() for k, v in self.tenders.items()},
             "checks": [r.as_json() for r in self.results],
+            "flags": self.flags,
         }
