@@ -17,9 +17,10 @@ from starlette.routing import Match
 from api.portal import pages as portal_pages
 from api.routes import catalogue as catalogue_routes
 from api.db.journal import Store
+from api.db.locks import nonce_guard_name, shared_across_processes
 from api.deps import bid_relayer
 from api.limits import BodyLimit
-from api.ops import JournalFollower, Metrics, Observe, OpsSettings
+from api.ops import JournalFollower, Metrics, Observe, OpsSettings, configure_logging
 from api.ops import router as ops_router
 from api.params import FORMATS
 from api.routes import chain as chain_routes
@@ -114,17 +115,23 @@ def _http_error_name(status: int) -> str:
         return "HTTPError"
 
 
-def create_app(settings: Settings | None = None, ops: OpsSettings | None = None) -> FastAPI:
-    """Build the app; settings are read now, the data directory is opened at start-up."""
+def create_app(settings: Settings | None = None, ops: OpsSettings | None = None, *, shared: bool = False) -> FastAPI:
+    """Build the app; settings are read now, the data directory is opened at start-up.
+
+    `shared`: this app is one of a service's several worker processes (`worker_app`), which share
+    the data directory and reach the chain through a node."""
     settings = settings or Settings()
     ops = ops or OpsSettings()
     metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = open_runtime(settings)
+        runtime = open_runtime(settings, shared=shared)
         try:
             store = Store(runtime)
+            if shared_across_processes(store.engine):
+                # other processes may send with the same keys: nonces come from the node, under a guard
+                runtime.client.nonce_guard = lambda address: store.lock(nonce_guard_name(address))
             store.reconcile()
             relayer = bid_relayer(store)
             app.state.runtime, app.state.store, app.state.bid_relayer = runtime, store, relayer
@@ -188,3 +195,11 @@ def create_app(settings: Settings | None = None, ops: OpsSettings | None = None)
     app.include_router(portal_pages.router)
     return app
 
+
+def worker_app() -> FastAPI:
+    """The app of one of `tender-ledger serve --workers N`'s processes (a uvicorn factory): settings
+    from the environment, the data directory shared with the other workers."""
+    ops = OpsSettings()
+    if ops.log_format == "json":
+        configure_logging("json")  # the serving process configured its own logs, not this one's
+    return create_app(ops=ops, shared=True)

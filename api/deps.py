@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.db.credentials import SqlCredentialFiles, SqlCredentialLookup
-from api.db.guarantees import WRITE_LOCK, SqlGuaranteeFiles
+from api.db.guarantees import SqlGuaranteeFiles
 from api.db.journal import Store
+from api.db.locks import CREDENTIAL_WRITES, GUARANTEE_WRITES
 from api.db.selection import SqlSelectionFiles
 from api.db.tenders import SqlTenderRecords
 from ledger.runtime import Runtime
@@ -39,7 +40,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 
 def get_credential_service(request: Request) -> CredentialService:
     store = get_store(request)
-    return CredentialService(store.runtime.registry, SqlCredentialFiles(store))
+    return CredentialService(store.runtime.registry, SqlCredentialFiles(store), lock=store.lock(CREDENTIAL_WRITES))
 
 
 CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_service)]
@@ -48,7 +49,7 @@ CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_servi
 def guarantee_check(store: Store) -> GuaranteeCheck:
     """The guarantee check at opening on the store's GuaranteeBook and guarantee documents."""
     return BookGuaranteeCheck(store.runtime.guarantee_book, SqlGuaranteeFiles(store), centre=store.runtime.centre,
-                              lock=WRITE_LOCK)
+                              lock=store.lock(GUARANTEE_WRITES))
 
 
 def get_guarantee_check(request: Request) -> GuaranteeCheck:
@@ -88,7 +89,7 @@ def guarantee_service(store: Store) -> GuaranteeService:
     rt = store.runtime
     return GuaranteeService(rt.guarantee_book, rt.tender_book, SqlGuaranteeFiles(store),
                             VerifiedTenders(rt.tender_book, SqlTenderRecords(store)), tender_service(store),
-                            guarantee_check(store), centre=rt.centre, lock=WRITE_LOCK, sponsor=rt.relayer)
+                            guarantee_check(store), centre=rt.centre, lock=store.lock(GUARANTEE_WRITES), sponsor=rt.relayer)
 
 
 def get_guarantee_service(request: Request) -> GuaranteeService:
@@ -134,7 +135,7 @@ def selection_service(store: Store) -> SelectionService:
     key for the centre's steps, the relayer for seats' and objectors' own transactions."""
     rt = store.runtime
     return SelectionService(rt.selection_book, rt.lottery_book, tender_service(store), rt.guarantee_book,
-                            SqlSelectionFiles(store), centre=rt.centre, relayer=rt.relayer, lock=WRITE_LOCK,
+                            SqlSelectionFiles(store), centre=rt.centre, relayer=rt.relayer, lock=store.lock(GUARANTEE_WRITES),
                             final=store.final_reads)
 
 

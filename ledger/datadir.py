@@ -7,6 +7,11 @@ Two locks: `.lock` is the directory's (store, keys, deployment records), `.chain
 chain's. A process that opens the directory takes both, unless a running `tender-ledger node`
 holds the chain lock: the node serves the chain over JSON-RPC and says where in `node.json`, and
 the process then reaches the chain through that URL (`DataDir.node_url`) as it would any node.
+
+The workers of one `tender-ledger serve --workers N` share the directory: each holds `.lock`
+shared (so every command that needs the directory alone is refused while they run), never the
+chain lock (they reach the chain through a node), and the serving process holds `.serve.lock`
+so that no second set of workers starts on the directory.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ held one operator key that was admin of everything."""
 MARKER = "tender-ledger.json"
 LOCK = ".lock"
 CHAIN_LOCK = ".chain.lock"
+SERVE_LOCK = ".serve.lock"
 NODE_FILE = "node.json"
 CHAIN_FILE = "chain.sqlite"
 STORE_FILE = "ledger.sqlite"
@@ -39,6 +45,7 @@ class DataDir:
     path: Path
     _lock: IO[bytes] | None = None
     _chain_lock: IO[bytes] | None = None
+    _serve_lock: IO[bytes] | None = None
     node_url: str | None = None
     """The JSON-RPC URL of the running `tender-ledger node` that holds this directory's chain, if one
     does (then this process holds the directory lock only and must not open the chain file)."""
@@ -68,9 +75,15 @@ class DataDir:
         return self.path / NODE_FILE
 
     @classmethod
-    def open(cls, path: Path) -> DataDir:
-        """Recognise (or create) and lock the directory; raise a DataDirError if it is unusable."""
+    def open(cls, path: Path, *, shared: bool = False) -> DataDir:
+        """Recognise (or create) and lock the directory; raise a DataDirError if it is unusable.
+
+        `shared` (a worker of a service with several): the directory must exist; `.lock` is held
+        shared with the other workers and the chain lock is left alone (`node_url` says whether a
+        node serves the chain)."""
         path = Path(path)
+        if shared:
+            return cls._open_shared(path)
         if path.exists() and not path.is_dir():
             raise ForeignDataDir(f"{path} is a file, not a data directory")
         marker = path / MARKER
@@ -98,6 +111,32 @@ class DataDir:
             datadir.close()
             raise
         return datadir
+
+    @classmethod
+    def _open_shared(cls, path: Path) -> DataDir:
+        marker = path / MARKER
+        if not marker.exists():
+            raise ForeignDataDir(f"{path} is not a tender-ledger data directory (a worker opens an existing one)")
+        datadir = cls(path)
+        datadir._lock = _flock(path / LOCK, fcntl.LOCK_SH, f"{path} is in use by another tender-ledger process "
+                               "that needs it alone; stop it first")
+        try:
+            datadir._check_marker(marker)
+            try:  # a node holds the chain lock exclusively; a shared probe only fails then
+                _flock(path / CHAIN_LOCK, fcntl.LOCK_SH, "").close()
+            except DataDirInUse:
+                datadir._find_node()
+        except BaseException:
+            datadir.close()
+            raise
+        return datadir
+
+    def hold_serving(self) -> None:
+        """Take `.serve.lock` (the process that starts a service's workers): one set of workers per
+        directory. Held until `close`."""
+        assert self._lock is not None
+        self._serve_lock = _flock(self.path / SERVE_LOCK, fcntl.LOCK_EX,
+                                  f"{self.path} is already served by a tender-ledger serve with several workers")
 
     def _acquire_lock(self) -> None:
         handle = open(self.path / LOCK, "a+b")  # noqa: SIM115 - held for the process lifetime
@@ -202,6 +241,9 @@ class DataDir:
         _write_json_atomic(path, value)
 
     def close(self) -> None:
+        if self._serve_lock is not None:
+            self._serve_lock.close()
+            self._serve_lock = None
         if self._chain_lock is not None:
             try:
                 if json.loads(self.node_file.read_text()).get("pid") == os.getpid():
@@ -213,6 +255,17 @@ class DataDir:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+
+
+def _flock(path: Path, mode: int, busy: str) -> IO[bytes]:
+    """`path` opened and flock-ed with `mode` (not waiting); DataDirInUse(`busy`) if it is held."""
+    handle = open(path, "a+b")  # noqa: SIM115 - held by the caller
+    try:
+        fcntl.flock(handle.fileno(), mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DataDirInUse(busy) from None
+    return handle
 
 
 def _write_json_atomic(path: Path, value: Any) -> None:

@@ -137,18 +137,24 @@ class Runtime:
         self.close()
 
 
-def open_runtime(settings: Settings | None = None, *, hold_chain: bool = False) -> Runtime:
+def open_runtime(settings: Settings | None = None, *, hold_chain: bool = False, shared: bool = False) -> Runtime:
     """Open (creating if new) the data directory and connect; raise ConfigurationError if unusable.
 
     With the embedded chain, a `tender-ledger node` running on the data directory holds the chain:
     the runtime then reaches it through the node's JSON-RPC URL, as it would any node, with the
     directory's own keys and deployment records. `hold_chain` (the node itself) refuses that case.
+    `shared` (one of a service's several workers): the directory is shared with the other workers
+    and the embedded chain must be served by a node, which every worker reaches by its URL.
     """
     settings = settings or Settings()
-    datadir = DataDir.open(settings.data_dir)
+    datadir = DataDir.open(settings.data_dir, shared=shared)
     client: ChainClient | None = None
     try:
         served = settings.embedded and datadir.node_url is not None
+        if shared and settings.embedded and not served:
+            raise ConfigurationError(
+                f"several workers reach {datadir.path}'s embedded chain through a `tender-ledger node`, "
+                "and none serves it (`tender-ledger serve --workers N` starts one)")
         if served and hold_chain:
             raise DataDirInUse(
                 f"{datadir.path}'s chain is already served by a tender-ledger node at "

@@ -122,6 +122,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.ops import OpsSettings, uvicorn_log_options
 
     ops = OpsSettings()
+    if args.workers != 1:
+        from tools import serve
+
+        return serve.serve(settings, host=host, port=args.port or settings.port, workers=args.workers,
+                           log_options=uvicorn_log_options(ops), preflight=_preflight)
     _preflight(settings)
     uvicorn.run(create_app(settings, ops), host=host, port=args.port or settings.port, **uvicorn_log_options(ops))
     return EXIT_OK
@@ -221,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="default 127.0.0.1 (TL_HOST)")
     p.add_argument("--port", type=int, default=None, help="default 8000 (TL_PORT)")
     p.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="N worker processes (default 1); N > 1 needs PostgreSQL (TL_DATABASE_URL), and "
+                   "with the embedded chain a node process is started for the workers to share")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(

@@ -18,7 +18,6 @@ Documents (api/db/documents.py), by kind and the on-chain value each is filed un
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -57,8 +56,8 @@ class Store(Protocol):
 
     def reconcile(self) -> int: ...
 
-# Guarantee writes one at a time: "check the store → file → relay → project" must not interleave.
-WRITE_LOCK = threading.Lock()
+# Guarantee writes run one at a time under the store's `api.db.locks.GUARANTEE_WRITES` guard (across
+# every worker process): "check the store → file → relay → project" must not interleave.
 
 APPLICATION = "guarantee-application"
 SEALED_TERMS = "guarantee-sealed-terms"

@@ -9,7 +9,6 @@ between a transaction and its database write loses nothing and applies nothing t
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, create_engine, func, select
 from api.db import credentials as credentials_db
 from api.db import guarantees as guarantees_db
 from api.db import schema
+from api.db.locks import RECONCILE, StoreLock, store_lock
 from api.db import selection as selection_db  # noqa: F401  (its tables)
 from api.db import tenders as tenders_db
 
@@ -86,9 +86,14 @@ class Store:
         self.engine = engine or make_engine(database_url(runtime))
         self.chain_key = chain_key(runtime)
         self._block_times: dict[int, datetime] = {}
-        self._reconcile_lock = threading.RLock()
+        # one catch-up at a time across every process on this store (an advisory lock on PostgreSQL)
+        self._reconcile_lock = store_lock(self.engine, RECONCILE)
         # chain facts that can no longer change, once checked (see SelectionService.final)
         self.final_reads: dict[tuple[Any, ...], Any] = {}
+
+    def lock(self, name: str) -> StoreLock:
+        """The guard `name` (see `api.db.locks`) across every process on this store."""
+        return store_lock(self.engine, name)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -98,8 +103,9 @@ class Store:
     def reconcile(self) -> int:
         """Journal and project every event up to the chain head; return how many were new.
 
-        One catch-up at a time in this process; if another process journalled the same events
-        meanwhile (its insert wins the primary key), the chunk is read again from its cursor.
+        One catch-up at a time across the processes on this store (the reconcile guard); should
+        another writer have journalled the same events anyway (its insert wins the primary key),
+        the chunk is read again from its cursor.
         """
         with self._reconcile_lock:
             try:

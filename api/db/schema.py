@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 from sqlmodel import SQLModel
 
+from api.db.locks import SCHEMA, store_lock
 from ledger.errors import ConfigurationError
 
 SCRIPTS = Path(__file__).resolve().parent / "migrations"
@@ -91,7 +92,15 @@ def _newer(engine: Engine, current: SchemaState) -> NewerStore:
 
 
 def prepare(engine: Engine) -> None:
-    """At start-up: create and stamp an empty store; accept one at the head revision; refuse the rest."""
+    """At start-up: create and stamp an empty store; accept one at the head revision; refuse the rest.
+
+    Under the store's schema guard: of several workers starting at once on one PostgreSQL store,
+    one creates and stamps it and the others then find it at the head revision."""
+    with store_lock(engine, SCHEMA):
+        _prepare(engine)
+
+
+def _prepare(engine: Engine) -> None:
     current = state(engine)
     if current.empty:
         SQLModel.metadata.create_all(engine)
@@ -109,7 +118,13 @@ def prepare(engine: Engine) -> None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the store to the head revision; (revision before, revision after). A store made before
-    migrations is stamped BEFORE_MIGRATIONS first. Each revision runs in the one transaction."""
+    migrations is stamped BEFORE_MIGRATIONS first. Each revision runs in the one transaction, under
+    the store's schema guard (a worker starting meanwhile waits, then finds the head revision)."""
+    with store_lock(engine, SCHEMA):
+        return _upgrade(engine)
+
+
+def _upgrade(engine: Engine) -> tuple[str | None, str]:
     current = state(engine)
     if not current.known:
         raise _newer(engine, current)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar, cast
 
 import requests
@@ -50,6 +51,11 @@ class ChainClient:
         self._nonce_lock = threading.Lock()
         self._nonces: dict[str, int] = {}
         self._fee_cache: tuple[float, int] = (0.0, 0)
+        self.nonce_guard: Callable[[str], AbstractContextManager[Any]] | None = None
+        """Set when other processes send with the same keys (the workers of one service): each
+        transaction signed here then takes its nonce from the node's pending count under
+        `nonce_guard(address)` and is handed to the node before the guard is left, so no two
+        processes ever sign one nonce. Unset, nonces are counted in this process."""
         self.on_mined: list[Callable[[bool], None]] = []
         """Called with `relayed` after each transaction this client sent is mined: True for one a
         party signed itself (`send_raw`), False for one signed here with the service's own keys."""
@@ -143,6 +149,21 @@ class ChainClient:
 
     def build(self, account: LocalAccount | str, tx: dict[str, Any] | ContractFunction) -> dict[str, Any]:
         """A complete, unsigned transaction: to, data, gas (estimated), fees, nonce, chain id."""
+        tx = self._prepare(account, tx)
+        sender = cast(ChecksumAddress, tx["from"])
+        if isinstance(account, str):
+            # Someone else will sign this: read their next nonce, reserve nothing here (a
+            # prepared transaction that is never sent must not block the account's next one).
+            tx["nonce"] = self._pending_nonce(sender)
+        else:
+            tx["nonce"] = self._next_nonce(sender)
+        return tx
+
+    def _pending_nonce(self, address: ChecksumAddress) -> int:
+        return int(self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending")))
+
+    def _prepare(self, account: LocalAccount | str, tx: dict[str, Any] | ContractFunction) -> dict[str, Any]:
+        """`build` without the nonce."""
         # web3 itself refuses an address string that is not checksummed.
         sender = cast(ChecksumAddress, account) if isinstance(account, str) else account.address
         if isinstance(tx, ContractFunction):
@@ -161,16 +182,12 @@ class ChainClient:
         tx.setdefault("value", 0)
         tx["chainId"] = self.chain_id
         tx["type"] = 2
-        if isinstance(account, str):
-            # Someone else will sign this: read their next nonce, reserve nothing here (a
-            # prepared transaction that is never sent must not block the account's next one).
-            tx["nonce"] = int(self._rpc(lambda: self.w3.eth.get_transaction_count(sender, "pending")))
-        else:
-            tx["nonce"] = self._next_nonce(sender)
         return tx
 
     def send(self, account: LocalAccount, tx: dict[str, Any] | ContractFunction) -> TxReceipt:
         """Sign `tx` with `account`'s own key, send it and wait for its receipt."""
+        if self.nonce_guard is not None:
+            return self._send_guarded(account, tx)
         for attempt in (1, 2):
             built = self.build(account, tx)
             signed = account.sign_transaction(built)
@@ -188,12 +205,28 @@ class ChainClient:
                 raise
         raise AssertionError("unreachable")
 
+    def _send_guarded(self, account: LocalAccount, tx: dict[str, Any] | ContractFunction) -> TxReceipt:
+        """`send` among processes sharing `account`: the nonce is the node's pending count, read
+        under the guard, and the node has the transaction before the guard is left (so the next
+        holder reads the count after it); the receipt is awaited outside the guard."""
+        prepared = self._prepare(account, tx)
+        assert self.nonce_guard is not None
+        with self.nonce_guard(account.address):
+            prepared["nonce"] = self._pending_nonce(account.address)
+            signed = account.sign_transaction(prepared)
+            tx_hash = self._submit(bytes(signed.raw_transaction))
+        return self._settle(tx_hash, 60.0, relayed=False)
+
     def send_raw(self, raw: bytes, timeout: float = 60.0) -> TxReceipt:
         """Relay a transaction someone signed; idempotent if it was already mined."""
         return self._send_raw(raw, timeout, relayed=True)
 
     def _send_raw(self, raw: bytes, timeout: float, *, relayed: bool) -> TxReceipt:
-        tx_hash = Web3.keccak(raw)
+        return self._settle(self._submit(raw), timeout, relayed=relayed)
+
+    def _submit(self, raw: bytes) -> bytes:
+        """Hand a signed transaction to the node (one it already has or mined is no error)."""
+        tx_hash = bytes(Web3.keccak(raw))
         try:
             self._rpc(lambda: self.w3.eth.send_raw_transaction(raw))
         except Web3RPCError as exc:
@@ -204,6 +237,10 @@ class ChainClient:
             raise
         except Exception as exc:
             raise self.translate_error(exc) from None
+        return tx_hash
+
+    def _settle(self, tx_hash: bytes, timeout: float, *, relayed: bool) -> TxReceipt:
+        """Wait for the receipt of a transaction handed to the node; a revert raises."""
         receipt = self.wait(tx_hash, timeout)
         if receipt["status"] != 1:
             raise self._revert_of(receipt)

@@ -13,6 +13,7 @@ Everything here stands on two ports: `RegistryChain` (the CredentialRegistry gat
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -38,8 +39,9 @@ from ledger.rules.anchoring import check_batch
 from ledger.rules.verify import RegistryReads, VerificationReport, verify
 from ledger.service.ports import CredentialLookup
 
-# One relayed write at a time per process: the chain is single-writer anyway, and this keeps
-# "check in the store → relay → project" free of races between two uploads of the same credential.
+# One relayed write at a time: the chain is single-writer anyway, and this keeps "check in the store →
+# relay → project" free of races between two uploads of the same credential. The default guards one
+# process; the service passes its store's guard, which holds across its worker processes.
 WRITE_LOCK = threading.Lock()
 
 REVOKE_AT = "revokeAt_Fni"
@@ -159,9 +161,11 @@ def parse_presented(document: Any) -> SealedCredential | Disclosure:
 class CredentialService:
     """The registry's use cases over the chain (`registry`) and the store (`files`)."""
 
-    def __init__(self, registry: RegistryChain, files: CredentialFiles) -> None:
+    def __init__(self, registry: RegistryChain, files: CredentialFiles,
+                 lock: AbstractContextManager[Any] | None = None) -> None:
         self.registry = registry
         self.files = files
+        self.lock: AbstractContextManager[Any] = lock if lock is not None else WRITE_LOCK
 
     # ------------------------------------------------------------------ writes
     def prepare_anchor(self, sender: str, documents: Sequence[SealedCredential]) -> PreparedAnchor:
@@ -182,7 +186,7 @@ class CredentialService:
             )
         if relayed.args["kind"] != int(kind):
             raise ValidationFailed(f"signed_tx anchors kind {relayed.args['kind']}, the documents are {kind.name}")
-        with WRITE_LOCK:
+        with self.lock:
             known = self.files.known(ids)
             if known:
                 first = to_hex(known[0])
@@ -217,7 +221,7 @@ class CredentialService:
                 "NotIssuerOf", {"root": to_hex(record.root), "caller": signer},
                 f"only the issuer {record.issuer} may {action} credential {to_hex(credential_id)}",
             )
-        with WRITE_LOCK:
+        with self.lock:
             mined = self.registry.relay(relayed)
             self.files.catch_up()
         return StatusChange(credential_id=record.credential_id, action=action, mined=mined)

@@ -1,0 +1,122 @@
+"""`tender-ledger serve --workers N`: N worker processes of the HTTP API on one PostgreSQL store.
+
+Every guard the workers need is the store's (`api.db.locks`: PostgreSQL advisory locks), so the
+store must be PostgreSQL: SQLite is one process's store and is refused. With the embedded chain,
+the chain is one process too: unless a `tender-ledger node` already serves the data directory's
+chain, one is started here (on a free loopback port) and stopped when the service stops; every
+worker reaches the chain through it by URL, as it would any node.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from ledger.config import Settings
+from ledger.datadir import DataDir
+from ledger.errors import ConfigurationError, DataDirInUse
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+NODE_START_S = 300.0
+"""How long a node started here may take to open (or create and deploy) the chain."""
+
+
+def refusal(settings: Settings, workers: int) -> str | None:
+    """Why `workers` processes cannot serve with `settings` (None: they can)."""
+    if workers < 1:
+        return f"--workers must be at least 1, not {workers}"
+    if workers == 1:
+        return None
+    if not settings.database_url:
+        return (f"--workers {workers} needs the store on PostgreSQL (TL_DATABASE_URL=postgresql+psycopg://…): "
+                "the default SQLite store is one process's, and its guards hold in one process only")
+    try:
+        backend = make_url(settings.database_url).get_backend_name()
+    except ArgumentError:
+        return "TL_DATABASE_URL is not a database URL (postgresql+psycopg://user@host/db)"
+    if backend != "postgresql":
+        return (f"--workers {workers} needs the store on PostgreSQL, and TL_DATABASE_URL is a {backend} URL: "
+                "its guards would hold in one process only")
+    return None
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int, log_options: dict[str, Any],
+          preflight: Any) -> int:
+    """Run `workers` (> 1) worker processes until interrupted; see the module's docstring."""
+    import uvicorn
+
+    reason = refusal(settings, workers)
+    if reason is not None:
+        print(f"error: {reason}", file=sys.stderr)
+        return EXIT_USAGE
+    node = start_node(settings.data_dir) if settings.embedded else None
+    try:
+        preflight(settings)  # deploys, creates the schema and catches the store up, once
+        datadir = DataDir.open(settings.data_dir, shared=True)
+        try:
+            datadir.hold_serving()
+            uvicorn.run("api.app:worker_app", factory=True, host=host, port=port, workers=workers,
+                        **log_options)
+        finally:
+            datadir.close()
+    finally:
+        if node is not None:
+            stop_node(node)
+    return EXIT_OK
+
+
+def start_node(data_dir: Path) -> subprocess.Popen[bytes] | None:
+    """A `tender-ledger node` on the data directory's embedded chain, started and answering; None
+    when one already serves it (that one is left running, and is not stopped here)."""
+    path = Path(data_dir).resolve()
+    probe = DataDir.open(path)
+    try:
+        if probe.node_url is not None:
+            return None
+    finally:
+        probe.close()
+    process = subprocess.Popen([sys.executable, "-m", "tools.cli", "node", "--data-dir", str(path),
+                                "--host", "127.0.0.1", "--port", "0"], stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + NODE_START_S
+    node_file = path / "node.json"
+    while True:
+        code = process.poll()
+        if code is not None:
+            raise ConfigurationError(f"the chain node for {path} stopped as it started (exit code {code})")
+        try:
+            info = json.loads(node_file.read_text())
+        except (OSError, ValueError):
+            info = None
+        if isinstance(info, dict) and info.get("pid") == process.pid and _directory_free(path):
+            return process  # published, and the directory released for the others
+        if time.monotonic() > deadline:
+            stop_node(process)
+            raise ConfigurationError(f"the chain node for {path} did not start within {NODE_START_S:.0f} s")
+        time.sleep(0.05)
+
+
+def _directory_free(path: Path) -> bool:
+    try:
+        DataDir.open(path).close()
+    except DataDirInUse:
+        return False
+    return True
+
+
+def stop_node(process: subprocess.Popen[bytes]) -> None:
+    """Stop a node started by `start_node` (it finishes the request it is answering)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
