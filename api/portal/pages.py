@@ -454,7 +454,7 @@ def bid_credentials(request: Request, tender_id: str, section: str, uscc: str = 
             c, document = s.credential, s.credential.sealed.document
             at_deadline = badge(page, then[c.credential_id].status.status, document, deadline) \
                 if c.credential_id in then else ("bad", page.t("credstatus.NOT_ANCHORED"))
-            rows.append({"id": c.credential_id, "kind": Kind(c.kind).name, "kind_label": page.t(f"kind.{Kind(c.kind).name}"),
+            rows.append({"id": _hex_id(c.credential_id), "kind": Kind(c.kind).name, "kind_label": page.t(f"kind.{Kind(c.kind).name}"),
                          "what": describe(document), "grade": grade_of(page, document),
                          "issuer": names.issuer(c.issuer, document) or c.issuer,
                          "now": list(badge(page, s.status.status, document, now)), "deadline": list(at_deadline)})
@@ -576,3 +576,7 @@ def draw(request: Request, draw_id: str) -> Response:
 def unknown(request: Request, rest: str) -> Response:
     return guarded(request, lambda page: page.error(404, "error.no_page", path="/portal/" + rest[:200]))
 
+
+
+def _hex_id(value: bytes | str) -> str:
+    return value if isinstance(value, str) else "0x" + bytes(value).hex()

@@ -103,7 +103,7 @@ export function recoverAddress(digest, signature) {
   if (v >= 27) v -= 27;
   if (v > 1) throw new SignerError("bad-signature");
   const sig = concat(Uint8Array.of(v), signature.subarray(0, 64));
-  return addressOfPublic(secp.recoverPublicKey(sig, digest, { prehash: false }));
+  return addressOfPublic(secp.Point.fromBytes(secp.recoverPublicKey(sig, digest, { prehash: false })).toBytes(false));
 }
 
 export function personalDigest(message) {
