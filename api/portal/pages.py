@@ -8,6 +8,7 @@ Bad input (a malformed USCC or id, an unknown tender, a broken upload) is a page
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from email.parser import BytesParser
@@ -16,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from eth_utils import to_checksum_address
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -478,7 +479,7 @@ def bid_preview(request: Request, tender_id: str, section: str, firm: str = "", 
             raise PageError(422, "error.bad_address", value=firm[:60]) from None
         ticked = [_word(i, "error.bad_credential") for i in ids.split(",") if i]
         result = service.eligibility(details.stored.tender, index, key, ticked)
-        checks = [{"label": str(check_label(page, c.name)), "status": c.status.name, "badge": check_badge(c.status),
+        checks = [{"label": re.sub(r"<[^>]+>", "", str(check_label(page, c.name))), "status": c.status.name, "badge": check_badge(c.status),
                    "reason": c.reason} for c in result.checks]
         return JSONResponse({"eligible": result.eligible, "firm": result.firm, "checks": checks})
     except (PageError, LedgerError) as exc:

@@ -20,7 +20,7 @@ from tests.portal.world import World
 
 pytestmark = pytest.mark.slow
 
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 
 
 def _keystore(tmp_path: Path, world: World) -> Path:
@@ -62,11 +62,7 @@ def test_a_bidder_signs_in_ticks_seals_submits_refuses_a_tampered_tx_and_withdra
     driver.find_element(By.ID, "password").clear()  # type: ignore[attr-defined]
     driver.find_element(By.ID, "password").send_keys(PASSWORD)  # type: ignore[attr-defined]
     driver.find_element(By.ID, "signin-submit").click()  # type: ignore[attr-defined]
-    try:
-        wait.until(lambda d: d.find_element(By.ID, "who").is_displayed() or "：" in d.find_element(By.ID, "signin-status").text)
-    except Exception:
-        shot(driver, tmp_path, "debug")
-        raise AssertionError(driver.find_element(By.ID, "signin-status").text + " | " + body_text(driver)[:3000])
+    wait.until(lambda d: d.find_element(By.ID, "who").is_displayed() or "：" in d.find_element(By.ID, "signin-status").text)
     assert driver.find_element(By.ID, "who").is_displayed(), body_text(driver)  # type: ignore[attr-defined]
     wait.until(expected_conditions.presence_of_element_located((By.ID, "preview-verdict")))
     text = body_text(driver)
