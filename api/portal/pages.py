@@ -8,6 +8,7 @@ Bad input (a malformed USCC or id, an unknown tender, a broken upload) is a page
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from email.parser import BytesParser
@@ -16,8 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from eth_utils import to_checksum_address
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from hexbytes import HexBytes
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -248,6 +250,29 @@ def script() -> Response:
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
+# The browser signer and the two libraries it is built on, vendored unchanged (vendor/README.md).
+_SCRIPTS = {"signer.js", "bid.js"}
+_VENDOR = HERE / "static" / "vendor"
+
+
+@router.get("/portal/static/{name}.js")
+def module(name: str) -> Response:
+    if f"{name}.js" not in _SCRIPTS:
+        return Response("not found", status_code=404, media_type="text/plain")
+    return Response((HERE / "static" / f"{name}.js").read_text(encoding="utf-8"), media_type="text/javascript",
+                    headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/portal/static/vendor/{package}/{name}")
+def vendored(package: str, name: str) -> Response:
+    folder = _VENDOR / package
+    if package not in {p.name for p in _VENDOR.iterdir() if p.is_dir()} or name not in {
+            f.name for f in folder.iterdir() if f.suffix == ".js"}:
+        return Response("not found", status_code=404, media_type="text/plain")
+    return Response((folder / name).read_text(encoding="utf-8"), media_type="text/javascript",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/portal")
 @router.get("/portal/tenders")
 def tenders(request: Request, q: str = "", offset: str = "0") -> Response:
@@ -372,6 +397,95 @@ def firm(request: Request, uscc: str, at: str = "") -> Response:
     return guarded(request, build)
 
 
+# ---------------------------------------------------------------------- bidding, signed in the browser
+
+
+@router.get("/portal/tenders/{tender_id}/bid")
+def bid_page(request: Request, tender_id: str, section: str = "0") -> Response:
+    """The bidder's page: the firm opens its keystore here, and everything it signs is signed in this
+    browser (static/signer.js); the server only serves the page, reads and relays."""
+    def build(page: Page) -> Response:
+        tid = _word(tender_id, "error.bad_tender")
+        details = tender_service(_store(request)).details(tid)
+        params = details.stored.tender.params
+        index = _section_index(section, len(params.sections))
+        labels = {k: page.t(k) for k in MESSAGES if k.startswith(("bid.", "kind.", "credstatus.", "check.", "col."))}
+        config = {"tender": "0x" + tid.hex(), "section": index, "deadline": details.on_chain.terms.deadline,
+                  "chain_id": details.chain_id, "book": details.book, "lang": page.lang, "labels": labels}
+        return page.render("bid.html", params=params, sec=params.sections[index], index=index,
+                           tender_id="0x" + tid.hex(), deadline=details.on_chain.terms.deadline,
+                           config=Markup(json.dumps(config, ensure_ascii=False).replace("</", "<\\/")))
+
+    return guarded(request, build)
+
+
+def _section_index(value: str, count: int) -> int:
+    if not value.isdigit() or int(value) >= count:
+        raise PageError(404, "error.bad_section", value=value[:20])
+    return int(value)
+
+
+def _json_error(page: Page, exc: Exception) -> JSONResponse:
+    if isinstance(exc, PageError):
+        return JSONResponse({"message": page.t(exc.key, **exc.values)}, status_code=exc.status)
+    assert isinstance(exc, LedgerError)
+    return JSONResponse({"message": str(exc)}, status_code=_status_of(exc))
+
+
+@router.get("/portal/tenders/{tender_id}/sections/{section}/credentials")
+def bid_credentials(request: Request, tender_id: str, section: str, uscc: str = "") -> Response:
+    """A firm's credentials for the bid page (JSON): name, grade, issuer, status now and at the deadline."""
+    page = Page(request)
+    try:
+        tid = _word(tender_id, "error.bad_tender")
+        store = _store(request)
+        details = tender_service(store).details(tid)
+        _section_index(section, len(details.stored.tender.params.sections))
+        try:
+            code = validate_uscc(uscc)
+        except InvalidUSCC as exc:
+            raise PageError(422, "error.bad_uscc", reason=str(exc)) from None
+        deadline = details.on_chain.terms.deadline
+        service = CredentialService(store.runtime.registry, SqlCredentialFiles(store))
+        now = store.runtime.registry.now()
+        then = {s.credential.credential_id: s for s in service.list_for_subject(code, at=deadline)}
+        names = Names(store)
+        rows = []
+        for s in sorted(service.list_for_subject(code), key=lambda s: (int(s.credential.kind), -s.credential.anchored_at)):
+            c, document = s.credential, s.credential.sealed.document
+            at_deadline = badge(page, then[c.credential_id].status.status, document, deadline) \
+                if c.credential_id in then else ("bad", page.t("credstatus.NOT_ANCHORED"))
+            rows.append({"id": _hex_id(c.credential_id), "kind": Kind(c.kind).name, "kind_label": page.t(f"kind.{Kind(c.kind).name}"),
+                         "what": describe(document), "grade": grade_of(page, document),
+                         "issuer": names.issuer(c.issuer, document) or c.issuer,
+                         "now": list(badge(page, s.status.status, document, now)), "deadline": list(at_deadline)})
+        return JSONResponse({"uscc": code, "name": names.firm(code), "credentials": rows})
+    except (PageError, LedgerError) as exc:
+        return _json_error(page, exc)
+
+
+@router.get("/portal/tenders/{tender_id}/sections/{section}/preview")
+def bid_preview(request: Request, tender_id: str, section: str, firm: str = "", ids: str = "") -> Response:
+    """资格审查 as the opening will run it at the deadline, for the credentials ticked so far (JSON)."""
+    page = Page(request)
+    try:
+        tid = _word(tender_id, "error.bad_tender")
+        service = tender_service(_store(request))
+        details = service.details(tid)
+        index = _section_index(section, len(details.stored.tender.params.sections))
+        try:
+            key = to_checksum_address(firm)
+        except ValueError:
+            raise PageError(422, "error.bad_address", value=firm[:60]) from None
+        ticked = [_word(i, "error.bad_credential") for i in ids.split(",") if i]
+        result = service.eligibility(details.stored.tender, index, key, ticked)
+        checks = [{"label": re.sub(r"<[^>]+>", "", str(check_label(page, c.name))), "status": c.status.name, "badge": check_badge(c.status),
+                   "reason": c.reason} for c in result.checks]
+        return JSONResponse({"eligible": result.eligible, "firm": result.firm, "checks": checks})
+    except (PageError, LedgerError) as exc:
+        return _json_error(page, exc)
+
+
 @router.get("/portal/verify")
 def verify_form(request: Request) -> Response:
     return guarded(request, lambda page: page.render("verify.html", report=None, form={}))
@@ -463,3 +577,7 @@ def draw(request: Request, draw_id: str) -> Response:
 def unknown(request: Request, rest: str) -> Response:
     return guarded(request, lambda page: page.error(404, "error.no_page", path="/portal/" + rest[:200]))
 
+
+
+def _hex_id(value: bytes | str) -> str:
+    return value if isinstance(value, str) else "0x" + bytes(value).hex()
