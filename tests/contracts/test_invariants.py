@@ -236,4 +236,5 @@ def test_the_fuzzer_catches_the_planted_bug(
     out = proc.stdout + proc.stderr
     assert "Compiler run successful" in out or "No files changed" in out, out[-4000:]
     assert proc.returncode != 0, f"the fuzzer missed the planted bug '{mutant.bug}':\n{out[-3000:]}"
-    assert re.search(rf"\[FAIL[^\n]*\n?\s*{mutant.invariant}\(\)", out), out[-3000:]
+    # Only that invariant ran: it is the one that failed (forge prints the failing call sequence).
+    assert "[FAIL" in out and f"{mutant.invariant}()" in out and " 1 failed" in out, out[-3000:]
