@@ -26,8 +26,8 @@ contract Governed {
  */
 contract GovernanceHandler is FuzzBase {
     uint256 internal constant MEMBERS = 5;
-    uint256 internal constant ACTORS = 8; // actors[5..7] start as outsiders
-    uint256 internal constant PROPOSALS = 7;
+    uint256 internal constant ACTORS = 6; // actors[5] starts as an outsider
+    uint256 internal constant PROPOSALS = 5;
 
     Governance public immutable gov;
     Governed public immutable governed;
@@ -58,12 +58,10 @@ contract GovernanceHandler is FuzzBase {
         gov = new Governance(initial, names, 3);
         governed = new Governed(address(gov));
         calls[0] = Call(address(governed), abi.encodeCall(Governed.change, ()), "a");
-        calls[1] = Call(address(governed), abi.encodeCall(Governed.change, ()), "b");
-        calls[2] = Call(address(gov), abi.encodeCall(Governance.setThreshold, (4)), "c");
-        calls[3] = Call(address(gov), abi.encodeCall(Governance.setThreshold, (2)), "d");
-        calls[4] = Call(address(gov), abi.encodeCall(Governance.addMember, (actors[5], "newcomer")), "e");
-        calls[5] = Call(address(gov), abi.encodeCall(Governance.removeMember, (actors[1])), "f");
-        calls[6] = Call(address(gov), abi.encodeCall(Governance.setThreshold, (6)), "g"); // more than N
+        calls[1] = Call(address(gov), abi.encodeCall(Governance.setThreshold, (4)), "b");
+        calls[2] = Call(address(gov), abi.encodeCall(Governance.addMember, (actors[5], "newcomer")), "c");
+        calls[3] = Call(address(gov), abi.encodeCall(Governance.removeMember, (actors[1])), "d");
+        calls[4] = Call(address(gov), abi.encodeCall(Governance.setThreshold, (6)), "e"); // more than N
     }
 
     function _id(uint256 p) internal view returns (bytes32) {
