@@ -9,8 +9,13 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 
-# solc-js (contract compilation check), Hardhat 2 and anvil (the JSON-RPC node) from npm.
+# solc-js (contract compilation check), Hardhat 2, anvil (the JSON-RPC node) and forge (invariant
+# fuzzing) from npm.
 npm ci --no-audit --no-fund --loglevel=error
+
+# Slither in its own virtual environment (slither-analyzer needs web3 < 8; the project pins web3 8),
+# from the pinned scripts/slither-requirements.txt; forge (for the invariant fuzzing) came with npm ci.
+bash scripts/slither.sh --version >/dev/null
 
 # PostgreSQL server binaries for the store tests (the tests start their own server on 127.0.0.1).
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null; then
