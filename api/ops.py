@@ -280,17 +280,18 @@ class JournalFollower:
 
 
 # ---------------------------------------------------------------------------------- routes
+# Probes for load balancers and Prometheus, documented in docs/deploy.md rather than the API schema.
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Liveness: the process answers (no I/O)")
+@router.get("/healthz", summary="Liveness: the process answers (no I/O)", include_in_schema=False)
 def healthz() -> dict[str, Any]:
     """The process is up and serving HTTP; it touches neither the chain nor the store."""
     return {"ok": True}
 
 
 @router.get("/readyz", summary="Readiness: the chain answers and the journal is not far behind",
-            responses={503: {"description": "a check failed; `checks` says which"}})
+            responses={503: {"description": "a check failed; `checks` says which"}}, include_in_schema=False)
 def readyz(request: Request) -> JSONResponse:
     """200 when the chain answers and the journal is at most TL_READY_MAX_LAG_BLOCKS blocks behind
     its head; otherwise 503 with each check's result, so a load balancer stops sending requests."""
@@ -321,7 +322,7 @@ def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics (text exposition format)",
-            response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+            response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}}, include_in_schema=False)
 def metrics(request: Request) -> Response:
     """Request latency by route template, errors by status and name, transactions mined, the chain
     head and the journal's lag, in Prometheus' text format."""
