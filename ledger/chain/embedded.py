@@ -283,7 +283,9 @@ class EmbeddedChain:
             return int(self.header_at(block).timestamp)
 
     def _state_at(self, block: Any) -> Any:
-        return self._chain.get_vm(self.header_at(block)).state
+        """The state after `block`: the shared pending state on it (`_shared_state`), whose values
+        at rest are the block's own and whose trie reads stay cached between reads."""
+        return self._shared_state(self.header_at(block))[1]
 
     def balance(self, address: str, block: Any = "latest") -> int:
         with self._lock:
