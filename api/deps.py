@@ -40,7 +40,8 @@ StoreDep = Annotated[Store, Depends(get_store)]
 
 def get_credential_service(request: Request) -> CredentialService:
     store = get_store(request)
-    return CredentialService(store.runtime.registry, SqlCredentialFiles(store), lock=store.lock(CREDENTIAL_WRITES))
+    return CredentialService(store.runtime.registry, SqlCredentialFiles(store), lock=store.lock(CREDENTIAL_WRITES),
+                             uses=store.runtime.tender_book)
 
 
 CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_service)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from eth_abi.exceptions import EncodingError
@@ -189,3 +190,15 @@ class Gateway:
             block_number=int(log["blockNumber"]), log_index=int(log["logIndex"]),
             tx_hash=bytes(log["transactionHash"]),
         )
+
+
+def block_time(unix: int) -> datetime:
+    """A block's time as the store's journal holds it: UTC, without an offset."""
+    return datetime.fromtimestamp(unix, UTC).replace(tzinfo=None)
+
+
+def json_arg(value: Any) -> Any:
+    """An event argument as the journal keeps it: bytes as 0x-hex, numbers and addresses as they are."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value

@@ -11,7 +11,6 @@ import functools
 import weakref
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any, ClassVar, TypeVar
 from enum import IntEnum
@@ -25,7 +24,7 @@ from hexbytes import HexBytes
 
 from ledger.chain.contracts import load_artifact
 from ledger.chain import registry_state as state
-from ledger.chain.gateway import Gateway
+from ledger.chain.gateway import Gateway, block_time, json_arg
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.merkle import MerkleTree, position_of, verify_proof
 from ledger.documents import Kind, SealedCredential
@@ -237,7 +236,7 @@ class RegistryGateway(Gateway):
         logs = self.logs(event="IssuerAuthorised") + self.logs(event="IssuerWithdrawn")
         for log in sorted(logs, key=lambda g: g.position):
             issuer, kind = to_checksum_address(log.args["issuer"]), int(log.args["kind"])
-            since = _block_time(self.client.block_timestamp(log.block_number))
+            since = block_time(self.client.block_timestamp(log.block_number))
             grants[(issuer, kind)] = IssuerGrant(issuer, kind, log.event == "IssuerAuthorised", since)
         return list(grants.values())
 
@@ -261,8 +260,8 @@ class RegistryGateway(Gateway):
                                   "credentialId": "0x" + word_id.hex(), "position": position, "reason": reason}
         out = []
         for log in sorted(found, key=lambda g: g.position):
-            when = _block_time(self.client.block_timestamp(log.block_number))
-            args = {k: _json(v) for k, v in log.args.items()} | extra.get(id(log), {})
+            when = block_time(self.client.block_timestamp(log.block_number))
+            args = {k: json_arg(v) for k, v in log.args.items()} | extra.get(id(log), {})
             out.append(RegistryEvent(name=log.event, block_number=log.block_number, tx_hash="0x" + log.tx_hash.hex(),
                                      time=when, args=args))
         return out
@@ -391,18 +390,6 @@ def _instant(at: object) -> int:
     if isinstance(at, bool) or not isinstance(at, int) or not 0 <= at < _UINT64:
         raise ValidationFailed(f"an instant is a unix time in seconds (uint64), got {at!r}")
     return at
-
-
-def _block_time(unix: int) -> datetime:
-    """A block's time as the store's journal holds it: UTC, without an offset."""
-    return datetime.fromtimestamp(unix, UTC).replace(tzinfo=None)
-
-
-def _json(value: Any) -> Any:
-    """An event argument as the journal keeps it: bytes as 0x-hex, numbers and addresses as they are."""
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    return value
 
 
 def _known(enum: type[_E], value: int) -> _E | int:

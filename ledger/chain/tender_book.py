@@ -11,11 +11,14 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
+from hexbytes import HexBytes
 
-from ledger.chain.gateway import ChainLog, Gateway
+from ledger.chain.gateway import ChainLog, Gateway, block_time, json_arg
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.bids import BidAuthorisation
 from ledger.crypto.shares import Share
+from ledger.errors import ValidationFailed
+from ledger.model.credential import RegistryEvent
 from ledger.model.receipt import Mined
 from ledger.model.tender import (
     BidState,
@@ -94,6 +97,18 @@ class TenderBookGateway(Gateway):
         """Every address that ever committed a bid to the section."""
         logs = self.logs(from_block=from_block, event="BidSubmitted", topics=[tender_id])
         return {log.args["bidder"] for log in logs if log.args["section"] == section}
+
+    def uses_of(self, credential_id: bytes) -> list[RegistryEvent]:
+        """Every use of a credential, oldest first: one CredentialUsed log per opened bid that
+        ticked it (which tender, section and bid key), as the credential's history shows them."""
+        if len(credential_id) != 32:
+            raise ValidationFailed(f"a credential id is 32 bytes, got {len(credential_id)}")
+        out = []
+        for log in self.logs(event="CredentialUsed", topics=[None, None, HexBytes(credential_id)]):
+            out.append(RegistryEvent(name=log.event, block_number=log.block_number, tx_hash="0x" + log.tx_hash.hex(),
+                                     time=block_time(self.client.block_timestamp(log.block_number)),
+                                     args={k: json_arg(v) for k, v in log.args.items()}))
+        return out
 
     def credential_uses(self, tender_id: bytes, *, from_block: int = 0) -> list[ChainLog]:
         """Every CredentialUsed log of the tender: one per credential a decrypted bid ticked."""

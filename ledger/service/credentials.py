@@ -158,13 +158,20 @@ def parse_presented(document: Any) -> SealedCredential | Disclosure:
 # ---------------------------------------------------------------------- the use cases
 
 
+class CredentialUses(Protocol):
+    """Where a credential was used: TenderBook's CredentialUsed logs."""
+
+    def uses_of(self, credential_id: bytes) -> list[RegistryEvent]: ...
+
+
 class CredentialService:
     """The registry's use cases over the chain (`registry`) and the store (`files`)."""
 
     def __init__(self, registry: RegistryChain, files: CredentialFiles,
-                 lock: AbstractContextManager[Any] | None = None) -> None:
+                 lock: AbstractContextManager[Any] | None = None, uses: CredentialUses | None = None) -> None:
         self.registry = registry
         self.files = files
+        self.uses = uses
         self.lock: AbstractContextManager[Any] = lock if lock is not None else WRITE_LOCK
 
     # ------------------------------------------------------------------ writes
@@ -312,10 +319,13 @@ class CredentialService:
                 for c in self.files.of_subject(subject)]
 
     def history(self, credential_id: bytes) -> list[RegistryEvent]:
-        """Every chain event about a credential, read from the chain: its batch's anchoring, then its
-        status changes."""
+        """Every chain event about a credential, read from the chain, oldest first: its batch's
+        anchoring, its status changes and (with `uses`) every opened bid that ticked it."""
         record = self.get(credential_id)
-        return self.registry.events_about(record.root, record.credential_id, list(record.proof))
+        events = self.registry.events_about(record.root, record.credential_id, list(record.proof))
+        if self.uses is not None:
+            events = sorted(events + self.uses.uses_of(record.credential_id), key=lambda e: e.block_number)
+        return events
 
     def issuers(self) -> list[IssuerGrant]:
         """Every issuer and kind, with whether it is authorised now and since when (from the chain)."""

@@ -116,6 +116,14 @@ def test_bids_open_after_three_shares_and_usage_becomes_public_after_evaluation(
     public = scene.http.get(path).json()
     assert public["public"] is True and len(public["bids"]) == 3
     assert {c for b in public["bids"] for c in b["credential_ids"]} == {c for f in firms.bound for c in f.ticks}
+    # each ticked credential's history shows the use, read from TenderBook's CredentialUsed logs
+    ticked = mine.ticks[0]
+    history = scene.http.get(f"/credentials/{ticked}/history").json()
+    uses = [e for e in history if e["event"] == "CredentialUsed"]
+    assert [(u["args"]["tenderId"], u["args"]["section"], u["args"]["bidder"]) for u in uses] == [
+        (tender.tid, 0, mine.address)]
+    assert history[0]["event"] == "Anchored" and [e["block_number"] for e in history] == sorted(
+        e["block_number"] for e in history)
 
 
 def test_a_wrong_share_is_refused_and_nothing_is_recorded(scene: Scene, firms: Bidders, tender: Tender) -> None:
