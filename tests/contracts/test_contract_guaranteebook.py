@@ -169,7 +169,8 @@ class Book:
             ciphertext, salt, cred_set = tender.bids[(bidder, section)]
             # A failure is recorded with the ciphertext and credential set the bidder committed to.
             reveal = (ciphertext, salt) if outcome == DECRYPTED else (ciphertext, cred_set)
-            call = self.tb.recordOpening(tender.tender_id, section, bidder, outcome, *reveal, [])
+            price = PRICE if outcome == DECRYPTED else 0
+            call = self.tb.recordOpening(tender.tender_id, section, bidder, outcome, *reveal, [], price)
             self.send(call, self.centre)
 
     # ------------------------------------------------------------ guarantees
