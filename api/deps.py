@@ -90,7 +90,8 @@ def guarantee_service(store: Store) -> GuaranteeService:
     rt = store.runtime
     return GuaranteeService(rt.guarantee_book, rt.tender_book, SqlGuaranteeFiles(store),
                             VerifiedTenders(rt.tender_book, SqlTenderRecords(store)), tender_service(store),
-                            guarantee_check(store), centre=rt.centre, lock=store.lock(GUARANTEE_WRITES), sponsor=rt.relayer)
+                            guarantee_check(store), centre=rt.centre, selection=rt.selection_book,
+                            lock=store.lock(GUARANTEE_WRITES), sponsor=rt.relayer)
 
 
 def get_guarantee_service(request: Request) -> GuaranteeService:

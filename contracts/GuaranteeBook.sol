@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {IGuaranteeBook} from "./interfaces/IGuaranteeBook.sol";
 import {ITenderBook} from "./interfaces/ITenderBook.sol";
+import {ISelectionBook} from "./interfaces/ISelectionBook.sol";
 import {GuaranteeIssuance} from "./GuaranteeIssuance.sol";
 
 /**
@@ -44,7 +45,20 @@ contract GuaranteeBook is GuaranteeIssuance {
 
     mapping(bytes32 guaranteeId => ClaimRecord) private _claims;
 
-    constructor(address initialAdmin, address tenderBook_) GuaranteeIssuance(initialAdmin, tenderBook_) {}
+    ISelectionBook private immutable _selectionBook;
+
+    /// @dev `selectionBook_` runs 评定分离 on the same TenderBook: its award names each winner.
+    constructor(address initialAdmin, address tenderBook_, address selectionBook_)
+        GuaranteeIssuance(initialAdmin, tenderBook_)
+    {
+        if (selectionBook_.code.length == 0) revert InvalidSelectionBook(selectionBook_);
+        _selectionBook = ISelectionBook(selectionBook_);
+    }
+
+    /// @notice The SelectionBook whose award names each section's winner.
+    function selectionBook() external view returns (address) {
+        return address(_selectionBook);
+    }
 
     // ------------------------------------------------------------------ bidding and opening
 
@@ -110,10 +124,14 @@ contract GuaranteeBook is GuaranteeIssuance {
         _checkDeadlineReached(tenderId, _publishedWith(tenderId, section).deadline());
         AwardRecord storage a = _awards[tenderId][section];
         if (a.awardedAt != 0) revert AlreadyAwarded(tenderId, section);
-        if (winner != address(0)) {
-            ITenderBook.Bid memory b = _tenderBook.bidOf(tenderId, section, winner);
-            if (!b.opened || b.outcome != ITenderBook.Outcome.DECRYPTED) revert InvalidWinner(tenderId, section, winner);
+        // The winner is SelectionBook's, awarded after 公示; a section with none must have failed.
+        address selected = _selectionBook.winnerOf(tenderId, section);
+        if (selected == address(0)) {
+            if (_tenderBook.sectionOf(tenderId, section).status != ITenderBook.SectionStatus.FAILED) {
+                revert NotSelected(tenderId, section);
+            }
         }
+        if (winner != selected) revert InvalidWinner(tenderId, section, winner);
         (a.winner, a.awardedAt) = (winner, uint48(block.timestamp));
         emit AwardRecorded(tenderId, section, winner);
     }

@@ -13,7 +13,7 @@ import {SelectionHash} from "./libraries/SelectionHash.sol";
  * @title SelectionBook
  * @notice 评定分离 per TenderBook tender section: committees seated from lottery draws by
  * pseudonymous seats, score sheets and votes committed then revealed, the unranked shortlist, the
- * decision checked against the tally or the draw, 公示 with objections, complaints ruled by the
+ * decision checked on its basis (the tally, the draw, the sole candidate, the opened prices), 公示 with objections, complaints ruled by the
  * admin, and the award. See {ISelectionBook}.
  *
  * The hot paths (a seat's commit or reveal) read no other contract: one slot of the committee (or
@@ -602,6 +602,8 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
     function decide(
         bytes32 tenderId,
         uint16 section,
+        Basis basis,
+        uint8 n,
         address winner,
         bytes32 drawId,
         bytes32 recordHash,
@@ -614,23 +616,33 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         if (s.decidedAt != 0) revert AlreadyDecided(tenderId, section);
         if (!_shortlisted[sk][s.shortlistVersion][winner]) revert NotShortlisted(tenderId, section, winner);
         if (publicityDays < MIN_PUBLICITY_DAYS) revert PublicityTooShort(tenderId, section, publicityDays);
-        if (drawId != 0) {
-            (bytes32 drawTender, uint16 drawSection, string memory purpose, bool finished) = _lottery.drawHeaderOf(drawId);
-            if (drawTender != tenderId || drawSection != section || keccak256(bytes(purpose)) != SELECTION_PURPOSE) {
-                revert WrongDraw(tenderId, section, drawId);
-            }
-            if (!finished) revert DrawNotFinished(drawId);
-            bytes32[] memory picks = _lottery.picksOf(drawId);
-            if (picks.length == 0 || picks[0] != bytes32(uint256(uint160(winner)))) {
+        if ((basis == Basis.NTH_LOWEST_PRICE) != (n != 0)) revert InvalidBasis(tenderId, section, basis, n);
+        if (basis == Basis.LOTTERY) {
+            if (_drawPick(tenderId, section, drawId, winner) != winner) {
                 revert NotDrawWinner(tenderId, section, drawId, winner);
             }
+        } else if (basis == Basis.NTH_LOWEST_PRICE || basis == Basis.CLOSEST_TO_AVERAGE) {
+            if (_priceTied(tenderId, section, s.shortlist, basis, n, winner)) {
+                if (drawId == 0) revert TieNeedsDraw(tenderId, section, winner);
+                if (_drawPick(tenderId, section, drawId, winner) != winner) {
+                    revert NotDrawWinner(tenderId, section, drawId, winner);
+                }
+            } else if (drawId != 0) {
+                revert InvalidBasis(tenderId, section, basis, n);
+            }
+        } else if (basis == Basis.ELIMINATION_DRAW) {
+            _checkEliminationDraw(tenderId, section, sk, s, winner, drawId);
+        } else if (drawId != 0) {
+            revert InvalidBasis(tenderId, section, basis, n);
+        } else if (basis == Basis.SOLE_CANDIDATE) {
+            if (s.shortlist.length != 1) revert NotSoleCandidate(tenderId, section, s.shortlist.length);
         } else {
             _checkMajority(tenderId, section, sk, s, winner);
         }
         uint64 ends = uint64(block.timestamp) + uint64(publicityDays) * 1 days;
         (s.winner, s.drawId, s.recordHash) = (winner, drawId, recordHash);
         (s.decidedAt, s.publicityEnds) = (uint64(block.timestamp), ends);
-        emit Decided(tenderId, section, winner, drawId, recordHash, ends);
+        emit Decided(tenderId, section, winner, drawId, recordHash, ends, basis, n);
     }
 
     /// @inheritdoc ISelectionBook
@@ -892,6 +904,95 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
                 revert NoMajority(tenderId, section, round, winner);
             }
         }
+    }
+
+    /// @dev The first pick of the finished selection draw `drawId` of the section (0 if it picked
+    /// none); `WrongDraw` for another section's or purpose's draw, `DrawNotFinished`.
+    function _drawPick(bytes32 tenderId, uint16 section, bytes32 drawId, address winner)
+        private
+        view
+        returns (address)
+    {
+        (bytes32 drawTender, uint16 drawSection, string memory purpose, bool finished) = _lottery.drawHeaderOf(drawId);
+        if (drawTender != tenderId || drawSection != section || keccak256(bytes(purpose)) != SELECTION_PURPOSE) {
+            revert WrongDraw(tenderId, section, drawId);
+        }
+        if (!finished) revert DrawNotFinished(drawId);
+        bytes32[] memory picks = _lottery.picksOf(drawId);
+        if (picks.length == 0) revert NotDrawWinner(tenderId, section, drawId, winner);
+        return address(uint160(uint256(picks[0])));
+    }
+
+    /// @dev 价格竞争 over the shortlisted bids' opened prices (TenderBook `Bid.price`, in 分):
+    /// reverts with `NotPriceWinner` unless `winner` meets the rule; returns whether another
+    /// candidate meets it too (a tie, which a draw breaks). The n-th lowest counts bids (100, 100,
+    /// 120: the 2nd lowest is 100) and is the highest on a shortlist of fewer than n; the closest to
+    /// the average compares |len·p − total| exactly, with no rounding.
+    function _priceTied(
+        bytes32 tenderId,
+        uint16 section,
+        address[] storage list,
+        Basis basis,
+        uint8 n,
+        address winner
+    ) private view returns (bool) {
+        uint256 len = list.length;
+        uint256[] memory prices = new uint256[](len);
+        uint256 total = 0;
+        uint256 mine = 0;
+        for (uint256 i = 0; i < len; ++i) {
+            address a = list[i];
+            uint256 p = _tenderBook.bidOf(tenderId, section, a).price;
+            prices[i] = p;
+            total += p;
+            if (a == winner) mine = p;
+        }
+        uint256 below = 0;
+        uint256 same = 0;
+        if (basis == Basis.NTH_LOWEST_PRICE) {
+            for (uint256 i = 0; i < len; ++i) {
+                if (prices[i] < mine) ++below;
+                else if (prices[i] == mine) ++same;
+            }
+            uint256 k = n < len ? n : len;
+            if (below >= k || below + same < k) revert NotPriceWinner(tenderId, section, winner);
+        } else {
+            uint256 best = _distance(len * mine, total);
+            for (uint256 i = 0; i < len; ++i) {
+                uint256 d = _distance(len * prices[i], total);
+                if (d < best) revert NotPriceWinner(tenderId, section, winner);
+                if (d == best) ++same;
+            }
+        }
+        return same > 1;
+    }
+
+    function _distance(uint256 a, uint256 b) private pure returns (uint256) {
+        return a > b ? a - b : b - a;
+    }
+
+    /// @dev 逐轮票决 ended by a draw: the last round of the current selection is over, its two
+    /// candidates tied, and the draw's first pick is the one that dropped, not `winner`.
+    function _checkEliminationDraw(
+        bytes32 tenderId,
+        uint16 section,
+        bytes32 sk,
+        SectionRecord storage s,
+        address winner,
+        bytes32 drawId
+    ) private view {
+        uint16 round = s.lastRound;
+        Round storage r = _rounds[sk][round];
+        uint8 position = _positions[sk][round][winner];
+        if (round < (s.firstRound == 0 ? 1 : s.firstRound) || r.candidates.length != 2 || position == 0) {
+            revert InvalidBasis(tenderId, section, Basis.ELIMINATION_DRAW, 0);
+        }
+        if (r.revealed != _full(r.size) && block.timestamp < r.revealDeadline) {
+            revert RoundOpen(tenderId, section, round);
+        }
+        if (uint16(r.tally) != uint16(r.tally >> 16)) revert InvalidBasis(tenderId, section, Basis.ELIMINATION_DRAW, 0);
+        address dropped = _drawPick(tenderId, section, drawId, winner);
+        if (dropped != r.candidates[2 - position]) revert NotDrawWinner(tenderId, section, drawId, winner);
     }
 
     /// @dev Objection or complaint `id` (1 … `count`), still open.

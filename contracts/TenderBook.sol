@@ -122,7 +122,8 @@ contract TenderBook is TenderTerms {
         Outcome outcome,
         bytes32 ciphertextHash,
         bytes32 credSet,
-        bytes32[] calldata credentialIds
+        bytes32[] calldata credentialIds,
+        uint64 price
     ) external {
         TenderHeader h = _publishedWith(tenderId, section);
         if (h.sharesReleased() < h.threshold()) revert SharesMissing(tenderId, h.sharesReleased(), h.threshold());
@@ -136,6 +137,7 @@ contract TenderBook is TenderTerms {
         uint256 n = credentialIds.length;
         if (outcome != Outcome.DECRYPTED) {
             if (n != 0) revert UnexpectedCredentials(tenderId, section, bidder);
+            if (price != 0) revert InvalidPrice(tenderId, section, bidder, price);
             // A failure names the ciphertext the bidder committed to, and the bid's credential-set
             // commitment (the salt stays sealed): anyone can fetch that ciphertext, rebuild the key
             // from the released shares and rerun the decryption. 撤销 always carries this proof; a
@@ -152,6 +154,7 @@ contract TenderBook is TenderTerms {
             return;
         }
         if (n > MAX_CREDENTIALS) revert TooManyCredentials(tenderId, section, bidder, n);
+        if (price == 0) revert InvalidPrice(tenderId, section, bidder, price);
         for (uint256 i = 1; i < n; ++i) {
             if (credentialIds[i] <= credentialIds[i - 1]) {
                 revert UnsortedCredentials(tenderId, section, bidder, credentialIds[i]);
@@ -162,12 +165,12 @@ contract TenderBook is TenderTerms {
         if (BidHash.bidCommitment(address(this), tenderId, section, bidder, ciphertextHash, revealed) != commitment) {
             revert RevealMismatch(tenderId, section, bidder);
         }
-        (b.opened, b.outcome) = (true, Outcome.DECRYPTED);
+        (b.opened, b.outcome, b.price) = (true, Outcome.DECRYPTED, price);
         (s.opened, s.decrypted) = (s.opened + 1, s.decrypted + 1);
         for (uint256 i = 0; i < n; ++i) {
             emit CredentialUsed(tenderId, section, bidder, credentialIds[i]);
         }
-        emit BidOpened(tenderId, section, bidder, ciphertextHash, revealed, n);
+        emit BidOpened(tenderId, section, bidder, ciphertextHash, revealed, n, price);
     }
 
     /// @inheritdoc ITenderBook

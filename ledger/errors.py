@@ -183,9 +183,12 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
          "LinkMismatch", "NotDrawn", "DuplicateExpert", "SheetMismatch", "VoteMismatch", "ShortlistSize",
          "CandidatesNotAscending", "IneligibleBid", "NotShortlisted", "InvalidRound", "NotACandidate",
          "NotDrawWinner", "NoMajority", "PublicityTooShort", "InvalidRedo", "MissingReason", "InvalidPool",
-         "InvalidDependency"),
+         "InvalidDependency", "NotPriceWinner", "TieNeedsDraw", "NotSoleCandidate", "InvalidBasis"),
         InvalidArgument,
     ),
+    # GuaranteeBook's award follows SelectionBook's: none to record until 评定分离 awarded the section.
+    **dict.fromkeys(("NotSelected", "AlreadyRevokedAt"), Conflict),
+    **dict.fromkeys(("InvalidSelectionBook", "InvalidPrice", "InvalidPosition"), InvalidArgument),
     **dict.fromkeys(
         ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidPosition", "InvalidSectionCount",
          "InvalidMinValidBids", "BidPeriodTooShort", "DeadlineBroughtForward", "InvalidCommittee", "InvalidOfficer",

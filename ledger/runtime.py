@@ -45,9 +45,11 @@ from ledger.errors import (
 # Contracts the ledger deploys, in order. Governance (the consortium's M-of-N) comes first and is
 # the admin of the others: each takes it as first constructor argument, then the addresses of the
 # contracts it reads. The relayer deploys them and holds no role in any.
-CONTRACTS: tuple[str, ...] = ("Governance", "CredentialRegistry", "TenderBook", "GuaranteeBook", "LotteryBook",
-                               "SelectionBook")
-DEPENDS_ON: dict[str, tuple[str, ...]] = {"GuaranteeBook": ("TenderBook",), "LotteryBook": ("TenderBook",),
+# GuaranteeBook comes after SelectionBook: it reads each section's winner from SelectionBook's award.
+CONTRACTS: tuple[str, ...] = ("Governance", "CredentialRegistry", "TenderBook", "LotteryBook", "SelectionBook",
+                               "GuaranteeBook")
+DEPENDS_ON: dict[str, tuple[str, ...]] = {"GuaranteeBook": ("TenderBook", "SelectionBook"),
+                                          "LotteryBook": ("TenderBook",),
                                           "SelectionBook": ("TenderBook", "LotteryBook")}
 # Contracts with no admin (nobody holds a power over them): they take only the contracts they read.
 UNGOVERNED: frozenset[str] = frozenset({"LotteryBook"})

@@ -3,6 +3,8 @@ from text, each refused with a ValidationFailed that names the field."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 
@@ -30,3 +32,11 @@ def address(value: str, what: str) -> str:
         return str(to_checksum_address(value))
     except (ValueError, TypeError):
         raise ValidationFailed(f"{what} is not an address: {str(value)[:60]!r}") from None
+
+
+def fen(price: Decimal) -> int:
+    """A price in 元 (exact to the 分) as the whole 分 TenderBook records at opening (`Bid.price`)."""
+    cents = price * 100
+    if not price.is_finite() or price <= 0 or cents != cents.to_integral_value() or cents >= 2**64:
+        raise ValidationFailed(f"a price is a positive amount in 元 exact to the 分, got {price}")
+    return int(cents)

@@ -518,6 +518,16 @@ class FakeStatusReads:
 # ---------------------------------------------------------------------- GuaranteeBook and the guarantee records
 
 
+class FakeAwards:
+    """SelectionBook's awarded winners (`winner_of`), as the guarantee award reads them."""
+
+    def __init__(self, winners: dict[tuple[bytes, int], str] | None = None) -> None:
+        self.winners = dict(winners or {})
+
+    def winner_of(self, tender_id: bytes, section: int) -> str | None:
+        return self.winners.get((tender_id, section))
+
+
 class FakeGuaranteeBook:
     """GuaranteeBook in memory: issuers, applications relayed from fake signed transactions,
     bindings, and claims the chain allows only for a recorded cause (`causes`)."""

@@ -107,7 +107,9 @@ class LetterRequest(BaseModel):
 
 
 class AwardRequest(BaseModel):
-    winner: Address | None = Field(description="the winning bidder's address, or null when the section has none")
+    winner: Address | None = Field(default=None, description=(
+        "optional: the winner the centre expects; the award records the winner SelectionBook awarded "
+        "after 评定分离 and 公示 (none for a failed section), and refuses (409) a request naming another"))
 
 
 class SigningRequest(BaseModel):
@@ -273,9 +275,10 @@ def verify(tender_id: TenderId, section: Section, caller: SignedCallerDep, svc: 
 
 @router.post(SECTION + "/award", **answers(Awarded, SIGNED))
 def award(tender_id: TenderId, section: Section, body: AwardRequest, caller: SignedCallerDep, svc: GuaranteeServiceDep) -> dict[str, Any]:
-    """Record the section's winner (or none); every losing guarantee is released (centre)."""
+    """Record the section's outcome: the winner SelectionBook awarded (none for a failed section);
+    every losing guarantee is released (centre). The selection award records it already."""
     done = svc.award(signer=caller.signer, tender_id=tender_id, section=section, winner=body.winner)
-    return views.awarded(done, winner=body.winner)
+    return views.awarded(done)
 
 
 @router.post(SECTION + "/contract-signed", **answers(ContractSigned, SIGNED))

@@ -114,9 +114,9 @@ def section_checks(r: SectionChecks) -> dict[str, Any]:
             "checks": [{"bidder": bidder, **check(c)} for bidder, c in r.checks]}
 
 
-def awarded(r: SectionClosed, *, winner: str | None) -> dict[str, Any]:
+def awarded(r: SectionClosed) -> dict[str, Any]:
     done = r.released
-    return {"tender_id": to_hex(r.tender_id), "section": r.section, "winner": winner,
+    return {"tender_id": to_hex(r.tender_id), "section": r.section, "winner": r.winner,
             "tx_hash": to_hex(done.mined.tx_hash), "released": [to_hex(g) for g in done.released],
             "release_batches": [to_hex(b.tx_hash) for b in done.batches]}
 

@@ -127,7 +127,7 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
         uint8 dismissedCauses;
     }
 
-    /// @notice The outcome of a section as the publishing centre recorded it: the winner (0 when
+    /// @notice The outcome of a section as recorded from SelectionBook's award: the winner (0 when
     /// the section has none, e.g. 流标), when the award and the contract signing were recorded.
     struct Award {
         address winner;
@@ -166,8 +166,16 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// @notice The section has no recorded outcome, or (for a contract signing) no winner.
     error NotAwarded(bytes32 tenderId, uint16 section);
 
-    /// @notice `winner` has no decrypted bid in the section.
+    /// @notice `winner` is not the winner SelectionBook awarded the section (`winnerOf`), or not 0
+    /// for a section that failed (流标).
     error InvalidWinner(bytes32 tenderId, uint16 section, address winner);
+
+    /// @notice `selectionBook` holds no code: GuaranteeBook reads each winner from a deployed SelectionBook.
+    error InvalidSelectionBook(address selectionBook);
+
+    /// @notice SelectionBook has not awarded the section (评定分离 unfinished, 公示 running, an
+    /// objection open) and the section did not fail: there is no outcome to record yet.
+    error NotSelected(bytes32 tenderId, uint16 section);
 
     /// @notice The contract signing of the section has been recorded before.
     error AlreadySigned(bytes32 tenderId, uint16 section);
@@ -395,9 +403,11 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// @notice The most guarantees one `releaseMany` call may release.
     function MAX_BATCH() external view returns (uint256);
 
-    /// @notice Records the outcome of a section, once: `winner`, who must have a decrypted bid, or
-    /// 0 when the section has no winner. From then on every other bound guarantee of the section
-    /// may be released. Only the publishing centre may call it, at or after the deadline.
+    /// @notice Records the outcome of a section, once: `winner` must be the winner SelectionBook
+    /// awarded the section after 评定分离 and 公示 (`ISelectionBook.winnerOf`), or 0 for a section
+    /// that failed in TenderBook (流标); the centre names no winner of its own. From then on every
+    /// other bound guarantee of the section may be released. Only the publishing centre may call
+    /// it, at or after the deadline.
     function recordAward(bytes32 tenderId, uint16 section, address winner) external;
 
     /// @notice Records, once, that the winner signed the contract at `signedAt` (not before the

@@ -37,6 +37,17 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
         AWARDED // the winner is final
     }
 
+    /// @notice What a decision rests on, which the chain checks: the shortlist is the current one
+    /// in every case, and each basis names the selection method(s) of domain.md §4.6 it records.
+    enum Basis {
+        VOTE, // 直接票决, 集体议事 (the members' views as votes), 逐轮票决's last round: strictly most votes in the last round
+        LOTTERY, // 直接抽签, 票决抽签, a vote tie after the re-votes: the selection draw's first pick
+        SOLE_CANDIDATE, // any method: the shortlist holds this one candidate; no vote, no draw
+        NTH_LOWEST_PRICE, // 价格竞争: the n-th lowest shortlisted price (n = 1 lowest, 2 second-lowest, …); a tie drawn
+        CLOSEST_TO_AVERAGE, // 价格竞争: the price closest to the shortlist's average; a tie drawn
+        ELIMINATION_DRAW // 逐轮票决: the last two still tied after the re-votes; the draw's first pick drops
+    }
+
     /// @notice A seat's state: never seated, acting, or replaced (recusal, no-show).
     enum SeatState {
         NONE,
@@ -265,6 +276,22 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     /// get strictly the most votes.
     error NoMajority(bytes32 tenderId, uint16 section, uint16 round, address winner);
 
+    /// @notice By the opened prices of the shortlist (TenderBook's `Bid.price`), `basis` with `n`
+    /// does not give `winner`.
+    error NotPriceWinner(bytes32 tenderId, uint16 section, address winner);
+
+    /// @notice `winner` shares the winning price (or, for ELIMINATION_DRAW, the last round's tally)
+    /// with another candidate: the decision names the selection draw that broke the tie.
+    error TieNeedsDraw(bytes32 tenderId, uint16 section, address winner);
+
+    /// @notice A sole-candidate decision needs a shortlist of one; it holds `shortlisted`.
+    error NotSoleCandidate(bytes32 tenderId, uint16 section, uint256 shortlisted);
+
+    /// @notice `basis` does not take the draw or `n` given (a draw only for LOTTERY, ELIMINATION_DRAW
+    /// and a price tie; n ≥ 1 for NTH_LOWEST_PRICE and 0 otherwise), or ELIMINATION_DRAW's last round
+    /// does not hold two candidates.
+    error InvalidBasis(bytes32 tenderId, uint16 section, Basis basis, uint8 n);
+
     /// @notice 公示 lasts at least MIN_PUBLICITY_DAYS days.
     error PublicityTooShort(bytes32 tenderId, uint16 section, uint16 publicityDays);
 
@@ -400,15 +427,18 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
         bytes32 indexed tenderId, uint16 section, uint16 round, address indexed seat, address candidate, bytes32 salt
     );
 
-    /// @notice The centre recorded `winner` (by draw `drawId`, or by the last round's vote when 0);
-    /// the record is filed under `recordHash`; 公示 runs until `publicityEnds`.
+    /// @notice The centre recorded `winner` on `basis` (with `n` for NTH_LOWEST_PRICE), checked by
+    /// the chain, and the selection draw `drawId` it took (0 for none); the record is filed under
+    /// `recordHash`; 公示 runs until `publicityEnds`.
     event Decided(
         bytes32 indexed tenderId,
         uint16 section,
         address indexed winner,
         bytes32 drawId,
         bytes32 recordHash,
-        uint64 publicityEnds
+        uint64 publicityEnds,
+        Basis basis,
+        uint8 n
     );
 
     /// @notice Objection `id` was filed by `by` during 公示.
@@ -525,9 +555,19 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
 
     // ------------------------------------------------------------------ decision, 公示, award, complaints
 
+    /// @notice Records the decision: `winner`, from the current shortlist, on `basis` (see {Basis}),
+    /// which the chain checks: VOTE, strictly most votes in the last round (over); LOTTERY, the
+    /// first pick of the finished selection draw `drawId`; SOLE_CANDIDATE, a shortlist of one;
+    /// NTH_LOWEST_PRICE (n ≥ 1; counting bids, a shortlist shorter than n takes its highest) and
+    /// CLOSEST_TO_AVERAGE, the rule over the shortlisted bids' opened prices, a tie broken by the
+    /// draw `drawId` whose first pick `winner` must be; ELIMINATION_DRAW, the last round's two
+    /// candidates tied and the draw's first pick dropped. Only the publishing centre, once per
+    /// selection; 公示 runs `publicityDays` (≥ MIN_PUBLICITY_DAYS) from now.
     function decide(
         bytes32 tenderId,
         uint16 section,
+        Basis basis,
+        uint8 n,
         address winner,
         bytes32 drawId,
         bytes32 recordHash,

@@ -74,12 +74,15 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     }
 
     /// @notice A bidder's bid in one section: its live commitment (0 when withdrawn or never made),
-    /// the number of submissions so far, and whether and how it was opened.
+    /// the number of submissions so far, whether and how it was opened, and the price (in 分) the
+    /// opening read from the decrypted bid (0 unless DECRYPTED). The price shares the slot of the
+    /// counters: recording it costs the opening no extra storage slot.
     struct Bid {
         bytes32 commitment;
         uint32 version;
         bool opened;
         Outcome outcome;
+        uint64 price;
     }
 
     /// @notice One section's counters and state. `bids` counts live bids; `opened` counts recorded
@@ -178,6 +181,9 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// @notice A failed opening cannot reveal credentials.
     error UnexpectedCredentials(bytes32 tenderId, uint16 section, address bidder);
 
+    /// @notice A decrypted bid is recorded with its price (in 分, above 0); a failed one with none.
+    error InvalidPrice(bytes32 tenderId, uint16 section, address bidder, uint64 price);
+
     /// @notice The revealed ciphertext hash, salt and credentials (or, for a failed opening, the
     /// ciphertext hash and credential-set commitment) do not rebuild the bid's commitment.
     error RevealMismatch(bytes32 tenderId, uint16 section, address bidder);
@@ -241,14 +247,17 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
         bytes32 indexed tenderId, uint16 section, address indexed bidder, bytes32 indexed credentialId
     );
 
-    /// @notice Emitted when the bid of `bidder` was opened, revealing `credentialCount` credentials.
+    /// @notice Emitted when the bid of `bidder` was opened, revealing `credentialCount` credentials
+    /// and its `price` in 分 (anyone can check it by decrypting the ciphertext hashing to
+    /// `ciphertextHash` with the released shares).
     event BidOpened(
         bytes32 indexed tenderId,
         uint16 section,
         address indexed bidder,
         bytes32 ciphertextHash,
         bytes32 credSetCommitment,
-        uint256 credentialCount
+        uint256 credentialCount,
+        uint64 price
     );
 
     /// @notice Emitted when opening the bid of `bidder` failed with `outcome`. `ciphertextHash` and
@@ -386,8 +395,10 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// bid's commitment, so the ciphertext named is the one the bidder committed to and anyone can
     /// rerun its decryption with the released shares; for FAILED_OTHER (撤回) they must too, unless
     /// both are 0 (the centre holds no ciphertext the bidder committed to). A mismatch reverts with
-    /// `RevealMismatch`. Attempts after the opening window are still recorded; their block time
-    /// shows them late.
+    /// `RevealMismatch`. A decrypted bid is recorded with its `price` in 分 (> 0), read from the
+    /// decrypted package: SelectionBook checks a 价格竞争 decision against it; a failure with
+    /// `price` 0 (`InvalidPrice` otherwise). Attempts after the opening window are still recorded;
+    /// their block time shows them late.
     function recordOpening(
         bytes32 tenderId,
         uint16 section,
@@ -395,7 +406,8 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
         Outcome outcome,
         bytes32 ciphertextHash,
         bytes32 credSet,
-        bytes32[] calldata credentialIds
+        bytes32[] calldata credentialIds,
+        uint64 price
     ) external;
 
     /// @notice Closes a pending section with `validBids` valid bids (at most the decrypted ones):

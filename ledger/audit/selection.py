@@ -50,7 +50,15 @@ from ledger.rules.evaluation import (
     sheet_problems,
 )
 from ledger.rules.lottery import Draw, by_address, draw_id
-from ledger.rules.selection import Decided, History, NeedVote, VoteRound, next_step, vote_commitment
+from ledger.rules.selection import (
+    Decided,
+    History,
+    NeedVote,
+    VoteRound,
+    decisive_draw,
+    next_step,
+    vote_commitment,
+)
 from ledger.service.lottery import audit_draw
 from ledger.service.selection import COMMITTEE_DRAW_ROUND, MIN_SEATS, SelectionService, as_address, rule_draw
 from ledger.tenders import TenderParams
@@ -542,8 +550,10 @@ class _Run:
                          self.ev(decided))
             return
         recorded_draw = bytes(decided.args["drawId"])
-        want_draw = draws[-1].draw_id if step.how == "lottery" and draws else ZERO_WORD
-        ok = step.winner == winner and recorded_draw == want_draw
+        decisive = decisive_draw(step, draws)
+        want_draw = decisive.draw_id if decisive is not None else ZERO_WORD
+        ok = (step.winner == winner and recorded_draw == want_draw
+              and int(decided.args["basis"]) == int(step.basis) and int(decided.args["n"]) == step.n)
         yield self.r(name, ok,
                      f"the fixed rule ({self.params.selection.method.value}) replayed on the revealed votes and "
                      f"draws gives {step.winner}: {step.detail}" if ok else

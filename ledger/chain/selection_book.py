@@ -20,6 +20,7 @@ from ledger.model.selection import (
     Committee,
     CommitteeKind,
     Decision,
+    DecisionBasis,
     Filing,
     Seat,
     SeatState,
@@ -163,9 +164,12 @@ class SelectionBookGateway(Gateway):
 
     # ------------------------------------------------------------------ decision, 公示, award, complaints
     def decide(self, centre: LocalAccount, tender_id: bytes, section: int, winner: str, draw_id: bytes | None,
-               record_hash: bytes, publicity_days: int) -> Mined:
-        return self._send(centre, "decide", tender_id, section, to_checksum_address(winner), draw_id or ZERO_WORD,
-                          record_hash, publicity_days, timestamp=True)
+               record_hash: bytes, publicity_days: int, *, basis: DecisionBasis = DecisionBasis.VOTE,
+               n: int = 0) -> Mined:
+        """Record the decision on `basis` (with `n` for the n-th lowest price), which the contract
+        checks: the tally, the draw's first pick, the shortlist of one, or the opened prices."""
+        return self._send(centre, "decide", tender_id, section, int(basis), n, to_checksum_address(winner),
+                          draw_id or ZERO_WORD, record_hash, publicity_days, timestamp=True)
 
     def object(self, by: LocalAccount, tender_id: bytes, section: int, reason_hash: bytes) -> Mined:
         return self._send(by, "object", tender_id, section, reason_hash, timestamp=True)

@@ -33,6 +33,7 @@ from ledger.model.tender import (
     TenderTerms,
 )
 from ledger.tenders import TenderParams
+from ledger.values import fen
 
 ZERO = b"\x00" * 32
 DEADLINE_WRITE_GAS = 5_000  # rewriting a tender's header slot (2,900) with room to spare
@@ -75,8 +76,9 @@ class TenderBookGateway(Gateway):
         return TenderHeader(tender_id, centre, int(deadline), int(sections), int(threshold), int(released))
 
     def bid(self, tender_id: bytes, section: int, bidder: str) -> BidState:
-        commitment, version, opened, outcome = self._call("bidOf", tender_id, section, to_checksum_address(bidder))
-        return BidState(bytes(commitment), int(version), bool(opened), Outcome(outcome))
+        commitment, version, opened, outcome, price = self._call("bidOf", tender_id, section,
+                                                                 to_checksum_address(bidder))
+        return BidState(bytes(commitment), int(version), bool(opened), Outcome(outcome), int(price))
 
     def section(self, tender_id: bytes, section: int) -> SectionState:
         status, bids, opened, decrypted, valid, evaluations, report = self._call("sectionOf", tender_id, section)
@@ -188,11 +190,11 @@ class TenderBookGateway(Gateway):
         if opening.outcome is Outcome.DECRYPTED:
             assert opening.package is not None
             return (tender_id, opening.section, opening.bidder, int(opening.outcome), opening.envelope_hash,
-                    bytes(opening.package.salt), opening.credential_ids)
+                    bytes(opening.package.salt), opening.credential_ids, fen(opening.package.price))
         # A failure carries the ciphertext hash and the credential-set commitment, which the contract
         # checks against the bid's commitment (both 0 for a 撤回 where no committed ciphertext is held).
         return (tender_id, opening.section, opening.bidder, int(opening.outcome), opening.envelope_hash or ZERO,
-                opening.credential_set_commitment or ZERO, [])
+                opening.credential_set_commitment or ZERO, [], 0)
 
     def record_opening(self, centre: LocalAccount, tender_id: bytes, opening: Opening) -> Mined:
         """Record the attempt; a decrypted bid logs every credential it used."""

@@ -118,6 +118,17 @@ class VoteState:
     candidate: str | None  # None for an abstention, or while unrevealed
 
 
+class DecisionBasis(IntEnum):
+    """What a decision rests on, as SelectionBook checks it (`ISelectionBook.Basis`)."""
+
+    VOTE = 0  # strictly most votes in the last round
+    LOTTERY = 1  # the selection draw's first pick
+    SOLE_CANDIDATE = 2  # a shortlist of one
+    NTH_LOWEST_PRICE = 3  # 价格竞争: the n-th lowest opened price (a tie drawn)
+    CLOSEST_TO_AVERAGE = 4  # 价格竞争: closest to the shortlist's average price (a tie drawn)
+    ELIMINATION_DRAW = 5  # 逐轮票决: the last two tied; the draw's first pick drops
+
+
 @dataclass(frozen=True)
 class Decision:
     """The decision in force (winner None when none): by draw `draw_id`, or by vote (None)."""

@@ -99,6 +99,7 @@ class BidState:
     version: int
     opened: bool
     outcome: Outcome
+    price_fen: int = 0  # the price the opening recorded for a decrypted bid, in 分 (0 otherwise)
 
     @property
     def live(self) -> bool:

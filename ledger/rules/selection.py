@@ -47,6 +47,7 @@ from eth_abi.abi import encode as abi_encode
 
 from ledger.crypto.canonical import keccak
 from ledger.errors import ValidationFailed
+from ledger.model.selection import DecisionBasis
 from ledger.rules.lottery import Draw, by_address, check_draw
 from ledger.tenders import Selection, SelectionMethod
 from ledger.values import address
@@ -145,9 +146,20 @@ class Decided:
     how: str  # "sole_candidate" | "vote" | "lottery" | "price" | "decision"
     detail: str = ""
     figures: Mapping[str, str] = field(default_factory=dict)  # e.g. the average price
+    # What SelectionBook checks the decision on (`decide`'s basis), and n for the n-th lowest price.
+    basis: DecisionBasis = DecisionBasis.VOTE
+    n: int = 0
 
 
 Step = NeedVote | NeedDraw | NeedViews | NeedDecision | Decided
+
+
+def decisive_draw(decided: Decided, draws: Sequence[Draw[str]]) -> Draw[str] | None:
+    """The draw a decision is recorded with on chain: the last selection draw when the decision
+    took one (a lottery: 直接抽签, 票决抽签, a vote or price tie; or the draw that dropped the last
+    of 逐轮票决's final two), else None."""
+    took = decided.how == "lottery" or decided.basis is DecisionBasis.ELIMINATION_DRAW
+    return draws[-1] if took and draws else None
 
 
 class _Pending(Exception):  # control flow only: never leaves this module
@@ -246,7 +258,8 @@ def next_step(selection: Selection, shortlist: Sequence[str], prices: Mapping[st
         raise ValidationFailed(f"{method.value} records no views or chair's decision")
     try:
         if len(candidates) == 1:
-            decided = Decided(candidates[0], "sole_candidate", "the shortlist holds one candidate")
+            decided = Decided(candidates[0], "sole_candidate", "the shortlist holds one candidate",
+                              basis=DecisionBasis.SOLE_CANDIDATE)
         elif method is SelectionMethod.DIRECT_VOTE:
             decided = _direct_vote(replay, candidates)
         elif method is SelectionMethod.ROUND_ELIMINATION:
@@ -257,7 +270,8 @@ def next_step(selection: Selection, shortlist: Sequence[str], prices: Mapping[st
             decided = _price(replay, candidates, prices)
         elif method is SelectionMethod.DIRECT_LOTTERY:
             winner = replay.lottery(candidates, 1)[0]
-            decided = Decided(winner, "lottery", "直接抽签 among the shortlist (selection draw 1)")
+            decided = Decided(winner, "lottery", "直接抽签 among the shortlist (selection draw 1)",
+                              basis=DecisionBasis.LOTTERY)
         else:
             decided = _deliberation(replay, candidates)
     except _Pending as pending:
@@ -278,13 +292,16 @@ def _direct_vote(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
             voting, revotes = tied, revotes + 1
             continue
         winner = replay.lottery(tied, 1)[0]
-        return Decided(winner, "lottery", f"still tied after {revotes} re-vote(s): selection draw {replay.next_draw}")
+        return Decided(winner, "lottery", f"still tied after {revotes} re-vote(s): selection draw {replay.next_draw}",
+                       basis=DecisionBasis.LOTTERY)
 
 
 def _elimination(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
     remaining = candidates
+    basis = DecisionBasis.VOTE
     while len(remaining) > 1:
         voting, revotes = remaining, 0
+        basis = DecisionBasis.VOTE
         while True:
             tally = replay.vote(voting)
             fewest = _bottom(tally, voting)
@@ -295,9 +312,10 @@ def _elimination(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
                 voting, revotes = fewest, revotes + 1
                 continue
             drop = replay.lottery(fewest, 1)[0]
+            basis = DecisionBasis.ELIMINATION_DRAW  # stands if this drop leaves the last one
             break
         remaining = tuple(c for c in remaining if c != drop)
-    return Decided(remaining[0], "vote", f"last remaining after round {replay.next_round}")
+    return Decided(remaining[0], "vote", f"last remaining after round {replay.next_round}", basis=basis)
 
 
 def _vote_then_lottery(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
@@ -325,7 +343,8 @@ def _vote_then_lottery(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
             kept += replay.lottery(at, places)
             break
     winner = replay.lottery(by_address(kept), 1)[0]
-    return Decided(winner, "lottery", f"票决抽签: lottery among {len(kept)} (selection draw {replay.next_draw})")
+    return Decided(winner, "lottery", f"票决抽签: lottery among {len(kept)} (selection draw {replay.next_draw})",
+                   basis=DecisionBasis.LOTTERY)
 
 
 def _price(replay: _Replay, candidates: tuple[str, ...], prices: Mapping[str, Decimal] | None) -> Decided:
@@ -341,6 +360,7 @@ def _price(replay: _Replay, candidates: tuple[str, ...], prices: Mapping[str, De
             raise ValidationFailed(f"bid {c}'s price must be a positive amount in 元, got {p!r}")
     rule = replay.selection.price_rule
     figures: dict[str, str] = {}
+    basis, on_chain_n = DecisionBasis.CLOSEST_TO_AVERAGE, 0
     if rule == "closest_to_average":
         total, n = sum(price.values(), Decimal(0)), len(price)
         # |p - total/n| compared exactly as |n·p - total|: no rounding decides a winner.
@@ -352,15 +372,18 @@ def _price(replay: _Replay, candidates: tuple[str, ...], prices: Mapping[str, De
     else:
         nth = {"lowest": 1, "second_lowest": 2, "nth_lowest": replay.selection.price_n}[rule or ""]
         assert nth is not None
+        # A shortlist is never longer than 255 (SelectionBook's uint8 size): any n beyond it means its highest.
+        basis, on_chain_n = DecisionBasis.NTH_LOWEST_PRICE, min(nth, 255)
         ordered = sorted(price.values())
         target = ordered[min(nth, len(ordered)) - 1]
         tied = tuple(c for c in candidates if price[c] == target)
         figures["price"] = str(target)
         detail = f"{rule} (n = {nth}) price {target}"
     if len(tied) == 1:
-        return Decided(tied[0], "price", detail, figures)
+        return Decided(tied[0], "price", detail, figures, basis, on_chain_n)
     winner = replay.lottery(tied, 1)[0]
-    return Decided(winner, "lottery", f"{detail}, tied among {len(tied)}: selection draw {replay.next_draw}", figures)
+    return Decided(winner, "lottery", f"{detail}, tied among {len(tied)}: selection draw {replay.next_draw}", figures,
+                   basis, on_chain_n)
 
 
 def _deliberation(replay: _Replay, candidates: tuple[str, ...]) -> Decided:

@@ -446,6 +446,13 @@ class TenderBookReads(Protocol):
     def address(self) -> str: ...
 
 
+class AwardedWinners(Protocol):
+    """What the award reads of SelectionBook (`SelectionBookGateway` has it): the winner 评定分离
+    awarded the section, None before the award (or after an upheld complaint withdrew it)."""
+
+    def winner_of(self, tender_id: bytes, section: int) -> str | None: ...
+
+
 PREPARABLE = frozenset({"applyFor", "issue", "reject", "cancel", "bind",
                         "unbind", "release", "expire", "contestClaim", "settleClaim"})
 
@@ -491,6 +498,7 @@ class SectionClosed:
     tender_id: bytes
     section: int
     released: Released
+    winner: str | None = None  # the award's winner (None for a section without one)
 
 
 @dataclass(frozen=True)
@@ -540,8 +548,9 @@ class GuaranteeService:
 
     def __init__(self, book: GuaranteeBookGateway, tender_book: TenderBookReads, records: GuaranteeRecords,
                  tenders: TenderLookup, firms: FirmRecords, check: GuaranteeCheck, *, centre: LocalAccount,
-                 lock: AbstractContextManager[Any] | None = None, sponsor: LocalAccount | None = None) -> None:
-        self.book, self.tender_book, self.records = book, tender_book, records
+                 selection: AwardedWinners, lock: AbstractContextManager[Any] | None = None,
+                 sponsor: LocalAccount | None = None) -> None:
+        self.book, self.tender_book, self.records, self.selection = book, tender_book, records, selection
         self.sponsor = sponsor
         self.tenders, self.firms, self.check, self.centre = tenders, firms, check, centre
         self.lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
@@ -881,15 +890,29 @@ class GuaranteeService:
         return SectionChecks(tender.tender_id, section, checks)
 
     # ------------------------------------------------------------------ award, release, claims
-    def award(self, *, signer: str, tender_id: str, section: int, winner: str | None) -> SectionClosed:
-        """Record the section's outcome and release every losing guarantee (batches of ≤ 100)."""
+    def award(self, *, signer: str, tender_id: str, section: int, winner: str | None = None) -> SectionClosed:
+        """Record the section's outcome as the chain has it and release every losing guarantee
+        (batches of ≤ 100): the winner SelectionBook awarded after 评定分离 and 公示, or none for a
+        section that failed (流标). The centre chooses nobody: a `winner` it names must be that one.
+        (SelectionService.award records this in the same step; this records it for a failed
+        section, or if that step's second transaction did not go through.)"""
         self.require_centre(signer)
         tender = self.section_of(tender_id, section)
+        tid = tender.tender_id
+        named = address(winner, "winner") if winner else None
+        awarded = self.selection.winner_of(tid, section)
+        if awarded is None and self.tender_book.section(tid, section).status is not SectionStatus.FAILED:
+            raise Conflict("NotSelected", {"tenderId": tid, "section": section},
+                           f"section {section} has no outcome to record yet: 评定分离 has not awarded it (the award "
+                           "follows 公示 with no objection or complaint open) and it did not fail")
+        if winner is not None and named != awarded:
+            raise Conflict("NotTheAwardedWinner", {"winner": named},
+                           f"{named} is not the winner SelectionBook awarded section {section} "
+                           f"({awarded or 'none: the section failed'})")
         with self.lock:
-            done = record_award(self.book, centre=self.centre, tender_id=tender.tender_id, section=section,
-                                winner=address(winner, "winner") if winner else None)
+            done = record_award(self.book, centre=self.centre, tender_id=tid, section=section, winner=awarded)
             self.records.catch_up()
-        return SectionClosed(tender.tender_id, section, done)
+        return SectionClosed(tid, section, done, awarded)
 
     def contract_signed(self, *, signer: str, tender_id: str, section: int, signed_at: int) -> SectionClosed:
         """Record the winner's contract signing and release the guarantees still held."""

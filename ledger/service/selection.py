@@ -66,7 +66,16 @@ from ledger.rules.evaluation import (
     validate_sheet,
 )
 from ledger.rules.lottery import Draw, by_address, draw_id, seed_commitment
-from ledger.rules.selection import Decided, History, NeedDraw, NeedVote, Step, VoteRound, next_step
+from ledger.rules.selection import (
+    Decided,
+    History,
+    NeedDraw,
+    NeedVote,
+    Step,
+    VoteRound,
+    decisive_draw,
+    next_step,
+)
 from ledger.service.guarantees import record_award
 from ledger.service.lottery import audit_draw
 from ledger.service.tenders import TenderService, checked_openings
@@ -605,10 +614,12 @@ class SelectionService:
         if winner is not None and to_checksum_address(winner) != step.winner:
             raise Conflict("NotTheRulesWinner", {"winner": winner},
                            f"{to_checksum_address(winner)} is not the winner the selection rule gives ({step.winner})")
-        did = draws[-1].draw_id if step.how == "lottery" and draws else None
+        decisive = decisive_draw(step, draws)  # SelectionBook checks it on `step.basis`
+        did = decisive.draw_id if decisive is not None else None
         withdrawn = self.withdrawn(tender_id, section)
         record = _json({"tender_id": "0x" + tender_id.hex(), "section": section, "winner": step.winner,
-                        "how": step.how, "detail": step.detail, "figures": dict(step.figures),
+                        "how": step.how, "basis": step.basis.name, "n": step.n, "detail": step.detail,
+                        "figures": dict(step.figures),
                         "rounds": [{"round": r.state.round, "votes": {s: c for s, c in r.votes}} for r in rounds],
                         "draws": ["0x" + d.draw_id.hex() for d in draws],
                         **({"redone_after": [{"winner": w.winner, "record_hash": "0x" + w.record_hash.hex()}
@@ -622,7 +633,8 @@ class SelectionService:
         shortlist = self.book.shortlist(tender_id, section)
         with self.lock:
             self.files.file(RECORD, record_hash, record)
-            self.book.decide(self.centre, tender_id, section, step.winner, did, record_hash, publicity_days)
+            self.book.decide(self.centre, tender_id, section, step.winner, did, record_hash, publicity_days,
+                             basis=step.basis, n=step.n)
             for kind in (CommitteeKind.EVALUATION, CommitteeKind.SELECTION):
                 self._reveal_committee(tender_id, section, kind)
         report = self.files.document(REPORT, shortlist.report_hash)

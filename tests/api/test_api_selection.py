@@ -157,7 +157,14 @@ def test_the_selection_committee_votes_then_the_draw_decides(s: Section) -> None
     assert all(seat["holder"] for c in view["committees"] for seat in c["seats"])
 
 
+def guarantee_award(s: Section, body: dict[str, object]) -> Any:
+    return s.scene.centre.post(f"/tenders/{s.tender.tid}/sections/{SECTION}/guarantees/award", body)
+
+
 def test_an_objection_is_answered_and_the_award_waits_for_it(s: Section) -> None:
+    decided = s.scene.http.get(base(s)).json()["decision"]["winner"]
+    early = guarantee_award(s, {"winner": decided})  # the guarantee award before 公示 ends
+    assert early.status_code == 409 and early.json()["contract_error"] == "NotSelected", early.text
     objector = s.scene.actor()
     reason = "对入围名单有异议：请核查第三名的业绩证明"
     tx = objector.prepare_on("SelectionBook", "object", s.tender.tid, SECTION, h(keccak(reason.encode())))
@@ -187,3 +194,9 @@ def test_the_award_and_the_published_results(s: Section) -> None:
     body = results.json()
     assert body["public"] is True and body["selection"]["winner"] == view["winner"]
     assert len(body["evaluation"]["sheets"]) == 7 and body["selection"]["rounds"][0]["votes"]
+    # The guarantee award was recorded with the selection's winner; the centre names no other.
+    other = next(b for b in s.bidders if b != view["winner"])
+    r = guarantee_award(s, {"winner": other})
+    assert r.status_code == 409 and r.json()["contract_error"] == "NotTheAwardedWinner", r.text
+    r = guarantee_award(s, {})
+    assert r.status_code == 409 and r.json()["contract_error"] == "AlreadyAwarded", r.text

@@ -29,7 +29,9 @@ class Subject:
 def _deploy(chain: ChainEnv, name: str, admin: str) -> Contract:
     if name == "GuaranteeBook":
         book = chain.deploy("TenderBook", chain.accounts[0].address)
-        return chain.deploy(name, admin, book.address)
+        lottery = chain.deploy("LotteryBookDouble")
+        selection = chain.deploy("SelectionBook", chain.accounts[0].address, book.address, lottery.address)
+        return chain.deploy(name, admin, book.address, selection.address)
     return chain.deploy(name, admin)
 
 

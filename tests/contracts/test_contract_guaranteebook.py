@@ -27,6 +27,7 @@ from web3.logs import DISCARD
 from ledger.errors import ContractRevert
 from ledger.uscc import uscc_check_digit
 from tests.conftest import ChainEnv
+from tests.selection_award import Selection
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "ledger/artifacts/GuaranteeBook.json"
 ABI: list[dict[str, Any]] = json.loads(ARTIFACT.read_text())["abi"]
@@ -55,6 +56,7 @@ DAY = 86_400
 CONTEST_PERIOD = 5 * DAY
 BIDDING_TIME = 21 * 86_400  # seconds from publication to the deadline (TenderBook: at least 20 days)
 AMOUNT = 200_000_00  # 200,000.00 元, in 分
+PRICE = 11_000_000_00  # each decrypted bid's price, in 分 (TenderBook records it at opening)
 TENDERER_USCC = "91440300MA5F00001" + uscc_check_digit("91440300MA5F00001")
 
 Revert = tuple[str, tuple[Any, ...]]
@@ -103,6 +105,7 @@ class Book:
     bank: LocalAccount
     insurer: LocalAccount
     bidders: list[LocalAccount]
+    selection: Selection
     tenders: list[Tender] = field(default_factory=list)
     guarantees: list[bytes] = field(default_factory=list)
 
@@ -169,8 +172,19 @@ class Book:
             ciphertext, salt, cred_set = tender.bids[(bidder, section)]
             # A failure is recorded with the ciphertext and credential set the bidder committed to.
             reveal = (ciphertext, salt) if outcome == DECRYPTED else (ciphertext, cred_set)
-            call = self.tb.recordOpening(tender.tender_id, section, bidder, outcome, *reveal, [])
+            price = PRICE if outcome == DECRYPTED else 0
+            call = self.tb.recordOpening(tender.tender_id, section, bidder, outcome, *reveal, [], price)
             self.send(call, self.centre)
+
+    def award(self, tender_id: bytes, section: int, winner: str | None) -> Any:
+        """Record the award of `winner`, whom SelectionBook awarded the section first (评定分离,
+        the shortest path: tests/selection_award.py), or of none for a section that failed (流标:
+        closed below the minimum of valid bids)."""
+        if winner is None:
+            self.send(self.tb.closeSection(tender_id, section, 0), self.centre)
+            return self.send(self.fn.recordAward(tender_id, section, ZERO_ADDRESS), self.centre)
+        self.selection.award(tender_id, section, winner, self.centre)
+        return self.send(self.fn.recordAward(tender_id, section, winner), self.centre)
 
     # ------------------------------------------------------------ guarantees
 
@@ -269,10 +283,11 @@ def book(chain: ChainEnv) -> Book:
     tenders = chain.deploy("TenderBook", admin.address, sender=admin)
     chain.transact(tenders.functions.authoriseCentre(centre.address), admin)
     chain.transact(tenders.functions.authoriseCentre(rival.address), admin)
-    contract = chain.deploy("GuaranteeBook", admin.address, tenders.address, sender=admin)
+    selection = Selection(chain, tenders, admin)
+    contract = chain.deploy("GuaranteeBook", admin.address, tenders.address, selection.address, sender=admin)
     chain.transact(contract.functions.authoriseIssuer(bank.address, BANK), admin)
     chain.transact(contract.functions.authoriseIssuer(insurer.address, INSURER), admin)
-    return Book(chain, tenders, contract, admin, centre, rival, bank, insurer, [alice, bob, carol])
+    return Book(chain, tenders, contract, admin, centre, rival, bank, insurer, [alice, bob, carol], selection)
 
 
 # ---------------------------------------------------------------- admin and issuers
@@ -282,21 +297,25 @@ def test_the_constructor_makes_its_arguments_admin_and_tender_book_and_authorise
     book: Book,
 ) -> None:
     chain, admin = book.chain, book.chain.accounts[5]
-    contract = chain.deploy("GuaranteeBook", admin.address, book.tenders_contract.address)
+    tb, sel = book.tenders_contract.address, book.selection.address
+    contract = chain.deploy("GuaranteeBook", admin.address, tb, sel)
     fn = contract.functions
     assert (fn.admin().call(), fn.pendingAdmin().call()) == (admin.address, ZERO_ADDRESS)
-    assert fn.tenderBook().call() == book.tenders_contract.address
+    assert (fn.tenderBook().call(), fn.selectionBook().call()) == (tb, sel)
     assert not any(fn.issuerTypes(a.address).call() for a in chain.accounts)
     assert (fn.RELEASE_PERIOD().call(), fn.MAX_BATCH().call()) == (5 * DAY, 100)
     assert fn.CONTEST_PERIOD().call() == CONTEST_PERIOD
-    tb = book.tenders_contract.address
-    assert reverts(lambda: chain.deploy("GuaranteeBook", ZERO_ADDRESS, tb)) == (
+    assert reverts(lambda: chain.deploy("GuaranteeBook", ZERO_ADDRESS, tb, sel)) == (
         "InvalidAdmin",
         (ZERO_ADDRESS,),
     )
     no_code = Account.create().address
-    assert reverts(lambda: chain.deploy("GuaranteeBook", admin.address, no_code)) == (
+    assert reverts(lambda: chain.deploy("GuaranteeBook", admin.address, no_code, sel)) == (
         "InvalidTenderBook",
+        (no_code,),
+    )
+    assert reverts(lambda: chain.deploy("GuaranteeBook", admin.address, tb, no_code)) == (
+        "InvalidSelectionBook",
         (no_code,),
     )
 
@@ -681,7 +700,7 @@ def test_every_step_for_the_tenderer_refuses_a_non_publisher_with_tenderbooks_ow
     book.bid(tender, alice)
     book.bid(tender, bob)
     book.open(tender, {alice.address: DECRYPTED, bob.address: FAILED_BIDDER})
-    book.send(book.fn.recordAward(tid, 1, ZERO_ADDRESS), book.centre)
+    book.award(tid, 1, None)
     steps = {
         "recordVerification": book.fn.recordVerification(gid, True, ZERO_WORD, 0),
         "recordAward": book.fn.recordAward(tid, 0, alice.address),
@@ -734,7 +753,7 @@ def test_the_tender_header_gives_guaranteebook_what_tenderof_gave(book: Book) ->
 # ---------------------------------------------------------------- award, signing, release
 
 
-def test_the_award_needs_the_publishing_centre_after_the_deadline_and_a_winner_with_a_decrypted_bid(
+def test_the_award_needs_the_publishing_centre_after_the_deadline_and_selectionbooks_awarded_winner(
     book: Book,
 ) -> None:
     tender = book.publish("award")
@@ -754,13 +773,21 @@ def test_the_award_needs_the_publishing_centre_after_the_deadline_and_a_winner_w
         "UnknownTender",
         (word("x"),),
     )
-    for loser in (bob, carol):
-        call = book.fn.recordAward(tid, 0, loser.address)
-        assert book.fails(call, book.centre) == ("InvalidWinner", (tid, 0, loser.address))
+    # Before 评定分离 has awarded the section, the centre records nobody, nor "no winner".
+    for named in (alice.address, bob.address, ZERO_ADDRESS):
+        call = book.fn.recordAward(tid, 0, named)
+        assert book.fails(call, book.centre) == ("NotSelected", (tid, 0))
     signing = book.fn.recordContractSigned(tid, 0, book.now())
     assert book.fails(signing, book.centre) == ("NotAwarded", (tid, 0))
 
     before = book.snapshot()
+    salts = book.selection.decide(tid, 0, alice.address, book.centre)
+    assert book.fails(award, book.centre) == ("NotSelected", (tid, 0))  # 公示 has not ended
+    book.selection.award(tid, 0, alice.address, book.centre, salts)
+    assert book.snapshot() == before  # SelectionBook's award alone changes nothing here
+    for other in (bob.address, carol.address, ZERO_ADDRESS):
+        call = book.fn.recordAward(tid, 0, other)
+        assert book.fails(call, book.centre) == ("InvalidWinner", (tid, 0, other))
     receipt = book.send(award, book.centre)
     after = book.snapshot()
     awarded_at = book.time_of(receipt)
@@ -788,7 +815,7 @@ def test_the_award_needs_the_publishing_centre_after_the_deadline_and_a_winner_w
     assert book.fails(signing, book.centre) == ("AlreadySigned", (tid, 0))
 
     # A section without a winner (流标) has no contract to sign.
-    book.send(book.fn.recordAward(tid, 1, ZERO_ADDRESS), book.centre)
+    book.award(tid, 1, None)
     assert book.fails(book.fn.recordContractSigned(tid, 1, book.now()), book.centre) == (
         "NotAwarded",
         (tid, 1),
@@ -810,7 +837,7 @@ def test_losing_guarantees_are_released_on_award_and_the_winners_only_after_the_
     book.send(book.fn.recordVerification(won, True, ZERO_WORD, 0), book.centre)
     book.send(book.fn.recordVerification(invalid, False, ZERO_WORD, 0), book.centre)
     assert book.fails(book.fn.release(lost), book.centre) == ("NotAwarded", (tid, 0))
-    book.send(book.fn.recordAward(tid, 0, alice.address), book.centre)
+    book.award(tid, 0, alice.address)
 
     for caller in (bob, book.insurer, book.rival, book.admin):
         assert book.fails(book.fn.release(lost), caller) == ("NotReleaser", (lost, caller.address))
@@ -846,7 +873,7 @@ def test_a_release_more_than_five_days_after_the_signing_is_recorded_late(book: 
     won, lost = book.bound("g-l1", tender, alice), book.bound("g-l2", tender, bob)
     book.bid(tender, alice)
     book.open(tender, {alice.address: DECRYPTED})
-    book.send(book.fn.recordAward(tid, 0, alice.address), book.centre)
+    book.award(tid, 0, alice.address)
     signed_at = book.now()
     book.send(book.fn.recordContractSigned(tid, 0, signed_at), book.centre)
     book.wait(5 * DAY + 60)
@@ -873,9 +900,9 @@ def test_a_batch_release_is_all_or_nothing_and_bounded(book: Book) -> None:
     elsewhere = book.bound("g-m-other", other, bob)
     book.bid(tender, alice)
     book.open(tender, {alice.address: DECRYPTED})
-    book.send(book.fn.recordAward(tid, 0, alice.address), book.centre)
+    book.award(tid, 0, alice.address)
     book.pass_deadline(other)
-    book.send(book.fn.recordAward(other.tender_id, 0, ZERO_ADDRESS), book.centre)
+    book.award(other.tender_id, 0, None)
 
     before = book.snapshot()
     assert book.fails(book.fn.releaseMany([lost, won, also]), book.centre) == (
@@ -915,8 +942,8 @@ def test_each_claimable_cause_is_filed_with_its_evidence_and_paid_only_after_the
     )
     book.open(tender, {bob.address: DECRYPTED}, section=1)
     book.send(book.fn.recordVerification(withdrew, True, ZERO_WORD, 0), book.centre)
-    book.send(book.fn.recordAward(tid, 0, alice.address), book.centre)
-    book.send(book.fn.recordAward(tid, 1, bob.address), book.centre)
+    book.award(tid, 0, alice.address)
+    book.award(tid, 1, bob.address)
     book.send(book.fn.recordContractSigned(tid, 1, book.now()), book.centre)
 
     filed = {}
@@ -992,8 +1019,8 @@ def test_claims_the_recorded_facts_do_not_support_are_refused_with_the_ids(book:
     refused(gone, WITHDRAWAL_AFTER_DEADLINE)  # withdrawn in time: free
     for cause in (REFUSED_TO_SIGN, NO_PERFORMANCE_BOND):
         refused(won, cause)  # no award yet
-    book.send(book.fn.recordAward(tid, 0, alice.address), book.centre)
-    book.send(book.fn.recordAward(tid, 1, carol.address), book.centre)
+    book.award(tid, 0, alice.address)
+    book.award(tid, 1, carol.address)
     book.send(book.fn.recordContractSigned(tid, 1, book.now()), book.centre)
     for cause in (REFUSED_TO_SIGN, NO_PERFORMANCE_BOND):
         refused(other, cause)  # not the winner
@@ -1133,7 +1160,7 @@ def test_only_the_admin_decides_a_contested_claim_upheld_or_dismissed_for_good(b
         (dismissed, DECRYPTION_FAILED_BY_BIDDER),
     )
     tid = book.guarantee(dismissed)["tenderId"]
-    book.send(book.fn.recordAward(tid, 0, book.bidders[1].address), book.centre)
+    book.award(tid, 0, book.bidders[1].address)
     book.send(book.fn.release(dismissed), book.bank)
     assert book.state(dismissed) == RELEASED
 
@@ -1166,7 +1193,8 @@ def test_anyone_expires_a_live_guarantee_after_its_end_and_nothing_is_claimed_on
         assert book.events(receipt) == [("Expired", {"guaranteeId": gid})]
         assert book.fails(book.fn.expire(gid), carol) == ("WrongState", (gid, EXPIRED))
     assert changed(before, book.snapshot()) == {("guarantee", bound), ("guarantee", loose)}
-    book.send(book.fn.recordAward(tender.tender_id, 0, ZERO_ADDRESS), book.centre)
+    book.open(tender, {alice.address: FAILED_OTHER})  # 撤回: the section fails (流标)
+    book.award(tender.tender_id, 0, None)
     assert book.fails(book.fn.release(bound), book.centre) == ("WrongState", (bound, EXPIRED))
 
 
@@ -1288,8 +1316,8 @@ def test_the_logs_alone_rebuild_every_guarantee_binding_award_and_issuer_type(bo
     book.send(book.fn.claim(claimed, WITHDRAWAL_AFTER_DEADLINE, word("withdrew")), book.centre)
     book.wait(CONTEST_PERIOD)
     book.send(book.fn.settleClaim(claimed), bob)
-    book.send(book.fn.recordAward(tid, 0, alice.address), book.centre)
-    book.send(book.fn.recordAward(tid, 1, ZERO_ADDRESS), book.centre)
+    book.award(tid, 0, alice.address)
+    book.award(tid, 1, None)
     book.send(book.fn.release(sealed), book.centre)
     book.send(book.fn.recordContractSigned(tid, 0, book.now()), book.centre)
     book.wait(6 * DAY)
@@ -1375,6 +1403,7 @@ def test_issuing_binding_releasing_and_claiming_stay_within_their_gas_budgets(bo
     )
     book.open(tender, {carol.address: FAILED_BIDDER}, section=1)
     measure("recordVerification", book.fn.recordVerification(gid, True, ZERO_WORD, 0), book.centre)
+    book.selection.award(tid, 0, alice.address, book.centre)
     measure("recordAward", book.fn.recordAward(tid, 0, alice.address), book.centre)
     measure("release by the centre", book.fn.release(sealed), book.centre)
     receipt = book.send(book.fn.releaseMany(batch), book.centre)

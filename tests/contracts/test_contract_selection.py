@@ -13,7 +13,7 @@ reveal is also a check that Python and Solidity agree.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,8 @@ NAMES = ["市住房和城乡建设局", "市市场监督管理局", "市社会�
 USCC = b"91440500MA4W000000".ljust(32, b"\x00")  # the tenderer's USCC as a bytes32 word
 SECTION = 0
 SEAT_FUNDS = 10**18
+PRICES = [500_000_00, 300_000_00, 420_000_00, 300_000_00, 700_000_00, 610_000_00]  # the 6 decrypted bids', in 分
+VOTE, LOTTERY, SOLE_CANDIDATE, NTH_LOWEST_PRICE, CLOSEST_TO_AVERAGE, ELIMINATION_DRAW = range(6)  # ISelectionBook.Basis
 
 
 def as_word(account: str) -> bytes:
@@ -74,6 +76,7 @@ class Scene:
     gas: dict[str, list[int]] = field(default_factory=dict)
     committees: dict[int, Committee] = field(default_factory=dict)
     sheets: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # seat → (salt, sheet hash)
+    prices: dict[str, int] = field(default_factory=dict)  # decrypted bidder → opened price in 分
 
     # ------------------------------------------------------------ plumbing
     @property
@@ -221,7 +224,7 @@ class Scene:
         listed = self.to_selection()
         self.open_round(1, listed)
         self.vote(1, [listed[0]] * 4 + [listed[1]] * 3)
-        self.send(self.fn.decide(self.tid, SECTION, listed[0], bytes(32), word("record"), 3), self.centre, "decide")
+        self.send(self.fn.decide(self.tid, SECTION, VOTE, 0, listed[0], bytes(32), word("record"), 3), self.centre, "decide")
         return listed[0]
 
 
@@ -244,14 +247,17 @@ def scene(chain: ChainEnv) -> Scene:
     sealed = [book.bid(tender, b) for b in bidders]
     book.pass_deadline(tender)
     book.release(tender)
-    for s in sealed[:6]:
-        book.open(tender, s)
+    prices = {}
+    for s, price in zip(sealed[:6], PRICES, strict=True):
+        book.open(tender, replace(s, price=price))
+        prices[s.bidder] = price
     book.fail(tender, sealed[6], FAILED_BIDDER)
     chain.transact(tenders.functions.closeSection(tender.tender_id, SECTION, 6), centre)
     experts = [Account.create() for _ in range(9)]
     members = [Account.create() for _ in range(8)]
     s = Scene(chain, book, tender, sel, lottery, gov, governors, relayer,
-              sorted((b.bidder for b in sealed[:6]), key=lambda a: int(a, 16)), sealed[6].bidder, experts, members)
+              sorted((b.bidder for b in sealed[:6]), key=lambda a: int(a, 16)), sealed[6].bidder, experts, members,
+              prices=prices)
     for e in experts:
         s.govern("registerExpert", e.address, word("speciality: 房屋建筑"))
     for m in members:
@@ -285,7 +291,7 @@ def test_one_section_goes_through_the_whole_of_pingding_fenli(scene: Scene) -> N
     s.vote(1, [listed[0]] * 3 + [listed[1]] * 3 + [None])
     r1 = s.fn.roundOf(s.tid, SECTION, 1).call()
     assert r1[0] == listed and r1[1] == [3, 3, 0, 0, 0] and r1[2] == 1
-    assert s.fails(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("record"), 3), s.centre)[0] == "NoMajority"
+    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, listed[0], bytes(32), word("record"), 3), s.centre)[0] == "NoMajority"
     s.open_round(2, listed[:2])
     s.vote(2, [listed[1]] * 4 + [listed[0]] * 3)
     assert s.fn.roundOf(s.tid, SECTION, 2).call()[1] == [3, 4]
@@ -293,7 +299,7 @@ def test_one_section_goes_through_the_whole_of_pingding_fenli(scene: Scene) -> N
     assert s.fn.voteOf(s.tid, SECTION, 2, seat0.address).call() == [True, True, bytes(32), listed[1]]
 
     # the decision, 公示 with an objection answered, committees revealed, award
-    s.send(s.fn.decide(s.tid, SECTION, listed[1], bytes(32), word("record"), 3), s.centre, "decide")
+    s.send(s.fn.decide(s.tid, SECTION, VOTE, 0, listed[1], bytes(32), word("record"), 3), s.centre, "decide")
     decision = s.fn.decisionOf(s.tid, SECTION).call()
     assert decision[0] == listed[1] and decision[4] == decision[3] + 3 * DAY and decision[5] is False
     bidder = s.chain.new_account(10**20)
@@ -416,8 +422,8 @@ def test_a_centre_acting_on_another_centres_tender_is_refused(scene: Scene) -> N
     assert s.fails(s.fn.openRound(s.tid, SECTION, 1, listed, s.now() + DAY, s.now() + 2 * DAY), rival) == refused
     s.open_round(1, listed)
     s.vote(1, [listed[0]] * 7)
-    assert s.fails(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), rival) == refused
-    s.send(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), s.centre)
+    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, listed[0], bytes(32), word("r"), 3), rival) == refused
+    s.send(s.fn.decide(s.tid, SECTION, VOTE, 0, listed[0], bytes(32), word("r"), 3), s.centre)
     s.send(s.fn.object(s.tid, SECTION, word("异议")), rival)
     assert s.fails(s.fn.answerObjection(s.tid, SECTION, 1, word("a")), rival) == refused
     c = s.committees[EVALUATION]
@@ -449,7 +455,7 @@ def test_a_lone_governance_key_cannot_rule_a_complaint(scene: Scene) -> None:
     view = s.fn.sectionOf(s.tid, SECTION).call()
     assert view[0] == 1 and view[2] == 2  # SELECTION again, counting rounds from 2
     listed = s.fn.shortlistOf(s.tid, SECTION).call()[0]
-    assert s.fails(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), s.centre)[0] == "NoMajority"
+    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, listed[0], bytes(32), word("r"), 3), s.centre)[0] == "NoMajority"
 
 
 def test_a_complaint_upheld_back_to_the_shortlist_takes_a_new_shortlist(scene: Scene) -> None:
@@ -674,7 +680,7 @@ def test_a_winner_outside_the_shortlist_is_refused(scene: Scene) -> None:
     s.vote(1, [listed[0]] * 7)
     outsider = s.decrypted[5]
     assert outsider not in listed
-    assert s.fails(s.fn.decide(s.tid, SECTION, outsider, bytes(32), word("r"), 3), s.centre) == (
+    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, outsider, bytes(32), word("r"), 3), s.centre) == (
         "NotShortlisted", (s.tid, SECTION, outsider))
 
 
@@ -682,16 +688,16 @@ def test_a_winner_that_is_not_the_draws_first_pick_is_refused(scene: Scene) -> N
     s = scene
     listed = s.to_selection()
     did = s.set_draw("selection", 1, [listed[3], listed[1]])
-    assert s.fails(s.fn.decide(s.tid, SECTION, listed[1], did, word("r"), 3), s.centre) == (
+    assert s.fails(s.fn.decide(s.tid, SECTION, LOTTERY, 0, listed[1], did, word("r"), 3), s.centre) == (
         "NotDrawWinner", (s.tid, SECTION, did, listed[1]))
     unfinished = s.set_draw("selection", 2, [listed[1]], finished=False)
-    assert s.fails(s.fn.decide(s.tid, SECTION, listed[1], unfinished, word("r"), 3), s.centre)[0] == "DrawNotFinished"
+    assert s.fails(s.fn.decide(s.tid, SECTION, LOTTERY, 0, listed[1], unfinished, word("r"), 3), s.centre)[0] == "DrawNotFinished"
     wrong_purpose = s.set_draw("shortlist", 1, [listed[1]])
-    assert s.fails(s.fn.decide(s.tid, SECTION, listed[1], wrong_purpose, word("r"), 3), s.centre)[0] == "WrongDraw"
+    assert s.fails(s.fn.decide(s.tid, SECTION, LOTTERY, 0, listed[1], wrong_purpose, word("r"), 3), s.centre)[0] == "WrongDraw"
     other_tender = s.set_draw("selection", 1, [listed[1]], tender_id=word("another tender"))
-    assert s.fails(s.fn.decide(s.tid, SECTION, listed[1], other_tender, word("r"), 3), s.centre)[0] == "WrongDraw"
-    assert s.fails(s.fn.decide(s.tid, SECTION, listed[3], did, word("r"), 2), s.centre)[0] == "PublicityTooShort"
-    s.send(s.fn.decide(s.tid, SECTION, listed[3], did, word("r"), 3), s.centre)
+    assert s.fails(s.fn.decide(s.tid, SECTION, LOTTERY, 0, listed[1], other_tender, word("r"), 3), s.centre)[0] == "WrongDraw"
+    assert s.fails(s.fn.decide(s.tid, SECTION, LOTTERY, 0, listed[3], did, word("r"), 2), s.centre)[0] == "PublicityTooShort"
+    s.send(s.fn.decide(s.tid, SECTION, LOTTERY, 0, listed[3], did, word("r"), 3), s.centre)
     assert list(s.fn.decisionOf(s.tid, SECTION).call())[:2] == [listed[3], did]
 
 
@@ -700,7 +706,7 @@ def test_a_decision_before_the_last_round_is_over_is_refused(scene: Scene) -> No
     listed = s.to_selection()
     s.open_round(1, listed)
     s.commit_vote(s.committees[SELECTION].seats[0], 1, listed[0])
-    assert s.fails(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), s.centre)[0] == "RoundOpen"
+    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, listed[0], bytes(32), word("r"), 3), s.centre)[0] == "RoundOpen"
     assert s.fails(s.fn.openRound(s.tid, SECTION, 2, listed, s.now() + DAY, s.now() + 2 * DAY), s.centre)[0] == (
         "RoundOpen")
     assert s.fails(s.fn.openRound(s.tid, SECTION, 3, listed, s.now() + DAY, s.now() + 2 * DAY), s.centre)[0] == (
@@ -783,7 +789,7 @@ def test_revealing_a_seat_held_by_an_expert_the_draw_did_not_pick_fails(scene: S
     s.seat_selection()
     s.open_round(1, listed)
     s.vote(1, [listed[0]] * 7)
-    s.send(s.fn.decide(s.tid, SECTION, listed[0], bytes(32), word("r"), 3), s.centre)
+    s.send(s.fn.decide(s.tid, SECTION, VOTE, 0, listed[0], bytes(32), word("r"), 3), s.centre)
     with pytest.raises(ContractRevert) as info:
         s.reveal_committee(EVALUATION)
     assert (info.value.error, info.value.args_["expert"]) == ("NotDrawn", undrawn.address)
@@ -854,3 +860,107 @@ def test_the_gateway_reads_every_step_as_typed_objects_and_maps_refusals(scene: 
     with pytest.raises(InvalidArgument) as info:
         g.reveal_committee(s.centre, s.tid, SECTION, CommitteeKind.EVALUATION, holders, [word("x")] * 7)
     assert info.value.error == "LinkMismatch"
+
+
+# ---------------------------------------------------------------- every selection method, checked on its basis
+
+
+def _by_price(s: Scene, listed: list[str]) -> list[str]:
+    return sorted(listed, key=lambda a: s.prices[a])
+
+
+def test_a_price_decision_naming_another_than_the_rules_bidder_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    ranked = _by_price(s, listed)
+    tied = [a for a in listed if s.prices[a] == s.prices[ranked[0]]]
+    lone = [a for a in listed if [s.prices[b] for b in listed].count(s.prices[a]) == 1]
+    # 价格竞争 by the n-th lowest: every shortlisted bidder but the n-th lowest is refused
+    third = ranked[2]
+    assert third in lone
+    for other in listed:
+        if s.prices[other] != s.prices[third]:
+            call = s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 3, other, bytes(32), word("r"), 3)
+            assert s.fails(call, s.centre) == ("NotPriceWinner", (s.tid, SECTION, other))
+    # n = 0 is no rule; a draw where nothing is tied is refused
+    assert s.fails(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 0, third, bytes(32), word("r"), 3),
+                   s.centre)[0] == "InvalidBasis"
+    did = s.set_draw("selection", 1, [third])
+    assert s.fails(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 3, third, did, word("r"), 3),
+                   s.centre)[0] == "InvalidBasis"
+    # the lowest price is shared by two: the tie needs the draw, whose first pick must be the winner
+    assert len(tied) == 2
+    assert s.fails(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 1, tied[0], bytes(32), word("r"), 3),
+                   s.centre) == ("TieNeedsDraw", (s.tid, SECTION, tied[0]))
+    tie_draw = s.set_draw("selection", 2, [tied[1], tied[0]])
+    assert s.fails(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 1, tied[0], tie_draw, word("r"), 3),
+                   s.centre)[0] == "NotDrawWinner"
+    # a price rule never passes a vote decision: the last round's majority is checked instead
+    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, third, bytes(32), word("r"), 3), s.centre)[0] == "NoMajority"
+    # the rule's bidder is accepted, and the basis is in the log
+    receipt = s.send(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 3, third, bytes(32), word("r"), 3), s.centre)
+    decided = s.sel.events.Decided().process_receipt(receipt)[0]["args"]
+    assert (decided["winner"], decided["basis"], decided["n"]) == (third, NTH_LOWEST_PRICE, 3)
+
+
+def test_a_price_tie_is_decided_by_the_draws_first_pick(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    low = min(s.prices[a] for a in listed)
+    tied = [a for a in listed if s.prices[a] == low]
+    did = s.set_draw("selection", 1, [tied[1], tied[0]])
+    s.send(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 1, tied[1], did, word("r"), 3), s.centre)
+    assert list(s.fn.decisionOf(s.tid, SECTION).call()[:2]) == [tied[1], did]
+
+
+def test_closest_to_average_is_computed_exactly_over_the_shortlist(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    n, total = len(listed), sum(s.prices[a] for a in listed)
+    distance = {a: abs(n * s.prices[a] - total) for a in listed}
+    best = min(distance.values())
+    winners = [a for a in listed if distance[a] == best]
+    assert len(winners) == 1
+    for other in listed:
+        if other != winners[0]:
+            call = s.fn.decide(s.tid, SECTION, CLOSEST_TO_AVERAGE, 0, other, bytes(32), word("r"), 3)
+            assert s.fails(call, s.centre) == ("NotPriceWinner", (s.tid, SECTION, other))
+    assert s.fails(s.fn.decide(s.tid, SECTION, CLOSEST_TO_AVERAGE, 2, winners[0], bytes(32), word("r"), 3),
+                   s.centre)[0] == "InvalidBasis"
+    s.send(s.fn.decide(s.tid, SECTION, CLOSEST_TO_AVERAGE, 0, winners[0], bytes(32), word("r"), 3), s.centre)
+    assert s.fn.decisionOf(s.tid, SECTION).call()[0] == winners[0]
+
+
+def test_a_sole_candidate_decision_with_two_shortlisted_is_refused(scene: Scene) -> None:
+    s = scene
+    s.evaluate()
+    listed = s.shortlist(s.decrypted[:2])
+    s.seat_selection()
+    assert s.fails(s.fn.decide(s.tid, SECTION, SOLE_CANDIDATE, 0, listed[0], bytes(32), word("r"), 3),
+                   s.centre) == ("NotSoleCandidate", (s.tid, SECTION, 2))
+
+
+def test_a_shortlist_of_one_is_decided_without_a_vote_or_draw(scene: Scene) -> None:
+    s = scene
+    s.evaluate()
+    [only] = s.shortlist(s.decrypted[:1])
+    did = s.set_draw("selection", 1, [only])
+    assert s.fails(s.fn.decide(s.tid, SECTION, SOLE_CANDIDATE, 0, only, did, word("r"), 3),
+                   s.centre)[0] == "InvalidBasis"
+    s.send(s.fn.decide(s.tid, SECTION, SOLE_CANDIDATE, 0, only, bytes(32), word("r"), 3), s.centre)
+    assert s.fn.decisionOf(s.tid, SECTION).call()[0] == only
+
+
+def test_an_elimination_ended_by_a_draw_names_the_one_the_draw_did_not_drop(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    final = listed[:2]
+    s.open_round(1, final)
+    s.vote(1, [final[0]] * 3 + [final[1]] * 3 + [None])  # tied
+    did = s.set_draw("selection", 1, [final[0]])  # final[0] drops
+    assert s.fails(s.fn.decide(s.tid, SECTION, ELIMINATION_DRAW, 0, final[0], did, word("r"), 3),
+                   s.centre)[0] == "NotDrawWinner"
+    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, final[1], bytes(32), word("r"), 3),
+                   s.centre)[0] == "NoMajority"
+    s.send(s.fn.decide(s.tid, SECTION, ELIMINATION_DRAW, 0, final[1], did, word("r"), 3), s.centre)
+    assert list(s.fn.decisionOf(s.tid, SECTION).call()[:2]) == [final[1], did]

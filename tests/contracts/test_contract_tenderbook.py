@@ -163,14 +163,16 @@ class SealedBid:
     salt: bytes
     credentials: list[bytes]
     commitment: bytes = ZERO_WORD
+    price: int = 123_456_78  # in 分, as the opening records it
 
     @property
     def cred_set(self) -> bytes:
         return cred_set_commitment(self.salt, self.credentials)
 
     @property
-    def reveal(self) -> tuple[bytes, bytes, list[bytes]]:
-        return self.ciphertext_hash, self.salt, sorted(self.credentials)
+    def reveal(self) -> tuple[bytes, bytes, list[bytes], int]:
+        """What a decrypted opening is recorded with: ciphertext hash, salt, credential ids, price."""
+        return self.ciphertext_hash, self.salt, sorted(self.credentials), self.price
 
 
 @dataclass
@@ -315,7 +317,7 @@ class Book:
         """Record a failed opening with its proof: by default the ciphertext hash and the
         credential-set commitment the bidder committed to."""
         ct, cred_set = (bid.ciphertext_hash, bid.cred_set) if proof is None else proof
-        call = self.fn.recordOpening(tender.tender_id, bid.section, bid.bidder, outcome, ct, cred_set, [])
+        call = self.fn.recordOpening(tender.tender_id, bid.section, bid.bidder, outcome, ct, cred_set, [], 0)
         return self.send(call, self.centre)
 
     def events(self, receipt: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -732,7 +734,7 @@ def test_a_bidder_submits_replaces_and_withdraws_only_its_own_bid_before_the_dea
     receipt = book.send(book.fn.submitBid(tid, 0, first.commitment), alice)
     after = book.snapshot()
     assert changed(before, after) == {("bid", tid, 0, alice.address), ("section", tid, 0)}
-    assert after[("bid", tid, 0, alice.address)] == (first.commitment, 1, False, 0)
+    assert after[("bid", tid, 0, alice.address)] == (first.commitment, 1, False, 0, 0)
     assert book.fn.bidCount(tid, 0).call() == 2
     assert book.events(receipt) == [
         (
@@ -751,15 +753,15 @@ def test_a_bidder_submits_replaces_and_withdraws_only_its_own_bid_before_the_dea
     receipt = book.send(book.fn.submitBid(tid, 0, second.commitment), alice)
     replaced = book.snapshot()
     assert changed(after, replaced) == {("bid", tid, 0, alice.address)}
-    assert replaced[("bid", tid, 0, alice.address)] == (second.commitment, 2, False, 0)
+    assert replaced[("bid", tid, 0, alice.address)] == (second.commitment, 2, False, 0, 0)
     assert book.fn.bidCount(tid, 0).call() == 2
     assert book.events(receipt)[0][1]["version"] == 2
 
     receipt = book.send(book.fn.withdrawBid(tid, 0), alice)
     withdrawn = book.snapshot()
     assert changed(replaced, withdrawn) == {("bid", tid, 0, alice.address), ("section", tid, 0)}
-    assert withdrawn[("bid", tid, 0, alice.address)] == (ZERO_WORD, 2, False, 0)
-    assert withdrawn[("bid", tid, 0, bob.address)] == (bob_bid.commitment, 1, False, 0)
+    assert withdrawn[("bid", tid, 0, alice.address)] == (ZERO_WORD, 2, False, 0, 0)
+    assert withdrawn[("bid", tid, 0, bob.address)] == (bob_bid.commitment, 1, False, 0, 0)
     assert book.fn.bidCount(tid, 0).call() == 1
     assert book.events(receipt) == [
         ("BidWithdrawn", {"tenderId": tid, "section": 0, "bidder": alice.address, "version": 2})
@@ -770,7 +772,7 @@ def test_a_bidder_submits_replaces_and_withdraws_only_its_own_bid_before_the_dea
     # A bid in the other section is another bid; versions keep counting after a withdrawal.
     book.bid(tender, alice, section=1)
     third = book.bid(tender, alice)
-    assert tuple(book.fn.bidOf(tid, 0, alice.address).call()) == (third.commitment, 3, False, 0)
+    assert tuple(book.fn.bidOf(tid, 0, alice.address).call()) == (third.commitment, 3, False, 0, 0)
     assert (book.fn.bidCount(tid, 0).call(), book.fn.bidCount(tid, 1).call()) == (2, 1)
 
 
@@ -792,7 +794,7 @@ def test_the_contract_itself_rejects_a_late_bid_by_block_time(book: Book) -> Non
     name, args = book.fails(book.fn.withdrawBid(tid, 0), alice)
     assert (name, args[:2]) == ("DeadlinePassed", (tid, tender.deadline))
     assert book.snapshot() == before
-    assert tuple(book.fn.bidOf(tid, 0, alice.address).call()) == (kept.commitment, 1, False, 0)
+    assert tuple(book.fn.bidOf(tid, 0, alice.address).call()) == (kept.commitment, 1, False, 0, 0)
 
 
 def test_an_extended_deadline_admits_bids_until_the_new_deadline(book: Book) -> None:
@@ -853,9 +855,9 @@ def test_a_relayer_submits_bids_signed_by_their_bidders_who_need_no_funds(book: 
         ("nonce", alice.address),
         ("nonce", bob.address),
     }
-    assert after[("bid", tid, 0, alice.address)] == (a0.commitment, 1, False, 0)
-    assert after[("bid", tid, 1, alice.address)] == (a1.commitment, 1, False, 0)
-    assert after[("bid", tid, 0, bob.address)] == (b0.commitment, 1, False, 0)
+    assert after[("bid", tid, 0, alice.address)] == (a0.commitment, 1, False, 0, 0)
+    assert after[("bid", tid, 1, alice.address)] == (a1.commitment, 1, False, 0, 0)
+    assert after[("bid", tid, 0, bob.address)] == (b0.commitment, 1, False, 0, 0)
     assert (after[("nonce", alice.address)], after[("nonce", bob.address)]) == (2, 1)
     # Each relayed entry logs the nonce it used, then the bid.
     assert [
@@ -872,7 +874,7 @@ def test_a_relayer_submits_bids_signed_by_their_bidders_who_need_no_funds(book: 
     # A relayed replacement counts as the bidder's next version.
     a0b = book.seal(tender, alice.address, 0)
     book.send(book.fn.submitBidsBySig([book.authorise(alice, tid, 0, a0b.commitment, 2)]), relayer)
-    assert tuple(book.fn.bidOf(tid, 0, alice.address).call()) == (a0b.commitment, 2, False, 0)
+    assert tuple(book.fn.bidOf(tid, 0, alice.address).call()) == (a0b.commitment, 2, False, 0, 0)
     # An empty batch does nothing.
     assert book.send(book.fn.submitBidsBySig([]), relayer)["logs"] == []
 
@@ -1049,7 +1051,7 @@ def test_a_decrypted_bid_is_opened_once_and_every_credential_it_used_is_logged(b
     receipt = book.send(opening, book.centre)
     after = book.snapshot()
     assert changed(before, after) == {("bid", tid, 0, alice.address), ("section", tid, 0)}
-    assert after[("bid", tid, 0, alice.address)] == (bid.commitment, 1, True, DECRYPTED)
+    assert after[("bid", tid, 0, alice.address)] == (bid.commitment, 1, True, DECRYPTED, bid.price)
     assert after[("section", tid, 0)] == (PENDING, 2, 1, 1, 0, 0, ZERO_WORD)
     events = book.events(receipt)
     assert events[:-1] == [
@@ -1068,6 +1070,7 @@ def test_a_decrypted_bid_is_opened_once_and_every_credential_it_used_is_logged(b
             "ciphertextHash": bid.ciphertext_hash,
             "credSetCommitment": bid.cred_set,
             "credentialCount": 20,
+            "price": bid.price,
         },
     )
     assert book.fails(opening, book.centre) == ("AlreadyOpened", (tid, 0, alice.address))
@@ -1092,26 +1095,26 @@ def test_a_reveal_that_does_not_rebuild_the_commitment_is_rejected(book: Book) -
     book.bid(tender, bob)
     book.pass_deadline(tender)
     book.release(tender)
-    ct, salt, ids = bid.reveal
+    ct, salt, ids, price = bid.reveal
     before = book.snapshot()
     mismatch = ("RevealMismatch", (tid, 0, alice.address))
     for reveal in (
-        (word("other ciphertext"), salt, ids),
-        (ct, word("other salt"), ids),
-        (ct, salt, ids[:-1]),
-        (ct, salt, sorted([*ids, word("an extra credential")])),
+        (word("other ciphertext"), salt, ids, price),
+        (ct, word("other salt"), ids, price),
+        (ct, salt, ids[:-1], price),
+        (ct, salt, sorted([*ids, word("an extra credential")]), price),
     ):
         call = book.fn.recordOpening(tid, 0, alice.address, DECRYPTED, *reveal)
         assert book.fails(call, book.centre) == mismatch
     # Alice's reveal does not open Bob's bid.
-    call = book.fn.recordOpening(tid, 0, bob.address, DECRYPTED, ct, salt, ids)
+    call = book.fn.recordOpening(tid, 0, bob.address, DECRYPTED, ct, salt, ids, price)
     assert book.fails(call, book.centre) == ("RevealMismatch", (tid, 0, bob.address))
     # Ids must be strictly ascending: no reordering, no duplicates.
     for bad, at in ((ids[::-1], ids[-2]), ([ids[0], *ids], ids[0])):
-        call = book.fn.recordOpening(tid, 0, alice.address, DECRYPTED, ct, salt, bad)
+        call = book.fn.recordOpening(tid, 0, alice.address, DECRYPTED, ct, salt, bad, price)
         assert book.fails(call, book.centre) == ("UnsortedCredentials", (tid, 0, alice.address, at))
     too_many = [i.to_bytes(32, "big") for i in range(1, 514)]
-    call = book.fn.recordOpening(tid, 0, alice.address, DECRYPTED, ct, salt, too_many)
+    call = book.fn.recordOpening(tid, 0, alice.address, DECRYPTED, ct, salt, too_many, price)
     assert book.fails(call, book.centre) == ("TooManyCredentials", (tid, 0, alice.address, 513))
     assert book.snapshot() == before
     book.open(tender, bid)
@@ -1124,7 +1127,7 @@ def test_a_failed_opening_is_recorded_once_with_its_cause_and_reveals_nothing(bo
     book.pass_deadline(tender)
     book.release(tender)
     with_ids = book.fn.recordOpening(
-        tid, 0, alice.address, FAILED_BIDDER, a.ciphertext_hash, a.cred_set, [word("x")]
+        tid, 0, alice.address, FAILED_BIDDER, a.ciphertext_hash, a.cred_set, [word("x")], 0
     )
     assert book.fails(with_ids, book.centre) == ("UnexpectedCredentials", (tid, 0, alice.address))
 
@@ -1132,7 +1135,7 @@ def test_a_failed_opening_is_recorded_once_with_its_cause_and_reveals_nothing(bo
     receipt = book.fail(tender, a, FAILED_BIDDER)
     after = book.snapshot()
     assert changed(before, after) == {("bid", tid, 0, alice.address), ("section", tid, 0)}
-    assert after[("bid", tid, 0, alice.address)] == (a.commitment, 1, True, FAILED_BIDDER)
+    assert after[("bid", tid, 0, alice.address)] == (a.commitment, 1, True, FAILED_BIDDER, 0)
     assert after[("section", tid, 0)] == (PENDING, 2, 1, 0, 0, 0, ZERO_WORD)
     assert book.events(receipt) == [
         (
@@ -1155,7 +1158,7 @@ def test_a_failed_opening_is_recorded_once_with_its_cause_and_reveals_nothing(bo
     )
     receipt = book.fail(tender, b, FAILED_OTHER, (ZERO_WORD, ZERO_WORD))  # no ciphertext held: no proof
     assert book.events(receipt)[0][1]["outcome"] == FAILED_OTHER
-    assert tuple(book.fn.bidOf(tid, 0, bob.address).call()) == (b.commitment, 1, True, FAILED_OTHER)
+    assert tuple(book.fn.bidOf(tid, 0, bob.address).call()) == (b.commitment, 1, True, FAILED_OTHER, 0)
     assert tuple(book.fn.sectionOf(tid, 0).call())[:4] == (PENDING, 2, 2, 0)
 
 
@@ -1178,18 +1181,18 @@ def test_centre_cannot_record_a_valid_bid_as_bidder_failure(book: Book) -> None:
         (ZERO_WORD, ZERO_WORD),  # no proof at all
         (b.ciphertext_hash, b.cred_set),  # Bob's proof does not fit Alice's bid
     ):
-        assert book.fails(book.fn.recordOpening(tid, 0, alice.address, FAILED_BIDDER, *proof, []),
+        assert book.fails(book.fn.recordOpening(tid, 0, alice.address, FAILED_BIDDER, *proof, [], 0),
                           book.centre) == mismatch, proof
     # A 撤回 (no penalty) may be recorded without proof, but a proof it gives must hold too.
-    wrong = book.fn.recordOpening(tid, 0, alice.address, FAILED_OTHER, word("swapped"), a.cred_set, [])
+    wrong = book.fn.recordOpening(tid, 0, alice.address, FAILED_OTHER, word("swapped"), a.cred_set, [], 0)
     assert book.fails(wrong, book.centre) == mismatch
-    half = book.fn.recordOpening(tid, 0, alice.address, FAILED_OTHER, ZERO_WORD, a.cred_set, [])
+    half = book.fn.recordOpening(tid, 0, alice.address, FAILED_OTHER, ZERO_WORD, a.cred_set, [], 0)
     assert book.fails(half, book.centre) == mismatch
     assert book.snapshot() == before
     book.fail(tender, a, FAILED_BIDDER)
-    assert tuple(book.fn.bidOf(tid, 0, alice.address).call())[2:] == (True, FAILED_BIDDER)
+    assert tuple(book.fn.bidOf(tid, 0, alice.address).call())[2:] == (True, FAILED_BIDDER, 0)
     book.fail(tender, b, FAILED_OTHER)  # a 撤回 with its proof
-    assert tuple(book.fn.bidOf(tid, 0, bob.address).call())[2:] == (True, FAILED_OTHER)
+    assert tuple(book.fn.bidOf(tid, 0, bob.address).call())[2:] == (True, FAILED_OTHER, 0)
 
 
 def test_only_the_publishing_centre_records_openings_of_live_bids(book: Book) -> None:
@@ -1206,7 +1209,7 @@ def test_only_the_publishing_centre_records_openings_of_live_bids(book: Book) ->
         assert book.fails(opening, caller) == ("NotPublisher", (tid, caller.address))
     call = book.fn.recordOpening(tid, 5, alice.address, DECRYPTED, *bid.reveal)
     assert book.fails(call, book.centre) == ("UnknownSection", (tid, 5))
-    withdrawn = book.fn.recordOpening(tid, 0, bob.address, FAILED_OTHER, ZERO_WORD, ZERO_WORD, [])
+    withdrawn = book.fn.recordOpening(tid, 0, bob.address, FAILED_OTHER, ZERO_WORD, ZERO_WORD, [], 0)
     assert book.fails(withdrawn, book.centre) == ("NoBid", (tid, 0, bob.address))
     assert book.snapshot() == before
 
@@ -1334,7 +1337,7 @@ def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...]
         a = getattr(book.contract.events, name)().process_log(log)["args"]
         tid, section = a.get("tenderId"), a.get("section")
         sec = sections.setdefault((tid, section), [PENDING, 0, 0, 0, 0, 0, ZERO_WORD])
-        bid = bids.setdefault((tid, section, a.get("bidder")), [ZERO_WORD, 0, False, 0])
+        bid = bids.setdefault((tid, section, a.get("bidder")), [ZERO_WORD, 0, False, 0, 0])
         if name == "AdminTransferStarted":
             pending = a["pendingAdmin"]
         elif name == "AdminTransferred":
@@ -1360,7 +1363,7 @@ def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...]
         elif name == "ShareReleased":
             shares[tid] = shares.get(tid, 0) + 1
         elif name in ("BidOpened", "DecryptionFailed"):
-            bid[2:] = True, a.get("outcome", DECRYPTED)
+            bid[2:] = True, a.get("outcome", DECRYPTED), a.get("price", 0)
             sec[2] += 1
             sec[3] += name == "BidOpened"
         elif name in ("SectionClosed", "SectionFailed"):
@@ -1386,7 +1389,7 @@ def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...]
                 sections.get((t, s), [PENDING, 0, 0, 0, 0, 0, ZERO_WORD])
             )
             for who in people:
-                state[("bid", t, s, who)] = tuple(bids.get((t, s, who), [ZERO_WORD, 0, False, 0]))
+                state[("bid", t, s, who)] = tuple(bids.get((t, s, who), [ZERO_WORD, 0, False, 0, 0]))
     return state
 
 
@@ -1562,3 +1565,24 @@ def test_bidding_relaying_share_release_and_opening_stay_within_their_gas_budget
     print(f"\nTenderBook gas on {book.chain.backend}: {gas}")
     for name, budget in GAS_BUDGET.items():
         assert gas[name] <= budget, (name, gas[name], budget)
+
+
+def test_an_opening_without_a_price_or_a_failure_with_one_is_refused(book: Book) -> None:
+    """A decrypted bid is recorded with its price in 分 (> 0), which SelectionBook's 价格竞争 reads;
+    a failed opening names no price."""
+    tender = book.publish(minValidBids=1)
+    tid, alice, bob = tender.tender_id, book.bidders[0], book.bidders[1]
+    bid = book.bid(tender, alice)
+    failing = book.bid(tender, bob)
+    book.pass_deadline(tender)
+    book.release(tender)
+    ct, salt, ids, _ = bid.reveal
+    before = book.snapshot()
+    free = book.fn.recordOpening(tid, 0, alice.address, DECRYPTED, ct, salt, ids, 0)
+    assert book.fails(free, book.centre) == ("InvalidPrice", (tid, 0, alice.address, 0))
+    priced_failure = book.fn.recordOpening(tid, 0, bob.address, FAILED_BIDDER, failing.ciphertext_hash,
+                                           failing.cred_set, [], 5)
+    assert book.fails(priced_failure, book.centre) == ("InvalidPrice", (tid, 0, bob.address, 5))
+    assert book.snapshot() == before
+    book.open(tender, bid)
+    assert tuple(book.fn.bidOf(tid, 0, alice.address).call())[4] == bid.price

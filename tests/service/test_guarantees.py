@@ -63,6 +63,7 @@ from ledger.uscc import generate_uscc
 from ledger.rules.verify import CheckStatus
 from tests.conftest import ChainEnv
 from tests.scenes import make_document, tender_params
+from tests.selection_award import Selection
 
 DAY = 86_400
 SECTION = {"estimated_price": "12000000.00", "qualification": [], "personnel": []}
@@ -79,7 +80,9 @@ class World:
         self.registry = chain.deploy("CredentialRegistry", self.centre.address, sender=self.centre)
         self.tb = chain.deploy("TenderBook", self.centre.address, sender=self.centre)
         chain.transact(self.tb.functions.authoriseCentre(self.centre.address), self.centre)
-        self.book = chain.deploy("GuaranteeBook", self.centre.address, self.tb.address, sender=self.centre)
+        self.selection = Selection(chain, self.tb, self.centre)  # the award follows SelectionBook's
+        self.book = chain.deploy("GuaranteeBook", self.centre.address, self.tb.address, self.selection.address,
+                                 sender=self.centre)
         self.gw = GuaranteeBookGateway(self.client, self.book.address)
         self.regw = RegistryGateway.of(self.client, self.registry.address)
         self.tbw = TenderBookGateway(self.client, self.tb.address)
@@ -463,6 +466,10 @@ def test_the_award_releases_every_losing_guarantee_and_the_signing_the_winners(w
     with pytest.raises(Conflict) as info:  # nothing is released before the outcome is recorded
         world.gw.release(by=world.centre, guarantee_id=ids[0])
     assert _error(info) == "NotAwarded"
+    with pytest.raises(Conflict) as info:  # nor recorded before 评定分离 awarded the section
+        svc.record_award(world.gw, centre=world.centre, tender_id=world.tender.tender_id, section=0, winner=winner)
+    assert _error(info) == "NotSelected"
+    world.selection.award(world.tender.tender_id, 0, winner, world.centre)
     with pytest.raises(Unauthorised) as info:  # the centre records the award, nobody else
         svc.record_award(world.gw, centre=world.bank, tender_id=world.tender.tender_id,
                          section=0, winner=winner)

@@ -17,7 +17,7 @@ from ledger.model.tender import StoredTender, Tender
 from ledger.rules.credit import CreditStanding
 from ledger.service.guarantees import GuaranteeService
 from ledger.tenders import TenderParams
-from tests.fakes import FakeFirms, FakeGuaranteeBook, FakeGuaranteeRecords
+from tests.fakes import FakeAwards, FakeFirms, FakeGuaranteeBook, FakeGuaranteeRecords
 from tests.scenes import tender_params
 
 ADMIN = Account.from_key(b"\x01" * 32).address
@@ -54,7 +54,7 @@ def _service(*, standing: CreditStanding | None = None) -> tuple[GuaranteeServic
     records.profiles_[ISSUER] = IssuerProfile(ISSUER, "中国银行珠海分行", FIRM, "0.3", datetime(2026, 1, 1, tzinfo=UTC))
     firms = FakeFirms({BIDDER: FIRM}, {FIRM: standing} if standing else None)
     svc = GuaranteeService(book, Centres(), records, Tenders(tender), firms,  # type: ignore[arg-type]
-                           lambda **_: None, centre=CENTRE)  # type: ignore[arg-type]
+                           lambda **_: None, centre=CENTRE, selection=FakeAwards())  # type: ignore[arg-type]
     return svc, book, records
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from ledger.crypto.canonical import keccak
 from ledger.errors import ValidationFailed
+from ledger.model.selection import DecisionBasis
 from ledger.rules.lottery import Draw, draw_id, run_draw, seed_commitment
 from ledger.rules.selection import (
     Decided,
@@ -226,13 +227,14 @@ def test_direct_lottery_draws_among_the_whole_shortlist() -> None:
     assert next_step(s, (C, B, A), None, history()) == NeedDraw("selection", 1, SHORTLIST, 1)
     record = lottery(1, SHORTLIST)
     assert next_step(s, SHORTLIST, None, history(draws=(record,))) == \
-        Decided(record.picks[0], "lottery", "直接抽签 among the shortlist (selection draw 1)")
+        Decided(record.picks[0], "lottery", "直接抽签 among the shortlist (selection draw 1)",
+                basis=DecisionBasis.LOTTERY)
 
 
 def test_sole_candidate_is_decided_without_vote_or_draw() -> None:
     for method in ("直接票决", "直接抽签"):
         assert next_step(sel(method), [A], None, history()) == \
-            Decided(A, "sole_candidate", "the shortlist holds one candidate")
+            Decided(A, "sole_candidate", "the shortlist holds one candidate", basis=DecisionBasis.SOLE_CANDIDATE)
     with pytest.raises(ValidationFailed, match="1 more vote round"):
         next_step(sel("直接票决"), [A], None, history(rounds=(votes(1, A, A, A, A, A),)))
     with pytest.raises(ValidationFailed, match="shortlist is empty"):
