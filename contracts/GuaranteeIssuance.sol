@@ -14,8 +14,10 @@ import {TenderHeader, TenderHeaders} from "./libraries/TenderHeader.sol";
  * {TenderGate} on the header TenderBook's `tenderHeader` returns.
  */
 abstract contract GuaranteeIssuance is GuarantorAuthority, TenderGate {
-    /// @dev One guarantee. Slots 0 and 1 hold everything the lifecycle checks and changes; the
-    /// tender id and the document hash take one slot each.
+    /// @dev One guarantee in three slots, all written by `applyFor`: slots 0 and 1 hold everything
+    /// the lifecycle checks and changes, slot 2 the tender id. `issue` rewrites slots 0 and 1 and
+    /// adds no slot: the document hash, the terms commitment and the rest of the terms are in its
+    /// `Issued` log (and its calldata), fixed by the document hash.
     struct Record {
         // slot 0
         address applicant;
@@ -31,14 +33,11 @@ abstract contract GuaranteeIssuance is GuarantorAuthority, TenderGate {
         bool releasedLate;
         // slot 2
         bytes32 tenderId;
-        // slot 3
-        bytes32 docHash;
     }
 
     ITenderBook internal immutable _tenderBook;
 
     mapping(bytes32 guaranteeId => Record) internal _guarantees;
-    mapping(bytes32 guaranteeId => bytes32 termsCommitment) private _sealedTerms; // SEALED only
 
     constructor(address initialAdmin, address tenderBook_) GuarantorAuthority(initialAdmin) {
         if (tenderBook_.code.length == 0) revert InvalidTenderBook(tenderBook_);
@@ -75,22 +74,26 @@ abstract contract GuaranteeIssuance is GuarantorAuthority, TenderGate {
     function issue(bytes32 guaranteeId, IssueTerms calldata t) external {
         Record storage g = _byIssuer(guaranteeId);
         _checkAuthorised(msg.sender, t.issuerType);
-        if (g.state != State.APPLIED) revert WrongState(guaranteeId, g.state);
+        State state = g.state;
+        if (state != State.APPLIED) revert WrongState(guaranteeId, state);
         if (t.docHash == 0 || t.beneficiaryUscc == 0) revert IncompleteTerms(guaranteeId);
-        if (t.form > uint8(Form.SEALED) || (t.form == uint8(Form.SEALED)) != (t.termsCommitment != 0)) {
-            revert InvalidForm(guaranteeId, t.form, t.termsCommitment);
+        uint8 form = t.form;
+        bytes32 commitment = t.termsCommitment;
+        if (form > uint8(Form.SEALED) || (form == uint8(Form.SEALED)) != (commitment != 0)) {
+            revert InvalidForm(guaranteeId, form, commitment);
         }
-        if (t.end <= t.start || t.end <= block.timestamp || t.end > type(uint40).max) {
-            revert InvalidPeriod(guaranteeId, t.start, t.end);
+        uint64 end = t.end;
+        if (end <= t.start || end <= block.timestamp || end > type(uint40).max) {
+            revert InvalidPeriod(guaranteeId, t.start, end);
         }
-        if (t.amount > type(uint64).max) revert InvalidAmount(guaranteeId, t.amount);
-        if (t.form == uint8(Form.PLAINTEXT) && t.amount < g.amount) {
-            revert InsufficientAmount(guaranteeId, t.amount, g.amount);
+        uint256 amount = t.amount;
+        if (amount > type(uint64).max) revert InvalidAmount(guaranteeId, amount);
+        if (form == uint8(Form.PLAINTEXT) && amount < g.amount) {
+            revert InsufficientAmount(guaranteeId, amount, g.amount);
         }
-        (g.amount, g.state, g.form, g.issuerType) = (uint64(t.amount), State.ISSUED, Form(t.form), t.issuerType);
-        g.end = uint40(t.end);
-        g.docHash = t.docHash;
-        if (t.termsCommitment != 0) _sealedTerms[guaranteeId] = t.termsCommitment;
+        // Slot 1 (issuer unchanged, releasedLate still false) and slot 0's end; nothing new is stored.
+        (g.amount, g.state, g.form, g.issuerType) = (uint64(amount), State.ISSUED, Form(form), t.issuerType);
+        g.end = uint40(end);
         emit Issued(guaranteeId, msg.sender, t);
     }
 
@@ -124,9 +127,7 @@ abstract contract GuaranteeIssuance is GuarantorAuthority, TenderGate {
             amount: g.amount,
             end: g.end,
             closedAt: g.closedAt,
-            releasedLate: g.releasedLate,
-            docHash: g.docHash,
-            termsCommitment: _sealedTerms[guaranteeId]
+            releasedLate: g.releasedLate
         });
     }
 

@@ -95,7 +95,8 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// @notice A guarantee as stored. `amount` is the amount applied for until issue, then the
     /// issued amount (0 for a sealed guarantee until the centre reveals it at verification).
     /// `closedAt` is the time of release, claim or expiry (0 before); `releasedLate` says a release
-    /// came more than RELEASE_PERIOD after the contract signing.
+    /// came more than RELEASE_PERIOD after the contract signing. The document hash, the terms
+    /// commitment and the other terms are not stored: they are in the guarantee's `Issued` log.
     struct Guarantee {
         State state;
         bytes32 tenderId;
@@ -108,8 +109,6 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
         uint64 end;
         uint64 closedAt;
         bool releasedLate;
-        bytes32 docHash;
-        bytes32 termsCommitment;
     }
 
     /// @notice The last claim filed on a guarantee: its cause, the hash of its evidence, when it was
@@ -270,7 +269,9 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
         bytes32 applicationHash
     );
 
-    /// @notice Emitted when `issuer` issued guarantee `guaranteeId` on `terms`.
+    /// @notice Emitted when `issuer` issued guarantee `guaranteeId` on `terms`: the one record of
+    /// the document hash, the terms commitment, the fee, rate, start and beneficiary (the state,
+    /// form, issuer type, amount and end are also in `guaranteeOf`). Emitted once per guarantee.
     event Issued(bytes32 indexed guaranteeId, address indexed issuer, IssueTerms terms);
 
     /// @notice Emitted when the issuer refused guarantee `guaranteeId` for the reason hashing to
@@ -358,8 +359,8 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
         bytes32 applicationHash
     ) external;
 
-    /// @notice Issues the guarantee applied for, on terms `t`. Only its issuer may call it, while
-    /// the guarantee is APPLIED and the issuer holds `t.issuerType`.
+    /// @notice Issues the guarantee applied for, on terms `t`, logged whole in `Issued`. Only its
+    /// issuer may call it, while the guarantee is APPLIED and the issuer holds `t.issuerType`.
     function issue(bytes32 guaranteeId, IssueTerms calldata t) external;
 
     /// @notice Refuses the application, for the reason hashing to `reasonHash`. Only its issuer may

@@ -15,7 +15,7 @@ from eth_utils import to_checksum_address
 
 from ledger.chain.gateway import Gateway
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
-from ledger.errors import NotFound, ValidationFailed
+from ledger.errors import ConfigurationError, NotFound, ValidationFailed
 from ledger.model.guarantee import (
     MAX_BATCH,
     ZERO_WORD,
@@ -36,6 +36,8 @@ from ledger.model.receipt import Mined, UnsignedTx
 TERMS_FIELDS = ("docHash", "amount", "fee", "rateBps", "start", "end", "form", "termsCommitment",
                 "issuerType", "beneficiaryUscc")
 NO_WINNER = "0x" + "00" * 20
+# States a guarantee reaches without `issue`: no Issued log exists for it.
+NEVER_ISSUED = frozenset({State.NONE, State.APPLIED, State.REJECTED, State.CANCELLED})
 
 
 def onchain_terms(terms: GuaranteeTerms, form: Form, commitment: bytes = ZERO_WORD) -> tuple[Any, ...]:
@@ -179,12 +181,22 @@ class GuaranteeBookGateway(Gateway):
 
     # ------------------------------------------------------------------ reading
     def guarantee_of(self, guarantee_id: bytes) -> Guarantee:
-        """The guarantee `guarantee_id` (state NONE if nobody applied for it)."""
+        """The guarantee `guarantee_id` (state NONE if nobody applied for it).
+
+        The contract stores no document hash or terms commitment (`issue` adds no slot): they are
+        read from the guarantee's one `Issued` log, which every issued guarantee has (zero words
+        for one never issued)."""
         row = self._call("guaranteeOf", guarantee_id)
-        state, tender_id, section, applicant, issuer, issuer_type, form, amount, end, closed, late, doc, commit = row
+        state, tender_id, section, applicant, issuer, issuer_type, form, amount, end, closed, late = row
+        doc, commit = ZERO_WORD, ZERO_WORD
+        if State(state) not in NEVER_ISSUED:
+            public = self.issued_terms(guarantee_id)
+            if public is None:
+                raise ConfigurationError(f"guarantee 0x{guarantee_id.hex()} is {State(state).name} but the node has no "
+                                         "Issued log for it: is the node missing logs?")
+            doc, commit = public.doc_hash, public.terms_commitment
         return Guarantee(guarantee_id, State(state), bytes(tender_id), int(section), applicant, issuer,
-                         int(issuer_type), Form(form), int(amount), int(end), int(closed), bool(late), bytes(doc),
-                         bytes(commit))
+                         int(issuer_type), Form(form), int(amount), int(end), int(closed), bool(late), doc, commit)
 
     def claim_of(self, guarantee_id: bytes) -> OnChainClaim:
         """The last claim filed on the guarantee (all 0 if none)."""

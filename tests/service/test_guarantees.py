@@ -50,6 +50,7 @@ from ledger.rules.opening import open_bid, rebuild_opening_key
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.documents import Kind, SealedCredential
 from ledger.errors import (
+    ConfigurationError,
     Conflict,
     ContractRevert,
     InvalidArgument,
@@ -258,6 +259,21 @@ def test_a_plaintext_guarantee_is_issued_bound_checked_at_opening_and_verified_o
     with pytest.raises(Unauthorised) as info:  # only the publishing centre records
         svc.record_verification(world.gw, centre=world.bank, check=check)
     assert _error(info) == "NotPublisher"
+
+
+def test_a_node_that_lost_the_issued_log_cannot_pass_off_an_issued_guarantee_as_valid(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The document hash and the commitment live in the Issued log only: a node (or a proxy) that
+    drops it makes the guarantee unreadable, never a guarantee with zero terms, and the check an
+    ERROR, not a verdict."""
+    issued = world.guarantee(0)
+    assert world.gw.guarantee_of(issued.guarantee_id).doc_hash == issued.terms.doc_hash
+    monkeypatch.setattr(GuaranteeBookGateway, "issued_terms", lambda self, gid, **kw: None)
+    with pytest.raises(ConfigurationError, match="no Issued log"):
+        world.gw.guarantee_of(issued.guarantee_id)
+    world.pass_deadline()
+    assert world.check(0).status is CheckStatus.ERROR
 
 
 def test_a_sealed_guarantee_hides_its_amount_until_the_opening_key_reveals_it(world: World) -> None:
