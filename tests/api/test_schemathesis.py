@@ -56,7 +56,13 @@ from ledger.documents import Kind, SealedCredential
 from ledger.model.guarantee import CommitmentLetter, Form, GuaranteeTerms, IssuerType
 from ledger.rules.guarantee import sign_commitment_letter
 from ledger.uscc import generate_uscc
+from eth_account import Account
+
+from api.deps import draw_service, selection_service
+from ledger.service.selection import uscc_word
 from tests.scenes import Actor, Firm, Scene, Tender
+from tests.selection_scene import PARAMS as SELECTION
+from tools.selection_run import SelectionRun
 
 SEED = 20_261_130
 # Examples per operation and phase, and stateful scenarios: the whole run stays within a few
@@ -233,7 +239,7 @@ def _check_against_schema(response: httpx.Response) -> None:
     STATS[operation.label][_outcome(response.status_code, response.content) + " (scene)"] += 1
 
 
-def _build(base_url: str, rt: Any) -> World:
+def _build(base_url: str, rt: Any, store: Any) -> World:
     """Every operation once the way its users call it (each answer checked against the schema
     by the client's hook), leaving T1 awarded, T3 evaluated and T2 open for bids."""
     http = httpx.Client(base_url=base_url, timeout=60, event_hooks={"response": [_check_against_schema]})
@@ -242,7 +248,7 @@ def _build(base_url: str, rt: Any) -> World:
     centre, bank, regulator, firms = p.centre, p.bank, p.regulator, [f.actor for f in p.firms]
     # T1 (21 days), section 0: three bids, each with a bound guarantee, and an application left
     # unanswered; section 1: a commitment letter and a bid
-    t1 = scene.tender(sections=SECTIONS)
+    t1 = scene.tender(sections=SECTIONS, **SELECTION)
     g_claimed, g_won, g_expired = (p.guarantee(n, t1) for n in (0, 2, 3))
     for n in (0, 2, 3):
         p.bid(n, t1)
@@ -286,7 +292,18 @@ def _build(base_url: str, rt: Any) -> World:
     # past every guarantee's end: one expires, then the award and the signing release the rest
     rt.client.increase_time(400 * DAY)
     _ok(centre.post(f"/guarantees/{g_expired}/expire", {}))
-    _ok(centre.post(s0 + "/award", {"winner": firms[2].account.address}))
+    # section 0 through 评定分离 (the award follows SelectionBook's winner): experts and the
+    # tenderer's members registered, committees drawn, sheets, shortlist, vote, draw, 公示, award
+    # (which records the guarantee award too); the guarantee award route then refuses a second
+    experts, members = [Account.create() for _ in range(10)], [Account.create() for _ in range(7)]
+    for e in experts:
+        rt.govern(rt.selection_book, "registerExpert", e.address, "房屋建筑".encode().ljust(32, b"\x00"))
+    for m in members:
+        rt.govern(rt.selection_book, "registerMember", uscc_word(t1.params["tenderer_uscc"]), m.address)
+    SelectionRun(rt=rt, svc=selection_service(store), draws=draw_service(store), tender_id=bytes.fromhex(t1.tid[2:]),
+                 section=0, experts=experts, members=members).run()
+    again = centre.post(s0 + "/award", {})
+    assert again.status_code == 409 and again.json()["contract_error"] == "AlreadyAwarded", again.text
     _ok(centre.post(s0 + "/contract-signed", {"signed_at": rt.client.block_timestamp()}))
     # T2, open: a bound guarantee unbound and bound again, an application rejected, one
     # cancelled, one left for the bank, a bid, another bid withdrawn by signature, an amendment
@@ -321,7 +338,7 @@ def _build(base_url: str, rt: Any) -> World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("schemathesis") / "data"))
     with serving(app, name="tl-schemathesis") as url:
-        WORLD.append(_build(url, app.state.runtime))
+        WORLD.append(_build(url, app.state.runtime, app.state.store))
         yield WORLD[-1]
         WORLD.clear()
 
@@ -332,6 +349,7 @@ CENTRE, ISSUER, BANK, FIRM, OFFICER, MEMBER = "centre", "issuer", "bank", "firm"
 ROLES: dict[str, str] = {
     "POST /credentials": ISSUER,
     "POST /credentials/{credential_id}/{action}": ISSUER,
+    "POST /credentials/revocations": ISSUER,
     "POST /governance/steps": MEMBER,
     "POST /guarantee-issuers/profile": BANK,
     "POST /tenders": CENTRE,
