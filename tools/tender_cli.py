@@ -256,6 +256,28 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    """A complete params.json to edit (or, with --explain, the reference of every field)."""
+    from tools.client import UsageError
+    from tools.params_doc import markdown, template
+
+    text = markdown() if args.explain else json.dumps(template(), ensure_ascii=False, indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    try:
+        with open(out, "x", encoding="utf-8") as f:  # never over an existing file
+            f.write(text)
+    except FileExistsError:
+        raise UsageError(f"{out} exists: choose another file or remove it first") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    print(f"wrote {out}" + ("" if args.explain else "; edit it, then `tender-ledger tender publish "
+                                                     f"{out} --document … --officer … --threshold …`"))
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     api_default = os.environ.get("TL_API_URL", "http://127.0.0.1:8000")
     p = sub.add_parser("tender", help="publish, amend, open tenders and release shares (through the API)")
@@ -271,6 +293,10 @@ def add_commands(sub: Any) -> None:
     q.add_argument("--key-file", default=None, help=officer_key + " (required)")
     q.add_argument("--out", default=None, help="file to write (default: stdout)")
     q.set_defaults(func=cmd_officer_key)
+    q = tsub.add_parser("template", help="write a complete params.json to edit (--explain: every field, docs/params.md)")
+    q.add_argument("--out", default=None, help="new file to write (default: stdout); never overwrites")
+    q.add_argument("--explain", action="store_true", help="the reference of every field instead of the template")
+    q.set_defaults(func=cmd_template)
     q = tsub.add_parser("publish", help="publish a tender; writes each opening officer its share, sealed to its key")
     q.add_argument("params", help="tender parameters (JSON)")
     q.add_argument("--document", required=True, help="the tender documents (PDF/OFD)")
