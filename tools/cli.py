@@ -13,7 +13,7 @@ from typing import Any
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
 from ledger.errors import ConfigurationError, LedgerError  # noqa: E402
-from tools.client import UsageError  # noqa: E402
+from tools.errors import UsageError  # noqa: E402
 from tools.client import duration as _duration  # noqa: E402
 
 EXIT_OK = 0

@@ -14,11 +14,8 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.errors import LedgerError, ValidationFailed
-
-
-class UsageError(ValidationFailed):
-    """Bad input on this machine (a malformed file or argument): nothing was sent; exit code 2."""
+from ledger.errors import LedgerError
+from tools.errors import UsageError as UsageError  # where the command modules find it
 
 
 def duration(text: str) -> int:

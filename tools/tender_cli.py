@@ -258,7 +258,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     """A complete params.json to edit (or, with --explain, the reference of every field)."""
-    from tools.client import UsageError
+    from tools.errors import UsageError
     from tools.params_doc import markdown, template
 
     text = markdown() if args.explain else json.dumps(template(), ensure_ascii=False, indent=2) + "\n"
