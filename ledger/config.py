@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_CHAIN_ID = 1337
@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         "(block time is the wall clock, never shifted) or 'development' (tests and demos may move it "
         "forward). Set for an existing chain, it must match the chain's.",
     )
+    confirmations: int = Field(
+        default=0, ge=0,
+        description="Depth at which a node's block is final enough to project into the store: the "
+        "journal reads only blocks at least this many blocks below the head, and a reorg of what it "
+        "projected is rolled back and replayed. 0 for instant-finality chains (QBFT/IBFT, and the "
+        "embedded chain, which allows nothing else).",
+    )
     rpc_timeout_s: float = Field(default=10.0, gt=0)
     host: str = "127.0.0.1"
     port: int = 8000
@@ -75,6 +82,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
         return value
+
+    @model_validator(mode="after")
+    def _embedded_is_final(self) -> Settings:
+        if self.confirmations and not self.rpc_url:
+            raise ValueError("confirmations applies to a node (rpc_url): the embedded chain is final at "
+                             "once, leave it at 0")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

@@ -30,7 +30,8 @@ def free_port() -> int:
 class AnvilNode:
     """An anvil process; stopped (by process group) when the test session ends."""
 
-    def __init__(self, chain_id: int = ANVIL_CHAIN_ID) -> None:
+    def __init__(self, chain_id: int = ANVIL_CHAIN_ID, *, prune_history: bool = True) -> None:
+        """`prune_history=False` keeps every block's state: `anvil_reorg` needs it."""
         if not ANVIL.exists():
             raise FileNotFoundError(f"{ANVIL} is missing: run `npm ci` first")
         self.port = free_port()
@@ -47,7 +48,7 @@ class AnvilNode:
                 str(chain_id),
                 "--hardfork",
                 "cancun",
-                "--prune-history",
+                *(["--prune-history"] if prune_history else []),
                 "--silent",
                 "--accounts",
                 "2",

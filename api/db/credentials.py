@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
 from hexbytes import HexBytes
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.db import documents
@@ -341,10 +342,15 @@ def project_revocation(session: Session, key: str, ev: ChainEvent, args: dict[st
 
 def backfill_revocations(session: Session) -> int:
     """Project every revocation the journal holds (schema upgrade 0003, made before the table
-    existed); returns how many events were read."""
-    events = session.exec(select(ChainEvent).where(ChainEvent.contract == "CredentialRegistry",
-                                                   col(ChainEvent.name).in_(("Revoked", "RevokedAt")))
-                          .order_by(col(ChainEvent.block_number), col(ChainEvent.log_index))).all()
+    existed); returns how many events were read. Only the journal's columns of that revision are
+    read: later ones (the block hash, 0004) do not exist yet when it runs."""
+    columns = [col(c) for c in (ChainEvent.chain_key, ChainEvent.block_number, ChainEvent.log_index,
+                                ChainEvent.tx_hash, ChainEvent.contract, ChainEvent.name, ChainEvent.args,
+                                ChainEvent.block_time)]
+    rows = session.execute(sa_select(*columns).where(col(ChainEvent.contract) == "CredentialRegistry",
+                                                     col(ChainEvent.name).in_(("Revoked", "RevokedAt")))
+                           .order_by(col(ChainEvent.block_number), col(ChainEvent.log_index))).all()
+    events = [ChainEvent(**row._mapping) for row in rows]  # not added to the session: read only
     for ev in events:
         project_revocation(session, ev.chain_key, ev, json.loads(ev.args))
     return len(events)

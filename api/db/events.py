@@ -1,7 +1,8 @@
 """The journal's own tables and the shape of a projector.
 
 `ChainEvent` holds every contract event exactly as the chain logged it; `SyncCursor` how far the
-journal has read each contract. A projector turns one journalled event into rows of the tables
+journal has read each contract. Both keep the hash of their block, by which the journal sees a
+reorg of what it projected (see `Store.reconcile`). A projector turns one journalled event into rows of the tables
 the API reads, inside the same database transaction as the event and the cursor.
 """
 
@@ -21,6 +22,7 @@ class SyncCursor(SQLModel, table=True):
     contract: str = Field(primary_key=True)
     address: str
     last_block: int
+    block_hash: str | None = None  # of `last_block` when it was read: a reorg below it changes it
 
 
 class ChainEvent(SQLModel, table=True):
@@ -34,6 +36,7 @@ class ChainEvent(SQLModel, table=True):
     name: str = Field(index=True)
     args: str  # JSON
     block_time: datetime
+    block_hash: str | None = None  # of the block it was logged in (None: journalled before hashes were kept)
 
 
 class UsedNonce(SQLModel, table=True):

@@ -4,11 +4,21 @@ The chain is the source of truth. Every contract event is journalled here exactl
 by (chain, block, log index), and the tables the API reads are projections of that journal.
 `reconcile` brings the store up to the chain head at start-up and after every write, so a crash
 between a transaction and its database write loses nothing and applies nothing twice.
+
+Finality: with `confirmations` = N (TL_CONFIRMATIONS) the journal reads only blocks at least N
+below the head. It keeps the hash of every journalled event's block and of each cursor's last
+block; when the node's block at a cursor has another hash (a reorg deeper than N, or any reorg
+with N = 0), the journal is rolled back to the newest journalled block the node still has: the
+events above it are deleted, this chain's projections are emptied and replayed from the events
+kept (no chain reads), and the blocks above are read again. Where no kept hash matches (or the
+events have none, journalled before hashes were kept), everything of this chain is dropped and
+read again from block 0 (a warning says so).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,7 +27,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DatabaseError, IntegrityError
-from sqlmodel import Session, SQLModel, col, create_engine, func, select
+from sqlmodel import Session, SQLModel, col, create_engine, delete, func, select
 
 from api.db import credentials as credentials_db
 from api.db import guarantees as guarantees_db
@@ -34,6 +44,15 @@ from ledger.errors import ConfigurationError
 from ledger.runtime import Runtime
 
 LOG_CHUNK = 2_000
+REORG_SEARCH = 256
+"""How many journalled blocks a reorg's rollback looks back through for one the node still has;
+beyond, this chain's journal is read again from block 0."""
+
+log = logging.getLogger("tender_ledger.journal")
+
+
+class _ChainMoved(Exception):
+    """The node's chain changed while a chunk was read: nothing of the chunk was written."""
 
 
 def make_engine(url: str) -> Engine:
@@ -76,6 +95,12 @@ PROJECTORS: dict[str, tuple[Projector, ...]] = {
 
 # Tables that are not projections of the chain: uploaded documents and the request-replay memory.
 NOT_PROJECTED: frozenset[str] = frozenset({"document", "usednonce", "seatholderrow"})
+# The journal's own tables: what it read and how far.
+JOURNAL: frozenset[str] = frozenset({"chainevent", "synccursor"})
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
 
 
 class Store:
@@ -85,6 +110,7 @@ class Store:
         self.runtime = runtime
         self.engine = engine or make_engine(database_url(runtime))
         self.chain_key = chain_key(runtime)
+        self.confirmations = runtime.settings.confirmations
         self._block_times: dict[int, datetime] = {}
         # one catch-up at a time across every process on this store (an advisory lock on PostgreSQL)
         self._reconcile_lock = store_lock(self.engine, RECONCILE)
@@ -108,13 +134,20 @@ class Store:
         the chunk is read again from its cursor.
         """
         with self._reconcile_lock:
-            try:
-                return self._reconcile()
-            except IntegrityError:
-                return self._reconcile()
+            for _ in range(2):
+                try:
+                    return self._reconcile()
+                except (IntegrityError, _ChainMoved):
+                    pass
+            return self._reconcile()
+
+    def confirmed_head(self) -> int:
+        """The newest block the journal projects: the head less `confirmations` (-1: none yet)."""
+        return self.runtime.client.block_number() - self.confirmations
 
     def _reconcile(self) -> int:
-        head = self.runtime.client.block_number()
+        self._follow_reorg()
+        head = self.confirmed_head()
         added = 0
         for name, address in self.runtime.addresses.items():
             gateway = self.runtime.gateway(name)
@@ -128,7 +161,12 @@ class Store:
         return added
 
     def _ingest(self, name: str, gateway: Gateway, address: ChecksumAddress, start: int, end: int) -> int:
+        # The cursor's hash is read before the logs: should the chain move between the two, the
+        # hash is the older branch's and the next catch-up rolls the chunk back.
+        end_hash = self.runtime.client.block_hash(end)
         logs = gateway.logs(from_block=start, to_block=end)
+        if end_hash is None or any(lg.block_number == end and lg.block_hash != end_hash for lg in logs):
+            raise _ChainMoved(f"block {end} changed while blocks {start}..{end} were read")
         projectors = PROJECTORS.get(name, ())
         added = 0
         # One DB transaction per chunk: the events, their projections and the cursor together.
@@ -143,6 +181,7 @@ class Store:
                     log_index=log.log_index, tx_hash="0x" + log.tx_hash.hex(),
                     contract=name, name=log.event, args=json.dumps(args),
                     block_time=self._block_time(log.block_number),
+                    block_hash=_hex(log.block_hash) if log.block_hash else None,
                 )
                 session.add(ev)
                 for project in projectors:
@@ -151,10 +190,77 @@ class Store:
             cursor = session.get(SyncCursor, (self.chain_key, name))
             if cursor is None:
                 cursor = SyncCursor(chain_key=self.chain_key, contract=name, address=address, last_block=end)
-            cursor.address, cursor.last_block = address, end
+            cursor.address, cursor.last_block, cursor.block_hash = address, end, _hex(end_hash)
             session.add(cursor)
             session.commit()
         return added
+
+    # ------------------------------------------------------------------ reorgs
+    def _node_hash(self, number: int) -> str | None:
+        found = self.runtime.client.block_hash(number)
+        return None if found is None else _hex(found)
+
+    def _follow_reorg(self) -> None:
+        """Roll the journal back should the node no longer have a block it read (see the module)."""
+        with self.session() as session:
+            marks = {(c.last_block, c.block_hash) for c in session.exec(
+                select(SyncCursor).where(SyncCursor.chain_key == self.chain_key)) if c.block_hash is not None}
+        moved = [(n, h) for n, h in sorted(marks, reverse=True) if self._node_hash(n) != h]
+        if not moved:
+            return
+        number, was = moved[0]
+        ancestor = self._common_ancestor()
+        if ancestor is None:
+            log.warning("chain reorg: block %d is no longer %s and no journalled block below it is known to "
+                        "be on the node's chain: this chain's store is read again from block 0", number, was)
+            self._roll_back(-1, None)
+        else:
+            log.warning("chain reorg: block %d is no longer %s; the journal is rolled back to block %d, "
+                        "its projections replayed, and the blocks above read again", number, was, ancestor[0])
+            self._roll_back(*ancestor)
+
+    def _common_ancestor(self) -> tuple[int, str] | None:
+        """The newest journalled event block the node still has, with its hash; (-1, "") when no
+        journalled event is on the node's chain any more; None when that cannot be told (events
+        without a hash, or more than REORG_SEARCH blocks to look through)."""
+        with self.session() as session:
+            blocks = session.exec(
+                select(ChainEvent.block_number, ChainEvent.block_hash).where(ChainEvent.chain_key == self.chain_key)
+                .distinct().order_by(col(ChainEvent.block_number).desc()).limit(REORG_SEARCH + 1)).all()
+        for i, (number, known) in enumerate(blocks):
+            if known is None or i == REORG_SEARCH:
+                return None
+            if self._node_hash(number) == known:
+                return number, known
+        return -1, ""
+
+    def _roll_back(self, ancestor: int, ancestor_hash: str | None) -> None:
+        """In one transaction: drop this chain's events above `ancestor`, empty its projections and
+        replay them from the events kept; cursors above `ancestor` move back to it."""
+        key = self.chain_key
+        with self.session() as session:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                if table.name not in NOT_PROJECTED | JOURNAL:
+                    session.execute(table.delete().where(table.c.chain_key == key))
+            session.execute(delete(ChainEvent).where(col(ChainEvent.chain_key) == key,
+                                                     col(ChainEvent.block_number) > ancestor))
+            for cursor in session.exec(select(SyncCursor).where(SyncCursor.chain_key == key)):
+                if cursor.last_block > ancestor:
+                    cursor.last_block, cursor.block_hash = ancestor, ancestor_hash or None
+                    session.add(cursor)
+            kept = list(session.exec(select(ChainEvent).where(ChainEvent.chain_key == key)
+                                     .order_by(col(ChainEvent.block_number), col(ChainEvent.log_index))))
+            # contract by contract, in the order a catch-up reads them
+            order = {name: i for i, name in enumerate(self.runtime.addresses)}
+            for ev in sorted(kept, key=lambda e: order.get(e.contract, len(order))):
+                args = json.loads(ev.args)
+                for project in PROJECTORS.get(ev.contract, ()):
+                    project(session, key, ev, args)
+            session.commit()
+        # what this process read from the chain as settled may be of the dropped blocks
+        self._block_times.clear()
+        self.final_reads.clear()
+        credentials_db.forget_proofs(self)
 
     def _block_time(self, number: int) -> datetime:
         cached = self._block_times.get(number)

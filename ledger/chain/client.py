@@ -20,11 +20,11 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import TransactionNotFound, Web3RPCError
+from web3.exceptions import BlockNotFound, TransactionNotFound, Web3RPCError
 from web3.types import TxReceipt
 
 from ledger.chain.contracts import load_artifact
-from ledger.chain.embedded import EmbeddedChain
+from ledger.chain.embedded import ChainError, EmbeddedChain
 from ledger.chain.provider import EmbeddedProvider
 from ledger.errors import (
     ClockLocked,
@@ -116,6 +116,18 @@ class ChainClient:
 
     def block_number(self) -> int:
         return int(self._rpc(lambda: self.w3.eth.block_number))
+
+    def block_hash(self, number: int) -> bytes | None:
+        """The hash of the node's block `number` now, or None while it has no such block."""
+        if self.embedded is not None:
+            try:
+                return bytes(self.embedded.header_at(number).hash)
+            except ChainError:
+                return None
+        try:
+            return bytes(self._rpc(lambda: self.w3.eth.get_block(number))["hash"])
+        except BlockNotFound:
+            return None
 
     def block_timestamp(self, block: Any = "latest") -> int:
         if self.embedded is not None:  # the header alone, not the whole block as JSON-RPC shows it

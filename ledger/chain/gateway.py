@@ -57,6 +57,7 @@ class ChainLog:
     block_number: int
     log_index: int
     tx_hash: bytes
+    block_hash: bytes = b""  # of the block the node logged it in (a reorg changes it)
 
     @property
     def position(self) -> tuple[int, int]:
@@ -188,7 +189,7 @@ class Gateway:
         return ChainLog(
             contract=self.NAME, event=name, args=_plain(dict(decoded["args"])),
             block_number=int(log["blockNumber"]), log_index=int(log["logIndex"]),
-            tx_hash=bytes(log["transactionHash"]),
+            tx_hash=bytes(log["transactionHash"]), block_hash=bytes(log.get("blockHash") or b""),
         )
 
 

@@ -98,7 +98,9 @@ def test_db_upgrade_brings_the_previous_release_store_to_the_head_with_its_data_
     code, out, err = _cli(capsys, "db", "upgrade", "--json")
     assert code == 0, err
     assert json.loads(out) == {"revision_before": "0001", "revision": schema.head(), "changed": True}
-    assert _rows(old_store) == before | {"revocationrecord": []}  # 0003's table: the journal holds no revocation
+    # 0004's block hashes: none for what was journalled before (a reorg below it reads the chain again)
+    hashless = {t: sorted((row + (None,) for row in before[t]), key=repr) for t in ("chainevent", "synccursor")}
+    assert _rows(old_store) == before | hashless | {"revocationrecord": []}  # 0003's: the journal holds no revocation
     assert "ix_chainevent_contract" in _indexes(old_store, "chainevent")
     assert _schema_differences(f"sqlite:///{old_store}") == []
     make_engine(f"sqlite:///{old_store}").dispose()  # the service accepts it now
