@@ -41,7 +41,7 @@ def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from tools.bench import bids, chain, guarantees, registry, selection
+    from tools.bench import audit, bids, chain, guarantees, registry, selection
 
     areas: dict[str, Callable[..., dict[str, Any]]] = {
         "chain": chain.bench_chain,
@@ -49,6 +49,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "bids": bids.bench_bids,
         "guarantees": guarantees.bench_guarantees,
         "selection": selection.bench_selection,
+        "audit": audit.bench_audit,
     }
     runner = areas.get(args.area)
     if runner is None:
@@ -63,6 +64,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print("error: --blocks must be at least 300 (100 blocks of set-up plus the samples)", file=sys.stderr)
             return EXIT_USAGE
         kwargs["blocks"] = args.blocks
+    shape = {k: v for k in ("sections", "bids", "credentials") if (v := getattr(args, k)) is not None}
+    if shape and args.area != "audit":
+        print("error: --sections, --bids and --credentials apply to the audit area only", file=sys.stderr)
+        return EXIT_USAGE
+    if any(v < (0 if k == "credentials" else 1) for k, v in shape.items()):
+        print("error: --sections and --bids must be at least 1, --credentials at least 0", file=sys.stderr)
+        return EXIT_USAGE
+    kwargs.update(shape)
     _print_figures(runner(**kwargs), args.json)
     return EXIT_OK
 
@@ -308,11 +317,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_ops_commands(sub)
 
-    p = sub.add_parser("bench", help="measure an area's figures (chain, registry, bids, guarantees, selection)")
-    p.add_argument("area", help="chain, registry, bids, guarantees or selection")
+    p = sub.add_parser("bench", help="measure an area's figures (chain, registry, bids, guarantees, selection, audit)")
+    p.add_argument("area", help="chain, registry, bids, guarantees, selection or audit")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--blocks", type=int, default=None, help="chain: history length to grow to")
+    p.add_argument("--sections", type=int, default=None, help="audit: sections generated (default 20; city-year 2000)")
+    p.add_argument("--bids", type=int, default=None, help="audit: bids per section (default 10)")
+    p.add_argument("--credentials", type=int, default=None, help="audit: credentials per bid (default 15)")
     p.set_defaults(func=cmd_bench)
     return parser
 
