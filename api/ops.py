@@ -120,17 +120,19 @@ UNMATCHED = "unmatched"
 
 
 def journal_lag(store: Store) -> tuple[int, int]:
-    """(chain head, blocks between the head and the last block every contract's events were
-    journalled up to); a contract never read counts from before block 0."""
+    """(chain head, blocks between the newest block the journal may project — the head less
+    TL_CONFIRMATIONS — and the last block every contract's events were journalled up to); a
+    contract never read counts from before block 0."""
     head = store.runtime.client.block_number()
+    confirmed = max(-1, head - store.confirmations)
     with store.session() as session:
         cursors = {c.contract: c for c in session.exec(select(SyncCursor).where(SyncCursor.chain_key == store.chain_key))}
-    reached = head
+    reached = confirmed
     for name, address in store.runtime.addresses.items():
         cursor = cursors.get(name)
         last = cursor.last_block if cursor is not None and cursor.address == address else -1
         reached = min(reached, last)
-    return head, max(0, head - reached)
+    return head, max(0, confirmed - reached)
 
 
 class _ChainCollector(Collector):
