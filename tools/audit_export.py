@@ -102,9 +102,12 @@ def collect(chain: ChainView, database_url: str) -> Iterator[tuple[str, str, byt
         copy = doc(kinds.SEALED, cid)
         if copy is not None:
             yield kinds.SEALED, "0x" + cid.hex(), copy, {}
+    applied: dict[bytes, Any] = {}
+    for a in chain.of("GuaranteeBook", "Applied"):
+        applied.setdefault(bytes(a.args["guaranteeId"]), a)
     for e in chain.of("GuaranteeBook", "Applied", "Issued"):
         gid = bytes(e.args["guaranteeId"])
-        app = next((a for a in chain.of("GuaranteeBook", "Applied") if bytes(a.args["guaranteeId"]) == gid), None)
+        app = applied.get(gid)
         if app is None or (bytes(app.args["tenderId"]), int(app.args["section"])) not in closed:
             continue  # not public before its section is opened and closed
         if e.event == "Applied":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ class _ChainOnly:
 
     def __init__(self, chain: ChainView) -> None:
         self.client, self.addresses, self._chain = chain.client, dict(chain.addresses), chain
+        # the rebuild projects every block up to the head the audit replayed (no confirmation depth)
+        self.settings = SimpleNamespace(confirmations=0)
 
     def gateway(self, name: str) -> Any:
         return self._chain.gateway(name)

@@ -107,6 +107,7 @@ class ChainView:
     _times: dict[int, int] = field(default_factory=dict)
     _inputs: dict[bytes, bytes] = field(default_factory=dict)
     _by_tx: dict[bytes, list[ChainLog]] = field(default_factory=dict)
+    _by_name: dict[tuple[str, str | None], list[ChainLog]] | None = field(default=None)
 
     @property
     def chain_id(self) -> int:
@@ -153,12 +154,23 @@ class ChainView:
                 progress(f"{name}: events read")
         self.events = sorted(found, key=lambda log: log.position)
         self._by_tx = {}
+        self._by_name = {}
         for e in self.events:
             self._by_tx.setdefault(e.tx_hash, []).append(e)
+            self._by_name.setdefault((e.contract, e.event), []).append(e)
+            self._by_name.setdefault((e.contract, None), []).append(e)
         return len(self.events)
 
     def of(self, contract: str, *names: str) -> list[ChainLog]:
-        return [e for e in self.events if e.contract == contract and (not names or e.event in names)]
+        """The replayed events of `contract` (of the events `names` only, if given), in chain order."""
+        index = self._by_name
+        if index is None:
+            return [e for e in self.events if e.contract == contract and (not names or e.event in names)]
+        if not names:
+            return list(index.get((contract, None), []))
+        if len(names) == 1:
+            return list(index.get((contract, names[0]), []))
+        return sorted((e for n in set(names) for e in index.get((contract, n), [])), key=lambda log: log.position)
 
     def time(self, block: int) -> int:
         t = self._times.get(block)

@@ -268,6 +268,9 @@ def _need(ctx: Context, kind: str, key: bytes | str, why: str, at: ChainLog, ten
 
 def _missing(ctx: Context, values: dict[str, dict[str, ChainLog]]) -> Iterator[Result]:
     wanted: list[Result | None] = []
+    first_use: dict[bytes, ChainLog] = {}
+    for u in ctx.chain.of("TenderBook", "CredentialUsed"):
+        first_use.setdefault(bytes(u.args["credentialId"]), u)
     for t in ctx.tenders.values():
         for version in [t.published, *t.amendments]:
             terms = t.terms if version is t.published else None
@@ -291,7 +294,7 @@ def _missing(ctx: Context, values: dict[str, dict[str, ChainLog]]) -> Iterator[R
                                     s.index))
             for ids in s.uses.values():
                 for cid in ids:
-                    e = next(u for u in ctx.chain.of("TenderBook", "CredentialUsed") if bytes(u.args["credentialId"]) == cid)
+                    e = first_use[cid]
                     wanted.append(_need(ctx, kinds.SEALED, cid, "a credential ticked into an opened bid", e, t, s.index))
     for e in ctx.chain.of("CredentialRegistry", "Anchored"):
         wanted.append(_need(ctx, kinds.BATCH, bytes(e.args["root"]), "an anchored batch", e))
