@@ -63,6 +63,7 @@ from ledger.model.tender import (
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.rules.eligibility import TickedCredential, check_bid
 from ledger.rules.opening import one_bid_per_firm, open_bid, rebuild_opening_key
+from ledger.rules.selection import selection_code
 from ledger.rules.verify import Check, CheckStatus, RegistryReads
 from ledger.service.ports import CredentialLookup, GuaranteeCheck, TenderRecords
 from ledger.tenders import TenderParams
@@ -78,6 +79,7 @@ def terms_for(params: TenderParams, *, document: bytes, opening_public: bytes, s
         deadline=int(params.deadline.timestamp()), opening_window=params.opening_window_s,
         min_valid_bids=params.min_valid_bids, opening_public=opening_public, threshold=threshold,
         share_hashes=tuple(share_hashes), officers=tuple(to_checksum_address(o) for o in officers),
+        selection=selection_code(params.selection),
     )
 
 
