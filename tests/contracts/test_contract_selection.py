@@ -906,9 +906,13 @@ def test_a_price_decision_naming_another_than_the_rules_bidder_is_refused(scene:
 @pytest.mark.parametrize("scene", [LOWEST_PRICE], indirect=True)
 def test_a_price_tie_is_decided_by_the_draws_first_pick(scene: Scene) -> None:
     s = scene
-    listed = s.to_selection()
-    low = min(s.prices[a] for a in listed)
-    tied = [a for a in listed if s.prices[a] == low]
+    low = min(PRICES)
+    tied = [a for a in s.decrypted if s.prices[a] == low]
+    # shortlist both bids at the lowest price (the first five by address may leave one out)
+    listed = sorted([*tied, *(a for a in s.decrypted if a not in tied)][:5], key=lambda a: int(a, 16))
+    s.evaluate()
+    s.shortlist(listed)
+    s.seat_selection()
     # the lowest price is shared by two: the tie needs the draw, whose first pick must be the winner
     assert len(tied) == 2
     assert s.fails(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 1, tied[0], bytes(32), word("r"), 3),
