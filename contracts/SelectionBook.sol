@@ -8,13 +8,15 @@ import {AdminControl} from "./access/AdminControl.sol";
 import {TenderGate} from "./access/TenderGate.sol";
 import {TenderHeader, TenderHeaders} from "./libraries/TenderHeader.sol";
 import {SelectionHash} from "./libraries/SelectionHash.sol";
+import {SelectionRule} from "./libraries/SelectionRule.sol";
 
 /**
  * @title SelectionBook
  * @notice 评定分离 per TenderBook tender section: committees seated from lottery draws by
  * pseudonymous seats, score sheets and votes committed then revealed, the unranked shortlist, the
- * decision checked on its basis (the tally, the draw, the sole candidate, the opened prices), 公示 with objections, complaints ruled by the
- * admin, and the award. See {ISelectionBook}.
+ * decision checked on its basis (the tally, the draw, the sole candidate, the opened prices) and
+ * on the tender's selection method fixed before any bid (TenderBook `selectionOf`), 公示 with
+ * objections, complaints ruled by the admin, and the award. See {ISelectionBook}.
  *
  * The hot paths (a seat's commit or reveal) read no other contract: one slot of the committee (or
  * round), one of the seat, one of its commitment. A commitment slot is overwritten by what it
@@ -617,6 +619,8 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         if (!_shortlisted[sk][s.shortlistVersion][winner]) revert NotShortlisted(tenderId, section, winner);
         if (publicityDays < MIN_PUBLICITY_DAYS) revert PublicityTooShort(tenderId, section, publicityDays);
         if ((basis == Basis.NTH_LOWEST_PRICE) != (n != 0)) revert InvalidBasis(tenderId, section, basis, n);
+        uint16 rule = _tenderBook.selectionOf(tenderId);
+        if (!SelectionRule.allows(rule, uint8(basis), n)) revert BasisNotAllowed(tenderId, section, rule, basis, n);
         if (basis == Basis.LOTTERY) {
             if (_drawPick(tenderId, section, drawId, winner) != winner) {
                 revert NotDrawWinner(tenderId, section, drawId, winner);

@@ -5,6 +5,7 @@ import {ITenderBook} from "./interfaces/ITenderBook.sol";
 import {CentreAuthority} from "./access/CentreAuthority.sol";
 import {TenderGate} from "./access/TenderGate.sol";
 import {TenderHeader} from "./libraries/TenderHeader.sol";
+import {SelectionRule} from "./libraries/SelectionRule.sol";
 
 /**
  * @title TenderTerms
@@ -40,6 +41,7 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
         uint32 version;
         uint8 minValidBids;
         uint16 releasedMask; // bit i: officers[i] released its share
+        uint16 selection; // the SelectionRule word in force
         bytes32 docHash;
         bytes32 paramsHash;
         bytes32 openingPublicKey;
@@ -62,6 +64,7 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
         uint64 earliest = issuedAt + MIN_BID_PERIOD;
         if (p.deadline < earliest) revert BidPeriodTooShort(tenderId, issuedAt, p.deadline, earliest);
         if (p.minValidBids == 0) revert InvalidMinValidBids(tenderId, p.minValidBids);
+        if (!SelectionRule.valid(p.selection)) revert InvalidSelection(tenderId, p.selection);
         uint256 n = p.officers.length;
         if (p.threshold < 2 || p.threshold > n || n > MAX_OFFICERS || p.shareHashes.length != n) {
             revert InvalidCommittee(tenderId, p.threshold, n, p.shareHashes.length);
@@ -75,6 +78,7 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
         }
         (t.centre, t.deadline, t.sectionCount, t.threshold) = (msg.sender, p.deadline, p.sectionCount, p.threshold);
         (t.issuedAt, t.openingWindow, t.version, t.minValidBids) = (issuedAt, p.openingWindow, 1, p.minValidBids);
+        t.selection = p.selection;
         (t.docHash, t.paramsHash, t.openingPublicKey) = (p.docHash, p.paramsHash, p.openingPublicKey);
         t.shareHashes = p.shareHashes;
         t.officers = p.officers;
@@ -82,12 +86,18 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
     }
 
     /// @inheritdoc ITenderBook
-    function amendTender(bytes32 tenderId, bytes32 docHash, bytes32 paramsHash, uint64 newDeadline, bytes32 reasonHash)
-        external
-    {
+    function amendTender(
+        bytes32 tenderId,
+        bytes32 docHash,
+        bytes32 paramsHash,
+        uint16 selection,
+        uint64 newDeadline,
+        bytes32 reasonHash
+    ) external {
         TenderHeader h = _publishedBy(tenderId);
         uint64 deadline = h.deadline();
         _checkBeforeDeadline(tenderId, deadline);
+        if (!SelectionRule.valid(selection)) revert InvalidSelection(tenderId, selection);
         if (newDeadline < deadline) revert DeadlineBroughtForward(tenderId, deadline, newDeadline);
         // Every amendment clarifies or changes the documents: one that comes less than
         // MIN_AMENDMENT_NOTICE before the deadline moves the deadline out to that notice.
@@ -99,8 +109,8 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
             sstore(t.slot, h) // slot 0 is the header: write it as read, with the new deadline
         }
         uint32 version = t.version + 1;
-        (t.version, t.docHash, t.paramsHash) = (version, docHash, paramsHash);
-        emit TenderAmended(tenderId, version, docHash, paramsHash, inForce, newDeadline, reasonHash);
+        (t.version, t.selection, t.docHash, t.paramsHash) = (version, selection, docHash, paramsHash);
+        emit TenderAmended(tenderId, version, docHash, paramsHash, selection, inForce, newDeadline, reasonHash);
     }
 
     /// @inheritdoc ITenderBook
@@ -117,12 +127,18 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
             deadline: t.deadline,
             openingWindow: t.openingWindow,
             minValidBids: t.minValidBids,
+            selection: t.selection,
             openingPublicKey: t.openingPublicKey,
             threshold: t.threshold,
             shareHashes: t.shareHashes,
             officers: t.officers
         });
         return (t.centre, t.version, t.issuedAt, params);
+    }
+
+    /// @inheritdoc ITenderBook
+    function selectionOf(bytes32 tenderId) external view returns (uint16) {
+        return _tenders[tenderId].selection;
     }
 
     /// @inheritdoc ITenderBook

@@ -82,8 +82,9 @@ contract TenderBookHandler is FuzzBase {
     function amend(uint256 extensionSeed) external observesDeadline {
         uint64 newDeadline = deadline() + uint64(_bound(extensionSeed, 0, 5 days));
         vm.prank(centre);
-        try book.amendTender(TENDER, keccak256("amended"), keccak256("amended parameters"), newDeadline, keccak256("why"))
-        {} catch {}
+        try book.amendTender(
+            TENDER, keccak256("amended"), keccak256("amended parameters"), 1, newDeadline, keccak256("why")
+        ) {} catch {}
     }
 
     function warp(uint256 seconds_) external observesDeadline {

@@ -183,7 +183,8 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
          "LinkMismatch", "NotDrawn", "DuplicateExpert", "SheetMismatch", "VoteMismatch", "ShortlistSize",
          "CandidatesNotAscending", "IneligibleBid", "NotShortlisted", "InvalidRound", "NotACandidate",
          "NotDrawWinner", "NoMajority", "PublicityTooShort", "InvalidRedo", "MissingReason", "InvalidPool",
-         "InvalidDependency", "NotPriceWinner", "TieNeedsDraw", "NotSoleCandidate", "InvalidBasis"),
+         "InvalidDependency", "NotPriceWinner", "TieNeedsDraw", "NotSoleCandidate", "InvalidBasis",
+         "BasisNotAllowed"),
         InvalidArgument,
     ),
     # GuaranteeBook's award follows SelectionBook's: none to record until 评定分离 awarded the section.
@@ -191,7 +192,7 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     **dict.fromkeys(("InvalidSelectionBook", "InvalidPrice", "InvalidPosition"), InvalidArgument),
     **dict.fromkeys(
         ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidPosition", "InvalidSectionCount",
-         "InvalidMinValidBids", "BidPeriodTooShort", "DeadlineBroughtForward", "InvalidCommittee", "InvalidOfficer",
+         "InvalidMinValidBids", "InvalidSelection", "BidPeriodTooShort", "DeadlineBroughtForward", "InvalidCommittee", "InvalidOfficer",
          "EmptyCommitment", "BatchTooLarge", "UnsortedCredentials", "TooManyCredentials",
          "UnexpectedCredentials", "TooManyValidBids", "InvalidIssuerType", "InvalidTenderBook",
          "InvalidWinner", "InvalidSigningTime", "InvalidGuaranteeId", "InvalidAmount",

@@ -310,11 +310,12 @@ class FakeTenderChain:
         from eth_utils import keccak
 
         from ledger.model.tender import OnChainTender, TenderTerms
+        from ledger.rules.selection import selection_code
 
         t = stored.tender
         terms = TenderTerms(keccak(stored.document), t.params.params_hash(), len(t.params.sections), t.deadline,
                             t.params.opening_window_s, t.params.min_valid_bids, t.opening_public, t.threshold,
-                            t.share_hashes, t.officers)
+                            t.share_hashes, t.officers, selection_code(t.params.selection))
         self.tenders[t.tender_id] = OnChainTender(t.tender_id, next(iter(self.centres)), stored.version, 0, terms)
 
     def tender(self, tender_id: bytes) -> Any:
@@ -322,7 +323,7 @@ class FakeTenderChain:
 
         zero = "0x" + "00" * 20
         return self.tenders.get(tender_id) or OnChainTender(
-            tender_id, zero, 0, 0, TenderTerms(b"\x00" * 32, b"\x00" * 32, 0, 0, 0, 0, b"", 0, (), ()))
+            tender_id, zero, 0, 0, TenderTerms(b"\x00" * 32, b"\x00" * 32, 0, 0, 0, 0, b"", 0, (), (), 0))
 
     def _mined(self, name: str, *args: Any) -> Any:
         from ledger.model.receipt import Mined

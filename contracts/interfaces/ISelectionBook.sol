@@ -292,6 +292,11 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     /// does not hold two candidates.
     error InvalidBasis(bytes32 tenderId, uint16 section, Basis basis, uint8 n);
 
+    /// @notice The tender's selection method, fixed on chain before any bid (TenderBook
+    /// `selectionOf`, the {SelectionRule} word `selection`), cannot end on `basis` with `n`: e.g. a
+    /// 直接票决 tender decided by price, or 价格竞争 by another price rule than the fixed one.
+    error BasisNotAllowed(bytes32 tenderId, uint16 section, uint16 selection, Basis basis, uint8 n);
+
     /// @notice 公示 lasts at least MIN_PUBLICITY_DAYS days.
     error PublicityTooShort(bytes32 tenderId, uint16 section, uint16 publicityDays);
 
@@ -561,8 +566,10 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     /// NTH_LOWEST_PRICE (n ≥ 1; counting bids, a shortlist shorter than n takes its highest) and
     /// CLOSEST_TO_AVERAGE, the rule over the shortlisted bids' opened prices, a tie broken by the
     /// draw `drawId` whose first pick `winner` must be; ELIMINATION_DRAW, the last round's two
-    /// candidates tied and the draw's first pick dropped. Only the publishing centre, once per
-    /// selection; 公示 runs `publicityDays` (≥ MIN_PUBLICITY_DAYS) from now.
+    /// candidates tied and the draw's first pick dropped. The basis must be one the tender's
+    /// selection method, fixed on chain before any bid, can end on (`BasisNotAllowed`; see
+    /// {SelectionRule}). Only the publishing centre, once per selection; 公示 runs `publicityDays`
+    /// (≥ MIN_PUBLICITY_DAYS) from now.
     function decide(
         bytes32 tenderId,
         uint16 section,

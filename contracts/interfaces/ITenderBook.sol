@@ -47,6 +47,8 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// (sections, requirements, guarantee amount, evaluation method, shortlist size, selection
     /// method and its parameters). `shareHashes[i]` is keccak256 of the opening-key share of
     /// `officers[i]`; any `threshold` of them rebuild the X25519 key `openingPublicKey` belongs to.
+    /// `selection` is the selection method the params name, as a {SelectionRule} word (method code
+    /// in the low byte, 价格竞争's n in the high byte): SelectionBook decides only on a basis it allows.
     struct TenderParams {
         bytes32 docHash;
         bytes32 paramsHash;
@@ -54,6 +56,7 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
         uint64 deadline;
         uint64 openingWindow;
         uint8 minValidBids;
+        uint16 selection;
         bytes32 openingPublicKey;
         uint8 threshold;
         bytes32[] shareHashes;
@@ -131,6 +134,10 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
 
     /// @notice `officer` is the zero address or appears twice in the committee.
     error InvalidOfficer(bytes32 tenderId, address officer);
+
+    /// @notice `selection` is not a {SelectionRule} word: no method 1 … 6, or a price rule byte on a
+    /// method other than 价格竞争.
+    error InvalidSelection(bytes32 tenderId, uint16 selection);
 
     // ------------------------------------------------------------------ errors: bids
 
@@ -212,12 +219,13 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// document hashes to `reasonHash`. `requestedDeadline` is the deadline the centre asked for;
     /// `deadline` is the one in force: later than the requested one when the amendment came less
     /// than MIN_AMENDMENT_NOTICE before it, and the contract postponed it to the amendment's block
-    /// time + MIN_AMENDMENT_NOTICE.
+    /// time + MIN_AMENDMENT_NOTICE. `selection` is the selection word in force from this version.
     event TenderAmended(
         bytes32 indexed tenderId,
         uint32 version,
         bytes32 docHash,
         bytes32 paramsHash,
+        uint16 selection,
         uint64 deadline,
         uint64 requestedDeadline,
         bytes32 reasonHash
@@ -314,14 +322,26 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// (`BidPeriodTooShort`).
     function publishTender(bytes32 tenderId, TenderParams calldata p) external;
 
-    /// @notice Replaces the document hash, parameters hash and deadline of tender `tenderId` and
+    /// @notice Replaces the document hash, parameters hash, selection word and deadline of tender `tenderId` and
     /// bumps its version. Only its publishing centre may call it, before the deadline
     /// (`DeadlinePassed`). Every amendment clarifies or changes the documents, so the rule of
     /// 招标投标法 Art. 23 applies to each: the deadline in force becomes the later of `newDeadline`
     /// and the block time + MIN_AMENDMENT_NOTICE, and `TenderAmended` carries both. `newDeadline`
-    /// may not be earlier than the current deadline (`DeadlineBroughtForward`).
-    function amendTender(bytes32 tenderId, bytes32 docHash, bytes32 paramsHash, uint64 newDeadline, bytes32 reasonHash)
-        external;
+    /// may not be earlier than the current deadline (`DeadlineBroughtForward`). `selection` is the
+    /// amended parameters' selection word, checked as at publication (`InvalidSelection`).
+    function amendTender(
+        bytes32 tenderId,
+        bytes32 docHash,
+        bytes32 paramsHash,
+        uint16 selection,
+        uint64 newDeadline,
+        bytes32 reasonHash
+    ) external;
+
+    /// @notice The selection word of tender `tenderId` in force (0 if unknown): the {SelectionRule}
+    /// word fixed at publication or by the last amendment, which SelectionBook checks every
+    /// decision's basis against.
+    function selectionOf(bytes32 tenderId) external view returns (uint16);
 
     /// @notice The publishing centre, version, issue time (the block time of publication) and
     /// current parameters of tender `tenderId` (all 0 if unknown).

@@ -22,6 +22,7 @@ library Tenders {
             deadline: deadline,
             openingWindow: 1 days,
             minValidBids: 1,
+            selection: 1, // 直接票决
             openingPublicKey: keccak256("opening key"),
             threshold: 2,
             shareHashes: shareHashes,

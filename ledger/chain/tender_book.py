@@ -32,6 +32,7 @@ from ledger.model.tender import (
     TenderHeader,
     TenderTerms,
 )
+from ledger.rules.selection import selection_code
 from ledger.tenders import TenderParams
 from ledger.values import fen
 
@@ -49,11 +50,12 @@ def terms_of(value: Any) -> TenderTerms:
             opening_public=bytes(value["openingPublicKey"]), threshold=int(value["threshold"]),
             share_hashes=tuple(bytes(h) for h in value["shareHashes"]),
             officers=tuple(to_checksum_address(o) for o in value["officers"]),
+            selection=int(value["selection"]),
         )
-    doc, params, sections, deadline, window, min_valid, public, threshold, hashes, officers = value
+    doc, params, sections, deadline, window, min_valid, selection, public, threshold, hashes, officers = value
     return TenderTerms(bytes(doc), bytes(params), int(sections), int(deadline), int(window), int(min_valid),
                        bytes(public), int(threshold), tuple(bytes(h) for h in hashes),
-                       tuple(to_checksum_address(o) for o in officers))
+                       tuple(to_checksum_address(o) for o in officers), int(selection))
 
 
 def _auth_row(a: BidAuthorisation) -> tuple[Any, ...]:
@@ -70,6 +72,11 @@ class TenderBookGateway(Gateway):
     def tender(self, tender_id: bytes) -> OnChainTender:
         centre, version, issued_at, terms = self._call("tenderOf", tender_id)
         return OnChainTender(tender_id, centre, int(version), int(issued_at), terms_of(terms))
+
+    def selection_of(self, tender_id: bytes) -> int:
+        """The selection word in force (0 for an unknown tender): what SelectionBook checks a
+        decision's basis against."""
+        return int(self._call("selectionOf", tender_id))
 
     def header(self, tender_id: bytes) -> TenderHeader:
         centre, deadline, sections, threshold, released = self._call("tenderHeader", tender_id)
@@ -165,8 +172,8 @@ class TenderBookGateway(Gateway):
 
     @staticmethod
     def _amend_args(params: TenderParams, doc_hash: bytes, reason: str) -> tuple[Any, ...]:
-        return (params.tender_id(), doc_hash, params.params_hash(), int(params.deadline.timestamp()),
-                keccak(reason.encode()))
+        return (params.tender_id(), doc_hash, params.params_hash(), selection_code(params.selection),
+                int(params.deadline.timestamp()), keccak(reason.encode()))
 
     def amend_tender(self, centre: LocalAccount, params: TenderParams, doc_hash: bytes, reason: str) -> Mined:
         """A new version with the deadline `params` asks for, or a later one: the contract postpones

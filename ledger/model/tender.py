@@ -61,10 +61,11 @@ class TenderTerms:
     threshold: int
     share_hashes: tuple[bytes, ...]
     officers: tuple[str, ...]
+    selection: int  # the selection method's word (`ledger.rules.selection.selection_code`)
 
     def as_struct(self) -> tuple[object, ...]:
         return (self.doc_hash, self.params_hash, self.section_count, self.deadline, self.opening_window,
-                self.min_valid_bids, self.opening_public, self.threshold, list(self.share_hashes),
+                self.min_valid_bids, self.selection, self.opening_public, self.threshold, list(self.share_hashes),
                 list(self.officers))
 
 

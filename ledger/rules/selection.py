@@ -162,6 +162,40 @@ def decisive_draw(decided: Decided, draws: Sequence[Draw[str]]) -> Draw[str] | N
     return draws[-1] if took and draws else None
 
 
+METHOD_CODES: Mapping[SelectionMethod, int] = {
+    SelectionMethod.DIRECT_VOTE: 1,
+    SelectionMethod.ROUND_ELIMINATION: 2,
+    SelectionMethod.VOTE_THEN_LOTTERY: 3,
+    SelectionMethod.PRICE_COMPETITION: 4,
+    SelectionMethod.DIRECT_LOTTERY: 5,
+    SelectionMethod.COLLECTIVE_DELIBERATION: 6,
+}
+"""Each selection method's code in the low byte of its on-chain word (`SelectionRule.sol`)."""
+
+
+def price_n(selection: Selection) -> int:
+    """价格竞争's n as SelectionBook checks it: the n-th lowest (1 lowest, 2 second-lowest, capped at
+    255, SelectionBook's uint8: a shortlist is never longer), or 0 for the price closest to the
+    average."""
+    rule = selection.price_rule
+    if rule == "closest_to_average":
+        return 0
+    nth = {"lowest": 1, "second_lowest": 2, "nth_lowest": selection.price_n}[rule or ""]
+    assert nth is not None  # Selection requires price_n for nth_lowest
+    return min(nth, 255)
+
+
+def selection_code(selection: Selection) -> int:
+    """The selection word TenderBook fixes with the tender's terms before any bid and SelectionBook
+    checks every decision's basis against: the method's code (`METHOD_CODES`) in the low byte and,
+    for 价格竞争 only, its n (`price_n`) in the high byte. The bases a method may end on are the
+    ones `next_step` gives for it (`decisive_draw` names the draw that goes with them)."""
+    code = METHOD_CODES[selection.method]
+    if selection.method is SelectionMethod.PRICE_COMPETITION:
+        code |= price_n(selection) << 8
+    return code
+
+
 class _Pending(Exception):  # control flow only: never leaves this module
     def __init__(self, step: Step) -> None:
         self.step = step
@@ -373,7 +407,7 @@ def _price(replay: _Replay, candidates: tuple[str, ...], prices: Mapping[str, De
         nth = {"lowest": 1, "second_lowest": 2, "nth_lowest": replay.selection.price_n}[rule or ""]
         assert nth is not None
         # A shortlist is never longer than 255 (SelectionBook's uint8 size): any n beyond it means its highest.
-        basis, on_chain_n = DecisionBasis.NTH_LOWEST_PRICE, min(nth, 255)
+        basis, on_chain_n = DecisionBasis.NTH_LOWEST_PRICE, price_n(replay.selection)
         ordered = sorted(price.values())
         target = ordered[min(nth, len(ordered)) - 1]
         tied = tuple(c for c in candidates if price[c] == target)

@@ -63,6 +63,7 @@ from ledger.model.tender import (
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
 from ledger.rules.eligibility import TickedCredential, check_bid
 from ledger.rules.opening import one_bid_per_firm, open_bid, rebuild_opening_key
+from ledger.rules.selection import selection_code
 from ledger.rules.verify import Check, CheckStatus, RegistryReads
 from ledger.service.ports import CredentialLookup, GuaranteeCheck, TenderRecords
 from ledger.tenders import TenderParams
@@ -78,6 +79,7 @@ def terms_for(params: TenderParams, *, document: bytes, opening_public: bytes, s
         deadline=int(params.deadline.timestamp()), opening_window=params.opening_window_s,
         min_valid_bids=params.min_valid_bids, opening_public=opening_public, threshold=threshold,
         share_hashes=tuple(share_hashes), officers=tuple(to_checksum_address(o) for o in officers),
+        selection=selection_code(params.selection),
     )
 
 
@@ -191,8 +193,8 @@ class TenderReads(Protocol):
 def tender_disagreement(stored: StoredTender, on_chain: OnChainTender) -> str | None:
     """What differs between the stored tender and TenderBook's `tenderOf`, or None if nothing does:
     the parameters must hash to the on-chain parameter hash (so every requirement, date, window
-    and threshold of `params` is the chain's), and the file, deadline, opening key, committee and
-    version must be the chain's."""
+    and threshold of `params` is the chain's), and the file, deadline, opening key, committee,
+    selection word and version must be the chain's."""
     t, terms, tid = stored.tender, on_chain.terms, "0x" + stored.tender.tender_id.hex()
     checks = (
         ("parameters", "0x" + t.params.params_hash().hex(), "0x" + terms.params_hash.hex()),
@@ -207,6 +209,7 @@ def tender_disagreement(stored: StoredTender, on_chain: OnChainTender) -> str | 
         ("threshold", t.threshold, terms.threshold),
         ("share hashes", [h.hex() for h in t.share_hashes], [h.hex() for h in terms.share_hashes]),
         ("officers", [o.lower() for o in t.officers], [o.lower() for o in terms.officers]),
+        ("selection method", selection_code(t.params.selection), terms.selection),
         ("version", stored.version, on_chain.version),
     )
     for name, ours, chains in checks:

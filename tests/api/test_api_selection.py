@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from ledger.crypto.canonical import keccak
-from ledger.model.selection import CommitteeKind
+from ledger.errors import InvalidArgument
+from ledger.model.selection import CommitteeKind, DecisionBasis
 from ledger.rules.evaluation import sheet_commitment, sheet_hash
 from ledger.rules.selection import vote_commitment
 from tests.scenes import Actor, Scene
@@ -148,6 +149,18 @@ def test_the_selection_committee_votes_then_the_draw_decides(s: Section) -> None
     decided = s.scene.http.get(base(s)).json()["step"]
     assert decided["next"] == "decided"
     loser = a if decided["winner"] == b else b
+    # The centre claiming a basis the tender's 票决抽签 cannot end on (the lowest price, a plain
+    # vote): the service prepares no decide of the centre's choosing, and the centre's own
+    # transaction is refused by the chain, where the method was fixed with the terms.
+    centre = s.scene.centre.account
+    forged = prepare_refused(s, centre.address, "decide", s.tender.tid, SECTION, 3, 1, loser, h(bytes(32)),
+                             h(keccak(b"record")), 5)
+    assert forged.status_code == 422 and "cannot be prepared" in forged.json()["message"], forged.text
+    for basis, n in ((DecisionBasis.NTH_LOWEST_PRICE, 1), (DecisionBasis.CLOSEST_TO_AVERAGE, 0),
+                     (DecisionBasis.VOTE, 0)):
+        with pytest.raises(InvalidArgument) as refused:
+            s.rt.selection_book.decide(centre, s.tender_id, SECTION, loser, None, keccak(b"record"), 5, basis=basis, n=n)
+        assert refused.value.error == "BasisNotAllowed", refused.value
     r = s.scene.centre.post(f"{base(s)}/decision", {"winner": loser})
     assert r.status_code == 409 and r.json()["contract_error"] == "NotTheRulesWinner"
     r = s.scene.centre.post(f"{base(s)}/decision", {"winner": decided["winner"]})

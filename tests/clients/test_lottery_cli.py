@@ -45,7 +45,7 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
             now = rt.client.block_timestamp()
             terms = TenderTerms(keccak(text="doc"), keccak(text="params"), 1, now + 21 * 86_400, 3_600, 1,
                                 keccak(text="opening key"), 2, (keccak(text="a"), keccak(text="b")),
-                                (Account.create().address, Account.create().address))
+                                (Account.create().address, Account.create().address), 1)
             rt.tender_book.publish_tender(rt.centre, tid, terms)
             people = [Account.create() for _ in range(6)]
             for p in people:

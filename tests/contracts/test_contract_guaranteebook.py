@@ -138,7 +138,7 @@ class Book:
         shares = [os.urandom(48) for _ in range(3)]
         officers = [self.admin.address, self.rival.address, Account.create().address]
         deadline = self.now() + BIDDING_TIME
-        params = (word(label + " doc"), word(label + " params"), sections, deadline, 3_600, 1,
+        params = (word(label + " doc"), word(label + " params"), sections, deadline, 3_600, 1, 1,
                   word("opening key"), 2, [keccak(s) for s in shares], officers)  # fmt: skip
         self.send(self.tb.publishTender(word(label), params), self.centre)
         tender = Tender(word(label), deadline, shares)
@@ -717,7 +717,7 @@ def test_every_step_for_the_tenderer_refuses_a_non_publisher_with_tenderbooks_ow
         "claim": book.fn.claim(gid, WITHDRAWAL_AFTER_DEADLINE, word("evidence")),
     }
     # The other centre is the interesting caller: it runs tenders, just not this one.
-    amend = book.tb.amendTender(tid, ZERO_WORD, ZERO_WORD, tender.deadline, ZERO_WORD)
+    amend = book.tb.amendTender(tid, ZERO_WORD, ZERO_WORD, 1, tender.deadline, ZERO_WORD)
     before = book.snapshot()
     for caller in (book.rival, book.bank, bob, book.admin):
         expected = ("NotPublisher", (tid, caller.address))
@@ -742,12 +742,12 @@ def test_the_tender_header_gives_guaranteebook_what_tenderof_gave(book: Book) ->
     tid = tender.tender_id
     header = book.tb.tenderHeader(tid).call()
     centre, _, _, params = book.tb.tenderOf(tid).call()
-    assert tuple(header) == (centre, params[3], params[2], params[7], 0)
+    assert tuple(header) == (centre, params[3], params[2], params[8], 0)
     assert tuple(header) == (book.centre.address, tender.deadline, 3, 2, 0)
     assert tuple(book.tb.tenderHeader(word("never published")).call()) == (ZERO_ADDRESS, 0, 0, 0, 0)
     # The header is read afresh: an amended deadline holds for the next application at once.
     later = tender.deadline + 600
-    amend = book.tb.amendTender(tid, ZERO_WORD, ZERO_WORD, later, ZERO_WORD)
+    amend = book.tb.amendTender(tid, ZERO_WORD, ZERO_WORD, 1, later, ZERO_WORD)
     book.send(amend, book.centre)
     book.wait(tender.deadline - book.now() + 1)
     book.apply("g-in-time", tender, book.bidders[1], section=2)  # past the old deadline, before the new

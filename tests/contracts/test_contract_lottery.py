@@ -83,7 +83,7 @@ class Book:
         tid = keccak(text=label)
         shares = [os.urandom(48) for _ in range(2)]
         params = (keccak(text=label + " doc"), keccak(text=label + " params"), sections, self.now() + BIDDING_TIME,
-                  HOUR, 1, keccak(text="opening key"), 2, [keccak(s) for s in shares],
+                  HOUR, 1, 1, keccak(text="opening key"), 2, [keccak(s) for s in shares],
                   [self.admin.address, self.rival.address])
         self.chain.transact(self.tender_book.functions.publishTender(tid, params), self.centre)
         return tid

@@ -41,6 +41,10 @@ SECTION = 0
 SEAT_FUNDS = 10**18
 PRICES = [500_000_00, 300_000_00, 420_000_00, 300_000_00, 700_000_00, 610_000_00]  # the 6 decrypted bids', in 分
 VOTE, LOTTERY, SOLE_CANDIDATE, NTH_LOWEST_PRICE, CLOSEST_TO_AVERAGE, ELIMINATION_DRAW = range(6)  # ISelectionBook.Basis
+# Selection words (SelectionRule.sol) a scene's tender is published with: `scene` takes one by
+# indirect parametrisation, 直接票决 by default.
+DIRECT_VOTE, ROUND_ELIMINATION, VOTE_THEN_LOTTERY, DIRECT_LOTTERY, COLLECTIVE = 1, 2, 3, 5, 6
+CLOSEST_PRICE, LOWEST_PRICE, THIRD_LOWEST_PRICE = 4, 4 | 1 << 8, 4 | 3 << 8
 
 
 def as_word(account: str) -> bytes:
@@ -229,7 +233,7 @@ class Scene:
 
 
 @pytest.fixture
-def scene(chain: ChainEnv) -> Scene:
+def scene(chain: ChainEnv, request: pytest.FixtureRequest) -> Scene:
     relayer, tb_admin, centre, rival, o1, o2, *governors = chain.accounts[:10]
     governors = [*governors, *(chain.new_account(10**21) for _ in range(4 - len(governors)))]
     gov_contract = chain.deploy("Governance", [g.address for g in governors], NAMES, 3, sender=relayer)
@@ -243,7 +247,7 @@ def scene(chain: ChainEnv) -> Scene:
     from eth_account import Account
 
     book = Book(chain, tenders, tb_admin, centre, rival, bidders[:3], [o1, o2, Account.create()])
-    tender = book.publish()
+    tender = book.publish(selection=getattr(request, "param", DIRECT_VOTE))
     sealed = [book.bid(tender, b) for b in bidders]
     book.pass_deadline(tender)
     book.release(tender)
@@ -869,11 +873,11 @@ def _by_price(s: Scene, listed: list[str]) -> list[str]:
     return sorted(listed, key=lambda a: s.prices[a])
 
 
+@pytest.mark.parametrize("scene", [THIRD_LOWEST_PRICE], indirect=True)
 def test_a_price_decision_naming_another_than_the_rules_bidder_is_refused(scene: Scene) -> None:
     s = scene
     listed = s.to_selection()
     ranked = _by_price(s, listed)
-    tied = [a for a in listed if s.prices[a] == s.prices[ranked[0]]]
     lone = [a for a in listed if [s.prices[b] for b in listed].count(s.prices[a]) == 1]
     # 价格竞争 by the n-th lowest: every shortlisted bidder but the n-th lowest is refused
     third = ranked[2]
@@ -888,6 +892,27 @@ def test_a_price_decision_naming_another_than_the_rules_bidder_is_refused(scene:
     did = s.set_draw("selection", 1, [third])
     assert s.fails(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 3, third, did, word("r"), 3),
                    s.centre)[0] == "InvalidBasis"
+    # a price tender is never decided by a vote, nor by another price rule than its own
+    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, third, bytes(32), word("r"), 3), s.centre) == (
+        "BasisNotAllowed", (s.tid, SECTION, THIRD_LOWEST_PRICE, VOTE, 0))
+    assert s.fails(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 1, ranked[0], bytes(32), word("r"), 3),
+                   s.centre) == ("BasisNotAllowed", (s.tid, SECTION, THIRD_LOWEST_PRICE, NTH_LOWEST_PRICE, 1))
+    # the rule's bidder is accepted, and the basis is in the log
+    receipt = s.send(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 3, third, bytes(32), word("r"), 3), s.centre)
+    decided = s.sel.events.Decided().process_receipt(receipt)[0]["args"]
+    assert (decided["winner"], decided["basis"], decided["n"]) == (third, NTH_LOWEST_PRICE, 3)
+
+
+@pytest.mark.parametrize("scene", [LOWEST_PRICE], indirect=True)
+def test_a_price_tie_is_decided_by_the_draws_first_pick(scene: Scene) -> None:
+    s = scene
+    low = min(PRICES)
+    tied = [a for a in s.decrypted if s.prices[a] == low]
+    # shortlist both bids at the lowest price (the first five by address may leave one out)
+    listed = sorted([*tied, *(a for a in s.decrypted if a not in tied)][:5], key=lambda a: int(a, 16))
+    s.evaluate()
+    s.shortlist(listed)
+    s.seat_selection()
     # the lowest price is shared by two: the tie needs the draw, whose first pick must be the winner
     assert len(tied) == 2
     assert s.fails(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 1, tied[0], bytes(32), word("r"), 3),
@@ -895,24 +920,12 @@ def test_a_price_decision_naming_another_than_the_rules_bidder_is_refused(scene:
     tie_draw = s.set_draw("selection", 2, [tied[1], tied[0]])
     assert s.fails(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 1, tied[0], tie_draw, word("r"), 3),
                    s.centre)[0] == "NotDrawWinner"
-    # a price rule never passes a vote decision: the last round's majority is checked instead
-    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, third, bytes(32), word("r"), 3), s.centre)[0] == "NoMajority"
-    # the rule's bidder is accepted, and the basis is in the log
-    receipt = s.send(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 3, third, bytes(32), word("r"), 3), s.centre)
-    decided = s.sel.events.Decided().process_receipt(receipt)[0]["args"]
-    assert (decided["winner"], decided["basis"], decided["n"]) == (third, NTH_LOWEST_PRICE, 3)
-
-
-def test_a_price_tie_is_decided_by_the_draws_first_pick(scene: Scene) -> None:
-    s = scene
-    listed = s.to_selection()
-    low = min(s.prices[a] for a in listed)
-    tied = [a for a in listed if s.prices[a] == low]
     did = s.set_draw("selection", 1, [tied[1], tied[0]])
     s.send(s.fn.decide(s.tid, SECTION, NTH_LOWEST_PRICE, 1, tied[1], did, word("r"), 3), s.centre)
     assert list(s.fn.decisionOf(s.tid, SECTION).call()[:2]) == [tied[1], did]
 
 
+@pytest.mark.parametrize("scene", [CLOSEST_PRICE], indirect=True)
 def test_closest_to_average_is_computed_exactly_over_the_shortlist(scene: Scene) -> None:
     s = scene
     listed = s.to_selection()
@@ -951,6 +964,7 @@ def test_a_shortlist_of_one_is_decided_without_a_vote_or_draw(scene: Scene) -> N
     assert s.fn.decisionOf(s.tid, SECTION).call()[0] == only
 
 
+@pytest.mark.parametrize("scene", [ROUND_ELIMINATION], indirect=True)
 def test_an_elimination_ended_by_a_draw_names_the_one_the_draw_did_not_drop(scene: Scene) -> None:
     s = scene
     listed = s.to_selection()
@@ -964,3 +978,73 @@ def test_an_elimination_ended_by_a_draw_names_the_one_the_draw_did_not_drop(scen
                    s.centre)[0] == "NoMajority"
     s.send(s.fn.decide(s.tid, SECTION, ELIMINATION_DRAW, 0, final[1], did, word("r"), 3), s.centre)
     assert list(s.fn.decisionOf(s.tid, SECTION).call()[:2]) == [final[1], did]
+
+
+# ---------------------------------------------------------------- the method fixed before bids decides the basis
+
+
+@pytest.mark.parametrize(("scene", "forbidden"), [
+    (DIRECT_VOTE, [(NTH_LOWEST_PRICE, 3), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0), (ELIMINATION_DRAW, 0)]),
+    (COLLECTIVE, [(LOTTERY, 0), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0), (ELIMINATION_DRAW, 0)]),
+    (ROUND_ELIMINATION, [(LOTTERY, 0), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0)]),
+], indirect=["scene"])
+def test_a_centre_deciding_a_vote_tender_by_price_or_draw_is_refused(scene: Scene,
+                                                                     forbidden: list[tuple[int, int]]) -> None:
+    """With five shortlisted, the centre claims another basis than the tender's method gives: the
+    lowest price where the tender said vote. Every such basis is refused; the vote passes."""
+    s = scene
+    listed = s.to_selection()
+    rule = s.book.fn.selectionOf(s.tid).call()
+    cheapest = _by_price(s, listed)[0]
+    did = s.set_draw("selection", 1, [cheapest])
+    for basis, n in forbidden:
+        draw = did if basis in (LOTTERY, ELIMINATION_DRAW) else bytes(32)
+        assert s.fails(s.fn.decide(s.tid, SECTION, basis, n, cheapest, draw, word("r"), 3), s.centre) == (
+            "BasisNotAllowed", (s.tid, SECTION, rule, basis, n)), (basis, n)
+    s.open_round(1, listed)
+    s.vote(1, [listed[0]] * 4 + [listed[1]] * 3)
+    s.send(s.fn.decide(s.tid, SECTION, VOTE, 0, listed[0], bytes(32), word("r"), 3), s.centre)
+    assert s.fn.decisionOf(s.tid, SECTION).call()[0] == listed[0]
+
+
+@pytest.mark.parametrize("scene", [VOTE_THEN_LOTTERY, DIRECT_LOTTERY], indirect=True)
+def test_a_lottery_tender_decided_by_a_vote_or_price_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    rule = s.book.fn.selectionOf(s.tid).call()
+    s.open_round(1, listed)
+    s.vote(1, [listed[0]] * 7)
+    for basis, n in [(VOTE, 0), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0)]:
+        assert s.fails(s.fn.decide(s.tid, SECTION, basis, n, listed[0], bytes(32), word("r"), 3), s.centre) == (
+            "BasisNotAllowed", (s.tid, SECTION, rule, basis, n))
+    did = s.set_draw("selection", 1, [listed[2]])
+    s.send(s.fn.decide(s.tid, SECTION, LOTTERY, 0, listed[2], did, word("r"), 3), s.centre)
+    assert list(s.fn.decisionOf(s.tid, SECTION).call()[:2]) == [listed[2], did]
+
+
+# Which bases each method word allows (besides SOLE_CANDIDATE, always): ledger.rules.selection.next_step's.
+ALLOWED = {
+    DIRECT_VOTE: {(VOTE, 0), (LOTTERY, 0)},
+    ROUND_ELIMINATION: {(VOTE, 0), (ELIMINATION_DRAW, 0)},
+    VOTE_THEN_LOTTERY: {(LOTTERY, 0)},
+    CLOSEST_PRICE: {(CLOSEST_TO_AVERAGE, 0)},
+    LOWEST_PRICE: {(NTH_LOWEST_PRICE, 1)},
+    THIRD_LOWEST_PRICE: {(NTH_LOWEST_PRICE, 3)},
+    4 | 255 << 8: {(NTH_LOWEST_PRICE, 255)},
+    DIRECT_LOTTERY: {(LOTTERY, 0)},
+    COLLECTIVE: {(VOTE, 0)},
+}
+
+
+def test_each_method_allows_exactly_its_bases(chain: ChainEnv) -> None:
+    probe = chain.deploy("SelectionRuleProbe").functions
+    for rule, allowed in ALLOWED.items():
+        assert probe.valid(rule).call(), rule
+        for basis in range(6):
+            for n in (0, 1, 2, 3, 255):
+                expected = basis == SOLE_CANDIDATE or (basis, n) in allowed
+                assert probe.allows(rule, basis, n).call() == expected, (rule, basis, n)
+    for rule in (0, 7, 255, 1 | 1 << 8, 3 | 2 << 8, 5 | 1 << 8, 6 | 255 << 8):
+        assert not probe.valid(rule).call(), rule
+        # a word no tender can hold allows nothing but a shortlist of one
+        assert [b for b in range(6) for n in (0, 1, 2) if probe.allows(rule, b, n).call()] == [SOLE_CANDIDATE] * 3

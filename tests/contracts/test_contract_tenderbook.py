@@ -240,6 +240,7 @@ class Book:
             "deadline": self.now() + BIDDING_TIME,
             "openingWindow": 3_600,
             "minValidBids": 3,
+            "selection": 1,  # 直接票决
             "openingPublicKey": word("X25519 opening public key"),
             "threshold": 2,
             "shareHashes": [keccak(s) for s in shares],
@@ -495,6 +496,11 @@ def test_publication_refuses_terms_that_break_the_rules(book: Book) -> None:
         ),
         ({"officers": [o[0], ZERO_ADDRESS, o[2]]}, ("InvalidOfficer", (tid, ZERO_ADDRESS))),
         ({"officers": [o[0], o[1], o[0]]}, ("InvalidOfficer", (tid, o[0]))),
+        # the selection method must be one of the six, with a price rule byte only for 价格竞争
+        ({"selection": 0}, ("InvalidSelection", (tid, 0))),
+        ({"selection": 7}, ("InvalidSelection", (tid, 7))),
+        ({"selection": 1 | 3 << 8}, ("InvalidSelection", (tid, 1 | 3 << 8))),
+        ({"selection": 6 | 1 << 8}, ("InvalidSelection", (tid, 6 | 1 << 8))),
     ]
     for changes, expected in cases:
         call = book.fn.publishTender(tid, book.params(**changes))
@@ -514,7 +520,30 @@ def test_publication_refuses_terms_that_break_the_rules(book: Book) -> None:
         ),
         book.centre,
     )
-    assert book.fn.tenderOf(tid).call()[3][9] == fifteen
+    assert book.fn.tenderOf(tid).call()[3][10] == fifteen
+
+
+def test_the_selection_method_is_fixed_with_the_terms_and_changed_only_by_an_amendment(book: Book) -> None:
+    """The selection word SelectionBook checks decisions against is the one published, readable in
+    `selectionOf`, `tenderOf` and the publication log; an amendment before the deadline replaces it
+    (checked like a publication), none after."""
+    lowest_price = 4 | 1 << 8
+    tender = book.publish(selection=lowest_price)
+    tid = tender.tender_id
+    assert book.fn.selectionOf(tid).call() == lowest_price
+    assert book.fn.tenderOf(tid).call()[3][6] == lowest_price
+    assert book.fn.selectionOf(word("nothing")).call() == 0
+    bad = book.fn.amendTender(tid, word("doc v2"), word("params v2"), 2 | 1 << 8, tender.deadline, word("r"))
+    assert book.fails(bad, book.centre) == ("InvalidSelection", (tid, 2 | 1 << 8))
+    receipt = book.send(
+        book.fn.amendTender(tid, word("doc v2"), word("params v2"), 2, tender.deadline, word("r")), book.centre
+    )
+    assert book.contract.events.TenderAmended().process_receipt(receipt)[0]["args"]["selection"] == 2
+    assert book.fn.selectionOf(tid).call() == 2
+    book.chain.increase_time(book.fn.tenderHeader(tid).call()[1] - book.now() + 1)
+    late = book.fn.amendTender(tid, word("doc v3"), word("params v3"), 4, tender.deadline + 40 * DAY, word("r"))
+    assert book.fails(late, book.centre)[0] == "DeadlinePassed"
+    assert book.fn.selectionOf(tid).call() == 2
 
 
 def test_only_the_publishing_centre_amends_before_the_deadline_and_every_amendment_is_versioned(
@@ -523,11 +552,11 @@ def test_only_the_publishing_centre_amends_before_the_deadline_and_every_amendme
     tender = book.publish()
     tid = tender.tender_id
     later = tender.deadline + 500
-    amend = book.fn.amendTender(tid, word("doc v2"), word("params v2"), later, word("reason"))
+    amend = book.fn.amendTender(tid, word("doc v2"), word("params v2"), 1, later, word("reason"))
     before = book.snapshot()
     for caller in (book.rival, book.admin, book.bidders[0]):
         assert book.fails(amend, caller) == ("NotPublisher", (tid, caller.address))
-    unknown = book.fn.amendTender(word("nothing"), ZERO_WORD, ZERO_WORD, later, ZERO_WORD)
+    unknown = book.fn.amendTender(word("nothing"), ZERO_WORD, ZERO_WORD, 1, later, ZERO_WORD)
     assert book.fails(unknown, book.centre) == ("UnknownTender", (word("nothing"),))
     assert book.snapshot() == before
 
@@ -548,6 +577,7 @@ def test_only_the_publishing_centre_amends_before_the_deadline_and_every_amendme
                 "version": 2,
                 "docHash": word("doc v2"),
                 "paramsHash": word("params v2"),
+                "selection": 1,
                 "deadline": later,
                 "requestedDeadline": later,
                 "reasonHash": word("reason"),
@@ -556,7 +586,7 @@ def test_only_the_publishing_centre_amends_before_the_deadline_and_every_amendme
     ]
     # Amending with the very same terms still counts as a change: version 3.
     book.send(
-        book.fn.amendTender(tid, word("doc v2"), word("params v2"), later, word("again")),
+        book.fn.amendTender(tid, word("doc v2"), word("params v2"), 1, later, word("again")),
         book.centre,
     )
     assert book.fn.tenderOf(tid).call()[1] == 3
@@ -602,7 +632,7 @@ def test_an_amendment_14_days_before_the_deadline_moves_the_deadline_out_to_15_d
     book.chain.increase_time(tender.deadline - 14 * DAY - book.now())
     # The centre changes the documents and keeps the deadline: bidders would get 14 days.
     receipt = book.send(
-        book.fn.amendTender(tid, word("doc v2"), word("params v2"), tender.deadline, word("r")),
+        book.fn.amendTender(tid, word("doc v2"), word("params v2"), 1, tender.deadline, word("r")),
         book.centre,
     )
     postponed = book.time_of(receipt) + MIN_AMENDMENT_NOTICE
@@ -630,7 +660,7 @@ def test_an_amendment_exactly_15_days_before_the_deadline_keeps_it_and_one_secon
 ) -> None:
     tender = book.publish()
     tid = tender.tender_id
-    amend = book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, tender.deadline, ZERO_WORD)
+    amend = book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, 1, tender.deadline, ZERO_WORD)
     # Mined at the instants set (fixed gas: a node may estimate at another instant, on the other
     # side of the boundary, where the amendment writes no new deadline and costs less).
     receipt = book.send_at(tender.deadline - MIN_AMENDMENT_NOTICE, amend, book.centre)
@@ -646,13 +676,13 @@ def test_an_amendment_that_moves_the_deadline_earlier_is_refused_early_or_late(b
     before = book.snapshot()
     # Weeks ahead: cutting a 21-day deadline to minutes.
     minutes = book.now() + 210
-    earlier = book.fn.amendTender(tid, word("doc v2"), word("params v2"), minutes, word("r"))
+    earlier = book.fn.amendTender(tid, word("doc v2"), word("params v2"), 1, minutes, word("r"))
     assert book.fails(earlier, book.centre) == (
         "DeadlineBroughtForward",
         (tid, tender.deadline, minutes),
     )
     # One second earlier is earlier.
-    by_one = book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, tender.deadline - 1, ZERO_WORD)
+    by_one = book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, 1, tender.deadline - 1, ZERO_WORD)
     assert book.fails(by_one, book.centre) == (
         "DeadlineBroughtForward",
         (tid, tender.deadline, tender.deadline - 1),
@@ -669,7 +699,7 @@ def test_an_amendment_at_or_after_the_deadline_is_refused_even_one_that_would_po
     tender = book.publish()
     tid = tender.tender_id
     reopen = book.fn.amendTender(
-        tid, word("doc v2"), word("params v2"), tender.deadline + 30 * DAY, ZERO_WORD
+        tid, word("doc v2"), word("params v2"), 1, tender.deadline + 30 * DAY, ZERO_WORD
     )
     before = book.snapshot()
     # A block at the very deadline: from then on nothing is amended.
@@ -696,11 +726,11 @@ def test_the_header_view_is_the_centre_deadline_sections_threshold_and_shares_as
 
     def from_other_views() -> tuple[Any, ...]:
         centre, _, _, p = book.fn.tenderOf(tid).call()
-        return (centre, p[3], p[2], p[7], book.fn.sharesReleased(tid).call())
+        return (centre, p[3], p[2], p[8], book.fn.sharesReleased(tid).call())
 
     assert header() == (book.centre.address, tender.deadline, 3, 2, 0) == from_other_views()
     later = tender.deadline + 500
-    book.send(book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, later, ZERO_WORD), book.centre)
+    book.send(book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, 1, later, ZERO_WORD), book.centre)
     assert header() == (book.centre.address, later, 3, 2, 0) == from_other_views()
     book.chain.increase_time(later - book.now() + 1)
     book.release(tender, count=1)
@@ -714,7 +744,7 @@ def test_a_withdrawn_centre_publishes_no_more_but_still_runs_the_tenders_it_publ
     book.send(book.fn.withdrawCentre(book.centre.address), book.admin)
     call = book.fn.publishTender(word("another"), book.params())
     assert book.fails(call, book.centre) == ("NotCentre", (book.centre.address,))
-    amend = book.fn.amendTender(tender.tender_id, ZERO_WORD, ZERO_WORD, tender.deadline, ZERO_WORD)
+    amend = book.fn.amendTender(tender.tender_id, ZERO_WORD, ZERO_WORD, 1, tender.deadline, ZERO_WORD)
     book.send(amend, book.centre)
     assert book.fn.tenderOf(tender.tender_id).call()[1] == 2
 
@@ -801,7 +831,7 @@ def test_an_extended_deadline_admits_bids_until_the_new_deadline(book: Book) -> 
     tender = book.publish()
     later = tender.deadline + 2 * BIDDING_TIME
     book.send(
-        book.fn.amendTender(tender.tender_id, ZERO_WORD, ZERO_WORD, later, ZERO_WORD), book.centre
+        book.fn.amendTender(tender.tender_id, ZERO_WORD, ZERO_WORD, 1, later, ZERO_WORD), book.centre
     )
     book.pass_deadline(tender)
     book.bid(tender, book.bidders[0])
@@ -1349,7 +1379,7 @@ def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...]
             tenders[tid] = [a["centre"], a["version"], issued_at, dict(a["params"])]
         elif name == "TenderAmended":
             tenders[tid][1] = a["version"]
-            tenders[tid][3] |= {k: a[k] for k in ("docHash", "paramsHash", "deadline")}
+            tenders[tid][3] |= {k: a[k] for k in ("docHash", "paramsHash", "selection", "deadline")}
         elif name == "BidSubmitted":
             sec[1] += bid[0] == ZERO_WORD
             bid[:2] = a["commitment"], a["version"]
@@ -1420,7 +1450,7 @@ def test_the_logs_alone_rebuild_every_tender_bid_nonce_share_release_and_section
     book.send(book.fn.submitBidsBySig(relayed), book.admin)
     book.bid(rivals, bob)
     later = tender.deadline + 100
-    amend = book.fn.amendTender(tid, word("doc v2"), word("params v2"), later, word("Q&A"))
+    amend = book.fn.amendTender(tid, word("doc v2"), word("params v2"), 1, later, word("Q&A"))
     book.send(amend, book.centre)
     book.send(book.fn.withdrawCentre(book.rival.address), book.admin)
     book.send(book.fn.transferAdmin(alice.address), book.admin)
@@ -1515,7 +1545,7 @@ def test_bidding_relaying_share_release_and_opening_stay_within_their_gas_budget
     )
 
     amendment = book.fn.amendTender(
-        tender_id, word("doc v2"), word("params v2"), params[3], word("r")
+        tender_id, word("doc v2"), word("params v2"), 1, params[3], word("r")
     )
     measure("amendTender", amendment, book.centre)
 
@@ -1558,7 +1588,7 @@ def test_bidding_relaying_share_release_and_opening_stay_within_their_gas_budget
     late = book.publish("gas, late amendment")
     book.chain.increase_time(late.deadline - 14 * DAY - book.now())
     late_amendment = book.fn.amendTender(
-        late.tender_id, word("doc v2"), word("params v2"), late.deadline, word("r")
+        late.tender_id, word("doc v2"), word("params v2"), 1, late.deadline, word("r")
     )
     measure("amendTender, postponing the deadline", late_amendment, book.centre)
 

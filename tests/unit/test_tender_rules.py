@@ -103,7 +103,7 @@ def test_a_rerun_from_the_chains_terms_and_shares_reaches_the_same_outcome() -> 
     key, firm = OpeningKey.generate(), Account.create()
     shares = split(key.private, k=2, n=3)
     terms = TenderTerms(b"\x01" * 32, b"\x02" * 32, 1, 0, 0, 1, key.public, 2,
-                        tuple(share_hash(s) for s in shares), ())
+                        tuple(share_hash(s) for s in shares), (), 1)
     for sealed in (_sealed(firm.address, key), _sealed(firm.address, OpeningKey.generate())):
         at_opening = _open(key, firm.address, sealed.envelope, sealed.commitment, sealed.credential_set_commitment)
         rerun = rerun_opening(terms=terms, shares=shares[1:], chain_id=CHAIN, book_address=BOOK, tender_id=TENDER,
@@ -150,7 +150,8 @@ def test_terms_carry_every_fixed_parameter() -> None:
                       officers=officers, threshold=2)
     assert terms.params_hash == params.params_hash() and terms.section_count == 1
     assert terms.deadline == int(params.deadline.timestamp()) and terms.officers == tuple(officers)
-    assert len(terms.as_struct()) == 10
+    assert terms.selection == 1  # 直接票决: SelectionBook refuses any basis that method cannot end on
+    assert len(terms.as_struct()) == 11
 
 
 def test_the_relay_isolates_a_bad_bid_from_its_batch() -> None:
