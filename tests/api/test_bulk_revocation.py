@@ -81,6 +81,9 @@ def revoked(world: World) -> dict[str, Any]:
     """100 credentials spread over the 150 of the batch, revoked in one transaction (ids in no order)."""
     ids = world.ids(world.batch)
     chosen = [cid for i, cid in enumerate(ids) if i % 3 != 2][:100]
+    # a minute after the anchoring, so that "the second before the revocation" is after it (blocks
+    # may share a second)
+    world.scene.rt.client.increase_time(60)
     r = world.revoke(world.issuer, list(reversed(chosen)))
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
