@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ledger.model.receipt import UnsignedTx
+from ledger.model.tender import Outcome
+from ledger.values import fen
 
 
 # ---------------------------------------------------------------------- TenderBook
@@ -364,7 +366,8 @@ class FakeTenderChain:
 
         self.recorded.append((tender_id, opening))
         key = (tender_id, opening.section, opening.bidder)
-        self.bids[key] = replace(self.bids[key], opened=True, outcome=opening.outcome)
+        price = fen(opening.package.price) if opening.package is not None and opening.outcome is Outcome.DECRYPTED else 0
+        self.bids[key] = replace(self.bids[key], opened=True, outcome=opening.outcome, price_fen=price)
         return self._mined("recordOpening", tender_id, opening.bidder)
 
     def used_credentials(self, tender_id: bytes, section: int) -> dict[str, list[bytes]]:

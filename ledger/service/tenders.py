@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from decimal import Decimal
 from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
@@ -67,6 +68,7 @@ from ledger.rules.selection import selection_code
 from ledger.rules.verify import Check, CheckStatus, RegistryReads
 from ledger.service.ports import CredentialLookup, GuaranteeCheck, TenderRecords
 from ledger.tenders import TenderParams
+from ledger.values import fen
 
 MAX_ENVELOPE = 32 * 1024 * 1024
 
@@ -308,6 +310,13 @@ def opening_digest(*, chain_id: int, book: str, tender_id: bytes, commitment: by
                                    content_hash=keccak(content))
 
 
+def _fen_or_none(price: str) -> int | None:
+    try:
+        return fen(Decimal(price))
+    except (ArithmeticError, ValueError, ValidationFailed):
+        return None
+
+
 def checked_openings(book: TenderChain, records: TenderRecords, *, chain_id: int, tender_id: bytes, section: int,
                      state: SectionState) -> list[OpenedBid]:
     """The section's opened bids as the store holds them, each checked against TenderBook: every bid
@@ -340,6 +349,10 @@ def checked_openings(book: TenderChain, records: TenderRecords, *, chain_id: int
         if receipt is None or receipts.receipt_signer(digest, receipt) != centre:
             raise StoreMismatch(f"the opening report of {bidder}'s bid in tender {tid} section {section} (reason, "
                                 "price, eligibility) is not the one the centre recorded")
+        # the price the chain recorded at opening decides 价格竞争 and the price score, not the row
+        if bid.outcome is Outcome.DECRYPTED and (row.price is None or _fen_or_none(row.price) != bid.price_fen):
+            raise StoreMismatch(f"the price of {bidder}'s opened bid in tender {tid} section {section} is "
+                                f"{row.price} 元 in the store, {Decimal(bid.price_fen) / 100} 元 on chain")
     strays = [r.bidder for r in rows if r.bidder not in known]
     if strays:
         raise StoreMismatch(f"the store holds an opening of {strays[0]} in tender {tid} section {section}, which "

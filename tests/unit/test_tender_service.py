@@ -220,6 +220,28 @@ def test_results_are_public_after_evaluation_own_entry_before_and_everything_to_
     assert public.public and {b.bidder for b in public.bids} == set(firms)
 
 
+def test_a_store_price_other_than_the_chains_is_refused_as_a_store_mismatch() -> None:
+    """The price each decrypted bid was opened at is on chain (in 分): an opened bid whose stored price
+    differs — an edited row, or a centre recording one price on chain and filing another — is not
+    served (prices decide 价格竞争 and the price score)."""
+    from dataclasses import replace
+
+    from ledger.errors import StoreMismatch
+
+    firms = [Account.create().address for _ in range(2)]
+    scene = Scene(identities={firms[0]: FIRM, firms[1]: "91110000MA01ABCD4Y"})
+    for f in firms:
+        scene.bid(f)
+    scene.chain.shares[scene.tender.tender_id] = scene.shares[:3]
+    tid = scene.tender.tender_id
+    scene.service.open_section(_guarantee(CheckStatus.VALID), signer=CENTRE.address, tender_id=tid, section=0)
+    assert {b.bidder for b in scene.service.results(tender_id=tid, section=0, viewer=CENTRE.address).bids} == set(firms)
+    key = (tid, 0, firms[0])
+    scene.chain.bids[key] = replace(scene.chain.bids[key], price_fen=scene.chain.bids[key].price_fen + 1)
+    with pytest.raises(StoreMismatch, match="price"):
+        scene.service.results(tender_id=tid, section=0, viewer=CENTRE.address)
+
+
 def _identity(address: str, uscc: str, *, block: int, cid: bytes | None = None) -> StoredCredential:
     return StoredCredential(
         credential_id=cid or os.urandom(32), root=os.urandom(32), kind=Kind.IDENTITY, issuer="0xissuer",
