@@ -50,7 +50,7 @@ class ChainClient:
         self.chain_id = int(self._rpc(lambda: w3.eth.chain_id))
         self._nonce_lock = threading.Lock()
         self._nonces: dict[str, int] = {}
-        self._fee_cache: tuple[float, int] = (0.0, 0)
+        self._fee_cache: tuple[float, int | None] = (0.0, None)
         self.nonce_guard: Callable[[str], AbstractContextManager[Any]] | None = None
         """Set when other processes send with the same keys (the workers of one service): each
         transaction signed here then takes its nonce from the node's pending count under
@@ -136,14 +136,31 @@ class ChainClient:
 
     # ------------------------------------------------------------------ writes
     def fees(self) -> dict[str, int]:
-        """EIP-1559 fees: twice the latest base fee plus a minimal tip, refreshed every second."""
+        """EIP-1559 fees: twice the latest base fee plus a minimal tip, refreshed every second; none
+        at all on a free gas network (see `free_gas`)."""
+        base = self._base_fee()
+        if base == 0:
+            return {"maxFeePerGas": 0, "maxPriorityFeePerGas": 0}
+        base = base or 0  # a block without a base fee (before London): as the minimal fee
+        return {"maxFeePerGas": 2 * base + PRIORITY_FEE + 7, "maxPriorityFeePerGas": PRIORITY_FEE}
+
+    def free_gas(self) -> bool:
+        """True on a free gas network: the latest block's base fee is 0, which EIP-1559 never
+        reaches from a positive fee (it stops at 7 wei), so only a chain made with a zero base fee
+        has it (Besu's `zeroBaseFee`, anvil `--base-fee 0`). Transactions there carry no fee and
+        no account needs funds; the node must accept a zero gas price (Besu `min-gas-price=0`)."""
+        return self._base_fee() == 0
+
+    def _base_fee(self) -> int | None:
+        """The latest block's base fee (None for a block without one), refreshed every second."""
         now = time.monotonic()
         stamp, base = self._fee_cache
         if now - stamp > 1.0:
             block = self._rpc(lambda: self.w3.eth.get_block("latest"))
-            base = int(block.get("baseFeePerGas", 0) or 0)
+            fee = block.get("baseFeePerGas")
+            base = None if fee is None else int(fee)
             self._fee_cache = (now, base)
-        return {"maxFeePerGas": 2 * base + PRIORITY_FEE + 7, "maxPriorityFeePerGas": PRIORITY_FEE}
+        return base
 
     def _next_nonce(self, address: ChecksumAddress) -> int:
         with self._nonce_lock:
