@@ -19,7 +19,7 @@ from api.routes import catalogue as catalogue_routes
 from api.db.journal import Store
 from api.db.locks import nonce_guard_name, shared_across_processes
 from api.deps import bid_relayer
-from api.limits import BodyLimit
+from api.limits import BodyLimit, RateLimit
 from api.ops import JournalFollower, Metrics, Observe, OpsSettings, configure_logging
 from api.ops import router as ops_router
 from api.params import FORMATS
@@ -152,7 +152,8 @@ def create_app(settings: Settings | None = None, ops: OpsSettings | None = None,
         description="Anchor, verify and audit firm credentials for public tenders on an EVM chain.",
         lifespan=lifespan,
     )
-    app.state.metrics, app.state.ops_settings = metrics, ops
+    limiter = ops.rate_limiter(on_limited=lambda by: metrics.rate_limited.labels(by=by).inc())
+    app.state.metrics, app.state.ops_settings, app.state.rate_limiter = metrics, ops, limiter
 
     @app.exception_handler(LedgerError)
     async def _ledger_error(_request: Request, exc: LedgerError) -> JSONResponse:
@@ -182,7 +183,8 @@ def create_app(settings: Settings | None = None, ops: OpsSettings | None = None,
             "error": _http_error_name(exc.status_code), "message": message, "detail": exc.detail})
 
     app.add_middleware(BodyLimit)
-    app.add_middleware(Observe, metrics=metrics)  # outermost: it sees the 413s too
+    app.add_middleware(RateLimit, limiter=limiter)  # per address, before anything is read
+    app.add_middleware(Observe, metrics=metrics)  # outermost: it sees the 413s and 429s too
     app.include_router(ops_router)
     app.include_router(chain_routes.router)
     app.include_router(credential_routes.router)

@@ -13,7 +13,8 @@ from ledger.crypto.requests import HEADER_SIGNATURE, RequestAuthError, SignedReq
 
 
 async def signed_caller(request: Request) -> SignedRequest:
-    """The verified signer of this request; 401 if unsigned, forged, expired or replayed."""
+    """The verified signer of this request; 401 if unsigned, forged, expired or replayed, 429 if its
+    signer is over its rate limit."""
     runtime, store = request.app.state.runtime, request.app.state.store
     body = await request.body()
     try:
@@ -27,14 +28,22 @@ async def signed_caller(request: Request) -> SignedRequest:
         )
     except RequestAuthError as exc:
         raise HTTPException(status_code=401, detail=f"unauthenticated: {exc}") from None
+    replay = HTTPException(status_code=401, detail="unauthenticated: this signed request was already used (replay)")
+    limiter = request.app.state.rate_limiter
+    if limiter.signer is not None:
+        # Counted only once the signature holds and the request is not a replay, so neither a
+        # forged signature nor someone replaying a signer's requests spends its allowance; and
+        # before the nonce is used, so a request refused here may be sent again.
+        with store.session() as session:
+            if session.get(UsedNonce, (signed.signer, str(signed.nonce))) is not None:
+                raise replay
+        limiter.check_signer(signed.signer)
     with store.session() as session:
         session.add(UsedNonce(signer=signed.signer, nonce=str(signed.nonce), used_at=datetime.now(UTC)))
         try:
             session.commit()
         except IntegrityError:
-            raise HTTPException(
-                status_code=401, detail="unauthenticated: this signed request was already used (replay)"
-            ) from None
+            raise replay from None
     return signed
 
 

@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -23,13 +23,14 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlmodel import select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.db.events import SyncCursor
 from api.db.journal import Store
+from api.limits import RateLimiter, parse_networks
 
 log = logging.getLogger("tender_ledger.api")
 
@@ -51,6 +52,40 @@ class OpsSettings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="'json': one JSON object per log line, with the request id.",
     )
+    rate_limit_address_per_minute: float = Field(
+        default=0, ge=0,
+        description="Requests a minute one client address may make (the probes and /metrics aside); "
+        "0: no limit. Per worker process.",
+    )
+    rate_limit_address_burst: int | None = Field(
+        default=None, ge=1, description="Requests an address may make at once (default: a minute's worth).",
+    )
+    rate_limit_signer_per_minute: float = Field(
+        default=0, ge=0,
+        description="Signed requests a minute one signer (the key an EIP-712 request signature "
+        "recovers) may make; 0: no limit. Per worker process.",
+    )
+    rate_limit_signer_burst: int | None = Field(
+        default=None, ge=1, description="Signed requests a signer may make at once (default: a minute's worth).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated IP addresses or networks of the reverse proxies whose "
+        "X-Forwarded-For names the client; unset: the peer is the client and X-Forwarded-For is ignored.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    def rate_limiter(self, on_limited: Callable[[str], None] | None = None) -> RateLimiter:
+        """The rate limits these settings describe."""
+        return RateLimiter(
+            address_per_minute=self.rate_limit_address_per_minute, address_burst=self.rate_limit_address_burst,
+            signer_per_minute=self.rate_limit_signer_per_minute, signer_burst=self.rate_limit_signer_burst,
+            trusted_proxies=parse_networks(self.trusted_proxies), on_limited=on_limited)
 
 
 # ---------------------------------------------------------------------------------- request ids
@@ -172,6 +207,9 @@ class Metrics:
             "tl_transactions_mined", "Transactions sent by the service and mined: relayed (signed by a "
             "party) or the service's own (relayer, centre, development governance keys).",
             ["signed_by"], registry=self.registry)
+        self.rate_limited = Counter(
+            "tl_rate_limited", "Requests refused with 429 by a rate limit, by what was limited: "
+            "the client address or the request's signer.", ["by"], registry=self.registry)
         self.sync_failures = Counter(
             "tl_journal_sync_failures", "Background catch-ups of the journal that failed, by exception.",
             ["error"], registry=self.registry)

@@ -48,6 +48,7 @@ ERROR_DESCRIPTIONS = {
     409: "the chain's state forbids it now (too early, too late, already done) or the chain refused it",
     413: "the request body is over the size limit",
     422: "the request breaks a format (the schema's) or a domain rule (the message names it)",
+    429: "the signer (or the client address) is over its rate limit: retry after Retry-After seconds",
     503: "the store disagrees with the chain, or the chain cannot be used",
 }
 
@@ -55,11 +56,11 @@ READ = (404, 422, 503)
 """A public read by id."""
 PREPARE = (400, 402, 404, 409, 413, 422, 503)
 """An unsigned request that prepares or checks something with a body."""
-SIGNED_READ = (401, 403, 404, 409, 422, 503)
+SIGNED_READ = (401, 403, 404, 409, 422, 429, 503)
 """A signed read (a template filled in for the signer)."""
-SEALED_READ = (401, 403, 404, 422, 503)
+SEALED_READ = (401, 403, 404, 422, 429, 503)
 """A read public from opening on, and before that only to its parties (who sign the request)."""
-SIGNED = (400, 401, 402, 403, 404, 409, 413, 422, 503)
+SIGNED = (400, 401, 402, 403, 404, 409, 413, 422, 429, 503)
 """A signed write."""
 
 
