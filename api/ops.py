@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -190,11 +192,24 @@ class _ChainCollector(Collector):
                                 "Blocks between the chain head and what the journal has projected.", value=lag)
 
 
+def multiprocess_dir() -> str | None:
+    """The directory where the worker processes of one `serve --workers N` write their metrics
+    (prometheus_client's multiprocess mode, chosen when prometheus_client is first imported), or
+    None for a single process."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir") or None
+
+
 class Metrics:
-    """One app's metrics, in a registry of its own (several apps in one process do not collide)."""
+    """One app's metrics, in a registry of its own (several apps in one process do not collide).
+
+    With several workers (`multiprocess_dir()` set) each worker's counters and histograms are
+    written to files in that directory, and /metrics, whichever worker answers it, sums every
+    worker's; the chain head and the journal's lag are read from the chain and the store at the
+    scrape, the same from any worker."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.multiprocess = multiprocess_dir() is not None
         self.store: Store | None = None
         self.latency = Histogram(
             "tl_http_request_duration_seconds", "Time to answer a request, by method and route template.",
@@ -213,7 +228,8 @@ class Metrics:
         self.sync_failures = Counter(
             "tl_journal_sync_failures", "Background catch-ups of the journal that failed, by exception.",
             ["error"], registry=self.registry)
-        self.registry.register(_ChainCollector(self))
+        self.chain = _ChainCollector(self)
+        self.registry.register(self.chain)
 
     def bind(self, store: Store) -> None:
         self.store = store
@@ -223,7 +239,12 @@ class Metrics:
         self.transactions.labels(signed_by="party" if relayed else "service").inc()
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker)
+        every_worker.register(self.chain)
+        return generate_latest(every_worker)
 
 
 def _error_name(body: bytes, status: int) -> str:

@@ -4,15 +4,23 @@ Every guard the workers need is the store's (`api.db.locks`: PostgreSQL advisory
 store must be PostgreSQL: SQLite is one process's store and is refused. With the embedded chain,
 the chain is one process too: unless a `tender-ledger node` already serves the data directory's
 chain, one is started here (on a free loopback port) and stopped when the service stops; every
-worker reaches the chain through it by URL, as it would any node.
+worker reaches the chain through it by URL, as it would any node. The workers write their metrics
+to a directory made for the run (prometheus_client's multiprocess mode), so that /metrics, from
+any worker, sums them.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +33,11 @@ from ledger.errors import ConfigurationError, DataDirInUse
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+MULTIPROC_VARIABLES = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
+WORKER_HEALTHCHECK_S = 30
+"""How long a worker may take to answer uvicorn's health check before it is killed and replaced.
+uvicorn's 5 s default kills workers still starting (importing the EVM, opening the store) on a
+loaded host, again and again."""
 NODE_START_S = 300.0
 """How long a node started here may take to open (or create and deploy) the chain."""
 
@@ -63,14 +76,43 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, log_options
         datadir = DataDir.open(settings.data_dir, shared=True)
         try:
             datadir.hold_serving()
-            uvicorn.run("api.app:worker_app", factory=True, host=host, port=port, workers=workers,
-                        **log_options)
+            with worker_metrics():
+                uvicorn.run("api.app:worker_app", factory=True, host=host, port=port, workers=workers,
+                            **_healthcheck_option(uvicorn.run), **log_options)
         finally:
             datadir.close()
     finally:
         if node is not None:
             stop_node(node)
     return EXIT_OK
+
+
+def _healthcheck_option(run: Any) -> dict[str, Any]:
+    """uvicorn's worker health check timeout, where uvicorn has one (0.30 on): WORKER_HEALTHCHECK_S."""
+    if "timeout_worker_healthcheck" in inspect.signature(run).parameters:
+        return {"timeout_worker_healthcheck": WORKER_HEALTHCHECK_S}
+    return {}
+
+
+@contextmanager
+def worker_metrics() -> Iterator[Path]:
+    """A new, empty directory in PROMETHEUS_MULTIPROC_DIR while the workers run: each worker (a new
+    process, which reads it when it imports prometheus_client) writes its metrics there, and
+    /metrics sums them. A fresh one each time, so no count of an earlier run is added in; removed,
+    and the variable restored, when the workers have stopped."""
+    path = Path(tempfile.mkdtemp(prefix="tender-ledger-metrics-"))
+    saved = {name: os.environ.get(name) for name in MULTIPROC_VARIABLES}
+    os.environ.pop("prometheus_multiproc_dir", None)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    try:
+        yield path
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def start_node(data_dir: Path) -> subprocess.Popen[bytes] | None:
