@@ -242,7 +242,7 @@ class Metrics:
         if not self.multiprocess:
             return generate_latest(self.registry)
         every_worker = CollectorRegistry()
-        MultiProcessCollector(every_worker)
+        MultiProcessCollector(every_worker)  # type: ignore[no-untyped-call]
         every_worker.register(self.chain)
         return generate_latest(every_worker)
 
