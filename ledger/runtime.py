@@ -316,7 +316,7 @@ def _ensure_deployed(runtime: Runtime) -> dict[str, ChecksumAddress]:
                     "code there: the node's chain was reset or replaced"
                 )
             continue
-        if client.balance(runtime.relayer.address) == 0:
+        if client.balance(runtime.relayer.address) == 0 and not client.zero_gas():
             raise RelayerUnfunded(
                 f"the relayer account {runtime.relayer.address} has no funds on chain "
                 f"{client.chain_id}; fund it before the first start"
@@ -340,7 +340,9 @@ def _ensure_deployed(runtime: Runtime) -> dict[str, ChecksumAddress]:
 
 def _fund_local_keys(runtime: Runtime) -> None:
     """Give the keys held here (centre, development governors) gas from the relayer if they have
-    none: on a node, once, before the first deployment."""
+    none: on a node, once, before the first deployment (on a zero gas price network no key needs any)."""
+    if runtime.client.zero_gas():
+        return
     for account in (runtime.centre, *(g.account for g in runtime.governors)):
         if runtime.client.balance(account.address) == 0:
             runtime.client.fund(runtime.relayer, account.address, LOCAL_KEY_FUNDS // 10**4)
