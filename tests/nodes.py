@@ -30,8 +30,10 @@ def free_port() -> int:
 class AnvilNode:
     """An anvil process; stopped (by process group) when the test session ends."""
 
-    def __init__(self, chain_id: int = ANVIL_CHAIN_ID, *, prune_history: bool = True) -> None:
-        """`prune_history=False` keeps every block's state: `anvil_reorg` needs it."""
+    def __init__(self, chain_id: int = ANVIL_CHAIN_ID, *, prune_history: bool = True,
+                 extra_args: tuple[str, ...] = ()) -> None:
+        """`prune_history=False` keeps every block's state: `anvil_reorg` needs it. `extra_args` go
+        to anvil as they are (e.g. a zero gas price network's fee settings)."""
         if not ANVIL.exists():
             raise FileNotFoundError(f"{ANVIL} is missing: run `npm ci` first")
         self.port = free_port()
@@ -52,6 +54,7 @@ class AnvilNode:
                 "--silent",
                 "--accounts",
                 "2",
+                *extra_args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
