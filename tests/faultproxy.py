@@ -48,11 +48,11 @@ class FaultProxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 proxy._handle(self, body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -168,9 +168,9 @@ class FaultProxy:
             if int(flt.get("fromBlock", "0x0"), 16) > head:
                 return result([])
             return forward([flt])
-        if method in ("eth_call", "eth_estimateGas", "eth_getBalance", "eth_getCode", "eth_getStorageAt"):
-            if params and params[-1] in LATEST:
-                return forward([*params[:-1], hex(head)])
+        at_latest = params and params[-1] in LATEST
+        if method in ("eth_call", "eth_estimateGas", "eth_getBalance", "eth_getCode", "eth_getStorageAt") and at_latest:
+            return forward([*params[:-1], hex(head)])
         return None
 
     @staticmethod

@@ -89,9 +89,9 @@ class NodeSet(JSONBaseProvider):
         self.timeout = timeout
         self.retry_after_s = retry_after_s
         self.chain_id = expected_chain_id
+        self._configured = expected_chain_id is not None
         self.genesis: str | None = None
         self._lock = threading.Lock()
-        self._ids = iter(range(1, 2**62))
         self._last: _Node | None = None
 
     @property
@@ -135,8 +135,9 @@ class NodeSet(JSONBaseProvider):
             if node.checked:
                 return
             if self.chain_id is not None and chain_id != self.chain_id:
-                node.foreign = (f"the node at {node.url} serves chain id {chain_id}, "
-                                f"but chain id {self.chain_id} is configured")
+                node.foreign = (f"the node at {node.url} serves chain id {chain_id}, but "
+                                + (f"chain id {self.chain_id} is configured" if self._configured
+                                   else f"{self._reference()} serves chain id {self.chain_id}"))
             elif self.genesis is not None and genesis != self.genesis:
                 node.foreign = (f"the node at {node.url} serves another chain (genesis {genesis}) than "
                                 f"{self._reference()} (genesis {self.genesis}), with the same chain id {chain_id}")
