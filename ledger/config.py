@@ -22,7 +22,9 @@ class Settings(BaseSettings):
         description="Directory of the embedded chain, the SQLite store and deployment records.",
     )
     rpc_url: str | None = Field(
-        default=None, description="Ethereum JSON-RPC URL; unset means the embedded py-evm chain."
+        default=None,
+        description="Ethereum JSON-RPC URL, or several nodes of one chain comma-separated (requests go to "
+        "the first healthy one, failing over to the next); unset means the embedded py-evm chain.",
     )
     chain_id: int | None = Field(
         default=None, description="Expected chain id; a node serving another chain is refused."
@@ -66,7 +68,11 @@ class Settings(BaseSettings):
         "projected is rolled back and replayed. 0 for instant-finality chains (QBFT/IBFT, and the "
         "embedded chain, which allows nothing else).",
     )
-    rpc_timeout_s: float = Field(default=10.0, gt=0)
+    rpc_timeout_s: float = Field(
+        default=10.0, gt=0,
+        description="How long a node has to answer one request before the next node is tried (or, with "
+        "one node, the request fails).",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = Field(

@@ -322,6 +322,7 @@ class Scene:
         self.rng = random.Random(seed)
         self.serial = 0  # varies each firm's documents
         self.tenders = 0  # varies each tender's project code (a tender's id is its code's hash)
+        self.funds = FUNDS  # what the relayer gives each new key (0 on a zero gas price network)
 
     @classmethod
     @contextmanager
@@ -344,17 +345,18 @@ class Scene:
         return datetime.fromtimestamp(self.rt.client.block_timestamp(), UTC)
 
     # ------------------------------------------------------------------ parties
-    def account(self, funds: int = FUNDS) -> LocalAccount:
-        """A new key, funded by the relayer unless `funds` is 0."""
+    def account(self, funds: int | None = None) -> LocalAccount:
+        """A new key, funded by the relayer (`funds`, default the scene's `funds`) unless that is 0."""
         account = Account.create()
+        funds = self.funds if funds is None else funds
         if funds:
             self.rt.client.fund(self.rt.relayer, account.address, funds)
         return account
 
-    def actor(self, account: LocalAccount | None = None, funds: int = FUNDS) -> Actor:
+    def actor(self, account: LocalAccount | None = None, funds: int | None = None) -> Actor:
         return Actor.of(self.http, account or self.account(funds))
 
-    def issuer(self, *kinds: Kind, funds: int = FUNDS) -> Actor:
+    def issuer(self, *kinds: Kind, funds: int | None = None) -> Actor:
         """A credential issuer the governance authorises for `kinds` through the API."""
         issuer = self.actor(funds=funds)
         for kind in kinds:

@@ -13,6 +13,12 @@ events above it are deleted, this chain's projections are emptied and replayed f
 kept (no chain reads), and the blocks above are read again. Where no kept hash matches (or the
 events have none, journalled before hashes were kept), everything of this chain is dropped and
 read again from block 0 (a warning says so).
+
+Several nodes (TL_RPC_URL with fail-over): a node failed over to may lag, so blocks the journal
+already read are missing there for a while. That is not a reorg: while the node answering is
+behind a head another node served, the catch-up waits (nothing is read or rolled back), and goes
+on once that node has caught up — a reorg is only a block the node has with another hash, or a
+node's own head going back.
 """
 
 from __future__ import annotations
@@ -112,6 +118,7 @@ class Store:
         self.chain_key = chain_key(runtime)
         self.confirmations = runtime.settings.confirmations
         self._block_times: dict[int, datetime] = {}
+        self._waiting_for_node = False
         # one catch-up at a time across every process on this store (an advisory lock on PostgreSQL)
         self._reconcile_lock = store_lock(self.engine, RECONCILE)
         # chain facts that can no longer change, once checked (see SelectionService.final)
@@ -146,6 +153,8 @@ class Store:
         return self.runtime.client.block_number() - self.confirmations
 
     def _reconcile(self) -> int:
+        if self._node_behind():
+            return 0
         self._follow_reorg()
         head = self.confirmed_head()
         added = 0
@@ -195,6 +204,18 @@ class Store:
             session.commit()
         return added
 
+    def _node_behind(self) -> bool:
+        """Whether the node answering now lags a head another configured node served (the catch-up
+        then waits for it); logged once per spell."""
+        number, behind = self.runtime.client.head()
+        if behind and not self._waiting_for_node:
+            log.warning("the node answering is %d blocks behind a head another node served (at block %d): "
+                        "the journal waits for it to catch up", behind, number)
+        elif not behind and self._waiting_for_node:
+            log.warning("the node answering has caught up (block %d): the journal reads on", number)
+        self._waiting_for_node = behind > 0
+        return self._waiting_for_node
+
     # ------------------------------------------------------------------ reorgs
     def _node_hash(self, number: int) -> str | None:
         found = self.runtime.client.block_hash(number)
@@ -206,7 +227,7 @@ class Store:
             marks = {(c.last_block, c.block_hash) for c in session.exec(
                 select(SyncCursor).where(SyncCursor.chain_key == self.chain_key)) if c.block_hash is not None}
         moved = [(n, h) for n, h in sorted(marks, reverse=True) if self._node_hash(n) != h]
-        if not moved:
+        if not moved or self._node_behind():  # missing on a lagging node: not a reorg
             return
         number, was = moved[0]
         ancestor = self._common_ancestor()

@@ -21,10 +21,12 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import BlockNotFound, TransactionNotFound, Web3RPCError
+from web3.middleware import ExtraDataToPOAMiddleware
 from web3.types import TxReceipt
 
 from ledger.chain.contracts import load_artifact
 from ledger.chain.embedded import ChainError, EmbeddedChain
+from ledger.chain.nodes import NodeSet, parse_urls
 from ledger.chain.provider import EmbeddedProvider
 from ledger.errors import (
     ClockLocked,
@@ -39,6 +41,11 @@ from ledger.errors import (
 
 T = TypeVar("T")
 PRIORITY_FEE = 1
+
+# What nodes answer when handed a transaction they already hold (geth, Besu, anvil, Nethermind):
+# for a transaction of the same hash, it was sent.
+ALREADY_KNOWN = ("already known", "known transaction", "already imported", "alreadyknown")
+NONCE_TOO_LOW = ("nonce too low", "nonce_too_low", "oldnonce")
 
 
 class ChainClient:
@@ -67,15 +74,19 @@ class ChainClient:
 
     @classmethod
     def for_node(cls, url: str, *, expected_chain_id: int | None, timeout: float = 10.0) -> ChainClient:
-        if not url.startswith(("http://", "https://")):
-            raise NodeUnavailable(f"unsupported node URL {url!r}: use http:// or https://")
-        w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}), middleware=[])
-        client = cls(w3)
-        if expected_chain_id is not None and client.chain_id != expected_chain_id:
-            raise WrongChain(
-                f"the node at {url} serves chain id {client.chain_id}, "
-                f"but chain id {expected_chain_id} is configured"
-            )
+        """A client of the node at `url`, or of the nodes of a comma-separated list of URLs (one
+        chain; requests go to the first healthy one, see `ledger.chain.nodes`). Every node that
+        answers must serve `expected_chain_id` (WrongChain) and the same genesis block.
+
+        web3's proof-of-authority middleware is always in: Clique and QBFT/IBFT blocks carry more
+        than 32 bytes of `extraData` (the validators' seals), which web3 otherwise refuses to read;
+        on other chains it only renames the field, which the ledger does not read."""
+        nodes = NodeSet(parse_urls(url), timeout=timeout, expected_chain_id=expected_chain_id)
+        nodes.check_all()
+        client = cls(Web3(nodes, middleware=[ExtraDataToPOAMiddleware]))
+        if expected_chain_id is not None and client.chain_id != expected_chain_id:  # NodeSet checked it
+            raise WrongChain(f"the nodes at {url} serve chain id {client.chain_id}, "
+                             f"but chain id {expected_chain_id} is configured")
         return client
 
     def _rpc(self, fn: Callable[[], T]) -> T:
@@ -116,6 +127,21 @@ class ChainClient:
 
     def block_number(self) -> int:
         return int(self._rpc(lambda: self.w3.eth.block_number))
+
+    def head(self) -> tuple[int, int]:
+        """The head block's number, and how many blocks the node that told it is behind a head
+        another of the configured nodes served before (0 with one node or the embedded chain):
+        after a fail-over to a node that lags, blocks already read are missing there for a while."""
+        provider = self.w3.provider
+        if isinstance(provider, NodeSet):
+            return provider.head()
+        return self.block_number(), 0
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """Each configured node's URL, whether requests go to it now, its last failure and the
+        highest head it served; empty for the embedded chain."""
+        provider = self.w3.provider
+        return provider.status() if isinstance(provider, NodeSet) else []
 
     def block_hash(self, number: int) -> bytes | None:
         """The hash of the node's block `number` now, or None while it has no such block."""
@@ -254,13 +280,15 @@ class ChainClient:
         return self._settle(self._submit(raw), timeout, relayed=relayed)
 
     def _submit(self, raw: bytes) -> bytes:
-        """Hand a signed transaction to the node (one it already has or mined is no error)."""
+        """Hand a signed transaction to the node. One it already has or mined is no error: sent
+        again after a connection dropped (to the same node or, failed over, to the next), the same
+        bytes are the same transaction, and the node says so ("already known", or "nonce too low"
+        once it is mined), so it is never applied twice."""
         tx_hash = bytes(Web3.keccak(raw))
         try:
             self._rpc(lambda: self.w3.eth.send_raw_transaction(raw))
         except Web3RPCError as exc:
-            receipt = self._receipt_or_none(tx_hash)
-            if receipt is None:
+            if not self._holds(tx_hash, str(exc.message or exc).lower()):
                 raise self.translate_error(exc) from None
         except LedgerError:
             raise
@@ -276,6 +304,20 @@ class ChainClient:
         for observe in self.on_mined:
             observe(relayed)
         return receipt
+
+    def _holds(self, tx_hash: bytes, refusal: str) -> bool:
+        """Whether the node that refused our transaction `tx_hash` with `refusal` has it already."""
+        if any(m in refusal for m in ALREADY_KNOWN):
+            return True  # a transaction of this very hash is in its pool
+        if self._receipt_or_none(tx_hash) is not None:
+            return True
+        if any(m in refusal for m in NONCE_TOO_LOW):  # ours, still pending, or another of that nonce?
+            try:
+                self._rpc(lambda: self.w3.eth.get_transaction(HexBytes(tx_hash)))
+                return True
+            except TransactionNotFound:
+                return False
+        return False
 
     def _receipt_or_none(self, tx_hash: bytes) -> TxReceipt | None:
         try:
