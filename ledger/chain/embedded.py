@@ -127,12 +127,13 @@ CALL_CACHE_ENTRIES = 20_000  # eth_call and estimate results kept per state (see
 @dataclass(frozen=True)
 class _Run:
     """What one execution on the shared pending state gave: the output or the error, the gas it
-    used (intrinsic gas included) and whether it made sub-calls other than to precompiles."""
+    used (intrinsic gas included) and whether its sub-calls made sub-calls (see `estimate_gas`)."""
 
     output: bytes
     error: Callable[[], Exception] | None
     used: int
-    sub_calls: bool
+    nested_calls: bool
+    """A sub-call (to a contract, not a precompile) made sub-calls of its own."""
 
 
 def _run_key(tx: dict[str, Any], gas: int | None) -> tuple[bytes, bytes, bytes, int, int | None]:
@@ -390,7 +391,8 @@ class EmbeddedChain:
                 # the same revert for the same call on the same state
                 error=_computation_error(computation) if computation.is_error else None,
                 used=int(spoof.intrinsic_gas) + int(computation.get_gas_used()),
-                sub_calls=any(not _is_precompile(child.msg.code_address) for child in computation.children),
+                nested_calls=any(child.children for child in computation.children
+                                 if not _is_precompile(child.msg.code_address)),
             )
             if len(self._calls) < CALL_CACHE_ENTRIES:
                 self._calls[key] = cached
@@ -409,18 +411,22 @@ class EmbeddedChain:
 
     def estimate_gas(self, tx: dict[str, Any], block: Any = "latest") -> int:
         """Execute once at the block gas limit (or take that run from a call just made on the same
-        state), then confirm the estimate executes too."""
+        state); confirm the estimate executes too when sub-calls made sub-calls of their own.
+
+        A call passes at most 63/64 of the gas left to a sub-call (EIP-150). With the estimate
+        E = used·64/63 + 5,000, a sub-call made directly by the transaction still gets at least
+        63/64 of (its own use·64/63 + 5,000), i.e. its use and over 4,900 to spare, and the caller
+        keeps what it needs after it; our contracts never branch on `gasleft()`, so the run is
+        the same. One level further down the 1/64 is taken twice and a large sub-sub-call can
+        come short: only then is the estimate run once more at E (and the block gas limit
+        taken if that fails). Precompiles (ecrecover) run on fixed gas wherever they are."""
         with self._lock:
             run = self._result({k: v for k, v in tx.items() if k != "gas"}, block, None)
             if run.error is not None:
                 raise run.error()
-            # 63/64 of the remaining gas is passed to sub-calls (EIP-150): leave that headroom.
             estimate = run.used * 64 // 63 + 5_000
-            if run.sub_calls:
-                # Sub-calls only get 63/64 of what is left: confirm the estimate really suffices.
-                # (Precompiles such as ecrecover run on fixed gas, so they need no second run.)
-                if self._result(tx, block, estimate).error is not None:
-                    estimate = int(self.head().gas_limit)
+            if run.nested_calls and self._result(tx, block, estimate).error is not None:
+                estimate = int(self.head().gas_limit)
         return estimate
 
     def send_raw_transaction(self, raw: bytes) -> bytes:
