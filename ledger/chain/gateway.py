@@ -178,7 +178,7 @@ class _Event:
         data = [i for i in entry["inputs"] if not i["indexed"]]
 
         def topic_type(item: Mapping[str, Any]) -> str:
-            kind = abi_type(item)
+            kind = abi_type(dict(item))
             dynamic = kind in ("bytes", "string") or kind.endswith("]") or kind.startswith("(")
             return "bytes32" if dynamic else kind
 
