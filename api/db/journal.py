@@ -180,9 +180,13 @@ class Store:
         added = 0
         # One DB transaction per chunk: the events, their projections and the cursor together.
         with self.session() as session:
+            # What is journalled already, read once for the chunk: a look-up per event would flush
+            # the previous event's insert before it, one statement at a time.
+            known = set(session.exec(select(ChainEvent.block_number, ChainEvent.log_index).where(
+                ChainEvent.chain_key == self.chain_key, col(ChainEvent.block_number) >= start,
+                col(ChainEvent.block_number) <= end)).all()) if logs else set()
             for log in logs:
-                pk = (self.chain_key, log.block_number, log.log_index)
-                if session.get(ChainEvent, pk) is not None:
+                if (log.block_number, log.log_index) in known:
                     continue
                 args = {k: jsonable(v) for k, v in log.args.items()}
                 ev = ChainEvent(

@@ -20,6 +20,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -120,7 +121,27 @@ def _chain_class(chain_id: int) -> type[MiningChain]:
     return type("TenderLedgerChain", (_LedgerChain,), {"chain_id": chain_id})
 
 
-CALL_CACHE_ENTRIES = 20_000  # eth_call results kept per state (see EmbeddedChain.call)
+CALL_CACHE_ENTRIES = 20_000  # eth_call and estimate results kept per state (see EmbeddedChain.call)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one execution on the shared pending state gave: the output or the error, the gas it
+    used (intrinsic gas included) and whether its sub-calls made sub-calls (see `estimate_gas`)."""
+
+    output: bytes
+    error: Callable[[], Exception] | None
+    used: int
+    nested_calls: bool
+    """A sub-call (to a contract, not a precompile) made sub-calls of its own."""
+
+
+def _run_key(tx: dict[str, Any], gas: int | None) -> tuple[bytes, bytes, bytes, int, int | None]:
+    """A call's identity on one state, however the caller spelt it (hex or bytes, any case)."""
+    data = tx.get("data") or tx.get("input") or b""
+    value = tx.get("value")
+    return (_as_bytes(tx["from"]) if tx.get("from") else b"", _as_bytes(tx["to"]) if tx.get("to") else b"",
+            _as_bytes(data), int(value, 16) if isinstance(value, str) else int(value or 0), gas)
 
 
 def _hex(value: int) -> str:
@@ -137,7 +158,7 @@ class EmbeddedChain:
         self._chain = _chain_class(chain_id)(store.kv)
         # eth_call on one state (parent hash, pending time): its pending state and results (`call`)
         self._call_state: tuple[Any, Any, BlockHeaderAPI] | None = None
-        self._calls: dict[tuple[Any, ...], bytes | Callable[[], Exception]] = {}
+        self._calls: dict[tuple[Any, ...], _Run] = {}
         self._calls_on: tuple[bytes, int] | None = None
         genesis = self._chain.get_canonical_block_header_by_number(BlockNumber(0))
         mode = clock_mode_of(genesis.extra_data)
@@ -355,45 +376,57 @@ class EmbeddedChain:
             self._calls, self._calls_on, self._call_state = {}, on, self._pending_state(parent)
         return self._call_state
 
-    def _execute(self, tx: dict[str, Any], block: Any, gas: int | None = None) -> Any:
-        """Run `tx` on top of `block` in the shared pending state (see `_shared_state`)."""
+    def _result(self, tx: dict[str, Any], block: Any, gas: int | None) -> _Run:
+        """Run `tx` on top of `block` in the shared pending state, at `gas` (None: the block gas
+        limit), or take the result of the same run made there since the state was built: a
+        repeated read, the dry run of a transaction just estimated, the estimate of one just dry
+        run. The results are dropped as soon as that state stops being the one asked for."""
         vm, state, header = self._shared_state(self.header_at(block))
-        return self._run(vm, state, tx, gas if gas is not None else int(header.gas_limit))
+        key = _run_key(tx, gas)
+        cached = self._calls.get(key)
+        if cached is None:
+            computation, spoof = self._run(vm, state, tx, gas if gas is not None else int(header.gas_limit))
+            cached = _Run(
+                output=b"" if computation.is_error else bytes(computation.output),
+                # the same revert for the same call on the same state
+                error=_computation_error(computation) if computation.is_error else None,
+                used=int(spoof.intrinsic_gas) + int(computation.get_gas_used()),
+                nested_calls=any(child.children for child in computation.children
+                                 if not _is_precompile(child.msg.code_address)),
+            )
+            if len(self._calls) < CALL_CACHE_ENTRIES:
+                self._calls[key] = cached
+        return cached
 
     def call(self, tx: dict[str, Any], block: Any = "latest") -> bytes:
         """eth_call. A repeated read between two blocks (a use case checking the same record
-        several times) is answered from the results kept with the shared state, without running
-        the EVM again; they are dropped as soon as that state stops being the one asked for."""
+        several times, or dry-running the transaction it has just estimated) is answered from the
+        results kept with the shared state, without running the EVM again (see `_result`)."""
         with self._lock:
             gas = int(tx["gas"], 16) if isinstance(tx.get("gas"), str) else tx.get("gas")
-            vm, state, header = self._shared_state(self.header_at(block))
-            key = (tx.get("from"), tx.get("to"), tx.get("data") or tx.get("input"), tx.get("value"), gas)
-            cached = self._calls.get(key)
-            if cached is None:
-                computation, _ = self._run(vm, state, tx, gas if gas is not None else int(header.gas_limit))
-                # the same revert for the same call on the same state
-                cached = _computation_error(computation) if computation.is_error else bytes(computation.output)
-                if len(self._calls) < CALL_CACHE_ENTRIES:
-                    self._calls[key] = cached
-        if not isinstance(cached, bytes):
-            raise cached()
-        return cached
+            run = self._result(tx, block, gas)
+        if run.error is not None:
+            raise run.error()
+        return run.output
 
     def estimate_gas(self, tx: dict[str, Any], block: Any = "latest") -> int:
-        """Execute once at the block gas limit, then confirm the estimate executes too."""
+        """Execute once at the block gas limit (or take that run from a call just made on the same
+        state); confirm the estimate executes too when sub-calls made sub-calls of their own.
+
+        A call passes at most 63/64 of the gas left to a sub-call (EIP-150). With the estimate
+        E = used·64/63 + 5,000, a sub-call made directly by the transaction still gets at least
+        63/64 of (its own use·64/63 + 5,000), i.e. its use and over 4,900 to spare, and the caller
+        keeps what it needs after it; our contracts never branch on `gasleft()`, so the run is
+        the same. One level further down the 1/64 is taken twice and a large sub-sub-call can
+        come short: only then is the estimate run once more at E (and the block gas limit
+        taken if that fails). Precompiles (ecrecover) run on fixed gas wherever they are."""
         with self._lock:
-            computation, spoof = self._execute(tx, block)
-            if computation.is_error:
-                _raise_computation_error(computation)
-            used: int = spoof.intrinsic_gas + computation.get_gas_used()
-            # 63/64 of the remaining gas is passed to sub-calls (EIP-150): leave that headroom.
-            estimate = used * 64 // 63 + 5_000
-            if any(not _is_precompile(child.msg.code_address) for child in computation.children):
-                # Sub-calls only get 63/64 of what is left: confirm the estimate really suffices.
-                # (Precompiles such as ecrecover run on fixed gas, so they need no second run.)
-                check, _ = self._execute(tx, block, estimate)
-                if check.is_error:
-                    estimate = int(self.head().gas_limit)
+            run = self._result({k: v for k, v in tx.items() if k != "gas"}, block, None)
+            if run.error is not None:
+                raise run.error()
+            estimate = run.used * 64 // 63 + 5_000
+            if run.nested_calls and self._result(tx, block, estimate).error is not None:
+                estimate = int(self.head().gas_limit)
         return estimate
 
     def send_raw_transaction(self, raw: bytes) -> bytes:
@@ -566,10 +599,6 @@ def _computation_error(computation: Any) -> Callable[[], Exception]:
     if isinstance(error, Revert):
         return partial(RevertError, bytes(error.args[0]) if error.args else b"")
     return partial(ChainError, f"execution failed: {type(error).__name__} {error}")
-
-
-def _raise_computation_error(computation: Any) -> None:
-    raise _computation_error(computation)()
 
 
 def _precheck(vm: Any, tx: SignedTransactionAPI, header: BlockHeaderAPI) -> None:

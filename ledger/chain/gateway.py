@@ -9,14 +9,15 @@ dry runs, unsigned transactions for a party to sign itself, and logs decoded int
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from eth_abi.exceptions import EncodingError
+from eth_abi.exceptions import DecodingError, EncodingError
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
+from eth_utils import is_checksum_address, to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
@@ -84,6 +85,118 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# ---------------------------------------------------------------------- the direct ABI path
+# web3's contract objects find the function, normalise every argument and result through generic
+# data-tree maps, and decode logs the same way: most of a read's cost on the embedded chain. A
+# gateway encodes and decodes with eth-abi directly instead, with web3's own strict codec and its
+# conventions (addresses checksummed; arrays as lists; structs as tuples in results, as dicts
+# keyed by component name in logs). Arguments the direct path does not take exactly as given
+# (a non-checksummed address, a struct as a dict, a hex string for bytes, an overloaded name)
+# go through web3, so web3 still accepts or refuses them with its own error.
+
+Convert = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _converter(item: Mapping[str, Any], *, named: bool) -> Convert:
+    """What turns eth-abi's decoded value of ABI item `item` into web3's form (see above)."""
+    kind = str(item["type"])
+    if kind.endswith("]"):
+        inner = _converter({**item, "type": kind[: kind.rindex("[")]}, named=named)
+        if inner is _identity:
+            return list
+        return lambda values: [inner(v) for v in values]
+    if kind == "tuple":
+        parts = [(str(c["name"]), _converter(c, named=named)) for c in item["components"]]
+        if named:
+            return lambda values: {name: convert(v) for (name, convert), v in zip(parts, values, strict=True)}
+        return lambda values: tuple(convert(v) for (_n, convert), v in zip(parts, values, strict=True))
+    if kind == "address":
+        return to_checksum_address
+    return _identity
+
+
+def _address_check(item: Mapping[str, Any]) -> Callable[[Any], bool] | None:
+    """For an input with addresses in it: does a value hold only checksummed ones (as web3 asks)?"""
+    kind = str(item["type"])
+    if kind.endswith("]"):
+        inner = _address_check({**item, "type": kind[: kind.rindex("[")]})
+        return None if inner is None else (
+            lambda values: isinstance(values, list | tuple) and all(inner(v) for v in values))
+    if kind == "tuple":
+        parts = [_address_check(c) for c in item["components"]]
+        if all(p is None for p in parts):
+            return None
+        return lambda values: isinstance(values, list | tuple) and len(values) == len(parts) and all(
+            p is None or p(v) for p, v in zip(parts, values, strict=True))
+    if kind == "address":
+        return lambda value: isinstance(value, bytes) or (isinstance(value, str) and is_checksum_address(value))
+    return None
+
+
+@dataclass(frozen=True)
+class _Function:
+    name: str
+    selector: bytes
+    inputs: tuple[str, ...]
+    input_names: tuple[str, ...]
+    outputs: tuple[str, ...]
+    checks: tuple[Callable[[Any], bool] | None, ...]
+    in_convert: tuple[Convert, ...]
+    out_convert: tuple[Convert, ...]
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> _Function:
+        inputs = tuple(abi_type(i) for i in entry["inputs"])
+        return cls(
+            name=str(entry["name"]),
+            selector=bytes(Web3.keccak(text=f"{entry['name']}({','.join(inputs)})")[:4]),
+            inputs=inputs, input_names=tuple(str(i["name"]) for i in entry["inputs"]),
+            outputs=tuple(abi_type(o) for o in entry.get("outputs", ())),
+            checks=tuple(_address_check(i) for i in entry["inputs"]),
+            in_convert=tuple(_converter(i, named=True) for i in entry["inputs"]),  # as web3 decodes calls
+            out_convert=tuple(_converter(o, named=False) for o in entry.get("outputs", ())),
+        )
+
+
+@dataclass(frozen=True)
+class _Event:
+    name: str
+    topic_types: tuple[str, ...]  # indexed inputs (a dynamic one is logged as its hash)
+    topic_names: tuple[str, ...]
+    topic_convert: tuple[Convert, ...]
+    data_types: tuple[str, ...]
+    data_names: tuple[str, ...]
+    data_convert: tuple[Convert, ...]
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> _Event:
+        indexed = [i for i in entry["inputs"] if i["indexed"]]
+        data = [i for i in entry["inputs"] if not i["indexed"]]
+
+        def topic_type(item: Mapping[str, Any]) -> str:
+            kind = abi_type(dict(item))
+            dynamic = kind in ("bytes", "string") or kind.endswith("]") or kind.startswith("(")
+            return "bytes32" if dynamic else kind
+
+        return cls(
+            name=str(entry["name"]),
+            topic_types=tuple(topic_type(i) for i in indexed), topic_names=tuple(str(i["name"]) for i in indexed),
+            topic_convert=tuple(_converter({"type": topic_type(i)}, named=True) for i in indexed),
+            data_types=tuple(abi_type(i) for i in data), data_names=tuple(str(i["name"]) for i in data),
+            data_convert=tuple(_converter(i, named=True) for i in data),
+        )
+
+
+def _hex_bytes(value: Any) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value[2:] if value.startswith(("0x", "0X")) else value)
+    return bytes(value)
+
+
 class Gateway:
     """One deployed contract, spoken to in Python terms. Subclasses name the contract."""
 
@@ -108,6 +221,17 @@ class Gateway:
             Web3.keccak(text=event_signature(e)): e["name"]
             for e in self._contract.abi if e["type"] == "event"
         }
+        self._codec = client.w3.codec
+        names = [e["name"] for e in self._contract.abi if e["type"] == "function"]
+        self._functions = {  # overloaded names are left to web3, which picks by the arguments
+            e["name"]: _Function.of(e) for e in self._contract.abi
+            if e["type"] == "function" and names.count(e["name"]) == 1
+        }
+        self._by_selector = {f.selector: f for f in self._functions.values()}
+        self._event_shapes = {
+            bytes(Web3.keccak(text=event_signature(e))): _Event.of(e)
+            for e in self._contract.abi if e["type"] == "event" and not e.get("anonymous")
+        }
 
     # ------------------------------------------------------------------ calls and sends
     def _fn(self, name: str, *args: Any) -> ContractFunction:
@@ -116,22 +240,51 @@ class Gateway:
         except ARGUMENT_ERRORS as exc:
             raise _unfit(self.NAME, name, exc) from None
 
+    def _direct(self, name: str, args: tuple[Any, ...]) -> tuple[_Function, bytes] | None:
+        """`name(*args)` encoded by the direct path; None when web3 must take it (see above)."""
+        fn = self._functions.get(name)
+        if fn is None or len(args) != len(fn.inputs):
+            return None
+        for check, value in zip(fn.checks, args, strict=True):
+            if check is not None and not check(value):
+                return None
+        try:
+            return fn, fn.selector + self._codec.encode(fn.inputs, args)
+        except Exception:  # noqa: BLE001 - web3 takes it from here, and says what does not fit
+            return None
+
     def _call(self, name: str, *args: Any, block: Any = "latest") -> Any:
-        return self.client.call(self._fn(name, *args), block)
+        direct = self._direct(name, args)
+        if direct is None:
+            return self.client.call(self._fn(name, *args), block)
+        fn, data = direct
+        try:
+            raw = self.client._rpc(lambda: self.client.w3.eth.call({"to": self.address, "data": data}, block))
+        except Exception as exc:
+            raise self.client.translate_error(exc) from None
+        try:
+            values = self._codec.decode(fn.outputs, raw)
+        except DecodingError:  # e.g. no contract there: web3's own error says so
+            return self.client.call(self._fn(name, *args), block)
+        out = [convert(v) for convert, v in zip(fn.out_convert, values, strict=True)]
+        return out[0] if len(out) == 1 else out
 
     def _send(self, account: LocalAccount, name: str, *args: Any, gas: int | None = None,
               timestamp: bool = False) -> Mined:
         """Sign `name(*args)` with `account`'s own key and send it. With `gas`, no estimate is run
         (for callers that have checked the step); a reverting transaction still raises its error."""
-        fn = self._fn(name, *args)
-        tx: dict[str, Any] | ContractFunction = fn if gas is None else {
-            "to": self.address, "data": self.calldata(name, *args), "gas": gas}
+        tx: dict[str, Any] = {"to": self.address, "data": self.calldata(name, *args)}
+        if gas is not None:
+            tx["gas"] = gas
         receipt = self.client.send(account, tx)
         stamp = self.client.block_timestamp(int(receipt["blockNumber"])) if timestamp else None
         return mined(receipt, timestamp=stamp)
 
     def calldata(self, name: str, *args: Any) -> bytes:
         """The ABI-encoded call `name(*args)`; ValidationFailed when the arguments do not fit."""
+        direct = self._direct(name, args)
+        if direct is not None:
+            return direct[1]
         try:
             return bytes(HexBytes(self._contract.encode_abi(name, args=list(args))))
         except ARGUMENT_ERRORS as exc:
@@ -152,6 +305,15 @@ class Gateway:
 
     def decode_call(self, data: bytes) -> tuple[str, dict[str, Any]]:
         """The function and arguments `data` calls on this contract; ValidationFailed if none."""
+        fn_ = self._by_selector.get(bytes(data[:4]))
+        if fn_ is not None:
+            try:
+                values = self._codec.decode(fn_.inputs, bytes(data[4:]))
+            except DecodingError:
+                pass  # web3's error below
+            else:
+                return fn_.name, {n: convert(v) for n, convert, v in
+                                  zip(fn_.input_names, fn_.in_convert, values, strict=True)}
         try:
             fn, args = self._contract.decode_function_input(HexBytes(data))
         except ValueError as exc:
@@ -184,13 +346,33 @@ class Gateway:
         raise LookupError(f"{self.NAME} has no event {event}")
 
     def decode_log(self, log: Mapping[str, Any]) -> ChainLog:
-        name = self._events[HexBytes(log["topics"][0])]
-        decoded = self._contract.events[name]().process_log(log)
+        topics = [_hex_bytes(t) for t in log["topics"]]
+        shape = self._event_shapes.get(topics[0])
+        args = None if shape is None else self._decode_args(shape, topics[1:], _hex_bytes(log["data"]))
+        if args is None:
+            name = self._events[HexBytes(topics[0])]
+            args = _plain(dict(self._contract.events[name]().process_log(log)["args"]))
+        else:
+            name = shape.name  # type: ignore[union-attr]
         return ChainLog(
-            contract=self.NAME, event=name, args=_plain(dict(decoded["args"])),
+            contract=self.NAME, event=name, args=args,
             block_number=int(log["blockNumber"]), log_index=int(log["logIndex"]),
             tx_hash=bytes(log["transactionHash"]), block_hash=bytes(log.get("blockHash") or b""),
         )
+
+
+    def _decode_args(self, shape: _Event, topics: list[bytes], data: bytes) -> dict[str, Any] | None:
+        """A log's arguments by the direct path, as `_plain` gives web3's; None: let web3 decode it."""
+        if len(topics) != len(shape.topic_types):
+            return None
+        try:
+            values = self._codec.decode(shape.data_types, data)
+            indexed = [self._codec.decode([t], topic)[0] for t, topic in zip(shape.topic_types, topics, strict=True)]
+        except DecodingError:
+            return None
+        args = {n: convert(v) for n, convert, v in zip(shape.topic_names, shape.topic_convert, indexed, strict=True)}
+        args.update((n, convert(v)) for n, convert, v in zip(shape.data_names, shape.data_convert, values, strict=True))
+        return args
 
 
 def block_time(unix: int) -> datetime:

@@ -79,6 +79,32 @@ def test_a_read_repeated_after_a_block_sees_the_new_state(chain: ChainEnv) -> No
     assert chain.client.call(authorised) is True
 
 
+def test_an_estimate_and_a_dry_run_of_one_transaction_agree_and_a_block_between_shows_through(
+    chain: ChainEnv,
+) -> None:
+    """The embedded chain answers a dry run of a transaction it has just estimated on the same
+    state (and the reverse) from the first run: the same refusal both ways, and none once a block
+    has changed what the transaction meets."""
+    from ledger.chain.registry import RegistryGateway
+
+    reg, admin = _registry(chain)
+    issuer = chain.accounts[2]
+    gw = RegistryGateway.of(chain.client, reg.address)
+    data = gw.calldata("anchor_wU2", b"\x03" * 32, QUALIFICATION)
+    for first in ("estimate", "dry run", "estimate"):
+        with pytest.raises(Unauthorised) as info:
+            if first == "estimate":
+                chain.client.build(issuer.address, {"to": gw.address, "data": data})
+            else:
+                gw.dry_run(issuer.address, data)
+        assert info.value.error == "NotAuthorised"
+    chain.transact(reg.functions.authoriseIssuer(issuer.address, QUALIFICATION), admin)
+    gw.dry_run(issuer.address, data)
+    built = chain.client.build(issuer.address, {"to": gw.address, "data": data})
+    receipt = chain.send(issuer, {"to": gw.address, "data": data, "gas": built["gas"]})
+    assert receipt["status"] == 1 and receipt["gasUsed"] <= built["gas"]
+
+
 def test_logs_are_found_by_address_topic_and_block_range(chain: ChainEnv) -> None:
     reg, admin = _registry(chain)
     roots = [os.urandom(32) for _ in range(5)]
