@@ -148,6 +148,7 @@ SELECTION_HASHES: dict[str, tuple[tuple[str, str], ...]] = {
     "ObjectionAnswered": ((kinds.SELECTION_ANSWER, "answerHash"),),
     "ComplaintFiled": ((kinds.SELECTION_COMPLAINT, "reasonHash"),),
     "ComplaintRuled": ((kinds.SELECTION_RULING, "rulingHash"),),
+    "VoteRevealed": ((kinds.SELECTION_VIEW, "salt"),),  # 集体议事: a view's salt is its document's hash
 }
 
 
