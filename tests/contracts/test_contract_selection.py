@@ -986,7 +986,6 @@ def test_an_elimination_ended_by_a_draw_names_the_one_the_draw_did_not_drop(scen
 
 @pytest.mark.parametrize(("scene", "forbidden"), [
     (DIRECT_VOTE, [(NTH_LOWEST_PRICE, 3), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0), (ELIMINATION_DRAW, 0)]),
-    (COLLECTIVE, [(LOTTERY, 0), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0), (ELIMINATION_DRAW, 0)]),
     (ROUND_ELIMINATION, [(LOTTERY, 0), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0)]),
 ], indirect=["scene"])
 def test_a_centre_deciding_a_vote_tender_by_price_or_draw_is_refused(scene: Scene,
@@ -1174,8 +1173,13 @@ def test_a_collective_deliberation_decided_by_the_centres_vote_is_refused(scene:
     rule = s.book.fn.selectionOf(s.tid).call()
     s.send(s.fn.nameChair(s.tid, SECTION, s.committees[SELECTION].seats[0].address), s.centre)
     _views(s, listed, [listed[0]] * 7)
-    assert s.fails(s.fn.decide(s.tid, SECTION, VOTE, 0, listed[0], bytes(32), word("r"), 3), s.centre) == (
-        "BasisNotAllowed", (s.tid, SECTION, rule, VOTE, 0))
+    for basis, n in [(VOTE, 0), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0)]:
+        assert s.fails(s.fn.decide(s.tid, SECTION, basis, n, listed[0], bytes(32), word("r"), 3), s.centre) == (
+            "BasisNotAllowed", (s.tid, SECTION, rule, basis, n))
+    did = s.set_draw("selection", 1, [listed[0]])
+    for basis in (LOTTERY, ELIMINATION_DRAW):
+        assert s.fails(s.fn.decide(s.tid, SECTION, basis, 0, listed[0], did, word("r"), 3), s.centre) == (
+            "BasisNotAllowed", (s.tid, SECTION, rule, basis, 0))
 
 
 def test_a_chairs_decision_on_another_methods_tender_is_refused(scene: Scene) -> None:
