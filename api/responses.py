@@ -728,6 +728,20 @@ class PoolDoc(_Doc):
     entries: list[PoolEntryDoc]
 
 
+class ViewDoc(_Doc):
+    seat: Address
+    view_hash: Hex32 = Field(description="keccak256 of the written view: the salt its reveal opened with")
+    candidate: Address | None = Field(description="the candidate the view names; null: none of them")
+    reason: str
+
+
+class DeliberationViewsDoc(_Doc):
+    """集体议事: the chair's seat (null until named) and the views revealed so far."""
+
+    chair: Address | None
+    views: list[ViewDoc]
+
+
 class ReplacementDoc(_Doc):
     """A seat that did not act in time, replaced by the next reserve of its committee draw."""
 

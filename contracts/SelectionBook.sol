@@ -23,20 +23,22 @@ import {SelectionRule} from "./libraries/SelectionRule.sol";
  * opens to (the sheet hash, the candidate); the commitment itself stays in the commit event.
  */
 contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
-    uint8 public constant EVALUATION = 0;
-    uint8 public constant SELECTION = 1;
-    /// @notice Committees are odd, of MIN_SEATS … MAX_SEATS seats (a seat's index is its mask bit).
-    uint8 public constant MIN_SEATS = 5;
-    uint8 public constant MAX_SEATS = 31;
-    /// @notice A round has at most MAX_CANDIDATES candidates (16-bit tallies packed in one word).
-    uint8 public constant MAX_CANDIDATES = 15;
-    uint16 public constant MIN_PUBLICITY_DAYS = 3;
-    /// @notice An objection answered later than this after its filing is recorded as late.
-    uint64 public constant ANSWER_PERIOD = 3 days;
-    /// @notice A replacement for an evaluation seat that missed the commit deadline commits within this.
-    uint64 public constant REPLACEMENT_PERIOD = 1 days;
-    /// @notice Complaints are filed within this after 公示 ends.
-    uint64 public constant COMPLAINT_PERIOD = 10 days;
+    // The book's constants are internal (no getters: SelectionBook is near the 24,576-byte code
+    // limit); the Python side mirrors them in `ledger.model.selection` and docs/contracts.md lists them.
+    uint8 internal constant EVALUATION = 0;
+    uint8 internal constant SELECTION = 1;
+    /// @dev Committees are odd, of MIN_SEATS … MAX_SEATS seats (a seat's index is its mask bit).
+    uint8 internal constant MIN_SEATS = 5;
+    uint8 internal constant MAX_SEATS = 31;
+    /// @dev A round has at most MAX_CANDIDATES candidates (16-bit tallies packed in one word).
+    uint8 internal constant MAX_CANDIDATES = 15;
+    uint16 internal constant MIN_PUBLICITY_DAYS = 3;
+    /// @dev An objection answered later than this after its filing is recorded as late.
+    uint64 internal constant ANSWER_PERIOD = 3 days;
+    /// @dev A replacement for an evaluation seat that missed the commit deadline commits within this.
+    uint64 internal constant REPLACEMENT_PERIOD = 1 days;
+    /// @dev Complaints are filed within this after 公示 ends.
+    uint64 internal constant COMPLAINT_PERIOD = 10 days;
 
     bytes32 private constant SELECTION_PURPOSE = keccak256("selection");
     /// @dev Set in every opened round's tally word above the 15 tallies, so that the first counted
@@ -51,6 +53,7 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         uint32 committed;
         uint32 revealed;
         bool opened;
+        uint8 chair; // selection: the chair's seat index + 1 (集体议事), 0 until named
         // slot 1
         bytes32 drawId;
         address[] seats; // every seat ever held, in seating order
@@ -337,10 +340,24 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
     }
 
     /// @inheritdoc ISelectionBook
+    function nameChair(bytes32 tenderId, uint16 section, address seat_) external {
+        _publishedWith(tenderId, section);
+        bytes32 ck = _committeeKey(tenderId, section, SELECTION);
+        Seat storage st = _seats[ck][seat_];
+        if (st.state != SeatState.ACTIVE) revert NotSeat(tenderId, section, SELECTION, seat_);
+        Committee storage c = _committees[ck];
+        if (c.chair != 0 || _sections[_sectionKey(tenderId, section)].lastRound != 0) {
+            revert ChairFixed(tenderId, section);
+        }
+        c.chair = st.index + 1;
+        emit ChairNamed(tenderId, section, seat_);
+    }
+
+    /// @inheritdoc ISelectionBook
     function committeeOf(bytes32 tenderId, uint16 section, uint8 kind) external view returns (CommitteeView memory) {
         Committee storage c = _committees[_committeeKey(tenderId, section, kind)];
         return CommitteeView(
-            c.drawId, c.commitDeadline, c.revealDeadline, c.size, c.committed, c.revealed, c.opened, c.seats
+            c.drawId, c.commitDeadline, c.revealDeadline, c.size, c.committed, c.revealed, c.opened, c.seats, c.chair
         );
     }
 
@@ -611,7 +628,7 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         bytes32 recordHash,
         uint16 publicityDays
     ) external {
-        _publishedWith(tenderId, section);
+        if (basis != Basis.CHAIR) _publishedWith(tenderId, section); // the chair's own seat: _checkChair
         bytes32 sk = _sectionKey(tenderId, section);
         SectionRecord storage s = _sections[sk];
         if (s.shortlist.length == 0) revert NoShortlist(tenderId, section);
@@ -640,6 +657,8 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
             revert InvalidBasis(tenderId, section, basis, n);
         } else if (basis == Basis.SOLE_CANDIDATE) {
             if (s.shortlist.length != 1) revert NotSoleCandidate(tenderId, section, s.shortlist.length);
+        } else if (basis == Basis.CHAIR) {
+            _checkChair(tenderId, section, sk, s, recordHash);
         } else {
             _checkMajority(tenderId, section, sk, s, winner);
         }
@@ -908,6 +927,29 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
                 revert NoMajority(tenderId, section, round, winner);
             }
         }
+    }
+
+    /// @dev 集体议事: reverts with `NotChair` unless the caller holds the chair's seat (active), with
+    /// `ViewsMissing` unless every active seat revealed its view in the last round of the current
+    /// selection, a round over the whole shortlist, and with `MissingReason` without the chair's
+    /// reasons (`recordHash`).
+    function _checkChair(bytes32 tenderId, uint16 section, bytes32 sk, SectionRecord storage s, bytes32 recordHash)
+        private
+        view
+    {
+        bytes32 ck = _committeeKey(tenderId, section, SELECTION);
+        Seat storage st = _seats[ck][msg.sender];
+        uint8 chair = _committees[ck].chair;
+        if (chair == 0 || st.state != SeatState.ACTIVE || st.index + 1 != chair) {
+            revert NotChair(tenderId, section, msg.sender);
+        }
+        uint16 round = s.lastRound;
+        Round storage r = _rounds[sk][round];
+        if (
+            round < (s.firstRound == 0 ? 1 : s.firstRound) || r.revealed != _full(r.size)
+                || r.candidates.length != s.shortlist.length
+        ) revert ViewsMissing(tenderId, section, round);
+        if (recordHash == 0) revert MissingReason(tenderId, section);
     }
 
     /// @dev The first pick of the finished selection draw `drawId` of the section (0 if it picked

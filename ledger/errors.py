@@ -168,14 +168,15 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     # A claim's contest period: a late contest, or a settlement before the period is over.
     **dict.fromkeys(("ContestPeriodOver", "ContestPeriodOpen"), Conflict),
     # SelectionBook (评定分离): who acts, what it names, and which step the section is at.
-    **dict.fromkeys(("NotSeat",), Unauthorised),
+    **dict.fromkeys(("NotSeat", "NotChair"), Unauthorised),
     **dict.fromkeys(("NotInPool", "UnknownFiling", "NoTenderer"), NotFound),
     **dict.fromkeys(
         ("AlreadyInPool", "TendererSet", "AlreadySeated", "NotSeated", "SeatActed", "DrawNotFinished",
          "AlreadyRevealed", "CommitteeHidden", "CommitPeriodOver", "SeatAlreadyCommitted", "RevealNotOpen",
          "LateReveal", "NothingToReveal", "SheetsMissing", "SheetsShown", "SectionNotEvaluable", "ShortlistExists",
          "NoShortlist", "WrongRound", "RoundOpen", "AlreadyDecided", "NotDecided", "NotInPublicity",
-         "PublicityRunning", "AwardPaused", "FilingClosed", "ComplaintWindowClosed", "SectionAwarded"),
+         "PublicityRunning", "AwardPaused", "FilingClosed", "ComplaintWindowClosed", "SectionAwarded",
+         "ChairFixed", "ViewsMissing"),
         Conflict,
     ),
     **dict.fromkeys(

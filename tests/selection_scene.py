@@ -48,13 +48,14 @@ class Section(SelectionRun):
     issuer: Any = None
 
     @classmethod
-    def make(cls, scene: Scene, *, firms: int = 4, experts: int = 10, members: int = 7) -> Section:
+    def make(cls, scene: Scene, *, firms: int = 4, experts: int = 10, members: int = 7,
+             params: dict[str, Any] | None = None) -> Section:
         from api.deps import draw_service, selection_service
 
         rt = scene.rt
         issuer = scene.issuer(Kind.IDENTITY, Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL)
         bidding = [scene.firm(issuer) for _ in range(firms)]
-        tender = scene.tender(**PARAMS)
+        tender = scene.tender(**(PARAMS if params is None else params))
         keys: dict[str, Firm] = {}
         for firm, price in zip(bidding, PRICES * 4, strict=False):
             r = scene.bid(firm, tender, price=price, bid_key=True)

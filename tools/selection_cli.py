@@ -503,7 +503,130 @@ def cmd_vote_reveal(args: argparse.Namespace) -> int:
                                          f"{names.of(candidate) if candidate else 'abstain'} (round {round_})")
 
 
+def _reason(args: argparse.Namespace) -> str:
+    if args.reason_file:
+        try:
+            text = Path(args.reason_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {args.reason_file}: {exc}") from None
+    else:
+        text = args.reason or ""
+    if not text.strip():
+        raise UsageError("集体议事: give the reasons (--reason TEXT or --reason-file FILE)")
+    return text
+
+
+def cmd_chair(args: argparse.Namespace) -> int:
+    api = _centre(args)
+    state = call(api.post, f"{_base(args)}/chair", {"seat": address_arg(args.seat, "--seat")})
+    if args.json:
+        print(json.dumps(state, ensure_ascii=False, sort_keys=True))
+        return 0
+    print(f"chair named: selection seat {args.seat} chairs 集体议事 (named before the views)")
+    return 0
+
+
+def cmd_view_commit(args: argparse.Namespace) -> int:
+    from ledger.crypto.canonical import keccak
+    from ledger.rules.selection import view_document, vote_commitment
+
+    member = key_file(args.key_file, who="the member")
+    tid = _tid(args)
+    seat = _seat(member, args, SELECTION)
+    api = client(args.api, seat)
+    r = _open_round(call(api.get, _base(args)), None)
+    names = Names(api, args.tender_id, args.section)
+    candidate = None
+    if args.candidate.lower() not in ("none", "无"):
+        candidate = address_arg(args.candidate, "--candidate")
+        if candidate.lower() not in {c.lower() for c in r["candidates"]}:
+            raise UsageError(f"{candidate} is not on the shortlist: " + ", ".join(names.of(c) for c in r["candidates"]))
+    reason = _reason(args)
+    try:
+        view = view_document(tender_id=tid, section=args.section, round=r["round"], seat=seat.address,
+                             candidate=candidate, reason=reason, nonce=os.urandom(32))
+    except ValidationFailed as exc:
+        raise UsageError(str(exc)) from None
+    salt = keccak(view)
+    commitment = vote_commitment(tender_id=tid, section=args.section, round=r["round"], seat=seat.address,
+                                 candidate=candidate, salt=salt)
+    path = _ballot_path(args, seat.address, r["round"])
+    write_private_json(path, {"tender_id": "0x" + tid.hex(), "section": args.section, "round": r["round"],
+                              "seat": seat.address, "candidate": candidate, "salt": "0x" + salt.hex(),
+                              "view": json.loads(view)}, "a view")
+    try:
+        tx = signed(api, "SelectionBook", "commitVote", tid, args.section, r["round"], commitment)
+        answer = call(api.post, f"{_base(args)}/votes/commit", {"signed_tx": tx})
+    except LedgerError:
+        path.unlink(missing_ok=True)
+        raise
+    return _step_done(args, api, answer, f"意见 view committed by seat {seat.address}: "
+                                         f"{names.of(candidate) if candidate else '无 none'}; kept in {path} "
+                                         "(keep it until the reveal)")
+
+
+def cmd_view_reveal(args: argparse.Namespace) -> int:
+    from ledger.crypto.canonical import canonical_json, keccak
+
+    member = key_file(args.key_file, who="the member")
+    tid = _tid(args)
+    seat = _seat(member, args, SELECTION)
+    api = client(args.api, seat)
+    round_ = _open_round(call(api.get, _base(args)), None)["round"]
+    path = _ballot_path(args, seat.address, round_)
+    kept = read_json(str(path), "the view")
+    try:
+        salt = word_arg(kept["salt"], "the view's salt")
+        candidate = kept["candidate"]
+        view = kept["view"]
+        if (kept["seat"].lower(), int(kept["round"])) != (seat.address.lower(), round_) or not isinstance(view, dict):
+            raise UsageError(f"{path} is a view of seat {kept['seat']} in round {kept['round']}, not this key's")
+        if salt != keccak(canonical_json(view)):
+            raise UsageError(f"{path}: the view does not hash to its salt")
+    except (KeyError, TypeError, AttributeError, ValueError):
+        raise UsageError(f"{path} is not a view written by `select view commit`") from None
+    chosen = address_arg(candidate, "the view's candidate") if candidate else ZERO
+    tx = signed(api, "SelectionBook", "revealVote", tid, args.section, round_, chosen, salt)
+    answer = call(api.post, f"{_base(args)}/votes/reveal", {"signed_tx": tx, "view": view})
+    return _step_done(args, api, answer, f"意见 view revealed by seat {seat.address} (round {round_})")
+
+
+def cmd_chair_decide(args: argparse.Namespace) -> int:
+    from ledger.crypto.canonical import keccak
+    from ledger.rules.selection import decision_document
+
+    if not args.key_file or not args.winner:
+        raise UsageError("--basis chair: the chair decides with its own --key-file and names the --winner")
+    member = key_file(args.key_file, who="the chair")
+    tid = _tid(args)
+    seat = _seat(member, args, SELECTION)
+    api = client(args.api, seat)
+    winner = address_arg(args.winner, "--winner")
+    found = call(api.get, f"{_base(args)}/views")
+    if (found.get("chair") or "").lower() != seat.address.lower():
+        raise UsageError(f"this key's seat {seat.address} is not the chair ({found.get('chair')})")
+    views = {v["seat"]: bytes.fromhex(v["view_hash"][2:]) for v in found["views"]}
+    try:
+        decision = decision_document(tender_id=tid, section=args.section, chair=seat.address, winner=winner,
+                                     reason=_reason(args), views=views)
+    except ValidationFailed as exc:
+        raise UsageError(str(exc)) from None
+    tx = signed(api, "SelectionBook", "decide", tid, args.section, 6, 0, winner, bytes(32), keccak(decision),
+                args.publicity_days)
+    state = call(api.post, f"{_base(args)}/decision/chair", {"signed_tx": tx, "decision": json.loads(decision)})
+    if args.json:
+        print(json.dumps(state, ensure_ascii=False, sort_keys=True))
+        return 0
+    names = Names(api, args.tender_id, args.section)
+    d = state["decision"]
+    print(f"组长决定 the chair's decision: {names.of(d['winner'])} after {len(views)} view(s); 公示 until "
+          f"{_when_iso(d['publicity_ends'])}; both committees are revealed")
+    return 0
+
+
 def cmd_decide(args: argparse.Namespace) -> int:
+    if args.basis == "chair":
+        return cmd_chair_decide(args)
     api = _centre(args)
     body: dict[str, Any] = {"publicity_days": args.publicity_days}
     if args.winner:
@@ -699,9 +822,35 @@ def add_commands(sub: Any) -> None:
     v.add_argument("--ballot", default=None, help="the file `vote commit` wrote")
     own_key(v, "the member's")
     v.set_defaults(func=cmd_vote_reveal)
-    q = ssub.add_parser("decide", help="the centre records the winner the fixed rule gives; 公示 starts")
+    q = ssub.add_parser("chair", help="集体议事: the centre names the selection seat that chairs, before the views")
     section(q)
-    q.add_argument("--winner", default=None, help="if given, must be the rule's winner")
+    q.add_argument("--seat", required=True, help="the chair's selection seat key address")
+    centre(q)
+    q.set_defaults(func=cmd_chair)
+    q = ssub.add_parser("view", help="集体议事: a member's view (a candidate or none, with written reasons), "
+                                     "committed then revealed, by its seat key")
+    vsub = q.add_subparsers(dest="view_command", required=True)
+    v = vsub.add_parser("commit", help="commit a view on the shortlist (its salt is the hash of the written view)")
+    section(v)
+    v.add_argument("--candidate", required=True, help="the candidate's bid key, or `none`")
+    v.add_argument("--reason", default=None, help="the reasons, in words")
+    v.add_argument("--reason-file", default=None, help="or a UTF-8 file holding them")
+    v.add_argument("--ballot", default=None, help="where to keep the view (default: ./ballot-…-rROUND-SEAT.json)")
+    own_key(v, "the member's")
+    v.set_defaults(func=cmd_view_commit)
+    v = vsub.add_parser("reveal", help="reveal the committed view with its written reasons")
+    section(v)
+    v.add_argument("--ballot", default=None, help="the file `view commit` wrote")
+    own_key(v, "the member's")
+    v.set_defaults(func=cmd_view_reveal)
+    q = ssub.add_parser("decide", help="the centre records the winner the fixed rule gives; 公示 starts "
+                                       "(--basis chair: 集体议事, the chair's own decision with its reasons)")
+    section(q)
+    q.add_argument("--basis", choices=("rule", "chair"), default="rule",
+                   help="rule: the centre records the rule's winner (default); chair: the chair decides (集体议事)")
+    q.add_argument("--winner", default=None, help="if given, must be the rule's winner; the chair's pick for chair")
+    q.add_argument("--reason", default=None, help="--basis chair: the chair's reasons")
+    q.add_argument("--reason-file", default=None, help="--basis chair: a UTF-8 file holding them")
     q.add_argument("--publicity-days", type=int, default=3, help="公示 period in days (≥ 3)")
     centre(q)
     q.set_defaults(func=cmd_decide)

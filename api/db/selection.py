@@ -8,6 +8,7 @@ Documents (api/db/documents.py), by kind and the on-chain value each is filed un
   selection-exclusion  why an expert was excluded, under ExpertExcluded.reasonHash
   selection-objection  an objection's text, under ObjectionFiled.reasonHash
   selection-answer     the centre's answer, under ObjectionAnswered.answerHash
+  selection-view       集体议事: a member's written view (canonical JSON), under its VoteRevealed.salt
 
 `SeatHolderRow` is the centre's secret until the committee is revealed: which pool member holds
 each seat and the salt of its link. The service never serves it before `revealCommittee`, after

@@ -17,6 +17,7 @@ from api.params import Address, Hex32, Section, SignedTransaction, TenderId, Uni
 from api.responses import (
     READ,
     SIGNED,
+    DeliberationViewsDoc,
     EvaluationDoc,
     ExclusionDoc,
     PoolDoc,
@@ -27,6 +28,7 @@ from api.responses import (
 )
 from api.routes.tenders import SECTION, tender_key
 from api.views import selection as views
+from ledger.crypto.canonical import canonical_json
 from ledger.model.receipt import Mined
 from ledger.model.selection import CommitteeKind
 from ledger.service.selection import SelectionService
@@ -67,6 +69,24 @@ class SeatingRequest(BaseModel):
 class RevealSheetRequest(BaseModel):
     signed_tx: SignedTransaction = Field(description="the seat's own revealSheet")
     sheet: dict[str, Any] = Field(description="the sheet the reveal opens to: {scores: …} or {reviews: …}")
+
+
+class RevealVoteRequest(BaseModel):
+    signed_tx: SignedTransaction = Field(description="the seat's own revealVote")
+    view: dict[str, Any] | None = Field(
+        default=None, description="集体议事 only: the member's written view (ledger.rules.selection.view_document), "
+                                  "whose keccak256 of its canonical JSON is the reveal's salt")
+
+
+class ChairRequest(BaseModel):
+    seat: Address = Field(description="the selection seat that chairs (集体议事), named before the views")
+
+
+class ChairDecisionRequest(BaseModel):
+    signed_tx: SignedTransaction = Field(description="the chair's own `decide` on CHAIR (basis 6)")
+    decision: dict[str, Any] = Field(
+        description="the chair's written decision (ledger.rules.selection.decision_document), whose keccak256 "
+                    "of its canonical JSON is the decision's record hash")
 
 
 class RoundRequest(BaseModel):
@@ -191,12 +211,40 @@ def commit_vote(tender_id: TenderId, section: Section, body: SignedStep, caller:
 
 
 @router.post(BASE + "/votes/reveal", **answers(SelectionStepDoc, SIGNED))
-def reveal_vote(tender_id: TenderId, section: Section, body: SignedStep, caller: SignedCallerDep,
+def reveal_vote(tender_id: TenderId, section: Section, body: RevealVoteRequest, caller: SignedCallerDep,
                 svc: SelectionServiceDep) -> dict[str, Any]:
-    """A selection seat reveals its vote (its own revealVote)."""
+    """A selection seat reveals its vote (its own revealVote); under 集体议事 its view, with the
+    written view the salt is the hash of."""
     tid = tender_key(tender_id)
-    m = svc.reveal_vote(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx)
+    m = svc.reveal_vote(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx,
+                        view=canonical_json(body.view) if body.view is not None else None)
     return _step(svc, tid, section, "revealVote", m)
+
+
+@router.get(BASE + "/views", **answers(DeliberationViewsDoc, READ))
+def deliberation_views(tender_id: TenderId, section: Section, svc: SelectionServiceDep) -> dict[str, Any]:
+    """集体议事: the chair's seat and every view revealed so far, each with its hash (the reveal's
+    salt) and its written reasons: what the chair's written decision names."""
+    chair, found = svc.views(tender_key(tender_id), section)
+    return {"chair": chair, "views": [{"seat": seat, "view_hash": "0x" + h.hex(), "candidate": v.candidate,
+                                       "reason": v.reason} for seat, h, v in found]}
+
+
+@router.post(BASE + "/chair", **answers(SelectionDoc, SIGNED, status=201))
+def name_chair(tender_id: TenderId, section: Section, body: ChairRequest, caller: SignedCallerDep,
+               svc: SelectionServiceDep) -> dict[str, Any]:
+    """集体议事: the centre names the selection seat that chairs, before the views."""
+    return views.state(svc.name_chair(signer=caller.signer, tender_id=tender_key(tender_id), section=section,
+                                      seat=body.seat))
+
+
+@router.post(BASE + "/decision/chair", **answers(SelectionDoc, SIGNED))
+def chair_decide(tender_id: TenderId, section: Section, body: ChairDecisionRequest, caller: SignedCallerDep,
+                 svc: SelectionServiceDep) -> dict[str, Any]:
+    """集体议事: the chair's own decision, once every member's view is revealed, with its written
+    reasons; 公示 starts, the committees are revealed."""
+    return views.state(svc.chair_decide(signer=caller.signer, tender_id=tender_key(tender_id), section=section,
+                                        signed_tx=body.signed_tx, decision=canonical_json(body.decision)))
 
 
 @router.post(BASE + "/decision", **answers(SelectionDoc, SIGNED))

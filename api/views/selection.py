@@ -52,7 +52,8 @@ def committee(c: Committee, holders: dict[str, str]) -> dict[str, Any]:
     return {"kind": c.kind.name, "draw_id": to_hex(c.draw_id), "size": c.size,
             "commit_deadline": _time(c.commit_deadline), "reveal_deadline": _time(c.reveal_deadline),
             "revealed": c.revealed,
-            "seats": [{"seat": s, "holder": holders.get(s)} for s in c.seats]}
+            "seats": [{"seat": s, "holder": holders.get(s)} for s in c.seats],
+            **({"chair_index": c.chair_index} if c.chair_index is not None else {})}
 
 
 def round_record(r: RoundRecord) -> dict[str, Any]:

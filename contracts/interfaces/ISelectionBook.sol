@@ -40,12 +40,13 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     /// @notice What a decision rests on, which the chain checks: the shortlist is the current one
     /// in every case, and each basis names the selection method(s) of domain.md §4.6 it records.
     enum Basis {
-        VOTE, // 直接票决, 集体议事 (the members' views as votes), 逐轮票决's last round: strictly most votes in the last round
+        VOTE, // 直接票决, 逐轮票决's last round: strictly most votes in the last round
         LOTTERY, // 直接抽签, 票决抽签, a vote tie after the re-votes: the selection draw's first pick
         SOLE_CANDIDATE, // any method: the shortlist holds this one candidate; no vote, no draw
         NTH_LOWEST_PRICE, // 价格竞争: the n-th lowest shortlisted price (n = 1 lowest, 2 second-lowest, …); a tie drawn
         CLOSEST_TO_AVERAGE, // 价格竞争: the price closest to the shortlist's average; a tie drawn
-        ELIMINATION_DRAW // 逐轮票决: the last two still tied after the re-votes; the draw's first pick drops
+        ELIMINATION_DRAW, // 逐轮票决: the last two still tied after the re-votes; the draw's first pick drops
+        CHAIR // 集体议事: the chair's own decision, once every member revealed its view over the whole shortlist
     }
 
     /// @notice A seat's state: never seated, acting, or replaced (recusal, no-show).
@@ -57,7 +58,8 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
 
     /// @notice A committee as it stands: its draw, deadlines (0 for the selection committee, whose
     /// rounds carry their own), active seat count, every seat ever held in seating order (replaced
-    /// ones too), the sheet masks (bit = seat index) and whether its members were revealed.
+    /// ones too), the sheet masks (bit = seat index), whether its members were revealed, and the
+    /// chair's seat index + 1 (集体议事; 0 until named: the seat holding that index chairs).
     struct CommitteeView {
         bytes32 drawId;
         uint64 commitDeadline;
@@ -67,6 +69,7 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
         uint32 revealedMask;
         bool revealed;
         address[] seats;
+        uint8 chair;
     }
 
     /// @notice One seat: state, index (its bit in the masks), link, the draw its holder must be a
@@ -297,6 +300,17 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     /// 直接票决 tender decided by price, or 价格竞争 by another price rule than the fixed one.
     error BasisNotAllowed(bytes32 tenderId, uint16 section, uint16 selection, Basis basis, uint8 n);
 
+    /// @notice `account` does not hold the chair's seat of the selection committee (none named, or
+    /// another seat): only the chair decides on CHAIR (集体议事).
+    error NotChair(bytes32 tenderId, uint16 section, address account);
+
+    /// @notice The chair is named once, before the section's first round (the views) opens.
+    error ChairFixed(bytes32 tenderId, uint16 section);
+
+    /// @notice The chair decides once every active seat revealed its view in the last round of the
+    /// current selection (`round`, 0 if none), a round over the whole shortlist.
+    error ViewsMissing(bytes32 tenderId, uint16 section, uint16 round);
+
     /// @notice 公示 lasts at least MIN_PUBLICITY_DAYS days.
     error PublicityTooShort(bytes32 tenderId, uint16 section, uint16 publicityDays);
 
@@ -387,6 +401,10 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     event WindowReopened(
         bytes32 indexed tenderId, uint16 section, uint8 kind, uint64 commitDeadline, uint64 revealDeadline
     );
+
+    /// @notice The publishing centre named selection seat `seat` the committee's chair (集体议事),
+    /// before any view: the seat's index chairs (a replacement of that seat takes the chair too).
+    event ChairNamed(bytes32 indexed tenderId, uint16 section, address seat);
 
     /// @notice The link of `seat` opened to pool member `expert` with `salt`.
     event SeatOpened(
@@ -506,6 +524,9 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
         address[] calldata members,
         bytes32[] calldata salts
     ) external;
+    /// @notice Names selection seat `seat` the chair of the selection committee (集体议事): only the
+    /// publishing centre, an active seat, once, before the section's first round opens.
+    function nameChair(bytes32 tenderId, uint16 section, address seat_) external;
     function committeeOf(bytes32 tenderId, uint16 section, uint8 kind) external view returns (CommitteeView memory);
     function seatOf(bytes32 tenderId, uint16 section, uint8 kind, address seat_)
         external
@@ -566,9 +587,12 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     /// NTH_LOWEST_PRICE (n ≥ 1; counting bids, a shortlist shorter than n takes its highest) and
     /// CLOSEST_TO_AVERAGE, the rule over the shortlisted bids' opened prices, a tie broken by the
     /// draw `drawId` whose first pick `winner` must be; ELIMINATION_DRAW, the last round's two
-    /// candidates tied and the draw's first pick dropped. The basis must be one the tender's
-    /// selection method, fixed on chain before any bid, can end on (`BasisNotAllowed`; see
-    /// {SelectionRule}). Only the publishing centre, once per selection; 公示 runs `publicityDays`
+    /// candidates tied and the draw's first pick dropped; CHAIR (集体议事), sent by the chair's own
+    /// seat, every active seat's view revealed in the last round, a round over the whole shortlist
+    /// (a view is a vote whose salt is the hash of its written reasons), and `recordHash` (the
+    /// chair's reasons) nonzero. The basis must be one the tender's selection method, fixed on
+    /// chain before any bid, can end on (`BasisNotAllowed`; see {SelectionRule}). Only the
+    /// publishing centre (the chair for CHAIR), once per selection; 公示 runs `publicityDays`
     /// (≥ MIN_PUBLICITY_DAYS) from now.
     function decide(
         bytes32 tenderId,

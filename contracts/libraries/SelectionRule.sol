@@ -17,7 +17,7 @@ pragma solidity 0.8.37;
  * shortlist of one on SOLE_CANDIDATE; 直接票决 on VOTE, or LOTTERY when still tied after the
  * re-votes; 逐轮票决 on VOTE, or ELIMINATION_DRAW when its last two are drawn; 票决抽签 and 直接抽签
  * on LOTTERY; 价格竞争 on its own rule only (NTH_LOWEST_PRICE with its n, or CLOSEST_TO_AVERAGE),
- * a tie drawn on that basis; 集体议事 on VOTE (the chair's decision recorded as the members' votes).
+ * a tie drawn on that basis; 集体议事 on CHAIR (the chair's decision after every member's view).
  */
 library SelectionRule {
     uint8 internal constant PRICE_COMPETITION = 4;
@@ -25,9 +25,9 @@ library SelectionRule {
 
     /// @dev Byte m (m = method code) holds bit b for each `Basis` b the method allows, besides
     /// SOLE_CANDIDATE (allowed for every method): VOTE 0x01, LOTTERY 0x02, NTH_LOWEST_PRICE 0x08,
-    /// CLOSEST_TO_AVERAGE 0x10, ELIMINATION_DRAW 0x20.
+    /// CLOSEST_TO_AVERAGE 0x10, ELIMINATION_DRAW 0x20, CHAIR 0x40.
     uint256 private constant ALLOWED = (0x03 << 8) | (0x21 << 16) | (0x02 << 24) | (0x18 << 32) | (0x02 << 40)
-        | (0x01 << 48);
+        | (0x40 << 48);
 
     uint8 private constant SOLE_CANDIDATE = 2;
     uint8 private constant NTH_LOWEST_PRICE = 3;

@@ -54,6 +54,7 @@ SELECTION_OBJECTION = _selection.OBJECTION  # keccak is ObjectionFiled.reasonHas
 SELECTION_ANSWER = _selection.ANSWER  # keccak is ObjectionAnswered.answerHash
 SELECTION_COMPLAINT = _selection.COMPLAINT  # keccak is ComplaintFiled.reasonHash
 SELECTION_RULING = _selection.RULING  # keccak is ComplaintRuled.rulingHash
+SELECTION_VIEW = _selection.VIEW  # 集体议事: a member's written view: keccak is its VoteRevealed salt
 SEAT_HOLDER = "selection-seat-holder"  # who held a seat and its salt, under the seat's link (once revealed)
 
 KINDS: dict[str, str] = {
@@ -65,12 +66,12 @@ KINDS: dict[str, str] = {
     SELECTION_SHEET: "evaluation sheet", SELECTION_REPORT: "evaluation report", SELECTION_RECORD: "decision record",
     SELECTION_EXCLUSION: "exclusion reason", SELECTION_REPLACEMENT: "seat replacement reason",
     SELECTION_OBJECTION: "objection", SELECTION_ANSWER: "answer to an objection", SELECTION_COMPLAINT: "complaint",
-    SELECTION_RULING: "ruling on a complaint", SEAT_HOLDER: "seat holder",
+    SELECTION_RULING: "ruling on a complaint", SEAT_HOLDER: "seat holder", SELECTION_VIEW: "集体议事 view",
 }
 #: Kinds whose key is the keccak of the content itself.
 HASHED = frozenset({TENDER, REASON, REJECTION, VERIFICATION, EVIDENCE, CONTEST, SELECTION_SHEET, SELECTION_REPORT,
                     SELECTION_RECORD, SELECTION_EXCLUSION, SELECTION_REPLACEMENT, SELECTION_OBJECTION,
-                    SELECTION_ANSWER, SELECTION_COMPLAINT, SELECTION_RULING})
+                    SELECTION_ANSWER, SELECTION_COMPLAINT, SELECTION_RULING, SELECTION_VIEW})
 
 
 def file_name(content: bytes) -> str:

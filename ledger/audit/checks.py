@@ -148,6 +148,7 @@ SELECTION_HASHES: dict[str, tuple[tuple[str, str], ...]] = {
     "ObjectionAnswered": ((kinds.SELECTION_ANSWER, "answerHash"),),
     "ComplaintFiled": ((kinds.SELECTION_COMPLAINT, "reasonHash"),),
     "ComplaintRuled": ((kinds.SELECTION_RULING, "rulingHash"),),
+    "VoteRevealed": ((kinds.SELECTION_VIEW, "salt"),),  # 集体议事: a view's salt is its document's hash
 }
 
 
@@ -308,7 +309,8 @@ def _missing(ctx: Context, values: dict[str, dict[str, ChainLog]]) -> Iterator[R
     for e in ctx.chain.of("SelectionBook"):
         # public from 公示 on: what a decided section's checks rerun (a ruling's text is filed by
         # whoever has it, later: not required)
-        if e.event not in SELECTION_HASHES or e.event == "ComplaintRuled" or \
+        # (a vote's salt names a written view under 集体议事 only: the selection family asks for those)
+        if e.event not in SELECTION_HASHES or e.event in ("ComplaintRuled", "VoteRevealed") or \
                 (bytes(e.args["tenderId"]), int(e.args["section"])) not in decided:
             continue
         tf = ctx.tenders.get(bytes(e.args["tenderId"]))

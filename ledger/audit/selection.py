@@ -16,6 +16,11 @@ Per section, in chain order:
 - selection: each vote opens its commitment inside its round's windows; each round is the one
   `ledger.rules.selection.next_step` asks for; replaying the revealed votes and draws reaches the
   recorded winner (in the shortlist), by the recorded draw, and the decision record says so;
+  under 集体议事 the one view round is over the whole shortlist, every view revealed is the
+  bundle's written view under its salt (same seat, round and candidate, with a reason), the chair
+  is the seat named on chain (or its replacement), and the chair's written decision under the
+  record hash names the chair, the winner and exactly the views revealed, and the rule replayed on
+  them reaches it;
 - 公示: at least 3 days; objections only during it, each answered within 3 days; complaints within
   10 days after it, each ruled by the governance; the award after 公示 with nothing open, both
   committees revealed, and the guarantee award naming the same winner.
@@ -37,7 +42,7 @@ from ledger.audit.model import Evidence, Result, Status
 from ledger.chain.gateway import ChainLog
 from ledger.crypto.canonical import canonical_json, keccak
 from ledger.crypto.seat_keys import seat_link
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, ValidationFailed
 from ledger.model.selection import ANSWER_PERIOD, COMPLAINT_PERIOD, MIN_PUBLICITY_DAYS, CommitteeKind, RevealedSheet
 from ledger.rules.evaluation import (
     Bid,
@@ -54,14 +59,17 @@ from ledger.rules.selection import (
     Decided,
     History,
     NeedVote,
+    Statement,
     VoteRound,
     decisive_draw,
     next_step,
+    parse_decision,
+    parse_view,
     vote_commitment,
 )
 from ledger.service.lottery import audit_draw
 from ledger.service.selection import COMMITTEE_DRAW_ROUND, MIN_SEATS, SelectionService, as_address, rule_draw
-from ledger.tenders import TenderParams
+from ledger.tenders import SelectionMethod, TenderParams
 
 FAMILY = "selection"
 DAY = 86_400
@@ -126,6 +134,7 @@ class SectionRecord:
     complaints: dict[int, ChainLog] = field(default_factory=dict)
     rulings: dict[int, ChainLog] = field(default_factory=dict)
     awards: list[ChainLog] = field(default_factory=list)
+    chair: ChainLog | None = None  # 集体议事: ChairNamed
 
     def committee(self, kind: CommitteeKind) -> CommitteeRecord:
         return self.committees.setdefault(kind, CommitteeRecord(kind))
@@ -203,6 +212,8 @@ def sections(ctx: Any) -> dict[tuple[bytes, int], SectionRecord]:
             s.rulings[int(a["id"])] = e
         elif name == "Awarded":
             s.awards.append(e)
+        elif name == "ChairNamed":
+            s.chair = e
     return out
 
 
@@ -517,6 +528,9 @@ class _Run:
             first_round = 1 + max((n for n, r in self.s.rounds.items() if r.position < ruled.position), default=0)
         members = sel.active_at(decided.position)
         numbers = sorted(n for n, r in self.s.rounds.items() if n >= first_round and r.position < decided.position)
+        if self.params.selection.method is SelectionMethod.COLLECTIVE_DELIBERATION and len(shortlist) > 1:
+            yield from self.deliberation(decided, name, winner, sel, shortlist, members, numbers)
+            return
         rounds: list[VoteRound] = []
         for n in numbers:
             votes: list[tuple[str, str | None]] = []
@@ -576,6 +590,68 @@ class _Run:
         yield self.r(f"{name}: record", same, "the decision record names the rule's winner, rounds, votes and draws"
                      if same else "the decision record does not say what the chain and the rule give",
                      self.ev(decided, record_hash))
+
+    def deliberation(self, decided: ChainLog, name: str, winner: str, sel: CommitteeRecord, shortlist: tuple[str, ...],
+                     members: list[str], numbers: list[int]) -> Iterator[Result]:
+        """集体议事: the views, the chair and the chair's written decision, replayed through the rule."""
+        assert self.params is not None  # `decision` checked it
+        if len(numbers) != 1 or by_address(_addr(x) for x in self.s.rounds[numbers[0]].args["candidates"]) != shortlist:
+            yield self.r(f"{name}: views", False, f"集体议事 takes one view round over the whole shortlist; rounds "
+                         f"{numbers} were opened", self.ev(decided))
+            return
+        n = numbers[0]
+        views: list[Statement] = []
+        problems: list[str] = []
+        salts: dict[str, bytes] = {}
+        for seat in members:
+            rev = self.s.vote_reveals.get((n, seat))
+            if rev is None or rev.position > decided.position:
+                continue
+            salt = bytes(rev.args["salt"])
+            salts[seat] = salt
+            cand = _addr(rev.args["candidate"])
+            content = self.doc(kinds.SELECTION_VIEW, salt)
+            try:
+                if content is None:
+                    raise ValidationFailed(f"the bundle holds no view hashing to 0x{salt.hex()}")
+                view = parse_view(content)
+                choice = None if int(cand, 16) == 0 else cand
+                if (view.tender_id, view.section, view.round, view.seat, view.candidate) != (
+                        self.t.tender_id, self.s.section, n, seat, choice):
+                    raise ValidationFailed("it is not the view the reveal opens to")
+                views.append(Statement(seat, view.candidate, view.reason))
+            except LedgerError as exc:
+                problems.append(f"seat {seat}: {exc}")
+        yield self.r(f"{name}: views", not problems, "; ".join(problems) or
+                     f"{len(views)} written view(s), each the one its reveal opens to", self.ev(decided))
+        chair = None
+        if self.s.chair is not None and self.s.chair.position < self.s.rounds[n].position:
+            chair = _addr(self.s.chair.args["seat"])
+            for r in sel.replaced:  # the chair's seat passes to its replacement
+                if r.position < decided.position and _addr(r.args["oldSeat"]) == chair:
+                    chair = _addr(r.args["newSeat"])
+        record_hash = bytes(decided.args["recordHash"])
+        content = self.doc(kinds.SELECTION_RECORD, record_hash)
+        try:
+            if chair is None:
+                raise ValidationFailed("no chair was named on chain before the views")
+            if content is None:
+                raise ValidationFailed(f"the bundle holds no decision hashing to 0x{record_hash.hex()}")
+            written = parse_decision(content)
+            if (written.tender_id, written.section, written.chair, written.winner) != (
+                    self.t.tender_id, self.s.section, chair, winner):
+                raise ValidationFailed("the written decision names another tender, section, chair or winner")
+            if dict(written.views) != salts:
+                raise ValidationFailed("the written decision does not name exactly the views revealed")
+            step = next_step(self.params.selection, shortlist, dict(self.eligible or {}), History(
+                self.t.tender_id, self.s.section, tuple(members), chair=chair, views=tuple(views),
+                decision=Statement(chair, written.winner, written.reason)))
+            ok = isinstance(step, Decided) and step.winner == winner and int(decided.args["basis"]) == int(step.basis)
+            message = (f"the chair {chair} decided for {winner} after every member's view: {written.reason}" if ok else
+                       f"the rule replayed on the views and the decision gives {step}")
+        except LedgerError as exc:
+            ok, message = False, f"the chair's decision cannot be replayed: {exc}"
+        yield self.r(name, ok, message, self.ev(decided, record_hash))
 
     # -------------------------------------------------------------- 公示, objections, complaints, award
     def publicity(self) -> Iterator[Result]:

@@ -97,10 +97,25 @@ class SelectionBookGateway(Gateway):
         return self._send(centre, "revealCommittee", tender_id, section, int(kind), _addresses(holders), list(salts))
 
     def committee(self, tender_id: bytes, section: int, kind: CommitteeKind) -> Committee:
-        draw, commit, reveal, size, committed, revealed, opened, seats = self._call(
+        draw, commit, reveal, size, committed, revealed, opened, seats, chair = self._call(
             "committeeOf", tender_id, section, int(kind))
         return Committee(CommitteeKind(kind), bytes(draw), int(commit), int(reveal), int(size), int(committed),
-                         int(revealed), bool(opened), tuple(_addresses(seats)))
+                         int(revealed), bool(opened), tuple(_addresses(seats)), int(chair) - 1 if chair else None)
+
+    def name_chair(self, centre: LocalAccount, tender_id: bytes, section: int, seat: str) -> Mined:
+        """Name selection seat `seat` the chair (集体议事), before the section's first round."""
+        return self._send(centre, "nameChair", tender_id, section, to_checksum_address(seat))
+
+    def chair(self, tender_id: bytes, section: int) -> str | None:
+        """The seat holding the chair now (the named seat, or its replacement), None until named."""
+        committee = self.committee(tender_id, section, CommitteeKind.SELECTION)
+        if committee.chair_index is None:
+            return None
+        for seat in committee.seats:
+            held = self.seat_of(tender_id, section, CommitteeKind.SELECTION, seat)
+            if held.state is SeatState.ACTIVE and held.index == committee.chair_index:
+                return held.address
+        return None
 
     def seat_of(self, tender_id: bytes, section: int, kind: CommitteeKind, seat: str) -> Seat:
         state, index, link, draw, holder = self._call("seatOf", tender_id, section, int(kind),
@@ -167,7 +182,8 @@ class SelectionBookGateway(Gateway):
                record_hash: bytes, publicity_days: int, *, basis: DecisionBasis = DecisionBasis.VOTE,
                n: int = 0) -> Mined:
         """Record the decision on `basis` (with `n` for the n-th lowest price), which the contract
-        checks: the tally, the draw's first pick, the shortlist of one, or the opened prices."""
+        checks: the tally, the draw's first pick, the shortlist of one, or the opened prices; on
+        CHAIR (集体议事) `centre` is the chair's seat key and `record_hash` its reasons."""
         return self._send(centre, "decide", tender_id, section, int(basis), n, to_checksum_address(winner),
                           draw_id or ZERO_WORD, record_hash, publicity_days, timestamp=True)
 
@@ -231,6 +247,11 @@ class SelectionBookGateway(Gateway):
         logs = self.logs(from_block=from_block, topics=[tender_id])
         return [e for e in logs if int(e.args.get("section", -1)) == section]
 
+
+    def revealed_salts(self, tender_id: bytes, section: int, round: int) -> dict[str, bytes]:
+        """The salt each seat revealed its vote of `round` with (集体议事: the hash of its view)."""
+        return {to_checksum_address(g.args["seat"]): bytes(g.args["salt"]) for g in self.section_logs(tender_id, section)
+                if g.event == "VoteRevealed" and int(g.args["round"]) == round}
 
     def last_upheld(self, tender_id: bytes, section: int) -> tuple[int, int] | None:
         """Where (block, log index) the last ruling that upheld a complaint of the section is, None

@@ -51,6 +51,7 @@ class Committee:
     revealed_mask: int
     revealed: bool
     seats: tuple[str, ...]
+    chair_index: int | None = None  # 集体议事: the index of the chair's seat, once named
 
     @property
     def seated(self) -> bool:
@@ -127,6 +128,7 @@ class DecisionBasis(IntEnum):
     NTH_LOWEST_PRICE = 3  # 价格竞争: the n-th lowest opened price (a tie drawn)
     CLOSEST_TO_AVERAGE = 4  # 价格竞争: closest to the shortlist's average price (a tie drawn)
     ELIMINATION_DRAW = 5  # 逐轮票决: the last two tied; the draw's first pick drops
+    CHAIR = 6  # 集体议事: the chair's own decision once every member revealed its view
 
 
 @dataclass(frozen=True)

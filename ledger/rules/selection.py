@@ -26,8 +26,13 @@ close). A round is counted once every member has a vote recorded; until then the
   candidates takes its highest price as the n-th lowest. Candidates sharing the winning price
   are tied: a lottery among them picks the winner.
 - 直接抽签: a lottery among the whole shortlist.
-- 集体议事: every member states a view (a candidate and a non-empty reason), then the chair
-  (a member named in the history) decides (a candidate and a non-empty reason).
+- 集体议事: every member states a view (a candidate, or none of them, and a non-empty reason),
+  then the chair (a member named on chain before the views) decides (a candidate and a non-empty
+  reason). On chain a view is a vote of the section's one view round over the whole shortlist,
+  committed then revealed like any vote (no member reacts to another), whose salt is the hash of
+  the written view (`view_document`: the candidate, the reason and a random nonce, so the salt
+  still hides the candidate); the chair's decision is the chair's own `decide` on CHAIR, its
+  record hash the hash of the written decision (`decision_document`, naming every view's hash).
 
 A shortlist of one candidate is decided without a vote or draw. Candidates are always listed
 sorted by address (the shortlist is unranked), which is also each draw's candidate order. Each
@@ -38,14 +43,16 @@ selection lottery is the section's next "selection" draw: round 1, 2, … in the
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from eth_abi.abi import encode as abi_encode
 
-from ledger.crypto.canonical import keccak
+from ledger.crypto.canonical import canonical_json, keccak
 from ledger.errors import ValidationFailed
 from ledger.model.selection import DecisionBasis
 from ledger.rules.lottery import Draw, by_address, check_draw
@@ -88,11 +95,122 @@ class VoteRound:
 
 @dataclass(frozen=True)
 class Statement:
-    """集体议事: a member's view, or the chair's decision — a candidate and the reason for it."""
+    """集体议事: a member's view, or the chair's decision — a candidate (a view may name none:
+    None) and the reason for it."""
 
     member: str
-    candidate: str
+    candidate: str | None
     reason: str
+
+
+VIEW_KIND = "集体议事 view"
+DECISION_KIND = "集体议事 decision"
+MAX_REASON = 20_000
+"""The longest reason a view or a decision may give, in characters."""
+
+
+def _reason(reason: str, what: str) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed(f"{what} gives no reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed(f"{what}'s reason is longer than {MAX_REASON} characters")
+    return reason
+
+
+def view_document(*, tender_id: bytes, section: int, round: int, seat: str, candidate: str | None, reason: str,
+                  nonce: bytes) -> bytes:
+    """A member's written view (集体议事), canonical JSON; its keccak256 is the salt of the member's
+    vote in the view round, so the chain holds the hash of every view's reasons. `nonce` (32 random
+    bytes) keeps the salt unguessable: without it the candidate could be found from the commitment."""
+    if len(tender_id) != 32 or len(nonce) != 32:
+        raise ValidationFailed("the tender id and the nonce are 32 bytes each")
+    return canonical_json({
+        "kind": VIEW_KIND, "tender_id": "0x" + tender_id.hex(), "section": section, "round": round,
+        "seat": address(seat, "the seat"), "candidate": None if candidate in (None, ABSTAIN) else address(candidate, "the view"),
+        "reason": _reason(reason, "the view"), "nonce": "0x" + nonce.hex(),
+    })
+
+
+def decision_document(*, tender_id: bytes, section: int, chair: str, winner: str, reason: str,
+                      views: Mapping[str, bytes]) -> bytes:
+    """The chair's written decision (集体议事), canonical JSON, naming the hash of every view it was
+    taken on (seat → view hash); its keccak256 is the record hash of the chair's `decide`."""
+    if len(tender_id) != 32:
+        raise ValidationFailed("the tender id is 32 bytes")
+    return canonical_json({
+        "kind": DECISION_KIND, "tender_id": "0x" + tender_id.hex(), "section": section,
+        "chair": address(chair, "the chair"), "winner": address(winner, "the winner"),
+        "reason": _reason(reason, "the chair's decision"),
+        "views": {address(k, "a view's seat"): "0x" + bytes(v).hex() for k, v in sorted(views.items())},
+    })
+
+
+def _json_object(document: bytes, kind: str) -> dict[str, Any]:
+    try:
+        value = json.loads(document)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValidationFailed(f"a {kind} is canonical JSON: {e}") from None
+    if not isinstance(value, dict) or value.get("kind") != kind:
+        raise ValidationFailed(f"the document is not a {kind}")
+    if canonical_json(value) != bytes(document):
+        raise ValidationFailed(f"a {kind} is canonical JSON (RFC 8785)")
+    return value
+
+
+@dataclass(frozen=True)
+class WrittenView:
+    """A view document read back: who, in which round, for whom (None: none), why."""
+
+    tender_id: bytes
+    section: int
+    round: int
+    seat: str
+    candidate: str | None
+    reason: str
+
+
+def parse_view(document: bytes) -> WrittenView:
+    """Read a view document (`view_document`), checking its form; ValidationFailed otherwise."""
+    v = _json_object(document, VIEW_KIND)
+    try:
+        nonce = bytes.fromhex(str(v["nonce"]).removeprefix("0x"))
+        rebuilt = view_document(tender_id=bytes.fromhex(str(v["tender_id"]).removeprefix("0x")),
+                                section=int(v["section"]), round=int(v["round"]), seat=str(v["seat"]),
+                                candidate=v["candidate"], reason=v["reason"], nonce=nonce)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValidationFailed(f"a malformed view: {e}") from None
+    if rebuilt != bytes(document):
+        raise ValidationFailed("a view holds fields other than a view's")
+    return WrittenView(bytes.fromhex(v["tender_id"][2:]), v["section"], v["round"], address(v["seat"], "the seat"),
+                       None if v["candidate"] is None else address(v["candidate"], "the view"), v["reason"])
+
+
+@dataclass(frozen=True)
+class WrittenDecision:
+    """The chair's decision document read back."""
+
+    tender_id: bytes
+    section: int
+    chair: str
+    winner: str
+    reason: str
+    views: Mapping[str, bytes]
+
+
+def parse_decision(document: bytes) -> WrittenDecision:
+    """Read the chair's decision document (`decision_document`); ValidationFailed otherwise."""
+    v = _json_object(document, DECISION_KIND)
+    try:
+        tender_id = bytes.fromhex(str(v["tender_id"]).removeprefix("0x"))
+        views = {str(k): bytes.fromhex(str(h).removeprefix("0x")) for k, h in dict(v["views"]).items()}
+        rebuilt = decision_document(tender_id=tender_id, section=int(v["section"]), chair=str(v["chair"]),
+                                    winner=str(v["winner"]), reason=v["reason"], views=views)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValidationFailed(f"a malformed decision: {e}") from None
+    if rebuilt != bytes(document):
+        raise ValidationFailed("a decision holds fields other than a decision's")
+    return WrittenDecision(tender_id, v["section"], address(v["chair"], "the chair"), address(v["winner"], "the winner"),
+                           v["reason"], {address(k, "a view's seat"): h for k, h in views.items()})
 
 
 @dataclass(frozen=True)
@@ -425,7 +543,9 @@ def _deliberation(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
     if history.rounds or history.draws:
         raise ValidationFailed("集体议事 takes no votes or draws, yet some are recorded")
     if history.chair is None:
-        raise ValidationFailed("集体议事 needs the chair named in the history")
+        if history.views or history.decision:
+            raise ValidationFailed("集体议事 needs the chair named in the history (before any view)")
+        raise _Pending(NeedViews(candidates, replay.members))  # the chair is named before the views open
     chair = address(history.chair, "the chair")
     if chair not in replay.members:
         raise ValidationFailed(f"the chair {chair} is not a member of the selection committee")
@@ -449,13 +569,16 @@ def _deliberation(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
     if address(decision.member, "the decider") != chair:
         raise ValidationFailed(f"only the chair {chair} decides under 集体议事")
     winner = _statement(decision, candidates, "the chair's decision")
-    return Decided(winner, "decision", f"the chair's decision: {decision.reason.strip()}")
+    if winner is None:
+        raise ValidationFailed("the chair's decision names no candidate")
+    return Decided(winner, "decision", f"the chair's decision: {decision.reason.strip()}", basis=DecisionBasis.CHAIR)
 
 
-def _statement(statement: Statement, candidates: tuple[str, ...], what: str) -> str:
+def _statement(statement: Statement, candidates: tuple[str, ...], what: str) -> str | None:
+    _reason(statement.reason, what)
+    if statement.candidate is None or statement.candidate == ABSTAIN:
+        return None
     pick = address(statement.candidate, what)
     if pick not in candidates:
         raise ValidationFailed(f"{what} names {pick}, who is not on the shortlist")
-    if not statement.reason.strip():
-        raise ValidationFailed(f"{what} gives no reason")
     return pick

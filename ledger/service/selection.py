@@ -42,6 +42,7 @@ from ledger.model.selection import (
     Committee,
     CommitteeKind,
     Decision,
+    DecisionBasis,
     EvaluationOutcome,
     Exclusion,
     FiledText,
@@ -55,6 +56,7 @@ from ledger.model.selection import (
     Stage,
 )
 from ledger.model.tender import OpenedBid, SectionStatus, Tender
+from ledger.rules.conflict import personnel_conflict
 from ledger.rules.evaluation import (
     Bid,
     EvaluationResult,
@@ -67,18 +69,25 @@ from ledger.rules.evaluation import (
 )
 from ledger.rules.lottery import Draw, by_address, draw_id, seed_commitment
 from ledger.rules.selection import (
+    ABSTAIN,
     Decided,
     History,
+    NeedDecision,
     NeedDraw,
+    NeedViews,
     NeedVote,
+    Statement,
     Step,
     VoteRound,
     decisive_draw,
     next_step,
+    parse_decision,
+    parse_view,
 )
 from ledger.service.guarantees import record_award
 from ledger.service.lottery import audit_draw
 from ledger.service.tenders import TenderService, checked_openings
+from ledger.tenders import SelectionMethod
 
 SHEET = "selection-sheet"  # a revealed sheet (canonical JSON), under its sheet hash
 REPORT = "selection-report"  # the evaluation report (canonical JSON), under its report hash
@@ -89,6 +98,7 @@ ANSWER = "selection-answer"  # the centre's answer to an objection (UTF-8), unde
 COMPLAINT = "selection-complaint"  # a complaint's text (UTF-8), under its reason hash
 RULING = "selection-ruling"  # the governance's ruling on a complaint (UTF-8), under its ruling hash
 REPLACEMENT = "selection-replacement"  # why a seat was replaced (canonical JSON), under its reason hash
+VIEW = "selection-view"  # 集体议事: a member's written view (canonical JSON), under its hash (the vote's salt)
 
 MIN_SEATS = 5
 """SelectionBook's MIN_SEATS: the smallest committee, and the quorum of revealed sheets that files the
@@ -306,11 +316,12 @@ class SelectionService:
     def exclude_conflicted(self, *, signer: str, tender_id: bytes, section: int, kind: CommitteeKind, expert: str,
                            credential_id: bytes) -> Exclusion:
         """Exclude `expert` from the committee for a conflict of interest: its personnel credential
-        (注册人员, anchored) names as registered employer a firm whose bid the opening recorded.
-        A credential that shows no such conflict is refused (NoConflict): the centre cannot
-        exclude an expert at will."""
+        (注册人员, anchored) names as registered employer a firm whose bid the opening recorded, and
+        the registration was in force within the tender's `conflict_years` before the bid deadline
+        (`ledger.rules.conflict`). A credential that shows no such conflict is refused (NoConflict):
+        the centre cannot exclude an expert at will."""
         self._require_centre(signer)
-        self._section(tender_id, section)
+        tender = self._section(tender_id, section)
         expert = to_checksum_address(expert)
         stored = self.tenders.credentials.credential(credential_id)
         if stored is None or stored.kind is not Kind.PERSONNEL:
@@ -320,13 +331,23 @@ class SelectionService:
         employer = str(document.registered_employer_uscc)
         firms = {b.eligibility.firm for b in self._openings(tender_id, section)
                  if b.eligibility is not None and b.eligibility.firm}
-        if employer not in firms:
+        years = tender.params.evaluation.conflict_years
+        until = document.valid_until
+        finding = personnel_conflict(
+            employer=employer, bidders=firms, valid_from=int(document.valid_from.timestamp()),
+            valid_until=int(until.timestamp()) if until is not None else None, anchored_at=stored.anchored_at,
+            deadline=tender.deadline, years=years,
+            status_at=lambda t: self.tenders.registry.status_at(stored.root, credential_id, list(stored.proof),
+                                                                t).status)
+        if not finding.conflicted:
             raise Conflict("NoConflict", {"expert": expert},
-                           f"the personnel credential 0x{credential_id.hex()} names employer {employer}, which "
-                           "bid in no opened bid of this section: no conflict of interest to exclude for")
-        reason = {"rule": "registered personnel of a bidding firm (personnel credential's registered employer)",
+                           f"the personnel credential 0x{credential_id.hex()} shows no conflict of interest to "
+                           f"exclude for: {finding.reason}")
+        reason = {"rule": "registered personnel of a bidding firm (personnel credential's registered employer) "
+                          "within conflict_years before the bid deadline",
                   "expert": expert, "credential_id": "0x" + credential_id.hex(),
                   "person_name": str(document.person_name), "registered_employer_uscc": employer,
+                  "conflict_years": years, "cutoff": finding.cutoff, "in_force_at": finding.probe,
                   "committee": kind.name.lower(), "tender_id": "0x" + tender_id.hex(), "section": section}
         content = _json(reason)
         digest = keccak(content)
@@ -556,10 +577,52 @@ class SelectionService:
         rounds = self._rounds(tid, section, seats)
         first_draw, draws = self._draws(tid, section)
         prices = {b.bidder: b.price for b in self._eligible(tid, section)}
-        history = History(tender_id=tid, section=section, members=tuple(seats),
-                          rounds=tuple(VoteRound(n, r.votes) for n, r in enumerate(rounds, start=1)),
-                          draws=tuple(draws), first_draw=first_draw)
+        if tender.params.selection.method is SelectionMethod.COLLECTIVE_DELIBERATION:
+            history = self._deliberation(tid, section, seats, rounds)
+        else:
+            history = History(tender_id=tid, section=section, members=tuple(seats),
+                              rounds=tuple(VoteRound(n, r.votes) for n, r in enumerate(rounds, start=1)),
+                              draws=tuple(draws), first_draw=first_draw)
         return next_step(tender.params.selection, shortlist.candidates, prices, history), rounds, draws
+
+    def _deliberation(self, tid: bytes, section: int, seats: Sequence[str], rounds: Sequence[RoundRecord]
+                      ) -> History:
+        """集体议事's history: the chair named on chain, the views (the revealed votes of the one view
+        round, each with the written view its salt is the hash of) and the chair's decision once
+        recorded (the decision document under the record hash)."""
+        views: list[Statement] = []
+        if len(rounds) > 1:
+            raise StoreMismatch(f"集体议事 takes one view round; the chain holds {len(rounds)} in this selection")
+        if rounds:
+            number = rounds[0].state.round
+            salts = self.book.revealed_salts(tid, section, number)
+            for seat, choice in rounds[0].votes:
+                if seat not in salts:
+                    continue  # a view never revealed is missing, not an abstention
+                view = self._view(tid, section, number, seat, choice, salts[seat])
+                views.append(Statement(seat, view.candidate, view.reason))
+        decision = self.book.decision(tid, section)
+        decided = None
+        if decision.winner is not None:
+            document = self.files.document(RECORD, decision.record_hash)
+            if document is None:
+                raise StoreMismatch(f"the store holds no decision under 0x{decision.record_hash.hex()}")
+            written = parse_decision(document)
+            if written.winner != decision.winner or keccak(document) != decision.record_hash:
+                raise StoreMismatch("the chair's decision filed differs from the one on chain")
+            decided = Statement(written.chair, written.winner, written.reason)
+        return History(tender_id=tid, section=section, members=tuple(seats), chair=self.book.chair(tid, section),
+                       views=tuple(views), decision=decided)
+
+    def _view(self, tid: bytes, section: int, round: int, seat: str, choice: str | None, salt: bytes) -> Any:
+        document = self.files.document(VIEW, salt)
+        if document is None:
+            raise StoreMismatch(f"the store holds no view of seat {seat} under its salt 0x{salt.hex()}")
+        view = parse_view(document)
+        if (keccak(document) != salt or (view.tender_id, view.section, view.round, view.seat) != (tid, section, round, seat)
+                or view.candidate != choice):
+            raise StoreMismatch(f"the view filed for seat {seat} is not the one its reveal opens to")
+        return view
 
     def step(self, tender_id: bytes, section: int) -> Step:
         """What the fixed selection rule asks for next (or the decision it reaches)."""
@@ -571,9 +634,15 @@ class SelectionService:
         self._require_centre(signer)
         tender = self._section(tender_id, section)
         step, rounds, _ = self._step(tender, section)
-        if not isinstance(step, NeedVote):
+        if isinstance(step, NeedViews):  # 集体议事: the one view round, over the whole shortlist
+            if rounds:
+                raise Conflict("RoundOpen", {"round": rounds[0].state.round},
+                               f"the view round is open or over, waiting for {len(step.waiting)} view(s)")
+            if self.book.chair(tender_id, section) is None:
+                raise Conflict("NoChair", {"section": section}, "集体议事: name the chair before the views")
+        elif not isinstance(step, NeedVote):
             raise Conflict("NoRoundDue", {"section": section}, f"the selection rule asks for no vote round now: {_say(step)}")
-        if step.round <= len(rounds):
+        elif step.round <= len(rounds):
             raise Conflict("RoundOpen", {"round": step.round}, f"vote round {step.round} is open, waiting for "
                            f"{len(step.waiting)} vote(s)")
         number = self.book.status(tender_id, section).last_round + 1
@@ -587,10 +656,101 @@ class SelectionService:
         self._section(tender_id, section)
         return self._relay(signer, signed_tx, ("commitVote",), tender_id, section)[1]
 
-    def reveal_vote(self, *, signer: str, tender_id: bytes, section: int, signed_tx: str) -> Mined:
-        """A seat's own revealVote, relayed."""
-        self._section(tender_id, section)
-        return self._relay(signer, signed_tx, ("revealVote",), tender_id, section)[1]
+    def reveal_vote(self, *, signer: str, tender_id: bytes, section: int, signed_tx: str,
+                    view: bytes | None = None) -> Mined:
+        """A seat's own revealVote, relayed. Under 集体议事 it reveals a view: `view` is the written
+        view (`ledger.rules.selection.view_document`) whose hash the reveal's salt must be, filed
+        under it; other methods take none."""
+        tender = self._section(tender_id, section)
+        deliberation = tender.params.selection.method is SelectionMethod.COLLECTIVE_DELIBERATION
+        if not deliberation:
+            if view is not None:
+                raise ValidationFailed(f"{tender.params.selection.method.value} takes votes, not written views")
+            return self._relay(signer, signed_tx, ("revealVote",), tender_id, section)[1]
+        if view is None:
+            raise ValidationFailed("集体议事: a reveal carries the member's written view")
+        relayed = decode_signed_tx(self.book, signed_tx)
+        relayed.require(signer, ("revealVote",))
+        written = parse_view(view)
+        args = relayed.args
+        candidate = to_checksum_address(args["candidate"])
+        if keccak(view) != bytes(args["salt"]):
+            raise ValidationFailed("the reveal's salt is not the hash of the written view")
+        if (written.tender_id, written.section, written.round, written.seat) != (
+                tender_id, section, int(args["round"]), relayed.sender):
+            raise ValidationFailed("the written view is for another tender, section, round or seat than the reveal")
+        if written.candidate != (None if candidate == ABSTAIN else candidate):
+            raise ValidationFailed("the written view names another candidate than the reveal")
+        return self._relay(signer, signed_tx, ("revealVote",), tender_id, section, [(VIEW, keccak(view), view)])[1]
+
+    def views(self, tender_id: bytes, section: int) -> tuple[str | None, list[tuple[str, bytes, Any]]]:
+        """集体议事: the chair's seat and every revealed view — (seat, view hash, written view) —
+        of the current selection's view round (what the chair's written decision names)."""
+        tender = self._section(tender_id, section)
+        if tender.params.selection.method is not SelectionMethod.COLLECTIVE_DELIBERATION:
+            raise Conflict("NotDeliberation", {"section": section},
+                           f"the tender selects by {tender.params.selection.method.value}: it has no views")
+        seats = self._selection_seats(tender_id, section)
+        rounds = self._rounds(tender_id, section, seats)
+        out = []
+        if rounds:
+            number = rounds[-1].state.round
+            for seat, salt in sorted(self.book.revealed_salts(tender_id, section, number).items()):
+                choice = self.book.vote_of(tender_id, section, number, seat).candidate
+                out.append((seat, salt, self._view(tender_id, section, number, seat, choice, salt)))
+        return self.book.chair(tender_id, section), out
+
+    def name_chair(self, *, signer: str, tender_id: bytes, section: int, seat: str) -> SelectionState:
+        """集体议事: the centre names the selection seat that chairs, before the views."""
+        self._require_centre(signer)
+        tender = self._section(tender_id, section)
+        if tender.params.selection.method is not SelectionMethod.COLLECTIVE_DELIBERATION:
+            raise Conflict("NotDeliberation", {"section": section},
+                           f"the tender selects by {tender.params.selection.method.value}: it has no chair")
+        with self.lock:
+            self.book.name_chair(self.centre, tender_id, section, seat)
+        return self.state(tender_id, section)
+
+    def chair_decide(self, *, signer: str, tender_id: bytes, section: int, signed_tx: str,
+                     decision: bytes) -> SelectionState:
+        """集体议事: the chair's own `decide` on CHAIR, relayed with the written decision
+        (`ledger.rules.selection.decision_document`) its record hash names, which must name every
+        view's hash and the winner of the transaction; then, as for any decision, both committees
+        are revealed and the evaluation published."""
+        tender = self._section(tender_id, section)
+        step, rounds, _ = self._step(tender, section)
+        if not isinstance(step, NeedDecision):
+            raise Conflict("NoDecisionDue", {"section": section},
+                           f"the selection rule asks for no chair's decision now: {_say(step)}")
+        relayed = decode_signed_tx(self.book, signed_tx)
+        relayed.require(signer, ("decide",))
+        if relayed.sender != step.chair:
+            raise Unauthorised("NotChair", {"caller": relayed.sender}, f"{relayed.sender} is not the chair {step.chair}")
+        args = relayed.args
+        written = parse_decision(decision)
+        if int(args["basis"]) != DecisionBasis.CHAIR or bytes(args["recordHash"]) != keccak(decision):
+            raise ValidationFailed("the chair decides on CHAIR, its record hash the hash of the written decision")
+        if (written.tender_id, written.section, written.chair) != (tender_id, section, step.chair):
+            raise ValidationFailed("the written decision is for another tender, section or chair")
+        if written.winner != to_checksum_address(args["winner"]) or written.winner not in step.candidates:
+            raise ValidationFailed("the written decision names another winner than the transaction, or one off "
+                                   "the shortlist")
+        salts = self.book.revealed_salts(tender_id, section, rounds[0].state.round)
+        if dict(written.views) != salts:
+            raise ValidationFailed("the written decision does not name exactly the views revealed")
+        shortlist = self.book.shortlist(tender_id, section)
+        self._relay(signer, signed_tx, ("decide",), tender_id, section, [(RECORD, keccak(decision), decision)])
+        with self.lock:
+            for kind in (CommitteeKind.EVALUATION, CommitteeKind.SELECTION):
+                self._reveal_committee(tender_id, section, kind)
+        self._publish_report(tender_id, section, shortlist.report_hash)
+        return self.state(tender_id, section)
+
+    def _publish_report(self, tender_id: bytes, section: int, report_hash: bytes) -> None:
+        report = self.files.document(REPORT, report_hash)
+        if report is not None and self.tenders.book.section(tender_id, section).status is SectionStatus.CLOSED:
+            self.tenders.publish_evaluation(signer=self.centre.address, tender_id=tender_id, section=section,
+                                            report=report)
 
     def needed_draw(self, tender_id: bytes, section: int) -> NeedDraw:
         """The selection draw the rule asks for now (the centre opens it through the draw service)."""

@@ -22,12 +22,13 @@ from eth_account.signers.local import LocalAccount
 
 from ledger.chain.governance import GovernanceGateway
 from ledger.chain.selection_book import SelectionBookGateway
+from ledger.crypto.canonical import keccak
 from ledger.crypto.seat_keys import EVALUATION, SELECTION, derive_seat_key, seat_link
 from ledger.errors import Conflict, ContractRevert, InvalidArgument, Unauthorised
 from ledger.model.selection import CommitteeKind, Stage
 from ledger.rules.evaluation import ScoreSheet, sheet_commitment, sheet_hash
 from ledger.rules.lottery import draw_id
-from ledger.rules.selection import vote_commitment
+from ledger.rules.selection import view_document, vote_commitment
 from ledger.service.governance import enact
 from tests.conftest import ChainEnv
 from tests.contracts.test_contract_tenderbook import FAILED_BIDDER, Book, Tender, reverts, word
@@ -40,7 +41,7 @@ USCC = b"91440500MA4W000000".ljust(32, b"\x00")  # the tenderer's USCC as a byte
 SECTION = 0
 SEAT_FUNDS = 10**18
 PRICES = [500_000_00, 300_000_00, 420_000_00, 300_000_00, 700_000_00, 610_000_00]  # the 6 decrypted bids', in 分
-VOTE, LOTTERY, SOLE_CANDIDATE, NTH_LOWEST_PRICE, CLOSEST_TO_AVERAGE, ELIMINATION_DRAW = range(6)  # ISelectionBook.Basis
+VOTE, LOTTERY, SOLE_CANDIDATE, NTH_LOWEST_PRICE, CLOSEST_TO_AVERAGE, ELIMINATION_DRAW, CHAIR = range(7)  # ISelectionBook.Basis
 # Selection words (SelectionRule.sol) a scene's tender is published with: `scene` takes one by
 # indirect parametrisation, 直接票决 by default.
 DIRECT_VOTE, ROUND_ELIMINATION, VOTE_THEN_LOTTERY, DIRECT_LOTTERY, COLLECTIVE = 1, 2, 3, 5, 6
@@ -985,7 +986,6 @@ def test_an_elimination_ended_by_a_draw_names_the_one_the_draw_did_not_drop(scen
 
 @pytest.mark.parametrize(("scene", "forbidden"), [
     (DIRECT_VOTE, [(NTH_LOWEST_PRICE, 3), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0), (ELIMINATION_DRAW, 0)]),
-    (COLLECTIVE, [(LOTTERY, 0), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0), (ELIMINATION_DRAW, 0)]),
     (ROUND_ELIMINATION, [(LOTTERY, 0), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0)]),
 ], indirect=["scene"])
 def test_a_centre_deciding_a_vote_tender_by_price_or_draw_is_refused(scene: Scene,
@@ -1032,7 +1032,7 @@ ALLOWED = {
     THIRD_LOWEST_PRICE: {(NTH_LOWEST_PRICE, 3)},
     4 | 255 << 8: {(NTH_LOWEST_PRICE, 255)},
     DIRECT_LOTTERY: {(LOTTERY, 0)},
-    COLLECTIVE: {(VOTE, 0)},
+    COLLECTIVE: {(CHAIR, 0)},
 }
 
 
@@ -1040,11 +1040,177 @@ def test_each_method_allows_exactly_its_bases(chain: ChainEnv) -> None:
     probe = chain.deploy("SelectionRuleProbe").functions
     for rule, allowed in ALLOWED.items():
         assert probe.valid(rule).call(), rule
-        for basis in range(6):
+        for basis in range(7):
             for n in (0, 1, 2, 3, 255):
                 expected = basis == SOLE_CANDIDATE or (basis, n) in allowed
                 assert probe.allows(rule, basis, n).call() == expected, (rule, basis, n)
     for rule in (0, 7, 255, 1 | 1 << 8, 3 | 2 << 8, 5 | 1 << 8, 6 | 255 << 8):
         assert not probe.valid(rule).call(), rule
         # a word no tender can hold allows nothing but a shortlist of one
-        assert [b for b in range(6) for n in (0, 1, 2) if probe.allows(rule, b, n).call()] == [SOLE_CANDIDATE] * 3
+        assert [b for b in range(7) for n in (0, 1, 2) if probe.allows(rule, b, n).call()] == [SOLE_CANDIDATE] * 3
+
+
+# ---------------------------------------------------------------- 集体议事: views, the chair's decision
+
+
+def _views(s: Scene, listed: list[str], choices: list[str | None], *, reveal: int | None = None) -> dict[str, bytes]:
+    """Round 1 over `listed` (the views): every seat commits its written view, then the first
+    `reveal` (all by default) reveal it; the salt is the view document's hash. seat → view hash."""
+    s.open_round(1, listed)
+    seats = s.committees[SELECTION].seats
+    hashes = {}
+    for seat, choice in zip(seats, choices, strict=True):
+        doc = view_document(tender_id=s.tid, section=SECTION, round=1, seat=seat.address, candidate=choice,
+                            reason=f"{seat.address[:8]} 的意见", nonce=os.urandom(32))
+        hashes[seat.address] = keccak(doc)
+        c = vote_commitment(tender_id=s.tid, section=SECTION, round=1, seat=seat.address, candidate=choice,
+                            salt=hashes[seat.address])
+        s.send(s.fn.commitVote(s.tid, SECTION, 1, c), seat, "commitView")
+    for seat, choice in list(zip(seats, choices, strict=True))[:reveal]:
+        s.send(s.fn.revealVote(s.tid, SECTION, 1, choice or ZERO_ADDRESS, hashes[seat.address]), seat, "revealView")
+    return hashes
+
+
+def _chair_decides(s: Scene, chair: LocalAccount, winner: str, record: bytes | None = None) -> Any:
+    return s.fn.decide(s.tid, SECTION, CHAIR, 0, winner, bytes(32), record or word("the chair's reasons"), 3)
+
+
+@pytest.mark.parametrize("scene", [COLLECTIVE], indirect=True)
+def test_collective_deliberation_every_view_then_the_chair_decides(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    seats = s.committees[SELECTION].seats
+    chair = seats[2]
+    s.send(s.fn.nameChair(s.tid, SECTION, chair.address), s.centre)
+    assert s.fn.committeeOf(s.tid, SECTION, SELECTION).call()[8] == 3  # index 2, + 1
+    assert s.fails(s.fn.nameChair(s.tid, SECTION, seats[1].address), s.centre) == ("ChairFixed", (s.tid, SECTION))
+    # the chair decides against the plurality of the views: its decision, its reasons, recorded
+    _views(s, listed, [listed[0]] * 4 + [listed[1], None, listed[1]])
+    receipt = s.send(_chair_decides(s, chair, listed[1]), chair, "decide")
+    assert s.fn.decisionOf(s.tid, SECTION).call()[0] == listed[1]
+    (decided,) = s.sel.events.Decided().process_receipt(receipt)
+    assert decided["args"]["basis"] == CHAIR and decided["args"]["recordHash"] == word("the chair's reasons")
+
+
+@pytest.mark.parametrize("scene", [COLLECTIVE], indirect=True)
+def test_a_view_by_a_non_member_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    s.open_round(1, listed)
+    outsider = s.members[7]  # in the pool, not drawn: no seat
+    s.chain.client.fund(s.relayer, outsider.address, SEAT_FUNDS)
+    c = vote_commitment(tender_id=s.tid, section=SECTION, round=1, seat=outsider.address, candidate=listed[0],
+                        salt=os.urandom(32))
+    assert s.fails(s.fn.commitVote(s.tid, SECTION, 1, c), outsider)[0] == "NotSeat"
+
+
+@pytest.mark.parametrize("scene", [COLLECTIVE], indirect=True)
+def test_a_chair_who_is_not_a_member_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    seats = s.committees[SELECTION].seats
+    stranger = s.members[7]
+    assert s.fails(s.fn.nameChair(s.tid, SECTION, stranger.address), s.centre) == (
+        "NotSeat", (s.tid, SECTION, SELECTION, stranger.address))
+    assert s.fails(s.fn.nameChair(s.tid, SECTION, seats[0].address), s.book.rival)[0] == "NotPublisher"
+    s.send(s.fn.nameChair(s.tid, SECTION, seats[0].address), s.centre)
+    _views(s, listed, [listed[0]] * 7)
+    # another member, the centre, an outsider: none of them is the chair
+    for who in (seats[1], s.centre):
+        assert s.fails(_chair_decides(s, who, listed[0]), who) == ("NotChair", (s.tid, SECTION, who.address))
+    s.send(_chair_decides(s, seats[0], listed[0]), seats[0])
+
+
+@pytest.mark.parametrize("scene", [COLLECTIVE], indirect=True)
+def test_a_chair_renamed_or_named_after_the_views_opened_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    seats = s.committees[SELECTION].seats
+    s.open_round(1, listed)  # the views opened with no chair: none can be named now
+    assert s.fails(s.fn.nameChair(s.tid, SECTION, seats[0].address), s.centre) == ("ChairFixed", (s.tid, SECTION))
+
+
+@pytest.mark.parametrize("scene", [COLLECTIVE], indirect=True)
+def test_deciding_before_every_view_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    seats = s.committees[SELECTION].seats
+    chair = seats[0]
+    s.send(s.fn.nameChair(s.tid, SECTION, chair.address), s.centre)
+    assert s.fails(_chair_decides(s, chair, listed[0]), chair) == ("ViewsMissing", (s.tid, SECTION, 0))
+    _views(s, listed, [listed[0]] * 7, reveal=6)
+    assert s.fails(_chair_decides(s, chair, listed[0]), chair) == ("ViewsMissing", (s.tid, SECTION, 1))
+    s.later(3 * DAY)  # past the reveal deadline: a view never revealed is still missing
+    assert s.fails(_chair_decides(s, chair, listed[0]), chair) == ("ViewsMissing", (s.tid, SECTION, 1))
+
+
+@pytest.mark.parametrize("scene", [COLLECTIVE], indirect=True)
+def test_views_over_part_of_the_shortlist_are_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    chair = s.committees[SELECTION].seats[0]
+    s.send(s.fn.nameChair(s.tid, SECTION, chair.address), s.centre)
+    _views(s, listed[:3], [listed[0]] * 7)  # two shortlisted bids were kept from the members
+    assert s.fails(_chair_decides(s, chair, listed[0]), chair) == ("ViewsMissing", (s.tid, SECTION, 1))
+
+
+@pytest.mark.parametrize("scene", [COLLECTIVE], indirect=True)
+def test_a_chair_deciding_for_a_winner_outside_the_shortlist_or_without_reasons_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    chair = s.committees[SELECTION].seats[0]
+    s.send(s.fn.nameChair(s.tid, SECTION, chair.address), s.centre)
+    _views(s, listed, [listed[0]] * 7)
+    outside = next(b for b in s.decrypted if b not in listed)
+    assert s.fails(_chair_decides(s, chair, outside), chair) == ("NotShortlisted", (s.tid, SECTION, outside))
+    assert s.fails(_chair_decides(s, chair, listed[0], bytes(32)), chair) == ("MissingReason", (s.tid, SECTION))
+
+
+@pytest.mark.parametrize("scene", [COLLECTIVE], indirect=True)
+def test_a_collective_deliberation_decided_by_the_centres_vote_is_refused(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    rule = s.book.fn.selectionOf(s.tid).call()
+    s.send(s.fn.nameChair(s.tid, SECTION, s.committees[SELECTION].seats[0].address), s.centre)
+    _views(s, listed, [listed[0]] * 7)
+    for basis, n in [(VOTE, 0), (NTH_LOWEST_PRICE, 1), (CLOSEST_TO_AVERAGE, 0)]:
+        assert s.fails(s.fn.decide(s.tid, SECTION, basis, n, listed[0], bytes(32), word("r"), 3), s.centre) == (
+            "BasisNotAllowed", (s.tid, SECTION, rule, basis, n))
+    did = s.set_draw("selection", 1, [listed[0]])
+    for basis in (LOTTERY, ELIMINATION_DRAW):
+        assert s.fails(s.fn.decide(s.tid, SECTION, basis, 0, listed[0], did, word("r"), 3), s.centre) == (
+            "BasisNotAllowed", (s.tid, SECTION, rule, basis, 0))
+
+
+def test_a_chairs_decision_on_another_methods_tender_is_refused(scene: Scene) -> None:
+    s = scene  # 直接票决
+    listed = s.to_selection()
+    rule = s.book.fn.selectionOf(s.tid).call()
+    chair = s.committees[SELECTION].seats[0]
+    s.send(s.fn.nameChair(s.tid, SECTION, chair.address), s.centre)
+    _views(s, listed, [listed[1]] * 7)
+    assert s.fails(_chair_decides(s, chair, listed[0]), chair) == ("BasisNotAllowed", (s.tid, SECTION, rule, CHAIR, 0))
+
+
+@pytest.mark.parametrize("scene", [COLLECTIVE], indirect=True)
+def test_the_chairs_seat_replaced_before_acting_passes_the_chair_to_its_replacement(scene: Scene) -> None:
+    s = scene
+    listed = s.to_selection()
+    c = s.committees[SELECTION]
+    old = c.seats[0]
+    s.send(s.fn.nameChair(s.tid, SECTION, old.address), s.centre)
+    # the chair recuses before the views: a reserve takes its seat, and the chair with it
+    reserve = s.members[7]
+    did = s.set_draw("committee", 12, [reserve.address])
+    fresh = derive_seat_key(reserve, s.tid, SECTION, SELECTION)
+    salt = os.urandom(32)
+    link = seat_link(tender_id=s.tid, section=SECTION, kind=SELECTION, seat=fresh.address, member=reserve.address,
+                     salt=salt)
+    s.chain.client.fund(s.relayer, fresh.address, SEAT_FUNDS)
+    s.send(s.fn.replaceSeat(s.tid, SECTION, SELECTION, old.address, fresh.address, did, link, word("recusal")),
+           s.centre)
+    c.seats[0] = fresh
+    _views(s, listed, [listed[3]] * 7)
+    assert s.fails(_chair_decides(s, old, listed[3]), old)[0] == "NotChair"
+    s.send(_chair_decides(s, fresh, listed[3]), fresh)
+    assert s.fn.decisionOf(s.tid, SECTION).call()[0] == listed[3]

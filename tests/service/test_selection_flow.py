@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from api.db.documents import Document
 from ledger.documents import Kind
 from ledger.errors import Conflict, StoreMismatch, Unauthorised, ValidationFailed
 from ledger.model.selection import CommitteeKind, Stage
+from ledger.rules.conflict import conflict_cutoff
 from ledger.rules.evaluation import ScoreSheet, sheet_hash
 from ledger.rules.selection import Decided, NeedDraw, NeedVote
 from ledger.service.selection import SHEET
@@ -67,6 +69,27 @@ def test_only_the_centre_seats_and_excluding_without_a_conflict_is_refused(s: Se
                                  expert=s.members[0].address,
                                  credential_id=bytes.fromhex(outsider.ids[Kind.PERSONNEL][2:]))
     assert refused.value.error == "NoConflict"
+
+
+def test_an_employment_with_a_bidder_ended_before_conflict_years_is_no_conflict_and_one_after_is(s: Section) -> None:
+    """The tender's `evaluation.conflict_years` (3) before the bid deadline is the cutoff: a
+    registration with a bidder that ended a day before it shows no conflict, one that ended a day
+    after it does (the rule's boundary to the second: tests/unit/test_conflict_rules.py)."""
+    deadline = s.svc.tenders.tender(s.tid).deadline
+    cutoff = datetime.fromtimestamp(conflict_cutoff(deadline, 3), UTC)
+    firm = s.firms[1]
+    person = s.scene.account().address  # not in the pool: the later seating is not affected
+    old = s.scene.credential(firm, Kind.PERSONNEL, issuer=s.issuer, valid_from=cutoff - timedelta(days=900),
+                             valid_until=cutoff - timedelta(days=1))
+    with pytest.raises(Conflict) as refused:
+        s.svc.exclude_conflicted(signer=centre(s), tender_id=s.tid, section=SECTION, kind=SEL,
+                                 expert=person, credential_id=bytes.fromhex(old[2:]))
+    assert refused.value.error == "NoConflict" and "ended" in str(refused.value)
+    recent = s.scene.credential(firm, Kind.PERSONNEL, issuer=s.issuer, valid_from=cutoff - timedelta(days=900),
+                                valid_until=cutoff + timedelta(days=1))
+    excluded = s.svc.exclude_conflicted(signer=centre(s), tender_id=s.tid, section=SECTION, kind=SEL,
+                                        expert=person, credential_id=bytes.fromhex(recent[2:]))
+    assert '"conflict_years":3' in excluded.reason and firm.uscc in excluded.reason
 
 
 def test_sheets_are_committed_then_revealed_and_a_score_out_of_range_is_refused(s: Section) -> None:

@@ -13,7 +13,7 @@ from eth_utils import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.crypto.canonical import keccak
+from ledger.crypto.canonical import canonical_json, keccak
 from ledger.errors import ValidationFailed
 from ledger.model.selection import DecisionBasis
 from ledger.rules.lottery import Draw, draw_id, run_draw, seed_commitment
@@ -27,7 +27,12 @@ from ledger.rules.selection import (
     Statement,
     Step,
     VoteRound,
+    WrittenView,
+    decision_document,
     next_step,
+    parse_decision,
+    parse_view,
+    view_document,
 )
 from ledger.tenders import Selection
 
@@ -258,7 +263,17 @@ def test_collective_deliberation_every_view_then_the_chairs_decision() -> None:
     assert next_step(s, SHORTLIST, None, history(chair=M1, views=ALL_VIEWS)) == NeedDecision(SHORTLIST, M1)
     decided = next_step(s, SHORTLIST, None, history(chair=M1, views=ALL_VIEWS,
                                                     decision=Statement(M1, C, "综合考虑履约能力")))
-    assert decided == Decided(C, "decision", "the chair's decision: 综合考虑履约能力")
+    assert decided == Decided(C, "decision", "the chair's decision: 综合考虑履约能力", basis=DecisionBasis.CHAIR)
+
+
+def test_collective_deliberation_a_view_may_name_none_of_the_candidates() -> None:
+    none = (*ALL_VIEWS[:4], Statement(M5, None, "五家均未达到本人预期"))
+    step = next_step(sel("集体议事"), SHORTLIST, None, history(chair=M1, views=none,
+                                                            decision=Statement(M1, B, "多数成员倾向")))
+    assert isinstance(step, Decided) and step.winner == B and step.basis is DecisionBasis.CHAIR
+    with pytest.raises(ValidationFailed, match="names no candidate"):
+        next_step(sel("集体议事"), SHORTLIST, None, history(chair=M1, views=none,
+                                                         decision=Statement(M1, None, "不定")))
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -383,3 +398,50 @@ def test_collective_deliberation_reaches_decided_by_replay() -> None:
     final: Step = next_step(sel("集体议事"), SHORTLIST, None, history(
         chair=M3, views=ALL_VIEWS, decision=Statement(M3, A, "理由充分")))
     assert isinstance(final, Decided) and final.winner in SHORTLIST
+
+
+# ------------------------------------------------------------------ 集体议事: written views and decision
+
+TID = bytes(range(32))
+
+
+def test_a_view_document_reads_back_and_its_hash_is_the_votes_salt() -> None:
+    nonce = bytes(32)
+    doc = view_document(tender_id=TID, section=2, round=1, seat=M1, candidate=B, reason="报价合理", nonce=nonce)
+    assert parse_view(doc) == WrittenView(TID, 2, 1, M1, B, "报价合理")
+    none = view_document(tender_id=TID, section=2, round=1, seat=M1, candidate=None, reason="均不合适", nonce=nonce)
+    assert parse_view(none).candidate is None
+    # another nonce, another salt: the salt does not give the candidate away
+    other = view_document(tender_id=TID, section=2, round=1, seat=M1, candidate=B, reason="报价合理",
+                          nonce=b"\x01" * 32)
+    assert keccak(doc) != keccak(other)
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    (b"not json", "canonical JSON"),
+    (b'{"kind":"something else"}', "not a 集体议事 view"),
+    (b'{"reason":"x","kind":"\xe9\x9b\x86\xe4\xbd\x93\xe8\xae\xae\xe4\xba\x8b view"}', "canonical JSON|malformed"),
+])
+def test_a_malformed_view_document_is_refused(document: bytes, message: str) -> None:
+    with pytest.raises(ValidationFailed, match=message):
+        parse_view(document)
+
+
+def test_a_view_document_with_an_extra_field_or_no_reason_is_refused() -> None:
+    import json
+
+    doc = json.loads(view_document(tender_id=TID, section=0, round=1, seat=M1, candidate=A, reason="理由",
+                                   nonce=bytes(32)))
+    with pytest.raises(ValidationFailed, match="fields other than"):
+        parse_view(canonical_json({**doc, "extra": 1}))
+    with pytest.raises(ValidationFailed, match="gives no reason"):
+        parse_view(canonical_json({**doc, "reason": "  "}))
+
+
+def test_a_decision_document_names_every_views_hash() -> None:
+    hashes = {m: keccak(m.encode()) for m in MEMBERS}
+    doc = decision_document(tender_id=TID, section=0, chair=M2, winner=C, reason="综合考虑", views=hashes)
+    read = parse_decision(doc)
+    assert (read.chair, read.winner, read.reason, dict(read.views)) == (M2, C, "综合考虑", hashes)
+    with pytest.raises(ValidationFailed, match="gives no reason"):
+        decision_document(tender_id=TID, section=0, chair=M2, winner=C, reason="", views=hashes)
