@@ -170,6 +170,49 @@ MUTANTS = [
             ),
         ),
     ),
+    Mutant(
+        "the last party's seed is left out of the draw",
+        "LotteryBook.t.sol",
+        "invariant_drawIsTheFunctionOfAllSeeds",
+        "contracts/LotteryBook.sol",
+        (
+            (
+                "for (uint256 i = 0; i < seeds.length; ++i) {\n            if ((mask >> i) & 1 == 0) continue;",
+                "for (uint256 i = 0; i + 1 < seeds.length; ++i) {\n            if ((mask >> i) & 1 == 0) continue;",
+            ),
+        ),
+    ),
+    Mutant(
+        "a draw is finished while seeds may still come in",
+        "LotteryBook.t.sol",
+        "invariant_drawIsTheFunctionOfAllSeeds",
+        "contracts/LotteryBook.sol",
+        (
+            (
+                "revert DrawAlreadyFinished(drawId);\n        _checkSeedsIn(drawId, d);\n",
+                "revert DrawAlreadyFinished(drawId);\n",
+            ),
+        ),
+    ),
+    Mutant(
+        "a party may seal a second seed",
+        "LotteryBook.t.sol",
+        "invariant_seedSealedAtMostOnce",
+        "contracts/LotteryBook.sol",
+        (("        if (d.committedMask & bit != 0) revert AlreadyCommitted(drawId, msg.sender);\n", ""),),
+    ),
+    Mutant(
+        "a seed sealed at the commit deadline's instant is accepted",
+        "LotteryBook.t.sol",
+        "invariant_noSeedAfterCommitDeadline",
+        "contracts/LotteryBook.sol",
+        (
+            (
+                "if (block.timestamp >= d.commitDeadline) {",
+                "if (block.timestamp > d.commitDeadline) {",
+            ),
+        ),
+    ),
 ]
 
 
