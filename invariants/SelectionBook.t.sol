@@ -349,15 +349,16 @@ contract SelectionHandler is FuzzBase {
         _revealVote(t, round, seat, candidate, voteSalt[t][round][seat]);
     }
 
-    /// @notice Every seated selection member votes in the last round (spread by `seed`); then (one
-    /// time in two: otherwise the reveals are left to `revealVote`) every member reveals.
+    /// @notice Every selection seat address, seated, replaced or spare, tries to vote in the last
+    /// round (spread by `seed`); then (one time in two: otherwise the reveals are left to
+    /// `revealVote`) every one that committed reveals.
     function voteAll(uint256 tSeed, uint256 seed) external {
         uint256 t = tSeed % TENDERS;
         uint16 round = _lastRound(t);
         address[] memory candidates = book.roundOf(tenderIds[t], SECTION, round).candidates;
         address[SEAT_ADDRESSES] memory seats = seatAddresses[SELECTION];
         for (uint256 i = 0; i < SEAT_ADDRESSES; ++i) {
-            if (!seated[t][SELECTION][seats[i]] || voteCommits[t][round][seats[i]] != 0) continue;
+            if (voteCommits[t][round][seats[i]] != 0) continue;
             uint256 pick = (seed >> (8 * i)) % (candidates.length + 1);
             address candidate = pick < candidates.length ? candidates[pick] : address(0);
             _commitVote(t, round, seats[i], candidate, keccak256(abi.encode(seed, i)));
@@ -365,7 +366,7 @@ contract SelectionHandler is FuzzBase {
         if ((seed >> 64) % 2 == 0) return;
         for (uint256 i = 0; i < SEAT_ADDRESSES; ++i) {
             address s = seats[i];
-            if (seated[t][SELECTION][s] && voteCommits[t][round][s] != 0 && voteReveals[t][round][s] == 0) {
+            if (voteCommits[t][round][s] != 0 && voteReveals[t][round][s] == 0) {
                 _revealVote(t, round, s, voteFor[t][round][s], voteSalt[t][round][s]);
             }
         }
