@@ -11,6 +11,9 @@ interface Vm {
     function prank(address sender) external;
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function addr(uint256 privateKey) external pure returns (address);
+    /// @dev Deploys the compiled `artifact` ("File.sol:Contract") with `args`: a suite that
+    /// `new`s a large contract would carry its bytecode and exceed the code size limit.
+    function deployCode(string calldata artifact, bytes calldata args) external returns (address);
 }
 
 /// @notice What the suites and their handlers share: the cheatcodes, bounding, named actors.

@@ -4,9 +4,18 @@ pragma solidity 0.8.37;
 import {ITenderBook} from "../../contracts/interfaces/ITenderBook.sol";
 
 /// @notice A tender as the suites publish it: `sections` sections, the legal minimum bid period,
-/// two opening officers (both needed) and one valid bid enough to close a section.
+/// two opening officers (both needed) and one valid bid enough to close a section; selected by
+/// 直接票决 unless another {SelectionRule} word is given.
 library Tenders {
     function params(uint16 sections, uint64 deadline, address officerA, address officerB)
+        internal
+        pure
+        returns (ITenderBook.TenderParams memory p)
+    {
+        return params(sections, deadline, officerA, officerB, 1);
+    }
+
+    function params(uint16 sections, uint64 deadline, address officerA, address officerB, uint16 selection)
         internal
         pure
         returns (ITenderBook.TenderParams memory p)
@@ -22,7 +31,7 @@ library Tenders {
             deadline: deadline,
             openingWindow: 1 days,
             minValidBids: 1,
-            selection: 1, // 直接票决
+            selection: selection,
             openingPublicKey: keccak256("opening key"),
             threshold: 2,
             shareHashes: shareHashes,

@@ -170,6 +170,131 @@ MUTANTS = [
             ),
         ),
     ),
+    Mutant(
+        "the last party's seed is left out of the draw",
+        "LotteryBook.t.sol",
+        "invariant_drawIsTheFunctionOfAllSeeds",
+        "contracts/LotteryBook.sol",
+        (
+            (
+                "for (uint256 i = 0; i < seeds.length; ++i) {\n            if ((mask >> i) & 1 == 0) continue;",
+                "for (uint256 i = 0; i + 1 < seeds.length; ++i) {\n            if ((mask >> i) & 1 == 0) continue;",
+            ),
+        ),
+    ),
+    Mutant(
+        "a draw is finished while seeds may still come in",
+        "LotteryBook.t.sol",
+        "invariant_drawIsTheFunctionOfAllSeeds",
+        "contracts/LotteryBook.sol",
+        (
+            (
+                "revert DrawAlreadyFinished(drawId);\n        _checkSeedsIn(drawId, d);\n",
+                "revert DrawAlreadyFinished(drawId);\n",
+            ),
+        ),
+    ),
+    Mutant(
+        "a party may seal a second seed",
+        "LotteryBook.t.sol",
+        "invariant_seedSealedAtMostOnce",
+        "contracts/LotteryBook.sol",
+        (("        if (d.committedMask & bit != 0) revert AlreadyCommitted(drawId, msg.sender);\n", ""),),
+    ),
+    Mutant(
+        "a seed sealed at the commit deadline's instant is accepted",
+        "LotteryBook.t.sol",
+        "invariant_noSeedAfterCommitDeadline",
+        "contracts/LotteryBook.sol",
+        (
+            (
+                "if (block.timestamp >= d.commitDeadline) {",
+                "if (block.timestamp > d.commitDeadline) {",
+            ),
+        ),
+    ),
+    Mutant(
+        "a decision may name a bidder off the shortlist",
+        "SelectionBook.t.sol",
+        "invariant_winnerIsInTheShortlist",
+        "contracts/SelectionBook.sol",
+        (
+            (
+                "        if (!_shortlisted[sk][s.shortlistVersion][winner]) revert NotShortlisted(tenderId, section, winner);\n",
+                "",
+            ),
+        ),
+    ),
+    Mutant(
+        "a 价格竞争 tender may be decided by another price rule than the one it fixed",
+        "SelectionBook.t.sol",
+        "invariant_decisionOnABasisTheMethodAllows",
+        "contracts/libraries/SelectionRule.sol",
+        (
+            (
+                "return (ALLOWED >> (8 * method + basis)) & 1 == 1 && n == uint8(word >> 8)\n",
+                "return (ALLOWED >> (8 * method + basis)) & 1 == 1\n",
+            ),
+        ),
+    ),
+    Mutant(
+        "a replaced seat keeps voting",
+        "SelectionBook.t.sol",
+        "invariant_votesOnlyBySeatedMembersOncePerRound",
+        "contracts/SelectionBook.sol",
+        (
+            (
+                "if (st.state != SeatState.ACTIVE) revert NotSeat(tenderId, section, kind, msg.sender);",
+                "if (st.state == SeatState.NONE) revert NotSeat(tenderId, section, kind, msg.sender);",
+            ),
+        ),
+    ),
+    Mutant(
+        "a seat may commit a second vote in a round",
+        "SelectionBook.t.sol",
+        "invariant_votesOnlyBySeatedMembersOncePerRound",
+        "contracts/SelectionBook.sol",
+        (
+            (
+                (
+                    "        uint32 committed = r.committed;\n"
+                    "        if (committed & bit != 0) revert SeatAlreadyCommitted(tenderId, section, msg.sender);\n"
+                ),
+                "        uint32 committed = r.committed;\n",
+            ),
+        ),
+    ),
+    Mutant(
+        "a vote is revealed without checking it against its commitment",
+        "SelectionBook.t.sol",
+        "invariant_revealsMatchCommitments",
+        "contracts/SelectionBook.sol",
+        (
+            (
+                (
+                    "        bytes32 expected = SelectionHash.voteCommitment(tenderId, section, round, msg.sender, candidate, salt);\n"
+                    "        if (expected != votes[msg.sender]) revert VoteMismatch(tenderId, section, round, msg.sender);\n"
+                ),
+                "",
+            ),
+        ),
+    ),
+    Mutant(
+        "a score sheet is revealed without checking it against its commitment",
+        "SelectionBook.t.sol",
+        "invariant_revealsMatchCommitments",
+        "contracts/SelectionBook.sol",
+        (
+            (
+                (
+                    "        if (SelectionHash.sheetCommitment(tenderId, section, msg.sender, salt, sheetHash) != sheets[msg.sender]) {\n"
+                    "            revert SheetMismatch(tenderId, section, msg.sender);\n"
+                    "        }\n"
+                ),
+                "",
+            ),
+        ),
+    ),
 ]
 
 
