@@ -1,4 +1,5 @@
-"""The cheapest honest way for a contract-level test to reach a section SelectionBook awarded.
+"""The cheapest honest way for a contract-level test (or the gas snapshot) to reach a section
+SelectionBook awarded.
 
 GuaranteeBook.recordAward takes only the winner SelectionBook awarded (`winnerOf`), so a test of
 release, signing or claims first takes the section through 评定分离. `Selection` deploys a
@@ -36,7 +37,11 @@ def _word(account: str) -> bytes:
 
 
 class Selection:
-    """A SelectionBook on `tender_book` with its pools registered, ready to award sections."""
+    """A SelectionBook on `tender_book` with its pools registered, ready to award sections.
+
+    `chain` deploys (`deploy(name, *args, sender=)`), sends (`transact(call, by)`), funds new
+    accounts (`new_account(funds)`), moves the clock (`increase_time`) and reads (`w3`): the
+    tests' `ChainEnv`, or the gas snapshot's adapter over a `ChainClient`."""
 
     def __init__(self, chain: Any, tender_book: Any, admin: LocalAccount) -> None:
         self.chain, self.tender_book, self.admin = chain, tender_book, admin
