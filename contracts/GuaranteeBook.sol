@@ -5,6 +5,7 @@ import {IGuaranteeBook} from "./interfaces/IGuaranteeBook.sol";
 import {ITenderBook} from "./interfaces/ITenderBook.sol";
 import {ISelectionBook} from "./interfaces/ISelectionBook.sol";
 import {GuaranteeIssuance} from "./GuaranteeIssuance.sol";
+import {TenderHeader} from "./libraries/TenderHeader.sol";
 
 /**
  * @title GuaranteeBook
@@ -31,7 +32,9 @@ contract GuaranteeBook is GuaranteeIssuance {
 
     mapping(bytes32 tenderId => mapping(uint16 section => mapping(address bidder => bytes32 guaranteeId))) private
         _bidGuarantees;
-    mapping(bytes32 tenderId => mapping(uint16 section => AwardRecord)) private _awards;
+    /// @dev Keyed by the tender's TenderBook index, which a guarantee keeps: releasing one needs no
+    /// call to TenderBook when its issuer releases it.
+    mapping(uint32 tenderIndex => mapping(uint16 section => AwardRecord)) private _awards;
 
     /// @dev The last claim filed on a guarantee, in two slots; `dismissed` outlives it (bit per cause).
     struct ClaimRecord {
@@ -65,8 +68,9 @@ contract GuaranteeBook is GuaranteeIssuance {
     /// @inheritdoc IGuaranteeBook
     function bind(bytes32 guaranteeId) external {
         Record storage g = _byApplicant(guaranteeId);
-        (bytes32 tenderId, uint16 section) = (g.tenderId, g.section);
-        _checkBeforeDeadline(tenderId, _tender(tenderId).deadline());
+        (bytes32 tenderId, TenderHeader h) = _tenderAt(g.tenderIndex);
+        uint16 section = g.section;
+        _checkBeforeDeadline(tenderId, h.deadline());
         State state = g.state;
         if (_isBound(state)) revert AlreadyBound(guaranteeId);
         if (state != State.ISSUED) revert WrongState(guaranteeId, state);
@@ -85,8 +89,9 @@ contract GuaranteeBook is GuaranteeIssuance {
     /// @inheritdoc IGuaranteeBook
     function unbind(bytes32 guaranteeId) external {
         Record storage g = _byApplicant(guaranteeId);
-        (bytes32 tenderId, uint16 section) = (g.tenderId, g.section);
-        _checkBeforeDeadline(tenderId, _tender(tenderId).deadline());
+        (bytes32 tenderId, TenderHeader h) = _tenderAt(g.tenderIndex);
+        uint16 section = g.section;
+        _checkBeforeDeadline(tenderId, h.deadline());
         if (g.state != State.BOUND) revert WrongState(guaranteeId, g.state);
         g.state = State.ISSUED;
         delete _bidGuarantees[tenderId][section][msg.sender];
@@ -98,13 +103,14 @@ contract GuaranteeBook is GuaranteeIssuance {
         external
     {
         Record storage g = _known(guaranteeId);
-        bytes32 tenderId = g.tenderId;
-        _checkDeadlineReached(tenderId, _publishedBy(tenderId).deadline());
+        (bytes32 tenderId, TenderHeader h) = _tenderAt(g.tenderIndex);
+        _checkPublisher(tenderId, h);
+        _checkDeadlineReached(tenderId, h.deadline());
         if (g.state != State.BOUND) revert WrongState(guaranteeId, g.state);
-        uint64 amount = g.amount;
+        uint40 amount = g.amount;
         if (g.form == Form.SEALED) {
-            if (revealedAmount > type(uint64).max) revert InvalidAmount(guaranteeId, revealedAmount);
-            amount = uint64(revealedAmount);
+            if (revealedAmount > MAX_AMOUNT) revert InvalidAmount(guaranteeId, revealedAmount);
+            amount = uint40(revealedAmount);
         } else if (revealedAmount != 0 && revealedAmount != amount) {
             revert AmountMismatch(guaranteeId, amount, revealedAmount);
         }
@@ -121,8 +127,9 @@ contract GuaranteeBook is GuaranteeIssuance {
 
     /// @inheritdoc IGuaranteeBook
     function recordAward(bytes32 tenderId, uint16 section, address winner) external {
-        _checkDeadlineReached(tenderId, _publishedWith(tenderId, section).deadline());
-        AwardRecord storage a = _awards[tenderId][section];
+        TenderHeader h = _publishedWith(tenderId, section);
+        _checkDeadlineReached(tenderId, h.deadline());
+        AwardRecord storage a = _awards[h.index()][section];
         if (a.awardedAt != 0) revert AlreadyAwarded(tenderId, section);
         // The winner is SelectionBook's, awarded after 公示; a section with none must have failed.
         address selected = _selectionBook.winnerOf(tenderId, section);
@@ -138,8 +145,7 @@ contract GuaranteeBook is GuaranteeIssuance {
 
     /// @inheritdoc IGuaranteeBook
     function recordContractSigned(bytes32 tenderId, uint16 section, uint64 signedAt) external {
-        _publishedBy(tenderId);
-        AwardRecord storage a = _awards[tenderId][section];
+        AwardRecord storage a = _awards[_publishedBy(tenderId).index()][section];
         address winner = a.winner;
         if (winner == address(0)) revert NotAwarded(tenderId, section);
         if (a.signedAt != 0) revert AlreadySigned(tenderId, section);
@@ -150,7 +156,7 @@ contract GuaranteeBook is GuaranteeIssuance {
 
     /// @inheritdoc IGuaranteeBook
     function awardOf(bytes32 tenderId, uint16 section) external view returns (Award memory) {
-        AwardRecord storage a = _awards[tenderId][section];
+        AwardRecord storage a = _awards[_tenderHeader(tenderId).index()][section];
         return Award({winner: a.winner, awardedAt: a.awardedAt, signedAt: a.signedAt});
     }
 
@@ -164,9 +170,9 @@ contract GuaranteeBook is GuaranteeIssuance {
         uint256 n = guaranteeIds.length;
         if (n > MAX_BATCH) revert BatchTooLarge(n, MAX_BATCH);
         // Batches are usually one section's guarantees: look each tender's centre up once in a row.
-        (bytes32 tenderId, address centre) = (0, address(0));
+        (uint32 tenderIndex, address centre) = (0, address(0));
         for (uint256 i = 0; i < n; ++i) {
-            (tenderId, centre) = _release(guaranteeIds[i], tenderId, centre);
+            (tenderIndex, centre) = _release(guaranteeIds[i], tenderIndex, centre);
         }
     }
 
@@ -175,18 +181,19 @@ contract GuaranteeBook is GuaranteeIssuance {
     /// @inheritdoc IGuaranteeBook
     function claim(bytes32 guaranteeId, ClaimCause cause, bytes32 evidenceHash) external {
         Record storage g = _known(guaranteeId);
-        bytes32 tenderId = g.tenderId;
-        uint64 deadline = _publishedBy(tenderId).deadline();
+        uint32 tenderIndex = g.tenderIndex;
+        (bytes32 tenderId, TenderHeader h) = _tenderAt(tenderIndex);
+        _checkPublisher(tenderId, h);
         State state = g.state;
         if (state != State.BOUND && state != State.VERIFIED) revert WrongState(guaranteeId, state);
-        uint40 end = g.end;
+        uint32 end = g.end;
         if (block.timestamp > end) revert GuaranteeExpired(guaranteeId, end);
         if (evidenceHash == 0) revert MissingEvidence(guaranteeId);
         ClaimRecord storage c = _claims[guaranteeId];
         uint8 dismissed = c.dismissed;
         // A cause the governance dismissed on this guarantee stays dismissed: no filing it again.
         bool wasDismissed = dismissed & (uint8(1) << uint8(cause)) != 0;
-        if (wasDismissed || !_claimable(tenderId, g.section, g.applicant, deadline, cause)) {
+        if (wasDismissed || !_claimable(tenderId, tenderIndex, g.section, g.applicant, h.deadline(), cause)) {
             revert NotClaimable(guaranteeId, cause);
         }
         g.state = State.CLAIM_PENDING;
@@ -220,7 +227,7 @@ contract GuaranteeBook is GuaranteeIssuance {
         ClaimRecord storage c = _claims[guaranteeId];
         uint64 contestDeadline = c.filedAt + CONTEST_PERIOD;
         if (block.timestamp < contestDeadline) revert ContestPeriodOpen(guaranteeId, contestDeadline);
-        (g.state, g.closedAt) = (State.CLAIMED, uint40(block.timestamp));
+        (g.state, g.closedAt) = (State.CLAIMED, uint32(block.timestamp));
         emit Claimed(guaranteeId, c.cause, c.evidenceHash);
     }
 
@@ -232,7 +239,7 @@ contract GuaranteeBook is GuaranteeIssuance {
         ClaimRecord storage c = _claims[guaranteeId];
         emit ClaimResolved(guaranteeId, upheld, reasonHash);
         if (upheld) {
-            (g.state, g.closedAt) = (State.CLAIMED, uint40(block.timestamp));
+            (g.state, g.closedAt) = (State.CLAIMED, uint32(block.timestamp));
             emit Claimed(guaranteeId, c.cause, c.evidenceHash);
         } else {
             g.state = c.prior;
@@ -260,50 +267,59 @@ contract GuaranteeBook is GuaranteeIssuance {
         Record storage g = _known(guaranteeId);
         State state = g.state;
         if (state != State.ISSUED && !_isBound(state)) revert WrongState(guaranteeId, state);
-        uint40 end = g.end;
+        uint32 end = g.end;
         if (block.timestamp <= end) revert NotExpired(guaranteeId, end);
-        (g.state, g.closedAt) = (State.EXPIRED, uint40(block.timestamp));
+        (g.state, g.closedAt) = (State.EXPIRED, uint32(block.timestamp));
         emit Expired(guaranteeId);
     }
 
     // ------------------------------------------------------------------ internals
 
-    /// @dev Releases `guaranteeId` for the caller. `knownTender`'s publishing centre is
-    /// `knownCentre` (a lookup already made); returns the pair for the next call.
-    function _release(bytes32 guaranteeId, bytes32 knownTender, address knownCentre)
+    /// @dev Releases `guaranteeId` for the caller. The publishing centre of the tender with index
+    /// `knownIndex` is `knownCentre` (a lookup already made); returns the pair for the next call.
+    /// The issuer's release asks TenderBook nothing (the award is keyed by the index), unless it
+    /// must name the tender in an error.
+    function _release(bytes32 guaranteeId, uint32 knownIndex, address knownCentre)
         private
-        returns (bytes32, address)
+        returns (uint32, address)
     {
         Record storage g = _known(guaranteeId);
-        bytes32 tenderId = g.tenderId;
+        uint32 tenderIndex = g.tenderIndex;
         if (msg.sender != g.issuer) {
-            if (tenderId != knownTender || knownCentre == address(0)) {
-                knownCentre = _tender(tenderId).centre();
-                knownTender = tenderId;
+            if (tenderIndex != knownIndex || knownCentre == address(0)) {
+                (, TenderHeader h) = _tenderAt(tenderIndex);
+                (knownIndex, knownCentre) = (tenderIndex, h.centre());
             }
             if (msg.sender != knownCentre) revert NotReleaser(guaranteeId, msg.sender);
         }
         State state = g.state;
         if (!_isBound(state)) revert WrongState(guaranteeId, state);
         uint16 section = g.section;
-        AwardRecord memory a = _awards[tenderId][section];
-        if (a.awardedAt == 0) revert NotAwarded(tenderId, section);
-        if (g.applicant == a.winner && a.signedAt == 0) revert ContractNotSigned(tenderId, section);
+        AwardRecord memory a = _awards[tenderIndex][section];
+        if (a.awardedAt == 0) revert NotAwarded(_tenderIdAt(tenderIndex), section);
+        if (g.applicant == a.winner && a.signedAt == 0) revert ContractNotSigned(_tenderIdAt(tenderIndex), section);
         bool late = a.signedAt != 0 && block.timestamp > a.signedAt + RELEASE_PERIOD;
-        (g.state, g.releasedLate) = (State.RELEASED, late);
-        g.closedAt = uint40(block.timestamp);
+        (g.state, g.releasedLate, g.closedAt) = (State.RELEASED, late, uint32(block.timestamp));
         emit Released(guaranteeId, msg.sender);
         if (late) emit ReleasedLate(guaranteeId, a.signedAt, uint64(block.timestamp));
-        return (knownTender, knownCentre);
+        return (knownIndex, knownCentre);
+    }
+
+    /// @dev The id of the tender with index `tenderIndex`.
+    function _tenderIdAt(uint32 tenderIndex) private view returns (bytes32 tenderId) {
+        (tenderId,) = _tenderAt(tenderIndex);
     }
 
     /// @dev Whether what TenderBook and the recorded award say about the applicant's bid supports
     /// a claim for `cause`.
-    function _claimable(bytes32 tenderId, uint16 section, address applicant, uint64 deadline, ClaimCause cause)
-        private
-        view
-        returns (bool)
-    {
+    function _claimable(
+        bytes32 tenderId,
+        uint32 tenderIndex,
+        uint16 section,
+        address applicant,
+        uint64 deadline,
+        ClaimCause cause
+    ) private view returns (bool) {
         if (cause == ClaimCause.WITHDRAWAL_AFTER_DEADLINE || cause == ClaimCause.DECRYPTION_FAILED_BY_BIDDER) {
             ITenderBook.Bid memory b = _tenderBook.bidOf(tenderId, section, applicant);
             if (cause == ClaimCause.DECRYPTION_FAILED_BY_BIDDER) {
@@ -314,7 +330,7 @@ contract GuaranteeBook is GuaranteeIssuance {
             return block.timestamp >= deadline && b.commitment != 0
                 && !(b.opened && b.outcome == ITenderBook.Outcome.FAILED_OTHER);
         }
-        AwardRecord storage a = _awards[tenderId][section];
+        AwardRecord storage a = _awards[tenderIndex][section];
         if (a.awardedAt == 0 || a.winner != applicant) return false;
         return cause == ClaimCause.NO_PERFORMANCE_BOND || a.signedAt == 0;
     }

@@ -225,9 +225,9 @@ contract LotteryBook is TenderGate, ILotteryBook {
 
     /// @dev TenderBook's header of `tenderId`, for the checks of {TenderGate}.
     function _tenderHeader(bytes32 tenderId) internal view override returns (TenderHeader) {
-        (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased) =
+        (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased, uint32 index) =
             _tenderBook.tenderHeader(tenderId);
-        return TenderHeaders.pack(centre, deadline, sectionCount, threshold, sharesReleased);
+        return TenderHeaders.pack(centre, deadline, sectionCount, threshold, sharesReleased, index);
     }
 
     function _drawId(bytes32 tenderId, uint16 section, string calldata purpose, uint16 round)

@@ -829,9 +829,9 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
     // ------------------------------------------------------------------ internals
 
     function _tenderHeader(bytes32 tenderId) internal view override returns (TenderHeader) {
-        (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased) =
+        (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased, uint32 index) =
             _tenderBook.tenderHeader(tenderId);
-        return TenderHeaders.pack(centre, deadline, sectionCount, threshold, sharesReleased);
+        return TenderHeaders.pack(centre, deadline, sectionCount, threshold, sharesReleased, index);
     }
 
     function _sectionKey(bytes32 tenderId, uint16 section) private pure returns (bytes32) {

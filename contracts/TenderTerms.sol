@@ -31,7 +31,8 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
         // slot 0: read by every bid and opening; its layout is TenderHeader's, which `_tenderHeader`
         // reads in one go (and `amendTender` writes back in one go)
         address centre;
-        uint64 deadline;
+        uint32 deadline; // seconds, to 2106 (DeadlineTooLate above)
+        uint32 index; // the order of publication, from 1: what GuaranteeBook keeps instead of the id
         uint16 sectionCount;
         uint8 threshold;
         uint8 sharesReleased;
@@ -51,6 +52,11 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
 
     mapping(bytes32 tenderId => Tender) internal _tenders;
     mapping(bytes32 tenderId => mapping(address officer => uint8 position)) internal _officerPositions; // index + 1
+    /// @dev The tender with each index; written once, at publication.
+    mapping(uint32 index => bytes32 tenderId) private _tenderIds;
+    /// @dev The index the next tender gets (1 + the number published). Set to 1 at deployment, so
+    /// that publishing rewrites the slot (2,900) rather than filling an empty one (20,000).
+    uint32 private _nextIndex = 1;
 
     constructor(address initialAdmin) CentreAuthority(initialAdmin) {}
 
@@ -63,6 +69,7 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
         uint64 issuedAt = uint64(block.timestamp);
         uint64 earliest = issuedAt + MIN_BID_PERIOD;
         if (p.deadline < earliest) revert BidPeriodTooShort(tenderId, issuedAt, p.deadline, earliest);
+        _checkDeadlineFits(tenderId, p.deadline);
         if (p.minValidBids == 0) revert InvalidMinValidBids(tenderId, p.minValidBids);
         if (!SelectionRule.valid(p.selection)) revert InvalidSelection(tenderId, p.selection);
         uint256 n = p.officers.length;
@@ -76,7 +83,10 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
             }
             _officerPositions[tenderId][officer] = uint8(i + 1);
         }
-        (t.centre, t.deadline, t.sectionCount, t.threshold) = (msg.sender, p.deadline, p.sectionCount, p.threshold);
+        uint32 index = _nextIndex;
+        (_nextIndex, _tenderIds[index]) = (index + 1, tenderId);
+        (t.centre, t.deadline, t.index) = (msg.sender, uint32(p.deadline), index);
+        (t.sectionCount, t.threshold) = (p.sectionCount, p.threshold);
         (t.issuedAt, t.openingWindow, t.version, t.minValidBids) = (issuedAt, p.openingWindow, 1, p.minValidBids);
         t.selection = p.selection;
         (t.docHash, t.paramsHash, t.openingPublicKey) = (p.docHash, p.paramsHash, p.openingPublicKey);
@@ -99,6 +109,7 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
         _checkBeforeDeadline(tenderId, deadline);
         if (!SelectionRule.valid(selection)) revert InvalidSelection(tenderId, selection);
         if (newDeadline < deadline) revert DeadlineBroughtForward(tenderId, deadline, newDeadline);
+        _checkDeadlineFits(tenderId, newDeadline);
         // Every amendment clarifies or changes the documents: one that comes less than
         // MIN_AMENDMENT_NOTICE before the deadline moves the deadline out to that notice.
         uint64 notice = uint64(block.timestamp) + MIN_AMENDMENT_NOTICE;
@@ -145,10 +156,47 @@ abstract contract TenderTerms is CentreAuthority, TenderGate {
     function tenderHeader(bytes32 tenderId)
         external
         view
-        returns (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased)
+        returns (
+            address centre,
+            uint64 deadline,
+            uint16 sectionCount,
+            uint8 threshold,
+            uint8 sharesReleased,
+            uint32 index
+        )
     {
         TenderHeader h = _tenderHeader(tenderId);
-        return (h.centre(), h.deadline(), h.sectionCount(), h.threshold(), h.sharesReleased());
+        return (h.centre(), h.deadline(), h.sectionCount(), h.threshold(), h.sharesReleased(), h.index());
+    }
+
+    /// @inheritdoc ITenderBook
+    function tenderAt(uint32 index)
+        external
+        view
+        returns (
+            bytes32 tenderId,
+            address centre,
+            uint64 deadline,
+            uint16 sectionCount,
+            uint8 threshold,
+            uint8 sharesReleased
+        )
+    {
+        tenderId = _tenderIds[index];
+        TenderHeader h = _tenderHeader(tenderId);
+        // An index not given yet (or 0) maps to id 0, which is not the tender holding that index.
+        if (h.index() != index || index == 0) return (0, address(0), 0, 0, 0, 0);
+        return (tenderId, h.centre(), h.deadline(), h.sectionCount(), h.threshold(), h.sharesReleased());
+    }
+
+    /// @inheritdoc ITenderBook
+    function tenderCount() external view returns (uint32) {
+        return _nextIndex - 1;
+    }
+
+    /// @dev Reverts with `DeadlineTooLate` if `deadline` does not fit the header's 32 bits.
+    function _checkDeadlineFits(bytes32 tenderId, uint64 deadline) private pure {
+        if (deadline > type(uint32).max) revert DeadlineTooLate(tenderId, deadline, type(uint32).max);
     }
 
     /// @dev Slot 0 of the stored tender, in one `SLOAD` (reading the members one by one would load

@@ -51,7 +51,7 @@ contract GuaranteeHandler is FuzzBase {
     }
 
     function deadline() public view returns (uint64 d) {
-        (, d,,,) = tenders.tenderHeader(TENDER);
+        (, d,,,,) = tenders.tenderHeader(TENDER);
     }
 
     function _applicant(bytes32 id) internal view returns (address) {

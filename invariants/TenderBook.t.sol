@@ -41,7 +41,7 @@ contract TenderBookHandler is FuzzBase {
     }
 
     function deadline() public view returns (uint64 d) {
-        (, d,,,) = book.tenderHeader(TENDER);
+        (, d,,,,) = book.tenderHeader(TENDER);
     }
 
     /// @dev Takes the snapshot of the bids at the first call after the deadline.

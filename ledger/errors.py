@@ -193,7 +193,8 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     **dict.fromkeys(("InvalidSelectionBook", "InvalidPrice", "InvalidPosition"), InvalidArgument),
     **dict.fromkeys(
         ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidPosition", "InvalidSectionCount",
-         "InvalidMinValidBids", "InvalidSelection", "BidPeriodTooShort", "DeadlineBroughtForward", "InvalidCommittee", "InvalidOfficer",
+         "InvalidMinValidBids", "InvalidSelection", "BidPeriodTooShort", "DeadlineBroughtForward", "DeadlineTooLate",
+         "InvalidCommittee", "InvalidOfficer",
          "EmptyCommitment", "BatchTooLarge", "UnsortedCredentials", "TooManyCredentials",
          "UnexpectedCredentials", "TooManyValidBids", "InvalidIssuerType", "InvalidTenderBook",
          "InvalidWinner", "InvalidSigningTime", "InvalidGuaranteeId", "InvalidAmount",
@@ -213,7 +214,10 @@ def _show(value: Any) -> str:
 
 
 def _when(seconds: int) -> str:
-    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError, OSError):  # past year 9999: the number itself
+        return f"{int(seconds)} s after 1970"
 
 
 def _days(seconds: int) -> str:
@@ -239,6 +243,9 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "DeadlineBroughtForward": lambda a: (
         f"an amendment cannot bring the deadline of tender {to_hex(a['tenderId'])} forward, from "
         f"{_when(a['deadline'])} to {_when(a['newDeadline'])}: a deadline only moves later"),
+    "DeadlineTooLate": lambda a: (
+        f"the deadline {_when(a['deadline'])} asked for tender {to_hex(a['tenderId'])} is after "
+        f"{_when(a['latest'])}, the latest the chain stores (32-bit seconds)"),
     "DeadlinePassed": lambda a: (
         f"the deadline of tender {to_hex(a['tenderId'])}, {_when(a['deadline'])}, has passed (block time "
         f"{_when(a['blockTime'])})"),

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ledger.crypto.canonical import canonical_json
 from ledger.documents import Grade
+from ledger.model.guarantee import MAX_AMOUNT_FEN
 
 MAX_GUARANTEE_SHARE = Decimal("0.02")  # rule: bid guarantee ≤ 2 % of the estimated price
 MIN_VALID_BIDS = 3  # rule: fewer than 3 bids → no opening (流标), re-tender
@@ -90,6 +91,11 @@ class Section(BaseModel):
             raise ValueError(
                 f"section {self.code}: bid guarantee {self.bid_guarantee} exceeds 2% of the "
                 f"estimated price {self.estimated_price} (at most {cap})"
+            )
+        if self.bid_guarantee * 100 > MAX_AMOUNT_FEN:
+            raise ValueError(
+                f"section {self.code}: bid guarantee {self.bid_guarantee} exceeds the most GuaranteeBook "
+                f"records, {Decimal(MAX_AMOUNT_FEN) / 100} 元"
             )
         return self
 

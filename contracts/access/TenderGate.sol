@@ -33,6 +33,11 @@ abstract contract TenderGate is ILedgerErrors {
     /// @dev The header of the published tender `tenderId`, which the caller must have published.
     function _publishedBy(bytes32 tenderId) internal view returns (TenderHeader h) {
         h = _tender(tenderId);
+        _checkPublisher(tenderId, h);
+    }
+
+    /// @dev Reverts with `NotPublisher` unless the caller published the tender `tenderId` of header `h`.
+    function _checkPublisher(bytes32 tenderId, TenderHeader h) internal view {
         if (h.centre() != msg.sender) revert NotPublisher(tenderId, msg.sender);
     }
 

@@ -199,7 +199,8 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// @notice The state `state` of guarantee `guaranteeId` forbids the action.
     error WrongState(bytes32 guaranteeId, State state);
 
-    /// @notice `amount` is 0 where an amount is required, or does not fit in 64 bits.
+    /// @notice `amount` is 0 where an amount is required, or is above 2^40 − 1 分 (about 11 billion
+    /// 元): a guarantee stores its amount in 40 bits.
     error InvalidAmount(bytes32 guaranteeId, uint256 amount);
 
     /// @notice A plaintext guarantee for `amount` does not cover the `applied` amount.
@@ -212,8 +213,8 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// has one.
     error InvalidForm(bytes32 guaranteeId, uint8 form, bytes32 termsCommitment);
 
-    /// @notice The period does not end after its start and after the block time, or `end` is out of
-    /// range.
+    /// @notice The period does not end after its start and after the block time, or `end` is above
+    /// 2^32 − 1 (in 2106): a guarantee stores its end in 32 bits.
     error InvalidPeriod(bytes32 guaranteeId, uint64 start, uint64 end);
 
     /// @notice Guarantee `guaranteeId` is bound to a bid already.
@@ -349,7 +350,9 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
 
     /// @notice Applies, as the bidder, to `issuer` for guarantee `guaranteeId` of `amount` backing
     /// the caller's bid in `section` of tender `tenderId`, before its deadline. `issuer` must hold
-    /// an issuer type; the id must be new and not 0. (`apply` is a reserved word in Solidity.)
+    /// an issuer type; the id must be new and not 0; `amount` is 1 … 2^40 − 1 分. The guarantee
+    /// keeps the tender's TenderBook index (`tenderHeader`), not its id. (`apply` is a reserved
+    /// word in Solidity.)
     function applyFor(
         bytes32 guaranteeId,
         bytes32 tenderId,

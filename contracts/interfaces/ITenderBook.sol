@@ -128,6 +128,11 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// `newDeadline`: a deadline never moves earlier.
     error DeadlineBroughtForward(bytes32 tenderId, uint64 deadline, uint64 newDeadline);
 
+    /// @notice Tender `tenderId` asked for a deadline after `latest` (2^32 − 1, in 2106): deadlines
+    /// are stored in 32 bits, so that a tender's header (centre, deadline, index, sections, opening
+    /// counters) stays one storage slot.
+    error DeadlineTooLate(bytes32 tenderId, uint64 deadline, uint64 latest);
+
     /// @notice The opening committee breaks 2 ≤ threshold ≤ officers ≤ MAX_OFFICERS, or there is
     /// not one share hash per officer.
     error InvalidCommittee(bytes32 tenderId, uint8 threshold, uint256 officers, uint256 shareHashes);
@@ -319,7 +324,8 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// @notice Publishes tender `tenderId` with parameters `p`, all fixed from now on except by
     /// `amendTender`. Only an authorised centre may call it. The tender's issue time is the block
     /// time (`issuedAt` in `tenderOf`), and `p.deadline` must be at least MIN_BID_PERIOD after it
-    /// (`BidPeriodTooShort`).
+    /// (`BidPeriodTooShort`) and no later than 2^32 − 1 (`DeadlineTooLate`). The tender gets the next
+    /// index (`tenderCount()` + 1), which `tenderHeader` returns and `tenderAt` resolves.
     function publishTender(bytes32 tenderId, TenderParams calldata p) external;
 
     /// @notice Replaces the document hash, parameters hash, selection word and deadline of tender `tenderId` and
@@ -327,7 +333,8 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
     /// (`DeadlinePassed`). Every amendment clarifies or changes the documents, so the rule of
     /// 招标投标法 Art. 23 applies to each: the deadline in force becomes the later of `newDeadline`
     /// and the block time + MIN_AMENDMENT_NOTICE, and `TenderAmended` carries both. `newDeadline`
-    /// may not be earlier than the current deadline (`DeadlineBroughtForward`). `selection` is the
+    /// may not be earlier than the current deadline (`DeadlineBroughtForward`) nor later than
+    /// 2^32 − 1 (`DeadlineTooLate`). `selection` is the
     /// amended parameters' selection word, checked as at publication (`InvalidSelection`).
     function amendTender(
         bytes32 tenderId,
@@ -352,12 +359,39 @@ interface ITenderBook is IAdminControl, ILedgerErrors {
 
     /// @notice What another contract needs to know of tender `tenderId` to act on it, read from
     /// one storage slot (all 0 if unknown): the publishing centre, the current deadline, the number
-    /// of sections, the opening threshold and how many shares are out. GuaranteeBook reads it for
-    /// every step that depends on the tender; `tenderOf` also copies the committee.
+    /// of sections, the opening threshold, how many shares are out and the tender's index (its
+    /// place in the order of publication, from 1). GuaranteeBook reads it for every step that
+    /// depends on the tender, and keeps the index instead of the tender id; `tenderOf` also copies
+    /// the committee.
     function tenderHeader(bytes32 tenderId)
         external
         view
-        returns (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased);
+        returns (
+            address centre,
+            uint64 deadline,
+            uint16 sectionCount,
+            uint8 threshold,
+            uint8 sharesReleased,
+            uint32 index
+        );
+
+    /// @notice The tender with index `index` (see `tenderHeader`) and its header, in two storage
+    /// slots; all 0 if no tender has that index. Indices are 1 … `tenderCount()`, given in the order
+    /// of publication: the n-th `TenderPublished` log is the tender with index n.
+    function tenderAt(uint32 index)
+        external
+        view
+        returns (
+            bytes32 tenderId,
+            address centre,
+            uint64 deadline,
+            uint16 sectionCount,
+            uint8 threshold,
+            uint8 sharesReleased
+        );
+
+    /// @notice How many tenders have been published: the highest index given.
+    function tenderCount() external view returns (uint32);
 
     // ------------------------------------------------------------------ bids
 

@@ -79,8 +79,23 @@ class TenderBookGateway(Gateway):
         return int(self._call("selectionOf", tender_id))
 
     def header(self, tender_id: bytes) -> TenderHeader:
-        centre, deadline, sections, threshold, released = self._call("tenderHeader", tender_id)
-        return TenderHeader(tender_id, centre, int(deadline), int(sections), int(threshold), int(released))
+        centre, deadline, sections, threshold, released, index = self._call("tenderHeader", tender_id)
+        return TenderHeader(tender_id, centre, int(deadline), int(sections), int(threshold), int(released),
+                            int(index))
+
+    def tender_at(self, index: int) -> TenderHeader | None:
+        """The tender with index `index` (the n-th published), None if no tender has it."""
+        if not 0 < index < 2**32:
+            return None
+        tender_id, centre, deadline, sections, threshold, released = self._call("tenderAt", index)
+        if int(centre, 16) == 0:
+            return None
+        return TenderHeader(bytes(tender_id), centre, int(deadline), int(sections), int(threshold), int(released),
+                            index)
+
+    def tender_count(self) -> int:
+        """How many tenders have been published (the highest index given)."""
+        return int(self._call("tenderCount"))
 
     def bid(self, tender_id: bytes, section: int, bidder: str) -> BidState:
         commitment, version, opened, outcome, price = self._call("bidOf", tender_id, section,

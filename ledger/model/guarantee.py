@@ -30,6 +30,8 @@ DAY = 86_400
 MAX_BATCH = 100  # GuaranteeBook.MAX_BATCH: most ids one releaseMany may carry
 RELEASE_PERIOD = 5 * DAY  # GuaranteeBook.RELEASE_PERIOD: guarantees back within 5 days of signing
 CONTEST_PERIOD = 5 * DAY  # GuaranteeBook.CONTEST_PERIOD: how long the bidder may contest a filed claim
+MAX_AMOUNT_FEN = 2**40 - 1  # GuaranteeBook stores amounts in 40 bits of 分 (about 110 亿元); InvalidAmount above
+MAX_TIME = 2**32 - 1  # GuaranteeBook stores times (a guarantee's end) in 32-bit seconds, to 2106
 CHECK_NAME = "guarantee"
 ZERO_WORD = b"\x00" * 32
 LETTER_FILE = "credit-commitment.json"
@@ -139,7 +141,7 @@ class Application(BaseModel):
     applicant: Address
     applicant_uscc: USCC
     issuer: Address
-    amount_fen: int = Field(ge=1, lt=2**64, description="the section's bid guarantee, in 分")
+    amount_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN, description="the section's bid guarantee, in 分")
     deadline: int
     validity_end: int = Field(description="bid deadline + bid validity: the guarantee must last this long")
     firm_link: FirmLink | None = Field(
@@ -171,12 +173,12 @@ class GuaranteeTerms(BaseModel):
     beneficiary_uscc: USCC
     project_code: Text
     section_code: Text
-    amount_fen: int = Field(ge=1, lt=2**64)
+    amount_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
     fee_fen: int = Field(ge=0, lt=2**64)
     rate_bps: int = Field(ge=0, le=10_000)
     red_discount: Annotated[Decimal, Field(ge=0, lt=1)] = Decimal(0)
     start: int = Field(ge=0)
-    end: int = Field(lt=2**40)
+    end: int = Field(le=MAX_TIME)
     doc_hash: Bytes32 = Field(description="SHA-256 of the guarantee document (PDF/OFD)")
 
     @model_validator(mode="after")

@@ -82,7 +82,9 @@ class OnChainTender:
 
 @dataclass(frozen=True)
 class TenderHeader:
-    """`tenderHeader`: the lean view of a tender (centre, deadline, sections, threshold, shares released)."""
+    """`tenderHeader`: the lean view of a tender (centre, deadline, sections, threshold, shares
+    released) and its index, its place in the order of publication from 1 (0 if unknown), which
+    GuaranteeBook keeps in place of the tender id."""
 
     tender_id: bytes
     centre: str
@@ -90,6 +92,7 @@ class TenderHeader:
     section_count: int
     threshold: int
     shares_released: int
+    index: int = 0
 
 
 @dataclass(frozen=True)

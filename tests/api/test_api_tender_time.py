@@ -67,6 +67,18 @@ def test_a_deadline_19_days_23_hours_after_publication_is_refused_with_the_contr
     assert scene.http.get(f"/tenders/0x{tender_id('E-SHORT-1').hex()}").status_code == 404
 
 
+def test_a_deadline_after_2106_is_refused_with_the_contracts_error_not_wrapped_around(scene: Scene) -> None:
+    # TenderBook stores deadlines in 32-bit seconds: 2107 would wrap to a deadline long passed.
+    params = tender_params(project_code="E-FAR-1", deadline="2107-01-01T09:00:00+08:00")
+    blocks = scene.rt.client.block_number()
+    r = _publish(scene, params)
+    assert r.status_code == 422, r.text
+    assert r.json()["contract_error"] == "DeadlineTooLate"
+    assert "2106-02-07T06:28:15Z, the latest the chain stores" in r.json()["message"]
+    assert scene.rt.client.block_number() == blocks
+    assert scene.http.get(f"/tenders/0x{tender_id('E-FAR-1').hex()}").status_code == 404
+
+
 def test_a_backdated_issue_time_in_the_parameters_is_refused(scene: Scene) -> None:
     # The attack the issue time in the parameters allowed: issued "30 days ago", deadline in 5 minutes.
     now = scene.now()

@@ -335,12 +335,15 @@ class Book:
         state: dict[tuple[Any, ...], Any] = {
             ("admin",): self.fn.admin().call(),
             ("pendingAdmin",): self.fn.pendingAdmin().call(),
+            ("tenderCount",): self.fn.tenderCount().call(),
         }
         for who in people:
             state[("centre", who)] = self.fn.isCentre(who).call()
             state[("nonce", who)] = self.fn.nonces(who).call()
         for t in self.tenders:
             state[("tender", t)] = _plain(self.fn.tenderOf(t).call())
+            index = self.fn.tenderHeader(t).call()[5]
+            state[("index", t)] = (index, bytes(self.fn.tenderAt(index).call()[0]))
             state[("shares", t)] = self.fn.sharesReleased(t).call()
             for s in range(3):
                 state[("section", t, s)] = tuple(self.fn.sectionOf(t, s).call())
@@ -448,7 +451,8 @@ def test_only_a_centre_can_publish_and_the_terms_are_stored_exactly_as_given_at_
 
     receipt = book.send(book.fn.publishTender(tender_id, params), book.centre)
     after = book.snapshot()
-    assert changed(before, after) == {("tender", tender_id)}
+    assert changed(before, after) == {("tender", tender_id), ("index", tender_id), ("tenderCount",)}
+    assert after[("index", tender_id)][0] == after[("tenderCount",)] == 1  # the first index
     assert after[("tender", tender_id)] == (
         book.centre.address,
         1,
@@ -714,10 +718,10 @@ def test_an_amendment_at_or_after_the_deadline_is_refused_even_one_that_would_po
     assert book.snapshot() == before
 
 
-def test_the_header_view_is_the_centre_deadline_sections_threshold_and_shares_as_they_change(
+def test_the_header_view_is_the_centre_deadline_sections_threshold_shares_and_index_as_they_change(
     book: Book,
 ) -> None:
-    assert tuple(book.fn.tenderHeader(word("nothing")).call()) == (ZERO_ADDRESS, 0, 0, 0, 0)
+    assert tuple(book.fn.tenderHeader(word("nothing")).call()) == (ZERO_ADDRESS, 0, 0, 0, 0, 0)
     tender = book.publish(sectionCount=3)
     tid = tender.tender_id
 
@@ -726,15 +730,80 @@ def test_the_header_view_is_the_centre_deadline_sections_threshold_and_shares_as
 
     def from_other_views() -> tuple[Any, ...]:
         centre, _, _, p = book.fn.tenderOf(tid).call()
-        return (centre, p[3], p[2], p[8], book.fn.sharesReleased(tid).call())
+        return (centre, p[3], p[2], p[8], book.fn.sharesReleased(tid).call(), book.fn.tenderCount().call())
 
-    assert header() == (book.centre.address, tender.deadline, 3, 2, 0) == from_other_views()
+    def at_index() -> tuple[Any, ...]:
+        found = tuple(book.fn.tenderAt(1).call())
+        return (*found[1:], 1) if found[0] == tid else found
+
+    assert header() == (book.centre.address, tender.deadline, 3, 2, 0, 1) == from_other_views() == at_index()
     later = tender.deadline + 500
     book.send(book.fn.amendTender(tid, ZERO_WORD, ZERO_WORD, 1, later, ZERO_WORD), book.centre)
-    assert header() == (book.centre.address, later, 3, 2, 0) == from_other_views()
+    assert header() == (book.centre.address, later, 3, 2, 0, 1) == from_other_views() == at_index()
     book.chain.increase_time(later - book.now() + 1)
     book.release(tender, count=1)
-    assert header() == (book.centre.address, later, 3, 2, 1) == from_other_views()
+    assert header() == (book.centre.address, later, 3, 2, 1, 1) == from_other_views() == at_index()
+
+
+def test_each_tender_gets_the_next_index_and_the_nth_published_log_is_index_n(book: Book) -> None:
+    """GuaranteeBook keeps a tender's index, not its id: one index per tender, given in the order
+    of publication by whichever centre, never again (a refused publication takes none), and
+    `tenderAt` gives the id back."""
+    assert book.fn.tenderCount().call() == 0
+    first = book.publish("first")
+    second = book.send(book.fn.publishTender(word("second"), book.params()), book.rival)
+    book.tenders.append(word("second"))
+    again = book.fn.publishTender(first.tender_id, book.params())
+    assert book.fails(again, book.rival)[0] == "TenderExists"
+    assert book.fails(book.fn.publishTender(word("bad"), book.params(sectionCount=0)), book.centre)[0] == (
+        "InvalidSectionCount"
+    )
+    third = book.publish("third")
+    ids = [first.tender_id, word("second"), third.tender_id]
+    assert book.fn.tenderCount().call() == 3
+    assert [book.fn.tenderHeader(t).call()[5] for t in ids] == [1, 2, 3]
+    assert [bytes(book.fn.tenderAt(n).call()[0]) for n in (1, 2, 3)] == ids
+    assert tuple(book.fn.tenderAt(2).call())[1:] == tuple(book.fn.tenderHeader(ids[1]).call())[:5]
+    assert second["status"] == 1
+    # The logs alone give the same indices: the n-th TenderPublished is index n.
+    logs = book.contract.events.TenderPublished().get_logs(from_block=0)
+    assert [bytes(log["args"]["tenderId"]) for log in logs] == ids
+
+
+def test_an_index_no_tender_has_resolves_to_nothing_even_with_a_tender_id_of_zero(book: Book) -> None:
+    """The attack: unassigned indices map to id 0, so a tender published under id 0 must not
+    answer for them (GuaranteeBook would then act on the wrong tender)."""
+    zero = book.send(book.fn.publishTender(ZERO_WORD, book.params()), book.centre)
+    assert zero["status"] == 1
+    book.tenders.append(ZERO_WORD)
+    assert book.fn.tenderHeader(ZERO_WORD).call()[5] == 1
+    assert bytes(book.fn.tenderAt(1).call()[0]) == ZERO_WORD and book.fn.tenderAt(1).call()[1] == book.centre.address
+    nothing = (ZERO_WORD, ZERO_ADDRESS, 0, 0, 0, 0)
+    for index in (0, 2, 3, 2**32 - 1):
+        assert tuple(book.fn.tenderAt(index).call()) == nothing, index
+
+
+def test_a_deadline_past_2106_is_refused_not_truncated_at_publication_and_amendment(book: Book) -> None:
+    """Deadlines are stored in 32 bits: one that does not fit is refused with the latest that does,
+    never cut to an earlier time (2^32 would wrap to 0, a deadline long passed)."""
+    latest = 2**32 - 1
+    tid = word("far deadline")
+    book.tenders.append(tid)
+    before = book.snapshot()
+    for deadline in (2**32, 2**40, 2**64 - 1):
+        call = book.fn.publishTender(tid, book.params(deadline=deadline))
+        assert book.fails(call, book.centre) == ("DeadlineTooLate", (tid, deadline, latest))
+    assert book.snapshot() == before
+    book.send(book.fn.publishTender(tid, book.params(deadline=latest)), book.centre)
+    assert book.fn.tenderHeader(tid).call()[1] == latest
+
+    tender = book.publish("amended far")
+    amend = book.fn.amendTender(tender.tender_id, ZERO_WORD, ZERO_WORD, 1, 2**32, ZERO_WORD)
+    before = book.snapshot()
+    assert book.fails(amend, book.centre) == ("DeadlineTooLate", (tender.tender_id, 2**32, latest))
+    assert book.snapshot() == before
+    book.send(book.fn.amendTender(tender.tender_id, ZERO_WORD, ZERO_WORD, 1, latest, ZERO_WORD), book.centre)
+    assert tuple(book.fn.tenderHeader(tender.tender_id).call())[:2] == (book.centre.address, latest)
 
 
 def test_a_withdrawn_centre_publishes_no_more_but_still_runs_the_tenders_it_published(
@@ -1359,6 +1428,7 @@ def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...]
     centres: dict[str, bool] = {}
     nonces: dict[str, int] = {}
     tenders: dict[bytes, list[Any]] = {}
+    indices: dict[bytes, int] = {}
     shares: dict[bytes, int] = {}
     sections: dict[tuple[bytes, int], list[Any]] = {}
     bids: dict[tuple[bytes, int, str], list[Any]] = {}
@@ -1377,6 +1447,7 @@ def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...]
         elif name == "TenderPublished":
             issued_at = w3.eth.get_block(log["blockNumber"])["timestamp"]
             tenders[tid] = [a["centre"], a["version"], issued_at, dict(a["params"])]
+            indices[tid] = len(indices) + 1  # the n-th publication is index n
         elif name == "TenderAmended":
             tenders[tid][1] = a["version"]
             tenders[tid][3] |= {k: a[k] for k in ("docHash", "paramsHash", "selection", "deadline")}
@@ -1403,7 +1474,9 @@ def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...]
         else:
             assert name == "CredentialUsed", name  # no state: which credentials a bid used
 
-    state: dict[tuple[Any, ...], Any] = {("admin",): admin, ("pendingAdmin",): pending}
+    state: dict[tuple[Any, ...], Any] = {
+        ("admin",): admin, ("pendingAdmin",): pending, ("tenderCount",): len(indices)
+    }
     people = [a.address for a in book.chain.accounts] + list(people)
     for who in people:
         state[("centre", who)] = centres.get(who, False)
@@ -1413,6 +1486,7 @@ def rebuild_from_logs(book: Book, people: Iterable[str]) -> dict[tuple[Any, ...]
         state[("tender", t)] = _plain(
             (centre, version, issued_at, [params[f] for f in PARAM_FIELDS])
         )
+        state[("index", t)] = (indices[t], t)
         state[("shares", t)] = shares.get(t, 0)
         for s in range(3):
             state[("section", t, s)] = tuple(
@@ -1510,7 +1584,7 @@ def test_commitments_and_the_signed_digest_follow_the_published_formulas(book: B
 # Whole-transaction gas (21,000 base included) measured on both backends, plus a little slack;
 # docs/contracts.md lists the measurements.
 GAS_BUDGET = {
-    "publishTender (2-of-3 committee)": 410_000,
+    "publishTender (2-of-3 committee)": 440_000,  # + the index: counter rewritten, index → id slot new
     "amendTender": 46_000,
     "amendTender, postponing the deadline": 49_000,
     "submitBid, first bid in its section": 96_000,

@@ -1,4 +1,5 @@
-"""Every public function of CredentialRegistry costs no more gas than contracts/gas-snapshot.json says.
+"""Every public function of CredentialRegistry, TenderBook and GuaranteeBook costs no more gas than
+contracts/gas-snapshot.json says (SelectionBook and LotteryBook are not in it yet).
 
 A change that costs more fails until the snapshot is updated on purpose:
 `.venv/bin/python -m tools.bench.gas_snapshot --update`, then commit the file with the change.

@@ -261,6 +261,17 @@ def test_a_plaintext_guarantee_is_issued_bound_checked_at_opening_and_verified_o
     assert _error(info) == "NotPublisher"
 
 
+def test_the_guarantee_names_its_tender_in_full_though_the_chain_keeps_the_tenders_index(world: World) -> None:
+    """GuaranteeBook stores a tender's TenderBook index, not its id: the gateways read both ways
+    (header → index, index → tender) and the guarantee still names the whole tender id."""
+    issued = world.guarantee(0)
+    header = world.tbw.header(world.tender.tender_id)
+    assert header.index == world.tbw.tender_count() == 1
+    assert world.tbw.tender_at(header.index) == header
+    assert world.tbw.tender_at(0) is None and world.tbw.tender_at(2) is None and world.tbw.tender_at(2**32) is None
+    assert world.gw.guarantee_of(issued.guarantee_id).tender_id == world.tender.tender_id
+
+
 def test_a_node_that_lost_the_issued_log_cannot_pass_off_an_issued_guarantee_as_valid(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

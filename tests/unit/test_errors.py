@@ -34,3 +34,14 @@ def test_a_revert_decodes_to_its_class_with_named_arguments() -> None:
     err = decode_revert(selector + encode(["bytes32", "uint64", "uint64"], [b"\x01" * 32, 10, 12]))
     assert isinstance(err, Conflict)
     assert err.error == "LateBid" and err.args_ == {"tenderId": b"\x01" * 32, "deadline": 10, "blockTime": 12}
+
+
+def test_a_time_past_year_9999_in_an_error_is_worded_not_a_crash() -> None:
+    """The attack: a deadline of 2^64 − 1 asked for, refused by the contract, must come back as
+    the contract's error in words, not as an exception while wording it (a 5xx)."""
+    from ledger.errors import InvalidArgument
+
+    selector = function_signature_to_4byte_selector("DeadlineTooLate(bytes32,uint64,uint64)")
+    err = decode_revert(selector + encode(["bytes32", "uint64", "uint64"], [b"\x01" * 32, 2**64 - 1, 2**32 - 1]))
+    assert isinstance(err, InvalidArgument) and err.error == "DeadlineTooLate"
+    assert f"{2**64 - 1} s after 1970" in str(err) and "2106-02-07T06:28:15Z" in str(err)

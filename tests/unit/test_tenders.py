@@ -39,6 +39,17 @@ def test_a_bid_guarantee_above_two_percent_of_the_estimate_is_refused() -> None:
         TenderParams.model_validate(params)
 
 
+def test_a_bid_guarantee_larger_than_guaranteebook_records_is_refused_not_truncated() -> None:
+    # GuaranteeBook keeps an amount in 40 bits of 分: 2^40 − 1 分 = 10,995,116,277.75 元 is the most.
+    params = tender_params()
+    params["sections"][0]["estimated_price"] = "1000000000000"
+    params["sections"][0]["bid_guarantee"] = "10995116277.75"
+    TenderParams.model_validate(params)
+    params["sections"][0]["bid_guarantee"] = "10995116277.76"
+    with pytest.raises(ValidationError, match="exceeds the most GuaranteeBook records, 10995116277.75 元"):
+        TenderParams.model_validate(params)
+
+
 def test_a_self_declared_issue_time_is_refused_the_chain_fixes_it_at_publication() -> None:
     # The 20-day bid period runs from the block time of publication (TenderBook checks it): an
     # issue time typed into the parameters, e.g. backdated to make a short deadline pass, is refused.
