@@ -24,6 +24,7 @@ import os
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -121,6 +122,8 @@ def run_once(*, workers: int, chain: str, duration: float, clients: int, invalid
     figures["throughput_ops_per_s"] = len(accepted) / (until - warm_end)
     figures["drain_s"] = end - until  # the operations under way at the end, finishing
     figures["operations"] = sum(1 for o in tally.outcomes if not o.op.startswith("invalid:"))
+    refused = Counter(f"{o.op} {o.status}" for o in tally.outcomes if not o.ok and not o.op.startswith("invalid:"))
+    figures["refused_by_status"] = dict(sorted(refused.items()))  # "anchor 599": no answer in time
     figures["requests"] = sum(tally.statuses.values())
     for op, times in load.latencies(tally.outcomes, since=warm_end):
         figures[f"p50_ms_{op}"] = _percentile(times, 0.50) * 1000
