@@ -325,9 +325,9 @@ class Client:
 
     kind = ""
 
-    def __init__(self, world: World, tally: Tally, n: int, invalid: float) -> None:
+    def __init__(self, world: World, tally: Tally, n: int, invalid: float, timeout: float = TIMEOUT_S) -> None:
         self.world, self.tally, self.n, self.invalid = world, tally, n, invalid
-        self.http = httpx.Client(base_url=world.url, timeout=TIMEOUT_S, transport=CountingTransport(tally))
+        self.http = httpx.Client(base_url=world.url, timeout=timeout, transport=CountingTransport(tally))
         self.rng = random.Random(f"{self.kind}/{n}")
         self.accepted: tuple[Party, Sent] | None = None  # the last signed request the service accepted
         self.serial = 0
@@ -407,8 +407,8 @@ def _message(r: httpx.Response) -> str:
 class Anchoring(Client):
     kind = "anchor"
 
-    def __init__(self, world: World, tally: Tally, n: int, invalid: float) -> None:
-        super().__init__(world, tally, n, invalid)
+    def __init__(self, world: World, tally: Tally, n: int, invalid: float, timeout: float = TIMEOUT_S) -> None:
+        super().__init__(world, tally, n, invalid, timeout)
         self.party = world.party(self.http, world.issuers[n])
 
     def batch(self) -> list[SealedCredential]:
@@ -440,8 +440,8 @@ class Anchoring(Client):
 class Bidding(Client):
     kind = "bid"
 
-    def __init__(self, world: World, tally: Tally, n: int, invalid: float) -> None:
-        super().__init__(world, tally, n, invalid)
+    def __init__(self, world: World, tally: Tally, n: int, invalid: float, timeout: float = TIMEOUT_S) -> None:
+        super().__init__(world, tally, n, invalid, timeout)
         account, _ = world.firms[n]
         self.party = world.party(self.http, account)
 
@@ -494,8 +494,8 @@ class Guaranteeing(Client):
 
     kind = "guarantee"
 
-    def __init__(self, world: World, tally: Tally, n: int, invalid: float) -> None:
-        super().__init__(world, tally, n, invalid)
+    def __init__(self, world: World, tally: Tally, n: int, invalid: float, timeout: float = TIMEOUT_S) -> None:
+        super().__init__(world, tally, n, invalid, timeout)
         self.bank = world.party(self.http, world.banks[n])
         self.stage = "anchor"
         self.firm: Party | None = None
@@ -603,11 +603,13 @@ KINDS: dict[str, type[Client]] = {"anchor": Anchoring, "guarantee": Guaranteeing
 
 
 def run(world: World, tally: Tally, *, clients: int, invalid: float, until: float | None = None,
-        steps: int | None = None) -> None:
-    """`clients` clients at once, each until the monotonic time `until` or for `steps` steps."""
+        steps: int | None = None, timeout: float = TIMEOUT_S) -> None:
+    """`clients` clients at once, each until the monotonic time `until` or for `steps` steps;
+    a request unanswered after `timeout` seconds counts as refused (a client that gives up on
+    its own write may then find its next transaction's nonce taken: it is refused too)."""
     if (until is None) == (steps is None):
         raise ValueError("give until or steps")
-    made = [KINDS[kind](world, tally, n, invalid) for kind, count in split(clients).items() for n in range(count)]
+    made = [KINDS[kind](world, tally, n, invalid, timeout) for kind, count in split(clients).items() for n in range(count)]
 
     def loop(client: Client) -> None:
         done = 0
