@@ -113,7 +113,7 @@ def chain(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChainEnv]:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Any]:
     """A PostgreSQL server; required in CI, skipped locally only if no server binaries exist."""
-    from tests.pg import PostgresServer, find_bindir
+    from tools.localnet import PostgresServer, find_bindir
 
     url = os.environ.get("TL_TEST_POSTGRES_URL")
     if url:

@@ -40,8 +40,30 @@ def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
         print(f"{key:<{width}}  {shown}")
 
 
+def _load_options(args: argparse.Namespace) -> dict[str, Any]:
+    """`bench load`'s options, checked (UsageError names the first at fault)."""
+    try:
+        workers = [int(w) for w in args.workers.split(",")]
+    except ValueError:
+        raise UsageError(f"--workers is a list of worker counts such as 1,2,4, not {args.workers!r}") from None
+    if not workers or any(w < 1 or w > 64 for w in workers):
+        raise UsageError("--workers: each worker count must be from 1 to 64")
+    chains = {"embedded": ("embedded",), "anvil": ("anvil",), "both": ("embedded", "anvil")}[args.chain]
+    if args.duration < 10:
+        raise UsageError("--duration must be at least 10 seconds")
+    if not 4 <= args.clients <= 1024:
+        raise UsageError("--clients must be from 4 to 1024 (a quarter of each kind)")
+    if not 0 <= args.invalid < 1:
+        raise UsageError("--invalid is a share from 0 to below 1, such as 0.1")
+    return {"workers": workers, "chains": chains, "duration": float(args.duration), "clients": args.clients,
+            "invalid": args.invalid}
+
+
+LOAD_OPTIONS = ("workers", "chain", "duration", "clients", "invalid")
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    from tools.bench import audit, bids, chain, guarantees, registry, selection
+    from tools.bench import audit, bids, chain, guarantees, load, registry, selection
 
     areas: dict[str, Callable[..., dict[str, Any]]] = {
         "chain": chain.bench_chain,
@@ -50,6 +72,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "guarantees": guarantees.bench_guarantees,
         "selection": selection.bench_selection,
         "audit": audit.bench_audit,
+        "load": load.bench_load,
     }
     runner = areas.get(args.area)
     if runner is None:
@@ -72,6 +95,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print("error: --sections and --bids must be at least 1, --credentials at least 0", file=sys.stderr)
         return EXIT_USAGE
     kwargs.update(shape)
+    given = [name for name in LOAD_OPTIONS if getattr(args, name) is not None]
+    if given and args.area != "load":
+        print(f"error: --{given[0]} applies to the load area only", file=sys.stderr)
+        return EXIT_USAGE
+    if args.area == "load":
+        defaults = {"workers": "1,2,4", "chain": "embedded", "duration": 600, "clients": 64, "invalid": 0.1}
+        for name, value in defaults.items():
+            if getattr(args, name) is None:
+                setattr(args, name, value)
+        kwargs.update(_load_options(args))
     _print_figures(runner(**kwargs), args.json)
     return EXIT_OK
 
@@ -135,8 +168,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from tools import serve
 
         return serve.serve(settings, host=host, port=args.port or settings.port, workers=args.workers,
-                           log_options=uvicorn_log_options(ops), preflight=_preflight)
-    _preflight(settings)
+                           log_options=uvicorn_log_options(ops), preflight=serve.preflight)
+    from tools.serve import preflight
+
+    preflight(settings)
     uvicorn.run(create_app(settings, ops), host=host, port=args.port or settings.port, **uvicorn_log_options(ops))
     return EXIT_OK
 
@@ -145,16 +180,6 @@ def cmd_node(args: argparse.Namespace) -> int:
     from tools import node
 
     return node.main(args)
-
-
-def _preflight(settings: Any) -> None:
-    """Open the data directory, the chain and the store, and catch the store up, before the server
-    starts: a damaged or foreign store stops `serve` here with one `error:` line, not a traceback."""
-    from api.db.journal import Store
-    from ledger.runtime import open_runtime
-
-    with open_runtime(settings) as rt:
-        Store(rt).reconcile()
 
 
 def cmd_rebuild_store(args: argparse.Namespace) -> int:
@@ -317,14 +342,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_ops_commands(sub)
 
-    p = sub.add_parser("bench", help="measure an area's figures (chain, registry, bids, guarantees, selection, audit)")
-    p.add_argument("area", help="chain, registry, bids, guarantees, selection or audit")
+    p = sub.add_parser("bench", help="measure an area's figures (chain, registry, bids, guarantees, selection, "
+                                     "audit, load)")
+    p.add_argument("area", help="chain, registry, bids, guarantees, selection, audit or load")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--blocks", type=int, default=None, help="chain: history length to grow to")
     p.add_argument("--sections", type=int, default=None, help="audit: sections generated (default 20; city-year 2000)")
     p.add_argument("--bids", type=int, default=None, help="audit: bids per section (default 10)")
     p.add_argument("--credentials", type=int, default=None, help="audit: credentials per bid (default 15)")
+    p.add_argument("--workers", default=None, help="load: worker counts, one run each (default 1,2,4)")
+    p.add_argument("--chain", choices=("embedded", "anvil", "both"), default=None,
+                   help="load: the embedded chain's node process, anvil, or both (default embedded)")
+    p.add_argument("--duration", type=int, default=None, help="load: seconds of traffic per run (default 600)")
+    p.add_argument("--clients", type=int, default=None, help="load: concurrent clients (default 64)")
+    p.add_argument("--invalid", type=float, default=None, help="load: share of invalid requests (default 0.1)")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -63,7 +63,8 @@ def refusal(settings: Settings, workers: int) -> str | None:
 
 def serve(settings: Settings, *, host: str, port: int, workers: int, log_options: dict[str, Any],
           preflight: Any) -> int:
-    """Run `workers` (> 1) worker processes until interrupted; see the module's docstring."""
+    """Run `workers` worker processes (one or more; the CLI sends one worker elsewhere) until
+    interrupted; see the module's docstring."""
     import uvicorn
 
     reason = refusal(settings, workers)
@@ -115,6 +116,16 @@ def worker_metrics() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def preflight(settings: Settings) -> None:
+    """Open the data directory, the chain and the store, and catch the store up, before the server
+    starts: a damaged or foreign store stops `serve` here with one `error:` line, not a traceback."""
+    from api.db.journal import Store
+    from ledger.runtime import open_runtime
+
+    with open_runtime(settings) as rt:
+        Store(rt).reconcile()
+
+
 def start_node(data_dir: Path) -> subprocess.Popen[bytes] | None:
     """A `tender-ledger node` on the data directory's embedded chain, started and answering; None
     when one already serves it (that one is left running, and is not stopped here)."""
@@ -162,3 +173,28 @@ def stop_node(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tools.serve [--workers N] [--port P]`: `serve` above with any number of workers,
+    one included: the layout of `tender-ledger serve --workers N` (the chain in a node process, the
+    workers reaching it by URL) with a single worker, as the load bench compares worker counts.
+    Settings from the environment (TL_*), as for `tender-ledger serve`."""
+    import argparse
+
+    from api.ops import OpsSettings, uvicorn_log_options
+    parser = argparse.ArgumentParser(prog="python -m tools.serve")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--port", type=int, default=None)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    try:
+        return serve(settings, host="127.0.0.1", port=args.port or settings.port, workers=args.workers,
+                     log_options=uvicorn_log_options(OpsSettings()), preflight=preflight)
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
