@@ -28,6 +28,10 @@ MAX_BATCH = 1_000
 """Most requests in one batch."""
 
 
+LISTEN_BACKLOG = 256
+"""Connections the endpoint's socket queues before refusing more."""
+
+
 def is_loopback(host: str) -> bool:
     """Whether `host` names this machine only (127.0.0.0/8, ::1 or localhost)."""
     if host == "localhost":
@@ -158,7 +162,11 @@ class RpcServer:
                 pass  # no line per request
 
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        server_class = type("Server", (ThreadingHTTPServer,), {"address_family": family, "daemon_threads": True})
+        # A listen backlog for every worker's connection pool (http.server's default of 5 refuses
+        # connections as soon as a few workers' requests queue behind the chain lock).
+        server_class = type("Server", (ThreadingHTTPServer,), {
+            "address_family": family, "daemon_threads": True, "request_queue_size": LISTEN_BACKLOG,
+        })
         self.httpd: ThreadingHTTPServer = server_class((host, port), Handler)
         self.host = host
         self.port = int(self.httpd.server_address[1])

@@ -259,3 +259,33 @@ def test_blocks_with_a_clique_sized_extra_data_are_read(serve: Callable[..., Ser
     assert client.fees()["maxFeePerGas"] > 0
     receipt = client.send(node.funded, {"to": Account.create().address, "value": 1, "gas": 21_000})
     assert receipt["status"] == 1
+
+
+def test_the_node_answers_every_worker_connecting_at_once(serve: Callable[..., Served]) -> None:
+    """Several workers' connection pools open connections together while the chain is busy: the
+    endpoint queues them (a listen backlog of LISTEN_BACKLOG, not http.server's 5) and answers all."""
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from ledger.chain.rpc_server import LISTEN_BACKLOG
+
+    node = serve()
+    clients = 64
+    assert LISTEN_BACKLOG >= clients
+    host, port = node.url.removeprefix("http://").rsplit(":", 1)
+    # Connections opened and left unanswered first fill a small backlog, as busy workers would.
+    held = [socket.create_connection((host, int(port))) for _ in range(16)]
+    try:
+        def block_number(_: int) -> int:
+            r = requests.post(node.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber",
+                                              "params": []}, timeout=60)
+            return int(r.json()["result"], 16)
+
+        with ThreadPoolExecutor(clients) as pool:
+            answers = list(pool.map(block_number, range(clients)))
+    finally:
+        for s in held:
+            s.close()
+    assert answers == [0] * clients
