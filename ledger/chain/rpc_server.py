@@ -17,6 +17,8 @@ import ipaddress
 import json
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -42,6 +44,51 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+WRITE_PATH = frozenset({
+    "eth_sendRawTransaction", "eth_getTransactionReceipt", "eth_getTransactionByHash",
+    "eth_getTransactionCount", "eth_estimateGas",
+})
+"""Methods a write in progress calls between its nonce and its receipt: served before waiting
+reads, since the writer holds its sender's nonce (and, with several workers, that address's lock)
+until they are answered, while a read waits for nothing but its own answer."""
+
+
+class PriorityLock:
+    """A mutex that hands itself to waiting `urgent` callers before the others (a chain that
+    executes one request at a time, shared by many readers and a few writers)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._held = False
+        self._urgent_waiting = 0
+        self._waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """Callers waiting for the lock now."""
+        with self._cond:
+            return self._waiting
+
+    @contextmanager
+    def hold(self, *, urgent: bool) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            self._urgent_waiting += urgent
+            try:
+                while self._held or (not urgent and self._urgent_waiting):
+                    self._cond.wait()
+            finally:
+                self._waiting -= 1
+                self._urgent_waiting -= urgent
+            self._held = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._held = False
+                self._cond.notify_all()
+
+
 def _error(request_id: Any, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
 
@@ -51,12 +98,12 @@ class JsonRpcEndpoint:
 
     def __init__(self, provider: EmbeddedProvider) -> None:
         self.provider = provider
-        self._lock = threading.Lock()
+        self._lock = PriorityLock()
         self._closed = False
 
     def close(self) -> None:
         """Answer no more requests (waits for the one being answered)."""
-        with self._lock:
+        with self._lock.hold(urgent=True):
             self._closed = True
 
     def handle(self, body: bytes) -> Any:
@@ -88,7 +135,7 @@ class JsonRpcEndpoint:
         params = request.get("params", [])
         if isinstance(params, dict):
             return _error(request_id, -32602, f"invalid params for {method}: pass them as an array")
-        with self._lock:
+        with self._lock.hold(urgent=method in WRITE_PATH):
             if self._closed:
                 answer = _error(request_id, -32603, "the node is stopping")
             else:

@@ -289,3 +289,33 @@ def test_the_node_answers_every_worker_connecting_at_once(serve: Callable[..., S
         for s in held:
             s.close()
     assert answers == [0] * clients
+
+
+def test_a_write_in_progress_is_served_before_waiting_reads() -> None:
+    """The node executes one request at a time; a writer's receipt query waiting behind readers
+    goes first, so a write's nonce (and its address's lock) is not held while reads pile up."""
+    from ledger.chain.rpc_server import WRITE_PATH, PriorityLock
+
+    assert {"eth_sendRawTransaction", "eth_getTransactionReceipt"} <= WRITE_PATH
+    assert "eth_call" not in WRITE_PATH
+    lock, order = PriorityLock(), []
+
+    def take(name: str, urgent: bool) -> None:
+        with lock.hold(urgent=urgent):
+            order.append(name)
+
+    def until(condition: Callable[[], bool]) -> None:
+        while not condition():
+            threading.Event().wait(0.001)
+
+    with lock.hold(urgent=False):
+        readers = [threading.Thread(target=take, args=(f"read{i}", False)) for i in range(3)]
+        for i, reader in enumerate(readers):
+            reader.start()
+            until(lambda i=i: lock.waiting == i + 1)
+        writer = threading.Thread(target=take, args=("write", True))
+        writer.start()
+        until(lambda: lock.waiting == 4)
+    for t in (*readers, writer):
+        t.join()
+    assert order[0] == "write" and sorted(order[1:]) == ["read0", "read1", "read2"]
