@@ -106,6 +106,17 @@ contract PerformanceBook is TenderGate, IPerformanceBook {
     }
 
     /// @inheritdoc IPerformanceBook
+    function partiesOf(bytes32 tenderId, uint16 section)
+        external
+        view
+        returns (address centre, address winner, uint64 signedAt)
+    {
+        centre = _tenderHeader(tenderId).centre();
+        IGuaranteeBook.Award memory a = _guaranteeBook.awardOf(tenderId, section);
+        return (centre, a.winner, a.signedAt);
+    }
+
+    /// @inheritdoc IPerformanceBook
     function completionOf(bytes32 tenderId, uint16 section) external view returns (Completion memory c) {
         uint32 position = _completions[tenderId][section];
         if (position == 0) return c;

@@ -110,6 +110,14 @@ interface IPerformanceBook is ILedgerErrors {
     /// @notice Entry `index` of the section's performance record.
     function entryOf(bytes32 tenderId, uint16 section, uint32 index) external view returns (Entry memory);
 
+    /// @notice The section's two parties and its contract signing, as the steps above read them:
+    /// the tender's publishing centre (0 for an unknown tender), the awarded winner (0 before the
+    /// award) and the signing time (0 before the signing). It never reverts.
+    function partiesOf(bytes32 tenderId, uint16 section)
+        external
+        view
+        returns (address centre, address winner, uint64 signedAt);
+
     /// @notice The section's completion (all 0 until recorded).
     function completionOf(bytes32 tenderId, uint16 section) external view returns (Completion memory);
 }

@@ -37,6 +37,12 @@ class PerformanceBookGateway(Gateway):
     def entries(self, tender_id: bytes, section: int) -> tuple[Entry, ...]:
         return tuple(self.entry(tender_id, section, i) for i in range(self.entry_count(tender_id, section)))
 
+    def parties(self, tender_id: bytes, section: int) -> tuple[str, str, int]:
+        """The section's publishing centre, awarded winner and contract signing time (zeros where
+        none yet)."""
+        centre, winner, signed_at = self._call("partiesOf", tender_id, section)
+        return to_checksum_address(centre), to_checksum_address(winner), int(signed_at)
+
     def completion(self, tender_id: bytes, section: int) -> Completion | None:
         evaluation_hash, completed_at, winner, index = self._call("completionOf", tender_id, section)
         if not completed_at:

@@ -149,6 +149,9 @@ def test_the_constructor_takes_deployed_books_only(books: Books) -> None:
 
 def test_nothing_is_recorded_before_the_award_nor_before_the_contract_signing(books: Books) -> None:
     tid = books.tid
+    zero = "0x" + "00" * 20
+    assert books.book.parties(tid, 0) == (books.centre.address, zero, 0)
+    assert books.book.parties(word("never published"), 0) == (zero, zero, 0)
     for who in (books.centre, books.winner):
         for kind in EntryKind:
             assert books.refused(who, kind) == ("NotAwarded", (tid, 0))
@@ -159,7 +162,9 @@ def test_nothing_is_recorded_before_the_award_nor_before_the_contract_signing(bo
     for who in (books.centre, books.winner):
         for kind in EntryKind:
             assert books.refused(who, kind) == ("ContractNotSigned", (tid, 0))
+    assert books.book.parties(tid, 0) == (books.centre.address, books.winner.address, 0)
     books.sign()
+    assert 0 < books.book.parties(tid, 0)[2] <= books.now()
     books.record(books.centre, MILESTONE, word("foundations"))
     assert books.book.entry_count(tid, 0) == 1
 
