@@ -790,3 +790,9 @@ class PerformanceDoc(_Doc):
     completed_at: IsoTime | None
     evaluation_hash: Hex32 | None
     evaluation: dict[str, Any] | None
+
+
+class PerformanceCredentialDraft(_Doc):
+    document: dict[str, Any] = Field(description=(
+        "the 履约评价 credential (kind 6, a new 业绩) for the issuer to sign and anchor: the winner's firm as "
+        "subject, award_id and evaluation_hash naming the award and the completion PerformanceBook recorded"))

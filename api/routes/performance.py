@@ -9,7 +9,7 @@ their document hash names."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from api.auth import SignedCallerDep
 from api.deps import PerformanceServiceDep
 from api.params import Address, Section, SignedTransaction, TenderId
-from api.responses import READ, SIGNED, PerformanceDoc, PerformanceEntryDoc, answers
+from api.responses import READ, SIGNED, PerformanceCredentialDraft, PerformanceDoc, PerformanceEntryDoc, answers
 from api.views import performance as views
 from ledger.model.performance import CompletionEvaluation, EntryKind
 from ledger.values import word
@@ -89,10 +89,11 @@ def complete(tender_id: TenderId, section: Section, body: CompletionRequest, cal
                                     evaluation=evaluation))
 
 
-@router.get(BASE + "/credential-draft", **answers(dict[str, Any], READ))
+@router.get(BASE + "/credential-draft", **answers(PerformanceCredentialDraft, READ))
 def credential_draft(tender_id: TenderId, section: Section, svc: PerformanceServiceDep,
-                     issuer: Address = Query(description="the issuer that will sign and anchor it")) -> dict[str, Any]:
+                     issuer: Annotated[Address, Query(description="the issuer that will sign and anchor it")]
+                     ) -> dict[str, Any]:
     """The 履约评价 credential (a new 业绩) of the winner's firm, made from the recorded completion, for
     an issuer authorised for 履约评价 to sign and anchor (POST /credentials/prepare-anchor, /credentials)."""
     draft = svc.credential_draft(tender_id=_tid(tender_id), section=section, issuer=issuer)
-    return draft.to_json_dict()
+    return {"document": draft.to_json_dict()}

@@ -142,7 +142,7 @@ def test_bid_win_perform_and_the_new_performance_credential_counts_in_a_later_te
         authority = scene.issuer(Kind.CONTRACT_PERFORMANCE)
         draft = scene.http.get(base + "/credential-draft", params={"issuer": authority.account.address})
         assert draft.status_code == 200, draft.text
-        document = draft.json()
+        document = draft.json()["document"]
         assert document["subject"] == firm.uscc and document["evaluation_hash"] == record["evaluation_hash"]
         assert document["award_id"] == "0x" + award_id(s.tid, SECTION).hex()
         sealed = SealedCredential.seal(parse_document(document))
