@@ -8,6 +8,7 @@ valid at that opening and counts toward the later section's performance requirem
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from ledger.rules.performance import award_id
 from ledger.rules.selection import NeedDraw
 from tests.scenes import Actor, Scene, tender_params
 from tests.selection_scene import DAY, HOUR, SECTION, Section
+from tools.cli import main
 
 EV, SEL = CommitteeKind.EVALUATION, CommitteeKind.SELECTION
 
@@ -181,3 +183,13 @@ def test_bid_win_perform_and_the_new_performance_credential_counts_in_a_later_te
         checks = {c["name"]: c for c in bid["eligibility"]["checks"]}
         performance = next(c for name, c in checks.items() if name.startswith("performance"))
         assert performance["status"] == "VALID" and performance["reason"].startswith("1 qualifying")
+
+        # the audit replays the performance record from the chain and checks the credential against it
+        data, bundle, out = tmp_path / "data", tmp_path / "bundle", tmp_path / "audit.json"
+        assert data.is_dir()
+        assert main(["audit", "export", "--data-dir", str(data), "--out", str(bundle)]) == 0
+        main(["audit", "run", "--bundle", str(bundle), "--data-dir", str(data), "--json", str(out), "--quiet",
+              "--family", "performance"])
+        checks = [c for c in json.loads(out.read_text(encoding="utf-8"))["checks"] if c["family"] == "performance"]
+        assert len(checks) == 6 and all(c["status"] == "pass" for c in checks), checks
+        assert [c["name"] for c in checks][-1] == f"credential {new_performance}"
