@@ -119,7 +119,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
     api = client(args.api)
     issuer = address_arg(args.issuer, "--issuer")
     draft = call(api.get, f"{_base(args)}/credential-draft?issuer={issuer}")
-    print(json.dumps(draft["document"], ensure_ascii=False, indent=2))
+    # a one-document batch, as `tender-ledger anchor FILE --kind contract-performance` reads it
+    print(json.dumps([draft["document"]], ensure_ascii=False, indent=2))
     return 0
 
 
@@ -163,8 +164,9 @@ def add_commands(sub: Any) -> None:
     common(q, party=False)
     q.set_defaults(func=cmd_show)
 
-    q = psub.add_parser("draft", help="the new 业绩 (履约评价) credential drafted from the completion, as JSON, for "
-                                      "an issuer to sign and anchor (tender-ledger anchor)")
+    q = psub.add_parser("draft", help="the new 业绩 (履约评价) credential drafted from the completion, as a JSON "
+                                      "batch of one for the issuer to anchor (tender-ledger anchor FILE "
+                                      "--kind contract-performance)")
     common(q, party=False)
     q.add_argument("--issuer", required=True, help="the issuer's address")
     q.set_defaults(func=cmd_draft)
