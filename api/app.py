@@ -28,6 +28,7 @@ from api.routes import credentials as credential_routes
 from api.routes import draws as draw_routes
 from api.routes import governance as governance_routes
 from api.routes import guarantees as guarantee_routes
+from api.routes import performance as performance_routes
 from api.routes import selection as selection_routes
 from api.routes import tenders as tender_routes
 from ledger.config import Settings
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None, ops: OpsSettings | None = None,
     app.include_router(governance_routes.router)
     app.include_router(draw_routes.router)
     app.include_router(selection_routes.router)
+    app.include_router(performance_routes.router)
     app.include_router(catalogue_routes.router)
     app.include_router(portal_pages.router)
     return app

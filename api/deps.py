@@ -21,6 +21,7 @@ from ledger.service.credentials import CredentialService
 from ledger.service.governance import GovernanceService
 from ledger.service.guarantees import BookGuaranteeCheck, GuaranteeService
 from ledger.service.lottery import DrawService
+from ledger.service.performance import PerformanceService
 from ledger.service.ports import GuaranteeCheck
 from ledger.service.selection import SelectionService
 from ledger.service.tenders import BidRelayer, TenderService, VerifiedTenders
@@ -146,3 +147,18 @@ def get_selection_service(request: Request) -> SelectionService:
 
 
 SelectionServiceDep = Annotated[SelectionService, Depends(get_selection_service)]
+
+
+def performance_service(store: Store) -> PerformanceService:
+    """履约 on the store's PerformanceBook: the centre's key for the centre's steps, the relayer for
+    the winner's own transactions; texts and evaluations filed as documents under their hashes."""
+    rt = store.runtime
+    return PerformanceService(rt.performance_book, tender_service(store), SqlSelectionFiles(store), centre=rt.centre,
+                              relayer=rt.relayer, lock=store.lock(GUARANTEE_WRITES))
+
+
+def get_performance_service(request: Request) -> PerformanceService:
+    return performance_service(get_store(request))
+
+
+PerformanceServiceDep = Annotated[PerformanceService, Depends(get_performance_service)]

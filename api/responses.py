@@ -761,3 +761,38 @@ class SelectionStepDoc(_Doc):
     tx_hash: Hex32 | None
     block_number: int | None
     selection: SelectionDoc
+
+
+# ---------------------------------------------------------------------- 履约
+
+
+class PerformanceEntryDoc(_Doc):
+    index: int = Field(description="the entry's number in the section's record, from 0")
+    kind: Annotated[str, Field(json_schema_extra={"enum": ["MILESTONE", "COMPLAINT", "COMPLETION"]})]
+    by: str = Field(description="who recorded it: the publishing centre or the winner")
+    recorded_at: IsoTime
+    acknowledged_at: IsoTime | None = Field(description="when the other party acknowledged it (null: not yet)")
+    document_hash: Hex32 = Field(description="keccak of the document, as PerformanceBook holds it")
+    text: str | None = Field(description="the milestone's or complaint's text (null when the ledger holds none)")
+    evaluation: dict[str, Any] | None = Field(description="the completion evaluation (履约评价), for a COMPLETION")
+
+
+class PerformanceDoc(_Doc):
+    """An awarded section's performance record (履约): its parties, entries and completion."""
+
+    tender_id: Hex32
+    section: int
+    centre: str = Field(description="the tender's publishing centre, recording for the tenderer")
+    winner: str | None = Field(description="the awarded winner (its bid key); null before the award")
+    contract_signed_at: IsoTime | None
+    entries: list[PerformanceEntryDoc]
+    completed: bool
+    completed_at: IsoTime | None
+    evaluation_hash: Hex32 | None
+    evaluation: dict[str, Any] | None
+
+
+class PerformanceCredentialDraft(_Doc):
+    document: dict[str, Any] = Field(description=(
+        "the 履约评价 credential (kind 6, a new 业绩) for the issuer to sign and anchor: the winner's firm as "
+        "subject, award_id and evaluation_hash naming the award and the completion PerformanceBook recorded"))

@@ -191,6 +191,11 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
     # GuaranteeBook's award follows SelectionBook's: none to record until 评定分离 awarded the section.
     **dict.fromkeys(("NotSelected", "AlreadyRevokedAt"), Conflict),
     **dict.fromkeys(("InvalidSelectionBook", "InvalidPrice", "InvalidPosition"), InvalidArgument),
+    # PerformanceBook (履约): the two parties, one completion per section, entries by index.
+    **dict.fromkeys(("NotPerformanceParty", "NotAcknowledgeable"), Unauthorised),
+    **dict.fromkeys(("UnknownEntry",), NotFound),
+    **dict.fromkeys(("AlreadyCompleted",), Conflict),
+    **dict.fromkeys(("InvalidGuaranteeBook", "MissingDocument"), InvalidArgument),
     **dict.fromkeys(
         ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidPosition", "InvalidSectionCount",
          "InvalidMinValidBids", "InvalidSelection", "BidPeriodTooShort", "DeadlineBroughtForward", "DeadlineTooLate",

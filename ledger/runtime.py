@@ -25,6 +25,7 @@ from ledger.chain.gateway import Gateway
 from ledger.chain.governance import GovernanceGateway
 from ledger.chain.guarantee_book import GuaranteeBookGateway
 from ledger.chain.lottery_book import LotteryBookGateway
+from ledger.chain.performance_book import PerformanceBookGateway
 from ledger.chain.selection_book import SelectionBookGateway
 from ledger.chain.registry import RegistryGateway
 from ledger.chain.tender_book import TenderBookGateway
@@ -45,14 +46,16 @@ from ledger.errors import (
 # Contracts the ledger deploys, in order. Governance (the consortium's M-of-N) comes first and is
 # the admin of the others: each takes it as first constructor argument, then the addresses of the
 # contracts it reads. The relayer deploys them and holds no role in any.
-# GuaranteeBook comes after SelectionBook: it reads each section's winner from SelectionBook's award.
+# GuaranteeBook comes after SelectionBook: it reads each section's winner from SelectionBook's award;
+# PerformanceBook comes last: it reads the award and the contract signing from GuaranteeBook.
 CONTRACTS: tuple[str, ...] = ("Governance", "CredentialRegistry", "TenderBook", "LotteryBook", "SelectionBook",
-                               "GuaranteeBook")
+                               "GuaranteeBook", "PerformanceBook")
 DEPENDS_ON: dict[str, tuple[str, ...]] = {"GuaranteeBook": ("TenderBook", "SelectionBook"),
                                           "LotteryBook": ("TenderBook",),
-                                          "SelectionBook": ("TenderBook", "LotteryBook")}
+                                          "SelectionBook": ("TenderBook", "LotteryBook"),
+                                          "PerformanceBook": ("TenderBook", "GuaranteeBook")}
 # Contracts with no admin (nobody holds a power over them): they take only the contracts they read.
-UNGOVERNED: frozenset[str] = frozenset({"LotteryBook"})
+UNGOVERNED: frozenset[str] = frozenset({"LotteryBook", "PerformanceBook"})
 EMBEDDED_RELAYER_FUNDS = 10**30
 LOCAL_KEY_FUNDS = 10**24
 #: The development consortium a data directory makes when TL_GOVERNANCE is unset: four bodies,
@@ -96,7 +99,7 @@ class Runtime:
             "Governance": lambda: self.governance,
             "CredentialRegistry": lambda: self.registry, "TenderBook": lambda: self.tender_book,
             "GuaranteeBook": lambda: self.guarantee_book, "LotteryBook": lambda: self.lottery_book,
-            "SelectionBook": lambda: self.selection_book}
+            "SelectionBook": lambda: self.selection_book, "PerformanceBook": lambda: self.performance_book}
         return gateways[name]()
 
     @property
@@ -122,6 +125,10 @@ class Runtime:
     @property
     def selection_book(self) -> SelectionBookGateway:
         return SelectionBookGateway.of(self.client, self.addresses["SelectionBook"])
+
+    @property
+    def performance_book(self) -> PerformanceBookGateway:
+        return PerformanceBookGateway.of(self.client, self.addresses["PerformanceBook"])
 
     def govern(self, target: Gateway, function: str, *args: Any) -> Mined:
         """Have the governance call `function(*args)` on `target`, approved by the member keys held

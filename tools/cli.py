@@ -334,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_selection_commands(sub)
 
+    from tools.perform_cli import add_commands as add_perform_commands
+
+    add_perform_commands(sub)
+
     from tools.audit_cli import add_commands as add_audit_commands
 
     add_audit_commands(sub)

@@ -129,12 +129,14 @@ PREPARABLE = {
     "LotteryBook": {"commitSeed", "releaseDrawShare"},
     "SelectionBook": {"commitSheet", "revealSheet", "submitShortlist", "commitVote", "revealVote", "object",
                       "complain"},
+    "PerformanceBook": {"recordMilestone", "fileComplaint", "acknowledge"},
 }
 
 
 class PrepareCall(BaseModel):
     sender: Address = Field(description="address that will sign the transaction")
-    contract: Literal["CredentialRegistry", "TenderBook", "LotteryBook", "SelectionBook"] = "CredentialRegistry"
+    contract: Literal["CredentialRegistry", "TenderBook", "LotteryBook", "SelectionBook",
+                      "PerformanceBook"] = "CredentialRegistry"
     function: str
     args: list[Any]
 
@@ -165,7 +167,8 @@ def prepare_call(body: PrepareCall, runtime: RuntimeDep) -> dict[str, Any]:
             f"{', '.join(sorted(PREPARABLE[body.contract]))}"
         )
     gateway: Gateway = {"CredentialRegistry": runtime.registry, "TenderBook": runtime.tender_book,
-                        "LotteryBook": runtime.lottery_book, "SelectionBook": runtime.selection_book}[body.contract]
+                        "LotteryBook": runtime.lottery_book, "SelectionBook": runtime.selection_book,
+                        "PerformanceBook": runtime.performance_book}[body.contract]
     args = _decode_args(body.args)
     try:
         gateway.calldata(body.function, *args)

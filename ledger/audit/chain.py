@@ -23,6 +23,7 @@ from ledger.chain.gateway import ChainLog, Gateway
 from ledger.chain.governance import GovernanceGateway
 from ledger.chain.guarantee_book import GuaranteeBookGateway
 from ledger.chain.lottery_book import LotteryBookGateway
+from ledger.chain.performance_book import PerformanceBookGateway
 from ledger.chain.registry import RegistryGateway
 from ledger.chain.selection_book import SelectionBookGateway
 from ledger.chain.store import ChainStore
@@ -33,6 +34,7 @@ from ledger.errors import ConfigurationError, CorruptDataDir
 GATEWAYS: dict[str, type[Gateway]] = {
     "Governance": GovernanceGateway, "CredentialRegistry": RegistryGateway, "TenderBook": TenderBookGateway,
     "GuaranteeBook": GuaranteeBookGateway, "LotteryBook": LotteryBookGateway, "SelectionBook": SelectionBookGateway,
+    "PerformanceBook": PerformanceBookGateway,
 }
 REQUIRED = ("Governance", "CredentialRegistry", "TenderBook")
 CHAIN_FILE = "chain.sqlite"

@@ -691,6 +691,95 @@ def check_selection(ctx: Context) -> Iterator[Result]:
     yield from run(ctx, ctx.eligible)
 
 
+# ---------------------------------------------------------------------- 履约
+
+
+def check_performance(ctx: Context) -> Iterator[Result]:
+    """Every entry of every section's performance record (PerformanceBook) from the events alone:
+    sent by its author; after the award GuaranteeBook recorded for the same winner and after the
+    contract signing; by the tender's centre or that winner; a completion by the centre, once, and
+    no milestone after it; an acknowledgement by the other party of the entry, once. And every
+    履约评价 credential in the bundle that names an evaluation hash names one PerformanceBook
+    recorded as a completion, of the award its award id names."""
+    from ledger.documents.kinds import ContractPerformanceCredential
+    from ledger.model.performance import EntryKind
+    from ledger.rules.performance import award_id
+
+    if not ctx.chain.of("PerformanceBook"):
+        return
+    awarded = {(bytes(e.args["tenderId"]), int(e.args["section"])): e
+               for e in ctx.chain.of("GuaranteeBook", "AwardRecorded")}
+    signed = {(bytes(e.args["tenderId"]), int(e.args["section"])): e
+              for e in ctx.chain.of("GuaranteeBook", "ContractSigned")}
+    entries: dict[tuple[bytes, int, int], ChainLog] = {}
+    completions: dict[bytes, tuple[bytes, int, ChainLog]] = {}  # evaluation hash → (tender, section, event)
+    completed: dict[tuple[bytes, int], ChainLog] = {}
+    acknowledged: set[tuple[bytes, int, int]] = set()
+    for e in ctx.chain.of("PerformanceBook"):
+        a = e.args
+        tid, section = bytes(a["tenderId"]), int(a["section"])
+        t = ctx.tenders.get(tid)
+        centre = t.centre if t is not None else None
+        award, signing = awarded.get((tid, section)), signed.get((tid, section))
+        winner = award.args["winner"] if award is not None and award.position < e.position else None
+        sender = ctx.chain.sender(e.tx_hash)
+        problems: list[str] = []
+        if sender != a["by"]:
+            problems.append(f"sent by {sender}, not {a['by']}")
+        if winner is None or signing is None or signing.position > e.position:
+            problems.append("before the award or the contract signing GuaranteeBook recorded")
+        if e.event == "PerformanceRecorded":
+            kind, index = EntryKind(int(a["kind"])), int(a["index"])
+            name = f"{kind.name.lower()} {index}"
+            if winner is not None and a["winner"] != winner:
+                problems.append(f"names winner {a['winner']}, GuaranteeBook awarded {winner}")
+            if a["by"] not in (centre, winner):
+                problems.append(f"by {a['by']}: neither the tender's centre nor the winner")
+            if kind is EntryKind.COMPLETION and a["by"] != centre:
+                problems.append("a completion by another than the tender's centre")
+            earlier = completed.get((tid, section))
+            if earlier is not None and kind is not EntryKind.COMPLAINT:
+                problems.append(f"after the completion recorded in block {earlier.block_number}")
+            if kind is EntryKind.COMPLETION and earlier is None:
+                completed[(tid, section)] = e
+                completions[bytes(a["documentHash"])] = (tid, section, e)
+            entries[(tid, section, index)] = e
+        else:
+            index = int(a["index"])
+            name = f"acknowledgement of entry {index}"
+            entry = entries.get((tid, section, index))
+            if entry is None:
+                problems.append("of an entry no PerformanceRecorded logged before it")
+            elif entry.args["by"] == a["by"] or a["by"] not in (centre, winner):
+                problems.append(f"by {a['by']}, not the other party of the entry")
+            if (tid, section, index) in acknowledged:
+                problems.append("a second acknowledgement")
+            acknowledged.add((tid, section, index))
+        yield result("performance", name, not problems, "; ".join(problems) or
+                     "by a party of the awarded, signed section, in order", ctx.ev(e, document=a.get("documentHash")),
+                     tender=t, section=section)
+    for doc in ctx.bundle.of_kind(kinds.SEALED):
+        if doc.content is None:
+            continue
+        try:
+            credential = SealedCredential.from_json(doc.content).document
+        except (DocumentError, ValueError, ValidationError):
+            continue  # the documents family reports an unreadable copy
+        if not isinstance(credential, ContractPerformanceCredential) or credential.evaluation_hash is None:
+            continue
+        found = completions.get(bytes(credential.evaluation_hash))
+        if found is None:
+            yield result("performance", f"credential {doc.key}", False,
+                         "its evaluation_hash names no completion PerformanceBook recorded", ctx.doc_ev(doc, doc.key))
+            continue
+        tid, section, e = found
+        ok = credential.award_id is None or bytes(credential.award_id) == award_id(tid, section)
+        yield result("performance", f"credential {doc.key}", ok,
+                     "names the completion of the section its award id names" if ok else
+                     "its award_id is not the award of the section whose completion it names",
+                     ctx.doc_ev(doc, doc.key), ctx.ev(e), tender=ctx.tenders.get(tid), section=section)
+
+
 # ---------------------------------------------------------------------- roles
 
 
@@ -872,6 +961,7 @@ FAMILIES: dict[str, Family] = {
     "guarantees": check_guarantees,
     "draws": check_draws,
     "selection": check_selection,  # after eligibility: it takes the bids the rerun passes
+    "performance": check_performance,
     "roles": check_roles,
 }
 
@@ -882,6 +972,8 @@ NOT_CHECKED = (
     "guarantee verification at opening is taken from the centre's VerificationRecorded, not rerun from "
     "the guarantee documents",
     "commitment letters and guarantors' profiles are not in the bundle",
+    "履约: a 履约评价 credential's subject is not checked to be the winner's firm, nor its figures against "
+    "the filed evaluation (only its evaluation hash and award id against PerformanceBook)",
 )
 
 

@@ -248,6 +248,7 @@ class ContractPerformanceCredential(Credential):
     section_code: Text
     award_notice_no: Text = Field(validation_alias="TENDERNUM", serialization_alias="TENDERNUM")
     award_id: Bytes32 | None = None  # the award's id on the ledger, when known
+    evaluation_hash: Bytes32 | None = None  # PerformanceBook's completion evaluation, when recorded there
     client_name: Text
     client_uscc: USCC
     contract_no: Text

@@ -27,7 +27,8 @@ def test_the_service_reports_its_chain_and_journal_after_start_up(tmp_path: Path
             ("TenderBook", "CentreAuthorised"),
             ("Governance", "Executed"),
             # LotteryBook has no admin: it logs nothing at deployment; GuaranteeBook reads SelectionBook's
-            # award, so it is deployed last
+            # award, so it is deployed after it; PerformanceBook (no admin either) reads GuaranteeBook's
+            # award and signing, so it comes last and logs nothing
             ("SelectionBook", "AdminTransferred"),
             ("GuaranteeBook", "AdminTransferred"),
         ]

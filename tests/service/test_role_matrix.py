@@ -69,7 +69,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 def _writes() -> list[tuple[str, dict[str, Any]]]:
     out = []
-    for name in ("Governance", "CredentialRegistry", "TenderBook", "GuaranteeBook"):
+    for name in ("Governance", "CredentialRegistry", "TenderBook", "GuaranteeBook", "PerformanceBook"):
         for entry in load_artifact(name)["abi"]:
             if entry["type"] == "function" and entry["stateMutability"] not in ("view", "pure"):
                 out.append((name, entry))
@@ -122,7 +122,8 @@ def _attackers(live: Live) -> dict[str, LocalAccount]:
 CENTRE_STEPS = {("TenderBook", f) for f in ("publishTender", "amendTender", "recordOpening", "closeSection",
                                             "publishEvaluation")} | {
     ("GuaranteeBook", f) for f in ("recordVerification", "recordAward", "recordContractSigned", "claim", "release",
-                                   "releaseMany")}
+                                   "releaseMany")} | {
+    ("PerformanceBook", f) for f in ("recordMilestone", "fileComplaint", "recordCompletion", "acknowledge")}
 
 
 @pytest.mark.parametrize(("contract", "entry"), GUARDED, ids=[f"{c}.{e['name']}" for c, e in GUARDED])
