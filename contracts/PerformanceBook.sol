@@ -128,9 +128,9 @@ contract PerformanceBook is TenderGate, IPerformanceBook {
     // ------------------------------------------------------------------ internals
 
     function _tenderHeader(bytes32 tenderId) internal view override returns (TenderHeader) {
-        (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased) =
+        (address centre, uint64 deadline, uint16 sectionCount, uint8 threshold, uint8 sharesReleased, uint32 index) =
             _tenderBook.tenderHeader(tenderId);
-        return TenderHeaders.pack(centre, deadline, sectionCount, threshold, sharesReleased);
+        return TenderHeaders.pack(centre, deadline, sectionCount, threshold, sharesReleased, index);
     }
 
     /// @dev The section's two parties: the tender's publishing centre and the awarded winner whose
