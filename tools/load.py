@@ -720,9 +720,14 @@ def check(tally: Tally, rt: Runtime, store: Store) -> Findings:
         problems.append(f"the store holds {len(events)} events ({len(positions)} positions), the chain {chain_logs}")
     before = projection(store)
     store.rebuild()
-    equal = projection(store) == before
+    after = projection(store)
+    equal = after == before
     if not equal:
-        problems.append("the store differs from its rebuild from the chain")
+        for table in sorted(set(before) | set(after)):
+            old, new = set(before.get(table, [])), set(after.get(table, []))
+            if old != new:
+                problems.append(f"the store differs from its rebuild in {table}: "
+                                f"only before {sorted(old - new)[:2]}, only after {sorted(new - old)[:2]}")
     return Findings(
         errors_5xx=sum(c for status, c in tally.statuses.items() if status >= 500),
         no_answer=sum(1 for o in tally.outcomes if o.status == 599),

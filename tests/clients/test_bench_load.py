@@ -31,7 +31,7 @@ def test_bench_load_briefly_with_one_and_two_workers_loses_nothing_and_refuses_e
     for key in ("soak_5xx_count", "soak_lost_writes", "soak_duplicated_writes", "soak_invalid_misanswered",
                 "soak_refused_but_applied", "soak_events_missing_or_doubled"):
         assert figures[key] == 0, (key, figures["soak_problems"])
-    assert figures["soak_store_equals_rebuild"] is True
+    assert figures["soak_store_equals_rebuild"] is True, figures["soak_problems"]
     assert figures["soak_invalid_sent"] > 0
     assert figures["soak_invalid_rejected_4xx"] == figures["soak_invalid_sent"]
     for workers in (1, 2):

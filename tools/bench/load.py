@@ -50,6 +50,18 @@ def warmup_s(duration: float) -> float:
     return min(WARMUP_MAX_S, duration / 5)
 
 
+def _settle(rt: Any, *, quiet_s: float = 5.0, limit_s: float = 600.0) -> None:
+    """Wait until no block has been added for `quiet_s` (at most `limit_s`): a request whose client
+    timed out is still executed by its worker, and a write mined while the check compares the store
+    with its rebuild would show as a difference that is only a late arrival."""
+    head, since, give_up = rt.client.block_number(), time.monotonic(), time.monotonic() + limit_s
+    while time.monotonic() - since < quiet_s and time.monotonic() < give_up:
+        time.sleep(0.5)
+        now = rt.client.block_number()
+        if now != head:
+            head, since = now, time.monotonic()
+
+
 def _percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
@@ -113,6 +125,8 @@ def run_once(*, workers: int, chain: str, duration: float, clients: int, invalid
         sample("end")
         progress.set()
         workers_now = service.worker_pids()
+        say("waiting for the chain to settle (requests whose clients gave up may still be mined)")
+        _settle(rt)
         say("checking the chain and the store")
         found = load.check(tally, rt, store)
     figures: dict[str, Any] = {}
