@@ -6,7 +6,6 @@ method here, taking and returning model objects.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any, ClassVar
 
 from eth_account.signers.local import LocalAccount
@@ -14,12 +13,10 @@ from eth_utils import to_checksum_address
 
 from ledger.chain import lottery_state as state
 from ledger.chain.client import ChainClient
-from ledger.chain.contracts import load_artifact
 from ledger.chain.gateway import Gateway
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.draw_seal import SealedSeed, point_bytes
 from ledger.crypto.shares import Share
-from ledger.errors import DeploymentMissing, LedgerError
 from ledger.model.lottery import DrawSetup, DrawStatus, OnChainDraw, RecordedDraw
 from ledger.model.receipt import Mined
 
@@ -37,18 +34,13 @@ def _opened_from_log(draw_id: bytes, a: dict[str, Any]) -> OnChainDraw:
     )
 
 
-@cache
-def _deployed_code() -> bytes:
-    return bytes.fromhex(load_artifact("LotteryBook")["deployedBytecode"][2:])
-
-
 class LotteryBookGateway(Gateway):
     NAME: ClassVar[str] = "LotteryBook"
+    IMMUTABLES: ClassVar[tuple[str, ...]] = ("tenderBook",)
 
     def __init__(self, client: ChainClient, address: str) -> None:
         super().__init__(client, address)
         self._opened: dict[bytes, state.OpenedDraw] = {}  # draws' fixed parts, read once (embedded chain)
-        self._code_checked = False
 
     # ------------------------------------------------------------------ reads
     def draw_id(self, tender_id: bytes, section: int, purpose: str, round: int) -> bytes:
@@ -81,22 +73,6 @@ class LotteryBookGateway(Gateway):
             candidates=tuple(bytes(c) for c in candidates), officers=tuple(to_checksum_address(o) for o in officers),
             share_hashes=tuple(bytes(h) for h in hashes), picks=tuple(bytes(p) for p in picks),
         )
-
-    def _storage(self) -> Any:
-        """The embedded chain to read this LotteryBook's storage from, once its code is known to be
-        a LotteryBook's (checked once per gateway); None on a node."""
-        embedded = self.client.embedded
-        if embedded is None or self._code_checked:
-            return embedded
-        code = embedded.code(self.address)
-        try:  # the code holds the TenderBook's address (an immutable) where the artifact has zeros
-            immutable = bytes(12) + bytes.fromhex(str(self._call("tenderBook"))[2:]) if code else None
-        except LedgerError:
-            immutable = None
-        if immutable is None or code.replace(immutable, bytes(32)) != _deployed_code():
-            raise DeploymentMissing(f"{self.address} holds no LotteryBook: no contract there, or another one")
-        self._code_checked = True
-        return embedded
 
     def picks(self, draw_id: bytes) -> tuple[bytes, ...]:
         return tuple(bytes(p) for p in self._call("picksOf", draw_id))
