@@ -1,7 +1,9 @@
 """The embedded chain: a real py-evm (Cancun) chain that lives in a data directory.
 
 Every transaction is mined into its own block as soon as it arrives (automine) and the block
-is on disk before the caller hears "accepted". Our own indexes answer receipt, transaction and
+is on disk before the caller hears "accepted"; in-process, a few transactions that belong
+together (a gas top-up and the step it pays for) may be mined in one block, in their order
+(`send_raw_transactions`). Our own indexes answer receipt, transaction and
 log look-ups in time independent of chain length.
 
 Block time follows the wall clock and never runs backwards: a block's timestamp is at least its
