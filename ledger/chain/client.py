@@ -365,7 +365,40 @@ class ChainClient:
 
     # ------------------------------------------------------------------ helpers
     def fund(self, funder: LocalAccount, address: str, wei: int) -> TxReceipt:
-        return self.send(funder, {"to": Web3.to_checksum_address(address), "value": wei, "gas": 21_000})
+        return self.send(funder, self._transfer(address, wei))
+
+    @staticmethod
+    def _transfer(address: str, wei: int) -> dict[str, Any]:
+        return {"to": Web3.to_checksum_address(address), "value": wei, "gas": 21_000}
+
+    def send_raw_funded(self, funder: LocalAccount, address: str, wei: int, raw: bytes,
+                        timeout: float = 60.0) -> TxReceipt:
+        """Relay `raw`, a transaction `address` signed, after `funder` has sent `address` `wei` to
+        pay for it; the transaction's receipt (a revert raises). On the embedded chain the top-up
+        and the transaction are mined in one block, the top-up first (neither is mined if the
+        block cannot take both); on a node the top-up is mined first, then the transaction sent,
+        since a node's pool refuses a transaction its sender cannot pay for yet."""
+        chain = self.embedded
+        if chain is None or self.nonce_guard is not None:
+            self.fund(funder, address, wei)
+            return self.send_raw(raw, timeout)
+        for attempt in (1, 2):
+            built = self.build(funder, self._transfer(address, wei))
+            top_up = bytes(funder.sign_transaction(built).raw_transaction)
+            try:
+                hashes = chain.send_raw_transactions([top_up, raw])
+            except ChainError as exc:
+                self._forget_nonce(funder.address)
+                # The funder's key also signed elsewhere: re-read its nonce and try once more.
+                if attempt == 1 and chain.nonce(funder.address) > built["nonce"]:
+                    continue
+                raise (translate(exc) or TransactionRejected(f"the chain refused the request: {exc}")) from None
+            except BaseException:
+                self._forget_nonce(funder.address)
+                raise
+            self._settle(hashes[0], timeout, relayed=False)
+            return self._settle(hashes[1], timeout, relayed=True)
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ development only
     def increase_time(self, seconds: int) -> None:

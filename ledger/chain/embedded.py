@@ -1,7 +1,9 @@
 """The embedded chain: a real py-evm (Cancun) chain that lives in a data directory.
 
 Every transaction is mined into its own block as soon as it arrives (automine) and the block
-is on disk before the caller hears "accepted". Our own indexes answer receipt, transaction and
+is on disk before the caller hears "accepted"; in-process, a few transactions that belong
+together (a gas top-up and the step it pays for) may be mined in one block, in their order
+(`send_raw_transactions`). Our own indexes answer receipt, transaction and
 log look-ups in time independent of chain length.
 
 Block time follows the wall clock and never runs backwards: a block's timestamp is at least its
@@ -431,21 +433,32 @@ class EmbeddedChain:
 
     def send_raw_transaction(self, raw: bytes) -> bytes:
         """Validate, mine and persist one transaction; return its hash once it is on disk."""
+        return self.send_raw_transactions([raw])[0]
+
+    def send_raw_transactions(self, raws: list[bytes]) -> list[bytes]:
+        """Validate, mine and persist transactions in one block, in their order (a later one may
+        spend what an earlier one paid it); their hashes once the block is on disk. One already
+        mined is left out (resubmission is idempotent); one that would not be included (nonce,
+        fee, funds at its turn) fails the whole block, which is then not mined at all."""
         with self._lock:
             vm = self._chain.get_vm()
-            try:
-                tx = vm.get_transaction_builder().decode(raw)
-                tx.validate()
-            except Exception as exc:  # malformed RLP, bad signature, …
-                raise ChainError(f"invalid raw transaction: {exc}", code=-32602) from exc
-            if self.store.tx_record(tx.hash) is not None:
-                return bytes(tx.hash)  # already mined: resubmission is idempotent
-            if getattr(tx, "chain_id", self.chain_id) not in (None, self.chain_id):
-                raise ChainError(
-                    f"transaction chain id {tx.chain_id} does not match chain id {self.chain_id}"
-                )
-            self._mine([tx])
-            return bytes(tx.hash)
+            txs, hashes = [], []
+            for raw in raws:
+                try:
+                    tx = vm.get_transaction_builder().decode(raw)
+                    tx.validate()
+                except Exception as exc:  # malformed RLP, bad signature, …
+                    raise ChainError(f"invalid raw transaction: {exc}", code=-32602) from exc
+                if getattr(tx, "chain_id", self.chain_id) not in (None, self.chain_id):
+                    raise ChainError(
+                        f"transaction chain id {tx.chain_id} does not match chain id {self.chain_id}"
+                    )
+                hashes.append(bytes(tx.hash))
+                if self.store.tx_record(tx.hash) is None:
+                    txs.append(tx)
+            if txs:
+                self._mine(txs)
+            return hashes
 
     def mine_empty(self) -> None:
         with self._lock:
@@ -462,11 +475,13 @@ class EmbeddedChain:
         )
         try:
             vm = chain.get_vm(header)
-            for tx in txs:
-                _precheck(vm, tx, header)
-            new_header, receipts, _ = vm.apply_all_transactions(txs, header)
+            new_header, receipts = header, list[Any]()
+            for tx in txs:  # each checked on the state the ones before it left
+                _precheck(vm, tx, new_header)
+                new_header, (receipt,), _ = vm.apply_all_transactions([tx], new_header)
+                receipts.append(receipt)
             block = vm.set_block_transactions_and_withdrawals(
-                vm.get_block(), new_header, txs, receipts, withdrawals=()
+                vm.get_block(), new_header, txs, tuple(receipts), withdrawals=()
             )
             mined = vm.mine_block(block).block
             chain.chaindb.persist_block(mined)

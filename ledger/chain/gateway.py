@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, ClassVar, TypeVar
 
 from eth_abi.exceptions import DecodingError, EncodingError
@@ -26,7 +27,8 @@ from web3.exceptions import MismatchedABI, Web3ValidationError
 from web3.types import TxReceipt
 
 from ledger.chain.client import ChainClient
-from ledger.errors import ValidationFailed, abi_type
+from ledger.chain.contracts import load_artifact
+from ledger.errors import DeploymentMissing, LedgerError, ValidationFailed, abi_type
 from ledger.model.receipt import Mined, UnsignedTx
 
 
@@ -45,6 +47,11 @@ def _unfit(contract: str, function: str, exc: Exception) -> ValidationFailed:
                             f"{detail or type(exc).__name__}")
 
 # Gateways already made, per client (a client that is dropped takes its gateways with it).
+@cache
+def _deployed_code(name: str) -> bytes:
+    return bytes.fromhex(load_artifact(name)["deployedBytecode"][2:])
+
+
 _MADE: weakref.WeakKeyDictionary[ChainClient, dict[tuple[type, str], Gateway]] = weakref.WeakKeyDictionary()
 
 
@@ -228,10 +235,33 @@ class Gateway:
             if e["type"] == "function" and names.count(e["name"]) == 1
         }
         self._by_selector = {f.selector: f for f in self._functions.values()}
+        self._code_checked = False
         self._event_shapes = {
             bytes(Web3.keccak(text=event_signature(e))): _Event.of(e)
             for e in self._contract.abi if e["type"] == "event" and not e.get("anonymous")
         }
+
+    # ------------------------------------------------------------------ storage (embedded chain)
+    IMMUTABLES: ClassVar[tuple[str, ...]] = ()
+    """Views answering the contract's immutable addresses (its code holds them where the compiled
+    artifact has zeros)."""
+
+    def _storage(self) -> Any:
+        """The embedded chain to read this contract's storage from, once the code at the address is
+        known to be this contract's (checked once per gateway); None on a node, which is asked."""
+        embedded = self.client.embedded
+        if embedded is None or self._code_checked:
+            return embedded
+        code = embedded.code(self.address)
+        try:
+            for view in self.IMMUTABLES if code else ():
+                code = code.replace(bytes(12) + bytes.fromhex(str(self._call(view))[2:]), bytes(32))
+        except LedgerError:  # not this contract: it has no such view
+            code = b""
+        if not code or code != _deployed_code(self.NAME):
+            raise DeploymentMissing(f"{self.address} holds no {self.NAME}: no contract there, or another one")
+        self._code_checked = True
+        return embedded
 
     # ------------------------------------------------------------------ calls and sends
     def _fn(self, name: str, *args: Any) -> ContractFunction:

@@ -11,8 +11,10 @@ from typing import Any, ClassVar
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
-from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
+from ledger.chain import lottery_state as state
+from ledger.chain.client import ChainClient
 from ledger.chain.gateway import Gateway
+from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.draw_seal import SealedSeed, point_bytes
 from ledger.crypto.shares import Share
 from ledger.model.lottery import DrawSetup, DrawStatus, OnChainDraw, RecordedDraw
@@ -34,12 +36,31 @@ def _opened_from_log(draw_id: bytes, a: dict[str, Any]) -> OnChainDraw:
 
 class LotteryBookGateway(Gateway):
     NAME: ClassVar[str] = "LotteryBook"
+    IMMUTABLES: ClassVar[tuple[str, ...]] = ("tenderBook",)
+
+    def __init__(self, client: ChainClient, address: str) -> None:
+        super().__init__(client, address)
+        self._opened: dict[bytes, state.OpenedDraw] = {}  # draws' fixed parts, read once (embedded chain)
 
     # ------------------------------------------------------------------ reads
     def draw_id(self, tender_id: bytes, section: int, purpose: str, round: int) -> bytes:
         return bytes(self._call("drawIdOf", tender_id, section, purpose, round))
 
     def draw(self, draw_id: bytes) -> OnChainDraw:
+        """`drawOf(draw_id)`. On the embedded chain read from the contract's storage (`lottery_state`):
+        the draw's first word and picks each time, what its opening fixed once per draw."""
+        embedded = self._storage()
+        if embedded is not None:
+            word0 = state.status_word(embedded, self.address, draw_id)
+            if word0:
+                opened = self._opened.get(bytes(draw_id))
+                if opened is None:
+                    opened = self._opened[bytes(draw_id)] = state.opened_of(embedded, self.address, draw_id)
+                return state.draw_of(embedded, self.address, draw_id, word0, opened)
+        return self._draw_call(draw_id)
+
+    def _draw_call(self, draw_id: bytes) -> OnChainDraw:
+        """`drawOf(draw_id)`, run by the chain."""
         v = self._call("drawOf", draw_id)
         (status, tender_id, section, round_, k, threshold, released, commits, deadline, pkx, pky, parties,
          committed, candidates, officers, hashes, picks) = v

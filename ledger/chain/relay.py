@@ -89,7 +89,8 @@ def relay(gateway: Gateway, relayed: RelayedTx, *, sponsor: LocalAccount | None 
     With `sponsor`, the signer's balance is first topped up, from the sponsor, to what the
     transaction may cost (capped: SPONSORED_GAS at twice today's fee); a per-tender bid key holds
     no funds of its own. The top-up is a plain transfer from the relayer, which funds every bid
-    key alike, so it tells no one which firm is behind the key."""
+    key alike, so it tells no one which firm is behind the key. On the embedded chain it is mined
+    in the same block as the transaction it pays for, just before it (`send_raw_funded`)."""
     gateway.dry_run(relayed.sender, relayed.data)
     if sponsor is not None:
         client = gateway.client
@@ -100,5 +101,5 @@ def relay(gateway: Gateway, relayed: RelayedTx, *, sponsor: LocalAccount | None 
                 f"{cap} wei ({SPONSORED_GAS:,} gas at twice today's fee): sign the transaction as prepared")
         short = relayed.max_cost - client.balance(relayed.sender)
         if short > 0:
-            client.fund(sponsor, relayed.sender, short)
+            return mined(client.send_raw_funded(sponsor, relayed.sender, short, relayed.raw))
     return mined(gateway.client.send_raw(relayed.raw))

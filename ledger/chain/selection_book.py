@@ -14,6 +14,7 @@ from typing import ClassVar
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
+from ledger.chain import selection_state as state_
 from ledger.chain.gateway import ChainLog, Gateway
 from ledger.model.receipt import Mined
 from ledger.model.selection import (
@@ -46,6 +47,7 @@ def _or_none(value: str) -> str | None:
 
 class SelectionBookGateway(Gateway):
     NAME: ClassVar[str] = "SelectionBook"
+    IMMUTABLES: ClassVar[tuple[str, ...]] = ("tenderBook", "lotteryBook")
 
     # ------------------------------------------------------------------ wiring
     def admin(self) -> str:
@@ -118,6 +120,13 @@ class SelectionBookGateway(Gateway):
         return None
 
     def seat_of(self, tender_id: bytes, section: int, kind: CommitteeKind, seat: str) -> Seat:
+        """`seatOf`; on the embedded chain read from the contract's storage (`selection_state`)."""
+        embedded = self._storage() if int(kind) <= state_.MAX_KIND else None
+        if embedded is not None:
+            state, index, link, draw, expert = state_.seat_of(embedded, self.address, bytes(tender_id), section,
+                                                               int(kind), seat)
+            return Seat(to_checksum_address(seat), SeatState(state), index, link, draw,
+                        to_checksum_address(expert.to_bytes(20, "big")) if expert else None)
         state, index, link, draw, holder = self._call("seatOf", tender_id, section, int(kind),
                                                       to_checksum_address(seat))
         return Seat(to_checksum_address(seat), SeatState(state), int(index), bytes(link), bytes(draw),
@@ -172,6 +181,13 @@ class SelectionBookGateway(Gateway):
                               int(abstentions), int(commit), int(reveal), int(committed), int(revealed))
 
     def vote_of(self, tender_id: bytes, section: int, round: int, seat: str) -> VoteState:
+        """`voteOf`; on the embedded chain read from the contract's storage (`selection_state`)."""
+        embedded = self._storage()
+        if embedded is not None:
+            committed, revealed, commitment, chosen = state_.vote_of(embedded, self.address, bytes(tender_id), section,
+                                                                     round, seat)
+            return VoteState(to_checksum_address(seat), committed, revealed, commitment if committed and not revealed
+                             else None, to_checksum_address(chosen.to_bytes(20, "big")) if chosen else None)
         committed, revealed, commitment, candidate = self._call("voteOf", tender_id, section, round,
                                                                 to_checksum_address(seat))
         return VoteState(to_checksum_address(seat), bool(committed), bool(revealed),

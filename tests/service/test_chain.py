@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -154,6 +155,59 @@ def test_a_stale_nonce_is_rejected_and_the_next_send_recovers(chain: ChainEnv) -
     with pytest.raises(TransactionRejected, match="nonce"):
         chain.client.send_raw(bytes(a.sign_transaction(tx).raw_transaction))
     assert chain.client.fund(a, chain.accounts[3].address, 1)["status"] == 1
+
+
+def _unfunded_step(chain: ChainEnv, nonce: int = 0) -> tuple[Any, bytes, int]:
+    """A new key with no funds, its own signed transfer of 1 wei, and what that may cost it."""
+    key = Account.create()
+    tx = {"to": chain.accounts[3].address, "value": 1, "gas": 21_000, "nonce": nonce, "type": 2,
+          "chainId": chain.client.chain_id, **chain.client.fees()}
+    return key, bytes(key.sign_transaction(tx).raw_transaction), 21_000 * tx["maxFeePerGas"] + 1
+
+
+def test_a_relayed_step_is_paid_for_by_its_top_up_in_the_same_block_on_the_embedded_chain(
+    chain: ChainEnv,
+) -> None:
+    """The relayer's top-up and the step it pays for: both mined, the top-up first; on the
+    embedded chain in one block, on a node the top-up in a block of its own before the step."""
+    funder = chain.accounts[2]
+    key, raw, cost = _unfunded_step(chain)
+    receipt = chain.client.send_raw_funded(funder, key.address, cost, raw)
+    assert receipt["status"] == 1 and receipt["from"] == key.address
+    block = chain.w3.eth.get_block(receipt["blockNumber"], full_transactions=True)
+    before = [tx for tx in block["transactions"] if tx["transactionIndex"] < receipt["transactionIndex"]]
+    if chain.backend == "embedded":
+        assert [(tx["from"], tx["to"], tx["value"]) for tx in before] == [(funder.address, key.address, cost)]
+    else:
+        previous = chain.w3.eth.get_block(receipt["blockNumber"] - 1, full_transactions=True)["transactions"]
+        assert [(tx["from"], tx["to"], tx["value"]) for tx in previous] == [(funder.address, key.address, cost)]
+    assert chain.w3.eth.get_transaction_count(key.address) == 1
+    assert chain.client.fund(funder, chain.accounts[3].address, 1)["status"] == 1  # its nonces still line up
+
+
+def test_a_top_up_for_a_step_that_cannot_be_mined_is_not_mined_either(chain: ChainEnv) -> None:
+    """A step with a nonce from the future: the embedded chain mines neither it nor its top-up (the
+    block would need both), and the funder's next transaction takes the nonce the top-up had."""
+    if chain.backend != "embedded":
+        pytest.skip("a node mines the top-up first, before the step is sent")
+    funder = chain.accounts[2]
+    key, raw, cost = _unfunded_step(chain, nonce=5)
+    head, nonce = chain.client.block_number(), chain.w3.eth.get_transaction_count(funder.address)
+    with pytest.raises(TransactionRejected, match="nonce too high"):
+        chain.client.send_raw_funded(funder, key.address, cost, raw)
+    assert (chain.client.block_number(), chain.client.balance(key.address)) == (head, 0)
+    assert chain.w3.eth.get_transaction_count(funder.address) == nonce
+    assert chain.client.fund(funder, chain.accounts[3].address, 1)["status"] == 1
+
+
+def test_a_step_already_mined_is_not_mined_again_when_relayed_with_a_top_up(chain: ChainEnv) -> None:
+    """Resubmitting a relayed step is idempotent on the top-up path too."""
+    funder = chain.accounts[2]
+    key, raw, cost = _unfunded_step(chain)
+    first = chain.client.send_raw_funded(funder, key.address, cost, raw)
+    again = chain.client.send_raw_funded(funder, key.address, cost, raw)
+    assert (first["transactionHash"], first["blockNumber"]) == (again["transactionHash"], again["blockNumber"])
+    assert chain.w3.eth.get_transaction_count(key.address) == 1
 
 
 def test_moving_the_clock_forward_moves_block_time(chain: ChainEnv) -> None:
