@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -368,6 +369,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.func not in (cmd_serve, cmd_node) and not args.debug:
+        # A one-shot command says what failed in its one `error:` line; the service's own log lines
+        # (a node failed over to another) are for the service's log, not for this command's stderr.
+        quiet = logging.getLogger("tender_ledger")
+        if not quiet.handlers:
+            quiet.addHandler(logging.NullHandler())
+            quiet.propagate = False
     try:
         return int(args.func(args))
     except ConfigurationError as exc:

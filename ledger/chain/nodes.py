@@ -36,7 +36,7 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from ledger.errors import NodeUnavailable, WrongChain
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tender_ledger.nodes")  # the service's logs (api.ops.configure_logging)
 
 RETRY_AFTER_S = 5.0
 """How long a node that failed is passed over while another node answers."""
