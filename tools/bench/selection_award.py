@@ -10,6 +10,10 @@ contract allows: a 5-seat evaluation committee (MIN_SEATS) that commits and reve
 shortlist of the one winner, a 5-seat selection committee, the SOLE_CANDIDATE decision, both
 committees revealed, 3 days of 公示, the award. Every step is a real SelectionBook transaction
 that the contract checks; only the draws' picks are written rather than drawn.
+
+The members' keys, the seat salts and the sheet are fresh random values, unless `seed` is given
+(the gas snapshot): then each is derived from the seed and a fixed label, so that two runs send the
+same transactions. The service never uses this module: its salts stay random.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from ledger.crypto.canonical import keccak
 from ledger.crypto.seat_keys import seat_link
 from ledger.rules.lottery import draw_id
 
@@ -41,15 +46,17 @@ class Selection:
 
     `chain` deploys (`deploy(name, *args, sender=)`), sends (`transact(call, by)`), funds new
     accounts (`new_account(funds)`), moves the clock (`increase_time`) and reads (`w3`): the
-    tests' `ChainEnv`, or the gas snapshot's adapter over a `ChainClient`."""
+    tests' `ChainEnv`, or the gas snapshot's adapter over a `ChainClient`. With `seed`, every key,
+    salt and sheet it makes is derived from it (the experts come from `chain.new_account`)."""
 
-    def __init__(self, chain: Any, tender_book: Any, admin: LocalAccount) -> None:
-        self.chain, self.tender_book, self.admin = chain, tender_book, admin
+    def __init__(self, chain: Any, tender_book: Any, admin: LocalAccount, *, seed: str | None = None) -> None:
+        self.chain, self.tender_book, self.admin, self.seed = chain, tender_book, admin, seed
         self.lottery = chain.deploy("LotteryBookDouble", sender=admin)
         self.contract = chain.deploy("SelectionBook", admin.address, tender_book.address, self.lottery.address,
                                      sender=admin)
         self.experts = sorted((chain.new_account(10**18) for _ in range(SEATS)), key=lambda a: int(a.address, 16))
-        self.members = sorted((Account.create() for _ in range(SEATS)), key=lambda a: int(a.address, 16))
+        self.members = sorted((Account.from_key(self._secret(f"member {n}")) for n in range(SEATS)),
+                              key=lambda a: int(a.address, 16))
         for e in self.experts:
             self._send(self.fn.registerExpert(e.address, USCC), admin)
         for m in self.members:
@@ -64,6 +71,10 @@ class Selection:
     def fn(self) -> Any:
         return self.contract.functions
 
+    def _secret(self, label: str) -> bytes:
+        """32 random bytes; with a seed, keccak of the seed and `label` (the same in every run)."""
+        return os.urandom(32) if self.seed is None else keccak(f"{self.seed} {label}".encode())
+
     def _send(self, call: Any, by: LocalAccount) -> Any:
         return self.chain.transact(call, by)
 
@@ -76,7 +87,7 @@ class Selection:
         did = draw_id(tender_id, section, "committee", 1 + kind * 10)
         self._send(self.lottery.functions.setDraw(did, tender_id, section, "committee", True,
                                                   [_word(h.address) for h in holders]), self.admin)
-        salts = [os.urandom(32) for _ in holders]
+        salts = [self._secret(f"seat salt {tender_id.hex()} {section} {kind} {n}") for n in range(len(holders))]
         links = [seat_link(tender_id=tender_id, section=section, kind=kind, seat=h.address, member=h.address,
                            salt=x) for h, x in zip(holders, salts, strict=True)]
         deadlines = (self._now() + DAY, self._now() + 2 * DAY) if kind == EVALUATION else (0, 0)
@@ -94,7 +105,7 @@ class Selection:
             self._send(self.fn.nameTenderer(tender_id, USCC), centre)
             self._named.add(tender_id)
         salts = [self._seat(tender_id, section, EVALUATION, centre, self.experts)]
-        sheet = os.urandom(32)
+        sheet = self._secret(f"sheet {tender_id.hex()} {section}")
         for e in self.experts:
             commitment = self.fn.sheetCommitment(tender_id, section, e.address, sheet, sheet).call()
             self._send(self.fn.commitSheet(tender_id, section, commitment), e)
