@@ -1,5 +1,6 @@
-"""Every public function of CredentialRegistry, TenderBook and GuaranteeBook costs no more gas than
-contracts/gas-snapshot.json says (SelectionBook and LotteryBook are not in it yet).
+"""Every public function of CredentialRegistry, TenderBook, GuaranteeBook, SelectionBook,
+LotteryBook and PerformanceBook costs no more gas than contracts/gas-snapshot.json says, and none
+is missing from it.
 
 A change that costs more fails until the snapshot is updated on purpose:
 `.venv/bin/python -m tools.bench.gas_snapshot --update`, then commit the file with the change.
@@ -10,7 +11,10 @@ from __future__ import annotations
 import json
 import warnings
 
+from ledger.chain.contracts import load_artifact
 from tools.bench.gas_snapshot import SNAPSHOT, measure
+
+COVERED = {"CredentialRegistry", "TenderBook", "GuaranteeBook", "SelectionBook", "LotteryBook", "PerformanceBook"}
 
 
 def test_no_function_costs_more_gas_than_the_snapshot() -> None:
@@ -26,3 +30,13 @@ def test_no_function_costs_more_gas_than_the_snapshot() -> None:
         if fallen:
             warnings.warn(f"{contract}: gas fell (was, now) {fallen}; run `python -m tools.bench.gas_snapshot "
                           "--update` to lock it in", stacklevel=1)
+
+
+def test_the_snapshot_holds_every_public_function_of_each_covered_contract() -> None:
+    """A function added to a contract without a scenario step (or a view) fails here."""
+    committed = json.loads(SNAPSHOT.read_text())
+    assert set(committed) == COVERED
+    for contract, figures in committed.items():
+        public = {f["name"] for f in load_artifact(contract)["abi"] if f["type"] == "function"}
+        measured = {name.split(" (")[0] for name in figures}
+        assert measured == public, f"{contract}: missing {public - measured}, unknown {measured - public}"

@@ -1,14 +1,16 @@
-"""The gas of every public function of CredentialRegistry, TenderBook and GuaranteeBook, measured
-on a fresh embedded chain.
+"""The gas of every public function of CredentialRegistry, TenderBook, GuaranteeBook,
+SelectionBook, LotteryBook and PerformanceBook, measured on a fresh embedded chain.
 
     .venv/bin/python -m tools.bench.gas_snapshot            # print the figures
     .venv/bin/python -m tools.bench.gas_snapshot --update   # write contracts/gas-snapshot.json
 
 Writes are whole transactions (receipt gas, 21,000 base included); views are `eth_estimateGas` of
-the call. Every figure is deterministic: fixed ids, keys and batches, a development clock (the
-GuaranteeBook scenario reaches its award through `tools.bench.selection_award`, whose random
-committee salts and accounts touch only SelectionBook's transactions, which are not measured).
-SelectionBook and LotteryBook are not covered yet.
+the call. Every figure is deterministic: fixed ids, keys, salts, seeds and batches, a development
+clock. The GuaranteeBook and PerformanceBook scenarios reach their award through
+`tools.bench.selection_award`, seeded so that its members, seat salts and sheets are derived from a
+fixed label. SelectionBook's scenario reads its committee draws from `LotteryBookDouble` (as the
+contract tests do: the draw is LotteryBook's business, measured in its own scenario with a fixed
+draw key, fixed shares and fixed seeds).
 `tests/contracts/test_gas_snapshot.py` fails when any figure rises above the committed snapshot.
 """
 
@@ -27,7 +29,11 @@ from ledger.chain.client import ChainClient
 from ledger.chain.embedded import EmbeddedChain
 from ledger.crypto.bids import authorise_bid
 from ledger.crypto.canonical import keccak
+from ledger.crypto.draw_seal import ORDER, point_of, public_key_bytes, seal_seed
 from ledger.crypto.merkle import MerkleTree, leaf_of, position_of
+from ledger.crypto.seat_keys import seat_link
+from ledger.crypto.shares import share_hash, split
+from ledger.rules.lottery import draw_id
 from tools.bench.selection_award import Selection
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "contracts" / "gas-snapshot.json"
@@ -42,6 +48,8 @@ SEALED = 1  # IGuaranteeBook.Form
 DECRYPTION_FAILED_BY_BIDDER = 3  # IGuaranteeBook.ClaimCause
 AMOUNT = 200_000_00  # a bid guarantee, in 分
 USCC_WORD = b"91440300MA5F000010".ljust(32, b"\x00")
+EVALUATION, SELECTION = 0, 1  # ISelectionBook committee kinds
+VOTE = 0  # ISelectionBook.Basis
 
 
 def _account(label: str) -> Any:
@@ -55,6 +63,9 @@ def measure() -> dict[str, dict[str, int]]:
         "CredentialRegistry": _on_fresh_chain(_registry_scenario),
         "TenderBook": _on_fresh_chain(_tender_scenario),
         "GuaranteeBook": _on_fresh_chain(_guarantee_scenario),
+        "SelectionBook": _on_fresh_chain(_selection_scenario),
+        "LotteryBook": _on_fresh_chain(_lottery_scenario),
+        "PerformanceBook": _on_fresh_chain(_performance_scenario),
     }
 
 
@@ -95,7 +106,7 @@ class _Chain:
     """What `Selection` drives the chain through, over a `ChainClient`."""
 
     def __init__(self, client: ChainClient, funder: Any) -> None:
-        self.client, self.funder = client, funder
+        self.client, self.funder, self.made = client, funder, 0
 
     @property
     def w3(self) -> Any:
@@ -108,7 +119,8 @@ class _Chain:
         return self.client.send(by, call)
 
     def new_account(self, funds: int) -> Any:
-        account = Account.create()
+        self.made += 1
+        account = _account(f"new account {self.made}")
         self.client.fund(self.funder, account.address, funds)
         return account
 
@@ -206,7 +218,7 @@ def _guarantee_scenario(client: ChainClient, admin: Any, centre: Any, other: Any
     o1, o2, bank, insurer, alice, bob, carol, dave = people[:8]
     tb, _ = client.deploy("TenderBook", admin.address, sender=admin)
     client.send(admin, tb.functions.authoriseCentre(centre.address))
-    selection = Selection(_Chain(client, admin), tb, admin)
+    selection = Selection(_Chain(client, admin), tb, admin, seed="gas snapshot")
     gb, _ = client.deploy("GuaranteeBook", admin.address, tb.address, selection.address, sender=admin)
     fn = gb.functions
     r.send("authoriseIssuer", fn.authoriseIssuer(insurer.address, INSURER), admin)
@@ -275,6 +287,216 @@ def _guarantee_scenario(client: ChainClient, admin: Any, centre: Any, other: Any
         "isAuthorised": fn.isAuthorised(bank.address, BANK), "admin": fn.admin(), "pendingAdmin": fn.pendingAdmin(),
         "tenderBook": fn.tenderBook(), "selectionBook": fn.selectionBook(), "MAX_BATCH": fn.MAX_BATCH(),
         "RELEASE_PERIOD": fn.RELEASE_PERIOD(), "CONTEST_PERIOD": fn.CONTEST_PERIOD(),
+    }
+    for name, call in views.items():
+        r.view(name, call)
+    return r.gas
+
+
+def _opened_tender(client: ChainClient, tb: Any, centre: Any, officers: list[Any], bidders: list[Any]) -> bytes:
+    """A 2-section tender whose `bidders` bid in section 0, opened (each bid decrypted, the prices
+    rising in bidder order) and the section closed."""
+    shares = [keccak(f"share {n}".encode()) + bytes(16) for n in range(3)]
+    tid = keccak(b"gas snapshot tender")
+    client.send(centre, tb.functions.publishTender(
+        tid, _tender_params(client.block_timestamp(), [o.address for o in officers], shares)))
+    bids = {}
+    for b in bidders:
+        bids[b.address] = _sealed(tb, tid, 0, b.address, b.address)
+        client.send(b, tb.functions.submitBid(tid, 0, bids[b.address][0]))
+    client.increase_time(BIDDING_TIME)
+    client.send(officers[0], tb.functions.releaseShare(tid, shares[0]))
+    client.send(officers[1], tb.functions.releaseShare(tid, shares[1]))
+    for n, b in enumerate(bidders):
+        _, ct, salt, ids, _ = bids[b.address]
+        client.send(centre, tb.functions.recordOpening(tid, 0, b.address, DECRYPTED, ct, salt, ids,
+                                                       11_000_000_00 + n))
+    client.send(centre, tb.functions.closeSection(tid, 0, len(bidders)))
+    return tid
+
+
+def _selection_scenario(client: ChainClient, admin: Any, centre: Any, other: Any, *people: Any) -> dict[str, int]:
+    """One section through 评定分离 by a vote: pools kept, an expert excluded, a 5-seat evaluation
+    committee (one seat replaced before it acts) that commits and reveals its sheets, a shortlist
+    of two, a 5-seat selection committee with a chair, one round of votes (3 to 2), the decision,
+    an objection answered, both committees revealed, a complaint dismissed, the award."""
+    r = _Recorder(client)
+    o1, o2, o3, b0, b1 = people[:5]
+    tb, _ = client.deploy("TenderBook", admin.address, sender=admin)
+    client.send(admin, tb.functions.authoriseCentre(centre.address))
+    lottery, _ = client.deploy("LotteryBookDouble", sender=admin)
+    sb, _ = client.deploy("SelectionBook", admin.address, tb.address, lottery.address, sender=admin)
+    fn = sb.functions
+    tid = _opened_tender(client, tb, centre, [o1, o2, o3], [b0, b1])
+    experts = sorted((_account(f"expert {n}") for n in range(8)), key=lambda a: int(a.address, 16))
+    members = sorted((_account(f"member {n}") for n in range(6)), key=lambda a: int(a.address, 16))
+    for a in experts + members:
+        client.fund(admin, a.address, 10**18)
+    uscc = keccak(b"gas snapshot tenderer")
+    r.send("registerExpert", fn.registerExpert(experts[0].address, USCC_WORD), admin)
+    for e in experts[1:]:
+        client.send(admin, fn.registerExpert(e.address, USCC_WORD))
+    r.send("registerMember", fn.registerMember(uscc, members[0].address), admin)
+    for m in members[1:]:
+        client.send(admin, fn.registerMember(uscc, m.address))
+    r.send("removeExpert", fn.removeExpert(experts[7].address), admin)
+    r.send("removeMember", fn.removeMember(uscc, members[5].address), admin)
+    r.send("nameTenderer", fn.nameTenderer(tid, uscc), centre)
+    r.send("exclude", fn.exclude(tid, 0, EVALUATION, experts[6].address, keccak(b"employed by a bidder")), centre)
+
+    def seat(kind: int, picked: list[Any], seated: list[Any], measured: str) -> list[bytes]:
+        did = draw_id(tid, 0, "committee", 1 + kind * 10)
+        client.send(admin, lottery.functions.setDraw(did, tid, 0, "committee", True,
+                                                     [bytes(12) + bytes.fromhex(a.address[2:]) for a in picked]))
+        salts = [keccak(f"seat salt {kind} {n}".encode()) for n in range(len(picked))]
+        links = [seat_link(tender_id=tid, section=0, kind=kind, seat=a.address, member=a.address, salt=x)
+                 for a, x in zip(picked, salts, strict=True)]
+        deadlines = (r.now() + DAY, r.now() + 2 * DAY) if kind == EVALUATION else (0, 0)
+        r.send(measured, fn.seat(tid, 0, kind, did, [a.address for a in seated], links[:len(seated)], *deadlines),
+               centre)
+        return salts
+
+    panel = experts[:5]
+    salts = seat(EVALUATION, experts[:6], panel, "seat (evaluation, 5 seats)")
+    spare = experts[5]
+    link = seat_link(tender_id=tid, section=0, kind=EVALUATION, seat=spare.address, member=spare.address,
+                     salt=salts[5])
+    r.send("replaceSeat", fn.replaceSeat(tid, 0, EVALUATION, panel[4].address, spare.address, bytes(32), link,
+                                         keccak(b"absent")), centre)
+    panel = panel[:4] + [spare]
+    sheet = keccak(b"gas snapshot sheet")
+    for n, e in enumerate(panel):
+        commitment = fn.sheetCommitment(tid, 0, e.address, sheet, sheet).call()
+        r.send("commitSheet", fn.commitSheet(tid, 0, commitment), e) if n == 0 else client.send(
+            e, fn.commitSheet(tid, 0, commitment))
+    for n, e in enumerate(panel):
+        call = fn.revealSheet(tid, 0, sheet, sheet)
+        r.send("revealSheet", call, e) if n == 0 else client.send(e, call)
+    listed = sorted((b0.address, b1.address), key=lambda a: int(a, 16))
+    r.send("submitShortlist (2 candidates)", fn.submitShortlist(tid, 0, listed, 5, keccak(b"report")), panel[0])
+    board = members[:5]
+    member_salts = seat(SELECTION, board, board, "seat (selection, 5 seats)")
+    r.send("nameChair", fn.nameChair(tid, 0, board[0].address), centre)
+    r.send("openRound (2 candidates)", fn.openRound(tid, 0, 1, listed, r.now() + DAY, r.now() + 2 * DAY), centre)
+    choices = [listed[0], listed[0], listed[0], listed[1], listed[1]]
+    vote_salts = [keccak(f"vote salt {n}".encode()) for n in range(5)]
+    for n, (m, choice) in enumerate(zip(board, choices, strict=True)):
+        call = fn.commitVote(tid, 0, 1, fn.voteCommitment(tid, 0, 1, m.address, choice, vote_salts[n]).call())
+        r.send("commitVote", call, m) if n == 0 else client.send(m, call)
+    for n, (m, choice) in enumerate(zip(board, choices, strict=True)):
+        call = fn.revealVote(tid, 0, 1, choice, vote_salts[n])
+        r.send("revealVote", call, m) if n == 0 else client.send(m, call)
+    r.send("decide (vote)", fn.decide(tid, 0, VOTE, 0, listed[0], bytes(32), keccak(b"record"), 3), centre)
+    loser = b0 if listed[1] == b0.address else b1
+    r.send("object", fn.object(tid, 0, keccak(b"objection")), loser)
+    r.send("answerObjection", fn.answerObjection(tid, 0, 1, keccak(b"answer")), centre)
+    r.send("revealCommittee (evaluation, 5 seats and a replaced one)",  # every seat ever held, in seat order
+           fn.revealCommittee(tid, 0, EVALUATION, [e.address for e in experts[:6]], salts), centre)
+    client.send(centre, fn.revealCommittee(tid, 0, SELECTION, [m.address for m in board], member_salts))
+    client.increase_time(3 * DAY)
+    r.send("complain", fn.complain(tid, 0, keccak(b"complaint")), loser)
+    r.send("ruleComplaint (dismissed)", fn.ruleComplaint(tid, 0, 1, False, 0, keccak(b"ruling")), admin)
+    r.send("award", fn.award(tid, 0), centre)
+    r.send("transferAdmin", fn.transferAdmin(other.address), admin)
+    r.send("acceptAdmin", fn.acceptAdmin(), other)
+    views = {
+        "experts": fn.experts(), "specialityOf": fn.specialityOf(experts[0].address), "membersOf": fn.membersOf(uscc),
+        "tendererOf": fn.tendererOf(tid), "committeeOf": fn.committeeOf(tid, 0, EVALUATION),
+        "seatOf": fn.seatOf(tid, 0, EVALUATION, panel[0].address),
+        "exclusionOf": fn.exclusionOf(tid, 0, EVALUATION, experts[6].address),
+        "sheetOf": fn.sheetOf(tid, 0, panel[0].address), "shortlistOf": fn.shortlistOf(tid, 0),
+        "roundOf": fn.roundOf(tid, 0, 1), "voteOf": fn.voteOf(tid, 0, 1, board[0].address),
+        "decisionOf": fn.decisionOf(tid, 0), "objectionOf": fn.objectionOf(tid, 0, 1),
+        "complaintOf": fn.complaintOf(tid, 0, 1), "sectionOf": fn.sectionOf(tid, 0), "winnerOf": fn.winnerOf(tid, 0),
+        "sheetCommitment": fn.sheetCommitment(tid, 0, panel[0].address, sheet, sheet),
+        "voteCommitment": fn.voteCommitment(tid, 0, 1, board[0].address, listed[0], vote_salts[0]),
+        "seatLink": fn.seatLink(tid, 0, EVALUATION, panel[0].address, panel[0].address, salts[0]),
+        "tenderBook": fn.tenderBook(), "lotteryBook": fn.lotteryBook(), "admin": fn.admin(),
+        "pendingAdmin": fn.pendingAdmin(),
+    }
+    for name, call in views.items():
+        r.view(name, call)
+    return r.gas
+
+
+class _Derived:
+    """`randbelow` from keccak of a label and a counter: `shares.split`'s coefficients, fixed."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.n = label, 0
+
+    def randbelow(self, bound: int, /) -> int:
+        self.n += 1
+        return int.from_bytes(keccak(f"{self.label} {self.n}".encode()) * 3, "big") % bound
+
+
+def _lottery_scenario(client: ChainClient, admin: Any, centre: Any, other: Any, *people: Any) -> dict[str, int]:
+    """A committee draw of 5 from 10 candidates: 3 parties commit sealed seeds, 2 of 3 officers
+    release their shares of the draw key, the draw is finished; the key, its shares, the seeds and
+    their sealing scalars are derived from fixed labels."""
+    r = _Recorder(client)
+    o1, o2, o3, p1, p2, p3, finisher = people[:7]
+    tb, _ = client.deploy("TenderBook", admin.address, sender=admin)
+    client.send(admin, tb.functions.authoriseCentre(centre.address))
+    lb, _ = client.deploy("LotteryBook", tb.address, sender=admin)
+    fn = lb.functions
+    shares = [keccak(f"share {n}".encode()) + bytes(16) for n in range(3)]
+    tid = keccak(b"gas snapshot tender")
+    client.send(centre, tb.functions.publishTender(
+        tid, _tender_params(r.now(), [o1.address, o2.address, o3.address], shares)))
+    sk = (int.from_bytes(keccak(b"gas snapshot draw key"), "big") % (ORDER - 1) + 1).to_bytes(32, "big")
+    pk = public_key_bytes(sk)
+    key_shares = split(sk, 2, 3, rng=_Derived("gas snapshot draw shares"))
+    parties, officers = [p1, p2, p3], [o1, o2, o3]
+    candidates = [n.to_bytes(32, "big") for n in range(1, 11)]
+    did = draw_id(tid, 0, "committee", 1)
+    r.send("openDraw (3 parties, 5 of 10, 2-of-3 officers)", fn.openDraw(
+        tid, 0, "committee", 1, [p.address for p in parties], candidates, 5, int.from_bytes(pk[:32], "big"),
+        int.from_bytes(pk[32:], "big"), r.now() + 3_600, [o.address for o in officers],
+        [share_hash(s) for s in key_shares], 2), centre)
+    for n, p in enumerate(parties):
+        sealed = seal_seed(keccak(f"seed {n}".encode()), public=point_of(pk), draw_id=did, party=p.address,
+                           rho=int.from_bytes(keccak(f"rho {n}".encode()), "big") % (ORDER - 1) + 1)
+        call = fn.commitSeed(did, sealed.rx, sealed.ry, sealed.ciphertext)
+        r.send("commitSeed", call, p) if n == 0 else client.send(p, call)
+    r.send("releaseDrawShare", fn.releaseDrawShare(did, key_shares[0].to_bytes()), o1)
+    client.send(o2, fn.releaseDrawShare(did, key_shares[1].to_bytes()))
+    r.send("finishDraw (3 seeds, 5 picks)", fn.finishDraw(did, int.from_bytes(sk, "big")), finisher)
+    views = {
+        "drawOf": fn.drawOf(did), "drawHeaderOf": fn.drawHeaderOf(did), "picksOf": fn.picksOf(did),
+        "sealedSeedOf": fn.sealedSeedOf(did, p1.address), "drawIdOf": fn.drawIdOf(tid, 0, "committee", 1),
+        "tenderBook": fn.tenderBook(), "MAX_CANDIDATES": fn.MAX_CANDIDATES(), "MAX_OFFICERS": fn.MAX_OFFICERS(),
+        "MAX_PARTIES": fn.MAX_PARTIES(),
+    }
+    for name, call in views.items():
+        r.view(name, call)
+    return r.gas
+
+
+def _performance_scenario(client: ChainClient, admin: Any, centre: Any, other: Any, *people: Any) -> dict[str, int]:
+    """A section awarded (through `Selection`, seeded) and its contract signed, then its 履约 record:
+    a milestone by the winner, a complaint by the centre, each acknowledged by the other party, the
+    completion by the centre."""
+    r = _Recorder(client)
+    o1, o2, o3, winner, loser = people[:5]
+    tb, _ = client.deploy("TenderBook", admin.address, sender=admin)
+    client.send(admin, tb.functions.authoriseCentre(centre.address))
+    selection = Selection(_Chain(client, admin), tb, admin, seed="gas snapshot")
+    gb, _ = client.deploy("GuaranteeBook", admin.address, tb.address, selection.address, sender=admin)
+    pb, _ = client.deploy("PerformanceBook", tb.address, gb.address, sender=admin)
+    fn = pb.functions
+    tid = _opened_tender(client, tb, centre, [o1, o2, o3], [winner, loser])
+    selection.award(tid, 0, winner.address, centre)
+    client.send(centre, gb.functions.recordAward(tid, 0, winner.address))
+    client.send(centre, gb.functions.recordContractSigned(tid, 0, r.now()))
+    r.send("recordMilestone", fn.recordMilestone(tid, 0, keccak(b"milestone")), winner)
+    r.send("fileComplaint", fn.fileComplaint(tid, 0, keccak(b"complaint")), centre)
+    r.send("acknowledge", fn.acknowledge(tid, 0, 0), centre)
+    client.send(winner, fn.acknowledge(tid, 0, 1))
+    r.send("recordCompletion", fn.recordCompletion(tid, 0, keccak(b"evaluation")), centre)
+    views = {
+        "entryCount": fn.entryCount(tid, 0), "entryOf": fn.entryOf(tid, 0, 0), "partiesOf": fn.partiesOf(tid, 0),
+        "completionOf": fn.completionOf(tid, 0), "tenderBook": fn.tenderBook(), "guaranteeBook": fn.guaranteeBook(),
     }
     for name, call in views.items():
         r.view(name, call)
