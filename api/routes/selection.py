@@ -221,7 +221,7 @@ def reveal_vote(tender_id: TenderId, section: Section, body: RevealVoteRequest, 
     return _step(svc, tid, section, "revealVote", m)
 
 
-@router.get(BASE + "/views", **answers(DeliberationViewsDoc, READ))
+@router.get(BASE + "/views", **answers(DeliberationViewsDoc, (*READ, 409)))
 def deliberation_views(tender_id: TenderId, section: Section, svc: SelectionServiceDep) -> dict[str, Any]:
     """集体议事: the chair's seat and every view revealed so far, each with its hash (the reveal's
     salt) and its written reasons: what the chair's written decision names."""

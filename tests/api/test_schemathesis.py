@@ -398,6 +398,12 @@ ROLES: dict[str, str] = {
     "POST /tenders/{tender_id}/sections/{section}/selection/complaints": FIRM,
     "POST /tenders/{tender_id}/sections/{section}/selection/complaints/{complaint_id}/ruling": MEMBER,
     "POST /tenders/{tender_id}/sections/{section}/selection/replacements": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/selection/chair": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/selection/decision/chair": MEMBER,
+    "POST /tenders/{tender_id}/sections/{section}/performance/milestones": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/performance/complaints": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/performance/entries/{index}/acknowledge": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/performance/completion": CENTRE,
 }
 
 
