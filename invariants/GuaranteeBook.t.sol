@@ -189,7 +189,6 @@ contract GuaranteeBookInvariants is InvariantTest {
     }
 
     /// A guarantee is bound to at most one bid, and a bid has at most one bound guarantee.
-    /// forge-config: default.invariant.runs = 256
     function invariant_bidBackedByAtMostOneGuarantee() public view {
         handler.checkOneGuaranteePerBid();
     }
