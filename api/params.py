@@ -11,11 +11,9 @@ transaction decodes) is checked behind it by the ledger, with its own specific m
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
-
-from ledger.crypto.canonical import canonical_json
+from pydantic import Field, StringConstraints
 
 from ledger.model.guarantee import ClaimCause
 from ledger.uscc import ALPHABET
@@ -86,17 +84,3 @@ Uint256 = Annotated[int, Field(ge=0, le=UINT256_MAX)]
 UnixTime = Annotated[int, Field(ge=0, le=UNIX_MAX, description="unix seconds (UTC)")]
 RateBps = Annotated[int, Field(ge=0, le=10_000, description="a rate in basis points, 0 to 10,000")]
 EventLimit = Annotated[int, Field(ge=0, le=MAX_EVENTS, description=f"at most this many entries (≤ {MAX_EVENTS:,})")]
-
-
-def _canonicalisable(value: dict[str, Any]) -> dict[str, Any]:
-    """A document hashed as canonical JSON (RFC 8785) must have one: integers beyond ±2^53 and
-    non-finite numbers have none, and are refused here (422) rather than when hashed."""
-    try:
-        canonical_json(value)
-    except ValueError as exc:  # rfc8785's CanonicalizationError is a ValueError
-        raise ValueError(f"not representable as canonical JSON (RFC 8785): {exc}") from None
-    return value
-
-
-CanonicalDocument = Annotated[dict[str, Any], AfterValidator(_canonicalisable)]
-"""A JSON object the ledger hashes as canonical JSON (a written view, a decision, a sheet)."""

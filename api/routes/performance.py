@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import SignedCallerDep
 from api.deps import PerformanceServiceDep
-from api.params import Address, CanonicalDocument, Section, SignedTransaction, TenderId
+from api.params import Address, Section, SignedTransaction, TenderId
 from api.responses import READ, SIGNED, PerformanceCredentialDraft, PerformanceDoc, PerformanceEntryDoc, answers
 from api.views import performance as views
 from ledger.model.performance import CompletionEvaluation, EntryKind
@@ -38,7 +38,7 @@ class AcknowledgeRequest(BaseModel):
 
 
 class CompletionRequest(BaseModel):
-    evaluation: CanonicalDocument = Field(description=(
+    evaluation: dict[str, Any] = Field(description=(
         "the completion evaluation (履约评价): PRJNUM, contract_no, contract_amount_wan, EDATE, rating "
         "(优秀/良好/合格/不合格), score (optional) and summary; its canonical JSON's keccak goes on chain"))
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import SignedCallerDep
 from api.deps import SelectionServiceDep
-from api.params import Address, CanonicalDocument, Hex32, Section, SignedTransaction, TenderId, UnixTime, Uscc
+from api.params import Address, Hex32, Section, SignedTransaction, TenderId, UnixTime, Uscc
 from api.responses import (
     READ,
     SIGNED,
@@ -68,12 +68,12 @@ class SeatingRequest(BaseModel):
 
 class RevealSheetRequest(BaseModel):
     signed_tx: SignedTransaction = Field(description="the seat's own revealSheet")
-    sheet: CanonicalDocument = Field(description="the sheet the reveal opens to: {scores: …} or {reviews: …}")
+    sheet: dict[str, Any] = Field(description="the sheet the reveal opens to: {scores: …} or {reviews: …}")
 
 
 class RevealVoteRequest(BaseModel):
     signed_tx: SignedTransaction = Field(description="the seat's own revealVote")
-    view: CanonicalDocument | None = Field(
+    view: dict[str, Any] | None = Field(
         default=None, description="集体议事 only: the member's written view (ledger.rules.selection.view_document), "
                                   "whose keccak256 of its canonical JSON is the reveal's salt")
 
@@ -84,7 +84,7 @@ class ChairRequest(BaseModel):
 
 class ChairDecisionRequest(BaseModel):
     signed_tx: SignedTransaction = Field(description="the chair's own `decide` on CHAIR (basis 6)")
-    decision: CanonicalDocument = Field(
+    decision: dict[str, Any] = Field(
         description="the chair's written decision (ledger.rules.selection.decision_document), whose keccak256 "
                     "of its canonical JSON is the decision's record hash")
 
