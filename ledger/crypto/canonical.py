@@ -7,6 +7,8 @@ from typing import Any
 
 import rfc8785
 
+from ledger.errors import ValidationFailed
+
 try:  # pysha3's Keccak directly: eth_utils spends most of a short hash checking its argument
     from sha3 import keccak_256 as _keccak_256
 
@@ -21,9 +23,17 @@ except ImportError:  # pragma: no cover - safe-pysha3 is a declared dependency
         return _eth_keccak(data)
 
 
+class NotCanonical(ValidationFailed, ValueError):
+    """A value with no RFC 8785 form (an integer beyond ±2^53, a non-finite number, a key that is
+    not a string): input the ledger cannot hash, refused as such (422), never a server error."""
+
+
 def canonical_json(value: Any) -> bytes:
     """Serialise a JSON value as RFC 8785 canonical UTF-8 bytes (sorted keys, no whitespace)."""
-    return rfc8785.dumps(value)
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        raise NotCanonical(f"not representable as canonical JSON (RFC 8785): {exc}") from None
 
 
 def keccak(data: bytes) -> bytes:

@@ -213,3 +213,14 @@ def test_the_award_and_the_published_results(s: Section) -> None:
     assert r.status_code == 409 and r.json()["contract_error"] == "NotTheAwardedWinner", r.text
     r = guarantee_award(s, {})
     assert r.status_code == 409 and r.json()["contract_error"] == "AlreadyAwarded", r.text
+
+
+def test_a_document_without_canonical_json_is_refused_as_input_not_a_server_error() -> None:
+    """An integer beyond ±2^53 has no RFC 8785 form: hashing a written view, sheet or decision
+    holding one is a ValidationFailed (422), not a 500 (the schema fuzzer found it on votes/reveal)."""
+    from ledger.crypto.canonical import canonical_json
+    from ledger.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="canonical JSON"):
+        canonical_json({"n": -386808386718644997980160})
+    assert canonical_json({"n": 2**53 - 1}) == b'{"n":9007199254740991}'
