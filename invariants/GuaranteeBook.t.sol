@@ -109,6 +109,23 @@ contract GuaranteeHandler is FuzzBase {
         try book.bind(id) {} catch {}
     }
 
+    /// @notice A bidder backs its bid with one guarantee and then tries a second one: applies for
+    /// both, has both issued, binds both in turn (the second bind must fail while the first backs
+    /// the bid). Reaching this through single steps needs four of them before the deadline.
+    function bindSecond(uint256 bidderSeed, uint256 idSeed) external {
+        address bidder = bidders[bidderSeed % BIDDERS];
+        bytes32[2] memory ids = [guaranteeId(idSeed), guaranteeId(idSeed + 1)];
+        for (uint256 i = 0; i < 2; ++i) {
+            vm.prank(bidder);
+            try book.applyFor(ids[i], TENDER, 0, bank, 50_000, keccak256("application")) {} catch {}
+            issue(i == 0 ? idSeed : idSeed + 1, 0);
+        }
+        for (uint256 i = 0; i < 2; ++i) {
+            vm.prank(bidder);
+            try book.bind(ids[i]) {} catch {}
+        }
+    }
+
     function unbind(uint256 idSeed) external {
         bytes32 id = guaranteeId(idSeed);
         vm.prank(_applicant(id));
@@ -174,7 +191,7 @@ contract GuaranteeBookInvariants is InvariantTest {
     function setUp() public {
         vm.warp(1_800_000_000);
         handler = new GuaranteeHandler();
-        bytes4[] memory actions = new bytes4[](10);
+        bytes4[] memory actions = new bytes4[](11);
         actions[0] = GuaranteeHandler.applyFor.selector;
         actions[1] = GuaranteeHandler.issue.selector;
         actions[2] = GuaranteeHandler.bid.selector;
@@ -185,6 +202,7 @@ contract GuaranteeBookInvariants is InvariantTest {
         actions[7] = GuaranteeHandler.expire.selector;
         actions[8] = GuaranteeHandler.warp.selector;
         actions[9] = GuaranteeHandler.passDeadline.selector;
+        actions[10] = GuaranteeHandler.bindSecond.selector;
         _targetHandler(address(handler), actions);
     }
 
