@@ -439,6 +439,18 @@ def _open_round(state: dict[str, Any], wanted: int | None) -> dict[str, Any]:
     return last
 
 
+def _commit_vote(args: argparse.Namespace, api: Any, tid: bytes, round_: int, commitment: bytes,
+                 kept: Path) -> Any:
+    """Send the seat's own commitVote (a vote, or a 集体议事 view); the file `kept` holding what
+    opens it is removed if the commitment is refused, so no stale ballot is left behind."""
+    try:
+        tx = signed(api, "SelectionBook", "commitVote", tid, args.section, round_, commitment)
+        return call(api.post, f"{_base(args)}/votes/commit", {"signed_tx": tx})
+    except LedgerError:
+        kept.unlink(missing_ok=True)
+        raise
+
+
 def cmd_vote_commit(args: argparse.Namespace) -> int:
     from ledger.rules.selection import vote_commitment
 
@@ -468,12 +480,7 @@ def cmd_vote_commit(args: argparse.Namespace) -> int:
     write_private_json(path, {"tender_id": "0x" + tid.hex(), "section": args.section, "round": r["round"],
                               "seat": seat.address, "candidate": candidate, "salt": "0x" + salt.hex()},
                        "a ballot")
-    try:
-        tx = signed(api, "SelectionBook", "commitVote", tid, args.section, r["round"], commitment)
-        answer = call(api.post, f"{_base(args)}/votes/commit", {"signed_tx": tx})
-    except LedgerError:
-        path.unlink(missing_ok=True)
-        raise
+    answer = _commit_vote(args, api, tid, r["round"], commitment, path)
     return _step_done(args, api, answer, f"vote committed by seat {seat.address}; the ballot is in {path} "
                                          "(keep it until the reveal)")
 
@@ -554,12 +561,7 @@ def cmd_view_commit(args: argparse.Namespace) -> int:
     write_private_json(path, {"tender_id": "0x" + tid.hex(), "section": args.section, "round": r["round"],
                               "seat": seat.address, "candidate": candidate, "salt": "0x" + salt.hex(),
                               "view": json.loads(view)}, "a view")
-    try:
-        tx = signed(api, "SelectionBook", "commitVote", tid, args.section, r["round"], commitment)
-        answer = call(api.post, f"{_base(args)}/votes/commit", {"signed_tx": tx})
-    except LedgerError:
-        path.unlink(missing_ok=True)
-        raise
+    answer = _commit_vote(args, api, tid, r["round"], commitment, path)
     return _step_done(args, api, answer, f"意见 view committed by seat {seat.address}: "
                                          f"{names.of(candidate) if candidate else '无 none'}; kept in {path} "
                                          "(keep it until the reveal)")
