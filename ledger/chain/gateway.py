@@ -47,6 +47,11 @@ def _unfit(contract: str, function: str, exc: Exception) -> ValidationFailed:
                             f"{detail or type(exc).__name__}")
 
 # Gateways already made, per client (a client that is dropped takes its gateways with it).
+_CHECKED_CODE: weakref.WeakKeyDictionary[Any, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
+"""Per embedded chain (weakly held), the (contract, address) pairs whose code was checked, so a
+gateway made for each request checks once per chain, not once per request."""
+
+
 @cache
 def _deployed_code(name: str) -> bytes:
     return bytes.fromhex(load_artifact(name)["deployedBytecode"][2:])
@@ -235,7 +240,6 @@ class Gateway:
             if e["type"] == "function" and names.count(e["name"]) == 1
         }
         self._by_selector = {f.selector: f for f in self._functions.values()}
-        self._code_checked = False
         self._event_shapes = {
             bytes(Web3.keccak(text=event_signature(e))): _Event.of(e)
             for e in self._contract.abi if e["type"] == "event" and not e.get("anonymous")
@@ -250,7 +254,8 @@ class Gateway:
         """The embedded chain to read this contract's storage from, once the code at the address is
         known to be this contract's (checked once per gateway); None on a node, which is asked."""
         embedded = self.client.embedded
-        if embedded is None or self._code_checked:
+        checked = _CHECKED_CODE.setdefault(embedded, set()) if embedded is not None else set()
+        if embedded is None or (self.NAME, self.address) in checked:
             return embedded
         code = embedded.code(self.address)
         try:
@@ -260,7 +265,7 @@ class Gateway:
             code = b""
         if not code or code != _deployed_code(self.NAME):
             raise DeploymentMissing(f"{self.address} holds no {self.NAME}: no contract there, or another one")
-        self._code_checked = True
+        checked.add((self.NAME, self.address))
         return embedded
 
     # ------------------------------------------------------------------ calls and sends

@@ -7,8 +7,6 @@ unsigned transaction for a party that signs elsewhere.
 
 from __future__ import annotations
 
-import functools
-import weakref
 
 from collections.abc import Sequence
 from functools import cache
@@ -278,19 +276,6 @@ class RegistryGateway(Gateway):
         return Mined(tx_hash=first.tx_hash, block_number=first.block_number,
                      timestamp=self.client.block_timestamp(first.block_number))
 
-    def _storage(self) -> Any:
-        """The embedded chain to read this registry's storage from, once its code is known to be a
-        CredentialRegistry's (checked once per chain and address); None on a node."""
-        embedded = self.client.embedded
-        if embedded is None:
-            return None
-        checked = _CHECKED_CODE.setdefault(embedded, set())
-        if self.address not in checked:
-            if embedded.code(self.address) != _deployed_code():
-                raise DeploymentMissing(f"{self.address} holds no CredentialRegistry: no contract there, or another one")
-            checked.add(self.address)
-        return embedded
-
     def _view(self, signature: str, args: Sequence[Any], returns: tuple[str, ...],
               inputs: Sequence[str] | None = None) -> tuple[Any, ...]:
         """Call a view with calldata encoded by hand.
@@ -319,13 +304,6 @@ class RegistryGateway(Gateway):
             ) from None
 
 
-_CHECKED_CODE: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-"""Per embedded chain (weakly held), the addresses whose code was checked to be a CredentialRegistry."""
-
-
-@functools.cache
-def _deployed_code() -> bytes:
-    return bytes.fromhex(load_artifact("CredentialRegistry")["deployedBytecode"][2:])
 
 
 # ---------------------------------------------------------------------- input checks
