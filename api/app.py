@@ -14,13 +14,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from api.portal import audit as portal_audit
+from api.portal import centre as portal_centre
+from api.portal import committee as portal_committee
+from api.portal import officials as portal_officials
 from api.portal import pages as portal_pages
 from api.routes import catalogue as catalogue_routes
+from api.routes import publication as publication_routes
 from api.db.journal import Store
 from api.db.locks import nonce_guard_name, shared_across_processes
 from api.deps import bid_relayer
 from api.limits import BodyLimit, RateLimit
-from api.ops import JournalFollower, Metrics, Observe, OpsSettings, configure_logging
+from api.ops import CheckpointWriter, JournalFollower, Metrics, Observe, OpsSettings, configure_logging
 from api.ops import router as ops_router
 from api.params import FORMATS
 from api.routes import chain as chain_routes
@@ -32,6 +37,7 @@ from api.routes import performance as performance_routes
 from api.routes import selection as selection_routes
 from api.routes import tenders as tender_routes
 from ledger.config import Settings
+from ledger import memtrace
 from ledger.errors import (
     ConfigurationError,
     Conflict,
@@ -45,6 +51,7 @@ from ledger.errors import (
     ValidationFailed,
 )
 from ledger.runtime import open_runtime
+from ledger.service.checkpoints import CheckpointPolicy
 
 # The one place where ledger exceptions become HTTP statuses.
 STATUS_OF: tuple[tuple[type[LedgerError], int], ...] = (
@@ -139,9 +146,14 @@ def create_app(settings: Settings | None = None, ops: OpsSettings | None = None,
             metrics.bind(store)
             follower = JournalFollower(store, ops.sync_interval_s, metrics)
             follower.start()
+            checkpoints = CheckpointWriter(store, CheckpointPolicy(settings.checkpoint_every_records,
+                                                                   settings.checkpoint_every_s))
+            app.state.checkpoint_writer = checkpoints
+            checkpoints.start()
             try:
                 yield
             finally:
+                checkpoints.stop()
                 follower.stop()
                 relayer.stop()
         finally:
@@ -196,6 +208,11 @@ def create_app(settings: Settings | None = None, ops: OpsSettings | None = None,
     app.include_router(selection_routes.router)
     app.include_router(performance_routes.router)
     app.include_router(catalogue_routes.router)
+    app.include_router(publication_routes.router)
+    app.include_router(portal_officials.router)  # before the pages' catch-all
+    app.include_router(portal_centre.router)
+    app.include_router(portal_committee.router)
+    app.include_router(portal_audit.router)
     app.include_router(portal_pages.router)
     return app
 
@@ -203,6 +220,7 @@ def create_app(settings: Settings | None = None, ops: OpsSettings | None = None,
 def worker_app() -> FastAPI:
     """The app of one of `tender-ledger serve --workers N`'s processes (a uvicorn factory): settings
     from the environment, the data directory shared with the other workers."""
+    memtrace.install_from_env("worker")  # TL_TRACEMALLOC: snapshots on SIGUSR1 (ledger.memtrace)
     ops = OpsSettings()
     if ops.log_format == "json":
         configure_logging("json")  # the serving process configured its own logs, not this one's

@@ -10,18 +10,23 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.db import audit_documents
 from api.db.credentials import SqlCredentialFiles, SqlCredentialLookup
 from api.db.guarantees import SqlGuaranteeFiles
 from api.db.journal import Store
-from api.db.locks import CREDENTIAL_WRITES, GUARANTEE_WRITES
+from api.db.locks import CHECKPOINT, CREDENTIAL_WRITES, GUARANTEE_WRITES
+from api.db.performance import SqlPerformanceFiles
 from api.db.selection import SqlSelectionFiles
+from api.db.storelog import SqlStoreLog
 from api.db.tenders import SqlTenderRecords
 from ledger.runtime import Runtime
+from ledger.service.checkpoints import CheckpointService
 from ledger.service.credentials import CredentialService
 from ledger.service.governance import GovernanceService
 from ledger.service.guarantees import BookGuaranteeCheck, GuaranteeService
 from ledger.service.lottery import DrawService
 from ledger.service.performance import PerformanceService
+from ledger.service.publication import PublicationService
 from ledger.service.ports import GuaranteeCheck
 from ledger.service.selection import SelectionService
 from ledger.service.tenders import BidRelayer, TenderService, VerifiedTenders
@@ -39,10 +44,16 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
+def checkpoint_service(store: Store) -> CheckpointService:
+    """Checkpoints of the store's log, recorded by the centre's key under the checkpoint guard."""
+    return CheckpointService(store.runtime.checkpoint_book, SqlStoreLog(store.engine), store.runtime.centre,
+                             lock=store.lock(CHECKPOINT))
+
+
 def get_credential_service(request: Request) -> CredentialService:
     store = get_store(request)
     return CredentialService(store.runtime.registry, SqlCredentialFiles(store), lock=store.lock(CREDENTIAL_WRITES),
-                             uses=store.runtime.tender_book)
+                             uses=store.runtime.tender_book, sponsor=store.runtime.relayer)
 
 
 CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_service)]
@@ -106,7 +117,8 @@ def governance_service(store: Store) -> GovernanceService:
     """The governance's members and proposals; members' own steps relayed, approved calls executed
     by the relayer."""
     rt = store.runtime
-    return GovernanceService(rt.governance, [rt.registry, rt.tender_book, rt.guarantee_book, rt.selection_book],
+    return GovernanceService(rt.governance, [rt.registry, rt.tender_book, rt.guarantee_book, rt.selection_book,
+                                             rt.performance_book],
                              rt.relayer,
                              now=rt.client.block_timestamp, after_write=store.reconcile)
 
@@ -151,9 +163,10 @@ SelectionServiceDep = Annotated[SelectionService, Depends(get_selection_service)
 
 def performance_service(store: Store) -> PerformanceService:
     """履约 on the store's PerformanceBook: the centre's key for the centre's steps, the relayer for
-    the winner's own transactions; texts and evaluations filed as documents under their hashes."""
+    the winner's own transactions; texts, evaluations and rulings filed as documents under their
+    hashes; the record read from the store's projection of PerformanceBook's events."""
     rt = store.runtime
-    return PerformanceService(rt.performance_book, tender_service(store), SqlSelectionFiles(store), centre=rt.centre,
+    return PerformanceService(rt.performance_book, tender_service(store), SqlPerformanceFiles(store), centre=rt.centre,
                               relayer=rt.relayer, lock=store.lock(GUARANTEE_WRITES))
 
 
@@ -162,3 +175,17 @@ def get_performance_service(request: Request) -> PerformanceService:
 
 
 PerformanceServiceDep = Annotated[PerformanceService, Depends(get_performance_service)]
+
+
+def publication_service(store: Store) -> PublicationService:
+    rt = store.runtime
+    return PublicationService(rt.client, dict(rt.addresses),
+                              lambda chain: audit_documents.collect(chain, store.engine, store.chain_key),
+                              public_relayers=frozenset({rt.relayer.address}))
+
+
+def get_publication_service(request: Request) -> PublicationService:
+    return publication_service(get_store(request))
+
+
+PublicationServiceDep = Annotated[PublicationService, Depends(get_publication_service)]

@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.db.events import SyncCursor
 from api.db.journal import Store
 from api.limits import RateLimiter, parse_networks
+from ledger.service.checkpoints import CheckpointOutcome, CheckpointPolicy
 
 log = logging.getLogger("tender_ledger.api")
 
@@ -311,6 +312,9 @@ class Observe:
 
 
 # ---------------------------------------------------------------------------------- the follower
+CHECKPOINT_POLL_S = 5.0
+"""How often the checkpoint writer looks whether a checkpoint of the store's log is due."""
+
 class JournalFollower:
     """Catches the journal up with the chain every `interval` seconds when it is behind: blocks
     this process did not write (other parties on a node, a draw's steps) reach the store without
@@ -333,6 +337,44 @@ class JournalFollower:
             except Exception as exc:  # logged and counted; /readyz shows the lag it leaves
                 self.metrics.sync_failures.labels(error=type(exc).__name__).inc()
                 log.warning("journal catch-up failed: %s: %s", type(exc).__name__, exc)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=60)
+
+
+class CheckpointWriter:
+    """Checkpoints the store's log on chain when the policy says one is due (TL_CHECKPOINT_EVERY_RECORDS
+    records waiting, or the oldest waiting for TL_CHECKPOINT_EVERY_S seconds), looking every
+    `interval` seconds."""
+
+    def __init__(self, store: Store, policy: CheckpointPolicy, interval: float = CHECKPOINT_POLL_S) -> None:
+        from api.deps import checkpoint_service
+
+        self.store, self.policy, self.interval = store, policy, interval
+        self.service = checkpoint_service(store)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tl-checkpoint-writer", daemon=True)
+
+    def start(self) -> None:
+        if self.interval > 0 and (self.policy.records or self.policy.seconds):
+            self._thread.start()
+
+    def tick(self, now: float | None = None) -> CheckpointOutcome:
+        """One look: a checkpoint when due (`now`: unix seconds, default this machine's clock)."""
+        outcome = self.service.checkpoint(policy=self.policy, now=time.time() if now is None else now)
+        if outcome.recorded is not None:
+            log.info("store log checkpoint %d: %d records, root 0x%s (tx %s)", outcome.recorded.index,
+                     outcome.size, outcome.root.hex(), outcome.recorded.tx)
+        return outcome
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.tick()
+            except Exception as exc:  # logged; the next look tries again (a rewritten log every time)
+                log.warning("store log checkpoint failed: %s: %s", type(exc).__name__, exc)
 
     def stop(self) -> None:
         self._stop.set()

@@ -766,6 +766,18 @@ class SelectionStepDoc(_Doc):
 # ---------------------------------------------------------------------- 履约
 
 
+class PerformanceRulingDoc(_Doc):
+    """The governance's ruling on a performance complaint (PerformanceBook.ruleComplaint)."""
+
+    upheld: bool
+    verdict: Annotated[str, Field(json_schema_extra={"enum": ["UPHELD", "DISMISSED"]})]
+    words: dict[str, str] = Field(description="the verdict in words: zh (投诉成立 / 投诉不成立) and en")
+    ruled_at: IsoTime
+    by: str = Field(description="who ruled: GuaranteeBook's admin, the consortium's governance")
+    ruling_hash: Hex32 = Field(description="keccak of the ruling's text, as PerformanceBook holds it")
+    text: str | None = Field(description="the ruling's text (null until it is filed)")
+
+
 class PerformanceEntryDoc(_Doc):
     index: int = Field(description="the entry's number in the section's record, from 0")
     kind: Annotated[str, Field(json_schema_extra={"enum": ["MILESTONE", "COMPLAINT", "COMPLETION"]})]
@@ -775,6 +787,7 @@ class PerformanceEntryDoc(_Doc):
     document_hash: Hex32 = Field(description="keccak of the document, as PerformanceBook holds it")
     text: str | None = Field(description="the milestone's or complaint's text (null when the ledger holds none)")
     evaluation: dict[str, Any] | None = Field(description="the completion evaluation (履约评价), for a COMPLETION")
+    ruling: PerformanceRulingDoc | None = Field(description="for a COMPLAINT the governance ruled on, its ruling")
 
 
 class PerformanceDoc(_Doc):
@@ -796,3 +809,45 @@ class PerformanceCredentialDraft(_Doc):
     document: dict[str, Any] = Field(description=(
         "the 履约评价 credential (kind 6, a new 业绩) for the issuer to sign and anchor: the winner's firm as "
         "subject, award_id and evaluation_hash naming the award and the completion PerformanceBook recorded"))
+
+
+# ---------------------------------------------------------------------- publications
+
+
+class OcdsPackageDoc(_Doc):
+    """An OCDS 1.1 release package (`releases`) or record package (`records`): the standard's own
+    JSON (https://standard.open-contracting.org/1.1/), with the bids and lots extensions."""
+
+    uri: str
+    version: Literal["1.1"]
+    extensions: list[str]
+    publishedDate: str  # noqa: N815 (the standard's name)
+    publisher: dict[str, Any]
+    releases: list[dict[str, Any]] | None = Field(default=None, description="a release package's releases")
+    records: list[dict[str, Any]] | None = Field(default=None, description="a record package's records")
+
+
+class FlaggedBidDoc(_Doc):
+    bidder: Address = Field(description="the bid key")
+    commitment: Hex32 | None = Field(description="the bid's on-chain commitment")
+    tx: Hex32 | None = Field(description="the transaction that submitted it")
+    block: int | None
+    firm: str | None = Field(description="the firm behind the key (统一社会信用代码), from the eligibility rerun")
+
+
+class FlagDoc(_Doc):
+    kind: str = Field(description="the sign (ledger.rules.collusion.Sign), e.g. same-person, price-pattern")
+    words: dict[str, str] = Field(description="what the sign means, by language: zh, en")
+    message: str = Field(description="what was seen, naming the bidders and the evidence")
+    bids: list[FlaggedBidDoc]
+    credentials: list[Hex32] = Field(description="the credential ids the flag names (none for most signs)")
+    evidence: dict[str, Any] = Field(description="the sign's own evidence: hashes, senders, prices, block times")
+
+
+class SectionFlagsDoc(_Doc):
+    """围标串标 signs of an opened section, for people to review: none of them is a verdict."""
+
+    tender_id: Hex32
+    section: int
+    opened: bool = Field(description="flags exist only after the section is opened")
+    flags: list[FlagDoc]

@@ -19,10 +19,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI, *, name: str = "tl-api") -> Iterator[str]:
-    """Serve `app` until the block ends; yields its base URL."""
+def serving(app: FastAPI, *, name: str = "tl-api", started: bool = False) -> Iterator[str]:
+    """Serve `app` until the block ends; yields its base URL. `started`: the app's lifespan already
+    ran (an in-process TestClient holds it open), so the server does not start it again."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off" if started else "on"))
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -693,6 +693,10 @@ def cmd_results(s: Session, args: argparse.Namespace) -> int:
     scope = "published" if result["public"] else "not yet published: only your own entry is shown"
     print(f"Results of {tender.describe(section)}: section {result['status']}, {scope}")
     bids = result["bids"]
+    if not bids and result["status"] == "FAILED":
+        print("  流标: the section failed at opening, with fewer live bids than it needs; no bid was opened and "
+              "every bid stays sealed")
+        return EXIT_OK
     if not bids:
         print("  no opened bids to show yet" + ("" if result["status"] != "PENDING" else
                                                  f" (bids are opened after the deadline, {_when(tender.deadline)})"))

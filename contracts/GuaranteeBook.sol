@@ -23,11 +23,15 @@ contract GuaranteeBook is GuaranteeIssuance {
     /// @inheritdoc IGuaranteeBook
     uint64 public constant CONTEST_PERIOD = 5 days;
 
-    /// @dev A section's outcome in one slot; `awardedAt` 0 means not recorded, `signedAt` 0 unsigned.
+    /// @dev A section's outcome in one slot; `awardedAt` 0 means not recorded, `signedAt` 0 unsigned;
+    /// `decidedAt` is when SelectionBook decided the award this record follows (0 for 流标): the
+    /// record counts only while SelectionBook's decision is still that one, awarded (an upheld
+    /// complaint withdraws it). Times fit 32 bits, as a guarantee's.
     struct AwardRecord {
         address winner;
-        uint48 awardedAt;
-        uint48 signedAt;
+        uint32 awardedAt;
+        uint32 signedAt;
+        uint32 decidedAt;
     }
 
     mapping(bytes32 tenderId => mapping(uint16 section => mapping(address bidder => bytes32 guaranteeId))) private
@@ -47,6 +51,15 @@ contract GuaranteeBook is GuaranteeIssuance {
     }
 
     mapping(bytes32 guaranteeId => ClaimRecord) private _claims;
+
+    /// @dev What a release looked up, kept across a batch: the tender at `tenderIndex` (its id and
+    /// publishing centre) and, as section + 1, the section whose award was found standing.
+    struct Known {
+        uint32 tenderIndex;
+        bytes32 tenderId;
+        address centre;
+        uint32 standing;
+    }
 
     ISelectionBook private immutable _selectionBook;
 
@@ -130,16 +143,22 @@ contract GuaranteeBook is GuaranteeIssuance {
         TenderHeader h = _publishedWith(tenderId, section);
         _checkDeadlineReached(tenderId, h.deadline());
         AwardRecord storage a = _awards[h.index()][section];
-        if (a.awardedAt != 0) revert AlreadyAwarded(tenderId, section);
+        // A record whose award an upheld complaint withdrew is replaced by the award in force.
+        if (a.awardedAt != 0 && _standing(tenderId, section, a)) revert AlreadyAwarded(tenderId, section);
         // The winner is SelectionBook's, awarded after 公示; a section with none must have failed.
-        address selected = _selectionBook.winnerOf(tenderId, section);
+        ISelectionBook.Decision memory d = _selectionBook.decisionOf(tenderId, section);
+        address selected = d.awarded ? d.winner : address(0);
         if (selected == address(0)) {
             if (_tenderBook.sectionOf(tenderId, section).status != ITenderBook.SectionStatus.FAILED) {
                 revert NotSelected(tenderId, section);
             }
         }
         if (winner != selected) revert InvalidWinner(tenderId, section, winner);
-        (a.winner, a.awardedAt) = (winner, uint48(block.timestamp));
+        address withdrawn = a.winner;
+        if (a.awardedAt != 0) emit AwardReplaced(tenderId, section, withdrawn);
+        uint32 decidedAt = selected == address(0) ? 0 : uint32(d.decidedAt);
+        _awards[h.index()][section] =
+            AwardRecord({winner: winner, awardedAt: uint32(block.timestamp), signedAt: 0, decidedAt: decidedAt});
         emit AwardRecorded(tenderId, section, winner);
     }
 
@@ -148,31 +167,34 @@ contract GuaranteeBook is GuaranteeIssuance {
         AwardRecord storage a = _awards[_publishedBy(tenderId).index()][section];
         address winner = a.winner;
         if (winner == address(0)) revert NotAwarded(tenderId, section);
+        if (!_standing(tenderId, section, a)) revert AwardWithdrawn(tenderId, section, winner);
         if (a.signedAt != 0) revert AlreadySigned(tenderId, section);
         if (signedAt < a.awardedAt || signedAt > block.timestamp) revert InvalidSigningTime(tenderId, section, signedAt);
-        a.signedAt = uint48(signedAt);
+        a.signedAt = uint32(signedAt);
         emit ContractSigned(tenderId, section, winner, signedAt);
     }
 
     /// @inheritdoc IGuaranteeBook
     function awardOf(bytes32 tenderId, uint16 section) external view returns (Award memory) {
         AwardRecord storage a = _awards[_tenderHeader(tenderId).index()][section];
+        if (a.awardedAt == 0 || !_standing(tenderId, section, a)) return Award(address(0), 0, 0);
         return Award({winner: a.winner, awardedAt: a.awardedAt, signedAt: a.signedAt});
     }
 
     /// @inheritdoc IGuaranteeBook
     function release(bytes32 guaranteeId) external {
-        _release(guaranteeId, 0, address(0));
+        Known memory none;
+        _release(guaranteeId, none);
     }
 
     /// @inheritdoc IGuaranteeBook
     function releaseMany(bytes32[] calldata guaranteeIds) external {
         uint256 n = guaranteeIds.length;
         if (n > MAX_BATCH) revert BatchTooLarge(n, MAX_BATCH);
-        // Batches are usually one section's guarantees: look each tender's centre up once in a row.
-        (uint32 tenderIndex, address centre) = (0, address(0));
+        // Batches are usually one section's guarantees: look each tender and award up once in a row.
+        Known memory known;
         for (uint256 i = 0; i < n; ++i) {
-            (tenderIndex, centre) = _release(guaranteeIds[i], tenderIndex, centre);
+            known = _release(guaranteeIds[i], known);
         }
     }
 
@@ -275,39 +297,43 @@ contract GuaranteeBook is GuaranteeIssuance {
 
     // ------------------------------------------------------------------ internals
 
-    /// @dev Releases `guaranteeId` for the caller. The publishing centre of the tender with index
-    /// `knownIndex` is `knownCentre` (a lookup already made); returns the pair for the next call.
-    /// The issuer's release asks TenderBook nothing (the award is keyed by the index), unless it
-    /// must name the tender in an error.
-    function _release(bytes32 guaranteeId, uint32 knownIndex, address knownCentre)
-        private
-        returns (uint32, address)
-    {
+    /// @dev Releases `guaranteeId` for the caller. `known` holds the tender id and publishing
+    /// centre of the tender with index `known.tenderIndex` (lookups already made, 0 before any) and
+    /// the section whose award was last found standing; returns it updated for the next call.
+    function _release(bytes32 guaranteeId, Known memory known) private returns (Known memory) {
         Record storage g = _known(guaranteeId);
         uint32 tenderIndex = g.tenderIndex;
-        if (msg.sender != g.issuer) {
-            if (tenderIndex != knownIndex || knownCentre == address(0)) {
-                (, TenderHeader h) = _tenderAt(tenderIndex);
-                (knownIndex, knownCentre) = (tenderIndex, h.centre());
-            }
-            if (msg.sender != knownCentre) revert NotReleaser(guaranteeId, msg.sender);
+        if (tenderIndex != known.tenderIndex || known.centre == address(0)) {
+            (bytes32 tenderId, TenderHeader h) = _tenderAt(tenderIndex);
+            known = Known({tenderIndex: tenderIndex, tenderId: tenderId, centre: h.centre(), standing: 0});
         }
+        if (msg.sender != g.issuer && msg.sender != known.centre) revert NotReleaser(guaranteeId, msg.sender);
         State state = g.state;
         if (!_isBound(state)) revert WrongState(guaranteeId, state);
         uint16 section = g.section;
         AwardRecord memory a = _awards[tenderIndex][section];
-        if (a.awardedAt == 0) revert NotAwarded(_tenderIdAt(tenderIndex), section);
-        if (g.applicant == a.winner && a.signedAt == 0) revert ContractNotSigned(_tenderIdAt(tenderIndex), section);
+        if (a.awardedAt == 0) revert NotAwarded(known.tenderId, section);
+        // The award must still be SelectionBook's (once per section in a batch).
+        if (known.standing != uint32(section) + 1) {
+            if (!_standing(known.tenderId, section, a)) revert AwardWithdrawn(known.tenderId, section, a.winner);
+            known.standing = uint32(section) + 1;
+        }
+        if (g.applicant == a.winner && a.signedAt == 0) revert ContractNotSigned(known.tenderId, section);
         bool late = a.signedAt != 0 && block.timestamp > a.signedAt + RELEASE_PERIOD;
         (g.state, g.releasedLate, g.closedAt) = (State.RELEASED, late, uint32(block.timestamp));
         emit Released(guaranteeId, msg.sender);
         if (late) emit ReleasedLate(guaranteeId, a.signedAt, uint64(block.timestamp));
-        return (knownIndex, knownCentre);
+        return known;
     }
 
-    /// @dev The id of the tender with index `tenderIndex`.
-    function _tenderIdAt(uint32 tenderIndex) private view returns (bytes32 tenderId) {
-        (tenderId,) = _tenderAt(tenderIndex);
+    /// @dev Whether the recorded award `a` of the section is still the one in force: a section
+    /// without a winner (流标) stays failed; a winner's counts while SelectionBook's decision is the
+    /// one it was recorded from and is awarded (a complaint upheld after the award withdraws it,
+    /// and a later decision is a new one).
+    function _standing(bytes32 tenderId, uint16 section, AwardRecord memory a) private view returns (bool) {
+        if (a.winner == address(0)) return true;
+        ISelectionBook.Decision memory d = _selectionBook.decisionOf(tenderId, section);
+        return d.awarded && d.decidedAt == a.decidedAt;
     }
 
     /// @dev Whether what TenderBook and the recorded award say about the applicant's bid supports
@@ -330,8 +356,10 @@ contract GuaranteeBook is GuaranteeIssuance {
             return block.timestamp >= deadline && b.commitment != 0
                 && !(b.opened && b.outcome == ITenderBook.Outcome.FAILED_OTHER);
         }
-        AwardRecord storage a = _awards[tenderIndex][section];
+        AwardRecord memory a = _awards[tenderIndex][section];
         if (a.awardedAt == 0 || a.winner != applicant) return false;
+        // A withdrawn award names no winner: its guarantee is no longer a winner's.
+        if (!_standing(tenderId, section, a)) revert AwardWithdrawn(tenderId, section, applicant);
         return cause == ClaimCause.NO_PERFORMANCE_BOND || a.signedAt == 0;
     }
 

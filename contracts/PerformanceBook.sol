@@ -5,6 +5,7 @@ import {IPerformanceBook} from "./interfaces/IPerformanceBook.sol";
 import {IGuaranteeBook} from "./interfaces/IGuaranteeBook.sol";
 import {ITenderBook} from "./interfaces/ITenderBook.sol";
 import {TenderGate} from "./access/TenderGate.sol";
+import {IAdminControl} from "./access/IAdminControl.sol";
 import {TenderHeader, TenderHeaders} from "./libraries/TenderHeader.sol";
 
 /**
@@ -17,6 +18,9 @@ import {TenderHeader, TenderHeaders} from "./libraries/TenderHeader.sol";
  * completion is the 1-based index of its completion entry.
  */
 contract PerformanceBook is TenderGate, IPerformanceBook {
+    /// @inheritdoc IPerformanceBook
+    uint64 public constant COMPLAINT_PERIOD = 30 days;
+
     struct Record {
         EntryKind kind;
         address by;
@@ -30,6 +34,7 @@ contract PerformanceBook is TenderGate, IPerformanceBook {
 
     mapping(bytes32 tenderId => mapping(uint16 section => Record[])) private _entries;
     mapping(bytes32 tenderId => mapping(uint16 section => uint32 position)) private _completions; // 1-based
+    mapping(bytes32 tenderId => mapping(uint16 section => mapping(uint32 index => Ruling))) private _rulings;
 
     constructor(address tenderBook_, address guaranteeBook_) {
         if (tenderBook_.code.length == 0) revert InvalidTenderBook(tenderBook_);
@@ -62,7 +67,34 @@ contract PerformanceBook is TenderGate, IPerformanceBook {
     function fileComplaint(bytes32 tenderId, uint16 section, bytes32 documentHash) external returns (uint32) {
         (address centre, address winner) = _parties(tenderId, section);
         _checkParty(tenderId, section, centre, winner);
+        uint32 position = _completions[tenderId][section];
+        if (position != 0) {
+            uint64 closes = _entries[tenderId][section][position - 1].recordedAt + COMPLAINT_PERIOD;
+            if (block.timestamp > closes) {
+                revert PerformanceComplaintLate(tenderId, section, closes, uint64(block.timestamp));
+            }
+        }
         return _record(tenderId, section, EntryKind.COMPLAINT, winner, documentHash);
+    }
+
+    /// @inheritdoc IPerformanceBook
+    function ruleComplaint(bytes32 tenderId, uint16 section, uint32 index, bool upheld, bytes32 rulingHash)
+        external
+    {
+        if (msg.sender != IAdminControl(address(_guaranteeBook)).admin()) revert NotSupervisor(msg.sender);
+        Record[] storage entries = _entries[tenderId][section];
+        if (index >= entries.length) revert UnknownEntry(tenderId, section, index);
+        if (entries[index].kind != EntryKind.COMPLAINT) revert NotAComplaint(tenderId, section, index);
+        Ruling storage r = _rulings[tenderId][section][index];
+        if (r.ruledAt != 0) revert ComplaintAlreadyRuled(tenderId, section, index);
+        if (rulingHash == 0) revert MissingDocument(tenderId, section);
+        (r.upheld, r.ruledAt, r.by, r.rulingHash) = (upheld, uint64(block.timestamp), msg.sender, rulingHash);
+        emit PerformanceComplaintRuled(tenderId, section, index, upheld, rulingHash, msg.sender);
+    }
+
+    /// @inheritdoc IPerformanceBook
+    function rulingOf(bytes32 tenderId, uint16 section, uint32 index) external view returns (Ruling memory) {
+        return _rulings[tenderId][section][index];
     }
 
     /// @inheritdoc IPerformanceBook

@@ -930,8 +930,9 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
     }
 
     /// @dev 集体议事: reverts with `NotChair` unless the caller holds the chair's seat (active), with
-    /// `ViewsMissing` unless every active seat revealed its view in the last round of the current
-    /// selection, a round over the whole shortlist, and with `MissingReason` without the chair's
+    /// `ViewsMissing` unless the last round of the current selection is over the whole shortlist and
+    /// every active seat revealed its view in it or its reveal deadline passed (a member who never
+    /// reveals does not block the chair: it is 未表态), and with `MissingReason` without the chair's
     /// reasons (`recordHash`).
     function _checkChair(bytes32 tenderId, uint16 section, bytes32 sk, SectionRecord storage s, bytes32 recordHash)
         private
@@ -946,8 +947,8 @@ contract SelectionBook is AdminControl, TenderGate, ISelectionBook {
         uint16 round = s.lastRound;
         Round storage r = _rounds[sk][round];
         if (
-            round < (s.firstRound == 0 ? 1 : s.firstRound) || r.revealed != _full(r.size)
-                || r.candidates.length != s.shortlist.length
+            round < (s.firstRound == 0 ? 1 : s.firstRound) || r.candidates.length != s.shortlist.length
+                || (r.revealed != _full(r.size) && block.timestamp < r.revealDeadline)
         ) revert ViewsMissing(tenderId, section, round);
         if (recordHash == 0) revert MissingReason(tenderId, section);
     }

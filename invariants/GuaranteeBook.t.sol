@@ -32,8 +32,9 @@ contract GuaranteeHandler is FuzzBase {
 
     constructor() {
         tenders = new TenderBook(address(this));
-        // The handler never records an award (the only step that reads SelectionBook), so any
-        // contract stands in for it; the constructor only checks there is code at the address.
+        // The handler never records an award (after which the award, signing, release, a winner's
+        // claim and awardOf read SelectionBook's decision; before it none does), so any contract
+        // stands in for it; the constructor only checks there is code at the address.
         book = new GuaranteeBook(address(this), address(tenders), address(tenders));
         (centre, bank) = (_actor("centre"), _actor("bank"));
         for (uint256 i = 0; i < BIDDERS; ++i) {

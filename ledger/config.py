@@ -73,6 +73,16 @@ class Settings(BaseSettings):
         description="How long a node has to answer one request before the next node is tried (or, with "
         "one node, the request fails).",
     )
+    checkpoint_every_records: int = Field(
+        default=100, ge=0,
+        description="The service checkpoints its store's log on chain (CheckpointBook) once this many records "
+        "were written since the latest checkpoint; 0: not by count.",
+    )
+    checkpoint_every_s: float = Field(
+        default=3600.0, ge=0,
+        description="…and once the oldest record not yet checkpointed was written this many seconds ago; 0: "
+        "not by time. Both 0: only `tender-ledger checkpoint` does.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = Field(

@@ -189,13 +189,18 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
         InvalidArgument,
     ),
     # GuaranteeBook's award follows SelectionBook's: none to record until 评定分离 awarded the section.
-    **dict.fromkeys(("NotSelected", "AlreadyRevokedAt"), Conflict),
+    # An award an upheld complaint withdrew counts for nothing until the award in force is recorded.
+    **dict.fromkeys(("NotSelected", "AlreadyRevokedAt", "AwardWithdrawn"), Conflict),
     **dict.fromkeys(("InvalidSelectionBook", "InvalidPrice", "InvalidPosition"), InvalidArgument),
     # PerformanceBook (履约): the two parties, one completion per section, entries by index.
-    **dict.fromkeys(("NotPerformanceParty", "NotAcknowledgeable"), Unauthorised),
+    **dict.fromkeys(("NotPerformanceParty", "NotAcknowledgeable", "NotSupervisor"), Unauthorised),
     **dict.fromkeys(("UnknownEntry",), NotFound),
-    **dict.fromkeys(("AlreadyCompleted",), Conflict),
-    **dict.fromkeys(("InvalidGuaranteeBook", "MissingDocument"), InvalidArgument),
+    # A complaint after its window, a second ruling.
+    **dict.fromkeys(("AlreadyCompleted", "PerformanceComplaintLate", "ComplaintAlreadyRuled"), Conflict),
+    **dict.fromkeys(("InvalidGuaranteeBook", "MissingDocument", "NotAComplaint"), InvalidArgument),
+    # CheckpointBook: the store's log only grows.
+    **dict.fromkeys(("CheckpointNotGrowing",), Conflict),
+    **dict.fromkeys(("MissingRoot",), InvalidArgument),
     **dict.fromkeys(
         ("InvalidKind", "InvalidAdmin", "KindMismatch", "InvalidSuccessor", "InvalidPosition", "InvalidSectionCount",
          "InvalidMinValidBids", "InvalidSelection", "BidPeriodTooShort", "DeadlineBroughtForward", "DeadlineTooLate",

@@ -19,6 +19,7 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import is_address, to_checksum_address
 from pydantic import SecretStr
 
+from ledger.chain.checkpoint_book import CheckpointBookGateway
 from ledger.chain.embedded import ChainError, EmbeddedChain
 from ledger.chain.client import ChainClient
 from ledger.chain.gateway import Gateway
@@ -47,15 +48,18 @@ from ledger.errors import (
 # the admin of the others: each takes it as first constructor argument, then the addresses of the
 # contracts it reads. The relayer deploys them and holds no role in any.
 # GuaranteeBook comes after SelectionBook: it reads each section's winner from SelectionBook's award;
-# PerformanceBook comes last: it reads the award and the contract signing from GuaranteeBook.
+# PerformanceBook comes next: it reads the award and the contract signing from GuaranteeBook.
+# CheckpointBook (the store's log checkpoints) comes last, so that a data directory made before it
+# existed gets it on its next start with every other address unchanged; it reads TenderBook's centres.
 CONTRACTS: tuple[str, ...] = ("Governance", "CredentialRegistry", "TenderBook", "LotteryBook", "SelectionBook",
-                               "GuaranteeBook", "PerformanceBook")
+                               "GuaranteeBook", "PerformanceBook", "CheckpointBook")
 DEPENDS_ON: dict[str, tuple[str, ...]] = {"GuaranteeBook": ("TenderBook", "SelectionBook"),
                                           "LotteryBook": ("TenderBook",),
                                           "SelectionBook": ("TenderBook", "LotteryBook"),
-                                          "PerformanceBook": ("TenderBook", "GuaranteeBook")}
+                                          "PerformanceBook": ("TenderBook", "GuaranteeBook"),
+                                          "CheckpointBook": ("TenderBook",)}
 # Contracts with no admin (nobody holds a power over them): they take only the contracts they read.
-UNGOVERNED: frozenset[str] = frozenset({"LotteryBook", "PerformanceBook"})
+UNGOVERNED: frozenset[str] = frozenset({"LotteryBook", "PerformanceBook", "CheckpointBook"})
 EMBEDDED_RELAYER_FUNDS = 10**30
 LOCAL_KEY_FUNDS = 10**24
 #: The development consortium a data directory makes when TL_GOVERNANCE is unset: four bodies,
@@ -99,7 +103,8 @@ class Runtime:
             "Governance": lambda: self.governance,
             "CredentialRegistry": lambda: self.registry, "TenderBook": lambda: self.tender_book,
             "GuaranteeBook": lambda: self.guarantee_book, "LotteryBook": lambda: self.lottery_book,
-            "SelectionBook": lambda: self.selection_book, "PerformanceBook": lambda: self.performance_book}
+            "SelectionBook": lambda: self.selection_book, "PerformanceBook": lambda: self.performance_book,
+            "CheckpointBook": lambda: self.checkpoint_book}
         return gateways[name]()
 
     @property
@@ -129,6 +134,10 @@ class Runtime:
     @property
     def performance_book(self) -> PerformanceBookGateway:
         return PerformanceBookGateway.of(self.client, self.addresses["PerformanceBook"])
+
+    @property
+    def checkpoint_book(self) -> CheckpointBookGateway:
+        return CheckpointBookGateway.of(self.client, self.addresses["CheckpointBook"])
 
     def govern(self, target: Gateway, function: str, *args: Any) -> Mined:
         """Have the governance call `function(*args)` on `target`, approved by the member keys held

@@ -85,7 +85,7 @@ class FakeRegistry:
         except KeyError:
             raise ValidationFailed("signed_tx is not a signed EIP-1559 transaction") from None
 
-    def relay(self, relayed: Any) -> Any:
+    def relay(self, relayed: Any, *, sponsor: Any = None) -> Any:
         from datetime import UTC, datetime
 
         from ledger.errors import Conflict, Unauthorised
@@ -229,6 +229,7 @@ class FakeCredentialFiles:
         self.registry = registry
         self.filed: dict[bytes, list[Any]] = {}  # root -> sealed credentials
         self.credentials: dict[bytes, Any] = {}  # id -> StoredCredential
+        self.reserved: dict[bytes, bytes] = {}  # id -> root of the anchor in flight holding it
         self.events: list[Any] = []
 
     def catch_up(self) -> None:
@@ -256,6 +257,17 @@ class FakeCredentialFiles:
     def known(self, credential_ids: Sequence[bytes]) -> list[bytes]:
         return [i for i in credential_ids if i in self.credentials]
 
+    def reserve(self, root: bytes, ids: Sequence[bytes]) -> list[bytes]:
+        held = [i for i in ids if i in self.reserved]
+        if not held:
+            self.reserved.update(dict.fromkeys(ids, root))
+        return held
+
+    def release(self, root: bytes, ids: Sequence[bytes]) -> None:
+        for i in ids:
+            if self.reserved.get(i) == root:
+                del self.reserved[i]
+
     # CredentialLookup
     def credential(self, credential_id: bytes) -> Any:
         return self.credentials.get(credential_id)
@@ -281,6 +293,10 @@ class FakeCredentialFiles:
     def of_subject(self, uscc: str) -> Sequence[Any]:
         return sorted((c for c in self.credentials.values() if c.subject == uscc),
                       key=lambda c: -c.block_number)
+
+    def of_issuer(self, issuer: str, *, query: str = "", offset: int = 0, limit: int = 50) -> tuple[Sequence[Any], int]:
+        found = [c for c in self.credentials.values() if c.issuer == issuer]
+        return found[offset:offset + limit], len(found)
 
 
 def _hex(value: bytes) -> str:
@@ -364,6 +380,11 @@ class FakeTenderChain:
     def record_opening(self, centre: Any, tender_id: bytes, opening: Any) -> Any:
         from dataclasses import replace
 
+        from ledger.errors import ContractRevert
+
+        live = sum(1 for (t, sec, _), b in self.bids.items() if (t, sec) == (tender_id, opening.section) and b.live)
+        if live < 3:  # TenderBook opens nothing in a section below its minimum (TooFewBids)
+            raise ContractRevert("TooFewBids", {"bids": live, "minValidBids": 3})
         self.recorded.append((tender_id, opening))
         key = (tender_id, opening.section, opening.bidder)
         price = fen(opening.package.price) if opening.package is not None and opening.outcome is Outcome.DECRYPTED else 0
@@ -491,6 +512,10 @@ class FakeCredentialLookup:
 
     def of_subject(self, uscc: str) -> Sequence[Any]:
         return [c for c in self.credentials if c.subject == uscc]
+
+    def of_issuer(self, issuer: str, *, query: str = "", offset: int = 0, limit: int = 50) -> tuple[Sequence[Any], int]:
+        found = [c for c in self.credentials if c.issuer == issuer]
+        return found[offset:offset + limit], len(found)
 
 
 class FakeStatusReads:

@@ -384,9 +384,10 @@ class Scene:
         proposal: dict[str, Any] = step.json()["proposal"]
         return proposal
 
-    def guarantor(self, kind: IssuerType = IssuerType.BANK, profile: dict[str, Any] | None = None) -> Actor:
+    def guarantor(self, kind: IssuerType = IssuerType.BANK, profile: dict[str, Any] | None = None,
+                  funds: int | None = None) -> Actor:
         """A guarantee issuer (bank or insurer) the governance authorises, with its published profile."""
-        guarantor = self.actor()
+        guarantor = self.actor(funds=funds)
         self.govern("GuaranteeBook", "authoriseIssuer", guarantor.account.address, int(kind))
         if profile is not None:
             r = guarantor.post("/guarantee-issuers/profile", profile)

@@ -9,13 +9,17 @@ steps (real LotteryBook draws, seats signing their own transactions with their s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from decimal import Decimal
 from typing import Any
 
 from eth_account import Account
 
 from ledger.documents import Kind
+from ledger.model.selection import CommitteeKind
 from ledger.rules.evaluation import ScoreSheet
 from ledger.service.selection import uscc_word
 from tests.scenes import Firm, Scene, Tender
@@ -83,3 +87,24 @@ class Section(SelectionRun):
         ranked = sorted(self.bidders, key=lambda b: b.lower())
         return ScoreSheet(scores={b: {"T1": Decimal(35 - 3 * i + n % 2), "T2": Decimal(18 - 2 * i)}
                                   for i, b in enumerate(ranked)})
+
+
+DELIBERATION: dict[str, Any] = {**PARAMS, "selection": {"method": "集体议事", "committee_size": 5}}
+"""A section selected by 集体议事 (a chair decides after five members' written views)."""
+
+
+@contextmanager
+def deliberation_section(root: Path, seed: int) -> Iterator[Section]:
+    """A served 集体议事 section, evaluated, with its five selection members seated."""
+    with Scene.served(root, seed=seed) as scene:
+        section = Section.make(scene, params=DELIBERATION)
+        section.root = root  # type: ignore[attr-defined]
+        section.evaluate()
+        kind = CommitteeKind.SELECTION
+        section.seat(kind, section.committee_draw(kind)[:5])
+        yield section
+
+
+def selection_seats(section: Section) -> list[str]:
+    """The section's selection seats in address order."""
+    return sorted(section.seats[CommitteeKind.SELECTION], key=lambda a: int(a, 16))

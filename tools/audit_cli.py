@@ -3,13 +3,16 @@
     tender-ledger audit export --out DIR [--data-dir DIR] [--database URL]
     tender-ledger audit run --bundle DIR (--rpc-url URL | --data-dir DIR) [--addresses FILE]
                             [--database URL] [--json OUT] [--html OUT] [--family NAME …]
-    tender-ledger audit ocds --bundle DIR (--rpc-url URL | --data-dir DIR) [--out FILE]
+    tender-ledger audit ocds --bundle DIR (--rpc-url URL | --data-dir DIR) [--record] [--out FILE]
+    tender-ledger audit log (--rpc-url URL | --data-dir DIR) [--database URL] [--witness FILE] [--json OUT]
+    tender-ledger audit prove RECORD (--rpc-url URL | --data-dir DIR) [--database URL] [--json]
 
 `export` is the trading centre's: it writes the audit bundle from its data directory (read-only).
 `run` is the auditor's: it replays the chain from genesis (a node, or a data directory opened
 read-only), checks every bundle document against its on-chain hash and reruns the recorded
 decisions (`ledger.audit`); with `--database` it also compares the centre's operational database
-with a rebuild from the chain. Exit 0 when every check passes, 1 when any fails, 3 when the chain,
+with a rebuild from the chain, and the store's log with the checkpoints CheckpointBook holds (as
+`audit log` does, family `checkpoints`). Exit 0 when every check passes, 1 when any fails, 3 when the chain,
 addresses or bundle cannot be used. docs/audit.md says what each check proves.
 """
 
@@ -115,8 +118,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             from tools.audit_store import diff_store
 
             diff = diff_store(chain, args.database, bundle)
-            store = {"tables": diff.tables, "checks": [r.as_json() for r in diff.results]}
-            store_results = diff.results
+            log, log_summary = _store_log(chain, args.database)
+            store_results = diff.results + log
+            store = {"tables": diff.tables, "log": log_summary, "checks": [r.as_json() for r in store_results]}
     finally:
         chain.close()
     failures = report.failures + [r for r in store_results if r.status is Status.FAIL]
@@ -129,6 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     counts = report.counts()
     counts["fail"] += sum(1 for r in store_results if r.status is Status.FAIL)
     counts["pass"] += sum(1 for r in store_results if r.status is Status.PASS)
+    counts["info"] += sum(1 for r in store_results if r.status is Status.INFO)
     print(f"audited chain {report.chain_id} to block {report.head_block}: {report.events} events, "
           f"{report.documents} bundle documents; {counts['pass']} passed, {counts['fail']} failed, "
           f"{counts['info']} for information")
@@ -141,23 +146,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _store_log(chain: ChainView, database: str) -> tuple[list[Any], dict[str, Any]]:
+    """The store's log against the on-chain checkpoints (`audit log`'s checks, family `checkpoints`),
+    as part of `audit run --database`; a store or deployment without checkpoints is one `info`."""
+    from ledger.audit.checkpoints import FAMILY
+    from ledger.audit.model import Result, Status
+    from tools.audit_log import run
+
+    try:
+        audit, checkpoints = run(chain, database, None)
+    except ConfigurationError as exc:
+        return [Result(FAMILY, "store log", Status.INFO, f"not checked: {exc}")], {"checked": False}
+    return audit.results, {"checked": True, "size": audit.size, "checkpoints": len(checkpoints),
+                           "first_rewritten": audit.first_rewritten}
+
+
 def cmd_ocds(args: argparse.Namespace) -> int:
-    """Every tender on chain as an OCDS 1.1 release package, from the chain and the bundle alone."""
+    """Every tender on chain as an OCDS 1.1 release package (or record package), from the chain and
+    the bundle alone."""
     import json
 
-    from ledger.audit import _firm_names
+    from ledger.audit import publication_context
     from ledger.audit.bundle import Bundle
-    from ledger.audit.checks import build_context, check_eligibility, check_selection
-    from ledger.audit.ocds import release_package
+    from ledger.audit.ocds import record_package, release_package
 
     bundle = Bundle.load(Path(args.bundle))
     chain, _ = _open_chain(args)
     try:
-        chain.replay(_say(args.quiet))
-        ctx = build_context(chain, bundle)
-        for _ in (*check_eligibility(ctx), *check_selection(ctx)):
-            pass  # the firms behind the bids and the opened prices, rerun
-        package = release_package(ctx, names=_firm_names(bundle), prefix=args.ocid_prefix)
+        ctx, names = publication_context(chain, bundle)
+        build = record_package if args.record else release_package
+        package = build(ctx, names=names, prefix=args.ocid_prefix)
     finally:
         chain.close()
     text = json.dumps(package, ensure_ascii=False, indent=1) + "\n"
@@ -165,8 +183,81 @@ def cmd_ocds(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {len(package['releases'])} release(s) to {args.out} (OCDS {package['version']} release package)")
+        what = ("record(s)", "record package") if args.record else ("release(s)", "release package")
+        print(f"wrote {len(package['records' if args.record else 'releases'])} {what[0]} to {args.out} "
+              f"(OCDS {package['version']} {what[1]})")
     return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    """The store's log against every on-chain checkpoint; exit 1 on any finding."""
+    from ledger.audit.model import Status
+    from tools.audit_log import run
+    from tools.audit_report import dumps
+
+    chain, data_dir = _open_chain(args)
+    try:
+        database = _database(args, data_dir)
+        if database is None:
+            raise ConfigurationError("--database URL is needed: the centre's store")
+        audit, checkpoints = run(chain, database, Path(args.witness) if args.witness else None)
+    finally:
+        chain.close()
+    failures = audit.failures
+    if args.json:
+        Path(args.json).write_text(dumps({
+            "ok": not failures, "size": audit.size, "checkpoints": len(checkpoints),
+            "first_rewritten": audit.first_rewritten, "checks": [r.as_json() for r in audit.results]}) + "\n",
+            encoding="utf-8")
+    passed = sum(1 for r in audit.results if r.status is Status.PASS)
+    print(f"store log: {audit.size} records, {len(checkpoints)} checkpoint(s) on chain; {passed} passed, "
+          f"{len(failures)} failed")
+    for r in audit.results:
+        if r.status is Status.FAIL:
+            tx = next((e.tx for e in r.evidence if e.tx), None)
+            print(f"FAIL {r.family}: {r.name}: {r.message}" + (f" (tx {tx})" if tx else ""))
+    return 1 if failures else 0
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    """A record's inclusion proof in the latest checkpoint; exit 1 when it does not verify."""
+    import json
+
+    from ledger.audit.checkpoints import NotCheckpointed
+    from tools.audit_log import proof_json, prove_record
+
+    chain, data_dir = _open_chain(args)
+    try:
+        database = _database(args, data_dir)
+        if database is None:
+            raise ConfigurationError("--database URL is needed: the centre's store")
+        try:
+            proof = prove_record(chain, database, args.record)
+        except NotCheckpointed as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        chain.close()
+    if args.json:
+        print(json.dumps(proof_json(proof), ensure_ascii=False, sort_keys=True))
+    else:
+        cp = proof.checkpoint
+        print(f"record {proof.record.position} ({proof.record.kind} {proof.record.key}), leaf 0x{proof.leaf.hex()}")
+        print(f"checkpoint {cp.index}: size {cp.size}, root 0x{cp.root.hex()} (tx {cp.tx})")
+        for h in proof.path:
+            print(f"  0x{h.hex()}")
+        print("verified: the path leads to the checkpoint's root" if proof.verified else
+              "NOT VERIFIED: the path does not lead to the checkpoint's root")
+    return 0 if proof.verified else 1
+
+
+def _chain_source(q: Any) -> None:
+    src = q.add_mutually_exclusive_group(required=True)
+    src.add_argument("--rpc-url", default=None, help="any Ethereum JSON-RPC node serving the chain")
+    src.add_argument("--data-dir", default=None, help="an embedded data directory, opened read-only")
+    q.add_argument("--addresses", default=None, help="the contracts' addresses (as for `audit run`)")
+    q.add_argument("--database", default=None,
+                   help="the centre's store (SQLAlchemy URL; default the data directory's), only read")
 
 
 def add_commands(sub: Any) -> None:
@@ -188,7 +279,7 @@ def add_commands(sub: Any) -> None:
                         "directory's deployments.json")
     q.add_argument("--database", default=None,
                    help="the centre's operational database (SQLAlchemy URL): report every row that differs "
-                        "from a rebuild from the chain")
+                        "from a rebuild from the chain, and check the store's log against its checkpoints")
     q.add_argument("--json", default=None, metavar="OUT", help="write the report as one JSON object")
     q.add_argument("--html", default=None, metavar="OUT", help="write the report as a self-contained HTML page")
     q.add_argument("--family", action="append", default=None, help="run only this check family (repeatable)")
@@ -205,6 +296,21 @@ def add_commands(sub: Any) -> None:
     src.add_argument("--data-dir", default=None, help="an embedded data directory, opened read-only")
     q.add_argument("--addresses", default=None, help="the contracts' addresses (as for `audit run`)")
     q.add_argument("--ocid-prefix", default="ocds-tl0001", help="the publisher's registered ocid prefix")
+    q.add_argument("--record", action="store_true", help="a record package (each tender's releases and its "
+                                                         "compiled release) instead of a release package")
     q.add_argument("--out", default="-", help="file to write the release package to (default standard output)")
     q.add_argument("--quiet", action="store_true", help="no progress on stderr")
     q.set_defaults(func=cmd_ocds)
+    q = asub.add_parser("log", help="check the store's log against every checkpoint on chain (roots, consistency, "
+                                    "rows); exit 1 on any finding")
+    _chain_source(q)
+    q.add_argument("--witness", default=None, metavar="FILE",
+                   help="the auditor's copy of the leaves it last verified: read if present (names the first "
+                        "rewritten record), rewritten after a clean audit")
+    q.add_argument("--json", default=None, metavar="OUT", help="write the result as one JSON object")
+    q.set_defaults(func=cmd_log)
+    q = asub.add_parser("prove", help="a record's RFC 6962 inclusion proof in the latest checkpoint")
+    q.add_argument("record", help="the record's position in the log, or its key (kind/key or key)")
+    _chain_source(q)
+    q.add_argument("--json", action="store_true", help="print the proof as one JSON object")
+    q.set_defaults(func=cmd_prove)

@@ -1,7 +1,8 @@
 """The audit report as JSON (one object) and as a self-contained HTML page (inline CSS, no script).
 
-The page: a summary first (chain, contracts, how many checks passed and failed, every finding),
-then one section per tender (its sections with amounts in 元, the firms behind the bids by the
+The page: a summary first (a picture of the checks by family, passed / failed / cannot be proven,
+and the collusion flags; the chain, contracts, every finding), then one section per tender (a picture
+of its timeline, its sections with amounts in 元, the firms behind the bids by the
 names their identity documents give, and every check about it), then the chain-wide checks, then
 the transactions the checks cite, each anchored so that a finding links to its transaction and
 block. Times are shown in the local time zone, with its offset.
@@ -12,10 +13,11 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from api.portal import pictures
 from ledger.audit.model import AuditReport, Evidence, Result, Status
 
 CSS = """
@@ -28,6 +30,8 @@ th,td{border:1px solid #dde2ea;padding:.3em .5em;vertical-align:top;text-align:l
 .ok{background:#dff3e6;color:#17693a}.bad{background:#fbe3e1;color:#b3261e}
 code{font:12px ui-monospace,monospace;word-break:break-all}.muted{color:#667085}
 li{margin:.2em 0}
+svg.picture{display:block;width:100%;height:auto;max-width:1000px;margin:.6em 0}
+@media print{svg.picture{break-inside:avoid;print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 
 
@@ -97,7 +101,11 @@ def _flag_rows(flags: list[dict[str, Any]]) -> str:
             + "</table>")
 
 
-def as_html(report: AuditReport, store: dict[str, Any] | None = None, store_results: list[Result] | None = None) -> str:
+def as_html(report: AuditReport, store: dict[str, Any] | None = None, store_results: list[Result] | None = None,
+            *, lang: str = "en", zone: tzinfo | None = None) -> str:
+    """The page; the pictures' labels in `lang` and their times in `zone` (the local time zone by default,
+    as every time of the page)."""
+    zone = zone or datetime.now().astimezone().tzinfo or UTC
     results = list(report.results) + list(store_results or [])
     failures = [r for r in results if r.status is Status.FAIL]
     counts = {s: sum(1 for r in results if r.status is s) for s in Status}
@@ -108,6 +116,9 @@ def as_html(report: AuditReport, store: dict[str, Any] | None = None, store_resu
            f"<p>{verdict} &nbsp; {counts[Status.PASS]} passed, {counts[Status.FAIL]} failed, "
            f"{counts[Status.INFO]} for information, over {report.events:,} events replayed from genesis to block "
            f"{report.head_block} ({_e(local_time(report.head_time))}) and {report.documents:,} bundle documents.</p>",
+           str(pictures.audit_summary_svg(pictures.family_counts(((r.family, r.status.value) for r in results),
+                                                                  report.families),
+                                          len(report.flags), lang=lang, ident="summary-picture")),
            "<h2>Summary</h2><table>",
            f"<tr><th>chain</th><td>id {report.chain_id}, genesis <code>{_e(report.genesis)}</code></td></tr>",
            *(f"<tr><th>{_e(n)}</th><td><code>{_e(a)}</code></td></tr>" for n, a in sorted(report.addresses.items())),
@@ -117,11 +128,13 @@ def as_html(report: AuditReport, store: dict[str, Any] | None = None, store_resu
                "(domain §6), not findings: none fails the audit.</p>" + _flag_rows(report.flags))
     out.append("<h3>Not checked by this version</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in report.not_checked)
                + "</ul>")
-    for tid, t in report.tenders.items():
+    for n, (tid, t) in enumerate(report.tenders.items()):
         title = f"{t.title} ({t.project_code})" if t.title else "parameters not in the bundle"
         out.append(f'<h2 id="tender-{_e(tid)}">Tender {_e(title)}</h2>'
                    f"<p><code>{_e(tid)}</code> · centre <code>{_e(t.centre)}</code> · published "
                    f"{_e(local_time(t.issued_at))} · deadline {_e(local_time(t.deadline))}</p>")
+        out.append(str(pictures.tender_timeline_svg(t.timeline, now=report.head_time, zone=zone, lang=lang,
+                                                    ident=f"timeline-{n}", title=t.title or tid)))
         if t.sections:
             out.append("<table><tr><th>section</th><th>code</th><th>estimated price</th><th>bid guarantee</th></tr>"
                        + "".join(f"<tr><td>{i} {_e(s['name'])}</td><td>{_e(s['code'])}</td>"
@@ -135,13 +148,20 @@ def as_html(report: AuditReport, store: dict[str, Any] | None = None, store_resu
         mine = [f for f in report.flags if f.get("tender") == tid]
         if mine:
             out.append("<h3>Collusion flags</h3>" + _flag_rows(mine))
-    out.append("<h2>Chain-wide checks</h2>" + _rows(r for r in results if r.tender is None and r.family != "store"))
+    out.append("<h2>Chain-wide checks</h2>" + _rows(r for r in results if r.tender is None
+                                                    and r.family not in ("store", "checkpoints")))
     if store is not None:
         out.append("<h2>Store vs chain</h2><table><tr><th>table</th><th>rows in the store</th>"
                    "<th>rows the chain rebuilds</th></tr>"
                    + "".join(f"<tr><td>{_e(n)}</td><td>{c['store']}</td><td>{c['rebuild']}</td></tr>"
                              for n, c in sorted(store.get("tables", {}).items())) + "</table>")
         out.append(_rows(r for r in results if r.family == "store"))
+        log = store.get("log") or {}
+        out.append("<h2>The store's log and its checkpoints</h2>" + (
+            f"<p>{log.get('size', 0):,} records in the log, {log.get('checkpoints', 0)} checkpoint(s) on chain"
+            + (f"; the first rewritten record is at position {log['first_rewritten']}"
+               if log.get("first_rewritten") is not None else "") + ".</p>" if log.get("checked") else "")
+            + _rows(r for r in results if r.family == "checkpoints"))
     cited: dict[str, Evidence] = {}
     for r in results:
         for e in r.evidence:

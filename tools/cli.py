@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
@@ -79,7 +80,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if runner is None:
         print(f"error: unknown bench area {args.area!r}; choose from {', '.join(areas)}", file=sys.stderr)
         return EXIT_USAGE
-    kwargs: dict[str, Any] = {"progress": _progress(args.quiet or args.json)}
+    kwargs: dict[str, Any] = {"progress": _progress(args.quiet)}  # --json too: stdout has the JSON, stderr the progress
     if args.blocks is not None:
         if args.area != "chain":
             print("error: --blocks applies to the chain area only", file=sys.stderr)
@@ -96,6 +97,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print("error: --sections and --bids must be at least 1, --credentials at least 0", file=sys.stderr)
         return EXIT_USAGE
     kwargs.update(shape)
+    if args.reuse is not None:
+        if args.area != "audit" or args.faults:
+            print("error: --reuse applies to the audit area only, without --faults", file=sys.stderr)
+            return EXIT_USAGE
+        kwargs["reuse"] = Path(args.reuse)
+    if args.faults:
+        if args.area != "audit" or shape:
+            print("error: --faults applies to the audit area only, without --sections, --bids or --credentials",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        runner = audit.bench_audit_faults
+    if args.city_year:
+        if args.area != "audit" or args.faults or args.reuse is not None:
+            print("error: --city-year applies to the audit area only, without --faults or --reuse", file=sys.stderr)
+            return EXIT_USAGE
+        from tools.bench import cityyear
+
+        runner = cityyear.bench_city_year
     given = [name for name in LOAD_OPTIONS if getattr(args, name) is not None]
     if given and args.area != "load":
         print(f"error: --{given[0]} applies to the load area only", file=sys.stderr)
@@ -106,7 +125,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
             if getattr(args, name) is None:
                 setattr(args, name, value)
         kwargs.update(_load_options(args))
-    _print_figures(runner(**kwargs), args.json)
+    try:
+        figures = runner(**kwargs)
+    except audit.ReuseError as exc:
+        print(f"error: --reuse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _print_figures(figures, args.json)
     return EXIT_OK
 
 
@@ -206,7 +230,33 @@ def cmd_rebuild_store(args: argparse.Namespace) -> int:
         changed = "  (changed)" if before.get(t, 0) != after[t] else ""
         print(f"  {t:<{width}}  {before.get(t, 0):>9,}  {after[t]:>9,}{changed}")
     kept = ", ".join(sorted(NOT_PROJECTED))
-    print(f"  kept as they were: {kept} (uploaded documents and the signed-request replay memory)")
+    print(f"  kept as they were: {kept} (uploaded documents, the signed-request replay memory, the seat "
+          "holders and the store's log)")
+    return EXIT_OK
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    """Record the store log's tree head on chain now (when it grew since the latest checkpoint)."""
+    from api.db.journal import Store
+    from api.deps import checkpoint_service
+    from ledger.config import Settings
+    from ledger.runtime import open_runtime
+
+    with open_runtime(Settings()) as rt:
+        store = Store(rt)
+        outcome = checkpoint_service(store).checkpoint()
+    cp = outcome.recorded
+    if args.json:
+        print(json.dumps({"size": outcome.size, "root": "0x" + outcome.root.hex(), "recorded": cp is not None,
+                          "index": cp.index if cp else None, "tx": cp.tx if cp else None,
+                          "block": cp.block if cp else None,
+                          "previous_size": outcome.previous.size if outcome.previous else 0}, sort_keys=True))
+    elif cp is None:
+        print(f"the store's log holds {outcome.size:,} records, all in checkpoint "
+              f"{outcome.previous.index if outcome.previous else '-'}: nothing to checkpoint")
+    else:
+        print(f"checkpoint {cp.index}: the store's log of {cp.size:,} records has root 0x{cp.root.hex()} "
+              f"(tx {cp.tx}, block {cp.block})")
     return EXIT_OK
 
 
@@ -301,6 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_demo)
 
+    p = sub.add_parser("checkpoint", help="record the store log's size and root on chain now (the service "
+                                          "also does every TL_CHECKPOINT_EVERY_RECORDS records or _S seconds)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.set_defaults(func=cmd_checkpoint)
+
     p = sub.add_parser("anchor", help="anchor a batch of credentials from a JSON or CSV file")
     p.add_argument("file", help="a .json list of documents or a .csv with field names as header")
     p.add_argument("--kind", required=True, help="credential kind: qualification, award, credit, …")
@@ -356,6 +411,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sections", type=int, default=None, help="audit: sections generated (default 20; city-year 2000)")
     p.add_argument("--bids", type=int, default=None, help="audit: bids per section (default 10)")
     p.add_argument("--credentials", type=int, default=None, help="audit: credentials per bid (default 15)")
+    p.add_argument("--reuse", default=None, metavar="DIR",
+                   help="audit: keep the generated workload in DIR and audit the one already there (same shape)")
+    p.add_argument("--city-year", action="store_true",
+                   help="audit: the city-year generated in large steps (default 2000 x 10 x 15), audited once")
+    p.add_argument("--faults", action="store_true",
+                   help="audit: the planted-fault census instead (kinds planted, detected, detection rate)")
     p.add_argument("--workers", default=None, help="load: worker counts, one run each (default 1,2,4)")
     p.add_argument("--chain", choices=("embedded", "anvil", "both"), default=None,
                    help="load: the embedded chain's node process, anvil, or both (default embedded)")

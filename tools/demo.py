@@ -188,7 +188,8 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> dict[str
         changes = change_statuses(rt, store, anchored, options, say)
         verification = verify_sample(rt, store, anchored, changes, options, say)
         extras = write_extras(data_dir, dataset)
-        selection = run_selection(rt, store, dataset, options, say)
+        selection, awarded = run_selection(rt, store, dataset, options, say)
+        performance = run_performance(rt, store, dataset, options, awarded, say)
         chain_id, block = rt.client.chain_id, rt.client.block_number()
     say.done()
     summary: dict[str, Any] = {
@@ -222,6 +223,7 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> dict[str
         "issuer_keys": extras["keys"],
         "samples": extras["samples"],
         "selection": selection,
+        "performance": performance,
         "total_s": round(time.perf_counter() - started, 3),
     }
     return summary
@@ -479,13 +481,28 @@ def _write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
 SELECTION_BIDS = 6
 
 
+@dataclass(frozen=True)
+class Awarded:
+    """What the 履约 part takes from the 评定分离 part: the awarded section, its winner (bid key and
+    firm), the firms that bid and the tender's parameters."""
+
+    tender_id: bytes
+    section: int
+    winner: str  # the winning bid key
+    firm: Any  # tools.selection_run.Bidder: the winner's firm, its own key
+    bidders: list[Any]  # every firm that bid
+    price: Decimal  # the winning price, 元
+    params: dict[str, Any]
+
+
 def run_selection(rt: Runtime, store: Store, dataset: synthetic.Dataset, options: DemoOptions,
-                  say: Progress) -> dict[str, Any]:
+                  say: Progress) -> tuple[dict[str, Any], Awarded]:
     """One tender section through the whole of 评定分离 (`tools.selection_run`): firms of the dataset
     (none black-listed) bid with their own keys, the section opens, committees are drawn,
     the experts score, the shortlist is filed unranked, the members vote, a draw decides, 公示
     with one objection answered, the award. Returns what the summary shows."""
     from api.deps import draw_service, selection_service
+    from ledger.crypto.bid_keys import derive_bid_key
     from ledger.service.lottery import audit_draw
     from ledger.service.selection import as_address
     from ledger.uscc import generate_uscc
@@ -537,6 +554,8 @@ def run_selection(rt: Runtime, store: Store, dataset: synthetic.Dataset, options
         return names.get(bid_key, bid_key)
 
     last = result.draws[-1]
+    firm = next(b for b in bidders if derive_bid_key(b.account, opened.tender_id).address == result.winner)
+    awarded = Awarded(opened.tender_id, 0, result.winner, firm, bidders, opened.prices[result.winner], params)
     return {
         "tender_id": to_hex(opened.tender_id), "section": 0, "project_code": params["project_code"],
         "bids": len(bidders), "valid_bids": opened.valid_bids,
@@ -549,6 +568,123 @@ def run_selection(rt: Runtime, store: Store, dataset: synthetic.Dataset, options
         "firm_of_bid_key": dict(names),
         "decisive_draw": to_hex(last) if result.decided.how == "lottery" else None,
         "objections_answered": 1,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }, awarded
+
+
+PERFORMANCE_ISSUER = "housing"  # the housing & construction department records 履约评价 as well
+MILESTONES = ("开工：施工许可证已核发，施工单位进场", "主体结构封顶，经监理单位验收合格")
+
+
+def run_performance(rt: Runtime, store: Store, dataset: synthetic.Dataset, options: DemoOptions, awarded: Awarded,
+                    say: Progress) -> dict[str, Any]:
+    """履约 of the awarded section, each party with its own key: the centre records the contract
+    signing; the centre records a milestone for the tenderer and the winner acknowledges it with its
+    bid key; the winner records one of its own; after the works the centre records the completion
+    evaluation (履约评价); the governance authorises the housing department for 履约评价, which signs
+    and anchors the credential drafted from the completion — a new 业绩 of the winner's firm —; the
+    firm ticks it into a second tender's bid, which asks for one such 业绩, and the bid opens valid.
+    Returns what the summary shows."""
+    from api.deps import guarantee_service, performance_service
+    from ledger.crypto.bid_keys import derive_bid_key
+    from ledger.crypto.canonical import keccak
+    from ledger.model.performance import CompletionEvaluation, EntryKind
+    from ledger.uscc import generate_uscc
+    from ledger.values import to_hex
+    from tools.display import local_time
+    from tools.selection_run import publish_bid_open, selection_params
+
+    t0 = time.perf_counter()
+    rng = random.Random(f"{options.seed}/performance")
+    tid, section, firm = awarded.tender_id, awarded.section, awarded.firm
+    centre = rt.centre.address
+    winner_key = derive_bid_key(firm.account, tid)
+    perf = performance_service(store)
+    book = rt.performance_book
+
+    say.step(f"履约: {firm.name} signs the contract; milestones, the completion evaluation, a new 业绩")
+    signed_at = rt.client.block_timestamp()
+    guarantee_service(store).contract_signed(signer=centre, tender_id=to_hex(tid), section=section,
+                                             signed_at=signed_at)
+    perf.record(signer=centre, tender_id=tid, section=section, kind=EntryKind.MILESTONE, text=MILESTONES[0])
+    tx = sign(winner_key, book.prepare(winner_key.address, "acknowledge", tid, section, 0))
+    perf.acknowledge(signer=winner_key.address, tender_id=tid, section=section, index=0, signed_tx=tx)
+    rt.client.increase_time(120 * 86_400)
+    text = MILESTONES[1]
+    tx = sign(winner_key, book.prepare(winner_key.address, "recordMilestone", tid, section,
+                                       keccak(text.encode())))
+    perf.record(signer=winner_key.address, tender_id=tid, section=section, kind=EntryKind.MILESTONE, text=text,
+                signed_tx=tx)
+    rt.client.increase_time(180 * 86_400)  # the works are performed and accepted
+    done = datetime.fromtimestamp(rt.client.block_timestamp(), synthetic.BEIJING).date()
+    amount_wan = (awarded.price / 10_000).quantize(Decimal("0.000001"))
+    evaluation = CompletionEvaluation.parse({
+        "PRJNUM": f"44040221{rng.randrange(10**8):08d}", "contract_no": f"HT-{awarded.params['project_code']}-1",
+        "contract_amount_wan": str(amount_wan), "EDATE": done.isoformat(), "rating": "优秀", "score": "95",
+        "summary": "工期、质量、安全文明施工均达合同要求，竣工验收合格"})
+    perf.complete(signer=centre, tender_id=tid, section=section, evaluation=evaluation)
+    record = perf.record_of(tid, section)
+
+    # The new 业绩: drafted from the completion, signed and anchored by an issuer authorised for 履约评价.
+    issuer = next(i for i in dataset.issuers if i.slug == PERFORMANCE_ISSUER)
+    members = [g.account for g in rt.governors]
+    enact_signed(governance_service(store), members, rt.registry, "authoriseIssuer", issuer.address,
+                 int(Kind.CONTRACT_PERFORMANCE))
+    now = rt.client.block_timestamp()
+    draft = perf.credential_draft(tender_id=tid, section=section, issuer=issuer.address,
+                                  issued_at=datetime.fromtimestamp(now, UTC))
+    sealed = SealedCredential.seal(draft)
+    credential_id = sealed.credential_id()
+    root = MerkleTree.build([credential_id]).root
+    service = credential_service(store)
+    service.relay_anchor(signer=issuer.address, documents=[sealed], signed_tx=sign(
+        issuer.account, rt.registry.prepare_anchor(issuer.address, root, Kind.CONTRACT_PERFORMANCE)))
+    now = rt.client.block_timestamp()  # verified as of the block that anchored it
+    report = service.verify_document(sealed.to_dict(), at=now, expected_subject=firm.uscc)
+
+    # A second tender asks for one 业绩 of at least 1,000 万元 completed within a year: the winner ticks
+    # the new one; the other firms bid without one.
+    start = datetime.fromtimestamp(now, UTC)
+    params = selection_params(project_code=f"E4404000120279{rng.randrange(10**4):04d}",
+                              tenderer_uscc=generate_uscc(rng), deadline=(start + timedelta(days=21)).isoformat(),
+                              criteria=4, experts=5, shortlist=3, members=5)
+    params["title"] = "珠海市香洲区市政道路改造工程（二期）"
+    requirement = {"count": 1, "min_amount_wan": "1000", "within_years": 1}
+    params["sections"][0]["performance"] = requirement
+    ticks = [[to_hex(credential_id)] if b is firm else [] for b in awarded.bidders]
+    prices = [Decimal(rng.randrange(10_800_000, 11_900_000)) for _ in awarded.bidders]
+    say.step(f"a second tender {params['project_code']} asks for a 业绩 of ≥ 1,000 万元: "
+             f"{firm.name} ticks the new one")
+    opened = publish_bid_open(store, params, awarded.bidders, prices, say.step, ticks=ticks)
+    second_key = derive_bid_key(firm.account, opened.tender_id).address
+    checks = opened.checks.get(second_key, [])
+
+    def party(address: str) -> str:
+        return "centre (for the tenderer)" if address == record.centre else \
+            (f"winner ({firm.name})" if address == record.winner else address)
+
+    return {
+        "tender_id": to_hex(tid), "section": section, "project_code": awarded.params["project_code"],
+        "winner_firm": firm.name, "winner_uscc": firm.uscc,
+        "contract_signed_at": local_time(signed_at),
+        "entries": [{"index": e.entry.index, "kind": e.entry.kind.name, "by": party(e.entry.by),
+                     "text": e.document.decode() if e.entry.kind is not EntryKind.COMPLETION and e.document else None,
+                     "recorded_at": local_time(e.entry.recorded_at),
+                     "acknowledged_at": local_time(e.entry.acknowledged_at) if e.entry.acknowledged_at else None}
+                    for e in record.entries],
+        "evaluation": {"rating": str(evaluation.rating), "score": str(evaluation.score),
+                       "contract_amount_wan": str(evaluation.contract_amount_wan),
+                       "completion_date": evaluation.completion_date.isoformat(), "summary": evaluation.summary,
+                       "evaluation_hash": to_hex(evaluation.hash())},
+        "credential": {"credential_id": to_hex(credential_id), "kind": Kind.CONTRACT_PERFORMANCE.name,
+                       "issuer": issuer.name, "subject": firm.uscc, "award_id": to_hex(draft.award_id or b""),
+                       "valid_from": local_time(int(draft.valid_from.timestamp())),
+                       "verified": report.ok, "failures": [str(c.reason) for c in report.failures]},
+        "second_tender": {"tender_id": to_hex(opened.tender_id), "project_code": params["project_code"],
+                          "requirement": requirement, "bids": len(awarded.bidders), "valid_bids": opened.valid_bids,
+                          "winner_bid_key": second_key, "winner_bid_valid": second_key in opened.prices,
+                          "winner_ticked": [to_hex(credential_id)],
+                          "checks": [{"name": n, "status": st, "reason": r} for n, st, r in checks]},
         "seconds": round(time.perf_counter() - t0, 3),
     }
 
@@ -587,7 +723,7 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"  status changes    {s['revoked']} revoked, {s['suspended']} suspended "
             "(by their issuers' own transactions)"
         ),
-        f"  verification      at {v['at']}, median {v['verify_ms_median']:.1f} ms",
+        f"  verification      at {_local(v['at'])}, median {v['verify_ms_median']:.1f} ms",
     ]
     for case, tally in v["results"].items():
         lines.append(
@@ -604,6 +740,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"--kind qualification --issuer-key {s['issuer_keys']['housing']}"
     )
     lines += _selection_lines(s.get("selection"))
+    lines += _performance_lines(s.get("performance"))
     lines += [
         f"  total time        {s['total_s']:.2f} s",
         "",
@@ -642,6 +779,58 @@ def _selection_lines(sel: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _local(iso: str) -> str:
+    from tools.display import local_time
+
+    return local_time(int(datetime.fromisoformat(iso).timestamp()))
+
+
+def _performance_lines(perf: dict[str, Any] | None) -> list[str]:
+    if not perf:
+        return []
+    lines = [(f"  履约              section {perf['section']} of tender {perf['project_code']}: {perf['winner_firm']} "
+              f"({perf['winner_uscc']}) signed the contract {perf['contract_signed_at']}")]
+    for e in perf["entries"]:
+        if e["kind"] == "COMPLETION":
+            continue
+        ack = f"; acknowledged {e['acknowledged_at']}" if e["acknowledged_at"] else ""
+        lines.append(f"    milestone {e['index']}     {e['recorded_at']} by the {e['by']}: {e['text']}{ack}")
+    ev = perf["evaluation"]
+    completion = next(e for e in perf["entries"] if e["kind"] == "COMPLETION")
+    amount = Decimal(ev["contract_amount_wan"]) * 10_000
+    lines.append(f"    completion      {completion['recorded_at']} by the {completion['by']}: 履约评价 {ev['rating']} "
+                 f"({ev['score']} points), contract {amount:,.2f} 元, completed {ev['completion_date']}")
+    c = perf["credential"]
+    verdict = "VALID" if c["verified"] else "INVALID (" + "; ".join(c["failures"]) + ")"
+    lines.append(f"    new 业绩 (履约评价 credential) of {perf['winner_firm']}, anchored by {c['issuer']}, valid from "
+                 f"{c['valid_from']}; it names the award and the evaluation on chain; verifies: {verdict}")
+    lines.append(f"      credential id {c['credential_id']}")
+    t = perf["second_tender"]
+    r = t["requirement"]
+    check = next((x for x in t["checks"] if x["name"].startswith("performance")), None)
+    why = f" ({check['name']}: {check['status']}, {check['reason']})" if check else ""
+    lines.append(f"    second tender   {t['project_code']} asks for {r['count']} 业绩 of at least "
+                 f"{Decimal(r['min_amount_wan']) * 10_000:,.0f} 元 within {r['within_years']} year(s): "
+                 f"{perf['winner_firm']} ticks the new 业绩 and its bid opens "
+                 f"{'valid' if t['winner_bid_valid'] else 'NOT VALID'}{why}; {t['valid_bids']} of {t['bids']} bids "
+                 "valid (the other firms tick no such 业绩)")
+    return lines
+
+
+def performance_problems(summary: dict[str, Any]) -> list[str]:
+    """What went unexpectedly in the 履约 part: the new 业绩 must verify and count in the second tender."""
+    perf = summary.get("performance")
+    if not perf:
+        return []
+    problems = []
+    if not perf["credential"]["verified"]:
+        problems.append("the new 业绩 credential does not verify: " + "; ".join(perf["credential"]["failures"]))
+    if not perf["second_tender"]["winner_bid_valid"]:
+        problems.append("the bid ticking the new 业绩 did not open valid: " + "; ".join(
+            f"{c['name']}: {c['reason']}" for c in perf["second_tender"]["checks"] if c["status"] != "VALID"))
+    return problems
+
+
 def main(args: Any) -> int:
     """The `demo` subcommand: run, print the summary, exit 1 if any result was unexpected."""
     as_of = args.as_of if isinstance(args.as_of, date) else synthetic.DEFAULT_AS_OF
@@ -677,5 +866,9 @@ def main(args: Any) -> int:
         print(
             f"error: {len(mismatches)} verification results were not as expected", file=sys.stderr
         )
+        return 1
+    problems = performance_problems(summary)
+    if problems:
+        print(f"error: 履约: {'; '.join(problems)}", file=sys.stderr)
         return 1
     return 0

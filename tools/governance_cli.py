@@ -18,7 +18,7 @@ from hexbytes import HexBytes
 
 from ledger.errors import ConfigurationError, ValidationFailed
 
-CONTRACTS = ("CredentialRegistry", "TenderBook", "GuaranteeBook", "SelectionBook", "Governance")
+CONTRACTS = ("CredentialRegistry", "TenderBook", "GuaranteeBook", "SelectionBook", "PerformanceBook", "Governance")
 
 
 def _key(path: str) -> LocalAccount:
@@ -105,10 +105,24 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_propose(args: argparse.Namespace) -> int:
-    from bidders.http import LedgerAPI
+def propose(api: Any, key: LocalAccount, contract: str, function: str, values: list[Any]) -> dict[str, Any]:
+    """Propose (and so approve) `contract.function(*values)` with the member's `key`: the service
+    prepares the propose transaction, this machine checks it names that call and signs it, the
+    service relays it (and executes the call at once when one approval is enough)."""
     from ledger.chain.governance import encode_offline
     from tools.tender_cli import _call
+
+    data = encode_offline(contract, function, values)
+    prepared = _call(api.post, "/governance/prepare-proposal", {
+        "sender": key.address, "contract": contract, "function": function, "args": values}, signed=False)
+    target = api.chain()["contracts"][contract]
+    signed = _sign_checked(api, prepared["tx"], function="propose", expect={"target": target, "data": data})
+    step: dict[str, Any] = _call(api.post, "/governance/steps", {"signed_tx": signed})
+    return step
+
+
+def cmd_propose(args: argparse.Namespace) -> int:
+    from bidders.http import LedgerAPI
 
     key = _key(args.key_file)
     api = LedgerAPI(args.api, key)
@@ -117,13 +131,7 @@ def cmd_propose(args: argparse.Namespace) -> int:
         from ledger.service.selection import pool_call_args
 
         values = ["0x" + v.hex() if isinstance(v, bytes) else v for v in pool_call_args(args.function, values)]
-    data = encode_offline(args.contract, args.function, values)
-    prepared = _call(api.post, "/governance/prepare-proposal", {
-        "sender": key.address, "contract": args.contract, "function": args.function, "args": values},
-        signed=False)
-    target = api.chain()["contracts"][args.contract]
-    signed = _sign_checked(api, prepared["tx"], function="propose", expect={"target": target, "data": data})
-    step = _call(api.post, "/governance/steps", {"signed_tx": signed})
+    step = propose(api, key, args.contract, args.function, values)
     print(json.dumps(step, ensure_ascii=False) if args.json else _show_proposal(step["proposal"]))
     return 0
 

@@ -171,7 +171,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- running a draw (through the service)
 
 PURPOSES = ("committee", "reserve", "shortlist", "selection")
-SELECTION_RESERVES = 1  # the selection committee's draw: one pick beyond its size (as tools/selection_run)
 
 
 def _draw_names(api: Any, draw: dict[str, Any], *, signed: bool = False) -> dict[str, str]:
@@ -224,7 +223,7 @@ def _candidates(api: Any, args: argparse.Namespace, tender: dict[str, Any]) -> t
     """purpose, round, candidate addresses, k: from --committee (the pool, the committee's size plus
     its reserves), --step (the draw the fixed rule asks for) or given one by one."""
     from ledger.model.selection import CommitteeKind
-    from ledger.service.selection import COMMITTEE_DRAW_ROUND
+    from ledger.service.selection import COMMITTEE_DRAW_ROUND, SELECTION_RESERVES
 
     chosen = [bool(args.committee), bool(args.step), bool(args.candidate)]
     if sum(chosen) != 1:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ledger import memtrace
 from ledger.chain.rpc_server import RpcServer, is_loopback
 from ledger.config import Settings
 from ledger.errors import ConfigurationError
@@ -24,6 +25,7 @@ EXIT_USAGE = 2
 
 
 def main(args: Any) -> int:
+    memtrace.install_from_env("node")  # TL_TRACEMALLOC: snapshots on SIGUSR1 (ledger.memtrace)
     settings = Settings()
     if args.data_dir:
         settings = settings.model_copy(update={"data_dir": Path(args.data_dir)})

@@ -2,8 +2,12 @@
 service. The centre records milestones and complaints for the tenderer and the completion
 evaluation (履约评价) with its own key (signed requests); the winner records milestones and
 complaints and acknowledges the centre's entries with its per-tender bid key (`--winner`, derived
-from the firm's key as `tender-bidder` derives it), each its own transaction. Anyone shows the
-record, and an issuer authorised for 履约评价 gets the new 业绩 credential to sign and anchor.
+from the firm's key as `tender-bidder` derives it), each its own transaction. A member of the
+governance proposes the ruling on a complaint (`perform rule`, PerformanceBook.ruleComplaint through
+the governance's M-of-N: the others approve it with `tender-ledger governance approve`), and anyone
+files the ruling's text once it is executed (`perform ruling`). Anyone shows the record, each
+complaint with its ruling, and an issuer authorised for 履约评价 gets the new 业绩 credential to sign
+and anchor.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from tools.client import api_default, call, client, key_file, read_json, signed, text_arg, word_arg
+from tools.client import UsageError, api_default, call, client, key_file, read_json, signed, text_arg, word_arg
 from tools.display import local_time
 
 ROUTES = {"milestone": ("milestones", "recordMilestone"), "complaint": ("complaints", "fileComplaint")}
@@ -81,6 +85,56 @@ def cmd_acknowledge(args: argparse.Namespace) -> int:
     return 0
 
 
+VERDICT = {True: "upheld (投诉成立)", False: "dismissed (投诉不成立)"}
+
+
+def _ruling_line(r: dict[str, Any]) -> str:
+    words = f"{r['words']['en']} ({r['words']['zh']})"
+    text = f": {r['text']}" if r["text"] is not None else " (its text not filed yet)"
+    return f"ruled {_when(r['ruled_at'])} by the governance {r['by']}: {words}{text}"
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    """A governance member proposes the ruling on complaint INDEX; filed at once when executed."""
+    from ledger.crypto.canonical import keccak
+    from tools.governance_cli import _key, _show_proposal, propose
+
+    text = text_arg(args.text, args.text_file, "ruling").strip()
+    if args.key_file is None:
+        raise UsageError("--key-file: the governance member's own private key file is required")
+    member = _key(args.key_file)
+    api = client(args.api, member)
+    ruling_hash = "0x" + keccak(text.encode()).hex()
+    step = propose(api, member, "PerformanceBook", "ruleComplaint",
+                   [args.tender_id, args.section, args.index, args.upheld, ruling_hash])
+    entry = None
+    if step["executed_tx"]:
+        entry = call(api.post, f"{_base(args)}/complaints/{args.index}/ruling", {"text": text})
+    if args.json:
+        print(json.dumps({"step": step, "entry": entry}, ensure_ascii=False, sort_keys=True))
+        return 0
+    print(_show_proposal(step["proposal"]))
+    if entry is not None:
+        print(f"complaint {args.index} {_ruling_line(entry['ruling'])}")
+    else:
+        print(f"  the ruling ({VERDICT[args.upheld]}) takes effect once the members approve it "
+              f"(tender-ledger governance approve {step['proposal']['proposal_id']}); then file its text: "
+              f"tender-ledger perform ruling {args.tender_id} {args.index} --section {args.section} --text-file FILE")
+    return 0
+
+
+def cmd_ruling(args: argparse.Namespace) -> int:
+    """File the text of a ruling the governance executed (anyone: it must hash to the ruling hash)."""
+    text = text_arg(args.text, args.text_file, "ruling")
+    api = client(args.api, key_file(args.key_file, who="centre"))
+    entry = call(api.post, f"{_base(args)}/complaints/{args.index}/ruling", {"text": text})
+    if args.json:
+        print(json.dumps(entry, ensure_ascii=False, sort_keys=True))
+    else:
+        print(f"complaint {args.index} {_ruling_line(entry['ruling'])}")
+    return 0
+
+
 def cmd_complete(args: argparse.Namespace) -> int:
     evaluation = read_json(args.evaluation, "the evaluation")
     api = client(args.api, key_file(args.key_file, who="centre"))
@@ -107,6 +161,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         seen = f", acknowledged {_when(e['acknowledged_at'])}" if e["acknowledged_at"] else ""
         what = e["text"] if e["text"] is not None else json.dumps(e["evaluation"], ensure_ascii=False)
         print(f"  {e['index']:>3} {e['kind']:<10} {_when(e['recorded_at'])} by {e['by']}{seen}: {what}")
+        if e["kind"] == "COMPLAINT":
+            print(f"      {_ruling_line(e['ruling']) if e['ruling'] else 'not ruled yet (the governance rules on it)'}")
     if record["completed"]:
         print(f"  completed {_when(record['completed_at'])}: rating {record['evaluation']['rating']} "
               f"(evaluation {record['evaluation_hash']})")
@@ -152,6 +208,29 @@ def add_commands(sub: Any) -> None:
     common(q, party=True)
     q.add_argument("index", type=int, metavar="INDEX")
     q.set_defaults(func=cmd_acknowledge)
+
+    q = psub.add_parser("rule", help="a governance member proposes the ruling on complaint INDEX "
+                                     "(PerformanceBook.ruleComplaint, M-of-N); its text filed once executed")
+    common(q, party=False)
+    q.add_argument("index", type=int, metavar="INDEX")
+    verdict = q.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--upheld", dest="upheld", action="store_true", help="the complaint is upheld (投诉成立)")
+    verdict.add_argument("--dismissed", dest="upheld", action="store_false",
+                         help="the complaint is dismissed (投诉不成立)")
+    q.add_argument("--text", default=None, help="the ruling's text")
+    q.add_argument("--text-file", default=None, help="the ruling's text, from a UTF-8 file")
+    q.add_argument("--key-file", default=None, help="the governance member's own private key file")
+    q.set_defaults(func=cmd_rule)
+
+    q = psub.add_parser("ruling", help="file the text of the governance's ruling on complaint INDEX, once "
+                                       "executed (it must hash to the ruling hash on chain)")
+    common(q, party=False)
+    q.add_argument("index", type=int, metavar="INDEX")
+    q.add_argument("--text", default=None, help="the ruling's text")
+    q.add_argument("--text-file", default=None, help="the ruling's text, from a UTF-8 file")
+    q.add_argument("--key-file", default=None, help="the key signing the request (default: the data directory's "
+                                                    "keys/centre.key); anyone may file the text")
+    q.set_defaults(func=cmd_ruling)
 
     q = psub.add_parser("complete", help="the centre records the completion evaluation (履约评价), once")
     common(q, party=False)

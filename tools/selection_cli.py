@@ -207,7 +207,10 @@ def cmd_seat_key(args: argparse.Namespace) -> int:
             "member": member.address, "seat": seat.address}
     text = json.dumps(data, indent=2) + "\n"
     if args.out:
-        Path(args.out).write_text(text)
+        try:
+            Path(args.out).write_text(text)
+        except OSError as exc:
+            raise UsageError(f"cannot write the seat file {args.out}: {exc.strerror}") from None
         print(f"wrote {args.out}: {member.address} sits by seat key {seat.address} on the {args.committee} committee; "
               "send the file to the trading centre")
     else:

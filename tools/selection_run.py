@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -36,6 +37,7 @@ from ledger.rules.selection import Decided, NeedDraw, NeedVote, vote_commitment
 from ledger.service.lottery import DrawService
 from ledger.service.selection import (
     COMMITTEE_DRAW_ROUND,
+    SELECTION_RESERVES,
     SelectionService,
     address_word,
     as_address,
@@ -46,13 +48,28 @@ from tools.signing import sign
 HOUR, DAY = 3600, 86_400
 DRAW_PARTIES = 2  # who commit seeds to each draw (e.g. the centre's clerk and the supervisor)
 DRAW_OFFICERS, DRAW_THRESHOLD = 3, 2
-SELECTION_RESERVES = 1  # picks drawn beyond the selection committee's size
 ZERO = "0x" + "00" * 20
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 Say = Callable[[str], None]
 
 
 def _quiet(_message: str) -> None:
     return None
+
+
+def random_bytes(rng: random.Random | None, n: int) -> bytes:
+    """`n` random bytes: from `rng` when given (a seeded run), else from the system."""
+    return rng.randbytes(n) if rng is not None else os.urandom(n)
+
+
+def new_account(rng: random.Random | None = None) -> LocalAccount:
+    """A new key: from `rng` when given (a seeded run), else from the system."""
+    if rng is None:
+        return cast(LocalAccount, Account.create())
+    while True:  # a 32-byte string is a valid secp256k1 key unless 0 or ≥ the group order
+        key = rng.randbytes(32)
+        if 0 < int.from_bytes(key, "big") < SECP256K1_N:
+            return cast(LocalAccount, Account.from_key(key))
 
 
 @dataclass
@@ -71,6 +88,8 @@ class SelectionRun:
     sheets: dict[str, tuple[bytes, ScoreSheet]] = field(default_factory=dict)
     votes: dict[tuple[int, str], tuple[bytes, str | None]] = field(default_factory=dict)
     draw_ids: list[bytes] = field(default_factory=list)  # every draw this run opened, in order
+    rng: random.Random | None = None  # seeded: the draws' parties, officers and seeds, the salts, the objector
+    vote_rounds: int = 0  # vote rounds this run opened
     _params: Any = field(default=None, repr=False)
     _eligible: list[str] | None = field(default=None, repr=False)
 
@@ -107,8 +126,8 @@ class SelectionRun:
         shares released after the commit deadline, finished by the draw service."""
         rt = self.rt
         did = draw_id(self.tid, self.section, purpose, round)
-        parties = [Account.create() for _ in range(DRAW_PARTIES)]
-        officers = [Account.create() for _ in range(DRAW_OFFICERS)]
+        parties = [new_account(self.rng) for _ in range(DRAW_PARTIES)]
+        officers = [new_account(self.rng) for _ in range(DRAW_OFFICERS)]
         dealing = deal(tender_id=did, officers=[OfficerKey.of_private(bytes(o.key)) for o in officers],
                        threshold=DRAW_THRESHOLD, new_key=new_draw_key)
         setup = DrawSetup(tender_id=self.tid, section=self.section, purpose=purpose, round=round,
@@ -119,7 +138,7 @@ class SelectionRun:
                           threshold=DRAW_THRESHOLD)
         self.draws.open(signer=rt.centre.address, setup=setup)
         for p in parties:
-            sealed = seal_seed(os.urandom(32), public=point_of(dealing.opening_public), draw_id=did, party=p.address)
+            sealed = seal_seed(random_bytes(self.rng, 32), public=point_of(dealing.opening_public), draw_id=did, party=p.address)
             tx = sign(p, rt.lottery_book.prepare(p.address, "commitSeed", did, sealed.rx, sealed.ry, sealed.ciphertext))
             self.draws.commit(signer=p.address, draw_id=did, signed_tx=tx)
         self.later(HOUR + 1)
@@ -189,7 +208,7 @@ class SelectionRun:
 
     def commit_sheet(self, seat: str, sheet: ScoreSheet | None = None) -> Any:
         key = self.seats[CommitteeKind.EVALUATION][seat]
-        sheet, salt = sheet or self.sheet(seat), os.urandom(32)
+        sheet, salt = sheet or self.sheet(seat), random_bytes(self.rng, 32)
         self.sheets[seat] = (salt, sheet)
         c = sheet_commitment(tender_id=self.tid, section=self.section, expert=seat, salt=salt, sheet=sheet)
         return self.svc.commit_sheet(signer=seat, tender_id=self.tid, section=self.section,
@@ -213,7 +232,7 @@ class SelectionRun:
     # ------------------------------------------------------------------ votes
     def commit_vote(self, round: int, seat: str, candidate: str | None, *, signer: str | None = None) -> Any:
         key = self.seats[CommitteeKind.SELECTION][seat]
-        salt = os.urandom(32)
+        salt = random_bytes(self.rng, 32)
         self.votes[(round, seat)] = (salt, candidate)
         c = vote_commitment(tender_id=self.tid, section=self.section, round=round, seat=seat, candidate=candidate,
                             salt=salt)
@@ -268,6 +287,7 @@ class SelectionRun:
                 return step
             if isinstance(step, NeedVote):
                 say(f"selection: vote round {step.round} among {len(step.candidates)} candidates")
+                self.vote_rounds += 1
                 self.svc.open_round(signer=self.centre, tender_id=self.tid, section=self.section,
                                     commit_deadline=self.now() + HOUR, reveal_deadline=self.now() + 2 * HOUR)
                 waiting = list(step.waiting) or list(self.seats[sel])
@@ -283,7 +303,7 @@ class SelectionRun:
 
     def object_and_answer(self, reason: str, answer: str) -> Any:
         """A bidder-side objector files an objection during 公示 with its own key; the centre answers."""
-        objector = Account.create()
+        objector = new_account(self.rng)
         tx = self.tx(objector, "object", self.tid, self.section, keccak(reason.encode()))
         filed = self.svc.object(signer=objector.address, tender_id=self.tid, section=self.section, signed_tx=tx,
                                 reason=reason)
@@ -306,7 +326,7 @@ class SelectionRun:
         say("award after 公示")
         state, _ = self.svc.award(signer=self.centre, tender_id=self.tid, section=self.section)
         return RunResult(shortlist=shortlist, decided=decided, winner=str(state.winner), draws=list(self.draw_ids),
-                         objection=answered)
+                         objection=answered, vote_rounds=self.vote_rounds)
 
 
 @dataclass(frozen=True)
@@ -316,6 +336,7 @@ class RunResult:
     winner: str
     draws: list[bytes]
     objection: Any
+    vote_rounds: int = 0
 
 
 # ---------------------------------------------------------------------- gas, per step
@@ -363,6 +384,7 @@ class OpenedSection:
     valid_bids: int
     first_block: int  # the tender's publication block
     problems: list[str] = field(default_factory=list)  # why a bid was not eligible, one line each
+    checks: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # bid key → (check, status, reason)
 
 
 def selection_params(*, project_code: str, tenderer_uscc: str, deadline: str, bidders: int = 15, criteria: int = 8,
@@ -395,10 +417,13 @@ def selection_params(*, project_code: str, tenderer_uscc: str, deadline: str, bi
 
 
 def publish_bid_open(store: Any, params: dict[str, Any], bidders: Sequence[Bidder], prices: Sequence[Decimal],
-                     say: Say = _quiet) -> OpenedSection:
+                     say: Say = _quiet, *, ticks: Sequence[Sequence[str]] | None = None,
+                     rng: random.Random | None = None) -> OpenedSection:
     """The centre publishes `params` (opening key dealt to three officers' keys, two to open), each
-    firm bids with its per-tender bid key (its firm link sealed inside), the officers release their
-    shares after the deadline and the centre opens the section: all through the service's use cases."""
+    firm bids with its per-tender bid key (its firm link sealed inside) and the credentials `ticks`
+    names for it (ids, 0x…; none by default), the officers release their shares after the deadline
+    and the centre opens the section: all through the service's use cases. With `rng`, the
+    officers' keys and the bids' salts come from it (the same work on every run)."""
     import base64
 
     from api.deps import bid_relayer, guarantee_check, tender_service
@@ -410,7 +435,7 @@ def publish_bid_open(store: Any, params: dict[str, Any], bidders: Sequence[Bidde
     rt = store.runtime
     tenders = tender_service(store)
     first_block = rt.client.block_number() + 1
-    officers = [Account.create() for _ in range(3)]
+    officers = [new_account(rng) for _ in range(3)]
     for o in officers:
         rt.client.fund(rt.relayer, o.address, 10**18)
     tid = tender_id(params["project_code"])
@@ -424,13 +449,14 @@ def publish_bid_open(store: Any, params: dict[str, Any], bidders: Sequence[Bidde
     chain_id, book = rt.client.chain_id, rt.tender_book.address
     names: dict[str, str] = {}
     relayer = bid_relayer(store)
+    ticked = [list(t) for t in ticks] if ticks is not None else [[] for _ in bidders]
     try:
-        for firm, price in zip(bidders, prices, strict=True):
+        for firm, price, ids in zip(bidders, prices, ticked, strict=True):
             key = derive_bid_key(firm.account, tid)
             link = sign_link(firm.account, chain_id=chain_id, book_address=book, tender_id=tid, bid_key=key.address)
             letter = f"投标函：{firm.name}愿以人民币{price:,.2f}元承包本标段。".encode()
             package = BidPackage.create(
-                price=str(price), credential_ids=[], salt="0x" + os.urandom(32).hex(), firm_link=link,
+                price=str(price), credential_ids=ids, salt="0x" + random_bytes(rng, 32).hex(), firm_link=link,
                 files={"投标函.pdf": {"sha256": hashlib.sha256(letter).hexdigest(),
                                       "content": base64.b64encode(letter).decode()}})
             sealed = seal_bid(chain_id=chain_id, book_address=book, tender_id=tid, section=0, bidder=key.address,
@@ -457,20 +483,22 @@ def publish_bid_open(store: Any, params: dict[str, Any], bidders: Sequence[Bidde
                 + "".join(f"; {c.name}: {c.reason}" for c in (b.eligibility.checks if b.eligibility else ())
                           if c.status.name not in ("VALID", "PASS", "OK"))
                 for b in opened.bids if not b.eligible]
-    return OpenedSection(tid, 0, names, eligible, opened.valid_bids, first_block, problems)
+    checks = {b.bidder: [(c.name, c.status.name, str(c.reason or "")) for c in b.eligibility.checks]
+              for b in opened.bids if b.eligibility is not None}
+    return OpenedSection(tid, 0, names, eligible, opened.valid_bids, first_block, problems, checks)
 
 
-def register_pools(rt: Any, *, experts: int, members: int, tenderer_uscc: str, say: Say = _quiet
-                   ) -> tuple[list[LocalAccount], list[LocalAccount]]:
-    """New expert and member pools, each person with its own key, registered by the governance
-    (the member keys held in a development data directory)."""
+def register_pools(rt: Any, *, experts: int, members: int, tenderer_uscc: str, say: Say = _quiet,
+                   rng: random.Random | None = None) -> tuple[list[LocalAccount], list[LocalAccount]]:
+    """New expert and member pools, each person with its own key (from `rng` when given),
+    registered by the governance (the member keys held in a development data directory)."""
     from ledger.service.selection import uscc_word
 
     say(f"pools: {experts} experts and {members} tenderer members registered by the governance")
-    pool = [Account.create() for _ in range(experts)]
+    pool = [new_account(rng) for _ in range(experts)]
     for e in pool:
         rt.govern(rt.selection_book, "registerExpert", e.address, "市政公用工程".encode().ljust(32, b"\x00"))
-    people = [Account.create() for _ in range(members)]
+    people = [new_account(rng) for _ in range(members)]
     for m in people:
         rt.govern(rt.selection_book, "registerMember", uscc_word(tenderer_uscc), m.address)
     return pool, people

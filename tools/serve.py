@@ -65,12 +65,18 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, log_options
           preflight: Any) -> int:
     """Run `workers` worker processes (one or more; the CLI sends one worker elsewhere) until
     interrupted; see the module's docstring."""
-    import uvicorn
-
     reason = refusal(settings, workers)
     if reason is not None:
         print(f"error: {reason}", file=sys.stderr)
         return EXIT_USAGE
+    with few_malloc_arenas():
+        return _serve(settings, host=host, port=port, workers=workers, log_options=log_options, preflight=preflight)
+
+
+def _serve(settings: Settings, *, host: str, port: int, workers: int, log_options: dict[str, Any],
+           preflight: Any) -> int:
+    import uvicorn
+
     node = start_node(settings.data_dir) if settings.embedded else None
     try:
         preflight(settings)  # deploys, creates the schema and catches the store up, once
@@ -93,6 +99,30 @@ def _healthcheck_option(run: Any) -> dict[str, Any]:
     if "timeout_worker_healthcheck" in inspect.signature(run).parameters:
         return {"timeout_worker_healthcheck": WORKER_HEALTHCHECK_S}
     return {}
+
+
+MALLOC_ARENAS = "2"
+"""glibc's MALLOC_ARENA_MAX for the processes started here (the workers, the node). Each thread that
+allocates while another holds an arena gets an arena of its own, up to 8 per core; a worker's
+request threads and a node's connection threads so spread their garbage over many arenas, whose
+freed but fragmented pages stay resident: the processes' memory then grows with the volume of
+work rather than with what they keep. Two arenas should cost little contention here: the
+interpreter lock already serialises most of the allocating threads. A process started with
+`serve --workers 1` is the serving process itself, which started before this could be set."""
+
+
+@contextmanager
+def few_malloc_arenas() -> Iterator[None]:
+    """MALLOC_ARENA_MAX set (unless the operator set it) for the processes started in the block,
+    which read it when they start; restored afterwards."""
+    saved = os.environ.get("MALLOC_ARENA_MAX")
+    if saved is None:
+        os.environ["MALLOC_ARENA_MAX"] = MALLOC_ARENAS
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MALLOC_ARENA_MAX", None)
 
 
 @contextmanager

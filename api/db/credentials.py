@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
 from hexbytes import HexBytes
+from sqlalchemy import delete, func, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.db import documents
@@ -23,6 +27,7 @@ from ledger.crypto.merkle import MerkleTree, position_of
 from ledger.documents import DocumentError, Kind, SealedCredential
 from ledger.errors import StoreMismatch
 from ledger.model.credential import StoredCredential
+from ledger.rules.anchoring import MAX_BATCH
 from ledger.service.proven import ProvenCredentials
 
 SEALED = "sealed-credential"  # the holder's sealed copy, filed under its credential id
@@ -83,6 +88,24 @@ class RevocationRecord(SQLModel, table=True):
     event: str
 
 
+class AnchorReservation(SQLModel, table=True):
+    """A credential id held for an anchor on its way to the chain: its batch's documents are filed
+    and its transaction relayed outside any store-wide guard, and this row (one per id: the
+    primary key) keeps a second batch holding the same credential from being filed meanwhile.
+    Not a projection: it is released once the anchor is mined and journalled, or refused, and
+    it lapses after `RESERVATION_S` if the process relaying it went away."""
+
+    chain_key: str = Field(primary_key=True)
+    credential_id: str = Field(primary_key=True)
+    root: str
+    reserved_at: datetime
+
+
+RESERVATION_S = 900
+"""How long an anchor's reservation holds without being released: longer than a relay waits for
+its transaction to be mined, so only a reservation whose process died lapses."""
+
+
 def stored(r: CredentialRecord) -> StoredCredential:
     """The row as the model the use cases work with, its columns as stored (nothing is checked
     here: `ProvenCredentials` proves it); StoreMismatch if it cannot even be read."""
@@ -98,9 +121,14 @@ def stored(r: CredentialRecord) -> StoredCredential:
         raise StoreMismatch(f"the row of credential {r.credential_id} cannot be read ({exc})") from None
 
 
+def _aware(moment: datetime) -> datetime:
+    """A stored time with its zone (SQLite hands back naive datetimes: they are UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _unix(moment: datetime) -> int:
-    """Unix seconds of a stored time (SQLite hands back naive datetimes: they are UTC)."""
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    """Unix seconds of a stored time."""
+    return int(_aware(moment).timestamp())
 
 
 class SessionSource(Protocol):
@@ -141,6 +169,21 @@ class SqlCredentialDocuments:
         if kind is not None:
             where.append(CredentialRecord.kind == int(kind))
         return self._rows(*where, newest_first=True)
+
+    def rows_by_issuer(self, issuer: str, *, query: str = "", offset: int = 0,
+                       limit: int = 50) -> tuple[list[StoredCredential], int]:
+        """A page of the rows whose issuer column is `issuer` (newest first), those whose sealed copy
+        or subject contains `query` only; and how many match in all."""
+        where: list[Any] = [CredentialRecord.chain_key == self.store.chain_key, CredentialRecord.issuer == issuer]
+        if query:
+            pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(or_(col(CredentialRecord.sealed).like(pattern, escape="\\"),
+                             col(CredentialRecord.subject).like(pattern, escape="\\")))
+        rows = select(CredentialRecord).where(*where).order_by(
+            col(CredentialRecord.block_number).desc(), col(CredentialRecord.credential_id)).offset(offset).limit(limit)
+        with self.store.session() as s:
+            total = s.exec(select(func.count()).select_from(CredentialRecord).where(*where)).one()
+            return [stored(r) for r in s.exec(rows)], int(total)
 
     def batch_ids(self, root: bytes) -> list[bytes] | None:
         with self.store.session() as s:
@@ -211,6 +254,18 @@ class SqlCredentialLookup:
     def of_subject(self, uscc: str) -> Sequence[StoredCredential]:
         return self.proven.of_subject(uscc)
 
+    def of_issuer(self, issuer: str, *, query: str = "", offset: int = 0,
+                  limit: int = 50) -> tuple[Sequence[StoredCredential], int]:
+        rows, total = SqlCredentialDocuments(self.store).rows_by_issuer(issuer, query=query, offset=offset, limit=limit)
+        out = []
+        for row in rows:
+            proven = self.proven.prove_row(row)
+            if proven.issuer.lower() != issuer.lower():
+                raise StoreMismatch(f"credential 0x{row.credential_id.hex()} is listed for issuer {issuer} but its "
+                                    f"batch was anchored by {proven.issuer}")
+            out.append(proven)
+        return out, total
+
     def known(self, credential_ids: Sequence[bytes]) -> list[bytes]:
         """Which of `credential_ids` the store holds already."""
         hexes = ["0x" + i.hex() for i in credential_ids]
@@ -224,12 +279,51 @@ class SqlCredentialLookup:
 class SqlCredentialFiles(SqlCredentialLookup):
     """The store side of the credential use cases (`CredentialFiles`): documents, journal, issuers."""
 
+    def reserve(self, root: bytes, ids: Sequence[bytes]) -> list[bytes]:
+        """Hold `ids` for the anchor of `root`; returns the ids another anchor in flight holds
+        (none held then) or [] once all are held. Atomic across processes: the rows' primary key."""
+        key, now = self.store.chain_key, datetime.now(UTC)
+        hexes = ["0x" + i.hex() for i in ids]
+        root_hex = "0x" + root.hex()
+        lapsed = now - timedelta(seconds=RESERVATION_S)
+        with self.store.session() as session:
+            held: list[str] = []
+            for start in range(0, len(hexes), documents.CHUNK):
+                rows = session.exec(select(AnchorReservation).where(
+                    AnchorReservation.chain_key == key,
+                    col(AnchorReservation.credential_id).in_(hexes[start:start + documents.CHUNK]))).all()
+                for row in rows:
+                    if _aware(row.reserved_at) < lapsed:
+                        session.delete(row)
+                    else:
+                        held.append(row.credential_id)
+            if held:
+                return [bytes(HexBytes(h)) for h in held]
+            session.flush()
+            session.add_all(AnchorReservation(chain_key=key, credential_id=h, root=root_hex, reserved_at=now)
+                            for h in hexes)
+            try:
+                session.commit()
+            except IntegrityError:  # another process reserved one of them between the read and the write
+                session.rollback()
+                return [bytes(HexBytes(h)) for h in hexes]
+        return []
+
+    def release(self, root: bytes, ids: Sequence[bytes]) -> None:
+        """Drop the reservations `reserve(root, ids)` made (those of another root stay)."""
+        hexes = ["0x" + i.hex() for i in ids]
+        with self.store.session() as session:
+            for start in range(0, len(hexes), documents.CHUNK):
+                session.execute(delete(AnchorReservation).where(
+                    col(AnchorReservation.chain_key) == self.store.chain_key,
+                    col(AnchorReservation.root) == "0x" + root.hex(),
+                    col(AnchorReservation.credential_id).in_(hexes[start:start + documents.CHUNK])))
+            session.commit()
+
     def file_batch(self, root: bytes, ids: Sequence[bytes], sealed: Sequence[SealedCredential]) -> None:
         now = datetime.now(UTC)
         contents = [item.to_json().encode() for item in sealed]
-        if len(_JUST_FILED) + len(contents) > _JUST_FILED_MAX:
-            _JUST_FILED.clear()  # a batch whose anchor never came: forget it rather than grow
-        _JUST_FILED.update({c: (item, cid) for c, item, cid in zip(contents, sealed, ids, strict=True)})
+        _JUST_FILED.put(zip(contents, zip(sealed, ids, strict=True), strict=True))
         with self.store.session() as session:
             documents.put_many(session, chain_key=self.store.chain_key, kind=SEALED, received_at=now,
                                media_type="application/json",
@@ -244,18 +338,50 @@ class SqlCredentialFiles(SqlCredentialLookup):
 
 
 
-# Sealed copies this process has just filed, by their exact bytes, with the document parsed and
-# its credential id (computed and checked by the batch rules before filing). The projector that
-# follows the anchor takes them from here instead of parsing and hashing every copy again: the
-# same bytes give the same document and id, so a hit is what a fresh parse would give. A rebuild,
-# another process, or bytes changed since filing miss, and every copy is verified from scratch.
-_JUST_FILED: dict[bytes, tuple[SealedCredential, bytes]] = {}
-_JUST_FILED_MAX = 50_000
+class JustFiled:
+    """Sealed copies this process has just filed, by their exact bytes, with the document parsed and
+    its credential id (computed and checked by the batch rules before filing). The projector that
+    follows the anchor takes them from here instead of parsing and hashing every copy again: the
+    same bytes give the same document and id, so a hit is what a fresh parse would give. A rebuild,
+    another process, or bytes changed since filing miss, and every copy is verified from scratch.
+
+    With several workers the anchor is often projected by another worker (whichever catches up
+    first), and a refused anchor is never projected: such entries are never taken. So the table
+    keeps at most `max_entries` (the oldest go first) and forgets what is older than `max_age_s`
+    at each filing: a copy is worth keeping only until its anchor is mined and caught up with."""
+
+    def __init__(self, max_entries: int = MAX_BATCH, max_age_s: float = 120.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_entries, self.max_age_s, self.clock = max_entries, max_age_s, clock
+        self._entries: OrderedDict[bytes, tuple[float, tuple[SealedCredential, bytes]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def put(self, items: Iterable[tuple[bytes, tuple[SealedCredential, bytes]]]) -> None:
+        now = self.clock()
+        with self._lock:
+            entries = self._entries
+            for content, parsed in items:
+                entries.pop(content, None)  # filed again: it is new again
+                entries[content] = (now, parsed)
+            while entries and (len(entries) > self.max_entries
+                               or next(iter(entries.values()))[0] < now - self.max_age_s):
+                entries.popitem(last=False)
+
+    def take(self, content: bytes) -> tuple[SealedCredential, bytes] | None:
+        with self._lock:
+            hit = self._entries.pop(content, None)
+        return None if hit is None else hit[1]
+
+
+_JUST_FILED = JustFiled()
 
 
 def _parsed(content: bytes) -> tuple[SealedCredential, bytes] | None:
     """A filed sealed copy, parsed, with the id its content hashes to; None if it is no credential."""
-    hit = _JUST_FILED.pop(content, None)
+    hit = _JUST_FILED.take(content)
     if hit is not None:
         return hit
     try:

@@ -99,3 +99,16 @@ def page(session: Session, chain_key: str, where: EventFilter, *, after: tuple[i
     entries = found[:limit]
     last = entries[-1][0] if entries else None
     return EventPage(entries, encode_cursor(last.block_number, last.log_index) if more and last else None)
+
+
+def every(session: Session, chain_key: str, where: EventFilter) -> list[tuple[ChainEvent, dict[str, Any]]]:
+    """Every journal entry matching `where`, oldest first (page after page)."""
+    out: list[tuple[ChainEvent, dict[str, Any]]] = []
+    after: tuple[int, int] | None = None
+    while True:
+        found = page(session, chain_key, where, after=after, limit=SCAN)
+        out += found.entries
+        if found.next_cursor is None or not found.entries:
+            return out
+        last = found.entries[-1][0]
+        after = (last.block_number, last.log_index)

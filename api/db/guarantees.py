@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -28,6 +28,7 @@ from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.db import documents
+from api.db.locks import filing_guard_name
 from api.db.events import ChainEvent
 from ledger.crypto import receipts
 from ledger.crypto.canonical import keccak
@@ -56,8 +57,12 @@ class Store(Protocol):
 
     def reconcile(self) -> int: ...
 
-# Guarantee writes run one at a time under the store's `api.db.locks.GUARANTEE_WRITES` guard (across
-# every worker process): "check the store → file → relay → project" must not interleave.
+    def lock(self, name: str) -> AbstractContextManager[Any]: ...
+
+# A party's own guarantee step (apply, issue, reject, bind, contest…) files its document and relays
+# under the guard of that document's key alone (`filing`), across every worker process; the chain
+# decides whether the step applies. The centre's steps (award, claim, settle…) still run one at a
+# time under the store's `api.db.locks.GUARANTEE_WRITES` guard.
 
 APPLICATION = "guarantee-application"
 SEALED_TERMS = "guarantee-sealed-terms"
@@ -326,25 +331,31 @@ class SqlGuaranteeFiles:
     def filing(self, *docs: tuple[str, str, bytes]) -> Iterator[None]:
         """File `docs` ((kind, key, content)) for the write that follows; if it fails, put back
         what was filed under those keys before."""
-        before: list[tuple[str, str, bytes | None]] = []
-        now = datetime.now(UTC)
-        with self.store.session() as s:
-            for kind, key, content in docs:
-                before.append((kind, key, _doc(s, self.chain_key, kind, key)))
-                documents.put(s, chain_key=self.chain_key, kind=kind, key=key, content=content, received_at=now)
-            s.commit()
-        try:
-            yield
-        except BaseException:
+        with ExitStack() as guards:
+            # two writes filing under one key wait for each other (else one's put-back could undo
+            # the other's filing); writes of other documents go ahead together
+            for name in sorted({filing_guard_name(kind, key) for kind, key, _ in docs}):
+                guards.enter_context(self.store.lock(name))
+            before: list[tuple[str, str, bytes | None]] = []
+            now = datetime.now(UTC)
             with self.store.session() as s:
-                for kind, key, old in before:
-                    doc = documents.get(s, chain_key=self.chain_key, kind=kind, key=key)
-                    if old is None and doc is not None:
-                        s.delete(doc)
-                    elif old is not None:
-                        documents.put(s, chain_key=self.chain_key, kind=kind, key=key, content=old, received_at=now)
+                for kind, key, content in docs:
+                    before.append((kind, key, _doc(s, self.chain_key, kind, key)))
+                    documents.put(s, chain_key=self.chain_key, kind=kind, key=key, content=content, received_at=now)
                 s.commit()
-            raise
+            try:
+                yield
+            except BaseException:
+                with self.store.session() as s:
+                    for kind, key, old in before:
+                        doc = documents.get(s, chain_key=self.chain_key, kind=kind, key=key)
+                        if old is None and doc is not None:
+                            s.delete(doc)
+                        elif old is not None:
+                            documents.put(s, chain_key=self.chain_key, kind=kind, key=key, content=old,
+                                          received_at=now)
+                    s.commit()
+                raise
 
     def filing_verification(self, report_hash: bytes, report: str) -> AbstractContextManager[None]:
         return self.filing((VERIFICATION, "0x" + report_hash.hex(), report.encode()))

@@ -37,6 +37,7 @@ from sqlmodel import Session, SQLModel, col, create_engine, delete, func, select
 
 from api.db import credentials as credentials_db
 from api.db import guarantees as guarantees_db
+from api.db import performance as performance_db
 from api.db import schema
 from api.db.locks import RECONCILE, StoreLock, store_lock
 from api.db import selection as selection_db  # noqa: F401  (its tables)
@@ -45,6 +46,7 @@ from api.db import tenders as tenders_db
 # Imported so that their tables exist in the metadata `make_engine` creates.
 from api.db.documents import Document  # noqa: F401
 from api.db.events import ChainEvent, Projector, SyncCursor, UsedNonce, jsonable  # noqa: F401
+from api.db.storelog import StoreLogEntry  # noqa: F401  (its table, and the hook that fills it)
 from ledger.chain.gateway import Gateway
 from ledger.errors import ConfigurationError
 from ledger.runtime import Runtime
@@ -97,10 +99,14 @@ PROJECTORS: dict[str, tuple[Projector, ...]] = {
     "CredentialRegistry": (credentials_db.project_registry,),
     "TenderBook": (tenders_db.project_tender_book,),
     "GuaranteeBook": (guarantees_db.project_guarantee_book,),
+    "PerformanceBook": (performance_db.project_performance_book,),
 }
 
-# Tables that are not projections of the chain: uploaded documents and the request-replay memory.
-NOT_PROJECTED: frozenset[str] = frozenset({"document", "usednonce", "seatholderrow"})
+# Tables that are not projections of the chain: uploaded documents, the request-replay memory, the
+# seat holders, the log of their writes that CheckpointBook checkpoints (api/db/storelog.py), and
+# anchors' reservations of credential ids while in flight.
+NOT_PROJECTED: frozenset[str] = frozenset({"document", "usednonce", "seatholderrow", "storelogentry",
+                                           "anchorreservation"})
 # The journal's own tables: what it read and how far.
 JOURNAL: frozenset[str] = frozenset({"chainevent", "synccursor"})
 
@@ -136,17 +142,40 @@ class Store:
     def reconcile(self) -> int:
         """Journal and project every event up to the chain head; return how many were new.
 
-        One catch-up at a time across the processes on this store (the reconcile guard); should
-        another writer have journalled the same events anyway (its insert wins the primary key),
-        the chunk is read again from its cursor.
+        One catch-up at a time across the processes on this store (the reconcile guard); one that
+        finds, once it holds the guard, the journal already through the head it was called at
+        returns at once; should another writer have journalled the same events anyway (its insert
+        wins the primary key), the chunk is read again from its cursor.
         """
+        wanted = self.confirmed_head()  # what the caller needs journalled: the chain as of this call
         with self._reconcile_lock:
+            if wanted >= 0 and self._journalled_through() >= wanted:
+                return 0  # a catch-up that ran while this one waited for the guard read that far
             for _ in range(2):
                 try:
                     return self._reconcile()
                 except (IntegrityError, _ChainMoved):
                     pass
             return self._reconcile()
+
+    def _journalled_through(self) -> int:
+        """The block every contract's events are journalled through, when all the cursors stand at
+        that one block and the node still has it as they read it; else -1 (a contract not yet read
+        or read at another address, cursors apart, or a reorg to follow). Writers that catch up one
+        after another under the guard — one per write, from every worker — so find most of their
+        wait already done by the one before them, and go with one read at the node."""
+        with self.session() as session:
+            cursors = {c.contract: c for c in session.exec(
+                select(SyncCursor).where(SyncCursor.chain_key == self.chain_key))}
+        marks = {(cursors[name].last_block, cursors[name].block_hash)
+                 if name in cursors and cursors[name].address == address else None
+                 for name, address in self.runtime.addresses.items()}
+        if len(marks) != 1:
+            return -1
+        (mark,) = marks
+        if mark is None or mark[1] is None or self._node_hash(mark[0]) != mark[1]:
+            return -1
+        return mark[0]
 
     def confirmed_head(self) -> int:
         """The newest block the journal projects: the head less `confirmations` (-1: none yet)."""

@@ -21,8 +21,21 @@ CREDENTIAL_WRITES = "credential-writes"
 """Anchors and status changes: two uploads of one credential never both pass the store check."""
 RECONCILE = "reconcile"
 """The journal's catch-up: one process at a time projects the chain's new events."""
+CHECKPOINT = "checkpoint"
+"""Placing the store log's new records and checkpointing it on chain: one sequencer at a time."""
 SCHEMA = "schema"
 """Creating, stamping or upgrading the store's schema."""
+
+
+FILING_STRIPES = 64
+"""How many guards the documents filed before a relay are spread over (a bounded set of names)."""
+
+
+def filing_guard_name(kind: str, key: str) -> str:
+    """The guard under which a document of `kind` is filed under `key` and its write relayed: one
+    of `FILING_STRIPES`, the same for the same document in every process."""
+    stripe = int.from_bytes(hashlib.sha256(f"{kind}:{key.lower()}".encode()).digest()[:4], "big") % FILING_STRIPES
+    return f"filing:{stripe}"
 
 
 def nonce_guard_name(address: str) -> str:

@@ -35,6 +35,7 @@ from ledger.model.tender import (
     Tender,
     TenderVersionInfo,
 )
+from ledger.rules import reasons
 from ledger.rules.verify import Check, CheckStatus
 from ledger.tenders import TenderParams
 
@@ -136,6 +137,7 @@ class EligibilityCheck(SQLModel, table=True):
     name: str
     status: str  # CheckStatus
     reason: str
+    words: str | None = None  # the reason's code and arguments as JSON (ledger.rules.reasons), when it has them
 
 
 class CredentialUse(SQLModel, table=True):
@@ -174,7 +176,8 @@ def _report_json(e: BidEligibility | None) -> dict[str, Any]:
     """An eligibility report as the opening document holds it ({} when none was made)."""
     if e is None:
         return {}
-    checks = [{"name": c.name, "status": c.status.name, "reason": c.reason} for c in e.checks]
+    checks = [{"name": c.name, "status": c.status.name, "reason": c.reason, **reasons.words(c.details)}
+              for c in e.checks]
     if e.firm is None:
         return {"checks": checks, "eligible": e.eligible}
     return {"firm": e.firm, "eligible": e.eligible, "checks": checks}
@@ -331,9 +334,23 @@ def _opened(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) ->
     ))
     _replace_children(session, EligibilityCheck, [
         EligibilityCheck(**at, position=i, name=str(c["name"]), status=CheckStatus[c["status"]].name,
-                         reason=str(c["reason"])) for i, c in enumerate(checks)
+                         reason=str(c["reason"]), words=_words(c)) for i, c in enumerate(checks)
     ], **at)
     _replace_children(session, CredentialUse, [CredentialUse(**at, credential_id=i) for i in ids], **at)
+
+
+def _words(check: dict[str, Any]) -> str | None:
+    """The code and arguments of a check of a filed opening report, as the row keeps them (None without)."""
+    found = reasons.words(check)
+    return json.dumps(found, ensure_ascii=False, sort_keys=True) if found else None
+
+
+def _details(words: str | None) -> dict[str, Any]:
+    try:
+        found = json.loads(words) if words else {}
+    except ValueError:
+        return {}
+    return reasons.words(found) if isinstance(found, dict) else {}
 
 
 def project_tender_book(session: Session, key: str, ev: ChainEvent, args: dict[str, Any]) -> None:
@@ -384,7 +401,8 @@ def opened_bid(r: OpeningRecord, checks: Sequence[EligibilityCheck], used: Seque
     if r.checked:
         ordered = sorted(checks, key=lambda c: c.position)
         eligibility = BidEligibility(firm=r.firm, eligible=r.eligible,
-                                     checks=tuple(Check(c.name, CheckStatus[c.status], c.reason) for c in ordered))
+                                     checks=tuple(Check(c.name, CheckStatus[c.status], c.reason, _details(c.words))
+                                                  for c in ordered))
     ids = sorted(u.credential_id for u in used)
     return OpenedBid(bidder=r.bidder, outcome=Outcome[r.outcome], reason=r.reason, price=r.price,
                      credential_ids=tuple(bytes(HexBytes(i)) for i in ids), eligibility=eligibility)

@@ -5,10 +5,8 @@ and ledger reasons with the hashes in them shortened the same way."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
-
 from markupsafe import Markup, escape
 
 WAN = Decimal(10_000)
@@ -43,17 +41,18 @@ def offset_of(moment: datetime) -> str:
     return f"UTC{text[:3]}:{text[3:]}"
 
 
-def when(value: int | datetime | None, zone: ZoneInfo, lang: str) -> str:
-    """A time in `zone`, with its offset: `2026年12月22日 09:00（UTC+08:00）` / `22 Dec 2026, 09:00 (UTC+08:00)`."""
+def when(value: int | datetime | None, zone: tzinfo, lang: str, *, offset: bool = True) -> str:
+    """A time in `zone`, with its offset: `2026年12月22日 09:00（UTC+08:00）` / `22 Dec 2026, 09:00 (UTC+08:00)`
+    (without it when `offset` is false, for a picture that names the zone once)."""
     if value is None:
         return "—"
     local = _moment(value).astimezone(zone)
     if lang == "zh":
-        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（{offset_of(local)}）"
-    return f"{local.day} {local:%b %Y, %H:%M} ({offset_of(local)})"
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}" + (f"（{offset_of(local)}）" if offset else "")
+    return f"{local.day} {local:%b %Y, %H:%M}" + (f" ({offset_of(local)})" if offset else "")
 
 
-def day(value: date | datetime | int | None, zone: ZoneInfo, lang: str) -> str:
+def day(value: date | datetime | int | None, zone: tzinfo, lang: str) -> str:
     """A calendar date: `2026年12月22日` / `22 Dec 2026` (a time is taken in `zone`)."""
     if value is None:
         return "—"
@@ -73,6 +72,13 @@ def hash_html(value: str | bytes) -> Markup:
     """A shortened hash with the full value in its title (and copyable from it)."""
     full = value if isinstance(value, str) else "0x" + value.hex()
     return Markup('<code class="hash" title="{0}">{1}</code>').format(full, short(full))
+
+
+def unbroken(message: str, **values: str) -> Markup:
+    """`message` (its `{name}` placeholders left in) escaped, each value set in a nowrap span: a
+    time with its offset, `2026年12月22日 09:00（UTC+08:00）`, is never split over two lines."""
+    return Markup(escape(message)).format(**{k: Markup('<span class="nowrap">{0}</span>').format(v)
+                                             for k, v in values.items()})
 
 
 def prose(text: str) -> Markup:

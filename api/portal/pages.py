@@ -7,6 +7,7 @@ Bad input (a malformed USCC or id, an unknown tender, a broken upload) is a page
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable
@@ -27,7 +28,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.db.credentials import SqlCredentialFiles
 from api.deps import draw_service, tender_service
+from api.db.event_pages import EventFilter, every
 from api.portal import format as fmt
+from api.portal import pictures
 from api.portal.messages import DEFAULT, LANGUAGES, MESSAGES, text
 from api.portal.names import Names
 from api.routes.catalogue import tender_catalogue
@@ -41,6 +44,7 @@ from ledger.documents import (
     PersonnelCredential,
     QualificationCredential,
 )
+from ledger.chain.timeline import TimedEvent, credential_marks, tender_timeline, unix
 from ledger.errors import (
     ConfigurationError,
     Conflict,
@@ -51,8 +55,11 @@ from ledger.errors import (
     ValidationFailed,
 )
 from ledger.model.credential import Status
+from ledger.model.selection import Stage
 from ledger.model.tender import SectionStatus
-from ledger.rules.verify import CheckStatus
+from ledger.model.timeline import CredentialTrack, Milestone
+from ledger.rules import reasons
+from ledger.rules.verify import Check, CheckStatus
 from ledger.service.credentials import CredentialService
 from ledger.uscc import InvalidUSCC, validate_uscc
 
@@ -108,6 +115,10 @@ class Page:
     def t(self, key: str, **values: object) -> str:
         return text(self.lang, key, **values)
 
+    def t_unbroken(self, key: str, **values: str) -> Markup:
+        """`t`, each value kept on one line (`fmt.unbroken`)."""
+        return fmt.unbroken(self.t(key, **{k: "{" + k + "}" for k in values}), **values)
+
     def when(self, value: Any) -> str:
         return fmt.when(value, self.zone, self.lang)
 
@@ -133,6 +144,12 @@ class Page:
 
 
 _ERROR_TITLES = {f"error.{code}" for code in (403, 404, 409, 413, 422, 500, 503)}
+
+
+def static_script(name: str) -> Response:
+    """One of the desks' scripts, read afresh each time (no-cache: a redeploy shows at once)."""
+    return Response((HERE / "static" / f"{name}.js").read_text(encoding="utf-8"), media_type="text/javascript",
+                    headers={"Cache-Control": "no-cache"})
 
 
 def guarded(request: Request, build: Callable[[Page], Response]) -> Response:
@@ -166,10 +183,20 @@ def _word(value: str, key: str) -> bytes:
 # ---------------------------------------------------------------------- what the pages say about values
 
 
+# `performance ≥ {count} × {amount} 万元 within {years} years` (ledger/rules/eligibility.py), the name
+# of a performance requirement's check: the opening report signs it as it is, so it is read back here.
+_PERFORMANCE_NAME = re.compile(r"performance ≥ (\d+) × ([\d.]+) 万元 within (\d+) years")
+
+
 def check_label(page: Page, name: str) -> Markup:
     """A check's name in words: the eligibility report's and the verification report's names."""
     if name.startswith("credential 0x"):
         return Markup("{0} {1}").format(page.t("check.credential"), fmt.hash_html(name.split(" ", 1)[1]))
+    performance = _PERFORMANCE_NAME.fullmatch(name)
+    if performance is not None:
+        count, amount, years = performance.groups()
+        return Markup("{0}{1}{2}").format(page.t("check.performance"), page.colon, page.t(
+            "check.performance.item", count=count, amount=fmt.wan_to_yuan(amount), years=years))
     for prefix in ("qualification", "performance", "personnel"):
         if name.startswith(prefix + " "):
             return Markup("{0}{1}{2}").format(page.t(f"check.{prefix}"), page.colon, name[len(prefix) + 1:])
@@ -178,6 +205,37 @@ def check_label(page: Page, name: str) -> Markup:
         return Markup(escape(page.t(key)))
     except KeyError:
         return fmt.prose(name)
+
+
+def check_label_text(page: Page, name: str) -> str:
+    """`check_label` as plain text, for a page that sets it as text (a script's data)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", str(check_label(page, name))))
+
+
+def check_reason(page: Page, check: Check) -> str:
+    """Why a check came out as it did, in the page's language: from the reason's code and arguments
+    in its details (`ledger.rules.reasons`, worded by `check.reason.<code>`), or the check's own
+    English sentence for a check without a code the portal knows or whose code does not say it."""
+    found = reasons.words(check.details)
+    key = f"check.reason.{found.get('code')}"
+    if not found or key not in MESSAGES or not reasons.bound(found, check.reason):
+        return check.reason  # no code, or one that does not say the sentence (which is what is signed)
+    try:
+        return page.t(key, **{name: _reason_arg(page, name, value) for name, value in found["args"].items()})
+    except (KeyError, IndexError, ValueError):  # arguments the message does not fit: the sentence says it
+        return check.reason
+
+
+def _reason_arg(page: Page, name: str, value: Any) -> str:
+    if name == "failed" and isinstance(value, list):  # the names of verification checks
+        value = [check_label_text(page, str(v)) for v in value]
+    if isinstance(value, list):
+        return ("、" if page.lang == "zh" else ", ").join(str(v) for v in value) or page.t("check.list.none")
+    if name in reasons.TIMES and isinstance(value, int):
+        return page.when(value)
+    if name in ("amount", "required"):
+        return fmt.money(value)
+    return str(value)
 
 
 def describe(document: Any) -> str:
@@ -251,7 +309,7 @@ def script() -> Response:
 
 
 # The browser signer and the two libraries it is built on, vendored unchanged (vendor/README.md).
-_SCRIPTS = {"signer.js", "bid.js"}
+_SCRIPTS = {"signer.js", "bid.js", "desk.js", "issuer.js", "guarantor.js"}
 _VENDOR = HERE / "static" / "vendor"
 
 
@@ -328,19 +386,47 @@ def tender(request: Request, tender_id: str) -> Response:
                 results = service.results(tender_id=tid, section=i, viewer=None)
                 bids = [_bid_row(page, names, b) for b in results.bids]
             sections.append({"index": i, "section": section, "state": state,
-                             "status": _section_state(page, state.status, past=past), "bids": bids})
+                             "status": _section_state(page, state.status, past=past), "bids": bids,
+                             "award": _award(page, store, names, tid, i, bids)
+                             if state.status in (SectionStatus.CLOSED, SectionStatus.EVALUATED) else None})
+        timeline = pictures.tender_timeline_svg(tender_milestones(store, tid), now=now, zone=page.zone,
+                                                lang=page.lang, ident="timeline", title=params.title)
         return page.render("tender.html", params=params, details=details, terms=terms, versions=versions,
-                           sections=sections, past=past, stored=stored,
+                           sections=sections, past=past, stored=stored, timeline=timeline,
                            officers=[(o, names.key(o)) for o in terms.officers])
 
     return guarded(request, build)
+
+
+def _award(page: Page, store: Any, names: Names, tid: bytes, index: int, bids: list[dict[str, Any]] | None
+           ) -> dict[str, Any] | None:
+    """The section's 评定分离 outcome once public (公示 started): the winning bidder by its firm's name,
+    its price, and whether 公示 still runs or the award is final. None before."""
+    book = store.runtime.selection_book
+    if book.status(tid, index).stage < Stage.PUBLICITY:
+        return None
+    decision = book.decision(tid, index)
+    if decision.winner is None:
+        return None
+    row = next((b for b in bids or () if b["bidder"].lower() == decision.winner.lower()), None)
+    return {"name": row["name"] if row else names.key(decision.winner), "uscc": row["uscc"] if row else None,
+            "bidder": decision.winner, "price": row["price"] if row else None, "awarded": decision.awarded,
+            "decided_at": page.when(decision.decided_at), "publicity_ends": page.when(decision.publicity_ends)}
+
+
+def tender_milestones(store: Any, tid: bytes) -> tuple[Milestone, ...]:
+    """The tender's steps, from the journal of its contract events (reconciled with the chain first)."""
+    store.reconcile()
+    with store.session() as session:
+        found = every(session, store.chain_key, EventFilter(tender_id="0x" + tid.hex()))
+    return tender_timeline(tid, (TimedEvent(e.contract, e.name, args, unix(e.block_time)) for e, args in found))
 
 
 def _bid_row(page: Page, names: Names, bid: Any) -> dict[str, Any]:
     firm = bid.eligibility.firm if bid.eligibility is not None else None
     name = names.firm(firm) if firm else names.key(bid.bidder)
     checks = bid.eligibility.checks if bid.eligibility is not None else ()
-    failed = [{"label": check_label(page, c.name), "reason": c.reason, "status": c.status}
+    failed = [{"label": check_label(page, c.name), "reason": check_reason(page, c), "status": c.status}
               for c in checks if c.status in (CheckStatus.INVALID, CheckStatus.ERROR)]
     return {"name": name, "uscc": firm, "bidder": bid.bidder, "price": bid.price, "outcome": bid.outcome.name,
             "reason": bid.reason, "eligible": bid.eligible, "failed": failed}
@@ -356,6 +442,15 @@ def firm_form(request: Request, uscc: str = "", at: str = "") -> Response:
         return page.render("firm.html", uscc="", rows=None, at_value=at)
 
     return guarded(request, build)
+
+
+def credential_track(service: CredentialService, credential: Any, label: str) -> CredentialTrack:
+    """A credential's history from the chain (status changes and uses in opened bids), as its picture draws it."""
+    document = credential.sealed.document
+    marks = credential_marks((e.name, unix(e.time), e.args) for e in service.history(credential.credential_id))
+    return CredentialTrack(label=label, anchored_at=credential.anchored_at, valid_from=unix(document.valid_from),
+                           valid_until=unix(document.valid_until) if document.valid_until is not None else None,
+                           marks=marks)
 
 
 def _end_of_day(value: str, page: Page) -> int:
@@ -374,15 +469,17 @@ def firm(request: Request, uscc: str, at: str = "") -> Response:
         except InvalidUSCC as exc:
             raise PageError(422, "error.bad_uscc", reason=str(exc)) from None
         store = _store(request)
-        service = CredentialService(store.runtime.registry, SqlCredentialFiles(store))
+        service = CredentialService(store.runtime.registry, SqlCredentialFiles(store), uses=store.runtime.tender_book)
         now = store.runtime.registry.now()
         chosen = _end_of_day(at, page) if at.strip() else None
         current = service.list_for_subject(code)
         then = {s.credential.credential_id: s for s in service.list_for_subject(code, at=chosen)} if chosen else {}
         names = Names(store)
         rows = []
+        tracks = []
         for s in sorted(current, key=lambda s: (int(s.credential.kind), -s.credential.anchored_at)):
             c, document = s.credential, s.credential.sealed.document
+            tracks.append(credential_track(service, c, f"{page.t(f'kind.{Kind(c.kind).name}')} · {describe(document)}"))
             rows.append({
                 "kind": page.t(f"kind.{Kind(c.kind).name}"), "what": describe(document),
                 "grade": grade_of(page, document), "issuer": names.issuer(c.issuer, document),
@@ -391,8 +488,12 @@ def firm(request: Request, uscc: str, at: str = "") -> Response:
                 "then": badge(page, then[c.credential_id].status.status, document, chosen)
                 if chosen is not None and c.credential_id in then else None,
             })
+        firm_name = names.firm(code) or code
+        history = pictures.credential_history_svg(
+            tracks, now=now, zone=page.zone, lang=page.lang, ident="history", at=chosen,
+            title=page.t("pic.cred.title", name=firm_name)) if tracks else None
         return page.render("firm.html", uscc=code, name=names.firm(code), rows=rows, chosen=chosen,
-                           at_value=at.strip())
+                           at_value=at.strip(), history=history)
 
     return guarded(request, build)
 
@@ -409,7 +510,8 @@ def bid_page(request: Request, tender_id: str, section: str = "0") -> Response:
         details = tender_service(_store(request)).details(tid)
         params = details.stored.tender.params
         index = _section_index(section, len(params.sections))
-        labels = {k: page.t(k) for k in MESSAGES if k.startswith(("bid.", "kind.", "credstatus.", "check.", "col."))}
+        labels = {k: page.t(k) for k in MESSAGES if k.startswith(("bid.", "kind.", "credstatus.", "check.", "col."))
+                  and not k.startswith("check.reason.")}  # reasons come worded in the preview's JSON
         config = {"tender": "0x" + tid.hex(), "section": index, "deadline": details.on_chain.terms.deadline,
                   "chain_id": details.chain_id, "book": details.book, "lang": page.lang, "labels": labels}
         return page.render("bid.html", params=params, sec=params.sections[index], index=index,
@@ -480,7 +582,7 @@ def bid_preview(request: Request, tender_id: str, section: str, firm: str = "", 
         ticked = [_word(i, "error.bad_credential") for i in ids.split(",") if i]
         result = service.eligibility(details.stored.tender, index, key, ticked)
         checks = [{"label": re.sub(r"<[^>]+>", "", str(check_label(page, c.name))), "status": c.status.name, "badge": check_badge(c.status),
-                   "reason": c.reason} for c in result.checks]
+                   "reason": check_reason(page, c)} for c in result.checks]
         return JSONResponse({"eligible": result.eligible, "firm": result.firm, "checks": checks})
     except (PageError, LedgerError) as exc:
         return _json_error(page, exc)

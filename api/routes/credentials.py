@@ -35,6 +35,7 @@ from api.responses import (
 from api.views import credentials as views
 from ledger.chain.gateway import Gateway
 from ledger.errors import ValidationFailed
+from ledger.model.selection import DecisionBasis
 from ledger.rules.anchoring import MAX_BATCH
 from ledger.service.credentials import MAX_REVOCATIONS, parse_sealed
 from ledger.uscc import InvalidUSCC, validate_uscc
@@ -128,9 +129,22 @@ PREPARABLE = {
     "TenderBook": {"withdrawBid", "releaseShare", "submitBid", "cancelNonces"},
     "LotteryBook": {"commitSeed", "releaseDrawShare"},
     "SelectionBook": {"commitSheet", "revealSheet", "submitShortlist", "commitVote", "revealVote", "object",
-                      "complain"},
+                      "complain", "decide"},  # decide: only the 集体议事 chair's own (CHAIR_ONLY)
     "PerformanceBook": {"recordMilestone", "fileComplaint", "acknowledge"},
 }
+
+
+#: `decide` is the centre's to send (the service sends it with its own key), except the 集体议事
+#: chair's decision, which the chair's seat signs: only that one is prepared for a sender.
+CHAIR_BASIS = int(DecisionBasis.CHAIR)
+
+
+def _preparable(contract: str, function: str, args: list[Any]) -> bool:
+    if function not in PREPARABLE[contract]:
+        return False
+    if (contract, function) == ("SelectionBook", "decide"):
+        return len(args) > 2 and str(args[2]) == str(CHAIR_BASIS)
+    return True
 
 
 class PrepareCall(BaseModel):
@@ -161,10 +175,10 @@ def prepare_anchor(body: PrepareAnchor, service: CredentialServiceDep) -> dict[s
 @router.post("/tx/prepare", **answers(PreparedTx, PREPARE))
 def prepare_call(body: PrepareCall, runtime: RuntimeDep) -> dict[str, Any]:
     """An unsigned transaction (nonce, gas, fees filled in) for the sender to sign and submit."""
-    if body.function not in PREPARABLE[body.contract]:
+    if not _preparable(body.contract, body.function, body.args):
         raise ValidationFailed(
-            f"{body.contract}.{body.function} cannot be prepared here; one of "
-            f"{', '.join(sorted(PREPARABLE[body.contract]))}"
+            f"{body.contract}.{body.function} cannot be prepared here with these arguments; one of "
+            f"{', '.join(sorted(PREPARABLE[body.contract]))} (decide: only the 集体议事 chair's, basis {CHAIR_BASIS})"
         )
     gateway: Gateway = {"CredentialRegistry": runtime.registry, "TenderBook": runtime.tender_book,
                         "LotteryBook": runtime.lottery_book, "SelectionBook": runtime.selection_book,

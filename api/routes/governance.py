@@ -31,9 +31,11 @@ router = APIRouter(tags=["governance"])
 
 class ProposeRequest(BaseModel):
     sender: Address = Field(description="the member's address, which will sign the propose transaction")
-    contract: Literal["CredentialRegistry", "TenderBook", "GuaranteeBook", "SelectionBook", "Governance"]
+    contract: Literal["CredentialRegistry", "TenderBook", "GuaranteeBook", "SelectionBook", "PerformanceBook",
+                      "Governance"]
     function: str = Field(description="e.g. authoriseIssuer, withdrawIssuer, authoriseCentre, addMember, "
-                                      "registerExpert, registerMember, ruleComplaint")
+                                      "registerExpert, registerMember, ruleComplaint (SelectionBook's 投诉, "
+                                      "PerformanceBook's 履约投诉)")
     args: list[Any] = Field(description="the function's arguments in order (addresses, numbers, 0x-words; "
                                         "for SelectionBook a speciality in words and a tenderer's USCC)")
 

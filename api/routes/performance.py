@@ -1,7 +1,9 @@
 """Contract performance (履约) of an awarded section, after the contract signing: the centre (for the
 tenderer) and the winner record milestones and complaints, each acknowledges the other's entries,
-the centre records the completion evaluation (履约评价) once; anyone reads the record, and an issuer
-authorised for 履约评价 gets the new 业绩 credential to sign and anchor (POST /credentials).
+the centre records the completion evaluation (履约评价) once; the governance rules on a complaint
+(PerformanceBook.ruleComplaint, proposed and approved by its members: POST /governance/...) and
+anyone files the ruling's text; anyone reads the record, and an issuer authorised for 履约评价 gets
+the new 业绩 credential to sign and anchor (POST /credentials).
 
 The centre's steps are signed requests (its key sends them); the winner's are its own
 transactions (prepare them with POST /tx/prepare, contract PerformanceBook), relayed with the text
@@ -41,6 +43,11 @@ class CompletionRequest(BaseModel):
     evaluation: dict[str, Any] = Field(description=(
         "the completion evaluation (履约评价): PRJNUM, contract_no, contract_amount_wan, EDATE, rating "
         "(优秀/良好/合格/不合格), score (optional) and summary; its canonical JSON's keccak goes on chain"))
+
+
+class RulingRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000, description=(
+        "the ruling's text, whose keccak is the ruling hash the governance's ruleComplaint recorded"))
 
 
 Index = Path(ge=0, le=2**32 - 1, description="an entry's number in the section's record, from 0")
@@ -87,6 +94,14 @@ def complete(tender_id: TenderId, section: Section, body: CompletionRequest, cal
     evaluation = CompletionEvaluation.parse(body.evaluation)
     return views.entry(svc.complete(signer=caller.signer, tender_id=_tid(tender_id), section=section,
                                     evaluation=evaluation))
+
+
+@router.post(BASE + "/complaints/{index}/ruling", **answers(PerformanceEntryDoc, SIGNED))
+def file_ruling(tender_id: TenderId, section: Section, body: RulingRequest, caller: SignedCallerDep,
+                svc: PerformanceServiceDep, index: int = Index) -> dict[str, Any]:
+    """File the text of the governance's ruling on complaint `index` (ruleComplaint, proposed and
+    approved by its members): accepted only once ruled and only if it hashes to the ruling hash."""
+    return views.entry(svc.file_ruling(tender_id=_tid(tender_id), section=section, index=index, text=body.text))
 
 
 @router.get(BASE + "/credential-draft", **answers(PerformanceCredentialDraft, READ))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
+from hexbytes import HexBytes
 from pydantic import BaseModel, Field
 
 from api.auth import SignedCallerDep
@@ -28,7 +29,7 @@ from api.responses import (
 )
 from api.routes.tenders import SECTION, tender_key
 from api.views import selection as views
-from ledger.crypto.canonical import canonical_json
+from ledger.crypto.canonical import canonical_json, keccak
 from ledger.model.receipt import Mined
 from ledger.model.selection import CommitteeKind
 from ledger.service.selection import SelectionService
@@ -130,6 +131,12 @@ def _step(svc: SelectionService, tid: bytes, section: int, function: str, m: Min
             "block_number": m.block_number if m else None, "selection": views.state(svc.state(tid, section))}
 
 
+def _relayed(svc: SelectionService, tid: bytes, section: int, function: str, signed_tx: str) -> dict[str, Any]:
+    """A relayed step whose service call hands back no receipt, named by its signed transaction's
+    hash (keccak of the raw bytes: the hash the chain mined it under)."""
+    return {**_step(svc, tid, section, function, None), "tx_hash": "0x" + keccak(bytes(HexBytes(signed_tx))).hex()}
+
+
 @router.get(BASE, **answers(SelectionDoc, READ))
 def show(tender_id: TenderId, section: Section, svc: SelectionServiceDep) -> dict[str, Any]:
     """Where the section stands in 评定分离 and what the fixed rule asks for next."""
@@ -179,7 +186,7 @@ def reveal_sheet(tender_id: TenderId, section: Section, body: RevealSheetRequest
     tid = tender_key(tender_id)
     svc.reveal_sheet(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx,
                      sheet=body.sheet)
-    return _step(svc, tid, section, "revealSheet", None)
+    return _relayed(svc, tid, section, "revealSheet", body.signed_tx)
 
 
 @router.post(BASE + "/shortlist", **answers(SelectionStepDoc, SIGNED))
@@ -188,7 +195,7 @@ def shortlist(tender_id: TenderId, section: Section, body: SignedStep, caller: S
     """An evaluation seat files the shortlist the rule gives (its own submitShortlist)."""
     tid = tender_key(tender_id)
     svc.submit_shortlist(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx)
-    return _step(svc, tid, section, "submitShortlist", None)
+    return _relayed(svc, tid, section, "submitShortlist", body.signed_tx)
 
 
 @router.post(BASE + "/rounds", **answers(SelectionStepDoc, SIGNED, status=201))

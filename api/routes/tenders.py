@@ -220,7 +220,7 @@ def withdraw(
     EIP-712 signature over a zero commitment, relayed like a bid (no funds needed)."""
     if body.signed_tx is not None:
         return views.relayed(service.relay_signed(signer=caller.signer, signed_tx=body.signed_tx,
-                                                  functions=("withdrawBid",)))
+                                                  functions=("withdrawBid",), sponsor=relayer.relayer))
     if body.nonce is None or body.expiry is None or body.signature is None:
         raise ValidationFailed("give signed_tx, or nonce, expiry and signature of a zero-commitment Bid")
     return views.withdrawal(service.withdraw_by_signature(
@@ -231,10 +231,12 @@ def withdraw(
 
 
 @router.post("/tenders/{tender_id}/shares", **answers(Mined, SIGNED))
-def release_share(tender_id: TenderId, body: SignedTx, caller: SignedCallerDep, service: TenderServiceDep) -> dict[str, Any]:
-    """An opening officer releases its share after the deadline (its own releaseShare transaction)."""
+def release_share(tender_id: TenderId, body: SignedTx, caller: SignedCallerDep, service: TenderServiceDep,
+                  relayer: BidRelayerDep) -> dict[str, Any]:
+    """An opening officer releases its share after the deadline (its own releaseShare transaction,
+    its gas paid by the relayer: the officer's key needs no funds)."""
     return views.relayed(service.relay_signed(signer=caller.signer, signed_tx=body.signed_tx,
-                                              functions=("releaseShare",)))
+                                              functions=("releaseShare",), sponsor=relayer.relayer))
 
 
 @router.post("/tenders/{tender_id}/sections/{section}/open", **answers(SectionOpening, SIGNED))

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from api.encoding import to_hex
-from ledger.model.performance import EntryKind, FiledEntry, PerformanceRecord
+from ledger.model.performance import EntryKind, FiledEntry, FiledRuling, PerformanceRecord
+
+# A ruling's verdict in words.
+VERDICT = {True: ("UPHELD", "投诉成立", "upheld"), False: ("DISMISSED", "投诉不成立", "dismissed")}
 
 
 def _time(ts: int) -> str | None:
@@ -22,7 +25,15 @@ def entry(filed: FiledEntry) -> dict[str, Any]:
         "acknowledged_at": _time(e.acknowledged_at), "document_hash": to_hex(e.document_hash),
         "text": document.decode() if document is not None and not completion else None,
         "evaluation": json.loads(document) if document is not None and completion else None,
+        "ruling": ruling(filed.ruling) if filed.ruling is not None else None,
     }
+
+
+def ruling(filed: FiledRuling) -> dict[str, Any]:
+    r = filed.ruling
+    verdict, zh, en = VERDICT[r.upheld]
+    return {"upheld": r.upheld, "verdict": verdict, "words": {"zh": zh, "en": en}, "ruled_at": _time(r.ruled_at),
+            "by": r.by, "ruling_hash": to_hex(r.ruling_hash), "text": filed.text}
 
 
 def record(r: PerformanceRecord) -> dict[str, Any]:

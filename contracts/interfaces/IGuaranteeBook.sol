@@ -159,7 +159,7 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
 
     // InvalidTenderBook is declared in {ILedgerErrors}: LotteryBook raises it too.
 
-    /// @notice The outcome of the section has been recorded before.
+    /// @notice The outcome of the section has been recorded before, and is still in force.
     error AlreadyAwarded(bytes32 tenderId, uint16 section);
 
     /// @notice The section has no recorded outcome, or (for a contract signing) no winner.
@@ -175,6 +175,11 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// @notice SelectionBook has not awarded the section (评定分离 unfinished, 公示 running, an
     /// objection open) and the section did not fail: there is no outcome to record yet.
     error NotSelected(bytes32 tenderId, uint16 section);
+
+    /// @notice The award recorded for the section, to `winner`, is no longer SelectionBook's: a
+    /// complaint upheld after it withdrew the decision (the selection step is redone). Nothing
+    /// follows from it (no signing, release or winner's claim) until the award in force is recorded.
+    error AwardWithdrawn(bytes32 tenderId, uint16 section, address winner);
 
     /// @notice The contract signing of the section has been recorded before.
     error AlreadySigned(bytes32 tenderId, uint16 section);
@@ -296,6 +301,10 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// @notice Emitted when the centre recorded the outcome of a section: `winner`, or 0 for none.
     event AwardRecorded(bytes32 indexed tenderId, uint16 section, address indexed winner);
 
+    /// @notice Emitted, before its `AwardRecorded`, when the award in force replaced a recorded award
+    /// to `previousWinner` that an upheld complaint had withdrawn in SelectionBook.
+    event AwardReplaced(bytes32 indexed tenderId, uint16 section, address indexed previousWinner);
+
     /// @notice Emitted when the centre recorded that the winner signed the contract at `signedAt`.
     event ContractSigned(bytes32 indexed tenderId, uint16 section, address indexed winner, uint64 signedAt);
 
@@ -407,11 +416,14 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// @notice The most guarantees one `releaseMany` call may release.
     function MAX_BATCH() external view returns (uint256);
 
-    /// @notice Records the outcome of a section, once: `winner` must be the winner SelectionBook
+    /// @notice Records the outcome of a section: `winner` must be the winner SelectionBook
     /// awarded the section after 评定分离 and 公示 (`ISelectionBook.winnerOf`), or 0 for a section
     /// that failed in TenderBook (流标); the centre names no winner of its own. From then on every
-    /// other bound guarantee of the section may be released. Only the publishing centre may call
-    /// it, at or after the deadline.
+    /// other bound guarantee of the section may be released. Once per award: a recorded award
+    /// counts only while SelectionBook's decision is the one it followed (an upheld complaint
+    /// withdraws it; then signing, release and the winner's claims refuse with `AwardWithdrawn`),
+    /// and the next award SelectionBook makes replaces it here (`AwardReplaced`). Only the
+    /// publishing centre may call it, at or after the deadline.
     function recordAward(bytes32 tenderId, uint16 section, address winner) external;
 
     /// @notice Records, once, that the winner signed the contract at `signedAt` (not before the
@@ -419,11 +431,12 @@ interface IGuaranteeBook is IAdminControl, ILedgerErrors {
     /// the section should be within RELEASE_PERIOD. Only the publishing centre may call it.
     function recordContractSigned(bytes32 tenderId, uint16 section, uint64 signedAt) external;
 
-    /// @notice The recorded outcome of a section.
+    /// @notice The recorded outcome of a section in force: all zero before the award, and after an
+    /// upheld complaint withdrew it until the next award is recorded.
     function awardOf(bytes32 tenderId, uint16 section) external view returns (Award memory);
 
     /// @notice Releases a BOUND, VERIFIED or INVALID guarantee once its section's outcome is
-    /// recorded; the winner's only after its contract signing. Only the issuer or the tender's
+    /// recorded and still in force; the winner's only after its contract signing. Only the issuer or the tender's
     /// publishing centre may call it. A release more than RELEASE_PERIOD after the signing is
     /// recorded as late.
     function release(bytes32 guaranteeId) external;

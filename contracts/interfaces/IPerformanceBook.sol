@@ -18,7 +18,9 @@ import {ILedgerErrors} from "./ILedgerErrors.sol";
  * authorised for 履约评价 then anchors the new 业绩 credential naming the evaluation's hash, which
  * anyone checks against {completionOf}.
  *
- * Nobody else writes, and there is no admin. Time is block time. The errors shared with the other
+ * A complaint comes during performance or within COMPLAINT_PERIOD of the completion, and the
+ * supervisor (GuaranteeBook's admin, the consortium's governance) rules on it once. Nobody else
+ * writes, and PerformanceBook has no admin of its own. Time is block time. The errors shared with the other
  * contracts (UnknownTender, UnknownSection, NotPublisher) are declared in {ILedgerErrors};
  * NotAwarded and ContractNotSigned in {IGuaranteeBook}; NotCentre in {ITenderBook}.
  */
@@ -40,6 +42,15 @@ interface IPerformanceBook is ILedgerErrors {
         bytes32 documentHash;
     }
 
+    /// @notice The supervisor's ruling on a performance complaint: upheld or not, the hash of the
+    /// written ruling, when and by whom (all 0 until ruled).
+    struct Ruling {
+        bool upheld;
+        uint64 ruledAt;
+        address by;
+        bytes32 rulingHash;
+    }
+
     /// @notice A section's completion: the evaluation's hash, when, and the winner it evaluates
     /// (all 0 until recorded).
     struct Completion {
@@ -57,6 +68,20 @@ interface IPerformanceBook is ILedgerErrors {
 
     /// @notice The entry names no document (its hash is 0).
     error MissingDocument(bytes32 tenderId, uint16 section);
+
+    /// @notice A performance complaint comes during performance (after the contract signing) or
+    /// within COMPLAINT_PERIOD of the completion, which closed the window at `closedAt`.
+    error PerformanceComplaintLate(bytes32 tenderId, uint16 section, uint64 closedAt, uint64 blockTime);
+
+    /// @notice `caller` is not the supervisor (GuaranteeBook's admin: the consortium's governance),
+    /// the only one who rules on performance complaints.
+    error NotSupervisor(address caller);
+
+    /// @notice Entry `index` of the section's record is not a complaint: there is nothing to rule on.
+    error NotAComplaint(bytes32 tenderId, uint16 section, uint32 index);
+
+    /// @notice Complaint `index` has been ruled on before: a ruling is final.
+    error ComplaintAlreadyRuled(bytes32 tenderId, uint16 section, uint32 index);
 
     /// @notice The section's completion is recorded already: no second one, and no milestone after it.
     error AlreadyCompleted(bytes32 tenderId, uint16 section);
@@ -81,6 +106,12 @@ interface IPerformanceBook is ILedgerErrors {
         uint64 recordedAt
     );
 
+    /// @notice The supervisor `by` ruled on complaint `index`: `upheld` or not, the written ruling
+    /// hashing to `rulingHash`.
+    event PerformanceComplaintRuled(
+        bytes32 indexed tenderId, uint16 indexed section, uint32 index, bool upheld, bytes32 rulingHash, address by
+    );
+
     /// @notice The other party, `by`, acknowledged entry `index` at block time `acknowledgedAt`.
     event PerformanceAcknowledged(bytes32 indexed tenderId, uint16 indexed section, uint32 index, address by, uint64 acknowledgedAt);
 
@@ -93,13 +124,26 @@ interface IPerformanceBook is ILedgerErrors {
     /// @notice Record a milestone reached (the centre or the winner); returns the entry's index.
     function recordMilestone(bytes32 tenderId, uint16 section, bytes32 documentHash) external returns (uint32 index);
 
-    /// @notice File a performance complaint (the centre or the winner); returns the entry's index.
+    /// @notice How long after the completion a performance complaint may still be filed.
+    function COMPLAINT_PERIOD() external view returns (uint64);
+
+    /// @notice File a performance complaint (the centre or the winner), during performance (after
+    /// the contract signing) or within COMPLAINT_PERIOD of the completion
+    /// (`PerformanceComplaintLate`); returns the entry's index.
     function fileComplaint(bytes32 tenderId, uint16 section, bytes32 documentHash) external returns (uint32 index);
 
     /// @notice Record the completion evaluation (the publishing centre only, once); returns the entry's index.
     function recordCompletion(bytes32 tenderId, uint16 section, bytes32 evaluationHash)
         external
         returns (uint32 index);
+
+    /// @notice Rule, once, on complaint `index` of the section (`NotAComplaint`,
+    /// `ComplaintAlreadyRuled`): upheld or not, with the written ruling's hash (`MissingDocument`
+    /// for 0). Only the supervisor, GuaranteeBook's admin (`NotSupervisor`).
+    function ruleComplaint(bytes32 tenderId, uint16 section, uint32 index, bool upheld, bytes32 rulingHash) external;
+
+    /// @notice The ruling on complaint `index` of the section (all 0 until ruled).
+    function rulingOf(bytes32 tenderId, uint16 section, uint32 index) external view returns (Ruling memory);
 
     /// @notice Acknowledge entry `index`, recorded by the other party (once).
     function acknowledge(bytes32 tenderId, uint16 section, uint32 index) external;

@@ -46,7 +46,7 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
         NTH_LOWEST_PRICE, // 价格竞争: the n-th lowest shortlisted price (n = 1 lowest, 2 second-lowest, …); a tie drawn
         CLOSEST_TO_AVERAGE, // 价格竞争: the price closest to the shortlist's average; a tie drawn
         ELIMINATION_DRAW, // 逐轮票决: the last two still tied after the re-votes; the draw's first pick drops
-        CHAIR // 集体议事: the chair's own decision, once every member revealed its view over the whole shortlist
+        CHAIR // 集体议事: the chair's own decision on the views over the whole shortlist, all in or the deadline past
     }
 
     /// @notice A seat's state: never seated, acting, or replaced (recusal, no-show).
@@ -308,7 +308,8 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     error ChairFixed(bytes32 tenderId, uint16 section);
 
     /// @notice The chair decides once every active seat revealed its view in the last round of the
-    /// current selection (`round`, 0 if none), a round over the whole shortlist.
+    /// current selection (`round`, 0 if none), a round over the whole shortlist, or once that
+    /// round's reveal deadline has passed (a seat with no view then is 未表态).
     error ViewsMissing(bytes32 tenderId, uint16 section, uint16 round);
 
     /// @notice 公示 lasts at least MIN_PUBLICITY_DAYS days.
@@ -588,7 +589,8 @@ interface ISelectionBook is IAdminControl, ILedgerErrors {
     /// CLOSEST_TO_AVERAGE, the rule over the shortlisted bids' opened prices, a tie broken by the
     /// draw `drawId` whose first pick `winner` must be; ELIMINATION_DRAW, the last round's two
     /// candidates tied and the draw's first pick dropped; CHAIR (集体议事), sent by the chair's own
-    /// seat, every active seat's view revealed in the last round, a round over the whole shortlist
+    /// seat, every active seat's view revealed in the last round (or its reveal deadline passed:
+    /// the rest are 未表态), a round over the whole shortlist
     /// (a view is a vote whose salt is the hash of its written reasons), and `recordHash` (the
     /// chair's reasons) nonzero. The basis must be one the tender's selection method, fixed on
     /// chain before any bid, can end on (`BasisNotAllowed`; see {SelectionRule}). Only the

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ledger.crypto.canonical import keccak
+from ledger.documents import DocumentError, SealedCredential
 from ledger.errors import ConfigurationError
+from ledger.service import performance as _performance
 from ledger.service import selection as _selection
 
 FORMAT = "tender-ledger-audit-bundle/1"
@@ -56,6 +58,8 @@ SELECTION_COMPLAINT = _selection.COMPLAINT  # keccak is ComplaintFiled.reasonHas
 SELECTION_RULING = _selection.RULING  # keccak is ComplaintRuled.rulingHash
 SELECTION_VIEW = _selection.VIEW  # 集体议事: a member's written view: keccak is its VoteRevealed salt
 SEAT_HOLDER = "selection-seat-holder"  # who held a seat and its salt, under the seat's link (once revealed)
+# 履约: the governance's ruling on a performance complaint (UTF-8 text), as the service files it
+PERFORMANCE_RULING = _performance.RULING  # keccak is PerformanceComplaintRuled.rulingHash
 
 KINDS: dict[str, str] = {
     TENDER: "tender document", PARAMS: "tender parameters", REASON: "amendment reason",
@@ -67,11 +71,12 @@ KINDS: dict[str, str] = {
     SELECTION_EXCLUSION: "exclusion reason", SELECTION_REPLACEMENT: "seat replacement reason",
     SELECTION_OBJECTION: "objection", SELECTION_ANSWER: "answer to an objection", SELECTION_COMPLAINT: "complaint",
     SELECTION_RULING: "ruling on a complaint", SEAT_HOLDER: "seat holder", SELECTION_VIEW: "集体议事 view",
+    PERFORMANCE_RULING: "ruling on a 履约 complaint",
 }
 #: Kinds whose key is the keccak of the content itself.
 HASHED = frozenset({TENDER, REASON, REJECTION, VERIFICATION, EVIDENCE, CONTEST, SELECTION_SHEET, SELECTION_REPORT,
                     SELECTION_RECORD, SELECTION_EXCLUSION, SELECTION_REPLACEMENT, SELECTION_OBJECTION,
-                    SELECTION_ANSWER, SELECTION_COMPLAINT, SELECTION_RULING, SELECTION_VIEW})
+                    SELECTION_ANSWER, SELECTION_COMPLAINT, SELECTION_RULING, SELECTION_VIEW, PERFORMANCE_RULING})
 
 
 def file_name(content: bytes) -> str:
@@ -93,9 +98,28 @@ class BundleDocument:
     content: bytes | None  # None when the file is missing
     extra: dict[str, Any] = field(default_factory=dict)
 
+    _parsed: tuple[bytes, SealedCredential | Exception] | None = field(default=None, repr=False, compare=False)
+
     @property
     def actual_keccak(self) -> str | None:
         return None if self.content is None else "0x" + keccak(self.content).hex()
+
+    def sealed(self) -> SealedCredential:
+        """The content read as a sealed credential copy, parsed once per content (the documents,
+        eligibility, flags and performance families each read the same copies, and a copy's id is
+        remembered by the parsed object); DocumentError or ValueError as `from_json` raises them,
+        every time it is asked."""
+        content = self.content if self.content is not None else b""
+        parsed = self._parsed
+        if parsed is None or parsed[0] is not content:
+            try:
+                got: SealedCredential | Exception = SealedCredential.from_json(content)
+            except (DocumentError, ValueError) as exc:
+                got = exc
+            parsed = self._parsed = (content, got)
+        if isinstance(parsed[1], Exception):
+            raise parsed[1].with_traceback(None)
+        return parsed[1]
 
 
 @dataclass
@@ -118,8 +142,23 @@ class Bundle:
         d = self.get(kind, key)
         return None if d is None else d.content
 
+    def sealed(self, credential_id: bytes | str) -> SealedCredential | None:
+        """The sealed copy filed under `credential_id`, parsed once (`BundleDocument.sealed`); None
+        when the bundle files none, DocumentError or ValueError when it is unreadable."""
+        d = self.get(SEALED, credential_id)
+        return None if d is None or d.content is None else d.sealed()
+
     def of_kind(self, kind: str) -> list[BundleDocument]:
         return [d for d in self.documents if d.kind == kind]
+
+    @classmethod
+    def of_items(cls, items: Iterable[tuple[str, str, bytes, dict[str, Any]]], *, chain_id: int | None = None,
+                 genesis: str | None = None) -> Bundle:
+        """A bundle held in memory, of (kind, key, content, extra) items as `write_bundle` takes them
+        (the service's own filed documents, checked against the chain like any bundle's)."""
+        docs = [BundleDocument(kind, key.lower(), file_name(content), "0x" + keccak(content).hex(), content, dict(extra))
+                for kind, key, content, extra in items]
+        return cls(Path("."), docs, chain_id, genesis)
 
     @classmethod
     def load(cls, path: Path) -> Bundle:

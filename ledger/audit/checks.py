@@ -20,12 +20,12 @@ from pydantic import ValidationError
 
 from ledger.audit import bundle as kinds
 from ledger.audit.bundle import Bundle, BundleDocument
-from ledger.audit.chain import ChainView
+from ledger.audit.chain import ChainView, checksum
 from ledger.audit.credentials import BundleCredentialDocuments, batch_ids
 from ledger.audit.facts import SectionFacts, TenderFacts, tender_facts
 from ledger.audit.model import Evidence, Result, Status
 from ledger.chain.gateway import ChainLog
-from ledger.chain.registry_state import revoked_in_word
+from ledger.chain.registry_state import first_slots, revoked_in_word
 from ledger.crypto import receipts
 from ledger.crypto.canonical import keccak
 from ledger.crypto.guarantee import terms_commitment
@@ -33,11 +33,12 @@ from ledger.crypto.merkle import MerkleError, MerkleTree
 from ledger.crypto.seat_keys import seat_link
 from ledger.crypto.sealing import bid_commitment, ciphertext_hash
 from ledger.crypto.shares import Share
-from ledger.documents import DocumentError, SealedCredential
+from ledger.documents import DocumentError
 from ledger.errors import LedgerError, StoreMismatch
 from ledger.model.guarantee import Application, ClaimCause
 from ledger.model.receipt import Mined
 from ledger.model.tender import BidEligibility, Opening, Outcome, Tender
+from ledger.rules.eligibility import Verdicts
 from ledger.rules.guarantee import CHECK_NAME as GUARANTEE_CHECK
 from ledger.rules.opening import one_bid_per_firm, open_bid, rebuild_opening_key
 from ledger.rules.verify import Check, CheckStatus
@@ -134,6 +135,8 @@ def _chain_values(ctx: Context) -> dict[str, dict[str, ChainLog]]:
         if e.event == "CommitteeSeated":
             for link in e.args["seatLinks"]:
                 out[kinds.SEAT_HOLDER][hx(link)] = e
+    for e in ctx.chain.of("PerformanceBook", "PerformanceComplaintRuled"):
+        out[kinds.PERFORMANCE_RULING][hx(e.args["rulingHash"])] = e
     return out
 
 
@@ -208,7 +211,7 @@ def _bound(ctx: Context, doc: BundleDocument, logged: ChainLog | None,
         return hx(root) == doc.key, f"the ids hash to root {hx(root) or 'none'}, the chain anchored {doc.key}"
     if doc.kind == kinds.SEALED:
         try:
-            got = SealedCredential.from_json(content).credential_id()
+            got = doc.sealed().credential_id()
         except (DocumentError, ValueError) as exc:
             return False, f"it is no sealed credential ({exc})"
         if hx(got) != doc.key:
@@ -473,9 +476,13 @@ def check_eligibility(ctx: Context) -> Iterator[Result]:
             pass
     documents = BundleCredentialDocuments(ctx.bundle)
     credentials = ProvenCredentials(ctx.chain.registry, documents)
+    _prefetch_statuses(ctx, documents)
     book = ctx.chain.tender_book
+    # The registry at the replayed head answers the same throughout the audit, so a credential
+    # ticked into many bids is verified once per deadline and firm (`Verdicts`), not once per bid.
     service = TenderService(book, ctx.chain.registry, cast(Any, None), credentials, cast(Any, None),
-                            chain_id=ctx.chain.chain_id, now=lambda: ctx.chain.time(ctx.chain.head))
+                            chain_id=ctx.chain.chain_id, now=lambda: ctx.chain.time(ctx.chain.head),
+                            verdicts=Verdicts())
     for t in ctx.tenders.values():
         params = ctx.verified_params(t.params_hash())
         opened_sections = [s for s in t.sections.values() if s.openings]
@@ -488,6 +495,23 @@ def check_eligibility(ctx: Context) -> Iterator[Result]:
         tender = _tender_model(t, params)
         for s in opened_sections:
             yield from _section_eligibility(ctx, service, tender, t, s)
+
+
+def _prefetch_statuses(ctx: Context, documents: BundleCredentialDocuments) -> None:
+    """Through a node, the registry words every opened bid's credentials are judged by, fetched in
+    a few batched requests instead of one request per word as the rule meets them."""
+    snapshot = ctx.chain.storage_snapshot
+    if snapshot is None:
+        return
+    slots: list[int] = []
+    for rerun in ctx.openings.values():
+        if rerun.outcome is not Outcome.DECRYPTED:
+            continue
+        for cid in rerun.credential_ids:
+            where = documents.where(cid)
+            if where is not None:
+                slots.extend(first_slots(where[0], cid, where[1]))
+    snapshot.prefetch(ctx.chain.registry.address, slots)
 
 
 def _recorded_report(ctx: Context, commitment: bytes) -> dict[str, Any] | None:
@@ -564,11 +588,28 @@ def _section_eligibility(ctx: Context, service: TenderService, tender: Tender, t
         live = s.commitment_at(bidder, opened.position)
         yield result("eligibility", f"bid of {bidder}", ok, message,
                      ctx.ev(opened, document=live[0] if live else None), tender=t, section=s.index)
+        if live is not None and rerun is not None and rerun.package is not None:
+            yield _opened_price(ctx, t, s.index, bidder, opened, live[0], str(rerun.package.price))
     if s.closed is not None:
         chain_valid = int(s.closed.args["validBids"])
         yield result("eligibility", "valid bids (firms) and 流标", chain_valid == valid,
                      f"the chain closed the section ({s.closed.event}) with {chain_valid} valid bid(s), the rerun "
                      f"counts {valid} eligible firm(s)", ctx.ev(s.closed), tender=t, section=s.index)
+
+
+def _opened_price(ctx: Context, t: TenderFacts, section: int, bidder: str, opened: ChainLog, commitment: bytes,
+                  sealed: str) -> Result:
+    """The price the centre's opening report records (唱标) is the one the envelope holds."""
+    report = _recorded_report(ctx, commitment) or {}
+    recorded = report.get("price")
+    try:
+        same = recorded is not None and Decimal(str(recorded)) == Decimal(sealed)
+    except InvalidOperation:
+        same = False
+    return result("opening", f"price of {bidder}", same,
+                  f"the opening report reads {sealed} 元, as the envelope holds" if same else
+                  f"the opening report reads {recorded} 元, the envelope holds {sealed} 元",
+                  ctx.ev(opened, document=commitment), tender=t, section=section)
 
 
 # ---------------------------------------------------------------------- guarantees
@@ -715,10 +756,16 @@ def check_performance(ctx: Context) -> Iterator[Result]:
     completions: dict[bytes, tuple[bytes, int, ChainLog]] = {}  # evaluation hash → (tender, section, event)
     completed: dict[tuple[bytes, int], ChainLog] = {}
     acknowledged: set[tuple[bytes, int, int]] = set()
+    ruled: set[tuple[bytes, int, int]] = set()
     for e in ctx.chain.of("PerformanceBook"):
         a = e.args
         tid, section = bytes(a["tenderId"]), int(a["section"])
         t = ctx.tenders.get(tid)
+        if e.event == "PerformanceComplaintRuled":
+            yield _performance_ruling(ctx, e, entries.get((tid, section, int(a["index"]))),
+                                      (tid, section, int(a["index"])) in ruled)
+            ruled.add((tid, section, int(a["index"])))
+            continue
         centre = t.centre if t is not None else None
         award, signing = awarded.get((tid, section)), signed.get((tid, section))
         winner = award.args["winner"] if award is not None and award.position < e.position else None
@@ -762,7 +809,7 @@ def check_performance(ctx: Context) -> Iterator[Result]:
         if doc.content is None:
             continue
         try:
-            credential = SealedCredential.from_json(doc.content).document
+            credential = doc.sealed().document
         except (DocumentError, ValueError, ValidationError):
             continue  # the documents family reports an unreadable copy
         if not isinstance(credential, ContractPerformanceCredential) or credential.evaluation_hash is None:
@@ -778,6 +825,30 @@ def check_performance(ctx: Context) -> Iterator[Result]:
                      "names the completion of the section its award id names" if ok else
                      "its award_id is not the award of the section whose completion it names",
                      ctx.doc_ev(doc, doc.key), ctx.ev(e), tender=ctx.tenders.get(tid), section=section)
+
+
+def _performance_ruling(ctx: Context, e: ChainLog, complaint: ChainLog | None, again: bool) -> Result:
+    """The governance's ruling on a 履约 complaint: made by an executed governance proposal, on a
+    complaint PerformanceRecorded logged before it, once. Its text, when the bundle has it, is
+    checked against the ruling hash by the documents family (anyone files it later: not required)."""
+    from ledger.model.performance import EntryKind
+
+    a = e.args
+    index, ruling_hash = int(a["index"]), bytes(a["rulingHash"])
+    problems = []
+    if not ctx.chain.in_tx(e.tx_hash, "Governance", "Executed"):
+        problems.append("ruled without an executed governance proposal")
+    if complaint is None or EntryKind(int(complaint.args["kind"])) is not EntryKind.COMPLAINT:
+        problems.append(f"entry {index} is no complaint PerformanceRecorded logged before it")
+    if again:
+        problems.append("a second ruling on the complaint")
+    text = ctx.bundle.get(kinds.PERFORMANCE_RULING, ruling_hash)
+    filed = "its text is in the bundle" if text is not None else "its text is not in the bundle (filed by anyone, later)"
+    verdict = "upheld (投诉成立)" if a["upheld"] else "dismissed (投诉不成立)"
+    return result("performance", f"ruling on complaint {index}", not problems,
+                  "; ".join(problems) or f"{verdict} by an executed governance proposal; {filed}",
+                  ctx.ev(e, document=ruling_hash), tender=ctx.tenders.get(bytes(a["tenderId"])),
+                  section=int(a["section"]))
 
 
 # ---------------------------------------------------------------------- roles
@@ -797,6 +868,7 @@ def check_roles(ctx: Context) -> Iterator[Result]:
     grants = {"IssuerAuthorised", "IssuerWithdrawn", "CentreAuthorised", "CentreWithdrawn", "GuarantorAuthorised",
               "GuarantorWithdrawn", "AdminTransferred", "ClaimResolved"}
     counts: dict[str, int] = {}
+    relayed: dict[bytes, tuple[str, frozenset[str | None]]] = {}  # tx -> its function, the bidders it signs for
     for e in ctx.chain.events:
         a, name = e.args, f"{e.contract}.{e.event}"
         problem: str | None = None
@@ -835,7 +907,7 @@ def check_roles(ctx: Context) -> Iterator[Result]:
             elif e.event == "RevokedAt":
                 problem = _revoked_at_problem(ctx, e)
         elif e.contract == "TenderBook":
-            problem = _tender_role(ctx, e, centres)
+            problem = _tender_role(ctx, e, centres, relayed)
         elif e.contract == "GuaranteeBook":
             if e.event == "Applied":
                 applied[bytes(a["guaranteeId"])] = e
@@ -869,7 +941,11 @@ def _revoked_at_problem(ctx: Context, e: ChainLog) -> str | None:
     return None
 
 
-def _tender_role(ctx: Context, e: ChainLog, centres: dict[str, bool]) -> str | None:
+def _tender_role(ctx: Context, e: ChainLog, centres: dict[str, bool],
+                 relayed: dict[bytes, tuple[str, frozenset[str | None]]]) -> str | None:
+    """The role check of one TenderBook event. `relayed` remembers each relaying transaction's
+    decoded call (its function and the bidders of its signed authorisations): a batch of relayed
+    bids logs one BidSubmitted per bid, and each is checked against the same call data."""
     a = e.args
     sender = ctx.chain.sender(e.tx_hash)
     t = ctx.tenders.get(bytes(a["tenderId"])) if "tenderId" in a else None
@@ -887,10 +963,14 @@ def _tender_role(ctx: Context, e: ChainLog, centres: dict[str, bool]) -> str | N
             return f"{a['officer']} is not an officer of the tender"
         return None if sender == a["officer"] else f"sent by {sender}, not the officer {a['officer']}"
     if e.event in ("BidSubmitted", "BidWithdrawn") and sender != a["bidder"]:
-        function, args = ctx.chain.tender_book.decode_call(ctx.chain.tx_input(e.tx_hash))
+        call = relayed.get(e.tx_hash)
+        if call is None:
+            function, args = ctx.chain.tender_book.decode_call(ctx.chain.tx_input(e.tx_hash))
+            call = relayed[e.tx_hash] = (function, frozenset(
+                _bidder_of(x) for v in args.values() if isinstance(v, list | tuple) for x in v))
+        function, signers = call
         if function == "submitBidsBySig":
-            signed = [x for v in args.values() if isinstance(v, list | tuple) for x in v
-                      if _bidder_of(x) == a["bidder"]]
+            signed = a["bidder"] in signers
             return None if signed else f"relayed by {sender} without the bidder's signed authorisation"
         return f"sent by {sender}, not the bidder {a['bidder']}"
     return None
@@ -926,7 +1006,7 @@ def _bidder_of(auth: Any) -> str | None:
     """The bidder of one relayed bid authorisation (a struct decoded as a dict or a tuple)."""
     try:
         value = auth.get("bidder") if isinstance(auth, dict) else auth[3]
-        return to_checksum_address(value)
+        return checksum(value)
     except (IndexError, KeyError, TypeError, ValueError):
         return None
 
@@ -973,7 +1053,8 @@ NOT_CHECKED = (
     "the guarantee documents",
     "commitment letters and guarantors' profiles are not in the bundle",
     "履约: a 履约评价 credential's subject is not checked to be the winner's firm, nor its figures against "
-    "the filed evaluation (only its evaluation hash and award id against PerformanceBook)",
+    "the filed evaluation (only its evaluation hash and award id against PerformanceBook); a ruling's text "
+    "is checked when the bundle has it, not required",
 )
 
 

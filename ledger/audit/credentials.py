@@ -49,12 +49,13 @@ class BundleCredentialDocuments:
             for cid in ids:
                 self._where.setdefault(cid, (root, tuple(tree.proof(cid))))
 
+    def where(self, credential_id: bytes) -> tuple[bytes, tuple[bytes, ...]] | None:
+        """(root, proof) of a credential in a batch of the bundle whose ids make its root; None if none."""
+        return self._where.get(credential_id)
+
     def _sealed(self, credential_id: bytes) -> SealedCredential | None:
-        content = self.bundle.content(SEALED, credential_id)
-        if content is None:
-            return None
         try:
-            return SealedCredential.from_json(content)
+            return self.bundle.sealed(credential_id)
         except (DocumentError, ValueError):
             return None
 

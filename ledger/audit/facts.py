@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from eth_utils import to_checksum_address
-
-from ledger.audit.chain import ChainView
+from ledger.audit.chain import ChainView, checksum
 from ledger.chain.gateway import ChainLog
 from ledger.chain.tender_book import terms_of
 from ledger.model.tender import TenderTerms
@@ -71,7 +69,7 @@ def tender_facts(chain: ChainView) -> dict[bytes, TenderFacts]:
         a = log.args
         tid = bytes(a["tenderId"]) if "tenderId" in a else None
         if log.event == "TenderPublished" and tid is not None:
-            out[tid] = TenderFacts(tid, log, to_checksum_address(a["centre"]), terms_of(a["params"]))
+            out[tid] = TenderFacts(tid, log, checksum(a["centre"]), terms_of(a["params"]))
             continue
         t = out.get(tid) if tid is not None else None
         if t is None:
@@ -84,7 +82,7 @@ def tender_facts(chain: ChainView) -> dict[bytes, TenderFacts]:
             t.evaluations.append(log)
         elif "section" in a:
             s = t.section(int(a["section"]))
-            bidder = to_checksum_address(a["bidder"]) if "bidder" in a else None
+            bidder = checksum(a["bidder"]) if "bidder" in a else None
             if log.event in ("BidSubmitted", "BidWithdrawn") and bidder:
                 s.bids.setdefault(bidder, []).append(log)
             elif log.event in ("BidOpened", "DecryptionFailed") and bidder:

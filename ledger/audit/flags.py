@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from ledger.audit import bundle as kinds
 from ledger.audit.checks import Context, check_eligibility, check_opening, hx
 from ledger.audit.facts import SectionFacts, TenderFacts
-from ledger.documents import DocumentError, Kind, SealedCredential
+from ledger.chain.gateway import ChainLog
+from ledger.documents import DocumentError, Kind
 from ledger.model.guarantee import Application
 from ledger.model.tender import Outcome
 from ledger.rules.collusion import (
@@ -38,9 +39,8 @@ KIND_NAMES = {Kind.PERSONNEL: "personnel", Kind.PERFORMANCE: "performance",
 
 
 def _ticked(ctx: Context, cid: bytes) -> TickedCredential:
-    content = ctx.bundle.content(kinds.SEALED, cid)
     try:
-        sealed = SealedCredential.from_json(content) if content is not None else None
+        sealed = ctx.bundle.sealed(cid)
         doc = sealed.document if sealed is not None and sealed.credential_id() == cid else None
     except (DocumentError, ValueError):
         doc = None
@@ -53,12 +53,27 @@ def _ticked(ctx: Context, cid: bytes) -> TickedCredential:
                             project_no=getattr(doc, "project_no", None))
 
 
-def _guarantees(ctx: Context, tender_id: bytes, section: int) -> dict[str, list[GuaranteeFacts]]:
-    """Bidder (applicant key) -> its guarantee applications for the section, as filed under `Applied`."""
-    out: dict[str, list[GuaranteeFacts]] = {}
+Applications = dict[tuple[bytes, int], list[ChainLog]]
+
+
+def applications(ctx: Context) -> Applications:
+    """The `Applied` events by (tender, section), indexed once for every section's flags."""
+    out: Applications = {}
     for e in ctx.chain.of("GuaranteeBook", "Applied"):
-        if bytes(e.args["tenderId"]) != tender_id or int(e.args["section"]) != section:
-            continue
+        out.setdefault((bytes(e.args["tenderId"]), int(e.args["section"])), []).append(e)
+    return out
+
+
+def _guarantees(ctx: Context, tender_id: bytes, section: int,
+                applied: Applications | None = None) -> dict[str, list[GuaranteeFacts]]:
+    """Bidder (applicant key) -> its guarantee applications for the section, as filed under `Applied`
+    (`applied`: the events already indexed by section; otherwise the section's are looked for)."""
+    if applied is None:
+        applied = {(tender_id, section): [e for e in ctx.chain.of("GuaranteeBook", "Applied")
+                                          if bytes(e.args["tenderId"]) == tender_id
+                                          and int(e.args["section"]) == section]}
+    out: dict[str, list[GuaranteeFacts]] = {}
+    for e in applied.get((tender_id, section), ()):
         content = ctx.bundle.content(kinds.APPLICATION, bytes(e.args["applicationHash"]))
         try:
             app = Application.model_validate_json(content) if content is not None else None
@@ -74,10 +89,15 @@ def _guarantees(ctx: Context, tender_id: bytes, section: int) -> dict[str, list[
     return out
 
 
-def bid_facts(ctx: Context, t: TenderFacts, s: SectionFacts) -> list[BidFacts]:
-    """The facts of every bid of the section that the audit's rerun decrypted."""
+def bid_facts(ctx: Context, t: TenderFacts, s: SectionFacts,
+              ticked: dict[bytes, TickedCredential] | None = None,
+              applied: Applications | None = None) -> list[BidFacts]:
+    """The facts of every bid of the section that the audit's rerun decrypted (`ticked`: the
+    credentials' facts already read, by id, shared between sections: a firm ticks the same ones;
+    `applied`: the guarantee applications indexed by section, `applications`)."""
+    ticked = {} if ticked is None else ticked
     firms = ctx.summaries.get(t.tid, {})
-    guarantees = _guarantees(ctx, t.tender_id, s.index)
+    guarantees = _guarantees(ctx, t.tender_id, s.index, applied)
     out: list[BidFacts] = []
     for bidder, opened in sorted(s.openings.items()):
         rerun = ctx.openings.get((t.tender_id, s.index, bidder))
@@ -96,7 +116,8 @@ def bid_facts(ctx: Context, t: TenderFacts, s: SectionFacts) -> list[BidFacts]:
             price=price, envelope_hash=hx(rerun.envelope_hash) if rerun.envelope_hash else None,
             sealing_key="0x" + envelope[1:33].hex() if len(envelope) > 33 else None,
             file_hashes={name: f.sha256 for name, f in package.files.items()},
-            credentials=tuple(_ticked(ctx, bytes(c)) for c in package.credential_ids),
+            credentials=tuple(ticked[cid] if cid in ticked else ticked.setdefault(cid, _ticked(ctx, cid))
+                              for cid in map(bytes, package.credential_ids)),
             guarantees=tuple(guarantees.get(bidder, [])),
             submitted_at=ctx.chain.time(submitted.block_number), submitted_block=submitted.block_number,
             submitted_tx=hx(submitted.tx_hash), sender=ctx.chain.sender(submitted.tx_hash)))
@@ -113,11 +134,13 @@ def collusion_flags(ctx: Context, params: FlagParams | None = None, *, tender_id
     if not ctx.summaries:
         for _ in check_eligibility(ctx):
             pass
+    ticked: dict[bytes, TickedCredential] = {}
+    applied = applications(ctx)  # once, not a scan of every application per section
     for t in ctx.tenders.values():
         if tender_id is not None and t.tender_id != tender_id:
             continue
         for s in sorted(t.sections.values(), key=lambda x: x.index):
             if (section is not None and s.index != section) or not s.openings:
                 continue
-            for flag in section_flags(bid_facts(ctx, t, s), params or FlagParams()):
+            for flag in section_flags(bid_facts(ctx, t, s, ticked, applied), params or FlagParams()):
                 yield t, s.index, flag

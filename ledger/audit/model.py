@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ledger.model.timeline import Milestone
+
 
 class Status(StrEnum):
     PASS = "pass"  # the record holds: rerun, it gives what was recorded
@@ -61,9 +63,10 @@ class TenderSummary:
     deadline: int | None = None
     sections: list[dict[str, Any]] = field(default_factory=list)  # code, name, estimated price, guarantee (元)
     firms: dict[str, str] = field(default_factory=dict)  # bidder key -> firm name (USCC) as the documents give it
+    timeline: tuple[Milestone, ...] = ()  # its steps as the chain's events give them, in time order
 
     def as_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "timeline": [m.as_json() for m in self.timeline]}
 
 
 @dataclass

@@ -19,7 +19,8 @@ Per section, in chain order:
   under 集体议事 the one view round is over the whole shortlist, every view revealed is the
   bundle's written view under its salt (same seat, round and candidate, with a reason), the chair
   is the seat named on chain (or its replacement), and the chair's written decision under the
-  record hash names the chair, the winner and exactly the views revealed, and the rule replayed on
+  record hash names the chair, the winner and exactly the views revealed (and, past the view
+  round's reveal deadline, the members with none as silent, 未表态), and the rule replayed on
   them reaches it;
 - 公示: at least 3 days; objections only during it, each answered within 3 days; complaints within
   10 days after it, each ruled by the governance; the award after 公示 with nothing open, both
@@ -643,11 +644,19 @@ class _Run:
                 raise ValidationFailed("the written decision names another tender, section, chair or winner")
             if dict(written.views) != salts:
                 raise ValidationFailed("the written decision does not name exactly the views revealed")
+            # Past the view round's reveal deadline a member with no view is 未表态.
+            closed = self.at(decided) >= int(self.s.rounds[n].args["revealDeadline"])
+            silent = tuple(m for m in members if m not in salts)
+            if sorted(written.silent) != sorted(silent if closed else ()):
+                raise ValidationFailed("the written decision does not name as silent (未表态) exactly the members "
+                                       "with no view revealed by the deadline")
             step = next_step(self.params.selection, shortlist, dict(self.eligible or {}), History(
                 self.t.tender_id, self.s.section, tuple(members), chair=chair, views=tuple(views),
-                decision=Statement(chair, written.winner, written.reason)))
+                decision=Statement(chair, written.winner, written.reason), views_closed=closed))
             ok = isinstance(step, Decided) and step.winner == winner and int(decided.args["basis"]) == int(step.basis)
-            message = (f"the chair {chair} decided for {winner} after every member's view: {written.reason}" if ok else
+            heard = (f"after the views, {', '.join(silent)} 未表态 past the reveal deadline" if silent
+                     else "after every member's view")
+            message = (f"the chair {chair} decided for {winner} {heard}: {written.reason}" if ok else
                        f"the rule replayed on the views and the decision gives {step}")
         except LedgerError as exc:
             ok, message = False, f"the chair's decision cannot be replayed: {exc}"
@@ -727,9 +736,18 @@ class _Run:
         yield self.r(f"award to {winner}", not problems,
                      "; ".join(problems) or f"after 公示 (awarded at {at}), the decision's winner, nothing open",
                      self.ev(awarded), *((self.ev(decision),) if decision is not None else ()))
+        # GuaranteeBook's record of this award: those before the next award (an upheld complaint
+        # withdrew this one; the next is recorded anew, replacing it).
+        later = [a.position for a in self.s.awards if a.position > awarded.position]
+        until = min(later) if later else None
         recorded = [g for g in self.ctx.chain.of("GuaranteeBook", "AwardRecorded")
-                    if bytes(g.args["tenderId"]) == self.t.tender_id and int(g.args["section"]) == self.s.section]
+                    if bytes(g.args["tenderId"]) == self.t.tender_id and int(g.args["section"]) == self.s.section
+                    and (until is None or g.position < until)]
+        previous = [a.position for a in self.s.awards if a.position < awarded.position]
+        since = max(previous) if previous else None
         for g in recorded:
+            if since is not None and g.position < awarded.position:
+                continue  # the previous award's record
             ok = _addr(g.args["winner"]) == winner and g.position > awarded.position
             yield self.r("guarantee award", ok,
                          "GuaranteeBook records the selection's winner after the award" if ok else

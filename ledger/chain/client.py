@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar, cast
 
@@ -22,7 +22,7 @@ from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import BlockNotFound, TransactionNotFound, Web3RPCError
 from web3.middleware import ExtraDataToPOAMiddleware
-from web3.types import TxReceipt
+from web3.types import RPCEndpoint, TxReceipt
 
 from ledger.chain.contracts import load_artifact
 from ledger.chain.embedded import ChainError, EmbeddedChain
@@ -41,6 +41,9 @@ from ledger.errors import (
 
 T = TypeVar("T")
 PRIORITY_FEE = 1
+RECENT_BLOCKS = 64
+"""How far back a transaction's fee may have been prepared: the relayer sponsors up to twice the
+highest fee of these last blocks (`ChainClient.recent_max_fee`)."""
 
 # What nodes answer when handed a transaction they already hold (geth, Besu, anvil, Nethermind):
 # for a transaction of the same hash, it was sent.
@@ -57,6 +60,7 @@ class ChainClient:
         self.chain_id = int(self._rpc(lambda: w3.eth.chain_id))
         self._nonce_lock = threading.Lock()
         self._nonces: dict[str, int] = {}
+        self._sender_locks: dict[str, threading.Lock] = {}
         self._fee_cache: tuple[float, int | None] = (0.0, None)
         self.nonce_guard: Callable[[str], AbstractContextManager[Any]] | None = None
         """Set when other processes send with the same keys (the workers of one service): each
@@ -143,6 +147,21 @@ class ChainClient:
         provider = self.w3.provider
         return provider.status() if isinstance(provider, NodeSet) else []
 
+    def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        """The results of several reads ((JSON-RPC method, params) each), in order: one batch request
+        to a node, in-process calls on the embedded chain. An error answer raises LedgerError."""
+        provider = self.w3.provider
+        if isinstance(provider, NodeSet):
+            answers = self._rpc(lambda: provider.batch(calls))
+        else:
+            answers = [provider.make_request(RPCEndpoint(m), p) for m, p in calls]
+        out = []
+        for (method, _), answer in zip(calls, answers, strict=True):
+            if "error" in answer:
+                raise LedgerError(f"{method} failed: {answer['error']}")
+            out.append(answer.get("result"))
+        return out
+
     def block_hash(self, number: int) -> bytes | None:
         """The hash of the node's block `number` now, or None while it has no such block."""
         if self.embedded is not None:
@@ -169,6 +188,14 @@ class ChainClient:
             return {"maxFeePerGas": 0, "maxPriorityFeePerGas": 0}
         base = base or 0  # a block without a base fee (before London): as the minimal fee
         return {"maxFeePerGas": 2 * base + PRIORITY_FEE + 7, "maxPriorityFeePerGas": PRIORITY_FEE}
+
+    def recent_max_fee(self, blocks: int = RECENT_BLOCKS) -> int:
+        """`fees()`'s maxFeePerGas at the highest base fee of the last `blocks` blocks and the next
+        one (eth_feeHistory): what a transaction prepared over that span was given at most. The base
+        fee can fall by an eighth a block, and a young embedded chain mines many blocks a second."""
+        history = self._rpc(lambda: self.w3.eth.fee_history(blocks, "latest", []))
+        base = max((int(b) for b in history.get("baseFeePerGas") or []), default=0)
+        return 0 if base == 0 else 2 * base + PRIORITY_FEE + 7
 
     def free_gas(self) -> bool:
         """True on a free gas network: the latest block's base fee is 0, which EIP-1559 never
@@ -244,21 +271,35 @@ class ChainClient:
         if self.nonce_guard is not None:
             return self._send_guarded(account, tx)
         for attempt in (1, 2):
-            built = self.build(account, tx)
-            signed = account.sign_transaction(built)
+            prepared = self._prepare(account, tx)
+            # One sender's transactions reach the node in nonce order: two threads sending with
+            # one key (a request and the checkpoint writer, both the centre's) must not hand over
+            # nonce n+1 before n, which a node that mines at once refuses ("nonce too high").
+            with self._sender_lock(account.address):
+                try:
+                    prepared["nonce"] = self._next_nonce(account.address)
+                    signed = account.sign_transaction(prepared)
+                    tx_hash = self._submit(bytes(signed.raw_transaction))
+                except TransactionRejected as exc:
+                    self._forget_nonce(account.address)
+                    # The same key also signed elsewhere (e.g. a prepared transaction relayed for
+                    # it): re-read the nonce from the chain and try once more.
+                    if attempt == 1 and "nonce too low" in str(exc).lower():
+                        continue
+                    raise
+                except BaseException:
+                    self._forget_nonce(account.address)
+                    raise
             try:
-                return self._send_raw(bytes(signed.raw_transaction), 60.0, relayed=False)
-            except TransactionRejected as exc:
-                self._forget_nonce(account.address)
-                # The same key also signed elsewhere (e.g. a prepared transaction relayed for
-                # it): re-read the nonce from the chain and try once more.
-                if attempt == 1 and "nonce too low" in str(exc).lower():
-                    continue
-                raise
+                return self._settle(tx_hash, 60.0, relayed=False)
             except BaseException:
                 self._forget_nonce(account.address)
                 raise
         raise AssertionError("unreachable")
+
+    def _sender_lock(self, address: str) -> threading.Lock:
+        with self._nonce_lock:
+            return self._sender_locks.setdefault(address, threading.Lock())
 
     def _send_guarded(self, account: LocalAccount, tx: dict[str, Any] | ContractFunction) -> TxReceipt:
         """`send` among processes sharing `account`: the nonce is the node's pending count, read
@@ -383,22 +424,68 @@ class ChainClient:
             self.fund(funder, address, wei)
             return self.send_raw(raw, timeout)
         for attempt in (1, 2):
-            built = self.build(funder, self._transfer(address, wei))
-            top_up = bytes(funder.sign_transaction(built).raw_transaction)
-            try:
-                hashes = chain.send_raw_transactions([top_up, raw])
-            except ChainError as exc:
-                self._forget_nonce(funder.address)
-                # The funder's key also signed elsewhere: re-read its nonce and try once more.
-                if attempt == 1 and chain.nonce(funder.address) > built["nonce"]:
-                    continue
-                raise (translate(exc) or TransactionRejected(f"the chain refused the request: {exc}")) from None
-            except BaseException:
-                self._forget_nonce(funder.address)
-                raise
+            with self._sender_lock(funder.address):  # the funder's nonces reach the chain in order
+                built = self.build(funder, self._transfer(address, wei))
+                top_up = bytes(funder.sign_transaction(built).raw_transaction)
+                try:
+                    hashes = chain.send_raw_transactions([top_up, raw])
+                except ChainError as exc:
+                    self._forget_nonce(funder.address)
+                    # The funder's key also signed elsewhere: re-read its nonce and try once more.
+                    if attempt == 1 and chain.nonce(funder.address) > built["nonce"]:
+                        continue
+                    raise (translate(exc) or TransactionRejected(f"the chain refused the request: {exc}")) from None
+                except BaseException:
+                    self._forget_nonce(funder.address)
+                    raise
             self._settle(hashes[0], timeout, relayed=False)
             return self._settle(hashes[1], timeout, relayed=True)
         raise AssertionError("unreachable")
+
+    def send_packed(self, calls: Sequence[tuple[LocalAccount, str, bytes, int]]) -> list[bytes]:
+        """Many calls, each (account, to, data, gas limit), signed here with each account's own key
+        in their order and mined; their hashes. On the embedded chain many go into one block: a
+        block takes calls while their gas limits sum to at most half the block gas limit (the
+        EIP-1559 target, so the base fee does not climb block after block). On a node they are
+        sent one after another. A call that reverts raises its error (the calls before it are
+        mined, the ones after it in its block too, those in later blocks are not sent)."""
+        chain = self.embedded
+        if chain is None or self.nonce_guard is not None:
+            return [bytes(self.send(account, {"to": to, "data": data, "gas": gas})["transactionHash"])
+                    for account, to, data, gas in calls]
+        budget = int(chain.head().gas_limit) // 2
+        hashes: list[bytes] = []
+        block: list[bytes] = []
+        used = 0
+
+        def mine() -> None:
+            nonlocal block, used
+            if not block:
+                return
+            try:
+                mined = chain.send_raw_transactions(block)
+            except ChainError as exc:
+                self._nonces.clear()  # re-read every nonce: none of this block was mined
+                raise (translate(exc) or TransactionRejected(f"the chain refused the request: {exc}")) from None
+            for tx_hash in mined:
+                receipt = chain.receipt(tx_hash)
+                if receipt is None or receipt["status"] != "0x1":
+                    raise self._revert_of(self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+                for observe in self.on_mined:
+                    observe(False)
+            hashes.extend(mined)
+            block, used = [], 0
+
+        for account, to, data, gas in calls:
+            if used + gas > budget:
+                mine()
+            tx: dict[str, Any] = {"to": Web3.to_checksum_address(to), "data": HexBytes(data), "gas": gas, "value": 0,
+                  "chainId": self.chain_id, "type": 2, **self.fees(),
+                  "nonce": self._next_nonce(account.address)}
+            block.append(bytes(account.sign_transaction(cast(Any, tx)).raw_transaction))
+            used += gas
+        mine()
+        return hashes
 
     # ------------------------------------------------------------------ development only
     def increase_time(self, seconds: int) -> None:

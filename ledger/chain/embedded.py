@@ -21,7 +21,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
@@ -38,12 +38,15 @@ from eth.vm.forks import CancunVM
 from eth.vm.spoof import SpoofTransaction
 from eth_typing import BlockNumber, Hash32
 from eth_utils import encode_hex, to_canonical_address, to_checksum_address
+import rlp  # type: ignore[import-untyped]  # pyrlp ships no type information
 
 from ledger.chain.store import ChainStore
 
 EVM_VERSION = "cancun"
 GENESIS_GAS_LIMIT = 60_000_000
 CHAIN_FILE = "chain.sqlite"
+_TIMESTAMP = 11  # a block header's timestamp field: parent, uncles, coinbase, state, txs, receipts, bloom,
+# difficulty, number, gas limit, gas used, timestamp, … (every fork keeps these first twelve)
 GENESIS_TAG = b"tender-ledger"  # the genesis extra data of chains made before clock modes
 
 
@@ -304,6 +307,25 @@ class EmbeddedChain:
     def timestamp(self, block: Any = "latest") -> int:
         with self._lock:
             return int(self.header_at(block).timestamp)
+
+    def timestamps(self, blocks: Iterable[int]) -> dict[int, int]:
+        """The times of canonical blocks by number, as `timestamp` gives them, for a replay that
+        needs hundreds: each stored header is read as a plain RLP list and only its timestamp field
+        (12th in every header shape) is taken, without building a header object (most of
+        `timestamp`'s cost). ChainError for a block the chain does not have."""
+        out: dict[int, int] = {}
+        with self._lock:
+            chaindb = self._chain.chaindb
+            for number in blocks:
+                try:
+                    raw = chaindb.db[chaindb.get_canonical_block_hash(BlockNumber(number))]
+                except (HeaderNotFound, KeyError):
+                    raise ChainError(f"block {number} not found") from None
+                fields = rlp.decode(raw)
+                if not isinstance(fields, list) or len(fields) <= _TIMESTAMP or not isinstance(fields[_TIMESTAMP], bytes):
+                    raise ChainError(f"block {number}: its stored header is not an RLP list of fields")
+                out[number] = int.from_bytes(fields[_TIMESTAMP], "big")
+        return out
 
     def _state_at(self, block: Any) -> Any:
         """The state after `block`: the shared pending state on it (`_shared_state`), whose values

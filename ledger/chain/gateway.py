@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, ClassVar, TypeVar
 
 from eth_abi.exceptions import DecodingError, EncodingError
@@ -22,6 +22,7 @@ from eth_utils import is_checksum_address, to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
+from web3._utils.method_formatters import log_entry_formatter
 from web3.contract.contract import ContractFunction
 from web3.exceptions import MismatchedABI, Web3ValidationError
 from web3.types import TxReceipt
@@ -48,7 +49,7 @@ def _unfit(contract: str, function: str, exc: Exception) -> ValidationFailed:
 
 # Gateways already made, per client (a client that is dropped takes its gateways with it).
 _CHECKED_CODE: weakref.WeakKeyDictionary[Any, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
-"""Per embedded chain (weakly held), the (contract, address) pairs whose code was checked, so a
+"""Per embedded chain or storage source (weakly held), the (contract, address) pairs whose code was checked, so a
 gateway made for each request checks once per chain, not once per request."""
 
 
@@ -127,8 +128,14 @@ def _converter(item: Mapping[str, Any], *, named: bool) -> Convert:
             return lambda values: {name: convert(v) for (name, convert), v in zip(parts, values, strict=True)}
         return lambda values: tuple(convert(v) for (_n, convert), v in zip(parts, values, strict=True))
     if kind == "address":
-        return to_checksum_address
+        return _checksummed
     return _identity
+
+
+@lru_cache(maxsize=65_536)
+def _checksummed(address: str) -> str:
+    """`to_checksum_address`, remembered: logs and results name the same few addresses again and again."""
+    return to_checksum_address(address)
 
 
 def _address_check(item: Mapping[str, Any]) -> Callable[[Any], bool] | None:
@@ -183,6 +190,8 @@ class _Event:
     data_types: tuple[str, ...]
     data_names: tuple[str, ...]
     data_convert: tuple[Convert, ...]
+    topic_words: tuple[Callable[[bytes], Any], ...] | None = None  # one-word readers, when all are static
+    data_words: tuple[Callable[[bytes], Any], ...] | None = None
 
     @classmethod
     def of(cls, entry: Mapping[str, Any]) -> _Event:
@@ -200,13 +209,74 @@ class _Event:
             topic_convert=tuple(_converter({"type": topic_type(i)}, named=True) for i in indexed),
             data_types=tuple(abi_type(i) for i in data), data_names=tuple(str(i["name"]) for i in data),
             data_convert=tuple(_converter(i, named=True) for i in data),
+            topic_words=_word_readers([topic_type(i) for i in indexed]),
+            data_words=_word_readers([abi_type(i) for i in data]),
         )
+
+
+def _word_readers(types: Sequence[str]) -> tuple[Callable[[bytes], Any], ...] | None:
+    """For ABI types that are each one word (bytes32, address, uintN, bool), readers of a 32-byte word
+    that give what eth-abi's strict decoder gives and refuse what it refuses (DecodingError: bad
+    padding, a value out of range); None if some type is not one of them."""
+    readers = [_WORD_READERS.get(t) for t in types]
+    if any(r is None for r in readers):
+        return None
+    return tuple(r for r in readers if r is not None)
+
+
+def _read_uint(bits: int) -> Callable[[bytes], int]:
+    def read(word: bytes) -> int:
+        value = int.from_bytes(word, "big")
+        if value >> bits:
+            raise DecodingError(f"a uint{bits} word holds {value}")
+        return value
+    return read
+
+
+def _read_address(word: bytes) -> bytes:
+    if any(word[:12]):
+        raise DecodingError("an address word has nonzero padding")
+    return word[12:]
+
+
+def _read_bool(word: bytes) -> bool:
+    value = int.from_bytes(word, "big")
+    if value > 1:
+        raise DecodingError(f"a bool word holds {value}")
+    return value == 1
+
+
+_WORD_READERS: dict[str, Callable[[bytes], Any]] = {
+    "bytes32": bytes, "address": lambda w: "0x" + _read_address(w).hex(), "bool": _read_bool,
+    **{f"uint{n}": _read_uint(n) for n in range(8, 257, 8)},
+}
+
+
+def _int(value: Any) -> int:
+    """A log's number as web3 gives it (int) or as JSON-RPC does (0x-hex)."""
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 def _hex_bytes(value: Any) -> bytes:
     if isinstance(value, str):
         return bytes.fromhex(value[2:] if value.startswith(("0x", "0X")) else value)
     return bytes(value)
+
+
+@cache
+def _abi_tables(name: str) -> tuple[dict[HexBytes, str], dict[str, _Function], dict[bytes, _Function],
+                                    dict[bytes, _Event]]:
+    """What the direct path reads from contract `name`'s ABI, parsed once per process and shared
+    (read-only) by its gateways: event name by topic, functions by name (overloaded names are left
+    to web3, which picks by the arguments) and by selector, and event shapes by topic."""
+    abi = load_artifact(name)["abi"]
+    events = {Web3.keccak(text=event_signature(e)): str(e["name"]) for e in abi if e["type"] == "event"}
+    names = [e["name"] for e in abi if e["type"] == "function"]
+    functions = {e["name"]: _Function.of(e) for e in abi if e["type"] == "function" and names.count(e["name"]) == 1}
+    by_selector = {f.selector: f for f in functions.values()}
+    shapes = {bytes(Web3.keccak(text=event_signature(e))): _Event.of(e)
+              for e in abi if e["type"] == "event" and not e.get("anonymous")}
+    return events, functions, by_selector, shapes
 
 
 class Gateway:
@@ -228,36 +298,37 @@ class Gateway:
     def __init__(self, client: ChainClient, address: str) -> None:
         self.client = client
         self.address: ChecksumAddress = Web3.to_checksum_address(address)
-        self._contract: Contract = client.contract(self.NAME, self.address)
-        self._events = {
-            Web3.keccak(text=event_signature(e)): e["name"]
-            for e in self._contract.abi if e["type"] == "event"
-        }
         self._codec = client.w3.codec
-        names = [e["name"] for e in self._contract.abi if e["type"] == "function"]
-        self._functions = {  # overloaded names are left to web3, which picks by the arguments
-            e["name"]: _Function.of(e) for e in self._contract.abi
-            if e["type"] == "function" and names.count(e["name"]) == 1
-        }
-        self._by_selector = {f.selector: f for f in self._functions.values()}
-        self._event_shapes = {
-            bytes(Web3.keccak(text=event_signature(e))): _Event.of(e)
-            for e in self._contract.abi if e["type"] == "event" and not e.get("anonymous")
-        }
+        self._events, self._functions, self._by_selector, self._event_shapes = _abi_tables(self.NAME)
+
+    @property
+    def _contract(self) -> Contract:
+        """web3's contract object, built on first use: only the paths the direct one leaves to web3
+        need it, and building it is most of a gateway's cost (an audit makes eight gateways)."""
+        found: Contract | None = self.__dict__.get("_web3_contract")
+        if found is None:
+            found = self.__dict__["_web3_contract"] = self.client.contract(self.NAME, self.address)
+        return found
 
     # ------------------------------------------------------------------ storage (embedded chain)
     IMMUTABLES: ClassVar[tuple[str, ...]] = ()
     """Views answering the contract's immutable addresses (its code holds them where the compiled
     artifact has zeros)."""
 
+    _reads: Any = None
+    """Where `_storage` reads instead of the embedded chain: a `code(address)` and `storage(address,
+    slot)` source (e.g. a snapshot of a node's storage at one block, `ledger.audit.chain`), read by
+    the same storage rules the embedded chain is; None: the client's embedded chain, if any."""
+
     def _storage(self) -> Any:
-        """The embedded chain to read this contract's storage from, once the code at the address is
-        known to be this contract's (checked once per gateway); None on a node, which is asked."""
-        embedded = self.client.embedded
-        checked = _CHECKED_CODE.setdefault(embedded, set()) if embedded is not None else set()
-        if embedded is None or (self.NAME, self.address) in checked:
-            return embedded
-        code = embedded.code(self.address)
+        """The embedded chain (or `_reads`) to read this contract's storage from, once the code at
+        the address is known to be this contract's (checked once per source); None on a node, which
+        is asked."""
+        source = self._reads if self._reads is not None else self.client.embedded
+        checked = _CHECKED_CODE.setdefault(source, set()) if source is not None else set()
+        if source is None or (self.NAME, self.address) in checked:
+            return source
+        code = source.code(self.address)
         try:
             for view in self.IMMUTABLES if code else ():
                 code = code.replace(bytes(12) + bytes.fromhex(str(self._call(view))[2:]), bytes(32))
@@ -266,7 +337,7 @@ class Gateway:
         if not code or code != _deployed_code(self.NAME):
             raise DeploymentMissing(f"{self.address} holds no {self.NAME}: no contract there, or another one")
         checked.add((self.NAME, self.address))
-        return embedded
+        return source
 
     # ------------------------------------------------------------------ calls and sends
     def _fn(self, name: str, *args: Any) -> ContractFunction:
@@ -372,7 +443,15 @@ class Gateway:
         if event is not None or topics:
             first = None if event is None else self.topic(event)
             query["topics"] = [first, *(topics or [])]
+        if self.client.embedded is not None:  # the chain's own log index, without web3's formatters
+            return self.client.embedded.logs(query)
         return list(self.client._rpc(lambda: self.client.w3.eth.get_logs(query)))  # type: ignore[arg-type]
+
+    def logs_call(self, from_block: int, to_block: int) -> tuple[str, list[Any]]:
+        """The JSON-RPC `eth_getLogs` call for every event of this contract in a block range, for a
+        reader that sends many in one batch (`ChainClient.batch`) and decodes the answers, as the
+        node gives them, with `decode_log` (web3's log formatters skipped)."""
+        return "eth_getLogs", [{"address": self.address, "fromBlock": hex(from_block), "toBlock": hex(to_block)}]
 
     def topic(self, event: str) -> HexBytes:
         for topic, name in self._events.items():
@@ -386,13 +465,15 @@ class Gateway:
         args = None if shape is None else self._decode_args(shape, topics[1:], _hex_bytes(log["data"]))
         if args is None:
             name = self._events[HexBytes(topics[0])]
+            if isinstance(log.get("blockNumber"), str):  # as the embedded chain's index holds it
+                log = log_entry_formatter(log)
             args = _plain(dict(self._contract.events[name]().process_log(log)["args"]))
         else:
             name = shape.name  # type: ignore[union-attr]
         return ChainLog(
             contract=self.NAME, event=name, args=args,
-            block_number=int(log["blockNumber"]), log_index=int(log["logIndex"]),
-            tx_hash=bytes(log["transactionHash"]), block_hash=bytes(log.get("blockHash") or b""),
+            block_number=_int(log["blockNumber"]), log_index=_int(log["logIndex"]),
+            tx_hash=_hex_bytes(log["transactionHash"]), block_hash=_hex_bytes(log.get("blockHash") or b""),
         )
 
 
@@ -401,8 +482,16 @@ class Gateway:
         if len(topics) != len(shape.topic_types):
             return None
         try:
-            values = self._codec.decode(shape.data_types, data)
-            indexed = [self._codec.decode([t], topic)[0] for t, topic in zip(shape.topic_types, topics, strict=True)]
+            words = shape.data_words
+            if words is not None and len(data) == 32 * len(words):  # every value one word: sliced
+                values: Sequence[Any] = [read(data[32 * i:32 * i + 32]) for i, read in enumerate(words)]
+            else:
+                values = self._codec.decode(shape.data_types, data)
+            readers = shape.topic_words
+            if readers is not None and all(len(t) == 32 for t in topics):
+                indexed = [read(topic) for read, topic in zip(readers, topics, strict=True)]
+            else:
+                indexed = [self._codec.decode([t], topic)[0] for t, topic in zip(shape.topic_types, topics, strict=True)]
         except DecodingError:
             return None
         args = {n: convert(v) for n, convert, v in zip(shape.topic_names, shape.topic_convert, indexed, strict=True)}

@@ -76,8 +76,9 @@ class GovernanceGateway(Gateway):
     def decode_signed(self, signed_tx: str) -> RelayedTx:
         return decode_signed_tx(self, signed_tx)
 
-    def relay(self, relayed: RelayedTx) -> Mined:
-        return relay(self, relayed)
+    def relay(self, relayed: RelayedTx, *, sponsor: LocalAccount | None = None) -> Mined:
+        """Dry-run as the member, then send; with `sponsor`, the member's gas is topped up first."""
+        return relay(self, relayed, sponsor=sponsor)
 
     # ------------------------------------------------------------------ reads
     def members(self) -> list[Member]:

@@ -23,12 +23,13 @@ for it rather than taking the missing blocks for a reorg.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import requests
 from web3.providers.base import JSONBaseProvider
@@ -183,6 +184,43 @@ class NodeSet(JSONBaseProvider):
         if not usable:
             failures = [str(n.foreign) for n in self.nodes]
         raise NodeUnavailable(self._unavailable(failures, method))
+
+    def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[RPCResponse]:
+        """The answers to `calls` ((method, params) each, reads only), in order, asked of the first
+        healthy node in one JSON-RPC batch; a node that does not answer batches is asked one call
+        at a time (every answer may still be an error object, as for `make_request`)."""
+        if not calls:
+            return []
+        failures: list[str] = []
+        now = time.monotonic()
+        usable = [n for n in self.nodes if n.foreign is None and n.checked]
+        order = [n for n in usable if n.down_until <= now] + [n for n in usable if n.down_until > now]
+        for node in order:
+            body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
+                               for i, (m, p) in enumerate(calls)])
+            try:
+                answer = node.session().post(node.url, data=body, timeout=self.timeout,
+                                             headers={"Content-Type": "application/json"})
+            except (requests.RequestException, OSError) as exc:
+                self._mark_down(node, type(exc).__name__)
+                failures.append(f"{node.url} does not answer ({type(exc).__name__})")
+                continue
+            if answer.status_code >= 500:
+                self._mark_down(node, f"HTTP {answer.status_code}")
+                failures.append(f"{node.url} does not answer (HTTP {answer.status_code})")
+                continue
+            try:
+                got = json.loads(answer.content)
+            except (ValueError, UnicodeDecodeError):
+                got = None
+            by_id = {r.get("id"): r for r in got if isinstance(r, dict)} if isinstance(got, list) else {}
+            if len(by_id) != len(calls) or any(i not in by_id for i in range(len(calls))):
+                return [self.make_request(RPCEndpoint(m), p) for m, p in calls]  # no batches here
+            self._mark_up(node)
+            return [cast(RPCResponse, by_id[i]) for i in range(len(calls))]
+        if not order:
+            return [self.make_request(RPCEndpoint(m), p) for m, p in calls]  # checks the nodes first
+        raise NodeUnavailable(self._unavailable(failures, calls[0][0]))
 
     def _unavailable(self, failures: list[str], method: str | None = None) -> str:
         what = f" {method}" if method else ""

@@ -14,7 +14,7 @@ from eth_utils import to_checksum_address
 
 from ledger.chain.gateway import Gateway
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
-from ledger.model.performance import Completion, Entry, EntryKind
+from ledger.model.performance import Completion, Entry, EntryKind, Ruling
 from ledger.model.receipt import Mined
 
 # The function each entry kind is recorded with.
@@ -49,6 +49,17 @@ class PerformanceBookGateway(Gateway):
             return None
         return Completion(bytes(evaluation_hash), int(completed_at), to_checksum_address(winner), int(index))
 
+    def ruling(self, tender_id: bytes, section: int, index: int) -> Ruling | None:
+        """The supervisor's ruling on complaint `index`, None until ruled."""
+        upheld, ruled_at, by, ruling_hash = self._call("rulingOf", tender_id, section, index)
+        if not ruled_at:
+            return None
+        return Ruling(bool(upheld), int(ruled_at), to_checksum_address(by), bytes(ruling_hash))
+
+    def complaint_period(self) -> int:
+        """How long after the completion a complaint may still be filed, in seconds."""
+        return int(self._call("COMPLAINT_PERIOD"))
+
     # ------------------------------------------------------------------ writes
     def check(self, sender: str, kind: EntryKind, tender_id: bytes, section: int, document_hash: bytes) -> None:
         """Dry-run recording an entry as `sender`: the contract's own error if it would refuse."""
@@ -60,6 +71,11 @@ class PerformanceBookGateway(Gateway):
 
     def acknowledge(self, party: LocalAccount, tender_id: bytes, section: int, index: int) -> Mined:
         return self._send(party, "acknowledge", tender_id, section, index, timestamp=True)
+
+    def rule_complaint(self, supervisor: LocalAccount, tender_id: bytes, section: int, index: int, upheld: bool,
+                       ruling_hash: bytes) -> Mined:
+        """The supervisor's ruling on complaint `index` (GuaranteeBook's admin sends it)."""
+        return self._send(supervisor, "ruleComplaint", tender_id, section, index, upheld, ruling_hash, timestamp=True)
 
     def check_acknowledge(self, sender: str, tender_id: bytes, section: int, index: int) -> None:
         self.dry_run(sender, self.calldata("acknowledge", tender_id, section, index))

@@ -89,14 +89,21 @@ class EmbeddedProvider(BaseProvider):
         return "0x0"
 
     def _fee_history(self, count: Any, newest: Any, percentiles: Any = None) -> dict[str, Any]:
-        base = self.chain.base_fee()
+        """The base fees of the last `count` blocks up to `newest` and the next one's, as a node
+        answers; each block's gas used ratio; a reward of 1 wei (the tip this chain asks) per percentile."""
         n = int(count, 16) if isinstance(count, str) else int(count)
         head = self.chain.block_number()
+        last = head if newest in (None, "latest", "pending", "safe", "finalized") else min(head, _block_number(newest))
+        first = max(0, last - n + 1)
+        headers = [self.chain.header_at(b) for b in range(first, last + 1)]
+        fees = [int(getattr(h, "base_fee_per_gas", 0) or 0) for h in headers]
+        following = self.chain.base_fee() if last == head else int(
+            getattr(self.chain.header_at(last + 1), "base_fee_per_gas", 0) or 0)
         return {
-            "oldestBlock": hex(max(0, head - n + 1)),
-            "baseFeePerGas": [hex(base)] * (n + 1),
-            "gasUsedRatio": [0.0] * n,
-            "reward": [[hex(1)] * len(percentiles or [])] * n,
+            "oldestBlock": hex(first),
+            "baseFeePerGas": [hex(f) for f in [*fees, following]],
+            "gasUsedRatio": [h.gas_used / h.gas_limit if h.gas_limit else 0.0 for h in headers],
+            "reward": [[hex(1)] * len(percentiles or [])] * len(headers),
         }
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
@@ -134,3 +141,8 @@ class EmbeddedProvider(BaseProvider):
 
     def is_connected(self, show_traceback: bool = False) -> bool:
         return True
+
+
+def _block_number(value: Any) -> int:
+    """A block number given as a JSON-RPC quantity ("0x1f") or an integer."""
+    return int(value, 16) if isinstance(value, str) else int(value)

@@ -22,7 +22,7 @@ from hexbytes import HexBytes
 
 from ledger.chain.contracts import load_artifact
 from ledger.chain import registry_state as state
-from ledger.chain.gateway import Gateway, block_time, json_arg
+from ledger.chain.gateway import ChainLog, Gateway, block_time, json_arg
 from ledger.chain.relay import RelayedTx, decode_signed_tx, relay
 from ledger.crypto.merkle import MerkleTree, position_of, verify_proof
 from ledger.documents import Kind, SealedCredential
@@ -143,9 +143,10 @@ class RegistryGateway(Gateway):
         """A transaction signed by its party, decoded and checked to call this registry."""
         return decode_signed_tx(self, signed_tx)
 
-    def relay(self, relayed: RelayedTx) -> Mined:
-        """Dry-run, then send; the Mined carries its block's time."""
-        done = relay(self, relayed)
+    def relay(self, relayed: RelayedTx, *, sponsor: LocalAccount | None = None) -> Mined:
+        """Dry-run, then send; the Mined carries its block's time. With `sponsor`, an issuer's
+        transaction that would succeed has its gas topped up first (an issuer needs no funds)."""
+        done = relay(self, relayed, sponsor=sponsor)
         return Mined(done.tx_hash, done.block_number, done.gas_used, self.client.block_timestamp(done.block_number))
 
     def now(self) -> int:
@@ -222,10 +223,7 @@ class RegistryGateway(Gateway):
         head = self.client.block_number()
         if from_block > head:
             return [], head
-        found = self.logs(from_block=from_block, to_block=head, event="Anchored")
-        return [AnchoredRoot(root=bytes(log.args["root"]), issuer=to_checksum_address(log.args["issuer"]),
-                             kind=_known(Kind, int(log.args["kind"])), block_number=log.block_number,
-                             tx_hash=log.tx_hash) for log in found], head
+        return [anchored_root(log) for log in self.logs(from_block=from_block, to_block=head, event="Anchored")], head
 
     def issuer_grants(self) -> list[IssuerGrant]:
         """Every (issuer, kind) the admin ever authorised, with its state now and since when, from
@@ -382,3 +380,9 @@ def _known(enum: type[_E], value: int) -> _E | int:
 def _selector(signature: str) -> bytes:
     """The 4-byte selector of a registry function, from the shipped ABI (KeyError if it is gone)."""
     return bytes.fromhex(load_artifact("CredentialRegistry")["methodIdentifiers"][signature])
+
+
+def anchored_root(log: ChainLog) -> AnchoredRoot:
+    """The root an `Anchored` log (as `RegistryGateway.logs` decodes it) anchored, by whom and where."""
+    return AnchoredRoot(root=bytes(log.args["root"]), issuer=to_checksum_address(log.args["issuer"]),
+                        kind=_known(Kind, int(log.args["kind"])), block_number=log.block_number, tx_hash=log.tx_hash)

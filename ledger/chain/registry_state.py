@@ -21,9 +21,10 @@ constants, so a change to the contract's state that is not mirrored here fails t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
-from ledger.crypto.canonical import keccak
+from ledger.crypto.canonical import PURE_CACHE_ENTRIES, keccak
 from ledger.crypto.merkle import hash_pair, leaf_of, position_of
 from ledger.model.credential import Status
 
@@ -49,19 +50,33 @@ def _field(word: int, fields: dict[str, tuple[int, int]], name: str) -> int:
     return (word >> offset) & ((1 << width) - 1)
 
 
+@lru_cache(maxsize=PURE_CACHE_ENTRIES)
 def mapping_slot(key: bytes, slot: int) -> int:
     """The storage slot of `mapping[key]` for a mapping declared at `slot` (bytes32 keys)."""
     return int.from_bytes(keccak(key + slot.to_bytes(32, "big")), "big")
 
 
+@lru_cache(maxsize=PURE_CACHE_ENTRIES)
 def status_key(root: bytes, credential_id: bytes) -> bytes:
     """CredentialHash.statusKey: keccak256(root ‖ credentialId)."""
     return keccak(root + credential_id)
 
 
+@lru_cache(maxsize=PURE_CACHE_ENTRIES)
 def revocation_key(root: bytes, region: int, layer: int) -> bytes:
     """CredentialHash.revocationKey: keccak256(root ‖ region ‖ layer)."""
     return keccak(root + region.to_bytes(32, "big") + layer.to_bytes(32, "big"))
+
+
+def first_slots(root: bytes, credential_id: bytes, proof: Sequence[bytes]) -> list[int]:
+    """The storage slots `status_at` reads first for `credential_id` under `root`: the anchor, the
+    first revocation layer of its region and its record. Only a revoked region's later layers and a
+    suspended credential's periods are read beyond these, so a reader that fetches these words in
+    one batch (an audit through a node) leaves few single reads."""
+    region = position_of(credential_id, list(proof)) // REGION
+    return [mapping_slot(root, ANCHORS_SLOT),
+            mapping_slot(revocation_key(root, region, 0), REVOCATIONS_SLOT),
+            mapping_slot(status_key(root, credential_id), RECORDS_SLOT)]
 
 
 def revocation_of(reads: StorageReads, registry: str, root: bytes, position: int) -> tuple[int, int]:
@@ -114,6 +129,12 @@ def status_at(reads: StorageReads, registry: str, root: bytes, credential_id: by
 
 
 def _proves(root: bytes, credential_id: bytes, proof: Sequence[bytes]) -> bool:
+    return _proves_path(root, credential_id, tuple(proof))
+
+
+@lru_cache(maxsize=PURE_CACHE_ENTRIES)
+def _proves_path(root: bytes, credential_id: bytes, proof: tuple[bytes, ...]) -> bool:
+    """Whether `proof` puts `credential_id` in `root` (pure: remembered, as a status is read per bid)."""
     if len(root) != 32 or len(credential_id) != 32 or any(len(p) != 32 for p in proof):
         return False
     node = leaf_of(credential_id)

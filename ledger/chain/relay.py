@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions import TypedTransaction
 from hexbytes import HexBytes
 
+from ledger.chain.client import RECENT_BLOCKS
 from ledger.chain.gateway import Gateway, mined
 from ledger.errors import Unauthorised, ValidationFailed
 from ledger.model.receipt import Mined
@@ -33,6 +34,8 @@ class RelayedTx:
     args: dict[str, Any]
     max_cost: int = 0
     """The most the transaction can cost its signer, in wei: gas limit × max fee per gas + value."""
+    gas: int = 0
+    """Its gas limit."""
 
     def require(self, signer: str, functions: Sequence[str]) -> None:
         """It is `signer`'s own transaction, and calls one of `functions`."""
@@ -76,7 +79,7 @@ def decode_signed_tx(gateway: Gateway, raw_hex: str) -> RelayedTx:
     except (TypeError, ValueError):
         raise ValidationFailed("signed_tx has unreadable gas, fee or value fields") from None
     return RelayedTx(raw=raw, sender=sender, to=gateway.address, data=data, function=function, args=args,
-                     max_cost=max_cost)
+                     max_cost=max_cost, gas=int(tx.get("gas", 0)))
 
 
 SPONSORED_GAS = 1_000_000
@@ -87,19 +90,28 @@ def relay(gateway: Gateway, relayed: RelayedTx, *, sponsor: LocalAccount | None 
     """Dry-run the transaction as its signer, then send it; one that would revert is never mined.
 
     With `sponsor`, the signer's balance is first topped up, from the sponsor, to what the
-    transaction may cost (capped: SPONSORED_GAS at twice today's fee); a per-tender bid key holds
+    transaction may cost (capped: SPONSORED_GAS at twice the highest fee of the last RECENT_BLOCKS
+    blocks, so a step prepared a few blocks ago, while the base fee was higher, still goes through);
+    a per-tender bid key holds
     no funds of its own. The top-up is a plain transfer from the relayer, which funds every bid
     key alike, so it tells no one which firm is behind the key. On the embedded chain it is mined
     in the same block as the transaction it pays for, just before it (`send_raw_funded`)."""
     gateway.dry_run(relayed.sender, relayed.data)
     if sponsor is not None:
         client = gateway.client
-        cap = SPONSORED_GAS * 2 * client.fees()["maxFeePerGas"]
-        if relayed.max_cost > cap:
-            raise ValidationFailed(
-                f"signed_tx may cost up to {relayed.max_cost} wei; the relayer sponsors a bidder's step up to "
-                f"{cap} wei ({SPONSORED_GAS:,} gas at twice today's fee): sign the transaction as prepared")
         short = relayed.max_cost - client.balance(relayed.sender)
-        if short > 0:
+        if short > 0:  # a signer with the funds pays its own, however much it signed for
+            if relayed.gas > SPONSORED_GAS:
+                raise ValidationFailed(
+                    f"signed_tx asks for {relayed.gas:,} gas; the relayer sponsors a party's step up to "
+                    f"{SPONSORED_GAS:,} gas: sign the transaction as prepared")
+            cap = SPONSORED_GAS * 2 * client.fees()["maxFeePerGas"]
+            if relayed.max_cost > cap:  # prepared while the base fee was higher, a few blocks ago?
+                cap = SPONSORED_GAS * 2 * client.recent_max_fee()
+            if relayed.max_cost > cap:
+                raise ValidationFailed(
+                    f"signed_tx may cost up to {relayed.max_cost} wei; the relayer sponsors a party's step up to "
+                    f"{cap} wei ({SPONSORED_GAS:,} gas at twice the highest fee of the last {RECENT_BLOCKS} blocks): "
+                    "sign the transaction as prepared")
             return mined(client.send_raw_funded(sponsor, relayed.sender, short, relayed.raw))
     return mined(gateway.client.send_raw(relayed.raw))

@@ -154,6 +154,9 @@ class RpcServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             timeout = 120  # an idle keep-alive connection is closed after this
+            # The headers and the body go out in two writes; with Nagle's algorithm on, the body
+            # waits for the client's (delayed, ~40 ms) ACK of the headers on every keep-alive request.
+            disable_nagle_algorithm = True
             server_version = "tender-ledger-node"
             sys_version = ""
 

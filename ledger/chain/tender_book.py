@@ -257,11 +257,24 @@ class TenderBookGateway(Gateway):
         decoded and checked to call this TenderBook."""
         return decode_signed_tx(self, signed_tx)
 
-    def relay(self, relayed: RelayedTx) -> Mined:
-        """Dry-run as its signer, then send; one that would revert is never mined."""
-        return relay(self, relayed)
+    def relay(self, relayed: RelayedTx, *, sponsor: LocalAccount | None = None) -> Mined:
+        """Dry-run as its signer, then send; one that would revert is never mined. With `sponsor`,
+        the signer's gas is topped up first (an officer's or a bid key's own step needs no funds)."""
+        return relay(self, relayed, sponsor=sponsor)
 
     # ------------------------------------------------------------------ unsigned, for a party to sign
+    def publish_calldata(self, tender_id: bytes, terms: TenderTerms) -> bytes:
+        return self.calldata("publishTender", tender_id, terms.as_struct())
+
+    def relay_bids_calldata(self, auths: Sequence[BidAuthorisation]) -> bytes:
+        return self.calldata("submitBidsBySig", [_auth_row(a) for a in auths])
+
+    def opening_calldata(self, tender_id: bytes, opening: Opening) -> bytes:
+        return self.calldata("recordOpening", *self._opening_args(tender_id, opening))
+
+    def close_calldata(self, tender_id: bytes, section: int, valid_bids: int) -> bytes:
+        return self.calldata("closeSection", tender_id, section, valid_bids)
+
     def withdraw_calldata(self, tender_id: bytes, section: int) -> bytes:
         return self.calldata("withdrawBid", tender_id, section)
 

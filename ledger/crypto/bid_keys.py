@@ -25,6 +25,8 @@ the guarantee steps a bid key signs itself.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
@@ -74,12 +76,7 @@ class FirmLink(BaseModel):
 
     def signer(self, *, chain_id: int, book_address: str, tender_id: bytes, bid_key: str) -> str:
         """The key that signed this link for `bid_key` in this tender (ValidationFailed if unreadable)."""
-        message = link_typed_data(chain_id=chain_id, book_address=book_address, tender_id=tender_id,
-                                  bid_key=bid_key)
-        try:
-            return str(Account.recover_message(message, signature=self.signature))
-        except Exception as exc:  # malformed signature bytes of any kind
-            raise ValidationFailed(f"the firm link's signature is unreadable: {type(exc).__name__}") from None
+        return _link_signer(chain_id, book_address, bytes(tender_id), bid_key, self.signature)
 
     def firm_of(self, *, chain_id: int, book_address: str, tender_id: bytes, bid_key: str) -> str:
         """The firm key, once the link is checked to be its signature for this bid key and tender;
@@ -90,6 +87,17 @@ class FirmLink(BaseModel):
                 f"the firm link names {self.firm} but is signed by {signer}: it is not that key's link to "
                 f"{to_checksum_address(bid_key)} in this tender")
         return self.firm
+
+
+@lru_cache(maxsize=65_536)
+def _link_signer(chain_id: int, book_address: str, tender_id: bytes, bid_key: str, signature: str) -> str:
+    """Who signed the link (`FirmLink.signer`), remembered (pure): a firm's link is checked again in
+    every section of the tender its bid key bids in."""
+    message = link_typed_data(chain_id=chain_id, book_address=book_address, tender_id=tender_id, bid_key=bid_key)
+    try:
+        return str(Account.recover_message(message, signature=signature))
+    except Exception as exc:  # malformed signature bytes of any kind
+        raise ValidationFailed(f"the firm link's signature is unreadable: {type(exc).__name__}") from None
 
 
 def sign_link(firm: LocalAccount, *, chain_id: int, book_address: str, tender_id: bytes, bid_key: str) -> FirmLink:

@@ -6,9 +6,10 @@ Proofs verify on chain with OpenZeppelin `MerkleProof.verify(proof, root, leaf)`
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from itertools import pairwise
 
-from ledger.crypto.canonical import keccak
+from ledger.crypto.canonical import PURE_CACHE_ENTRIES, keccak
 
 
 class MerkleError(ValueError):
@@ -61,6 +62,12 @@ def verify_proof(root: bytes, credential_id: bytes, proof: Sequence[bytes]) -> b
     """True when `proof` shows `credential_id` is in the tree with `root`."""
     if len(root) != 32 or len(credential_id) != 32 or any(len(p) != 32 for p in proof):
         return False
+    return _leads_to(bytes(root), bytes(credential_id), tuple(bytes(p) for p in proof))
+
+
+@lru_cache(maxsize=PURE_CACHE_ENTRIES)
+def _leads_to(root: bytes, credential_id: bytes, proof: tuple[bytes, ...]) -> bool:
+    """`verify_proof`'s answer, remembered (pure): an audit checks each credential's proof once per bid."""
     return process_proof(leaf_of(credential_id), proof) == root
 
 

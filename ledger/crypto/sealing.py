@@ -35,6 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from itertools import pairwise
 from typing import Annotated, Any, Literal, Self
 
@@ -43,7 +44,6 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from eth_abi.abi import encode as abi_encode
 from eth_utils.address import is_checksum_address, is_hex_address, to_canonical_address
 from pydantic import (
     AfterValidator,
@@ -194,15 +194,12 @@ def bid_aad(
     keccak("TenderLedger.BidContext.v1") ‖ abi.encode(uint256 chainId, address contract,
     bytes32 tenderId, uint16 section, address bidder)
     """
-    return BID_CONTEXT_TAG + abi_encode(
-        ["uint256", "address", "bytes32", "uint16", "address"],
-        [
-            _uint(chain_id, 256, "chain id"),
-            _address(contract, "contract"),
-            _word(tender_id, "tender id"),
-            _uint(section, 16, "section"),
-            _address(bidder, "bidder"),
-        ],
+    return BID_CONTEXT_TAG + _static_words(
+        _uint(chain_id, 256, "chain id"),
+        _address(contract, "contract"),
+        _word(tender_id, "tender id"),
+        _uint(section, 16, "section"),
+        _address(bidder, "bidder"),
     )
 
 
@@ -222,7 +219,8 @@ def credential_set_commitment(salt: bytes, credential_ids: Iterable[bytes]) -> b
     for previous, current in pairwise(ids):
         if previous == current:
             raise ValidationFailed(f"credential id 0x{current.hex()} is ticked more than once")
-    return keccak(abi_encode(["bytes32", "bytes32[]"], [salt, ids]))
+    # abi.encode(bytes32, bytes32[]): the salt, the array's offset (two words in), its length, its words
+    return keccak(salt + _static_words(64, len(ids)) + b"".join(ids))
 
 
 def check_credential_reveal(
@@ -251,17 +249,14 @@ def bid_commitment(
     address bidder, bytes32 ciphertextHash, bytes32 credSetCommitment)).
     """
     return keccak(
-        abi_encode(
-            ["uint256", "address", "bytes32", "uint16", "address", "bytes32", "bytes32"],
-            [
-                _uint(chain_id, 256, "chain id"),
-                _address(contract, "contract"),
-                _word(tender_id, "tender id"),
-                _uint(section, 16, "section"),
-                _address(bidder, "bidder"),
-                _word(ciphertext_hash, "ciphertext hash"),
-                _word(credential_set_commitment, "credential-set commitment"),
-            ],
+        _static_words(
+            _uint(chain_id, 256, "chain id"),
+            _address(contract, "contract"),
+            _word(tender_id, "tender id"),
+            _uint(section, 16, "section"),
+            _address(bidder, "bidder"),
+            _word(ciphertext_hash, "ciphertext hash"),
+            _word(credential_set_commitment, "credential-set commitment"),
         )
     )
 
@@ -448,6 +443,13 @@ def _check_aad(aad: bytes) -> None:
         raise SealingError("the context (aad) must be non-empty bytes naming the bid")
 
 
+def _static_words(*values: int | bytes) -> bytes:
+    """abi.encode of static values already checked by `_uint`, `_address` and `_word`: one 32-byte
+    word each, a uint big-endian and an address left-padded (what eth-abi gives for these types,
+    without its per-call type parsing, which an audit's rerun of every opening paid per bid)."""
+    return b"".join(v.to_bytes(32, "big") if isinstance(v, int) else v.rjust(32, b"\0") for v in values)
+
+
 def _word(value: bytes, what: str) -> bytes:
     if not isinstance(value, bytes) or len(value) != 32:
         raise ValidationFailed(f"{what} must be 32 bytes, got {value!r}")
@@ -463,10 +465,22 @@ def _uint(value: int, bits: int, what: str) -> int:
 def _address(value: str | bytes, what: str) -> bytes:
     if isinstance(value, bytes) and len(value) == 20:
         return value
-    if isinstance(value, str) and value.startswith("0x") and is_hex_address(value):
-        digits = value[2:]
-        # Mixed case carries an EIP-55 checksum; a wrong one means a typo.
-        if digits in (digits.lower(), digits.upper()) or is_checksum_address(value):
-            return to_canonical_address(value)
-        raise ValidationFailed(f"{what} address has a wrong EIP-55 checksum: {value!r}")
+    if isinstance(value, str):
+        found = _canonical(value)
+        if found is not None:
+            return found
+        if value.startswith("0x") and is_hex_address(value):
+            raise ValidationFailed(f"{what} address has a wrong EIP-55 checksum: {value!r}")
     raise ValidationFailed(f"{what} must be a 20-byte address, got {value!r}")
+
+
+@lru_cache(maxsize=65_536)
+def _canonical(value: str) -> bytes | None:
+    """The 20 bytes of a 0x-hex address, None when it is none or its mixed case is not its EIP-55
+    checksum (a typo); remembered, since the same bidders and contracts recur in every bid."""
+    if not (value.startswith("0x") and is_hex_address(value)):
+        return None
+    digits = value[2:]
+    if digits in (digits.lower(), digits.upper()) or is_checksum_address(value):
+        return bytes(to_canonical_address(value))
+    return None

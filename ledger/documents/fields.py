@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated
 
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
@@ -28,6 +29,7 @@ def _uscc(value: str, info: ValidationInfo) -> str:
         raise ValueError(f"{info.field_name} is not a valid USCC: {exc}") from None
 
 
+@lru_cache(maxsize=65_536)  # a pure function of the text; documents name the same issuers again and again
 def _checksum_address(value: str) -> str:
     if not isinstance(value, str) or not value.startswith("0x") or not is_hex_address(value):
         raise ValueError(f"not a 0x-prefixed 20-byte Ethereum address: {value!r}")

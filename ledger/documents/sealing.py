@@ -90,7 +90,14 @@ class Disclosure:
         return {name: hashes[name] for name in sorted(hashes, key=jcs_key_order)}
 
     def credential_id(self) -> bytes:
-        return credential_id(self.field_hashes().values())
+        """The id (`credential_id` of the field hashes), computed once per sealed copy: the copy is
+        frozen (its document a frozen model, its salt bytes), and an eligibility check rehashes
+        every ticked copy it is handed."""
+        found: bytes | None = self.__dict__.get("_credential_id")
+        if found is None:
+            found = credential_id(self.field_hashes().values())
+            object.__setattr__(self, "_credential_id", found)
+        return found
 
     def verify(self, expected_id: bytes) -> bool:
         """True when the disclosure reproduces `expected_id` (e.g. the id anchored on chain)."""
@@ -143,8 +150,13 @@ class SealedCredential:
         return cls(document=document, master_salt=master_salt)
 
     def fields(self) -> dict[str, JsonValue]:
-        """The hashed top-level fields: the document's JSON object, unset fields left out."""
-        return self.document.to_json_dict()
+        """The hashed top-level fields: the document's JSON object, unset fields left out.
+        Serialised once per copy (the copy is frozen); each call gets its own dict."""
+        found: dict[str, JsonValue] | None = self.__dict__.get("_fields")
+        if found is None:
+            found = self.document.to_json_dict()
+            object.__setattr__(self, "_fields", found)
+        return dict(found)
 
     def field_salt(self, name: str) -> bytes:
         return field_salt(self.master_salt, name)
@@ -158,7 +170,14 @@ class SealedCredential:
         }
 
     def credential_id(self) -> bytes:
-        return credential_id(self.field_hashes().values())
+        """The id (`credential_id` of the field hashes), computed once per sealed copy: the copy is
+        frozen (its document a frozen model, its salt bytes), and an eligibility check rehashes
+        every ticked copy it is handed."""
+        found: bytes | None = self.__dict__.get("_credential_id")
+        if found is None:
+            found = credential_id(self.field_hashes().values())
+            object.__setattr__(self, "_credential_id", found)
+        return found
 
     def disclose(self, fields: Iterable[str]) -> Disclosure:
         """Reveal `fields` (Python or JSON names) with their salts; hash the others."""

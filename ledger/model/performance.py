@@ -39,6 +39,17 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Ruling:
+    """The supervisor's ruling on a performance complaint: upheld or not, when, by whom, and the
+    written ruling's hash."""
+
+    upheld: bool
+    ruled_at: int
+    by: str
+    ruling_hash: bytes
+
+
+@dataclass(frozen=True)
 class Completion:
     """A section's completion on chain: the evaluation's hash, when, the winner it evaluates and
     the entry's index."""
@@ -50,11 +61,21 @@ class Completion:
 
 
 @dataclass(frozen=True)
+class FiledRuling:
+    """The governance's ruling on a complaint with its text (None until the text is filed)."""
+
+    ruling: Ruling
+    text: str | None
+
+
+@dataclass(frozen=True)
 class FiledEntry:
-    """An entry with the document filed under its hash (None when the ledger holds none)."""
+    """An entry with the document filed under its hash (None when the ledger holds none) and, for
+    a complaint the governance ruled on, the ruling."""
 
     entry: Entry
     document: bytes | None
+    ruling: FiledRuling | None = None
 
 
 @dataclass(frozen=True)

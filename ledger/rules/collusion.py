@@ -73,6 +73,24 @@ DESCRIPTIONS: dict[Sign, str] = {
 }
 
 
+#: The same in Chinese (the words a 交易中心 reviewer reads first; 实施条例 Art. 40's terms where it has them).
+DESCRIPTIONS_ZH: dict[Sign, str] = {
+    Sign.SAME_PERSON: "同一注册人员被两个及以上投标人勾选",
+    Sign.SAME_PERFORMANCE: "同一业绩被两个及以上投标人勾选",
+    Sign.FOREIGN_PERSONNEL: "勾选的注册人员注册在投标人以外的单位",
+    Sign.SAME_GUARANTEE_CONTACT: "不同投标人的保函由同一联系人申请",
+    Sign.SAME_GUARANTEE_ACCOUNT: "不同投标人的保函费用从同一账户支付",
+    Sign.SAME_GUARANTEE_APPLICANT: "不同投标人的保函由同一单位或同一密钥申请",
+    Sign.SAME_ENVELOPE: "投标文件密封信封完全相同",
+    Sign.SAME_BID_FILE: "同一投标文件出现在两个及以上投标人的投标中",
+    Sign.SAME_SEALING_KEY: "投标文件由同一临时密钥加密（同一来源）",
+    Sign.SAME_RELAYER: "不同投标人的投标由同一密钥发送",
+    Sign.PRICE_PATTERN: "投标报价呈规律性差异",
+    Sign.EQUAL_PRICE: "不同投标人的投标报价相同",
+    Sign.CLUSTERED_SUBMISSION: "投标时间集中",
+}
+
+
 @dataclass(frozen=True)
 class FlagParams:
     """The tolerances the signs use ((default)s, per deployment or per tender)."""
@@ -137,7 +155,8 @@ class Flag:
     evidence: Mapping[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {"sign": self.sign.value, "description": DESCRIPTIONS[self.sign], "bidders": list(self.bidders),
+        return {"sign": self.sign.value, "description": DESCRIPTIONS[self.sign],
+                "description_zh": DESCRIPTIONS_ZH[self.sign], "bidders": list(self.bidders),
                 "message": self.message, "evidence": dict(self.evidence)}
 
 

@@ -3,6 +3,11 @@
 Each ticked credential is verified against the registry as of the bid deadline and must belong
 to the bidder (personnel: registered to the bidder); then the section's requirements must be met
 by the credentials that passed. The report lists every check with its reason.
+
+A caller that judges many bids against one registry state that cannot change (an audit, at the
+head it replayed) may hand `check_bid` a `Verdicts` memo: a full copy ticked again at the same
+deadline, under the same root and proof, for the same firm, is then judged once (`verify` is a
+function of exactly those and of the registry's answers).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from ledger.rules.credit import CreditStanding
 from ledger.documents import (
     ContractPerformanceCredential,
     Disclosure,
+    DocumentError,
     Kind,
     PerformanceCredential,
     PersonnelCredential,
@@ -25,6 +31,7 @@ from ledger.documents import (
     parse_document,
 )
 from ledger.tenders import Section, meets_grade
+from ledger.rules.reasons import Reason, said
 from ledger.rules.verify import Check, CheckStatus, RegistryReads, VerificationReport, read_statuses, verify
 
 
@@ -36,6 +43,27 @@ class TickedCredential:
     credential: SealedCredential | Disclosure
     root: bytes
     proof: Sequence[bytes]
+
+
+VerdictKey = tuple[bytes, bytes, bytes, tuple[bytes, ...], int, str]
+"""(computed credential id, claimed id, root, proof, deadline, expected subject)."""
+
+
+class Verdicts(dict[VerdictKey, VerificationReport]):
+    """Verification reports of full copies, remembered for `check_bid` while the registry reads
+    it is given answer the same (never across a change of the chain: a revocation recorded later
+    can change a status as of a past instant). Only full sealed copies are remembered: their
+    computed id fixes every field `verify` reads; a disclosure's shown fields it does not."""
+
+
+def _verdict_key(t: TickedCredential, deadline: int, subject: str) -> VerdictKey | None:
+    if not isinstance(t.credential, SealedCredential):
+        return None
+    try:
+        computed = t.credential.credential_id()  # remembered on the copy
+    except (DocumentError, ValueError, TypeError):
+        return None  # `verify` says why it cannot be hashed
+    return computed, t.credential_id, t.root, tuple(t.proof), deadline, subject
 
 
 @dataclass
@@ -75,49 +103,63 @@ def check_bid(
     deadline: int,
     ticked: Sequence[TickedCredential],
     credit: CreditStanding | None = None,
+    verdicts: Verdicts | None = None,
 ) -> EligibilityReport:
     """Eligibility of one bid: every ticked credential, then every requirement of the section,
     then (given the firm's credit standing at the deadline) that it is not black-listed.
-    The registry is read through `reads`."""
+    The registry is read through `reads` (and each credential's verification taken from
+    `verdicts` when it was judged before, see `Verdicts`)."""
     report = EligibilityReport(bidder=bidder, bidder_uscc=bidder_uscc, section=section.code, deadline=deadline)
     usable: list[Any] = []
     seen: set[bytes] = set()
     anchors: dict[bytes, Any] = {}  # a bid's credentials come from a few batches: read each once
-    # ... and their statuses in one call per batch
-    statuses = read_statuses(reads, [(t.root, t.credential_id, t.proof) for t in ticked], deadline)
-    for t in ticked:
+    keys = [_verdict_key(t, deadline, bidder_uscc) if verdicts is not None else None for t in ticked]
+    # ... and the statuses of those not judged before in one call per batch
+    statuses = read_statuses(reads, [(t.root, t.credential_id, t.proof) for t, key in zip(ticked, keys, strict=True)
+                                     if verdicts is None or key not in verdicts], deadline)
+    for t, key in zip(ticked, keys, strict=True):
         name = f"credential 0x{t.credential_id.hex()}"
         if t.credential_id in seen:
-            report.checks.append(Check(name, CheckStatus.INVALID, "ticked twice"))
+            report.checks.append(Check(name, CheckStatus.INVALID, *said(Reason.TICKED_TWICE)))
             continue
         seen.add(t.credential_id)
-        vr = verify(
-            reads, t.credential, root=t.root, proof=list(t.proof), at=deadline,
-            expected_subject=bidder_uscc, credential_id=t.credential_id, anchors=anchors, statuses=statuses,
-        )
+        vr = verdicts.get(key) if verdicts is not None and key is not None else None
+        if vr is None:
+            vr = verify(
+                reads, t.credential, root=t.root, proof=list(t.proof), at=deadline,
+                expected_subject=bidder_uscc, credential_id=t.credential_id, anchors=anchors, statuses=statuses,
+            )
+            if verdicts is not None and key is not None and not _chain_error(vr):
+                verdicts[key] = vr
         report.credentials["0x" + t.credential_id.hex()] = vr
         if not vr.ok:
             reasons = "; ".join(f"{c.name}: {c.reason}" for c in vr.failures)
-            report.checks.append(Check(name, CheckStatus.INVALID, f"not valid at the deadline — {reasons}"))
+            report.checks.append(Check(name, CheckStatus.INVALID, *said(
+                Reason.CREDENTIAL_NOT_VALID, failed=[c.name for c in vr.failures], detail=reasons)))
             continue
         doc = _document(t.credential)
         if isinstance(doc, PersonnelCredential) and doc.registered_employer_uscc != bidder_uscc:
             report.checks.append(
                 Check(name, CheckStatus.INVALID,
-                      f"{doc.person_name} is registered to {doc.registered_employer_uscc}, not to the bidder")
+                      *said(Reason.PERSONNEL_NOT_BIDDERS, person=doc.person_name, employer=doc.registered_employer_uscc))
             )
             continue
-        report.checks.append(Check(name, CheckStatus.VALID, "valid at the deadline and the bidder's own"))
+        report.checks.append(Check(name, CheckStatus.VALID, *said(Reason.CREDENTIAL_OWN)))
         if doc is not None:
             usable.append(doc)
     report.checks.extend(_requirements(section, usable, deadline))
     if credit is not None:
         if credit.is_blacklisted:
             report.checks.append(Check("credit", CheckStatus.INVALID,
-                                       f"black-listed at the deadline ({', '.join(credit.blacklisted)})"))
+                                       *said(Reason.BLACKLISTED, records=list(credit.blacklisted))))
         else:
-            report.checks.append(Check("credit", CheckStatus.VALID, "not black-listed at the deadline"))
+            report.checks.append(Check("credit", CheckStatus.VALID, *said(Reason.NOT_BLACKLISTED)))
     return report
+
+
+def _chain_error(vr: VerificationReport) -> bool:
+    """A report with a chain read that failed is not remembered: the next read may succeed."""
+    return any(c.status is CheckStatus.ERROR for c in vr.checks)
 
 
 def _requirements(section: Section, docs: list[Any], deadline: int) -> list[Check]:
@@ -132,10 +174,12 @@ def _requirements(section: Section, docs: list[Any], deadline: int) -> list[Chec
         ]
         name = f"qualification {req.category} {req.name_contains} ≥ {req.min_grade.value}".replace("  ", " ")
         if match:
-            checks.append(Check(name, CheckStatus.VALID, f"met by {match[0].certificate_no} ({match[0].qualification_name})"))
+            checks.append(Check(name, CheckStatus.VALID,
+                                *said(Reason.QUALIFICATION_MET, certificate_no=match[0].certificate_no,
+                                      qualification=match[0].qualification_name)))
         else:
-            held = ", ".join(f"{q.qualification_name}" for q in quals) or "none ticked"
-            checks.append(Check(name, CheckStatus.INVALID, f"no valid qualification meets it (ticked: {held})"))
+            checks.append(Check(name, CheckStatus.INVALID,
+                                *said(Reason.QUALIFICATION_UNMET, ticked=[q.qualification_name for q in quals])))
     if section.performance is not None:
         perf = section.performance
         since = (at - timedelta(days=365 * perf.within_years)).date()
@@ -146,7 +190,7 @@ def _requirements(section: Section, docs: list[Any], deadline: int) -> list[Chec
         ]
         name = f"performance ≥ {perf.count} × {perf.min_amount_wan} 万元 within {perf.within_years} years"
         status = CheckStatus.VALID if len(records) >= perf.count else CheckStatus.INVALID
-        checks.append(Check(name, status, f"{len(records)} qualifying record(s) ticked"))
+        checks.append(Check(name, status, *said(Reason.PERFORMANCE_RECORDS, count=len(records))))
     people = [d for d in docs if isinstance(d, PersonnelCredential)]
     for preq in section.personnel:
         staff = [
@@ -156,9 +200,9 @@ def _requirements(section: Section, docs: list[Any], deadline: int) -> list[Chec
         ]
         name = f"personnel {preq.count} × {preq.registration_type} {preq.specialty}".strip()
         status = CheckStatus.VALID if len(staff) >= preq.count else CheckStatus.INVALID
-        checks.append(Check(name, status, f"{len(staff)} matching registered person(s) ticked"))
+        checks.append(Check(name, status, *said(Reason.PERSONNEL_MATCHING, count=len(staff))))
     if not section.qualification and section.performance is None and not section.personnel:
-        checks.append(Check("requirements", CheckStatus.NOT_CHECKED, "the section sets no requirements"))
+        checks.append(Check("requirements", CheckStatus.NOT_CHECKED, *said(Reason.NO_REQUIREMENTS)))
     return checks
 
 

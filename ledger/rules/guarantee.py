@@ -38,6 +38,7 @@ from ledger.model.guarantee import (
 )
 from ledger.model.tender import Tender
 from ledger.rules.credit import CreditStanding, guarantee_fee
+from ledger.rules.reasons import Reason, plain, said
 from ledger.rules.verify import Check, CheckStatus
 from ledger.tenders import Section
 
@@ -292,17 +293,16 @@ def check_letter_in_place(
     """The check when no guarantee is bound to the bid: VALID only for a valid commitment letter."""
     sec = section_of(tender, section)
     if letter is None:
-        allowed = " and no credit commitment letter" if sec.credit_commitment_allowed else ""
-        return Check(CHECK_NAME, CheckStatus.INVALID, f"no guarantee is bound to the bid{allowed}", {})
+        none = Reason.GUARANTEE_NONE_NO_LETTER if sec.credit_commitment_allowed else Reason.GUARANTEE_NONE
+        return Check(CHECK_NAME, CheckStatus.INVALID, *said(none))
     try:
         check_commitment_letter(letter, chain_id=chain_id, book_address=book_address, tender=tender,
                                 section=section, bidder=bidder)
     except ValidationFailed as exc:
-        return Check(CHECK_NAME, CheckStatus.INVALID,
-                     f"no guarantee is bound to the bid, and the credit commitment letter is not valid: {exc}", {})
-    return Check(CHECK_NAME, CheckStatus.VALID,
-                 f"credit commitment letter (信用承诺书) 0x{letter.digest().hex()} in place of a guarantee, "
-                 f"as section {sec.code} allows", {"commitment_letter": "0x" + letter.digest().hex()})
+        return Check(CHECK_NAME, CheckStatus.INVALID, *said(Reason.LETTER_INVALID, error=str(exc)))
+    digest = "0x" + letter.digest().hex()
+    reason, why = said(Reason.LETTER_IN_PLACE, letter=digest, section=sec.code)
+    return Check(CHECK_NAME, CheckStatus.VALID, reason, {"commitment_letter": digest, **why})
 
 
 def check_bound_guarantee(
@@ -316,43 +316,46 @@ def check_bound_guarantee(
     sec = section_of(tender, section)
     required = to_fen(sec.bid_guarantee)
     gid = g.guarantee_id
+    hex_id = "0x" + gid.hex()
     bidder = to_checksum_address(bidder)
+    details: dict[str, Any] = {"guarantee_id": hex_id, "form": g.form.name, "issuer": g.issuer}
 
-    def invalid(reason: str, **details: Any) -> Check:
-        return Check(CHECK_NAME, CheckStatus.INVALID, reason, details)
+    def check(status: CheckStatus, reason: Reason, **args: Any) -> Check:
+        sentence, why = said(reason, **args)
+        return Check(CHECK_NAME, status, sentence, {**details, **why})
 
-    details: dict[str, Any] = {"guarantee_id": "0x" + gid.hex(), "form": g.form.name, "issuer": g.issuer}
+    def invalid(reason: Reason, **args: Any) -> Check:
+        return check(CheckStatus.INVALID, reason, **args)
+
     if g.state not in (State.BOUND, State.VERIFIED):
-        return invalid(f"guarantee 0x{gid.hex()} is {g.state.name}, not bound to a live bid", **details)
+        return invalid(Reason.GUARANTEE_NOT_LIVE, guarantee=hex_id, state=g.state.name)
     if g.applicant != bidder:
-        return invalid(f"guarantee 0x{gid.hex()} was applied for by {g.applicant}, not the bidder", **details)
+        return invalid(Reason.GUARANTEE_OTHER_APPLICANT, guarantee=hex_id, applicant=g.applicant)
     if g.tender_id != tender.tender_id or g.section != section:
-        return invalid(f"guarantee 0x{gid.hex()} backs section {g.section} of tender 0x{g.tender_id.hex()}", **details)
+        return invalid(Reason.GUARANTEE_OTHER_TENDER, guarantee=hex_id, section=g.section,
+                       tender="0x" + g.tender_id.hex())
     if not authorised:
         kind = IssuerType(g.issuer_type).name if g.issuer_type in IssuerType._value2member_map_ else g.issuer_type
-        return invalid(f"issued by {g.issuer}, which was not an authorised {kind} issuer when it issued it",
-                       **details)
+        return invalid(Reason.GUARANTEE_ISSUER_UNAUTHORISED, issuer=g.issuer, issuer_type=str(kind))
     if public is None:
-        return invalid(f"guarantee 0x{gid.hex()} has no Issued record", **details)
+        return invalid(Reason.GUARANTEE_NOT_ISSUED, guarantee=hex_id)
     if public.beneficiary_uscc != tender.params.tenderer_uscc:
-        return invalid(f"the beneficiary is {public.beneficiary_uscc}, not the tenderer "
-                       f"{tender.params.tenderer_uscc}", **details)
+        return invalid(Reason.GUARANTEE_OTHER_BENEFICIARY, beneficiary=public.beneficiary_uscc,
+                       tenderer=tender.params.tenderer_uscc)
     amount = g.amount
     if g.form is Form.SEALED:
         if key is None:
-            return Check(CHECK_NAME, CheckStatus.ERROR,
-                         "a 密文 guarantee opens only with the tender's opening key, which was not given", details)
+            return check(CheckStatus.ERROR, Reason.GUARANTEE_NO_KEY)
         if sealed_terms is None:
-            return Check(CHECK_NAME, CheckStatus.ERROR,
-                         f"the sealed terms of 密文 guarantee 0x{gid.hex()} are not at hand", details)
+            return check(CheckStatus.ERROR, Reason.GUARANTEE_TERMS_MISSING, guarantee=hex_id)
         if terms_commitment(sealed_terms) != g.terms_commitment:
-            return invalid("the sealed terms at hand do not match the guarantee's on-chain commitment", **details)
+            return invalid(Reason.GUARANTEE_TERMS_MISMATCH)
         try:
             terms = open_terms(sealed_terms, key, chain_id=chain_id, book_address=book_address, guarantee_id=gid)
         except DecryptionFailed as exc:
-            return invalid(f"the sealed terms do not open with the tender's key: {exc}", **details)
+            return invalid(Reason.GUARANTEE_TERMS_UNOPENED, error=str(exc))
         except ValidationFailed as exc:
-            return invalid(str(exc), **details)
+            return invalid(Reason.GUARANTEE_TERMS_INVALID, error=str(exc))
         mismatch = [name for name, ok in (
             ("guarantee_id", terms.guarantee_id == gid), ("doc_hash", terms.doc_hash == g.doc_hash),
             ("end", terms.end == g.end), ("start", terms.start == public.start),
@@ -361,35 +364,33 @@ def check_bound_guarantee(
             ("issuer_type", int(terms.issuer_type) == g.issuer_type),
         ) if not ok]
         if mismatch:
-            return invalid(f"the sealed terms contradict the chain in {', '.join(mismatch)}", **details)
+            return invalid(Reason.GUARANTEE_TERMS_CONTRADICT, fields=mismatch)
         amount = terms.amount_fen
         details.update(revealed_amount_fen=amount, fee_fen=terms.fee_fen, guarantee_no=terms.guarantee_no)
     details.update(amount_fen=amount, start=public.start, end=g.end, validity_end=validity_end(tender))
     if public.start > tender.deadline:
-        return invalid(f"the guarantee starts {iso(public.start)}, after the deadline {iso(tender.deadline)}",
-                       **details)
+        return invalid(Reason.GUARANTEE_STARTS_LATE, start=public.start, deadline=tender.deadline)
     if amount < required:
-        return invalid(f"the amount {to_yuan(amount)} 元 is below the required {to_yuan(required)} 元", **details)
+        return invalid(Reason.GUARANTEE_AMOUNT_LOW, amount=str(to_yuan(amount)), required=str(to_yuan(required)))
     end_needed = validity_end(tender)
     if g.end < end_needed:
-        return invalid(f"the guarantee ends {iso(g.end)}, before the bid validity ends {iso(end_needed)}",
-                       **details)
-    return Check(CHECK_NAME, CheckStatus.VALID,
-                 f"guarantee 0x{gid.hex()} by {g.issuer} for {to_yuan(amount)} 元 to {public.beneficiary_uscc}, "
-                 f"in force {iso(public.start)} to {iso(g.end)}, covers the bid validity", details)
+        return invalid(Reason.GUARANTEE_ENDS_EARLY, end=g.end, validity_end=end_needed)
+    return check(CheckStatus.VALID, Reason.GUARANTEE_VALID, guarantee=hex_id, issuer=g.issuer,
+                 amount=str(to_yuan(amount)), beneficiary=public.beneficiary_uscc, start=public.start, end=g.end)
 
 
 def not_required(tender: Tender, section: int) -> Check | None:
     """NOT_CHECKED when the section requires no guarantee, else None."""
     if to_fen(section_of(tender, section).bid_guarantee) == 0:
-        return Check(CHECK_NAME, CheckStatus.NOT_CHECKED, "no guarantee required (the section's bid guarantee is 0)")
+        return Check(CHECK_NAME, CheckStatus.NOT_CHECKED, *said(Reason.GUARANTEE_NOT_REQUIRED))
     return None
 
 
 def verification_report(check: Check) -> bytes:
-    """The bytes whose keccak `recordVerification` logs: the check as RFC 8785 JSON."""
+    """The bytes whose keccak `recordVerification` logs: the check as RFC 8785 JSON (its details
+    without the reason's code and arguments, `reasons.plain`: words about the check, not part of it)."""
     return canonical_json({"name": check.name, "status": check.status.value, "reason": check.reason,
-                           "details": json.loads(json.dumps(check.details, default=str))})
+                           "details": json.loads(json.dumps(plain(check.details), default=str))})
 
 
 def recordable(check: Check) -> tuple[bytes, bool, int]:

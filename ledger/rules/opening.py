@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from eth_utils import to_checksum_address
@@ -18,6 +19,7 @@ from ledger.crypto.sealing import (
 )
 from ledger.crypto.shares import Share, combine
 from ledger.model.tender import BidEligibility, Opening, Outcome
+from ledger.rules.reasons import Reason, said
 from ledger.rules.verify import Check, CheckStatus
 
 ONE_BID_PER_FIRM = "one_bid_per_firm"
@@ -48,6 +50,12 @@ class KeyTerms(Protocol):
     def share_hashes(self) -> Sequence[bytes]: ...
 
 
+@lru_cache(maxsize=65_536)
+def _checksummed(address: str) -> str:
+    """`to_checksum_address`, remembered: every bid of a bidder names the same key."""
+    return str(to_checksum_address(address))
+
+
 def rebuild_opening_key(tender: KeyTerms, shares: Sequence[Share]) -> OpeningKey:
     """The opening key from k released shares, checked against the published public key."""
     private = combine(list(shares), k=tender.threshold, expected_public=tender.opening_public,
@@ -76,7 +84,7 @@ def open_bid(
       ciphertext hash and the credential-set commitment so that anyone can rerun this function.
     - Otherwise DECRYPTED.
     """
-    bidder = to_checksum_address(bidder)
+    bidder = _checksummed(bidder)
     if envelope is None or credential_set_commitment is None:
         return Opening(bidder, section, Outcome.FAILED_OTHER, NOT_HELD, b"")
     digest = ciphertext_hash(envelope)
@@ -135,9 +143,7 @@ def one_bid_per_firm(reports: Mapping[str, BidEligibility | None]) -> dict[str, 
         for key in keys:
             report = reports[key]
             assert report is not None
-            others = ", ".join(k for k in keys if k != key)
             out[key] = BidEligibility(firm=report.firm, eligible=False, checks=(*report.checks, Check(
                 ONE_BID_PER_FIRM, CheckStatus.INVALID,
-                f"firm {firm} also bid in this section with {others}: a firm places one bid per section "
-                "(实施条例 Art. 51), so all of its bids are rejected")))
+                *said(Reason.ONE_BID_PER_FIRM, firm=firm, others=[k for k in keys if k != key]))))
     return out

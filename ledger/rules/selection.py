@@ -33,6 +33,11 @@ close). A round is counted once every member has a vote recorded; until then the
   the written view (`view_document`: the candidate, the reason and a random nonce, so the salt
   still hides the candidate); the chair's decision is the chair's own `decide` on CHAIR, its
   record hash the hash of the written decision (`decision_document`, naming every view's hash).
+  A member who has not revealed a view when the view round's reveal deadline passes is recorded
+  as 未表态 (no view stated): the chair then decides on the views revealed, and the written
+  decision names those members under `silent`. SelectionBook enforces the same rule (the chair's
+  `decide` before the deadline needs every view; after it, the round's revealed mask shows who
+  stated none).
 
 A shortlist of one candidate is decided without a vote or draw. Candidates are always listed
 sorted by address (the shortlist is unranked), which is also each draw's candidate order. Each
@@ -132,17 +137,25 @@ def view_document(*, tender_id: bytes, section: int, round: int, seat: str, cand
 
 
 def decision_document(*, tender_id: bytes, section: int, chair: str, winner: str, reason: str,
-                      views: Mapping[str, bytes]) -> bytes:
+                      views: Mapping[str, bytes], silent: Sequence[str] = ()) -> bytes:
     """The chair's written decision (集体议事), canonical JSON, naming the hash of every view it was
-    taken on (seat → view hash); its keccak256 is the record hash of the chair's `decide`."""
+    taken on (seat → view hash) and, under `silent` (only when there are any), the seats recorded as
+    未表态: no view revealed by the view round's reveal deadline. Its keccak256 is the record hash of
+    the chair's `decide`."""
     if len(tender_id) != 32:
         raise ValidationFailed("the tender id is 32 bytes")
-    return canonical_json({
+    named = {address(k, "a view's seat"): "0x" + bytes(v).hex() for k, v in sorted(views.items())}
+    quiet = sorted({address(m, "a silent seat") for m in silent})
+    if len(quiet) != len(silent) or set(quiet) & set(named):
+        raise ValidationFailed("a seat is named twice: as silent (未表态) and with a view, or silent twice")
+    document: dict[str, Any] = {
         "kind": DECISION_KIND, "tender_id": "0x" + tender_id.hex(), "section": section,
         "chair": address(chair, "the chair"), "winner": address(winner, "the winner"),
-        "reason": _reason(reason, "the chair's decision"),
-        "views": {address(k, "a view's seat"): "0x" + bytes(v).hex() for k, v in sorted(views.items())},
-    })
+        "reason": _reason(reason, "the chair's decision"), "views": named,
+    }
+    if quiet:
+        document["silent"] = quiet
+    return canonical_json(document)
 
 
 def _json_object(document: bytes, kind: str) -> dict[str, Any]:
@@ -195,6 +208,7 @@ class WrittenDecision:
     winner: str
     reason: str
     views: Mapping[str, bytes]
+    silent: tuple[str, ...] = ()  # 未表态
 
 
 def parse_decision(document: bytes) -> WrittenDecision:
@@ -203,14 +217,16 @@ def parse_decision(document: bytes) -> WrittenDecision:
     try:
         tender_id = bytes.fromhex(str(v["tender_id"]).removeprefix("0x"))
         views = {str(k): bytes.fromhex(str(h).removeprefix("0x")) for k, h in dict(v["views"]).items()}
+        silent = [str(m) for m in v.get("silent", [])]
         rebuilt = decision_document(tender_id=tender_id, section=int(v["section"]), chair=str(v["chair"]),
-                                    winner=str(v["winner"]), reason=v["reason"], views=views)
+                                    winner=str(v["winner"]), reason=v["reason"], views=views, silent=silent)
     except (KeyError, TypeError, ValueError) as e:
         raise ValidationFailed(f"a malformed decision: {e}") from None
     if rebuilt != bytes(document):
         raise ValidationFailed("a decision holds fields other than a decision's")
     return WrittenDecision(tender_id, v["section"], address(v["chair"], "the chair"), address(v["winner"], "the winner"),
-                           v["reason"], {address(k, "a view's seat"): h for k, h in views.items()})
+                           v["reason"], {address(k, "a view's seat"): h for k, h in views.items()},
+                           tuple(address(m, "a silent seat") for m in silent))
 
 
 @dataclass(frozen=True)
@@ -226,6 +242,9 @@ class History:
     chair: str | None = None  # 集体议事
     views: tuple[Statement, ...] = ()  # 集体议事
     decision: Statement | None = None  # 集体议事
+    # 集体议事: the view round's reveal deadline has passed (or every view is revealed): a member
+    # with no view is 未表态 and the chair decides without it.
+    views_closed: bool = False
 
 
 # ------------------------------------------------------------------------------ steps
@@ -256,6 +275,7 @@ class NeedViews:
 class NeedDecision:
     candidates: tuple[str, ...]
     chair: str
+    silent: tuple[str, ...] = ()  # members recorded as 未表态: no view revealed by the deadline
 
 
 @dataclass(frozen=True)
@@ -560,18 +580,23 @@ def _deliberation(replay: _Replay, candidates: tuple[str, ...]) -> Decided:
         stated.add(who)
     waiting = tuple(m for m in replay.members if m not in stated)
     decision = history.decision
-    if waiting:
+    if waiting and not history.views_closed:
         if decision is not None:
-            raise ValidationFailed("the chair decides after every member has stated a view")
+            raise ValidationFailed("the chair decides after every member has stated a view, or after the view "
+                                   "round's reveal deadline")
         raise _Pending(NeedViews(candidates, waiting))
+    silent = waiting  # past the reveal deadline: 未表态
     if decision is None:
-        raise _Pending(NeedDecision(candidates, chair))
+        raise _Pending(NeedDecision(candidates, chair, silent))
     if address(decision.member, "the decider") != chair:
         raise ValidationFailed(f"only the chair {chair} decides under 集体议事")
     winner = _statement(decision, candidates, "the chair's decision")
     if winner is None:
         raise ValidationFailed("the chair's decision names no candidate")
-    return Decided(winner, "decision", f"the chair's decision: {decision.reason.strip()}", basis=DecisionBasis.CHAIR)
+    detail = f"the chair's decision: {decision.reason.strip()}"
+    if silent:
+        detail += f" (未表态: {', '.join(silent)})"
+    return Decided(winner, "decision", detail, basis=DecisionBasis.CHAIR)
 
 
 def _statement(statement: Statement, candidates: tuple[str, ...], what: str) -> str | None:

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Protocol
 
 from web3.exceptions import Web3Exception
@@ -414,12 +415,19 @@ def _undisclosed(name: str, hidden: frozenset[str], against: str) -> str:
 def _timestamp(value: Any) -> float:
     if not isinstance(value, str):
         raise TypeError(f"expected an ISO 8601 time, got {value!r}")
+    return _parsed(value)
+
+
+@lru_cache(maxsize=65_536)
+def _parsed(value: str) -> float:
+    """Remembered (pure): the same validity dates are read in every bid that ticks the credential."""
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError(f"{value!r} has no UTC offset")
     return moment.timestamp()
 
 
+@lru_cache(maxsize=65_536)  # pure; a deadline is written into every check of every bid judged at it
 def _iso(t: int) -> str:
     try:
         return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")

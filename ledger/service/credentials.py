@@ -18,11 +18,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from eth_account.signers.local import LocalAccount
+
 from ledger.chain.relay import RelayedTx
 from ledger.crypto.merkle import MerkleTree, leaf_of, position_of
 from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
 from ledger.values import to_hex
-from ledger.errors import Conflict, NotFound, Unauthorised, ValidationFailed
+from ledger.errors import Conflict, ContractRevert, NotFound, TransactionRejected, Unauthorised, ValidationFailed
 from ledger.model.credential import (
     Anchor,
     Batch,
@@ -66,7 +68,7 @@ class RegistryChain(RegistryReads, Protocol):
 
     def issuer_grants(self) -> list[IssuerGrant]: ...
 
-    def relay(self, relayed: RelayedTx) -> Mined: ...
+    def relay(self, relayed: RelayedTx, *, sponsor: LocalAccount | None = None) -> Mined: ...
 
     def admin(self) -> str: ...
 
@@ -82,6 +84,21 @@ class CredentialFiles(CredentialLookup, Protocol):
         """Which of `credential_ids` are anchored credentials the store holds."""
         ...
 
+    def of_issuer(self, issuer: str, *, query: str = "", offset: int = 0,
+                  limit: int = 50) -> tuple[Sequence[StoredCredential], int]:
+        """A page of the credentials `issuer` anchored, newest first, whose document or subject
+        contains `query`, each proven; and how many there are in all."""
+        ...
+
+    def reserve(self, root: bytes, ids: Sequence[bytes]) -> list[bytes]:
+        """Hold `ids` for the anchor of `root` while it is relayed: [] when all are held now, else
+        the ids an anchor of another batch in flight holds (and nothing is held)."""
+        ...
+
+    def release(self, root: bytes, ids: Sequence[bytes]) -> None:
+        """Let go of what `reserve(root, ids)` held."""
+        ...
+
     def file_batch(self, root: bytes, ids: Sequence[bytes], documents: Sequence[SealedCredential]) -> None:
         """File the holder's sealed copies and the batch's ids under `root` (before the anchor)."""
         ...
@@ -89,6 +106,15 @@ class CredentialFiles(CredentialLookup, Protocol):
     def catch_up(self) -> None:
         """Journal and project whatever reached the chain."""
         ...
+
+
+@dataclass(frozen=True)
+class IssuedPage:
+    """A page of the credentials one issuer anchored, with their status now, and how many match in all."""
+
+    credentials: tuple[CredentialStatus, ...]
+    total: int
+    offset: int
 
 
 @dataclass(frozen=True)
@@ -168,10 +194,14 @@ class CredentialService:
     """The registry's use cases over the chain (`registry`) and the store (`files`)."""
 
     def __init__(self, registry: RegistryChain, files: CredentialFiles,
-                 lock: AbstractContextManager[Any] | None = None, uses: CredentialUses | None = None) -> None:
+                 lock: AbstractContextManager[Any] | None = None, uses: CredentialUses | None = None,
+                 sponsor: LocalAccount | None = None) -> None:
         self.registry = registry
         self.files = files
         self.uses = uses
+        # who tops up an issuer's gas for a relayed anchor or status change (the service's relayer);
+        # None: each issuer pays its own
+        self.sponsor = sponsor
         self.lock: AbstractContextManager[Any] = lock if lock is not None else WRITE_LOCK
 
     # ------------------------------------------------------------------ writes
@@ -193,6 +223,8 @@ class CredentialService:
             )
         if relayed.args["kind"] != int(kind):
             raise ValidationFailed(f"signed_tx anchors kind {relayed.args['kind']}, the documents are {kind.name}")
+        # Only the check and the reservation are guarded; filing, relaying (until mined) and the
+        # journal's catch-up run outside, so anchors of different batches go to the chain together.
         with self.lock:
             known = self.files.known(ids)
             if known:
@@ -201,9 +233,26 @@ class CredentialService:
                     "AlreadyAnchored", {"credential_id": first},
                     f"{len(known)} of these credentials are anchored already (e.g. {first})",
                 )
+            held = self.files.reserve(tree.root, ids)
+            if held:
+                first = to_hex(held[0])
+                raise Conflict(
+                    "AnchorInFlight", {"credential_id": first},
+                    f"{len(held)} of these credentials are in another anchor being relayed now (e.g. {first}); "
+                    "retry once it is mined",
+                )
+        try:
             self.files.file_batch(tree.root, ids, documents)
-            mined = self.registry.relay(relayed)
+            mined = self.registry.relay(relayed, sponsor=self.sponsor)
+        except (ValidationFailed, ContractRevert, TransactionRejected):
+            # refused: nothing of it reached the chain, so the ids are free again. Any other failure
+            # (the node gone mid-relay) may still be mined: the reservation lapses instead.
+            self.files.release(tree.root, ids)
+            raise
+        try:
             self.files.catch_up()
+        finally:
+            self.files.release(tree.root, ids)
         # check_batch returned the ids in document order (duplicates are refused there)
         return Batch(root=tree.root, kind=kind, issuer=signer, tx_hash=mined.tx_hash,
                      block_number=mined.block_number, anchored_at=mined.timestamp or 0,
@@ -228,9 +277,10 @@ class CredentialService:
                 "NotIssuerOf", {"root": to_hex(record.root), "caller": signer},
                 f"only the issuer {record.issuer} may {action} credential {to_hex(credential_id)}",
             )
-        with self.lock:
-            mined = self.registry.relay(relayed)
-            self.files.catch_up()
+        # the chain decides whether the change applies (a second revocation of one credential is
+        # refused there): no store-wide guard is needed around the relay
+        mined = self.registry.relay(relayed, sponsor=self.sponsor)
+        self.files.catch_up()
         return StatusChange(credential_id=record.credential_id, action=action, mined=mined)
 
     def _revocation_targets(self, issuer: str, credential_ids: Sequence[bytes]
@@ -298,7 +348,7 @@ class CredentialService:
                                    f"({code.name.lower()})")
         with WRITE_LOCK:
             self._refuse_revoked(root, targets)
-            mined = self.registry.relay(relayed)
+            mined = self.registry.relay(relayed, sponsor=self.sponsor)
             self.files.catch_up()
         return BulkRevocation(root=root, reason=code, credential_ids=tuple(c for _, c in targets),
                               positions=tuple(positions), mined=mined)
@@ -317,6 +367,16 @@ class CredentialService:
         when = at if at is not None else self.registry.now()
         return [CredentialStatus(c, self.registry.status_at(c.root, c.credential_id, list(c.proof), when))
                 for c in self.files.of_subject(subject)]
+
+    def list_by_issuer(self, issuer: str, *, query: str = "", offset: int = 0, limit: int = 50) -> IssuedPage:
+        """The credentials `issuer` anchored, newest first (those whose document or subject contains
+        `query`), each proven against the chain, with its status now."""
+        if not 0 < limit <= 200 or offset < 0:
+            raise ValidationFailed("limit is 1 to 200 and offset not negative")
+        rows, total = self.files.of_issuer(issuer, query=query.strip(), offset=offset, limit=limit)
+        when = self.registry.now()
+        return IssuedPage(tuple(CredentialStatus(c, self.registry.status_at(c.root, c.credential_id, list(c.proof), when))
+                                for c in rows), total, offset)
 
     def history(self, credential_id: bytes) -> list[RegistryEvent]:
         """Every chain event about a credential, read from the chain, oldest first: its batch's

@@ -6,6 +6,10 @@ Governance contract makes once enough of its members approved them; no single ke
 relayer that pays the gas) can make one. Members sign their own `propose` / `approve` /
 `revokeApproval` / `cancel` transactions; the service relays them and, the moment a proposal has
 its approvals, executes it with the relayer's key (executing needs no authority of its own).
+
+A ruling on a performance complaint (PerformanceBook.ruleComplaint) is dry-run as the governance
+when it is proposed: a ruling on an unknown entry, on a milestone or the completion, or on a
+complaint already ruled is refused then with the contract's own error, before any member signs.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ from ledger.chain.governance import MEMBER_FUNCTIONS, GovernanceGateway
 from ledger.errors import ConfigurationError, NotFound, Unauthorised
 from ledger.model.governance import GovernedCall, Member, Proposal, ProposalState
 from ledger.model.receipt import Mined
+
+
+# Contracts whose governed calls are dry-run as the governance when proposed (see the module).
+CHECKED_AT_PROPOSAL: frozenset[str] = frozenset({"PerformanceBook"})
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,10 @@ class GovernanceService:
                     from ledger.service.selection import pool_call_args
 
                     args = pool_call_args(function, args)
-                return self.governance.call_of(target, function, *args)
+                call = self.governance.call_of(target, function, *args)
+                if contract in CHECKED_AT_PROPOSAL:
+                    target.dry_run(self.governance.address, call.data)
+                return call
         names = ", ".join(t.NAME for t in (*self.targets, self.governance))
         raise NotFound("UnknownContract", {"contract": contract}, f"no contract {contract}; one of {names}")
 
@@ -98,7 +109,7 @@ class GovernanceService:
         relayed.require(signer, MEMBER_FUNCTIONS)
         if not self.governance.is_member(signer):
             raise Unauthorised("NotMember", {"caller": signer}, f"{signer} is not a member of the governance")
-        mined = self.governance.relay(relayed)
+        mined = self.governance.relay(relayed, sponsor=self.relayer)  # a member needs no funds
         if relayed.function == "propose":
             call = self.governance.call_of_data(relayed.args["target"], relayed.args["data"])
             pid = self.governance.proposal_id(call, bytes(relayed.args["salt"]))

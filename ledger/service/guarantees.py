@@ -67,6 +67,7 @@ from ledger.rules import guarantee as rules
 from ledger.rules.credit import CreditStanding
 from ledger.rules.opening import rebuild_opening_key
 from ledger.rules.verify import Check, CheckStatus
+from ledger.rules.reasons import Reason, plain, said
 from ledger.service.ports import GuaranteeCheck
 from ledger.uscc import InvalidUSCC, validate_uscc
 
@@ -158,7 +159,7 @@ def check_guarantee(
         # the proof of authority when it issued; a later withdrawal is not retroactive.
         authorised = public is not None
     except (LedgerError, Web3Exception, OSError, ValueError) as exc:
-        return Check(CHECK_NAME, CheckStatus.ERROR, f"the chain could not be read: {exc}")
+        return Check(CHECK_NAME, CheckStatus.ERROR, *said(Reason.CHAIN_UNREADABLE, error=str(exc)))
     return rules.check_bound_guarantee(g, tender=tender, section=section, bidder=bidder, authorised=authorised,
                                        public=public, chain_id=book.client.chain_id, book_address=book.address,
                                        key=opening_key, sealed_terms=sealed_terms)
@@ -190,8 +191,10 @@ class GuaranteeFiles(Protocol):
 
 
 def verification_json(check: Check) -> str:
-    """The recorded check as the store keeps it (its report's keccak is on chain)."""
-    return json.dumps({"status": check.status.value, "reason": check.reason, "details": check.details}, default=str)
+    """The recorded check as the store keeps it (its report's keccak is on chain; like the report,
+    without the reason's code and arguments)."""
+    return json.dumps({"status": check.status.value, "reason": check.reason, "details": plain(check.details)},
+                      default=str)
 
 
 class BookGuaranteeCheck:
@@ -253,9 +256,10 @@ class BookGuaranteeCheck:
             backer = letter.firm_uscc
         if backer is None or backer == firm:
             return check
-        what = "e-guarantee was applied for" if gid is not None else "commitment letter was signed"
-        return Check(check.name, CheckStatus.INVALID, f"the bid's {what} by firm {backer}, but the bid is firm "
-                     f"{firm}'s: it does not back this bid", {**check.details, "backer_uscc": backer, "bid_firm": firm})
+        reason, why = said(Reason.GUARANTEE_OTHER_FIRM if gid is not None else Reason.LETTER_OTHER_FIRM,
+                           backer=backer, firm=firm)
+        return Check(check.name, CheckStatus.INVALID, reason,
+                     {**plain(check.details), "backer_uscc": backer, "bid_firm": firm, **why})
 
     def _check_sealed_terms(self, gid: bytes, sealed: bytes | None) -> None:
         """A 密文 guarantee's sealed terms were filed before it was issued, under the commitment the
@@ -379,7 +383,11 @@ def record_commitment_breach(
 
 class GuaranteeRecords(GuaranteeFiles, Protocol):
     """What the API's use cases need of the store: the guarantees' documents, filed under their
-    on-chain values before the write that puts those values on chain, and the projected rows."""
+    on-chain values before the write that puts those values on chain, and the projected rows.
+
+    A `filing_*` context files its document on entry and puts back what was under that key before
+    if the write inside fails; two filings under one key never overlap (in any process), filings
+    under different keys do."""
 
     def claim_of(self, gid: bytes) -> ClaimFile | None: ...
 
@@ -621,13 +629,16 @@ class GuaranteeService:
 
     def _relay(self, relayed: RelayedTx, filing: AbstractContextManager[Any] | None = None, *,
                sponsored: bool = False) -> Mined:
-        """Relay a party's own transaction. `sponsored`: a bidder's step, whose per-tender bid key
-        holds no funds (and must not get them from the firm's key, which would link the two): the
-        relayer first tops its gas up to what the transaction may cost."""
-        with self.lock:
-            with filing if filing is not None else nullcontext():
-                mined = self.book.relay(relayed, sponsor=self.sponsor if sponsored else None)
-            self.records.catch_up()
+        """Relay a party's own transaction. `sponsored`: the relayer first tops the signer's gas up
+        to what the transaction may cost — a bidder's per-tender bid key holds no funds (and must
+        not get them from the firm's key, which would link the two), and a guarantor, or whoever
+        settles a claim, needs none either. Every party step is sponsored the same way: dry-run as
+        its signer first (one that would revert costs nothing), within the sponsorship cap."""
+        # the chain decides whether the step applies; the filing guards its own document only
+        # (see `GuaranteeRecords.filing_*`), so steps of different guarantees relay together
+        with filing if filing is not None else nullcontext():
+            mined = self.book.relay(relayed, sponsor=self.sponsor if sponsored else None)
+        self.records.catch_up()
         return mined
 
     # ------------------------------------------------------------------ issuers
@@ -802,7 +813,7 @@ class GuaranteeService:
             filing = self.records.filing_sealed_terms(bytes(sent["termsCommitment"]), sealed_terms)
         else:
             raise ValidationFailed(f"form {sent['form']} is neither 0 (明文) nor 1 (密文)")
-        self._relay(relayed, filing)
+        self._relay(relayed, filing, sponsored=True)
         return self.get(gid)
 
     def reject(self, *, signer: str, guarantee_id: str, signed_tx: str, reason: str) -> GuaranteeInfo:
@@ -814,7 +825,7 @@ class GuaranteeService:
         _about(relayed, gid)
         if bytes(relayed.args["reasonHash"]) != reason_hash(reason):
             raise ValidationFailed("signed_tx rejects with another reason than the one sent (reasonHash = keccak(reason))")
-        self._relay(relayed, self.records.filing_rejection(reason))
+        self._relay(relayed, self.records.filing_rejection(reason), sponsored=True)
         return self.get(gid)
 
     def relay_own(self, *, signer: str, guarantee_id: str, signed_tx: str, function: str) -> GuaranteeInfo:
@@ -824,7 +835,7 @@ class GuaranteeService:
         relayed = self.book.decode_signed(signed_tx)
         _own(relayed, signer, (function,))
         _about(relayed, gid)
-        self._relay(relayed, sponsored=function == "cancel")
+        self._relay(relayed, sponsored=True)
         return self.get(gid)
 
     # ------------------------------------------------------------------ binding and letters
@@ -960,15 +971,16 @@ class GuaranteeService:
         return self.get(gid)
 
     def settle(self, *, signer: str, guarantee_id: str, signed_tx: str | None) -> GuaranteeInfo:
-        """Pay out an uncontested claim after its contest period: anyone's own settleClaim, or, without
-        one, the centre's."""
+        """Pay out an uncontested claim after its contest period: anyone's own settleClaim (its gas
+        topped up by the relayer, like every party's step, once the dry run shows it settles), or,
+        without one, the centre's."""
         gid = word(guarantee_id, "guarantee id")
         self.book.known_guarantee(gid)
         if signed_tx is not None:
             relayed = self.book.decode_signed(signed_tx)
             _own(relayed, signer, ("settleClaim",))
             _about(relayed, gid)
-            self._relay(relayed)
+            self._relay(relayed, sponsored=True)
             return self.get(gid)
         self.require_centre(signer)
         with self.lock:

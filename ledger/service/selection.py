@@ -107,6 +107,9 @@ shortlist after the reveal deadline when a committed sheet was never revealed (t
 COMMITTEE_DRAW_ROUND = {CommitteeKind.EVALUATION: 1, CommitteeKind.SELECTION: 2}
 """Each committee is drawn by the section's "committee" draw of this round."""
 
+SELECTION_RESERVES = 1
+"""Picks the selection committee's draw makes beyond the committee's size (its reserves)."""
+
 DEFAULT_PUBLICITY_DAYS = 3
 
 
@@ -435,22 +438,29 @@ class SelectionService:
         for seat in committee.seats:
             if self.book.seat_of(tender_id, section, CommitteeKind.EVALUATION, seat).state is not SeatState.ACTIVE:
                 continue
-            state = self.book.sheet_of(tender_id, section, seat)
-            if not state.revealed or state.sheet_hash is None:
-                continue
-            content = self.files.document(SHEET, state.sheet_hash)
-            if content is None:
-                raise StoreMismatch(f"the sheet seat {seat} revealed (0x{state.sheet_hash.hex()}) is not in the store")
-            try:
-                parsed = parse_sheet(content)
-            except ValidationFailed as exc:
-                raise StoreMismatch(f"the stored sheet of seat {seat} cannot be read: {exc}") from None
-            if sheet_hash(parsed) != state.sheet_hash:
-                raise StoreMismatch(f"the stored sheet of seat {seat} hashes to 0x{sheet_hash(parsed).hex()}, the "
-                                    f"chain holds 0x{state.sheet_hash.hex()}")
-            out.append(RevealedSheet(seat, self.book.seat_of(tender_id, section, CommitteeKind.EVALUATION, seat).holder,
-                                     state.sheet_hash, parsed))
+            found = self.revealed_sheet(tender_id, section, seat)
+            if found is not None:
+                out.append(found)
         return out
+
+    def revealed_sheet(self, tender_id: bytes, section: int, seat: str) -> RevealedSheet | None:
+        """The sheet `seat` revealed (None before its reveal), read from the store and shown to hash
+        to the value the chain holds (StoreMismatch otherwise)."""
+        state = self.book.sheet_of(tender_id, section, seat)
+        if not state.revealed or state.sheet_hash is None:
+            return None
+        content = self.files.document(SHEET, state.sheet_hash)
+        if content is None:
+            raise StoreMismatch(f"the sheet seat {seat} revealed (0x{state.sheet_hash.hex()}) is not in the store")
+        try:
+            parsed = parse_sheet(content)
+        except ValidationFailed as exc:
+            raise StoreMismatch(f"the stored sheet of seat {seat} cannot be read: {exc}") from None
+        if sheet_hash(parsed) != state.sheet_hash:
+            raise StoreMismatch(f"the stored sheet of seat {seat} hashes to 0x{sheet_hash(parsed).hex()}, the "
+                                f"chain holds 0x{state.sheet_hash.hex()}")
+        return RevealedSheet(seat, self.book.seat_of(tender_id, section, CommitteeKind.EVALUATION, seat).holder,
+                             state.sheet_hash, parsed)
 
     def evaluation(self, tender_id: bytes, section: int) -> EvaluationOutcome:
         """The evaluation the rule gives from the revealed sheets and the opened prices, with the
@@ -611,8 +621,10 @@ class SelectionService:
             if written.winner != decision.winner or keccak(document) != decision.record_hash:
                 raise StoreMismatch("the chair's decision filed differs from the one on chain")
             decided = Statement(written.chair, written.winner, written.reason)
+        # Past the view round's reveal deadline a member with no view is 未表态: the chair decides.
+        closed = bool(rounds) and rounds[0].closed
         return History(tender_id=tid, section=section, members=tuple(seats), chair=self.book.chair(tid, section),
-                       views=tuple(views), decision=decided)
+                       views=tuple(views), decision=decided, views_closed=closed)
 
     def _view(self, tid: bytes, section: int, round: int, seat: str, choice: str | None, salt: bytes) -> Any:
         document = self.files.document(VIEW, salt)
@@ -715,7 +727,8 @@ class SelectionService:
                      decision: bytes) -> SelectionState:
         """集体议事: the chair's own `decide` on CHAIR, relayed with the written decision
         (`ledger.rules.selection.decision_document`) its record hash names, which must name every
-        view's hash and the winner of the transaction; then, as for any decision, both committees
+        view's hash, the members with none past the reveal deadline as silent (未表态), and the
+        winner of the transaction; then, as for any decision, both committees
         are revealed and the evaluation published."""
         tender = self._section(tender_id, section)
         step, rounds, _ = self._step(tender, section)
@@ -738,6 +751,10 @@ class SelectionService:
         salts = self.book.revealed_salts(tender_id, section, rounds[0].state.round)
         if dict(written.views) != salts:
             raise ValidationFailed("the written decision does not name exactly the views revealed")
+        if sorted(written.silent) != sorted(step.silent):
+            raise ValidationFailed("the written decision does not name as silent (未表态) exactly the members who "
+                                   f"revealed no view by the deadline: {', '.join(step.silent) or 'none'}")
+        self._require_revealable(tender_id, section, name=False)  # the chair must not learn who holds a seat
         shortlist = self.book.shortlist(tender_id, section)
         self._relay(signer, signed_tx, ("decide",), tender_id, section, [(RECORD, keccak(decision), decision)])
         with self.lock:
@@ -774,6 +791,7 @@ class SelectionService:
         if winner is not None and to_checksum_address(winner) != step.winner:
             raise Conflict("NotTheRulesWinner", {"winner": winner},
                            f"{to_checksum_address(winner)} is not the winner the selection rule gives ({step.winner})")
+        self._require_revealable(tender_id, section)
         decisive = decisive_draw(step, draws)  # SelectionBook checks it on `step.basis`
         did = decisive.draw_id if decisive is not None else None
         withdrawn = self.withdrawn(tender_id, section)
@@ -801,6 +819,62 @@ class SelectionService:
         if report is not None and self.tenders.book.section(tender_id, section).status is SectionStatus.CLOSED:
             self.tenders.publish_evaluation(signer=signer, tender_id=tender_id, section=section, report=report)
         return self.state(tender_id, section)
+
+    def seat_holders(self, *, signer: str, tender_id: bytes, section: int, kind: CommitteeKind) -> dict[str, str]:
+        """Who holds each seat of committee `kind`, replaced seats too (seat → pool member): the
+        centre's own record of its seating, for the centre only (NotCentre otherwise). To anyone
+        else the membership is secret until the committee is revealed (`state().holders`)."""
+        self._require_centre(signer)
+        return {h.seat: h.member for h in self.files.holders(tender_id, section, kind)}
+
+    def removed_holders(self, tender_id: bytes, section: int, kind: CommitteeKind) -> list[tuple[str, str]]:
+        """The seats of committee `kind` not yet revealed, replaced ones too, whose holder is no
+        longer in its pool (the governance removed it after the seating): (seat, holder), in seating
+        order. SelectionBook opens every seat ever held only to a member of the pool at the reveal
+        (NotInPool), so while one is listed the committee cannot be revealed and the section
+        cannot be awarded."""
+        committee = self.book.committee(tender_id, section, kind)
+        if not committee.seated or committee.revealed:
+            return []
+        if kind is CommitteeKind.EVALUATION:
+            pool = set(self.book.experts())
+        else:
+            tenderer = self.book.tenderer_of(tender_id)
+            pool = set(self.book.members_of(tenderer)) if tenderer is not None else set()
+        held = {h.seat: h.member for h in self.files.holders(tender_id, section, kind)}
+        return [(s, held[s]) for s in committee.seats if s in held and held[s] not in pool]
+
+    def _require_revealable(self, tender_id: bytes, section: int, *, name: bool = True) -> None:
+        """Conflict (HolderRemoved), before a decision is recorded, if a committee could not be
+        revealed with it because the governance removed a seat's holder from its pool. With `name`
+        (the centre asks: it holds the seat holders) the seat and the member are named; without (the
+        chair asks, and membership is secret until the reveal) neither is."""
+        for kind in (CommitteeKind.EVALUATION, CommitteeKind.SELECTION):
+            removed = self.removed_holders(tender_id, section, kind)
+            if not removed:
+                continue
+            seat, member = removed[0]
+            pool = "expert pool" if kind is CommitteeKind.EVALUATION else "tenderer's member pool"
+            again = "registerExpert" if kind is CommitteeKind.EVALUATION else "registerMember"
+            if not name:
+                raise Conflict("HolderRemoved", {"committee": kind.name.lower()},
+                               f"a seat of the {kind.name.lower()} committee is held by a member the governance "
+                               f"removed from the {pool} after the committee was seated: SelectionBook would refuse "
+                               "the reveal that goes with the decision (NotInPool), and the section could not be "
+                               "awarded. The centre sees which seat; the decision is recorded once the member is in "
+                               f"the pool again ({again} by the governance)")
+            state = self.book.seat_of(tender_id, section, kind, seat).state
+            raise Conflict("HolderRemoved", {"seat": seat, "member": member},
+                           f"{kind.name.lower()} seat {seat}{' (replaced)' if state is SeatState.REPLACED else ''} "
+                           f"is held by {member}, whom the governance removed from the {pool} after the "
+                           f"committee was seated. SelectionBook opens every seat ever held, a replaced one too, "
+                           f"only to a member of the pool at the reveal (NotInPool): the committee could not be "
+                           f"revealed with the decision, nor the section awarded. Replacing the seat by the next "
+                           f"reserve does not help (a seat that scored or voted cannot be replaced, and a replaced "
+                           f"seat is still opened to {member}). The decision is recorded once {member} is in the "
+                           f"pool again ({again} by the governance)"
+                           + (f"; {len(removed) - 1} more seat(s) of this committee likewise" if len(removed) > 1
+                              else ""))
 
     def _reveal_committee(self, tender_id: bytes, section: int, kind: CommitteeKind) -> None:
         committee = self.book.committee(tender_id, section, kind)

@@ -62,9 +62,10 @@ from ledger.model.tender import (
     TenderVersionInfo,
 )
 from ledger.rules.credit import CreditEntry, CreditStanding, standing
-from ledger.rules.eligibility import TickedCredential, check_bid
+from ledger.rules.eligibility import TickedCredential, Verdicts, check_bid
 from ledger.rules.opening import one_bid_per_firm, open_bid, rebuild_opening_key
 from ledger.rules.selection import selection_code
+from ledger.rules.reasons import Reason, bound, said, words
 from ledger.rules.verify import Check, CheckStatus, RegistryReads
 from ledger.service.ports import CredentialLookup, GuaranteeCheck, TenderRecords
 from ledger.tenders import TenderParams
@@ -349,6 +350,12 @@ def checked_openings(book: TenderChain, records: TenderRecords, *, chain_id: int
         if receipt is None or receipts.receipt_signer(digest, receipt) != centre:
             raise StoreMismatch(f"the opening report of {bidder}'s bid in tender {tid} section {section} (reason, "
                                 "price, eligibility) is not the one the centre recorded")
+        # A check's reason code is not signed: it must say the very sentence that is (`reasons.bound`).
+        unbound = [c.name for c in (row.eligibility.checks if row.eligibility is not None else ())
+                   if words(c.details) and not bound(c.details, c.reason)]
+        if unbound:
+            raise StoreMismatch(f"the reason code of check {unbound[0]} of {bidder}'s opened bid in tender {tid} "
+                                f"section {section} does not say the reason the centre recorded")
         # the price the chain recorded at opening decides 价格竞争 and the price score, not the row
         if bid.outcome is Outcome.DECRYPTED and (row.price is None or _fen_or_none(row.price) != bid.price_fen):
             raise StoreMismatch(f"the price of {bidder}'s opened bid in tender {tid} section {section} is "
@@ -410,7 +417,7 @@ class TenderChain(Protocol):
 
     def decode_signed(self, signed_tx: str) -> RelayedTx: ...
 
-    def relay(self, relayed: RelayedTx) -> Mined: ...
+    def relay(self, relayed: RelayedTx, *, sponsor: LocalAccount | None = None) -> Mined: ...
 
 
 class BidQueue(Protocol):
@@ -469,7 +476,7 @@ class TenderService:
 
     def __init__(self, book: TenderChain, registry: RegistryReads, records: TenderRecords,
                  credentials: CredentialLookup, centre: LocalAccount, *, chain_id: int,
-                 now: Callable[[], int]) -> None:
+                 now: Callable[[], int], verdicts: Verdicts | None = None) -> None:
         self.book = book
         self.registry = registry
         self.records = records
@@ -477,6 +484,9 @@ class TenderService:
         self.centre = centre
         self.chain_id = chain_id
         self.now = now  # the chain's time (the latest block's), unix seconds
+        # Only for a registry whose answers cannot change (an audit's, at the head it replayed):
+        # each ticked credential is then verified once per deadline and firm, not once per bid.
+        self.verdicts = verdicts
 
     # ------------------------------------------------------------------ helpers other use cases share
     def require_centre(self, signer: str) -> None:
@@ -618,15 +628,17 @@ class TenderService:
                          uploaded_at=stored.uploaded_at, opened=bid.opened,
                          credential_set_commitment=stored.credential_set_commitment)
 
-    def relay_signed(self, *, signer: str, signed_tx: str, functions: Sequence[str]) -> RelayedCall:
-        """Relay a bidder's withdrawBid or an officer's releaseShare, signed by its own key."""
+    def relay_signed(self, *, signer: str, signed_tx: str, functions: Sequence[str],
+                     sponsor: LocalAccount | None = None) -> RelayedCall:
+        """Relay a bidder's withdrawBid or an officer's releaseShare, signed by its own key; with
+        `sponsor` (the relayer) its gas is topped up first, so neither key needs funds of its own."""
         relayed = self.book.decode_signed(signed_tx)
         if relayed.sender != signer:
             raise Unauthorised("SignerMismatch", {},
                                f"the transaction is signed by {relayed.sender}, the request by {signer}")
         if relayed.function not in functions:
             raise ValidationFailed(f"signed_tx calls {relayed.function}, expected {' or '.join(functions)}")
-        mined = self.book.relay(relayed)
+        mined = self.book.relay(relayed, sponsor=sponsor)
         self.records.catch_up()
         return RelayedCall(relayed.function, mined)
 
@@ -638,6 +650,13 @@ class TenderService:
         self.require_centre(signer)
         tender = self.tender(tender_id)
         book = self.book
+        live = [b for b in sorted(book.bidders(tender_id, section)) if book.bid(tender_id, section, b).live]
+        if len(live) < tender.params.min_valid_bids:
+            # 流标 before opening: fewer bids than the tender's minimum came in, so none is opened
+            # (they stay sealed, as the chain requires) and the section fails with no valid bid.
+            status = book.close_section(self.centre, tender_id, section, 0)
+            self.records.catch_up()
+            return SectionOpening(tender_id=tender_id, section=section, status=status, valid_bids=0, bids=())
         key = rebuild_opening_key(tender, book.released_shares(tender_id))
         # First every live bid is opened and judged; then one firm's several bids are rejected
         # together (one bid per firm, whatever keys it holds); only then is anything recorded.
@@ -667,7 +686,8 @@ class TenderService:
                 failed = guarantee.status in (CheckStatus.INVALID, CheckStatus.ERROR)
                 eligibility = BidEligibility(
                     firm=eligibility.firm, eligible=eligibility.eligible and not failed,
-                    checks=(*eligibility.checks, Check(guarantee.name, guarantee.status, guarantee.reason)))
+                    checks=(*eligibility.checks, Check(guarantee.name, guarantee.status, guarantee.reason,
+                                                       words(guarantee.details))))
             judged.append((bidder, bid, opening))
             reports[bidder] = eligibility
         reports = one_bid_per_firm(reports)
@@ -726,22 +746,22 @@ class TenderService:
         bid key (`firm_link`): the firm is the one whose identity credential names the key that
         signed the link. A link that does not verify makes the bid ineligible; without one the
         bidding key must be the firm's own."""
-        firm_key, identity = bidder, None
+        firm_key, linked = bidder, False
         if firm_link is not None:
             try:
                 firm_key = firm_link.firm_of(chain_id=self.chain_id, book_address=self.book.address,
                                              tender_id=tender.tender_id, bid_key=bidder)
             except ValidationFailed as exc:
                 return BidEligibility(firm=None, eligible=False, checks=(Check(
-                    "identity", CheckStatus.INVALID, f"the firm link sealed in the bid does not hold: {exc}"),))
-            identity = f"bid key {bidder} is {firm_key}'s for this tender (the firm link sealed in the bid)"
+                    "identity", CheckStatus.INVALID, *said(Reason.IDENTITY_LINK_INVALID, error=str(exc))),))
+            linked = True
         ticked = []
         for cid in ids:
             c = self.credentials.credential(cid)  # proven against the chain, or StoreMismatch
             if c is None:
                 self.credentials.check_complete()  # unknown only if no anchored batch lacks its documents
                 return BidEligibility(firm=None, eligible=False, checks=(Check(
-                    f"credential 0x{cid.hex()}", CheckStatus.INVALID, "not an anchored credential"),))
+                    f"credential 0x{cid.hex()}", CheckStatus.INVALID, *said(Reason.CREDENTIAL_NOT_ANCHORED)),))
             ticked.append(TickedCredential(cid, c.sealed, c.root, list(c.proof)))
         try:  # the firm behind the key as of the deadline, not as of the opening
             uscc = identity_of(self.credentials, self.registry, firm_key, at=tender.deadline)
@@ -749,13 +769,16 @@ class TenderService:
             raise  # the store's fault, not the bid's: refuse the opening rather than judge on it
         except LedgerError as exc:
             return BidEligibility(firm=None, eligible=False,
-                                  checks=(Check("identity", CheckStatus.INVALID, str(exc)),))
+                                  checks=(Check("identity", CheckStatus.INVALID,
+                                                *said(Reason.IDENTITY_UNKNOWN, error=str(exc))),))
         credit = self.credit_standing(uscc, at=tender.deadline)
         report = check_bid(self.registry, section=tender.params.sections[section], bidder=bidder,
-                           bidder_uscc=uscc, deadline=tender.deadline, ticked=ticked, credit=credit)
-        checks = tuple(Check(c.name, c.status, c.reason) for c in report.checks)
-        if identity is not None:
-            checks = (Check("identity", CheckStatus.VALID, f"{identity}, bound to {uscc} at the deadline"), *checks)
+                           bidder_uscc=uscc, deadline=tender.deadline, ticked=ticked, credit=credit,
+                           verdicts=self.verdicts)
+        checks = tuple(Check(c.name, c.status, c.reason, words(c.details)) for c in report.checks)
+        if linked:  # the check says which firm key the link names
+            checks = (Check("identity", CheckStatus.VALID,
+                            *said(Reason.IDENTITY_LINK_BOUND, bid_key=bidder, firm_key=firm_key, uscc=uscc)), *checks)
         return BidEligibility(firm=uscc, eligible=report.eligible, checks=checks)
 
     def publish_evaluation(self, *, signer: str, tender_id: bytes, section: int, report: bytes) -> PublishedEvaluation:

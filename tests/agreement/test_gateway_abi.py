@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from web3._utils.method_formatters import log_entry_formatter
 
 from ledger.chain.gateway import Gateway, _plain
 from ledger.chain.registry import RegistryGateway
@@ -24,6 +25,8 @@ QUALIFICATION = 1
 
 
 def _web3_log(gateway: Gateway, raw: Any) -> dict[str, Any]:
+    if isinstance(raw.get("blockNumber"), str):  # the embedded chain's log index, as JSON-RPC gives it
+        raw = log_entry_formatter(raw)
     name = gateway._events[raw["topics"][0]]
     return _plain(dict(gateway._contract.events[name]().process_log(raw)["args"]))
 
@@ -52,6 +55,10 @@ def test_reads_calldata_and_logs_agree_with_web3(chain: ChainEnv) -> None:
     assert raws
     for raw in raws:
         assert Gateway.decode_log(gw, raw).args == _web3_log(gw, raw)
+    # the same logs as a batched JSON-RPC query returns them, decoded as the node gives them
+    head = chain.client.block_number()
+    answers = chain.client.batch([gw.logs_call(0, head // 2), gw.logs_call(head // 2 + 1, head)])
+    assert [gw.decode_log(log) for logs in answers for log in logs] == gw.logs(from_block=0, to_block=head)
 
 
 def test_arguments_the_direct_path_does_not_take_as_given_go_to_web3(chain: ChainEnv) -> None:
@@ -119,3 +126,39 @@ def test_a_whole_selection_run_decodes_alike_both_ways(tmp_path: Path) -> None:
                 "TenderBook.TenderPublished"} <= seen, seen
         section = rt.selection_book._call("committeeOf", opened.tender_id, 0, 0)
         assert section == _web3_call(rt.selection_book, "committeeOf", opened.tender_id, 0, 0)
+
+
+@pytest.mark.parametrize(("kind", "word"), [
+    ("address", b"\x01" + bytes(11) + b"\x22" * 20),  # dirty padding above an address
+    ("uint8", (256).to_bytes(32, "big")),  # beyond the type's range
+    ("uint64", (2**64).to_bytes(32, "big")),
+    ("bool", (2).to_bytes(32, "big")),
+])
+def test_a_log_word_the_strict_codec_refuses_is_refused_by_the_sliced_path_too(kind: str, word: bytes) -> None:
+    """Logs whose values are one word each are read by slicing; a word eth-abi's strict decoder
+    refuses must be refused there too (so the log goes to web3, as before), not read leniently."""
+    from eth_abi.exceptions import DecodingError
+    from web3 import Web3
+
+    from ledger.chain.gateway import _word_readers
+
+    readers = _word_readers([kind])
+    assert readers is not None
+    with pytest.raises(DecodingError):
+        Web3().codec.decode([kind], word)
+    with pytest.raises(DecodingError):
+        readers[0](word)
+
+
+@pytest.mark.parametrize(("kind", "word"), [
+    ("address", bytes(12) + bytes.fromhex("ab" * 20)), ("uint16", (513).to_bytes(32, "big")),
+    ("uint256", (2**256 - 1).to_bytes(32, "big")), ("bool", (1).to_bytes(32, "big")), ("bytes32", b"\x07" * 32),
+])
+def test_a_sliced_log_word_reads_as_the_strict_codec_reads_it(kind: str, word: bytes) -> None:
+    from web3 import Web3
+
+    from ledger.chain.gateway import _word_readers
+
+    readers = _word_readers([kind])
+    assert readers is not None and readers[0](word) == Web3().codec.decode([kind], word)[0]
+    assert _word_readers(["string"]) is None and _word_readers(["uint8[]"]) is None

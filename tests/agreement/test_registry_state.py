@@ -143,3 +143,82 @@ def test_an_issuer_whose_address_begins_with_zeros_keeps_all_its_digits(tmp_path
         assert anchor is not None and anchor.issuer == issuer.address
     finally:
         client.close()
+
+
+class _Recording:
+    """The chain's storage reads, each slot read noted."""
+
+    def __init__(self, chain: EmbeddedChain) -> None:
+        self.chain, self.slots = chain, []  # type: ignore[var-annotated]
+
+    def storage(self, address: str, slot: int, block: str = "latest") -> int:
+        self.slots.append(slot)
+        return self.chain.storage(address, slot, block)
+
+
+def _anchored(tmp_path: Path) -> tuple[EmbeddedChain, ChainClient, RegistryGateway, Account, MerkleTree, list[bytes]]:
+    admin, issuer = Account.create(), Account.create()
+    chain = EmbeddedChain.create(tmp_path / "c.sqlite", chain_id=1337, alloc={a.address: 10**21 for a in (admin, issuer)},
+                                 clock="development")
+    client = ChainClient.for_embedded(chain)
+    contract, _ = client.deploy("CredentialRegistry", admin.address, sender=admin)
+    gw = RegistryGateway.of(client, contract.address)
+    gw.authorise_issuer(admin, issuer.address, Kind.QUALIFICATION)
+    ids = [os.urandom(32) for _ in range(5)]
+    tree = MerkleTree.build(ids)
+    gw.anchor_root(issuer, tree.root, Kind.QUALIFICATION)
+    return chain, client, gw, issuer, tree, ids
+
+
+def test_first_slots_are_the_words_the_rule_reads_for_a_valid_or_position_revoked_credential(tmp_path: Path) -> None:
+    chain, client, gw, issuer, tree, ids = _anchored(tmp_path)
+
+    def read(cid: bytes) -> list[int]:
+        reads = _Recording(chain)
+        state.status_at(reads, gw.address, tree.root, cid, tree.proof(cid), client.block_timestamp())
+        return reads.slots
+
+    try:
+        for cid in ids:  # valid, in a region nothing was revoked in: exactly the first words
+            assert sorted(read(cid)) == sorted(state.first_slots(tree.root, cid, tree.proof(cid)))
+        gw.revoke_positions(issuer, tree.root, [position_of(ids[0], tree.proof(ids[0]))], ReasonCode.FRAUD)
+        # revoked: found in its region's first layer (its record is not read)
+        assert set(read(ids[0])) < set(state.first_slots(tree.root, ids[0], tree.proof(ids[0])))
+        # valid beside it: the first words and the region's next, empty, layer
+        first = state.first_slots(tree.root, ids[1], tree.proof(ids[1]))
+        assert set(first) < set(read(ids[1])) and len(read(ids[1])) == len(first) + 1
+    finally:
+        client.close()
+
+
+def test_an_audit_snapshot_through_a_node_fetches_the_first_words_in_one_batch(tmp_path: Path) -> None:
+    import threading
+
+    from ledger.audit.chain import StorageSnapshot
+    from ledger.chain.provider import EmbeddedProvider
+    from ledger.chain.rpc_server import RpcServer
+
+    chain, client, gw, _issuer, tree, ids = _anchored(tmp_path)
+    server = RpcServer(EmbeddedProvider(chain), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    node = ChainClient.for_node(server.url, expected_chain_id=1337)
+    try:
+        head, t = client.block_number(), client.block_timestamp()
+        snapshot = StorageSnapshot(node, head)
+        batches: list[int] = []
+        real_batch = node.batch
+        node.batch = lambda calls: batches.append(len(calls)) or real_batch(calls)  # type: ignore[method-assign]
+        slots = [s for cid in ids for s in state.first_slots(tree.root, cid, tree.proof(cid))]
+        assert snapshot.prefetch(gw.address, slots) == len(set(slots))  # the anchor and first layer are shared
+        assert batches == [len(set(slots))]
+        assert snapshot.prefetch(gw.address, slots) == 0  # already read
+        for cid in ids:
+            assert state.status_at(snapshot, gw.address, tree.root, cid, tree.proof(cid), t) == \
+                state.status_at(chain, gw.address, tree.root, cid, tree.proof(cid), t)
+        assert batches == [len(set(slots))]  # every word the rule read was fetched
+        assert StorageSnapshot(client, head).prefetch(gw.address, slots) == 0  # embedded: read as met
+    finally:
+        node.close()
+        server.httpd.shutdown()
+        server.close()
+        client.close()

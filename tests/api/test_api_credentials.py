@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from ledger.model.credential import ReasonCode
 from ledger.documents import Kind, SealedCredential
 from ledger.runtime import Runtime
+from ledger.crypto.merkle import MerkleTree
 from tests.scenes import FIRM, Actor, Scene, make_document
 
 FUNDS = 10**22
@@ -306,3 +307,31 @@ def test_the_credential_tables_are_rebuilt_identically_from_the_chain_and_the_do
     store.rebuild()
     assert snapshot() == before
     assert {path: http.get(path).json() for path in shown} == shown
+
+
+def test_an_issuer_without_funds_anchors_and_revokes_with_the_relayer_paying_its_gas(scene: Scene) -> None:
+    """No party funds a key by hand: the relayer tops up an authorised issuer's own signed
+    transaction, after a dry run as the issuer; a key that may not anchor gets nothing."""
+    rt = scene.rt
+    issuer = scene.issuer(Kind.QUALIFICATION, funds=0)
+    assert rt.client.balance(issuer.account.address) == 0
+    docs = _docs(issuer, 2)
+    r = issuer.anchor(docs)
+    assert r.status_code == 201, r.text
+    cid = r.json()["credentials"][0]["credential_id"]
+    assert scene.http.get(f"/credentials/{cid}").status_code == 200
+
+    stranger = scene.actor(funds=0)  # authorised for nothing: prepare refuses it, so it signs its own
+    mine = [SealedCredential.seal(make_document(Kind.QUALIFICATION, issuer=stranger.account.address, n=90))]
+    template = scene.http.post("/credentials/prepare-anchor", json={
+        "documents": [d.to_dict() for d in _docs(issuer, 1, start=50)], "sender": issuer.account.address}).json()["tx"]
+    registry = rt.client.contract("CredentialRegistry", rt.addresses["CredentialRegistry"])
+    root = MerkleTree.build([mine[0].credential_id()]).root
+    calldata = registry.functions.anchor_wU2(root, 1)._encode_transaction_data()
+    relayer_before = rt.client.balance(rt.relayer.address)
+    block = rt.client.block_number()
+    refused = stranger.post("/credentials", {"documents": [d.to_dict() for d in mine],
+                                             "signed_tx": stranger.sign_tx({**template, "data": calldata})})
+    assert refused.status_code in (401, 403) and refused.json()["contract_error"] == "NotAuthorised", refused.text
+    assert rt.client.block_number() == block and rt.client.balance(rt.relayer.address) == relayer_before
+    assert rt.client.balance(stranger.account.address) == 0

@@ -79,3 +79,19 @@ def test_an_approved_call_cannot_be_replayed(scene: Scene, tmp_path: Path) -> No
     r = scene.http.post(f"/governance/proposals/{p['proposal_id']}/prepare",
                         json={"sender": member.account.address, "function": "approve"})
     assert r.status_code == 409 and r.json()["contract_error"] == "ProposalNotPending"
+
+
+def test_a_member_with_no_funds_left_still_proposes_and_approves(scene: Scene) -> None:
+    """No party funds a key by hand: a member's own signed step is topped up by the relayer after a
+    dry run as the member."""
+    rt = scene.rt
+    member = scene.members[0].account
+    balance = rt.client.balance(member.address)
+    gas, price = 21_000, rt.client.fees()["maxFeePerGas"]
+    if balance > gas * price:  # send everything but the transfer's own fee away
+        rt.client.send(member, {"to": rt.relayer.address, "value": balance - gas * price, "gas": gas,
+                                "maxFeePerGas": price, "maxPriorityFeePerGas": min(price, rt.client.fees()["maxPriorityFeePerGas"])})
+    assert rt.client.balance(member.address) < 50_000 * price  # less than any governance step costs
+    issuer = scene.account(0).address
+    p = scene.govern("CredentialRegistry", "authoriseIssuer", issuer, 2)
+    assert p["state"] == "EXECUTED" and p["approvals"][0]["address"] == member.address

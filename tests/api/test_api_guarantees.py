@@ -58,8 +58,10 @@ class Desk:
         self.regulator = scene.issuer(Kind.IDENTITY, Kind.CREDIT)
         self.now = scene.now()
         self.firms = [scene.firm(self.regulator, kinds=(Kind.IDENTITY,)) for _ in range(4)]
+        # the bank holds no funds: the relayer tops up each of its own steps (issue, reject, release)
         self.bank = scene.guarantor(IssuerType.BANK, profile={"name": "中国银行珠海分行",
-                                                              "uscc": generate_uscc(scene.rng), "red_discount": "0.5"})
+                                                              "uscc": generate_uscc(scene.rng), "red_discount": "0.5"},
+                                    funds=0)
         self.insurer = scene.guarantor(IssuerType.INSURER)
         self.tender = scene.tender(sections=[{**s, "qualification": [], "personnel": []} for s in SECTIONS])
         self.tid = self.tender.tid
@@ -444,6 +446,33 @@ def test_a_claim_is_not_paid_before_the_contest_window_ends(scene: Desk) -> None
     r = stranger.post(f"/guarantees/{gid}/claims/settle", {"signed_tx": scene.gb(stranger, "settleClaim", gid)})
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "CLAIMED" and r.json()["claim"]["status"] == "PAID"
+    assert_rebuilds(scene)
+
+
+def test_a_key_without_funds_settles_with_the_relayer_paying_its_gas(scene: Desk) -> None:
+    """Anyone's own settleClaim is sponsored like every party's step: dry-run as its signer first,
+    so a settle the chain would refuse costs the relayer nothing, and within the sponsorship cap."""
+    (gid,) = _filed(scene)
+    settler = scene.scene.actor(funds=0)
+    client, relayer = scene.rt.client, scene.rt.relayer.address
+    assert client.balance(settler.account.address) == 0
+    before, paid = client.block_number(), client.balance(relayer)
+    r = settler.post(f"/guarantees/{gid}/claims/settle", {"signed_tx": _own_tx(scene, settler, "settleClaim",
+                                                                                bytes.fromhex(gid[2:]))})
+    assert r.status_code == 409 and r.json()["contract_error"] == "ContestPeriodOpen"  # too early: nothing paid
+    assert client.block_number() == before and client.balance(relayer) == paid
+    scene.rt.client.increase_time(5 * DAY)
+    call = scene.rt.client.contract("GuaranteeBook", scene.rt.addresses["GuaranteeBook"]).functions.settleClaim(
+        bytes.fromhex(gid[2:]))
+    greedy = settler.sign_tx(client.build(settler.account.address, {
+        "to": call.address, "data": call._encode_transaction_data(), "gas": 30_000_000}))
+    r = settler.post(f"/guarantees/{gid}/claims/settle", {"signed_tx": greedy})  # asks the relayer for too much
+    assert r.status_code == 422 and "sponsors" in r.json()["message"]
+    assert scene.view(gid)["state"] == "CLAIM_PENDING" and client.balance(relayer) == paid
+    r = settler.post(f"/guarantees/{gid}/claims/settle", {"signed_tx": scene.gb(settler, "settleClaim", gid)})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "CLAIMED" and r.json()["claim"]["status"] == "PAID"
+    assert client.balance(relayer) < paid  # the relayer paid the settler's gas
     assert_rebuilds(scene)
 
 

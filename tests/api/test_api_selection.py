@@ -94,6 +94,7 @@ def test_each_seat_commits_and_reveals_its_own_sheet(s: Section) -> None:
         tx = actor.prepare_on("SelectionBook", "revealSheet", s.tender.tid, SECTION, h(salt), h(sheet_hash(sheet)))
         r = actor.post(f"{base(s)}/sheets/reveal", {"signed_tx": tx, "sheet": sheet.model_dump(mode="json")})
         assert r.status_code == 200, r.text
+        assert r.json()["tx_hash"] == h(keccak(bytes.fromhex(tx[2:])))  # the relayed transaction, by its hash
 
 
 def test_a_seat_files_the_shortlist_the_rule_gives(s: Section) -> None:
@@ -114,6 +115,8 @@ def test_a_seat_files_the_shortlist_the_rule_gives(s: Section) -> None:
     r = actor.post(f"{base(s)}/shortlist", {"signed_tx": tx})
     assert r.status_code == 200, r.text
     assert r.json()["selection"]["shortlist"]["candidates"] == body["shortlist"]
+    assert r.json()["tx_hash"] == h(keccak(bytes.fromhex(tx[2:])))
+    assert s.scene.rt.client.w3.eth.get_transaction_receipt(r.json()["tx_hash"])["status"] == 1  # mined under it
 
 
 def test_the_selection_committee_votes_then_the_draw_decides(s: Section) -> None:

@@ -126,6 +126,25 @@ def test_bids_open_after_three_shares_and_usage_becomes_public_after_evaluation(
         e["block_number"] for e in history)
 
 
+def test_a_section_with_fewer_bids_than_its_minimum_fails_at_opening_with_every_bid_left_sealed(
+    scene: Scene, firms: Bidders, tender: Tender
+) -> None:
+    """流标 before opening: two bids where the tender asks for three. The chain refuses to open a
+    bid of such a section, so the opening closes it as failed and records no opening at all."""
+    for firm in firms.bound[:2]:
+        assert scene.bid(firm, tender).status_code == 201
+    scene.after_deadline(tender)
+    scene.release(tender)
+    opened = scene.open(tender, 0)
+    assert opened.status_code == 200, opened.text
+    body = opened.json()
+    assert body["status"] == "FAILED" and body["valid_bids"] == 0 and body["bids"] == []
+    events = {e["event"] for e in scene.http.get(f"/events?limit=1000&tender_id={tender.tid}").json()}
+    assert "SectionFailed" in events and not events & {"BidOpened", "DecryptionFailed", "CredentialUsed"}
+    again = scene.open(tender, 0)  # the section is closed: nothing to open twice
+    assert again.status_code == 409, again.text
+
+
 def test_a_wrong_share_is_refused_and_nothing_is_recorded(scene: Scene, firms: Bidders, tender: Tender) -> None:
     for firm in firms.bound:
         assert scene.bid(firm, tender).status_code == 201

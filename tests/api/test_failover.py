@@ -50,9 +50,11 @@ def _served(url: str, node: AnvilNode, data_dir: Path, *, relayer_funds: int = 1
 
 
 def _contents(store: Store) -> dict[str, list[Any]]:
+    """Every table but the store's log, whose records the service's checkpoint writer numbers in
+    the background whenever it runs (a rebuild never touches the log)."""
     with store.session() as s:
         return {t.name: sorted((tuple(r) for r in s.execute(t.select())), key=repr)
-                for t in SQLModel.metadata.sorted_tables}
+                for t in SQLModel.metadata.sorted_tables if t.name != "storelogentry"}
 
 
 def _assert_equals_its_rebuild(store: Store) -> None:

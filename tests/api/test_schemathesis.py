@@ -404,6 +404,7 @@ ROLES: dict[str, str] = {
     "POST /tenders/{tender_id}/sections/{section}/performance/complaints": CENTRE,
     "POST /tenders/{tender_id}/sections/{section}/performance/entries/{index}/acknowledge": CENTRE,
     "POST /tenders/{tender_id}/sections/{section}/performance/completion": CENTRE,
+    "POST /tenders/{tender_id}/sections/{section}/performance/complaints/{index}/ruling": MEMBER,  # anyone files it
 }
 
 

@@ -343,6 +343,18 @@ def test_edited_eligibility_check_is_refused(world: tuple[Bids, Documents]) -> N
     refused(w.results(), "not the one the centre recorded")
 
 
+def test_an_edited_reason_code_is_refused(world: tuple[Bids, Documents]) -> None:
+    """A check's reason code is not what the centre signs, but it must say the sentence that is: a
+    code changed to word the credit check of a black-listed firm as passed is refused."""
+    w, _ = world
+    edited = json.dumps({"code": "not_blacklisted", "args": {}})
+    assert sql(w.scene, "UPDATE eligibilitycheck SET words = ? WHERE bidder = ? AND name = 'credit' "
+                        "AND status = 'INVALID'", edited, w.firms[2].address) == 1
+    refused(w.results(), "does not say the reason the centre recorded")
+    w.scene.store.rebuild()
+    assert w.results().status_code == 200
+
+
 def test_inserted_credential_use_is_refused(world: tuple[Bids, Documents]) -> None:
     w, _ = world
     (key,) = rows(w.scene, "SELECT chain_key FROM credentialuse LIMIT 1")[0]

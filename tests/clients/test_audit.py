@@ -9,8 +9,10 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +162,18 @@ def test_the_honest_record_passes_every_check_from_the_data_directory(world: Wor
     assert "<script" not in page and "every check passed" in page and "100,000.00 元" in page
     assert f'id="tender-{tid}"' in page and 'href="#tx-0x' in page
     assert "珠海市第" in page  # the firms by the names their identity documents give
+    # the pictures: the checks by family first, then each tender's timeline as the chain's events give it
+    steps = [(m["step"], m.get("section"), m.get("flag")) for m in report["tenders"][tid]["timeline"]]
+    closed = next(c for c in eligibility if c["name"] == "valid bids (firms) and 流标")["message"]
+    failed = "failed" if "(SectionFailed)" in closed else None  # as the chain closed section 0
+    assert steps == [("published", None, None), ("deadline", None, None), ("opened", 0, failed)]
+    summary = re.search(r'<svg [^>]*id="summary-picture".*?</svg>', page, flags=re.DOTALL)
+    timeline = re.search(r'<svg [^>]*id="timeline-0".*?</svg>', page, flags=re.DOTALL)
+    assert summary and timeline and page.index('id="summary-picture"') < page.index("<h3>Findings</h3>")
+    shown = " ".join(ET.fromstring(summary.group(0)).itertext())
+    assert all(f in shown for f in report["families"]) and "All checks" in shown
+    shown = " ".join(ET.fromstring(timeline.group(0)).itertext())
+    assert "Notice published" in shown and "Opening · section 1" in shown and "Now" in shown
 
 
 def test_the_store_matches_a_rebuild_from_the_chain(world: World, tmp_path: Path) -> None:
@@ -277,7 +291,8 @@ def test_an_opening_report_calling_a_revoked_credential_eligible_is_an_eligibili
 @pytest.mark.node
 def test_the_audit_runs_the_same_over_a_node_url(world: World, tmp_path: Path) -> None:
     """A copy of the data directory (its chain taken with SQLite's backup) served by a real
-    `tender-ledger node` process; the auditor gives the node's URL and the bundle's addresses."""
+    `tender-ledger node` process; the auditor gives the node's URL and the bundle's addresses,
+    and gets what an audit of the same copy read directly gets."""
     from tests.nodes import LedgerNode
 
     copy = tmp_path / "data"
@@ -286,9 +301,10 @@ def test_the_audit_runs_the_same_over_a_node_url(world: World, tmp_path: Path) -
     node = LedgerNode(copy)
     try:
         code, report = audit(world, source=["--rpc-url", node.url, "--addresses", str(world.bundle / "addresses.json")])
-        _, direct = audit(world)
     finally:
         assert node.stop() == 0, node.stderr
+    # the same copy read directly: the world's own directory may have grown a checkpoint since
+    _, direct = audit(world, source=["--data-dir", str(copy)])
     assert failures(report) == [] and code == 0
     assert report["events_replayed"] == direct["events_replayed"] and report["counts"] == direct["counts"]
 
@@ -298,3 +314,42 @@ def test_bad_input_is_one_error_line(world: World, tmp_path: Path, capsys: pytes
     assert capsys.readouterr().err.startswith("error: ")
     assert main(["audit", "run", "--bundle", str(world.bundle), "--rpc-url", "http://127.0.0.1:9"]) == 3
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_the_audit_paces_the_collector_only_while_it_runs(world: World) -> None:
+    """The collector's first threshold is raised for the audit and put back after it, also when
+    the audit stops half-way; what the audit finds does not depend on it."""
+    import gc
+
+    from ledger.audit import AUDIT_GC_THRESHOLD, run_audit
+    from ledger.audit.bundle import Bundle
+    from ledger.audit.chain import ChainView, open_embedded_readonly, read_addresses
+
+    bundle = Bundle.load(world.bundle)
+    before = gc.get_threshold()
+    seen: list[int] = []
+
+    def view() -> ChainView:
+        client = open_embedded_readonly(world.data)
+        genesis = "0x" + bytes(client.w3.eth.get_block(0)["hash"]).hex()
+        return ChainView(client, read_addresses(world.bundle / "addresses.json", chain_id=client.chain_id,
+                                                genesis=genesis))
+
+    def stop(message: str) -> None:
+        seen.append(gc.get_threshold()[0])
+        if message == "checking opening":
+            raise KeyboardInterrupt
+
+    chain = view()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_audit(chain, bundle, progress=stop)
+    finally:
+        chain.close()
+    assert seen and min(seen) >= AUDIT_GC_THRESHOLD and gc.get_threshold() == before
+    chain = view()
+    try:
+        report = run_audit(chain, bundle)
+    finally:
+        chain.close()
+    assert gc.get_threshold() == before and report.counts()["pass"] > 0

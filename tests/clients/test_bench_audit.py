@@ -5,18 +5,26 @@ unit. Durations and rates are never asserted (they depend on the machine)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from tools.bench.audit import bench_audit
+from tools.bench.audit import ReuseError, bench_audit
 from tools.cli import main
 
 TINY = {"sections": 2, "bids": 3, "credentials": 2}
-TIMINGS = ("generation_s", "export_s", "replay_s", "checks_s", "audit_total_s", "events_per_s")
+TIMINGS = ("generation_s", "export_s", "replay_s", "checks_s", "audit_total_s", "events_per_s", "audit_cpu_s",
+           "events_per_cpu_s")
 
 
-def test_bench_audit_audits_a_tiny_workload_with_no_finding() -> None:
-    figures = bench_audit(**TINY, node=False)
+def test_bench_audit_audits_a_tiny_workload_with_no_finding(tmp_path: Path) -> None:
+    kept = tmp_path / "workload"
+    figures = bench_audit(**TINY, node=False, reuse=kept)
+    assert "workload_reused" not in figures and (kept / "workload.json").is_file()
+    again = bench_audit(**TINY, node=False, reuse=kept)  # the kept workload, audited as it is
+    assert again["workload_reused"] is True
+    for key in ("events", "checks_passed", "findings", "generation_s", "export_s", "bundle_documents"):
+        assert again[key] == figures[key], key
     for key in (*TIMINGS, "events", "findings", "checks_passed", "bundle_documents", "machine_cpus",
                 "machine_platform", "machine_python", "machine_cpu"):
         assert key in figures, key
@@ -39,14 +47,36 @@ def test_bench_audit_cli_audits_through_a_node_process_too(capsys: pytest.Captur
     for key in ("events_per_s_node", "replay_s_node", "checks_s_node", "audit_total_s_node"):
         assert key in figures, key
     assert figures["audit_workload"].startswith("2 sections x 3 bids x 2 credentials")
-    assert err == ""  # --json: no progress
+    assert err and all(line.startswith("… ") for line in err.splitlines())  # --json: progress on stderr
+
+
+def test_bench_audit_reuses_only_a_workload_of_the_same_shape(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "workload.json").write_text(json.dumps({"shape": {"sections": 9, "bids": 9, "credentials": 9,
+                                                                "seed": 1}}), encoding="utf-8")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("not a workload", encoding="utf-8")
+    for kept in (other, foreign):
+        with pytest.raises(ReuseError):
+            bench_audit(**TINY, node=False, reuse=kept)
+        assert main(["bench", "audit", "--json", "--reuse", str(kept), *[f"--{k}={v}" for k, v in TINY.items()]]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: --reuse: ") and err.count("\n") == 1
+    assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]  # nothing written into it
 
 
 @pytest.mark.parametrize("argv", [
+    ["bench", "chain", "--reuse", "x"],  # a kept workload is the audit area's
+    ["bench", "audit", "--faults", "--reuse", "x"],  # the census plants in its own world
     ["bench", "chain", "--sections", "3"],  # the shape flags are the audit area's
     ["bench", "audit", "--bids", "0"],
     ["bench", "audit", "--sections", "-1"],
     ["bench", "audit", "--credentials", "-2"],
+    ["bench", "chain", "--faults"],  # the census is the audit area's
+    ["bench", "audit", "--faults", "--sections", "3"],  # the census plants in its own world
 ])
 def test_bench_audit_refuses_a_shape_it_cannot_generate(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2

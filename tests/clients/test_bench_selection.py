@@ -29,9 +29,11 @@ def test_bench_selection_runs_small_and_names_its_figures(monkeypatch, capsys) -
                 "gas_max_SelectionBook_commitSheet", "gas_max_SelectionBook_revealSheet",
                 "gas_max_SelectionBook_commitVote", "gas_max_SelectionBook_revealVote",
                 "gas_max_SelectionBook_award", "gas_max_SelectionBook_object",
-                "gas_max_SelectionBook_answerObjection", "gas_max_LotteryBook_commitSeed", "machine_cpus"):
+                "gas_max_SelectionBook_answerObjection", "gas_max_LotteryBook_commitSeed", "machine_cpus",
+                "selection_vote_rounds_embedded"):
         assert key in figures, key
     assert figures["selection_shortlist_size"] == 3 and figures["selection_draws"] >= 2
     assert figures["gas_count_SelectionBook_commitSheet"] == 7 and figures["gas_count_SelectionBook_answerObjection"] == 1
     assert figures["anvil_note"].startswith("not run")
-    assert err == ""  # --json: no progress
+    assert figures["selection_vote_rounds_embedded"] >= 1
+    assert err and all(line.startswith("… ") for line in err.splitlines())  # --json: progress on stderr

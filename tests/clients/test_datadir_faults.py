@@ -62,8 +62,8 @@ def test_an_existing_data_directory_opens_and_reports_its_chain(ledger_dir: Path
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
     assert status["chain_id"] == 1337 and status["backend"] == "embedded"
-    # Seven deployments, and the centre's appointment: proposed, approved twice, executed.
-    assert status["block_number"] == 11
+    # Eight deployments, and the centre's appointment: proposed, approved twice, executed.
+    assert status["block_number"] == 12
     assert status["governance_threshold"] == "3 of 4" and status["governance_keys_held_here"] == 4
 
 

@@ -4,6 +4,7 @@ anchored end to end through the service relay, with revocations, suspensions and
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from api.db.credentials import CredentialRecord
 from api.db.events import ChainEvent
 from api.db.journal import Store
 from ledger.documents import Kind
+from ledger.rules.performance import award_id
 from ledger.runtime import open_runtime
 from ledger.uscc import is_valid_uscc
+from ledger.values import to_hex
 from tools import synthetic
 from tools.cli import main
 from tools.demo import DemoOptions, demo_settings, run_demo
@@ -133,11 +136,13 @@ def test_the_demo_records_every_credential_and_event_in_its_own_ledger(small_dem
         with store.session() as s:
             records = s.exec(select(func.count()).select_from(CredentialRecord)).one()
             names = list(s.exec(select(ChainEvent.name)))
-    assert records == summary["credentials"] + summary["identity_credentials"]
-    assert names.count("Anchored") == summary["batches"] + summary["identity_batches"]
+    # and the one new 业绩 the 履约 part anchors, in a batch of its own
+    assert records == summary["credentials"] + summary["identity_credentials"] + 1
+    assert names.count("Anchored") == summary["batches"] + summary["identity_batches"] + 1
     assert names.count("Revoked") == summary["revoked"] == 1
     assert names.count("Suspended") == summary["suspended"] == 1
-    assert names.count("IssuerAuthorised") == 8  # six issuers; housing holds three kinds
+    # six issuers; housing holds three kinds, and a fourth (履约评价) for the 履约 part
+    assert names.count("IssuerAuthorised") == 9
 
 
 def test_the_demo_verifies_valid_ones_ok_and_changed_ones_invalid_with_the_reason(
@@ -177,6 +182,8 @@ def test_the_demo_command_prints_a_summary_and_progress_and_exits_0(tmp_path, ca
     assert "QUALIFICATION" in out and "gas each" in out and "as expected" in out
     assert "tender-ledger serve" in out
     assert "评定分离" in out and "winner (中标人)" in out and "picks recomputed: OK" in out
+    assert "履约" in out and "new 业绩" in out and "verifies: VALID" in out and "its bid opens valid" in out
+    assert "+0800" in out and "元" in out
     assert "anchoring the dataset" in err and "verifying" in err
 
 
@@ -250,8 +257,8 @@ def test_the_whole_dataset_is_anchored_end_to_end(tmp_path) -> None:
             anchored = s.exec(
                 select(func.count()).select_from(ChainEvent).where(ChainEvent.name == "Anchored")
             ).one()
-    assert records == 3_158 + 300
-    assert anchored == summary["batches"] + summary["identity_batches"]
+    assert records == 3_158 + 300 + 1  # and the new 业绩 of the 履约 part
+    assert anchored == summary["batches"] + summary["identity_batches"] + 1
 
 
 def test_the_demo_ignores_a_configured_node_and_database_and_says_so(
@@ -281,3 +288,34 @@ def test_the_demo_takes_one_section_through_selection_to_an_award_with_a_draw_th
     monkeypatch.delenv("TL_RPC_URL", raising=False)
     assert main(["lottery", "verify", sel["draws"][-1]["draw_id"]]) == 0, capsys.readouterr().err
     assert "OK: the picks follow" in capsys.readouterr().out
+
+
+def test_the_demo_performs_the_awarded_contract_and_the_new_performance_credential_counts_in_a_second_tender(  # type: ignore[no-untyped-def]
+        small_demo, monkeypatch, capsys) -> None:
+    sel, perf = small_demo["selection"], small_demo["performance"]
+    # 履约 of the section 评定分离 awarded, by its winner's firm
+    assert perf["tender_id"] == sel["tender_id"] and perf["winner_firm"] == sel["winner_firm"]
+    kinds = [(e["kind"], e["by"].split(" ")[0]) for e in perf["entries"]]
+    assert kinds == [("MILESTONE", "centre"), ("MILESTONE", "winner"), ("COMPLETION", "centre")]
+    assert perf["entries"][0]["acknowledged_at"] and perf["entries"][0]["text"].startswith("开工")
+    assert all(e["recorded_at"].endswith("+0800") for e in perf["entries"])
+    # the completion evaluation's contract amount is the winning price, in 万元
+    assert Decimal(perf["evaluation"]["contract_amount_wan"]) * 10_000 == Decimal(sel["winner_price_yuan"])
+    assert perf["evaluation"]["rating"] == "优秀"
+    # the new 业绩: a 履约评价 credential of the winner's firm, anchored by its issuer, valid now
+    c = perf["credential"]
+    assert c["kind"] == "CONTRACT_PERFORMANCE" and c["subject"] == perf["winner_uscc"]
+    assert c["issuer"] == "珠海市住房和城乡建设局" and c["verified"] is True and c["failures"] == []
+    assert c["award_id"] == to_hex(award_id(bytes.fromhex(sel["tender_id"][2:]), 0))
+    # ticked into a second tender that asks for one such 业绩: the bid opens valid because of it,
+    # and the firms that tick none do not
+    t = perf["second_tender"]
+    assert t["project_code"] != sel["project_code"] and t["winner_ticked"] == [c["credential_id"]]
+    assert t["winner_bid_valid"] is True and t["valid_bids"] == 1 and t["bids"] == sel["bids"]
+    checks = {x["name"].split(" ")[0]: x for x in t["checks"]}
+    assert checks["performance"]["status"] == "VALID" and checks["performance"]["reason"].startswith("1 qualifying")
+    assert checks["credential"]["status"] == "VALID"
+    # the ledger's record of it, as anyone reads it
+    with open_runtime(demo_settings(Path(small_demo["data_dir"]))) as rt:
+        completion = rt.performance_book.completion(bytes.fromhex(sel["tender_id"][2:]), 0)
+    assert completion is not None and to_hex(completion.evaluation_hash) == perf["evaluation"]["evaluation_hash"]

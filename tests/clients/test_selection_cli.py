@@ -25,10 +25,13 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from ledger.config import Settings
 from ledger.crypto.seat_keys import EVALUATION, derive_seat_key
+from ledger.model.selection import CommitteeKind
 from tests.scenes import Scene
-from tests.selection_scene import DAY, HOUR, Section
+from tests.selection_scene import DAY, HOUR, PARAMS, Section
 from tests.server import serving
 from tools.cli import main
+
+SEL = CommitteeKind.SELECTION
 
 
 @dataclass
@@ -316,6 +319,19 @@ def test_an_unknown_or_malformed_tender_is_one_error_line(walk: Walk, capsys: py
     refused(capsys, 1, "lottery", "show", unknown)
 
 
+def test_a_seat_file_written_is_one_line_on_stdout_and_an_unwritable_one_one_error_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    member = Account.create()
+    key = tmp_path / "member.key"
+    key.write_text(member.key.hex())
+    tid = "0x" + "ab" * 32
+    code, out, err = run(capsys, "evaluate", "seat-key", tid, "--key-file", str(key), "--out", str(tmp_path / "seat.json"))
+    assert code == 0 and err == "" and out.count("\n") == 1 and out.startswith(f"wrote {tmp_path / 'seat.json'}: ")
+    assert json.loads((tmp_path / "seat.json").read_text())["member"] == member.address
+    err = refused(capsys, 2, "evaluate", "seat-key", tid, "--key-file", str(key), "--out", str(tmp_path / "no" / "seat.json"))
+    assert "cannot write the seat file" in err
+
+
 def test_every_draw_recomputes_from_the_chain_alone_with_its_candidates_named(
         walk: Walk, capsys: pytest.CaptureFixture[str]) -> None:
     w = walk
@@ -330,3 +346,152 @@ def test_every_draw_recomputes_from_the_chain_alone_with_its_candidates_named(
     assert "(member of the tenderer's pool)" in members
     tie = ok(capsys, "lottery", "verify", w.draws[2])
     assert "(a bid key of the section)" in tie
+
+
+# ---------------------------------------------------------------------- 集体议事
+
+
+DELIBERATION = {**PARAMS, "selection": {"method": "集体议事", "committee_size": 5}}
+
+
+@dataclass
+class Council:
+    """A 集体议事 section whose selection committee is seated (set up through the service); each
+    member acts from here on with its own key file through `tender-ledger select …`."""
+
+    section: Section
+    home: Path
+    stack: ExitStack
+    keys: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def tid(self) -> str:
+        return self.section.tender.tid
+
+    def seats(self) -> list[str]:
+        return sorted(self.section.seats[SEL], key=lambda a: int(a, 16))
+
+    def member(self, seat: str) -> LocalAccount:
+        return self.section.holders[SEL][seat]
+
+    def key(self, account: LocalAccount) -> str:
+        if account.address not in self.keys:
+            path = self.home / f"{account.address}.key"
+            path.write_text(account.key.hex())
+            self.keys[account.address] = path
+        return str(self.keys[account.address])
+
+    def ballot(self, seat: str) -> Path:
+        return self.home / f"view-{seat}.json"
+
+
+@pytest.fixture(scope="module")
+def council(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Council]:
+    tmp = tmp_path_factory.mktemp("selection-cli-council")
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("TL_")}
+    os.environ["TL_CHAIN_CLOCK"] = "development"
+    stack = ExitStack()
+    try:
+        app = create_app(Settings(data_dir=tmp / "data", chain_clock="development"))
+        url = stack.enter_context(serving(app))
+        os.environ["TL_API_URL"] = url
+        os.environ["TL_DATA_DIR"] = str(tmp / "data")
+        scene = Scene(TestClient(app), app.state.runtime, seed=67)
+        section = Section.make(scene, params=DELIBERATION)
+        section.evaluate()
+        section.seat(SEL, section.committee_draw(SEL)[:5])
+        home = tmp / "home"
+        home.mkdir()
+        yield Council(section, home, stack)
+    finally:
+        stack.close()
+        for k in [k for k in os.environ if k.startswith("TL_")]:
+            del os.environ[k]
+        os.environ.update(saved)
+
+
+def test_deliberation_the_centre_names_a_seat_as_chair_then_opens_the_views(
+        council: Council, capsys: pytest.CaptureFixture[str]) -> None:
+    c = council
+    # A pool member's own address is no seat: the chain refuses it as chair.
+    err = refused(capsys, 1, "select", "chair", c.tid, "--seat", c.member(c.seats()[0]).address)
+    assert "NotSeat" in err or "not a seat" in err, err
+    # Only the centre names the chair: a member's key is refused by the service.
+    err = refused(capsys, 1, "select", "chair", c.tid, "--seat", c.seats()[1], "--key-file", c.key(c.member(c.seats()[1])))
+    assert "centre" in err.lower() or "NotCentre" in err, err
+    out = ok(capsys, "select", "chair", c.tid, "--seat", c.seats()[1])
+    assert f"selection seat {c.seats()[1]} chairs 集体议事" in out
+    assert "vote round 1 opened" in ok(capsys, "select", "round", c.tid)
+
+
+def test_deliberation_a_key_that_holds_no_seat_cannot_commit_a_view(
+        council: Council, capsys: pytest.CaptureFixture[str]) -> None:
+    c = council
+    state = json.loads(ok(capsys, "select", "show", c.tid, "--json"))
+    candidate = state["rounds"][0]["candidates"][0]
+    unseated = next(m for m in c.section.members if m.address not in {c.member(s).address for s in c.seats()})
+    for key in (unseated, Account.create()):
+        ballot = c.home / f"stray-{key.address}.json"
+        err = refused(capsys, 1, "select", "view", "commit", c.tid, "--candidate", candidate, "--reason", "报价最低",
+                      "--key-file", c.key(key), "--ballot", str(ballot))
+        assert "NotSeat" in err or "not a seat" in err, err
+        assert not ballot.exists()  # refused: no view kept for nothing
+
+
+def test_deliberation_each_member_commits_then_reveals_its_written_view_and_a_rewritten_view_is_refused(
+        council: Council, capsys: pytest.CaptureFixture[str]) -> None:
+    from ledger.crypto.canonical import canonical_json, keccak
+
+    c = council
+    state = json.loads(ok(capsys, "select", "show", c.tid, "--json"))
+    a, b = state["rounds"][0]["candidates"][:2]
+    for n, seat in enumerate(c.seats()):
+        candidate = "none" if n == 4 else (a, b)[n % 2]
+        out = ok(capsys, "select", "view", "commit", c.tid, "--candidate", candidate,
+                 "--reason", f"第{n + 1}位成员：施工组织设计与报价综合考虑", "--key-file", c.key(c.member(seat)),
+                 "--ballot", str(c.ballot(seat)))
+        assert f"意见 view committed by seat {seat}" in out
+        assert c.ballot(seat).stat().st_mode & 0o077 == 0
+    first = c.seats()[0]
+    path = c.ballot(first)
+    kept = path.read_text()
+    # The written view edited after its commitment: its hash is no longer the salt (the member's machine).
+    edited = json.loads(kept)
+    edited["view"]["reason"] = "改写后的理由"
+    path.write_text(json.dumps(edited, ensure_ascii=False))
+    err = refused(capsys, 2, "select", "view", "reveal", c.tid, "--key-file", c.key(c.member(first)),
+                  "--ballot", str(path))
+    assert "does not hash to its salt" in err
+    # ... and rewritten with the salt made to match: the commitment does not open, the chain refuses it.
+    edited["salt"] = "0x" + keccak(canonical_json(edited["view"])).hex()
+    path.write_text(json.dumps(edited, ensure_ascii=False))
+    err = refused(capsys, 1, "select", "view", "reveal", c.tid, "--key-file", c.key(c.member(first)),
+                  "--ballot", str(path))
+    assert "VoteMismatch" in err or "does not match" in err or "commitment" in err, err
+    # Another member's view under this member's key: refused on the member's machine.
+    path.write_text(kept)
+    err = refused(capsys, 2, "select", "view", "reveal", c.tid, "--key-file", c.key(c.member(c.seats()[1])),
+                  "--ballot", str(path))
+    assert "not this key's" in err
+    for seat in c.seats():
+        out = ok(capsys, "select", "view", "reveal", c.tid, "--key-file", c.key(c.member(seat)),
+                 "--ballot", str(c.ballot(seat)))
+        assert f"意见 view revealed by seat {seat}" in out
+
+
+def test_deliberation_only_the_chair_decides_with_its_reasons(council: Council, capsys: pytest.CaptureFixture[str]) -> None:
+    c = council
+    state = json.loads(ok(capsys, "select", "show", c.tid, "--json"))
+    winner = state["rounds"][0]["candidates"][1]
+    other = c.member(c.seats()[2])
+    err = refused(capsys, 2, "select", "decide", c.tid, "--basis", "chair", "--key-file", c.key(other),
+                  "--winner", winner, "--reason", "综合各成员意见")
+    assert "is not the chair" in err
+    # The chair without its reasons: refused before anything is signed.
+    chair = c.member(c.seats()[1])
+    refused(capsys, 2, "select", "decide", c.tid, "--basis", "chair", "--key-file", c.key(chair), "--winner", winner)
+    out = ok(capsys, "select", "decide", c.tid, "--basis", "chair", "--key-file", c.key(chair), "--winner", winner,
+             "--reason", "综合各成员意见，该单位施工组织设计最优、报价合理")
+    assert "组长决定 the chair's decision" in out and "after 5 view(s)" in out and "公示 until" in out
+    shown = json.loads(ok(capsys, "select", "show", c.tid, "--json"))
+    assert shown["decision"]["winner"].lower() == winner.lower()

@@ -173,3 +173,79 @@ def test_a_failing_call_reports_the_governed_contracts_error(consortium: Consort
     err = _fails(lambda: enact(c.gov, c.members[:3], c.relayer, c.registry, "authoriseIssuer",
                                c.members[0].address, 200))
     assert err.error == "InvalidKind"  # unwrapped from ExecutionFailed
+
+
+# ---------------------------------------------------------------- who may be a member, under which name
+
+
+def test_a_member_added_twice_or_the_zero_address_is_refused(consortium: Consortium) -> None:
+    """One body, one key, one vote: a member seated twice would count its approval twice."""
+    c = consortium
+    twice = [c.members[0].address, c.members[1].address, c.members[0].address]
+    with pytest.raises(ContractRevert) as info:
+        c.chain.deploy("Governance", twice, NAMES[:3], 2)
+    assert (info.value.error, info.value.args_["member"]) == ("InvalidMember", c.members[0].address)
+    with pytest.raises(ContractRevert) as info:
+        c.chain.deploy("Governance", [c.members[0].address, "0x" + "00" * 20], NAMES[:2], 2)
+    assert info.value.error == "InvalidMember"
+    # by proposal too: three of four approve adding a body that is a member already
+    err = _fails(lambda: enact(c.gov, c.members[:3], c.relayer, c.gov, "addMember", c.members[1].address, "再一次"))
+    assert (err.error, err.args_["member"]) == ("InvalidMember", c.members[1].address)
+    assert len(c.gov.members()) == 4
+
+
+def test_a_member_without_a_name_or_with_a_name_over_64_bytes_is_refused(consortium: Consortium) -> None:
+    c = consortium
+    newcomer = c.chain.new_account(funds=0)
+    with pytest.raises(ContractRevert) as info:
+        c.chain.deploy("Governance", [c.members[0].address, newcomer.address], [NAMES[0], ""], 2)
+    assert (info.value.error, info.value.args_["member"]) == ("InvalidName", newcomer.address)
+    # the limit is in bytes of UTF-8: 22 CJK characters are 66 bytes
+    for name in ("", "局" * 22, "x" * 65):
+        err = _fails(lambda name=name: enact(c.gov, c.members[:3], c.relayer, c.gov, "addMember",
+                                             newcomer.address, name))
+        assert (err.error, err.args_["member"]) == ("InvalidName", newcomer.address), name
+    enact(c.gov, c.members[:3], c.relayer, c.gov, "addMember", newcomer.address, "局" * 21)  # 63 bytes
+    assert c.gov.is_member(newcomer.address)
+
+
+def test_a_thirty_third_member_is_refused(consortium: Consortium) -> None:
+    c = consortium
+    crowd = [c.chain.new_account(funds=0).address for _ in range(33)]
+    with pytest.raises(ContractRevert) as info:
+        c.chain.deploy("Governance", crowd, [f"成员 {i}" for i in range(33)], 2)
+    assert (info.value.error, info.value.args_["max"]) == ("TooManyMembers", 32)
+    # a full governance (32) cannot grow by proposal either
+    keys = c.members[:2]
+    full = c.chain.deploy("Governance", [k.address for k in keys] + crowd[:30], [f"成员 {i}" for i in range(32)], 2)
+    gov = GovernanceGateway(c.chain.client, full.address)
+    err = _fails(lambda: enact(gov, keys, c.relayer, gov, "addMember", crowd[32], "第三十三"))
+    assert (err.error, err.args_["max"]) == ("TooManyMembers", 32)
+    assert len(gov.members()) == 32
+
+
+# ---------------------------------------------------------------- proposals made twice, approvals taken back twice
+
+
+def test_the_same_call_proposed_again_under_the_same_salt_is_refused(consortium: Consortium) -> None:
+    """A second proposal with the same id would reset the first one's approvals and expiry."""
+    c = consortium
+    call = c.call(c.registry, "authoriseIssuer", c.members[0].address, QUALIFICATION)
+    pid, _ = c.gov.propose(c.members[0], call, SALT)
+    c.gov.approve(c.members[1], pid)
+    err = _fails(lambda: c.gov.propose(c.members[2], call, SALT))
+    assert (err.error, err.args_["id"]) == ("ProposalExists", pid)
+    c.gov.cancel(c.members[0], pid)
+    assert _fails(lambda: c.gov.propose(c.members[0], call, SALT)).error == "ProposalExists"  # a cancelled id stays taken
+    assert c.gov.propose(c.members[0], call, b"\x02" * 32)[0] != pid  # another salt is another proposal
+
+
+def test_taking_back_an_approval_never_given_is_refused(consortium: Consortium) -> None:
+    c = consortium
+    call = c.call(c.registry, "authoriseIssuer", c.members[0].address, QUALIFICATION)
+    pid, _ = c.gov.propose(c.members[0], call, SALT)
+    err = _fails(lambda: c.gov.revoke_approval(c.members[1], pid))
+    assert (err.error, err.args_["id"], err.args_["member"]) == ("NotApproved", pid, c.members[1].address)
+    c.gov.revoke_approval(c.members[0], pid)  # the proposer's own approval may be taken back, once
+    assert _fails(lambda: c.gov.revoke_approval(c.members[0], pid)).error == "NotApproved"
+    assert c.chain.client.call(c.gov._fn("approvalsOf", pid)) == 0

@@ -265,3 +265,60 @@ def test_the_logs_alone_rebuild_the_record(signed: Books) -> None:
     assert [rebuilt[e.index] for e in entries] == [
         {"kind": e.kind, "by": e.by, "recorded_at": e.recorded_at, "acknowledged_at": e.acknowledged_at,
          "document_hash": e.document_hash} for e in entries]
+
+
+# ---------------------------------------------------------------- complaints: window and ruling
+
+
+def test_late_complaint_after_the_window_that_the_completion_opened_is_refused(signed: Books) -> None:
+    b, tid, book = signed, signed.tid, signed.book
+    period = book.complaint_period()
+    assert period == 30 * DAY
+    b.record(b.winner, COMPLAINT, word("during performance: the client withholds the site"))
+    done = b.record(b.centre, COMPLETION, word("履约评价: 合格"))
+    closes = done.timestamp + period
+    b.chain.increase_time(period - 60)
+    b.record(b.winner, COMPLAINT, word("within the window: the rating ignores the variation orders"))
+    b.chain.increase_time(120)  # past the window
+    for who in (b.winner, b.centre):
+        code, args = b.refused(who, COMPLAINT, word("a late complaint"))
+        assert (code, args[:3]) == ("PerformanceComplaintLate", (tid, 0, closes)) and args[3] > closes
+    assert [e.kind for e in book.entries(tid, 0)] == [COMPLAINT, COMPLETION, COMPLAINT]
+
+
+def test_ruling_by_wrong_key_a_second_ruling_or_on_a_non_complaint_is_refused(signed: Books) -> None:
+    b, tid, book = signed, signed.tid, signed.book
+    b.record(b.centre, MILESTONE, word("m1"))
+    b.record(b.winner, COMPLAINT, word("the client pays late"))
+    ruling = word("监督机构裁决: 投诉成立")
+
+    def refused(by: LocalAccount, index: int, upheld: bool = True, h: bytes = ruling) -> tuple[str, tuple[Any, ...]]:
+        before = (book.ruling(tid, 0, 0), book.ruling(tid, 0, 1))
+        got = reverts(lambda: book.rule_complaint(by, tid, 0, index, upheld, h))
+        assert (book.ruling(tid, 0, 0), book.ruling(tid, 0, 1)) == before
+        return got
+
+    # the parties, a stranger and a rival centre are not the supervisor (GuaranteeBook's admin)
+    for who in (b.centre, b.winner, b.stranger, b.rival):
+        assert refused(who, 1) == ("NotSupervisor", (who.address,))
+    assert refused(b.admin, 0) == ("NotAComplaint", (tid, 0, 0))
+    assert refused(b.admin, 2) == ("UnknownEntry", (tid, 0, 2))
+    assert refused(b.admin, 1, h=ZERO_WORD) == ("MissingDocument", (tid, 0))
+    assert book.ruling(tid, 0, 1) is None
+    mined = book.rule_complaint(b.admin, tid, 0, 1, True, ruling)
+    got = book.ruling(tid, 0, 1)
+    assert got is not None and (got.upheld, got.ruled_at, got.by, got.ruling_hash) == (
+        True, mined.timestamp, b.admin.address, ruling)
+    (log,) = [lg for lg in book.logs() if lg.event == "PerformanceComplaintRuled"]
+    assert (log.args["index"], log.args["upheld"], log.args["rulingHash"], log.args["by"]) == (
+        1, True, ruling, b.admin.address)
+    # a second ruling, even the opposite one by the same supervisor, is refused
+    assert refused(b.admin, 1, upheld=False, h=word("改判")) == ("ComplaintAlreadyRuled", (tid, 0, 1))
+    # the supervisor is whoever GuaranteeBook's admin is now
+    b.send(b.guarantees.functions.transferAdmin(b.rival.address), b.admin)
+    b.send(b.guarantees.functions.acceptAdmin(), b.rival)
+    b.record(b.centre, COMPLAINT, word("the winner's crew left the site"))
+    assert refused(b.admin, 2) == ("NotSupervisor", (b.admin.address,))
+    book.rule_complaint(b.rival, tid, 0, 2, False, word("投诉不成立"))
+    dismissed = book.ruling(tid, 0, 2)
+    assert dismissed is not None and (dismissed.upheld, dismissed.by) == (False, b.rival.address)

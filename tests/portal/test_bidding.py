@@ -69,14 +69,22 @@ def test_a_bidder_signs_in_ticks_seals_submits_refuses_a_tampered_tx_and_withdra
     assert world.firms[1].uscc in text and world.firms[1].address in text
     assert "资质" in text and "注册人员" in text and "截止时状态" in text
     assert "开标时应判为合格" in text, text
+    # the identity credential is not among the ticks (the firm key names the bidder at opening), and says so
+    ids = world.firms[1].ids
+    assert not driver.find_elements(By.ID, f"tick-{ids[Kind.IDENTITY]}")  # type: ignore[attr-defined]
+    assert driver.find_elements(By.ID, f"tick-{ids[Kind.QUALIFICATION]}")  # type: ignore[attr-defined]
+    assert "营业执照无需勾选" in driver.find_element(By.ID, "identity-note").text  # type: ignore[attr-defined]
+    heads = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#identity-note + table thead th")]  # type: ignore[attr-defined]
+    assert heads[0] == "是否勾选" and "勾选" not in heads[1:]  # its rows have no box to tick
     shot(driver, tmp_path, "b2-signed-in")
 
     # Unticking the personnel credential: the preview says the section's personnel requirement fails.
     personnel = world.firms[1].ids
     box = driver.find_element(By.ID, f"tick-{personnel[Kind.PERSONNEL]}")  # type: ignore[attr-defined]
     box.click()
-    wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "preview"), "人员要求"))
-    assert "开标时将判为不合格" in body_text(driver)
+    # the preview named 人员要求 before the untick too: wait for the new verdict, not for that word
+    wait.until(lambda d: "开标时将判为不合格" in body_text(d))
+    assert "人员要求" in driver.find_element(By.ID, "preview").text  # type: ignore[attr-defined]
     shot(driver, tmp_path, "b3-unticked")
     box.click()
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "preview-verdict"), "合格"))
@@ -117,4 +125,11 @@ def test_a_bidder_signs_in_ticks_seals_submits_refuses_a_tampered_tx_and_withdra
     driver.find_element(By.ID, "lang-switch").click()  # type: ignore[attr-defined]
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "signin"), "Sign in"))
     assert "never sent to the server" in body_text(driver)
+    driver.find_element(By.ID, "keystore").send_keys(str(path))  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "signin-submit").click()  # type: ignore[attr-defined]
+    wait.until(expected_conditions.presence_of_element_located((By.ID, "preview-verdict")))
+    heads = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#identity-note + table thead th")]  # type: ignore[attr-defined]
+    assert heads[0] == "Ticked?" and "Tick" not in heads[1:]
+    shot(driver, tmp_path, "b7-signed-in-en")
     print(f"\nbidding screenshots: {tmp_path} ({json.dumps(sorted(p.name for p in tmp_path.glob('*.png')))})")

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
+
 from ledger.crypto.draw_seal import new_draw_key, point_of, seal_seed
-from ledger.crypto.officer_box import OfficerKey, deal, open_share
+from ledger.crypto.officer_box import OfficerKey, SealedShare, deal, open_share
 from ledger.documents import Kind, SealedCredential
 from ledger.rules.lottery import draw_id
 from tests.scenes import KINDS, Actor, Firm, Scene, Tender
@@ -87,19 +89,31 @@ def _finished_draw(scene: Scene, tender: Tender) -> str:
             "threshold": 2}
     _ok(scene.centre.post(f"/tenders/{tender.tid}/sections/0/draws", body), 201)
     hexid = "0x" + did.hex()
-    for party in parties[:2]:  # the third never commits: it counts as zero
-        sealed = seal_seed(os.urandom(32), public=point_of(dealing.opening_public), draw_id=did,
-                           party=party.account.address)
-        tx = party.prepare_on("LotteryBook", "commitSeed", hexid, sealed.rx, sealed.ry, "0x" + sealed.ciphertext.hex())
-        _ok(party.post(f"/draws/{hexid}/seeds", {"signed_tx": tx}))
+    commit_seeds(scene, hexid, dealing.opening_public, parties[:2])  # the third never commits: it counts as zero
     scene.rt.client.increase_time(HOUR + 1)
-    for officer, share in list(zip(officers, dealing.sealed, strict=True))[:2]:
-        actor = Actor.of(scene.http, officer)
-        plain = open_share(share, bytes(officer.key))
-        tx = actor.prepare_on("LotteryBook", "releaseDrawShare", hexid, "0x" + plain.to_bytes().hex())
-        _ok(actor.post(f"/draws/{hexid}/shares", {"signed_tx": tx}))
+    release_draw_shares(scene, hexid, list(zip(officers, dealing.sealed, strict=True))[:2])
     _ok(scene.http.post(f"/draws/{hexid}/finish"))
     return hexid
+
+
+def commit_seeds(scene: Scene, hexid: str, public: bytes, parties: list[Actor]) -> None:
+    """Each party seals a random seed to the draw's key and commits it with its own transaction
+    (`POST /draws/{id}/seeds`, as `tender-ledger lottery seed` does)."""
+    did = bytes.fromhex(hexid[2:])
+    for party in parties:
+        sealed = seal_seed(os.urandom(32), public=point_of(public), draw_id=did, party=party.account.address)
+        tx = party.prepare_on("LotteryBook", "commitSeed", hexid, sealed.rx, sealed.ry, "0x" + sealed.ciphertext.hex())
+        _ok(party.post(f"/draws/{hexid}/seeds", {"signed_tx": tx}))
+
+
+def release_draw_shares(scene: Scene, hexid: str, holders: list[tuple[LocalAccount, SealedShare]]) -> None:
+    """Each holder opens its sealed draw share with its own key and releases it with its own
+    transaction (`POST /draws/{id}/shares`, as `tender-ledger lottery release` does)."""
+    for holder, share in holders:
+        actor = Actor.of(scene.http, holder)
+        plain = open_share(share, bytes(holder.key))
+        tx = actor.prepare_on("LotteryBook", "releaseDrawShare", hexid, "0x" + plain.to_bytes().hex())
+        _ok(actor.post(f"/draws/{hexid}/shares", {"signed_tx": tx}))
 
 
 def sealed_sample(scene: Scene, world: World) -> SealedCredential:

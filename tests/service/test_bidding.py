@@ -19,7 +19,7 @@ from ledger.rules.opening import open_bid, rebuild_opening_key, rerun_opening
 from ledger.service.tenders import publish_with_new_key
 from ledger.documents import Kind, SealedCredential
 from ledger.chain.registry import RegistryGateway
-from ledger.rules.eligibility import TickedCredential, check_bid
+from ledger.rules.eligibility import EligibilityReport, TickedCredential, Verdicts, check_bid
 from ledger.errors import Conflict, Unauthorised
 from ledger.crypto.sealing import BidPackage, OpeningKey, ciphertext_hash
 from ledger.tenders import TenderParams
@@ -163,6 +163,77 @@ def test_each_decrypted_bid_is_eligible_when_its_credentials_meet_the_section(wo
                        bidder_uscc=uscc, deadline=world.tender.deadline, ticked=[*world.ticks[account.address], other])
     assert not report.eligible
     assert any("subject" in c.reason for c in report.failures)
+
+
+class _CountingReads:
+    """The registry gateway, counting the status reads a judgement makes."""
+
+    def __init__(self, reads: RegistryGateway) -> None:
+        self.reads, self.status_reads = reads, 0
+
+    def anchor_of(self, root: bytes) -> object:
+        return self.reads.anchor_of(root)
+
+    def status_at(self, root: bytes, credential_id: bytes, proof: list[bytes], at: int) -> object:
+        self.status_reads += 1
+        return self.reads.status_at(root, credential_id, proof, at)
+
+    def statuses_in(self, root: bytes, members: list[tuple[bytes, list[bytes]]], at: int) -> list[object]:
+        self.status_reads += len(members)
+        return list(self.reads.statuses_in(root, members, at))
+
+    def successor_of(self, root: bytes, credential_id: bytes) -> tuple[bytes, bytes] | None:
+        return self.reads.successor_of(root, credential_id)
+
+
+def test_remembered_verdicts_judge_a_ticked_credential_once_per_deadline_and_firm(world: World) -> None:
+    account, uscc = world.firms[0]
+    reads, verdicts = _CountingReads(world.reads), Verdicts()
+    ticked = world.ticks[account.address]
+
+    def judge(deadline: int = world.tender.deadline) -> EligibilityReport:
+        return check_bid(reads, section=world.params.sections[0], bidder=account.address, bidder_uscc=uscc,
+                         deadline=deadline, ticked=ticked, verdicts=verdicts)
+
+    first = judge()
+    assert first.eligible and reads.status_reads == len(ticked) and len(verdicts) == len(ticked)
+    again = judge()  # the same bid's credentials in another section: nothing read again
+    assert reads.status_reads == len(ticked)
+    assert [(c.name, c.status) for c in again.checks] == [(c.name, c.status) for c in first.checks]
+    judge(deadline=world.tender.deadline + 1)  # another deadline is judged afresh
+    assert reads.status_reads == 2 * len(ticked)
+
+
+def test_remembered_verdicts_do_not_pass_an_edited_copy_claiming_a_judged_id(world: World) -> None:
+    account, uscc = world.firms[0]
+    verdicts = Verdicts()
+    ticked = world.ticks[account.address]
+    section, deadline = world.params.sections[0], world.tender.deadline
+    assert check_bid(world.reads, section=section, bidder=account.address, bidder_uscc=uscc, deadline=deadline,
+                     ticked=ticked, verdicts=verdicts).eligible
+    # The holder edits the grade of its judged qualification, keeps its salt, id, root and proof.
+    t = ticked[0]
+    assert isinstance(t.credential, SealedCredential)
+    edited = SealedCredential(t.credential.document.model_copy(update={"qualification_name": "市政公用工程施工总承包特级"}),
+                              t.credential.master_salt)
+    forged = TickedCredential(t.credential_id, edited, t.root, t.proof)
+    report = check_bid(world.reads, section=section, bidder=account.address, bidder_uscc=uscc, deadline=deadline,
+                       ticked=[forged, *ticked[1:]], verdicts=verdicts)
+    assert not report.eligible
+    assert any(c.name == f"credential 0x{t.credential_id.hex()}" and "integrity" in c.reason for c in report.failures)
+
+
+def test_remembered_verdicts_do_not_lend_one_firm_s_credentials_to_another(world: World) -> None:
+    (account, uscc), (other, other_uscc) = world.firms[0], world.firms[1]
+    verdicts = Verdicts()
+    section, deadline = world.params.sections[0], world.tender.deadline
+    assert check_bid(world.reads, section=section, bidder=account.address, bidder_uscc=uscc, deadline=deadline,
+                     ticked=world.ticks[account.address], verdicts=verdicts).eligible
+    # Another firm's bid ticks the first firm's judged credentials.
+    report = check_bid(world.reads, section=section, bidder=other.address, bidder_uscc=other_uscc, deadline=deadline,
+                       ticked=world.ticks[account.address], verdicts=verdicts)
+    assert not report.eligible
+    assert all("subject" in c.reason for c in report.failures if c.name.startswith("credential "))
 
 
 def test_a_late_bid_is_refused_by_the_contract(world: World) -> None:

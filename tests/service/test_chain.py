@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from ledger.errors import (
     TransactionRejected,
     Unauthorised,
     ContractRevert,
+    ValidationFailed,
     WrongChain,
 )
 from ledger.chain.client import ChainClient
@@ -157,6 +159,20 @@ def test_a_stale_nonce_is_rejected_and_the_next_send_recovers(chain: ChainEnv) -
     assert chain.client.fund(a, chain.accounts[3].address, 1)["status"] == 1
 
 
+def test_threads_sending_with_one_key_all_land_in_nonce_order(chain: ChainEnv) -> None:
+    """Two threads of one process sending with one key (a request and the checkpoint writer both
+    sign with the centre's) hand the node their transactions in nonce order: none is refused as
+    "nonce too high" because a later nonce overtook an earlier one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sender, to = chain.accounts[2], chain.accounts[3].address
+    start = chain.client.w3.eth.get_transaction_count(sender.address)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        receipts = list(pool.map(lambda _: chain.client.fund(sender, to, 1), range(24)))
+    assert all(r["status"] == 1 for r in receipts)
+    assert chain.client.w3.eth.get_transaction_count(sender.address) == start + 24
+
+
 def _unfunded_step(chain: ChainEnv, nonce: int = 0) -> tuple[Any, bytes, int]:
     """A new key with no funds, its own signed transfer of 1 wei, and what that may cost it."""
     key = Account.create()
@@ -224,3 +240,47 @@ def test_a_node_url_that_does_not_answer_is_a_clear_error() -> None:
 def test_a_node_on_another_chain_id_is_refused(anvil) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(WrongChain, match="31337"):
         ChainClient.for_node(anvil.url, expected_chain_id=1)
+
+
+def test_a_step_prepared_a_few_blocks_ago_is_still_sponsored_and_an_overpriced_one_is_not(chain: ChainEnv) -> None:
+    """The relayer tops a party's step up to what it may cost, capped at SPONSORED_GAS at twice the
+    highest fee of the last blocks: the base fee falls by up to an eighth a block (a young embedded
+    chain mines many blocks a second), so a step signed as prepared some blocks ago is still
+    sponsored; a step signed for a fee far above any recent one is refused before anything is mined."""
+    from hexbytes import HexBytes
+
+    from ledger.chain.registry import RegistryGateway
+    from ledger.chain.relay import RECENT_BLOCKS, SPONSORED_GAS, relay
+
+    reg, admin = _registry(chain)
+    gw = RegistryGateway.of(chain.client, reg.address)
+    issuer = Account.create()  # holds no funds
+    chain.transact(reg.functions.authoriseIssuer(issuer.address, QUALIFICATION), admin)
+    funder = chain.accounts[2]
+
+    def signed(tx: dict[str, Any]) -> str:
+        return "0x" + bytes(issuer.sign_transaction(tx).raw_transaction).hex()
+
+    prepared = gw.prepare(issuer.address, "anchor_wU2", os.urandom(32), QUALIFICATION).for_signing()
+    fee_then = int(prepared["maxFeePerGas"])
+    for _ in range(40):  # blocks nearly empty: the base fee falls
+        chain.client.fund(funder, chain.accounts[3].address, 1)
+    time.sleep(1.1)  # the client reads the base fee again once a second
+    fee_now = chain.client.fees()["maxFeePerGas"]
+    if chain.backend == "embedded":  # anvil's automined blocks here already sit at its lowest base fee
+        assert fee_now < fee_then / 2 < chain.client.recent_max_fee(), (fee_then, fee_now)
+    done = relay(gw, gw.decode_signed(signed(prepared)), sponsor=funder)
+    assert chain.w3.eth.get_transaction_receipt(HexBytes(done.tx_hash))["status"] == 1
+
+    head, balance = chain.client.block_number(), chain.client.balance(issuer.address)
+    greedy = gw.prepare(issuer.address, "anchor_wU2", os.urandom(32), QUALIFICATION).for_signing()
+    recent = chain.client.recent_max_fee(RECENT_BLOCKS)
+    greedy["maxFeePerGas"] = 2 * SPONSORED_GAS * recent // int(greedy["gas"]) + recent  # beyond the cap
+    with pytest.raises(ValidationFailed, match="the relayer sponsors a party's step up to"):
+        relay(gw, gw.decode_signed(signed(greedy)), sponsor=funder)
+    hungry = gw.prepare(issuer.address, "anchor_wU2", os.urandom(32), QUALIFICATION).for_signing()
+    hungry["gas"] = SPONSORED_GAS + 1  # more gas than any sponsored step, at a fee within the cap,
+    hungry["maxFeePerGas"] = chain.client.recent_max_fee()  # costing more than the key holds
+    with pytest.raises(ValidationFailed, match="1,000,001 gas; the relayer sponsors a party's step up to 1,000,000"):
+        relay(gw, gw.decode_signed(signed(hungry)), sponsor=funder)
+    assert (chain.client.block_number(), chain.client.balance(issuer.address)) == (head, balance)

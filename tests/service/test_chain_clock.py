@@ -211,3 +211,18 @@ def test_the_clock_command_moves_only_a_development_data_directorys_clock(tmp_pa
     assert moved.returncode == 0, moved.stderr
     before, after = json.loads(first.stdout), json.loads(moved.stdout)
     assert after["clock"] == "development" and after["block_timestamp"] >= before["block_timestamp"] + 21 * DAY
+
+
+def test_block_times_read_in_bulk_are_the_headers_times_and_an_unknown_block_is_refused(tmp_path: Path) -> None:
+    client, sender = _chain(tmp_path / "chain.sqlite", "development")
+    for days in (0, 3, 40):  # blocks whose times differ, some across a moved clock
+        client.increase_time(days * DAY)
+        _mine(client, sender)
+    chain = client.embedded
+    assert chain is not None
+    head = chain.block_number()
+    times = chain.timestamps(range(head + 1))
+    assert times == {b: chain.timestamp(b) for b in range(head + 1)} and len(set(times.values())) > 2
+    with pytest.raises(ChainError, match=f"block {head + 1} not found"):
+        chain.timestamps([0, head + 1])
+    client.close()

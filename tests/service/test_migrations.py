@@ -100,7 +100,15 @@ def test_db_upgrade_brings_the_previous_release_store_to_the_head_with_its_data_
     assert json.loads(out) == {"revision_before": "0001", "revision": schema.head(), "changed": True}
     # 0004's block hashes: none for what was journalled before (a reorg below it reads the chain again)
     hashless = {t: sorted((row + (None,) for row in before[t]), key=repr) for t in ("chainevent", "synccursor")}
-    assert _rows(old_store) == before | hashless | {"revocationrecord": []}  # 0003's: the journal holds no revocation
+    after = _rows(old_store)
+    # 0006's log: one record, not yet placed, for each filed document, used nonce and seat holder
+    logged = after.pop("storelogentry")
+    assert len(logged) == sum(len(before.get(t, [])) for t in ("document", "usednonce", "seatholderrow")) > 0
+    assert {row[1] for row in logged} == {None}
+    assert {row[2] for row in logged} <= {"document", "usednonce", "seatholder"}
+    # 0003: the journal holds no revocation; 0005: no anchor is in flight; 0007: no PerformanceBook event
+    assert after == before | hashless | {"revocationrecord": [], "anchorreservation": [], "performanceentryrecord": [],
+                                         "performancerulingrecord": [], "performancecompletionrecord": []}
     assert "ix_chainevent_contract" in _indexes(old_store, "chainevent")
     assert _schema_differences(f"sqlite:///{old_store}") == []
     make_engine(f"sqlite:///{old_store}").dispose()  # the service accepts it now
@@ -135,3 +143,42 @@ def test_db_upgrade_of_a_data_directory_without_a_store_is_one_error_line(
     code, _, err = _cli(capsys, "db", "upgrade")
     assert code == 3 and err.startswith("error: ") and "holds no store" in err
     assert not (tmp_path / "none" / "ledger.sqlite").exists()
+
+
+def test_0007_projects_the_performance_events_a_store_already_journalled(tmp_path: Path) -> None:
+    """A store at 0006 journalled PerformanceBook's events without projecting them: the upgrade
+    projects each (an entry, its acknowledgement, a complaint, its ruling, the completion)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'at-0006.sqlite'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(schema._config(conn), "0006")
+    tid, by, winner, gov = "0x" + "ab" * 32, "0x" + "11" * 20, "0x" + "22" * 20, "0x" + "33" * 20
+    events = [
+        ("PerformanceRecorded", {"tenderId": tid, "section": 0, "index": 0, "kind": 0, "by": by, "winner": winner,
+                                 "documentHash": "0x" + "01" * 32, "recordedAt": 1000}),
+        ("PerformanceAcknowledged", {"tenderId": tid, "section": 0, "index": 0, "by": winner, "acknowledgedAt": 1010}),
+        ("PerformanceRecorded", {"tenderId": tid, "section": 0, "index": 1, "kind": 1, "by": winner,
+                                 "winner": winner, "documentHash": "0x" + "02" * 32, "recordedAt": 1020}),
+        ("PerformanceComplaintRuled", {"tenderId": tid, "section": 0, "index": 1, "upheld": True,
+                                       "rulingHash": "0x" + "03" * 32, "by": gov}),
+        ("PerformanceRecorded", {"tenderId": tid, "section": 0, "index": 2, "kind": 2, "by": by, "winner": winner,
+                                 "documentHash": "0x" + "04" * 32, "recordedAt": 1040}),
+    ]
+    with engine.begin() as conn:
+        for n, (name, args) in enumerate(events):
+            conn.execute(text(
+                "INSERT INTO chainevent (chain_key, block_number, log_index, tx_hash, contract, name, args, "
+                "block_time) VALUES ('c', :n, 0, :tx, 'PerformanceBook', :name, :args, '1970-01-01 00:17:10')"),
+                {"n": n + 1, "tx": f"0x{n:064x}", "name": name, "args": json.dumps(args)})
+    assert schema.upgrade(engine) == ("0006", schema.head())
+    with engine.connect() as conn:
+        entries = conn.execute(text("SELECT entry_index, kind, acknowledged_at, acknowledged_by "
+                                    "FROM performanceentryrecord ORDER BY entry_index")).all()
+        rulings = conn.execute(text("SELECT entry_index, upheld, ruled_at, by FROM performancerulingrecord")).all()
+        completions = conn.execute(text("SELECT entry_index, completed_at FROM performancecompletionrecord")).all()
+    engine.dispose()
+    assert [tuple(r) for r in entries] == [(0, 0, 1010, winner), (1, 1, 0, None), (2, 2, 0, None)]
+    assert [tuple(r) for r in rulings] == [(1, 1, 1030, gov)] and [tuple(r) for r in completions] == [(2, 1040)]

@@ -69,7 +69,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 def _writes() -> list[tuple[str, dict[str, Any]]]:
     out = []
-    for name in ("Governance", "CredentialRegistry", "TenderBook", "GuaranteeBook", "PerformanceBook"):
+    for name in ("Governance", "CredentialRegistry", "TenderBook", "GuaranteeBook", "PerformanceBook",
+                 "CheckpointBook"):
         for entry in load_artifact(name)["abi"]:
             if entry["type"] == "function" and entry["stateMutability"] not in ("view", "pure"):
                 out.append((name, entry))
@@ -123,7 +124,8 @@ CENTRE_STEPS = {("TenderBook", f) for f in ("publishTender", "amendTender", "rec
                                             "publishEvaluation")} | {
     ("GuaranteeBook", f) for f in ("recordVerification", "recordAward", "recordContractSigned", "claim", "release",
                                    "releaseMany")} | {
-    ("PerformanceBook", f) for f in ("recordMilestone", "fileComplaint", "recordCompletion", "acknowledge")}
+    ("PerformanceBook", f) for f in ("recordMilestone", "fileComplaint", "recordCompletion", "acknowledge")} | {
+    ("CheckpointBook", "checkpoint")}
 
 
 @pytest.mark.parametrize(("contract", "entry"), GUARDED, ids=[f"{c}.{e['name']}" for c, e in GUARDED])

@@ -17,30 +17,20 @@ from ledger.errors import Conflict, LedgerError, Unauthorised, ValidationFailed
 from ledger.model.selection import CommitteeKind, DecisionBasis, Stage
 from ledger.rules.selection import NeedDecision, NeedViews, decision_document, view_document, vote_commitment
 from ledger.service.selection import VIEW
-from tests.scenes import Scene
-from tests.selection_scene import HOUR, PARAMS, SECTION, Section
+from tests.selection_scene import HOUR, SECTION, Section, deliberation_section, selection_seats
 from tools.cli import main
 
 SEL = CommitteeKind.SELECTION
 ZERO = "0x" + "00" * 20
 pytestmark = pytest.mark.slow
 
-DELIBERATION = {**PARAMS, "selection": {"method": "集体议事", "committee_size": 5}}
-
-
 @pytest.fixture(scope="module")
 def s(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Section]:
-    root = tmp_path_factory.mktemp("deliberation")
-    with Scene.served(root, seed=61) as scene:
-        section = Section.make(scene, params=DELIBERATION)
-        section.root = root  # type: ignore[attr-defined]
-        section.evaluate()
-        section.seat(SEL, section.committee_draw(SEL)[:5])
+    with deliberation_section(tmp_path_factory.mktemp("deliberation"), seed=61) as section:
         yield section
 
 
-def seats(s: Section) -> list[str]:
-    return sorted(s.seats[SEL], key=lambda a: int(a, 16))
+seats = selection_seats
 
 
 def view(s: Section, seat: str, candidate: str | None, reason: str = "施工方案与报价综合最优") -> bytes:

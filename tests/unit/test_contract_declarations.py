@@ -1,9 +1,14 @@
-"""Every custom error and every event is declared once across contracts/.
+"""Every custom error and every event is declared once across contracts/, and every custom
+error is named by a test.
 
 A name declared in two places is two declarations that can drift apart (different arguments,
 hence different selectors, under one name), so each shared error lives in one errors-only
 interface and each event in the one interface that emits it. The checker reads every .sol file
 under contracts/, strips comments and string literals, and collects `error X(` and `event X(`.
+
+A custom error is a refusal rule: each one needs a contract or service test that makes the call
+the rule refuses and sees that error, so every declared error must be named in some test under
+tests/contracts/ or tests/service/ (or be on `UNREACHABLE`, with the reason no call can reach it).
 """
 
 from __future__ import annotations
@@ -14,6 +19,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
+# Where the tests that break a refusal rule live: they run the contracts (or the services over them).
+RULE_TESTS = [ROOT / "tests" / "contracts", ROOT / "tests" / "service"]
+
+# Custom errors declared in contracts/ that no caller can make a contract revert with (dead code,
+# or only a state no call can create), so no test can see them: name → why. Each belongs in
+# docs/contracts.md or out of the contracts. Empty: every declared error is reachable.
+UNREACHABLE: dict[str, str] = {}
 
 # Comments and string literals, longest first, so that `//` inside a string or a quote inside a
 # comment is taken as part of the token that contains it.
@@ -97,3 +109,44 @@ def test_the_checker_reports_a_duplicate_with_both_files_and_ignores_comments_an
     ]
     assert ("error", "Quiet") not in declarations(sources)
     assert declarations(sources)[("event", "Logged")] == ["contracts/A.sol:4"]
+
+
+def unnamed_errors(sources: dict[str, str], tests: dict[str, str], allowed: dict[str, str]) -> list[str]:
+    """The custom errors declared in `sources` that no file of `tests` names as a whole word,
+    allow-listed ones aside, sorted."""
+    declared = {name for kind, name in declarations(sources) if kind == "error"}
+    text = "\n".join(tests.values())
+    return sorted(n for n in declared - allowed.keys() if not re.search(rf"\b{re.escape(n)}\b", text))
+
+
+def rule_test_sources() -> dict[str, str]:
+    here = Path(__file__).resolve()
+    files = sorted(p for d in RULE_TESTS for p in d.rglob("*.py") if p.resolve() != here)
+    assert files, f"no tests under {RULE_TESTS}"
+    return {p.relative_to(ROOT).as_posix(): p.read_text() for p in files}
+
+
+def test_every_custom_error_is_named_by_a_contract_or_service_test() -> None:
+    missing = unnamed_errors(contract_sources(), rule_test_sources(), UNREACHABLE)
+    assert not missing, (
+        "custom errors no test under tests/contracts/ or tests/service/ names: add a test that makes the "
+        "refused call and asserts the error, or (unreachable only) list it in UNREACHABLE with why: "
+        + ", ".join(missing)
+    )
+
+
+def test_the_unreachable_list_holds_only_declared_errors_no_test_names() -> None:
+    """An allow-listed error that a test now names, or that is no longer declared, is a stale entry."""
+    declared = {name for kind, name in declarations(contract_sources()) if kind == "error"}
+    tested = unnamed_errors(contract_sources(), rule_test_sources(), {})
+    assert set(UNREACHABLE) <= declared, sorted(set(UNREACHABLE) - declared)
+    assert set(UNREACHABLE) <= set(tested), sorted(set(UNREACHABLE) - set(tested))
+    assert all(reason.strip() for reason in UNREACHABLE.values())
+
+
+def test_the_naming_check_matches_whole_names_only() -> None:
+    sources = {"contracts/A.sol": "interface IA {\n    error NotSeat(address s);\n    error NotSeated(uint8 k);\n"
+                                  "    error Gone();\n    // error Quiet();\n}\n"}
+    tests = {"tests/contracts/test_a.py": 'assert err.error == "NotSeated"\n'}
+    assert unnamed_errors(sources, tests, {}) == ["Gone", "NotSeat"]
+    assert unnamed_errors(sources, tests, {"Gone": "only a state no call creates"}) == ["NotSeat"]

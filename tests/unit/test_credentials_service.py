@@ -234,3 +234,81 @@ def test_a_bulk_revocation_is_refused_for_another_issuer_a_second_batch_or_a_rev
     with pytest.raises(ValidationFailed, match="positions"):
         service.relay_bulk_revoke(signer=ISSUER, credential_ids=ids[1:2], reason=2, signed_tx=wrong)
     assert len(chain.relayed) == relayed
+
+
+class _Pausing(FakeRegistry):
+    """A registry whose relay first runs `during` (another request arriving while this one is on
+    its way to the chain), or fails as a node that went away mid-relay."""
+
+    during: Any = None
+    node_gone = False
+
+    def relay(self, relayed: Any, *, sponsor: Any = None) -> Any:
+        if self.during is not None:
+            during, self.during = self.during, None
+            during()
+        if self.node_gone:
+            raise OSError("the node stopped answering mid-relay")
+        return super().relay(relayed, sponsor=sponsor)
+
+
+@pytest.fixture
+def pausing() -> tuple[CredentialService, _Pausing]:
+    registry = _Pausing(ADMIN)
+    registry.relay(registry.decode_signed(registry.sign(ADMIN, "authoriseIssuer", issuer=ISSUER,
+                                                        kind=int(Kind.QUALIFICATION))))
+    files = FakeCredentialFiles(registry)
+    files.catch_up()
+    return CredentialService(registry, files), registry
+
+
+def test_a_batch_sharing_a_credential_with_one_in_flight_is_refused_and_never_relayed(
+        pausing: tuple[CredentialService, _Pausing]) -> None:
+    service, chain = pausing
+    first, second = [qualification(0), qualification(1)], [qualification(1), qualification(2)]
+    refused: list[Exception] = []
+
+    def meanwhile() -> None:
+        with pytest.raises(Conflict, match="in another anchor being relayed") as caught:
+            anchor(service, chain, second)
+        refused.append(caught.value)
+
+    chain.during = meanwhile
+    anchor(service, chain, first)
+    assert refused and len(chain.anchors) == 1  # only the first batch's root reached the chain
+    assert service.files.reserved == {}  # type: ignore[attr-defined]
+    with pytest.raises(Conflict, match="anchored already"):  # and once mined, it is simply anchored
+        anchor(service, chain, second)
+
+
+def test_a_batch_of_other_credentials_is_relayed_while_one_is_in_flight(
+        pausing: tuple[CredentialService, _Pausing]) -> None:
+    service, chain = pausing
+    chain.during = lambda: anchor(service, chain, [qualification(5)])
+    anchor(service, chain, [qualification(0)])
+    assert len(chain.anchors) == 2 and service.files.reserved == {}  # type: ignore[attr-defined]
+
+
+def test_a_refused_anchor_frees_its_credentials_for_a_retry(pausing: tuple[CredentialService, _Pausing]) -> None:
+    service, chain = pausing
+    docs = [qualification(0)]
+    root = MerkleTree.build([docs[0].credential_id()]).root
+    chain.relay(chain.decode_signed(chain.sign(ISSUER, "anchor_wU2", root=root, kind=1)))  # on chain, not filed
+    with pytest.raises(Conflict, match="root anchored already"):  # the chain refuses the service's relay
+        anchor(service, chain, docs)
+    assert service.files.reserved == {}  # type: ignore[attr-defined]
+    anchor(service, chain, [docs[0], qualification(1)])  # so another batch holding it goes through
+    assert service.get(docs[0].credential_id()).issuer == ISSUER
+
+
+def test_an_anchor_whose_node_went_away_keeps_its_credentials_held(
+        pausing: tuple[CredentialService, _Pausing]) -> None:
+    service, chain = pausing
+    docs = [qualification(0)]
+    chain.node_gone = True
+    with pytest.raises(OSError):
+        anchor(service, chain, docs)
+    # the transaction may still be mined: another batch with the credential must wait for the lapse
+    chain.node_gone = False
+    with pytest.raises(Conflict, match="in another anchor being relayed"):
+        anchor(service, chain, [docs[0], qualification(1)])

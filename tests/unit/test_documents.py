@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import rfc8785
 from pydantic import ValidationError
 
-from ledger.crypto.canonical import canonical_json, jcs_key_order, keccak
+from ledger.crypto.canonical import NotCanonical, canonical_json, jcs_key_order, keccak
 from ledger.documents import (
     CREDENTIAL_TAG,
     MODEL_OF_KIND,
@@ -224,6 +225,56 @@ def test_field_names_sort_by_utf16_code_units_as_rfc8785_does() -> None:
     )
 
 
+def _reference_or_refusal(encode: Any, value: Any) -> bytes | str:
+    try:
+        return bytes(encode(value))
+    except (NotCanonical, rfc8785.CanonicalizationError):
+        return "not canonical"
+    except UnicodeEncodeError:
+        return "lone surrogate"
+
+
+@pytest.mark.parametrize("value", [
+    "\x00\x1f\x7f\b\t\n\f\r\"\\/\u2028\u2029\ufeff珠海\U0001f600",  # escapes: short forms, lower-case \u00xx
+    {"\U0001f600": 1, "\ue000": 2, "a": [3]},  # a key beyond U+FFFF: UTF-16 order, not code point order
+    {"\ud800": 1},  # a lone surrogate key
+    ["\udfff"],  # a lone surrogate value
+    [2**53 - 1, -(2**53 - 1)],  # the largest exact integers
+    [2**53], [-(2**53)],  # beyond: refused
+    [1.0, 1.5, 1e21, 1e-7, -0.0],  # floats: ECMAScript's form, by the reference encoder
+    [float("nan")], [float("inf")],
+    {1: "a"}, {None: 1},  # keys that are not strings: refused, never coerced
+    [True, False, None, (1, "x")],
+    Kind.AWARD, [Grade.A], {"k": Kind.IDENTITY},  # enums (int and str subclasses)
+    b"bytes", {"a": {1, 2}},
+])
+def test_canonical_json_fast_path_writes_and_refuses_what_rfc8785_does(value: Any) -> None:
+    assert _reference_or_refusal(canonical_json, value) == _reference_or_refusal(rfc8785.dumps, value)
+
+
+def test_canonical_json_agrees_with_rfc8785_on_random_values() -> None:
+    rng = random.Random(8785)
+    alphabet = [chr(i) for i in range(0x80)] + ["\u2028", "珠", "\ufeff", "\ue000", "\uffff", "\U00010000",
+                                                  "\U0001f600", "\ud800", "\udfff", "é"]
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(6)))
+
+    def value(depth: int = 0) -> Any:
+        r = rng.random()
+        if depth > 3 or r < 0.3:
+            return text()
+        if r < 0.4:
+            return rng.choice([None, True, False, 0, -1, 2**53 - 1, 2**53, -(2**53), 1.5, 2.0, 1e21])
+        if r < 0.7:
+            return {text(): value(depth + 1) for _ in range(rng.randrange(5))}
+        return [value(depth + 1) for _ in range(rng.randrange(5))]
+
+    for _ in range(5_000):
+        v = value()
+        assert _reference_or_refusal(canonical_json, v) == _reference_or_refusal(rfc8785.dumps, v), v
+
+
 # ---------------------------------------------------------------------------------------------
 # Documents.
 
@@ -340,6 +391,24 @@ def test_a_mistyped_checksum_address_is_refused() -> None:
     for wrong in ["5B38Da6a701c568545dCfcB03FcB875f56beddC4", "0x5B38Da6a", 42]:
         with pytest.raises(ValidationError, match="issuer"):
             parse_document({**DOCUMENTS[Kind.AWARD], "issuer": wrong})
+
+
+def test_a_mistyped_checksum_address_is_refused_every_time_after_a_good_one_was_read() -> None:
+    # The address check is remembered per text: a good address read first does not let a typo through.
+    parse_document(DOCUMENTS[Kind.AWARD])
+    bad = ISSUER[:-1] + ("4" if ISSUER[-1] != "4" else "5")
+    for _ in range(2):
+        with pytest.raises(ValidationError, match="wrong EIP-55 checksum"):
+            parse_document({**DOCUMENTS[Kind.AWARD], "issuer": bad[:2] + bad[2:].swapcase()})
+
+
+def test_editing_the_fields_a_sealed_copy_hands_out_changes_neither_the_copy_nor_its_id() -> None:
+    sealed = SealedCredential.seal(parse_document(DOCUMENTS[Kind.AWARD]), MASTER_SALT)
+    before = sealed.credential_id()
+    fields = sealed.fields()
+    fields["subject"] = OTHER_FIRM
+    assert sealed.fields()["subject"] == FIRM
+    assert credential_id(sealed.field_hashes().values()) == before == sealed.credential_id()
 
 
 def test_credit_dates_must_be_in_order() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -14,6 +16,7 @@ from ledger.model.receipt import Mined
 from ledger.model.tender import Tender
 from ledger.rules import guarantee as rules
 from ledger.rules.credit import CreditStanding
+from ledger.rules.reasons import ARGS, Reason
 from ledger.rules.verify import CheckStatus
 from ledger.tenders import TenderParams
 from tests.scenes import tender_params
@@ -108,3 +111,24 @@ def test_check_backs_names_the_wrong_section() -> None:
         rules.check_backs(_guarantee(tender), tender_id=tender.tender_id, section=1, bidder=BIDDER.address)
     with pytest.raises(Unauthorised):
         rules.check_backs(_guarantee(tender), tender_id=None, section=None, bidder=ISSUER)
+
+
+@pytest.mark.parametrize(("changes", "authorised", "code"), [
+    ({}, True, Reason.GUARANTEE_VALID),
+    ({}, False, Reason.GUARANTEE_ISSUER_UNAUTHORISED),
+    ({"amount": 100_000_00}, True, Reason.GUARANTEE_AMOUNT_LOW),
+])
+def test_the_reason_code_stays_out_of_the_recorded_report(changes: dict[str, object], authorised: bool,
+                                                          code: Reason) -> None:
+    """The check says why as a code too, but the report whose keccak goes on chain is the check
+    without it: the same bytes as before codes were given."""
+    tender = _tender()
+    check = rules.check_bound_guarantee(
+        _guarantee(tender, **changes), tender=tender, section=0, bidder=BIDDER.address, authorised=authorised,
+        public=_public(tender), chain_id=1, book_address=BOOK, key=None, sealed_terms=None)
+    assert check.details["code"] == code.value and set(check.details["args"]) == set(ARGS[code])
+    report = json.loads(rules.verification_report(check))
+    facts = {k: v for k, v in check.details.items() if k not in ("code", "args")}
+    assert report == {"name": check.name, "status": check.status.value, "reason": check.reason,
+                      "details": json.loads(json.dumps(facts, default=str))}
+    assert rules.verification_report(check) == rules.verification_report(replace(check, details=facts))

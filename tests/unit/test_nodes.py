@@ -23,7 +23,7 @@ from ledger.chain.embedded import EmbeddedChain
 from ledger.chain.nodes import NodeSet, parse_urls
 from ledger.chain.provider import EmbeddedProvider
 from ledger.chain.rpc_server import RpcServer
-from ledger.errors import NodeUnavailable, TransactionRejected, WrongChain
+from ledger.errors import LedgerError, NodeUnavailable, TransactionRejected, WrongChain
 from tests.faultproxy import FaultProxy
 
 CHAIN_ID = 1337
@@ -319,3 +319,30 @@ def test_a_write_in_progress_is_served_before_waiting_reads() -> None:
     for t in (*readers, writer):
         t.join()
     assert order[0] == "write" and sorted(order[1:]) == ["read0", "read1", "read2"]
+
+
+# ---------------------------------------------------------------------------------- batches
+def test_a_batch_of_reads_answers_each_in_order_as_single_reads_do(serve: Callable[..., Served],
+                                                                   proxies: Callable[[str], FaultProxy]) -> None:
+    node, a, _, client = _pair(serve, proxies)
+    got = client.batch([("eth_getBalance", [node.funded.address, "latest"]), ("eth_blockNumber", []),
+                        ("eth_getBlockByNumber", ["0x0", False])])
+    assert int(got[0], 16) == FUNDS and int(got[1], 16) == node.chain.block_number()
+    assert got[2]["hash"] == "0x" + bytes(node.chain.header_at(0).hash).hex()
+    assert a.counts["batch"] == 1  # one request for the three
+    assert client.batch([]) == []
+
+
+def test_a_batch_fails_over_to_the_next_node(serve: Callable[..., Served],
+                                             proxies: Callable[[str], FaultProxy]) -> None:
+    node, a, b, client = _pair(serve, proxies, timeout=0.5)
+    a.down = True
+    assert [int(x, 16) for x in client.batch([("eth_blockNumber", [])] * 3)] == [node.chain.block_number()] * 3
+    assert not client.nodes()[0]["up"]
+
+
+def test_an_error_answer_in_a_batch_is_raised_not_taken_for_a_result(serve: Callable[..., Served],
+                                                                     proxies: Callable[[str], FaultProxy]) -> None:
+    _, _, _, client = _pair(serve, proxies)
+    with pytest.raises(LedgerError, match="eth_noSuchMethod failed"):
+        client.batch([("eth_blockNumber", []), ("eth_noSuchMethod", [])])

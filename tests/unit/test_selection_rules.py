@@ -3,6 +3,7 @@ history, ties go to re-votes then a lottery, and each forged or misplaced act is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -266,6 +267,24 @@ def test_collective_deliberation_every_view_then_the_chairs_decision() -> None:
     assert decided == Decided(C, "decision", "the chair's decision: 综合考虑履约能力", basis=DecisionBasis.CHAIR)
 
 
+def test_a_member_who_never_reveals_a_view_is_silent_after_the_deadline_and_the_chair_decides() -> None:
+    s = sel("集体议事")
+    # before the view round's reveal deadline the chair waits; after it M4 and M5 are 未表态
+    assert next_step(s, SHORTLIST, None, history(chair=M1, views=ALL_VIEWS[:3])) == NeedViews(SHORTLIST, (M4, M5))
+    closed = history(chair=M1, views=ALL_VIEWS[:3], views_closed=True)
+    assert next_step(s, SHORTLIST, None, closed) == NeedDecision(SHORTLIST, M1, (M4, M5))
+    decided = next_step(s, SHORTLIST, None, history(chair=M1, views=ALL_VIEWS[:3], views_closed=True,
+                                                    decision=Statement(M1, C, "综合考虑")))
+    assert decided == Decided(C, "decision", f"the chair's decision: 综合考虑 (未表态: {M4}, {M5})",
+                              basis=DecisionBasis.CHAIR)
+    # a chair's decision recorded before the deadline with a view missing is refused on replay
+    with pytest.raises(ValidationFailed, match="after the view round's reveal deadline"):
+        next_step(s, SHORTLIST, None, history(chair=M1, views=ALL_VIEWS[:3], decision=Statement(M1, C, "抢先")))
+    # with every view in, nobody is silent
+    assert next_step(s, SHORTLIST, None, history(chair=M1, views=ALL_VIEWS, views_closed=True)) == NeedDecision(
+        SHORTLIST, M1)
+
+
 def test_collective_deliberation_a_view_may_name_none_of_the_candidates() -> None:
     none = (*ALL_VIEWS[:4], Statement(M5, None, "五家均未达到本人预期"))
     step = next_step(sel("集体议事"), SHORTLIST, None, history(chair=M1, views=none,
@@ -445,3 +464,19 @@ def test_a_decision_document_names_every_views_hash() -> None:
     assert (read.chair, read.winner, read.reason, dict(read.views)) == (M2, C, "综合考虑", hashes)
     with pytest.raises(ValidationFailed, match="gives no reason"):
         decision_document(tender_id=TID, section=0, chair=M2, winner=C, reason="", views=hashes)
+
+
+def test_a_decision_document_names_the_silent_members_once_and_never_with_a_view() -> None:
+    hashes = {m: keccak(m.encode()) for m in MEMBERS[:3]}
+    doc = decision_document(tender_id=TID, section=0, chair=M2, winner=C, reason="综合考虑", views=hashes,
+                            silent=(M5, M4))
+    read = parse_decision(doc)
+    assert read.silent == tuple(sorted((M4, M5))) and dict(read.views) == hashes
+    assert "silent" not in json.loads(decision_document(tender_id=TID, section=0, chair=M2, winner=C,
+                                                        reason="综合考虑", views=hashes))
+    for silent in ((M1,), (M4, M4)):  # a member with a view named silent; a silent member named twice
+        with pytest.raises(ValidationFailed, match="named twice"):
+            decision_document(tender_id=TID, section=0, chair=M2, winner=C, reason="r", views=hashes, silent=silent)
+    for bad in ("0x12", [M4, M4], "M4"):
+        with pytest.raises(ValidationFailed):
+            parse_decision(canonical_json({**json.loads(doc), "silent": bad}))

@@ -14,9 +14,10 @@ Then the centre exports the audit bundle (`tools.audit_export.export`) and the a
 data directory opened read-only, once through a `tender-ledger node` process serving the same
 directory over JSON-RPC. Any failed check is an error: the bench measures a clean audit.
 
-`replay_s` is reading and decoding every event plus building the audit's context (up to the first
-check family); `checks_s` the check families and the collusion flags; `events_per_s` is events over
-the two together. The issue's city-year is `--sections 2000 --bids 10 --credentials 15`.
+`replay_s` is reading and decoding every event, the times of their blocks and the senders of their
+transactions, plus building the audit's context (up to the first check family); `checks_s` the check
+families and the collusion flags; `events_per_s` is events over the two together (wall time), and
+`events_per_cpu_s` over the auditor's CPU time, which stays put when other work shares the machine. The issue's city-year is `--sections 2000 --bids 10 --credentials 15`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -79,6 +80,7 @@ SECTIONS_PER_TENDER = 5
 OFFICERS, THRESHOLD = 3, 2
 CITY_YEAR = {"sections": 2000, "bids": 10, "credentials": 15}
 STORE_FILE = "ledger.sqlite"
+WORKLOAD_FILE = "workload.json"  # in a `reuse` directory: the shape it was generated with, and its figures
 SUBMITTERS = 16  # bids sent at once, so the service's relayer batches them as it does under load
 
 
@@ -136,7 +138,7 @@ def _holdings(store: Store, ledger: Ledger, firms: list[Firm], credentials: int)
     return held
 
 
-def _params(ledger: Ledger, code: str, sections: int, credentials: int) -> TenderParams:
+def tender_params(ledger: Ledger, code: str, sections: int, credentials: int) -> TenderParams:
     """bids.section_params' municipal-works tender without a bid guarantee (the guarantees bench
     measures those); its three requirements only when every bid carries the three credentials
     that meet them."""
@@ -172,7 +174,7 @@ def generate(data_dir: Path, *, sections: int, bids: int, credentials: int, seed
             n = min(SECTIONS_PER_TENDER, left)
             left -= n
             code = f"E440400{seed % 10**6:06d}{len(published):05d}"
-            params = _params(ledger, code, n, credentials)
+            params = tender_params(ledger, code, n, credentials)
             tid = tender_id(code)
             dealt = deal(tender_id=tid, officers=[OfficerKey.of_private(bytes(o.key)) for o in officers],
                          threshold=THRESHOLD)
@@ -259,9 +261,9 @@ def audit_once(client: ChainClient, data_dir: Path, bundle: Bundle, say: Progres
         say(f"audit: {msg}")
 
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = run_audit(chain, bundle, progress=progress)
-        end = time.perf_counter()
+        end, cpu = time.perf_counter(), time.process_time() - c0
     finally:
         chain.close()
     if report.failures:
@@ -270,7 +272,7 @@ def audit_once(client: ChainClient, data_dir: Path, bundle: Bundle, say: Progres
                              f"the first {first.family}: {first.name}: {first.message}")
     replay = marks.get("checks", end) - t0
     return {"events": report.events, "findings": len(report.failures), "checks_passed": report.counts()["pass"],
-            "replay_s": replay, "checks_s": end - t0 - replay, "total_s": end - t0}
+            "replay_s": replay, "checks_s": end - t0 - replay, "total_s": end - t0, "cpu_s": cpu}
 
 
 @contextmanager
@@ -310,34 +312,73 @@ def node_process(data_dir: Path) -> Iterator[str]:
 # ---------------------------------------------------------------------- the whole area
 
 
+class ReuseError(ValueError):
+    """A `reuse` directory that holds something other than this bench's workload of this shape."""
+
+
+def _workload_in(reuse: Path, shape: dict[str, int]) -> dict[str, Any] | None:
+    """The workload recorded in `reuse` (its shape, generation and export figures), None when
+    `reuse` is empty or missing; ReuseError when it holds anything else."""
+    if not reuse.exists() or (reuse.is_dir() and not any(reuse.iterdir())):
+        return None
+    if not reuse.is_dir():
+        raise ReuseError(f"{reuse} is not a directory")
+    try:
+        recorded = json.loads((reuse / WORKLOAD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ReuseError(f"{reuse} is neither empty nor an audit workload (no readable {WORKLOAD_FILE})") from None
+    if not isinstance(recorded, dict) or recorded.get("shape") != shape:
+        got = recorded.get("shape") if isinstance(recorded, dict) else None
+        raise ReuseError(f"{reuse} holds a workload of {got}, not {shape}")
+    return recorded
+
+
 def bench_audit(*, progress: Progress | None = None, sections: int = 20, bids: int = 10, credentials: int = 15,
-                node: bool = True, seed: int = 20260803) -> dict[str, Any]:
-    """Every figure of the audit area, as one flat dict (keys name the figure and its unit)."""
+                node: bool = True, seed: int = 20260803, reuse: Path | None = None) -> dict[str, Any]:
+    """Every figure of the audit area, as one flat dict (keys name the figure and its unit).
+
+    With `reuse`, the workload lives in that directory and is kept: generated and exported there
+    when it is empty (or missing), audited as it is when it already holds this shape's workload
+    (then `generation_s` and `export_s` are the recorded ones and `workload_reused` is true)."""
     say = progress or (lambda _m: None)
     if min(sections, bids) < 1 or credentials < 0:
         raise ValueError("sections and bids must be at least 1, credentials at least 0")
+    shape = {"sections": sections, "bids": bids, "credentials": credentials, "seed": seed}
     result: dict[str, Any] = {
         "audit_workload": (f"{sections} sections x {bids} bids x {credentials} credentials, opened and "
                            "closed (no 评定分离)"),
         "city_year": "--sections {sections} --bids {bids} --credentials {credentials}".format(**CITY_YEAR),
     }
-    with tempfile.TemporaryDirectory(prefix="tl-bench-audit-") as tmp:
-        data_dir = Path(tmp) / "data"
-        t0 = time.perf_counter()
-        generate(data_dir, sections=sections, bids=bids, credentials=credentials, seed=seed, say=say)
-        result["generation_s"] = round(time.perf_counter() - t0, 3)
+    recorded = _workload_in(Path(reuse), shape) if reuse is not None else None
+    with ExitStack() as stack:
+        root = Path(reuse) if reuse is not None else Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="tl-bench-audit-")))
+        data_dir, bundle_dir = root / "data", root / "bundle"
+        if recorded is not None:
+            say(f"generate: reusing the workload in {root}")
+            result.update({k: recorded[k] for k in ("generation_s", "export_s", "bundle_documents")})
+            result["workload_reused"] = True
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            t0 = time.perf_counter()
+            generate(data_dir, sections=sections, bids=bids, credentials=credentials, seed=seed, say=say)
+            result["generation_s"] = round(time.perf_counter() - t0, 3)
 
-        say("export: the audit bundle from the data directory (read-only)")
-        t0 = time.perf_counter()
-        client = open_embedded_readonly(data_dir)
-        try:
-            chain = ChainView(client, _addresses(client, data_dir))
-            documents = export(chain, f"sqlite:///{data_dir / STORE_FILE}", Path(tmp) / "bundle")
-        finally:
-            client.close()
-        result["export_s"] = round(time.perf_counter() - t0, 3)
-        result["bundle_documents"] = documents
-        bundle = Bundle.load(Path(tmp) / "bundle")
+            say("export: the audit bundle from the data directory (read-only)")
+            t0 = time.perf_counter()
+            client = open_embedded_readonly(data_dir)
+            try:
+                chain = ChainView(client, _addresses(client, data_dir))
+                documents = export(chain, f"sqlite:///{data_dir / STORE_FILE}", bundle_dir)
+            finally:
+                client.close()
+            result["export_s"] = round(time.perf_counter() - t0, 3)
+            result["bundle_documents"] = documents
+            if reuse is not None:  # written last: a directory without it is not a finished workload
+                (root / WORKLOAD_FILE).write_text(json.dumps(
+                    {"shape": shape, **{k: result[k] for k in ("generation_s", "export_s", "bundle_documents")}},
+                    indent=1) + "\n", encoding="utf-8")
+        bundle = Bundle.load(bundle_dir)
 
         say("audit: the embedded chain, read-only")
         embedded = audit_once(open_embedded_readonly(data_dir), data_dir, bundle, say)
@@ -349,6 +390,8 @@ def bench_audit(*, progress: Progress | None = None, sections: int = 20, bids: i
             "checks_s": round(embedded["checks_s"], 3),
             "events_per_s": round(embedded["events"] / embedded["total_s"], 1),
             "audit_total_s": round(embedded["total_s"], 3),
+            "audit_cpu_s": round(embedded["cpu_s"], 3),
+            "events_per_cpu_s": round(embedded["events"] / max(embedded["cpu_s"], 1e-9), 1),
         })
         if node:
             say("audit: through a `tender-ledger node` process on the same data directory")
@@ -360,6 +403,7 @@ def bench_audit(*, progress: Progress | None = None, sections: int = 20, bids: i
                 "checks_s_node": round(remote["checks_s"], 3),
                 "events_per_s_node": round(remote["events"] / remote["total_s"], 1),
                 "audit_total_s_node": round(remote["total_s"], 3),
+                "audit_cpu_s_node": round(remote["cpu_s"], 3),  # the auditor's own; the node's is its process's
             })
         else:
             result["node_note"] = "not run (node=False)"
@@ -368,3 +412,74 @@ def bench_audit(*, progress: Progress | None = None, sections: int = 20, bids: i
     return result
 
 
+
+
+# ---------------------------------------------------------------------- the planted-fault census
+
+
+def census_world(data_dir: Path, bundle_dir: Path, *, scale: float, say: Progress) -> Any:
+    """The honest world the census plants its faults in: the demo (评定分离 decided, a second tender
+    opened with bids the rules refuse) at `scale`, the store's log checkpointed on chain, its bundle
+    exported. Its bids are named from the store: an eligible one for the price, an ineligible one
+    whose report says a credential was revoked, if any."""
+    from api.deps import checkpoint_service
+    from tools.audit_census import Honest
+    from tools.demo import DemoOptions, demo_settings, run_demo
+    from tools.demo import Progress as DemoProgress
+
+    say(f"faults: the honest world (the demo at scale {scale})")
+    summary = run_demo(DemoOptions(data_dir=data_dir, scale=scale, sample=3), DemoProgress(enabled=False))
+    tender = str(summary["selection"]["tender_id"])
+    with open_runtime(demo_settings(data_dir)) as rt:
+        store = Store(rt)
+        store.reconcile()
+        checkpoint_service(store).checkpoint()
+        store.reconcile()  # the checkpoint's own event, as the running service would project it
+        centre, chain_id, book = rt.centre, rt.client.chain_id, str(rt.tender_book.address)
+    client = open_embedded_readonly(data_dir)
+    try:
+        export(ChainView(client, _addresses(client, data_dir)), f"sqlite:///{data_dir / STORE_FILE}", bundle_dir)
+    finally:
+        client.close()
+    import sqlite3
+
+    with sqlite3.connect(f"file:{data_dir / STORE_FILE}?mode=ro", uri=True) as db:
+        eligible = db.execute("SELECT bidder FROM openingrecord WHERE tender_id = ? AND eligible = 1 ORDER BY bidder",
+                              (tender,)).fetchone()
+        revoked = db.execute("SELECT tender_id, bidder FROM openingrecord WHERE eligible = 0 AND reason LIKE "
+                             "'%revoked%' ORDER BY bidder").fetchone()
+    if revoked is not None and revoked[0] != tender:
+        eligible = None  # the bid-level kinds are planted on one tender: the revoked bid's
+    return Honest(data=data_dir, bundle=bundle_dir, centre=centre, chain_id=chain_id, tender_book=book,
+                  tender_id=revoked[0] if revoked else tender, bidder=eligible[0] if eligible else None,
+                  revoked_bidder=revoked[1] if revoked else None)
+
+
+def bench_audit_faults(*, progress: Progress | None = None, scale: float = 0.02, node: bool = True) -> dict[str, Any]:
+    """The planted-fault census (`tools.audit_census`): every kind planted in a copy of an honest world
+    and audited; the kinds planted, detected and the detection rate, and for each kind not planted
+    why. The role-less change needs an anvil node (`node=False`, or no anvil installed: not planted)."""
+    from tools.audit_census import CENSUS, anvil_world, census, summary
+    from tools.localnet import ANVIL
+
+    say = progress or (lambda _m: None)
+    result: dict[str, Any] = {"census_world": f"the demo at scale {scale}, its store's log checkpointed; "
+                                              "an anvil node for the role-less change"}
+    with tempfile.TemporaryDirectory(prefix="tl-bench-faults-") as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        honest = census_world(root / "data", root / "bundle", scale=scale, say=say)
+        worlds = {"*": honest}
+        result["census_world_s"] = round(time.perf_counter() - t0, 3)
+        with ExitStack() as stack:
+            if node and ANVIL.exists():
+                say("faults: a world on an anvil node")
+                worlds["role-less state change on a node that allows it"] = stack.enter_context(
+                    anvil_world(root / "node"))
+            t0 = time.perf_counter()
+            outcomes = census(worlds, root / "planted", kinds=CENSUS, progress=lambda m: say(f"faults: {m}"))
+            result["census_audits_s"] = round(time.perf_counter() - t0, 3)
+        result.update(summary(outcomes))
+        result["census"] = [o.as_json() for o in outcomes]
+    result.update(machine())
+    return result

@@ -1,5 +1,5 @@
 """The gas of every public function of CredentialRegistry, TenderBook, GuaranteeBook,
-SelectionBook, LotteryBook and PerformanceBook, measured on a fresh embedded chain.
+SelectionBook, LotteryBook, PerformanceBook and CheckpointBook, measured on a fresh embedded chain.
 
     .venv/bin/python -m tools.bench.gas_snapshot            # print the figures
     .venv/bin/python -m tools.bench.gas_snapshot --update   # write contracts/gas-snapshot.json
@@ -66,6 +66,7 @@ def measure() -> dict[str, dict[str, int]]:
         "SelectionBook": _on_fresh_chain(_selection_scenario),
         "LotteryBook": _on_fresh_chain(_lottery_scenario),
         "PerformanceBook": _on_fresh_chain(_performance_scenario),
+        "CheckpointBook": _on_fresh_chain(_checkpoint_scenario),
     }
 
 
@@ -476,7 +477,7 @@ def _lottery_scenario(client: ChainClient, admin: Any, centre: Any, other: Any, 
 def _performance_scenario(client: ChainClient, admin: Any, centre: Any, other: Any, *people: Any) -> dict[str, int]:
     """A section awarded (through `Selection`, seeded) and its contract signed, then its 履约 record:
     a milestone by the winner, a complaint by the centre, each acknowledged by the other party, the
-    completion by the centre."""
+    completion by the centre, the supervisor's ruling on the complaint."""
     r = _Recorder(client)
     o1, o2, o3, winner, loser = people[:5]
     tb, _ = client.deploy("TenderBook", admin.address, sender=admin)
@@ -494,10 +495,29 @@ def _performance_scenario(client: ChainClient, admin: Any, centre: Any, other: A
     r.send("acknowledge", fn.acknowledge(tid, 0, 0), centre)
     client.send(winner, fn.acknowledge(tid, 0, 1))
     r.send("recordCompletion", fn.recordCompletion(tid, 0, keccak(b"evaluation")), centre)
+    r.send("ruleComplaint", fn.ruleComplaint(tid, 0, 1, True, keccak(b"ruling")), admin)  # admin: GuaranteeBook's
     views = {
         "entryCount": fn.entryCount(tid, 0), "entryOf": fn.entryOf(tid, 0, 0), "partiesOf": fn.partiesOf(tid, 0),
         "completionOf": fn.completionOf(tid, 0), "tenderBook": fn.tenderBook(), "guaranteeBook": fn.guaranteeBook(),
+        "rulingOf": fn.rulingOf(tid, 0, 1), "COMPLAINT_PERIOD": fn.COMPLAINT_PERIOD(),
     }
+    for name, call in views.items():
+        r.view(name, call)
+    return r.gas
+
+
+def _checkpoint_scenario(client: ChainClient, admin: Any, centre: Any, *_others: Any) -> dict[str, int]:
+    """The centre checkpoints the store's log twice: the first checkpoint, then a later one (each
+    two new storage slots and the event)."""
+    r = _Recorder(client)
+    tb, _ = client.deploy("TenderBook", admin.address, sender=admin)
+    client.send(admin, tb.functions.authoriseCentre(centre.address))
+    cb, _ = client.deploy("CheckpointBook", tb.address, sender=admin)
+    fn = cb.functions
+    r.send("checkpoint (first)", fn.checkpoint(100, keccak(b"root at 100")), centre)
+    r.send("checkpoint", fn.checkpoint(200, keccak(b"root at 200")), centre)
+    views = {"checkpointCount": fn.checkpointCount(), "checkpointAt": fn.checkpointAt(1),
+             "latestCheckpoint": fn.latestCheckpoint(), "tenderBook": fn.tenderBook()}
     for name, call in views.items():
         r.view(name, call)
     return r.gas

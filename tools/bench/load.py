@@ -21,12 +21,13 @@ with the most workers on the first chain named.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from pydantic import SecretStr
 
 from api.db.journal import Store
 from api.db.locks import nonce_guard_name
+from ledger import memtrace
 from ledger.config import Settings
 from ledger.runtime import open_runtime
 from tools import load
@@ -81,9 +83,13 @@ def run_once(*, workers: int, chain: str, duration: float, clients: int, invalid
             relayer = Account.create()
             node.set_balance(relayer.address, 10**30)
             settings = {"rpc_url": node.url, "signer_key": relayer.key.hex(), "chain_id": str(node.chain_id)}
+        # TL_TRACEMALLOC: the workers and the node snapshot their allocations when their memory is sampled
+        trace = os.environ.get(memtrace.VARIABLE)
+        traced = {"tracemalloc": f"{trace}.{workers}w-{chain}"} if trace else {}
         log = stack.enter_context(open(tmp / "service.log", "wb"))
         try:
-            service = stack.enter_context(Service(data_dir, database_url, workers=workers, log=log, **settings))
+            service = stack.enter_context(Service(data_dir, database_url, workers=workers, log=log,
+                                                       **settings, **traced))
         except RuntimeError as exc:
             log.flush()
             tail = (tmp / "service.log").read_text(errors="replace")[-2000:]
@@ -108,6 +114,10 @@ def run_once(*, workers: int, chain: str, duration: float, clients: int, invalid
 
         def sample(label: str) -> None:
             sampled[label] = {pid: rss_bytes(pid) for pid in (*pids, *([node_pid] if node_pid else []))}
+            if trace:
+                for pid in sampled[label]:
+                    with suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGUSR1)
 
         sampler = threading.Timer(warmup_s(duration), sample, args=("warm",))
         sampler.start()

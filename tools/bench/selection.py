@@ -9,6 +9,12 @@ experts, commit then reveal, the price score computed), the unranked shortlist o
 members drawn from the tenderer's pool, 票决抽签 (a vote round keeping 2, then a draw), the
 decision, one objection during 公示 answered, the award. Every draw is a real one: two parties'
 seeds sealed to a draw key dealt to three officers, two of whom release their shares.
+
+The run is seeded (`seed`): every key (firms, pools, draw parties and officers, the objector),
+every draw seed and every salt comes from it, so the draws pick the same people, the members'
+votes split the same way and each run does the same work — the same vote rounds
+(`selection_vote_rounds_*`), draws and transactions. Another seed may need another number of
+rounds.
 """
 
 from __future__ import annotations
@@ -21,8 +27,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-from eth_account import Account
 
 from api.db.credentials import SqlCredentialFiles
 from api.db.journal import Store
@@ -39,6 +43,7 @@ from tools.selection_run import (
     Bidder,
     SelectionRun,
     gas_by_step,
+    new_account,
     publish_bid_open,
     register_pools,
     selection_params,
@@ -52,13 +57,13 @@ def _bidders(store: Store, count: int, rng: random.Random) -> list[Bidder]:
     """`count` firms, each with its own key named by its identity credential, anchored in one
     batch by an identity issuer the governance authorises."""
     rt = store.runtime
-    issuer = Account.create()
+    issuer = new_account(rng)
     rt.client.fund(rt.relayer, issuer.address, 10**20)
     rt.govern(rt.registry, "authoriseIssuer", issuer.address, int(Kind.IDENTITY))
     now = datetime.fromtimestamp(rt.client.block_timestamp(), UTC)
     firms, sealed = [], []
     for i in range(count):
-        account = Account.create()
+        account = new_account(rng)
         firm = Bidder(account, generate_uscc(rng), f"珠海市第{i + 1}市政建设工程有限公司")
         firms.append(firm)
         start = now - timedelta(days=3000 + i)
@@ -91,25 +96,26 @@ def run_once(settings: Settings, *, suffix: str, bids: int, pool: int, experts: 
                                   deadline=(now + timedelta(days=21)).isoformat(), criteria=criteria,
                                   experts=experts, shortlist=shortlist, members=members)
         prices = [Decimal(rng.randrange(10_500_000_00, 11_900_000_00)) / 100 for _ in firms]
-        opened = publish_bid_open(store, params, firms, prices, lambda m: say(f"{suffix}: {m}"))
+        opened = publish_bid_open(store, params, firms, prices, lambda m: say(f"{suffix}: {m}"), rng=rng)
         if opened.valid_bids != bids:
             raise AssertionError(f"{opened.valid_bids} of {bids} bids are eligible")
         out[f"bid_and_open_s_{suffix}"] = round(time.perf_counter() - t0, 3)
         t0 = time.perf_counter()
         experts_pool, member_pool = register_pools(rt, experts=pool, members=members * 2, tenderer_uscc=tenderer,
-                                                   say=lambda m: say(f"{suffix}: {m}"))
+                                                   say=lambda m: say(f"{suffix}: {m}"), rng=rng)
         out[f"pool_registration_s_{suffix}"] = round(time.perf_counter() - t0, 3)
         # The journal catches up with the pools' registrations (set-up) before the timed run, as a
         # running service would have long before: otherwise the run's first catch-up pays for it.
         store.reconcile()
         run = SelectionRun(rt=rt, svc=selection_service(store), draws=draw_service(store), tender_id=opened.tender_id,
-                           section=0, experts=experts_pool, members=member_pool)
+                           section=0, experts=experts_pool, members=member_pool, rng=rng)
         first = rt.client.block_number() + 1
         t0, c0 = time.perf_counter(), time.process_time()
         result = run.run(lambda m: say(f"{suffix}: {m}"))
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         out[f"selection_end_to_end_s_{suffix}"] = round(elapsed, 3)
         out[f"selection_cpu_s_{suffix}"] = round(cpu, 3)
+        out[f"selection_vote_rounds_{suffix}"] = result.vote_rounds
         if suffix == "embedded":
             gas = gas_by_step(rt, first)
             out["selection_transactions"] = sum(len(v) for v in gas.values())

@@ -34,6 +34,7 @@ PUBLICITY_DAYS = 3  # SelectionBook.MIN_PUBLICITY_DAYS
 DAY = 86_400
 USCC = b"91440500MA4W000000".ljust(32, b"\x00")  # every tender's tenderer here: one member pool
 SOLE_CANDIDATE = 2  # ISelectionBook.Basis
+EVALUATION_STAGE = 0  # ISelectionBook.Stage: the step an upheld complaint redoes
 PENDING, CLOSED, EVALUATED = 0, 1, 2  # ITenderBook.SectionStatus (FAILED = 3)
 
 
@@ -126,6 +127,26 @@ class Selection:
         for kind, holders in ((EVALUATION, self.experts), (SELECTION, self.members)):
             self._send(self.fn.revealCommittee(tender_id, section, kind, [h.address for h in holders],
                                                salts[kind]), centre)
+        self.chain.increase_time(PUBLICITY_DAYS * DAY)
+        self._send(self.fn.award(tender_id, section), centre)
+        assert self.fn.winnerOf(tender_id, section).call() == winner
+
+    def withdraw(self, tender_id: bytes, section: int) -> None:
+        """After `award`, within the complaint window 公示's end opened: a complaint, upheld by the
+        admin with the evaluation redone, which withdraws the award (`winnerOf` is 0 again)."""
+        complaints = self.fn.sectionOf(tender_id, section).call()[7]
+        self._send(self.fn.complain(tender_id, section, keccak(b"complaint")), self.admin)
+        self._send(self.fn.ruleComplaint(tender_id, section, complaints + 1, True, EVALUATION_STAGE,
+                                         keccak(b"ruling")), self.admin)
+        assert self.fn.winnerOf(tender_id, section).call() == "0x" + "00" * 20
+
+    def reaward(self, tender_id: bytes, section: int, winner: str, centre: LocalAccount) -> None:
+        """After `withdraw`: the evaluation seats file a new shortlist of `winner` alone, the
+        SOLE_CANDIDATE decision, 公示 and the award again: `winnerOf` is `winner`."""
+        sheet = self._secret(f"sheet {tender_id.hex()} {section}")
+        self._send(self.fn.submitShortlist(tender_id, section, [winner], 1, sheet), self.experts[0])
+        self._send(self.fn.decide(tender_id, section, SOLE_CANDIDATE, 0, winner, bytes(32), sheet, PUBLICITY_DAYS),
+                   centre)
         self.chain.increase_time(PUBLICITY_DAYS * DAY)
         self._send(self.fn.award(tender_id, section), centre)
         assert self.fn.winnerOf(tender_id, section).call() == winner

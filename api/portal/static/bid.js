@@ -108,6 +108,10 @@ function renderCredentials() {
     groups.get(c.kind).push(c);
   }
   for (const [kind, rows] of groups) {
+    // The identity credential (营业执照) is not ticked: at opening the bidder is the firm whose
+    // identity credential names the firm key that signed the bid's link, found on the ledger
+    // (ledger/service/tenders.py identity_of); its status at the deadline still matters.
+    const identity = kind === "IDENTITY";
     const body = el("tbody");
     for (const c of rows) {
       const usable = c.deadline[0] === "ok";
@@ -116,15 +120,16 @@ function renderCredentials() {
       box_.addEventListener("change", preview);
       const warn = usable ? "" : el("div", { class: "warn-text" }, t("bid.warn.deadline", { status: c.deadline[1] }));
       body.append(el("tr", { class: usable ? "" : "unusable" },
-        el("td", {}, box_),
-        el("td", {}, el("label", { for: `tick-${c.id}` }, c.what), el("div", { class: "sub code" }, c.id.slice(0, 18) + "…"), warn),
+        el("td", {}, identity ? el("span", { class: "sub nowrap" }, t("bid.identity.untick")) : box_),
+        el("td", {}, identity ? c.what : el("label", { for: `tick-${c.id}` }, c.what), el("div", { class: "sub code" }, c.id.slice(0, 18) + "…"), warn),
         el("td", { class: "nowrap" }, c.grade),
         el("td", {}, c.issuer),
         el("td", {}, el("span", { class: `badge ${c.now[0]}` }, c.now[1])),
         el("td", {}, el("span", { class: `badge ${c.deadline[0]}` }, c.deadline[1]))));
     }
-    box.append(el("h3", {}, rows[0].kind_label), el("table", { class: "list credentials ticks" },
-      el("thead", {}, el("tr", {}, ...["bid.col.tick", "col.credential", "col.grade", "col.issuer", "bid.col.now", "bid.col.deadline"]
+    box.append(el("h3", {}, rows[0].kind_label), ...(identity ? [el("p", { class: "sub", id: "identity-note" }, t("bid.identity.note"))] : []),
+      el("table", { class: "list credentials ticks" },
+      el("thead", {}, el("tr", {}, ...[identity ? "bid.col.ticked" : "bid.col.tick", "col.credential", "col.grade", "col.issuer", "bid.col.now", "bid.col.deadline"]
         .map((k) => el("th", {}, t(k))))), body));
   }
 }

@@ -7,6 +7,7 @@
 //
 // The formats mirror the Python side, one place each there:
 //   keystore label        bidders/keystore.py      bid key + firm link  ledger/crypto/bid_keys.py
+//   seat key              ledger/crypto/seat_keys.py
 //   signed API requests   ledger/crypto/requests.py   Bid typed data     ledger/crypto/bids.py
 //   envelope, commitments ledger/crypto/sealing.py
 import * as secp from "./vendor/noble-secp256k1/index.js";
@@ -90,9 +91,21 @@ export class Key {
              bytes: concat(sig.subarray(1), Uint8Array.of(27 + sig[0])) };
   }
   async signTyped(typed) { return (await this.signDigest(typedDigest(typed))).bytes; }
+  // The uncompressed public key, and ECDH with another secp256k1 public key (the x coordinate):
+  // what opens a share sealed to this key (officer_box.js).
+  publicKey() { return secp.getPublicKey(this.#secret, false); }
+  ecdh(publicKey) { return secp.getSharedSecret(this.#secret, publicKey, true).subarray(1); }
   // The firm's per-tender bid key: keccak("TenderLedger.BidKey.v1" ‖ key ‖ tender id) mod (n−1) + 1.
   bidKey(tenderId) {
     const seed = toBig(keccak(concat(utf8("TenderLedger.BidKey.v1"), this.#secret, unhex(tenderId, 32))));
+    return new Key(bigBytes((seed % (N - 1n)) + 1n, 32));
+  }
+  // A member's seat key on committee `kind` (0 evaluation, 1 selection) of a tender's section:
+  // keccak("TenderLedger.SeatKey.v1" ‖ key ‖ tender id ‖ uint16 section ‖ uint8 kind) mod (n−1) + 1.
+  seatKey(tenderId, section, kind) {
+    if (kind !== 0 && kind !== 1) throw new SignerError("bad-number", `committee kind ${kind}`);
+    const seed = toBig(keccak(concat(utf8("TenderLedger.SeatKey.v1"), this.#secret, unhex(tenderId, 32),
+                                     bigBytes(section, 2), Uint8Array.of(kind))));
     return new Key(bigBytes((seed % (N - 1n)) + 1n, 32));
   }
 }
@@ -120,13 +133,15 @@ function canonicalStrings(object) {
   return "{" + Object.keys(object).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(object[k])}`).join(",") + "}";
 }
 
-export async function openKeystore(text, password, onProgress) {
+// A firm's keystore carries tender-ledger's signed label (checked); an official's (`labelled: false`)
+// may be a plain Web3 v3 keystore, whose label, if it has one, is still checked.
+export async function openKeystore(text, password, onProgress, { labelled = true } = {}) {
   let doc;
   try { doc = JSON.parse(text); } catch { throw new SignerError("not-keystore"); }
   const crypto_ = doc && doc.crypto;
   if (!doc || doc.version !== 3 || !crypto_ || typeof crypto_ !== "object") throw new SignerError("not-keystore");
   const label = doc.tenderLedger;
-  if (!label || typeof label !== "object") throw new SignerError("not-ours");
+  if (labelled && (!label || typeof label !== "object")) throw new SignerError("not-ours");
   const p = crypto_.kdfparams || {};
   if (crypto_.kdf !== "scrypt" || crypto_.cipher !== "aes-128-ctr") throw new SignerError("not-keystore");
   const [n, r, pp, dklen] = [p.n, p.r, p.p, p.dklen];
@@ -143,6 +158,8 @@ export async function openKeystore(text, password, onProgress) {
     { name: "AES-CTR", counter: unhex(crypto_.cipherparams.iv, 16), length: 128 }, aes, ciphertext));
   const key = new Key(secret);
   if (String(doc.address).toLowerCase().replace(/^0x/, "") !== key.address.slice(2).toLowerCase()) throw new SignerError("altered");
+  if (label === undefined && !labelled) return { key, uscc: null, name: null };
+  if (!label || typeof label !== "object") throw new SignerError("altered");
   const fields = { address: key.address, uscc: label.uscc, name: label.name, created: label.created };
   if (![label.uscc, label.name, label.created, label.signature].every((v) => typeof v === "string")) throw new SignerError("altered");
   const message = concat(utf8("tender-ledger keystore label\n"), utf8(canonicalStrings(fields)));
@@ -195,15 +212,20 @@ const REQUEST_TYPES = { Request: [{ name: "method", type: "string" }, { name: "p
 
 export const bookDomain = (chainId, book) => ({ name: "TenderBook", version: "1", chainId, verifyingContract: checksum(book) });
 
+// The typed data of one signed API request (ledger/crypto/requests.py `_typed`).
+export function requestTyped({ chainId, registry, method, path, body, nonce, expiry }) {
+  return {
+    domain: { name: "TenderLedger", version: "1", chainId, verifyingContract: checksum(registry) },
+    types: REQUEST_TYPES, primaryType: "Request",
+    message: { method: method.toUpperCase(), path, bodyHash: keccak(body), nonce, expiry },
+  };
+}
+
 // The X-TL-* headers that sign one API request as `key` (ledger/crypto/requests.py).
 export async function requestHeaders(key, { chainId, registry, method, path, body }) {
   const nonce = toBig(crypto.getRandomValues(new Uint8Array(16))).toString();
   const expiry = Math.floor(Date.now() / 1000) + 120;
-  const signature = await key.signTyped({
-    domain: { name: "TenderLedger", version: "1", chainId, verifyingContract: checksum(registry) },
-    types: REQUEST_TYPES, primaryType: "Request",
-    message: { method: method.toUpperCase(), path, bodyHash: keccak(body), nonce, expiry },
-  });
+  const signature = await key.signTyped(requestTyped({ chainId, registry, method, path, body, nonce, expiry }));
   return { "X-TL-Signer": key.address, "X-TL-Nonce": nonce, "X-TL-Expiry": String(expiry), "X-TL-Signature": hex(signature) };
 }
 
@@ -225,6 +247,33 @@ export function credentialSetCommitment(salt, ids) {
 export function bidContext({ chainId, book, tenderId, section, bidder }) {
   return concat(keccak(utf8("TenderLedger.BidContext.v1")), word.uint(chainId), word.address(book),
                 word.bytes32(tenderId), word.uint(section), word.address(bidder));
+}
+
+// What 密文 guarantee terms are sealed under, so that they open only for this guarantee on this chain
+// (ledger.crypto.guarantee.terms_aad):
+// keccak("TenderLedger.GuaranteeTerms.v1") ‖ abi.encode(uint256 chainId, address book, bytes32 guaranteeId).
+export function guaranteeTermsContext({ chainId, book, guaranteeId }) {
+  return concat(keccak(utf8("TenderLedger.GuaranteeTerms.v1")), word.uint(chainId), word.address(book),
+                word.bytes32(guaranteeId));
+}
+
+// A guarantee's terms as the ledger writes them (GuaranteeTerms.to_bytes): RFC 8785 JSON of exactly its
+// fields, version 1, addresses checksummed, hashes in lower-case hex, the red-list discount as its decimal string.
+export function guaranteeTermsBytes(terms) {
+  const bytes32 = (v) => hex(unhex(v, 32));
+  const int = (v) => {
+    if (!Number.isSafeInteger(Number(v)) || String(Number(v)) !== String(v).trim()) throw new SignerError("bad-number", String(v));
+    return Number(v);
+  };
+  return utf8(canonicalJson({
+    version: 1, guarantee_id: bytes32(terms.guarantee_id), guarantee_no: String(terms.guarantee_no),
+    issuer: checksum(terms.issuer), issuer_type: int(terms.issuer_type), applicant: checksum(terms.applicant),
+    applicant_uscc: String(terms.applicant_uscc), beneficiary: String(terms.beneficiary),
+    beneficiary_uscc: String(terms.beneficiary_uscc), project_code: String(terms.project_code),
+    section_code: String(terms.section_code), amount_fen: int(terms.amount_fen), fee_fen: int(terms.fee_fen),
+    rate_bps: int(terms.rate_bps), red_discount: String(terms.red_discount ?? "0"), start: int(terms.start),
+    end: int(terms.end), doc_hash: bytes32(terms.doc_hash),
+  }));
 }
 
 export function bidCommitment({ chainId, book, tenderId, section, bidder, ciphertextHash, credentialSet }) {
@@ -312,4 +361,114 @@ export async function signTx(key, tx) {
 export function withdrawCall(tenderId, section) {
   const selector = keccak(utf8("withdrawBid(bytes32,uint16)")).subarray(0, 4);
   return concat(selector, word.bytes32(tenderId), word.uint(section));
+}
+
+// ------------------------------------------------------------------ ABI call data
+
+// The parameter types of a signature such as "issue(bytes32,(bytes32,uint256))": a tuple is an array.
+function parseTypes(text) {
+  const out = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i];
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+    if ((c === "," && depth === 0) || i === text.length) {
+      const part = text.slice(start, i);
+      if (part) out.push(part.startsWith("(") ? parseTypes(part.slice(1, -1)) : part);
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+function encodeStatic(type, value) {
+  if (Array.isArray(type)) {
+    if (!Array.isArray(value) || value.length !== type.length) throw new SignerError("bad-args", "tuple");
+    return concat(...type.map((t, i) => encodeStatic(t, value[i])));
+  }
+  if (type === "bytes32") return word.bytes32(value);
+  if (type === "address") return word.address(value);
+  if (type === "bool") return word.uint(value ? 1n : 0n);
+  if (/^uint\d+$/.test(type)) {
+    const v = BigInt(value);
+    if (v < 0n || v >= 1n << BigInt(type.slice(4))) throw new SignerError("bad-number", `${value} is not a ${type}`);
+    return word.uint(v);
+  }
+  throw new SignerError("bad-type", String(type));
+}
+
+const staticSize = (type) => (Array.isArray(type) ? type.reduce((n, t) => n + staticSize(t), 0) : 32);
+
+// selector ‖ abi.encode(args) for static types, static tuples and arrays of static words (T[]).
+export function abiCall(signature, args) {
+  const open = signature.indexOf("(");
+  const types = parseTypes(signature.slice(open + 1, -1));
+  if (types.length !== args.length) throw new SignerError("bad-args", signature);
+  const heads = [], tails = [];
+  let offset = types.reduce((n, t) => n + (typeof t === "string" && t.endsWith("[]") ? 32 : staticSize(t)), 0);
+  types.forEach((type, i) => {
+    if (typeof type === "string" && type.endsWith("[]")) {
+      const inner = type.slice(0, -2);
+      const tail = concat(word.uint(args[i].length), ...args[i].map((v) => encodeStatic(inner, v)));
+      heads.push(word.uint(offset));
+      tails.push(tail);
+      offset += tail.length;
+    } else {
+      heads.push(encodeStatic(type, args[i]));
+    }
+  });
+  return concat(keccak(utf8(signature)).subarray(0, 4), ...heads, ...tails);
+}
+
+// A USCC as GuaranteeBook carries it: 18 ASCII characters, left-aligned, zero-padded to 32 bytes.
+export function usccWord(uscc) {
+  const bytes = utf8(String(uscc));
+  if (bytes.length > 32 || /[^\x20-\x7e]/.test(String(uscc))) throw new SignerError("bad-uscc", String(uscc));
+  return concat(bytes, new Uint8Array(32 - bytes.length));
+}
+
+// ------------------------------------------------------------------ credential ids and batch roots
+
+// RFC 8785 canonical JSON of a document's values (strings, safe integers, booleans, null, arrays, objects).
+export function canonicalJson(value) {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new SignerError("not-canonical", String(value));
+    return String(value);
+  }
+  if (Array.isArray(value)) return "[" + value.map(canonicalJson).join(",") + "]";
+  if (typeof value === "object") {
+    return "{" + Object.keys(value).sort().filter((k) => value[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",") + "}";
+  }
+  throw new SignerError("not-canonical", typeof value);
+}
+
+const CREDENTIAL_TAG = keccak(utf8("TenderLedger.Credential.v1"));
+
+// keccak(masterSalt ‖ keccak(name)), then keccak(salt ‖ keccak(name) ‖ keccak(canonical value)) per
+// field, and the id keccak(tag ‖ field hashes in RFC 8785 name order) (ledger/documents/sealing.py).
+export function credentialId(document, masterSalt) {
+  const master = masterSalt instanceof Uint8Array ? masterSalt : unhex(masterSalt, 32);
+  const names = Object.keys(document).filter((k) => document[k] !== null && document[k] !== undefined).sort();
+  const hashes = names.map((name) => {
+    const nameHash = keccak(utf8(name));
+    const salt = keccak(concat(master, nameHash));
+    return keccak(concat(salt, nameHash, keccak(utf8(canonicalJson(document[name])))));
+  });
+  return keccak(concat(CREDENTIAL_TAG, ...hashes));
+}
+
+const compareBytes = (a, b) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; };
+const hashPair = (a, b) => (compareBytes(a, b) < 0 ? keccak(concat(a, b)) : keccak(concat(b, a)));
+
+// The root of a batch: OpenZeppelin StandardMerkleTree over leaves keccak(keccak(id)) (ledger/crypto/merkle.py).
+export function merkleRoot(ids) {
+  const leaves = ids.map((i) => keccak(keccak(i instanceof Uint8Array ? i : unhex(i, 32)))).sort(compareBytes);
+  if (!leaves.length) throw new SignerError("empty-batch");
+  for (let i = 1; i < leaves.length; i++) if (!compareBytes(leaves[i], leaves[i - 1])) throw new SignerError("duplicate", hex(leaves[i]));
+  const nodes = [...new Array(leaves.length - 1), ...leaves.reverse()];
+  for (let i = leaves.length - 2; i >= 0; i--) nodes[i] = hashPair(nodes[2 * i + 1], nodes[2 * i + 2]);
+  return nodes[0];
 }

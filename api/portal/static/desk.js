@@ -1,0 +1,135 @@
+// What the desks (issuer.js, guarantor.js, centre.js, committee.js) share: labels, elements, signing
+// in with a key opened in this browser, signed API requests, and prepared transactions checked before
+// signing.
+import * as S from "./signer.js";
+
+export function setup(configId) {
+  const config = JSON.parse(document.getElementById(configId).textContent);
+  const L = config.labels;
+  const t = (key, values = {}) => (L[key] || key).replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : `{${k}}`));
+  return { config, L, t };
+}
+
+export const $ = (id) => document.getElementById(id);
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v; else if (k in node && typeof v !== "string") node[k] = v; else node.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+
+export function say(id, text, kind = "") {
+  const node = $(id);
+  node.textContent = text;
+  node.className = kind ? `${kind}-text` : "";
+}
+
+export function failure(t, L, err) {
+  if (err instanceof S.SignerError && L[`bid.err.${err.code}`]) return t(`bid.err.${err.code}`);
+  return t("bid.err.generic", { message: err && err.message ? err.message : String(err) });
+}
+
+// The key in the chosen file (a Web3 v3 keystore, or a .key file holding the hex key) or pasted.
+export async function openKey(fileInput, passwordInput, pastedInput) {
+  const file = fileInput.files[0];
+  let key;
+  if (file) {
+    const text = (await file.text()).trim();
+    key = text.startsWith("{") ? (await S.openKeystore(text, passwordInput.value, undefined, { labelled: false })).key
+      : S.Key.fromHex(text);
+  } else {
+    key = S.Key.fromHex(pastedInput.value);
+  }
+  passwordInput.value = ""; pastedInput.value = ""; fileInput.value = "";
+  return key;
+}
+
+// The sign-in every desk starts with (templates/_signin.html): the key opened in this browser (never
+// sent), the chain read, then the desk's own `check(session)` — what the key may do here — which
+// returns the words shown as signed in, or throws (Refused: a key with no role at this desk). Resolves
+// to the session {key, chain, …what check added}, or to null with the refusal in #signin-status.
+export async function signIn(check, { t, fail }) {
+  say("signin-status", $("keystore").files[0] ? t("bid.opening") : "");
+  try {
+    const key = await openKey($("keystore"), $("password"), $("private-key"));
+    const session = { key };
+    session.chain = await client(session)("GET", "/chain");
+    const who = await check(session);
+    say("signin-status", "");
+    $("signin").hidden = true;
+    $("signed").hidden = false;
+    $("who").textContent = who;
+    return session;
+  } catch (err) {
+    say("signin-status", fail(err), "bad");
+    return null;
+  }
+}
+
+// Back to the sign-in form: the desk drops its session itself.
+export function signedOut() {
+  $("signed").hidden = true;
+  $("signin").hidden = false;
+  say("signin-status", "");
+}
+
+// A client of the JSON API: requests signed by `session.key` when asked (EIP-712, X-TL-* headers).
+export function client(session) {
+  return async function api(method, path, { body, signed, query } = {}) {
+    const bytes = body === undefined ? new Uint8Array() : S.utf8(JSON.stringify(body));
+    const headers = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (signed) {
+      Object.assign(headers, await S.requestHeaders(session.key, { chainId: session.chain.chain_id,
+        registry: session.chain.contracts.CredentialRegistry, method, path, body: bytes }));
+    }
+    const url = path + (query ? `?${new URLSearchParams(query)}` : "");
+    const response = await fetch(url, { method, headers, body: body === undefined ? undefined : bytes });
+    let content = null;
+    try { content = await response.json(); } catch { content = null; }
+    if (!response.ok) {
+      const detail = content && (content.message || content.detail);
+      const err = new Error(typeof detail === "string" ? detail
+        : Array.isArray(detail) ? detail.map((d) => d.msg).join("; ") : `HTTP ${response.status}`);
+      err.status = response.status;
+      err.content = content;
+      throw err;
+    }
+    return content;
+  };
+}
+
+export class Refused extends Error {}
+
+// Sign `tx` (prepared by the service) only when it is exactly `expected`: this contract, this call
+// data, this chain, no value. Otherwise Refused, saying what differs.
+export async function signChecked(session, t, L, tx, expected) {
+  const problems = S.txProblems(tx, { ...expected, chainId: session.chain.chain_id });
+  if (problems.length) {
+    throw new Refused(t("bid.tx.refused") + problems.map(([k, ...v]) =>
+      (L[`bid.tx.problem.${k}`] || k).replace(/\{(\d)\}/g, (_, i) => v[i])).join("；"));
+  }
+  return S.signTx(session.key, tx);
+}
+
+// An amount in 分 as 元 with thousands separators: 20000000 → "200,000.00 元".
+export function yuan(fen) {
+  const v = BigInt(fen);
+  const whole = (v / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${whole}.${(v % 100n).toString().padStart(2, "0")} 元`;
+}
+
+// A moment in the portal's time zone with its UTC offset, as the pages print it: "2027/04/20 20:04（UTC+08:00）".
+export function localTime(unix, lang, zone) {
+  const when = new Date(Number(unix) * 1000);
+  const timeZone = zone || "Asia/Shanghai";
+  const text = when.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB",
+    { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const named = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" }).formatToParts(when)
+    .find((p) => p.type === "timeZoneName");
+  const offset = named ? named.value.replace(/^GMT$/, "GMT+00:00").replace("GMT", "UTC") : "";
+  return offset ? `${text}${lang === "zh" ? `（${offset}）` : ` (${offset})`}` : text;
+}
