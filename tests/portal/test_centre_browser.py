@@ -20,6 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from ledger.crypto.officer_box import OfficerKey, SealedShare, open_share
 from ledger.crypto.shares import share_hash
+from tests.portal.browsing import by as _by, click, until as _until
 from tests.portal.test_browser import body_text, browser, shot, site  # noqa: F401  (fixtures)
 from tests.portal.world import World
 from tests.scenes import tender_params
@@ -37,22 +38,6 @@ def _sign_out(driver: object) -> None:
     driver.find_element(By.ID, "signout").click()  # type: ignore[attr-defined]
 
 
-def _until(driver: object, wait: WebDriverWait, ident: str, text: str, tmp_path: Path) -> None:
-    """Wait until the status `ident` says `text`; a refusal it shows instead fails at once, with its words."""
-    def said(d: object) -> bool:
-        node = _by(d, ident)
-        return text in node.text or "bad-text" in (node.get_attribute("class") or "")  # type: ignore[attr-defined]
-    wait.until(said)
-    node = _by(driver, ident)
-    if text not in node.text:  # type: ignore[attr-defined]
-        shot(driver, tmp_path, f"failed-{ident}")
-        pytest.fail(f"{ident}: {node.text}")  # type: ignore[attr-defined]
-
-
-def _by(driver: object, ident: str) -> object:
-    return driver.find_element(By.ID, ident)  # type: ignore[attr-defined]
-
-
 def test_a_centre_publishes_and_officers_release_their_shares_in_the_browser(
         site: tuple[str, World], browser: object, tmp_path: Path) -> None:  # noqa: F811
     base, world = site
@@ -66,7 +51,7 @@ def test_a_centre_publishes_and_officers_release_their_shares_in_the_browser(
     # the empty form: each field said wrong in words, at the field
     _by(driver, "p-bid_validity_days").clear()  # type: ignore[attr-defined]
     _by(driver, "p-bid_validity_days").send_keys("7")  # type: ignore[attr-defined]
-    _by(driver, "check-params").click()  # type: ignore[attr-defined]
+    click(driver, wait, "check-params")
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "form-errors"), "参数有误"))
     text = body_text(driver)
     assert "项目名称：必填" in text and "投标有效期（天）：不得小于 30" in text
@@ -86,7 +71,7 @@ def test_a_centre_publishes_and_officers_release_their_shares_in_the_browser(
     _by(driver, "threshold").clear()  # type: ignore[attr-defined]
     _by(driver, "threshold").send_keys("2")  # type: ignore[attr-defined]
     _by(driver, "document").send_keys(str(tmp_path / "tender.pdf"))  # type: ignore[attr-defined]
-    _by(driver, "publish-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "publish-submit")
     _until(driver, wait, "publish-status", "已发布", tmp_path)
     shot(driver, tmp_path, "centre-published-zh")
     links = driver.find_elements(By.CSS_SELECTOR, "a.share-link")  # type: ignore[attr-defined]
@@ -111,23 +96,23 @@ def test_a_centre_publishes_and_officers_release_their_shares_in_the_browser(
     _sign_in(driver, wait, bytes(officers[0].key))
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "room-progress"), "Shares released: 0 of 2"))
     _by(driver, "share-file").send_keys(str(files[1]))  # type: ignore[attr-defined]  # another officer's
-    _by(driver, "release-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "release-submit")
     _until(driver, wait, "room-status", "This share is officer", tmp_path)
     _by(driver, "share-file").send_keys(str(files[0]))  # type: ignore[attr-defined]
-    _by(driver, "release-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "release-submit")
     _until(driver, wait, "room-status", "Share released", tmp_path)
     assert "Shares released: 1 of 2" in body_text(driver)
     _sign_out(driver)
     _sign_in(driver, wait, bytes(officers[2].key))
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "release-form")))
     _by(driver, "share-file").send_keys(str(files[2]))  # type: ignore[attr-defined]
-    _by(driver, "release-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "release-submit")
     _until(driver, wait, "room-status", "Share released", tmp_path)
     shot(driver, tmp_path, "centre-room-released-en")
     _sign_out(driver)
     _sign_in(driver, wait, bytes(scene.centre.account.key))
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "open-section")))
-    _by(driver, "open-section").click()  # type: ignore[attr-defined]
+    click(driver, wait, "open-section")
     _until(driver, wait, "room-status", "Opened:", tmp_path)
     assert "Failed (too few valid bids)" in body_text(driver)  # no bid came: 流标
     shot(driver, tmp_path, "centre-room-opened-en")
@@ -146,7 +131,7 @@ def test_the_opening_record_prints_in_chinese(
     assert "10,860,000.50 元" in text and "合格" in text and "不合格" in text
     shot(driver, tmp_path, "centre-room-zh")
     driver.execute_script("window.print = () => {};")  # type: ignore[attr-defined]
-    _by(driver, "print-record").click()  # type: ignore[attr-defined]
+    click(driver, wait, "print-record")
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})  # type: ignore[attr-defined]
     area = _by(driver, "print-area")
     assert "开标记录表" in area.text and "开标人签字" in area.text  # type: ignore[attr-defined]
@@ -169,7 +154,7 @@ def test_an_auditor_opens_a_report_file(
     (tmp_path / "audit.json").write_text(json.dumps(report()), encoding="utf-8")
     driver.get(f"{base}/portal/audit?lang={lang}")  # type: ignore[attr-defined]
     _by(driver, "file").send_keys(str(tmp_path / "audit.json"))  # type: ignore[attr-defined]
-    _by(driver, "audit-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "audit-submit")
     wait.until(expected_conditions.presence_of_element_located((By.ID, "verdict")))
     assert ("发现 1 个问题" if lang == "zh" else "1 finding(s)") in _by(driver, "verdict").text  # type: ignore[attr-defined]
     driver.find_element(By.CSS_SELECTOR, f'a[href="#tx-{TX}"]').click()  # type: ignore[attr-defined]

@@ -30,8 +30,9 @@ from ledger.model.selection import CommitteeKind, Stage
 from ledger.rules.lottery import draw_id
 from ledger.rules.selection import Decided, NeedDraw, NeedVote
 from tests.portal.test_accessibility import check_page
+from tests.portal.browsing import by as _by, click, until as _until
 from tests.portal.test_browser import body_text, browser, shot  # noqa: F401  (fixtures)
-from tests.portal.test_committee_browser import _by, _sign_in, _until
+from tests.portal.test_committee_browser import _sign_in
 from tests.portal.test_committee_methods_browser import _served
 from tests.scenes import Scene
 from tests.selection_scene import DAY, HOUR, SECTION, Section
@@ -85,9 +86,9 @@ def test_the_centre_steps_a_section_through_selection_in_the_browser(
     driver.get(f"{base}/portal/centre?lang=zh")  # type: ignore[attr-defined]
     wait.until(expected_conditions.presence_of_element_located((By.ID, "signin-form")))
     _sign_in(driver, wait, bytes(sec.scene.centre.account.key))
-    _by(driver, "tab-selection").click()  # type: ignore[attr-defined]
+    click(driver, wait, "tab-selection")
     _by(driver, "sel-tender").send_keys(sec.tender.tid)  # type: ignore[attr-defined]
-    _by(driver, "sel-load").click()  # type: ignore[attr-defined]
+    click(driver, wait, "sel-load")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "seat-box")))
     listed = _by(driver, "sel-shortlist-list").text  # type: ignore[attr-defined]
     assert all(names[b] in listed for b in shortlist.candidates)  # the shortlist by firm name
@@ -101,10 +102,10 @@ def test_the_centre_steps_a_section_through_selection_in_the_browser(
     assert "定标委员会" in _by(driver, box).text and "从 7 个候选中抽取 6 个" in _by(driver, box).text  # type: ignore[attr-defined]
     _by(driver, "draw-parties-0").send_keys(parties[0].address)  # type: ignore[attr-defined]
     _by(driver, "draw-officers-0").send_keys("\n".join(OfficerKey.of_private(bytes(h.key)).to_hex() for h in holders))  # type: ignore[attr-defined]
-    _by(driver, "draw-open-0").click()  # type: ignore[attr-defined]
+    click(driver, wait, "draw-open-0")
     _until(driver, wait, "sel-status", "请填写至少两个不同的地址", tmp_path)  # one party: refused here
     _by(driver, "draw-parties-0").send_keys("\n" + parties[1].address)  # type: ignore[attr-defined]
-    _by(driver, "draw-open-0").click()  # type: ignore[attr-defined]
+    click(driver, wait, "draw-open-0")
     _until(driver, wait, "sel-status", "已开启", tmp_path)
     links = driver.find_elements(By.CSS_SELECTOR, "a.draw-share-link")  # type: ignore[attr-defined]
     sealed = [SealedShare.from_json(unquote(a.get_attribute("href").split(",", 1)[1])) for a in links]
@@ -123,8 +124,8 @@ def test_the_centre_steps_a_section_through_selection_in_the_browser(
         share = open_share(s, bytes(h.key))
         tx = sign(h, sec.rt.lottery_book.prepare(h.address, "releaseDrawShare", did, share.to_bytes()))
         sec.draws.release(signer=h.address, draw_id=did, signed_tx=tx)
-    _by(driver, "sel-load").click()  # type: ignore[attr-defined]
-    wait.until(expected_conditions.element_to_be_clickable((By.ID, "draw-finish-0"))).click()
+    click(driver, wait, "sel-load")
+    click(driver, wait, "draw-finish-0")
     _until(driver, wait, "sel-status", "摇号已完成", tmp_path)
     assert sec.draws.show(did).ok  # the draw the browser's key opened recomputes from the chain
     picks = sec.picks(did)[:5]
@@ -132,13 +133,13 @@ def test_the_centre_steps_a_section_through_selection_in_the_browser(
     wrong = _seat_files(sec, picks[:1], tmp_path, committee="evaluation")
     _by(driver, "seat-kind").send_keys("定标委员会")  # type: ignore[attr-defined]
     _by(driver, "seat-files").send_keys(str(wrong[0]))  # type: ignore[attr-defined]
-    _by(driver, "seat-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "seat-submit")
     _until(driver, wait, "sel-status", "不是本标段此委员会的", tmp_path)
     assert not sec.rt.selection_book.committee(sec.tid, SECTION, SEL).seats  # nothing sent
     files = _seat_files(sec, picks, tmp_path)
     _by(driver, "seat-files").clear()  # type: ignore[attr-defined]  # the refused file out
     _by(driver, "seat-files").send_keys("\n".join(str(f) for f in files))  # type: ignore[attr-defined]
-    _by(driver, "seat-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "seat-submit")
     _until(driver, wait, "sel-status", "定标委员会已组建：5 个席位", tmp_path)
     assert set(sec.rt.selection_book.committee(sec.tid, SECTION, SEL).seats) == set(sec.seats[SEL])
 
@@ -148,11 +149,11 @@ def test_the_centre_steps_a_section_through_selection_in_the_browser(
     assert "第 1 轮投票" in _by(driver, "sel-step").text  # type: ignore[attr-defined]
     _by(driver, "round-commit").clear()  # type: ignore[attr-defined]
     _by(driver, "round-commit").send_keys("0")  # type: ignore[attr-defined]
-    _by(driver, "round-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "round-submit")
     _until(driver, wait, "sel-status", "时限为 1 至 720 小时", tmp_path)
     _by(driver, "round-commit").clear()  # type: ignore[attr-defined]
     _by(driver, "round-commit").send_keys("2")  # type: ignore[attr-defined]
-    _by(driver, "round-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "round-submit")
     _until(driver, wait, "sel-status", "已开启轮次", tmp_path)
     opened = sec.svc.state(sec.tid, SECTION).rounds
     assert len(opened) == 1 and opened[0].state.commit_deadline - sec.now() in range(2 * HOUR - 60, 2 * HOUR + 1)
@@ -169,10 +170,10 @@ def test_the_centre_steps_a_section_through_selection_in_the_browser(
             assert isinstance(following, NeedDraw), following
             sec.draw(following.purpose, following.round, following.candidates, following.k)
         following = sec.svc.step(sec.tid, SECTION)
-    _by(driver, "sel-load").click()  # type: ignore[attr-defined]
+    click(driver, wait, "sel-load")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "decide-submit")))
     assert "已定：" + names[following.winner] in _by(driver, "sel-step").text  # type: ignore[attr-defined]
-    _by(driver, "decide-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "decide-submit")
     _until(driver, wait, "sel-status", "公示开始", tmp_path)
     state = sec.svc.state(sec.tid, SECTION)
     assert state.status.stage is Stage.PUBLICITY and state.decision is not None
@@ -183,14 +184,14 @@ def test_the_centre_steps_a_section_through_selection_in_the_browser(
     reason = "第二候选人的项目经理证书已过期，请核查。"
     sec.svc.object(signer=objector.address, tender_id=sec.tid, section=SECTION, reason=reason,
                    signed_tx=sec.tx(objector, "object", sec.tid, SECTION, keccak(reason.encode())))
-    _by(driver, "sel-load").click()  # type: ignore[attr-defined]
+    click(driver, wait, "sel-load")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "answer-submit-1")))
     assert reason in _by(driver, "sel-objections").text  # type: ignore[attr-defined]
     check_page(driver, tmp_path, "selection-objection-zh")
-    _by(driver, "answer-submit-1").click()  # type: ignore[attr-defined]
+    click(driver, wait, "answer-submit-1")
     _until(driver, wait, "sel-status", "请写明答复", tmp_path)
     _by(driver, "answer-1").send_keys("经核查，证书在截标时有效，异议不成立。")  # type: ignore[attr-defined]
-    _by(driver, "answer-submit-1").click()  # type: ignore[attr-defined]
+    click(driver, wait, "answer-submit-1")
     _until(driver, wait, "sel-status", "已答复第 1 号异议", tmp_path)
     assert sec.svc.state(sec.tid, SECTION).objections[0].answer == "经核查，证书在截标时有效，异议不成立。"
     shot(driver, tmp_path, "selection-objection-answered-zh")
@@ -199,10 +200,10 @@ def test_the_centre_steps_a_section_through_selection_in_the_browser(
     driver.get(f"{base}/portal/centre?lang=en")  # type: ignore[attr-defined]
     wait.until(expected_conditions.presence_of_element_located((By.ID, "signin-form")))
     _sign_in(driver, wait, bytes(sec.scene.centre.account.key))
-    _by(driver, "tab-selection").click()  # type: ignore[attr-defined]
+    click(driver, wait, "tab-selection")
     _by(driver, "sel-tender").send_keys(sec.tender.tid)  # type: ignore[attr-defined]
-    _by(driver, "sel-load").click()  # type: ignore[attr-defined]
-    wait.until(expected_conditions.element_to_be_clickable((By.ID, "award-submit"))).click()
+    click(driver, wait, "sel-load")
+    click(driver, wait, "award-submit")
     _until(driver, wait, "sel-status", "Awarded to", tmp_path)
     assert sec.svc.state(sec.tid, SECTION).winner == following.winner
     assert "AWARDED" not in body_text(driver) and "Awarded" in body_text(driver)

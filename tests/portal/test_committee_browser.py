@@ -22,6 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from api.serving import free_port
 from ledger.model.selection import CommitteeKind
 from ledger.rules.selection import NeedDraw, NeedVote
+from tests.portal.browsing import by as _by, click, until as _until
 from tests.portal.test_browser import body_text, browser, shot  # noqa: F401  (fixtures)
 from tests.scenes import Scene
 from tests.selection_scene import HOUR, Section
@@ -51,31 +52,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sect
             thread.join(timeout=30)
 
 
-def _by(driver: object, ident: str) -> object:
-    return driver.find_element(By.ID, ident)  # type: ignore[attr-defined]
-
-
-def _until(driver: object, wait: WebDriverWait, ident: str, text: str, tmp_path: Path) -> None:
-    """Wait until `ident` says `text`; a refusal it shows instead fails at once, with its words."""
-    def said(d: object) -> bool:
-        node = _by(d, ident)
-        return text in node.text or "bad-text" in (node.get_attribute("class") or "")  # type: ignore[attr-defined]
-    wait.until(said)
-    node = _by(driver, ident)
-    if text not in node.text:  # type: ignore[attr-defined]
-        shot(driver, tmp_path, f"failed-{ident}")
-        pytest.fail(f"{ident}: {node.text}")  # type: ignore[attr-defined]
-
-
 def _sign_in(driver: object, wait: WebDriverWait, key: bytes) -> None:
     _by(driver, "private-key").send_keys("0x" + key.hex())  # type: ignore[attr-defined]
-    _by(driver, "signin-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "signin-submit")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "who")))
 
 
 def _open(driver: object, wait: WebDriverWait, sec: Section, kind: str) -> None:
     ident = f"open-{sec.tender.tid[2:10]}-0-{kind}"
-    wait.until(expected_conditions.element_to_be_clickable((By.ID, ident))).click()
+    click(driver, wait, ident)
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "desk-title")))
     wait.until(lambda d: "投标" in _by(d, "bids").text or "元" in _by(d, "bids").text)  # type: ignore[attr-defined]
 
@@ -98,13 +83,13 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
     assert len(inputs) == 4 * 2  # four eligible bids, two judged criteria (the price is computed)
     for i, box in enumerate(inputs):
         box.send_keys("41" if i == 0 else str(30 - i) + ".5" if i % 2 == 0 else str(15 - i // 2))
-    _by(driver, "commit-sheet").click()  # type: ignore[attr-defined]
+    click(driver, wait, "commit-sheet")
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "sheet-errors"), "0 至 40"))
     assert not sec.rt.selection_book.sheet_of(sec.tid, 0, mine).committed  # nothing was signed
     shot(driver, tmp_path, "committee-sheet-error-zh")
     inputs[0].clear()
     inputs[0].send_keys("36.25")
-    _by(driver, "commit-sheet").click()  # type: ignore[attr-defined]
+    click(driver, wait, "commit-sheet")
     _until(driver, wait, "desk-status", "已提交承诺", tmp_path)
     assert sec.rt.selection_book.sheet_of(sec.tid, 0, mine).committed
     assert driver.find_element(By.ID, "salt-sheet").get_attribute("download").endswith(".commitment.json")  # type: ignore[attr-defined]
@@ -118,9 +103,9 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
 
     for seat in others:
         sec.commit_sheet(seat)
-    _by(driver, "reload").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reload")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "reveal-sheet")))
-    _by(driver, "reveal-sheet").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reveal-sheet")
     _until(driver, wait, "desk-status", "已揭示", tmp_path)
     assert sec.rt.selection_book.sheet_of(sec.tid, 0, mine).revealed
     assert not _by(driver, "salt-file").is_displayed()  # type: ignore[attr-defined]  # nothing left to reveal
@@ -129,15 +114,15 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
         sec.reveal_sheet(seat)
     revealed = next(s.sheet for s in sec.svc.evaluation(sec.tid, 0).sheets if s.seat == mine)
     assert "36.25" in {str(v) for marks in revealed.scores.values() for v in marks.values()}  # as typed, hashed alike
-    _by(driver, "reload").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reload")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "file-shortlist")))
-    _by(driver, "file-shortlist").click()  # type: ignore[attr-defined]
+    click(driver, wait, "file-shortlist")
     _until(driver, wait, "desk-status", "入围名单已提交", tmp_path)
     shortlist = sec.svc.state(sec.tid, 0).shortlist
     assert shortlist is not None and len(shortlist.candidates) == 3
     assert len(driver.find_elements(By.CSS_SELECTOR, "#shortlist-list li")) == 3  # type: ignore[attr-defined]
     shot(driver, tmp_path, "committee-shortlist-zh")
-    _by(driver, "signout").click()  # type: ignore[attr-defined]
+    click(driver, wait, "signout")
     driver.get(f"{base}/portal/committee?lang=en")  # type: ignore[attr-defined]  # the revealed sheet, in English
     wait.until(expected_conditions.presence_of_element_located((By.ID, "signin-form")))
     _sign_in(driver, wait, bytes(expert.key))
@@ -146,7 +131,7 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
     assert not _by(driver, "salt-file").is_displayed()  # type: ignore[attr-defined]
     assert not any(box.is_enabled() for box in driver.find_elements(By.CSS_SELECTOR, "#sheet-table input"))  # type: ignore[attr-defined]
     shot(driver, tmp_path, "committee-sheet-revealed-en")
-    _by(driver, "signout").click()  # type: ignore[attr-defined]
+    click(driver, wait, "signout")
 
     # the selection committee: round 1, the browser's member and four others
     sec.seat(SEL, sec.committee_draw(SEL)[:5])
@@ -160,18 +145,18 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
     _sign_in(driver, wait, bytes(sec.holders[SEL][voter].key))
     _open(driver, wait, sec, "selection")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, f"commit-vote-{step.round}")))
-    _by(driver, f"commit-vote-{step.round}").click()  # type: ignore[attr-defined]
+    click(driver, wait, f"commit-vote-{step.round}")
     _until(driver, wait, "desk-status", "Choose a candidate", tmp_path)  # nothing picked: refused here
-    _by(driver, f"vote-{step.round}-0").click()  # type: ignore[attr-defined]
-    _by(driver, f"commit-vote-{step.round}").click()  # type: ignore[attr-defined]
+    click(driver, wait, f"vote-{step.round}-0")
+    click(driver, wait, f"commit-vote-{step.round}")
     _until(driver, wait, "desk-status", "Committed", tmp_path)
     assert sec.rt.selection_book.vote_of(sec.tid, 0, step.round, voter).committed
     shot(driver, tmp_path, "committee-vote-committed-en")
     for seat in rest:
         sec.commit_vote(step.round, seat, sec.choice(seat, step.candidates))
-    _by(driver, "reload").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reload")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, f"reveal-vote-{step.round}")))
-    _by(driver, f"reveal-vote-{step.round}").click()  # type: ignore[attr-defined]
+    click(driver, wait, f"reveal-vote-{step.round}")
     _until(driver, wait, "desk-status", "Revealed", tmp_path)
     vote = sec.rt.selection_book.vote_of(sec.tid, 0, step.round, voter)
     assert vote.revealed and vote.candidate in step.candidates
@@ -189,7 +174,7 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
         following = sec.svc.step(sec.tid, 0)
     assert isinstance(following, NeedDraw), following
     sec.draw(following.purpose, following.round, following.candidates, following.k)
-    _by(driver, "reload").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reload")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "draws-box")))
     assert "My vote:" in body_text(driver)
     shot(driver, tmp_path, "committee-vote-revealed-en")

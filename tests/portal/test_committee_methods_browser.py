@@ -29,8 +29,9 @@ from ledger.model.selection import CommitteeKind, Stage
 from ledger.rules.evaluation import Review, ReviewSheet
 from ledger.rules.selection import NeedDecision, NeedViews, view_document, vote_commitment
 from tests.portal.test_accessibility import check_page
+from tests.portal.browsing import by as _by, click, until as _until
 from tests.portal.test_browser import body_text, browser, shot  # noqa: F401  (fixtures)
-from tests.portal.test_committee_browser import _by, _open, _sign_in, _until
+from tests.portal.test_committee_browser import _open, _sign_in
 from tests.scenes import Scene
 from tests.selection_scene import DELIBERATION, HOUR, PARAMS, SECTION, Section, selection_seats
 
@@ -101,28 +102,28 @@ def test_an_expert_fills_a_review_sheet_with_reasons_in_the_browser(
     assert len(tables) == 4  # one per eligible bid, a row per criterion
     assert not driver.find_elements(By.CSS_SELECTOR, "#sheet-table input[inputmode=decimal]")  # type: ignore[attr-defined]
     check_page(driver, tmp_path, "review-sheet-zh")
-    _by(driver, "commit-sheet").click()  # type: ignore[attr-defined]  # nothing judged
+    click(driver, wait, "commit-sheet")  # nothing judged
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "sheet-errors"), "请判定合格或不合格"))
     for i in range(4):
         for code in ("Q1", "Q2"):
-            _by(driver, f"review-{i}-{code}-true").click()  # type: ignore[attr-defined]
-    _by(driver, "review-1-Q2-false").click()  # type: ignore[attr-defined]  # a fail with no reason
-    _by(driver, "commit-sheet").click()  # type: ignore[attr-defined]
+            click(driver, wait, f"review-{i}-{code}-true")
+    click(driver, wait, "review-1-Q2-false")  # a fail with no reason
+    click(driver, wait, "commit-sheet")
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "sheet-errors"), "判为不合格须写明理由"))
     assert "判定" not in _by(driver, "sheet-errors").text  # type: ignore[attr-defined]  # only that one
     assert not sec.rt.selection_book.sheet_of(sec.tid, 0, mine).committed  # nothing was signed
     shot(driver, tmp_path, "review-sheet-error-zh")
     _by(driver, "reason-1-Q2").send_keys("项目经理无安全生产考核合格证")  # type: ignore[attr-defined]
-    _by(driver, "commit-sheet").click()  # type: ignore[attr-defined]
+    click(driver, wait, "commit-sheet")
     _until(driver, wait, "desk-status", "已提交承诺", tmp_path)
     assert sec.rt.selection_book.sheet_of(sec.tid, 0, mine).committed
     shot(driver, tmp_path, "review-sheet-committed-zh")
 
     for seat in others:
         sec.commit_sheet(seat, _review_sheet(sec))  # type: ignore[arg-type]
-    _by(driver, "reload").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reload")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "reveal-sheet")))
-    _by(driver, "reveal-sheet").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reveal-sheet")
     _until(driver, wait, "desk-status", "已揭示", tmp_path)
     for seat in others:
         sec.reveal_sheet(seat)
@@ -130,7 +131,7 @@ def test_an_expert_fills_a_review_sheet_with_reasons_in_the_browser(
     assert isinstance(revealed, ReviewSheet)
     fails = [(bid, code, r.reason) for bid, marks in revealed.reviews.items() for code, r in marks.items() if not r.passed]
     assert len(fails) == 1 and fails[0][1:] == ("Q2", "项目经理无安全生产考核合格证")  # as typed, hashed alike
-    _by(driver, "reload").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reload")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "file-shortlist")))
     shot(driver, tmp_path, "review-sheet-revealed-zh")
 
@@ -161,13 +162,13 @@ def test_a_member_states_its_view_and_the_chair_decides_in_the_browser(
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "commit-view-1")))
     assert "Views (集体议事)" in body_text(driver) and "The chair's seat" in body_text(driver)
     check_page(driver, tmp_path, "view-form-en")
-    _by(driver, "view-1-0").click()  # type: ignore[attr-defined]
-    _by(driver, "commit-view-1").click()  # type: ignore[attr-defined]
+    click(driver, wait, "view-1-0")
+    click(driver, wait, "commit-view-1")
     _until(driver, wait, "desk-status", "Give the reasons", tmp_path)  # no reasons: refused here
     assert not sec.rt.selection_book.vote_of(sec.tid, SECTION, 1, member).committed
     reason = "该单位业绩与项目管理机构最强，报价合理。\n第二行理由。"
     _by(driver, "view-reason-1").send_keys(reason)  # type: ignore[attr-defined]
-    _by(driver, "commit-view-1").click()  # type: ignore[attr-defined]
+    click(driver, wait, "commit-view-1")
     _until(driver, wait, "desk-status", "Committed", tmp_path)
     assert sec.rt.selection_book.vote_of(sec.tid, SECTION, 1, member).committed
     shot(driver, tmp_path, "view-committed-en")
@@ -180,11 +181,11 @@ def test_a_member_states_its_view_and_the_chair_decides_in_the_browser(
                             salt=keccak(documents[seat][0]))
         sec.svc.commit_vote(signer=seat, tender_id=sec.tid, section=SECTION,
                             signed_tx=sec.tx(sec.seats[SEL][seat], "commitVote", sec.tid, SECTION, 1, c))
-    _by(driver, "reload").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reload")
 
     def reveal(d: Any) -> bool:  # the reload redraws the desk: an element found before it may go stale
         try:
-            _by(d, "reveal-view-1").click()
+            click(d, wait, "reveal-view-1")
             return True
         except (StaleElementReferenceException, NoSuchElementException, ElementNotInteractableException):
             return False
@@ -198,12 +199,12 @@ def test_a_member_states_its_view_and_the_chair_decides_in_the_browser(
         tx = sec.tx(sec.seats[SEL][seat], "revealVote", sec.tid, SECTION, 1, candidate or ZERO, keccak(doc))
         sec.svc.reveal_vote(signer=seat, tender_id=sec.tid, section=SECTION, signed_tx=tx, view=doc)
     assert isinstance(sec.svc.step(sec.tid, SECTION), NeedDecision)
-    _by(driver, "reload").click()  # type: ignore[attr-defined]
+    click(driver, wait, "reload")
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".views-list li")) == 5)
     assert "第二行理由" in _by(driver, "views").text  # type: ignore[attr-defined]
     assert not _by(driver, "chair-form").is_displayed()  # type: ignore[attr-defined]  # not the chair
     shot(driver, tmp_path, "views-revealed-en")
-    _by(driver, "signout").click()  # type: ignore[attr-defined]
+    click(driver, wait, "signout")
 
     driver.get(f"{base}/portal/committee?lang=zh")  # type: ignore[attr-defined]
     wait.until(expected_conditions.presence_of_element_located((By.ID, "signin-form")))
@@ -211,14 +212,14 @@ def test_a_member_states_its_view_and_the_chair_decides_in_the_browser(
     _open(driver, wait, sec, "selection")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "chair-decide")))
     assert "您是组长" in body_text(driver)
-    _by(driver, "chair-decide").click()  # type: ignore[attr-defined]
+    click(driver, wait, "chair-decide")
     _until(driver, wait, "desk-status", "请选择中标候选人", tmp_path)
-    _by(driver, "winner-1").click()  # type: ignore[attr-defined]
-    _by(driver, "chair-decide").click()  # type: ignore[attr-defined]
+    click(driver, wait, "winner-1")
+    click(driver, wait, "chair-decide")
     _until(driver, wait, "desk-status", "请写明决定的理由", tmp_path)
     _by(driver, "chair-reason").send_keys("综合五位委员意见，该单位履约能力最强。")  # type: ignore[attr-defined]
     check_page(driver, tmp_path, "chair-deciding-zh")
-    _by(driver, "chair-decide").click()  # type: ignore[attr-defined]
+    click(driver, wait, "chair-decide")
     _until(driver, wait, "desk-status", "已定标", tmp_path)
     state = sec.svc.state(sec.tid, SECTION)
     assert state.status.stage is Stage.PUBLICITY and state.decision is not None
