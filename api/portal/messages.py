@@ -856,6 +856,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "committee.reveal_sheet": ("揭示评分表", "Reveal the sheet"),
     "committee.download": ("下载盐值文件", "Download the salt file"),
     "committee.load_salt": ("载入盐值文件", "Load a salt file"),
+    "committee.load_salt.lead": ("已提交承诺、尚待揭示：若换了电脑或清除了浏览器数据，请在此载入提交时下载的盐值文件。",
+                                 "A commitment waits for its reveal: on another computer, or after clearing this browser, load the salt file downloaded at the commit."),
     "committee.salt_kept": ("盐值已保存在本浏览器中，揭示前请勿清除；也可下载备份。", "The salt is kept in this browser until the reveal; do not clear it, or download a copy."),
     "committee.committed": ("已提交承诺（交易 {tx}）。", "Committed (tx {tx})."),
     "committee.committed.no_tx": ("已提交承诺。", "Committed."),

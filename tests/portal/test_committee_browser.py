@@ -8,10 +8,12 @@ uses. Screenshots in tmp_path."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import uvicorn
@@ -50,6 +52,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sect
         finally:
             server.should_exit = True
             thread.join(timeout=30)
+
+
+def vote_revealed(sec: Section, round_: int, seat: str) -> bool:
+    return bool(sec.rt.selection_book.vote_of(sec.tid, 0, round_, seat).revealed)
+
+
+def other_seats_file(tmp_path: Path, ballot: Path) -> Path:
+    """The ballot file as another seat would have it: the same round and section, another seat."""
+    kept = json.loads(ballot.read_text())
+    kept["seat"] = "0x" + "11" * 20
+    other = tmp_path / "other-ballot.json"
+    other.write_text(json.dumps(kept))
+    return other
 
 
 def _sign_in(driver: object, wait: WebDriverWait, key: bytes) -> None:
@@ -154,12 +169,26 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
     shot(driver, tmp_path, "committee-vote-committed-en")
     for seat in rest:
         sec.commit_vote(step.round, seat, sec.choice(seat, step.candidates))
+    # the ballot downloaded at the commit, and this browser's copy gone (another machine, storage
+    # cleared): the reveal is refused until the file is loaded back, then goes through
+    assert _by(driver, "salt-file").is_displayed()  # a vote to reveal: its ballot file may come back
+    ballot = tmp_path / "ballot.json"
+    ballot.write_text(unquote(_by(driver, f"salt-vote-{step.round}").get_attribute("href").split(",", 1)[1]))
+    driver.execute_script("Object.keys(localStorage).filter((k) => k.startsWith('tender-ledger:committee:'))"  # type: ignore[attr-defined]
+                          ".forEach((k) => localStorage.removeItem(k));")
     click(driver, wait, "reload")
-    wait.until(expected_conditions.visibility_of_element_located((By.ID, f"reveal-vote-{step.round}")))
+    click(driver, wait, f"reveal-vote-{step.round}")
+    _until(driver, wait, "desk-status", "load the salt file", tmp_path)
+    assert not vote_revealed(sec, step.round, voter)
+    _by(driver, "salt-file").send_keys(str(other_seats_file(tmp_path, ballot)))  # another seat's file: refused
+    _until(driver, wait, "desk-status", "not this seat's salt file", tmp_path)
+    _by(driver, "salt-file").send_keys(str(ballot))
+    wait.until(expected_conditions.presence_of_element_located((By.ID, f"salt-vote-{step.round}")))
     click(driver, wait, f"reveal-vote-{step.round}")
     _until(driver, wait, "desk-status", "Revealed", tmp_path)
     vote = sec.rt.selection_book.vote_of(sec.tid, 0, step.round, voter)
     assert vote.revealed and vote.candidate in step.candidates
+    assert not _by(driver, "salt-file").is_displayed()  # nothing left to reveal
     for seat in rest:
         sec.reveal_vote(step.round, seat)
     following = sec.svc.step(sec.tid, 0)

@@ -107,12 +107,21 @@ function render() {
   renderShortlist();
   renderRounds();
   renderDeliberation();
+  // a salt file is loaded only while a commitment of this seat waits for its reveal: before, or after, nothing to reveal
+  $("salt-field").hidden = !waitingReveal();
   $("step").textContent = d.step ? d.step.words : "—";
   $("decision").textContent = d.decision ? t("committee.decision", { firm: d.decision.firm, ends: d.decision.publicity_ends }) : "";
   $("draws-box").hidden = !d.draws.length;
   $("draws").replaceChildren(...d.draws.map((id) => el("li", {}, el("a", { href: `/portal/draws/${id}?lang=${config.lang}`, class: "draw-link" },
     t("committee.draw_link", { id: `${id.slice(0, 10)}…` })))));
   renderBids();
+}
+
+// Whether this seat has a commitment still to reveal: its sheet, or its vote or view in a round not yet closed.
+function waitingReveal() {
+  const sheeted = desk.method === SCORING || desk.method === REVIEW;
+  if (desk.kind === "evaluation") return sheeted && desk.sheet.committed && !desk.sheet.revealed;
+  return desk.rounds.some((r) => r.mine && r.mine.committed && !r.mine.revealed && !r.closed);
 }
 
 function renderBids() {
@@ -148,8 +157,6 @@ function renderSheet() {
   $("sheet-state").textContent = sheeted ? t(`committee.sheet.state.${state}`) : "";
   $("commit-sheet").hidden = state !== "none";
   $("reveal-sheet").hidden = state !== "committed";
-  // a salt file is loaded for a sheet committed and not yet revealed only: before, or after, nothing to reveal
-  $("salt-field").hidden = state !== "committed";
   const kept = readKept("sheet");
   // once revealed, the sheet on record (the salt kept here is dropped at the reveal), read-only
   const shown = desk.sheet.content ? { sheet: desk.sheet.content } : kept;
@@ -404,13 +411,7 @@ function renderRounds() {
       const reveal = el("button", { type: "button", id: `reveal-vote-${r.round}` }, t("committee.reveal_vote"));
       reveal.addEventListener("click", () => revealVote(r));
       box.append(reveal);
-      if (kept) {
-        const link = el("p");
-        box.append(link);
-        const name = `ballot-${seat.tid.slice(2, 10)}-s${seat.section}-r${r.round}-${seat.key.address.slice(2, 10)}.json`;
-        link.append(el("span", {}, t("committee.salt_kept"), " "), el("a", { class: "salt-link", id: `salt-vote-${r.round}`, download: name,
-          href: `data:application/json;charset=utf-8,${encodeURIComponent(JSON.stringify(kept, null, 2))}` }, t("committee.download")));
-      }
+      if (kept) box.append(saltLink(kept, r.round));
     } else if (!r.closed) {
       const options = [...r.candidates.map((c) => [c.bidder, c.firm]), [ZERO, t("committee.abstain")]];
       options.forEach(([value, words], i) => {
