@@ -268,7 +268,7 @@ def object_(tender_id: TenderId, section: Section, body: ObjectionRequest, calle
     """Anyone objects during 公示 (its own `object` transaction, with the reason's text)."""
     tid = tender_key(tender_id)
     svc.object(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx, reason=body.reason)
-    return _step(svc, tid, section, "object", None)
+    return _relayed(svc, tid, section, "object", body.signed_tx)
 
 
 @router.post(BASE + "/objections/{objection_id}/answer", **answers(SelectionStepDoc, SIGNED))
@@ -296,7 +296,7 @@ def complain(tender_id: TenderId, section: Section, body: ComplaintRequest, call
     award waits for the governance's ruling."""
     tid = tender_key(tender_id)
     svc.complain(signer=caller.signer, tender_id=tid, section=section, signed_tx=body.signed_tx, reason=body.reason)
-    return _step(svc, tid, section, "complain", None)
+    return _relayed(svc, tid, section, "complain", body.signed_tx)
 
 
 @router.post(BASE + "/complaints/{complaint_id}/ruling", **answers(SelectionStepDoc, SIGNED))

@@ -189,6 +189,8 @@ def test_an_objection_is_answered_and_the_award_waits_for_it(s: Section) -> None
     r = objector.post(f"{base(s)}/objections", {"signed_tx": tx, "reason": reason})
     assert r.status_code == 201, r.text
     assert r.json()["selection"]["objections"][0]["reason"] == reason
+    mined = s.scene.rt.client.w3.eth.get_transaction_receipt(r.json()["tx_hash"])  # the objector's own transaction, named
+    assert mined["status"] == 1 and mined["from"] == objector.account.address
     s.later(3 * DAY + 1)
     late = prepare_refused(s, objector.account.address, "object", s.tender.tid, SECTION, h(keccak(b"late")))
     assert late.status_code == 409 and late.json()["contract_error"] == "NotInPublicity", late.text
