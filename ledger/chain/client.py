@@ -253,18 +253,22 @@ class ChainClient:
         tx = dict(tx)
         tx["from"] = sender
         if "gas" not in tx:
-            try:
-                estimate = int(self._rpc(lambda: self.w3.eth.estimate_gas(tx)))  # type: ignore[arg-type]
-            except LedgerError:
-                raise
-            except Exception as exc:
-                raise self.translate_error(exc) from None
-            tx["gas"] = estimate
+            tx["gas"] = self.estimate_gas(tx)
         tx.update(self.fees())
         tx.setdefault("value", 0)
         tx["chainId"] = self.chain_id
         tx["type"] = 2
         return tx
+
+    def estimate_gas(self, tx: dict[str, Any]) -> int:
+        """The node's gas estimate of `tx` (with its `from`) on the pending state; the contract's
+        error if it reverts there."""
+        try:
+            return int(self._rpc(lambda: self.w3.eth.estimate_gas(tx)))  # type: ignore[arg-type]
+        except LedgerError:
+            raise
+        except Exception as exc:
+            raise self.translate_error(exc) from None
 
     def send(self, account: LocalAccount, tx: dict[str, Any] | ContractFunction) -> TxReceipt:
         """Sign `tx` with `account`'s own key, send it and wait for its receipt."""

@@ -382,6 +382,8 @@ class Gateway:
         tx: dict[str, Any] = {"to": self.address, "data": self.calldata(name, *args)}
         if gas is not None:
             tx["gas"] = gas
+        elif extra := self.headroom(name, args):
+            tx["gas"] = self.client.estimate_gas({**tx, "from": account.address}) + extra
         receipt = self.client.send(account, tx)
         stamp = self.client.block_timestamp(int(receipt["blockNumber"])) if timestamp else None
         return mined(receipt, timestamp=stamp)
@@ -398,8 +400,16 @@ class Gateway:
 
     def prepare(self, sender: str, name: str, *args: Any) -> UnsignedTx:
         """An unsigned transaction calling `name(*args)` for `sender` to sign with its own key."""
-        return UnsignedTx.from_built(self.client.build(Web3.to_checksum_address(sender),
-                                                       {"to": self.address, "data": self.calldata(name, *args)}))
+        tx = self.client.build(Web3.to_checksum_address(sender),
+                               {"to": self.address, "data": self.calldata(name, *args)})
+        tx["gas"] += self.headroom(name, args)
+        return UnsignedTx.from_built(tx)
+
+    def headroom(self, name: str, args: tuple[Any, ...]) -> int:
+        """Gas added to the estimate of `name(*args)`: what the call may cost beyond the estimate
+        when it lands in a later block than the pending one estimated (a cost that depends on the
+        block's time). None of a contract's functions by default."""
+        return 0
 
     def dry_run(self, sender: str, data: bytes) -> None:
         """Execute `data` as `sender` without mining it; raise the contract's error if it reverts."""

@@ -45,6 +45,10 @@ ANCHOR = "anchor_wU2"
 """The anchoring function: named for its selector (0x00003ed3), the lowest, which the dispatcher finds first."""
 REVOKE_AT = "revokeAt_Fni"
 """Revocation by leaf position (one or many): selector 0x00004c41, found second."""
+REVOCATION_REGION = 176
+"""Leaf positions per revocation word (the contract's REGION)."""
+REVOCATION_WORD_GAS = 22_100
+"""A new storage word (SSTORE of a zero slot, cold): what a revocation pays beyond joining a word."""
 _E = TypeVar("_E", bound=IntEnum)
 
 
@@ -91,6 +95,18 @@ class RegistryGateway(Gateway):
         return self.prepare(address, ANCHOR, _word(root, "root"), check_kind(kind))
 
     # ------------------------------------------------------------------ status changes
+    def headroom(self, name: str, args: tuple[Any, ...]) -> int:
+        """A revocation joins the word of an earlier revocation of its region made in the same
+        second with the same reason, and otherwise writes a new one (`_stamp`). Estimated in the
+        second of such a revocation and mined in the next, it writes the new word the estimate did
+        not pay for: REVOCATION_WORD_GAS per region it touches is kept in hand (an unused rest is
+        not charged)."""
+        if name == "revoke":
+            return REVOCATION_WORD_GAS
+        if name == REVOKE_AT:
+            return REVOCATION_WORD_GAS * len({p // REVOCATION_REGION for p in args[1]})
+        return 0
+
     def revoke(self, issuer: LocalAccount, root: bytes, credential_id: bytes, proof: Sequence[bytes],
                reason: ReasonCode) -> Mined:
         """Revoke, for good, a credential anchored by `issuer` under `root`."""
