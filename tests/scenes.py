@@ -326,13 +326,18 @@ class Scene:
 
     @classmethod
     @contextmanager
-    def served(cls, data_dir: Path, *, database_url: str | None = None, seed: int = 3) -> Iterator[Scene]:
+    def served(cls, data_dir: Path, *, database_url: str | None = None, seed: int = 3,
+               checkpoints: bool = False) -> Iterator[Scene]:
         """The service on the embedded chain in `data_dir` (store on SQLite unless `database_url`),
-        through a TestClient."""
+        through a TestClient. Its background checkpoint writer runs only with `checkpoints`: it mines
+        a checkpoint whenever 100 records wait, at a moment the test does not choose, which a test
+        comparing the chain and the store, or checkpointing itself, must not race with (the writer
+        has its own tests, tests/clients/test_checkpoints.py)."""
         from api.app import create_app
         from ledger.config import Settings
 
-        settings = Settings(data_dir=data_dir / "data", **({"database_url": database_url} if database_url else {}))
+        settings = Settings(data_dir=data_dir / "data", **({"database_url": database_url} if database_url else {}),
+                            **({} if checkpoints else {"checkpoint_every_records": 0, "checkpoint_every_s": 0}))
         app = create_app(settings)
         with TestClient(app) as http:
             yield cls(http, app.state.runtime, seed=seed)
