@@ -592,7 +592,7 @@ def _opened_price(ctx: Context, t: TenderFacts, section: int, bidder: str, opene
     except InvalidOperation:
         same = False
     return result(said("opening.price", bidder=bidder, price=sealed) if same else
-                  said("opening.price_differs", bidder=bidder, recorded=str(recorded), price=sealed), same,
+                  said("opening.price_differs", bidder=bidder, recorded_price=str(recorded), price=sealed), same,
                   ctx.ev(opened, document=commitment), tender=t, section=section)
 
 

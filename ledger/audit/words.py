@@ -58,7 +58,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "opening.ticks_differ": ("opening of {bidder}", "the envelope ticks {ticked:py}, the chain logged {logged:py}"),
     "opening.rejected_again": ("opening of {bidder}", "撤销 reruns the same: {reason}"),
     "opening.price": ("price of {bidder}", "the opening report reads {price} 元, as the envelope holds"),
-    "opening.price_differs": ("price of {bidder}", "the opening report reads {recorded} 元, the envelope holds {price} 元"),
+    "opening.price_differs": ("price of {bidder}", "the opening report reads {recorded_price} 元, the envelope holds {price} 元"),
     # ------------------------------------------------------------------ eligibility
     "eligibility.no_params": ("tender parameters", "cannot rerun: the bundle lacks parameters hashing to {params}"),
     "eligibility.store_mismatch": ("bid of {bidder}", "cannot rerun: {what}"),
