@@ -144,15 +144,15 @@ def _live_findings(records: Sequence[LogRecord], pending: Sequence[LogRecord],
     for (kind, key), data in sorted(live.items()):
         record = newest.get((kind, key))
         if record is None:
-            report(_result(Status.FAIL, "checkpoints.unlogged_row", table=kind, key=key))
+            report(_result(Status.FAIL, "checkpoints.unlogged_row", table=kind, ident=key))
         elif record.kind.endswith(DELETED):
-            report(_result(Status.FAIL, "checkpoints.row_logged_deleted", table=kind, key=key, record=_name(record)))
+            report(_result(Status.FAIL, "checkpoints.row_logged_deleted", table=kind, ident=key, record=_name(record)))
         elif record.data != data:
-            report(_result(Status.FAIL, "checkpoints.edited_row", table=kind, key=key, record=_name(record)))
+            report(_result(Status.FAIL, "checkpoints.edited_row", table=kind, ident=key, record=_name(record)))
             suspects.append(record.position)
     for (kind, key), last in sorted(newest.items()):
         if not last.kind.endswith(DELETED) and (kind, key) not in live:
-            report(_result(Status.FAIL, "checkpoints.deleted_row", table=kind, key=key, record=_name(last)))
+            report(_result(Status.FAIL, "checkpoints.deleted_row", table=kind, ident=key, record=_name(last)))
             suspects.append(last.position)
     return [p for p in suspects if p >= 0]
 

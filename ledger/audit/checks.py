@@ -248,18 +248,18 @@ def check_documents(ctx: Context) -> Iterator[Result]:
                and hx(MerkleTree.build(ids).root) == d.key and d.key in values[kinds.BATCH] for cid in ids}
     for doc in ctx.bundle.documents:
         if doc.content is None:
-            yield result(said("documents.not_in_bundle", kind=doc.kind, key=doc.key, file=doc.file), False,
+            yield result(said("documents.not_in_bundle", kind=doc.kind, ident=doc.key, file=doc.file), False,
                          Evidence(document=doc.keccak))
             continue
         if doc.actual_keccak != doc.keccak or not doc.file.startswith(doc.actual_keccak[2:]):
-            yield result(said("documents.wrong_file", kind=doc.kind, key=doc.key, file=doc.file,
+            yield result(said("documents.wrong_file", kind=doc.kind, ident=doc.key, file=doc.file,
                               actual=doc.actual_keccak), False, Evidence(document=doc.actual_keccak))
             continue
         logged = values.get(doc.kind, {}).get(doc.key)
         ok, why = _bound(ctx, doc, logged, members)
         evidence = [ctx.doc_ev(doc, doc.key)] + ([ctx.ev(logged, document=doc.key)] if logged is not None else [])
-        yield result(said("documents.on_chain", kind=doc.kind, key=doc.key) if ok else
-                     said("documents.not_on_chain", kind=doc.kind, key=doc.key, why=why), ok, *evidence)
+        yield result(said("documents.on_chain", kind=doc.kind, ident=doc.key) if ok else
+                     said("documents.not_on_chain", kind=doc.kind, ident=doc.key, why=why), ok, *evidence)
     yield from _missing(ctx, values)
 
 
@@ -267,7 +267,7 @@ def _need(ctx: Context, kind: str, key: bytes | str, why: str, at: ChainLog, ten
           section: int | None = None) -> Result | None:
     if ctx.bundle.get(kind, key) is not None:
         return None
-    return result(said("documents.missing", kind=kind, key=hx(key), why=why), False, ctx.ev(at, document=key),
+    return result(said("documents.missing", kind=kind, ident=hx(key), why=why), False, ctx.ev(at, document=key),
                   tender=tender, section=section)
 
 
@@ -798,12 +798,12 @@ def check_performance(ctx: Context) -> Iterator[Result]:
             continue
         found = completions.get(bytes(credential.evaluation_hash))
         if found is None:
-            yield result(said("performance.credential_no_completion", key=doc.key), False, ctx.doc_ev(doc, doc.key))
+            yield result(said("performance.credential_no_completion", ident=doc.key), False, ctx.doc_ev(doc, doc.key))
             continue
         tid, section, e = found
         ok = credential.award_id is None or bytes(credential.award_id) == award_id(tid, section)
         yield result(said("performance.credential_award" if ok else "performance.credential_other_award",
-                          key=doc.key), ok, ctx.doc_ev(doc, doc.key), ctx.ev(e), tender=ctx.tenders.get(tid), section=section)
+                          ident=doc.key), ok, ctx.doc_ev(doc, doc.key), ctx.ev(e), tender=ctx.tenders.get(tid), section=section)
 
 
 def _performance_ruling(ctx: Context, e: ChainLog, complaint: ChainLog | None, again: bool) -> Result:

@@ -30,11 +30,11 @@ WORDS: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ documents
     "documents.bundle_chain": ("bundle's chain", "the bundle was exported from chain {bundle_chain} ({bundle_genesis}), "
                                "this is chain {chain} ({genesis})"),
-    "documents.not_in_bundle": ("{kind:kind} {key}", "the index lists {file}, which is not in the bundle"),
-    "documents.wrong_file": ("{kind:kind} {key}", "{file} hashes to {actual}: it is not the file its name and index say"),
-    "documents.on_chain": ("{kind:kind} {key}", "hashes to the value on chain"),
-    "documents.not_on_chain": ("{kind:kind} {key}", "{why}"),
-    "documents.missing": ("missing {kind:kind} {key}", "the chain needs it ({why}) and the bundle lacks it"),
+    "documents.not_in_bundle": ("{kind:kind} {ident}", "the index lists {file}, which is not in the bundle"),
+    "documents.wrong_file": ("{kind:kind} {ident}", "{file} hashes to {actual}: it is not the file its name and index say"),
+    "documents.on_chain": ("{kind:kind} {ident}", "hashes to the value on chain"),
+    "documents.not_on_chain": ("{kind:kind} {ident}", "{why}"),
+    "documents.missing": ("missing {kind:kind} {ident}", "the chain needs it ({why}) and the bundle lacks it"),
     # ------------------------------------------------------------------ time
     "time.bid_period": ("bid period ≥ 20 days", "published at {issued}, deadline {deadline} ({days} days)"),
     "time.params_deadline": ("published parameters' deadline", "the parameters ask {asked}, the chain fixed {deadline}"),
@@ -108,10 +108,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "performance.acknowledgement_in_order": ("acknowledgement of entry {index}",
                                              "by a party of the awarded, signed section, in order"),
     "performance.acknowledgement_problems": ("acknowledgement of entry {index}", "{problems:; }"),
-    "performance.credential_no_completion": ("credential {key}",
+    "performance.credential_no_completion": ("credential {ident}",
                                              "its evaluation_hash names no completion PerformanceBook recorded"),
-    "performance.credential_award": ("credential {key}", "names the completion of the section its award id names"),
-    "performance.credential_other_award": ("credential {key}",
+    "performance.credential_award": ("credential {ident}", "names the completion of the section its award id names"),
+    "performance.credential_other_award": ("credential {ident}",
                                            "its award_id is not the award of the section whose completion it names"),
     "performance.ruling_problems": ("ruling on complaint {index}", "{problems:; }"),
     "performance.ruling_upheld_filed": ("ruling on complaint {index}", "upheld (投诉成立) by an executed governance "
@@ -256,13 +256,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "checkpoints.none": ("checkpoints", "no checkpoint of the store's log is on chain yet"),
     "checkpoints.uncovered": ("records after the latest checkpoint",
                               "{n} records follow the latest checkpoint: nothing on chain fixes them yet"),
-    "checkpoints.unlogged_row": ("unlogged row", "the store's {table} {key} has no record in the log: it was inserted "
+    "checkpoints.unlogged_row": ("unlogged row", "the store's {table} {ident} has no record in the log: it was inserted "
                                  "around the ledger"),
     "checkpoints.row_logged_deleted": ("row logged as deleted",
-                                       "the store's {table} {key} is there though {record} logs its deletion"),
-    "checkpoints.edited_row": ("edited row", "the store's {table} {key} is not what its newest {record} holds: the row "
+                                       "the store's {table} {ident} is there though {record} logs its deletion"),
+    "checkpoints.edited_row": ("edited row", "the store's {table} {ident} is not what its newest {record} holds: the row "
                                "or its record was edited"),
-    "checkpoints.deleted_row": ("deleted row", "the store's {table} {key}, logged as {record}, is gone and no "
+    "checkpoints.deleted_row": ("deleted row", "the store's {table} {ident}, logged as {record}, is gone and no "
                                 "deletion is logged"),
     "checkpoints.witness_unanchored": ("witness", "the witness of {size} records is not a checkpoint on chain: it "
                                        "cannot name the first rewritten record"),

@@ -44,6 +44,7 @@ def test_every_code_is_worded_in_both_languages_with_the_same_placeholders(code:
         assert set(fields(zh)) == set(fields(en)) == set(fields(template)), (code, part)
         assert all(not spec for spec in fields(zh).values()), (code, part)  # the portal writes the arguments
     assert set(words.ARGS[code]) == set(fields(words.WORDS[code][0])) | set(fields(words.WORDS[code][1]))
+    assert not {"key", "lang", "self"} & set(words.ARGS[code])  # the names the portal's `t(key, **values)` takes
 
 
 @pytest.mark.parametrize("code", sorted(words.WORDS))
@@ -82,7 +83,7 @@ def test_the_english_is_the_checks_english() -> None:
         "price of 0xab", "the opening report reads 1234.50 元, as the envelope holds")
     assert words.say("opening.ticks_differ", bidder="0xab", ticked=["0x1"], logged=[])[1] == \
         "the envelope ticks ['0x1'], the chain logged []"
-    assert words.say("documents.missing", kind="envelope", key="0x12", why="the opened bid of 0xab") == (
+    assert words.say("documents.missing", kind="envelope", ident="0x12", why="the opened bid of 0xab") == (
         "missing sealed bid envelope 0x12", "the chain needs it (the opened bid of 0xab) and the bundle lacks it")
     assert words.say("draws.problems", draw="0x1", problems=["a", "b"])[1] == "a; b"
     a_result_without_code = Result("documents", "n", Status.PASS, "m")
