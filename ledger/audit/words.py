@@ -278,6 +278,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "checkpoints.witness_rewritten": ("first rewritten record", "by the witness: {record} is not the checkpointed "
                                       "record at that position: it was rewritten"),
     "checkpoints.not_checked": ("store log", "not checked: {error}"),
+    # ------------------------------------------------------------------ the store against a rebuild (tools/audit_store.py)
+    "store.no_table": ("table {table}", "the store has no {table} table; the chain gives {rows} rows"),
+    "store.matches": ("store vs chain", "every row of {tables} tables is the one the chain rebuilds"),
+    "store.missing_row": ("missing row {table} ({row})", "the chain gives this row; the store does not have it"),
+    "store.extra_row": ("extra row {table} ({row})", "the store has this row; the chain gives no such row"),
+    "store.edited_row": ("edited row {table} ({row})", "columns differ — {detail:; }"),
+    "store.swapped_document": ("swapped document {document_kind} {ident}",
+                               "the store's copy is not the bundle's (which the audit checks against the chain)"),
 }
 """Each code: (its English name template, its English message template). A code's English never
 changes: a new wording is a new code."""
