@@ -356,9 +356,13 @@ def say(code: str, **args: Any) -> tuple[str, str]:
 
 
 def said(code: str, **args: Any) -> Said:
-    """The code, its arguments and the English they say, for a `Result`."""
-    name, message = say(code, **args)
-    return Said(code, dict(args), name, message)
+    """The code, its arguments and the English they say, for a `Result`. An argument of another
+    type is written as the check's f-string wrote it (`str`), so the English is the same and a
+    check never fails for the words of its result."""
+    plain = {k: v if _valid(v) else [str(x) for x in v] if isinstance(v, list | tuple) else str(v)
+             for k, v in args.items()}
+    name, message = say(code, **plain)
+    return Said(code, plain, name, message)
 
 
 def bound(code: Any, args: Any, name: str, message: str) -> bool:

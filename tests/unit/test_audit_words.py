@@ -88,3 +88,14 @@ def test_the_english_is_the_checks_english() -> None:
     assert words.say("draws.problems", draw="0x1", problems=["a", "b"])[1] == "a; b"
     a_result_without_code = Result("documents", "n", Status.PASS, "m")
     assert "code" not in a_result_without_code.as_json()
+
+
+def test_an_argument_of_another_type_is_written_as_the_checks_f_string_wrote_it() -> None:
+    from decimal import Decimal
+
+    s = words.said("selection.exclusion_other_no_firms", committee="evaluation", member="0xab", employer="X",
+                   named=None)
+    assert s.args["named"] == "None" and "names None employed by X" in s.message
+    s = words.said("opening.price", bidder="0xab", price=Decimal("12.50"))
+    assert s.message == "the opening report reads 12.50 元, as the envelope holds"
+    assert words.bound(s.code, s.args, s.name, s.message)
