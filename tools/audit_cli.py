@@ -151,12 +151,15 @@ def _store_log(chain: ChainView, database: str) -> tuple[list[Any], dict[str, An
     as part of `audit run --database`; a store or deployment without checkpoints is one `info`."""
     from ledger.audit.checkpoints import FAMILY
     from ledger.audit.model import Result, Status
+    from ledger.audit.words import said
     from tools.audit_log import run
 
     try:
         audit, checkpoints = run(chain, database, None)
     except ConfigurationError as exc:
-        return [Result(FAMILY, "store log", Status.INFO, f"not checked: {exc}")], {"checked": False}
+        words = said("checkpoints.not_checked", error=str(exc))
+        return [Result(FAMILY, words.name, Status.INFO, words.message, code=words.code, args=words.args)], \
+            {"checked": False}
     return audit.results, {"checked": True, "size": audit.size, "checkpoints": len(checkpoints),
                            "first_rewritten": audit.first_rewritten}
 

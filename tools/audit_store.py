@@ -26,6 +26,7 @@ from api.db.journal import NOT_PROJECTED, Store, make_engine
 from ledger.audit.bundle import Bundle
 from ledger.audit.chain import ChainView
 from ledger.audit.model import Evidence, Result, Status
+from ledger.audit.words import said
 from tools.audit_export import chain_key, readonly_engine
 
 #: Tables not compared: the uploaded documents (compared with the bundle instead), the replay memory
@@ -90,8 +91,7 @@ def diff_store(chain: ChainView, database_url: str, bundle: Bundle | None = None
             if table.name not in reflected.tables:
                 out.tables[table.name] = {"store": 0, "rebuild": len(mine)}
                 if mine:
-                    out.results.append(Result("store", f"table {table.name}", Status.FAIL,
-                                              f"the store has no {table.name} table; the chain gives {len(mine)} rows"))
+                    out.results.append(_result("store.no_table", table=table.name, rows=len(mine)))
                 continue
             stored = _rows(theirs, reflected.tables[table.name], key)
             out.tables[table.name] = {"store": len(stored), "rebuild": len(mine)}
@@ -101,9 +101,16 @@ def diff_store(chain: ChainView, database_url: str, bundle: Bundle | None = None
             out.results.extend(_documents(theirs, key, bundle))
     theirs.dispose()
     if not any(r.status is Status.FAIL for r in out.results):
-        out.results.append(Result("store", "store vs chain", Status.PASS,
-                                  f"every row of {len(out.tables)} tables is the one the chain rebuilds"))
+        out.results.append(_result("store.matches", status=Status.PASS, tables=len(out.tables)))
     return out
+
+
+def _result(code: str, *, status: Status = Status.FAIL, evidence: tuple[Evidence, ...] = (),
+            **args: str | int | list[str]) -> Result:
+    """A result of the store family, its name and message said by `code` (ledger.audit.words)."""
+    words = said(code, **args)
+    return Result(words.family, words.name, status, words.message, evidence=evidence, code=words.code,
+                  args=words.args)
 
 
 def _pk_text(pk: tuple[Any, ...]) -> str:
@@ -115,20 +122,17 @@ def _compare(name: str, stored: dict[tuple[Any, ...], dict[str, Any]],
     out = []
     for pk in sorted(set(stored) | set(rebuilt), key=repr):
         a, b = stored.get(pk), rebuilt.get(pk)
-        where = f"{name} ({_pk_text(pk)})"
+        row = _pk_text(pk)
         ev = _evidence(a or b or {})
         if a is None:
-            out.append(Result("store", f"missing row {where}", Status.FAIL,
-                              "the chain gives this row; the store does not have it", evidence=ev))
+            out.append(_result("store.missing_row", evidence=ev, table=name, row=row))
         elif b is None:
-            out.append(Result("store", f"extra row {where}", Status.FAIL,
-                              "the store has this row; the chain gives no such row", evidence=ev))
+            out.append(_result("store.extra_row", evidence=ev, table=name, row=row))
         else:
             changed = sorted(c for c in set(a) | set(b) if a.get(c) != b.get(c))
             if changed:
-                detail = "; ".join(f"{c}: store {_short(a.get(c))}, chain {_short(b.get(c))}" for c in changed)
-                out.append(Result("store", f"edited row {where}", Status.FAIL, f"columns differ — {detail}",
-                                  evidence=ev))
+                detail = [f"{c}: store {_short(a.get(c))}, chain {_short(b.get(c))}" for c in changed]
+                out.append(_result("store.edited_row", evidence=ev, table=name, row=row, detail=detail))
     return out
 
 
@@ -149,7 +153,6 @@ def _documents(engine: Any, key: str, bundle: Bundle) -> list[Result]:
         for doc in bundle.documents:
             row = s.get(Document, (key, doc.kind, doc.key))
             if row is not None and doc.content is not None and bytes(row.content) != doc.content:
-                out.append(Result("store", f"swapped document {doc.kind} {doc.key}", Status.FAIL,
-                                  "the store's copy is not the bundle's (which the audit checks against the chain)",
-                                  evidence=(Evidence(document=doc.keccak),)))
+                out.append(_result("store.swapped_document", evidence=(Evidence(document=doc.keccak),),
+                                   document_kind=doc.kind, ident=doc.key))
     return out

@@ -5,12 +5,18 @@ of transactions the report cites, then the chain-wide checks and the 围标串�
 Wherever a bid shows by its bid key, the firm the report established behind it (a tender's `firms`:
 bid key → name and USCC) shows beside it; a key the report names no firm for stays a key alone.
 
+Each check's name and message read in the page's language when the report gives the check's code
+and arguments (`ledger.audit.words`, worded by `audit.name.<code>` and `audit.message.<code>`) and
+they say exactly the check's English; a check without a code (an older report) or whose code and
+arguments do not say its English (a report edited by hand) reads in the report's English.
+
 The report is read as given (nothing is fetched: the firms are the report's, never looked up); a
 file that is not such a report is a 422 page saying what is wrong with it."""
 
 from __future__ import annotations
 
 import json
+import string
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -21,9 +27,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from api.portal import format as fmt
 from api.portal import pictures
 from api.portal.messages import MESSAGES
 from api.portal.pages import Page, PageError, _form, guarded
+from ledger.audit import words
 from ledger.model.timeline import Milestone
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +57,8 @@ class CheckRow(_Open):
     tender: str | None = None
     section: int | None = None
     evidence: list[EvidenceRow] = Field(default_factory=list)
+    code: str | None = None  # absent from reports written before checks had codes
+    args: dict[str, Any] = Field(default_factory=dict)
 
 
 class TenderRow(_Open):
@@ -149,9 +159,50 @@ def family_name(page: Page, family: str) -> str:
     return page.t(key) if key in MESSAGES else family
 
 
+_WORDED = {"committee": "audit.committee", "recorded": "audit.word", "rerun": "audit.word",
+           "entry_kind": "audit.word"}  # arguments that are words, by the message keys that word them
+
+
+def _arg(page: Page, code: str, name: str, value: Any) -> str:
+    """One argument of a check's code as the page's language writes it."""
+    if isinstance(value, bool):
+        return page.t(f"audit.word.{str(value).lower()}")
+    if isinstance(value, list):
+        if page.lang == "en":  # as the English joins it
+            template = " ".join(words.WORDS[code])
+            spec = next((s for _, n, s, _ in string.Formatter().parse(template) if n == name), "")
+            return str(value) if spec == "py" else (spec or ", ").join(str(v) for v in value)
+        return ("；" if name in words.FREE else "、").join(str(v) for v in value)
+    if name in words.TIMES and isinstance(value, int):
+        return page.when(value)
+    if name in words.AMOUNTS:
+        return fmt.money(value)
+    if name == "kind" and f"audit.kind.{value}" in MESSAGES:
+        return page.t(f"audit.kind.{value}")
+    key = f"{_WORDED[name]}.{value}" if name in _WORDED else ""
+    return page.t(key) if key in MESSAGES else str(value)
+
+
+def worded(page: Page, check: CheckRow) -> tuple[str, str]:
+    """A check's name and message in the page's language: from its code and arguments when the
+    portal knows the code and they say exactly the check's English, else the report's English."""
+    code = check.code
+    name_key, message_key = f"audit.name.{code}", f"audit.message.{code}"
+    if code is None or name_key not in MESSAGES or message_key not in MESSAGES or \
+            not words.bound(code, check.args, check.name, check.message):
+        return check.name, check.message
+    try:
+        values = {k: _arg(page, code, k, v) for k, v in check.args.items()}
+        return page.t(name_key, **values), page.t(message_key, **values)
+    except (KeyError, IndexError, ValueError, TypeError, OverflowError, OSError):
+        return check.name, check.message
+
+
 def view(report: ReportDoc, page: Page) -> dict[str, Any]:
     """What the page shows: the picture of the checks and the findings first, the checks by tender
     with a picture of its timeline, the transactions they cite."""
+    report = report.model_copy(update={"checks": [
+        c.model_copy(update=dict(zip(("name", "message"), worded(page, c), strict=True))) for c in report.checks]})
     by_tender: dict[str, list[CheckRow]] = {}
     chain_wide = []
     for c in report.checks:

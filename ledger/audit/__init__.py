@@ -29,6 +29,7 @@ from ledger.audit.checks import (
 )
 from ledger.audit.flags import collusion_flags
 from ledger.audit.model import AuditReport, Result, Status, TenderSummary
+from ledger.audit.words import said
 from ledger.chain.timeline import TimedEvent, tender_timeline
 from ledger.rules.collusion import FlagParams
 
@@ -69,9 +70,10 @@ def _run_audit(chain: ChainView, bundle: Bundle, *, families: Sequence[str] | No
                          not_checked=list(NOT_CHECKED))
     if bundle.chain_id is not None and bundle.chain_id != chain.chain_id or \
             bundle.genesis is not None and bundle.genesis.lower() != chain.genesis.lower():
-        report.results.append(Result("documents", "bundle's chain", Status.FAIL,
-                                     f"the bundle was exported from chain {bundle.chain_id} ({bundle.genesis}), "
-                                     f"this is chain {chain.chain_id} ({chain.genesis})"))
+        words = said("documents.bundle_chain", bundle_chain=str(bundle.chain_id), bundle_genesis=str(bundle.genesis),
+                     chain=chain.chain_id, genesis=chain.genesis)
+        report.results.append(Result("documents", words.name, Status.FAIL, words.message, code=words.code,
+                                     args=words.args))
     for name in report.families:
         if progress:
             progress(f"checking {name}")

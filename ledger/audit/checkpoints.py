@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ledger.audit.model import Evidence, Result, Status
+from ledger.audit.words import said
 from ledger.crypto.transparency import (
     consistency_proof,
     inclusion_proof,
@@ -54,6 +55,12 @@ def _evidence(cp: Checkpoint) -> tuple[Evidence, ...]:
                      note=f"checkpoint {cp.index}: size {cp.size}, root 0x{cp.root.hex()}"),)
 
 
+def _result(status: Status, code: str, evidence: tuple[Evidence, ...] = (), **args: object) -> Result:
+    """A result of this family, its name and message said by `code` (ledger.audit.words) with `args`."""
+    words = said(code, **args)
+    return Result(FAMILY, words.name, status, words.message, evidence=evidence, code=words.code, args=words.args)
+
+
 def _name(record: LogRecord) -> str:
     return f"record {record.position} ({record.kind} {record.key})"
 
@@ -67,9 +74,7 @@ def audit_log(checkpoints: Sequence[Checkpoint], records: Sequence[LogRecord], *
     suspects: list[int] = []  # positions some check shows changed
     for i, record in enumerate(records):
         if record.position != i:
-            add(Result(FAMILY, "log positions", Status.FAIL,
-                       f"the store's log has no record at position {i} (the next is at {record.position}): "
-                       "a record was deleted from it"))
+            add(_result(Status.FAIL, "checkpoints.positions", position=i, next=record.position))
             suspects.append(i)
             break
     leaves = [leaf_hash(r.data) for r in records]
@@ -79,18 +84,13 @@ def audit_log(checkpoints: Sequence[Checkpoint], records: Sequence[LogRecord], *
     for cp in checkpoints:
         held = heads.get(cp.size)
         if held is None:
-            add(Result(FAMILY, f"checkpoint {cp.index}", Status.FAIL,
-                       f"the store's log holds {len(records)} records, fewer than the {cp.size} checkpoint "
-                       f"{cp.index} fixed: records were deleted or the log truncated", evidence=_evidence(cp)))
+            add(_result(Status.FAIL, "checkpoints.short", _evidence(cp), records=len(records), size=cp.size,
+                        index=cp.index))
         elif held != cp.root:
-            add(Result(FAMILY, f"checkpoint {cp.index}", Status.FAIL,
-                       f"the root of the store's first {cp.size} records is 0x{held.hex()}, not the 0x"
-                       f"{cp.root.hex()} checkpoint {cp.index} fixed: a record up to position {cp.size - 1} "
-                       "was rewritten, deleted or inserted", evidence=_evidence(cp)))
+            add(_result(Status.FAIL, "checkpoints.root_differs", _evidence(cp), size=cp.size, held=f"0x{held.hex()}",
+                        root=f"0x{cp.root.hex()}", index=cp.index, last=cp.size - 1))
         else:
-            add(Result(FAMILY, f"checkpoint {cp.index}", Status.PASS,
-                       f"the store's first {cp.size} records have the root checkpoint {cp.index} fixed",
-                       evidence=_evidence(cp)))
+            add(_result(Status.PASS, "checkpoints.holds", _evidence(cp), size=cp.size, index=cp.index))
             if first_bad is None:
                 last_good = cp.size
             continue
@@ -100,12 +100,8 @@ def audit_log(checkpoints: Sequence[Checkpoint], records: Sequence[LogRecord], *
             continue  # already a finding: the log is shorter than the checkpoint
         proof = consistency_proof(before.size, leaves[:cp.size])
         ok = verify_consistency(before.size, cp.size, before.root, cp.root, proof)
-        add(Result(FAMILY, f"consistency {before.index}→{cp.index}", Status.PASS if ok else Status.FAIL,
-                   f"checkpoint {before.index} (size {before.size}) is a prefix of checkpoint {cp.index} (size "
-                   f"{cp.size}) by the store's consistency proof" if ok else
-                   f"the store's log gives no proof that checkpoint {before.index} (size {before.size}) is a "
-                   f"prefix of checkpoint {cp.index} (size {cp.size}): its history between them was rewritten",
-                   evidence=_evidence(cp)))
+        add(_result(Status.PASS if ok else Status.FAIL, "checkpoints.consistent" if ok else "checkpoints.inconsistent",
+                    _evidence(cp), before=before.index, before_size=before.size, index=cp.index, size=cp.size))
     if live is not None:
         suspects += _live_findings(records, pending, live, add)
     if first_bad is not None and witness is not None:
@@ -114,29 +110,22 @@ def audit_log(checkpoints: Sequence[Checkpoint], records: Sequence[LogRecord], *
         within = sorted(p for p in suspects if last_good <= p < first_bad.size)
         if within:
             out.first_rewritten = within[0]
-            add(Result(FAMILY, "first rewritten record", Status.FAIL,
-                       f"the first record found changed is {_describe(records, within[0])}, between checkpointed "
-                       f"sizes {last_good} and {first_bad.size}"))
+            add(_result(Status.FAIL, "checkpoints.first_rewritten", record=_describe(records, within[0]),
+                        last_good=last_good, first_bad=first_bad.size))
         else:
-            add(Result(FAMILY, "first rewritten record", Status.FAIL,
-                       f"the rewritten, deleted or inserted record lies among positions {last_good}…"
-                       f"{first_bad.size - 1} (the last checkpoint that holds is of size {last_good}); the "
-                       "auditor's witness of an earlier audit (`--witness`) names it"))
+            add(_result(Status.FAIL, "checkpoints.rewritten_among", last_good=last_good, last=first_bad.size - 1))
     elif suspects:
         out.first_rewritten = min(suspects)
     if pending:
-        add(Result(FAMILY, "records not yet placed", Status.INFO,
-                   f"{len(pending)} records are written but not yet placed in the log (the next checkpoint "
-                   "places them)"))
+        add(_result(Status.INFO, "checkpoints.pending", n=len(pending)))
     if checkpoints and records and not out.failures:
         out.witness = leaves[:checkpoints[-1].size]
     if not checkpoints:
-        add(Result(FAMILY, "checkpoints", Status.INFO, "no checkpoint of the store's log is on chain yet"))
+        add(_result(Status.INFO, "checkpoints.none"))
     else:
         covered = len(records) - checkpoints[-1].size
         if covered > 0:
-            add(Result(FAMILY, "records after the latest checkpoint", Status.INFO,
-                       f"{covered} records follow the latest checkpoint: nothing on chain fixes them yet"))
+            add(_result(Status.INFO, "checkpoints.uncovered", n=covered))
     return out
 
 
@@ -155,21 +144,15 @@ def _live_findings(records: Sequence[LogRecord], pending: Sequence[LogRecord],
     for (kind, key), data in sorted(live.items()):
         record = newest.get((kind, key))
         if record is None:
-            report(Result(FAMILY, "unlogged row", Status.FAIL,
-                          f"the store's {kind} {key} has no record in the log: it was inserted around the ledger"))
+            report(_result(Status.FAIL, "checkpoints.unlogged_row", table=kind, ident=key))
         elif record.kind.endswith(DELETED):
-            report(Result(FAMILY, "row logged as deleted", Status.FAIL,
-                          f"the store's {kind} {key} is there though {_name(record)} logs its deletion"))
+            report(_result(Status.FAIL, "checkpoints.row_logged_deleted", table=kind, ident=key, record=_name(record)))
         elif record.data != data:
-            report(Result(FAMILY, "edited row", Status.FAIL,
-                          f"the store's {kind} {key} is not what its newest {_name(record)} holds: the row "
-                          "or its record was edited"))
+            report(_result(Status.FAIL, "checkpoints.edited_row", table=kind, ident=key, record=_name(record)))
             suspects.append(record.position)
     for (kind, key), last in sorted(newest.items()):
         if not last.kind.endswith(DELETED) and (kind, key) not in live:
-            report(Result(FAMILY, "deleted row", Status.FAIL,
-                          f"the store's {kind} {key}, logged as {_name(last)}, is gone and no deletion is "
-                          "logged"))
+            report(_result(Status.FAIL, "checkpoints.deleted_row", table=kind, ident=key, record=_name(last)))
             suspects.append(last.position)
     return [p for p in suspects if p >= 0]
 
@@ -182,26 +165,21 @@ def _against_witness(checkpoints: Sequence[Checkpoint], leaves: Sequence[bytes],
     size = len(witness)
     anchored = next((c for c in checkpoints if c.size == size), None)
     if anchored is None or roots_at(witness, [size]).get(size) != anchored.root:
-        report(Result(FAMILY, "witness", Status.FAIL,
-                      f"the witness of {size} records is not a checkpoint on chain: it cannot name the "
-                      "first rewritten record"))
+        report(_result(Status.FAIL, "checkpoints.witness_unanchored", size=size))
         return None
     p = next((i for i in range(size) if i >= len(leaves) or leaves[i] != witness[i]), None)
     if p is None:
-        report(Result(FAMILY, "first rewritten record", Status.FAIL,
-                      f"the store's log holds the {size} records of the witness; the change lies after them"))
+        report(_result(Status.FAIL, "checkpoints.witness_holds", size=size))
         return None
     rest, was = list(leaves[p:]), list(witness[p:])
     if p >= len(leaves):
-        what = (f"the store's log ends at position {p}: the witness's records {p}…{size - 1} were deleted "
-                "(the log truncated)")
+        report(_result(Status.FAIL, "checkpoints.witness_truncated", position=p, last=size - 1))
     elif rest[1:len(was) + 1] == was:
-        what = f"{_name(records[p])} was inserted before the checkpointed record at that position"
+        report(_result(Status.FAIL, "checkpoints.witness_inserted", record=_name(records[p])))
     elif rest[:len(was) - 1] == was[1:]:
-        what = f"the checkpointed record at position {p} was deleted ({_name(records[p])} moved up to it)"
+        report(_result(Status.FAIL, "checkpoints.witness_deleted", position=p, record=_name(records[p])))
     else:
-        what = f"{_name(records[p])} is not the checkpointed record at that position: it was rewritten"
-    report(Result(FAMILY, "first rewritten record", Status.FAIL, f"by the witness: {what}"))
+        report(_result(Status.FAIL, "checkpoints.witness_rewritten", record=_name(records[p])))
     return p
 
 

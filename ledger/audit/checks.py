@@ -24,6 +24,7 @@ from ledger.audit.chain import ChainView, checksum
 from ledger.audit.credentials import BundleCredentialDocuments, batch_ids
 from ledger.audit.facts import SectionFacts, TenderFacts, tender_facts
 from ledger.audit.model import Evidence, Result, Status
+from ledger.audit.words import Said, said
 from ledger.chain.gateway import ChainLog
 from ledger.chain.registry_state import first_slots, revoked_in_word
 from ledger.crypto import receipts
@@ -93,10 +94,12 @@ class Context:
 Family = Callable[[Context], Iterable[Result]]
 
 
-def result(family: str, name: str, ok: bool, message: str, *evidence: Evidence, tender: TenderFacts | None = None,
+def result(words: Said, ok: bool, *evidence: Evidence, tender: TenderFacts | None = None,
            section: int | None = None, status: Status | None = None) -> Result:
-    return Result(family, name, status or (Status.PASS if ok else Status.FAIL), message,
-                  tender.tid if tender else None, section, tuple(evidence))
+    """A check's result, its name and message said by `words` (a code of ledger.audit.words with
+    its arguments), its family the code's first part."""
+    return Result(words.family, words.name, status or (Status.PASS if ok else Status.FAIL), words.message,
+                  tender.tid if tender else None, section, tuple(evidence), code=words.code, args=words.args)
 
 
 # ---------------------------------------------------------------------- documents
@@ -244,20 +247,19 @@ def check_documents(ctx: Context) -> Iterator[Result]:
     members = {hx(cid) for d in ctx.bundle.of_kind(kinds.BATCH) if (ids := batch_ids(d.content))
                and hx(MerkleTree.build(ids).root) == d.key and d.key in values[kinds.BATCH] for cid in ids}
     for doc in ctx.bundle.documents:
-        what = f"{kinds.KINDS.get(doc.kind, doc.kind)} {doc.key}"
         if doc.content is None:
-            yield result("documents", what, False, f"the index lists {doc.file}, which is not in the bundle",
+            yield result(said("documents.not_in_bundle", kind=doc.kind, ident=doc.key, file=doc.file), False,
                          Evidence(document=doc.keccak))
             continue
         if doc.actual_keccak != doc.keccak or not doc.file.startswith(doc.actual_keccak[2:]):
-            yield result("documents", what, False,
-                         f"{doc.file} hashes to {doc.actual_keccak}: it is not the file its name and index say",
-                         Evidence(document=doc.actual_keccak))
+            yield result(said("documents.wrong_file", kind=doc.kind, ident=doc.key, file=doc.file,
+                              actual=doc.actual_keccak), False, Evidence(document=doc.actual_keccak))
             continue
         logged = values.get(doc.kind, {}).get(doc.key)
         ok, why = _bound(ctx, doc, logged, members)
         evidence = [ctx.doc_ev(doc, doc.key)] + ([ctx.ev(logged, document=doc.key)] if logged is not None else [])
-        yield result("documents", what, ok, "hashes to the value on chain" if ok else why, *evidence)
+        yield result(said("documents.on_chain", kind=doc.kind, ident=doc.key) if ok else
+                     said("documents.not_on_chain", kind=doc.kind, ident=doc.key, why=why), ok, *evidence)
     yield from _missing(ctx, values)
 
 
@@ -265,8 +267,7 @@ def _need(ctx: Context, kind: str, key: bytes | str, why: str, at: ChainLog, ten
           section: int | None = None) -> Result | None:
     if ctx.bundle.get(kind, key) is not None:
         return None
-    return result("documents", f"missing {kinds.KINDS[kind]} {hx(key)}", False,
-                  f"the chain needs it ({why}) and the bundle lacks it", ctx.ev(at, document=key),
+    return result(said("documents.missing", kind=kind, ident=hx(key), why=why), False, ctx.ev(at, document=key),
                   tender=tender, section=section)
 
 
@@ -332,49 +333,44 @@ def check_time(ctx: Context) -> Iterator[Result]:
     for t in ctx.tenders.values():
         issued = ctx.chain.time(t.published.block_number)
         ok = t.terms.deadline >= issued + MIN_BID_PERIOD
-        yield result("time", "bid period ≥ 20 days", ok,
-                     f"published at {issued}, deadline {t.terms.deadline} "
-                     f"({(t.terms.deadline - issued) / DAY:.2f} days)", ctx.ev(t.published), tender=t)
+        yield result(said("time.bid_period", issued=issued, deadline=t.terms.deadline,
+                          days=f"{(t.terms.deadline - issued) / DAY:.2f}"), ok, ctx.ev(t.published), tender=t)
         params = ctx.verified_params(t.terms.params_hash)
         if params is not None:
             asked = int(params.deadline.timestamp())
-            yield result("time", "published parameters' deadline", asked == t.terms.deadline,
-                         f"the parameters ask {asked}, the chain fixed {t.terms.deadline}",
-                         ctx.ev(t.published, document=t.terms.params_hash), tender=t)
+            yield result(said("time.params_deadline", asked=asked, deadline=t.terms.deadline),
+                         asked == t.terms.deadline, ctx.ev(t.published, document=t.terms.params_hash), tender=t)
         before = t.terms.deadline
         for a in t.amendments:
             at = ctx.chain.time(a.block_number)
             asked, in_force = int(a.args["requestedDeadline"]), int(a.args["deadline"])
             expected = max(asked, at + MIN_AMENDMENT_NOTICE)
             ok = at < before and asked >= before and in_force == expected
-            yield result("time", f"amendment v{a.args['version']}", ok,
-                         f"made at {at} before the deadline {before}; asked {asked}, in force {in_force} "
-                         f"(rule: max(asked, amendment + 15 days) = {expected})", ctx.ev(a), tender=t)
+            yield result(said("time.amendment", version=int(a.args["version"]), at=at, before=before, asked=asked,
+                              in_force=in_force, expected=expected), ok, ctx.ev(a), tender=t)
             before = in_force
         for s in t.sections.values():
             for bidder, logs in s.bids.items():
                 for b in logs:
                     deadline, at = t.deadline_at(b.position), ctx.chain.time(b.block_number)
                     if at >= deadline:
-                        yield result("time", f"{b.event} by {bidder}", False,
-                                     f"at {at}, not before the deadline {deadline}", ctx.ev(b), tender=t,
-                                     section=s.index)
+                        yield result(said("time.bid_late", event=b.event, bidder=bidder, at=at, deadline=deadline),
+                                     False, ctx.ev(b), tender=t, section=s.index)
             late = [b for logs in s.bids.values() for b in logs
                     if ctx.chain.time(b.block_number) >= t.deadline_at(b.position)]
             if not late:
-                yield result("time", "bids before the deadline", True,
-                             f"{sum(len(v) for v in s.bids.values())} bid step(s), each before the deadline in force",
+                yield result(said("time.bids_in_time", n=sum(len(v) for v in s.bids.values())), True,
                              tender=t, section=s.index)
             for opened in s.openings.values():
                 at = ctx.chain.time(opened.block_number)
                 if at < t.deadline_at(opened.position):
-                    yield result("time", f"opening of {opened.args['bidder']}", False,
-                                 f"opened at {at}, before the deadline", ctx.ev(opened), tender=t, section=s.index)
+                    yield result(said("time.opened_early", bidder=str(opened.args["bidder"]), at=at), False,
+                                 ctx.ev(opened), tender=t, section=s.index)
         for share in t.shares:
             at = ctx.chain.time(share.block_number)
             deadline = t.deadline_at(share.position)
-            yield result("time", f"share of {share.args['officer']}", at >= deadline,
-                         f"released at {at}, deadline {deadline}", ctx.ev(share), tender=t)
+            yield result(said("time.share", officer=str(share.args["officer"]), at=at, deadline=deadline),
+                         at >= deadline, ctx.ev(share), tender=t)
 
 
 # ---------------------------------------------------------------------- opening
@@ -410,12 +406,9 @@ def check_opening(ctx: Context) -> Iterator[Result]:
         try:
             key = rebuild_opening_key(t.terms, shares)
         except (LedgerError, ValueError) as exc:
-            yield result("opening", "opening key from the released shares", False, str(exc),
-                         *(ctx.ev(s) for s in t.shares), tender=t)
+            yield result(said("opening.key_failed", error=str(exc)), False, *(ctx.ev(s) for s in t.shares), tender=t)
             continue
-        yield result("opening", "opening key from the released shares", True,
-                     f"{len(shares)} released share(s) rebuild the published opening public key",
-                     *(ctx.ev(s) for s in t.shares), tender=t)
+        yield result(said("opening.key_rebuilt", n=len(shares)), True, *(ctx.ev(s) for s in t.shares), tender=t)
         for s in t.sections.values():
             for bidder, opened in sorted(s.openings.items()):
                 yield from _rerun(ctx, t, s, bidder, opened, key, book.address)
@@ -423,22 +416,20 @@ def check_opening(ctx: Context) -> Iterator[Result]:
 
 def _rerun(ctx: Context, t: TenderFacts, s: SectionFacts, bidder: str, opened: ChainLog, key: Any,
            book: str) -> Iterator[Result]:
-    name = f"opening of {bidder}"
     live = s.commitment_at(bidder, opened.position)
     if live is None:
-        yield result("opening", name, False, "opened without a live bid on chain", ctx.ev(opened), tender=t,
-                     section=s.index)
+        yield result(said("opening.no_live_bid", bidder=bidder), False, ctx.ev(opened), tender=t, section=s.index)
         return
     commitment = live[0]
     recorded = Outcome.DECRYPTED if opened.event == "BidOpened" else Outcome(int(opened.args["outcome"]))
     proven = recorded is Outcome.DECRYPTED or any(bytes(opened.args["ciphertextHash"]))
     if recorded is Outcome.FAILED_OTHER and not proven:
-        yield result("opening", name, True, "撤回 (not the bidder's fault) recorded without proof: it rests on the "
-                     "centre's word (docs/security.md)", ctx.ev(opened), tender=t, section=s.index, status=Status.INFO)
+        yield result(said("opening.withdrawn_unproven", bidder=bidder), True, ctx.ev(opened), tender=t,
+                     section=s.index, status=Status.INFO)
         return
     held = _envelope(ctx, commitment)
     if held is None:
-        yield result("opening", name, False, f"cannot rerun: the bundle lacks the envelope of bid {hx(commitment)}",
+        yield result(said("opening.no_envelope", bidder=bidder, commitment=hx(commitment)), False,
                      ctx.ev(opened, document=commitment), tender=t, section=s.index)
         return
     rerun = open_bid(key=key, chain_id=ctx.chain.chain_id, book_address=book, tender_id=t.tender_id,
@@ -447,20 +438,18 @@ def _rerun(ctx: Context, t: TenderFacts, s: SectionFacts, bidder: str, opened: C
     ctx.openings[(t.tender_id, s.index, bidder)] = rerun
     evidence = (ctx.ev(opened, document=ciphertext_hash(held[0])),)
     if rerun.outcome is not recorded:
-        yield result("opening", name, False, f"recorded {recorded.name}, the rerun gives {rerun.outcome.name}: "
-                     f"{rerun.reason}", *evidence, tender=t, section=s.index)
+        yield result(said("opening.outcome_differs", bidder=bidder, recorded=recorded.name,
+                          rerun=rerun.outcome.name, reason=rerun.reason), False, *evidence, tender=t, section=s.index)
         return
     if recorded is Outcome.DECRYPTED:
         revealed = sorted(rerun.credential_ids)
         logged = s.uses.get(bidder, [])
         ok = revealed == logged and bytes(opened.args["credSetCommitment"]) == held[1]
-        yield result("opening", name, ok,
-                     f"decrypts; its {len(revealed)} ticked credential(s) rebuild the commitment and are the "
-                     "ones logged" if ok else
-                     f"the envelope ticks {[hx(i) for i in revealed]}, the chain logged {[hx(i) for i in logged]}",
-                     *evidence, tender=t, section=s.index)
+        yield result(said("opening.decrypts", bidder=bidder, n=len(revealed)) if ok else
+                     said("opening.ticks_differ", bidder=bidder, ticked=[hx(i) for i in revealed],
+                          logged=[hx(i) for i in logged]), ok, *evidence, tender=t, section=s.index)
     else:
-        yield result("opening", name, True, f"撤销 reruns the same: {rerun.reason}", *evidence, tender=t,
+        yield result(said("opening.rejected_again", bidder=bidder, reason=rerun.reason), True, *evidence, tender=t,
                      section=s.index)
 
 
@@ -489,8 +478,7 @@ def check_eligibility(ctx: Context) -> Iterator[Result]:
         if not opened_sections:
             continue
         if params is None:
-            yield result("eligibility", "tender parameters", False, "cannot rerun: the bundle lacks parameters "
-                         f"hashing to {hx(t.params_hash())}", tender=t)
+            yield result(said("eligibility.no_params", params=hx(t.params_hash())), False, tender=t)
             continue
         tender = _tender_model(t, params)
         for s in opened_sections:
@@ -539,7 +527,7 @@ def _section_eligibility(ctx: Context, service: TenderService, tender: Tender, t
             e: BidEligibility | None = service.eligibility(tender, s.index, bidder, rerun.credential_ids,
                                     firm_link=rerun.package.firm_link if rerun.package else None)
         except StoreMismatch as exc:
-            yield result("eligibility", f"bid of {bidder}", False, f"cannot rerun: {exc.what}",
+            yield result(said("eligibility.store_mismatch", bidder=bidder, what=exc.what), False,
                          ctx.ev(opened), tender=t, section=s.index)
             reruns[bidder] = None
             continue
@@ -564,8 +552,7 @@ def _section_eligibility(ctx: Context, service: TenderService, tender: Tender, t
         rec = recorded[bidder]
         if e is None:
             if rec.get("eligible"):
-                yield result("eligibility", f"bid of {bidder}", False,
-                             "the opening report calls a bid eligible that did not open", ctx.ev(opened),
+                yield result(said("eligibility.unopened_eligible", bidder=bidder), False, ctx.ev(opened),
                              tender=t, section=s.index)
             continue
         valid += e.eligible
@@ -574,27 +561,25 @@ def _section_eligibility(ctx: Context, service: TenderService, tender: Tender, t
         rec_checks = {c.get("name"): c.get("status") for c in rec.get("checks", [])}
         differ = [c.name for c in e.checks if rec_checks.get(c.name) != c.status.name]
         ok = bool(rec.get("eligible")) == e.eligible and rec.get("firm") == e.firm and not differ
-        failures = "; ".join(f"{c.name}: {c.reason}" for c in e.checks if c.status in (CheckStatus.INVALID,
-                                                                                         CheckStatus.ERROR))
+        failures = [f"{c.name}: {c.reason}" for c in e.checks if c.status in (CheckStatus.INVALID, CheckStatus.ERROR)]
+        why: dict[str, Any] = {"failures": failures} if failures else {}
+        words: Said
         if ok:
-            message = (f"firm {e.firm}: {'eligible' if e.eligible else 'ineligible'} as recorded"
-                       + (f" ({failures})" if failures else ""))
+            words = said(f"eligibility.{'eligible' if e.eligible else 'ineligible'}_as_recorded"
+                         f"{'_why' if failures else ''}", bidder=bidder, firm=str(e.firm), **why)
         else:
-            message = (f"the opening report says {'eligible' if rec.get('eligible') else 'ineligible'} "
-                       f"(firm {rec.get('firm')}), the rerun as of the deadline says "
-                       f"{'eligible' if e.eligible else 'ineligible'} (firm {e.firm})"
-                       + (f"; checks that differ: {', '.join(differ)}" if differ else "")
-                       + (f"; {failures}" if failures else ""))
+            words = said(f"eligibility.differs{'_checks' if differ else ''}{'_why' if failures else ''}",
+                         bidder=bidder, recorded="eligible" if rec.get("eligible") else "ineligible",
+                         recorded_firm=str(rec.get("firm")), rerun="eligible" if e.eligible else "ineligible",
+                         firm=str(e.firm), **({"differ": list(differ)} if differ else {}), **why)
         live = s.commitment_at(bidder, opened.position)
-        yield result("eligibility", f"bid of {bidder}", ok, message,
-                     ctx.ev(opened, document=live[0] if live else None), tender=t, section=s.index)
+        yield result(words, ok, ctx.ev(opened, document=live[0] if live else None), tender=t, section=s.index)
         if live is not None and rerun is not None and rerun.package is not None:
             yield _opened_price(ctx, t, s.index, bidder, opened, live[0], str(rerun.package.price))
     if s.closed is not None:
         chain_valid = int(s.closed.args["validBids"])
-        yield result("eligibility", "valid bids (firms) and 流标", chain_valid == valid,
-                     f"the chain closed the section ({s.closed.event}) with {chain_valid} valid bid(s), the rerun "
-                     f"counts {valid} eligible firm(s)", ctx.ev(s.closed), tender=t, section=s.index)
+        yield result(said("eligibility.valid_bids", event=s.closed.event, chain_valid=chain_valid, valid=valid),
+                     chain_valid == valid, ctx.ev(s.closed), tender=t, section=s.index)
 
 
 def _opened_price(ctx: Context, t: TenderFacts, section: int, bidder: str, opened: ChainLog, commitment: bytes,
@@ -606,9 +591,8 @@ def _opened_price(ctx: Context, t: TenderFacts, section: int, bidder: str, opene
         same = recorded is not None and Decimal(str(recorded)) == Decimal(sealed)
     except InvalidOperation:
         same = False
-    return result("opening", f"price of {bidder}", same,
-                  f"the opening report reads {sealed} 元, as the envelope holds" if same else
-                  f"the opening report reads {recorded} 元, the envelope holds {sealed} 元",
+    return result(said("opening.price", bidder=bidder, price=sealed) if same else
+                  said("opening.price_differs", bidder=bidder, recorded_price=str(recorded), price=sealed), same,
                   ctx.ev(opened, document=commitment), tender=t, section=section)
 
 
@@ -631,20 +615,17 @@ def check_guarantees(ctx: Context) -> Iterator[Result]:
             yield _claim_cause(ctx, e, app, awards, signed)
         elif e.event == "ClaimContested" and gid in claims:
             at, end = ctx.chain.time(e.block_number), int(claims[gid].args["contestDeadline"])
-            yield result("guarantees", f"contest of {hx(gid)}", at < end, f"contested at {at}, window ends {end}",
-                         ctx.ev(e))
+            yield result(said("guarantees.contest", guarantee=hx(gid), at=at, end=end), at < end, ctx.ev(e))
         elif e.event == "Claimed" and gid in claims:
             at, end = ctx.chain.time(e.block_number), int(claims[gid].args["contestDeadline"])
             governed = bool(ctx.chain.in_tx(e.tx_hash, "Governance", "Executed"))
             ok = at >= end or governed
-            yield result("guarantees", f"payment of {hx(gid)}", ok,
-                         f"paid at {at}; the contest window ended {end}" + (" (decided by the governance)" if governed
-                                                                            else ""), ctx.ev(e))
+            yield result(said("guarantees.payment_governed" if governed else "guarantees.payment", guarantee=hx(gid),
+                              at=at, end=end), ok, ctx.ev(e))
         elif e.event == "ClaimResolved" and gid in claims:
             governed = bool(ctx.chain.in_tx(e.tx_hash, "Governance", "Executed"))
-            yield result("guarantees", f"resolution of {hx(gid)}", governed,
-                         "decided by an executed governance proposal" if governed else
-                         "a contested claim was resolved without the governance", ctx.ev(e))
+            yield result(said("guarantees.resolution_governed" if governed else "guarantees.resolution_ungoverned",
+                              guarantee=hx(gid)), governed, ctx.ev(e))
         elif e.event == "Released" and app is not None:
             tid, section, applicant = bytes(app.args["tenderId"]), int(app.args["section"]), app.args["applicant"]
             won = [a for a in awards if bytes(a.args["tenderId"]) == tid and int(a.args["section"]) == section
@@ -652,9 +633,8 @@ def check_guarantees(ctx: Context) -> Iterator[Result]:
             if won:
                 done = [c for c in signed if bytes(c.args["tenderId"]) == tid and int(c.args["section"]) == section
                         and c.position < e.position]
-                yield result("guarantees", f"release of {hx(gid)}", bool(done),
-                             "the winner's guarantee released after the contract signing" if done else
-                             "the winner's guarantee released before any contract signing", ctx.ev(e))
+                yield result(said("guarantees.release_after_signing" if done else "guarantees.release_before_signing",
+                                  guarantee=hx(gid)), bool(done), ctx.ev(e))
 
 
 def _claim_cause(ctx: Context, claim: ChainLog, app: ChainLog, awards: list[ChainLog],
@@ -668,11 +648,12 @@ def _claim_cause(ctx: Context, claim: ChainLog, app: ChainLog, awards: list[Chai
     opened = s.openings.get(applicant) if s else None
     if opened is not None and opened.position > claim.position:
         opened = None
-    why: str
+    named = {"guarantee": hx(gid), "cause": cause.name}
+    why: Said
     if cause is ClaimCause.DECRYPTION_FAILED_BY_BIDDER:
         ok = opened is not None and opened.event == "DecryptionFailed" and \
             Outcome(int(opened.args["outcome"])) is Outcome.FAILED_BIDDER
-        why = "the chain records a 撤销 of the bid" if ok else "no 撤销 of the bid is on chain"
+        why = said("guarantees.claim_rejected_bid" if ok else "guarantees.claim_no_rejection", **named)
     elif cause is ClaimCause.WITHDRAWAL_AFTER_DEADLINE:
         live = s.commitment_at(applicant, claim.position) if s and t else None
         deadline = t.deadline_at(claim.position) if t else 0
@@ -680,17 +661,17 @@ def _claim_cause(ctx: Context, claim: ChainLog, app: ChainLog, awards: list[Chai
         withdrawn_other = opened is not None and opened.event == "DecryptionFailed" and \
             Outcome(int(opened.args["outcome"])) is Outcome.FAILED_OTHER
         ok = t is not None and at >= deadline and (live is not None or lived) and not withdrawn_other
-        why = (f"filed at {at} after the deadline {deadline}; the bid was live at the deadline" if ok else
-               f"filed at {at} (deadline {deadline}); live bid: {live is not None}; 撤回: {withdrawn_other}")
+        why = said("guarantees.claim_withdrawal", **named, at=at, deadline=deadline) if ok else \
+            said("guarantees.claim_no_withdrawal", **named, at=at, deadline=deadline, live=live is not None,
+                 withdrawn=withdrawn_other)
     else:
         won = [a for a in awards if bytes(a.args["tenderId"]) == tid and int(a.args["section"]) == section
                and a.args["winner"] == applicant and a.position < claim.position]
         signs = [c for c in signed if bytes(c.args["tenderId"]) == tid and int(c.args["section"]) == section
                  and c.position < claim.position]
         ok = bool(won) and (cause is ClaimCause.NO_PERFORMANCE_BOND or not signs)
-        why = f"the applicant was recorded winner: {bool(won)}; contract signed: {bool(signs)}"
-    return result("guarantees", f"claim on {hx(gid)} ({cause.name})", ok, why,
-                  ctx.ev(claim, document=bytes(claim.args["evidenceHash"])), ctx.ev(app), tender=t, section=section)
+        why = said("guarantees.claim_award", **named, won=bool(won), signed=bool(signs))
+    return result(why, ok, ctx.ev(claim, document=bytes(claim.args["evidenceHash"])), ctx.ev(app), tender=t, section=section)
 
 
 # ---------------------------------------------------------------------- draws
@@ -706,12 +687,12 @@ def check_draws(ctx: Context) -> Iterator[Result]:
         audit = audit_draw(lottery, did)
         t = ctx.tenders.get(bytes(e.args["tenderId"]))
         if audit.state is not None and audit.picks is None and not audit.problems:
-            yield result("draws", f"draw {hx(did)}", True, "not finished yet", ctx.ev(e), tender=t,
+            yield result(said("draws.unfinished", draw=hx(did)), True, ctx.ev(e), tender=t,
                          section=int(e.args["section"]), status=Status.INFO)
             continue
-        yield result("draws", f"draw {hx(did)}", audit.ok,
-                     "the picks follow from the sealed seeds, the released key and the candidates" if audit.ok
-                     else "; ".join(audit.problems), ctx.ev(e), tender=t, section=int(e.args["section"]))
+        yield result(said("draws.follows", draw=hx(did)) if audit.ok else
+                     said("draws.problems", draw=hx(did), problems=[str(p) for p in audit.problems]), audit.ok,
+                     ctx.ev(e), tender=t, section=int(e.args["section"]))
 
 
 # ---------------------------------------------------------------------- 评定分离
@@ -777,7 +758,7 @@ def check_performance(ctx: Context) -> Iterator[Result]:
             problems.append("before the award or the contract signing GuaranteeBook recorded")
         if e.event == "PerformanceRecorded":
             kind, index = EntryKind(int(a["kind"])), int(a["index"])
-            name = f"{kind.name.lower()} {index}"
+            named: dict[str, Any] = {"entry_kind": kind.name.lower(), "index": index}
             if winner is not None and a["winner"] != winner:
                 problems.append(f"names winner {a['winner']}, GuaranteeBook awarded {winner}")
             if a["by"] not in (centre, winner):
@@ -793,7 +774,7 @@ def check_performance(ctx: Context) -> Iterator[Result]:
             entries[(tid, section, index)] = e
         else:
             index = int(a["index"])
-            name = f"acknowledgement of entry {index}"
+            named = {"index": index}
             entry = entries.get((tid, section, index))
             if entry is None:
                 problems.append("of an entry no PerformanceRecorded logged before it")
@@ -802,8 +783,9 @@ def check_performance(ctx: Context) -> Iterator[Result]:
             if (tid, section, index) in acknowledged:
                 problems.append("a second acknowledgement")
             acknowledged.add((tid, section, index))
-        yield result("performance", name, not problems, "; ".join(problems) or
-                     "by a party of the awarded, signed section, in order", ctx.ev(e, document=a.get("documentHash")),
+        what = "entry" if e.event == "PerformanceRecorded" else "acknowledgement"
+        yield result(said(f"performance.{what}_problems", **named, problems=problems) if problems else
+                     said(f"performance.{what}_in_order", **named), not problems, ctx.ev(e, document=a.get("documentHash")),
                      tender=t, section=section)
     for doc in ctx.bundle.of_kind(kinds.SEALED):
         if doc.content is None:
@@ -816,15 +798,12 @@ def check_performance(ctx: Context) -> Iterator[Result]:
             continue
         found = completions.get(bytes(credential.evaluation_hash))
         if found is None:
-            yield result("performance", f"credential {doc.key}", False,
-                         "its evaluation_hash names no completion PerformanceBook recorded", ctx.doc_ev(doc, doc.key))
+            yield result(said("performance.credential_no_completion", ident=doc.key), False, ctx.doc_ev(doc, doc.key))
             continue
         tid, section, e = found
         ok = credential.award_id is None or bytes(credential.award_id) == award_id(tid, section)
-        yield result("performance", f"credential {doc.key}", ok,
-                     "names the completion of the section its award id names" if ok else
-                     "its award_id is not the award of the section whose completion it names",
-                     ctx.doc_ev(doc, doc.key), ctx.ev(e), tender=ctx.tenders.get(tid), section=section)
+        yield result(said("performance.credential_award" if ok else "performance.credential_other_award",
+                          ident=doc.key), ok, ctx.doc_ev(doc, doc.key), ctx.ev(e), tender=ctx.tenders.get(tid), section=section)
 
 
 def _performance_ruling(ctx: Context, e: ChainLog, complaint: ChainLog | None, again: bool) -> Result:
@@ -843,10 +822,10 @@ def _performance_ruling(ctx: Context, e: ChainLog, complaint: ChainLog | None, a
     if again:
         problems.append("a second ruling on the complaint")
     text = ctx.bundle.get(kinds.PERFORMANCE_RULING, ruling_hash)
-    filed = "its text is in the bundle" if text is not None else "its text is not in the bundle (filed by anyone, later)"
-    verdict = "upheld (投诉成立)" if a["upheld"] else "dismissed (投诉不成立)"
-    return result("performance", f"ruling on complaint {index}", not problems,
-                  "; ".join(problems) or f"{verdict} by an executed governance proposal; {filed}",
+    filed = "filed" if text is not None else "unfiled"
+    verdict = "upheld" if a["upheld"] else "dismissed"
+    return result(said("performance.ruling_problems", index=index, problems=problems) if problems else
+                  said(f"performance.ruling_{verdict}_{filed}", index=index), not problems,
                   ctx.ev(e, document=ruling_hash), tender=ctx.tenders.get(bytes(a["tenderId"])),
                   section=int(a["section"]))
 
@@ -919,9 +898,9 @@ def check_roles(ctx: Context) -> Iterator[Result]:
         counts[name] = counts.get(name, 0) + 1
         if problem is not None:
             t = ctx.tenders.get(bytes(a["tenderId"])) if "tenderId" in a else None
-            yield result("roles", name, False, problem, ctx.ev(e), tender=t)
+            yield result(said("roles.problem", step=name, problem=problem), False, ctx.ev(e), tender=t)
     for name, n in sorted(counts.items()):
-        yield result("roles", name, True, f"{n} state change(s) checked (a failure above is listed on its own)")
+        yield result(said("roles.checked", step=name, n=n), True)
 
 
 def _revoked_at_problem(ctx: Context, e: ChainLog) -> str | None:

@@ -40,10 +40,17 @@ class Result:
     tender: str | None = None  # 0x tender id, when the check is about one
     section: int | None = None
     evidence: tuple[Evidence, ...] = ()
+    # the name and message as a stable code with its arguments (ledger.audit.words), for whoever
+    # words them in another language; None for a result that has no code
+    code: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"family": self.family, "name": self.name, "status": self.status.value,
                                "message": self.message, "evidence": [e.as_json() for e in self.evidence]}
+        if self.code is not None:
+            out["code"] = self.code
+            out["args"] = dict(self.args)
         if self.tender is not None:
             out["tender"] = self.tender
         if self.section is not None:

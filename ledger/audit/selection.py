@@ -40,6 +40,7 @@ from eth_utils import to_checksum_address
 from ledger.audit import bundle as kinds
 from ledger.audit.facts import TenderFacts
 from ledger.audit.model import Evidence, Result, Status
+from ledger.audit.words import Said, said
 from ledger.chain.gateway import ChainLog
 from ledger.crypto.canonical import canonical_json, keccak
 from ledger.crypto.seat_keys import seat_link
@@ -227,9 +228,9 @@ class _Run:
         self.t = s.tender
 
     # -------------------------------------------------------------- plumbing
-    def r(self, name: str, ok: bool, message: str, *evidence: Evidence, status: Status | None = None) -> Result:
-        return Result(FAMILY, name, status or (Status.PASS if ok else Status.FAIL), message, self.t.tid, self.s.section,
-                      tuple(evidence))
+    def r(self, words: Said, ok: bool, *evidence: Evidence, status: Status | None = None) -> Result:
+        return Result(FAMILY, words.name, status or (Status.PASS if ok else Status.FAIL), words.message, self.t.tid,
+                      self.s.section, tuple(evidence), code=words.code, args=words.args)
 
     def ev(self, log: ChainLog, document: bytes | str | None = None) -> Evidence:
         return self.ctx.ev(log, document=document)  # type: ignore[no-any-return]
@@ -250,7 +251,7 @@ class _Run:
     # -------------------------------------------------------------- committees
     def committees(self) -> Iterator[Result]:
         for kind, c in sorted(self.s.committees.items()):
-            what = "evaluation committee" if kind is CommitteeKind.EVALUATION else "selection committee"
+            what = "evaluation" if kind is CommitteeKind.EVALUATION else "selection"
             for member, e in c.exclusions.items():
                 yield from self.exclusion(what, member, e)
             if c.seated is None:
@@ -258,17 +259,18 @@ class _Run:
             due_draw = draw_id(self.t.tender_id, self.s.section, "committee", COMMITTEE_DRAW_ROUND[kind])
             audit = audit_draw(self.ctx.chain.lottery_book, c.draw) if self.ctx.chain.lottery_book else None
             ok = c.draw == due_draw and audit is not None and audit.ok
-            yield self.r(f"{what}: draw", ok,
-                         f"seated from committee draw {COMMITTEE_DRAW_ROUND[kind]} (0x{c.draw.hex()}), which "
-                         "recomputes from the chain" if ok else
-                         f"seated from draw 0x{c.draw.hex()}; the rule's is 0x{due_draw.hex()}"
-                         + (f"; {'; '.join(audit.problems)}" if audit is not None and audit.problems else ""),
-                         self.ev(c.seated))
+            problems = [str(p) for p in audit.problems] if audit is not None and audit.problems else []
+            yield self.r(said("selection.committee_draw", committee=what, round=COMMITTEE_DRAW_ROUND[kind],
+                              draw=f"0x{c.draw.hex()}") if ok else
+                         said("selection.committee_draw_other_problems", committee=what, draw=f"0x{c.draw.hex()}",
+                              due=f"0x{due_draw.hex()}", problems=problems) if problems else
+                         said("selection.committee_draw_other", committee=what, draw=f"0x{c.draw.hex()}",
+                              due=f"0x{due_draw.hex()}"), ok, self.ev(c.seated))
             size = len(c.seated.args["seats"])
             if self.params is not None:
                 want = (self.params.evaluation.experts if kind is CommitteeKind.EVALUATION
                         else self.params.selection.committee_size)
-                yield self.r(f"{what}: size", size == want, f"{size} seats; the tender fixed {want}",
+                yield self.r(said("selection.committee_size", committee=what, size=size, want=want), size == want,
                              self.ev(c.seated))
             if audit is None or audit.picks is None:
                 continue
@@ -279,51 +281,50 @@ class _Run:
         reason_hash = bytes(e.args["reasonHash"])
         content = self.doc(kinds.SELECTION_EXCLUSION, reason_hash)
         if content is None:
-            yield self.r(f"{what}: exclusion of {member}", False,
-                         f"the bundle holds no reason hashing to 0x{reason_hash.hex()}", self.ev(e, reason_hash))
+            yield self.r(said("selection.exclusion_no_reason", committee=what, member=member,
+                              hash=f"0x{reason_hash.hex()}"), False, self.ev(e, reason_hash))
             return
         try:
             reason = json.loads(content)
             employer = str(reason.get("registered_employer_uscc"))
             named = _addr(reason.get("expert"))
         except (ValueError, AttributeError, TypeError):
-            yield self.r(f"{what}: exclusion of {member}", False, "its reason cannot be read", self.ev(e, reason_hash))
+            yield self.r(said("selection.exclusion_unreadable", committee=what, member=member), False,
+                         self.ev(e, reason_hash))
             return
         firms = set(self.ctx.summaries.get(self.t.tid, {}).values())
         ok = named == member and employer in firms
-        yield self.r(f"{what}: exclusion of {member}", ok,
-                     f"conflict of interest: registered personnel of {employer}, a firm that bid" if ok else
-                     f"the reason names {named} employed by {employer}; the section's bidding firms are "
-                     f"{', '.join(sorted(firms)) or 'unknown'}", self.ev(e, reason_hash))
+        who = {"committee": what, "member": member, "employer": employer}
+        yield self.r(said("selection.exclusion_conflict", **who) if ok else
+                     said("selection.exclusion_other", **who, named=str(named), firms=sorted(firms)) if firms else
+                     said("selection.exclusion_other_no_firms", **who, named=str(named)), ok, self.ev(e, reason_hash))
 
     def membership(self, what: str, c: CommitteeRecord, picks: list[str], size: int) -> Iterator[Result]:
         assert c.seated is not None
         if c.revealed is None:
-            yield self.r(f"{what}: members", True, "not revealed yet: who holds each seat is secret until the "
-                         "result (招标投标法 Art. 37)", self.ev(c.seated), status=Status.INFO)
+            yield self.r(said("selection.members_secret", committee=what), True, self.ev(c.seated),
+                         status=Status.INFO)
             return
         holders: dict[str, str] = {}
         for seat in c.seats:
             opened = c.opened.get(seat)
             if opened is None:
-                yield self.r(f"{what}: seat {seat}", False, "the committee was revealed without opening this seat",
-                             self.ev(c.revealed))
+                yield self.r(said("selection.seat_unopened", committee=what, seat=seat), False, self.ev(c.revealed))
                 continue
             member, salt = _addr(opened.args["expert"]), bytes(opened.args["salt"])
             holders[seat] = member
             link = seat_link(tender_id=self.t.tender_id, section=self.s.section, kind=int(c.kind), seat=seat,
                              member=member, salt=salt)
             if link != c.links.get(seat):
-                yield self.r(f"{what}: seat {seat}", False,
-                             f"opened to {member}, whose link 0x{link.hex()} is not the seated one", self.ev(opened))
+                yield self.r(said("selection.seat_link", committee=what, seat=seat, member=member,
+                                  link=f"0x{link.hex()}"), False, self.ev(opened))
         first = [holders.get(s) for s in c.seats[:size]]
         excluded = {m for m, e in c.exclusions.items() if e.position < c.seated.position}
         due = [p for p in picks if p not in excluded][:size]
         ok = sorted(m or "" for m in first) == sorted(due)
-        yield self.r(f"{what}: members", ok,
-                     f"the {size} seated are the draw's first {size} picks not excluded" if ok else
-                     f"seated {', '.join(m or '?' for m in first)}; the draw's first {size} picks not excluded are "
-                     f"{', '.join(due)}", self.ev(c.seated), self.ev(c.revealed))
+        yield self.r(said("selection.members", committee=what, size=size) if ok else
+                     said("selection.members_differ", committee=what, size=size, seated=[m or "?" for m in first],
+                          due=list(due)), ok, self.ev(c.seated), self.ev(c.revealed))
         held = set(m for m in first if m)
         for rep in c.replaced:
             new = _addr(rep.args["newSeat"])
@@ -342,9 +343,10 @@ class _Run:
                 problems.append(f"the bundle holds no reason hashing to 0x{reason_hash.hex()}")
             if holder:
                 held.add(holder)
-            yield self.r(f"{what}: replacement of {_addr(rep.args['oldSeat'])}", not problems,
-                         "; ".join(problems) or f"by {holder}, the next reserve of the committee draw (reason filed)",
-                         self.ev(rep, reason_hash))
+            old = _addr(rep.args["oldSeat"])
+            yield self.r(said("selection.replacement_problems", committee=what, seat=old, problems=problems)
+                         if problems else said("selection.replacement", committee=what, seat=old, holder=str(holder)),
+                         not problems, self.ev(rep, reason_hash))
 
     # -------------------------------------------------------------- sheets
     def sheets(self) -> Iterator[Result]:
@@ -353,15 +355,14 @@ class _Run:
             return
         bidders = [b.bidder for b in self.bids]
         for seat, committed in sorted(self.s.sheet_commits.items()):
-            name = f"sheet of seat {seat}"
             commit_by, _ = c.window_at(committed.position)
             if self.at(committed) >= commit_by:
-                yield self.r(name, False, f"committed at {self.at(committed)}, after the commit deadline {commit_by}",
-                             self.ev(committed))
+                yield self.r(said("selection.sheet_late", seat=seat, committed_at=self.at(committed),
+                                  commit_by=commit_by), False, self.ev(committed))
             revealed = self.s.sheet_reveals.get(seat)
             if revealed is None:
-                yield self.r(name, True, "committed, never revealed: void (the rest stand if at least "
-                             f"{MIN_SEATS} revealed)", self.ev(committed), status=Status.INFO)
+                yield self.r(said("selection.sheet_unrevealed", seat=seat, min_seats=MIN_SEATS), True,
+                             self.ev(committed), status=Status.INFO)
                 continue
             digest, salt = bytes(revealed.args["sheetHash"]), bytes(revealed.args["salt"])
             _, reveal_by = c.window_at(revealed.position)
@@ -379,9 +380,8 @@ class _Run:
                 if self.params is not None and self.eligible is not None:
                     problems += sheet_problems(sheet, method=self.params.evaluation_method,
                                                criteria=criteria_of(self.params), bidders=bidders)
-            yield self.r(name, not problems, "; ".join(problems) or
-                         "opens its commitment, revealed in time, every score within its criterion's range",
-                         self.ev(committed), self.ev(revealed, digest))
+            yield self.r(said("selection.sheet_problems", seat=seat, problems=problems) if problems else
+                         said("selection.sheet", seat=seat), not problems, self.ev(committed), self.ev(revealed, digest))
 
     def sheet(self, digest: bytes) -> Sheet | None:
         content = self.ctx.bundle.content(kinds.SELECTION_SHEET, digest)
@@ -397,16 +397,15 @@ class _Run:
     def shortlist(self) -> Iterator[Result]:
         c = self.s.committees.get(CommitteeKind.EVALUATION)
         for filed in self.s.shortlists:
-            name = f"shortlist (revision {filed.args['version']})"
+            version = int(filed.args["version"])
             given = tuple(_addr(x) for x in filed.args["candidates"])
             report_hash = bytes(filed.args["reportHash"])
             if self.params is None or self.eligible is None or c is None:
-                yield self.r(name, False, "cannot rerun: the tender's parameters or the openings are not in the bundle",
-                             self.ev(filed))
+                yield self.r(said("selection.shortlist_no_rerun", version=version), False, self.ev(filed))
                 continue
             stray = [b for b in given if b not in self.eligible]
             if stray:
-                yield self.r(name, False, f"{', '.join(stray)} did not pass 资格审查 in the rerun of the opening",
+                yield self.r(said("selection.shortlist_ineligible", version=version, stray=stray), False,
                              self.ev(filed))
             sheets: dict[str, Sheet] = {}
             hashes: dict[str, bytes] = {}
@@ -422,7 +421,7 @@ class _Run:
                     continue
                 sheets[seat], hashes[seat] = sheet, digest
             if missing:
-                yield self.r(name, False, f"cannot rerun: the bundle lacks the sheet of {', '.join(missing)}",
+                yield self.r(said("selection.shortlist_no_sheets", version=version, missing=missing), False,
                              self.ev(filed))
                 continue
             try:
@@ -434,19 +433,19 @@ class _Run:
                         raise LedgerError(f"a tie at the cut needs shortlist draw 0x{did.hex()}, which is not finished")
                     result = evaluate(self.params, self.s.section, self.bids, sheets, tie)
             except LedgerError as exc:
-                yield self.r(name, False, f"the rule cannot be rerun on the revealed sheets: {exc}", self.ev(filed))
+                yield self.r(said("selection.shortlist_unranked", version=version, error=str(exc)), False,
+                             self.ev(filed))
                 continue
             want = tuple(result.shortlist or ())
             size = self.params.shortlist_size
             ok = by_address(given) == want and int(filed.args["maxSize"]) == size
-            yield self.r(name, ok,
-                         f"the rule gives the filed shortlist {', '.join(want)} (at most {size}) from "
-                         f"{len(sheets)} revealed sheet(s)" if ok else
-                         f"filed {', '.join(given)} (at most {filed.args['maxSize']}); the rule on the revealed sheets "
-                         f"gives {', '.join(want) or 'none'} (at most {size})", self.ev(filed))
+            yield self.r(said("selection.shortlist", version=version, want=list(want), size=size, sheets=len(sheets))
+                         if ok else said("selection.shortlist_differs" if want else "selection.shortlist_differs_none",
+                                         version=version, given=list(given), max_size=int(filed.args["maxSize"]),
+                                         size=size, **({"want": list(want)} if want else {})), ok, self.ev(filed))
             report = self.doc(kinds.SELECTION_REPORT, report_hash)
             if report is None:
-                yield self.r(f"{name}: report", False, f"the bundle holds no report hashing to 0x{report_hash.hex()}",
+                yield self.r(said("selection.report_missing", version=version, hash=f"0x{report_hash.hex()}"), False,
                              self.ev(filed, report_hash))
                 continue
             counted = [RevealedSheet(seat, None, hashes[seat], sheets[seat]) for seat in c.active_at(filed.position) if seat in sheets]
@@ -456,9 +455,7 @@ class _Run:
             if void:
                 body["void"] = void
             same = canonical_json(body) == report
-            yield self.r(f"{name}: report", same,
-                         "the filed report is the one the rule gives (every figure)" if same else
-                         "the filed report differs from the report the rule gives on the revealed sheets",
+            yield self.r(said("selection.report" if same else "selection.report_differs", version=version), same,
                          self.ev(filed, report_hash))
 
     # -------------------------------------------------------------- selection
@@ -467,7 +464,6 @@ class _Run:
         for (rnd, seat), committed in sorted(self.s.vote_commits.items()):
             opened = self.s.rounds.get(rnd)
             revealed = self.s.vote_reveals.get((rnd, seat))
-            name = f"vote of seat {seat} in round {rnd}"
             problems = []
             if opened is None:
                 problems.append("no such round was opened")
@@ -482,10 +478,10 @@ class _Run:
                     problems.append("the revealed vote does not open its commitment")
                 if opened is not None and self.at(revealed) >= int(opened.args["revealDeadline"]):
                     problems.append("revealed after the round's reveal deadline")
-            yield self.r(name, not problems, "; ".join(problems) or (
-                "revealed in time and opens its commitment" if revealed is not None else
-                "committed, not revealed: an abstention"), self.ev(committed),
-                *((self.ev(revealed),) if revealed is not None else ()))
+            vote = {"seat": seat, "round": rnd}
+            yield self.r(said("selection.vote_problems", **vote, problems=problems) if problems else
+                         said("selection.vote_revealed" if revealed is not None else "selection.vote_abstained", **vote),
+                         not problems, self.ev(committed), *((self.ev(revealed),) if revealed is not None else ()))
         for decided in self.s.decisions:
             yield from self.decision(decided, sel)
 
@@ -514,15 +510,13 @@ class _Run:
 
     def decision(self, decided: ChainLog, sel: CommitteeRecord | None) -> Iterator[Result]:
         winner = _addr(decided.args["winner"])
-        name = f"decision for {winner}"
         shortlists = [f for f in self.s.shortlists if f.position < decided.position]
         if not shortlists or sel is None or self.params is None:
-            yield self.r(name, False, "cannot rerun: no shortlist, selection committee or parameters",
-                         self.ev(decided))
+            yield self.r(said("selection.decision_no_rerun", winner=winner), False, self.ev(decided))
             return
         shortlist = by_address(_addr(x) for x in shortlists[-1].args["candidates"])
-        yield self.r(f"{name}: in the shortlist", winner in shortlist,
-                     f"the shortlist in force is {', '.join(shortlist)}", self.ev(decided), self.ev(shortlists[-1]))
+        yield self.r(said("selection.in_shortlist", winner=winner, shortlist=list(shortlist)), winner in shortlist,
+                     self.ev(decided), self.ev(shortlists[-1]))
         ruled = self.s.last_upheld_before(decided.position)
         first_round = 1
         if ruled is not None:
@@ -530,7 +524,7 @@ class _Run:
         members = sel.active_at(decided.position)
         numbers = sorted(n for n, r in self.s.rounds.items() if n >= first_round and r.position < decided.position)
         if self.params.selection.method is SelectionMethod.COLLECTIVE_DELIBERATION and len(shortlist) > 1:
-            yield from self.deliberation(decided, name, winner, sel, shortlist, members, numbers)
+            yield from self.deliberation(decided, winner, sel, shortlist, members, numbers)
             return
         rounds: list[VoteRound] = []
         for n in numbers:
@@ -551,33 +545,31 @@ class _Run:
                     self.t.tender_id, self.s.section, tuple(members), tuple(rounds[:i]), tuple(before), first_draw))
                 asked = tuple(_addr(x) for x in opened.args["candidates"])
                 ok = isinstance(step, NeedVote) and by_address(step.candidates) == by_address(asked)
-                yield self.r(f"vote round {n}", ok,
-                             f"the rule asked for this round among {', '.join(asked)}; tallied from the revealed "
-                             f"votes: {_tally(rounds[i])}" if ok else
-                             f"opened among {', '.join(asked)}; the rule asked for {step}", self.ev(opened))
+                yield self.r(said("selection.round", round=n, asked=list(asked), tally=_tally(rounds[i])) if ok else
+                             said("selection.round_differs", round=n, asked=list(asked), step=str(step)), ok,
+                             self.ev(opened))
             step = next_step(self.params.selection, shortlist, prices, History(
                 self.t.tender_id, self.s.section, tuple(members), tuple(rounds), tuple(draws), first_draw))
         except LedgerError as exc:
-            yield self.r(name, False, f"the selection cannot be replayed: {exc}", self.ev(decided))
+            yield self.r(said("selection.unreplayable", winner=winner, error=str(exc)), False, self.ev(decided))
             return
         if not isinstance(step, Decided):
-            yield self.r(name, False, f"the recorded rounds and draws do not reach a decision: the rule asks for {step}",
-                         self.ev(decided))
+            yield self.r(said("selection.undecided", winner=winner, step=str(step)), False, self.ev(decided))
             return
         recorded_draw = bytes(decided.args["drawId"])
         decisive = decisive_draw(step, draws)
         want_draw = decisive.draw_id if decisive is not None else ZERO_WORD
         ok = (step.winner == winner and recorded_draw == want_draw
               and int(decided.args["basis"]) == int(step.basis) and int(decided.args["n"]) == step.n)
-        yield self.r(name, ok,
-                     f"the fixed rule ({self.params.selection.method.value}) replayed on the revealed votes and "
-                     f"draws gives {step.winner}: {step.detail}" if ok else
-                     f"recorded {winner} (draw 0x{recorded_draw.hex()}); the rule gives {step.winner} "
-                     f"({step.how}, draw 0x{want_draw.hex()}): {step.detail}", self.ev(decided))
+        yield self.r(said("selection.decision", winner=winner, method=str(self.params.selection.method.value),
+                          rule_winner=str(step.winner), detail=str(step.detail)) if ok else
+                     said("selection.decision_differs", winner=winner, draw=f"0x{recorded_draw.hex()}",
+                          rule_winner=str(step.winner), how=str(step.how), want_draw=f"0x{want_draw.hex()}",
+                          detail=str(step.detail)), ok, self.ev(decided))
         record_hash = bytes(decided.args["recordHash"])
         content = self.doc(kinds.SELECTION_RECORD, record_hash)
         if content is None:
-            yield self.r(f"{name}: record", False, f"the bundle holds no record hashing to 0x{record_hash.hex()}",
+            yield self.r(said("selection.record_missing", winner=winner, hash=f"0x{record_hash.hex()}"), False,
                          self.ev(decided, record_hash))
             return
         try:
@@ -588,17 +580,15 @@ class _Run:
                     == [{s: c for s, c in r.votes} for r in rounds])
         except (ValueError, AttributeError, TypeError):
             same = False
-        yield self.r(f"{name}: record", same, "the decision record names the rule's winner, rounds, votes and draws"
-                     if same else "the decision record does not say what the chain and the rule give",
+        yield self.r(said("selection.record" if same else "selection.record_differs", winner=winner), same,
                      self.ev(decided, record_hash))
 
-    def deliberation(self, decided: ChainLog, name: str, winner: str, sel: CommitteeRecord, shortlist: tuple[str, ...],
+    def deliberation(self, decided: ChainLog, winner: str, sel: CommitteeRecord, shortlist: tuple[str, ...],
                      members: list[str], numbers: list[int]) -> Iterator[Result]:
         """集体议事: the views, the chair and the chair's written decision, replayed through the rule."""
         assert self.params is not None  # `decision` checked it
         if len(numbers) != 1 or by_address(_addr(x) for x in self.s.rounds[numbers[0]].args["candidates"]) != shortlist:
-            yield self.r(f"{name}: views", False, f"集体议事 takes one view round over the whole shortlist; rounds "
-                         f"{numbers} were opened", self.ev(decided))
+            yield self.r(said("selection.views_rounds", winner=winner, rounds=str(numbers)), False, self.ev(decided))
             return
         n = numbers[0]
         views: list[Statement] = []
@@ -623,8 +613,8 @@ class _Run:
                 views.append(Statement(seat, view.candidate, view.reason))
             except LedgerError as exc:
                 problems.append(f"seat {seat}: {exc}")
-        yield self.r(f"{name}: views", not problems, "; ".join(problems) or
-                     f"{len(views)} written view(s), each the one its reveal opens to", self.ev(decided))
+        yield self.r(said("selection.views_problems", winner=winner, problems=problems) if problems else
+                     said("selection.views", winner=winner, n=len(views)), not problems, self.ev(decided))
         chair = None
         if self.s.chair is not None and self.s.chair.position < self.s.rounds[n].position:
             chair = _addr(self.s.chair.args["seat"])
@@ -654,58 +644,53 @@ class _Run:
                 self.t.tender_id, self.s.section, tuple(members), chair=chair, views=tuple(views),
                 decision=Statement(chair, written.winner, written.reason), views_closed=closed))
             ok = isinstance(step, Decided) and step.winner == winner and int(decided.args["basis"]) == int(step.basis)
-            heard = (f"after the views, {', '.join(silent)} 未表态 past the reveal deadline" if silent
-                     else "after every member's view")
-            message = (f"the chair {chair} decided for {winner} {heard}: {written.reason}" if ok else
-                       f"the rule replayed on the views and the decision gives {step}")
+            words = (said("selection.chair_decided_silent", chair=chair, winner=winner, silent=list(silent),
+                          reason=str(written.reason)) if ok and silent else
+                     said("selection.chair_decided", chair=chair, winner=winner, reason=str(written.reason)) if ok else
+                     said("selection.chair_differs", winner=winner, step=str(step)))
         except LedgerError as exc:
-            ok, message = False, f"the chair's decision cannot be replayed: {exc}"
-        yield self.r(name, ok, message, self.ev(decided, record_hash))
+            ok, words = False, said("selection.chair_unreplayable", winner=winner, error=str(exc))
+        yield self.r(words, ok, self.ev(decided, record_hash))
 
     # -------------------------------------------------------------- 公示, objections, complaints, award
     def publicity(self) -> Iterator[Result]:
         for decided in self.s.decisions:
             start, ends = self.at(decided), int(decided.args["publicityEnds"])
-            yield self.r("公示 period", ends - start >= MIN_PUBLICITY_DAYS * DAY,
-                         f"公示 from {start} to {ends} ({(ends - start) / DAY:.2f} days; at least {MIN_PUBLICITY_DAYS})",
-                         self.ev(decided))
+            yield self.r(said("selection.publicity", start=start, ends=ends, days=f"{(ends - start) / DAY:.2f}",
+                              min_days=MIN_PUBLICITY_DAYS), ends - start >= MIN_PUBLICITY_DAYS * DAY, self.ev(decided))
         head = int(self.ctx.chain.time(self.ctx.chain.head))
         for n, filed in sorted(self.s.objections.items()):
             decision = self.s.decision_at(filed.position)
             at = self.at(filed)
             ends = int(decision.args["publicityEnds"]) if decision is not None else 0
-            yield self.r(f"objection {n}", decision is not None and at < ends,
-                         f"filed at {at}, during 公示 (ends {ends})" if decision is not None and at < ends else
-                         f"filed at {at}, outside 公示 (ends {ends or 'never: no decision in force'})",
+            yield self.r(said("selection.objection", n=n, at=at, ends=ends) if decision is not None and at < ends else
+                         said("selection.objection_outside", n=n, at=at, ends=ends) if ends else
+                         said("selection.objection_undecided", n=n, at=at), decision is not None and at < ends,
                          self.ev(filed, bytes(filed.args["reasonHash"])))
             answered = self.s.answers.get(n)
             if answered is None:
                 late = head > at + ANSWER_PERIOD
-                yield self.r(f"answer to objection {n}", not late,
-                             "not answered, and its 3 days are over" if late else "not answered yet (within 3 days)",
+                yield self.r(said("selection.answer_overdue" if late else "selection.answer_pending", n=n), not late,
                              self.ev(filed), status=None if late else Status.INFO)
             else:
                 ok = self.at(answered) <= at + ANSWER_PERIOD and not answered.args["late"]
-                yield self.r(f"answer to objection {n}", ok,
-                             f"answered at {self.at(answered)}, filed at {at} (within 3 days: {ok})",
+                yield self.r(said("selection.answer", n=n, answered_at=self.at(answered), at=at, in_time=bool(ok)), ok,
                              self.ev(answered, bytes(answered.args["answerHash"])))
         for n, filed in sorted(self.s.complaints.items()):
             earlier = [d for d in self.s.decisions if d.position < filed.position]
             at = self.at(filed)
             ends = int(earlier[-1].args["publicityEnds"]) if earlier else 0
             ok = bool(earlier) and ends <= at < ends + COMPLAINT_PERIOD
-            yield self.r(f"complaint {n}", ok, f"filed at {at}; the window after 公示 is {ends}..{ends + COMPLAINT_PERIOD}",
+            yield self.r(said("selection.complaint", n=n, at=at, ends=ends, until=ends + COMPLAINT_PERIOD), ok,
                          self.ev(filed, bytes(filed.args["reasonHash"])))
             ruled = self.s.rulings.get(n)
             if ruled is None:
-                yield self.r(f"ruling on complaint {n}", True, "not ruled yet: the award waits", self.ev(filed),
-                             status=Status.INFO)
+                yield self.r(said("selection.ruling_pending", n=n), True, self.ev(filed), status=Status.INFO)
                 continue
             governed = bool(self.ctx.chain.in_tx(ruled.tx_hash, "Governance", "Executed"))
             upheld = bool(ruled.args["upheld"])
-            yield self.r(f"ruling on complaint {n}", governed,
-                         f"ruled by an executed governance proposal: {'upheld' if upheld else 'not upheld'}"
-                         if governed else "ruled without an executed governance proposal", self.ev(ruled))
+            yield self.r(said("selection.ruling_ungoverned" if not governed else "selection.ruling_upheld" if upheld
+                              else "selection.ruling_not_upheld", n=n), governed, self.ev(ruled))
         for awarded in self.s.awards:
             yield from self.award(awarded)
 
@@ -733,9 +718,8 @@ class _Run:
                   or c.revealed is None or c.revealed.position > awarded.position]
         if hidden:
             problems.append(f"committee(s) {', '.join(hidden)} not revealed")
-        yield self.r(f"award to {winner}", not problems,
-                     "; ".join(problems) or f"after 公示 (awarded at {at}), the decision's winner, nothing open",
-                     self.ev(awarded), *((self.ev(decision),) if decision is not None else ()))
+        yield self.r(said("selection.award_problems", winner=winner, problems=problems) if problems else
+                     said("selection.award", winner=winner, at=at), not problems, self.ev(awarded), *((self.ev(decision),) if decision is not None else ()))
         # GuaranteeBook's record of this award: those before the next award (an upheld complaint
         # withdrew this one; the next is recorded anew, replacing it).
         later = [a.position for a in self.s.awards if a.position > awarded.position]
@@ -749,9 +733,9 @@ class _Run:
             if since is not None and g.position < awarded.position:
                 continue  # the previous award's record
             ok = _addr(g.args["winner"]) == winner and g.position > awarded.position
-            yield self.r("guarantee award", ok,
-                         "GuaranteeBook records the selection's winner after the award" if ok else
-                         f"GuaranteeBook records {_addr(g.args['winner'])} (selection awarded {winner})", self.ev(g))
+            yield self.r(said("selection.guarantee_award") if ok else
+                         said("selection.guarantee_award_other", recorded=_addr(g.args["winner"]), winner=winner), ok,
+                         self.ev(g))
 
 
 def _tally(r: VoteRound) -> str:

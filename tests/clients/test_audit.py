@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from ledger.audit import words
 from ledger.audit.bundle import ENVELOPE, INDEX, OPENING, file_name
 from ledger.crypto import receipts
 from ledger.crypto.canonical import keccak
@@ -30,6 +31,7 @@ from ledger.rules.verify import Check, CheckStatus
 from ledger.service.tenders import opening_digest
 from ledger.chain.guarantee_book import onchain_terms
 from ledger.documents import Kind
+from tests.portal.test_pages import visible
 from tests.scenes import Actor, Firm, Scene, Tender, tender_params
 from tools.cli import main
 
@@ -174,6 +176,38 @@ def test_the_honest_record_passes_every_check_from_the_data_directory(world: Wor
     assert all(f in shown for f in report["families"]) and "All checks" in shown
     shown = " ".join(ET.fromstring(timeline.group(0)).itertext())
     assert "Notice published" in shown and "Opening · section 1" in shown and "Now" in shown
+
+
+def _portal(world: World, report: dict[str, Any], lang: str) -> str:
+    http = world.scene.http
+    http.cookies.clear()
+    r = http.post(f"/portal/audit?lang={lang}",
+                  files={"file": ("report.json", json.dumps(report).encode(), "application/json")})
+    assert r.status_code == 200, r.text
+    return visible(r.text)
+
+
+def test_every_check_carries_its_code_and_the_audit_page_words_it(world: World) -> None:
+    """Every result of the audit says its name and message as a code with arguments that say exactly
+    its English; the portal's Chinese page shows none of the English messages (but for the English
+    text a check found: an error, a rule's reason), the English page shows the report's English."""
+    _, report = audit(world)
+    checks = report["checks"]
+    assert checks and all(c.get("code") in words.WORDS for c in checks), [c for c in checks if "code" not in c]
+    assert all(words.bound(c["code"], c["args"], c["name"], c["message"]) for c in checks)
+    plain = [c for c in checks if not set(c["args"]) & words.FREE and "0x" not in c["message"]]
+    assert {c["family"] for c in plain} >= {"documents", "time", "opening", "roles"}
+    zh = _portal(world, report, "zh")
+    assert [c["message"] for c in plain if c["message"] in zh] == []
+    assert "哈希与链上记录一致" in zh and "投标期不少于 20 日" in zh and "次链上状态变更" in zh
+    en = _portal(world, report, "en")
+    as_is = [c for c in plain if not set(c["args"]) & (words.TIMES | words.AMOUNTS)]
+    assert as_is and [c["message"] for c in as_is if c["message"] not in en] == []
+    # a check whose arguments were edited reads in the report's English, not in words it does not back
+    period = next(c for c in checks if c["code"] == "time.bid_period")
+    period["args"]["days"] = "99.00"
+    zh = _portal(world, report, "zh")
+    assert period["message"] in zh and "99.00" not in zh
 
 
 def test_the_store_matches_a_rebuild_from_the_chain(world: World, tmp_path: Path) -> None:

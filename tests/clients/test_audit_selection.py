@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from ledger.audit import words
 from ledger.audit.bundle import INDEX, SEAT_HOLDER, SELECTION_RECORD, SELECTION_SHEET, file_name
 from ledger.crypto.canonical import canonical_json, keccak
 from ledger.documents import Kind
@@ -156,6 +157,11 @@ def test_every_step_of_the_selection_reruns_from_the_chain_and_the_bundle(world:
     roles = [c for c in report["checks"] if c["family"] == "roles" and c["name"].startswith("SelectionBook.")]
     assert {"SelectionBook.SheetRevealed", "SelectionBook.Decided", "SelectionBook.ComplaintRuled"} <= {
         c["name"] for c in roles}
+    # every check says its name and message as a code whose arguments say exactly its English
+    assert all(c.get("code") in words.WORDS and words.bound(c["code"], c["args"], c["name"], c["message"])
+               for c in report["checks"]), [c for c in report["checks"] if "code" not in c]
+    assert {c["code"] for c in passed} >= {"selection.committee_draw", "selection.members", "selection.publicity",
+                                           "selection.decision", "selection.record", "selection.award"}
 
 
 def test_the_selection_family_runs_alone(world: World) -> None:

@@ -157,3 +157,42 @@ def test_each_bid_key_shows_the_firm_the_report_established_in_both_languages(ht
         assert "0x" + "ab" * 32 in page.text  # a transaction hash is not taken for a bid key
     summary = svg_texts(svg_of(post(http, json.dumps(r.as_json()).encode(), lang="zh").text, "summary-picture"))
     assert "资格审查" in summary and "开标" in summary and "eligibility" not in summary
+
+
+def coded_report(**args: Any) -> dict[str, Any]:
+    """A report of one check with a code: the opening report's price of a bid (an amount in 元)
+    and one bid period (times), as the audit writes them."""
+    from ledger.audit.words import said
+
+    r = AuditReport(chain_id=1337, genesis="0x" + "00" * 32, head_block=42, head_time=1_790_000_000,
+                    addresses={}, events=1, documents=1)
+    for words in (said("opening.price", bidder="0x" + "22" * 20, price="1234567.5"),
+                  said("time.bid_period", issued=1_789_000_000, deadline=1_790_728_000, days="20.00")):
+        r.results.append(Result(words.family, words.name, Status.PASS, words.message, tender=TID, code=words.code,
+                                args=words.args))
+    data = r.as_json()
+    for check in data["checks"]:
+        check["args"].update({k: v for k, v in args.items() if k in check["args"]})
+    return data
+
+
+def test_a_coded_check_reads_in_the_pages_language(http: TestClient) -> None:
+    zh = visible(post(http, json.dumps(coded_report()).encode()).text)
+    assert "开标记录唱标 1,234,567.50 元，与投标文件一致" in zh and "的投标报价" in zh
+    assert "as the envelope holds" not in zh and "price of" not in zh
+    assert "投标期不少于 20 日" in zh and "（20.00 日）" in zh and "（UTC+08:00）" in zh
+    en = visible(post(http, json.dumps(coded_report()).encode(), lang="en").text)
+    assert "the opening report reads 1,234,567.50 元, as the envelope holds" in en and "bid period ≥ 20 days" in en
+
+
+def test_a_check_whose_arguments_were_edited_reads_in_the_reports_english(http: TestClient) -> None:
+    data = coded_report(price="9999999")  # the arguments no longer say the message
+    zh = visible(post(http, json.dumps(data).encode()).text)
+    assert "the opening report reads 1234567.5 元, as the envelope holds" in zh
+    assert "9,999,999.00" not in zh and "开标记录唱标" not in zh
+    data = coded_report()
+    data["checks"][0]["code"] = "opening.price_differs"  # another code with the same arguments named
+    zh = visible(post(http, json.dumps(data).encode()).text)
+    assert "the opening report reads 1234567.5 元, as the envelope holds" in zh and "开标记录唱标" not in zh
+    del data["checks"][0]["code"]  # a report written before checks had codes
+    assert "as the envelope holds" in visible(post(http, json.dumps(data).encode()).text)
