@@ -1,6 +1,8 @@
-"""The reasons of the checks of a bid's eligibility (资格审查), as codes: one place that lists them.
+"""The reasons of the checks of a bid's eligibility (资格审查), of a credential's verification
+(ledger/rules/verify.py: `VERIFICATION`) and of a bid's opening (ledger/rules/opening.py:
+`OPENING`), as codes: one place that lists them.
 
-Each check the rules make for a bid says why in an English sentence (`Check.reason`: what the CLI,
+Each check the rules make for a bid or a credential says why in an English sentence (`Check.reason`: what the CLI,
 the API and the audit print and compare, and what the centre's receipt of the opening report
 signs), and carries the same reason as a stable code with its arguments in `Check.details`
 (`{"code": …, "args": {…}}`), for whoever words it in another language (the portal, in Chinese
@@ -9,8 +11,13 @@ and English: api/portal/messages.py has `check.reason.<code>` for every code her
 The sentence is made from the code (`said`: `SENTENCES`, filled with the arguments), so a code
 and its arguments say exactly the sentence, and anyone can check that they do (`bound`): the
 opening report signs only the sentence. `ARGS` names each code's arguments; `coded` refuses any
-other set. An argument is a string, a number or a list of strings; times are unix seconds (the
-reader writes them in its own zone), amounts are written in 元.
+other set. An argument is a string, a number or a list of strings (or, for a check that says
+several things at once, a list of coded reasons: `PARTS`); times are unix seconds (the reader
+writes them in its own zone), amounts are written in 元.
+
+An opening keeps only its sentence (the chain's record, the centre's signed report and an
+auditor's rerun compare it): its code and arguments are read back from the sentence
+(`recognised`), and bound to it the same way.
 
 The code and its arguments are words about the check, not part of it: whatever else is hashed or
 signed of a check's details leaves them out (`plain`).
