@@ -259,6 +259,9 @@ class VerificationCheck(_Doc):
     name: str
     status: CheckStatusName
     reason: str
+    code: str | None = Field(None, description="the reason as a stable code (ledger/rules/reasons.py), only when "
+                                               "it and `args` make exactly `reason`")
+    args: dict[str, Any] | None = Field(None, description="the code's arguments (times in unix seconds)")
     details: dict[str, Any]
 
 

@@ -41,6 +41,7 @@ from api.portal.pages import (
     check_reason,
     describe,
     guarded,
+    opening_reason,
     static_script,
 )
 from ledger.documents import Grade, Kind
@@ -281,7 +282,7 @@ def _room(page: Page, request: Request, tender: str, section: str, viewer: str |
                      or names.key(b.bidder) or "", "price": b.price, "price_yuan": _yuan(b.price),
                      "outcome": b.outcome.name, "outcome_text": page.t(f"outcome.{b.outcome.name}")
                      if f"outcome.{b.outcome.name}" in MESSAGES else b.outcome.name,
-                     "reason": b.reason, "eligible": b.eligible, "guarantee": _guarantee(page, b),
+                     "reason": opening_reason(page, b.reason), "eligible": b.eligible, "guarantee": _guarantee(page, b),
                      "credentials": used, "failed": failed})
     out["bids"] = bids
     selection = selection_service(store)

@@ -29,7 +29,7 @@ from api.portal.messages import MESSAGES
 from api.portal.names import Names
 from api.portal.officials import _config
 from api.portal.pages import (Page, PageError, _json_error, _section_index, _word, check_badge, check_label_text,
-                              check_reason, guarded, static_script)
+                              check_reason, guarded, opening_reason, static_script)
 from ledger.errors import LedgerError
 from ledger.model.selection import CommitteeKind
 from ledger.model.tender import SectionStatus
@@ -159,7 +159,7 @@ def _desk(page: Page, request: Request, tender: str, section: str, viewer: str |
                    "badge_text": page.t(f"badge.{c.status.name}"), "reason": check_reason(page, c)}
                   for c in (b.eligibility.checks if b.eligibility is not None else ())]
         bids.append({"bidder": b.bidder, "firm": firms[b.bidder], "uscc": firm or "", "price": b.price,
-                     "price_yuan": _yuan(b.price), "eligible": b.eligible, "reason": b.reason,
+                     "price_yuan": _yuan(b.price), "eligible": b.eligible, "reason": opening_reason(page, b.reason),
                      "verdict": page.t("committee.eligible" if b.eligible else "committee.ineligible"),
                      "checks": checks,
                      "failed": sum(1 for c in checks if c["status"] in (CheckStatus.INVALID.name,

@@ -216,25 +216,48 @@ def check_reason(page: Page, check: Check) -> str:
     """Why a check came out as it did, in the page's language: from the reason's code and arguments
     in its details (`ledger.rules.reasons`, worded by `check.reason.<code>`), or the check's own
     English sentence for a check without a code the portal knows or whose code does not say it."""
-    found = reasons.words(check.details)
+    return worded(page, reasons.words(check.details), check.reason)
+
+
+def opening_reason(page: Page, reason: str) -> str:
+    """Why a bid's opening came to what it did, in the page's language: an opening keeps only its
+    English sentence, whose code and arguments are read back from it (`reasons.recognised`)."""
+    return worded(page, reasons.recognised(reason, reasons.OPENING), reason)
+
+
+def worded(page: Page, found: dict[str, Any], sentence: str) -> str:
+    """The English `sentence` of a reason in the page's language, from its code and arguments
+    (`found`, as `reasons.words` gives them) worded by `check.reason.<code>`; the sentence itself
+    when there is no code, the portal does not know it, or it does not say the sentence."""
     key = f"check.reason.{found.get('code')}"
-    if not found or key not in MESSAGES or not reasons.bound(found, check.reason):
-        return check.reason  # no code, or one that does not say the sentence (which is what is signed)
+    if not found or key not in MESSAGES or not reasons.bound(found, sentence):
+        return sentence  # no code, or one that does not say the sentence (which is what is signed)
     try:
         return page.t(key, **{name: _reason_arg(page, name, value) for name, value in found["args"].items()})
-    except (KeyError, IndexError, ValueError):  # arguments the message does not fit: the sentence says it
-        return check.reason
+    except (KeyError, IndexError, ValueError, TypeError, OverflowError, OSError):
+        return sentence  # arguments the message does not fit: the sentence says it
 
 
 def _reason_arg(page: Page, name: str, value: Any) -> str:
+    if name in reasons.PARTS and isinstance(value, list):  # several reasons at once, each coded
+        return ("；" if page.lang == "zh" else "; ").join(
+            page.t(f"check.reason.{part['code']}", **{n: _reason_arg(page, n, v) for n, v in part["args"].items()})
+            for part in value)
     if name == "failed" and isinstance(value, list):  # the names of verification checks
         value = [check_label_text(page, str(v)) for v in value]
     if isinstance(value, list):
         return ("、" if page.lang == "zh" else ", ").join(str(v) for v in value) or page.t("check.list.none")
-    if name in reasons.TIMES and isinstance(value, int):
+    if (name in reasons.TIMES or name in reasons.INSTANTS) and isinstance(value, int):
         return page.when(value)
+    if name in ("valid_from", "valid_until") and isinstance(value, str):  # a document's own ISO 8601 time
+        moment = datetime.fromisoformat(value)
+        return page.when(moment) if moment.tzinfo else value
     if name in ("amount", "required"):
         return fmt.money(value)
+    if page.lang == "zh":  # the ledger's names of kinds, registry reasons and document fields, in Chinese
+        label = {"kind": "kind", "document_kind": "kind", "ground": "reason", "field": "field"}.get(name)
+        if label is not None and f"{label}.{value}" in MESSAGES:
+            return page.t(f"{label}.{value}")
     return str(value)
 
 
@@ -429,7 +452,7 @@ def _bid_row(page: Page, names: Names, bid: Any) -> dict[str, Any]:
     failed = [{"label": check_label(page, c.name), "reason": check_reason(page, c), "status": c.status}
               for c in checks if c.status in (CheckStatus.INVALID, CheckStatus.ERROR)]
     return {"name": name, "uscc": firm, "bidder": bid.bidder, "price": bid.price, "outcome": bid.outcome.name,
-            "reason": bid.reason, "eligible": bid.eligible, "failed": failed}
+            "reason": opening_reason(page, bid.reason), "eligible": bid.eligible, "failed": failed}
 
 
 @router.get("/portal/firms")
@@ -646,7 +669,7 @@ async def verify(request: Request) -> Response:
         service = CredentialService(store.runtime.registry, SqlCredentialFiles(store))
         report = service.verify_document(document, at=at, expected_subject=subject)
         checks = [{"label": check_label(page, c.name), "status": c.status, "css": check_badge(c.status),
-                   "reason": c.reason} for c in report.checks]
+                   "reason": check_reason(page, c)} for c in report.checks]
         return page.render("verify.html", report=report, checks=checks,
                            form={"document": raw if len(raw) < 200_000 else "", "at": form.get("at", ""),
                                  "subject": form.get("subject", "")})

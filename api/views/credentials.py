@@ -17,7 +17,8 @@ from ledger.model.credential import (
     StatusChange,
     StoredCredential,
 )
-from ledger.rules.verify import VerificationReport
+from ledger.rules import reasons
+from ledger.rules.verify import Check, VerificationReport
 from ledger.service.credentials import PreparedAnchor, PreparedRevocation
 
 
@@ -95,9 +96,15 @@ def report(r: VerificationReport) -> dict[str, Any]:
         "credential_id": to_hex(r.credential_id) if r.credential_id else None,
         "root": to_hex(r.root),
         "at": r.at,
-        "checks": [
-            {"name": c.name, "status": c.status.name, "reason": c.reason,
-             "details": {k: to_hex(v) if isinstance(v, bytes) else v for k, v in c.details.items()}}
-            for c in r.checks
-        ],
+        "checks": [_check(c) for c in r.checks],
     }
+
+
+def _check(c: Check) -> dict[str, Any]:
+    """One check of a report: its reason's code and arguments (`ledger.rules.reasons`) beside the
+    sentence, only when they say exactly the sentence, for a client that words it in its own language."""
+    out: dict[str, Any] = {"name": c.name, "status": c.status.name, "reason": c.reason}
+    if reasons.bound(c.details, c.reason):
+        out.update(reasons.words(c.details))
+    out["details"] = {k: to_hex(v) if isinstance(v, bytes) else v for k, v in reasons.plain(c.details).items()}
+    return out

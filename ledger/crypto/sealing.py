@@ -92,6 +92,10 @@ class FailureReason(StrEnum):
     """The envelope opened but what it holds is not a valid bid package."""
 
 
+ALTERED = "the envelope was altered, sealed to another key, or belongs to another bid"
+"""The detail of an envelope that fails authentication: tampered bytes, another key or another bid's context."""
+
+
 class DecryptionFailed(ValidationFailed):
     """An envelope did not open; `.reason` tells a malformed one from a failed authentication."""
 
@@ -182,7 +186,7 @@ def open_sealed(envelope: bytes, private_key: bytes | OpeningKey, *, aad: bytes)
     except InvalidTag:
         raise DecryptionFailed(
             FailureReason.AUTHENTICATION,
-            "the envelope was altered, sealed to another key, or belongs to another bid",
+            ALTERED,
         ) from None
 
 

@@ -19,21 +19,21 @@ from ledger.crypto.sealing import (
 )
 from ledger.crypto.shares import Share, combine
 from ledger.model.tender import BidEligibility, Opening, Outcome
-from ledger.rules.reasons import Reason, said
+from ledger.rules.reasons import ALTERED, SENTENCES, Reason, said
 from ledger.rules.verify import Check, CheckStatus
 
 ONE_BID_PER_FIRM = "one_bid_per_firm"
 
-NOT_HELD = "the platform holds no ciphertext the bidder committed to for this bid"
-"""Why a bid is 撤回 (FAILED_OTHER) when what the platform holds does not rebuild the commitment."""
-
-FAILURE_CAUSES = {
-    FailureReason.MALFORMED: "the bidder's envelope is malformed",
-    FailureReason.AUTHENTICATION: "the bidder's envelope does not open with the tender's key and context "
-    "(sealed to another key, tender, section or bidder)",
-    FailureReason.INVALID_PACKAGE: "the bidder's envelope holds no valid bid package",
+FAILURE_CODES = {
+    FailureReason.MALFORMED: Reason.OPENING_MALFORMED,
+    FailureReason.AUTHENTICATION: Reason.OPENING_UNAUTHENTICATED,
+    FailureReason.INVALID_PACKAGE: Reason.OPENING_INVALID_PACKAGE,
 }
-"""Why the envelope the bidder committed to did not open: each is the bidder's doing (撤销)."""
+"""Why the envelope the bidder committed to did not open, with the detail: each is the bidder's
+doing (撤销). Every opening's reason is said by a code of `ledger.rules.reasons.OPENING`."""
+
+FAILURE_CAUSES = {failure: SENTENCES[code].removesuffix(": {detail}") for failure, code in FAILURE_CODES.items()}
+"""Each failure's cause, the sentence before its detail."""
 
 
 class KeyTerms(Protocol):
@@ -86,7 +86,7 @@ def open_bid(
     """
     bidder = _checksummed(bidder)
     if envelope is None or credential_set_commitment is None:
-        return Opening(bidder, section, Outcome.FAILED_OTHER, NOT_HELD, b"")
+        return Opening(bidder, section, Outcome.FAILED_OTHER, _said(Reason.OPENING_NOT_HELD), b"")
     digest = ciphertext_hash(envelope)
     held = bid_commitment(
         chain_id=chain_id, contract=book_address, tender_id=tender_id, section=section, bidder=bidder,
@@ -94,21 +94,31 @@ def open_bid(
     )
     if held != commitment:
         return Opening(bidder, section, Outcome.FAILED_OTHER,
-                       f"{NOT_HELD}: the stored ciphertext (keccak 0x{digest.hex()}) and credential-set "
-                       "commitment do not rebuild the bidder's on-chain commitment", b"")
+                       _said(Reason.OPENING_NOT_REBUILT, ciphertext_hash=f"0x{digest.hex()}"), b"")
     aad = bid_aad(chain_id=chain_id, contract=book_address, tender_id=tender_id, section=section, bidder=bidder)
     try:
         package = BidPackage.decrypt(envelope, key, aad)
     except DecryptionFailed as exc:
-        cause = FAILURE_CAUSES.get(exc.reason, str(exc))
-        return Opening(bidder, section, Outcome.FAILED_BIDDER, f"{cause}: {exc.detail}", digest,
+        if exc.reason is FailureReason.AUTHENTICATION and exc.detail == ALTERED:
+            why = _said(Reason.OPENING_WRONG_KEY)
+        elif exc.reason in FAILURE_CODES:
+            why = _said(FAILURE_CODES[exc.reason], detail=exc.detail)
+        else:
+            why = f"{exc}: {exc.detail}"
+        return Opening(bidder, section, Outcome.FAILED_BIDDER, why, digest,
                        credential_set_commitment=credential_set_commitment)
     if package.credential_set_commitment() != credential_set_commitment:
-        return Opening(bidder, section, Outcome.FAILED_BIDDER,
-                       "the credentials ticked inside the bidder's envelope do not hash to the credential-set "
-                       "commitment the bidder signed", digest, credential_set_commitment=credential_set_commitment)
-    return Opening(bidder, section, Outcome.DECRYPTED, "decrypted; matches the commitment", digest, package,
+        return Opening(bidder, section, Outcome.FAILED_BIDDER, _said(Reason.OPENING_CREDENTIALS_MISMATCH), digest,
+                       credential_set_commitment=credential_set_commitment)
+    return Opening(bidder, section, Outcome.DECRYPTED, _said(Reason.OPENING_DECRYPTED), digest, package,
                    credential_set_commitment=credential_set_commitment)
+
+
+def _said(reason: Reason, **args: str) -> str:
+    """The sentence of an opening's reason. An opening keeps only its sentence (what the chain's
+    record, the centre's signed report and a rerun compare): its code and arguments are read back
+    from it by whoever words it in another language (`ledger.rules.reasons.recognised`)."""
+    return said(reason, **args)[0]
 
 
 def rerun_opening(

@@ -1,6 +1,8 @@
-"""The reasons of the checks of a bid's eligibility (资格审查), as codes: one place that lists them.
+"""The reasons of the checks of a bid's eligibility (资格审查), of a credential's verification
+(ledger/rules/verify.py: `VERIFICATION`) and of a bid's opening (ledger/rules/opening.py:
+`OPENING`), as codes: one place that lists them.
 
-Each check the rules make for a bid says why in an English sentence (`Check.reason`: what the CLI,
+Each check the rules make for a bid or a credential says why in an English sentence (`Check.reason`: what the CLI,
 the API and the audit print and compare, and what the centre's receipt of the opening report
 signs), and carries the same reason as a stable code with its arguments in `Check.details`
 (`{"code": …, "args": {…}}`), for whoever words it in another language (the portal, in Chinese
@@ -9,8 +11,13 @@ and English: api/portal/messages.py has `check.reason.<code>` for every code her
 The sentence is made from the code (`said`: `SENTENCES`, filled with the arguments), so a code
 and its arguments say exactly the sentence, and anyone can check that they do (`bound`): the
 opening report signs only the sentence. `ARGS` names each code's arguments; `coded` refuses any
-other set. An argument is a string, a number or a list of strings; times are unix seconds (the
-reader writes them in its own zone), amounts are written in 元.
+other set. An argument is a string, a number or a list of strings (or, for a check that says
+several things at once, a list of coded reasons: `PARTS`); times are unix seconds (the reader
+writes them in its own zone), amounts are written in 元.
+
+An opening keeps only its sentence (the chain's record, the centre's signed report and an
+auditor's rerun compare it): its code and arguments are read back from the sentence
+(`recognised`), and bound to it the same way.
 
 The code and its arguments are words about the check, not part of it: whatever else is hashed or
 signed of a check's details leaves them out (`plain`).
@@ -18,10 +25,14 @@ signed of a check's details leaves them out (`plain`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
+
+from ledger.crypto.sealing import ALTERED
 
 CODE = "code"
 ARGS_KEY = "args"
@@ -73,7 +84,66 @@ class Reason(StrEnum):
     GUARANTEE_OTHER_FIRM = "guarantee_other_firm"
     LETTER_OTHER_FIRM = "letter_other_firm"
     CHAIN_UNREADABLE = "chain_unreadable"
+    # a credential's verification (ledger/rules/verify.py), check by check
+    VERIFY_UNHASHABLE = "verify_unhashable"
+    VERIFY_ID_MISMATCH = "verify_id_mismatch"
+    VERIFY_NOT_IN_ROOT = "verify_not_in_root"
+    VERIFY_NOT_ROOT = "verify_not_root"
+    VERIFY_IN_ROOT = "verify_in_root"
+    VERIFY_IS_ROOT = "verify_is_root"
+    VERIFY_NEVER_ANCHORED = "verify_never_anchored"
+    VERIFY_ANCHORED_LATER = "verify_anchored_later"
+    VERIFY_ANCHORED = "verify_anchored"
+    VERIFY_NO_ISSUER = "verify_no_issuer"
+    VERIFY_ISSUER_MISMATCH = "verify_issuer_mismatch"
+    VERIFY_KIND_WRONG = "verify_kind_wrong"
+    VERIFY_KIND_HIDDEN = "verify_kind_hidden"
+    VERIFY_KIND_MISSING = "verify_kind_missing"
+    VERIFY_ISSUER_WRONG = "verify_issuer_wrong"
+    VERIFY_ISSUER_HIDDEN = "verify_issuer_hidden"
+    VERIFY_ISSUER_MISSING = "verify_issuer_missing"
+    VERIFY_ISSUER_VALID = "verify_issuer_valid"
+    VERIFY_STATUS_ANCHOR_UNREAD = "verify_status_anchor_unread"
+    VERIFY_STATUS_UNPROVEN = "verify_status_unproven"
+    VERIFY_STATUS_UNANCHORED = "verify_status_unanchored"
+    VERIFY_STATUS_CONTRADICTED = "verify_status_contradicted"
+    VERIFY_STATUS_TOO_EARLY = "verify_status_too_early"
+    VERIFY_VALID_AT = "verify_valid_at"
+    VERIFY_REVOKED = "verify_revoked"
+    VERIFY_SUSPENDED = "verify_suspended"
+    VERIFY_SUPERSEDED = "verify_superseded"
+    VERIFY_SUPERSEDED_BY = "verify_superseded_by"
+    VERIFY_NOT_ANCHORED_AT = "verify_not_anchored_at"
+    VERIFY_VALIDITY_HIDDEN = "verify_validity_hidden"
+    VERIFY_VALIDITY_MISSING = "verify_validity_missing"
+    VERIFY_DATES_UNREADABLE = "verify_dates_unreadable"
+    VERIFY_NOT_YET_VALID = "verify_not_yet_valid"
+    VERIFY_EXPIRED = "verify_expired"
+    VERIFY_WITHIN = "verify_within"
+    VERIFY_WITHIN_OPEN = "verify_within_open"
+    VERIFY_NO_SUBJECT_GIVEN = "verify_no_subject_given"
+    VERIFY_SUBJECT_HIDDEN = "verify_subject_hidden"
+    VERIFY_SUBJECT_MISSING = "verify_subject_missing"
+    VERIFY_SUBJECT_WRONG = "verify_subject_wrong"
+    VERIFY_SUBJECT = "verify_subject"
+    VERIFY_CHAIN_ERROR = "verify_chain_error"
+    # a sealed bid's opening (ledger/rules/opening.py): what the decryption attempt came to
+    OPENING_NOT_HELD = "opening_not_held"
+    OPENING_NOT_REBUILT = "opening_not_rebuilt"
+    OPENING_MALFORMED = "opening_malformed"
+    OPENING_WRONG_KEY = "opening_wrong_key"
+    OPENING_UNAUTHENTICATED = "opening_unauthenticated"
+    OPENING_INVALID_PACKAGE = "opening_invalid_package"
+    OPENING_CREDENTIALS_MISMATCH = "opening_credentials_mismatch"
+    OPENING_DECRYPTED = "opening_decrypted"
 
+
+NOT_HELD = "the platform holds no ciphertext the bidder committed to for this bid"
+"""Why a bid is 撤回 (FAILED_OTHER) when what the platform holds does not rebuild the commitment."""
+
+UNAUTHENTICATED = ("the bidder's envelope does not open with the tender's key and context "
+                   "(sealed to another key, tender, section or bidder)")
+"""Why a bid whose envelope fails authentication is 撤销 (FAILED_BIDDER), before the detail."""
 
 ARGS: dict[Reason, tuple[str, ...]] = {
     Reason.TICKED_TWICE: (),
@@ -116,6 +186,56 @@ ARGS: dict[Reason, tuple[str, ...]] = {
     Reason.GUARANTEE_OTHER_FIRM: ("backer", "firm"),
     Reason.LETTER_OTHER_FIRM: ("backer", "firm"),
     Reason.CHAIN_UNREADABLE: ("error",),
+    Reason.VERIFY_UNHASHABLE: ("error",),
+    Reason.VERIFY_ID_MISMATCH: ("computed", "claimed"),
+    Reason.VERIFY_NOT_IN_ROOT: ("credential_id", "root"),
+    Reason.VERIFY_NOT_ROOT: ("credential_id", "root"),
+    Reason.VERIFY_IN_ROOT: ("credential_id", "root", "count"),
+    Reason.VERIFY_IS_ROOT: ("credential_id", "root"),
+    Reason.VERIFY_NEVER_ANCHORED: ("root",),
+    Reason.VERIFY_ANCHORED_LATER: ("root", "anchored_at", "at"),
+    Reason.VERIFY_ANCHORED: ("issuer", "anchored_at"),
+    Reason.VERIFY_NO_ISSUER: (),
+    Reason.VERIFY_ISSUER_MISMATCH: ("problems",),  # the problems found, each coded (`PARTS`)
+    Reason.VERIFY_KIND_WRONG: ("document_kind", "kind"),
+    Reason.VERIFY_KIND_HIDDEN: (),
+    Reason.VERIFY_KIND_MISSING: (),
+    Reason.VERIFY_ISSUER_WRONG: ("named", "issuer"),
+    Reason.VERIFY_ISSUER_HIDDEN: (),
+    Reason.VERIFY_ISSUER_MISSING: (),
+    Reason.VERIFY_ISSUER_VALID: ("issuer", "kind"),
+    Reason.VERIFY_STATUS_ANCHOR_UNREAD: (),
+    Reason.VERIFY_STATUS_UNPROVEN: (),
+    Reason.VERIFY_STATUS_UNANCHORED: (),
+    Reason.VERIFY_STATUS_CONTRADICTED: (),
+    Reason.VERIFY_STATUS_TOO_EARLY: (),
+    Reason.VERIFY_VALID_AT: ("at",),
+    Reason.VERIFY_REVOKED: ("at", "ground", "ground_code"),  # the registry's reason: its name and number
+    Reason.VERIFY_SUSPENDED: ("at", "ground", "ground_code"),
+    Reason.VERIFY_SUPERSEDED: ("at",),
+    Reason.VERIFY_SUPERSEDED_BY: ("at", "successor_id", "successor_root"),
+    Reason.VERIFY_NOT_ANCHORED_AT: ("at",),
+    Reason.VERIFY_VALIDITY_HIDDEN: ("field",),
+    Reason.VERIFY_VALIDITY_MISSING: ("field",),
+    Reason.VERIFY_DATES_UNREADABLE: ("error",),
+    Reason.VERIFY_NOT_YET_VALID: ("at", "valid_from"),
+    Reason.VERIFY_EXPIRED: ("at", "valid_until"),
+    Reason.VERIFY_WITHIN: ("at", "valid_from", "valid_until"),
+    Reason.VERIFY_WITHIN_OPEN: ("at", "valid_from"),
+    Reason.VERIFY_NO_SUBJECT_GIVEN: (),
+    Reason.VERIFY_SUBJECT_HIDDEN: (),
+    Reason.VERIFY_SUBJECT_MISSING: (),
+    Reason.VERIFY_SUBJECT_WRONG: ("subject", "expected"),
+    Reason.VERIFY_SUBJECT: ("subject",),
+    Reason.VERIFY_CHAIN_ERROR: ("call", "error"),
+    Reason.OPENING_NOT_HELD: (),
+    Reason.OPENING_NOT_REBUILT: ("ciphertext_hash",),
+    Reason.OPENING_MALFORMED: ("detail",),
+    Reason.OPENING_WRONG_KEY: (),
+    Reason.OPENING_UNAUTHENTICATED: ("detail",),
+    Reason.OPENING_INVALID_PACKAGE: ("detail",),
+    Reason.OPENING_CREDENTIALS_MISMATCH: (),
+    Reason.OPENING_DECRYPTED: (),
 }
 """Each code's arguments, by name."""
 
@@ -167,23 +287,128 @@ SENTENCES: dict[Reason, str] = {
     Reason.LETTER_OTHER_FIRM: "the bid's commitment letter was signed by firm {backer}, but the bid is firm {firm}'s: "
                               "it does not back this bid",
     Reason.CHAIN_UNREADABLE: "the chain could not be read: {error}",
+    Reason.VERIFY_UNHASHABLE: "the credential cannot be hashed: {error}",
+    Reason.VERIFY_ID_MISMATCH: "the fields hash to {computed}, not to the claimed credential id {claimed}: a field "
+                               "was changed",
+    Reason.VERIFY_NOT_IN_ROOT: "the fields hash to credential id {credential_id}, which the batch proof does not link "
+                               "to root {root}: a field was changed, or the proof is for another credential",
+    Reason.VERIFY_NOT_ROOT: "the fields hash to credential id {credential_id}, which a one-credential root (empty "
+                            "proof) does not link to root {root}: a field was changed, or the proof is for another "
+                            "credential",
+    Reason.VERIFY_IN_ROOT: "the fields hash to credential id {credential_id}, in root {root} by a Merkle proof of "
+                           "{count} hashes",
+    Reason.VERIFY_IS_ROOT: "the fields hash to credential id {credential_id}, in root {root} by the root being its leaf",
+    Reason.VERIFY_NEVER_ANCHORED: "unknown credential: root {root} has never been anchored",
+    Reason.VERIFY_ANCHORED_LATER: "root {root} was anchored at {anchored_at}, after the instant {at}: the credential "
+                                  "did not exist yet",
+    Reason.VERIFY_ANCHORED: "root anchored by {issuer} at {anchored_at}",
+    Reason.VERIFY_NO_ISSUER: "the root is not anchored: no issuer",
+    Reason.VERIFY_ISSUER_MISMATCH: "{problems}",
+    Reason.VERIFY_KIND_WRONG: "the document is a {document_kind} credential, but the root holds {kind} credentials",
+    Reason.VERIFY_KIND_HIDDEN: "the document's kind field is not disclosed, so it cannot be checked against the "
+                               "anchored kind",
+    Reason.VERIFY_KIND_MISSING: "the document's kind field is missing, so it cannot be checked against the anchored "
+                                "kind",
+    Reason.VERIFY_ISSUER_WRONG: "wrong issuer: the document names issuer {named}, but the root was anchored by "
+                                "{issuer}",
+    Reason.VERIFY_ISSUER_HIDDEN: "the document's issuer field is not disclosed, so it cannot be checked against the "
+                                 "anchoring issuer",
+    Reason.VERIFY_ISSUER_MISSING: "the document's issuer field is missing, so it cannot be checked against the "
+                                  "anchoring issuer",
+    Reason.VERIFY_ISSUER_VALID: "{issuer} held kind {kind} when it anchored the root (the registry refuses anchors "
+                                "from issuers without the kind), and the document names it as issuer",
+    Reason.VERIFY_STATUS_ANCHOR_UNREAD: "the anchor could not be read (see anchoring)",
+    Reason.VERIFY_STATUS_UNPROVEN: "the credential is not proven to be under the root (see integrity)",
+    Reason.VERIFY_STATUS_UNANCHORED: "the root is not anchored (see anchoring)",
+    Reason.VERIFY_STATUS_CONTRADICTED: "the credential is not one its root's issuer anchored as its kind (see "
+                                       "issuer_authorised)",
+    Reason.VERIFY_STATUS_TOO_EARLY: "the root was not anchored yet at the instant",
+    Reason.VERIFY_VALID_AT: "valid at {at}",
+    Reason.VERIFY_REVOKED: "revoked at {at} (reason {ground}, code {ground_code})",
+    Reason.VERIFY_SUSPENDED: "suspended at {at} (reason {ground}, code {ground_code})",
+    Reason.VERIFY_SUPERSEDED: "superseded at {at} by a newer version",
+    Reason.VERIFY_SUPERSEDED_BY: "superseded at {at} by a newer version: credential {successor_id} under root "
+                                 "{successor_root}",
+    Reason.VERIFY_NOT_ANCHORED_AT: "not anchored at {at}",
+    Reason.VERIFY_VALIDITY_HIDDEN: "the document's {field} field is not disclosed, so it cannot be checked against "
+                                   "the instant",
+    Reason.VERIFY_VALIDITY_MISSING: "the document's {field} field is missing, so it cannot be checked against the "
+                                    "instant",
+    Reason.VERIFY_DATES_UNREADABLE: "unreadable validity dates: {error}",
+    Reason.VERIFY_NOT_YET_VALID: "not yet valid at {at}: validFrom is {valid_from}",
+    Reason.VERIFY_EXPIRED: "expired at {at}: validUntil is {valid_until}",
+    Reason.VERIFY_WITHIN: "{at} is within {valid_from} .. {valid_until}",
+    Reason.VERIFY_WITHIN_OPEN: "{at} is within {valid_from} .. open-ended",
+    Reason.VERIFY_NO_SUBJECT_GIVEN: "no expected subject given",
+    Reason.VERIFY_SUBJECT_HIDDEN: "the document's subject field is not disclosed, so it cannot be checked against "
+                                  "the expected one",
+    Reason.VERIFY_SUBJECT_MISSING: "the document's subject field is missing, so it cannot be checked against the "
+                                   "expected one",
+    Reason.VERIFY_SUBJECT_WRONG: "wrong subject: the credential is about {subject}, not {expected}",
+    Reason.VERIFY_SUBJECT: "the credential is about {subject}",
+    Reason.VERIFY_CHAIN_ERROR: "the chain could not be read ({call}): {error}",
+    Reason.OPENING_NOT_HELD: NOT_HELD,
+    Reason.OPENING_NOT_REBUILT: NOT_HELD + ": the stored ciphertext (keccak {ciphertext_hash}) and credential-set "
+                                           "commitment do not rebuild the bidder's on-chain commitment",
+    Reason.OPENING_MALFORMED: "the bidder's envelope is malformed: {detail}",
+    Reason.OPENING_WRONG_KEY: UNAUTHENTICATED + ": " + ALTERED,
+    Reason.OPENING_UNAUTHENTICATED: UNAUTHENTICATED + ": {detail}",
+    Reason.OPENING_INVALID_PACKAGE: "the bidder's envelope holds no valid bid package: {detail}",
+    Reason.OPENING_CREDENTIALS_MISMATCH: "the credentials ticked inside the bidder's envelope do not hash to the "
+                                         "credential-set commitment the bidder signed",
+    Reason.OPENING_DECRYPTED: "decrypted; matches the commitment",
 }
 """Each code's English sentence, the check's `reason`: lists are joined with ", " (no qualification
 ticked reads "none ticked") and times are written in ISO 8601 (UTC). A code's sentence never
 changes: it binds the code to the sentence the opening report signs (`bound`)."""
 
 TIMES = frozenset({"start", "end", "deadline", "validity_end"})
-"""The arguments that are unix times."""
+"""The arguments that are unix times, written in ISO 8601 with "+00:00"."""
+
+INSTANTS = frozenset({"at", "anchored_at"})
+"""The arguments that are unix times of a verification, written in ISO 8601 with "Z" (a time too
+far for a calendar as its number)."""
+
+PARTS = frozenset({"problems"})
+"""The arguments that are lists of reasons, each coded (`{"code": …, "args": {…}}`): a check that
+says several things at once. Their sentences are joined with "; "."""
+
+VERIFICATION = frozenset(r for r in Reason if r.value.startswith("verify_"))
+"""The reasons of the checks of a credential's verification."""
+
+OPENING = frozenset(r for r in Reason if r.value.startswith("opening_"))
+"""The reasons of an opening: what the attempt to decrypt a sealed bid came to."""
+
+
+@lru_cache(maxsize=65_536)  # pure; a deadline is written into every check of every bid judged at it
+def instant(t: int) -> str:
+    """A verification's unix time in ISO 8601 (UTC, "Z"), or the bare number past the calendar."""
+    try:
+        return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return str(t)
 
 
 def sentence(reason: Reason, args: Mapping[str, Any]) -> str:
     """The English sentence of `reason` with `args`."""
     def word(name: str, value: Any) -> str:
+        if name in PARTS:
+            if not isinstance(value, list):
+                raise TypeError(f"{name} is a list of coded reasons")
+            return "; ".join(part(v) for v in value)
         if isinstance(value, list):
             return ", ".join(str(v) for v in value) or ("none ticked" if name == "ticked" else "")
         if name in TIMES and isinstance(value, int) and not isinstance(value, bool):
             return datetime.fromtimestamp(value, UTC).isoformat()
+        if name in INSTANTS and isinstance(value, int) and not isinstance(value, bool):
+            return instant(value)
         return str(value)
+
+    def part(value: Any) -> str:
+        code = Reason(value[CODE])
+        if set(value[ARGS_KEY]) != set(ARGS[code]):
+            raise KeyError(code.value)
+        return sentence(code, value[ARGS_KEY])
     return SENTENCES[reason].format(**{name: word(name, value) for name, value in args.items()})
 
 
@@ -200,8 +425,29 @@ def bound(details: Mapping[str, Any], reason: str) -> bool:
     try:
         code = Reason(found[CODE])
         return set(found[ARGS_KEY]) == set(ARGS[code]) and sentence(code, found[ARGS_KEY]) == reason
-    except (KeyError, ValueError, TypeError, IndexError, OverflowError, OSError):
+    except (KeyError, ValueError, TypeError, IndexError, OverflowError, OSError, AttributeError):
         return False
+
+
+def recognised(reason: str, among: frozenset[Reason]) -> dict[str, Any]:
+    """The code and arguments (`words`) of a sentence said by one of the codes `among` whose
+    arguments are all strings, read back from the sentence itself ({} when none says it): for a
+    reason kept only as its sentence, as an opening's is."""
+    for code in sorted(among, key=lambda c: (len(ARGS[c]), c.value)):  # the most particular first
+        found = _pattern(code).fullmatch(reason)
+        if found is not None:
+            details = {CODE: code.value, ARGS_KEY: found.groupdict()}
+            if bound(details, reason):
+                return details
+    return {}
+
+
+@lru_cache(maxsize=None)
+def _pattern(code: Reason) -> re.Pattern[str]:
+    """A sentence of `code`, each argument a group of its name."""
+    parts = re.split(r"\{(\w+)\}", SENTENCES[code])
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*)" for i, p in enumerate(parts)),
+                      re.DOTALL)
 
 
 def coded(reason: Reason, **args: Any) -> dict[str, Any]:

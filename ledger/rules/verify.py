@@ -12,6 +12,10 @@ entry per check, in this order:
     validity_window    validFrom <= at < validUntil
     subject            the document's subject is the expected one
 
+Each entry's reason is an English sentence made from a code with its arguments
+(`ledger.rules.reasons`), which the entry's details carry (`{"code": …, "args": {…}}`) for whoever
+words it in another language.
+
 Each entry is VALID, INVALID (the credential fails it; `reason` says how), ERROR (the chain could
 not be read) or NOT_CHECKED (nothing to check against: no expected subject was given, or a check
 it depends on failed, so its answer would mean nothing). The report is `ok` when no entry is
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Protocol
@@ -39,6 +43,7 @@ from ledger.crypto.merkle import leaf_of, verify_proof
 from ledger.documents import Disclosure, DocumentError, Kind, SealedCredential
 from ledger.errors import LedgerError, ValidationFailed
 from ledger.model.credential import Anchor, Status, StatusAt
+from ledger.rules.reasons import Reason, coded, instant, said
 
 INTEGRITY = "integrity"
 ANCHORING = "anchoring"
@@ -66,6 +71,13 @@ class Check:
     status: CheckStatus
     reason: str
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def _check(name: str, status: CheckStatus, reason: Reason, details: Mapping[str, Any] | None = None,
+           **args: Any) -> Check:
+    """A check saying `reason` with `args`: the sentence, and the code with the arguments in its details."""
+    sentence, words = said(reason, **args)
+    return Check(name, status, sentence, {**(details or {}), **words})
 
 
 @dataclass(frozen=True)
@@ -140,11 +152,7 @@ def verify(
     except _CHAIN_ERRORS as exc:
         checks.append(_error(ANCHORING, "anchorOf", exc))
         checks.append(_error(ISSUER_AUTHORISED, "anchorOf", exc))
-        checks.append(
-            Check(
-                STATUS_AT, CheckStatus.NOT_CHECKED, "the anchor could not be read (see anchoring)"
-            )
-        )
+        checks.append(_check(STATUS_AT, CheckStatus.NOT_CHECKED, Reason.VERIFY_STATUS_ANCHOR_UNREAD))
     else:
         checks.append(_anchoring(anchor, root, at))
         checks.append(_issuer(anchor, shown, hidden))
@@ -199,7 +207,7 @@ def _integrity(
             )
         computed = credential.credential_id()
     except (DocumentError, ValueError, TypeError) as exc:
-        check = Check(INTEGRITY, CheckStatus.INVALID, f"the credential cannot be hashed: {exc}")
+        check = _check(INTEGRITY, CheckStatus.INVALID, Reason.VERIFY_UNHASHABLE, error=str(exc))
         return {}, frozenset(), None, check
 
     details: dict[str, Any] = {
@@ -210,82 +218,62 @@ def _integrity(
         "hidden": sorted(hidden),
     }
     if claimed is not None and claimed != computed:
-        reason = (
-            f"the fields hash to {_hex(computed)}, not to the claimed credential id "
-            f"{_hex(claimed)}: a field was changed"
-        )
-        return shown, hidden, computed, Check(INTEGRITY, CheckStatus.INVALID, reason, details)
+        return shown, hidden, computed, _check(INTEGRITY, CheckStatus.INVALID, Reason.VERIFY_ID_MISMATCH, details,
+                                               computed=_hex(computed), claimed=_hex(claimed))
     words = [p for p in proof if isinstance(p, bytes)]
     if len(words) != len(proof) or not verify_proof(root, computed, words):
-        where = "the batch proof" if proof else "a one-credential root (empty proof)"
-        reason = (
-            f"the fields hash to credential id {_hex(computed)}, which {where} does not link "
-            f"to root {_hex(root)}: a field was changed, or the proof is for another credential"
-        )
-        return shown, hidden, computed, Check(INTEGRITY, CheckStatus.INVALID, reason, details)
-    how = f"a Merkle proof of {len(proof)} hashes" if proof else "the root being its leaf"
-    reason = f"the fields hash to credential id {_hex(computed)}, in root {_hex(root)} by {how}"
-    return shown, hidden, computed, Check(INTEGRITY, CheckStatus.VALID, reason, details)
+        return shown, hidden, computed, _check(
+            INTEGRITY, CheckStatus.INVALID, Reason.VERIFY_NOT_IN_ROOT if proof else Reason.VERIFY_NOT_ROOT, details,
+            credential_id=_hex(computed), root=_hex(root))
+    if proof:
+        return shown, hidden, computed, _check(INTEGRITY, CheckStatus.VALID, Reason.VERIFY_IN_ROOT, details,
+                                               credential_id=_hex(computed), root=_hex(root), count=len(proof))
+    return shown, hidden, computed, _check(INTEGRITY, CheckStatus.VALID, Reason.VERIFY_IS_ROOT, details,
+                                           credential_id=_hex(computed), root=_hex(root))
 
 
 def _anchoring(anchor: Anchor | None, root: bytes, at: int) -> Check:
     if anchor is None:
-        return Check(
-            ANCHORING,
-            CheckStatus.INVALID,
-            f"unknown credential: root {_hex(root)} has never been anchored",
-            {"root": _hex(root)},
-        )
+        return _check(ANCHORING, CheckStatus.INVALID, Reason.VERIFY_NEVER_ANCHORED, {"root": _hex(root)},
+                      root=_hex(root))
     details = {
         "root": _hex(root),
         "issuer": anchor.issuer,
         "kind": _name(anchor.kind),
         "anchored_at": anchor.anchored_at,
-        "anchored_at_iso": _iso(anchor.anchored_at),
+        "anchored_at_iso": instant(anchor.anchored_at),
     }
     if anchor.anchored_at > at:
-        reason = (
-            f"root {_hex(root)} was anchored at {_iso(anchor.anchored_at)}, after the instant "
-            f"{_iso(at)}: the credential did not exist yet"
-        )
-        return Check(ANCHORING, CheckStatus.INVALID, reason, details)
-    reason = f"root anchored by {anchor.issuer} at {_iso(anchor.anchored_at)}"
-    return Check(ANCHORING, CheckStatus.VALID, reason, details)
+        return _check(ANCHORING, CheckStatus.INVALID, Reason.VERIFY_ANCHORED_LATER, details, root=_hex(root),
+                      anchored_at=anchor.anchored_at, at=at)
+    return _check(ANCHORING, CheckStatus.VALID, Reason.VERIFY_ANCHORED, details, issuer=anchor.issuer,
+                  anchored_at=anchor.anchored_at)
 
 
 def _issuer(anchor: Anchor | None, shown: Mapping[str, Any], hidden: frozenset[str]) -> Check:
     if anchor is None:
-        return Check(
-            ISSUER_AUTHORISED, CheckStatus.NOT_CHECKED, "the root is not anchored: no issuer"
-        )
+        return _check(ISSUER_AUTHORISED, CheckStatus.NOT_CHECKED, Reason.VERIFY_NO_ISSUER)
     details: dict[str, Any] = {"issuer": anchor.issuer, "kind": _name(anchor.kind)}
-    problems: list[str] = []
+    problems: list[dict[str, Any]] = []
     if "kind" in shown:
         details["document_kind"] = _kind_name(shown["kind"])
         if shown["kind"] != anchor.kind:
-            problems.append(
-                f"the document is a {_kind_name(shown['kind'])} credential, but the root holds "
-                f"{_name(anchor.kind)} credentials"
-            )
+            problems.append(coded(Reason.VERIFY_KIND_WRONG, document_kind=_kind_name(shown["kind"]),
+                                  kind=_name(anchor.kind)))
     else:
-        problems.append(_undisclosed("kind", hidden, "the anchored kind"))
+        problems.append(coded(Reason.VERIFY_KIND_HIDDEN if "kind" in hidden else Reason.VERIFY_KIND_MISSING))
     if "issuer" in shown:
         named = shown["issuer"]
         details["document_issuer"] = named
         if not isinstance(named, str) or named.lower() != anchor.issuer.lower():
-            problems.append(
-                f"wrong issuer: the document names issuer {named}, but the root was anchored "
-                f"by {anchor.issuer}"
-            )
+            problems.append(coded(Reason.VERIFY_ISSUER_WRONG, named=_text(named), issuer=anchor.issuer))
     else:
-        problems.append(_undisclosed("issuer", hidden, "the anchoring issuer"))
+        problems.append(coded(Reason.VERIFY_ISSUER_HIDDEN if "issuer" in hidden else Reason.VERIFY_ISSUER_MISSING))
     if problems:
-        return Check(ISSUER_AUTHORISED, CheckStatus.INVALID, "; ".join(problems), details)
-    reason = (
-        f"{anchor.issuer} held kind {_name(anchor.kind)} when it anchored the root (the registry "
-        "refuses anchors from issuers without the kind), and the document names it as issuer"
-    )
-    return Check(ISSUER_AUTHORISED, CheckStatus.VALID, reason, details)
+        return _check(ISSUER_AUTHORISED, CheckStatus.INVALID, Reason.VERIFY_ISSUER_MISMATCH, details,
+                      problems=problems)
+    return _check(ISSUER_AUTHORISED, CheckStatus.VALID, Reason.VERIFY_ISSUER_VALID, details, issuer=anchor.issuer,
+                  kind=_name(anchor.kind))
 
 
 def _contradicts(anchor: Anchor | None, shown: Mapping[str, Any]) -> bool:
@@ -310,106 +298,93 @@ def _status(
     known: StatusAt | None = None,
 ) -> Check:
     if not proven or credential_id is None:
-        return Check(
-            STATUS_AT,
-            CheckStatus.NOT_CHECKED,
-            "the credential is not proven to be under the root (see integrity)",
-        )
+        return _check(STATUS_AT, CheckStatus.NOT_CHECKED, Reason.VERIFY_STATUS_UNPROVEN)
     if anchor is None:
-        return Check(STATUS_AT, CheckStatus.NOT_CHECKED, "the root is not anchored (see anchoring)")
+        return _check(STATUS_AT, CheckStatus.NOT_CHECKED, Reason.VERIFY_STATUS_UNANCHORED)
     if contradicts:
         # A document of one kind in a root of another kind (or naming another issuer) is not a
         # credential its root's issuer was authorised to anchor: its status there means nothing.
-        return Check(
-            STATUS_AT, CheckStatus.NOT_CHECKED,
-            "the credential is not one its root's issuer anchored as its kind (see issuer_authorised)",
-        )
+        return _check(STATUS_AT, CheckStatus.NOT_CHECKED, Reason.VERIFY_STATUS_CONTRADICTED)
     if anchor.anchored_at > at:
-        return Check(
-            STATUS_AT, CheckStatus.NOT_CHECKED, "the root was not anchored yet at the instant"
-        )
+        return _check(STATUS_AT, CheckStatus.NOT_CHECKED, Reason.VERIFY_STATUS_TOO_EARLY)
     try:
         found = known if known is not None else reads.status_at(root, credential_id, list(proof), at)
     except _CHAIN_ERRORS as exc:
         return _error(STATUS_AT, "statusAt", exc)
     details: dict[str, Any] = {"status": found.status.name, "reason_code": int(found.reason)}
     if found.status is Status.VALID:
-        return Check(STATUS_AT, CheckStatus.VALID, f"valid at {_iso(at)}", details)
+        return _check(STATUS_AT, CheckStatus.VALID, Reason.VERIFY_VALID_AT, details, at=at)
     if found.status in (Status.REVOKED, Status.SUSPENDED):
         details["reason"] = _name(found.reason)
-        word = found.status.name.lower()
-        reason = f"{word} at {_iso(at)} (reason {_name(found.reason)}, code {int(found.reason)})"
-        return Check(STATUS_AT, CheckStatus.INVALID, reason, details)
+        code = Reason.VERIFY_REVOKED if found.status is Status.REVOKED else Reason.VERIFY_SUSPENDED
+        return _check(STATUS_AT, CheckStatus.INVALID, code, details, at=at, ground=_name(found.reason),
+                      ground_code=int(found.reason))
     if found.status is Status.SUPERSEDED:
-        reason = f"superseded at {_iso(at)} by a newer version"
         try:
             successor = reads.successor_of(root, credential_id)
         except _CHAIN_ERRORS:
             successor = None  # the status is known; the successor is a courtesy
-        if successor is not None:
-            details["successor_root"], details["successor_id"] = map(_hex, successor)
-            reason += f": credential {_hex(successor[1])} under root {_hex(successor[0])}"
-        return Check(STATUS_AT, CheckStatus.INVALID, reason, details)
-    return Check(STATUS_AT, CheckStatus.INVALID, f"not anchored at {_iso(at)}", details)
+        if successor is None:
+            return _check(STATUS_AT, CheckStatus.INVALID, Reason.VERIFY_SUPERSEDED, details, at=at)
+        details["successor_root"], details["successor_id"] = map(_hex, successor)
+        return _check(STATUS_AT, CheckStatus.INVALID, Reason.VERIFY_SUPERSEDED_BY, details, at=at,
+                      successor_id=_hex(successor[1]), successor_root=_hex(successor[0]))
+    return _check(STATUS_AT, CheckStatus.INVALID, Reason.VERIFY_NOT_ANCHORED_AT, details, at=at)
 
 
 def _validity(shown: Mapping[str, Any], hidden: frozenset[str], at: int) -> Check:
-    if "validFrom" not in shown:
-        reason = _undisclosed("validFrom", hidden, "the instant")
-        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, reason)
-    if "validUntil" in hidden:
-        reason = _undisclosed("validUntil", hidden, "the instant")
-        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, reason)
+    for name in ("validFrom", "validUntil"):
+        if name in hidden or (name == "validFrom" and name not in shown):
+            code = Reason.VERIFY_VALIDITY_HIDDEN if name in hidden else Reason.VERIFY_VALIDITY_MISSING
+            return _check(VALIDITY_WINDOW, CheckStatus.INVALID, code, field=name)
     try:
         start = _timestamp(shown["validFrom"])
         end = _timestamp(shown["validUntil"]) if "validUntil" in shown else None
     except (TypeError, ValueError) as exc:
-        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, f"unreadable validity dates: {exc}")
+        return _check(VALIDITY_WINDOW, CheckStatus.INVALID, Reason.VERIFY_DATES_UNREADABLE, error=str(exc))
     details: dict[str, Any] = {
         "valid_from": shown["validFrom"],
         "valid_until": shown.get("validUntil"),
     }
     if at < start:
-        reason = f"not yet valid at {_iso(at)}: validFrom is {shown['validFrom']}"
-        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, reason, details)
+        return _check(VALIDITY_WINDOW, CheckStatus.INVALID, Reason.VERIFY_NOT_YET_VALID, details, at=at,
+                      valid_from=shown["validFrom"])
     if end is not None and at >= end:
-        reason = f"expired at {_iso(at)}: validUntil is {shown['validUntil']}"
-        return Check(VALIDITY_WINDOW, CheckStatus.INVALID, reason, details)
-    until = shown["validUntil"] if end is not None else "open-ended"
-    reason = f"{_iso(at)} is within {shown['validFrom']} .. {until}"
-    return Check(VALIDITY_WINDOW, CheckStatus.VALID, reason, details)
+        return _check(VALIDITY_WINDOW, CheckStatus.INVALID, Reason.VERIFY_EXPIRED, details, at=at,
+                      valid_until=shown["validUntil"])
+    if end is None:
+        return _check(VALIDITY_WINDOW, CheckStatus.VALID, Reason.VERIFY_WITHIN_OPEN, details, at=at,
+                      valid_from=shown["validFrom"])
+    return _check(VALIDITY_WINDOW, CheckStatus.VALID, Reason.VERIFY_WITHIN, details, at=at,
+                  valid_from=shown["validFrom"], valid_until=shown["validUntil"])
 
 
 def _subject(shown: Mapping[str, Any], hidden: frozenset[str], expected: str | None) -> Check:
     if expected is None:
-        return Check(SUBJECT, CheckStatus.NOT_CHECKED, "no expected subject given")
+        return _check(SUBJECT, CheckStatus.NOT_CHECKED, Reason.VERIFY_NO_SUBJECT_GIVEN)
     details: dict[str, Any] = {"expected_subject": expected}
     if "subject" not in shown:
-        return Check(
-            SUBJECT,
-            CheckStatus.INVALID,
-            _undisclosed("subject", hidden, "the expected one"),
-            details,
-        )
+        code = Reason.VERIFY_SUBJECT_HIDDEN if "subject" in hidden else Reason.VERIFY_SUBJECT_MISSING
+        return _check(SUBJECT, CheckStatus.INVALID, code, details)
     subject = shown["subject"]
     details["subject"] = subject
     if not isinstance(subject, str) or subject.strip().upper() != expected.strip().upper():
-        reason = f"wrong subject: the credential is about {subject}, not {expected}"
-        return Check(SUBJECT, CheckStatus.INVALID, reason, details)
-    return Check(SUBJECT, CheckStatus.VALID, f"the credential is about {subject}", details)
+        return _check(SUBJECT, CheckStatus.INVALID, Reason.VERIFY_SUBJECT_WRONG, details, subject=_text(subject),
+                      expected=expected)
+    return _check(SUBJECT, CheckStatus.VALID, Reason.VERIFY_SUBJECT, details, subject=subject)
 
 
 # ---------------------------------------------------------------------- helpers
 
 
 def _error(name: str, call: str, exc: BaseException) -> Check:
-    reason = f"the chain could not be read ({call}): {type(exc).__name__}: {exc}"
-    return Check(name, CheckStatus.ERROR, reason, {"error": type(exc).__name__})
+    return _check(name, CheckStatus.ERROR, Reason.VERIFY_CHAIN_ERROR, {"error": type(exc).__name__}, call=call,
+                  error=f"{type(exc).__name__}: {exc}")
 
 
-def _undisclosed(name: str, hidden: frozenset[str], against: str) -> str:
-    state = "is not disclosed" if name in hidden else "is missing"
-    return f"the document's {name} field {state}, so it cannot be checked against {against}"
+def _text(value: Any) -> str:
+    """A document's value as an argument of a reason: as the sentence writes it."""
+    return value if isinstance(value, str) else f"{value}"
 
 
 def _timestamp(value: Any) -> float:
@@ -426,13 +401,6 @@ def _parsed(value: str) -> float:
         raise ValueError(f"{value!r} has no UTC offset")
     return moment.timestamp()
 
-
-@lru_cache(maxsize=65_536)  # pure; a deadline is written into every check of every bid judged at it
-def _iso(t: int) -> str:
-    try:
-        return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
-    except (OverflowError, OSError, ValueError):
-        return str(t)
 
 
 def _hex(value: bytes) -> str:

@@ -76,6 +76,13 @@ def test_a_revoked_credential_verifies_invalid_with_the_reason(service, issuer) 
     report = http.post("/verify", json={"document": docs[1].to_dict()}).json()
     status = next(c for c in report["checks"] if c["name"] == "status_at")
     assert report["ok"] is False and status["status"] == "INVALID" and "revoked" in status["reason"]
+    # beside the sentence, its code and arguments (what the portal words in Chinese), which make it exactly
+    assert status["code"] == "verify_revoked" and status["args"]["ground"] == "FRAUD"
+    assert status["args"]["ground_code"] == 2 and isinstance(status["args"]["at"], int)
+    assert "code" not in status["details"] and status["details"]["reason"] == "FRAUD"
+    from ledger.rules.reasons import Reason, sentence
+    assert sentence(Reason(status["code"]), status["args"]) == status["reason"]
+    assert all(c["code"].startswith("verify_") and "args" in c for c in report["checks"])
     history = http.get(f"/credentials/{cred['credential_id']}/history").json()
     assert [h["event"] for h in history] == ["Anchored", "Revoked"]
 

@@ -296,6 +296,9 @@ def test_anyone_can_rerun_a_recorded_bidder_failure(scene: Scene, firms: Bidders
     assert opened.status_code == 200, opened.text
     at_opening = {b["bidder"]: b for b in opened.json()["bids"]}[careless.address]
     assert at_opening["outcome"] == "FAILED_BIDDER"
+    from ledger.rules.reasons import OPENING, SENTENCES, Reason, recognised
+    assert at_opening["reason"] == SENTENCES[Reason.OPENING_WRONG_KEY]  # the sentence opening.py always wrote
+    assert recognised(at_opening["reason"], OPENING) == {"code": "opening_wrong_key", "args": {}}
     published = scene.http.get(path).json()
     assert published["outcome"] == "FAILED_BIDDER" and published["proven"] is True
     assert published["rerun"] == {"outcome": "FAILED_BIDDER", "reason": at_opening["reason"]}
