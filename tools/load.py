@@ -666,8 +666,10 @@ def check(tally: Tally, rt: Runtime, store: Store) -> Findings:
     valid = [o for o in tally.outcomes if not o.op.startswith("invalid:")]
     invalid = [o for o in tally.outcomes if o.op.startswith("invalid:")]
     problems += [f"{o.op}: {o.note}" for o in tally.outcomes if not o.ok][:10]
+    # The chain's head first, then the store brought up to it: the service still runs (its checkpoint
+    # writer may mine while this reads), so both sides are compared up to that head only.
+    head = store.confirmed_head()
     store.reconcile()
-    head = rt.client.block_number()
     key = store.chain_key
 
     def logs(gateway: Any, event: str) -> list[Any]:
@@ -683,7 +685,7 @@ def check(tally: Tally, rt: Runtime, store: Store) -> Findings:
         issued = {gid for gid, tx in s.exec(select(GuaranteeRecord.guarantee_id, GuaranteeRecord.issued_tx)
                                             .where(GuaranteeRecord.chain_key == key)) if tx}
         applied_rows = set(s.exec(select(GuaranteeRecord.guarantee_id).where(GuaranteeRecord.chain_key == key)))
-        events = list(s.exec(select(ChainEvent).where(ChainEvent.chain_key == key)))
+        events = list(s.exec(select(ChainEvent).where(ChainEvent.chain_key == key, ChainEvent.block_number <= head)))
     for root, ids in tally.anchored:
         if roots[root] == 0 or root not in stored_roots or not set(ids) <= stored_ids:
             lost += 1
