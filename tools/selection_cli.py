@@ -420,8 +420,8 @@ def cmd_round(args: argparse.Namespace) -> int:
         return 0
     r = answer["selection"]["rounds"][-1]
     names = Names(api, args.tender_id, args.section, signed=True)
-    print(f"vote round {r['round']} opened: votes committed by {_when_iso(r['commit_deadline'])}, revealed by "
-          f"{_when_iso(r['reveal_deadline'])}; candidates:")
+    print(f"vote round {r['round']} opened (tx {answer['tx_hash']}, block {answer['block_number']}): votes committed "
+          f"by {_when_iso(r['commit_deadline'])}, revealed by {_when_iso(r['reveal_deadline'])}; candidates:")
     for c in r["candidates"]:
         print(f"  {names.of(c)}")
     return 0

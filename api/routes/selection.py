@@ -203,9 +203,9 @@ def open_round(tender_id: TenderId, section: Section, body: RoundRequest, caller
                svc: SelectionServiceDep) -> dict[str, Any]:
     """The centre opens the vote round the fixed rule asks for."""
     tid = tender_key(tender_id)
-    svc.open_round(signer=caller.signer, tender_id=tid, section=section, commit_deadline=body.commit_deadline,
-                   reveal_deadline=body.reveal_deadline)
-    return _step(svc, tid, section, "openRound", None)
+    _, m = svc.open_round(signer=caller.signer, tender_id=tid, section=section,
+                          commit_deadline=body.commit_deadline, reveal_deadline=body.reveal_deadline)
+    return _step(svc, tid, section, "openRound", m)
 
 
 @router.post(BASE + "/votes/commit", **answers(SelectionStepDoc, SIGNED))
@@ -276,8 +276,9 @@ def answer(tender_id: TenderId, section: Section, objection_id: ObjectionId, bod
            svc: SelectionServiceDep) -> dict[str, Any]:
     """The centre answers an objection."""
     tid = tender_key(tender_id)
-    svc.answer(signer=caller.signer, tender_id=tid, section=section, objection_id=objection_id, answer=body.answer)
-    return _step(svc, tid, section, "answerObjection", None)
+    _, m = svc.answer(signer=caller.signer, tender_id=tid, section=section, objection_id=objection_id,
+                      answer=body.answer)
+    return _step(svc, tid, section, "answerObjection", m)
 
 
 @router.post(BASE + "/award", **answers(SelectionStepDoc, SIGNED))

@@ -641,8 +641,9 @@ class SelectionService:
         return self._step(self._section(tender_id, section), section)[0]
 
     def open_round(self, *, signer: str, tender_id: bytes, section: int, commit_deadline: int,
-                   reveal_deadline: int) -> RoundRecord:
-        """Open the vote round the rule asks for, among the candidates it names."""
+                   reveal_deadline: int) -> tuple[RoundRecord, Mined]:
+        """Open the vote round the rule asks for, among the candidates it names: the round, and
+        the openRound transaction as mined."""
         self._require_centre(signer)
         tender = self._section(tender_id, section)
         step, rounds, _ = self._step(tender, section)
@@ -659,9 +660,9 @@ class SelectionService:
                            f"{len(step.waiting)} vote(s)")
         number = self.book.status(tender_id, section).last_round + 1
         with self.lock:
-            self.book.open_round(self.centre, tender_id, section, number, step.candidates, commit_deadline,
-                                 reveal_deadline)
-        return self._rounds(tender_id, section, self._selection_seats(tender_id, section))[-1]
+            mined = self.book.open_round(self.centre, tender_id, section, number, step.candidates,
+                                         commit_deadline, reveal_deadline)
+        return self._rounds(tender_id, section, self._selection_seats(tender_id, section))[-1], mined
 
     def commit_vote(self, *, signer: str, tender_id: bytes, section: int, signed_tx: str) -> Mined:
         """A seat's own commitVote, relayed."""
@@ -904,8 +905,10 @@ class SelectionService:
         count = self.book.status(tender_id, section).objections
         return self._filed(tender_id, section, count)
 
-    def answer(self, *, signer: str, tender_id: bytes, section: int, objection_id: int, answer: str) -> FiledText:
-        """The centre answers objection `objection_id` (the text filed under its hash)."""
+    def answer(self, *, signer: str, tender_id: bytes, section: int, objection_id: int,
+               answer: str) -> tuple[FiledText, Mined]:
+        """The centre answers objection `objection_id` (the text filed under its hash): the
+        objection with its answer, and the answerObjection transaction as mined."""
         self._require_centre(signer)
         self._section(tender_id, section)
         text = answer.strip()
@@ -916,8 +919,8 @@ class SelectionService:
             self.book.dry_run(self.centre.address,
                               self.book.calldata("answerObjection", tender_id, section, objection_id, keccak(content)))
             self.files.file(ANSWER, keccak(content), content)
-            self.book.answer_objection(self.centre, tender_id, section, objection_id, keccak(content))
-        return self._filed(tender_id, section, objection_id)
+            mined = self.book.answer_objection(self.centre, tender_id, section, objection_id, keccak(content))
+        return self._filed(tender_id, section, objection_id), mined
 
     def _filed(self, tender_id: bytes, section: int, objection_id: int) -> FiledText:
         filing = self.book.objection(tender_id, section, objection_id)

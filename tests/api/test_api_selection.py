@@ -126,6 +126,7 @@ def test_the_selection_committee_votes_then_the_draw_decides(s: Section) -> None
     assert step["next"] == "vote" and step["round"] == 1
     r = s.scene.centre.post(f"{base(s)}/rounds", {"commit_deadline": s.now() + HOUR, "reveal_deadline": s.now() + 2 * HOUR})
     assert r.status_code == 201, r.text
+    assert r.json()["tx_hash"] and r.json()["block_number"], r.text  # the centre's openRound, as mined
     a, b, _ = step["candidates"]
     seats = list(s.seats[SEL])
     salts = {}
@@ -198,6 +199,7 @@ def test_an_objection_is_answered_and_the_award_waits_for_it(s: Section) -> None
     assert paused.status_code == 409 and paused.json()["contract_error"] == "AwardPaused"
     r = s.scene.centre.post(f"{base(s)}/objections/1/answer", {"answer": "经核查，业绩真实有效。"})
     assert r.status_code == 200, r.text
+    assert r.json()["tx_hash"] and r.json()["block_number"], r.text
     again = s.scene.centre.post(f"{base(s)}/objections/1/answer", {"answer": "再答"})
     assert again.status_code == 409 and again.json()["contract_error"] == "FilingClosed"
 

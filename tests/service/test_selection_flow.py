@@ -206,9 +206,10 @@ def test_an_objection_pauses_the_award_until_answered(s: Section) -> None:
     with pytest.raises(Conflict) as paused:
         s.svc.award(signer=centre(s), tender_id=s.tid, section=SECTION)
     assert paused.value.error == "AwardPaused"
-    answered = s.svc.answer(signer=centre(s), tender_id=s.tid, section=SECTION, objection_id=1,
-                            answer="经核查，证书在截标时有效，异议不成立。")
+    answered, mined = s.svc.answer(signer=centre(s), tender_id=s.tid, section=SECTION, objection_id=1,
+                                   answer="经核查，证书在截标时有效，异议不成立。")
     assert answered.answer and not answered.filing.open
+    assert mined.tx_hash and mined.block_number
 
 
 def test_the_award_names_the_decided_winner(s: Section) -> None:
