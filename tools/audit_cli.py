@@ -149,17 +149,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _store_log(chain: ChainView, database: str) -> tuple[list[Any], dict[str, Any]]:
     """The store's log against the on-chain checkpoints (`audit log`'s checks, family `checkpoints`),
     as part of `audit run --database`; a store or deployment without checkpoints is one `info`."""
-    from ledger.audit.checkpoints import FAMILY
-    from ledger.audit.model import Result, Status
+    from ledger.audit.model import Status
     from ledger.audit.words import said
     from tools.audit_log import run
 
     try:
         audit, checkpoints = run(chain, database, None)
     except ConfigurationError as exc:
-        words = said("checkpoints.not_checked", error=str(exc))
-        return [Result(FAMILY, words.name, Status.INFO, words.message, code=words.code, args=words.args)], \
-            {"checked": False}
+        return [said("checkpoints.not_checked", error=str(exc)).result(Status.INFO)], {"checked": False}
     return audit.results, {"checked": True, "size": audit.size, "checkpoints": len(checkpoints),
                            "first_rewritten": audit.first_rewritten}
 

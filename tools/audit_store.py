@@ -108,9 +108,7 @@ def diff_store(chain: ChainView, database_url: str, bundle: Bundle | None = None
 def _result(code: str, *, status: Status = Status.FAIL, evidence: tuple[Evidence, ...] = (),
             **args: str | int | list[str]) -> Result:
     """A result of the store family, its name and message said by `code` (ledger.audit.words)."""
-    words = said(code, **args)
-    return Result(words.family, words.name, status, words.message, evidence=evidence, code=words.code,
-                  args=words.args)
+    return said(code, **args).result(status, *evidence)
 
 
 def _pk_text(pk: tuple[Any, ...]) -> str:

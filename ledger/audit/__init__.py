@@ -72,8 +72,7 @@ def _run_audit(chain: ChainView, bundle: Bundle, *, families: Sequence[str] | No
             bundle.genesis is not None and bundle.genesis.lower() != chain.genesis.lower():
         words = said("documents.bundle_chain", bundle_chain=str(bundle.chain_id), bundle_genesis=str(bundle.genesis),
                      chain=chain.chain_id, genesis=chain.genesis)
-        report.results.append(Result("documents", words.name, Status.FAIL, words.message, code=words.code,
-                                     args=words.args))
+        report.results.append(words.result(Status.FAIL))
     for name in report.families:
         if progress:
             progress(f"checking {name}")

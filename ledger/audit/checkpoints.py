@@ -57,8 +57,7 @@ def _evidence(cp: Checkpoint) -> tuple[Evidence, ...]:
 
 def _result(status: Status, code: str, evidence: tuple[Evidence, ...] = (), **args: object) -> Result:
     """A result of this family, its name and message said by `code` (ledger.audit.words) with `args`."""
-    words = said(code, **args)
-    return Result(FAMILY, words.name, status, words.message, evidence=evidence, code=words.code, args=words.args)
+    return said(code, **args).result(status, *evidence)
 
 
 def _name(record: LogRecord) -> str:

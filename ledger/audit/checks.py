@@ -98,8 +98,8 @@ def result(words: Said, ok: bool, *evidence: Evidence, tender: TenderFacts | Non
            section: int | None = None, status: Status | None = None) -> Result:
     """A check's result, its name and message said by `words` (a code of ledger.audit.words with
     its arguments), its family the code's first part."""
-    return Result(words.family, words.name, status or (Status.PASS if ok else Status.FAIL), words.message,
-                  tender.tid if tender else None, section, tuple(evidence), code=words.code, args=words.args)
+    return words.result(status or (Status.PASS if ok else Status.FAIL), *evidence,
+                        tender=tender.tid if tender else None, section=section)
 
 
 # ---------------------------------------------------------------------- documents

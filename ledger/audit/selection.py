@@ -229,8 +229,8 @@ class _Run:
 
     # -------------------------------------------------------------- plumbing
     def r(self, words: Said, ok: bool, *evidence: Evidence, status: Status | None = None) -> Result:
-        return Result(FAMILY, words.name, status or (Status.PASS if ok else Status.FAIL), words.message, self.t.tid,
-                      self.s.section, tuple(evidence), code=words.code, args=words.args)
+        return words.result(status or (Status.PASS if ok else Status.FAIL), *evidence, tender=self.t.tid,
+                            section=self.s.section)
 
     def ev(self, log: ChainLog, document: bytes | str | None = None) -> Evidence:
         return self.ctx.ev(log, document=document)  # type: ignore[no-any-return]

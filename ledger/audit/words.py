@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.audit.bundle import KINDS
+from ledger.audit.model import Evidence, Result, Status
 
 WORDS: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ documents
@@ -337,6 +338,13 @@ class Said:
     @property
     def family(self) -> str:
         return self.code.split(".", 1)[0]
+
+    def result(self, status: Status, *evidence: Evidence, tender: str | None = None,
+               section: int | None = None) -> Result:
+        """The result these words say: its family the code's first part, its name and message the
+        English, the code and arguments beside them."""
+        return Result(self.family, self.name, status, self.message, tender, section, evidence, code=self.code,
+                      args=self.args)
 
 
 def _valid(value: Any) -> bool:

@@ -99,3 +99,16 @@ def test_an_argument_of_another_type_is_written_as_the_checks_f_string_wrote_it(
     s = words.said("opening.price", bidder="0xab", price=Decimal("12.50"))
     assert s.message == "the opening report reads 12.50 元, as the envelope holds"
     assert words.bound(s.code, s.args, s.name, s.message)
+
+
+def test_every_code_names_a_family_of_the_audit_and_its_result_carries_it() -> None:
+    from ledger.audit.checkpoints import FAMILY as LOG
+    from ledger.audit.checks import FAMILIES
+
+    known = {*FAMILIES, LOG, "store"}  # the registry's, the store log's (audit log) and the store's (audit store)
+    for code in words.WORDS:
+        said = words.said(code, **sample(code))
+        assert said.family in known, code
+        got = said.result(Status.INFO, tender="0x" + "ab" * 32, section=2)
+        assert (got.family, got.name, got.message, got.code, got.args, got.tender, got.section) == \
+            (said.family, said.name, said.message, code, said.args, "0x" + "ab" * 32, 2)
