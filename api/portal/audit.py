@@ -12,7 +12,8 @@ arguments do not say its English (a report edited by hand) reads in the report's
 argument that is English text the check found (`words.FREE`) reads as it is, but where it is a
 reason the rules give (why a bid's opening came to what it did; each check a bid failed): that
 reason is read back from it (`ledger.rules.reasons.recognised`) and worded as the other pages word
-it.
+it. What the report says it does not check and its evidence's notes read in the page's language
+when they are the sentences the audit writes (`words.NOT_CHECKED`, `words.NOTES`).
 
 The report is read as given (nothing is fetched: the firms are the report's, never looked up); a
 file that is not such a report is a 422 page saying what is wrong with it."""
@@ -232,11 +233,30 @@ def worded(page: Page, check: CheckRow) -> tuple[str, str]:
         return check.name, check.message
 
 
+def said_as(page: Page, text: str, among: Mapping[str, str], prefix: str) -> str:
+    """A fixed English sentence of the audit's (`among`: code → template, `ledger.audit.words`) in
+    the page's language, by `<prefix>.<code>` with the arguments read back from it; on an English
+    page, or when no code says exactly it, as it is."""
+    found = words.recognised(text, among) if page.lang != "en" else None
+    if found is None or f"{prefix}.{found[0]}" not in MESSAGES:
+        return text
+    try:
+        return page.t(f"{prefix}.{found[0]}", **found[1])
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
 def view(report: ReportDoc, page: Page) -> dict[str, Any]:
     """What the page shows: the picture of the checks and the findings first, the checks by tender
     with a picture of its timeline, the transactions they cite."""
-    report = report.model_copy(update={"checks": [
-        c.model_copy(update=dict(zip(("name", "message"), worded(page, c), strict=True))) for c in report.checks]})
+    def noted(c: CheckRow) -> list[EvidenceRow]:
+        return [e.model_copy(update={"note": said_as(page, e.note, words.NOTES, "audit.note")}) if e.note else e
+                for e in c.evidence]
+
+    report = report.model_copy(update={
+        "checks": [c.model_copy(update={**dict(zip(("name", "message"), worded(page, c), strict=True)),
+                                        "evidence": noted(c)}) for c in report.checks],
+        "not_checked": [said_as(page, n, words.NOT_CHECKED, "audit.unchecked") for n in report.not_checked]})
     by_tender: dict[str, list[CheckRow]] = {}
     chain_wide = []
     for c in report.checks:

@@ -2,21 +2,24 @@
 bid's opening came to what it did; each check a bid failed) as the other pages word it, from the
 code read back from its English; an English sentence no code says reads as it is, an English page
 reads as the report says, and arguments that do not say the check's English read as the report's
-English."""
+English. What the report does not check and its evidence's notes read in Chinese too."""
 
 from __future__ import annotations
 
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from api.portal.audit import CheckRow, worded
+from api.portal.audit import CheckRow, ReportDoc, view, worded
 from api.portal.pages import Page
-from ledger.audit.words import Said, said
+from ledger.audit.checks import NOT_CHECKED
+from ledger.audit.model import AuditReport, Evidence, Result, Status
+from ledger.audit.words import Said, note, said
 from ledger.rules.reasons import Reason
 from ledger.rules.reasons import said as reason
 
 BIDDER = "0x" + "22" * 20
 CID = "0x" + "ab" * 32
+ROOT = "0x" + "cd" * 32
 
 
 def _page(lang: str) -> Page:
@@ -77,3 +80,29 @@ def test_arguments_that_do_not_say_the_checks_english_read_as_the_reports_englis
     edited = row(words, failures=[*FAILURES[:-1], "identity: another sentence"])
     assert worded(_page("zh"), edited) == (words.name, words.message)
     assert "black-listed at the deadline" in words.message
+
+
+def report_of(*results: Result, not_checked: list[str]) -> ReportDoc:
+    r = AuditReport(chain_id=1337, genesis="0x" + "00" * 32, head_block=42, head_time=1_790_000_000, addresses={},
+                    events=1, documents=1, not_checked=not_checked)
+    r.results.extend(results)
+    return ReportDoc.model_validate(r.as_json())
+
+
+def logged() -> Result:
+    words = said("checkpoints.holds", index=3, size=10)
+    return Result(words.family, words.name, Status.PASS, words.message, code=words.code, args=words.args,
+                  evidence=(Evidence(tx="0x" + "ef" * 32, block=7, note=note("checkpoint", index=3, size=10, root=ROOT)),
+                            Evidence(block=8, note="a note the audit never writes")))
+
+
+def test_what_is_not_checked_and_the_evidences_notes_read_in_chinese() -> None:
+    doc = report_of(logged(), not_checked=[*NOT_CHECKED, "something a later version adds"])
+    zh = view(doc, _page("zh"))["report"]
+    assert zh.not_checked[:2] == ["评定分离：回避的利害关系取自所备案的回避理由（其所列单位为投标企业），其背后的注册人员证照未经证明；不要求提供裁决全文",
+                                  "开标时的保函核验取自交易中心的 VerificationRecorded 记录，未依据保函文件重新核验"]
+    assert zh.not_checked[-1] == "something a later version adds" and len(zh.not_checked) == len(NOT_CHECKED) + 1
+    assert [e.note for e in zh.checks[0].evidence] == [f"检查点 3：10 条记录，根 {ROOT}", "a note the audit never writes"]
+    en = view(doc, _page("en"))["report"]
+    assert en.not_checked == doc.not_checked and [e.note for e in en.checks[0].evidence] == \
+        [e.note for e in doc.checks[0].evidence]

@@ -99,3 +99,27 @@ def test_an_argument_of_another_type_is_written_as_the_checks_f_string_wrote_it(
     s = words.said("opening.price", bidder="0xab", price=Decimal("12.50"))
     assert s.message == "the opening report reads 12.50 元, as the envelope holds"
     assert words.bound(s.code, s.args, s.name, s.message)
+
+
+@pytest.mark.parametrize(("table", "prefix"), [(words.NOT_CHECKED, "audit.unchecked"), (words.NOTES, "audit.note")])
+def test_what_is_not_checked_and_every_note_is_worded_in_both_languages(table: dict[str, str], prefix: str) -> None:
+    for code, template in table.items():
+        zh, en = MESSAGES[f"{prefix}.{code}"]
+        assert set(fields(zh)) == set(fields(en)) == set(fields(template)), code
+        assert all(not spec for spec in fields(zh).values()), code
+    assert {k.removeprefix(prefix + ".") for k in MESSAGES if k.startswith(prefix + ".")} == set(table)
+
+
+def test_what_is_not_checked_and_a_note_are_read_back_from_their_english() -> None:
+    from ledger.audit.checks import NOT_CHECKED
+
+    assert [words.recognised(n, words.NOT_CHECKED) for n in NOT_CHECKED] == [(c, {}) for c in words.NOT_CHECKED]
+    root = "0x" + "ab" * 32
+    note = words.note("checkpoint", index=3, size=10, root=root)
+    assert note == f"checkpoint 3: size 10, root {root}"
+    assert words.recognised(note, words.NOTES) == ("checkpoint", {"index": "3", "size": "10", "root": root})
+    assert words.recognised(NOT_CHECKED[0] + ".", words.NOT_CHECKED) is None
+    assert words.recognised(f"checkpoint 3, size 10, root {root}", words.NOTES) is None
+    assert words.recognised(None, words.NOTES) is None
+    with pytest.raises(ValueError):
+        words.note("checkpoint", index=3, size=10)
