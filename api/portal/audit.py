@@ -8,7 +8,12 @@ bid key → name and USCC) shows beside it; a key the report names no firm for s
 Each check's name and message read in the page's language when the report gives the check's code
 and arguments (`ledger.audit.words`, worded by `audit.name.<code>` and `audit.message.<code>`) and
 they say exactly the check's English; a check without a code (an older report) or whose code and
-arguments do not say its English (a report edited by hand) reads in the report's English.
+arguments do not say its English (a report edited by hand) reads in the report's English. An
+argument that is English text the check found (`words.FREE`) reads as it is, but where it is a
+reason the rules give (why a bid's opening came to what it did; each check a bid failed): that
+reason is read back from it (`ledger.rules.reasons.recognised`) and worded as the other pages word
+it. What the report says it does not check and its evidence's notes read in the page's language
+when they are the sentences the audit writes (`words.NOT_CHECKED`, `words.NOTES`).
 
 The report is read as given (nothing is fetched: the firms are the report's, never looked up); a
 file that is not such a report is a 422 page saying what is wrong with it."""
@@ -30,9 +35,10 @@ from starlette.concurrency import run_in_threadpool
 from api.portal import format as fmt
 from api.portal import pictures
 from api.portal.messages import MESSAGES
-from api.portal.pages import Page, PageError, _form, guarded
+from api.portal.pages import Page, PageError, _form, check_label_text, guarded, known_reason
 from ledger.audit import words
 from ledger.model.timeline import Milestone
+from ledger.rules import reasons
 
 router = APIRouter(include_in_schema=False)
 
@@ -163,6 +169,31 @@ _WORDED = {"committee": "audit.committee", "recorded": "audit.word", "rerun": "a
            "entry_kind": "audit.word"}  # arguments that are words, by the message keys that word them
 
 
+# the English text a check found that is a reason the rules give (ledger.rules.reasons), by the
+# check's family and the argument: why a bid's opening came to what it did, and each check a bid
+# failed (as `name: reason`)
+_REASONS = {("opening", "reason"): reasons.OPENING,
+            ("eligibility", "failures"): reasons.ELIGIBILITY | reasons.VERIFICATION}
+_NAMED = frozenset({"failures"})
+
+
+def _free(page: Page, code: str, name: str, text: str) -> str:
+    """English text a check found (`words.FREE`) in the page's language where it is a reason the
+    rules give, worded as the other pages word it (`check.reason.<code>`); else as it is."""
+    among = _REASONS.get((code.split(".", 1)[0], name))
+    if among is None or page.lang == "en":
+        return text
+    if name not in _NAMED:
+        return known_reason(page, text, among)
+    at = text.find(": ")
+    while at > 0:  # `name: reason`, the check's name having no ": " of its own or some
+        sentence = text[at + 2:]
+        if reasons.recognised(sentence, among):
+            return check_label_text(page, text[:at], whole=True) + page.colon + known_reason(page, sentence, among)
+        at = text.find(": ", at + 1)
+    return text
+
+
 def _arg(page: Page, code: str, name: str, value: Any) -> str:
     """One argument of a check's code as the page's language writes it."""
     if isinstance(value, bool):
@@ -172,7 +203,11 @@ def _arg(page: Page, code: str, name: str, value: Any) -> str:
             template = " ".join(words.WORDS[code])
             spec = next((s for _, n, s, _ in string.Formatter().parse(template) if n == name), "")
             return str(value) if spec == "py" else (spec or ", ").join(str(v) for v in value)
-        return ("；" if name in words.FREE else "、").join(str(v) for v in value)
+        if name in words.FREE:
+            return "；".join(_free(page, code, name, str(v)) for v in value)
+        return "、".join(str(v) for v in value)
+    if name in words.FREE and isinstance(value, str):
+        return _free(page, code, name, value)
     if name in words.TIMES and isinstance(value, int):
         return page.when(value)
     if name in words.AMOUNTS:
@@ -198,11 +233,30 @@ def worded(page: Page, check: CheckRow) -> tuple[str, str]:
         return check.name, check.message
 
 
+def said_as(page: Page, text: str, among: Mapping[str, str], prefix: str) -> str:
+    """A fixed English sentence of the audit's (`among`: code → template, `ledger.audit.words`) in
+    the page's language, by `<prefix>.<code>` with the arguments read back from it; on an English
+    page, or when no code says exactly it, as it is."""
+    found = words.recognised(text, among) if page.lang != "en" else None
+    if found is None or f"{prefix}.{found[0]}" not in MESSAGES:
+        return text
+    try:
+        return page.t(f"{prefix}.{found[0]}", **found[1])
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
 def view(report: ReportDoc, page: Page) -> dict[str, Any]:
     """What the page shows: the picture of the checks and the findings first, the checks by tender
     with a picture of its timeline, the transactions they cite."""
-    report = report.model_copy(update={"checks": [
-        c.model_copy(update=dict(zip(("name", "message"), worded(page, c), strict=True))) for c in report.checks]})
+    def noted(c: CheckRow) -> list[EvidenceRow]:
+        return [e.model_copy(update={"note": said_as(page, e.note, words.NOTES, "audit.note")}) if e.note else e
+                for e in c.evidence]
+
+    report = report.model_copy(update={
+        "checks": [c.model_copy(update={**dict(zip(("name", "message"), worded(page, c), strict=True)),
+                                        "evidence": noted(c)}) for c in report.checks],
+        "not_checked": [said_as(page, n, words.NOT_CHECKED, "audit.unchecked") for n in report.not_checked]})
     by_tender: dict[str, list[CheckRow]] = {}
     chain_wide = []
     for c in report.checks:

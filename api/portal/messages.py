@@ -1007,6 +1007,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.replayed_n": ("{events} 个链上事件，{documents} 份文件", "{events} chain events, {documents} documents"),
     "audit.findings": ("问题", "Findings"),
     "audit.not_checked": ("本版本尚不能核对", "Not checked by this version"),
+    # what the audit does not check yet (ledger.audit.words.NOT_CHECKED), and its evidence's notes (NOTES)
+    "audit.unchecked.selection.exclusion_conflict": (
+        "评定分离：回避的利害关系取自所备案的回避理由（其所列单位为投标企业），其背后的注册人员证照未经证明；不要求提供裁决全文",
+        ("评定分离: an exclusion's conflict is taken from its filed reason (the employer it names is a bidding firm), "
+         "the personnel credential behind it is not proven; a ruling's text is not required")),
+    "audit.unchecked.guarantees.opening_verification": (
+        "开标时的保函核验取自交易中心的 VerificationRecorded 记录，未依据保函文件重新核验",
+        ("guarantee verification at opening is taken from the centre's VerificationRecorded, not rerun from the "
+         "guarantee documents")),
+    "audit.unchecked.guarantees.letters_profiles": (
+        "信用承诺书和担保机构的资料不在文件包中",
+        "commitment letters and guarantors' profiles are not in the bundle"),
+    "audit.unchecked.performance.evaluation": (
+        ("履约：未核对履约评价证照的主体是否为中标企业，也未将其数据与备案的评价核对（仅将其评价哈希和中标编号与 PerformanceBook 核对）；"
+         "文件包中有裁决全文时予以核对，但不要求提供"),
+        ("履约: a 履约评价 credential's subject is not checked to be the winner's firm, nor its figures against the "
+         "filed evaluation (only its evaluation hash and award id against PerformanceBook); a ruling's text is checked "
+         "when the bundle has it, not required")),
+    "audit.note.checkpoint": ("检查点 {index}：{size} 条记录，根 {root}", "checkpoint {index}: size {size}, root {root}"),
     "audit.tender_id": ("招标编号", "Tender id"),
     "audit.issued": ("发布时间", "Issued"),
     "audit.firms": ("投标人", "Bidders"),

@@ -207,9 +207,13 @@ def check_label(page: Page, name: str) -> Markup:
         return fmt.prose(name)
 
 
-def check_label_text(page: Page, name: str) -> str:
-    """`check_label` as plain text, for a page that sets it as text (a script's data)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", str(check_label(page, name))))
+def check_label_text(page: Page, name: str, *, whole: bool = False) -> str:
+    """`check_label` as plain text, for a page that sets it as text (a script's data); `whole`
+    keeps each hash in it whole (the title of its shortened form)."""
+    label = str(check_label(page, name))
+    if whole:
+        label = re.sub(r'<code class="hash" title="([^"<>]*)">[^<]*</code>', r"\1", label)
+    return html.unescape(re.sub(r"<[^>]+>", "", label))
 
 
 def check_reason(page: Page, check: Check) -> str:
@@ -222,7 +226,14 @@ def check_reason(page: Page, check: Check) -> str:
 def opening_reason(page: Page, reason: str) -> str:
     """Why a bid's opening came to what it did, in the page's language: an opening keeps only its
     English sentence, whose code and arguments are read back from it (`reasons.recognised`)."""
-    return worded(page, reasons.recognised(reason, reasons.OPENING), reason)
+    return known_reason(page, reason, reasons.OPENING)
+
+
+def known_reason(page: Page, sentence: str, among: frozenset[reasons.Reason]) -> str:
+    """A reason kept only as its English `sentence` in the page's language, when one of the codes
+    `among` says it (its code and arguments read back from it, `reasons.recognised`); else the
+    sentence itself."""
+    return worded(page, reasons.recognised(sentence, among), sentence)
 
 
 def worded(page: Page, found: dict[str, Any], sentence: str) -> str:
@@ -249,6 +260,12 @@ def _reason_arg(page: Page, name: str, value: Any) -> str:
         return ("、" if page.lang == "zh" else ", ").join(str(v) for v in value) or page.t("check.list.none")
     if (name in reasons.TIMES or name in reasons.INSTANTS) and isinstance(value, int):
         return page.when(value)
+    if (name in reasons.TIMES or name in reasons.INSTANTS) and isinstance(value, str):  # read back from a sentence
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value  # a time past the calendar, written as its number
+        return page.when(moment) if moment.tzinfo else value
     if name in ("valid_from", "valid_until") and isinstance(value, str):  # a document's own ISO 8601 time
         moment = datetime.fromisoformat(value)
         return page.when(moment) if moment.tzinfo else value

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ledger.audit.model import Evidence, Result, Status
-from ledger.audit.words import said
+from ledger.audit.words import note, said
 from ledger.crypto.transparency import (
     consistency_proof,
     inclusion_proof,
@@ -52,7 +52,7 @@ class LogAudit:
 
 def _evidence(cp: Checkpoint) -> tuple[Evidence, ...]:
     return (Evidence(tx=cp.tx, block=cp.block, time=cp.recorded_at,
-                     note=f"checkpoint {cp.index}: size {cp.size}, root 0x{cp.root.hex()}"),)
+                     note=note("checkpoint", index=cp.index, size=cp.size, root=f"0x{cp.root.hex()}")),)
 
 
 def _result(status: Status, code: str, evidence: tuple[Evidence, ...] = (), **args: object) -> Result:

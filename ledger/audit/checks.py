@@ -24,6 +24,7 @@ from ledger.audit.chain import ChainView, checksum
 from ledger.audit.credentials import BundleCredentialDocuments, batch_ids
 from ledger.audit.facts import SectionFacts, TenderFacts, tender_facts
 from ledger.audit.model import Evidence, Result, Status
+from ledger.audit.words import NOT_CHECKED as NOT_CHECKED_WORDS
 from ledger.audit.words import Said, said
 from ledger.chain.gateway import ChainLog
 from ledger.chain.registry_state import first_slots, revoked_in_word
@@ -1025,16 +1026,7 @@ FAMILIES: dict[str, Family] = {
 }
 
 #: What this version does not check yet, said in every report.
-NOT_CHECKED = (
-    "评定分离: an exclusion's conflict is taken from its filed reason (the employer it names is a bidding "
-    "firm), the personnel credential behind it is not proven; a ruling's text is not required",
-    "guarantee verification at opening is taken from the centre's VerificationRecorded, not rerun from "
-    "the guarantee documents",
-    "commitment letters and guarantors' profiles are not in the bundle",
-    "履约: a 履约评价 credential's subject is not checked to be the winner's firm, nor its figures against "
-    "the filed evaluation (only its evaluation hash and award id against PerformanceBook); a ruling's text "
-    "is checked when the bundle has it, not required",
-)
+NOT_CHECKED = tuple(NOT_CHECKED_WORDS.values())
 
 
 def build_context(chain: ChainView, bundle: Bundle) -> Context:

@@ -14,14 +14,20 @@ own zone, `TIMES`), amounts are in 元 (`AMOUNTS`). In a template, `{name:SEP}` 
 SEP (", " when no SEP is given), `{name:py}` writes a list as Python does (`['0x…', '0x…']`) and
 `{name:kind}` writes a bundle document kind by its English name. Some arguments are English text
 the check found (an error, a problem, a reason the rules give): `FREE` lists them; whoever words a
-result shows them as they are.
+result shows them as they are, or words a reason the rules give by the code it reads back from it
+(`ledger.rules.reasons.recognised`).
+
+What the audit does not check yet (`NOT_CHECKED`) and the notes on a result's evidence (`NOTES`)
+are fixed sentences with codes of their own, read back from the English (`recognised`).
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ledger.audit.bundle import KINDS
@@ -300,7 +306,58 @@ AMOUNTS = frozenset({"price", "recorded_price", "amount"})
 """The arguments that are amounts in 元."""
 
 FREE = frozenset({"why", "error", "reason", "what", "problem", "problems", "failures", "detail"})
-"""The arguments that are English text the check found, shown as they are in any language."""
+"""The arguments that are English text the check found, shown as they are in any language (but
+where it is a reason the rules give, which a reader may word from its code)."""
+
+
+NOT_CHECKED: dict[str, str] = {
+    "selection.exclusion_conflict": "评定分离: an exclusion's conflict is taken from its filed reason (the employer it "
+                                    "names is a bidding firm), the personnel credential behind it is not proven; a "
+                                    "ruling's text is not required",
+    "guarantees.opening_verification": "guarantee verification at opening is taken from the centre's "
+                                       "VerificationRecorded, not rerun from the guarantee documents",
+    "guarantees.letters_profiles": "commitment letters and guarantors' profiles are not in the bundle",
+    "performance.evaluation": "履约: a 履约评价 credential's subject is not checked to be the winner's firm, nor its "
+                              "figures against the filed evaluation (only its evaluation hash and award id against "
+                              "PerformanceBook); a ruling's text is checked when the bundle has it, not required",
+}
+"""What this version of the audit does not check yet (every report lists it, `not_checked`), by a
+code: the English, and `audit.unchecked.<code>` in the portal. A report keeps only the English;
+whoever words it reads the code back from it (`recognised`)."""
+
+NOTES: dict[str, str] = {
+    "checkpoint": "checkpoint {index}: size {size}, root {root}",
+}
+"""The notes on a result's evidence (`Evidence.note`), by a code: the English template (`note`),
+and `audit.note.<code>` in the portal. A report keeps only the English; whoever words it reads the
+code and its arguments back from it (`recognised`)."""
+
+
+def note(code: str, **args: Any) -> str:
+    """The English note of `code` with `args` (each written as `str` writes it)."""
+    if set(args) != _fields(NOTES[code]):
+        raise ValueError(f"the note {code} takes {sorted(_fields(NOTES[code]))}, got {sorted(args)}")
+    return NOTES[code].format(**{k: str(v) for k, v in args.items()})
+
+
+def recognised(text: Any, among: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
+    """The code of `among` (code → English template) and the arguments that say exactly `text`,
+    read back from it; None when none does."""
+    if not isinstance(text, str):
+        return None
+    for code, template in among.items():
+        found = _pattern(template).fullmatch(text)
+        if found is not None and template.format(**found.groupdict()) == text:
+            return code, found.groupdict()
+    return None
+
+
+@lru_cache(maxsize=None)
+def _pattern(template: str) -> re.Pattern[str]:
+    """A sentence of `template`, each argument a group of its name."""
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*?)" for i, p in enumerate(parts)),
+                      re.DOTALL)
 
 
 class _Formatter(string.Formatter):

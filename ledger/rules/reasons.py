@@ -379,6 +379,10 @@ VERIFICATION = frozenset(r for r in Reason if r.value.startswith("verify_"))
 OPENING = frozenset(r for r in Reason if r.value.startswith("opening_"))
 """The reasons of an opening: what the attempt to decrypt a sealed bid came to."""
 
+ELIGIBILITY = frozenset(r for r in Reason if r not in VERIFICATION and r not in OPENING)
+"""The reasons of the checks of a bid's eligibility (资格审查): its ticked credentials, the
+section's requirements, its credit standing, the firm behind its key and its guarantee."""
+
 
 @lru_cache(maxsize=65_536)  # pure; a deadline is written into every check of every bid judged at it
 def instant(t: int) -> str:
@@ -432,14 +436,20 @@ def bound(details: Mapping[str, Any], reason: str) -> bool:
 def recognised(reason: str, among: frozenset[Reason]) -> dict[str, Any]:
     """The code and arguments (`words`) of a sentence said by one of the codes `among` whose
     arguments are all strings, read back from the sentence itself ({} when none says it): for a
-    reason kept only as its sentence, as an opening's is."""
+    reason kept only as its sentence, as an opening's is. A code whose sentence is its argument
+    alone (`{error}`) says any sentence, so nothing is read back as it."""
     for code in sorted(among, key=lambda c: (len(ARGS[c]), c.value)):  # the most particular first
+        if _BARE.fullmatch(SENTENCES[code]):
+            continue
         found = _pattern(code).fullmatch(reason)
         if found is not None:
             details = {CODE: code.value, ARGS_KEY: found.groupdict()}
             if bound(details, reason):
                 return details
     return {}
+
+
+_BARE = re.compile(r"\{\w+\}")
 
 
 @lru_cache(maxsize=None)

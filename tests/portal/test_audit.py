@@ -196,3 +196,25 @@ def test_a_check_whose_arguments_were_edited_reads_in_the_reports_english(http: 
     assert "the opening report reads 1234567.5 元, as the envelope holds" in zh and "开标记录唱标" not in zh
     del data["checks"][0]["code"]  # a report written before checks had codes
     assert "as the envelope holds" in visible(post(http, json.dumps(data).encode()).text)
+
+
+def test_a_failed_checks_reason_and_what_is_not_checked_read_in_chinese(http: TestClient) -> None:
+    from ledger.audit.checks import NOT_CHECKED
+    from ledger.audit.words import said
+    from ledger.rules.reasons import Reason
+    from ledger.rules.reasons import said as reason
+
+    r = AuditReport(chain_id=1337, genesis="0x" + "00" * 32, head_block=42, head_time=1_790_000_000, addresses={},
+                    events=1, documents=1, not_checked=list(NOT_CHECKED))
+    blacklisted = reason(Reason.BLACKLISTED, records=["r-1"])[0]
+    words = said("eligibility.ineligible_as_recorded_why", bidder="0x" + "22" * 20, firm="F",
+                 failures=[f"credit: {blacklisted}", "identity: a sentence no code says"])
+    r.results.append(Result(words.family, words.name, Status.PASS, words.message, tender=TID, code=words.code,
+                            args=words.args))
+    content = json.dumps(r.as_json()).encode()
+    zh = visible(post(http, content).text)
+    assert "信用（黑名单）：截止时间时在黑名单中（r-1）；identity: a sentence no code says" in zh
+    assert blacklisted not in zh
+    assert "信用承诺书和担保机构的资料不在文件包中" in zh and NOT_CHECKED[2] not in zh
+    en = visible(post(http, content, lang="en").text)
+    assert f"credit: {blacklisted}; identity: a sentence no code says" in en and NOT_CHECKED[2] in en

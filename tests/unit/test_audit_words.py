@@ -112,3 +112,27 @@ def test_every_code_names_a_family_of_the_audit_and_its_result_carries_it() -> N
         got = said.result(Status.INFO, tender="0x" + "ab" * 32, section=2)
         assert (got.family, got.name, got.message, got.code, got.args, got.tender, got.section) == \
             (said.family, said.name, said.message, code, said.args, "0x" + "ab" * 32, 2)
+
+
+@pytest.mark.parametrize(("table", "prefix"), [(words.NOT_CHECKED, "audit.unchecked"), (words.NOTES, "audit.note")])
+def test_what_is_not_checked_and_every_note_is_worded_in_both_languages(table: dict[str, str], prefix: str) -> None:
+    for code, template in table.items():
+        zh, en = MESSAGES[f"{prefix}.{code}"]
+        assert set(fields(zh)) == set(fields(en)) == set(fields(template)), code
+        assert all(not spec for spec in fields(zh).values()), code
+    assert {k.removeprefix(prefix + ".") for k in MESSAGES if k.startswith(prefix + ".")} == set(table)
+
+
+def test_what_is_not_checked_and_a_note_are_read_back_from_their_english() -> None:
+    from ledger.audit.checks import NOT_CHECKED
+
+    assert [words.recognised(n, words.NOT_CHECKED) for n in NOT_CHECKED] == [(c, {}) for c in words.NOT_CHECKED]
+    root = "0x" + "ab" * 32
+    note = words.note("checkpoint", index=3, size=10, root=root)
+    assert note == f"checkpoint 3: size 10, root {root}"
+    assert words.recognised(note, words.NOTES) == ("checkpoint", {"index": "3", "size": "10", "root": root})
+    assert words.recognised(NOT_CHECKED[0] + ".", words.NOT_CHECKED) is None
+    assert words.recognised(f"checkpoint 3, size 10, root {root}", words.NOTES) is None
+    assert words.recognised(None, words.NOTES) is None
+    with pytest.raises(ValueError):
+        words.note("checkpoint", index=3, size=10)

@@ -15,6 +15,7 @@ from api.portal.messages import MESSAGES
 from ledger.crypto.sealing import ALTERED
 from ledger.rules.reasons import (
     ARGS,
+    ELIGIBILITY,
     OPENING,
     SENTENCES,
     VERIFICATION,
@@ -202,3 +203,20 @@ def test_a_sentence_no_opening_code_says_is_not_recognised() -> None:
     assert recognised("decrypted; matches the commitment.", OPENING) == {}
     assert recognised("the bidder's envelope is malformed", OPENING) == {}
     assert recognised(SAMPLES[Reason.VERIFY_NO_ISSUER][1], OPENING) == {}
+
+
+def test_eligibility_verification_and_opening_reasons_are_every_reason_once() -> None:
+    assert ELIGIBILITY | VERIFICATION | OPENING == set(Reason)
+    assert not ELIGIBILITY & (VERIFICATION | OPENING)
+
+
+def test_a_sentence_that_is_its_argument_alone_reads_back_as_nothing() -> None:
+    """`{error}` says any sentence: a sentence of another code, or none, is not read back as it."""
+    every = frozenset(Reason)
+    assert recognised("a sentence no code says", every) == {}
+    late = sentence(Reason.GUARANTEE_STARTS_LATE, {"start": 1_789_000_000, "deadline": 1_788_000_000})
+    assert recognised(late, every) == {"code": Reason.GUARANTEE_STARTS_LATE.value,
+                                       "args": {"start": "2026-09-10T00:26:40+00:00",
+                                                "deadline": "2026-08-29T10:40:00+00:00"}}
+    assert recognised("the chain could not be read: gone", ELIGIBILITY) == \
+        {"code": Reason.CHAIN_UNREADABLE.value, "args": {"error": "gone"}}
