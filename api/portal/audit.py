@@ -35,7 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from api.portal import format as fmt
 from api.portal import pictures
 from api.portal.messages import MESSAGES
-from api.portal.pages import Page, PageError, _form, check_label_text, guarded, known_reason
+from api.portal.pages import Page, PageError, _form, check_label_text, guarded, known_reason, read_back
 from ledger.audit import words
 from ledger.model.timeline import Milestone
 from ledger.rules import reasons
@@ -188,7 +188,7 @@ def _free(page: Page, code: str, name: str, text: str) -> str:
     at = text.find(": ")
     while at > 0:  # `name: reason`, the check's name having no ": " of its own or some
         sentence = text[at + 2:]
-        if reasons.recognised(sentence, among):
+        if read_back(sentence, among):
             return check_label_text(page, text[:at], whole=True) + page.colon + known_reason(page, sentence, among)
         at = text.find(": ", at + 1)
     return text

@@ -135,7 +135,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.list.none": ("无", "none"),
     # the reason of each check of a bid's eligibility, by its code (ledger/rules/reasons.py)
     "check.reason.ticked_twice": ("同一证照勾选了两次", "ticked twice"),
-    "check.reason.credential_not_valid": ("截止时间时无效，未通过的核验项：{failed}", "not valid at the deadline, failing: {failed}"),
+    "check.reason.credential_not_valid": ("截止时间时无效——{detail}", "not valid at the deadline — {detail}"),
     "check.reason.personnel_not_bidders": ("{person}注册于 {employer}，不是投标人的人员",
                                            "{person} is registered to {employer}, not to the bidder"),
     "check.reason.credential_own": ("截止时间时有效，且属于投标人", "valid at the deadline and the bidder's own"),

@@ -59,7 +59,7 @@ from ledger.model.selection import Stage
 from ledger.model.tender import SectionStatus
 from ledger.model.timeline import CredentialTrack, Milestone
 from ledger.rules import reasons
-from ledger.rules.verify import Check, CheckStatus
+from ledger.rules.verify import CHECK_NAMES, Check, CheckStatus
 from ledger.service.credentials import CredentialService
 from ledger.uscc import InvalidUSCC, validate_uscc
 
@@ -231,9 +231,42 @@ def opening_reason(page: Page, reason: str) -> str:
 
 def known_reason(page: Page, sentence: str, among: frozenset[reasons.Reason]) -> str:
     """A reason kept only as its English `sentence` in the page's language, when one of the codes
-    `among` says it (its code and arguments read back from it, `reasons.recognised`); else the
-    sentence itself."""
-    return worded(page, reasons.recognised(sentence, among), sentence)
+    `among` says it (its code and arguments read back from it, `reasons.recognised`, or a ticked
+    credential's failed verification, `_not_valid`); else the sentence itself."""
+    return worded(page, read_back(sentence, among), sentence)
+
+
+def read_back(sentence: str, among: frozenset[reasons.Reason]) -> dict[str, Any]:
+    """The code and arguments of a reason kept only as its English `sentence`, read back from it
+    ({} when no code `among` says it)."""
+    return reasons.recognised(sentence, among) or _not_valid(sentence, among)
+
+
+_FAILED_CHECKS = re.compile(r"(?:^|; )(" + "|".join(map(re.escape, CHECK_NAMES)) + r"): ")
+
+
+def verification_failures(detail: str) -> list[tuple[str, str]] | None:
+    """The failed verification checks a ticked credential's `detail` lists (`name: reason; …`, in
+    the verification's order, `ledger.rules.eligibility`), as (name, reason); None when it is not
+    such a list."""
+    parts = _FAILED_CHECKS.split(detail)
+    if len(parts) < 3 or parts[0]:
+        return None
+    found = list(zip(parts[1::2], parts[2::2], strict=True))
+    order = [CHECK_NAMES.index(name) for name, _ in found]
+    return found if order == sorted(set(order)) else None
+
+
+def _not_valid(sentence: str, among: frozenset[reasons.Reason]) -> dict[str, Any]:
+    """A ticked credential that failed verification, read back from its sentence: the names of the
+    failed checks are in its detail ({} when `sentence` is not such a reason)."""
+    code = reasons.Reason.CREDENTIAL_NOT_VALID
+    prefix = reasons.SENTENCES[code].removesuffix("{detail}")
+    if code not in among or not sentence.startswith(prefix):
+        return {}
+    detail = sentence[len(prefix):]
+    failed = verification_failures(detail)
+    return reasons.coded(code, failed=[name for name, _ in failed], detail=detail) if failed else {}
 
 
 def worded(page: Page, found: dict[str, Any], sentence: str) -> str:
@@ -254,6 +287,10 @@ def _reason_arg(page: Page, name: str, value: Any) -> str:
         return ("；" if page.lang == "zh" else "; ").join(
             page.t(f"check.reason.{part['code']}", **{n: _reason_arg(page, n, v) for n, v in part["args"].items()})
             for part in value)
+    if name == "detail" and isinstance(value, str) and (failed := verification_failures(value)) is not None:
+        return ("；" if page.lang == "zh" else "; ").join(  # each failed verification check, with why
+            check_label_text(page, check) + page.colon + known_reason(page, why, reasons.VERIFICATION)
+            for check, why in failed)
     if name == "failed" and isinstance(value, list):  # the names of verification checks
         value = [check_label_text(page, str(v)) for v in value]
     if isinstance(value, list):

@@ -58,6 +58,21 @@ def test_each_failed_check_a_reason_the_rules_give_reads_in_chinese() -> None:
     assert "无法确认" not in message
 
 
+def test_a_ticked_credential_that_failed_verification_reads_check_by_check_in_chinese() -> None:
+    revoked = reason(Reason.VERIFY_REVOKED, at=1_800_000_000, ground="FRAUD", ground_code=1)[0]
+    unproven = reason(Reason.VERIFY_STATUS_UNPROVEN)[0]
+    detail = f"integrity: {reason(Reason.VERIFY_NOT_ROOT, credential_id=CID, root=ROOT)[0]}; status_at: {unproven}"
+    failures = [f"credential {CID}: {reason(Reason.CREDENTIAL_NOT_VALID, failed=['status_at'], detail=f'status_at: {revoked}')[0]}",
+                f"credential {ROOT}: {reason(Reason.CREDENTIAL_NOT_VALID, failed=['integrity', 'status_at'], detail=detail)[0]}"]
+    words = said("eligibility.ineligible_as_recorded_why", bidder=BIDDER, firm="珠海市第一建设工程有限公司",
+                 failures=failures)
+    message = worded(_page("zh"), row(words))[1]
+    assert f"所勾选证照 {CID}：截止时间时无效——状态（未撤销/未暂停）：2027年1月15日 16:00（UTC+08:00）时已吊销" in message
+    assert f"所勾选证照 {ROOT}：截止时间时无效——内容完整性：" in message
+    assert "not valid" not in message and "revoked at" not in message, message
+    assert worded(_page("en"), row(words)) == (words.name, words.message)
+
+
 def test_an_openings_reason_reads_in_chinese() -> None:
     malformed = reason(Reason.OPENING_MALFORMED, detail="bad length")[0]
     again = said("opening.rejected_again", bidder=BIDDER, reason=malformed)

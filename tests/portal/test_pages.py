@@ -81,10 +81,17 @@ def test_a_checks_reason_is_worded_from_its_code_or_left_as_the_ledger_says_it()
     unmet = Check("qualification x", CheckStatus.INVALID, *said(Reason.QUALIFICATION_UNMET, ticked=[]))
     assert unmet.reason == "no valid qualification meets it (ticked: none ticked)"
     assert check_reason(zh, unmet) == "没有满足要求的有效资质（所勾选：无）"
+    revoked = said(Reason.VERIFY_REVOKED, at=1_800_000_000, ground="FRAUD", ground_code=1)[0]
+    expired = said(Reason.VERIFY_EXPIRED, at=1_800_000_000, valid_until="2026-12-31T00:00:00+08:00")[0]
     failed = Check("credential 0x01", CheckStatus.INVALID, *said(
         Reason.CREDENTIAL_NOT_VALID, failed=["status_at", "validity_window"],
-        detail="status_at: revoked at 2027-01-15T08:00:00Z; validity_window: expired"))
-    assert check_reason(zh, failed) == "截止时间时无效，未通过的核验项：状态（未撤销/未暂停）、有效期"
+        detail=f"status_at: {revoked}; validity_window: {expired}"))
+    assert check_reason(zh, failed) == (  # each failed verification check by its name, with why
+        "截止时间时无效——状态（未撤销/未暂停）：2027年1月15日 16:00（UTC+08:00）时已吊销（原因：弄虚作假，代码 1）；"
+        "有效期：2027年1月15日 16:00（UTC+08:00）时已过有效期：失效时间为 2026年12月31日 00:00（UTC+08:00）")
+    odd = Check("credential 0x01", CheckStatus.INVALID, *said(  # a detail that is not such a list: as it is
+        Reason.CREDENTIAL_NOT_VALID, failed=["status_at"], detail="subject: x; status_at: y"))
+    assert check_reason(zh, odd) == "截止时间时无效——subject: x; status_at: y"
     late = Check("guarantee", CheckStatus.INVALID,
                  *said(Reason.GUARANTEE_ENDS_EARLY, end=1_800_000_000, validity_end=1_800_086_400))
     assert late.reason == "the guarantee ends 2027-01-15T08:00:00+00:00, before the bid validity ends " \
