@@ -2,12 +2,14 @@
 really raises (a contract's custom error, read from the compiled ABIs, or a code the service raises
 under the same convention, read from the sources), in both languages, showing only arguments that
 error carries wherever it is raised; an API error body becomes the sentence a page shows, in Python
-for the pages the server renders."""
+for the pages the server renders and in static/desk.js for the desks, the same way."""
 
 from __future__ import annotations
 
 import ast
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -150,3 +152,51 @@ def test_a_ledger_error_is_worded_for_a_page() -> None:
     paused = Conflict("AwardPaused", {"tenderId": b"\x11" * 32, "section": 0, "open": 1})
     assert refusal_text("zh", paused) == "尚有 1 件异议或投诉未处理：定标暂停。"
     assert refusal_text("en", ValidationFailed("deadline is not a date")) == "deadline is not a date"
+
+
+# ---------------------------------------------------------------------- the same in the browser's script
+
+NODE = shutil.which("node")
+DESK = ROOT / "api" / "portal" / "static" / "desk.js"
+RUNNER = """
+import { refusal } from %s;
+const { labels, cases } = JSON.parse(process.argv[2]);
+console.log(JSON.stringify(cases.map(([body, status, lang]) => refusal(body, status, labels[lang], { lang }))));
+"""
+
+
+def test_desk_js_words_an_api_error_as_the_server_does(tmp_path: Path) -> None:
+    if NODE is None:
+        pytest.skip("node is not installed")
+    bodies: list[dict[str, Any] | None] = [
+        {"error": "Conflict", "message": "AwardPaused(…)", "contract_error": "AwardPaused",
+         "args": {"tenderId": "0x11", "section": 0, "open": 2}},
+        {"error": "NotFound", "message": "…", "contract_error": "UnknownSection", "args": {"section": 4}},
+        {"error": "Conflict", "message": "RoundOpen", "contract_error": "RoundOpen", "args": {}},
+        {"error": "Conflict", "message": "the raw words", "contract_error": "NoSuchWording", "args": {}},
+        {"error": "ValidationFailed", "message": "bad USCC"},
+        {"detail": [{"msg": "a"}, {"msg": "b"}]},
+    ]
+    cases = [[body, 409, lang] for body in bodies for lang in ("zh", "en")] + [[None, 502, "zh"]]
+    labels = {lang: {k: MESSAGES[k][n] for k in REFUSALS} for n, lang in enumerate(("zh", "en"))}
+    script = tmp_path / "runner.mjs"
+    script.write_text(RUNNER % json.dumps(DESK.as_uri()), encoding="utf-8")
+    done = subprocess.run([NODE, str(script), json.dumps({"labels": labels, "cases": cases})],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    said = json.loads(done.stdout)
+    assert said == [sentence(lang, body or {}, status=status) for body, status, lang in cases]
+    assert said[0] == "尚有 2 件异议或投诉未处理：定标暂停。" and said[-1] == "HTTP 502"
+
+
+def test_desk_js_shows_a_refusals_time_in_the_portals_zone(tmp_path: Path) -> None:
+    if NODE is None:
+        pytest.skip("node is not installed")
+    late = {"error": "Conflict", "message": "…", "contract_error": "LateBid", "args": {"deadline": 1_800_000_000}}
+    labels = {lang: {k: MESSAGES[k][n] for k in REFUSALS} for n, lang in enumerate(("zh", "en"))}
+    script = tmp_path / "runner.mjs"
+    script.write_text(RUNNER % json.dumps(DESK.as_uri()), encoding="utf-8")
+    done = subprocess.run([NODE, str(script), json.dumps({"labels": labels, "cases": [[late, 409, "zh"]]})],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["投标已逾期：投标截止时间为 2027/01/15 16:00（UTC+08:00）。"]
