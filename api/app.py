@@ -28,6 +28,7 @@ from api.limits import BodyLimit, RateLimit
 from api.ops import CheckpointWriter, JournalFollower, Metrics, Observe, OpsSettings, configure_logging
 from api.ops import router as ops_router
 from api.params import FORMATS
+from api.responses import ledger_error_body
 from api.routes import chain as chain_routes
 from api.routes import credentials as credential_routes
 from api.routes import draws as draw_routes
@@ -170,10 +171,7 @@ def create_app(settings: Settings | None = None, ops: OpsSettings | None = None,
 
     @app.exception_handler(LedgerError)
     async def _ledger_error(_request: Request, exc: LedgerError) -> JSONResponse:
-        body: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
-        if isinstance(exc, ContractRevert):
-            body["contract_error"] = exc.error
-        return JSONResponse(status_code=status_of(exc), content=body)
+        return JSONResponse(status_code=status_of(exc), content=ledger_error_body(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

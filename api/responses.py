@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.params import HEX32_PATTERN, Address, ClaimCauseName, Hex32
 from ledger.documents import Kind
+from ledger.errors import ContractRevert, LedgerError
 from ledger.model.credential import Status
 from ledger.model.guarantee import Application, CommitmentLetter, Form, GuaranteeTerms, IssuerType, State
 from ledger.model.tender import Outcome, SectionStatus
@@ -35,8 +36,20 @@ class ErrorBody(BaseModel):
                                    "Unauthenticated, PayloadTooLarge, … (the ledger error or the HTTP status)")
     message: str = Field(description="what is wrong, naming the field or the rule")
     contract_error: str | None = Field(default=None, description="the contract's custom error, when it refused")
+    args: dict[str, Any] | None = Field(default=None, description="the refusal's arguments by name, with "
+                                        "`contract_error` (bytes as 0x-hex, integers as numbers)")
     detail: Any = Field(default=None, description="the framework's own detail (a string, or the list of "
                                                   "request validation errors)")
+
+
+def ledger_error_body(exc: LedgerError) -> dict[str, Any]:
+    """The `ErrorBody` of a ledger error: its class and message, and for a contract's refusal (or the
+    service's, under the same names) the error's name and arguments, from which a client words it."""
+    body: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, ContractRevert):
+        body["contract_error"] = exc.error
+        body["args"] = exc.plain_args()
+    return body
 
 
 ERROR_DESCRIPTIONS = {

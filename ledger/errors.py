@@ -29,6 +29,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import Enum
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -123,6 +124,10 @@ class ContractRevert(LedgerError):
         shown = ", ".join(f"{k}={_show(v)}" for k, v in args.items())
         super().__init__(message or f"{error}({shown})")
 
+    def plain_args(self) -> dict[str, Any]:
+        """The arguments as JSON takes them: bytes as 0x-hex, integers as integers, enums by name."""
+        return {str(k): _plain(v) for k, v in self.args_.items()}
+
 
 class Unauthorised(ContractRevert):
     """The caller does not hold the role the action needs."""
@@ -215,6 +220,22 @@ _ERROR_CLASSES: dict[str, type[ContractRevert]] = {
         InvalidArgument,
     ),
 }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return to_hex(value)
+    if value is None or isinstance(value, bool | str | float):
+        return value
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
 
 
 def _show(value: Any) -> str:

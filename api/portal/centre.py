@@ -180,7 +180,7 @@ def centre_page(request: Request) -> Response:
     """The centre's desk: sign in with the centre's key (in this browser), publish, amend, open."""
     def build(page: Page) -> Response:
         labels = {k: page.t(k) for k in MESSAGES if k.startswith((
-            "centre.", "param.", "bid.err.", "bid.tx.", "issuer.signin", "check.", "outcome.", "status.", "committee.",
+            "centre.", "param.", "bid.err.", "refusal.", "bid.tx.", "issuer.signin", "check.", "outcome.", "status.", "committee.",
             "step.")) and not k.startswith("check.reason.")}  # reasons come worded in the room's JSON
         config = {"lang": page.lang, "labels": labels, "skeleton": SKELETON, "choices": CHOICES,
                   "nullable": list(NULLABLE), "zone": str(page.zone),

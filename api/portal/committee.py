@@ -48,7 +48,7 @@ def committee_page(request: Request) -> Response:
     """The members' desk: sign in with one's own key (in this browser), the sections one sits on."""
     def build(page: Page) -> Response:
         labels = {k: page.t(k) for k in MESSAGES if k.startswith((
-            "committee.", "bid.err.", "bid.tx.", "issuer.signin", "badge.", "step.", "col."))}
+            "committee.", "bid.err.", "refusal.", "bid.tx.", "issuer.signin", "badge.", "step.", "col."))}
         return page.render("committee.html", config=_config({"lang": page.lang, "labels": labels,
                                                              "zone": str(page.zone)}))
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Final
 
+from api.portal.refusals import REFUSALS
+
 LANGUAGES: Final = ("zh", "en")
 DEFAULT: Final = "zh"
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    **REFUSALS,  # the ledger's refusals in words (refusal.<error>)
     # the frame of every page
     "project": ("招投标信用链", "Tender Credential Ledger"),
     "tagline": ("公共资源交易 · 资质与投标存证", "Public-resource trading · credentials and bids on chain"),

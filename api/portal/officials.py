@@ -183,7 +183,7 @@ def issuer_page(request: Request) -> Response:
         kinds = {k.name: {"value": int(k), "label": page.t(f"kind.{k.name}"), "fields": [
             {**s, "label": _label(page, s["name"])} for s in field_specs(k)]} for k in Kind}
         labels = {k: page.t(k) for k in MESSAGES
-                  if k.startswith(("issuer.", "bid.err.", "bid.tx.", "credstatus.", "reason.", "col.", "kind."))}
+                  if k.startswith(("issuer.", "bid.err.", "refusal.", "bid.tx.", "credstatus.", "reason.", "col.", "kind."))}
         config = {"lang": page.lang, "kinds": kinds, "labels": labels, "max_batch": MAX_BATCH,
                   "now": datetime.now(page.zone).strftime("%Y-%m-%dT%H:%M"),
                   "reasons": [{"value": int(r), "label": page.t(f"reason.{r.name}")} for r in REASONS]}
@@ -247,7 +247,7 @@ def firm_names(request: Request) -> Response:
 def guarantor_page(request: Request) -> Response:
     """The guarantor's desk: the applications addressed to it; issue, reject, release (signed here)."""
     def build(page: Page) -> Response:
-        labels = {k: page.t(k) for k in MESSAGES if k.startswith(("guarantor.", "bid.err.", "bid.tx.", "issuer.signin"))}
+        labels = {k: page.t(k) for k in MESSAGES if k.startswith(("guarantor.", "bid.err.", "refusal.", "bid.tx.", "issuer.signin"))}
         return page.render("guarantor.html", config=_config({"lang": page.lang, "labels": labels,
                                                              "zone": str(page.zone)}))
 

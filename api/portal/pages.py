@@ -33,6 +33,8 @@ from api.portal import format as fmt
 from api.portal import pictures
 from api.portal.messages import DEFAULT, LANGUAGES, MESSAGES, text
 from api.portal.names import Names
+from api.portal.refusals import refusal_text
+from api.responses import ledger_error_body
 from api.routes.catalogue import tender_catalogue
 from ledger.documents import (
     AwardCredential,
@@ -162,7 +164,7 @@ def guarded(request: Request, build: Callable[[Page], Response]) -> Response:
     except LedgerError as exc:
         status = _status_of(exc)
         return page.render("error.html", status=status, title=page.t(f"error.{status}"),
-                           message=str(exc), ledger_text=True)
+                           message=refusal_text(page.lang, exc, page.zone), ledger_text=True)
 
 
 def _store(request: Request) -> Any:
@@ -587,7 +589,8 @@ def bid_page(request: Request, tender_id: str, section: str = "0") -> Response:
         details = tender_service(_store(request)).details(tid)
         params = details.stored.tender.params
         index = _section_index(section, len(params.sections))
-        labels = {k: page.t(k) for k in MESSAGES if k.startswith(("bid.", "kind.", "credstatus.", "check.", "col."))
+        labels = {k: page.t(k) for k in MESSAGES
+                  if k.startswith(("bid.", "kind.", "credstatus.", "check.", "col.", "refusal."))
                   and not k.startswith("check.reason.")}  # reasons come worded in the preview's JSON
         config = {"tender": "0x" + tid.hex(), "section": index, "deadline": details.on_chain.terms.deadline,
                   "chain_id": details.chain_id, "book": details.book, "lang": page.lang, "labels": labels}
@@ -608,7 +611,9 @@ def _json_error(page: Page, exc: Exception) -> JSONResponse:
     if isinstance(exc, PageError):
         return JSONResponse({"message": page.t(exc.key, **exc.values)}, status_code=exc.status)
     assert isinstance(exc, LedgerError)
-    return JSONResponse({"message": str(exc)}, status_code=_status_of(exc))
+    # The API's body, its message in the page's words (a refusal worded, `api.portal.refusals`).
+    body = {**ledger_error_body(exc), "message": refusal_text(page.lang, exc, page.zone)}
+    return JSONResponse(body, status_code=_status_of(exc))
 
 
 @router.get("/portal/tenders/{tender_id}/sections/{section}/credentials")

@@ -63,6 +63,11 @@ def test_a_deadline_19_days_23_hours_after_publication_is_refused_with_the_contr
     body = r.json()
     assert body["contract_error"] == "BidPeriodTooShort"
     assert "at least 20 days later" in body["message"] and "block time of its publication" in body["message"]
+    # The error's arguments by name, as JSON takes them: the id as 0x-hex, the times as integers.
+    assert set(body) == {"error", "message", "contract_error", "args"}
+    args = body["args"]
+    assert args["tenderId"] == "0x" + tender_id("E-SHORT-1").hex() and args["deadline"] == _time(params["deadline"])
+    assert isinstance(args["issuedAt"], int) and args["earliest"] == args["issuedAt"] + 20 * DAY
     assert scene.rt.client.block_number() == blocks  # dry-run first: nothing mined
     assert scene.http.get(f"/tenders/0x{tender_id('E-SHORT-1').hex()}").status_code == 404
 
@@ -134,6 +139,7 @@ def test_an_amendment_after_the_deadline_is_refused(scene: Scene) -> None:
     r = _amend(scene, tender, tender.deadline + 30 * DAY, "补发澄清")
     assert r.status_code == 409, r.text
     assert r.json()["contract_error"] == "DeadlinePassed" and "has passed" in r.json()["message"]
+    assert r.json()["args"]["tenderId"] == tender.tid and r.json()["args"]["deadline"] == tender.deadline
     assert [v["version"] for v in scene.http.get(f"/tenders/{tender.tid}/versions").json()] == [1]
 
 

@@ -332,6 +332,10 @@ def test_an_unknown_or_malformed_tender_or_draw_and_an_unknown_page_are_404_page
         assert r.status_code == 404, path
         assert r.headers["content-type"].startswith("text/html") and "返回招标项目列表" in r.text, path
     assert "Not found" in visible(get(world, "/portal/tenders/0x" + "11" * 32, lang="en").text)
+    # The ledger's refusal in words, in the page's language, not as the error's name and arguments.
+    assert "没有这个招标项目。" in visible(get(world, "/portal/tenders/0x" + "11" * 32).text)
+    assert "There is no such tender." in visible(get(world, "/portal/tenders/0x" + "11" * 32, lang="en").text)
+    assert "UnknownTender" not in get(world, "/portal/tenders/0x" + "11" * 32).text
 
 
 def test_verifying_an_uploaded_credential_shows_a_badge_per_check(world: World) -> None:

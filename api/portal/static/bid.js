@@ -2,6 +2,7 @@
 // submit a bid, see or withdraw it, see the results. Every signature is made in this browser by
 // signer.js; the server gets signatures, sealed envelopes and signed transactions, never a key.
 import * as S from "./signer.js";
+import { refusal } from "./desk.js";
 
 const config = JSON.parse(document.getElementById("bid-config").textContent);
 const L = config.labels;
@@ -42,9 +43,9 @@ async function api(method, path, { body, signer, query } = {}) {
   let content = null;
   try { content = await response.json(); } catch { content = null; }
   if (!response.ok) {
-    const detail = content && (content.message || content.detail);
-    const err = new Error(typeof detail === "string" ? detail : Array.isArray(detail) ? detail.map((d) => d.msg).join("; ") : `HTTP ${response.status}`);
+    const err = new Error(refusal(content, response.status, L, { lang: config.lang }));
     err.status = response.status;
+    err.content = content;
     throw err;
   }
   return content;

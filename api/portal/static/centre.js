@@ -6,7 +6,7 @@
 // the 公示 notice.
 import * as S from "./signer.js";
 import * as B from "./officer_box.js";
-import { $, Refused, client, el, failure, localTime, say, setup, signChecked, signIn, signedOut } from "./desk.js";
+import { $, Refused, client, el, failure, localTime, refusal, say, setup, signChecked, signIn, signedOut } from "./desk.js";
 
 const { config, L, t } = setup("centre-config");
 let session = null; // {key, chain}
@@ -217,7 +217,7 @@ async function checkParams() {
     showErrors(content.errors);
     throw new Refused(t("centre.err.fix"));
   }
-  if (!response.ok) throw new Refused(content.message || `HTTP ${response.status}`);
+  if (!response.ok) throw new Refused(refusal(content, response.status, L, { lang: config.lang, zone: config.zone }));
   showErrors([]);
   return content;
 }

@@ -3,9 +3,13 @@
 // signing.
 import * as S from "./signer.js";
 
+// The page's language and time zone, for the refusals `failure` words (set by `setup`).
+let shownIn = {};
+
 export function setup(configId) {
   const config = JSON.parse(document.getElementById(configId).textContent);
   const L = config.labels;
+  shownIn = { lang: config.lang, zone: config.zone };
   const t = (key, values = {}) => (L[key] || key).replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : `{${k}}`));
   return { config, L, t };
 }
@@ -29,7 +33,38 @@ export function say(id, text, kind = "") {
 
 export function failure(t, L, err) {
   if (err instanceof S.SignerError && L[`bid.err.${err.code}`]) return t(`bid.err.${err.code}`);
-  return t("bid.err.generic", { message: err && err.message ? err.message : String(err) });
+  const message = err && err.content ? refusal(err.content, err.status, L, shownIn)
+    : err && err.message ? err.message : String(err);
+  return t("bid.err.generic", { message });
+}
+
+// The arguments a refusal's wording shows as a moment (seconds since 1970 on chain).
+const TIMES = new Set(["deadline", "blockTime", "publicityEnds", "contestDeadline", "end", "expiry", "closedAt",
+  "newDeadline", "latest", "earliest", "issuedAt"]);
+
+// An API error body ({error, message, contract_error, args} or the framework's {detail}) as the page
+// shows it: the refusal in words when the labels word it (`refusal.<contract_error>`, filled from its
+// args: a section counted from 1, a moment in the portal's time zone, "…" for an argument the body
+// lacks), else the API's message. The server words its own pages the same way (api/portal/refusals.py).
+export function refusal(body, status, L = {}, { lang, zone } = {}) {
+  const code = body && typeof body.contract_error === "string" ? body.contract_error : "";
+  const wording = code ? L[`refusal.${code}`] : undefined;
+  if (!wording) {
+    const detail = body && (body.message || body.detail);
+    return typeof detail === "string" ? detail
+      : Array.isArray(detail) ? detail.map((d) => (d && d.msg) || String(d)).join("; ") : `HTTP ${status}`;
+  }
+  const args = body.args && typeof body.args === "object" ? body.args : {};
+  let language = lang;
+  if (!language) language = typeof document !== "undefined" && document.documentElement.lang.startsWith("zh") ? "zh" : "en";
+  return wording.replace(/\{(\w+)\}/g, (_, name) => shownArg(name, args[name], language, zone));
+}
+
+function shownArg(name, value, lang, zone) {
+  if (value === undefined || value === null || typeof value === "boolean") return "…";
+  if (name === "section" && Number.isInteger(value)) return String(value + 1);
+  if (TIMES.has(name) && Number.isInteger(value) && value > 0) return localTime(value, lang, zone);
+  return String(value);
 }
 
 // The key in the chosen file (a Web3 v3 keystore, or a .key file holding the hex key) or pasted.
@@ -91,9 +126,7 @@ export function client(session) {
     let content = null;
     try { content = await response.json(); } catch { content = null; }
     if (!response.ok) {
-      const detail = content && (content.message || content.detail);
-      const err = new Error(typeof detail === "string" ? detail
-        : Array.isArray(detail) ? detail.map((d) => d.msg).join("; ") : `HTTP ${response.status}`);
+      const err = new Error(refusal(content, response.status));  // `failure` words it with the page's labels
       err.status = response.status;
       err.content = content;
       throw err;

@@ -5,7 +5,7 @@
 // when it is exactly the call asked for (signer.js abiCall), so the server cannot make the key sign
 // other terms; the terms it fills in are checked against the application before anything is sealed.
 import * as S from "./signer.js";
-import { $, Refused, client, el, failure, localTime, say, setup, signChecked, signIn, signedOut, yuan } from "./desk.js";
+import { $, Refused, client, el, failure, localTime, refusal, say, setup, signChecked, signIn, signedOut, yuan } from "./desk.js";
 
 const { config, L, t } = setup("guarantor-config");
 const TYPES = { BANK: 0, GUARANTEE_COMPANY: 1, INSURER: 2 };
@@ -62,7 +62,7 @@ async function firmNames(codes) {
     query.set("lang", config.lang);
     const response = await fetch(`/portal/names/firms?${query}`, { headers: { accept: "application/json" } });
     const content = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Refused(content.message || `HTTP ${response.status}`);
+    if (!response.ok) throw new Refused(refusal(content, response.status, L, { lang: config.lang, zone: config.zone }));
     Object.assign(names, content.names);
   }
   return names;
