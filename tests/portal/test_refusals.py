@@ -18,6 +18,7 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector
 
+from api.portal import format as fmt
 from api.portal.messages import MESSAGES
 from api.portal.refusals import MISSING, PREFIX, REFUSALS, placeholders, refusal_text, sentence
 from api.responses import ErrorBody, ledger_error_body
@@ -199,4 +200,24 @@ def test_desk_js_shows_a_refusals_time_in_the_portals_zone(tmp_path: Path) -> No
     done = subprocess.run([NODE, str(script), json.dumps({"labels": labels, "cases": [[late, 409, "zh"]]})],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == ["投标已逾期：投标截止时间为 2027/01/15 16:00（UTC+08:00）。"]
+    assert json.loads(done.stdout) == ["投标已逾期：投标截止时间为 2027年1月15日 16:00（UTC+08:00）。"] == \
+        [sentence("zh", late, status=409)]
+
+
+TIMES = """
+import { localTime } from %s;
+console.log(JSON.stringify(JSON.parse(process.argv[2]).map(([unix, lang, zone]) => localTime(unix, lang, zone))));
+"""
+
+
+def test_desk_js_writes_a_moment_as_the_pages_do(tmp_path: Path) -> None:
+    if NODE is None:
+        pytest.skip("node is not installed")
+    cases = [(unix, lang, zone) for unix in (0, 1_776_000_000, 1_790_000_000, 1_800_000_000)
+             for lang in ("zh", "en") for zone in ("Asia/Shanghai", "UTC", "Europe/Berlin", "America/St_Johns")]
+    script = tmp_path / "times.mjs"
+    script.write_text(TIMES % json.dumps(DESK.as_uri()), encoding="utf-8")
+    done = subprocess.run([NODE, str(script), json.dumps(cases)], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [fmt.when(unix, ZoneInfo(zone), lang) for unix, lang, zone in cases]

@@ -155,14 +155,20 @@ export function yuan(fen) {
   return `${whole}.${(v % 100n).toString().padStart(2, "0")} 元`;
 }
 
-// A moment in the portal's time zone with its UTC offset, as the pages print it: "2027/04/20 20:04（UTC+08:00）".
+// A moment in the portal's time zone with its UTC offset, as the pages print it (api/portal/format.py
+// `when`): "2027年4月20日 20:04（UTC+08:00）" / "20 Apr 2027, 20:04 (UTC+08:00)".
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 export function localTime(unix, lang, zone) {
   const when = new Date(Number(unix) * 1000);
   const timeZone = zone || "Asia/Shanghai";
-  const text = when.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB",
-    { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
-  const named = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" }).formatToParts(when)
-    .find((p) => p.type === "timeZoneName");
-  const offset = named ? named.value.replace(/^GMT$/, "GMT+00:00").replace("GMT", "UTC") : "";
-  return offset ? `${text}${lang === "zh" ? `（${offset}）` : ` (${offset})`}` : text;
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23", timeZoneName: "longOffset",
+  }).formatToParts(when).map((p) => [p.type, p.value]));
+  const offset = (parts.timeZoneName || "GMT").replace(/^GMT$/, "GMT+00:00").replace("GMT", "UTC");
+  const clock = `${parts.hour.padStart(2, "0")}:${parts.minute.padStart(2, "0")}`;
+  return lang === "zh"
+    ? `${parts.year}年${Number(parts.month)}月${Number(parts.day)}日 ${clock}（${offset}）`
+    : `${Number(parts.day)} ${MONTHS[Number(parts.month) - 1]} ${parts.year}, ${clock} (${offset})`;
 }
