@@ -184,7 +184,7 @@ def issuer_page(request: Request) -> Response:
             {**s, "label": _label(page, s["name"])} for s in field_specs(k)]} for k in Kind}
         labels = {k: page.t(k) for k in MESSAGES
                   if k.startswith(("issuer.", "bid.err.", "refusal.", "bid.tx.", "credstatus.", "reason.", "col.", "kind."))}
-        config = {"lang": page.lang, "kinds": kinds, "labels": labels, "max_batch": MAX_BATCH,
+        config = {"lang": page.lang, "zone": str(page.zone), "kinds": kinds, "labels": labels, "max_batch": MAX_BATCH,
                   "now": datetime.now(page.zone).strftime("%Y-%m-%dT%H:%M"),
                   "reasons": [{"value": int(r), "label": page.t(f"reason.{r.name}")} for r in REASONS]}
         return page.render("issuer.html", config=_config(config))

@@ -593,7 +593,8 @@ def bid_page(request: Request, tender_id: str, section: str = "0") -> Response:
                   if k.startswith(("bid.", "kind.", "credstatus.", "check.", "col.", "refusal."))
                   and not k.startswith("check.reason.")}  # reasons come worded in the preview's JSON
         config = {"tender": "0x" + tid.hex(), "section": index, "deadline": details.on_chain.terms.deadline,
-                  "chain_id": details.chain_id, "book": details.book, "lang": page.lang, "labels": labels}
+                  "chain_id": details.chain_id, "book": details.book, "lang": page.lang, "zone": str(page.zone),
+                  "labels": labels}
         return page.render("bid.html", params=params, sec=params.sections[index], index=index,
                            tender_id="0x" + tid.hex(), deadline=details.on_chain.terms.deadline,
                            config=Markup(json.dumps(config, ensure_ascii=False).replace("</", "<\\/")))

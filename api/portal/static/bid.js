@@ -43,7 +43,7 @@ async function api(method, path, { body, signer, query } = {}) {
   let content = null;
   try { content = await response.json(); } catch { content = null; }
   if (!response.ok) {
-    const err = new Error(refusal(content, response.status, L, { lang: config.lang }));
+    const err = new Error(refusal(content, response.status, L, { lang: config.lang, zone: config.zone }));
     err.status = response.status;
     err.content = content;
     throw err;
