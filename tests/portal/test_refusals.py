@@ -221,3 +221,13 @@ def test_desk_js_writes_a_moment_as_the_pages_do(tmp_path: Path) -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [fmt.when(unix, ZoneInfo(zone), lang) for unix, lang, zone in cases]
+
+
+def test_desk_js_shows_the_same_arguments_as_moments_as_the_server() -> None:
+    import re
+
+    from api.portal.refusals import TIMES as SERVER_TIMES
+
+    found = re.search(r"const TIMES = new Set\(\[([^\]]*)\]\)", DESK.read_text(encoding="utf-8"))
+    assert found is not None
+    assert set(re.findall(r'"(\w+)"', found.group(1))) == set(SERVER_TIMES)
