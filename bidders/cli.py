@@ -779,7 +779,7 @@ def _exit_code(exc: BaseException) -> tuple[int, str]:
         return EXIT_CONFIG, exc.message
     if isinstance(exc, APIError):
         # 503: the service itself is misconfigured (its node or data directory), not our request.
-        return (EXIT_CONFIG if exc.status == 503 else EXIT_REFUSED), str(exc)
+        return (EXIT_CONFIG if exc.status == 503 else EXIT_REFUSED), exc.said(_when)
     if isinstance(exc, keystore.WrongPassword | keystore.KeystoreNotFound | keystore.CorruptKeystore):
         return EXIT_CONFIG, str(exc)
     if isinstance(exc, keystore.WeakPassword | keystore.InvalidFirm | keystore.InvalidPrivateKey):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,15 +21,27 @@ from hexbytes import HexBytes
 from ledger.chain.tender_book import release_share_call, withdraw_call
 from ledger.crypto.bids import WITHDRAWAL, bid_typed_data
 from ledger.crypto.requests import sign_request
+from ledger.refusals import readable
 
 
 class APIError(Exception):
-    """The API answered with an error; `message` is what the server said."""
+    """The API answered with an error; `message` is what the server said, `body` its whole error
+    body (`error`, `message`, and for a refusal `contract_error` and `args`)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, body: dict[str, Any] | None = None) -> None:
         self.status = status
         self.message = message
+        self.body = body or {}
         super().__init__(f"{message} (HTTP {status})" if status else message)
+
+    def said(self, when: Callable[[int], str]) -> str:
+        """What went wrong, in words: a refusal the service gave as its raw error (`Code(arg=…)`)
+        in its English wording (`ledger.refusals.readable`, moments written by `when`), else the
+        server's message; with the HTTP status."""
+        code, args = self.body.get("contract_error"), self.body.get("args")
+        message = readable(code, args, self.message, when) if isinstance(code, str) and isinstance(args, dict) \
+            else self.message
+        return f"{message} (HTTP {self.status})" if self.status else message
 
 
 class APIUnreachable(APIError):
@@ -203,7 +216,8 @@ class LedgerAPI:
         except ValueError:
             content = None
         if response.status_code >= 400:
-            raise APIError(response.status_code, _message(response, content))
+            raise APIError(response.status_code, _message(response, content),
+                           content if isinstance(content, dict) else None)
         if content is None:
             raise APIUnreachable(
                 f"{url} answered HTTP {response.status_code} without JSON: is {self.base_url} a tender-ledger API?")

@@ -14,9 +14,11 @@ from typing import Any
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
-from ledger.errors import ConfigurationError, LedgerError  # noqa: E402
+from ledger.errors import ConfigurationError, ContractRevert, LedgerError  # noqa: E402
+from ledger.refusals import readable  # noqa: E402
 from tools.errors import UsageError  # noqa: E402
 from tools.client import duration as _duration  # noqa: E402
+from tools.display import local_time  # noqa: E402
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -445,6 +447,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ContractRevert as exc:  # refused on this machine's own chain: in words, not as the raw error
+        print(f"error: {readable(exc.error, exc.plain_args(), str(exc), local_time)}", file=sys.stderr)
+        return EXIT_FAILED
     except LedgerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

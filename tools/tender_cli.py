@@ -25,6 +25,7 @@ from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 
 from ledger.errors import ConfigurationError, LedgerError, ValidationFailed
+from tools.display import local_time
 
 if TYPE_CHECKING:
     from ledger.crypto.officer_box import OfficerKey
@@ -68,7 +69,7 @@ def _call(fn: Any, *a: Any, **kw: Any) -> Any:
     except APIUnreachable as exc:
         raise ConfigurationError(str(exc)) from None
     except APIError as exc:
-        raise RemoteRefused(str(exc)) from None
+        raise RemoteRefused(exc.said(local_time)) from None
 
 
 def _params_file(path: str) -> dict[str, Any]:
