@@ -60,7 +60,11 @@ def audit_draw(reads: DrawReads, did: bytes, final: dict[tuple[Any, ...], Any] |
         if known is not None:
             return known  # type: ignore[no-any-return]
         audit = audit_draw(reads, did)
-        if audit.state is not None and audit.state.status is DrawStatus.FINISHED:
+        # kept once the contract and the events both say finished: the events and the state are two
+        # reads, and one made while the finish is mined may see the state finished and no
+        # DrawFinished yet; that audit is not final, the next read sees the draw as it is
+        if (audit.state is not None and audit.state.status is DrawStatus.FINISHED
+                and audit.recorded is not None and audit.recorded.picks is not None):
             final[("draw", did)] = audit
         return audit
     recorded = reads.recorded(did)

@@ -29,7 +29,7 @@ from ledger.crypto.draw_seal import (
 from ledger.crypto.officer_box import OfficerKey, deal, open_share
 from ledger.crypto.shares import Share, combine
 from ledger.errors import ContractRevert
-from ledger.model.lottery import DrawSetup, DrawStatus
+from ledger.model.lottery import DrawSetup, DrawStatus, OnChainDraw, RecordedDraw
 from ledger.rules.lottery import combined_seed, draw, draw_id
 from ledger.service.lottery import audit_draw, verify_recorded_draw
 from tests.conftest import ChainEnv
@@ -459,6 +459,33 @@ def test_a_finished_draw_verifies_from_the_chain_alone(book: Book) -> None:
     audit = audit_draw(book.lottery, d.draw_id)
     assert audit.ok and audit.picks == book.expected(d)
     assert audit.seeds == (d.seeds[parties[0].address], d.seeds[parties[1].address], bytes(32))
+
+
+def test_an_audit_read_while_the_draw_finishes_is_not_kept_as_final(book: Book) -> None:
+    """A reader that read the events before the finish was mined and the contract's state after it
+    (a page loading while the draw is finished) sees a finished draw with no picks recorded: that
+    audit is not kept as the finished draw's, so the next read sees the draw as it is."""
+    parties = people(book, 2)
+    d = book.open(parties, tuple(cand(i) for i in range(5)), 1)
+    for p in parties:
+        book.commit(d, p)
+    before = book.lottery.recorded(d.draw_id)  # the events as a reader saw them before the finish
+    book.pass_deadline(d)
+    book.finish(d)
+
+    class Torn:
+        def recorded(self, draw_id: bytes) -> RecordedDraw | None:
+            return before
+
+        def draw(self, draw_id: bytes) -> OnChainDraw:
+            return book.lottery.draw(draw_id)
+
+    final: dict[tuple[Any, ...], Any] = {}
+    torn = audit_draw(Torn(), d.draw_id, final)
+    assert torn.problems == ("the draw is not finished: no picks are recorded yet",)
+    audit = audit_draw(book.lottery, d.draw_id, final)
+    assert audit.ok and audit.picks == book.expected(d)
+    assert final[("draw", d.draw_id)] is audit
 
 
 def test_an_unfinished_or_unknown_draw_does_not_verify(book: Book) -> None:

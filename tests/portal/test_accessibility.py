@@ -119,6 +119,10 @@ def test_the_verify_report_and_the_signed_in_bid_page_have_no_serious_or_critica
     browser.find_element(By.ID, "signin-submit").click()
     wait.until(lambda d: d.find_element(By.ID, "who").is_displayed())
     wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "input[type=checkbox]")))
+    # the ticks are drawn first; the sign-in then loads the preview, this firm's bid and the results,
+    # each drawn into its box when it answers: the page is checked once all three are there
+    wait.until(lambda d: d.execute_script(
+        "return ['preview', 'mine', 'results'].every((id) => document.getElementById(id).children.length > 0)"))
     check_page(browser, tmp_path, "bid-signed-in-zh")
 
 

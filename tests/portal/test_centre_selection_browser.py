@@ -30,7 +30,7 @@ from ledger.model.selection import CommitteeKind, Stage
 from ledger.rules.lottery import draw_id
 from ledger.rules.selection import Decided, NeedDraw, NeedVote
 from tests.portal.test_accessibility import check_page
-from tests.portal.browsing import by as _by, click, until as _until
+from tests.portal.browsing import by as _by, click, reload, shows, until as _until
 from tests.portal.test_browser import body_text, browser, shot  # noqa: F401  (fixtures)
 from tests.portal.test_committee_browser import _sign_in
 from tests.portal.test_committee_methods_browser import _served
@@ -124,7 +124,11 @@ def test_the_centre_steps_a_section_through_selection_in_the_browser(
         share = open_share(s, bytes(h.key))
         tx = sign(h, sec.rt.lottery_book.prepare(h.address, "releaseDrawShare", did, share.to_bytes()))
         sec.draws.release(signer=h.address, draw_id=did, signed_tx=tx)
-    click(driver, wait, "sel-load")
+    # the panel loaded again before the finish: its finish button was drawn when the draw opened,
+    # and a click on it while the load is out has the load read the draw as it is being finished
+    # and, answering late, draw the open draw over the finished one
+    reload(driver, wait, "sel-load", "sel-facts")
+    shows(driver, wait, "draw-box-0", "已释放份额 2 / 2")  # the seeds and shares the finish needs are in
     click(driver, wait, "draw-finish-0")
     _until(driver, wait, "sel-status", "摇号已完成", tmp_path)
     assert sec.draws.show(did).ok  # the draw the browser's key opened recomputes from the chain

@@ -24,7 +24,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from api.serving import free_port
 from ledger.model.selection import CommitteeKind
 from ledger.rules.selection import NeedDraw, NeedVote
-from tests.portal.browsing import by as _by, click, until as _until
+from tests.portal.browsing import by as _by, click, reload, until as _until
 from tests.portal.test_browser import body_text, browser, shot  # noqa: F401  (fixtures)
 from tests.scenes import Scene
 from tests.selection_scene import HOUR, Section
@@ -118,7 +118,9 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
 
     for seat in others:
         sec.commit_sheet(seat)
-    click(driver, wait, "reload")
+    # 揭示 shows since this seat's commit: the desk reloaded (every seat committed) before it is
+    # clicked, so no late answer of the reload draws the sheet unrevealed over the revealed one
+    reload(driver, wait, "reload", "desk-facts")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "reveal-sheet")))
     click(driver, wait, "reveal-sheet")
     _until(driver, wait, "desk-status", "已揭示", tmp_path)
@@ -129,7 +131,7 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
         sec.reveal_sheet(seat)
     revealed = next(s.sheet for s in sec.svc.evaluation(sec.tid, 0).sheets if s.seat == mine)
     assert "36.25" in {str(v) for marks in revealed.scores.values() for v in marks.values()}  # as typed, hashed alike
-    click(driver, wait, "reload")
+    reload(driver, wait, "reload", "desk-facts")  # 提交入围名单 shows since the reveal: reloaded first
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "file-shortlist")))
     click(driver, wait, "file-shortlist")
     _until(driver, wait, "desk-status", "入围名单已提交", tmp_path)
@@ -176,7 +178,10 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
     ballot.write_text(unquote(_by(driver, f"salt-vote-{step.round}").get_attribute("href").split(",", 1)[1]))
     driver.execute_script("Object.keys(localStorage).filter((k) => k.startsWith('tender-ledger:committee:'))"  # type: ignore[attr-defined]
                           ".forEach((k) => localStorage.removeItem(k));")
-    click(driver, wait, "reload")
+    # the desk drawn again without the ballot before 揭示 is clicked: the button was there before the
+    # reload, and the ballot link too, which the wait for the loaded file below would take for the new one
+    reload(driver, wait, "reload", "desk-facts")
+    assert not driver.find_elements(By.ID, f"salt-vote-{step.round}")  # type: ignore[attr-defined]
     click(driver, wait, f"reveal-vote-{step.round}")
     _until(driver, wait, "desk-status", "load the salt file", tmp_path)
     assert not vote_revealed(sec, step.round, voter)
@@ -203,7 +208,7 @@ def test_an_expert_and_a_member_commit_and_reveal_in_the_browser(
         following = sec.svc.step(sec.tid, 0)
     assert isinstance(following, NeedDraw), following
     sec.draw(following.purpose, following.round, following.candidates, following.k)
-    click(driver, wait, "reload")
+    reload(driver, wait, "reload", "desk-facts")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "draws-box")))
     assert "My vote:" in body_text(driver)
     shot(driver, tmp_path, "committee-vote-revealed-en")

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import uvicorn
-from selenium.common.exceptions import ElementNotInteractableException, NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -29,7 +28,7 @@ from ledger.model.selection import CommitteeKind, Stage
 from ledger.rules.evaluation import Review, ReviewSheet
 from ledger.rules.selection import NeedDecision, NeedViews, view_document, vote_commitment
 from tests.portal.test_accessibility import check_page
-from tests.portal.browsing import by as _by, click, until as _until
+from tests.portal.browsing import by as _by, click, reload, until as _until
 from tests.portal.test_browser import body_text, browser, shot  # noqa: F401  (fixtures)
 from tests.portal.test_committee_browser import _open, _sign_in
 from tests.scenes import Scene
@@ -121,7 +120,8 @@ def test_an_expert_fills_a_review_sheet_with_reasons_in_the_browser(
 
     for seat in others:
         sec.commit_sheet(seat, _review_sheet(sec))  # type: ignore[arg-type]
-    click(driver, wait, "reload")
+    # 揭示 shows since this seat's commit: the desk reloaded (every seat committed) before it is clicked
+    reload(driver, wait, "reload", "desk-facts")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "reveal-sheet")))
     click(driver, wait, "reveal-sheet")
     _until(driver, wait, "desk-status", "已揭示", tmp_path)
@@ -131,7 +131,7 @@ def test_an_expert_fills_a_review_sheet_with_reasons_in_the_browser(
     assert isinstance(revealed, ReviewSheet)
     fails = [(bid, code, r.reason) for bid, marks in revealed.reviews.items() for code, r in marks.items() if not r.passed]
     assert len(fails) == 1 and fails[0][1:] == ("Q2", "项目经理无安全生产考核合格证")  # as typed, hashed alike
-    click(driver, wait, "reload")
+    reload(driver, wait, "reload", "desk-facts")  # 提交入围名单 shows since the reveal: the reloaded desk's
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "file-shortlist")))
     shot(driver, tmp_path, "review-sheet-revealed-zh")
 
@@ -181,16 +181,10 @@ def test_a_member_states_its_view_and_the_chair_decides_in_the_browser(
                             salt=keccak(documents[seat][0]))
         sec.svc.commit_vote(signer=seat, tender_id=sec.tid, section=SECTION,
                             signed_tx=sec.tx(sec.seats[SEL][seat], "commitVote", sec.tid, SECTION, 1, c))
-    click(driver, wait, "reload")
-
-    def reveal(d: Any) -> bool:  # the reload redraws the desk: an element found before it may go stale
-        try:
-            click(d, wait, "reveal-view-1")
-            return True
-        except (StaleElementReferenceException, NoSuchElementException, ElementNotInteractableException):
-            return False
-
-    wait.until(reveal)
+    # 揭示 shows since this seat's commit: the desk reloaded (every view committed) before it is
+    # clicked, so no late answer of the reload draws the view unrevealed over the revealed one
+    reload(driver, wait, "reload", "desk-facts")
+    click(driver, wait, "reveal-view-1")
     _until(driver, wait, "desk-status", "Revealed", tmp_path)
     _, found = sec.svc.views(sec.tid, SECTION)
     written = {seat: v for seat, _, v in found}
@@ -199,7 +193,7 @@ def test_a_member_states_its_view_and_the_chair_decides_in_the_browser(
         tx = sec.tx(sec.seats[SEL][seat], "revealVote", sec.tid, SECTION, 1, candidate or ZERO, keccak(doc))
         sec.svc.reveal_vote(signer=seat, tender_id=sec.tid, section=SECTION, signed_tx=tx, view=doc)
     assert isinstance(sec.svc.step(sec.tid, SECTION), NeedDecision)
-    click(driver, wait, "reload")
+    reload(driver, wait, "reload", "desk-facts")
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".views-list li")) == 5)
     assert "第二行理由" in _by(driver, "views").text  # type: ignore[attr-defined]
     assert not _by(driver, "chair-form").is_displayed()  # type: ignore[attr-defined]  # not the chair

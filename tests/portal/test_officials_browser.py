@@ -17,6 +17,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ledger.model.guarantee import IssuerType
 from ledger.uscc import generate_uscc
+from tests.portal.browsing import click, redrawn
 from tests.portal.test_browser import body_text, browser, shot, site  # noqa: F401  (fixtures)
 from tests.portal.world import World
 
@@ -51,7 +52,8 @@ def test_an_issuer_anchors_revokes_and_imports_in_the_browser(
 
     driver.get(f"{base}/portal/issuer?lang=zh")  # type: ignore[attr-defined]
     wait.until(expected_conditions.presence_of_element_located((By.ID, "signin-form")))
-    _sign_in(driver, wait, bytes(world.issuer.account.key))
+    # the sign-in loads the issuer's list: drawn before the anchoring below reloads it
+    redrawn(driver, wait, "list", lambda: _sign_in(driver, wait, bytes(world.issuer.account.key)))
     assert "可签发：" in body_text(driver) and "获奖" in body_text(driver)
     Select(driver.find_element(By.ID, "kind")).select_by_value("AWARD")  # type: ignore[attr-defined]
     _fill(driver, {"subject": firm.uscc[:-1] + ("0" if firm.uscc[-1] != "0" else "1"), "award_name": "鲁班奖",
@@ -64,7 +66,9 @@ def test_an_issuer_anchors_revokes_and_imports_in_the_browser(
     shot(driver, tmp_path, "i1-form-errors-zh")
 
     _fill(driver, {"subject": firm.uscc})
-    driver.find_element(By.ID, "anchor-submit").click()  # type: ignore[attr-defined]
+    # 已存证 is said before the list is loaded again: its first row is the new credential only once
+    # the list is drawn again (a row read before is the last one anchored before, or replaced)
+    redrawn(driver, wait, "list", lambda: click(driver, wait, "anchor-submit"))
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "anchor-verdict"), "已存证"))
     assert driver.find_element(By.ID, "holder-copy").is_displayed()  # type: ignore[attr-defined]
     row = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.issued tbody tr")))
@@ -86,7 +90,7 @@ def test_an_issuer_anchors_revokes_and_imports_in_the_browser(
     batch.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     driver.find_element(By.ID, "lang-switch").click()  # type: ignore[attr-defined]
     wait.until(expected_conditions.presence_of_element_located((By.ID, "signin-form")))
-    _sign_in(driver, wait, bytes(world.issuer.account.key))
+    redrawn(driver, wait, "list", lambda: _sign_in(driver, wait, bytes(world.issuer.account.key)))
     Select(driver.find_element(By.ID, "kind")).select_by_value("AWARD")  # type: ignore[attr-defined]
     driver.find_element(By.ID, "import-file").send_keys(str(batch))  # type: ignore[attr-defined]
     driver.find_element(By.ID, "import-submit").click()  # type: ignore[attr-defined]
@@ -217,9 +221,7 @@ def test_a_guarantor_issues_a_sealed_guarantee_that_opens_verified_and_refuses_t
 
     def issue(tamper: str | None, expect: str) -> None:
         driver.execute_script(WATCH, tamper)  # type: ignore[attr-defined]
-        button = driver.find_element(By.ID, "g-issue")  # type: ignore[attr-defined]
-        wait.until(lambda d: button.is_enabled())
-        button.click()
+        click(driver, wait, "g-issue")  # once enabled again (a refusal re-enables it), found anew
         wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "action-status"), expect))
 
     driver.get(f"{base}/portal/guarantor?lang=zh")  # type: ignore[attr-defined]

@@ -43,6 +43,7 @@ from ledger.crypto.officer_box import OfficerKey, SealedShare
 from ledger.service.selection import uscc_word
 from ledger.uscc import generate_uscc
 from tests.portal.test_browser import body_text, browser, shot  # noqa: F401  (fixtures)
+from tests.portal.browsing import click, redrawn, reload, waiting
 from tests.portal.test_centre_browser import _by, _sign_in, _sign_out, _until
 from tests.portal.test_committee_methods_browser import _served
 from tests.portal.world import commit_seeds, release_draw_shares
@@ -122,7 +123,7 @@ def _committee_draw(driver: object, wait: WebDriverWait, scene: Scene, lang: str
     _by(driver, f"draw-parties-{i}").send_keys("\n".join(p.address for p in parties))  # type: ignore[attr-defined]
     _by(driver, f"draw-officers-{i}").send_keys("\n".join(  # type: ignore[attr-defined]
         OfficerKey.of_private(bytes(h.key)).to_hex() for h in holders))
-    _by(driver, f"draw-open-{i}").click()  # type: ignore[attr-defined]
+    click(driver, wait, f"draw-open-{i}")
     _until(driver, wait, "sel-status", said("centre.draw.opened", lang), tmp_path)
     links = driver.find_elements(By.CSS_SELECTOR, f"#draw-box-{i} a.draw-share-link")  # type: ignore[attr-defined]
     sealed = [SealedShare.from_json(unquote(a.get_attribute("href").split(",", 1)[1])) for a in links]
@@ -133,7 +134,7 @@ def _committee_draw(driver: object, wait: WebDriverWait, scene: Scene, lang: str
     scene.rt.client.increase_time(HOUR + 1)
     release_draw_shares(scene, hexid, list(zip(holders, sealed, strict=True))[:2])  # API: no desk for a holder yet
     # the box shows its finish button since the draw opened: the seeds and shares are in now
-    wait.until(expected_conditions.element_to_be_clickable((By.ID, f"draw-finish-{i}"))).click()
+    click(driver, wait, f"draw-finish-{i}")
     _until(driver, wait, "sel-status", said("centre.draw.finished", lang), tmp_path)
     return str(_by(driver, f"draw-picks-{i}").text).split()  # type: ignore[attr-defined]
 
@@ -141,7 +142,7 @@ def _committee_draw(driver: object, wait: WebDriverWait, scene: Scene, lang: str
 def _seat(driver: object, wait: WebDriverWait, lang: str, kind: str, files: list[Path], tmp_path: Path) -> None:
     Select(_by(driver, "seat-kind")).select_by_value(kind)
     _by(driver, "seat-files").send_keys("\n".join(str(f) for f in files))  # type: ignore[attr-defined]
-    _by(driver, "seat-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "seat-submit")
     committee = MESSAGES[f"committee.kind.{kind}"][0 if lang == "zh" else 1]
     _until(driver, wait, "sel-status", said("centre.sel.seated", lang, committee=committee, n=str(len(files))), tmp_path)
 
@@ -150,9 +151,9 @@ def _selection_panel(driver: object, wait: WebDriverWait, base: str, scene: Scen
     driver.get(f"{base}/portal/centre?lang={lang}")  # type: ignore[attr-defined]
     wait.until(expected_conditions.presence_of_element_located((By.ID, "signin-form")))
     _sign_in(driver, wait, bytes(scene.centre.account.key))
-    _by(driver, "tab-selection").click()  # type: ignore[attr-defined]
+    click(driver, wait, "tab-selection")
     _by(driver, "sel-tender").send_keys(tid)  # type: ignore[attr-defined]
-    _by(driver, "sel-load").click()  # type: ignore[attr-defined]
+    click(driver, wait, "sel-load")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "sel-actions")))
 
 
@@ -162,7 +163,7 @@ def _at_seat(driver: object, wait: WebDriverWait, base: str, tid: str, lang: str
     driver.get(f"{base}/portal/committee?lang={lang}")  # type: ignore[attr-defined]
     wait.until(expected_conditions.presence_of_element_located((By.ID, "signin-form")))
     _sign_in(driver, wait, bytes(member.key))
-    wait.until(expected_conditions.element_to_be_clickable((By.ID, f"open-{tid[2:10]}-0-{kind}"))).click()
+    click(driver, wait, f"open-{tid[2:10]}-0-{kind}")
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "desk-title")))
     wait.until(lambda d: "元" in _by(d, "bids").text)  # type: ignore[attr-defined]
 
@@ -183,7 +184,7 @@ def test_one_tender_through_every_phase_in_the_browser(
         fresh: tuple[str, Scene, Path], browser: object, tmp_path: Path, lang: str) -> None:  # noqa: F811
     base, scene, root = fresh
     driver = browser
-    wait = WebDriverWait(driver, 60)  # type: ignore[arg-type]
+    wait = waiting(driver)  # a condition reading an element the desk replaces meanwhile reads it again
     zh = lang == "zh"
 
     # -- the governance (API, its members' keys): the issuer authorised, the expert and member pools
@@ -208,12 +209,15 @@ def test_one_tender_through_every_phase_in_the_browser(
         batch.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         Select(_by(driver, "kind")).select_by_value(kind.name)
         _by(driver, "import-file").send_keys(str(batch))  # type: ignore[attr-defined]
-        _by(driver, "import-submit").click()  # type: ignore[attr-defined]
+        click(driver, wait, "import-submit")
+        # the status still holds the last kind's download link until this import replaces it: a
+        # link read as it is replaced is read again (the wait's), until this kind's is there
         wait.until(lambda d, k=kind: d.find_elements(By.CSS_SELECTOR, "#import-status .bad-text") or any(
             k.name.lower() + ".sealed.json" == (a.get_attribute("download") or "")
             for a in d.find_elements(By.CSS_SELECTOR, "#import-status a")))
         verdict = _by(driver, "import-status").text  # type: ignore[attr-defined]
         assert said("issuer.import.done", lang, rows="3") in verdict, verdict
+    wait.until(lambda d: all(name in _by(d, "list").text for name in names))  # the list drawn after the last import
     listed = _by(driver, "list").text  # type: ignore[attr-defined]
     assert all(name in listed for name in names), listed
     shot(driver, tmp_path, f"01-anchored-{lang}")
@@ -233,7 +237,7 @@ def test_one_tender_through_every_phase_in_the_browser(
     _by(driver, "officer-keys").send_keys("\n".join(  # type: ignore[attr-defined]
         OfficerKey.of_private(bytes(o.key)).to_hex() for o in officers))
     _by(driver, "document").send_keys(str(tmp_path / "tender.pdf"))  # type: ignore[attr-defined]
-    _by(driver, "publish-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "publish-submit")
     _until(driver, wait, "publish-status", said("centre.published", lang), tmp_path)
     links = driver.find_elements(By.CSS_SELECTOR, "a.share-link")  # type: ignore[attr-defined]
     shares = [SealedShare.from_json(unquote(a.get_attribute("href").split(",", 1)[1])) for a in links]
@@ -254,7 +258,7 @@ def test_one_tender_through_every_phase_in_the_browser(
         assert said("bid.identity.note", lang) in _by(driver, "identity-note").text  # type: ignore[attr-defined]
         _by(driver, "price").send_keys(price)  # type: ignore[attr-defined]
         _by(driver, "files").send_keys(str(tmp_path / "bid.pdf"))  # type: ignore[attr-defined]
-        _by(driver, "bid-submit").click()  # type: ignore[attr-defined]
+        click(driver, wait, "bid-submit")
         _until(driver, wait, "bid-status", said("bid.submitted", lang), tmp_path)
         if firm is firms[0]:
             assert names[0] in body_text(driver) and firm.uscc in body_text(driver)
@@ -267,15 +271,17 @@ def test_one_tender_through_every_phase_in_the_browser(
     wait.until(expected_conditions.presence_of_element_located((By.ID, "signin-form")))
     for officer, share in list(zip(officers, shares, strict=True))[:2]:
         (tmp_path / f"share-{officer.address}.json").write_text(share.to_json(), encoding="utf-8")
-        _sign_in(driver, wait, bytes(officer.key))
+        # each sign-in loads the room again: what it shows before is the last key's room
+        redrawn(driver, wait, "room-facts", lambda o=officer: _sign_in(driver, wait, bytes(o.key)))
         wait.until(expected_conditions.visibility_of_element_located((By.ID, "release-form")))
         _by(driver, "share-file").send_keys(str(tmp_path / f"share-{officer.address}.json"))  # type: ignore[attr-defined]
-        _by(driver, "release-submit").click()  # type: ignore[attr-defined]
+        click(driver, wait, "release-submit")
         _until(driver, wait, "room-status", said("centre.released_ok", lang), tmp_path)
         _sign_out(driver)
-    _sign_in(driver, wait, bytes(scene.centre.account.key))
+    # the last officer's room already shows 开标 (the shares are in): the centre's own room first
+    redrawn(driver, wait, "room-facts", lambda: _sign_in(driver, wait, bytes(scene.centre.account.key)))
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "open-section")))
-    _by(driver, "open-section").click()  # type: ignore[attr-defined]
+    click(driver, wait, "open-section")
     _until(driver, wait, "room-status", said("centre.opened", lang), tmp_path)
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "bids-table")))
     room = _by(driver, "room-bids").text  # type: ignore[attr-defined]
@@ -301,18 +307,20 @@ def test_one_tender_through_every_phase_in_the_browser(
         assert len(inputs) == 3 * 2  # three eligible bids, two judged criteria (the price is computed)
         for i, box in enumerate(inputs):  # the cheapest bid first, the experts a little apart
             box.send_keys(str(36 - 4 * (i // 2) - n % 2) if i % 2 == 0 else str(18 - 2 * (i // 2)))
-        _by(driver, "commit-sheet").click()  # type: ignore[attr-defined]
+        click(driver, wait, "commit-sheet")
         _until(driver, wait, "desk-status", said("committee.committed", lang), tmp_path)
         if n == 0:
             shot(driver, tmp_path, f"06-sheet-committed-{lang}")
     for expert in seated:
         _at_seat(driver, wait, base, tid, lang, expert, "evaluation")
-        wait.until(expected_conditions.visibility_of_element_located((By.ID, "reveal-sheet"))).click()
+        click(driver, wait, "reveal-sheet")
         _until(driver, wait, "desk-status", said("committee.revealed", lang), tmp_path)
 
     # -- 7. the shortlist, filed by an expert
-    _by(driver, "reload").click()  # type: ignore[attr-defined]
-    wait.until(expected_conditions.visibility_of_element_located((By.ID, "file-shortlist"))).click()
+    # the desk shows 提交入围名单 since this expert's reveal: the desk reloaded (every sheet
+    # revealed) before it is clicked, so no late answer of the reload draws the desk without the shortlist
+    reload(driver, wait, "reload", "desk-facts")
+    click(driver, wait, "file-shortlist")
     _until(driver, wait, "desk-status", said("committee.shortlist_filed", lang), tmp_path)
     listed = _by(driver, "shortlist-list").text  # type: ignore[attr-defined]
     assert all(name in listed for name in names), listed
@@ -328,21 +336,21 @@ def test_one_tender_through_every_phase_in_the_browser(
     picks = _committee_draw(driver, wait, scene, lang, "selection", tmp_path)
     voters = [by_address[p] for p in picks[:5]]
     _seat(driver, wait, lang, "selection", _seat_files(tmp_path, tid, "selection", voters), tmp_path)
-    wait.until(expected_conditions.visibility_of_element_located((By.ID, "round-submit"))).click()
+    click(driver, wait, "round-submit")
     _until(driver, wait, "sel-status", said("centre.sel.round_opened", lang), tmp_path)
     shot(driver, tmp_path, f"08-round-opened-{lang}")
 
     # -- 9. each member commits, then reveals, its vote: all for the first candidate listed
     for n, member in enumerate(voters):
         _at_seat(driver, wait, base, tid, lang, member, "selection")
-        wait.until(expected_conditions.element_to_be_clickable((By.ID, "vote-1-0"))).click()
-        _by(driver, "commit-vote-1").click()  # type: ignore[attr-defined]
+        click(driver, wait, "vote-1-0")
+        click(driver, wait, "commit-vote-1")
         _until(driver, wait, "desk-status", said("committee.committed", lang), tmp_path)
         if n == 0:
             shot(driver, tmp_path, f"09-vote-committed-{lang}")
     for member in voters:
         _at_seat(driver, wait, base, tid, lang, member, "selection")
-        wait.until(expected_conditions.element_to_be_clickable((By.ID, "reveal-vote-1"))).click()
+        click(driver, wait, "reveal-vote-1")
         _until(driver, wait, "desk-status", said("committee.revealed", lang), tmp_path)
 
     # -- 10. the centre records the decision the rule reached: 公示 starts
@@ -350,7 +358,7 @@ def test_one_tender_through_every_phase_in_the_browser(
     wait.until(expected_conditions.visibility_of_element_located((By.ID, "decide-submit")))
     step = _by(driver, "sel-step").text  # type: ignore[attr-defined]
     winner = next(name for name in names if name in step)
-    _by(driver, "decide-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "decide-submit")
     _until(driver, wait, "sel-status", said("centre.sel.decide_done", lang), tmp_path)
     assert not _by(driver, "award-submit").is_enabled()  # type: ignore[attr-defined]  # 公示 runs
     shot(driver, tmp_path, f"10-decided-{lang}")
@@ -358,7 +366,7 @@ def test_one_tender_through_every_phase_in_the_browser(
     # -- 11. 公示 passes; the centre awards
     scene.rt.client.increase_time(3 * DAY + 1)
     _selection_panel(driver, wait, base, scene, tid, lang)
-    wait.until(expected_conditions.element_to_be_clickable((By.ID, "award-submit"))).click()
+    click(driver, wait, "award-submit")
     _until(driver, wait, "sel-status", said("centre.sel.award_done", lang), tmp_path)
     assert winner in _by(driver, "sel-status").text  # type: ignore[attr-defined]
     shot(driver, tmp_path, f"11-awarded-{lang}")
@@ -385,7 +393,7 @@ def test_one_tender_through_every_phase_in_the_browser(
                  "--quiet"]) == 0
     driver.get(f"{base}/portal/audit?lang={lang}")  # type: ignore[attr-defined]
     _by(driver, "file").send_keys(str(report))  # type: ignore[attr-defined]
-    _by(driver, "audit-submit").click()  # type: ignore[attr-defined]
+    click(driver, wait, "audit-submit")
     wait.until(expected_conditions.presence_of_element_located((By.ID, "verdict")))
     assert said("audit.ok", lang) in _by(driver, "verdict").text  # type: ignore[attr-defined]
     assert not driver.find_elements(By.CSS_SELECTOR, "tr.check-fail")  # type: ignore[attr-defined]
