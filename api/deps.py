@@ -120,7 +120,8 @@ def governance_service(store: Store) -> GovernanceService:
     return GovernanceService(rt.governance, [rt.registry, rt.tender_book, rt.guarantee_book, rt.selection_book,
                                              rt.performance_book],
                              rt.relayer,
-                             now=rt.client.block_timestamp, after_write=store.reconcile)
+                             now=rt.client.block_timestamp, after_write=store.reconcile,
+                             files=SqlSelectionFiles(store))
 
 
 def get_governance_service(request: Request) -> GovernanceService:

@@ -603,6 +603,19 @@ class ApprovalDoc(_Doc):
     name: str | None
 
 
+class PoolCardDoc(_Doc):
+    """Who a registered expert or committee member is (`ledger.documents.pool_card`): the card whose
+    keccak-256 is the salt of the proposal that registered the address."""
+
+    role: Annotated[str, Field(json_schema_extra={"enum": ["expert", "member"]})]
+    address: Address
+    name: str
+    organisation: str
+    nonce: str
+    card_hash: Hex32
+    content: str = Field(description="the card's exact JSON (UTF-8), as hashed and as filed")
+
+
 class ProposalDoc(_Doc):
     proposal_id: Hex32
     proposer: Address
@@ -615,12 +628,15 @@ class ProposalDoc(_Doc):
     threshold: int
     ready: bool
     executed_tx: TxHash | None
+    card: PoolCardDoc | None = Field(default=None, description="the pool card the proposal carries, once filed")
 
 
 class PreparedGovernanceTx(_Doc):
     tx: UnsignedTx
     proposal_id: Hex32
     call: GovernedCallDoc | None
+    card: PoolCardDoc | None = Field(default=None, description="the pool card made for the proposal (its hash is "
+                                                                 "the salt): send its content with the signed step")
 
 
 class GovernanceStepDoc(_Doc):
@@ -735,6 +751,9 @@ class ExclusionDoc(_Doc):
 class PoolEntryDoc(_Doc):
     address: Address
     speciality: str | None = Field(description="an expert's speciality (专业) in words; null for a pool member")
+    name: str | None = Field(default=None, description="the name on the person's pool card, when one is filed "
+                                                        "and fits the proposal that registered the address")
+    organisation: str | None = None
 
 
 class PoolDoc(_Doc):

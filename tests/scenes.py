@@ -368,17 +368,21 @@ class Scene:
             self.govern("CredentialRegistry", "authoriseIssuer", issuer.account.address, int(kind))
         return issuer
 
-    def govern(self, contract: str, function: str, *args: Any, approvals: int | None = None) -> dict[str, Any]:
+    def govern(self, contract: str, function: str, *args: Any, approvals: int | None = None,
+               card: dict[str, str] | None = None) -> dict[str, Any]:
         """Have the governance call `function(*args)` on `contract` through the API: the first
         member proposes, the next ones approve (until the threshold, or `approvals` members in
-        all), each with its own signed transaction. Returns the proposal as the last step left it."""
+        all), each with its own signed transaction. Returns the proposal as the last step left it.
+        With `card` (name, organisation), the proposal carries a pool card naming the person."""
         count = approvals if approvals is not None else self.http.get("/governance").json()["threshold"]
         first, *others = self.members[:count]
         r = self.http.post("/governance/prepare-proposal", json={
-            "sender": first.account.address, "contract": contract, "function": function, "args": list(args)})
+            "sender": first.account.address, "contract": contract, "function": function, "args": list(args),
+            **({"card": card} if card is not None else {})})
         assert r.status_code == 200, r.text
         pid = r.json()["proposal_id"]
-        step = first.post("/governance/steps", {"signed_tx": first.sign_tx(r.json()["tx"])})
+        extra = {"card": r.json()["card"]["content"]} if card is not None else {}
+        step = first.post("/governance/steps", {"signed_tx": first.sign_tx(r.json()["tx"]), **extra})
         assert step.status_code == 200, step.text
         for member in others:
             r = self.http.post(f"/governance/proposals/{pid}/prepare",

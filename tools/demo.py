@@ -501,6 +501,7 @@ def run_selection(rt: Runtime, store: Store, dataset: synthetic.Dataset, options
     (none black-listed) bid with their own keys, the section opens, committees are drawn,
     the experts score, the shortlist is filed unranked, the members vote, a draw decides, 公示
     with one objection answered, the award. Returns what the summary shows."""
+    from api.db.selection import SqlSelectionFiles
     from api.deps import draw_service, selection_service
     from ledger.crypto.bid_keys import derive_bid_key
     from ledger.service.lottery import audit_draw
@@ -533,7 +534,8 @@ def run_selection(rt: Runtime, store: Store, dataset: synthetic.Dataset, options
     if opened.valid_bids < 3:
         raise ValidationFailed(f"only {opened.valid_bids} of {len(bidders)} bids of the 评定分离 section are valid: "
                                f"{'; '.join(opened.problems)}")
-    experts, members = register_pools(rt, experts=12, members=8, tenderer_uscc=tenderer, say=say.step)
+    experts, members = register_pools(rt, experts=12, members=8, tenderer_uscc=tenderer, say=say.step,
+                                       files=SqlSelectionFiles(store))
     run = SelectionRun(rt=rt, svc=selection_service(store), draws=draw_service(store), tender_id=opened.tender_id,
                        section=0, experts=experts, members=members)
     result = run.run(say.step)

@@ -81,9 +81,12 @@ def _show_proposal(p: dict[str, Any]) -> str:
     args = ", ".join(f"{k}={_arg_words(call['contract'], k, v)}" for k, v in call["args"].items())
     who = ", ".join(a["name"] or a["address"] for a in p["approvals"])
     expires = datetime.fromisoformat(p["expires_at"]).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    card = p.get("card")
+    person = (f"\n    registers {card['name']}" + (f" ({card['organisation']})" if card["organisation"] else "")
+              + f", pool card {card['card_hash']}") if card else ""
     return (f"{p['proposal_id']}  {p['state']}  {call['contract']}.{call['function']}({args})\n"
             f"    proposed by {p['proposer_name'] or p['proposer']}; approvals {len(p['approvals'])} of "
-            f"{p['threshold']} needed ({who}); lapses {expires}")
+            f"{p['threshold']} needed ({who}); lapses {expires}{person}")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -105,20 +108,43 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def propose(api: Any, key: LocalAccount, contract: str, function: str, values: list[Any]) -> dict[str, Any]:
+def propose(api: Any, key: LocalAccount, contract: str, function: str, values: list[Any],
+            card: dict[str, str] | None = None) -> dict[str, Any]:
     """Propose (and so approve) `contract.function(*values)` with the member's `key`: the service
     prepares the propose transaction, this machine checks it names that call and signs it, the
-    service relays it (and executes the call at once when one approval is enough)."""
+    service relays it (and executes the call at once when one approval is enough). With `card`
+    (name, organisation) for registerExpert / registerMember, the salt is the hash of the pool card
+    the service made, checked here to name that person before signing."""
     from ledger.chain.governance import encode_offline
     from tools.tender_cli import _call
 
     data = encode_offline(contract, function, values)
-    prepared = _call(api.post, "/governance/prepare-proposal", {
-        "sender": key.address, "contract": contract, "function": function, "args": values}, signed=False)
+    body: dict[str, Any] = {"sender": key.address, "contract": contract, "function": function, "args": values}
+    if card is not None:
+        body["card"] = card
+    prepared = _call(api.post, "/governance/prepare-proposal", body, signed=False)
     target = api.chain()["contracts"][contract]
-    signed = _sign_checked(api, prepared["tx"], function="propose", expect={"target": target, "data": data})
-    step: dict[str, Any] = _call(api.post, "/governance/steps", {"signed_tx": signed})
+    expect: dict[str, Any] = {"target": target, "data": data}
+    step_body: dict[str, Any] = {}
+    if card is not None:
+        made = _checked_card(prepared.get("card"), card)
+        expect["salt"] = made.card_hash
+        step_body["card"] = made.content().decode()
+    signed = _sign_checked(api, prepared["tx"], function="propose", expect=expect)
+    step: dict[str, Any] = _call(api.post, "/governance/steps", {"signed_tx": signed, **step_body})
     return step
+
+
+def _checked_card(prepared: Any, asked: dict[str, str]) -> Any:
+    """The pool card the service made, when it names the person asked for (else ValidationFailed)."""
+    from ledger.documents.pool_card import PoolCard
+
+    if not isinstance(prepared, dict) or not isinstance(prepared.get("content"), str):
+        raise ValidationFailed("refusing to sign: the service made no pool card for this proposal")
+    card = PoolCard.parse(prepared["content"].encode())
+    if card.name != asked["name"].strip() or card.organisation != asked.get("organisation", "").strip():
+        raise ValidationFailed("refusing to sign: the pool card the service made names someone else")
+    return card
 
 
 def cmd_propose(args: argparse.Namespace) -> int:
@@ -131,7 +157,10 @@ def cmd_propose(args: argparse.Namespace) -> int:
         from ledger.service.selection import pool_call_args
 
         values = ["0x" + v.hex() if isinstance(v, bytes) else v for v in pool_call_args(args.function, values)]
-    step = propose(api, key, args.contract, args.function, values)
+    card = {"name": args.name, "organisation": args.organisation or ""} if args.name else None
+    if card is None and args.organisation:
+        raise ValidationFailed("--organisation goes with --name (the person's pool card)")
+    step = propose(api, key, args.contract, args.function, values, card)
     print(json.dumps(step, ensure_ascii=False) if args.json else _show_proposal(step["proposal"]))
     return 0
 
@@ -177,6 +206,9 @@ def add_commands(sub: Any) -> None:
     q.add_argument("function", help="authoriseIssuer, withdrawIssuer, authoriseCentre, withdrawCentre, addMember, "
                                        "registerExpert, registerMember, ruleComplaint…")
     q.add_argument("arg", nargs="*", help="the function's arguments in order")
+    q.add_argument("--name", default=None, help="registerExpert / registerMember: the person's name (姓名), "
+                                                 "put on the pool card the proposal's salt commits to")
+    q.add_argument("--organisation", default=None, help="with --name: where the person works (工作单位)")
     common(q)
     q.set_defaults(func=cmd_propose)
     for name, function, text in (("approve", "approve", "approve a proposal"),

@@ -28,12 +28,14 @@ from ledger.crypto.canonical import keccak
 from ledger.crypto.draw_seal import new_draw_key, point_of, seal_seed
 from ledger.crypto.officer_box import OfficerKey, deal, open_share
 from ledger.crypto.seat_keys import derive_seat_key
+from ledger.documents.pool_card import PoolCard
 from ledger.errors import Conflict
 from ledger.model.lottery import DrawSetup
 from ledger.model.selection import CommitteeKind
 from ledger.rules.evaluation import ScoreSheet, sheet_commitment, sheet_hash
 from ledger.rules.lottery import by_address, draw_id
 from ledger.rules.selection import Decided, NeedDraw, NeedVote, vote_commitment
+from ledger.service.governance import POOL_CARD, CardFiles, enact
 from ledger.service.lottery import DrawService
 from ledger.service.selection import (
     COMMITTEE_DRAW_ROUND,
@@ -44,6 +46,7 @@ from ledger.service.selection import (
 )
 from ledger.tenders import CriterionKind, EvaluationMethod
 from tools.signing import sign
+from tools.synthetic import person_name
 
 HOUR, DAY = 3600, 86_400
 DRAW_PARTIES = 2  # who commit seeds to each draw (e.g. the centre's clerk and the supervisor)
@@ -489,16 +492,29 @@ def publish_bid_open(store: Any, params: dict[str, Any], bidders: Sequence[Bidde
 
 
 def register_pools(rt: Any, *, experts: int, members: int, tenderer_uscc: str, say: Say = _quiet,
-                   rng: random.Random | None = None) -> tuple[list[LocalAccount], list[LocalAccount]]:
+                   rng: random.Random | None = None, files: CardFiles | None = None
+                   ) -> tuple[list[LocalAccount], list[LocalAccount]]:
     """New expert and member pools, each person with its own key (from `rng` when given),
-    registered by the governance (the member keys held in a development data directory)."""
+    registered by the governance (the member keys held in a development data directory). With
+    `files`, each person gets a (synthetic) name on a pool card, the salt of its registration."""
     from ledger.service.selection import uscc_word
 
     say(f"pools: {experts} experts and {members} tenderer members registered by the governance")
+    names = random.Random(f"pool names/{tenderer_uscc}")  # apart from `rng`: the keys stay as they were
+
+    def register(function: str, *args: Any) -> None:
+        if files is None:
+            rt.govern(rt.selection_book, function, *args)
+            return
+        card = PoolCard.for_call(rt.governance.call_of(rt.selection_book, function, *args), person_name(names))
+        enact(rt.governance, [g.account for g in rt.governors], rt.relayer, rt.selection_book, function, *args,
+              salt=card.card_hash)
+        files.file(POOL_CARD, card.card_hash, card.content())
+
     pool = [new_account(rng) for _ in range(experts)]
     for e in pool:
-        rt.govern(rt.selection_book, "registerExpert", e.address, "市政公用工程".encode().ljust(32, b"\x00"))
+        register("registerExpert", e.address, "市政公用工程".encode().ljust(32, b"\x00"))
     people = [new_account(rng) for _ in range(members)]
     for m in people:
-        rt.govern(rt.selection_book, "registerMember", uscc_word(tenderer_uscc), m.address)
+        register("registerMember", uscc_word(tenderer_uscc), m.address)
     return pool, people

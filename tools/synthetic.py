@@ -43,6 +43,12 @@ _SURNAMES = (
     "程吕丁沈任姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江薛尹段雷黎史龙陶贺顾毛郝龚邵"
 )
 _COMPOUND_SURNAMES = ("欧阳", "司徒", "上官", "诸葛")
+
+
+def person_name(rng: random.Random) -> str:
+    """A plausible Chinese personal name (surname and one or two given characters)."""
+    surname = rng.choice(_COMPOUND_SURNAMES) if rng.random() < 0.02 else rng.choice(_SURNAMES)
+    return surname + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2, 2))))
 _GIVEN = (
     "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志文斌宇浩俊峰辉鹏红玲海波晓东立新宏庆永春"
 )
@@ -584,9 +590,7 @@ class _Builder:
         return SealedCredential.seal(document, self.rng.randbytes(32))
 
     def person(self) -> str:
-        rng = self.rng
-        surname = rng.choice(_COMPOUND_SURNAMES) if rng.random() < 0.02 else rng.choice(_SURNAMES)
-        return surname + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2, 2))))
+        return person_name(self.rng)
 
     def spread(
         self,

@@ -7,7 +7,7 @@ and opening reports of bids once they are opened (with the centre's receipts); e
 batch's ids; the holders' copies of identity and credit records and of every credential ticked
 into an opened bid; guarantee applications and terms once their section is closed; rejections,
 verification reports, claims' evidence and contests; 评定分离's documents once decided; the texts of
-the governance's rulings on 履约 complaints.
+the governance's rulings on 履约 complaints; the pool cards naming registered experts and members.
 """
 
 from __future__ import annotations
@@ -107,6 +107,10 @@ def collect(chain: ChainView, engine: Engine, key: str) -> Iterator[tuple[str, s
             yield kinds.PERFORMANCE_RULING, "0x" + bytes(e.args["rulingHash"]).hex(), ruling, {
                 "tender_id": "0x" + bytes(e.args["tenderId"]).hex(), "section": int(e.args["section"]),
                 "index": int(e.args["index"])}
+    for e in chain.of("Governance", "Proposed"):  # the pool cards naming registered experts and members
+        card = doc(kinds.POOL_CARD, bytes(e.args["salt"]))
+        if card is not None:
+            yield kinds.POOL_CARD, "0x" + bytes(e.args["salt"]).hex(), card, {}
 
 
 def _selection(chain: ChainView, doc: Any, holders: list[SeatHolderRow]

@@ -1173,6 +1173,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.kind.selection-seat-holder": ("席位持有人", "seat holder"),
     "audit.kind.selection-view": ("集体议事意见", "集体议事 view"),
     "audit.kind.performance-ruling": ("履约投诉处理决定", "ruling on a 履约 complaint"),
+    "audit.kind.pool-card": ("专家或定标委员名片", "pool card"),
     "audit.committee.evaluation": ("评标委员会", "evaluation"),
     "audit.committee.selection": ("定标委员会", "selection"),
     "audit.word.eligible": ("合格", "eligible"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.db.credentials import SqlCredentialLookup
+from api.deps import governance_service
 from ledger.documents import (
     AwardCredential,
     CreditCredential,
@@ -35,6 +36,7 @@ class Names:
         self._firms: dict[str, str | None] = {}
         self._keys: dict[str, str | None] = {}
         self._members: dict[str, str] | None = None
+        self._cards: dict[str, str] | None = None
 
     def firm(self, uscc: str | None) -> str | None:
         """The firm's name on its latest identity credential."""
@@ -59,6 +61,8 @@ class Names:
                 name = str(max(bound)[1])
             if name is None:
                 name = self.members().get(address.lower())
+            if name is None:
+                name = self.cards().get(address.lower())
             self._keys[address] = name
         return self._keys[address]
 
@@ -66,6 +70,12 @@ class Names:
         if self._members is None:
             self._members = {m.address.lower(): m.name for m in self.store.runtime.governance.members()}
         return self._members
+
+    def cards(self) -> dict[str, str]:
+        """Registered experts and committee members by the names on their pool cards."""
+        if self._cards is None:
+            self._cards = {a: c.name for a, c in governance_service(self.store).cards().items()}
+        return self._cards
 
     def issuer(self, address: str, document: Any) -> str | None:
         """The issuing body the credential names, else the name behind the issuer's key."""

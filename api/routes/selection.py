@@ -13,7 +13,7 @@ from hexbytes import HexBytes
 from pydantic import BaseModel, Field
 
 from api.auth import SignedCallerDep
-from api.deps import SelectionServiceDep
+from api.deps import GovernanceServiceDep, SelectionServiceDep
 from api.params import Address, Hex32, Section, SignedTransaction, TenderId, UnixTime, Uscc
 from api.responses import (
     READ,
@@ -320,12 +320,13 @@ def replace(tender_id: TenderId, section: Section, body: ReplacementRequest, cal
 
 
 @router.get("/selection/experts", **answers(PoolDoc, READ))
-def experts(svc: SelectionServiceDep) -> dict[str, Any]:
-    """The expert pool (专家库) the governance keeps, each expert with its speciality."""
-    return views.pool(svc.experts())
+def experts(svc: SelectionServiceDep, governance: GovernanceServiceDep) -> dict[str, Any]:
+    """The expert pool (专家库) the governance keeps, each expert with its speciality and the name
+    on its pool card."""
+    return views.pool(svc.experts(), governance.cards())
 
 
 @router.get("/selection/pools/{uscc}", **answers(PoolDoc, READ))
-def pool(uscc: Uscc, svc: SelectionServiceDep) -> dict[str, Any]:
-    """A tenderer's selection pool (定标委员会 members) the governance keeps."""
-    return views.pool(svc.pool(uscc))
+def pool(uscc: Uscc, svc: SelectionServiceDep, governance: GovernanceServiceDep) -> dict[str, Any]:
+    """A tenderer's selection pool (定标委员会 members) the governance keeps, with their cards' names."""
+    return views.pool(svc.pool(uscc), governance.cards())

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
 from api.encoding import to_hex
+from ledger.documents.pool_card import PoolCard
 from ledger.model.receipt import Mined
 from ledger.model.selection import (
     Committee,
@@ -84,8 +86,14 @@ def withdrawn(d: Decision) -> dict[str, Any]:
             "record_hash": to_hex(d.record_hash), "decided_at": _time(d.decided_at)}
 
 
-def pool(entries: list[PoolEntry]) -> dict[str, Any]:
-    return {"count": len(entries), "entries": [{"address": e.address, "speciality": e.speciality} for e in entries]}
+def pool(entries: list[PoolEntry], cards: Mapping[str, PoolCard]) -> dict[str, Any]:
+    """The pool's entries, each with the name on its pool card where one is filed and fits."""
+    def entry(e: PoolEntry) -> dict[str, Any]:
+        card = cards.get(e.address.lower())
+        return {"address": e.address, "speciality": e.speciality, "name": card.name if card else None,
+                "organisation": (card.organisation or None) if card else None}
+
+    return {"count": len(entries), "entries": [entry(e) for e in entries]}
 
 
 def replacement(r: Replacement) -> dict[str, Any]:

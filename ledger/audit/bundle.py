@@ -24,6 +24,7 @@ from typing import Any
 from ledger.crypto.canonical import keccak
 from ledger.documents import DocumentError, SealedCredential
 from ledger.errors import ConfigurationError
+from ledger.service import governance as _governance
 from ledger.service import performance as _performance
 from ledger.service import selection as _selection
 
@@ -60,6 +61,8 @@ SELECTION_VIEW = _selection.VIEW  # 集体议事: a member's written view: kecca
 SEAT_HOLDER = "selection-seat-holder"  # who held a seat and its salt, under the seat's link (once revealed)
 # 履约: the governance's ruling on a performance complaint (UTF-8 text), as the service files it
 PERFORMANCE_RULING = _performance.RULING  # keccak is PerformanceComplaintRuled.rulingHash
+# an expert's or committee member's pool card (its name): keccak is the salt of the Proposed registering it
+POOL_CARD = _governance.POOL_CARD
 
 KINDS: dict[str, str] = {
     TENDER: "tender document", PARAMS: "tender parameters", REASON: "amendment reason",
@@ -71,7 +74,7 @@ KINDS: dict[str, str] = {
     SELECTION_EXCLUSION: "exclusion reason", SELECTION_REPLACEMENT: "seat replacement reason",
     SELECTION_OBJECTION: "objection", SELECTION_ANSWER: "answer to an objection", SELECTION_COMPLAINT: "complaint",
     SELECTION_RULING: "ruling on a complaint", SEAT_HOLDER: "seat holder", SELECTION_VIEW: "集体议事 view",
-    PERFORMANCE_RULING: "ruling on a 履约 complaint",
+    PERFORMANCE_RULING: "ruling on a 履约 complaint", POOL_CARD: "pool card",
 }
 #: Kinds whose key is the keccak of the content itself.
 HASHED = frozenset({TENDER, REASON, REJECTION, VERIFICATION, EVIDENCE, CONTEST, SELECTION_SHEET, SELECTION_REPORT,

@@ -27,6 +27,7 @@ from ledger.audit.model import Evidence, Result, Status
 from ledger.audit.words import NOT_CHECKED as NOT_CHECKED_WORDS
 from ledger.audit.words import Said, said
 from ledger.chain.gateway import ChainLog
+from ledger.chain.governance import decode_offline
 from ledger.chain.registry_state import first_slots, revoked_in_word
 from ledger.crypto import receipts
 from ledger.crypto.canonical import keccak
@@ -36,7 +37,9 @@ from ledger.crypto.seat_keys import seat_link
 from ledger.crypto.sealing import bid_commitment, ciphertext_hash
 from ledger.crypto.shares import Share
 from ledger.documents import DocumentError
-from ledger.errors import LedgerError, StoreMismatch
+from ledger.documents.pool_card import PoolCard, registered
+from ledger.errors import LedgerError, StoreMismatch, ValidationFailed
+from ledger.model.governance import GovernedCall
 from ledger.model.guarantee import Application, ClaimCause
 from ledger.model.receipt import Mined
 from ledger.model.tender import BidEligibility, Opening, Outcome, Tender
@@ -141,6 +144,8 @@ def _chain_values(ctx: Context) -> dict[str, dict[str, ChainLog]]:
                 out[kinds.SEAT_HOLDER][hx(link)] = e
     for e in ctx.chain.of("PerformanceBook", "PerformanceComplaintRuled"):
         out[kinds.PERFORMANCE_RULING][hx(e.args["rulingHash"])] = e
+    for e in ctx.chain.of("Governance", "Proposed"):
+        out[kinds.POOL_CARD][hx(e.args["salt"])] = e
     return out
 
 
@@ -166,6 +171,9 @@ def _bound(ctx: Context, doc: BundleDocument, logged: ChainLog | None,
     assert content is not None
     if logged is None and doc.kind != kinds.SEALED:
         return False, f"no {kinds.KINDS.get(doc.kind, doc.kind)} is filed under {doc.key} on chain"
+    if doc.kind == kinds.POOL_CARD:
+        assert logged is not None
+        return _card_bound(ctx, content, doc.key, logged)
     if doc.kind in kinds.HASHED:
         return (hx(keccak(content)) == doc.key,
                 f"it hashes to {hx(keccak(content))}, the chain holds {doc.key}")
@@ -239,6 +247,28 @@ def _bound(ctx: Context, doc: BundleDocument, logged: ChainLog | None,
             return False, f"it is no seat holder record ({exc})"
         return hx(got) == doc.key, f"its seat, member and salt link to {hx(got)}, the chain seated {doc.key}"
     return True, "filed under the guarantee id the chain logged (its public fields are in the Issued event)"
+
+
+def _card_bound(ctx: Context, content: bytes, key: str, proposed: ChainLog) -> tuple[bool, str]:
+    """A pool card: it hashes to the proposal's salt and names the person the proposal registers."""
+    try:
+        card = PoolCard.parse(content)
+    except ValidationFailed as exc:
+        return False, f"it is no pool card ({exc})"
+    if hx(card.card_hash) != key:
+        return False, f"it hashes to {hx(card.card_hash)}, the proposal's salt is {key}"
+    target = str(proposed.args["target"])
+    if target.lower() != str(ctx.chain.addresses.get("SelectionBook", "")).lower():
+        return False, f"its proposal calls {target}, not SelectionBook"
+    try:
+        fn, args = decode_offline("SelectionBook", bytes(proposed.args["data"]))
+    except ValidationFailed as exc:
+        return False, f"its proposal's call cannot be read ({exc})"
+    call = GovernedCall(target=target, contract="SelectionBook", function=fn, args=args, data=b"")
+    who = registered(call)
+    return who == (card.role, card.address), (
+        f"the card names {card.role} {card.address}; its proposal {fn} registers "
+        f"{who[1] if who else 'nobody'}")
 
 
 def check_documents(ctx: Context) -> Iterator[Result]:

@@ -17,14 +17,27 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 
 from ledger.chain.gateway import Gateway
 from ledger.chain.governance import MEMBER_FUNCTIONS, GovernanceGateway
-from ledger.errors import ConfigurationError, NotFound, Unauthorised
+from ledger.documents.pool_card import PoolCard, card_of, registered, verified_cards
+from ledger.errors import ConfigurationError, NotFound, Unauthorised, ValidationFailed
 from ledger.model.governance import GovernedCall, Member, Proposal, ProposalState
 from ledger.model.receipt import Mined
+
+# The kind pool cards are filed under (keyed by their hash, the salt of their proposal).
+POOL_CARD = "pool-card"
+
+
+class CardFiles(Protocol):
+    """Where pool cards are kept off chain: documents filed under the hash the chain holds."""
+
+    def file(self, kind: str, key: bytes, content: bytes) -> None: ...
+
+    def document(self, kind: str, key: bytes) -> bytes | None: ...
 
 
 # Contracts whose governed calls are dry-run as the governance when proposed (see the module).
@@ -40,13 +53,15 @@ class GovernanceStep:
     mined: Mined
     proposal: Proposal
     executed: Mined | None = None
+    card: PoolCard | None = None
 
 
 def enact(governance: GovernanceGateway, members: Sequence[LocalAccount], executor: LocalAccount,
-          target: Gateway, function: str, *args: object) -> Mined:
+          target: Gateway, function: str, *args: object, salt: bytes | None = None) -> Mined:
     """Propose `function(*args)` on `target` with the first member, approve it with the next ones
     until the threshold is met, and execute it with `executor`. For a consortium whose members'
-    keys are all at hand: a development data directory, tests, a deployment's first steps."""
+    keys are all at hand: a development data directory, tests, a deployment's first steps. The
+    salt is random unless given (a pool card's hash, see `ledger.documents.pool_card`)."""
     threshold = governance.threshold()
     if len(members) < threshold:
         raise ConfigurationError(
@@ -54,7 +69,7 @@ def enact(governance: GovernanceGateway, members: Sequence[LocalAccount], execut
             "are held here: propose the call and have the members approve it"
         )
     call = governance.call_of(target, function, *args)
-    salt = secrets.token_bytes(32)
+    salt = salt or secrets.token_bytes(32)
     pid, _ = governance.propose(members[0], call, salt)
     for member in members[1:threshold]:
         governance.approve(member, pid)
@@ -65,12 +80,14 @@ class GovernanceService:
     """The governance's members and proposals, and the relay of members' own steps."""
 
     def __init__(self, governance: GovernanceGateway, targets: Sequence[Gateway], relayer: LocalAccount,
-                 *, now: Callable[[], int], after_write: Callable[[], object] = lambda: None) -> None:
+                 *, now: Callable[[], int], after_write: Callable[[], object] = lambda: None,
+                 files: CardFiles | None = None) -> None:
         self.governance = governance
         self.targets = targets
         self.relayer = relayer
         self.now = now
         self.after_write = after_write
+        self.files = files
 
     def members(self) -> list[Member]:
         return self.governance.members()
@@ -102,19 +119,61 @@ class GovernanceService:
         names = ", ".join(t.NAME for t in (*self.targets, self.governance))
         raise NotFound("UnknownContract", {"contract": contract}, f"no contract {contract}; one of {names}")
 
-    def relay(self, *, signer: str, signed_tx: str) -> GovernanceStep:
+    # ------------------------------------------------------------------ pool cards
+
+    def new_card(self, call: GovernedCall, name: str, organisation: str = "") -> PoolCard:
+        """A pool card for the person `call` registers (its hash is to be the proposal's salt)."""
+        return PoolCard.for_call(call, name, organisation)
+
+    def _files(self) -> CardFiles:
+        if self.files is None:
+            raise ConfigurationError("this service keeps no documents, so it files no pool cards")
+        return self.files
+
+    def file_card(self, pid: bytes, content: bytes) -> PoolCard:
+        """File the pool card of proposal `pid` (anyone may: the proposal's salt is its hash, so
+        only the card its proposer made fits)."""
+        proposal = self.proposal(pid)
+        card = card_of(proposal, content)
+        if card is None:
+            PoolCard.parse(content)  # a malformed card is named as such
+            raise ValidationFailed(f"this card is not the one proposal 0x{pid.hex()} carries: its hash is not "
+                                   "the proposal's salt, or the proposal registers someone else")
+        self._files().file(POOL_CARD, card.card_hash, card.content())
+        return card
+
+    def cards(self) -> dict[str, PoolCard]:
+        """The card of every registered expert and member whose card is filed and fits the executed
+        proposal that registered it, by lower-case address."""
+        files = self.files
+        if files is None:
+            return {}
+        return verified_cards(self.proposals(), lambda salt: files.document(POOL_CARD, salt))
+
+    def card_of(self, proposal: Proposal) -> PoolCard | None:
+        """The filed card `proposal` carries, if any."""
+        if self.files is None:
+            return None
+        return card_of(proposal, self.files.document(POOL_CARD, proposal.salt))
+
+    def relay(self, *, signer: str, signed_tx: str, card: bytes | None = None) -> GovernanceStep:
         """Relay a member's own propose / approve / revokeApproval / cancel; execute the proposal
-        with the relayer's key once it has its approvals."""
+        with the relayer's key once it has its approvals. With `card`, the propose must carry it
+        (its salt the card's hash, its call registering the card's person); the card is checked
+        before anything is sent and filed once the proposal is on chain."""
         relayed = self.governance.decode_signed(signed_tx)
         relayed.require(signer, MEMBER_FUNCTIONS)
         if not self.governance.is_member(signer):
             raise Unauthorised("NotMember", {"caller": signer}, f"{signer} is not a member of the governance")
+        checked = self._card_for(relayed, card) if card is not None else None
         mined = self.governance.relay(relayed, sponsor=self.relayer)  # a member needs no funds
         if relayed.function == "propose":
             call = self.governance.call_of_data(relayed.args["target"], relayed.args["data"])
             pid = self.governance.proposal_id(call, bytes(relayed.args["salt"]))
         else:
             pid = bytes(relayed.args["id"])
+        if checked is not None:
+            self._files().file(POOL_CARD, checked.card_hash, checked.content())
         proposal = self.proposal(pid)
         executed = None
         if proposal.ready:
@@ -122,4 +181,27 @@ class GovernanceService:
             proposal = replace(proposal, state=ProposalState.EXECUTED, executed_tx=executed.tx_hash)
         self.after_write()
         return GovernanceStep(function=relayed.function, member=signer, mined=mined, proposal=proposal,
-                              executed=executed)
+                              executed=executed, card=checked or self.card_of(proposal))
+
+    def _card_for(self, relayed: Any, content: bytes) -> PoolCard:
+        """The card a relayed propose carries; ValidationFailed for any other step or card."""
+        card = PoolCard.parse(content)
+        self._files()
+        if relayed.function != "propose":
+            raise ValidationFailed("a pool card goes with the propose that registers its person, not with "
+                                   f"{relayed.function}")
+        call = self._decoded(relayed.args["target"], bytes(relayed.args["data"]))
+        if bytes(relayed.args["salt"]) != card.card_hash:
+            raise ValidationFailed("the proposal's salt is not the pool card's hash: sign the transaction "
+                                   "prepared with this card")
+        if registered(call) != (card.role, card.address):
+            raise ValidationFailed(f"the proposal does not register the card's {card.role} {card.address}")
+        return card
+
+    def _decoded(self, target: str, data: bytes) -> GovernedCall:
+        """The governed call `data` makes on `target`, decoded (function and arguments)."""
+        for gateway in (*self.targets, self.governance):
+            if gateway.address.lower() == str(target).lower():
+                fn, args = gateway.decode_call(data)
+                return GovernedCall(target=gateway.address, contract=gateway.NAME, function=fn, args=args, data=data)
+        raise ValidationFailed(f"the proposal calls {target}, none of the ledger's contracts")

@@ -95,3 +95,90 @@ def test_a_member_with_no_funds_left_still_proposes_and_approves(scene: Scene) -
     issuer = scene.account(0).address
     p = scene.govern("CredentialRegistry", "authoriseIssuer", issuer, 2)
     assert p["state"] == "EXECUTED" and p["approvals"][0]["address"] == member.address
+
+
+# ------------------------------------------------------------------ pool cards
+
+def _sqlite(scene: Scene, statement: str, *params: object) -> list[tuple[object, ...]]:
+    """One statement on the store's SQLite file, as its database administrator would run it."""
+    import sqlite3
+
+    with sqlite3.connect(scene.rt.datadir.store_file) as db:
+        return list(db.execute(statement, params))
+
+
+def _named(scene: Scene, address: str) -> dict[str, object]:
+    entries = scene.http.get("/selection/experts").json()["entries"]
+    return next(e for e in entries if e["address"] == address)
+
+
+def test_an_expert_registered_with_a_pool_card_is_named(scene: Scene) -> None:
+    expert = scene.actor().account.address
+    p = scene.govern("SelectionBook", "registerExpert", expert, "房屋建筑",
+                     card={"name": "张三", "organisation": "市建筑设计研究院"})
+    assert p["state"] == "EXECUTED" and p["card"]["name"] == "张三"
+    from ledger.crypto.canonical import keccak
+
+    # the salt the members signed is the card's hash: the card is checked against the chain alone
+    assert p["salt"] == p["card"]["card_hash"] == "0x" + keccak(p["card"]["content"].encode()).hex()
+    assert _named(scene, expert) == {"address": expert, "speciality": "房屋建筑", "name": "张三",
+                                     "organisation": "市建筑设计研究院"}
+    assert scene.http.get(f"/governance/proposals/{p['proposal_id']}").json()["card"]["name"] == "张三"
+
+    # the database administrator renames the expert: the card no longer fits the salt, so it names nobody
+    edited = p["card"]["content"].replace("张三", "王五")
+    _sqlite(scene, "UPDATE document SET content = ? WHERE kind = 'pool-card' AND key = ?",
+            edited.encode(), p["salt"])
+    assert _named(scene, expert)["name"] is None
+    assert scene.http.get(f"/governance/proposals/{p['proposal_id']}").json()["card"] is None
+    # filing the edited card again is refused; anyone may file the real one back (e.g. from a bundle)
+    r = scene.http.post(f"/governance/proposals/{p['proposal_id']}/card", json={"content": edited})
+    assert r.status_code == 422 and "not the one proposal" in r.json()["message"], r.text
+    r = scene.http.post(f"/governance/proposals/{p['proposal_id']}/card", json={"content": "{not json"})
+    assert r.status_code == 422 and "JSON object" in r.json()["message"], r.text
+    r = scene.http.post(f"/governance/proposals/{p['proposal_id']}/card", json={"content": p["card"]["content"]})
+    assert r.status_code == 200 and r.json()["card"]["name"] == "张三", r.text
+    assert _named(scene, expert)["name"] == "张三"
+
+
+def test_a_member_card_goes_into_the_tenderers_pool(scene: Scene) -> None:
+    import random
+
+    from ledger.uscc import generate_uscc
+
+    member, uscc = scene.actor().account.address, generate_uscc(random.Random(7))
+    p = scene.govern("SelectionBook", "registerMember", uscc, member, card={"name": "李四"})
+    assert p["state"] == "EXECUTED"
+    entries = scene.http.get(f"/selection/pools/{uscc}").json()["entries"]
+    assert {"address": member, "speciality": None, "name": "李四", "organisation": None} in entries
+
+
+def test_a_card_that_the_signed_proposal_does_not_carry_is_refused_before_anything_is_sent(scene: Scene) -> None:
+    member, expert = scene.members[0], scene.actor().account.address
+    r = scene.http.post("/governance/prepare-proposal", json={
+        "sender": member.account.address, "contract": "SelectionBook", "function": "registerExpert",
+        "args": [expert, "市政"], "card": {"name": "张三"}})
+    assert r.status_code == 200, r.text
+    prepared = r.json()
+    before = len(scene.http.get("/governance/proposals").json())
+    # a card naming someone else (another name: another hash, not the salt signed)
+    other = prepared["card"]["content"].replace("张三", "冒名者")
+    step = member.post("/governance/steps", {"signed_tx": member.sign_tx(prepared["tx"]), "card": other})
+    assert step.status_code == 422 and "salt is not the pool card's hash" in step.json()["message"], step.text
+    assert len(scene.http.get("/governance/proposals").json()) == before  # nothing was relayed
+    # a card with a step that is not the propose
+    r = scene.http.post("/governance/prepare-proposal", json={
+        "sender": member.account.address, "contract": "CredentialRegistry", "function": "authoriseIssuer",
+        "args": [expert, 1]})
+    step = member.post("/governance/steps", {"signed_tx": member.sign_tx(r.json()["tx"]),
+                                             "card": prepared["card"]["content"]})
+    assert step.status_code == 422 and "salt is not the pool card's hash" in step.json()["message"], step.text
+    # a card for a call that registers nobody
+    r = scene.http.post("/governance/prepare-proposal", json={
+        "sender": member.account.address, "contract": "CredentialRegistry", "function": "authoriseIssuer",
+        "args": [expert, 1], "card": {"name": "张三"}})
+    assert r.status_code == 422 and "registerExpert or registerMember" in r.json()["message"], r.text
+    r = scene.http.post("/governance/prepare-proposal", json={
+        "sender": member.account.address, "contract": "SelectionBook", "function": "registerExpert",
+        "args": [expert, "市政"], "card": {"name": "  "}})
+    assert r.status_code == 422 and "needs the person's name" in r.json()["message"], r.text

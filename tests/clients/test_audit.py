@@ -89,6 +89,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         issuer = scene.issuer(Kind.IDENTITY, Kind.QUALIFICATION, Kind.PERFORMANCE, Kind.PERSONNEL)
         firms = [scene.firm(issuer) for _ in range(4)]
         bank = scene.guarantor(IssuerType.BANK)
+        scene.govern("SelectionBook", "registerExpert", scene.actor().account.address, "房屋建筑",
+                     card={"name": "张三", "organisation": "市建筑设计研究院"})
         tender = scene.tender(sections=[tender_params()["sections"][0], SECTION_1])
         for firm in firms:
             assert scene.bid(firm, tender, bid_key=True).status_code == 201
@@ -260,6 +262,23 @@ def test_a_swapped_bundle_document_is_a_hash_finding(world: World, tmp_path: Pat
     assert code == 1
     found = [f for f in failures(report) if f["family"] == "documents" and params["key"] in f["name"]]
     assert found and "the chain holds " + params["key"] in found[0]["message"]
+
+
+def test_a_pool_card_naming_someone_else_is_a_document_finding(world: World, tmp_path: Path) -> None:
+    """The expert's pool card in the bundle renamed (and re-filed under its new hash, as a forger
+    would): it no longer hashes to the salt of the proposal that registered the expert."""
+    bundle = copy_bundle(world, tmp_path)
+    items = entries(bundle)
+    card = next(e for e in items if e["kind"] == "pool-card")
+    content = (bundle / card["file"]).read_bytes().replace("张三".encode(), "王五".encode())
+    (bundle / card["file"]).unlink()
+    (bundle / file_name(content)).write_bytes(content)
+    card["file"], card["keccak"] = file_name(content), "0x" + keccak(content).hex()
+    write_entries(bundle, items)
+    code, report = audit(world, bundle=bundle)
+    assert code == 1
+    found = [f for f in failures(report) if f["family"] == "documents" and card["key"] in f["name"]]
+    assert found and "the proposal's salt is " + card["key"] in found[0]["message"], failures(report)
 
 
 def test_a_document_swapped_in_place_is_named_by_its_hash(world: World, tmp_path: Path) -> None:

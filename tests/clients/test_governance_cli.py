@@ -120,3 +120,52 @@ def test_a_prepared_transaction_the_service_tampered_with_is_not_signed(
     _refused(main(["governance", "propose", "CredentialRegistry", "authoriseIssuer", asked, QUALIFICATION,
                    "--key-file", str(env.keys[0])]), capsys, "its data is not the one asked for")
     assert len(env.rt.governance.proposals([env.rt.registry], now=env.rt.client.block_timestamp())) == before
+
+
+def test_an_expert_is_registered_by_name_from_the_command_line(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--name` puts the expert on a pool card whose hash is the proposal's salt; once executed the
+    expert pool lists the expert by that name."""
+    from bidders.http import LedgerAPI
+
+    expert = Account.create().address
+    assert main(["governance", "propose", "SelectionBook", "registerExpert", expert, "房屋建筑", "--name", "张三",
+                 "--organisation", "市建筑设计研究院", "--key-file", str(env.keys[0])]) == 0
+    out = capsys.readouterr().out
+    assert "registers 张三 (市建筑设计研究院), pool card 0x" in out
+    pid = out.split()[0]
+    for key in env.keys[1:3]:
+        assert main(["governance", "approve", pid, "--key-file", str(key)]) == 0
+    assert "executed in 0x" in capsys.readouterr().out
+    entries = LedgerAPI(os.environ["TL_API_URL"]).get("/selection/experts")["entries"]
+    assert {"address": expert, "speciality": "房屋建筑", "name": "张三", "organisation": "市建筑设计研究院"} in entries
+    _refused(main(["governance", "propose", "SelectionBook", "registerExpert", expert, "房屋建筑",
+                   "--organisation", "某单位", "--key-file", str(env.keys[0])]), capsys, "--organisation goes with --name")
+
+
+def test_a_pool_card_the_service_swapped_is_not_signed(
+        env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compromised service makes the pool card name someone else (the salt its hash, all else as
+    asked): the member's client refuses to sign and nothing is proposed."""
+    from bidders.http import LedgerAPI
+    from ledger.chain.governance import decode_offline, encode_offline
+    from ledger.documents.pool_card import PoolCard
+
+    honest_post = LedgerAPI.post
+
+    def tampering_post(self: LedgerAPI, path: str, payload: object, *, signed: bool = True) -> object:
+        answer = honest_post(self, path, payload, signed=signed)
+        if path == "/governance/prepare-proposal":
+            card = PoolCard.parse(answer["card"]["content"].encode())
+            forged = PoolCard(card.role, card.address, "冒名者", card.organisation, card.nonce)
+            answer["card"]["content"] = forged.content().decode()
+            # the propose re-made with the forged card's hash as its salt
+            _, args = decode_offline("Governance", bytes.fromhex(answer["tx"]["data"][2:]))
+            answer["tx"]["data"] = "0x" + encode_offline("Governance", "propose",
+                                                         [args["target"], args["data"], forged.card_hash]).hex()
+        return answer
+
+    monkeypatch.setattr(LedgerAPI, "post", tampering_post)
+    before = len(env.rt.governance.proposals([env.rt.selection_book], now=env.rt.client.block_timestamp()))
+    _refused(main(["governance", "propose", "SelectionBook", "registerExpert", Account.create().address, "房屋建筑",
+                   "--name", "张三", "--key-file", str(env.keys[0])]), capsys, "names someone else")
+    assert len(env.rt.governance.proposals([env.rt.selection_book], now=env.rt.client.block_timestamp())) == before
