@@ -467,6 +467,8 @@ def tender(request: Request, tender_id: str) -> Response:
             sections.append({"index": i, "section": section, "state": state,
                              "status": _section_state(page, state.status, past=past), "bids": bids,
                              "award": _award(page, store, names, tid, i, bids)
+                             if state.status in (SectionStatus.CLOSED, SectionStatus.EVALUATED) else None,
+                             "selection": _selection_record(page, store, names, tid, i, bids)
                              if state.status in (SectionStatus.CLOSED, SectionStatus.EVALUATED) else None})
         timeline = pictures.tender_timeline_svg(tender_milestones(store, tid), now=now, zone=page.zone,
                                                 lang=page.lang, ident="timeline", title=params.title)
@@ -491,6 +493,41 @@ def _award(page: Page, store: Any, names: Names, tid: bytes, index: int, bids: l
     return {"name": row["name"] if row else names.key(decision.winner), "uscc": row["uscc"] if row else None,
             "bidder": decision.winner, "price": row["price"] if row else None, "awarded": decision.awarded,
             "decided_at": page.when(decision.decided_at), "publicity_ends": page.when(decision.publicity_ends)}
+
+
+def _selection_record(page: Page, store: Any, names: Names, tid: bytes, index: int,
+                      bids: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """What the public may read of the section's 评定分离 once the shortlist is filed: the unranked
+    shortlist by firm name (in the order of their USCCs, which ranks nobody), each committee's
+    members by name once the committee is revealed (secret until then), the draws used, and the
+    objections with their answers. None before the shortlist."""
+    from api.deps import selection_service
+
+    state = selection_service(store).state(tid, index)
+    if state.shortlist is None:
+        return None
+    by_key = {b["bidder"].lower(): b for b in bids or ()}
+
+    def firm(key: str) -> dict[str, Any]:
+        row = by_key.get(key.lower())
+        return {"name": row["name"] if row else None, "uscc": row["uscc"] if row else None, "bidder": key}
+
+    shortlist = sorted((firm(c) for c in state.shortlist.candidates), key=lambda f: f["uscc"] or f["bidder"])
+    committees = []
+    for c in state.committees:
+        if not c.seated:
+            continue
+        people = [state.holders[s] for s in c.seats if s in state.holders] if c.revealed else []
+        committees.append({"kind": c.kind.name.lower(), "size": c.size, "revealed": c.revealed,
+                           "members": sorted(({"address": a, "name": names.key(a)} for a in people),
+                                             key=lambda m: str(m["name"] or m["address"]))})
+    objections = [{"by": names.key(o.filing.by) or o.filing.by, "filed_at": page.when(o.filing.filed_at),
+                   "reason": o.reason, "answer": o.answer,
+                   "answered_at": page.when(o.filing.closed_at) if o.filing.closed_at else None}
+                  for o in state.objections]
+    return {"shortlist": shortlist if bids is not None else None, "shortlisted": len(shortlist),
+            "committees": committees, "objections": objections,
+            "draws": ["0x" + d.hex() for d in state.draws]}
 
 
 def tender_milestones(store: Any, tid: bytes) -> tuple[Milestone, ...]:

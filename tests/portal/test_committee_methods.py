@@ -97,3 +97,23 @@ def test_a_bad_panel_address_is_404(sec: Section, tender: str | None, section: s
     r = signed_get(sec, sec.scene.centre.account, panel_path(sec, tender, section))
     assert r.status_code == 404, r.text
     assert r.json()["message"]
+
+
+def test_the_public_tender_page_shows_the_unranked_shortlist_and_keeps_the_committees_secret(sec: Section) -> None:
+    """Anyone reading the tender during selection: how many were shortlisted (which firm holds a
+    bid key is told with the results), each committee only by its size until it is revealed, and
+    no objection yet."""
+    listed = sec.svc.state(sec.tid, SECTION).shortlist
+    assert listed is not None
+    n = len(listed.candidates)
+    for lang, count, secret, none in (
+            ("zh", f"已推荐 {n} 名候选人", "名单在结果公布前保密", "未收到异议"),
+            ("en", f"{n} candidates shortlisted", "kept secret until the result is published", "No objection was filed")):
+        page = sec.scene.http.get(f"/portal/tenders/{sec.tender.tid}", params={"lang": lang})
+        assert page.status_code == 200, page.text
+        block = page.text[page.text.index('id="selection-0"'):]
+        block = block[:block.index("</div>")]
+        assert count in block and block.count(secret) == 2, block
+        assert none in block
+        members = {str(e.address) for e in sec.experts} | {str(m.address) for m in sec.members}
+        assert not any(m.lower()[2:10] in block.lower() for m in members)  # no member is named or shown

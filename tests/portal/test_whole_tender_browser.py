@@ -192,10 +192,15 @@ def test_one_tender_through_every_phase_in_the_browser(
     experts = [scene.account() for _ in range(6)]
     members = [scene.account() for _ in range(6)]
     tenderer_uscc = tender_params()["tenderer_uscc"]
-    for e in experts:
-        scene.govern("SelectionBook", "registerExpert", e.address, "0x" + EXPERT.encode().ljust(32, b"\x00").hex())
-    for m in members:
-        scene.govern("SelectionBook", "registerMember", "0x" + uscc_word(tenderer_uscc).hex(), m.address)
+    people = {}  # each registered with a pool card naming the person
+    for i, e in enumerate(experts):
+        people[e.address] = f"专家{'甲乙丙丁戊己'[i]}"
+        scene.govern("SelectionBook", "registerExpert", e.address, "0x" + EXPERT.encode().ljust(32, b"\x00").hex(),
+                     card={"name": people[e.address], "organisation": "市评标专家库"})
+    for i, m in enumerate(members):
+        people[m.address] = f"委员{'甲乙丙丁戊己'[i]}"
+        scene.govern("SelectionBook", "registerMember", "0x" + uscc_word(tenderer_uscc).hex(), m.address,
+                     card={"name": people[m.address]})
 
     # -- 1. the issuer anchors the firms' credentials at its desk: a batch file per kind
     firms = [Firm(scene.actor(), generate_uscc(scene.rng)) for _ in range(3)]
@@ -297,7 +302,7 @@ def test_one_tender_through_every_phase_in_the_browser(
     _seat(driver, wait, lang, "evaluation", _seat_files(tmp_path, tid, "evaluation", seated), tmp_path)
     committees = _by(driver, "sel-committees").text  # type: ignore[attr-defined]
     speciality = f"（{EXPERT}）" if zh else f" ({EXPERT})"  # the centre seated them: each seat's holder shown
-    assert all(f"{e.address[:10]}…{speciality}" in committees for e in seated), committees
+    assert all(f"{people[e.address]}{speciality}" in committees for e in seated), committees  # by its card's name
     shot(driver, tmp_path, f"05-experts-seated-{lang}")
 
     # -- 6. each expert commits, then reveals, its 综合评分 sheet at the committees' desk
@@ -383,6 +388,12 @@ def test_one_tender_through_every_phase_in_the_browser(
     assert re.search(r"\d\d:\d\d ?[（(]UTC\+08:00[）)]", award), award  # local time, its offset said
     assert driver.execute_script("""return [...document.querySelectorAll('#award-0 .nowrap')]
         .map((n) => n.getClientRects().length)""") == [1, 1]  # type: ignore[attr-defined]  # each time on one line
+    # the 评定分离 record: the shortlist unranked, both committees revealed with the decision, by name
+    record = _by(driver, "selection-0").text  # type: ignore[attr-defined]
+    seated = {n for n in people.values() if n in record}
+    assert said("section.shortlist.unranked", lang) in record and winner in record, record
+    assert len({n for n in seated if n.startswith("专家")}) == 5 and len(seated) >= 8, record
+    assert said("section.objections.none", lang) in record, record
     _fits(driver)
     shot(driver, tmp_path, f"12-results-{lang}")
 
