@@ -43,6 +43,9 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     return int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big")
 
 
+SQL_INT_MAX = 2**63 - 1  # the largest integer SQLite and PostgreSQL's BIGINT hold
+
+
 @dataclass(frozen=True)
 class EventFilter:
     contract: str | None = None
@@ -74,10 +77,12 @@ def page(session: Session, chain_key: str, where: EventFilter, *, after: tuple[i
         query = query.where(ChainEvent.name == where.event)
     if where.tender_id:
         query = query.where(col(ChainEvent.args).like(f"%{where.tender_id[2:]}%"))
+    # Block numbers are uint64 on the API and signed 64-bit integers in SQL: a bound past the SQL range
+    # means "beyond every block" (no block reaches it), not an error.
     if where.from_block is not None:
-        query = query.where(ChainEvent.block_number >= where.from_block)
+        query = query.where(ChainEvent.block_number >= min(where.from_block, SQL_INT_MAX))
     if where.to_block is not None:
-        query = query.where(ChainEvent.block_number <= where.to_block)
+        query = query.where(ChainEvent.block_number <= min(where.to_block, SQL_INT_MAX))
     query = query.order_by(col(ChainEvent.block_number), col(ChainEvent.log_index))
     found: list[tuple[ChainEvent, dict[str, Any]]] = []
     position = after

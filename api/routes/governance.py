@@ -86,7 +86,7 @@ def proposal(proposal_id: Hex32, svc: GovernanceServiceDep) -> dict[str, Any]:
     return views.proposal(p, names, svc.card_of(p))
 
 
-@router.post("/governance/proposals/{proposal_id}/card", **answers(ProposalDoc, READ))
+@router.post("/governance/proposals/{proposal_id}/card", **answers(ProposalDoc, (400, 404, 413, 422, 503)))
 def file_card(proposal_id: Hex32, body: FiledCard, svc: GovernanceServiceDep) -> dict[str, Any]:
     """File the pool card a proposal carries (anyone may, e.g. from an audit bundle: only the card
     whose hash is the proposal's salt and that names the person it registers is taken)."""

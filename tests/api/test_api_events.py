@@ -77,6 +77,11 @@ def test_filters_by_tender_section_contract_event_and_blocks(world: tuple[Scene,
     block = bids[0]["block_number"]
     ranged = get(scene, from_block=block, to_block=block).json()
     assert ranged and {e["block_number"] for e in ranged} == {block}
+    # uint64 bounds past SQL's signed 64-bit integers: every block is below them, none above
+    top = 2**64 - 2
+    assert get(scene, from_block=block, to_block=top).json()[0]["block_number"] == block
+    beyond = get(scene, from_block=2**63 + 5, to_block=top)
+    assert beyond.status_code == 200 and beyond.json() == []
 
 
 @pytest.mark.parametrize("params", [
