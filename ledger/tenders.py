@@ -199,6 +199,10 @@ class TenderParams(BaseModel):
     selection: Selection
     evaluation: EvaluationRules = Field(default_factory=EvaluationRules)
     min_valid_bids: int = Field(default=MIN_VALID_BIDS, ge=MIN_VALID_BIDS)
+    officer_names: dict[str, str] = Field(
+        default_factory=dict, max_length=32,
+        description="开标人: the opening officers' names by address (0x…), each 1..64 characters; optional, "
+                    "and only for the tender's own officers")
 
     @field_validator("tenderer_uscc")
     @classmethod
@@ -216,6 +220,24 @@ class TenderParams(BaseModel):
                 "block time TenderBook records, and the contract checks the deadline against that"
             )
         return data
+
+    @field_validator("officer_names")
+    @classmethod
+    def _officer_names(cls, value: dict[str, str]) -> dict[str, str]:
+        from eth_utils import is_address, to_checksum_address
+
+        named: dict[str, str] = {}
+        for address, name in value.items():
+            if not is_address(address):
+                raise ValueError(f"officer_names: {address[:50]!r} is not an address (0x and 40 hex digits)")
+            text = name.strip()
+            if not text or len(text) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+                raise ValueError(f"officer_names: the name of {address} is 1..64 characters on one line")
+            key = to_checksum_address(address)
+            if key in named:
+                raise ValueError(f"officer_names: {key} is named twice")
+            named[key] = text
+        return named
 
     @field_validator("deadline")
     @classmethod
@@ -243,10 +265,13 @@ class TenderParams(BaseModel):
 
         `evaluation` enters the hash only when it differs from its default, so the hash of a tender
         published before that parameter existed is unchanged (its stored parameters now load with
-        the default, which says nothing the old tender did not)."""
+        the default, which says nothing the old tender did not). `officer_names` likewise enters it
+        only when it names someone."""
         dump = self.model_dump(mode="json")
         if self.evaluation == EvaluationRules():
             del dump["evaluation"]
+        if not self.officer_names:
+            del dump["officer_names"]
         return keccak(canonical_json(dump))
 
     def tender_id(self) -> bytes:

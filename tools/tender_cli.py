@@ -119,14 +119,31 @@ def _officer(value: str) -> OfficerKey:
     return officer
 
 
+def _officer_name(value: str) -> str | None:
+    """The name an officer key file (`tender officer-key --name`) gives, if `value` is such a file."""
+    if not os.path.isfile(Path(value)):
+        return None
+    try:
+        name = json.loads(Path(value).read_text()).get("name")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name.strip() or None if isinstance(name, str) else None
+
+
 def cmd_officer_key(args: argparse.Namespace) -> int:
-    """An officer's public key and address, to send to the centre once."""
+    """An officer's public key and address (and name, with --name), to send to the centre once."""
     from ledger.crypto.officer_box import OfficerKey
 
     if args.key_file is None:
         raise ValidationFailed("--key-file: the officer's own private key file is required")
     officer = OfficerKey.of_private(bytes(_key(args.key_file).key))
-    text = json.dumps({"address": officer.address, "public_key": officer.to_hex()}, indent=2) + "\n"
+    card = {"address": officer.address, "public_key": officer.to_hex()}
+    if args.name is not None:
+        name = args.name.strip()
+        if not name or len(name) > 64 or any(ord(c) < 32 for c in name):
+            raise ValidationFailed("--name: the officer's name is 1..64 characters on one line")
+        card["name"] = name
+    text = json.dumps(card, ensure_ascii=False, indent=2) + "\n"
     if args.out:
         Path(args.out).write_text(text)
         print(f"wrote {args.out} (officer {officer.address}): send it to the trading centre")
@@ -143,6 +160,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
     params = _params_file(args.params)
     document = _document(args.document)
     officers = [_officer(o) for o in args.officer]
+    # The officers' names their key files give go into the parameters (so the params hash binds
+    # them), unless the parameters name the officer already.
+    named = {o.address: name for o, value in zip(officers, args.officer, strict=True)
+             if (name := _officer_name(value)) is not None}
+    if named and isinstance(params, dict):
+        given = params.get("officer_names") or {}
+        mentioned = {str(a).lower() for a in given}
+        params = {**params, "officer_names": {**{a: n for a, n in named.items() if a.lower() not in mentioned},
+                                              **given}}
     shares_dir = Path(args.shares_dir)
     if shares_dir.exists() and any(shares_dir.iterdir()):
         raise ValidationFailed(f"{shares_dir} is not empty: share files are never overwritten")
@@ -292,6 +318,8 @@ def add_commands(sub: Any) -> None:
     officer_key = "the officer's own private key file (hex)"
     q = tsub.add_parser("officer-key", help="an opening officer's public key and address, to send to the centre")
     q.add_argument("--key-file", default=None, help=officer_key + " (required)")
+    q.add_argument("--name", default=None, help="the officer's name (姓名), which `tender publish` puts into the "
+                                                 "tender's parameters (officer_names)")
     q.add_argument("--out", default=None, help="file to write (default: stdout)")
     q.set_defaults(func=cmd_officer_key)
     q = tsub.add_parser("template", help="write a complete params.json to edit (--explain: every field, docs/params.md)")

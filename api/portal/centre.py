@@ -253,7 +253,8 @@ def _room(page: Page, request: Request, tender: str, section: str, viewer: str |
                                                            + (".past" if state.status is SectionStatus.PENDING
                                                               and now > terms.deadline else "")),
         "counts": {"bids": state.bids, "opened": state.opened, "valid": state.valid_bids},
-        "officers": [{"address": o, "name": names.key(o) or "", "index": i + 1, "released": i + 1 in released}
+        "officers": [{"address": o, "name": names.officer(params, o) or "", "index": i + 1,
+                      "released": i + 1 in released}
                      for i, o in enumerate(terms.officers)],
         "released": len(released), "printed_at": page.when(now), "bids": None, "selection": None,
     }

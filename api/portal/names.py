@@ -71,6 +71,12 @@ class Names:
             self._members = {m.address.lower(): m.name for m in self.store.runtime.governance.members()}
         return self._members
 
+    def officer(self, params: Any, address: str) -> str | None:
+        """An opening officer: the name the tender's parameters give it (bound by the params hash),
+        else whose key it is."""
+        named = {a.lower(): n for a, n in getattr(params, "officer_names", {}).items()}
+        return named.get(address.lower()) or self.key(address)
+
     def cards(self) -> dict[str, str]:
         """Registered experts and committee members by the names on their pool cards."""
         if self._cards is None:

@@ -474,7 +474,7 @@ def tender(request: Request, tender_id: str) -> Response:
                                                 lang=page.lang, ident="timeline", title=params.title)
         return page.render("tender.html", params=params, details=details, terms=terms, versions=versions,
                            sections=sections, past=past, stored=stored, timeline=timeline,
-                           officers=[(o, names.key(o)) for o in terms.officers])
+                           officers=[(o, names.officer(params, o)) for o in terms.officers])
 
     return guarded(request, build)
 

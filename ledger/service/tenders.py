@@ -74,9 +74,19 @@ from ledger.values import fen
 MAX_ENVELOPE = 32 * 1024 * 1024
 
 
+def check_officer_names(params: TenderParams, officers: Sequence[str]) -> None:
+    """The parameters' `officer_names` name only the tender's own opening officers."""
+    mine = {to_checksum_address(o) for o in officers}
+    strangers = [a for a in params.officer_names if a not in mine]
+    if strangers:
+        raise ValidationFailed(f"officer_names names {strangers[0]}, who is not one of the tender's opening officers")
+
+
 def terms_for(params: TenderParams, *, document: bytes, opening_public: bytes, share_hashes: Sequence[bytes],
               officers: Sequence[str], threshold: int) -> TenderTerms:
-    """The on-chain terms of `params` with this document, opening key and committee."""
+    """The on-chain terms of `params` with this document, opening key and committee; ValidationFailed
+    when the parameters name an officer the committee does not have."""
+    check_officer_names(params, officers)
     return TenderTerms(
         doc_hash=keccak(document), params_hash=params.params_hash(), section_count=len(params.sections),
         deadline=int(params.deadline.timestamp()), opening_window=params.opening_window_s,
@@ -548,9 +558,10 @@ class TenderService:
         The deadline in force (in the details) is later than the parameters' when the amendment came
         less than 15 days before it: the contract postponed it."""
         self.require_centre(signer)
-        self.stored(tender_id)
+        stored = self.stored(tender_id)
         if params.tender_id() != tender_id:
             raise ValidationFailed("an amendment cannot change the project code (it names the tender)")
+        check_officer_names(params, stored.tender.officers)
         if not reason.strip():
             raise ValidationFailed("an amendment needs a reason")
         # The contract decides the time rules (no amendment after the deadline, none bringing it

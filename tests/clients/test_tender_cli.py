@@ -161,6 +161,36 @@ def test_publish_seals_each_officer_its_share_matching_the_on_chain_hashes(env: 
         assert "0x" + share_hash(open_share(sealed, bytes(officer.account.key))).hex() == expected
 
 
+def test_officers_named_in_their_key_files_are_named_by_the_published_parameters(env: Env, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`officer-key --name` puts the name in the officer's file; publish carries it into the
+    parameters (officer_names), whose hash is on chain; the tender page names the officers."""
+    group = officers(env, 3, capsys)
+    for officer, name in zip(group[:2], ("王开标", "李开标"), strict=True):
+        assert main(["tender", "officer-key", "--key-file", str(officer.key_file), "--name", name,
+                     "--out", str(officer.public_file)]) == 0
+        assert json.loads(officer.public_file.read_text())["name"] == name
+    capsys.readouterr()
+    out = publish(env, group, capsys)
+    view = show(out["tender_id"], capsys)
+    assert view["params"]["officer_names"] == {group[0].account.address: "王开标", group[1].account.address: "李开标"}
+    page = httpx.get(f"{os.environ['TL_API_URL']}/portal/tenders/{out['tender_id']}").text
+    officers_list = page[page.index('class="officers"'):]
+    assert "王开标" in officers_list and "李开标" in officers_list
+    refused(main(["tender", "officer-key", "--key-file", str(group[2].key_file), "--name", " "]), capsys,
+            "1..64 characters")
+
+
+def test_parameters_naming_someone_who_is_not_an_officer_are_refused(env: Env, capsys) -> None:  # type: ignore[no-untyped-def]
+    group = officers(env, 2, capsys)
+    params = json.loads((env.centre / "params.json").read_text())
+    params["officer_names"] = {Account.create().address: "冒名者"}
+    (env.centre / "params.json").write_text(json.dumps(params, ensure_ascii=False))
+    before = env.rt.client.block_number()
+    refused(main(publish_args(env, [str(o.public_file) for o in group], threshold=2)), capsys,
+            "is not one of the tender's opening officers")
+    assert not (env.centre / "shares").exists() and env.rt.client.block_number() == before
+
+
 def test_publish_refuses_an_officer_given_by_address_alone(env: Env, capsys) -> None:  # type: ignore[no-untyped-def]
     group = officers(env, 2, capsys)
     before = env.rt.client.block_number()

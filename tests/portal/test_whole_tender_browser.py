@@ -239,8 +239,14 @@ def test_one_tender_through_every_phase_in_the_browser(
     _sign_in(driver, wait, bytes(scene.centre.account.key))
     _by(driver, "params-file").send_keys(str(tmp_path / "params.json"))  # type: ignore[attr-defined]
     wait.until(lambda d: _by(d, "p-title").get_attribute("value") == "珠海市金湾区道路照明工程")  # type: ignore[attr-defined]
-    _by(driver, "officer-keys").send_keys("\n".join(  # type: ignore[attr-defined]
-        OfficerKey.of_private(bytes(o.key)).to_hex() for o in officers))
+    # the officers' files as `tender officer-key --name` writes them: the names go into the parameters
+    officer_names = {o.address: f"开标人{'甲乙丙'[i]}" for i, o in enumerate(officers)}
+    officer_files = []
+    for o in officers:
+        officer_files.append(tmp_path / f"officer-{o.address}.json")
+        officer_files[-1].write_text(json.dumps({"address": o.address, "public_key": OfficerKey.of_private(
+            bytes(o.key)).to_hex(), "name": officer_names[o.address]}, ensure_ascii=False), encoding="utf-8")
+    _by(driver, "officer-files").send_keys("\n".join(str(f) for f in officer_files))  # type: ignore[attr-defined]
     _by(driver, "document").send_keys(str(tmp_path / "tender.pdf"))  # type: ignore[attr-defined]
     click(driver, wait, "publish-submit")
     _until(driver, wait, "publish-status", said("centre.published", lang), tmp_path)
@@ -390,6 +396,8 @@ def test_one_tender_through_every_phase_in_the_browser(
         .map((n) => n.getClientRects().length)""") == [1, 1]  # type: ignore[attr-defined]  # each time on one line
     # the 评定分离 record: the shortlist unranked, both committees revealed with the decision, by name
     record = _by(driver, "selection-0").text  # type: ignore[attr-defined]
+    listed = driver.find_element(By.CSS_SELECTOR, "ol.officers").text  # type: ignore[attr-defined]
+    assert all(name in listed for name in officer_names.values()), listed  # bound by the params hash
     seated = {n for n in people.values() if n in record}
     assert said("section.shortlist.unranked", lang) in record and winner in record, record
     assert len({n for n in seated if n.startswith("专家")}) == 5 and len(seated) >= 8, record

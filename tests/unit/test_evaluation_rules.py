@@ -96,6 +96,32 @@ def test_evaluation_parameters_default_and_leave_an_older_tenders_hash_unchanged
     assert len(hashes) == 5
 
 
+def test_officer_names_enter_the_hash_only_when_given_and_name_addresses() -> None:
+    old = TenderParams.model_validate(tender_params())
+    assert old.officer_names == {} and "officer_names" in old.model_dump()
+    assert old.params_hash().hex() == "713b116f88b86ee0857ec205359446a063ede0130f95164630608f8f6c36e6a2"
+    officer = "0x" + "ab" * 20
+    named = TenderParams.model_validate({**tender_params(), "officer_names": {officer: " 王开标 "}})
+    assert named.officer_names == {to_checksum_address(officer): "王开标"}
+    assert named.params_hash() != old.params_hash()
+    assert TenderParams.model_validate_json(named.model_dump_json()).params_hash() == named.params_hash()
+    from ledger.service.tenders import check_officer_names
+
+    check_officer_names(named, [officer])
+    with pytest.raises(ValidationFailed, match="not one of the tender's opening officers"):
+        check_officer_names(named, ["0x" + "cd" * 20])
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    ({"nobody": "王"}, "is not an address"), ({"0x" + "ab" * 20: ""}, "1..64 characters"),
+    ({"0x" + "ab" * 20: "王\n李"}, "1..64 characters"), ({"0x" + "ab" * 20: "王" * 65}, "1..64 characters"),
+    ({"0x" + "ab" * 20: "王", "0x" + "AB" * 20: "李"}, "named twice"),
+])
+def test_bad_officer_names_are_refused(names: dict[str, str], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        TenderParams.model_validate({**tender_params(), "officer_names": names})
+
+
 @pytest.mark.parametrize(("method", "evaluation", "message"), [
     ("综合评分", {"criteria": SCORING[:2]}, "sum to 100, got 90"),
     ("综合评分", {"criteria": [*SCORING[:2], {**SCORING[2], "code": "P1"}, {**SCORING[2], "code": "P2",

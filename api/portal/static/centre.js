@@ -238,14 +238,19 @@ async function loadFile() {
 
 // ------------------------------------------------------------------ publish and amend
 
+// The officers' public keys, typed or from the files `tender officer-key` writes; a file's `name`
+// (`officer-key --name`) comes along, for the tender's officer_names.
 async function officerKeys(textId = "officer-keys", filesId = "officer-files") {
-  const texts = $(textId).value.split(/\n/).map((s) => s.trim()).filter(Boolean);
+  const given = $(textId).value.split(/\n/).map((s) => s.trim()).filter(Boolean).map((text) => ({ text, name: "" }));
   for (const file of $(filesId).files) {
     const text = (await file.text()).trim();
-    try { const j = JSON.parse(text); texts.push(j.public_key || text); } catch { texts.push(text); }
+    try {
+      const j = JSON.parse(text);
+      given.push({ text: j.public_key || text, name: typeof j.name === "string" ? j.name.trim() : "" });
+    } catch { given.push({ text, name: "" }); }
   }
-  const keys = texts.map((text, i) => {
-    try { return B.officerKey(text); } catch (err) { throw new Refused(t("centre.err.officer_key", { n: i + 1, reason: err.detail || err.message })); }
+  const keys = given.map(({ text, name }, i) => {
+    try { return { ...B.officerKey(text), name }; } catch (err) { throw new Refused(t("centre.err.officer_key", { n: i + 1, reason: err.detail || err.message })); }
   });
   if (keys.length < 2) throw new Refused(t("centre.err.no_officers"));
   const seen = new Set();
@@ -255,6 +260,16 @@ async function officerKeys(textId = "officer-keys", filesId = "officer-files") {
     seen.add(k.address);
   }
   return keys;
+}
+
+// The parameters with the names the officers' key files give (as `tender publish` adds them): the
+// params hash then binds them; a name the parameters already give stands.
+function withOfficerNames(params, officers) {
+  const given = params.officer_names || {};
+  const mentioned = new Set(Object.keys(given).map((a) => a.toLowerCase()));
+  const named = Object.fromEntries(officers.filter((o) => o.name && !mentioned.has(o.address.toLowerCase()))
+    .map((o) => [o.address, o.name]));
+  return Object.keys(named).length ? { ...params, officer_names: { ...named, ...given } } : params;
 }
 
 async function documentB64() {
@@ -289,7 +304,7 @@ async function submit(event) {
     say("publish-status", t("centre.dealing"));
     const dealt = await B.deal(tid, officers, threshold);
     shareLinks(dealt.sealed);  // the shares first: a tender whose shares were lost could never open
-    const view = await api("POST", "/tenders", { signed: true, body: { params: checked.params, document_b64,
+    const view = await api("POST", "/tenders", { signed: true, body: { params: withOfficerNames(checked.params, officers), document_b64,
       opening_public_key: dealt.openingPublic, share_hashes: dealt.shareHashes,
       officers: officers.map((o) => o.address), threshold } });
     say("publish-status", t("centre.published", { tid: view.tender_id, tx: view.tx_hash }), "ok");
