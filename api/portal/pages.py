@@ -57,7 +57,7 @@ from ledger.errors import (
     ValidationFailed,
 )
 from ledger.model.credential import Status
-from ledger.model.selection import Stage
+from ledger.model.selection import CommitteeKind, Stage
 from ledger.model.tender import SectionStatus
 from ledger.model.timeline import CredentialTrack, Milestone
 from ledger.rules import reasons
@@ -521,12 +521,23 @@ def _selection_record(page: Page, store: Any, names: Names, tid: bytes, index: i
         committees.append({"kind": c.kind.name.lower(), "size": c.size, "revealed": c.revealed,
                            "members": sorted(({"address": a, "name": names.key(a)} for a in people),
                                              key=lambda m: str(m["name"] or m["address"]))})
+    chosen = {c.kind: c for c in state.committees}
+    voters = chosen.get(CommitteeKind.SELECTION)
+    rounds = []
+    if voters is not None and voters.revealed:  # each member's vote by name, once the committee is public
+        for r in state.rounds:
+            votes = []
+            for seat, candidate in r.votes:
+                holder = state.holders.get(seat)
+                votes.append({"member": (names.key(holder) if holder else None) or holder or seat,
+                              "candidate": None if candidate is None else (firm(candidate)["name"] or candidate)})
+            rounds.append({"round": r.state.round, "votes": votes})
     objections = [{"by": names.key(o.filing.by) or o.filing.by, "filed_at": page.when(o.filing.filed_at),
                    "reason": o.reason, "answer": o.answer,
                    "answered_at": page.when(o.filing.closed_at) if o.filing.closed_at else None}
                   for o in state.objections]
     return {"shortlist": shortlist if bids is not None else None, "shortlisted": len(shortlist),
-            "committees": committees, "objections": objections,
+            "committees": committees, "objections": objections, "rounds": rounds,
             "draws": ["0x" + d.hex() for d in state.draws]}
 
 

@@ -402,6 +402,9 @@ def test_one_tender_through_every_phase_in_the_browser(
     assert said("section.shortlist.unranked", lang) in record and winner in record, record
     assert len({n for n in seated if n.startswith("专家")}) == 5 and len(seated) >= 8, record
     assert said("section.objections.none", lang) in record, record
+    votes = [line for line in record.splitlines() if " → " in line]  # each member's vote, by name and firm
+    assert len(votes) == 5 and all(line.split(" → ")[0] in people.values() for line in votes), record
+    assert all(line.split(" → ")[1] in names for line in votes), record
     _fits(driver)
     shot(driver, tmp_path, f"12-results-{lang}")
 
