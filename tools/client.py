@@ -162,8 +162,8 @@ class Names:
     def __init__(self, api: Any, tender_id: str, section: int, *, signed: bool = False) -> None:
         self.api, self.tender_id, self.section, self.signed = api, tender_id, section, signed
         self._firms: dict[str, str] | None = None
-        self._experts: dict[str, str] | None = None
-        self._members: set[str] | None = None
+        self._experts: dict[str, tuple[str, str]] | None = None  # address → (speciality, name)
+        self._members: dict[str, str] | None = None  # address → name ("" when no pool card names it)
 
     def _quiet(self, path: str, *, signed: bool = False) -> Any:
         from bidders.http import APIError
@@ -184,20 +184,21 @@ class Names:
                     self._firms[b["bidder"].lower()] = f"firm {firm}"
         return self._firms
 
-    def experts(self) -> dict[str, str]:
+    def experts(self) -> dict[str, tuple[str, str]]:
         if self._experts is None:
             pool = self._quiet("/selection/experts") or {"entries": []}
-            self._experts = {e["address"].lower(): e.get("speciality") or "" for e in pool["entries"]}
+            self._experts = {e["address"].lower(): (e.get("speciality") or "", e.get("name") or "")
+                             for e in pool["entries"]}
         return self._experts
 
-    def members(self) -> set[str]:
+    def members(self) -> dict[str, str]:
         if self._members is None:
-            self._members = set()
+            self._members = {}
             tender = self._quiet(f"/tenders/{self.tender_id}")
             uscc = ((tender or {}).get("params") or {}).get("tenderer_uscc")
             if uscc:
                 pool = self._quiet(f"/selection/pools/{uscc}") or {"entries": []}
-                self._members = {e["address"].lower() for e in pool["entries"]}
+                self._members = {e["address"].lower(): e.get("name") or "" for e in pool["entries"]}
         return self._members
 
     def of(self, address: str | None) -> str:
@@ -208,10 +209,12 @@ class Names:
         if low in self.firms():
             return f"{self.firms()[low]} (bid key {address})"
         if low in self.experts():
-            speciality = self.experts()[low]
-            return f"{address} (expert{', ' + speciality if speciality else ''})"
+            speciality, name = self.experts()[low]
+            who = f"{name}, " if name else ""
+            return f"{address} ({who}expert{', ' + speciality if speciality else ''})"
         if low in self.members():
-            return f"{address} (member of the tenderer's pool)"
+            name = self.members()[low]
+            return f"{address} ({name + ', ' if name else ''}member of the tenderer's pool)"
         return address
 
 
