@@ -220,6 +220,10 @@ def _when(seconds: int) -> str:
 def cmd_amend(args: argparse.Namespace) -> int:
     api = _api(args, _key(args.key_file))
     params = _params_file(args.params)
+    if "officer_names" not in params:  # the officers stay as named unless the new parameters say otherwise
+        current = (_call(api.tender, args.tender_id).get("params") or {}).get("officer_names")
+        if current:
+            params = {**params, "officer_names": current}
     view = _call(api.post, f"/tenders/{args.tender_id}/amendments", {
         "params": params, "document_b64": _document(args.document), "reason": args.reason})
     deadline = int(view["deadline"])

@@ -176,6 +176,12 @@ def test_officers_named_in_their_key_files_are_named_by_the_published_parameters
     page = httpx.get(f"{os.environ['TL_API_URL']}/portal/tenders/{out['tender_id']}").text
     officers_list = page[page.index('class="officers"'):]
     assert "王开标" in officers_list and "李开标" in officers_list
+    # an amendment whose parameters say nothing of the officers keeps them named
+    assert main(["tender", "amend", out["tender_id"], str(env.centre / "params.json"), "--document",
+                 str(env.centre / "tender.pdf"), "--reason", "补充说明"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    view = show(out["tender_id"], capsys)
+    assert view["version"] == 2 and set(view["params"]["officer_names"].values()) == {"王开标", "李开标"}
     refused(main(["tender", "officer-key", "--key-file", str(group[2].key_file), "--name", " "]), capsys,
             "1..64 characters")
 
