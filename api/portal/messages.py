@@ -1079,6 +1079,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "param.bid_validity_days": ("投标有效期（天）", "Bid validity (days)"),
     "param.opening_window_s": ("开标时限（秒）", "Opening window (seconds)"),
     "param.min_valid_bids": ("最少有效投标数", "Fewest valid bids"),
+    "param.officer_names": ("开标人姓名（按地址）", "Opening officers' names (by address)"),
     "param.evaluation_method": ("评标办法", "Evaluation method"),
     "param.shortlist_size": ("中标候选人数", "Shortlist size"),
     "param.sections": ("标段", "Sections"),
