@@ -380,6 +380,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_tender_commands(sub)
 
+    from tools.key_cli import add_commands as add_key_commands
+
+    add_key_commands(sub)
+
     from tools.governance_cli import add_commands as add_governance_commands
 
     add_governance_commands(sub)
