@@ -128,6 +128,11 @@ def as_html(report: AuditReport, store: dict[str, Any] | None = None, store_resu
                "(domain §6), not findings: none fails the audit.</p>" + _flag_rows(report.flags))
     out.append("<h3>Not checked by this version</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in report.not_checked)
                + "</ul>")
+    if report.people:
+        out.append("<h3>Experts and committee members, by their pool cards</h3><p class=muted>Each name is on a "
+                   "card whose hash is the salt of the executed proposal that registered the address.</p><ul>"
+                   + "".join(f"<li><code>{_e(a)}</code> — {_e(n)}</li>" for a, n in sorted(report.people.items()))
+                   + "</ul>")
     for n, (tid, t) in enumerate(report.tenders.items()):
         title = f"{t.title} ({t.project_code})" if t.title else "parameters not in the bundle"
         out.append(f'<h2 id="tender-{_e(tid)}">Tender {_e(title)}</h2>'

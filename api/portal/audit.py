@@ -96,6 +96,7 @@ class ReportDoc(_Open):
     tenders: dict[str, TenderRow] = Field(default_factory=dict)
     checks: list[CheckRow]
     flags: list[dict[str, Any]] = Field(default_factory=list)
+    people: dict[str, str] = Field(default_factory=dict)  # absent from reports written before pool cards
 
 
 def read_report(raw: str) -> ReportDoc:
@@ -288,9 +289,13 @@ def view(report: ReportDoc, page: Page) -> dict[str, Any]:
     picture = pictures.audit_summary_svg(families, len(report.flags), lang=page.lang, ident="summary-picture")
     firms, anywhere = _firms(report)
 
+    people = {a.lower(): n for a, n in report.people.items()}
+
     def said(words: Any, tender: str | None = None) -> list[tuple[str, str | None]]:
-        """A check's or a flag's words, the firm beside each bid key the report names one for."""
-        return marked(str(words), firms.get(tender.lower(), {}) if isinstance(tender, str) else anywhere)
+        """A check's or a flag's words, the firm beside each bid key the report names one for, the
+        name beside each expert's or member's address its pool card gives."""
+        known = firms.get(tender.lower(), {}) if isinstance(tender, str) else anywhere
+        return marked(str(words), {**people, **known})
 
     def flag_bidders(flag: Mapping[str, Any]) -> list[tuple[str, str | None]]:
         tender = flag.get("tender")

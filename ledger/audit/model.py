@@ -91,6 +91,8 @@ class AuditReport:
     not_checked: list[str] = field(default_factory=list)  # what this version cannot check yet
     # 围标串标 flags for people to review (ledger.rules.collusion): listed with their evidence, never a failure
     flags: list[dict[str, Any]] = field(default_factory=list)
+    # registered experts and committee members (lower-case address → "name (role)") by their pool cards
+    people: dict[str, str] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[Result]:
@@ -115,4 +117,5 @@ class AuditReport:
             "tenders": {k: v.as_json() for k, v in self.tenders.items()},
             "checks": [r.as_json() for r in self.results],
             "flags": self.flags,
+            "people": self.people,
         }

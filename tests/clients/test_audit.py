@@ -166,6 +166,8 @@ def test_the_honest_record_passes_every_check_from_the_data_directory(world: Wor
     assert "<script" not in page and "every check passed" in page and "100,000.00 元" in page
     assert f'id="tender-{tid}"' in page and 'href="#tx-0x' in page
     assert "珠海市第" in page  # the firms by the names their identity documents give
+    # the expert the governance registered, by the name on its pool card (checked against the proposal)
+    assert list(report["people"].values()) == ["张三 (expert)"] and "张三 (expert)" in page
     # the pictures: the checks by family first, then each tender's timeline as the chain's events give it
     steps = [(m["step"], m.get("section"), m.get("flag")) for m in report["tenders"][tid]["timeline"]]
     closed = next(c for c in eligibility if c["name"] == "valid bids (firms) and 流标")["message"]
@@ -279,6 +281,7 @@ def test_a_pool_card_naming_someone_else_is_a_document_finding(world: World, tmp
     assert code == 1
     found = [f for f in failures(report) if f["family"] == "documents" and card["key"] in f["name"]]
     assert found and "the proposal's salt is " + card["key"] in found[0]["message"], failures(report)
+    assert report["people"] == {}  # the renamed card names nobody, nor does the real one stand in for it
 
 
 def test_a_document_swapped_in_place_is_named_by_its_hash(world: World, tmp_path: Path) -> None:

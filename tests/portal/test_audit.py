@@ -218,3 +218,20 @@ def test_a_failed_checks_reason_and_what_is_not_checked_read_in_chinese(http: Te
     assert "信用承诺书和担保机构的资料不在文件包中" in zh and NOT_CHECKED[2] not in zh
     en = visible(post(http, content, lang="en").text)
     assert f"credit: {blacklisted}; identity: a sentence no code says" in en and NOT_CHECKED[2] in en
+
+
+def test_an_experts_address_shows_the_name_its_pool_card_gives(http: TestClient) -> None:
+    """The report's `people` (from the pool cards it checked against their proposals) name an
+    expert's address wherever a check's words show it; the report's names are escaped like the rest."""
+    expert = "0x" + "ef" * 20
+    r = AuditReport(chain_id=1337, genesis="0x" + "00" * 32, head_block=42, head_time=1_790_000_000,
+                    addresses={}, events=1, documents=1)
+    r.people = {expert: f"张三 (expert) {HOSTILE}"}
+    r.results.append(Result("selection", "committee", Status.PASS, f"seat held by {expert}"))
+    page = post(http, json.dumps(r.as_json()).encode(), lang="zh")
+    assert page.status_code == 200, page.text
+    assert f"seat held by {expert} （张三 (expert)" in visible(page.text)
+    assert "<script>alert" not in page.text
+    older = r.as_json()
+    del older["people"]  # a report written before pool cards opens as before
+    assert post(http, json.dumps(older).encode(), lang="zh").status_code == 200
