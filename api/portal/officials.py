@@ -2,7 +2,8 @@
 revokes, suspends and reinstates credentials; a guarantor (a bank) issues, rejects and releases
 guarantees. The key is opened in the browser and never sent: the pages sign the same EIP-712
 requests and the same transactions the JSON API takes from any client (static/issuer.js,
-static/guarantor.js on static/signer.js). The server serves the pages, checks a document's fields
+static/guarantor.js on static/signer.js). A member of the consortium's governance proposes and
+approves its calls at its own desk (static/governance.js). The server serves the pages, checks a document's fields
 (`POST /portal/issuer/check`, errors per field in words) and lists an issuer's credentials."""
 
 from __future__ import annotations
@@ -250,6 +251,26 @@ def guarantor_page(request: Request) -> Response:
         labels = {k: page.t(k) for k in MESSAGES if k.startswith(("guarantor.", "bid.err.", "refusal.", "bid.tx.", "issuer.signin"))}
         return page.render("guarantor.html", config=_config({"lang": page.lang, "labels": labels,
                                                              "zone": str(page.zone)}))
+
+    return guarded(request, build)
+
+
+# The governed calls the governance desk proposes, each with the contract it is made on.
+GOVERNED_ACTIONS = ("authoriseIssuer", "withdrawIssuer", "authoriseGuarantor", "withdrawGuarantor", "authoriseCentre",
+                    "withdrawCentre", "registerExpert", "removeExpert", "registerMember", "removeMember")
+
+
+@router.get("/portal/governance")
+def governance_page(request: Request) -> Response:
+    """The governance members' desk: every proposal with its call in words and who approved it;
+    propose a common call (with a pool card naming an expert or member), approve, take back, cancel,
+    each transaction signed here with the member's own key once checked."""
+    from ledger.model.guarantee import IssuerType
+
+    def build(page: Page) -> Response:
+        labels = {k: page.t(k) for k in MESSAGES if k.startswith(("gov.", "bid.", "refusal.", "kind."))}
+        return page.render("governance.html", actions=GOVERNED_ACTIONS, kinds=list(Kind), issuer_types=list(IssuerType),
+                           config=_config({"lang": page.lang, "labels": labels, "zone": str(page.zone)}))
 
     return guarded(request, build)
 

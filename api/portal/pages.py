@@ -388,7 +388,7 @@ def script() -> Response:
 
 
 # The browser signer and the two libraries it is built on, vendored unchanged (vendor/README.md).
-_SCRIPTS = {"signer.js", "bid.js", "desk.js", "issuer.js", "guarantor.js"}
+_SCRIPTS = {"signer.js", "bid.js", "desk.js", "issuer.js", "guarantor.js", "governance.js"}
 _VENDOR = HERE / "static" / "vendor"
 
 

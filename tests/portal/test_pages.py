@@ -428,3 +428,11 @@ def test_the_award_lines_times_are_each_kept_on_one_line() -> None:
     assert str(fmt.unbroken("{x} <b>", x="<i>")) == '<span class="nowrap">&lt;i&gt;</span> &lt;b&gt;'  # all escaped
     template = (Path(fmt.__file__).parent / "templates" / "tender.html").read_text(encoding="utf-8")
     assert "page.t_unbroken('section.award.when'" in template
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "联盟治理：提议与批准"), ("en", "Governance: proposals and approvals")])
+def test_the_governance_desk_renders_and_is_in_the_navigation(world: World, lang: str, words: str) -> None:
+    page = world.scene.http.get("/portal/governance", params={"lang": lang})
+    assert page.status_code == 200 and words in page.text
+    assert 'href="/portal/governance" aria-current="page"' in page.text
+    assert world.scene.http.get("/portal/static/governance.js").status_code == 200
