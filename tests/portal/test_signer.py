@@ -259,3 +259,43 @@ console.log(JSON.stringify(out));
                                   guarantee_id=bytes.fromhex("ab" * 32))
         assert GuaranteeTerms.model_validate_json(opened) == terms
         assert js["commitment"] == "0x" + terms_commitment(envelope).hex() == "0x" + keccak(envelope).hex()
+
+
+GOVERNANCE_RUNNER = """
+import * as S from %s;
+const cases = JSON.parse(await new Promise((done) => { let t = ""; process.stdin.on("data", (d) => (t += d)); process.stdin.on("end", () => done(t)); }));
+const out = { proposals: [], words: [], refused: [] };
+for (const c of cases.proposals) out.proposals.push(S.hex(S.proposeCall(c.target, S.unhex(c.inner), c.salt)));
+for (const w of cases.words) out.words.push(S.hex(S.textWord(w)));
+for (const w of cases.refused) { try { S.textWord(w); out.refused.push(false); } catch { out.refused.push(true); } }
+console.log(JSON.stringify(out));
+"""
+
+
+def test_the_governance_desks_proposal_and_speciality_words_are_the_ledgers(tmp_path: Path) -> None:
+    """The governance desk rebuilds the propose call it signs and an expert's speciality word as the
+    ledger encodes them (`encode_offline`, `speciality_word`)."""
+    if NODE is None:
+        pytest.skip("node is not installed (scripts/test.sh installs it)")
+    from ledger.chain.governance import encode_offline
+    from ledger.service.selection import speciality_word
+
+    expert = "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB"
+    inners = [encode_offline("SelectionBook", "registerExpert", [expert, speciality_word("房屋建筑")]),
+              encode_offline("TenderBook", "authoriseCentre", [expert]),
+              encode_offline("Governance", "addMember", [expert, "市住房和城乡建设局" * 3]), b""]
+    cases = {"proposals": [{"target": BOOK, "inner": "0x" + inner.hex(), "salt": "0x" + bytes([n + 1]).hex() * 32}
+                           for n, inner in enumerate(inners)],
+             "words": ["房屋建筑", "市政", "x" * 32], "refused": ["", "房" * 11]}
+    script = tmp_path / "governance.mjs"
+    script.write_text(GOVERNANCE_RUNNER % json.dumps(SIGNER.as_uri()), encoding="utf-8")
+    done = subprocess.run([NODE, str(script)], input=json.dumps(cases), capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    for case, js in zip(cases["proposals"], out["proposals"], strict=True):
+        expected = encode_offline("Governance", "propose", [case["target"], bytes.fromhex(case["inner"][2:]),
+                                                            bytes.fromhex(case["salt"][2:])])
+        assert js == "0x" + expected.hex()
+    assert out["words"] == ["0x" + speciality_word(w).hex() for w in cases["words"]]
+    assert out["refused"] == [True, True]

@@ -64,19 +64,8 @@ function showFields() {
 
 // ------------------------------------------------------------------ proposing
 
-const uintWord = (n) => S.unhex(BigInt(n).toString(16).padStart(64, "0"), 32);
-
-// Governance.propose(target, inner, salt) call data.
-function proposeCall(target, inner, salt) {
-  const padding = new Uint8Array((32 - (inner.length % 32)) % 32);
-  return S.concat(S.keccak(S.utf8("propose(address,bytes,bytes32)")).subarray(0, 4), S.abiCall("w(address)", [target]).subarray(4),
-    uintWord(96), salt, uintWord(inner.length), inner, padding);
-}
-
 function specialityWord(text) {
-  const bytes = S.utf8(text);
-  if (!bytes.length || bytes.length > 32) throw new Refused(t("gov.err.speciality"));
-  return S.concat(bytes, new Uint8Array(32 - bytes.length));
+  try { return S.textWord(text); } catch { throw new Refused(t("gov.err.speciality")); }
 }
 
 // The asked call: the API's arguments and the ABI arguments the inner call data is rebuilt from.
@@ -135,7 +124,7 @@ async function propose(event) {
       salt = card.hash;  // with a card, the salt is its hash and nothing else
       step.card = card.content;
     }
-    const signed = await signChecked(session, t, L, prepared.tx, { to: session.overview.address, data: proposeCall(target, inner, salt) });
+    const signed = await signChecked(session, t, L, prepared.tx, { to: session.overview.address, data: S.proposeCall(target, inner, salt) });
     const done = await api("POST", "/governance/steps", { signed: true, body: { signed_tx: signed, ...step } });
     say("propose-status", stepWords(done), "ok");
     await showProposals();

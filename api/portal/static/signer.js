@@ -421,6 +421,23 @@ export function abiCall(signature, args) {
   return concat(keccak(utf8(signature)).subarray(0, 4), ...heads, ...tails);
 }
 
+// Governance.propose(address target, bytes data, bytes32 salt) call data: the proposal of `inner` on
+// `target` with `salt` (its one dynamic argument laid out after the head).
+export function proposeCall(target, inner, salt) {
+  const uint = (n) => unhex(BigInt(n).toString(16).padStart(64, "0"), 32);
+  const padding = new Uint8Array((32 - (inner.length % 32)) % 32);
+  return concat(keccak(utf8("propose(address,bytes,bytes32)")).subarray(0, 4), word.address(target), uint(96),
+    word.bytes32(salt), uint(inner.length), inner, padding);
+}
+
+// A text as one 32-byte word: its UTF-8 bytes, zero-padded on the right (an expert's speciality as
+// SelectionBook keeps it); SignerError when it is empty or longer than 32 bytes.
+export function textWord(text) {
+  const bytes = utf8(String(text));
+  if (!bytes.length || bytes.length > 32) throw new SignerError("bad-text", String(text));
+  return concat(bytes, new Uint8Array(32 - bytes.length));
+}
+
 // A USCC as GuaranteeBook carries it: 18 ASCII characters, left-aligned, zero-padded to 32 bytes.
 export function usccWord(uscc) {
   const bytes = utf8(String(uscc));
