@@ -146,6 +146,14 @@ def write_entries(bundle: Path, items: list[dict[str, Any]]) -> None:
     (bundle / INDEX).write_text(json.dumps(index), encoding="utf-8")
 
 
+def refile(bundle: Path, items: list[dict[str, Any]], entry: dict[str, Any], content: bytes) -> None:
+    """Replace `entry`'s file by `content`, renamed and re-indexed by its new hash, as a forger would."""
+    (bundle / entry["file"]).unlink()
+    (bundle / file_name(content)).write_bytes(content)
+    entry["file"], entry["keccak"] = file_name(content), "0x" + keccak(content).hex()
+    write_entries(bundle, items)
+
+
 # ---------------------------------------------------------------------- the honest record
 
 
@@ -255,11 +263,7 @@ def test_a_swapped_bundle_document_is_a_hash_finding(world: World, tmp_path: Pat
     # hashes to the value the chain holds.
     doc = json.loads((bundle / params["file"]).read_text(encoding="utf-8"))
     doc["sections"][0]["qualification"] = []
-    content = json.dumps(doc, ensure_ascii=False).encode()
-    (bundle / params["file"]).unlink()
-    (bundle / file_name(content)).write_bytes(content)
-    params["file"], params["keccak"] = file_name(content), "0x" + keccak(content).hex()
-    write_entries(bundle, items)
+    refile(bundle, items, params, json.dumps(doc, ensure_ascii=False).encode())
     code, report = audit(world, bundle=bundle)
     assert code == 1
     found = [f for f in failures(report) if f["family"] == "documents" and params["key"] in f["name"]]
@@ -272,11 +276,7 @@ def test_a_pool_card_naming_someone_else_is_a_document_finding(world: World, tmp
     bundle = copy_bundle(world, tmp_path)
     items = entries(bundle)
     card = next(e for e in items if e["kind"] == "pool-card")
-    content = (bundle / card["file"]).read_bytes().replace("张三".encode(), "王五".encode())
-    (bundle / card["file"]).unlink()
-    (bundle / file_name(content)).write_bytes(content)
-    card["file"], card["keccak"] = file_name(content), "0x" + keccak(content).hex()
-    write_entries(bundle, items)
+    refile(bundle, items, card, (bundle / card["file"]).read_bytes().replace("张三".encode(), "王五".encode()))
     code, report = audit(world, bundle=bundle)
     assert code == 1
     found = [f for f in failures(report) if f["family"] == "documents" and card["key"] in f["name"]]
