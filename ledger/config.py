@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the off-chain store; default SQLite in data_dir."
     )
+    db_pool_size: int | None = Field(
+        default=None, ge=1, le=200,
+        description="PostgreSQL connections each serving process keeps open (as many again at peaks); "
+        "default 10, and `serve --workers N` shares 40 among its N workers, so that N workers stay "
+        "within PostgreSQL's default max_connections of 100.",
+    )
     durability: Literal["normal", "full"] = Field(
         default="normal",
         description="'normal' survives a process crash; 'full' also survives power loss (slower).",

@@ -39,6 +39,11 @@ SERVICE_START_S = 300.0
 # ---------------------------------------------------------------------------------- PostgreSQL
 
 
+# Connections the local server takes: one server serves a whole test session (every store a test
+# opens keeps its pool until it is closed), above PostgreSQL's default 100 that production sizes for.
+MAX_CONNECTIONS = 200
+
+
 def find_bindir() -> Path | None:
     """The directory of the machine's PostgreSQL server programs (initdb, pg_ctl), if any."""
     if shutil.which("pg_ctl") and shutil.which("initdb"):
@@ -64,7 +69,8 @@ class PostgresServer:
             self._as_user = ["runuser", "-u", "postgres", "--"]
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "60",
-                  "-o", f"-h 127.0.0.1 -p {self.port} -k {self.root} -F", "start")
+                  "-o", f"-h 127.0.0.1 -p {self.port} -k {self.root} -F -c max_connections={MAX_CONNECTIONS}",
+                  "start")
         self.admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, tool: str, *args: str) -> None:

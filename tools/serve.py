@@ -80,6 +80,8 @@ def _serve(settings: Settings, *, host: str, port: int, workers: int, log_option
     node = start_node(settings.data_dir) if settings.embedded else None
     try:
         preflight(settings)  # deploys, creates the schema and catches the store up, once
+        if workers > 1 and settings.db_pool_size is None:  # the workers share PostgreSQL's connections
+            os.environ["TL_DB_POOL_SIZE"] = str(worker_pool_size(workers))
         datadir = DataDir.open(settings.data_dir, shared=True)
         try:
             datadir.hold_serving()
@@ -92,6 +94,15 @@ def _serve(settings: Settings, *, host: str, port: int, workers: int, log_option
         if node is not None:
             stop_node(node)
     return EXIT_OK
+
+
+SHARED_POOL = 40  # PostgreSQL connections `serve --workers N` shares among its workers (twice that at peaks)
+
+
+def worker_pool_size(workers: int) -> int:
+    """Each of `workers` processes' pool: SHARED_POOL shared, at least 2 (so that N workers open at most
+    2 × SHARED_POOL connections, within PostgreSQL's default 100 with room for the preflight and tools)."""
+    return max(2, SHARED_POOL // max(1, workers))
 
 
 def _healthcheck_option(run: Any) -> dict[str, Any]:

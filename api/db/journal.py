@@ -63,8 +63,12 @@ class _ChainMoved(Exception):
     """The node's chain changed while a chunk was read: nothing of the chunk was written."""
 
 
-def make_engine(url: str) -> Engine:
-    """Engine for `url`; SQLite gets WAL and a busy timeout so API threads do not collide."""
+DEFAULT_POOL = 10  # PostgreSQL connections a process keeps open (as many again at peaks)
+
+
+def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
+    """Engine for `url`; SQLite gets WAL and a busy timeout so API threads do not collide; PostgreSQL
+    a pool of `pool_size` connections (and as many again at peaks: TL_DB_POOL_SIZE)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -77,7 +81,8 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        size = pool_size or DEFAULT_POOL
+        engine = create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=size)
     try:
         schema.prepare(engine)  # create and stamp an empty store; refuse an older or newer one
     except DatabaseError as exc:  # unreachable, locked, or not a database at all
@@ -120,7 +125,7 @@ class Store:
 
     def __init__(self, runtime: Runtime, engine: Engine | None = None) -> None:
         self.runtime = runtime
-        self.engine = engine or make_engine(database_url(runtime))
+        self.engine = engine or make_engine(database_url(runtime), pool_size=runtime.settings.db_pool_size)
         self.chain_key = chain_key(runtime)
         self.confirmations = runtime.settings.confirmations
         self._block_times: dict[int, datetime] = {}

@@ -93,3 +93,24 @@ def test_guard_keys_are_one_per_name_and_a_nonce_guard_per_address() -> None:
     assert -(2**63) <= advisory_key("x") < 2**63
     address = "0x" + "Ab" * 20
     assert nonce_guard_name(address) == nonce_guard_name(address.lower())
+
+
+@pytest.mark.parametrize("workers", [2, 4, 8, 16])
+def test_the_workers_pools_stay_within_postgresqls_default_connections(workers: int) -> None:
+    """Each worker's pool (and as many again at peaks) times the workers stays well under
+    PostgreSQL's default max_connections of 100, leaving room for the preflight and the tools."""
+    from tools.serve import worker_pool_size
+
+    assert workers * 2 * worker_pool_size(workers) <= 80
+    assert worker_pool_size(workers) >= 2
+
+
+@pytest.mark.postgres
+def test_the_pool_size_setting_reaches_the_stores_engine(postgres: object) -> None:
+    from api.db.journal import make_engine
+
+    engine = make_engine(postgres.new_database("pool"), pool_size=3)  # type: ignore[attr-defined]
+    try:
+        assert engine.pool.size() == 3 and engine.pool._max_overflow == 3  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()

@@ -59,8 +59,9 @@ def test_a_pool_call_proposed_by_a_lone_member_does_nothing_and_three_of_four_re
     assert newcomer not in {e["address"] for e in listed}
     s.scene.govern("SelectionBook", "registerExpert", newcomer, "市政公用")
     listed = s.scene.http.get("/selection/experts").json()["entries"]
-    assert {"address": newcomer, "speciality": "市政公用"} in listed
-    assert {"address": s.experts[0].address, "speciality": "房屋建筑"} in listed
+    unnamed = {"name": None, "organisation": None}  # registered without a pool card
+    assert {"address": newcomer, "speciality": "市政公用", **unnamed} in listed
+    assert {"address": s.experts[0].address, "speciality": "房屋建筑", **unnamed} in listed
     uscc = s.tender.params["tenderer_uscc"]
     pool = s.scene.http.get(f"/selection/pools/{uscc}").json()
     assert pool["count"] == len(s.members)
