@@ -139,10 +139,12 @@ class Runtime:
     def checkpoint_book(self) -> CheckpointBookGateway:
         return CheckpointBookGateway.of(self.client, self.addresses["CheckpointBook"])
 
-    def govern(self, target: Gateway, function: str, *args: Any) -> Mined:
+    def govern(self, target: Gateway, function: str, *args: Any, salt: bytes | None = None) -> Mined:
         """Have the governance call `function(*args)` on `target`, approved by the member keys held
-        here (a development consortium); ConfigurationError when too few are held."""
-        return enact(self.governance, [g.account for g in self.governors], self.relayer, target, function, *args)
+        here (a development consortium); ConfigurationError when too few are held. The proposal's
+        salt is random unless given (a pool card's hash)."""
+        return enact(self.governance, [g.account for g in self.governors], self.relayer, target, function, *args,
+                     salt=salt)
 
     def close(self) -> None:
         self.client.close()

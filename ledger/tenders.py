@@ -226,13 +226,17 @@ class TenderParams(BaseModel):
     def _officer_names(cls, value: dict[str, str]) -> dict[str, str]:
         from eth_utils import is_address, to_checksum_address
 
+        from ledger.errors import ValidationFailed
+        from ledger.values import one_line
+
         named: dict[str, str] = {}
         for address, name in value.items():
             if not is_address(address):
                 raise ValueError(f"officer_names: {address[:50]!r} is not an address (0x and 40 hex digits)")
-            text = name.strip()
-            if not text or len(text) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in text):
-                raise ValueError(f"officer_names: the name of {address} is 1..64 characters on one line")
+            try:
+                text = one_line(name, f"officer_names: the name of {address}")
+            except ValidationFailed as exc:
+                raise ValueError(str(exc)) from None
             key = to_checksum_address(address)
             if key in named:
                 raise ValueError(f"officer_names: {key} is named twice")

@@ -11,6 +11,24 @@ from hexbytes import HexBytes
 from ledger.errors import ValidationFailed
 
 
+MAX_NAME = 64  # characters of a person's name or organisation
+
+
+def one_line(value: object, what: str, *, required: bool = True, missing: str | None = None) -> str:
+    """A person's name (or organisation) as shown beside an address: text of at most MAX_NAME
+    characters on one line, trimmed; ValidationFailed names `what` otherwise (with `missing` for an
+    empty one when `required`)."""
+    shape = f"{what} is 1..{MAX_NAME} characters on one line: at most {MAX_NAME}, no line breaks"
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{what} is text")
+    text = value.strip()
+    if required and not text:
+        raise ValidationFailed(missing or shape)
+    if len(text) > MAX_NAME or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValidationFailed(shape)
+    return text
+
+
 def to_hex(b: bytes) -> str:
     return "0x" + bytes(b).hex()
 

@@ -35,7 +35,7 @@ from ledger.model.selection import CommitteeKind
 from ledger.rules.evaluation import ScoreSheet, sheet_commitment, sheet_hash
 from ledger.rules.lottery import by_address, draw_id
 from ledger.rules.selection import Decided, NeedDraw, NeedVote, vote_commitment
-from ledger.service.governance import POOL_CARD, CardFiles, enact
+from ledger.service.governance import POOL_CARD, CardFiles
 from ledger.service.lottery import DrawService
 from ledger.service.selection import (
     COMMITTEE_DRAW_ROUND,
@@ -507,8 +507,7 @@ def register_pools(rt: Any, *, experts: int, members: int, tenderer_uscc: str, s
             rt.govern(rt.selection_book, function, *args)
             return
         card = PoolCard.for_call(rt.governance.call_of(rt.selection_book, function, *args), person_name(names))
-        enact(rt.governance, [g.account for g in rt.governors], rt.relayer, rt.selection_book, function, *args,
-              salt=card.card_hash)
+        rt.govern(rt.selection_book, function, *args, salt=card.card_hash)
         files.file(POOL_CARD, card.card_hash, card.content())
 
     pool = [new_account(rng) for _ in range(experts)]

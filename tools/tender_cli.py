@@ -96,12 +96,17 @@ def _document(path: str) -> str:
 def _officer(value: str) -> OfficerKey:
     """An opening officer as `--officer` names it: its public key in hex, or the file that
     `tender officer-key` wrote (the address in it, if any, must be the key's)."""
+    return _officer_named(value)[0]
+
+
+def _officer_named(value: str) -> tuple[OfficerKey, str | None]:
+    """`_officer`, with the name the officer's file gives (`tender officer-key --name`), if any."""
     from ledger.crypto.officer_box import MalformedOfficerKey, OfficerKey
 
     path = Path(value)
     if not os.path.isfile(path):  # never raises, unlike Path.is_file on some errors
         try:
-            return OfficerKey.from_hex(value)
+            return OfficerKey.from_hex(value), None
         except MalformedOfficerKey as exc:
             if value.startswith("0x"):
                 raise ValidationFailed(f"--officer {value[:80]}: {exc}") from None
@@ -116,18 +121,8 @@ def _officer(value: str) -> OfficerKey:
     named = data.get("address")
     if named is not None and str(named).lower() != officer.address.lower():
         raise ValidationFailed(f"{value}: the public key is {officer.address}'s, not {named}'s")
-    return officer
-
-
-def _officer_name(value: str) -> str | None:
-    """The name an officer key file (`tender officer-key --name`) gives, if `value` is such a file."""
-    if not os.path.isfile(Path(value)):
-        return None
-    try:
-        name = json.loads(Path(value).read_text()).get("name")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return name.strip() or None if isinstance(name, str) else None
+    name = data.get("name")
+    return officer, (name.strip() or None) if isinstance(name, str) else None
 
 
 def cmd_officer_key(args: argparse.Namespace) -> int:
@@ -139,10 +134,9 @@ def cmd_officer_key(args: argparse.Namespace) -> int:
     officer = OfficerKey.of_private(bytes(_key(args.key_file).key))
     card = {"address": officer.address, "public_key": officer.to_hex()}
     if args.name is not None:
-        name = args.name.strip()
-        if not name or len(name) > 64 or any(ord(c) < 32 for c in name):
-            raise ValidationFailed("--name: the officer's name is 1..64 characters on one line")
-        card["name"] = name
+        from ledger.values import one_line
+
+        card["name"] = one_line(args.name, "--name (the officer's name)")
     text = json.dumps(card, ensure_ascii=False, indent=2) + "\n"
     if args.out:
         Path(args.out).write_text(text)
@@ -159,11 +153,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     params = _params_file(args.params)
     document = _document(args.document)
-    officers = [_officer(o) for o in args.officer]
+    keyed = [_officer_named(o) for o in args.officer]
+    officers = [o for o, _ in keyed]
     # The officers' names their key files give go into the parameters (so the params hash binds
     # them), unless the parameters name the officer already.
-    named = {o.address: name for o, value in zip(officers, args.officer, strict=True)
-             if (name := _officer_name(value)) is not None}
+    named = {o.address: name for o, name in keyed if name is not None}
     if named and isinstance(params, dict):
         given = params.get("officer_names") or {}
         mentioned = {str(a).lower() for a in given}

@@ -22,27 +22,20 @@ from eth_utils import is_address, to_checksum_address
 
 from ledger.crypto.canonical import keccak
 from ledger.errors import ValidationFailed
+from ledger.values import one_line
 from ledger.model.governance import Proposal, ProposalState
 
 # The governed SelectionBook calls that register a person, the role each gives, and the argument
 # naming the person's address.
 REGISTERING: dict[str, tuple[str, str]] = {"registerExpert": ("expert", "expert"),
                                            "registerMember": ("member", "member")}
-ROLE_WORDS = {"expert": ("评标专家", "evaluation expert"), "member": ("定标委员", "selection committee member")}
+ROLES = tuple(role for role, _ in REGISTERING.values())
 FORMAT = "tender-ledger/pool-card/v1"
-MAX_TEXT = 64
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _text(value: Any, what: str, *, required: bool) -> str:
-    if not isinstance(value, str):
-        raise ValidationFailed(f"a pool card's {what} is text")
-    text = value.strip()
-    if required and not text:
-        raise ValidationFailed(f"a pool card needs the person's {what}")
-    if len(text) > MAX_TEXT or _CONTROL.search(text):
-        raise ValidationFailed(f"a pool card's {what} is at most {MAX_TEXT} characters on one line")
-    return text
+    return one_line(value, f"a pool card's {what}", required=required,
+                    missing=f"a pool card needs the person's {what}")
 
 
 def registered(proposal_call: Any) -> tuple[str, str] | None:
@@ -94,7 +87,7 @@ class PoolCard:
         if extra:
             raise ValidationFailed(f"a pool card has no field {sorted(extra)[0]}")
         role = raw.get("role")
-        if role not in ROLE_WORDS:
+        if role not in ROLES:
             raise ValidationFailed("a pool card's role is expert or member")
         address = raw.get("address")
         if not isinstance(address, str) or not is_address(address):

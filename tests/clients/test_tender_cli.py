@@ -182,6 +182,13 @@ def test_officers_named_in_their_key_files_are_named_by_the_published_parameters
     capsys.readouterr()
     view = show(out["tender_id"], capsys)
     assert view["version"] == 2 and set(view["params"]["officer_names"].values()) == {"王开标", "李开标"}
+    # an amendment naming someone who is no officer of the tender is refused, and nothing changes
+    stranger = dict(json.loads((env.centre / "params.json").read_text()),
+                    officer_names={Account.create().address: "冒名者"})
+    (env.centre / "stranger.json").write_text(json.dumps(stranger, ensure_ascii=False))
+    refused(main(["tender", "amend", out["tender_id"], str(env.centre / "stranger.json"), "--document",
+                  str(env.centre / "tender.pdf"), "--reason", "换人"]), capsys, "is not one of the tender's opening officers")
+    assert show(out["tender_id"], capsys)["version"] == 2
     refused(main(["tender", "officer-key", "--key-file", str(group[2].key_file), "--name", " "]), capsys,
             "1..64 characters")
 
