@@ -65,6 +65,12 @@ class SqlSelectionFiles:
             row = documents.get(s, chain_key=self.store.chain_key, kind=kind, key="0x" + key.hex())
             return bytes(row.content) if row is not None else None
 
+    def documents(self, kind: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """The documents of `kind` filed under any of `keys`, by key (one query per 500 keys)."""
+        with self.store.session() as s:
+            rows = documents.get_many(s, chain_key=self.store.chain_key, kind=kind, keys=["0x" + k.hex() for k in keys])
+        return {bytes.fromhex(k[2:]): bytes(row.content) for k, row in rows.items()}
+
     def file_holders(self, tender_id: bytes, section: int, kind: CommitteeKind, holders: Sequence[SeatHolder]) -> None:
         now = datetime.now(UTC)
         with self.store.session() as s:

@@ -76,7 +76,9 @@ def overview(svc: GovernanceServiceDep) -> dict[str, Any]:
 def proposals(svc: GovernanceServiceDep) -> list[dict[str, Any]]:
     """Every proposal, newest first, with its call in words and who approved it."""
     names = {m.address: m.name for m in svc.members()}
-    return [views.proposal(p, names, svc.card_of(p)) for p in reversed(svc.proposals())]
+    proposals = svc.proposals()
+    cards = svc.cards_of(proposals)
+    return [views.proposal(p, names, cards.get(p.proposal_id)) for p in reversed(proposals)]
 
 
 @router.get("/governance/proposals/{proposal_id}", **answers(ProposalDoc, READ))

@@ -30,11 +30,8 @@ from ledger.audit.checks import (
 from ledger.audit.flags import collusion_flags
 from ledger.audit.model import AuditReport, Result, Status, TenderSummary
 from ledger.audit.words import said
-from ledger.chain.governance import decode_offline
 from ledger.chain.timeline import TimedEvent, tender_timeline
 from ledger.documents.pool_card import PoolCard, verified_cards
-from ledger.errors import ValidationFailed
-from ledger.model.governance import GovernedCall, Proposal, ProposalState
 from ledger.rules.collusion import FlagParams
 
 
@@ -85,7 +82,7 @@ def _run_audit(chain: ChainView, bundle: Bundle, *, families: Sequence[str] | No
         progress("collusion flags")
     report.flags = [{"tender": t.tid, "section": n, **f.as_json()} for t, n, f in collusion_flags(ctx, flags)]
     names = _firm_names(bundle)
-    report.people = {a: f"{c.name} ({c.role})" for a, c in pool_cards(chain, bundle).items()}
+    report.people = {a: f"{c.name} ({c.role})" for a, c in pool_cards(ctx).items()}
     by_tender: dict[str, list[TimedEvent]] = {}
     for log in chain.events:
         if "tenderId" in log.args:
@@ -116,28 +113,11 @@ def publication_context(chain: ChainView, bundle: Bundle) -> tuple[Context, dict
     return ctx, _firm_names(bundle)
 
 
-def pool_cards(chain: ChainView, bundle: Bundle) -> dict[str, PoolCard]:
+def pool_cards(ctx: Context) -> dict[str, PoolCard]:
     """Registered experts and committee members (lower-case address → card) by the pool cards in the
     bundle, each the card of the latest executed proposal registering its address, checked against
     that proposal's salt and call (`ledger.documents.pool_card`)."""
-    executed = {bytes(e.args["id"]) for e in chain.of("Governance", "Executed")}
-    book = str(chain.addresses.get("SelectionBook", "")).lower()
-    proposals = []
-    for e in chain.of("Governance", "Proposed"):
-        if str(e.args["target"]).lower() != book:
-            continue
-        try:
-            fn, args = decode_offline("SelectionBook", bytes(e.args["data"]))
-        except ValidationFailed:
-            continue
-        pid = bytes(e.args["id"])
-        proposals.append(Proposal(
-            proposal_id=pid, proposer=str(e.args["proposer"]), salt=bytes(e.args["salt"]), expiry=int(e.args["expiry"]),
-            call=GovernedCall(target=str(e.args["target"]), contract="SelectionBook", function=fn, args=args,
-                              data=bytes(e.args["data"])),
-            state=ProposalState.EXECUTED if pid in executed else ProposalState.PENDING, approvals=(), threshold=0,
-            proposed_at=e.block_number))
-    return verified_cards(proposals, lambda salt: bundle.content(POOL_CARD, salt))
+    return verified_cards(ctx.pool_proposals, lambda salt: ctx.bundle.content(POOL_CARD, salt))
 
 
 def _firm_names(bundle: Bundle) -> dict[str, str]:

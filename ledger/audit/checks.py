@@ -39,7 +39,7 @@ from ledger.crypto.shares import Share
 from ledger.documents import DocumentError
 from ledger.documents.pool_card import PoolCard, registered
 from ledger.errors import LedgerError, StoreMismatch, ValidationFailed
-from ledger.model.governance import GovernedCall
+from ledger.model.governance import GovernedCall, Proposal, ProposalState
 from ledger.model.guarantee import Application, ClaimCause
 from ledger.model.receipt import Mined
 from ledger.model.tender import BidEligibility, Opening, Outcome, Tender
@@ -76,6 +76,13 @@ class Context:
     summaries: dict[str, dict[str, str]] = field(default_factory=dict)  # tender -> bidder -> firm (name)
     # (tender, section) -> bidder -> opened price (元) of each bid the eligibility rerun passes
     eligible: dict[tuple[bytes, int], dict[str, Decimal]] = field(default_factory=dict)
+    _pool_proposals: list[Proposal] | None = None  # pool_proposals(chain), read once
+
+    @property
+    def pool_proposals(self) -> list[Proposal]:
+        if self._pool_proposals is None:
+            self._pool_proposals = pool_proposals(self.chain)
+        return self._pool_proposals
 
     def ev(self, log: ChainLog, *, document: bytes | str | None = None, note: str | None = None) -> Evidence:
         return Evidence(tx=hx(log.tx_hash), block=log.block_number, time=self.chain.time(log.block_number),
@@ -172,8 +179,7 @@ def _bound(ctx: Context, doc: BundleDocument, logged: ChainLog | None,
     if logged is None and doc.kind != kinds.SEALED:
         return False, f"no {kinds.KINDS.get(doc.kind, doc.kind)} is filed under {doc.key} on chain"
     if doc.kind == kinds.POOL_CARD:
-        assert logged is not None
-        return _card_bound(ctx, content, doc.key, logged)
+        return _card_bound(ctx, content, doc.key)
     if doc.kind in kinds.HASHED:
         return (hx(keccak(content)) == doc.key,
                 f"it hashes to {hx(keccak(content))}, the chain holds {doc.key}")
@@ -249,7 +255,30 @@ def _bound(ctx: Context, doc: BundleDocument, logged: ChainLog | None,
     return True, "filed under the guarantee id the chain logged (its public fields are in the Issued event)"
 
 
-def _card_bound(ctx: Context, content: bytes, key: str, proposed: ChainLog) -> tuple[bool, str]:
+def pool_proposals(chain: ChainView) -> list[Proposal]:
+    """The governance's proposals of a SelectionBook call, from the chain's events alone, in order:
+    their calls decoded, executed or not (what a pool card is checked against)."""
+    executed = {bytes(e.args["id"]) for e in chain.of("Governance", "Executed")}
+    book = str(chain.addresses.get("SelectionBook", "")).lower()
+    out: list[Proposal] = []
+    for e in chain.of("Governance", "Proposed"):
+        if str(e.args["target"]).lower() != book:
+            continue
+        try:
+            fn, args = decode_offline("SelectionBook", bytes(e.args["data"]))
+        except ValidationFailed:
+            continue
+        pid = bytes(e.args["id"])
+        out.append(Proposal(
+            proposal_id=pid, proposer=str(e.args["proposer"]), salt=bytes(e.args["salt"]), expiry=int(e.args["expiry"]),
+            call=GovernedCall(target=str(e.args["target"]), contract="SelectionBook", function=fn, args=args,
+                              data=bytes(e.args["data"])),
+            state=ProposalState.EXECUTED if pid in executed else ProposalState.PENDING, approvals=(), threshold=0,
+            proposed_at=e.block_number))
+    return out
+
+
+def _card_bound(ctx: Context, content: bytes, key: str) -> tuple[bool, str]:
     """A pool card: it hashes to the proposal's salt and names the person the proposal registers."""
     try:
         card = PoolCard.parse(content)
@@ -257,18 +286,12 @@ def _card_bound(ctx: Context, content: bytes, key: str, proposed: ChainLog) -> t
         return False, f"it is no pool card ({exc})"
     if hx(card.card_hash) != key:
         return False, f"it hashes to {hx(card.card_hash)}, the proposal's salt is {key}"
-    target = str(proposed.args["target"])
-    if target.lower() != str(ctx.chain.addresses.get("SelectionBook", "")).lower():
-        return False, f"its proposal calls {target}, not SelectionBook"
-    try:
-        fn, args = decode_offline("SelectionBook", bytes(proposed.args["data"]))
-    except ValidationFailed as exc:
-        return False, f"its proposal's call cannot be read ({exc})"
-    call = GovernedCall(target=target, contract="SelectionBook", function=fn, args=args, data=b"")
-    who = registered(call)
-    return who == (card.role, card.address), (
-        f"the card names {card.role} {card.address}; its proposal {fn} registers "
-        f"{who[1] if who else 'nobody'}")
+    carrying = [p for p in ctx.pool_proposals if p.salt == card.card_hash]  # any proposal may reuse a salt
+    if not carrying:
+        return False, "its proposal is no SelectionBook call"
+    who = [r[1] for p in carrying if (r := registered(p.call)) is not None]
+    return any(card.fits(p) for p in carrying), (
+        f"the card names {card.role} {card.address}; its proposal registers {', '.join(who) or 'nobody'}")
 
 
 def check_documents(ctx: Context) -> Iterator[Result]:

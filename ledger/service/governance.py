@@ -39,6 +39,8 @@ class CardFiles(Protocol):
 
     def document(self, kind: str, key: bytes) -> bytes | None: ...
 
+    def documents(self, kind: str, keys: Sequence[bytes]) -> dict[bytes, bytes]: ...
+
 
 # Contracts whose governed calls are dry-run as the governance when proposed (see the module).
 CHECKED_AT_PROPOSAL: frozenset[str] = frozenset({"PerformanceBook"})
@@ -142,19 +144,27 @@ class GovernanceService:
         self._files().file(POOL_CARD, card.card_hash, card.content())
         return card
 
+    def _filed_cards(self, proposals: Sequence[Proposal]) -> dict[bytes, bytes]:
+        """The documents filed under the salts of those of `proposals` that register a person, by
+        salt (one read of the store)."""
+        if self.files is None:
+            return {}
+        return self.files.documents(POOL_CARD, [p.salt for p in proposals if registered(p.call) is not None])
+
     def cards(self) -> dict[str, PoolCard]:
         """The card of every registered expert and member whose card is filed and fits the executed
         proposal that registered it, by lower-case address."""
-        files = self.files
-        if files is None:
-            return {}
-        return verified_cards(self.proposals(), lambda salt: files.document(POOL_CARD, salt))
+        proposals = self.proposals()
+        return verified_cards(proposals, self._filed_cards(proposals).get)
+
+    def cards_of(self, proposals: Sequence[Proposal]) -> dict[bytes, PoolCard]:
+        """The filed card each of `proposals` carries, by proposal id (those carrying none left out)."""
+        filed = self._filed_cards(proposals)
+        return {p.proposal_id: card for p in proposals if (card := card_of(p, filed.get(p.salt))) is not None}
 
     def card_of(self, proposal: Proposal) -> PoolCard | None:
         """The filed card `proposal` carries, if any."""
-        if self.files is None:
-            return None
-        return card_of(proposal, self.files.document(POOL_CARD, proposal.salt))
+        return self.cards_of([proposal]).get(proposal.proposal_id)
 
     def relay(self, *, signer: str, signed_tx: str, card: bytes | None = None) -> GovernanceStep:
         """Relay a member's own propose / approve / revokeApproval / cancel; execute the proposal
