@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from api.db.credentials import SqlCredentialFiles
-from api.deps import draw_service, tender_service
+from api.deps import draw_service, selection_service, tender_service
 from api.db.event_pages import EventFilter, every
 from api.portal import format as fmt
 from api.portal import pictures
@@ -57,7 +57,7 @@ from ledger.errors import (
     ValidationFailed,
 )
 from ledger.model.credential import Status
-from ledger.model.selection import CommitteeKind, Stage
+from ledger.model.selection import CommitteeKind, SelectionState, Stage
 from ledger.model.tender import SectionStatus
 from ledger.model.timeline import CredentialTrack, Milestone
 from ledger.rules import reasons
@@ -453,6 +453,7 @@ def tender(request: Request, tender_id: str) -> Response:
         details = service.details(tid)
         versions = service.versions(tid)
         names = Names(store)
+        selection = selection_service(store)
         stored, terms = details.stored, details.on_chain.terms
         params = stored.tender.params
         now = request.app.state.runtime.client.block_timestamp()
@@ -464,12 +465,12 @@ def tender(request: Request, tender_id: str) -> Response:
             if state.status is SectionStatus.EVALUATED:
                 results = service.results(tender_id=tid, section=i, viewer=None)
                 bids = [_bid_row(page, names, b) for b in results.bids]
+            chosen = selection.state(tid, i) if state.status in (SectionStatus.CLOSED, SectionStatus.EVALUATED) \
+                else None  # 评定分离 follows the opening
             sections.append({"index": i, "section": section, "state": state,
                              "status": _section_state(page, state.status, past=past), "bids": bids,
-                             "award": _award(page, store, names, tid, i, bids)
-                             if state.status in (SectionStatus.CLOSED, SectionStatus.EVALUATED) else None,
-                             "selection": _selection_record(page, store, names, tid, i, bids)
-                             if state.status in (SectionStatus.CLOSED, SectionStatus.EVALUATED) else None})
+                             "award": _award(page, names, chosen, bids) if chosen else None,
+                             "selection": _selection_record(page, names, chosen, bids) if chosen else None})
         timeline = pictures.tender_timeline_svg(tender_milestones(store, tid), now=now, zone=page.zone,
                                                 lang=page.lang, ident="timeline", title=params.title)
         return page.render("tender.html", params=params, details=details, terms=terms, versions=versions,
@@ -479,15 +480,12 @@ def tender(request: Request, tender_id: str) -> Response:
     return guarded(request, build)
 
 
-def _award(page: Page, store: Any, names: Names, tid: bytes, index: int, bids: list[dict[str, Any]] | None
+def _award(page: Page, names: Names, state: SelectionState, bids: list[dict[str, Any]] | None
            ) -> dict[str, Any] | None:
     """The section's 评定分离 outcome once public (公示 started): the winning bidder by its firm's name,
     its price, and whether 公示 still runs or the award is final. None before."""
-    book = store.runtime.selection_book
-    if book.status(tid, index).stage < Stage.PUBLICITY:
-        return None
-    decision = book.decision(tid, index)
-    if decision.winner is None:
+    decision = state.decision
+    if state.status.stage < Stage.PUBLICITY or decision is None or decision.winner is None:
         return None
     row = next((b for b in bids or () if b["bidder"].lower() == decision.winner.lower()), None)
     return {"name": row["name"] if row else names.key(decision.winner), "uscc": row["uscc"] if row else None,
@@ -495,15 +493,12 @@ def _award(page: Page, store: Any, names: Names, tid: bytes, index: int, bids: l
             "decided_at": page.when(decision.decided_at), "publicity_ends": page.when(decision.publicity_ends)}
 
 
-def _selection_record(page: Page, store: Any, names: Names, tid: bytes, index: int,
-                      bids: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+def _selection_record(page: Page, names: Names, state: SelectionState, bids: list[dict[str, Any]] | None
+                      ) -> dict[str, Any] | None:
     """What the public may read of the section's 评定分离 once the shortlist is filed: the unranked
     shortlist by firm name (in the order of their USCCs, which ranks nobody), each committee's
     members by name once the committee is revealed (secret until then), the draws used, and the
     objections with their answers. None before the shortlist."""
-    from api.deps import selection_service
-
-    state = selection_service(store).state(tid, index)
     if state.shortlist is None:
         return None
     by_key = {b["bidder"].lower(): b for b in bids or ()}
