@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.test_store_tampering import sql
 from tests.scenes import Scene
 
 
@@ -99,14 +100,6 @@ def test_a_member_with_no_funds_left_still_proposes_and_approves(scene: Scene) -
 
 # ------------------------------------------------------------------ pool cards
 
-def _sqlite(scene: Scene, statement: str, *params: object) -> list[tuple[object, ...]]:
-    """One statement on the store's SQLite file, as its database administrator would run it."""
-    import sqlite3
-
-    with sqlite3.connect(scene.rt.datadir.store_file) as db:
-        return list(db.execute(statement, params))
-
-
 def _named(scene: Scene, address: str) -> dict[str, object]:
     entries = scene.http.get("/selection/experts").json()["entries"]
     return next(e for e in entries if e["address"] == address)
@@ -127,8 +120,8 @@ def test_an_expert_registered_with_a_pool_card_is_named(scene: Scene) -> None:
 
     # the database administrator renames the expert: the card no longer fits the salt, so it names nobody
     edited = p["card"]["content"].replace("张三", "王五")
-    _sqlite(scene, "UPDATE document SET content = ? WHERE kind = 'pool-card' AND key = ?",
-            edited.encode(), p["salt"])
+    assert sql(scene, "UPDATE document SET content = ? WHERE kind = 'pool-card' AND key = ?",
+               edited.encode(), p["salt"]) == 1
     assert _named(scene, expert)["name"] is None
     assert scene.http.get(f"/governance/proposals/{p['proposal_id']}").json()["card"] is None
     # filing the edited card again is refused; anyone may file the real one back (e.g. from a bundle)
